@@ -1,0 +1,3 @@
+from workforce.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""What every command shares: error handling with honest exit codes, and the console.
+
+Exit codes: 0 success; 2 bad input or usage; 1 internal failure. No tracebacks for user
+errors; set WORKFORCE_DEBUG=1 to see one for an internal failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Any, Callable, TypeVar
+
+import typer
+
+from workforce.errors import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_INPUT = 2
+
+
+def err(message: str) -> None:
+    """Print to stderr (plain text: messages must read well in logs and CI)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def info(message: str) -> None:
+    print(message, flush=True)
+
+
+def guarded(func: F) -> F:
+    """Run a command: bad input -> exit 2 with the problems; anything unexpected -> exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            err(f"error: {exc.describe()}")
+            raise typer.Exit(EXIT_INPUT) from None
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            err("interrupted: no output was written")
+            raise typer.Exit(130) from None
+        except MemoryError:
+            err("error: out of memory (is an input far larger than expected?)")
+            raise typer.Exit(EXIT_INTERNAL) from None
+        except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 1
+            if os.environ.get("WORKFORCE_DEBUG"):
+                raise
+            err(f"internal error: {type(exc).__name__}: {exc} (set WORKFORCE_DEBUG=1 for details)")
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,55 @@
+"""Errors for bad input. The CLI turns these into exit code 2 and one clear message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is, what is wrong and what is allowed."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    allowed: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file] if self.file else []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        text = ", ".join(where) + ": " + self.message if where else self.message
+        if self.allowed:
+            text += f" (allowed: {self.allowed})"
+        return text
+
+
+class InputError(Exception):
+    """Bad input that the user can fix. Carries one or more :class:`Problem`."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        allowed: str | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        if problems is None:
+            problems = [Problem(str(file or ""), message or "bad input", row, column, allowed)]
+        self.problems = list(problems)
+        super().__init__(self.describe())
+
+    def describe(self, limit: int = 50) -> str:
+        lines = [str(p) for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"... and {len(self.problems) - limit} more problems")
+        if len(self.problems) == 1:
+            return lines[0]
+        return f"{len(self.problems)} problems found:\n" + "\n".join("  " + line for line in lines)
