@@ -1,0 +1,25 @@
+"""Case allocation: a Generalized Assignment core (PuLP + HiGHS) and the social-care model on it.
+
+Names are resolved lazily so that importing one submodule does not import PuLP.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "solve_assignment": "workforce.allocation.core",
+    "AssignmentModel": "workforce.allocation.core",
+    "AssignmentResult": "workforce.allocation.core",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workforce.allocation' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = sorted(_EXPORTS)
