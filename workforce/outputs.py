@@ -72,8 +72,8 @@ class OutputDir:
 
     def __enter__(self) -> "OutputDir":
         parent = _resolved(self.target).parent
-        parent.mkdir(parents=True, exist_ok=True)
         try:
+            parent.mkdir(parents=True, exist_ok=True)
             self._stage = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=parent))
         except OSError as exc:
             raise InputError(f"cannot create output folder ({exc.strerror or exc})", file=self.target) from None

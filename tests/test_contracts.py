@@ -1,0 +1,220 @@
+"""Data contracts through the CLI: every bad-input case gives exit 2, one clear message naming
+file, row and column, no traceback, and nothing written."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from workforce.cli import app
+from workforce.contracts import load_cases, load_hr_history, load_workers, validate_cases, validate_workers
+from workforce.readers import read_table
+
+WORKERS = """worker_id,team,locality,role,asye,agency,fte,start_date,skills,available
+W1,North A,North,case_holder,no,no,1,2019-04-01,cp;court,yes
+W2,North A,North,case_holder,yes,no,1,2024-09-01,,yes
+W3,North A,North,team_manager,no,no,1,2015-01-05,cp,yes
+W4,South A,South,senior_practitioner,no,yes,0.8,2023-02-01,cp;court;disability,yes
+"""
+CASES = """case_id,family_id,case_type,court,locality,team,current_worker_id,workers_12m,pinned,excluded_workers
+C1,F1,cp,yes,North,North A,W1,1,no,
+C2,F1,cin,no,South,,W1,1,no,W2
+C3,F2,cla,no,South,South A,W4,2,yes,
+C4,F3,cin_assessment,no,North,,,0,no,
+"""
+HISTORY = """snapshot_date,worker_id,team,locality,role,asye,agency,fte,start_date,leave_date,leave_reason
+2023-09-30,W1,North A,North,case_holder,no,no,1,2019-04-01,,
+2023-09-30,W9,North A,North,case_holder,no,no,1,2018-04-01,2024-03-31,1
+2024-09-30,W1,North A,North,case_holder,no,no,1,2019-04-01,,
+"""
+
+
+def write_authority(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "workers.csv").write_text(WORKERS)
+    (folder / "cases.csv").write_text(CASES)
+    (folder / "hr_history.csv").write_text(HISTORY)
+    return folder
+
+
+def run_cli(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_valid_authority_passes(tmp_path):
+    folder = write_authority(tmp_path / "in")
+    result = run_cli("validate", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "all tables valid" in result.output
+
+
+def test_sibling_in_other_locality_is_not_an_error(tmp_path):
+    folder = write_authority(tmp_path / "in")
+    cases = load_cases(folder / "cases.csv", load_workers(folder / "workers.csv"))
+    fam = cases[cases.family_id == "F1"]
+    assert fam.locality.nunique() == 2
+
+
+def mutate(text: str, row: int, column: str, value: str) -> str:
+    lines = text.strip("\n").split("\n")
+    header = lines[0].split(",")
+    cells = lines[row - 1].split(",")
+    cells[header.index(column)] = value
+    lines[row - 1] = ",".join(cells)
+    return "\n".join(lines) + "\n"
+
+
+def drop_column(text: str, column: str) -> str:
+    lines = text.strip("\n").split("\n")
+    i = lines[0].split(",").index(column)
+    return "\n".join(",".join(c for j, c in enumerate(line.split(",")) if j != i) for line in lines) + "\n"
+
+
+# (table, new text builder, file, expected row, expected column, words in message)
+BAD_CASES = {
+    "missing required column": ("workers", lambda: drop_column(WORKERS, "fte"), 1, "fte", "missing"),
+    "wrong type": ("workers", lambda: mutate(WORKERS, 3, "fte", "full"), 3, "fte", "not a number"),
+    "unparseable date": ("workers", lambda: mutate(WORKERS, 4, "start_date", "yesterday"), 4, "start_date", "not a date"),
+    "fte out of range": ("workers", lambda: mutate(WORKERS, 2, "fte", "1.4"), 2, "fte", "out of range"),
+    "fte zero": ("workers", lambda: mutate(WORKERS, 2, "fte", "0"), 2, "fte", "out of range"),
+    "duplicate ids": ("workers", lambda: mutate(WORKERS, 3, "worker_id", "W1"), 3, "worker_id", "duplicate"),
+    "unknown role": ("workers", lambda: mutate(WORKERS, 5, "role", "director"), 5, "role", "unknown code"),
+    "unknown current worker": ("cases", lambda: mutate(CASES, 2, "current_worker_id", "W99"), 2, "current_worker_id", "does not exist"),
+    "unknown excluded worker": ("cases", lambda: mutate(CASES, 3, "excluded_workers", "W2;W77"), 3, "excluded_workers", "W77"),
+    "unknown case type": ("cases", lambda: mutate(CASES, 4, "case_type", "adoption"), 4, "case_type", "unknown code"),
+    "negative workers_12m": ("cases", lambda: mutate(CASES, 5, "workers_12m", "-2"), 5, "workers_12m", "out of range"),
+    "bad leave reason": ("hr_history", lambda: mutate(HISTORY, 3, "leave_reason", "42"), 3, "leave_reason", "unknown code"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_input_exit_2_names_file_row_column(tmp_path, case):
+    table, build, row, column, words = BAD_CASES[case]
+    folder = write_authority(tmp_path / "in")
+    (folder / f"{table}.csv").write_text(build())
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = run_cli("validate", str(folder))
+    assert result.exit_code == 2, result.output
+    message = result.output
+    assert f"{table}.csv" in message
+    assert f"row {row}" in message
+    assert f"'{column}'" in message
+    assert words in message
+    assert "Traceback" not in message
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # inputs untouched, nothing written
+
+
+def test_every_problem_reported_at_once(tmp_path):
+    text = mutate(mutate(WORKERS, 2, "fte", "2"), 3, "role", "boss")
+    raw = read_table(_write(tmp_path / "workers.csv", text), "workers")
+    problems = validate_workers(raw, "workers.csv")
+    assert {(p.row, p.column) for p in problems} == {(2, "fte"), (3, "role")}
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_pinned_without_worker_is_an_error(tmp_path):
+    text = mutate(CASES, 5, "pinned", "yes")
+    raw = read_table(_write(tmp_path / "cases.csv", text), "cases")
+    problems = validate_cases(raw, "cases.csv")
+    assert [(p.row, p.column) for p in problems] == [(5, "pinned")]
+
+
+@pytest.mark.parametrize(
+    "name, content, words",
+    [
+        ("workers.csv", b"", "empty"),
+        ("workers.json", b"{}", "not a CSV or XLSX"),
+        ("workers.csv", b"\x00\x01\x02binary\x00", "binary"),
+        ("workers.xlsx", b"not a zip at all", "not a valid XLSX"),
+    ],
+)
+def test_unreadable_files_exit_2(tmp_path, name, content, words):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run_cli("validate", str(path))
+    assert result.exit_code == 2, result.output
+    assert name in result.output and words in result.output
+    assert "Traceback" not in result.output
+
+
+def test_xlsx_without_needed_sheet(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Sheet1"
+    wb.active.append(["worker_id", "team"])
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    result = run_cli("validate", str(path))
+    assert result.exit_code == 2
+    assert "book.xlsx" in result.output and "needed sheets" in result.output and "Sheet1" in result.output
+
+
+def _to_xlsx(folder: Path, path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for table in ("workers", "cases", "hr_history"):
+        ws = wb.create_sheet(table)
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        ws.append(list(frame.columns))
+        for values in frame.itertuples(index=False):
+            row = []
+            for col, v in zip(frame.columns, values):
+                if col.endswith("date") and v:
+                    row.append(pd.Timestamp(v).to_pydatetime())  # real Excel dates
+                elif col in ("fte", "workers_12m") and v:
+                    row.append(float(v))
+                else:
+                    row.append(v or None)
+            ws.append(row)
+    wb.save(path)
+
+
+def test_csv_and_xlsx_give_identical_tables(tmp_path):
+    folder = write_authority(tmp_path / "csv")
+    book = tmp_path / "authority.xlsx"
+    _to_xlsx(folder, book)
+    w_csv = load_workers(folder / "workers.csv")
+    w_xlsx = load_workers(book)
+    pd.testing.assert_frame_equal(w_csv, w_xlsx)
+    pd.testing.assert_frame_equal(load_cases(folder / "cases.csv", w_csv), load_cases(book, w_xlsx))
+    pd.testing.assert_frame_equal(load_hr_history(folder / "hr_history.csv"), load_hr_history(book))
+    result = run_cli("validate", str(book))
+    assert result.exit_code == 0, result.output
+
+
+def test_bom_and_windows_1252_read(tmp_path):
+    text = mutate(WORKERS, 2, "team", "Nörth A")
+    (tmp_path / "bom").mkdir()
+    (tmp_path / "bom" / "workers.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (tmp_path / "win").mkdir()
+    (tmp_path / "win" / "workers.csv").write_bytes(text.encode("cp1252"))
+    a = load_workers(tmp_path / "bom" / "workers.csv")
+    b = load_workers(tmp_path / "win" / "workers.csv")
+    assert list(a.columns)[0] == "worker_id"
+    assert a.loc[0, "team"] == b.loc[0, "team"] == "Nörth A"
+
+
+def test_cli_subprocess_no_traceback_and_exit_codes(tmp_path):
+    folder = write_authority(tmp_path / "in")
+    (folder / "workers.csv").write_text(mutate(WORKERS, 2, "fte", "abc"))
+    exe = shutil.which("workforce") or ""
+    cmd = [exe] if exe else [sys.executable, "-m", "workforce"]
+    proc = subprocess.run(cmd + ["validate", str(folder)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "row 2" in proc.stderr and "'fte'" in proc.stderr
+    usage = subprocess.run(cmd + ["validate"], capture_output=True, text=True)
+    assert usage.returncode == 2
+    version = subprocess.run(cmd + ["--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and "workforce" in version.stdout

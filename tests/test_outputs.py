@@ -1,0 +1,91 @@
+"""All-or-nothing outputs: nothing appears unless the whole command succeeded."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from workforce.errors import InputError
+from workforce.outputs import OutputDir, atomic_path
+
+
+def test_outputs_appear_only_on_success(tmp_path):
+    out = tmp_path / "out"
+    with OutputDir(out) as od:
+        od.path("a.csv").write_text("a")
+        od.path("sub/b.csv").write_text("b")
+        assert not out.exists()
+    assert (out / "a.csv").read_text() == "a" and (out / "sub" / "b.csv").read_text() == "b"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # staging removed
+
+
+def test_failure_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        with OutputDir(out) as od:
+            od.path("a.csv").write_text("half")
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        with OutputDir(out) as od:
+            od.path("a.csv").write_text("half")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_to_overwrite_an_input(tmp_path):
+    src = tmp_path / "workers.csv"
+    src.write_text("keep")
+    with pytest.raises(InputError, match="overwrite an input"):
+        with OutputDir(tmp_path, inputs=[src]) as od:
+            od.path("workers.csv")
+    assert src.read_text() == "keep"
+    with pytest.raises(InputError, match="same path as an input"):
+        OutputDir(src, inputs=[src])
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; permissions cannot be tested")
+def test_unwritable_folder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(InputError, match="not writable"):
+            OutputDir(locked / "out")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_output_path_that_is_a_file(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(InputError, match="not a folder"):
+        OutputDir(f)
+
+
+def test_atomic_path(tmp_path):
+    target = tmp_path / "x.txt"
+    with atomic_path(target) as tmp:
+        tmp.write_text("new")
+        assert not target.exists()
+    assert target.read_text() == "new"
+    with pytest.raises(ValueError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("broken")
+            raise ValueError
+    assert target.read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]
+
+
+def test_folder_on_read_only_filesystem(tmp_path):
+    """Even root cannot create files under /proc: the error is an input error, not a crash."""
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("no /proc on this system")
+    with pytest.raises(InputError, match="output folder"):
+        with OutputDir("/proc/workforce-test-out") as od:
+            od.path("a.csv").write_text("x")
