@@ -12,6 +12,14 @@ _EXPORTS = {
     "solve_assignment": "workforce.allocation.core",
     "AssignmentModel": "workforce.allocation.core",
     "AssignmentResult": "workforce.allocation.core",
+    "allocate": "workforce.allocation.model",
+    "AllocationResult": "workforce.allocation.model",
+    "build_problem": "workforce.allocation.model",
+    "evaluate_objective": "workforce.allocation.model",
+    "AllocationConfig": "workforce.allocation.config",
+    "explain_case": "workforce.allocation.explain",
+    "baseline_allocate": "workforce.allocation.baseline",
+    "baseline_assignment": "workforce.allocation.baseline",
 }
 
 

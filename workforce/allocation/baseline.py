@@ -1,0 +1,143 @@
+"""The baseline: what a service manager does by hand.
+
+* Each family that needs a worker goes to the least-loaded eligible worker (lowest utilisation,
+  then fewest children, then worker ID) who has room for it, highest priority first.
+* In `rebalance` (and `leaver`) families stay where they are unless their worker is over
+  capacity (points or children) or can no longer hold them (leaving, unavailable, ASYE with a
+  CP case...). Families are taken off an over-capacity worker smallest first, only when another
+  eligible worker has room, until the worker is back within capacity.
+
+It obeys the same hard rules as the optimiser (it picks only from the model's eligible pairs and
+respects the same limits), so its answer is a valid warm start and a fair comparison.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workforce.allocation.model import AllocationResult, Problem, build_problem, evaluate_objective
+
+
+class _Loads:
+    """Running points and children per worker, with the limits used for placing work."""
+
+    def __init__(self, problem: Problem) -> None:
+        w = problem.workers
+        self.points = problem.fixed_points.reindex(w.index).fillna(0.0).astype(float).copy()
+        self.children = problem.fixed_children.reindex(w.index).fillna(0).astype(float).copy()
+        self.capacity = w["capacity"].astype(float)
+        # a receiving worker must stay within capacity proper (never the keep-what-you-hold allowance)
+        self.room_points = np.minimum(w["capacity"].astype(float), problem.points_limit)
+        self.room_children = np.minimum(w["max_children"].astype(float), problem.children_limit)
+        self.limit_points = problem.points_limit
+        self.limit_children = problem.children_limit
+
+    def utilisation(self, wid: str) -> float:
+        cap = self.capacity[wid]
+        return self.points[wid] / cap if cap > 0 else np.inf
+
+    def fits_limit(self, wid: str, points: float, children: int) -> bool:
+        """Within the model's limits (a worker over capacity may keep what they hold)."""
+        return (self.points[wid] + points <= self.limit_points[wid] + 1e-9
+                and self.children[wid] + children <= self.limit_children[wid] + 1e-9)
+
+    def fits(self, wid: str, points: float, children: int) -> bool:
+        return (self.points[wid] + points <= self.room_points[wid] + 1e-9
+                and self.children[wid] + children <= self.room_children[wid] + 1e-9)
+
+    def add(self, wid: str, points: float, children: int, sign: float = 1.0) -> None:
+        self.points[wid] += sign * points
+        self.children[wid] += sign * children
+
+
+def _least_loaded(options: pd.DataFrame, loads: _Loads, exclude: str = "") -> str:
+    best, best_key = "", None
+    for wid, pts, kids in zip(options["worker_id"], options["points"], options["children"]):
+        if wid == exclude or not loads.fits(wid, pts, kids):
+            continue
+        key = (loads.utilisation(wid), loads.children[wid], wid)
+        if best_key is None or key < best_key:
+            best, best_key = wid, key
+    return best
+
+
+def baseline_assignment(problem: Problem) -> pd.Series:
+    """unit -> worker_id ("" = unallocated), by the manager's rules above."""
+    units = problem.units
+    assignment = pd.Series("", index=units.index, dtype=object)
+    if not len(units):
+        return assignment
+    loads = _Loads(problem)
+    by_unit = {u: g for u, g in problem.pairs.groupby("unit", sort=False)}
+    to_place: list[str] = []
+    staying: dict[str, list[str]] = {}
+    if problem.mode != "new":
+        for unit, wid in problem.current_unit_worker.items():
+            opts = by_unit.get(unit)
+            row = None
+            if wid and opts is not None and (opts["worker_id"] == wid).any():
+                row = opts[opts["worker_id"] == wid].iloc[0]
+            if row is not None and loads.fits_limit(wid, row["points"], row["children"]):
+                assignment[unit] = wid
+                loads.add(wid, row["points"], row["children"])
+                staying.setdefault(wid, []).append(unit)
+            else:
+                to_place.append(unit)
+        # move families off over-capacity workers, smallest first
+        for wid in sorted(staying):
+            if loads.points[wid] <= loads.capacity[wid] + 1e-9 and loads.children[wid] <= problem.workers.at[wid, "max_children"]:
+                continue
+            mine = sorted(staying[wid], key=lambda u: (units.at[u, "base_points"], u))
+            for unit in mine:
+                over = (loads.points[wid] > loads.capacity[wid] + 1e-9
+                        or loads.children[wid] > problem.workers.at[wid, "max_children"])
+                if not over:
+                    break
+                opts = by_unit[unit]
+                target = _least_loaded(opts, loads, exclude=wid)
+                if target:
+                    here = opts[opts["worker_id"] == wid].iloc[0]
+                    there = opts[opts["worker_id"] == target].iloc[0]
+                    loads.add(wid, here["points"], here["children"], -1.0)
+                    loads.add(target, there["points"], there["children"])
+                    assignment[unit] = target
+    else:
+        to_place = list(units.index)
+    order = sorted(to_place, key=lambda u: (units.at[u, "top_priority"], -units.at[u, "base_points"], u))
+    for unit in order:
+        opts = by_unit.get(unit)
+        if opts is None:
+            continue
+        # a split family is reunited with the current worker holding most of it, if there is room
+        current = units.at[unit, "current"]
+        target = ""
+        for wid, _ in sorted(current.items(), key=lambda kv: (-kv[1], kv[0])):
+            row = opts[opts["worker_id"] == wid]
+            if len(row) and loads.fits(wid, row["points"].iloc[0], row["children"].iloc[0]):
+                target = wid
+                break
+        target = target or _least_loaded(opts, loads)
+        if target:
+            row = opts[opts["worker_id"] == target].iloc[0]
+            loads.add(target, row["points"], row["children"])
+            assignment[unit] = target
+    return assignment
+
+
+def baseline_allocate(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalance",
+                      leavers: tuple[str, ...] | list[str] = (), risk: pd.DataFrame | None = None,
+                      config=None) -> AllocationResult:
+    """The baseline as a full result (same outputs as `allocate`), for comparison."""
+    import time
+
+    from workforce.allocation.explain import build_result
+
+    start = time.perf_counter()
+    problem = build_problem(workers, cases, mode=mode, leavers=leavers, risk=risk, config=config)
+    assignment = baseline_assignment(problem)
+    terms = evaluate_objective(problem, assignment)
+    info = dict(status="feasible", objective=terms["total"], bound=None, gap=None, terms=terms,
+                baseline_objective=terms["total"], used_baseline=True, seconds=time.perf_counter() - start,
+                solver="baseline", blocks=0, decompose="none", message="manager's baseline (greedy, no optimisation)")
+    return build_result(problem, assignment, info)

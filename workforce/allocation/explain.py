@@ -1,0 +1,356 @@
+"""Explanations and reports: why each family went where it did, in words a manager can repeat.
+
+For every decided family: the chosen worker, its cost by term, and the next-best eligible worker
+with why it lost (the term that cost more, or no capacity left). For every unallocated family:
+no eligible worker (with the rule that excluded each candidate), or capacity exhausted in the
+team (with the shortfall in points). Per worker: points and children before and after,
+utilisation. Per team: capacity against demand. The objective by term.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workforce.allocation import rules as R
+from workforce.allocation.model import PAIR_TERMS, TERMS, AllocationResult, Problem
+from workforce.errors import InputError
+
+TERM_WORDS = {
+    "continuity": "moving the children from their current worker",
+    "travel": "travel outside the worker's locality",
+    "risk": "the worker's predicted risk of leaving",
+    "load_balance": "the worker's load above the safe level",
+    "highest_utilisation": "the service's most loaded worker",
+    "unallocated": "children left unallocated",
+}
+MAX_LISTED = 12
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
+
+
+def _final_loads(problem: Problem, assignment: pd.Series) -> tuple[pd.Series, pd.Series]:
+    assigned = assignment[assignment != ""]
+    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
+    pairs = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)
+    w = problem.workers.index
+    pts = problem.fixed_points.add(pairs["points"].groupby(level=1).sum(), fill_value=0.0).reindex(w).fillna(0.0)
+    kids = problem.fixed_children.add(pairs["children"].groupby(level=1).sum(), fill_value=0).reindex(w).fillna(0)
+    return pts.astype(float), kids.astype(int)
+
+
+def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, kids: pd.Series) -> pd.DataFrame:
+    """One row per unit: chosen worker and its costs, the runner-up and why it lost, or the
+    reason the unit is unallocated."""
+    cfg, w = problem.config, problem.workers
+    units = problem.units
+    elig = problem.eligible
+    rows: dict[str, dict] = {u: dict(unit=u, family_id=units.at[u, "family_id"], worker_id=assignment[u])
+                             for u in units.index}
+    cap = w["capacity"].astype(float)
+    soft = w["soft_max_children"]
+    has_cap = cap > 0
+    util = (pts / cap.where(has_cap)).where(has_cap)
+    order = util.dropna().sort_values(ascending=False, kind="stable")
+    top1_w = order.index[0] if len(order) else ""
+    top1 = float(order.iloc[0]) if len(order) else 0.0
+    top2 = float(order.iloc[1]) if len(order) > 1 else 0.0
+
+    def lb(p, c, k, s):
+        return R.load_balance_cost(p, c, k, s, cfg)
+
+    if len(elig):
+        e = elig[["unit", "worker_id", "points", "children", *[f"cost_{t}" for t in PAIR_TERMS]]].copy()
+        e["chosen"] = e["unit"].map(assignment)
+        chosen_rows = e[e["worker_id"] == e["chosen"]].set_index("unit")
+        alt = e[(e["worker_id"] != e["chosen"])].copy()
+        # room each alternative has with the final loads
+        room_p = (problem.points_limit - pts).reindex(alt["worker_id"]).to_numpy()
+        room_k = (problem.children_limit - kids).reindex(alt["worker_id"]).to_numpy()
+        alt["room_points"] = room_p
+        alt["fits"] = (alt["points"].to_numpy() <= room_p + 1e-9) & (alt["children"].to_numpy() <= room_k + 1e-9)
+        alt["kids_full"] = alt["children"].to_numpy() > room_k + 1e-9
+        # marginal cost of giving the unit to the alternative instead
+        allocated = alt["chosen"] != ""
+        ch = chosen_rows.reindex(alt["unit"])
+        aw = alt["worker_id"].to_numpy()
+        pa, ka = pts.reindex(aw).to_numpy(), kids.reindex(aw).to_numpy()
+        ca, sa = cap.reindex(aw).to_numpy(), soft.reindex(aw).to_numpy()
+        add_lb = lb(pa + alt["points"].to_numpy(), ca, ka + alt["children"].to_numpy(), sa) - lb(pa, ca, ka, sa)
+        cw = ch.index.map(lambda u: assignment.get(u, "")).to_numpy()
+        cw_valid = allocated.to_numpy()
+        cw_safe = np.where(cw_valid, cw, aw)  # placeholder where the unit is unallocated
+        pc, kc = pts.reindex(cw_safe).to_numpy(), kids.reindex(cw_safe).to_numpy()
+        cc, sc = cap.reindex(cw_safe).to_numpy(), soft.reindex(cw_safe).to_numpy()
+        chp = np.nan_to_num(ch["points"].to_numpy(float)); chk = np.nan_to_num(ch["children"].to_numpy(float))
+        rem_lb = np.where(cw_valid, lb(pc - chp, cc, kc - chk, sc) - lb(pc, cc, kc, sc), 0.0)
+        deltas = {t: alt[f"cost_{t}"].to_numpy() - np.where(cw_valid, np.nan_to_num(ch[f"cost_{t}"].to_numpy(float)), 0.0)
+                  for t in PAIR_TERMS}
+        deltas["load_balance"] = add_lb + rem_lb
+        m_excl = np.where(cw_safe == top1_w, top2, top1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u_c = np.where(cw_valid & (cc > 0), (pc - chp) / cc, 0.0)
+            u_a = np.where(ca > 0, (pa + alt["points"].to_numpy()) / ca, 0.0)
+        new_max = np.maximum.reduce([np.where(cw_valid, m_excl, top1), u_c, u_a])
+        deltas["highest_utilisation"] = cfg.highest_utilisation_cost * (new_max - top1)
+        deltas["unallocated"] = np.where(cw_valid, 0.0, -problem.unallocated_cost.reindex(alt["unit"]).to_numpy())
+        for t, d in deltas.items():
+            alt[f"delta_{t}"] = d
+        alt["delta_total"] = sum(deltas.values())
+        alt["shortfall"] = np.maximum(0.0, alt["points"].to_numpy() - room_p)
+        alt = alt.sort_values(["unit", "fits", "delta_total", "shortfall", "worker_id"],
+                              ascending=[True, False, True, True, True], kind="stable")
+        best_alt = alt.groupby("unit", sort=False).head(1).set_index("unit")
+        for u, r in chosen_rows.iterrows():
+            if r["chosen"] == "":
+                continue
+            row = rows[u]
+            row.update({f"cost_{t}": float(r[f"cost_{t}"]) for t in PAIR_TERMS})
+            p, c, k, s = pts[r["worker_id"]], cap[r["worker_id"]], kids[r["worker_id"]], soft[r["worker_id"]]
+            row["cost_load_balance"] = float((lb(np.array([p]), np.array([c]), np.array([k]), np.array([s]))
+                                              - lb(np.array([p - r["points"]]), np.array([c]), np.array([k - r["children"]]), np.array([s])))[0])
+            row["points"] = float(r["points"])
+        for u, b in best_alt.iterrows():
+            row = rows[u]
+            if row["worker_id"] == "":
+                continue
+            row["runner_up"] = b["worker_id"]
+            if not b["fits"]:
+                what = (f"has {int(max(0, (problem.children_limit - kids)[b['worker_id']]))} child places left"
+                        if b["kids_full"] else f"has {_fmt(max(0.0, b['room_points']))} points of room left")
+                row["runner_up_reason"] = (f"no capacity left: the family needs {_fmt(b['points'])} points "
+                                           f"and {b['worker_id']} {what}")
+                row["runner_up_extra_cost"] = np.nan
+            else:
+                worst = max(TERMS, key=lambda t: b[f"delta_{t}"])
+                row["runner_up_extra_cost"] = float(b["delta_total"])
+                if b["delta_total"] <= 1e-6:
+                    row["runner_up_reason"] = "would cost the same (a tie; the solver's choice)"
+                else:
+                    row["runner_up_reason"] = (f"would cost {_fmt(b['delta_total'])} more, mostly "
+                                               f"{TERM_WORDS[worst]} (+{_fmt(b[f'delta_{worst}'])})")
+                row["runner_up_deltas"] = {t: float(b[f"delta_{t}"]) for t in TERMS}
+        # unallocated units that do have eligible workers
+        fit_any = alt[alt["fits"]].groupby("unit").head(1).set_index("unit")
+        for u in units.index[assignment.reindex(units.index).to_numpy() == ""]:
+            opts = alt[alt["unit"] == u]
+            if not len(opts):
+                continue
+            row = rows[u]
+            if u in fit_any.index:
+                row["reason"] = (f"left unallocated although {fit_any.at[u, 'worker_id']} has room "
+                                 "(the solve stopped before placing it)")
+                continue
+            best = opts.sort_values(["shortfall", "worker_id"]).iloc[0]
+            team = _scope_name(units.loc[u])
+            if best["kids_full"] and best["shortfall"] <= 0:
+                row["reason"] = (f"capacity exhausted in {team}: every eligible worker is at their cap on "
+                                 f"children (the family has {int(units.at[u, 'n_children'])})")
+            else:
+                row["reason"] = (f"capacity exhausted in {team}: the family needs {_fmt(best['points'])} points; "
+                                 f"the most room any eligible worker has is {_fmt(max(0.0, best['room_points']))} "
+                                 f"({best['worker_id']}), a shortfall of {_fmt(best['shortfall'])} points")
+            row["shortfall_points"] = float(best["shortfall"])
+    # unallocated units with no eligible worker at all
+    cand = problem.candidates
+    no_elig = [u for u in units.index if assignment[u] == "" and "reason" not in rows[u]]
+    for u in no_elig:
+        c = cand[cand["unit"] == u]
+        scope = _scope_name(units.loc[u])
+        if not len(c):
+            rows[u]["reason"] = f"no eligible worker: nobody works in {scope}"
+            continue
+        parts = [f"{wid} {R.rule_reason(rule)}" for wid, rule in zip(c["worker_id"], c["failed_rule"])]
+        more = f"; and {len(parts) - MAX_LISTED} more" if len(parts) > MAX_LISTED else ""
+        rows[u]["reason"] = f"no eligible worker in {scope}: " + "; ".join(parts[:MAX_LISTED]) + more
+        rows[u]["excluded_by"] = dict(zip(c["worker_id"], c["failed_rule"]))
+    return pd.DataFrame(list(rows.values()))
+
+
+def _scope_name(unit: pd.Series) -> str:
+    teams = sorted(unit["teams"])
+    if teams:
+        return "team " + " / ".join(teams)
+    return "locality " + " / ".join(sorted(unit["localities"]))
+
+
+def build_result(problem: Problem, assignment: pd.Series, info: dict) -> AllocationResult:
+    """Assemble the output frames, explanations and summary for an assignment."""
+    cfg, w, c = problem.config, problem.workers, problem.cases
+    pts, kids = _final_loads(problem, assignment)
+    expl = _unit_explanations(problem, assignment, pts, kids)
+    final = c["fixed_worker"].where(c["unit"] == "", c["unit"].map(assignment).fillna(""))
+    c = c.assign(worker_id=final)
+    held = c["worker_id"] != ""
+    child_pts = pd.Series(np.nan, index=c.index)
+    if held.any():
+        wl = c.loc[held, "worker_id"].map(w["locality"])
+        child_pts[held] = c.loc[held, "points"] + (wl != c.loc[held, "locality"]).astype(float) * cfg.rules.travel_points
+    decided = held & (c["unit"] != "")
+    changed = held & (c["worker_id"] != c["current_worker_id"])
+    handoff = changed & (c["current_worker_id"] != "")
+    outside = held & (c["worker_id"].map(w["locality"]) != c["locality"])
+    p_leave = c["worker_id"].map(w["p_leave"]).fillna(0.0)
+    repeat = c["workers_12m"] >= cfg.continuity_repeat_threshold
+    lb_unit = expl.set_index("unit")["cost_load_balance"] if "cost_load_balance" in expl else pd.Series(dtype=float)
+    unit_pts = c[decided].groupby("unit")["points"].transform("sum")
+    alloc = pd.DataFrame({
+        "case_id": c["case_id"], "family_id": c["family_id"], "worker_id": c["worker_id"],
+        "previous_worker_id": c["current_worker_id"], "changed": changed, "handoff": handoff,
+        "pinned": c["pinned"], "decided": decided, "points": child_pts.round(3),
+        "cost_continuity": np.where(decided & handoff, cfg.continuity_cost + repeat * cfg.continuity_repeat_cost, 0.0),
+        "cost_travel": np.where(decided & outside, cfg.travel_cost, 0.0),
+        "cost_risk": np.where(decided, cfg.risk_cost * p_leave * child_pts.fillna(0.0), 0.0),
+        "cost_load_balance": np.where(decided, c["unit"].map(lb_unit).fillna(0.0)
+                                      * c["points"] / unit_pts.reindex(c.index).fillna(1.0), 0.0),
+    })
+    allocations = alloc[held].reset_index(drop=True)
+    for col in ("cost_continuity", "cost_travel", "cost_risk", "cost_load_balance"):
+        allocations[col] = allocations[col].astype(float).round(4)
+    changes = allocations[allocations["changed"]].reset_index(drop=True)
+
+    expl_u = expl.set_index("unit")
+    unal = c[~held]
+    unit_of = unal["unit"].where(unal["unit"] != "", unal["family_id"])
+    unallocated = pd.DataFrame({
+        "case_id": unal["case_id"], "family_id": unal["family_id"], "team": unal["team"],
+        "locality": unal["locality"], "points": unal["points"].round(3), "priority": unal["priority"],
+        "reason": unit_of.map(expl_u["reason"] if "reason" in expl_u else pd.Series(dtype=object)).fillna(""),
+    }).reset_index(drop=True)
+
+    cap = w["capacity"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u_before = (problem.before_points / cap).where(cap > 0)
+        u_after = (pts / cap).where(cap > 0)
+    soft = w["soft_max_children"]
+    worker_loads = pd.DataFrame({
+        "worker_id": w.index, "team": w["team"].to_numpy(), "locality": w["locality"].to_numpy(),
+        "fte": w["fte"].to_numpy(), "capacity_points": cap.round(3).to_numpy(),
+        "points_before": problem.before_points.round(3).to_numpy(), "points_after": pts.round(3).to_numpy(),
+        "children_before": problem.before_children.astype(int).to_numpy(), "children_after": kids.astype(int).to_numpy(),
+        "utilisation_before": u_before.round(4).to_numpy(), "utilisation_after": u_after.round(4).to_numpy(),
+        "over_soft_cap": ((kids > soft) | (pts > cap + 1e-9)).to_numpy(),
+        "max_children": w["max_children"].to_numpy(), "soft_max_children": soft.to_numpy(),
+        "p_leave": w["p_leave"].to_numpy(), "leaving": w["leaving"].to_numpy(),
+    })
+
+    # per team: capacity against demand (demand = what its workers hold + what is unallocated there)
+    team_of_unal = unal["team"].where(unal["team"] != "", "(locality " + unal["locality"] + ")")
+    unal_pts = unal["points"].groupby(team_of_unal).sum()
+    unal_kids = team_of_unal.value_counts()
+    wl = worker_loads[~worker_loads["worker_id"].map(w["leaving"])]
+    team = wl.groupby("team").agg(workers=("worker_id", "size"), capacity_points=("capacity_points", "sum"),
+                                  allocated_points=("points_after", "sum"), children=("children_after", "sum"))
+    team = team.reindex(team.index.union(unal_pts.index)).fillna(0)
+    team["unallocated_points"] = unal_pts.reindex(team.index).fillna(0.0)
+    team["unallocated_children"] = unal_kids.reindex(team.index).fillna(0).astype(int)
+    team["demand_points"] = team["allocated_points"] + team["unallocated_points"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        team["utilisation"] = (team["allocated_points"] / team["capacity_points"]).where(team["capacity_points"] > 0)
+        team["demand_utilisation"] = (team["demand_points"] / team["capacity_points"]).where(team["capacity_points"] > 0)
+    team_summary = team.reset_index(names="team").round(4)
+
+    t = info["terms"]
+    terms = pd.DataFrame({"term": list(TERMS) + ["total"], "value": [round(t[k], 4) for k in TERMS] + [round(t["total"], 4)],
+                          "meaning": [TERM_WORDS[k] for k in TERMS] + ["the objective (minimised)"]})
+    active = wl[wl["capacity_points"] > 0]
+    summary = {
+        "status": info["status"], "mode": problem.mode,
+        "objective": round(float(info["objective"]), 4),
+        "bound": None if info["bound"] is None else round(float(info["bound"]), 4),
+        "gap": None if info["gap"] is None else round(float(info["gap"]), 6),
+        "handoffs": int(handoff.sum()), "new_allocations": int((changed & ~handoff).sum()),
+        "unallocated": int((~held).sum()), "unallocated_families": int(unal["family_id"].nunique()),
+        "max_utilisation": None if not len(active) else round(float(active["utilisation_after"].max()), 4),
+        "mean_utilisation": None if not len(active) else round(float(active["utilisation_after"].mean()), 4),
+        "workers_over_soft_cap": int(worker_loads["over_soft_cap"].sum()),
+        "seconds": round(float(info["seconds"]), 3), "solver": info["solver"],
+        "baseline_objective": round(float(info["baseline_objective"]), 4),
+        "used_baseline": bool(info["used_baseline"]), "blocks": info["blocks"], "decompose": info["decompose"],
+        "children": int(len(c)), "families_decided": int(len(problem.units)), "existing_issues": int(len(problem.issues)),
+        "terms": {k: round(float(t[k]), 4) for k in TERMS}, "message": info["message"],
+    }
+    return AllocationResult(allocations=allocations, worker_loads=worker_loads, unallocated=unallocated,
+                            changes=changes, team_summary=team_summary, terms=terms, issues=problem.issues,
+                            summary=summary, explanations=expl, problem=problem, assignment=assignment)
+
+
+def explain_case(result: AllocationResult, case_id: str) -> str:
+    """One child's allocation in plain English (words a manager can repeat to a social worker)."""
+    problem = result.problem
+    c = problem.cases
+    match = c[c["case_id"] == str(case_id).strip()]
+    if not len(match):
+        raise InputError(f"case '{case_id}' is not in the cases table", column="case_id")
+    child = match.iloc[0]
+    fam = c[c["family_id"] == child["family_id"]]
+    n = len(fam)
+    kind = child["case_type"].replace("_", " ") + (" (court)" if child["court"] else "")
+    head = f"Child {child['case_id']} ({kind}, priority {child['priority']}) is in family {child['family_id']}"
+    head += f" with {n - 1} sibling{'s' if n - 1 != 1 else ''}." if n > 1 else " (no siblings on our books)."
+    lines = [head]
+    prev = child["current_worker_id"]
+    loads = result.worker_loads.set_index("worker_id")
+
+    def load_line(wid: str) -> str:
+        r = loads.loc[wid]
+        ub, ua = r["utilisation_before"], r["utilisation_after"]
+        pct = (f" ({ub:.0%} -> {ua:.0%} of capacity)" if pd.notna(ub) and pd.notna(ua) else "")
+        return (f"{wid} goes from {_fmt(r['points_before'])} to {_fmt(r['points_after'])} points{pct} and from "
+                f"{int(r['children_before'])} to {int(r['children_after'])} children.")
+
+    if child["unit"] == "":
+        why = ("a manager pinned this child to them" if child["pinned"] else
+               "existing allocations are kept in 'new' mode")
+        lines.append(f"The child stays with {child['fixed_worker']}: {why}. This was not reconsidered.")
+        lines.append(load_line(child["fixed_worker"]))
+        return "\n".join(lines)
+    ex = result.explanations.set_index("unit").loc[child["unit"]]
+    wid = result.assignment.get(child["unit"], "")
+    if not wid:
+        lines.append("The child is NOT allocated: " + str(ex.get("reason", "no reason recorded")) + ".")
+        if prev:
+            lines.append(f"The child's current worker was {prev}.")
+        lines.append("All the children of a family go to one worker, so the family is placed together or not at all.")
+        return "\n".join(lines)
+    team = "team " + problem.workers.at[wid, "team"]
+    if prev == wid:
+        lines.append(f"The child stays with {wid} ({team}), the current worker.")
+    elif prev:
+        lines.append(f"The child moves from {prev} to {wid} ({team}). {_why_moved(result, child, prev)}")
+    else:
+        lines.append(f"The child is newly allocated to {wid} ({team}).")
+    if n > 1:
+        lines.append(f"All {n} children of the family go to {wid} (siblings share one worker).")
+    parts = [f"{TERM_WORDS[t]} {_fmt(ex.get(f'cost_{t}', 0.0))}" for t in ("continuity", "travel", "load_balance", "risk")
+             if abs(float(ex.get(f"cost_{t}", 0.0) or 0.0)) > 1e-9]
+    lines.append(f"The family carries {_fmt(ex['points'])} points with {wid}. Costs of this choice: "
+                 + ("; ".join(parts) if parts else "none (no move, no travel, no overload)") + ".")
+    ru = ex.get("runner_up")
+    if isinstance(ru, str) and ru:
+        lines.append(f"Next best was {ru}: it {ex['runner_up_reason']}.")
+    else:
+        lines.append(f"No other worker was eligible for this family.")
+    lines.append(load_line(wid))
+    return "\n".join(lines)
+
+
+def _why_moved(result: AllocationResult, child: pd.Series, prev: str) -> str:
+    problem = result.problem
+    w = problem.workers
+    if w.at[prev, "leaving"]:
+        return f"{prev} is leaving."
+    cand = problem.candidates
+    row = cand[(cand["unit"] == child["unit"]) & (cand["worker_id"] == prev)]
+    if not len(row):
+        return f"{prev} is no longer in the team or locality that holds this family."
+    if row["failed_rule"].iloc[0]:
+        return f"{prev} {R.rule_reason(row['failed_rule'].iloc[0])}."
+    loads = result.worker_loads.set_index("worker_id")
+    r = loads.loc[prev]
+    if r["points_before"] > r["capacity_points"] + 1e-9 or r["children_before"] > w.at[prev, "max_children"]:
+        return (f"{prev} was over capacity ({_fmt(r['points_before'])} points for a capacity of "
+                f"{_fmt(r['capacity_points'])}; {int(r['children_before'])} children).")
+    return f"Keeping the child with {prev} cost more overall (their load, or the family joining its siblings)."

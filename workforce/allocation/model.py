@@ -1,0 +1,374 @@
+"""The social-care allocation model on the GAP core: build, solve, judge and report.
+
+`allocate()` is the library entry point. It
+
+1. turns the cases into decision units (sibling groups, `families.py`) and fixed children;
+2. finds each unit's eligible workers (one function per hard rule, `rules.py`) and prices each
+   (unit, worker) pair (continuity, travel, risk);
+3. builds an `AssignmentModel` with the points and children caps, the load-balance and
+   highest-utilisation terms and an unallocated cost per unit; solves it with the manager's
+   baseline (`baseline.py`) as warm start;
+4. judges the solver's answer and the baseline's by the same cost function
+   (`evaluate_objective`) and never returns something worse than the baseline;
+5. reports allocations, worker loads, unallocated children with reasons, team capacity against
+   demand and the objective by term (`explain.py` writes the words).
+
+Work stays inside teams, so the problem splits into independent blocks (connected components
+of the unit-worker graph) apart from the highest-utilisation term, which spans the service.
+With `decompose="auto"` the blocks are solved one by one when that term's weight is zero
+(exact), and in one model otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from workforce.allocation import rules as R
+from workforce.allocation.config import AllocationConfig
+from workforce.allocation.families import MODES, Units, build_units, existing_issues, prepare_cases, prepare_workers
+from workforce.errors import InputError
+
+TERMS = ("continuity", "travel", "risk", "load_balance", "highest_utilisation", "unallocated")
+PAIR_TERMS = ("continuity", "travel", "risk")
+
+
+@dataclass
+class Problem:
+    """Everything the solver, the baseline, the evaluation and the explanations share."""
+
+    mode: str
+    config: AllocationConfig
+    workers: pd.DataFrame  # prepared, index worker_id
+    cases: pd.DataFrame  # prepared, with unit / fixed_worker
+    units: pd.DataFrame  # index unit
+    candidates: pd.DataFrame  # every in-scope (unit, worker) with `failed_rule`
+    pairs: pd.DataFrame  # eligible pairs that can fit: unit, worker_id, points, children, cost_*
+    eligible: pd.DataFrame  # eligible pairs (including ones that can never fit)
+    fixed_points: pd.Series  # by worker
+    fixed_children: pd.Series
+    before_points: pd.Series
+    before_children: pd.Series
+    points_limit: pd.Series
+    children_limit: pd.Series
+    unallocated_cost: pd.Series  # by unit
+    issues: pd.DataFrame
+    current_unit_worker: pd.Series  # unit -> single current worker ("" when none or split)
+
+
+@dataclass
+class AllocationResult:
+    """What `allocate` returns. Frames follow the agreed output columns."""
+
+    allocations: pd.DataFrame
+    worker_loads: pd.DataFrame
+    unallocated: pd.DataFrame
+    changes: pd.DataFrame
+    team_summary: pd.DataFrame
+    terms: pd.DataFrame
+    issues: pd.DataFrame
+    summary: dict
+    explanations: pd.DataFrame  # one row per unit: chosen worker, breakdown, runner-up, reason
+    problem: Problem = field(repr=False)
+    assignment: pd.Series = field(repr=False)  # unit -> worker_id ("" = unallocated)
+
+
+# ------------------------------------------------------------------------------- building
+
+
+def _child_points_at(cases: pd.DataFrame, worker_ids: pd.Series, workers: pd.DataFrame, config: AllocationConfig) -> pd.Series:
+    """Each child's points with the worker it is (or would be) with: travel point when the
+    child lives outside that worker's locality."""
+    loc = worker_ids.map(workers["locality"])
+    travel = (loc.notna() & (loc != cases["locality"])).astype(float) * config.rules.travel_points
+    return cases["points"] + travel
+
+
+def _loads(cases: pd.DataFrame, worker_col: pd.Series, workers: pd.DataFrame, config: AllocationConfig) -> tuple[pd.Series, pd.Series]:
+    held = worker_col != ""
+    pts = _child_points_at(cases[held], worker_col[held], workers, config)
+    points = pts.groupby(worker_col[held]).sum().reindex(workers.index).fillna(0.0)
+    children = worker_col[held].value_counts().reindex(workers.index).fillna(0).astype(int)
+    return points, children
+
+
+def build_problem(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalance",
+                  leavers: tuple[str, ...] | list[str] = (), risk: pd.DataFrame | None = None,
+                  config: AllocationConfig | None = None) -> Problem:
+    """Prepare the model's data (no solving). See the module docstring."""
+    config = config or AllocationConfig()
+    leavers = tuple(dict.fromkeys(str(x).strip() for x in leavers))
+    if mode not in MODES:
+        raise InputError(f"unknown mode '{mode}'", column="mode", allowed=", ".join(MODES))
+    if mode == "leaver" and not leavers:
+        raise InputError("leaver mode needs at least one --leaver worker ID", column="leaver")
+    if mode != "leaver" and leavers:
+        raise InputError(f"leavers were named but the mode is '{mode}'", column="mode", allowed="leaver")
+    w = prepare_workers(workers, config.rules, leavers=leavers, risk=risk)
+    if w.index.duplicated().any():
+        raise InputError(f"worker_id '{w.index[w.index.duplicated()][0]}' appears twice", column="worker_id")
+    c = prepare_cases(cases, config.rules)
+    if c["case_id"].duplicated().any():
+        raise InputError(f"case_id '{c['case_id'][c['case_id'].duplicated()].iloc[0]}' appears twice", column="case_id")
+    built: Units = build_units(c, w, mode)
+    c, units = built.cases, built.units
+
+    before_points, before_children = _loads(c, c["current_worker_id"], w, config)
+    fixed_points, fixed_children = _loads(c, c["fixed_worker"], w, config)
+    issues = pd.concat([built.issues, existing_issues(c, w, before_points, before_children)], ignore_index=True)
+
+    # continuity bookkeeping per unit: current worker -> children with a repeat-change history
+    free = c[(c["unit"] != "") & (c["current_worker_id"] != "")]
+    repeat = free[free["workers_12m"] >= config.continuity_repeat_threshold]
+    repeat_map = {u: g["current_worker_id"].value_counts().to_dict() for u, g in repeat.groupby("unit")}
+
+    cand = R.same_team_or_locality(units, w)
+    cand["failed_rule"] = R.first_failed_rule(cand)
+    elig = cand[cand["failed_rule"] == ""].copy()
+    elig["points"] = R.pair_points(elig, config)
+    elig["children"] = elig["n_children"].astype(int)
+    elig["cost_continuity"] = R.continuity_cost(elig, config, repeat_map)
+    elig["cost_travel"] = R.travel_cost(elig, config)
+    elig["cost_risk"] = R.risk_cost(elig, elig["points"], config)
+
+    p_limit = R.points_limit(w, before_points, mode)
+    c_limit = R.children_limit(w, before_children, mode)
+    room_pts = (p_limit - fixed_points).reindex(elig["worker_id"]).to_numpy()
+    room_kids = (c_limit - fixed_children).reindex(elig["worker_id"]).to_numpy()
+    fits = (elig["points"].to_numpy() <= room_pts + 1e-9) & (elig["children"].to_numpy() <= room_kids + 1e-9)
+    pairs = elig[fits].reset_index(drop=True)
+
+    current_unit_worker = pd.Series(
+        [next(iter(cur)) if len(cur) == 1 else "" for cur in units["current"]], index=units.index, dtype=object)
+    return Problem(mode=mode, config=config, workers=w, cases=c, units=units, candidates=cand,
+                   pairs=pairs, eligible=elig.reset_index(drop=True), fixed_points=fixed_points,
+                   fixed_children=fixed_children, before_points=before_points, before_children=before_children,
+                   points_limit=p_limit, children_limit=c_limit,
+                   unallocated_cost=R.unallocated_cost(units, c, config), issues=issues,
+                   current_unit_worker=current_unit_worker)
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def evaluate_objective(problem: Problem, assignment: pd.Series) -> dict[str, float]:
+    """The objective of an assignment (unit -> worker_id, "" = unallocated) by term, with
+    `total`: the one cost function both the optimiser and the baseline are judged by."""
+    cfg, w = problem.config, problem.workers
+    assigned = assignment[assignment != ""]
+    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
+    pairs = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)
+    if pairs["points"].isna().any():
+        bad = key[pairs["points"].isna().to_numpy()][0]
+        raise ValueError(f"assignment gives unit {bad[0]} to ineligible worker {bad[1]}")
+    terms = {t: float(pairs[f"cost_{t}"].sum()) for t in PAIR_TERMS}
+    pts = problem.fixed_points.add(pairs["points"].groupby(level=1).sum(), fill_value=0.0).reindex(w.index).fillna(0.0)
+    kids = problem.fixed_children.add(pairs["children"].groupby(level=1).sum(), fill_value=0).reindex(w.index).fillna(0)
+    terms["load_balance"] = float(R.load_balance_cost(pts.to_numpy(), w["capacity"].to_numpy(), kids.to_numpy(),
+                                                      w["soft_max_children"].to_numpy(), cfg).sum())
+    terms["highest_utilisation"] = R.highest_utilisation_cost(pts.to_numpy(), w["capacity"].to_numpy(), cfg)
+    unalloc = assignment.index[assignment == ""]
+    terms["unallocated"] = float(problem.unallocated_cost.reindex(unalloc).sum())
+    terms["total"] = float(sum(terms[t] for t in TERMS))
+    return terms
+
+
+def is_feasible(problem: Problem, assignment: pd.Series) -> bool:
+    """Does the assignment respect every hard rule and cap? (used to check warm starts)"""
+    assigned = assignment[assignment != ""]
+    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
+    pairs = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)
+    if pairs["points"].isna().any():
+        return False
+    pts = problem.fixed_points.add(pairs["points"].groupby(level=1).sum(), fill_value=0.0)
+    kids = problem.fixed_children.add(pairs["children"].groupby(level=1).sum(), fill_value=0)
+    moved = pairs["points"].groupby(level=1).sum().index
+    ok_pts = (pts.reindex(moved) <= problem.points_limit.reindex(moved) + 1e-6).all()
+    ok_kids = (kids.reindex(moved) <= problem.children_limit.reindex(moved) + 1e-6).all()
+    return bool(ok_pts and ok_kids)
+
+
+# -------------------------------------------------------------------------------- solving
+
+
+def _blocks(problem: Problem) -> list[tuple[list[str], list[str]]]:
+    """Connected components of the unit-worker graph: (units, workers) that share no pair."""
+    pairs = problem.pairs
+    if not len(pairs):
+        return []
+    ucode, uniq_u = pd.factorize(pairs["unit"])
+    wcode, uniq_w = pd.factorize(pairs["worker_id"])
+    n_u = len(uniq_u)
+    parent = np.arange(n_u + len(uniq_w))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in zip(ucode, wcode + n_u):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(i) for i in range(len(parent))])
+    out = []
+    for r in np.unique(roots):
+        members = np.flatnonzero(roots == r)
+        out.append(([str(uniq_u[m]) for m in members if m < n_u],
+                     [str(uniq_w[m - n_u]) for m in members if m >= n_u]))
+    return out
+
+
+def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series, *,
+                 time_limit: float | None, solver: str, threads: int, progress: Callable | None,
+                 global_terms: bool):
+    """Build one AssignmentModel over `units` x `workers` and solve it. Returns the core result."""
+    import pulp
+
+    from workforce.allocation.core import AssignmentModel
+
+    cfg, w = problem.config, problem.workers
+    pairs = problem.pairs[problem.pairs["unit"].isin(units) & problem.pairs["worker_id"].isin(workers)]
+    pairs = pairs.reset_index(drop=True)
+    frame = pd.DataFrame({"item": pairs["unit"], "agent": pairs["worker_id"], "cost": 0.0,
+                          "load": pairs["points"]})
+    room_pts = (problem.points_limit - problem.fixed_points).clip(lower=0.0).reindex(workers)
+    room_kids = (problem.children_limit - problem.fixed_children).clip(lower=0.0).reindex(workers)
+    model = AssignmentModel(frame, room_pts, unassigned_cost=problem.unallocated_cost.reindex(units),
+                            name="social_care")
+    model.add_resource("children", pairs["children"].astype(float), room_kids)
+    x = model.x.to_numpy()
+    for t in PAIR_TERMS:
+        coefs = pairs[f"cost_{t}"].to_numpy(dtype=float)
+        nz = coefs != 0
+        model.add_term(t, pulp.LpAffineExpression(list(zip(x[nz], coefs[nz].tolist()))))
+    # load expressions per worker: fixed load + chosen pairs
+    load_exprs, child_exprs = {}, {}
+    grouped = pd.DataFrame({"w": pairs["worker_id"], "i": np.arange(len(pairs))}).groupby("w")["i"].agg(list)
+    pts_arr, kid_arr = pairs["points"].to_numpy(float), pairs["children"].to_numpy(float)
+    for wid in workers:
+        idx = grouped.get(wid, [])
+        load_exprs[wid] = pulp.LpAffineExpression([(x[i], pts_arr[i]) for i in idx], constant=float(problem.fixed_points[wid]))
+        child_exprs[wid] = pulp.LpAffineExpression([(x[i], kid_arr[i]) for i in idx], constant=float(problem.fixed_children[wid]))
+    R.add_load_balance(model, workers, load_exprs, child_exprs, w["capacity"], w["soft_max_children"], cfg)
+    if global_terms:
+        # workers outside the model (no pairs) still count: their fixed load is a constant
+        others = w.index.difference(pd.Index(workers))
+        cap_o = w["capacity"].reindex(others)
+        fixed_u = (problem.fixed_points.reindex(others) / cap_o)[cap_o > 0]
+        fixed_max = float(fixed_u.max()) if len(fixed_u) else 0.0
+        R.add_highest_utilisation(model, workers, load_exprs, w["capacity"], fixed_max, cfg)
+        const = R.load_balance_cost(problem.fixed_points.reindex(others).to_numpy(), cap_o.to_numpy(),
+                                    problem.fixed_children.reindex(others).to_numpy(),
+                                    w["soft_max_children"].reindex(others).to_numpy(), cfg).sum()
+        model.add_term("load_balance_fixed", pulp.LpAffineExpression(constant=float(const)))
+    ws = warm.reindex(units)
+    ws = pd.DataFrame({"item": ws.index, "agent": ws.to_numpy()})
+    ws = ws[ws["agent"] != ""]
+    return model.solve(time_limit=time_limit, solver=solver, threads=threads, warm_start=ws,
+                       gap_rel=cfg.gap_rel, progress=progress)
+
+
+def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: str = "highs",
+                  progress: Callable | None = None) -> tuple[pd.Series, dict]:
+    """Solve the model; return (assignment unit -> worker, solve info) never worse than the
+    baseline under `evaluate_objective`."""
+    from workforce.allocation.baseline import baseline_assignment
+
+    cfg = problem.config
+    start = time.perf_counter()
+    base = baseline_assignment(problem)
+    base_terms = evaluate_objective(problem, base)
+    units_all = problem.units.index
+    decompose = cfg.decompose
+    if decompose == "auto":
+        decompose = "teams" if cfg.highest_utilisation_cost == 0 else "single"
+    blocks = _blocks(problem) if decompose == "teams" else (
+        [(list(units_all), list(problem.workers.index))] if len(problem.pairs) else [])
+    assignment = pd.Series("", index=units_all, dtype=object)
+    statuses, bound_total, bound_known, messages = [], 0.0, True, []
+    deadline = None if time_limit is None else start + time_limit
+    for units, workers in blocks:
+        if decompose == "single":
+            workers = sorted(set(problem.pairs["worker_id"]))
+        remaining = None if deadline is None else max(1.0, deadline - time.perf_counter())
+        res = _solve_block(problem, units, workers, base, time_limit=remaining, solver=solver,
+                           threads=cfg.threads, progress=progress, global_terms=(decompose == "single"))
+        statuses.append(res.status)
+        messages.append(res.message)
+        if res.status in ("optimal", "feasible"):
+            assignment.loc[res.assignment["item"].to_numpy()] = res.assignment["agent"].to_numpy()
+        else:
+            assignment.loc[units] = base.reindex(units).to_numpy()
+        if res.bound is None:
+            bound_known = False
+        else:
+            bound_total += res.bound
+    if decompose == "teams":
+        # blocks exclude units with no pair (always unallocated) and fixed workers' constants
+        const = evaluate_objective(problem, pd.Series("", index=units_all[~units_all.isin(problem.pairs["unit"])], dtype=object))
+        bound_total += const["unallocated"]
+        w = problem.workers
+        in_blocks = set(problem.pairs["worker_id"])
+        others = w.index[~w.index.isin(list(in_blocks))]
+        bound_total += float(R.load_balance_cost(problem.fixed_points.reindex(others).to_numpy(), w["capacity"].reindex(others).to_numpy(),
+                                                 problem.fixed_children.reindex(others).to_numpy(),
+                                                 w["soft_max_children"].reindex(others).to_numpy(), cfg).sum())
+    terms = evaluate_objective(problem, assignment)
+    used_baseline = False
+    if not blocks:
+        status = "optimal"  # nothing to decide: every unit has no eligible worker with room
+        bound = terms["total"]
+    else:
+        status = "optimal" if all(s == "optimal" for s in statuses) else (
+            "feasible" if all(s in ("optimal", "feasible") for s in statuses) else "no_solution")
+        bound = bound_total if bound_known else None
+        if status == "no_solution" or terms["total"] > base_terms["total"] + 1e-6:
+            used_baseline = True
+            assignment, terms = base.copy(), base_terms
+            status = "feasible" if status != "optimal" else "optimal"
+    if bound is not None:
+        bound = min(bound, terms["total"])
+    gap = None if bound is None else (0.0 if status == "optimal" else
+                                      abs(terms["total"] - bound) / max(1e-9, abs(terms["total"])))
+    info = dict(status=status, objective=terms["total"], bound=bound, gap=gap, terms=terms,
+                baseline_objective=base_terms["total"], used_baseline=used_baseline,
+                seconds=time.perf_counter() - start, solver=solver, blocks=len(blocks),
+                decompose=decompose, message="; ".join(dict.fromkeys(messages)))
+    if used_baseline:
+        info["message"] += "; the solver's answer was not better than the manager's baseline, which is returned"
+    return assignment, info
+
+
+def allocate(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalance",
+             leavers: tuple[str, ...] | list[str] = (), risk: pd.DataFrame | None = None,
+             config: AllocationConfig | None = None, time_limit: float | None = None,
+             solver: str = "highs", progress: Callable | None = None) -> AllocationResult:
+    """Allocate children to social workers (see the module docstring).
+
+    `workers`, `cases`: typed frames per the data contracts; `risk`: `worker_id, p_leave`;
+    `time_limit` (seconds) overrides `config.time_limit`. Raises `InputError` for bad input
+    (unknown leaver, leavers outside leaver mode, unknown current worker).
+    """
+    from workforce.allocation.explain import build_result
+
+    config = config or AllocationConfig()
+    if solver not in ("highs", "cbc"):
+        raise InputError(f"unknown solver '{solver}'", column="solver", allowed="highs, cbc")
+    if solver == "cbc":
+        import pulp
+
+        if not pulp.PULP_CBC_CMD(msg=False).available():
+            raise InputError("CBC is not available in this installation (PuLP no longer ships it); use --solver highs",
+                             column="solver", allowed="highs")
+    started = time.perf_counter()
+    problem = build_problem(workers, cases, mode=mode, leavers=leavers, risk=risk, config=config)
+    limit = config.time_limit if time_limit is None else time_limit
+    assignment, info = solve_problem(problem, time_limit=limit, solver=solver, progress=progress)
+    info["seconds"] = time.perf_counter() - started
+    return build_result(problem, assignment, info)
