@@ -1,0 +1,393 @@
+"""Evaluation on any flat table: the same model selection as the churn model, on a CSV/XLSX an
+HR team already has (one row per person, a leaving column), or a time-to-event table.
+
+Preparation, each step one function and each decision reported as a message:
+
+* types inferred from the text (numbers, dates, text); Windows-1252 files read correctly;
+* constant columns and ID-like columns (a unique value per row, or an ID-looking name) dropped;
+* exact duplicate rows reported and dropped;
+* a column that alone predicts the target almost perfectly (single-column ROC AUC >= 0.97,
+  cross-fitted for text columns; a column's blanks count too, e.g. a termination date blank
+  for every stayer) is flagged as likely leakage and left out unless `keep` names it;
+* protected columns are used for the fairness audit only;
+* time-to-event: `duration` and `event` give the label "event within `horizon`"; rows with
+  duration < horizon and no event are censored and dropped; Harrell's concordance index
+  (implemented here in numpy) is reported per fold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from workforce.errors import InputError
+from workforce.retention import fairness
+from workforce.retention.selection import candidate_pipelines, check_target, select_model
+
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "1.0"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "0.0"})
+LEAKAGE_AUC = 0.97
+ID_NAME = re.compile(r"(^|[_\s])(id|no|number|num|ref|reference|code|key)$|^(id|employee ?number|emp ?no)$|id$", re.I)
+
+
+@dataclass
+class FlatOptions:
+    """What `workforce churn evaluate` was asked to do."""
+
+    target: str | None = None
+    positive: str | None = None
+    id_col: str | None = None
+    group_col: str | None = None
+    drop: Sequence[str] = ()
+    protected: Sequence[str] = ()
+    keep: Sequence[str] = ()
+    duration: str | None = None
+    event: str | None = None
+    horizon: float | None = None
+    seed: int = 0
+    n_splits: int = 5
+    n_repeats: int = 3
+    leakage_auc: float = LEAKAGE_AUC
+
+
+@dataclass
+class Prepared:
+    X: pd.DataFrame
+    y: np.ndarray
+    groups: np.ndarray
+    numeric: list[str]
+    categorical: list[str]
+    audit: pd.DataFrame  # protected columns (+ id) of the rows used
+    duration: np.ndarray | None = None
+    event: np.ndarray | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def _parse_numbers(values: pd.Series) -> pd.Series | None:
+    """Numbers when every non-blank value is one (thousands commas and % allowed)."""
+    text = values.dropna().astype(str).str.strip().str.replace(",", "", regex=False)
+    text = text.str.replace(r"^£|%$", "", regex=True)
+    parsed = pd.to_numeric(text, errors="coerce")
+    if len(text) and parsed.notna().all():
+        return pd.to_numeric(values.astype(str).str.strip().str.replace(",", "", regex=False).str.replace(r"^£|%$", "", regex=True), errors="coerce")
+    return None
+
+
+def _parse_dates(values: pd.Series) -> pd.Series | None:
+    """Dates when nearly every non-blank value looks like one (ISO or day-first)."""
+    text = values.dropna().astype(str).str.strip()
+    if not len(text) or not text.str.contains(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", regex=True).mean() >= 0.95:
+        return None
+    iso = text.str.match(r"^\d{4}-")
+    parsed = pd.to_datetime(values.astype(str), errors="coerce", format="ISO8601" if iso.mean() > 0.5 else "%d/%m/%Y")
+    return parsed if parsed.notna().sum() >= 0.95 * len(text) else None
+
+
+def infer_types(raw: pd.DataFrame) -> pd.DataFrame:
+    """Columns of strings to numbers, dates or text (blank -> missing)."""
+    out = {}
+    for name in raw.columns:
+        column = raw[name].astype(object).where(raw[name].astype(str).str.strip() != "", None)
+        numbers = _parse_numbers(column)
+        if numbers is not None:
+            out[name] = numbers.astype(float)
+            continue
+        dates = _parse_dates(column)
+        out[name] = dates if dates is not None else column.astype("string").str.strip()
+    return pd.DataFrame(out, index=raw.index)
+
+
+def read_flat(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read a CSV (UTF-8 with or without BOM, or Windows-1252) or an XLSX sheet (first sheet by
+    default) through the safe readers, then infer column types."""
+    from workforce.readers import file_kind, read_csv, read_xlsx, xlsx_sheet_names
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=path)
+    if file_kind(path) == "csv":
+        raw = read_csv(path)
+    else:
+        raw = read_xlsx(path, sheet or xlsx_sheet_names(path)[0])
+    return infer_types(raw).reset_index(drop=True)
+
+
+# -- labels ----------------------------------------------------------------------------------
+
+def _truthy(values: pd.Series, column: str) -> np.ndarray:
+    words = values.astype(str).str.strip().str.lower()
+    unknown = sorted(set(words) - TRUE_WORDS - FALSE_WORDS)
+    if unknown:
+        raise InputError(f"expected yes/no or 1/0, found {', '.join(unknown[:5])}", column=column)
+    return words.isin(TRUE_WORDS).to_numpy()
+
+
+def target_labels(values: pd.Series, positive: str | None, column: str) -> np.ndarray:
+    """1 where the target equals `positive`; without `positive`, yes/true/1 is the positive."""
+    text = values.astype(str).str.strip()
+    if text.str.match(r"^-?\d+\.0$").all():
+        text = text.str.replace(r"\.0$", "", regex=True)
+    distinct = sorted(text.unique())
+    if positive is None:
+        if set(s.lower() for s in distinct) <= TRUE_WORDS | FALSE_WORDS:
+            return _truthy(text, column).astype(int)
+        raise InputError(
+            f"cannot tell which value means leaving; give --positive (values: {', '.join(distinct[:10])})",
+            column=column,
+        )
+    if positive not in distinct:
+        matches = [d for d in distinct if d.lower() == positive.lower()]
+        if not matches:
+            raise InputError(f"--positive '{positive}' never occurs (values: {', '.join(distinct[:10])})", column=column)
+        positive = matches[0]
+    if len(distinct) < 2:
+        raise InputError("the target has a single value: nothing to predict", column=column)
+    return (text == positive).to_numpy().astype(int)
+
+
+def horizon_labels(duration: pd.Series, event: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """(label, usable): label 1 when the event happened by `horizon`; rows followed for less
+    than the horizon without an event are censored (not usable)."""
+    d = duration.to_numpy(dtype=float)
+    if np.isnan(d).any() or (d < 0).any():
+        raise InputError("durations must be numbers >= 0 on every row")
+    label = event & (d <= horizon)
+    usable = label | (d >= horizon)
+    return label.astype(int), usable
+
+
+def harrell_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray) -> float:
+    """Harrell's concordance index: among comparable pairs (i had the event before j's time),
+    the share where i had the higher risk (ties in risk count one half)."""
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event, dtype=bool)
+    risk = np.asarray(risk, dtype=float)
+    concordant = 0.0
+    comparable = 0.0
+    for start in range(0, len(time), 512):  # chunks keep memory at 512 x n
+        i = np.arange(start, min(start + 512, len(time)))
+        ti, ei, ri = time[i, None], event[i, None], risk[i, None]
+        pairs = ei & (ti < time[None, :])
+        comparable += pairs.sum()
+        concordant += (pairs & (ri > risk[None, :])).sum() + 0.5 * (pairs & (ri == risk[None, :])).sum()
+    return float(concordant / comparable) if comparable else float("nan")
+
+
+# -- column screening ------------------------------------------------------------------------
+
+def constant_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns with at most one distinct value (blanks aside): they carry no information."""
+    return [c for c in frame.columns if frame[c].nunique(dropna=True) <= 1]
+
+
+def id_like_columns(frame: pd.DataFrame) -> list[str]:
+    """A unique text or whole-number value on every row, or an ID-looking name with >= 90%
+    distinct values: identifiers, not characteristics."""
+    found = []
+    n = len(frame)
+    for c in frame.columns:
+        values = frame[c].dropna()
+        if not len(values):
+            continue
+        unique_share = values.nunique() / len(values)
+        whole = pd.api.types.is_numeric_dtype(values) and np.all(np.mod(values.to_numpy(dtype=float), 1) == 0)
+        text = pd.api.types.is_string_dtype(values) or values.dtype == object
+        if n > 20 and unique_share == 1.0 and (whole or text):
+            found.append(c)
+        elif ID_NAME.search(str(c).strip()) and unique_share >= 0.9:
+            found.append(c)
+    return found
+
+
+def free_text_columns(frame: pd.DataFrame) -> list[str]:
+    """Text with more than 100 distinct values covering most rows (comments, names)."""
+    out = []
+    for c in frame.columns:
+        if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object:
+            values = frame[c].dropna()
+            if values.nunique() > 100 and values.nunique() > 0.5 * len(values):
+                out.append(c)
+    return out
+
+
+def single_column_auc(values: pd.Series, y: np.ndarray, seed: int = 0) -> float:
+    """How well one column alone separates the outcomes (0.5 none, 1.0 perfectly), in either
+    direction; blanks count as information. Text is target-encoded out of fold."""
+    if len(np.unique(y)) < 2:
+        return float("nan")
+    missing = values.isna().to_numpy()
+    scores = []
+    if missing.any() and not missing.all():
+        scores.append(roc_auc_score(y, missing))
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        x = values.astype("int64").where(values.notna()) if pd.api.types.is_datetime64_any_dtype(values) else values
+        x = x.astype(float).to_numpy()
+        if not missing.all():
+            fill = np.nanmin(x) - 1.0
+            scores.append(roc_auc_score(y, np.where(missing, fill, x)))
+    else:
+        codes = values.astype(str).fillna("<blank>").to_numpy()
+        encoded = np.full(len(y), y.mean())
+        n_splits = int(min(5, y.sum(), len(y) - y.sum()))
+        if n_splits >= 2:
+            for train, test in StratifiedKFold(n_splits, shuffle=True, random_state=seed).split(codes, y):
+                rates = pd.Series(y[train]).groupby(codes[train]).mean()
+                encoded[test] = pd.Series(codes[test]).map(rates).fillna(y[train].mean()).to_numpy()
+            scores.append(roc_auc_score(y, encoded))
+    return float(max(max(s, 1 - s) for s in scores)) if scores else 0.5
+
+
+# -- preparation and evaluation ----------------------------------------------------------------
+
+def _require(frame: pd.DataFrame, column: str | None, what: str) -> None:
+    if column is not None and column not in frame:
+        raise InputError(f"{what} column not found (columns: {', '.join(map(str, frame.columns[:30]))})", column=column)
+
+
+def prepare(frame: pd.DataFrame, options: FlatOptions) -> Prepared:
+    """Labels, screening and the feature frame, with a message for every decision."""
+    messages: list[str] = []
+    survival = options.duration is not None or options.event is not None
+    if survival and (options.duration is None or options.event is None or options.horizon is None):
+        raise InputError("time-to-event evaluation needs --duration, --event and --horizon together")
+    if not survival and options.target is None:
+        raise InputError("give --target COL (or --duration, --event and --horizon)")
+    for column, what in ((options.target, "target"), (options.id_col, "--id"), (options.group_col, "--group"),
+                         (options.duration, "--duration"), (options.event, "--event")):
+        _require(frame, column, what)
+    for column in [*options.drop, *options.protected, *options.keep]:
+        _require(frame, column, "named")
+
+    frame = frame.copy()
+    outcome_cols = [c for c in (options.target, options.duration, options.event) if c]
+    blank = frame[outcome_cols].isna().any(axis=1).to_numpy()
+    if blank.any():
+        messages.append(f"dropped {int(blank.sum())} rows with a blank outcome ({', '.join(outcome_cols)})")
+        frame = frame.loc[~blank].reset_index(drop=True)
+    duplicated = frame.duplicated().to_numpy()
+    if duplicated.any():
+        messages.append(f"found {int(duplicated.sum())} exact duplicate rows; dropped them (kept the first)")
+        frame = frame.loc[~duplicated].reset_index(drop=True)
+
+    duration = event = None
+    if survival:
+        event_flag = _truthy(frame[options.event].astype(str), options.event)
+        y, usable = horizon_labels(frame[options.duration], event_flag, float(options.horizon))
+        censored = int((~usable).sum())
+        messages.append(f"{censored} rows censored before the horizon {options.horizon} (no event, shorter follow-up): dropped")
+        frame = frame.loc[usable].reset_index(drop=True)
+        y = y[usable]
+        duration = frame[options.duration].to_numpy(dtype=float)
+        event = event_flag[usable]
+    else:
+        y = target_labels(frame[options.target], options.positive, options.target)
+    check_target(y, where="the table")
+
+    reserved = {c for c in (options.target, options.duration, options.event, options.id_col, options.group_col) if c}
+    dropped: dict[str, str] = {c: "dropped by --drop" for c in options.drop}
+    candidates = frame.drop(columns=[c for c in frame.columns if c in reserved or c in dropped or c in options.protected])
+    for c in constant_columns(candidates):
+        dropped[c] = "constant"
+    for c in id_like_columns(candidates.drop(columns=[c for c in dropped if c in candidates])):
+        dropped[c] = "ID-like (a distinct value on (nearly) every row)"
+    for c in free_text_columns(candidates.drop(columns=[c for c in dropped if c in candidates])):
+        dropped[c] = "free text (too many distinct values)"
+    for c, reason in dropped.items():
+        if c in options.keep and reason != "dropped by --drop":
+            del dropped[c]
+    features = candidates.drop(columns=[c for c in dropped if c in candidates])
+
+    leakage = {}
+    for c in features.columns:
+        auc = single_column_auc(features[c], y, options.seed)
+        if auc >= options.leakage_auc:
+            leakage[c] = round(auc, 4)
+    for c, auc in leakage.items():
+        if c in options.keep:
+            messages.append(f"column '{c}' alone predicts the target (AUC {auc}); kept because --keep names it")
+        else:
+            dropped[c] = f"likely leakage: alone predicts the target with ROC AUC {auc} (use --keep to keep it)"
+    features = features.drop(columns=[c for c in leakage if c not in options.keep])
+    for c, reason in dropped.items():
+        if reason != "dropped by --drop":
+            messages.append(f"column '{c}': {reason}")
+
+    for c in features.columns:
+        if pd.api.types.is_datetime64_any_dtype(features[c]):
+            features[c] = (features[c] - pd.Timestamp("1970-01-01")).dt.days.astype(float)
+    numeric = [c for c in features.columns if pd.api.types.is_numeric_dtype(features[c])]
+    categorical = [c for c in features.columns if c not in numeric]
+    for c in categorical:
+        features[c] = features[c].astype(object).where(features[c].notna(), np.nan)
+    if not numeric and not categorical:
+        raise InputError("no feature columns left after screening")
+
+    group_col = options.group_col or options.id_col
+    groups = frame[group_col].astype(str).to_numpy() if group_col else np.arange(len(frame)).astype(str)
+    audit = frame[[c for c in [*options.protected] if c in frame]].copy()
+    if options.id_col:
+        audit["worker_id"] = frame[options.id_col].astype(str).to_numpy()
+    data = {
+        "rows_read": int(len(frame) + blank.sum() + duplicated.sum()),
+        "rows_used": int(len(frame)),
+        "positives": int(y.sum()),
+        "base_rate": float(y.mean()),
+        "duplicates_dropped": int(duplicated.sum()),
+        "numeric": numeric,
+        "categorical": categorical,
+        "dropped": dropped,
+        "leakage": leakage,
+        "grouped_by": group_col,
+    }
+    if survival:
+        data["censored_dropped"] = censored
+        data["horizon"] = float(options.horizon)
+    return Prepared(features[numeric + categorical], y, groups, numeric, categorical, audit, duration, event, data, messages)
+
+
+def evaluate_table(frame: pd.DataFrame, options: FlatOptions) -> dict[str, Any]:
+    """Model selection on a prepared flat table. Returns the report: `data`, `cv`, `candidates`
+    (per candidate: metric -> {mean, sd}), `selected` (name + the winner's metrics), `fairness`
+    (protected groups, out-of-fold predictions of the winner) and `messages`."""
+    prep = prepare(frame, options)
+    extra = None
+    if prep.duration is not None:
+        duration, event = prep.duration, prep.event
+
+        def extra(test: np.ndarray, p: np.ndarray) -> dict[str, float]:
+            return {"c_index": harrell_c(duration[test], event[test], p)}
+
+    candidates = candidate_pipelines(prep.numeric, prep.categorical, seed=options.seed)
+    result = select_model(
+        prep.X, prep.y, prep.groups, candidates,
+        n_splits=options.n_splits, n_repeats=options.n_repeats, seed=options.seed, extra_metrics=extra,
+    )
+    report: dict[str, Any] = {
+        "data": prep.data,
+        "cv": {
+            "method": "StratifiedGroupKFold" + (f" grouped by {prep.data['grouped_by']}" if prep.data["grouped_by"] else " (one row per group)"),
+            "folds": options.n_splits,
+            "repeats": options.n_repeats,
+            "seed": options.seed,
+            "selection": "mean ROC AUC; a simpler candidate within 0.002 wins",
+            "concordance": "Harrell's C, numpy implementation in workforce.retention.flat" if extra else None,
+        },
+        "candidates": result.candidates,
+        "selected": {"name": result.selected, **result.candidates[result.selected]},
+        "messages": prep.messages,
+    }
+    if len(prep.audit.columns.difference(["worker_id"])):
+        audit_frame = prep.audit.assign(p_leave=result.oof[result.selected], outcome=prep.y)
+        table = fairness.audit(audit_frame, p_col="p_leave", y_col="outcome", characteristics=list(options.protected))
+        report["fairness"] = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    return report
