@@ -9,7 +9,7 @@ Feature columns (all optional inputs give NaN when absent; the model imputes the
 
 | feature | from | why it may matter |
 |---|---|---|
-| `tenure_years` | `snapshot_date - start_date` | leaving concentrates in the first 5 years |
+| `tenure_years`, `tenure_band` | `snapshot_date - start_date` | leaving concentrates in the first 5 years |
 | `fte`, `agency`, `asye`, `role` | as recorded | contract and career stage |
 | `cases_held`, `children_per_fte` | `cases_held` | headcount caseload |
 | `caseload_ratio` | `caseload_points / capacity_points` | weighted caseload against capacity |
@@ -40,7 +40,10 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "team_turnover_12m",
     "team_size",
 )
-CATEGORICAL_FEATURES: tuple[str, ...] = ("role",)
+CATEGORICAL_FEATURES: tuple[str, ...] = ("role", "tenure_band")
+# Leaving is not linear in tenure: it concentrates in the first 2 years, then 2-5 (brief s1:
+# 35% of leavers under 2 years' service, 33% 2-5 years [S15]).
+TENURE_BANDS = ((10.0, "10+"), (5.0, "5-10"), (2.0, "2-5"), (1.0, "1-2"), (0.0, "0-1"))
 PROTECTED: tuple[str, ...] = ("gender", "age_band", "ethnicity", "disability")
 UNKNOWN_TEAM = "unknown"
 
@@ -93,6 +96,14 @@ def team_turnover(
     return result
 
 
+def tenure_band(tenure_years: pd.Series) -> pd.Series:
+    """Years of service as a band (`unknown` when the start date is missing)."""
+    band = pd.Series("unknown", index=tenure_years.index, dtype=object)
+    for lower, label in reversed(TENURE_BANDS):
+        band = band.mask(tenure_years >= lower, label)
+    return band
+
+
 def derive_features(
     states: pd.DataFrame,
     *,
@@ -130,6 +141,7 @@ def derive_features(
     # A team called "unknown" (CSWW has no teams) is the whole authority, not a team.
     out.loc[team == UNKNOWN_TEAM, ["team_turnover_12m", "team_size"]] = np.nan
     out["role"] = states["role"].astype(str) if "role" in states else "unknown"
+    out["tenure_band"] = tenure_band(out["tenure_years"])
     if use_protected:
         for column in PROTECTED:
             if column in states:
@@ -167,7 +179,9 @@ def current_states(
     `cases_held` counts children whose `current_worker_id` is the worker; `caseload_points`
     sums their points (sibling discount inside each family, `workforce.caseload`);
     `capacity_points` is the worker's contractual capacity (availability ignored, so a
-    worker on leave keeps a meaningful ratio)."""
+    worker on leave keeps a meaningful ratio); `reallocations_12m`, when the workers table lacks
+    it, counts children allocated to the worker in the last 12 months who have had 2+ workers
+    in that time (`allocated_since`, `workers_12m`)."""
     from workforce.caseload import family_child_points, worker_capacity
 
     states = workers.copy()
@@ -181,6 +195,14 @@ def current_states(
         wid = states["worker_id"].astype(str)
         states["cases_held"] = wid.map(by_worker.size()).fillna(0).astype(float)
         states["caseload_points"] = wid.map(by_worker.sum()).fillna(0.0).astype(float)
+        if "reallocations_12m" not in states and {"allocated_since", "workers_12m"} <= set(held.columns):
+            # Children this worker took over in the last year: allocated within 12 months to a
+            # child who has had 2+ workers in that time.
+            since = pd.to_datetime(held["allocated_since"])
+            taken_over = held.loc[(since > pd.Timestamp(as_of) - pd.DateOffset(months=12)).to_numpy()
+                                  & (pd.to_numeric(held["workers_12m"], errors="coerce") >= 2).to_numpy()]
+            counts = taken_over.groupby(taken_over["current_worker_id"].astype(str)).size()
+            states["reallocations_12m"] = wid.map(counts).fillna(0).astype(float)
         # worker_capacity keeps any `capacity_points` override the table gives.
         states["capacity_points"] = worker_capacity(states.assign(available=True)).to_numpy()
     return states
