@@ -1,0 +1,36 @@
+"""Workforce plans: quarterly projection, the L&D gateway plan, the recruitment plan, a Monte
+Carlo over leavers, named scenarios, and the assumptions behind them all.
+
+Names are resolved lazily so that importing the package does not import PuLP or pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Assumptions": "workforce.plans.assumptions",
+    "Programme": "workforce.plans.assumptions",
+    "assumptions_frame": "workforce.plans.assumptions",
+    "assumptions_from_frame": "workforce.plans.assumptions",
+    "assumptions_from_toml": "workforce.plans.assumptions",
+    "assumptions_toml": "workforce.plans.assumptions",
+    "load_assumptions": "workforce.plans.assumptions",
+    "write_assumptions_toml": "workforce.plans.assumptions",
+    "build_plan": "workforce.plans.planner",
+    "PlanResult": "workforce.plans.planner",
+    "compare_scenarios": "workforce.plans.scenarios",
+    "scenario_assumptions": "workforce.plans.scenarios",
+    "SCENARIOS": "workforce.plans.scenarios",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workforce.plans' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = sorted(_EXPORTS)

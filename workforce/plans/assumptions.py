@@ -1,0 +1,610 @@
+"""Planning assumptions: a frozen dataclass tree, each value tagged with its unit and basis.
+
+Defaults come from the domain brief (`[S#]` sourced, `[DEFAULT]` the brief's chosen default,
+`[DERIVED]` arithmetic on sourced figures) or are marked `assumption` where the brief found no
+figure. Planners change them in a TOML file or in the Assumptions sheet of a plan workbook; both
+go through one parser (:func:`assumptions_from_frame`), so every bad value is reported the same
+way: file, row and key.
+
+The `assumptions` frame has columns `section, key, value, unit, basis, description`; the L&D
+programme catalogue is held as rows whose section is `programme:<name>`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from workforce.caseload import ROLES
+from workforce.errors import InputError, Problem
+
+FRAME_COLUMNS = ("section", "key", "value", "unit", "basis", "description")
+PROGRAMME_PREFIX = "programme:"
+ASSUMPTION = "assumption"
+
+
+def _v(default: Any, kind: str, unit: str, basis: str, description: str, *,
+       lo: float | None = None, hi: float | None = None, choices: tuple = ()) -> Any:
+    """A tagged value: default plus the metadata the Assumptions sheet shows."""
+    meta = dict(kind=kind, unit=unit, basis=basis, description=description, lo=lo, hi=hi, choices=choices)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ProjectionAssumptions:
+    horizon_quarters: int = _v(12, "int", "quarters", "[DEFAULT] brief s6: horizon 3 years, quarterly steps",
+                               "how many quarters to plan", lo=1, hi=40)
+    start_date: str = _v("auto", "date", "date or auto", ASSUMPTION,
+                         "first day of quarter 1; auto = the quarter start after the latest date in the inputs")
+    risk_horizon_months: int = _v(12, "int", "months", ASSUMPTION,
+                                  "p_leave in the risk table is the chance of leaving within this many months",
+                                  lo=1, hi=60)
+
+
+@dataclass(frozen=True)
+class DemandAssumptions:
+    referral_trend_rate: float = _v(0.0, "float", "per year", ASSUMPTION,
+                                    "growth of weighted caseload per year (negative = falling)", lo=-0.5, hi=1.0)
+    target_points_per_fte: float = _v(85.0, "float", "points per FTE", "[S29] Wirral: 100 points less 15 for non-case work",
+                                      "weighted caseload points one case-holding FTE should carry", lo=1.0, hi=1000.0)
+    absence_rate: float = _v(0.032, "float", "fraction", "[S1] sickness absence rate 2023",
+                             "gross-up of required FTE for absence", lo=0.0, hi=0.5)
+
+
+@dataclass(frozen=True)
+class SupplyAssumptions:
+    default_turnover_rate: float = _v(0.159, "float", "per year", "[S1] national turnover 2023",
+                                      "chance of leaving within a year for a worker with no risk score", lo=0.0, hi=0.99)
+    new_hire_turnover_rate: float = _v(0.20, "float", "per year",
+                                       "assumption; [S15] 35% of leavers had under 2 years' service",
+                                       "chance of leaving within a year for a new permanent hire", lo=0.0, hi=0.99)
+    asye_months: int = _v(12, "int", "months", "[S33] ASYE is a 12-month programme",
+                          "months after starting until an ASYE carries a full caseload", lo=0, hi=36)
+    asye_capacity_share: float = _v(0.9, "float", "fraction", "[S29][S33] ASYE holds 90% of a full workload",
+                                    "capacity of an ASYE in the first year", lo=0.0, hi=1.0)
+    agency_contract_quarters: int = _v(2, "int", "quarters", ASSUMPTION,
+                                       "contract length left for an agency worker with no contract_end_date", lo=0, hi=40)
+    absent_return_quarters: int = _v(1, "int", "quarters", ASSUMPTION,
+                                     "quarters until a worker on long leave (available = no) takes cases again", lo=0, hi=40)
+    start_turnover_rate: float = _v(0.0, "float", "per year", "scenario",
+                                    "scenario start: rescale leaving risks to this mean annual turnover (0 = as the data)",
+                                    lo=0.0, hi=0.99)
+    start_agency_share: float = _v(0.0, "float", "fraction", "scenario",
+                                   "scenario start: move permanent case holders to agency until this share (0 = as the data)",
+                                   lo=0.0, hi=0.95)
+
+
+@dataclass(frozen=True)
+class CostAssumptions:
+    salary_case_holder_gbp: float = _v(35444.0, "float", "GBP per FTE-year", "[S49] 2018 national average top of scale",
+                                       "salary of a case-holding social worker", lo=0.0, hi=1e6)
+    salary_asye_gbp: float = _v(28200.0, "float", "GBP per FTE-year", "[S70][DERIVED] midpoint of NQSW band 26.8k-29.6k",
+                                "salary of a newly qualified social worker (ASYE)", lo=0.0, hi=1e6)
+    salary_senior_practitioner_gbp: float = _v(40000.0, "float", "GBP per FTE-year",
+                                               "assumption between [S49] 35.4k and [S70] senior up to 44k",
+                                               "salary of a senior practitioner", lo=0.0, hi=1e6)
+    salary_advanced_practitioner_gbp: float = _v(41000.0, "float", "GBP per FTE-year",
+                                                 "[S49][DERIVED] midpoint of regional medians 38.2k-43.8k",
+                                                 "salary of an advanced practitioner", lo=0.0, hi=1e6)
+    salary_practice_supervisor_gbp: float = _v(43000.0, "float", "GBP per FTE-year", ASSUMPTION,
+                                               "salary of a practice supervisor", lo=0.0, hi=1e6)
+    salary_team_manager_gbp: float = _v(47700.0, "float", "GBP per FTE-year",
+                                        "[S49][DERIVED] midpoint of regional medians 43.8k-51.6k",
+                                        "salary of a team manager", lo=0.0, hi=1e6)
+    on_cost_rate: float = _v(0.28, "float", "fraction of salary", "[DEFAULT] brief s5",
+                             "employer on-costs (pension, NI) for permanent staff", lo=0.0, hi=2.0)
+    agency_hourly_rate_gbp: float = _v(40.2, "float", "GBP per hour", "[S53][DERIVED] Devon agency spend per hour 2015/16",
+                                       "what the authority pays per agency hour", lo=0.0, hi=1000.0)
+    hours_per_fte_year: float = _v(1739.0, "float", "hours", "[S49d] 37 hours x 47 weeks",
+                                   "paid working hours in an FTE-year", lo=1.0, hi=3000.0)
+    cost_per_hire_gbp: float = _v(2500.0, "float", "GBP", "[S59] CIPD average direct recruitment cost",
+                                  "advertising and selection cost of one permanent hire", lo=0.0, hi=1e6)
+    time_to_hire_weeks: float = _v(12.0, "float", "weeks", "[DEFAULT] brief s5",
+                                   "from deciding to hire to an accepted offer", lo=0.0, hi=104.0)
+    notice_weeks_permanent: float = _v(8.0, "float", "weeks", "[DEFAULT] brief s5 (NOT FOUND in sources)",
+                                       "notice a permanent starter serves with the old employer", lo=0.0, hi=52.0)
+    productivity_weeks: float = _v(28.0, "float", "weeks", "[S59] Oxford Economics: 28 weeks to full productivity",
+                                   "weeks before a new hire is fully productive", lo=0.0, hi=104.0)
+    productivity_loss_rate: float = _v(0.5, "float", "fraction", "[DEFAULT] brief s5",
+                                       "average productivity lost by a new hire during those weeks", lo=0.0, hi=1.0)
+    asye_support_cost_gbp: float = _v(3000.0, "float", "GBP", "assumption (NOT FOUND in sources)",
+                                      "cost of supporting one ASYE through the year", lo=0.0, hi=1e6)
+    asye_grant_gbp: float = _v(2000.0, "float", "GBP", "[S34] employer grant per ASYE",
+                               "grant received per ASYE", lo=0.0, hi=1e6)
+    nq_replacement_share: float = _v(0.25, "float", "fraction", ASSUMPTION,
+                                     "share of leavers replaced by a newly qualified worker (cost of a leaver)",
+                                     lo=0.0, hi=1.0)
+
+
+@dataclass(frozen=True)
+class RecruitmentAssumptions:
+    unit: str = _v("team", "str", "team or locality", ASSUMPTION, "level at which hires and agency are planned",
+                   choices=("team", "locality"))
+    hiring_capacity_per_quarter: int = _v(10, "int", "hires per quarter", ASSUMPTION,
+                                          "most permanent hires the authority can make in a quarter", lo=0, hi=10000)
+    nq_cohort_months: tuple = _v((9,), "ints", "months (1-12)", "assumption: September intake of new graduates",
+                                 "months in which newly qualified cohorts start", lo=1, hi=12)
+    nq_places_per_cohort: int = _v(10, "int", "people per cohort", ASSUMPTION,
+                                   "most newly qualified workers the authority can take in one cohort", lo=0, hi=10000)
+    agency_share_target: float = _v(0.15, "float", "fraction", "assumption; [S47][S48] councils cut agency to under 15%",
+                                    "agency FTE / (agency + permanent FTE) from the target quarter", lo=0.0, hi=1.0)
+    agency_target_quarter: int = _v(8, "int", "quarter", ASSUMPTION,
+                                    "quarter from which the agency share must be at or below target", lo=1, hi=40)
+    budget_gbp: float = _v(0.0, "float", "GBP over the horizon", ASSUMPTION,
+                           "most the workforce may cost over the horizon (0 = no budget)", lo=0.0, hi=1e12)
+    cover_margin_rate: float = _v(0.03, "float", "fraction of demand", ASSUMPTION,
+                                  "plan supply this much above expected demand to absorb chance leavers", lo=0.0, hi=1.0)
+    time_limit_seconds: float = _v(20.0, "float", "seconds", ASSUMPTION, "solver time limit", lo=0.1, hi=3600.0)
+
+
+@dataclass(frozen=True)
+class GatewayAssumptions:
+    budget_gbp: float = _v(150000.0, "float", "GBP", ASSUMPTION, "learning and development budget for the plan",
+                           lo=0.0, hi=1e12)
+    time_limit_seconds: float = _v(10.0, "float", "seconds", ASSUMPTION, "solver time limit", lo=0.1, hi=3600.0)
+
+
+@dataclass(frozen=True)
+class MonteCarloAssumptions:
+    runs: int = _v(1000, "int", "runs", ASSUMPTION, "simulated futures", lo=10, hi=1_000_000)
+    seed: int = _v(0, "int", "seed", ASSUMPTION, "random seed (the CLI's --seed overrides it)", lo=0, hi=2**32 - 1)
+
+
+_NO_EVIDENCE = "assumption (brief s4: no controlled evaluation found)"
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One offer of the learning and development gateway."""
+
+    name: str = field(default="", metadata=dict(kind="name"))
+    cost_per_place_gbp: float = _v(0.0, "float", "GBP per place", ASSUMPTION,
+                                   "cost of one place, including backfill of protected time", lo=0.0, hi=1e6)
+    places: int = _v(0, "int", "places", ASSUMPTION, "places available in the plan", lo=0, hi=100000)
+    roles: tuple = _v((), "strs", "roles", ASSUMPTION, "roles that may take it", choices=ROLES)
+    asye: str = _v("any", "str", "only / exclude / any", ASSUMPTION, "whether ASYEs only, not ASYEs, or anyone",
+                   choices=("only", "exclude", "any"))
+    min_tenure_years: float = _v(0.0, "float", "years", ASSUMPTION, "least time in the authority", lo=0.0, hi=60.0)
+    max_tenure_years: float = _v(60.0, "float", "years", ASSUMPTION, "most time in the authority", lo=0.0, hi=60.0)
+    duration_quarters: int = _v(1, "int", "quarters", ASSUMPTION, "how long it runs (cost spread evenly)", lo=1, hi=40)
+    leave_risk_reduction_rate: float = _v(0.0, "float", "fraction", _NO_EVIDENCE,
+                                          "relative cut in the chance of leaving", lo=0.0, hi=1.0)
+    career_step: str = _v("", "str", "role or blank", ASSUMPTION, "the career step it leads to, if any")
+
+
+PROGRAMME_REQUIRED = ("cost_per_place_gbp", "places", "roles", "leave_risk_reduction_rate")
+
+
+def default_programmes() -> tuple[Programme, ...]:
+    """The default gateway catalogue: every figure is an assumption (brief s4 found no controlled
+    evaluation of retention interventions); the pathways follow [S35][S70]."""
+    practitioners = ("case_holder", "senior_practitioner")
+    return (
+        Programme("asye_support", 2500.0, 30, ("case_holder",), "only", 0.0, 60.0, 4, 0.30, "case_holder"),
+        Programme("mentoring", 600.0, 40, practitioners, "exclude", 0.0, 5.0, 2, 0.10, ""),
+        Programme("practice_educator", 1800.0, 12, practitioners, "exclude", 2.0, 60.0, 3, 0.15, ""),
+        Programme("senior_practitioner_pathway", 3000.0, 15, ("case_holder",), "exclude", 2.0, 60.0, 4, 0.25,
+                  "senior_practitioner"),
+        Programme("advanced_practitioner_pathway", 3500.0, 6, ("senior_practitioner",), "exclude", 3.0, 60.0, 4,
+                  0.20, "advanced_practitioner"),
+        Programme("practice_supervisor_development", 2500.0, 8, ("senior_practitioner", "advanced_practitioner"),
+                  "exclude", 3.0, 60.0, 3, 0.20, "practice_supervisor"),
+        Programme("team_manager_development", 4000.0, 5, ("practice_supervisor", "advanced_practitioner"),
+                  "exclude", 3.0, 60.0, 4, 0.20, "team_manager"),
+        Programme("caseload_relief", 5000.0, 20, practitioners, "exclude", 0.0, 60.0, 2, 0.30, ""),
+    )
+
+
+SECTIONS: dict[str, type] = {
+    "projection": ProjectionAssumptions,
+    "demand": DemandAssumptions,
+    "supply": SupplyAssumptions,
+    "costs": CostAssumptions,
+    "recruitment": RecruitmentAssumptions,
+    "gateway": GatewayAssumptions,
+    "montecarlo": MonteCarloAssumptions,
+}
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Everything a plan assumes. `basis` holds bases that differ from the shipped ones,
+    keyed `section.key` (e.g. a planner's note "our 2024 agency invoices")."""
+
+    projection: ProjectionAssumptions = field(default_factory=ProjectionAssumptions)
+    demand: DemandAssumptions = field(default_factory=DemandAssumptions)
+    supply: SupplyAssumptions = field(default_factory=SupplyAssumptions)
+    costs: CostAssumptions = field(default_factory=CostAssumptions)
+    recruitment: RecruitmentAssumptions = field(default_factory=RecruitmentAssumptions)
+    gateway: GatewayAssumptions = field(default_factory=GatewayAssumptions)
+    montecarlo: MonteCarloAssumptions = field(default_factory=MonteCarloAssumptions)
+    programmes: tuple[Programme, ...] = field(default_factory=default_programmes)
+    basis: Mapping[str, str] = field(default_factory=dict)
+
+    def basis_of(self, section: str, key: str) -> str:
+        """The basis shown for a value: the planner's note if any, else the shipped one."""
+        note = self.basis.get(f"{section}.{key}")
+        if note:
+            return note
+        cls = Programme if section.startswith(PROGRAMME_PREFIX) else SECTIONS[section]
+        return _meta(cls, key)["basis"]
+
+    def with_values(self, values: Mapping[str, Any], basis: str | None = None) -> "Assumptions":
+        """A copy with `{"section.key": value}` changed (checked like a file), e.g. for scenarios.
+
+        With `basis`, the changed values are tagged with it."""
+        frame = assumptions_frame(self)
+        frame = frame.set_index(frame["section"] + "." + frame["key"])
+        for name, value in values.items():
+            if name not in frame.index:
+                raise InputError(f"unknown assumption '{name}'", column="key")
+            frame.at[name, "value"] = _to_cell(value)
+            if basis:
+                frame.at[name, "basis"] = basis
+        return assumptions_from_frame(frame.reset_index(drop=True), source="scenario")
+
+
+def _meta(cls: type, key: str) -> dict:
+    for f in fields(cls):
+        if f.name == key:
+            return dict(f.metadata)
+    raise KeyError(key)
+
+
+def _value_fields(cls: type) -> list:
+    return [f for f in fields(cls) if f.metadata.get("kind") not in (None, "name")]
+
+
+# ---- values: to and from cells ------------------------------------------------------------
+
+
+def _to_cell(value: Any) -> Any:
+    """The frame/sheet form of a value: lists become `;`-joined text, the rest stay scalars."""
+    if isinstance(value, (tuple, list)):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _parse_number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("is yes/no, not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", "").replace("£", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"'{value}' is not a finite number")
+    return number
+
+
+def _parse_int(value: Any) -> int:
+    number = _parse_number(value)
+    if not float(number).is_integer():
+        raise ValueError(f"'{value}' is not a whole number")
+    return int(number)
+
+
+def _check_range(number: float, meta: dict) -> None:
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None and number < lo:
+        raise ValueError(f"{number:g} is below the minimum {lo:g}")
+    if hi is not None and number > hi:
+        raise ValueError(f"{number:g} is above the maximum {hi:g}")
+
+
+def _split_list(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def parse_value(value: Any, meta: dict) -> Any:
+    """Turn a cell or TOML value into the typed value; ValueError says what is wrong."""
+    kind = meta["kind"]
+    choices = meta.get("choices") or ()
+    if kind == "float":
+        number = _parse_number(value)
+        _check_range(number, meta)
+        return number
+    if kind == "int":
+        number = _parse_int(value)
+        _check_range(number, meta)
+        return number
+    if kind == "bool":
+        text = str(value).strip().lower()
+        if isinstance(value, bool):
+            return value
+        if text in ("yes", "y", "true", "1"):
+            return True
+        if text in ("no", "n", "false", "0"):
+            return False
+        raise ValueError(f"'{value}' is not yes/no")
+    if kind == "str":
+        text = "" if _blank(value) else str(value).strip()
+        if choices and text not in choices:
+            raise ValueError(f"'{text}' is not one of {', '.join(choices)}")
+        return text
+    if kind == "date":
+        text = str(value).strip()
+        if text.lower() == "auto":
+            return "auto"
+        try:
+            return pd.Timestamp(text[:10]).date().isoformat()
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or 'auto'") from None
+    if kind == "strs":
+        items = _split_list(value)
+        bad = [i for i in items if choices and i not in choices]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} not allowed (allowed: {', '.join(choices)})")
+        return tuple(items)
+    if kind == "ints":
+        items = tuple(_parse_int(v) for v in _split_list(value))
+        for item in items:
+            _check_range(item, meta)
+        return items
+    raise AssertionError(kind)
+
+
+# ---- the assumptions frame ----------------------------------------------------------------
+
+
+def assumptions_frame(a: Assumptions) -> pd.DataFrame:
+    """The Assumptions sheet: one row per value, programmes as `programme:<name>` sections."""
+    rows = []
+    for section, cls in SECTIONS.items():
+        values = getattr(a, section)
+        for f in _value_fields(cls):
+            m = f.metadata
+            rows.append((section, f.name, _to_cell(getattr(values, f.name)), m["unit"],
+                         a.basis_of(section, f.name), m["description"]))
+    for programme in a.programmes:
+        section = PROGRAMME_PREFIX + programme.name
+        for f in _value_fields(Programme):
+            m = f.metadata
+            rows.append((section, f.name, _to_cell(getattr(programme, f.name)), m["unit"],
+                         a.basis_of(section, f.name), m["description"]))
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
+    return frame
+
+
+def _row_numbers(frame: pd.DataFrame) -> list[int]:
+    """Spreadsheet row numbers: the index when a reader gave them, else header = row 1."""
+    if frame.index.name == "row":
+        return [int(i) for i in frame.index]
+    return list(range(2, len(frame) + 2))
+
+
+def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions") -> Assumptions:
+    """Assumptions from an `assumptions` frame (typed values or the raw text of a sheet).
+
+    Rows left out keep their defaults; unknown sections or keys, duplicates and bad values are
+    reported together, each with `source`, row and key. Raises InputError.
+    """
+    columns = {str(c).strip().lower(): c for c in frame.columns}
+    missing = [c for c in ("section", "key", "value") if c not in columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", file=source, row=1,
+                         allowed="section, key, value, unit, basis, description")
+    problems: list[Problem] = []
+    sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    programmes: dict[str, dict[str, Any]] = {}
+    basis: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    rows = _row_numbers(frame)
+    basis_col = columns.get("basis")
+    for row, (_, record) in zip(rows, frame.iterrows()):
+        section = "" if _blank(record[columns["section"]]) else str(record[columns["section"]]).strip()
+        key = "" if _blank(record[columns["key"]]) else str(record[columns["key"]]).strip()
+        if not section and not key:
+            continue
+        where = f"[{section}] {key}"
+
+        def problem(message: str, allowed: str | None = None) -> None:
+            problems.append(Problem(source, f"{where}: {message}", row, "value" if key else "key", allowed))
+
+        if section.startswith(PROGRAMME_PREFIX):
+            name = section[len(PROGRAMME_PREFIX):].strip()
+            if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+                problem("programme name must be letters, digits, _ or -")
+                continue
+            cls, target = Programme, programmes.setdefault(name, {})
+        elif section in SECTIONS:
+            cls, target = SECTIONS[section], sections[section]
+        else:
+            problems.append(Problem(source, f"unknown section '{section}'", row, "section",
+                                    ", ".join(SECTIONS) + ", programme:<name>"))
+            continue
+        known = {f.name: f for f in _value_fields(cls)}
+        if key not in known:
+            problems.append(Problem(source, f"{where}: unknown key", row, "key", ", ".join(known)))
+            continue
+        if (section, key) in seen:
+            problem("appears more than once")
+            continue
+        seen.add((section, key))
+        raw = record[columns["value"]]
+        meta = dict(known[key].metadata)
+        if _blank(raw) and meta["kind"] not in ("str", "strs"):
+            problem("value is blank")
+            continue
+        try:
+            target[key] = parse_value(raw, meta)
+        except ValueError as exc:
+            problem(str(exc))
+            continue
+        note = "" if basis_col is None or _blank(record[basis_col]) else str(record[basis_col]).strip()
+        if note and note != meta["basis"]:
+            basis[f"{section}.{key}"] = note
+    built: dict[str, Any] = {}
+    for name, cls in SECTIONS.items():
+        built[name] = cls(**sections[name])
+    defaults = {p.name: p for p in default_programmes()}
+    catalogue: list[Programme] = []
+    if programmes:
+        for name, values in programmes.items():
+            absent = [k for k in PROGRAMME_REQUIRED if k not in values]
+            if absent and name not in defaults:
+                problems.append(Problem(source, f"[{PROGRAMME_PREFIX}{name}]: missing {', '.join(absent)}",
+                                        None, "key"))
+                continue
+            base = defaults.get(name, Programme(name=name))
+            catalogue.append(replace(base, **values))
+    else:
+        catalogue = list(defaults.values())
+    if problems:
+        raise InputError(problems=problems)
+    return Assumptions(**built, programmes=tuple(catalogue), basis=basis)
+
+
+# ---- TOML ---------------------------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def assumptions_toml(a: Assumptions) -> str:
+    """TOML text for `a`: one inline table `{ value, basis }` per key, the description as a comment."""
+    lines = ["# workforce plan assumptions. Edit values; keep keys. basis says where a value comes from.", ""]
+
+    def block(header: str, section: str, obj: Any, cls: type) -> None:
+        lines.append(f"[{header}]")
+        for f in _value_fields(cls):
+            m = f.metadata
+            lines.append(f"# {m['description']} ({m['unit']})")
+            value = _toml_value(getattr(obj, f.name))
+            lines.append(f"{f.name} = {{ value = {value}, basis = {_toml_value(a.basis_of(section, f.name))} }}")
+        lines.append("")
+
+    for section, cls in SECTIONS.items():
+        block(section, section, getattr(a, section), cls)
+    for programme in a.programmes:
+        block(f"programme.{programme.name}", PROGRAMME_PREFIX + programme.name, programme, Programme)
+    return "\n".join(lines)
+
+
+def write_assumptions_toml(a: Assumptions, path: str | Path) -> None:
+    Path(path).write_text(assumptions_toml(a), encoding="utf-8")
+
+
+def _toml_lines(text: str) -> dict[tuple[str, str], int]:
+    """Line number of each `key =` under each `[section]`, for messages."""
+    where: dict[tuple[str, str], int] = {}
+    section = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        head = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
+        if head:
+            section = head.group(1).replace('"', "")
+            continue
+        key = re.match(r"^([A-Za-z0-9_\-]+)\s*=", stripped)
+        if key:
+            where.setdefault((section, key.group(1)), number)
+    return where
+
+
+def assumptions_from_toml(text: str, *, source: str = "assumptions.toml") -> Assumptions:
+    """Parse TOML text: `[section]` tables of `key = value` or `key = { value = .., basis = .. }`;
+    programmes as `[programme.<name>]`."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"is not valid TOML ({exc})", file=source) from None
+    lines = _toml_lines(text)
+    records: list[tuple[int, str, str, Any, Any]] = []
+    problems: list[Problem] = []
+
+    def add(section: str, toml_section: str, table: Any) -> None:
+        if not isinstance(table, dict):
+            problems.append(Problem(source, f"'{toml_section}' must be a table ([{toml_section}])", None, "key"))
+            return
+        for key, item in table.items():
+            line = lines.get((toml_section, key), 0)
+            basis = None
+            if isinstance(item, dict):
+                extra = set(item) - {"value", "basis", "unit", "description"}
+                if "value" not in item or extra:
+                    problems.append(Problem(source, f"[{toml_section}] {key}: an inline table needs 'value' "
+                                                    "(and may have 'basis')", line or None, "value"))
+                    continue
+                basis, item = item.get("basis"), item["value"]
+            records.append((line, section, key, item, basis))
+
+    for name, table in doc.items():
+        if name in ("programme", "programmes") and isinstance(table, dict):
+            for pname, ptable in table.items():
+                add(PROGRAMME_PREFIX + pname, f"{name}.{pname}", ptable)
+        else:
+            add(name, name, table)
+    if problems:
+        raise InputError(problems=problems)
+    frame = pd.DataFrame(
+        [(s, k, v if not isinstance(v, list) else tuple(v), b) for _, s, k, v, b in records],
+        columns=["section", "key", "value", "basis"], dtype=object,
+    )
+    frame.index = pd.Index([r[0] or (i + 1) for i, r in enumerate(records)], name="row")
+    return assumptions_from_frame(frame, source=source)
+
+
+# ---- files --------------------------------------------------------------------------------
+
+
+def load_assumptions(path: str | Path) -> Assumptions:
+    """Assumptions from a `.toml` file, or from the Assumptions sheet of a workbook (`.xlsx`) or
+    an assumptions CSV written by `workforce plan`."""
+    from workforce.readers import read_table, source_label
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("assumptions file not found", file=path)
+    if path.suffix.lower() == ".toml":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot be read ({exc})", file=path) from None
+        return assumptions_from_toml(text, source=str(path))
+    raw = read_table(path, "assumptions", sheet="Assumptions")
+    return assumptions_from_frame(raw, source=source_label(path, "Assumptions"))
+
+
+def changed_values(a: Assumptions, b: Assumptions) -> pd.DataFrame:
+    """Rows whose value differs between two assumption sets (`section, key, value_a, value_b`)."""
+    fa, fb = assumptions_frame(a), assumptions_frame(b)
+    merged = fa.merge(fb, on=["section", "key"], how="outer", suffixes=("_a", "_b"))
+    differ = merged["value_a"].astype(str) != merged["value_b"].astype(str)
+    return merged.loc[differ, ["section", "key", "value_a", "value_b"]].reset_index(drop=True)
+
+
+def iter_values(a: Assumptions) -> Iterable[tuple[str, str, Any]]:
+    for _, row in assumptions_frame(a).iterrows():
+        yield row["section"], row["key"], row["value"]

@@ -1,0 +1,150 @@
+"""Named assumption sets and the start-of-plan adjustments they make, compared side by side.
+
+* `baseline`: the authority as its data says, national rates for anyone the risk table misses.
+* `sandwell_like`: a high-turnover start like Sandwell's (brief s6): leaving risks rescaled to
+  22% turnover a year and permanent case holders moved to agency until a third of case-holding
+  FTE (30-35% [S5][S23]) is agency; the plan's levers at their defaults.
+* `sandwell_interventions`: the same start with stronger levers, as in the turnaround
+  (Central Bedfordshire, Walsall [S47][S48]): a larger L&D budget, more hiring capacity, two
+  newly qualified cohorts a year and an agency target of 10% by quarter 8.
+
+Every row of the comparison sets the plan against carrying on as now in the same scenario.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from workforce.caseload import CaseloadRules
+from workforce.errors import InputError
+from workforce.plans.assumptions import Assumptions
+
+SANDWELL_BASIS = "scenario: brief s6 Sandwell-like start (turnover 22%, agency 30-35%)"
+INTERVENTION_BASIS = "scenario: turnaround levers, cf. [S47][S48]"
+
+
+def _baseline(a: Assumptions) -> Assumptions:
+    return a
+
+
+def _sandwell_like(a: Assumptions) -> Assumptions:
+    return a.with_values({"supply.start_turnover_rate": 0.22, "supply.start_agency_share": 0.325}, SANDWELL_BASIS)
+
+
+def _sandwell_interventions(a: Assumptions) -> Assumptions:
+    a = _sandwell_like(a)
+    return a.with_values({
+        "gateway.budget_gbp": max(250000.0, a.gateway.budget_gbp),
+        "recruitment.hiring_capacity_per_quarter": max(14, a.recruitment.hiring_capacity_per_quarter),
+        "recruitment.nq_cohort_months": (1, 9),
+        "recruitment.nq_places_per_cohort": max(12, a.recruitment.nq_places_per_cohort),
+        "recruitment.agency_share_target": min(0.10, a.recruitment.agency_share_target),
+    }, INTERVENTION_BASIS)
+
+
+SCENARIOS: dict[str, Callable[[Assumptions], Assumptions]] = {
+    "baseline": _baseline,
+    "sandwell_like": _sandwell_like,
+    "sandwell_interventions": _sandwell_interventions,
+}
+
+
+def scenario_assumptions(name: str, base: Assumptions | None = None) -> Assumptions:
+    """The named scenario built on `base` (default assumptions when None)."""
+    if name not in SCENARIOS:
+        raise InputError(f"unknown scenario '{name}'", column="--scenario", allowed=", ".join(SCENARIOS))
+    return SCENARIOS[name](base or Assumptions())
+
+
+# ---- start-of-plan adjustments ------------------------------------------------------------
+
+
+def rescale_turnover(p_year: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
+    """Scale every worker's odds of leaving by one factor so the FTE-weighted mean chance of
+    leaving within a year equals `target`; the order of risk between workers is kept."""
+    p = np.clip(p_year, 1e-6, 1.0 - 1e-6)
+    odds = p / (1.0 - p)
+
+    def mean(log_k: float) -> float:
+        scaled = odds * np.exp(log_k)
+        return float(np.average(scaled / (1.0 + scaled), weights=weights))
+
+    lo, hi = -20.0, 20.0
+    for _ in range(100):
+        mid = (lo + hi) / 2.0
+        lo, hi = (mid, hi) if mean(mid) < target else (lo, mid)
+    scaled = odds * np.exp((lo + hi) / 2.0)
+    return scaled / (1.0 + scaled)
+
+
+def move_to_agency(workers: pd.DataFrame, target: float, seed: int, rules: CaseloadRules | None = None) -> pd.DataFrame:
+    """Mark permanent case holders (not ASYEs) as agency, in a seeded random order, until agency
+    holds `target` of case-holding FTE. Their contracts get the default length."""
+    rules = rules or CaseloadRules()
+    out = workers.copy()
+    share = (out["fte"].astype(float) * out["role"].map(rules.role_capacity_share).fillna(0.0)).to_numpy()
+    agency = out["agency"].astype(bool).to_numpy().copy()
+    total = share.sum()
+    if total <= 0 or share[agency].sum() / total >= target:
+        return out
+    pool = np.flatnonzero(~agency & (out["role"] == "case_holder").to_numpy() & ~out["asye"].astype(bool).to_numpy())
+    order = np.random.default_rng(seed).permutation(pool)
+    for i in order:
+        if share[agency].sum() / total >= target:
+            break
+        agency[i] = True
+    out["agency"] = agency
+    if "contract_end_date" in out:
+        moved = agency & ~workers["agency"].astype(bool).to_numpy()
+        out.loc[moved, "contract_end_date"] = pd.NaT
+    return out
+
+
+def apply_start(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The scenario's start: rescaled turnover and agency share (0 = leave as the data)."""
+    if a.supply.start_agency_share > 0:
+        workers = move_to_agency(workers, a.supply.start_agency_share, seed)
+    if a.supply.start_turnover_rate > 0:
+        p_year = rescale_turnover(p_year, workers["fte"].astype(float).to_numpy(), a.supply.start_turnover_rate)
+    return workers, p_year
+
+
+# ---- side by side -------------------------------------------------------------------------
+
+SCENARIO_COLUMNS = (
+    "scenario", "turnover_rate", "agency_share_start", "agency_share_end", "baseline_agency_share_end",
+    "agency_target_met", "plan_cost_gbp", "baseline_cost_gbp", "saving_gbp", "saving_share",
+    "gateway_cost_gbp", "gateway_expected_leavers_avoided", "permanent_hires", "nq_intake",
+    "p_shortfall_any_quarter", "total_cost_gbp_p10", "total_cost_gbp_p90", "recruitment_status",
+)
+
+
+def scenario_row(name: str, summary: Mapping) -> dict:
+    """One line of the comparison from a plan's summary."""
+    pct = summary.get("saving_pct")
+    row = {k: summary.get(k) for k in SCENARIO_COLUMNS}
+    row["scenario"] = name
+    row["turnover_rate"] = summary.get("start_turnover_rate")
+    row["saving_share"] = None if pct is None else pct / 100.0
+    return row
+
+
+def compare_scenarios(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | None,
+                      base: Assumptions | None = None, names: Iterable[str] = tuple(SCENARIOS), *,
+                      seed: int | None = None, runs: int | None = None) -> pd.DataFrame:
+    """Run the plan under each named scenario and return one row per scenario.
+
+    `runs` overrides the Monte Carlo runs (a comparison may use fewer for speed)."""
+    from workforce.plans.planner import build_plan
+
+    rows = []
+    for name in names:
+        a = scenario_assumptions(name, base)
+        if runs is not None:
+            a = a.with_values({"montecarlo.runs": runs})
+        result = build_plan(workers, cases, risk, a, seed=seed)
+        rows.append(scenario_row(name, result.summary))
+    return pd.DataFrame(rows, columns=list(SCENARIO_COLUMNS))
