@@ -1,9 +1,140 @@
-"""CLI commands: plan (being built)."""
+"""CLI command: `workforce plan` (projection, L&D gateway, recruitment plan, Monte Carlo, scenarios)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from workforce.cli.common import guarded, info
+
+OUTPUT_FILES = ("plan.xlsx", "projection.csv", "gateway_plan.csv", "gateway_programmes.csv",
+                "recruitment_plan.csv", "recruitment_totals.csv", "montecarlo.csv", "scenarios.csv",
+                "summary.json", "assumptions.toml")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("plan")(plan)
+
+
+def read_risk(path: Path):
+    """The risk table (`worker_id`, `p_leave` 0-1; other columns kept), checked row by row."""
+    import pandas as pd
+
+    from workforce.errors import InputError, Problem
+    from workforce.readers import read_table, source_label
+
+    raw = read_table(path, "risk")
+    label = source_label(path, "risk")
+    for col in ("worker_id", "p_leave"):
+        if col not in raw.columns:
+            raise InputError("missing column", file=label, row=1, column=col)
+    p = pd.to_numeric(raw["p_leave"], errors="coerce")
+    problems = [Problem(label, f"p_leave '{raw.at[row, 'p_leave']}' is not a number from 0 to 1", int(row), "p_leave")
+                for row in raw.index[(p.isna() | (p < 0) | (p > 1)).to_numpy()]]
+    dup = raw["worker_id"].duplicated(keep="first")
+    problems += [Problem(label, f"worker_id '{raw.at[row, 'worker_id']}' appears more than once", int(row), "worker_id")
+                 for row in raw.index[dup.to_numpy()]]
+    if problems:
+        raise InputError(problems=problems)
+    risk = raw.copy()
+    risk["p_leave"] = p.astype(float)
+    return risk.reset_index(drop=True)
+
+
+def score_with_model(model_dir: Path, workers, cases):
+    """Score workers with a model saved by `workforce churn train`."""
+    from workforce.errors import InputError
+
+    try:
+        from workforce.retention.model import score
+        from workforce.retention.persistence import load_model
+    except ImportError as exc:  # the retention engine is a separate module; say so plainly
+        raise InputError(f"--model needs the retention engine, which is not available ({exc})",
+                         column="--model") from None
+    return score(load_model(model_dir), workers, cases)
+
+
+def write_outputs(od, result, scenarios, inputs: list[Path], risk_table) -> list[str]:
+    """Every output of `workforce plan` into the staging folder `od`."""
+    import json
+
+    from workforce.plans.assumptions import write_assumptions_toml
+
+    csvs = {
+        "projection.csv": result.projection, "gateway_plan.csv": result.gateway,
+        "gateway_programmes.csv": result.gateway_programmes, "recruitment_plan.csv": result.recruitment,
+        "recruitment_totals.csv": result.recruitment_totals, "montecarlo.csv": result.montecarlo,
+        "scenarios.csv": scenarios,
+    }
+    for name, frame in csvs.items():
+        frame.to_csv(od.path(name), index=False, date_format="%Y-%m-%d")
+    od.path("summary.json").write_text(json.dumps(result.summary, indent=2, default=str) + "\n", encoding="utf-8")
+    write_assumptions_toml(result.assumptions, od.path("assumptions.toml"))
+    notes = []
+    try:
+        from workforce.excel.workbooks import write_planner_workbook
+    except ImportError:
+        notes.append("plan.xlsx not written: the Excel workbook builder is not available")
+        return notes
+    register_cols = {"worker_id", "p_leave", "band"}
+    write_planner_workbook(
+        od.path("plan.xlsx"), assumptions=result.assumptions_frame,
+        risk=risk_table if risk_table is not None and register_cols <= set(risk_table.columns) else None,
+        gateway=result.gateway, gateway_programmes=result.gateway_programmes, recruitment=result.recruitment,
+        recruitment_totals=result.recruitment_totals, projection=result.projection, montecarlo=result.montecarlo,
+        inputs=inputs,
+    )
+    return notes
+
+
+@guarded
+def plan(
+    workers: Path = typer.Option(..., "--workers", help="workers table (CSV, or XLSX with a 'workers' sheet)."),
+    cases: Path = typer.Option(..., "--cases", help="cases table (CSV, or XLSX with a 'cases' sheet)."),
+    risk: Optional[Path] = typer.Option(None, "--risk", help="risk table from `workforce churn score` (worker_id, p_leave)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="churn model folder from `workforce churn train`: score the workers with it."),
+    assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="assumptions: a TOML file, or a plan workbook whose Assumptions sheet you edited."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help="named scenario on top of the assumptions: baseline, sandwell_like, sandwell_interventions."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Monte Carlo seed (default: the assumptions' seed, 0)."),
+    out: Path = typer.Option(..., "--out", help="output folder (written all at once, only on success)."),
+) -> None:
+    """Plan the workforce quarter by quarter: demand and supply, whom to offer which support,
+    whom to hire when, what it costs against carrying on as now, and how sure that is."""
+    from workforce.contracts import load_cases, load_workers
+    from workforce.errors import InputError
+    from workforce.outputs import OutputDir
+    from workforce.plans.assumptions import Assumptions, load_assumptions
+    from workforce.plans.planner import build_plan
+    from workforce.plans.scenarios import compare_scenarios, scenario_assumptions
+
+    if (risk is None) == (model is None):
+        raise InputError("give exactly one of --risk (a risk table) or --model (a trained churn model)",
+                         column="--risk/--model")
+    inputs = [p for p in (workers, cases, risk, assumptions) if p is not None]
+    with OutputDir(out, inputs=inputs) as od:
+        worker_frame = load_workers(workers)
+        case_frame = load_cases(cases, worker_frame)
+        risk_table = read_risk(risk) if risk is not None else score_with_model(model, worker_frame, case_frame)
+        base = load_assumptions(assumptions) if assumptions is not None else Assumptions()
+        chosen = scenario_assumptions(scenario, base) if scenario else base
+        result = build_plan(worker_frame, case_frame, risk_table, chosen, seed=seed)
+        scenarios = compare_scenarios(worker_frame, case_frame, risk_table, base, seed=seed)
+        notes = write_outputs(od, result, scenarios, inputs, risk_table)
+    s = result.summary
+    info(f"plan from {s['start_date']} over {s['horizon_quarters']} quarters: {s['workers']} workers, {s['cases']} children")
+    info(f"L&D gateway: {s['gateway_places_used']} places, £{s['gateway_cost_gbp']:,.0f}, "
+         f"{s['gateway_expected_leavers_avoided']:.1f} leavers avoided (expected); solver {s['gateway_status']}")
+    info(f"recruitment: {s['permanent_hires']} permanent hires, {s['nq_intake']} newly qualified; agency share "
+         f"{s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} (carry on: {s['baseline_agency_share_end']:.1%}); "
+         f"solver {s['recruitment_status']}" + (" (closest plan shown; targets missed)" if s["recruitment_relaxed"] else ""))
+    saving = s["saving_pct"]
+    info(f"cost £{s['plan_cost_gbp']:,.0f} against £{s['baseline_cost_gbp']:,.0f} carrying on as now: saving "
+         f"£{s['saving_gbp']:,.0f}" + (f" ({saving:.1f}%)" if saving is not None else ""))
+    info(f"Monte Carlo ({s['montecarlo_runs']} runs): chance supply falls below demand in some quarter "
+         f"{s['p_shortfall_any_quarter']:.0%}")
+    for note in notes:
+        info(f"note: {note}")
+    info(f"wrote {out}")
