@@ -114,7 +114,7 @@ class DemoParameters:
     unallocated_no_team: float = _param(0.5, "assumption: share of unallocated referrals with no team yet (any team in the locality)")
     # --- workforce mix (brief s1, s3)
     agency_share: float = _param(0.20, "brief s1: agency rate 15.5-17.9% nationally [S1,S16,S18]; Sandwell about a third agency or interim in 2018 [S23]; target 15-25%")
-    asye_share: float = _param(0.10, "brief s1 [S22]: Sandwell nearly 60% agency or ASYE (2018); assumption: ~10% of case holders in the ASYE year")
+    asye_share: float = _param(0.11, "brief s1 [S22]: Sandwell nearly 60% agency or ASYE (2018); assumption: hiring aims at 11% of case-holding posts in the ASYE year, which lands near 10% because late-year vacancies fill after the census")
     senior_practitioners_per_team: int = _param(2, "assumption: two senior practitioners per team (OrgRole 4, brief s2)")
     advanced_practitioner_p: float = _param(0.5, "assumption: half of teams have an advanced practitioner")
     practice_supervisors_per_team: int = _param(1, "assumption: one practice supervisor per team (two from 14 posts)")
@@ -177,6 +177,7 @@ class DemoParameters:
     )
     hire_lag_months_agency: tuple = _param((0.25, 1.5), "assumption: agency cover arrives within weeks (brief s5 [S60] notice 4 weeks)")
     hire_lag_months_permanent: tuple = _param((2.5, 6.0), "brief s5 [DEFAULT]: time to hire 12 weeks plus 4-8 weeks' notice")
+    hire_lag_months_nq: tuple = _param((1.5, 4.0), "brief s5 [DEFAULT]: time to hire 12 weeks; assumption: newly qualified starters have no notice to serve")
     # --- children's continuity and case flags (brief s3)
     open_months_mean: dict = _param(
         {"cin_assessment": 1.2, "cin": 9.0, "cp": 11.0, "cla": 40.0, "cla_complex": 30.0, "care_leaver": 36.0},
@@ -683,14 +684,20 @@ class _Simulation:
         target_agency = round(p.agency_share * rng.uniform(0.85, 1.15) * posts_total)
         n_agency = int(np.clip(target_agency - agency_now, 0, len(leavers)))
         ch_vacancies = [i for i, w in enumerate(leavers) if w.role == "case_holder"]
-        n_nq = int(min(len(ch_vacancies), round(p.asye_share * rng.uniform(0.85, 1.15) * ch_posts)))
-        order = list(rng.permutation(len(ch_vacancies)))
-        nq_posts = {ch_vacancies[int(i)] for i in order[:n_nq]}
+        # newly qualified starters: enough that the next census has about asye_share in the
+        # ASYE year, counting those already hired who will still be in it then
+        nxt = self.snapshots[t + 1]
+        pipeline = sum(1 for w in stayers + pending if w.nq and w.start > nxt - pd.Timedelta(days=365))
+        target_nq = round(p.asye_share * rng.uniform(0.9, 1.1) * ch_posts)
+        n_nq = int(np.clip(target_nq - pipeline, 0, len(ch_vacancies)))
+        # newly qualified cohorts fill the year's earliest vacancies, so they start before the census
+        ch_vacancies.sort(key=lambda i: (leavers[i].leave_date, rng.random()))
+        nq_posts = set(ch_vacancies[:n_nq])
         rest = [i for i in rng.permutation(len(leavers)) if int(i) not in nq_posts and leavers[int(i)].role != "practice_supervisor"]
         agency_posts = {int(i) for i in rest[:n_agency]}
         for i, old in enumerate(leavers):
             kind = "nq" if i in nq_posts else ("agency" if i in agency_posts else "permanent")
-            lag = p.hire_lag_months_agency if kind == "agency" else p.hire_lag_months_permanent
+            lag = {"agency": p.hire_lag_months_agency, "nq": p.hire_lag_months_nq}.get(kind, p.hire_lag_months_permanent)
             start = old.leave_date + pd.Timedelta(days=int(rng.uniform(*lag) * 30.4))
             team = self.team_by_name[old.team]
             if start <= self.as_of:
