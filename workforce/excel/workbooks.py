@@ -21,9 +21,13 @@ from typing import Any, Callable, Iterable, Mapping
 import pandas as pd
 from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
 from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.legend import Legend, LegendEntry
 from openpyxl.chart.marker import DataPoint
 from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
 from openpyxl.drawing.line import LineProperties
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 
 from workforce.excel.writer import (
     AMBER_FILL,
@@ -257,9 +261,9 @@ def _indicator_frame(indicators: list[Indicator]) -> pd.DataFrame:
 
 def _put_indicators(grid: GridSheet, row: int, indicators: list[Indicator], name: str) -> int:
     frame = _indicator_frame(indicators)
-    # value is the second column: formats per row; the source sheet (third) links to the sheet
-    frame = frame[["indicator", "source sheet", "how it is computed", "value"]]
-    return grid.put_table(row, 1, frame, name, row_formats=[i.kind for i in indicators], links={1: "sheet"})
+    # value beside its name, formatted per row; the source sheet links to that sheet
+    return grid.put_table(row, 1, frame, name, row_formats=[i.kind for i in indicators], format_column=1,
+                          links={2: "sheet"})
 
 
 # --- chart data --------------------------------------------------------------------------
@@ -276,7 +280,8 @@ def quarter_label(q: Any) -> str:
 def team_points(worker_loads: pd.DataFrame) -> pd.DataFrame:
     """`team, points_after, capacity_points` summed per team (chart: load against capacity)."""
     g = worker_loads.groupby("team", sort=True)[["points_after", "capacity_points"]].sum().reset_index()
-    return g.astype({"team": object})
+    g = g.astype({"team": object})
+    return g.rename(columns={"points_after": "points held", "capacity_points": "capacity"})
 
 
 def fte_against_demand(projection: pd.DataFrame, montecarlo: pd.DataFrame | None) -> pd.DataFrame:
@@ -288,14 +293,22 @@ def fte_against_demand(projection: pd.DataFrame, montecarlo: pd.DataFrame | None
         g = g.merge(mc, on="quarter", how="left")
         g["band_width_fte"] = g["supply_fte_p90"] - g["supply_fte_p10"]
     g.insert(0, "quarter_label", [quarter_label(q) for q in g["quarter"]])
-    return g.drop(columns="quarter")
+    return g.drop(columns="quarter").rename(columns=FTE_SERIES)
+
+
+#: Chart-data column names (legend entries) for the FTE chart, from the frames' columns.
+FTE_SERIES = {"quarter_label": "quarter", "demand_fte": "demand FTE", "supply_fte": "supply FTE",
+              "supply_fte_p10": "supply FTE p10", "supply_fte_p90": "supply FTE p90",
+              "band_width_fte": "supply 10th-90th percentile"}
 
 
 def agency_share_series(totals: pd.DataFrame) -> pd.DataFrame:
     cols = ["quarter", "agency_share"] + (["baseline_agency_share"] if "baseline_agency_share" in totals else [])
     g = totals[cols].sort_values("quarter", kind="stable")
     g.insert(0, "quarter_label", [quarter_label(q) for q in g["quarter"]])
-    return g.drop(columns="quarter").reset_index(drop=True)
+    g = g.drop(columns="quarter").reset_index(drop=True)
+    return g.rename(columns={"quarter_label": "quarter", "agency_share": "agency share (plan)",
+                             "baseline_agency_share": "agency share (no plan)"})
 
 
 def workers_by_band(risk: pd.DataFrame) -> pd.DataFrame:
@@ -314,8 +327,9 @@ def chart_team_points(ws, data_row: int, n: int) -> BarChart:
     """Clustered bars: points held after allocation against capacity, per team."""
     ch = BarChart()
     ch.type = "col"
-    ch.title = "Caseload points by team against capacity"
-    ch.y_axis.title = "weighted points"
+    _title(ch, "Caseload points by team against capacity")
+    ch.y_axis.title = "points"
+    ch.y_axis.number_format = "#,##0"
     data = Reference(ws, min_col=2, max_col=3, min_row=data_row, max_row=data_row + n)
     ch.add_data(data, titles_from_data=True)
     ch.set_categories(Reference(ws, min_col=1, min_row=data_row + 1, max_row=data_row + n))
@@ -334,7 +348,7 @@ def chart_fte_demand(ws, data_row: int, n: int, columns: list[str]) -> Any:
     col = {c: i + 1 for i, c in enumerate(columns)}
     cats = Reference(ws, min_col=1, min_row=data_row + 1, max_row=data_row + n)
     line = LineChart()
-    for name, colour, dash in (("demand_fte", "C00000", "dash"), ("supply_fte", "1F3864", None)):
+    for name, colour, dash in ((FTE_SERIES["demand_fte"], "C00000", "dash"), (FTE_SERIES["supply_fte"], "1F3864", None)):
         line.add_data(Reference(ws, min_col=col[name], min_row=data_row, max_row=data_row + n), titles_from_data=True)
         s = line.series[-1]
         s.graphicalProperties.line.solidFill = colour
@@ -343,9 +357,10 @@ def chart_fte_demand(ws, data_row: int, n: int, columns: list[str]) -> Any:
             s.graphicalProperties.line.dashStyle = dash
         s.smooth = False
     line.set_categories(cats)
-    if "band_width_fte" in col:
+    band_name = FTE_SERIES["band_width_fte"]
+    if band_name in col:
         area = AreaChart(grouping="stacked")
-        for name in ("supply_fte_p10", "band_width_fte"):
+        for name in (FTE_SERIES["supply_fte_p10"], band_name):
             area.add_data(Reference(ws, min_col=col[name], min_row=data_row, max_row=data_row + n), titles_from_data=True)
         low, band = area.series
         low.graphicalProperties = GraphicalProperties(noFill=True, ln=LineProperties(noFill=True))
@@ -353,10 +368,12 @@ def chart_fte_demand(ws, data_row: int, n: int, columns: list[str]) -> Any:
         area.set_categories(cats)
         area += line
         chart = area
+        chart.legend = Legend(legendEntry=[LegendEntry(idx=0, delete=True)])  # the invisible p10 layer
     else:
         chart = line
-    chart.title = "Case-holding FTE against demand (band: 10th-90th percentile)"
+    _title(chart, "Case-holding FTE against demand" + (" (band: 10th-90th percentile)" if band_name in col else ""))
     chart.y_axis.title = "FTE"
+    chart.y_axis.number_format = "#,##0"
     chart.legend.position = "b"
     _size(chart)
     _axes_visible(chart)
@@ -365,7 +382,7 @@ def chart_fte_demand(ws, data_row: int, n: int, columns: list[str]) -> Any:
 
 def chart_agency_share(ws, data_row: int, n: int, n_series: int) -> LineChart:
     ch = LineChart()
-    ch.title = "Agency share of case-holding FTE"
+    _title(ch, "Agency share of case-holding FTE")
     ch.add_data(Reference(ws, min_col=2, max_col=1 + n_series, min_row=data_row, max_row=data_row + n),
                 titles_from_data=True)
     ch.set_categories(Reference(ws, min_col=1, min_row=data_row + 1, max_row=data_row + n))
@@ -385,7 +402,8 @@ def chart_agency_share(ws, data_row: int, n: int, n_series: int) -> LineChart:
 def chart_risk_bands(ws, data_row: int, bands: list[str]) -> BarChart:
     ch = BarChart()
     ch.type = "col"
-    ch.title = "Workers by risk band"
+    _title(ch, "Workers by risk band")
+    ch.y_axis.number_format = "0"
     n = len(bands)
     ch.add_data(Reference(ws, min_col=2, min_row=data_row, max_row=data_row + n), titles_from_data=True)
     ch.set_categories(Reference(ws, min_col=1, min_row=data_row + 1, max_row=data_row + n))
@@ -396,6 +414,8 @@ def chart_risk_bands(ws, data_row: int, bands: list[str]) -> BarChart:
         s.dPt.append(pt)
     s.dLbls = DataLabelList()
     s.dLbls.showVal = True
+    for flag in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
+        setattr(s.dLbls, flag, False)
     ch.legend = None
     ch.gapWidth = 80
     _size(ch)
@@ -403,19 +423,28 @@ def chart_risk_bands(ws, data_row: int, bands: list[str]) -> BarChart:
     return ch
 
 
-def _size(chart, width: float = 16.0, height: float = 7.5) -> None:
+def _size(chart, width: float = 14.4, height: float = 8.4) -> None:
     chart.width = width
     chart.height = height
 
 
-CHART_ROWS = 16  # rows a 7.5 cm chart covers at the default row height
+def _title(chart, text: str, size: int = 1100) -> None:
+    """A bold 11 pt title: the default 14 pt wraps and squeezes the plot area."""
+    props = CharacterProperties(sz=size, b=True)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)])
+    chart.title = Title(tx=Text(rich=RichText(p=[para])), overlay=False)
+
+
+CHART_ROWS = 17  # rows an 8.4 cm chart covers at the default row height (0.53 cm)
+# indicator | value | source sheet | how it is computed; two 14.4 cm charts fit A-C and D-
+DASHBOARD_WIDTHS = {1: 44, 2: 14, 3: 18, 4: 58, 5: 14, 6: 14}
 
 
 def _dashboard(book: SafeWorkbook, *, title: str, subtitle: str, indicators: list[Indicator],
                charts: list[tuple[str, pd.DataFrame, Callable[[Any, int], Any]]], description: str) -> None:
     """Title, indicator table, charts in two columns, then the data behind each chart."""
     grid = book.grid_sheet(SHEET_SUMMARY, description)
-    grid.widths({1: 40, 2: 16, 3: 46, 4: 16, 5: 14, 6: 14, 7: 14})
+    grid.widths(DASHBOARD_WIDTHS)
     row = grid.put_title(1, title, subtitle) + 1
     if indicators:
         grid.put(row, 1, "Headline indicators", "wf heading")
@@ -424,9 +453,11 @@ def _dashboard(book: SafeWorkbook, *, title: str, subtitle: str, indicators: lis
         grid.put(row, 1, "No indicators: none of the inputs they need were given.", "wf note")
         row += 2
     if charts:
+        grid.page_break_before(row)
         chart_top = row
         n_bands = (len(charts) + 1) // 2
         data_row = chart_top + n_bands * (CHART_ROWS + 1) + 1
+        grid.page_break_before(data_row)
         grid.put(data_row, 1, "Chart data (computed from the sheets named)", "wf heading")
         data_row += 1
         made = []
@@ -434,10 +465,11 @@ def _dashboard(book: SafeWorkbook, *, title: str, subtitle: str, indicators: lis
             grid.put(data_row, 1, title_text, "wf label")
             made.append(data_row + 1)
             table = "chart_" + title_text.split(" (")[0].lower().replace(" ", "_")
-            data_row = grid.put_table(data_row + 1, 1, frame, table) + 1
+            shares = {c: "pct" for c in frame.columns if "share" in str(c)}
+            data_row = grid.put_table(data_row + 1, 1, frame, table, formats=shares) + 1
         for k, ((_, frame, make), header_row) in enumerate(zip(charts, made)):
             chart = make(grid.ws, header_row)
-            anchor_col = "A" if k % 2 == 0 else "C"
+            anchor_col = "A" if k % 2 == 0 else "D"
             anchor_row = chart_top + (k // 2) * (CHART_ROWS + 1)
             grid.add_chart(chart, f"{anchor_col}{anchor_row}")
     grid.close()
@@ -504,7 +536,7 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
 def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any], indicators: list[Indicator],
                                   charts: list, description: str) -> None:
     grid = book.grid_sheet(SHEET_SUMMARY, description)
-    grid.widths({1: 40, 2: 16, 3: 46, 4: 16})
+    grid.widths(DASHBOARD_WIDTHS)
     status = str(summary.get("status", ""))
     row = grid.put_title(1, "Case allocation", f"solver status: {status}; produced {book.when:%Y-%m-%d %H:%M} UTC") + 1
     if indicators:

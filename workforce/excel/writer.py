@@ -69,6 +69,7 @@ GREEN_FILL = "C6EFCE"
 GREEN_FONT = "006100"
 
 TABLE_STYLE = "TableStyleMedium2"
+HEADER_STYLE = "wf header"
 EXCEL_MAX_TEXT = 32767
 
 
@@ -116,6 +117,9 @@ def _named_styles() -> list[NamedStyle]:
                    alignment=Alignment(vertical="top")),
         NamedStyle("wf kpi", font=Font(name="Calibri", size=14, bold=True, color=NAVY),
                    border=Border(bottom=thin), alignment=Alignment(horizontal="right")),
+        NamedStyle("wf header", font=Font(name="Calibri", size=11, bold=True, color="FFFFFF"),
+                   fill=PatternFill(start_color=NAVY, end_color=NAVY, fill_type="solid"),
+                   alignment=Alignment(vertical="center"), border=Border(bottom=thin)),
         NamedStyle("wf text", number_format=FMT_TEXT),
         NamedStyle("wf pounds", number_format=FMT_GBP),
         NamedStyle("wf percent", number_format=FMT_PCT),
@@ -405,8 +409,8 @@ class SafeWorkbook:
         for spec, c0, headers, kinds, columns in blocks:
             header_row += [None] * (c0 - 1 - len(header_row))
             for h in headers:
-                cell = mk.text(h, "wf text") if needs_guard(h) else WriteOnlyCell(ws, h)
-                if isinstance(cell, Cell) and spec.comments.get(h):
+                cell = mk.text(h, HEADER_STYLE)  # explicit style: LibreOffice ignores table styles
+                if spec.comments.get(h):
                     cell.comment = Comment(spec.comments[h], "workforce", width=300, height=120)
                 header_row.append(cell)
         ws.append(header_row)
@@ -633,24 +637,24 @@ class GridSheet:
     def put_table(self, row: int, col: int, frame: pd.DataFrame, name: str, *,
                   formats: Mapping[str, str] | None = None,
                   row_formats: Sequence[str | None] | None = None,
+                  format_column: int = -1,
                   links: Mapping[int, str] | None = None,
                   highlights: Sequence[Highlight] = ()) -> int:
         """Place `frame` as an Excel Table with its header at (`row`, `col`); returns the next
         free row. `row_formats` gives a kind per data row (for item/value tables whose rows mix
-        pounds, per cent and counts) applied to the last column; `links` maps a column offset to
+        pounds, per cent and counts) applied to column `format_column` (default the last); `links` maps a column offset to
         link cells to the sheet they name."""
         formats = dict(formats or {})
         headers = _header_names(list(frame.columns))
         for j, h in enumerate(headers):
-            self.put(row, col + j, h, None)
+            self.put(row, col + j, h, HEADER_STYLE)
         kinds = [formats.get(str(c)) or column_kind(str(c), frame.iloc[:, j]) for j, c in enumerate(frame.columns)]
+        fcol = format_column % len(headers)
         for i in range(len(frame)):
             for j in range(len(headers)):
                 kind = kinds[j]
-                if row_formats is not None and j == len(headers) - 1 and row_formats[i]:
+                if row_formats is not None and j == fcol:
                     kind = row_formats[i]
-                elif row_formats is not None and j == len(headers) - 1:
-                    kind = None
                 v = frame.iat[i, j]
                 link = (links or {}).get(j)
                 self.put(row + 1 + i, col + j, v, None, kind=kind if kind in KIND_FORMAT else None,
@@ -677,6 +681,12 @@ class GridSheet:
                 fill, font = _tone_style(hl.tone)
                 self.ws.conditional_formatting.add(target, FormulaRule(formula=[formula], fill=fill, font=font))
         return row + max(n, 1) + 1
+
+    def page_break_before(self, row: int) -> None:
+        """Start a new printed page at `row` (keeps charts whole on paper)."""
+        from openpyxl.worksheet.pagebreak import Break
+
+        self.ws.row_breaks.append(Break(id=row - 1))
 
     def add_chart(self, chart, anchor: str) -> None:
         self.ws.add_chart(chart, anchor)
