@@ -104,7 +104,7 @@ def plan_gateway(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, star
     candidates = np.argwhere(ok & (net > 1e-9))
 
     prob = pulp.LpProblem("gateway", pulp.LpMaximize)
-    x = [pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary) for i, j in candidates]
+    x = [prob.add_variable(f"x_{i}_{j}", 0, 1, cat=pulp.LpBinary) for i, j in candidates]
     prob += pulp.lpSum(float(net[i, j]) * v for v, (i, j) in zip(x, candidates)), "expected_net_saving"
     by_worker: dict[int, list] = {}
     by_prog: dict[int, list] = {}

@@ -219,12 +219,12 @@ def _stock_frames(wf: Workforce) -> dict[str, np.ndarray]:
     q = np.arange(1, wf.horizon + 1)
     running = q[None, :] <= wf.end_q[:, None]
     leavers = start * wf.hazard[:, None] * running
-    ended = start - leavers - end
+    ended = np.where(q[None, :] == wf.end_q[:, None], start - leavers, 0.0)
     s = wf.share[:, None]
     return {
         "start": start * s,
         "leavers": leavers * s,
-        "ended": np.clip(ended, 0.0, None) * s,
+        "ended": ended * s,
         "end": end * s,
         "effective": end * s * wf.capacity,
         "headcount_leavers": leavers,

@@ -258,11 +258,11 @@ def _build(inp: RecruitmentInputs, elastic: bool):
     a = inp.a
     nu, H, L = len(inp.units), inp.horizon, inp.lead
     prob = pulp.LpProblem("recruitment", pulp.LpMinimize)
-    hires = [[pulp.LpVariable(f"h_{u}_{d}", lowBound=0, cat=pulp.LpInteger) if d + L < H else None
+    hires = [[prob.add_variable(f"h_{u}_{d}", 0, None, cat=pulp.LpInteger) if d + L < H else None
               for d in range(H)] for u in range(nu)]
-    nq = [[pulp.LpVariable(f"n_{u}_{q}", lowBound=0, cat=pulp.LpInteger) if (q + 1) in inp.cohorts else None
+    nq = [[prob.add_variable(f"n_{u}_{q}", 0, None, cat=pulp.LpInteger) if (q + 1) in inp.cohorts else None
            for q in range(H)] for u in range(nu)]
-    agency = [[pulp.LpVariable(f"a_{u}_{q}", lowBound=float(inp.base.agency_effective[u, q]))
+    agency = [[prob.add_variable(f"a_{u}_{q}", float(inp.base.agency_effective[u, q]))
                for q in range(H)] for u in range(nu)]
     effective, perm_stock = [], []
     hire_fee, nq_fee = a.costs.cost_per_hire_gbp, nq_fee_gbp(a)
@@ -304,8 +304,8 @@ def _build(inp: RecruitmentInputs, elastic: bool):
     constant = float(inp.base.perm_cost.sum()) + float(0 if inp.gateway_spend is None else inp.gateway_spend.sum())
     variable_cost = pulp.LpAffineExpression(cost_terms)
     total_cost = variable_cost + constant
-    share_slack = [pulp.LpVariable(f"share_slack_{q}", lowBound=0) for q in range(H)] if elastic else None
-    budget_slack = pulp.LpVariable("budget_slack", lowBound=0) if elastic else None
+    share_slack = [prob.add_variable(f"share_slack_{q}", 0) for q in range(H)] if elastic else None
+    budget_slack = prob.add_variable("budget_slack", 0) if elastic else None
     objective = variable_cost
     if elastic:
         objective = objective + PENALTY_PER_FTE * pulp.lpSum(share_slack) + PENALTY_PER_GBP * budget_slack
