@@ -116,7 +116,6 @@ def test_current_allocations_keep_hard_rules(authority):
     assert (held["allocated_since"].to_numpy() >= holder["start_date"].to_numpy()).all()
     assert (held["allocated_since"] <= authority.as_of).all()
     assert (held["workers_12m"] >= 1).all()
-    # a child newer to its worker than 12 months whose worker started within 12 months was reallocated
     # pinned children have an available current worker; unallocated children are not pinned
     pinned = c[c["pinned"]]
     assert len(pinned) > 0 and (pinned["current_worker_id"] != "").all()
@@ -153,6 +152,12 @@ def test_history_agrees_with_today(authority):
     # today's caseload columns are the real allocations
     held = authority.cases[authority.cases["current_worker_id"] != ""].groupby("current_worker_id").size()
     assert (last["cases_held"].astype(int) == today.index.map(held).fillna(0).astype(int)).all()
+    # reallocations today = children received in the last 12 months who had another worker before
+    c = authority.cases
+    moved = c[(c["current_worker_id"] != "") & (c["allocated_since"] > authority.as_of - pd.Timedelta(days=365))
+              & (c["workers_12m"] >= 2)].groupby("current_worker_id").size()
+    assert (last["reallocations_12m"].astype(int) == today.index.map(moved).fillna(0).astype(int)).all()
+    assert moved.sum() > 0
 
 
 def test_leavers_are_recorded_like_the_census(authority):

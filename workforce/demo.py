@@ -1142,47 +1142,27 @@ def authority_summary(authority: DemoAuthority) -> dict:
 # files
 
 
-def _xlsx_value(value: Any) -> Any:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if value is pd.NA:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return int(value) if float(value).is_integer() else float(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        raise ValueError(f"refusing to write a formula-like text cell: {value!r}")
-    return value
+_SHEET_NOTES = {
+    "workers": "one row per member of staff in post today (data contract: workers)",
+    "cases": "one row per open child's case today, with the current allocation (data contract: cases)",
+    "hr_history": "one row per worker in post per 30 September snapshot (data contract: hr_history)",
+}
 
 
-def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame], when: pd.Timestamp) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """The input tables as sheets named after them, through the project's safe workbook writer;
+    yes/no columns as the words the contract uses, dates as date cells."""
+    from workforce.excel.writer import SafeWorkbook, TableSpec
 
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "workforce.demo"
-    wb.properties.created = when.to_pydatetime()
+    book = SafeWorkbook(produced_by="workforce.demo", title="Demo authority (synthetic)")
     for name, frame in sheets.items():
-        ws = wb.create_sheet(name)
-        ws.append(list(frame.columns))
-        dates = {col for col in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[col])}
-        for record in frame.itertuples(index=False, name=None):
-            row = []
-            for col, value in zip(frame.columns, record):
-                v = _xlsx_value(value)
-                if col in dates and v is not None:
-                    cell = WriteOnlyCell(ws, value=v)
-                    cell.number_format = "yyyy-mm-dd"
-                    row.append(cell)
-                else:
-                    row.append(v)
-            ws.append(row)
-    wb.save(path)
+        shown = frame.copy()
+        for col in shown.columns:
+            if pd.api.types.is_bool_dtype(shown[col]):
+                shown[col] = np.where(shown[col], "yes", "no")
+        book.add_table_sheet(name, [TableSpec(shown, name)], _SHEET_NOTES[name])
+    book.add_readme(notes=["Synthetic data from workforce.demo: no real person, child or authority is described."])
+    book.save(path)
 
 
 def write_authority(authority: DemoAuthority, folder: Path, *, xlsx: bool = True) -> list[Path]:
@@ -1204,7 +1184,7 @@ def write_authority(authority: DemoAuthority, folder: Path, *, xlsx: bool = True
             to_csv_frame(frame).to_csv(od.path(f"{name}.csv"), index=False, lineterminator="\n")
         to_csv_frame(authority.truth).to_csv(od.path("truth.csv"), index=False, lineterminator="\n", float_format="%.6f")
         if xlsx:
-            _write_workbook(od.path("workbook/authority.xlsx"), tables, authority.as_of)
+            _write_workbook(od.path("workbook/authority.xlsx"), tables)
     return sorted(od.written)
 
 
