@@ -186,8 +186,9 @@ def harrell_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray) -> float:
 # -- column screening ------------------------------------------------------------------------
 
 def constant_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns with at most one distinct value (blanks aside): they carry no information."""
-    return [c for c in frame.columns if frame[c].nunique(dropna=True) <= 1]
+    """Columns with one value on every row (a blank counts as a value: a date filled only for
+    leavers is not constant, it is a leak)."""
+    return [c for c in frame.columns if frame[c].nunique(dropna=False) <= 1]
 
 
 def id_like_columns(frame: pd.DataFrame) -> list[str]:
