@@ -59,6 +59,7 @@ def simulate(wf: Workforce, inp: RecruitmentInputs, dec: Decisions, *, runs: int
     supply = np.zeros((runs, H))
     cost = np.zeros((runs, H))
     short = np.zeros((runs, H), dtype=bool)
+    extra = np.zeros((runs, H))
     spend = inp.gateway_spend if inp.gateway_spend is not None else np.zeros(H)
     for q in range(H):
         before = alive
@@ -82,11 +83,13 @@ def simulate(wf: Workforce, inp: RecruitmentInputs, dec: Decisions, *, runs: int
             cost[:, q] += ((at_start + alive_cohort) / 2.0) @ pay[:, q]
         eff_unit = eff_unit + dec.agency[:, q][None, :]
         gap = np.clip(need[:, q][None, :] - eff_unit, 0.0, None)
-        cost[:, q] += dec.agency[:, q].sum() * agency_q + gap.sum(axis=1) * agency_q
+        extra[:, q] = gap.sum(axis=1)
+        cost[:, q] += dec.agency[:, q].sum() * agency_q + extra[:, q] * agency_q
         perm_fte[:, q] = stock
         supply[:, q] = eff_unit.sum(axis=1)
         short[:, q] = supply[:, q] < need[:, q].sum() - 1e-9
-    return {"permanent_fte": perm_fte, "supply_fte": supply, "cost_gbp": cost, "shortfall": short}
+    return {"permanent_fte": perm_fte, "supply_fte": supply, "cost_gbp": cost, "shortfall": short,
+            "extra_agency_fte": extra, "extra_agency_cost_gbp": extra * agency_q}
 
 
 def montecarlo_frame(sim: dict[str, np.ndarray], starts: pd.DatetimeIndex) -> pd.DataFrame:
@@ -94,11 +97,11 @@ def montecarlo_frame(sim: dict[str, np.ndarray], starts: pd.DatetimeIndex) -> pd
     chance that supply falls below demand."""
     H = sim["supply_fte"].shape[1]
     out = pd.DataFrame({"quarter": np.arange(1, H + 1), "quarter_start_date": starts[:H]})
-    for name in ("supply_fte", "permanent_fte", "cost_gbp"):
+    for name in ("supply_fte", "permanent_fte", "cost_gbp", "extra_agency_fte"):
         values = np.percentile(sim[name], PERCENTILES, axis=0)
         for p, row in zip(PERCENTILES, values):
             out[f"{name}_p{p}"] = row
-    out["p_shortfall"] = sim["shortfall"].mean(axis=0)
+    out["p_shortfall"] = sim["shortfall"].mean(axis=0)  # whole service below expected demand
     return out
 
 
