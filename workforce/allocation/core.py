@@ -1,0 +1,457 @@
+"""The Generalized Assignment core: give each item to one eligible agent within capacity, at least cost.
+
+`AssignmentModel` builds the GAP in PuLP (in bulk: one binary per eligible pair, expressions made
+from lists, never grown term by term) and solves it with HiGHS through highspy, reading HiGHS's own
+model status, dual bound and gap so that a time-limited stop is never called optimal. Richer models
+(the social-care model) extend it with resources, variables, constraints and named objective terms.
+`solve_assignment` is the one-call form, with heuristic warm starts for large or hard instances.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from workforce.errors import InputError
+
+SOLVERS = ("highs", "cbc")
+CBC_MISSING = "CBC is not installed; PuLP 4 no longer ships it; use --solver highs"
+#: Relative gap under which a solve counts as optimal. HiGHS's own default (1e-4) stops short of
+#: known optima on the benchmark sets, so the default tolerance is tight.
+OPTIMAL_GAP = 1e-6
+
+PAIR_COLUMNS = ("item", "agent", "cost", "load")
+
+
+@dataclass
+class AssignmentResult:
+    """What a solve found, stated honestly.
+
+    ``status`` is "optimal" only when the solver proved it (gap within 1e-6); a solve stopped by a
+    time limit is "feasible" (with ``gap`` to the best proven ``bound``) or "no_solution".
+    """
+
+    assignment: pd.DataFrame  # columns item, agent (assigned items only), sorted by item
+    unassigned: list  # items left unassigned at their unassigned cost
+    objective: float | None
+    bound: float | None  # best proven (dual) bound
+    gap: float | None  # |objective - bound| / max(1e-9, |objective|); 0.0 when optimal
+    status: str  # "optimal" | "feasible" | "infeasible" | "no_solution"
+    seconds: float
+    solver: str
+    terms: dict[str, float] = field(default_factory=dict)  # objective value of each named term
+    message: str = ""  # the solver's own status text, for humans
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """``|objective - bound| / max(1e-9, |objective|)``, or None when either is unknown."""
+    if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
+        return None
+    diff = abs(objective - bound)
+    if diff <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / max(1e-9, abs(objective))
+
+
+def _check_solver_name(solver: str) -> str:
+    name = str(solver).lower()
+    if name not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
+    return name
+
+
+def _validate_pairs(pairs: pd.DataFrame, capacity: pd.Series, unassigned_cost: pd.Series | None) -> None:
+    """Input checks that name the column at fault (bad input never reaches the solver)."""
+    missing = [c for c in PAIR_COLUMNS if c not in pairs.columns]
+    if missing:
+        raise InputError(f"pairs table lacks column(s) {', '.join(missing)}", file="pairs",
+                         column=missing[0], allowed=", ".join(PAIR_COLUMNS))
+    for col in ("cost", "load"):
+        values = pd.to_numeric(pairs[col], errors="coerce")
+        bad = ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(f"'{col}' must be a finite number, got {pairs[col].iloc[row]!r}",
+                             file="pairs", row=row, column=col)
+    if pairs.duplicated(["item", "agent"]).any():
+        row = int(np.flatnonzero(pairs.duplicated(["item", "agent"]).to_numpy())[0])
+        raise InputError("the same (item, agent) pair appears twice", file="pairs", row=row, column="agent")
+    cap = pd.to_numeric(capacity, errors="coerce")
+    if cap.isna().any() or not np.isfinite(cap.to_numpy(dtype=float)).all():
+        agent = cap.index[~np.isfinite(cap.to_numpy(dtype=float, na_value=np.nan))][0]
+        raise InputError(f"capacity of agent {agent!r} must be a finite number", file="capacity", column="capacity")
+    unknown = pd.Index(pairs["agent"].unique()).difference(capacity.index)
+    if len(unknown):
+        raise InputError(f"agent {unknown[0]!r} has pairs but no capacity", file="pairs", column="agent")
+    if unassigned_cost is not None:
+        uc = pd.to_numeric(unassigned_cost, errors="coerce")
+        if uc.index.duplicated().any():
+            raise InputError(f"item {uc.index[uc.index.duplicated()][0]!r} has two unassigned costs",
+                             file="unassigned_cost", column="item")
+        bad = uc.notna() & ~np.isfinite(uc.to_numpy(dtype=float, na_value=0.0))
+        if bad.any():
+            raise InputError(f"unassigned cost of item {uc.index[bad.to_numpy()][0]!r} must be finite",
+                             file="unassigned_cost", column="unassigned_cost")
+
+
+def _grouped_expressions(keys: np.ndarray, variables: np.ndarray, coefs: np.ndarray) -> tuple[np.ndarray, list]:
+    """One `LpAffineExpression` per distinct key, each built in one go from a list of (var, coef)."""
+    codes, uniques = pd.factorize(keys, sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    vs, cs = variables[order], coefs[order].tolist()
+    exprs = [
+        pulp.LpAffineExpression(list(zip(vs[bounds[g]:bounds[g + 1]], cs[bounds[g]:bounds[g + 1]])))
+        for g in range(len(uniques))
+    ]
+    return np.asarray(uniques), exprs
+
+
+class _HighsBulk(pulp.HiGHS):
+    """PuLP's HiGHS API class, with the model passed to highspy in bulk (arrays, not one
+    column/row per call), an optional warm start, a progress callback, and HiGHS's own status,
+    bound and gap kept for honest reporting."""
+
+    def __init__(self, *, warm_start: dict | None = None, progress: Callable | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.warm_start = warm_start or {}
+        self.progress = progress
+        self.report: dict[str, Any] = {}
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        import highspy
+
+        inf = highspy.kHighsInf
+        h = lp.solverModel
+        variables = self.variables_ = lp.variables()
+        for i, var in enumerate(variables):
+            var.index = i
+        n = len(variables)
+        mult = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+        cost = np.zeros(n)
+        for var, coef in lp.objective.items():
+            cost[var.index] = mult * coef
+        lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], dtype=float)
+        upper = np.array([inf if v.upBound is None else v.upBound for v in variables], dtype=float)
+        empty_i, empty_f = np.zeros(0, dtype=np.int32), np.zeros(0)
+        h.addCols(n, cost, lower, upper, 0, empty_i, empty_i, empty_f)
+        integer = np.array([v.index for v in variables if v.cat == pulp.LpInteger], dtype=np.int32)
+        if len(integer) and self.mip:
+            h.changeColsIntegrality(len(integer), integer,
+                                    np.full(len(integer), highspy.HighsVarType.kInteger.value, dtype=np.uint8))
+        h.changeObjectiveOffset(mult * float(lp.objective.constant or 0.0))
+
+        constraints = list(lp._constraints.values())
+        starts, index, value, row_lo, row_up = [0], [], [], [], []
+        for i, con in enumerate(constraints):
+            con.index = i
+            items = [(v.index, c) for v, c in con.items() if c != 0]
+            index.extend(k for k, _ in items)
+            value.extend(c for _, c in items)
+            starts.append(len(index))
+            lb, ub = con.getLb(), con.getUb()
+            row_lo.append(-inf if lb is None else lb)
+            row_up.append(inf if ub is None else ub)
+        if constraints:
+            h.addRows(len(constraints), np.array(row_lo, dtype=float), np.array(row_up, dtype=float),
+                      len(index), np.array(starts[:-1], dtype=np.int32), np.array(index, dtype=np.int32),
+                      np.array(value, dtype=float))
+        self.sense_mult = mult
+
+    def _set_warm_start(self, lp: pulp.LpProblem) -> None:
+        """Hand HiGHS a (possibly partial) starting solution; HiGHS completes and checks it."""
+        if not self.warm_start:
+            return
+        idx = np.array([v.index for v in self.warm_start], dtype=np.int32)
+        val = np.array(list(self.warm_start.values()), dtype=float)
+        status = lp.solverModel.setSolution(len(idx), idx, val)
+        self.report["warm_start_status"] = str(status)
+
+    def _start_progress(self, lp: pulp.LpProblem) -> None:
+        if self.progress is None:
+            return
+        import highspy
+
+        progress, mult = self.progress, self.sense_mult
+
+        def on_event(kind: int, message: str, data_out: Any, data_in: Any, user: Any) -> None:
+            objective = mult * data_out.objective_function_value
+            bound = mult * data_out.mip_dual_bound
+            progress({"seconds": data_out.running_time, "objective": objective, "bound": bound,
+                      "gap": relative_gap(objective, bound)})
+
+        lp.solverModel.setCallback(on_event, None)
+        lp.solverModel.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)
+
+    def actualSolve(self, lp: pulp.LpProblem, **kwargs: Any) -> int:  # noqa: N802 (PuLP's name)
+        import highspy
+
+        self.createAndConfigureSolver(lp)
+        self.buildSolverModel(lp)
+        self._set_warm_start(lp)
+        self._start_progress(lp)
+        self.callSolver(lp)
+        h = lp.solverModel
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        has_solution = int(info.primal_solution_status) == int(highspy.SolutionStatus.kSolutionStatusFeasible)
+        mult = self.sense_mult
+        self.report.update(
+            model_status=model_status,
+            message=h.modelStatusToString(model_status),
+            has_solution=has_solution,
+            objective=mult * info.objective_function_value if has_solution else None,
+            bound=mult * info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None,
+            nodes=int(info.mip_node_count),
+        )
+        if has_solution:
+            values = np.asarray(h.getSolution().col_value)
+            for var, value in zip(self.variables_, values.tolist()):
+                var.varValue = value
+            lp.assignStatus(pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible)
+            return pulp.LpStatusOptimal
+        for var in self.variables_:
+            var.varValue = None
+        infeasible = model_status in (highspy.HighsModelStatus.kInfeasible,
+                                      highspy.HighsModelStatus.kUnboundedOrInfeasible)
+        lp.assignStatus(pulp.LpStatusInfeasible if infeasible else pulp.LpStatusNotSolved)
+        return lp.status
+
+
+def _cbc_engine(**kwargs: Any) -> pulp.LpSolver:
+    """A CBC command: a system ``cbc`` (COIN_CMD) first, else the copy PuLP 3 bundles; clear error if neither."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # PULP_CBC_CMD is going in PuLP 4
+        for cls in (pulp.COIN_CMD, pulp.PULP_CBC_CMD):
+            engine = cls(**kwargs)
+            if engine.available():
+                return engine
+    raise RuntimeError(CBC_MISSING)
+
+
+class AssignmentModel:
+    """A GAP built in PuLP that richer models (the social-care model) extend.
+
+    ``pairs`` has one row per *eligible* (item, agent) pair with columns ``item, agent, cost,
+    load`` (extra columns are kept in ``self.pairs``); ``capacity`` is indexed by agent;
+    ``unassigned_cost`` (indexed by item, NaN = must be assigned) lets an item stay unassigned at
+    that cost. Minimises the sum of the named terms ("assignment", "unassigned" and any added).
+    """
+
+    def __init__(self, pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cost: pd.Series | None = None,
+                 name: str = "assignment") -> None:
+        _validate_pairs(pairs, capacity, unassigned_cost)
+        self.name = name
+        self.pairs = pairs.copy()
+        self.capacity = pd.to_numeric(capacity).astype(float)
+        self.problem = pulp.LpProblem(name, pulp.LpMinimize)
+        self.terms: dict[str, pulp.LpAffineExpression] = {}
+        self._names: set[str] = set()
+        self._x = np.array(self._make_vars("x", len(pairs), cat=pulp.LpBinary), dtype=object)
+        self.x = pd.Series(self._x, index=pairs.index, name="x")
+        cost = pd.to_numeric(pairs["cost"]).to_numpy(dtype=float)
+        self._cost = cost
+        self._load = pd.to_numeric(pairs["load"]).to_numpy(dtype=float)
+
+        items = pd.Index(pd.unique(pairs["item"]))
+        if unassigned_cost is not None:
+            uc = pd.to_numeric(unassigned_cost).astype(float).dropna()
+            items = items.append(uc.index.difference(items))
+            u = self._make_vars("u", len(uc), cat=pulp.LpBinary)
+            self.unassigned = pd.Series(np.array(u, dtype=object), index=uc.index, name="unassigned")
+            self.unassigned_cost = uc
+        else:
+            self.unassigned = pd.Series([], dtype=object, name="unassigned")
+            self.unassigned_cost = pd.Series([], dtype=float)
+        self.items = items
+        self._add_assign_once_rows()
+        self.add_resource("capacity", pd.Series(self._load, index=pairs.index), self.capacity)
+        self.add_term("assignment", pulp.LpAffineExpression(list(zip(self._x, cost.tolist()))))
+        self.add_term("unassigned", pulp.LpAffineExpression(
+            list(zip(self.unassigned.to_numpy(), self.unassigned_cost.to_numpy().tolist()))))
+
+    # -- building blocks -------------------------------------------------------------------
+    def _make_vars(self, prefix: str, count: int, *, cat: str, low: float | None = 0,
+                   up: float | None = None) -> list:
+        if prefix in self._names:
+            raise ValueError(f"variable group {prefix!r} already exists in model {self.name!r}")
+        if not prefix.isidentifier():
+            raise ValueError(f"variable group name {prefix!r} must be an identifier")
+        self._names.add(prefix)
+        width = max(7, len(str(count)))
+        add = self.problem.add_variable
+        return [add(f"{prefix}_{k:0{width}d}", low, up, cat) for k in range(count)]
+
+    def _add_assign_once_rows(self) -> None:
+        """Each item goes to exactly one agent, or (if it has an unassigned cost) stays unassigned."""
+        keys = self.pairs["item"].to_numpy()
+        slack_vars = self.unassigned.to_numpy()
+        all_keys = np.concatenate([keys, self.unassigned.index.to_numpy()]) if len(slack_vars) else keys
+        all_vars = np.concatenate([self._x, slack_vars]) if len(slack_vars) else self._x
+        items, exprs = _grouped_expressions(all_keys, all_vars, np.ones(len(all_vars)))
+        self.add_constraints("assign", [pulp.LpConstraint(e, pulp.LpConstraintEQ, rhs=1) for e in exprs])
+        self._assign_rows_items = items
+
+    def add_variables(self, name: str, index: pd.Index | list | int, *, cat: str = "Continuous",
+                      low: float | None = 0.0, up: float | None = None) -> pd.Series:
+        """Make one variable per entry of ``index`` (or ``range(index)``) in one go; returns them as a
+        Series on that index. ``cat`` is "Continuous", "Binary" or "Integer"; names are ``<name>_<k>``."""
+        idx = pd.RangeIndex(index) if isinstance(index, int) else pd.Index(index)
+        cats = {"continuous": pulp.LpContinuous, "binary": pulp.LpBinary, "integer": pulp.LpInteger}
+        if str(cat).lower() not in cats:
+            raise ValueError(f"unknown variable category {cat!r}; allowed: Continuous, Binary, Integer")
+        variables = self._make_vars(name, len(idx), cat=cats[str(cat).lower()], low=low, up=up)
+        return pd.Series(np.array(variables, dtype=object), index=idx, name=name)
+
+    def add_resource(self, name: str, load: pd.Series, capacity: pd.Series) -> None:
+        """Another knapsack row per agent: sum of ``load`` (aligned with pairs.index) over the agent's
+        assigned pairs <= ``capacity[agent]``. Agents without a capacity entry are not limited."""
+        load = pd.to_numeric(pd.Series(load).reindex(self.pairs.index)).fillna(0.0).to_numpy(dtype=float)
+        cap = pd.to_numeric(capacity).astype(float)
+        keep = load != 0
+        agents, exprs = _grouped_expressions(self.pairs["agent"].to_numpy()[keep], self._x[keep], load[keep])
+        rows = []
+        for agent, expr in zip(agents, exprs):
+            limit = cap.get(agent, np.nan)
+            if pd.notna(limit):
+                rows.append(pulp.LpConstraint(expr, pulp.LpConstraintLE, rhs=float(limit)))
+        self.add_constraints(name, rows)
+
+    def add_constraints(self, name: str, constraints: list) -> None:
+        """Add PuLP constraints, named ``<name>_<k>`` (so a group can be found and reported)."""
+        if name in self._names:
+            raise ValueError(f"constraint group {name!r} already exists in model {self.name!r}")
+        self._names.add(name)
+        width = max(7, len(str(len(constraints))))
+        for k, con in enumerate(constraints):
+            self.problem.addConstraint(con, f"{name}_{k:0{width}d}")
+
+    def add_term(self, name: str, expression: Any) -> None:
+        """Add an objective term (minimised); its value is reported in ``result.terms[name]``."""
+        if name in self.terms:
+            raise ValueError(f"objective term {name!r} already exists in model {self.name!r}")
+        expr = expression if isinstance(expression, pulp.LpAffineExpression) else pulp.LpAffineExpression(expression)
+        self.terms[name] = expr
+
+    def objective(self) -> pulp.LpAffineExpression:
+        """The sum of all terms (each added once, in place, to a fresh expression)."""
+        total = pulp.LpAffineExpression()
+        for expr in self.terms.values():
+            total.addInPlace(expr)
+        return total
+
+    # -- warm start ------------------------------------------------------------------------
+    def warm_start_values(self, warm_start: pd.DataFrame) -> tuple[dict, int]:
+        """Variable values for an (item, agent) assignment: x for every pair of each listed item,
+        and the item's unassigned slack. Pairs that are not eligible are skipped (counted)."""
+        if not {"item", "agent"} <= set(warm_start.columns):
+            raise InputError("warm start lacks column item or agent", file="warm_start", column="item")
+        pair_pos = pd.Series(np.arange(len(self.pairs)),
+                             index=pd.MultiIndex.from_frame(self.pairs[["item", "agent"]]))
+        chosen = pair_pos.reindex(pd.MultiIndex.from_frame(warm_start[["item", "agent"]]))
+        skipped = int(chosen.isna().sum())
+        chosen_items = set(warm_start["item"][chosen.notna().to_numpy()])
+        listed = self.pairs["item"].isin(chosen_items).to_numpy()
+        values = {v: 0.0 for v in self._x[listed]}
+        for k in chosen.dropna().astype(int):
+            values[self._x[k]] = 1.0
+        for item, var in self.unassigned.items():
+            if item in chosen_items:
+                values[var] = 0.0
+        return values, skipped
+
+    # -- solving ---------------------------------------------------------------------------
+    def solve(self, *, time_limit: float | None = None, solver: str = "highs", threads: int = 1,
+              warm_start: pd.DataFrame | None = None, gap_rel: float = OPTIMAL_GAP,
+              progress: Callable | None = None) -> AssignmentResult:
+        """Solve (minimise the sum of terms) and report status, objective, bound and gap honestly."""
+        solver = _check_solver_name(solver)
+        start = time.perf_counter()
+        self.problem.setObjective(self.objective())
+        ws_values, skipped = self.warm_start_values(warm_start) if warm_start is not None else ({}, 0)
+        if solver == "highs":
+            engine = _HighsBulk(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=threads,
+                                warm_start=ws_values, progress=progress, random_seed=0)
+            self.problem.solve(engine)
+            return self._result_from_highs(engine.report, time.perf_counter() - start, skipped, time_limit)
+        return self._solve_cbc(time_limit, threads, ws_values, gap_rel, start)
+
+    def _result_from_highs(self, report: dict, seconds: float, skipped: int,
+                           time_limit: float | None) -> AssignmentResult:
+        import highspy
+
+        ms = report["model_status"]
+        objective, bound = report["objective"], report["bound"]
+        gap = relative_gap(objective, bound)
+        if report["has_solution"]:
+            proven = ms == highspy.HighsModelStatus.kOptimal and gap is not None and gap <= OPTIMAL_GAP
+            status = "optimal" if proven else "feasible"
+            if status == "optimal":
+                gap = 0.0
+        elif ms in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            status = "infeasible"
+        else:
+            status = "no_solution"
+        message = f"HiGHS: {report['message']}"
+        if "warm_start_status" in report:
+            message += f"; warm start given ({report['warm_start_status']})"
+        if skipped:
+            message += f"; {skipped} warm-start pairs were not eligible and were ignored"
+        return self._result(status, objective, bound, gap, seconds, "highs", message)
+
+    def _solve_cbc(self, time_limit: float | None, threads: int, ws_values: dict, gap_rel: float,
+                   start: float) -> AssignmentResult:
+        engine = _cbc_engine(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=threads,
+                             warmStart=bool(ws_values), options=["randomSeed 0"])
+        for var, value in ws_values.items():
+            var.setInitialValue(value)
+        self.problem.solve(engine)
+        sol = self.problem.sol_status
+        if sol == pulp.LpSolutionOptimal:
+            status = "optimal"
+        elif sol == pulp.LpSolutionIntegerFeasible:
+            status = "feasible"
+        elif sol == pulp.LpSolutionInfeasible or self.problem.status == pulp.LpStatusInfeasible:
+            status = "infeasible"
+        else:
+            status = "no_solution"
+        has = status in ("optimal", "feasible")
+        objective = float(pulp.value(self.problem.objective)) if has else None
+        bound = objective if status == "optimal" else None  # CBC through PuLP does not report its bound
+        gap = 0.0 if status == "optimal" else None
+        message = f"CBC: {pulp.LpStatus[self.problem.status]} ({pulp.LpSolution[sol]})"
+        return self._result(status, objective, bound, gap, time.perf_counter() - start, "cbc", message)
+
+    def _result(self, status: str, objective: float | None, bound: float | None, gap: float | None,
+                seconds: float, solver: str, message: str) -> AssignmentResult:
+        has = status in ("optimal", "feasible")
+        if has:
+            x = np.array([v.varValue or 0.0 for v in self._x]) > 0.5
+            assignment = (self.pairs.loc[x, ["item", "agent"]].sort_values("item", kind="stable")
+                          .reset_index(drop=True))
+            unassigned = [item for item, v in self.unassigned.items() if (v.varValue or 0.0) > 0.5]
+            terms = {name: float(expr.value() or 0.0) if len(expr) else float(expr.constant)
+                     for name, expr in self.terms.items()}
+        else:
+            assignment = pd.DataFrame({"item": self.pairs["item"].iloc[:0], "agent": self.pairs["agent"].iloc[:0]})
+            unassigned, terms = [], {}
+        return AssignmentResult(assignment=assignment, unassigned=unassigned, objective=objective, bound=bound,
+                                gap=gap, status=status, seconds=seconds, solver=solver, terms=terms,
+                                message=message)
+
+
+def solve_assignment(pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cost: pd.Series | None = None,
+                     time_limit: float | None = None, solver: str = "highs", threads: int = 1,
+                     warm_start: pd.DataFrame | None = None) -> AssignmentResult:
+    """Solve a GAP given as eligible pairs (``item, agent, cost, load``) and capacities by agent."""
+    _check_solver_name(solver)
+    model = AssignmentModel(pairs, capacity, unassigned_cost=unassigned_cost)
+    return model.solve(time_limit=time_limit, solver=solver, threads=threads, warm_start=warm_start)
