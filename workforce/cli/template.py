@@ -1,9 +1,37 @@
-"""CLI commands: template (being built)."""
+"""CLI command: `workforce template --out DIR` writes the input templates into DIR."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from workforce.cli.common import guarded, info
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("template")(template)
+
+
+@guarded
+def template(
+    out: Path = typer.Option(..., "--out", help="Folder to write the templates into (created if needed)."),
+) -> None:
+    """Write the input templates (workers, cases, hr_history, assumptions) as XLSX files.
+
+    Each has a note on every column heading, drop-down lists for coded columns, a few example
+    rows and an Instructions sheet. Fill them in, then run `workforce validate` on them.
+    """
+    from workforce.excel.templates import TEMPLATE_FILES, write_assumptions_template, write_table_template
+    from workforce.outputs import OutputDir
+
+    with OutputDir(out) as od:
+        for name in TEMPLATE_FILES:
+            table = name.removesuffix(".xlsx")
+            if table == "assumptions":
+                write_assumptions_template(od.path(name))
+            else:
+                write_table_template(table, od.path(name))
+    for name in TEMPLATE_FILES:
+        info(f"wrote {out / name}")

@@ -42,6 +42,7 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
@@ -246,6 +247,8 @@ class TableSpec:
     scales: Sequence[Scale] = ()
     formats: Mapping[str, str] = field(default_factory=dict)  # column -> kind override
     comments: Mapping[str, str] = field(default_factory=dict)  # column -> header note
+    validations: Mapping[str, Any] = field(default_factory=dict)  # column -> openpyxl DataValidation
+    validation_rows: int = 0  # data rows the validations cover (templates: room to fill in)
 
 
 @dataclass
@@ -404,6 +407,8 @@ class SafeWorkbook:
                 ws.column_dimensions[get_column_letter(col0 + j)].width = _width(h, values, kind)
             blocks.append((spec, col0, headers, kinds, columns))
             col0 += len(headers) + gap
+        if freeze:  # the sheet view is streamed with the first row, so set it before any row
+            ws.freeze_panes = "A2"
         # header row
         header_row: list[Any] = []
         for spec, c0, headers, kinds, columns in blocks:
@@ -444,8 +449,7 @@ class SafeWorkbook:
             info.tables.append(tname)
             if n:
                 self._conditional(ws, spec, headers, c0, n)
-        if freeze:
-            ws.freeze_panes = "A2"
+            self._validations(ws, spec, headers, c0)
         self.sheets.append(info)
         return info
 
@@ -478,6 +482,17 @@ class SafeWorkbook:
             return v
 
         return build_plain
+
+    @staticmethod
+    def _validations(ws, spec: TableSpec, headers: list[str], c0: int) -> None:
+        last = max(spec.validation_rows, len(spec.frame)) + 1
+        for i, h in enumerate(headers):
+            dv = spec.validations.get(h)
+            if dv is None:
+                continue
+            letter = get_column_letter(c0 + i)
+            dv.sqref = MultiCellRange(f"{letter}2:{letter}{last}")
+            ws.data_validations.append(dv)
 
     def _conditional(self, ws, spec: TableSpec, headers: list[str], c0: int, n: int) -> None:
         letters = {h: get_column_letter(c0 + i) for i, h in enumerate(headers)}
@@ -580,15 +595,29 @@ class SafeWorkbook:
         path = Path(path)
         for grid in list(_open_grids.get(id(self), [])):
             grid.close()
-        with _atomic_path(path) as tmp:
-            if self._has_cr:
-                buf = io.BytesIO()
-                self.wb.save(buf)
-                _escape_carriage_returns(buf, tmp)
-            else:
-                self.wb.save(tmp)
+        try:
+            with _atomic_path(path) as tmp:
+                if self._has_cr:
+                    buf = io.BytesIO()
+                    self.wb.save(buf)
+                    _escape_carriage_returns(buf, tmp)
+                else:
+                    self.wb.save(tmp)
+                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a workbook is for sharing
+        except BaseException:
+            self._discard()
+            raise
         self._saved = True
         return path
+
+    def _discard(self) -> None:
+        """Close the streamed sheets of a workbook that will not be saved (frees temp files)."""
+        for ws in self.wb.worksheets:
+            try:
+                if not ws.closed:
+                    ws.close()
+            except Exception:  # noqa: BLE001 - best effort on the error path
+                pass
 
 
 _open_grids: dict[int, list["GridSheet"]] = {}
@@ -753,6 +782,12 @@ def _escape_carriage_returns(buf: io.BytesIO, target: Path) -> None:
             if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
                 data = data.replace(b"\r", b"&#13;")
             dst.writestr(info, data)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _atomic_path(path: Path):

@@ -1,0 +1,188 @@
+"""The workbooks people receive, opened and checked as a person would."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import excel_fixtures as fx  # noqa: E402
+
+from workforce.excel.workbooks import (  # noqa: E402
+    write_allocation_workbook,
+    write_planner_workbook,
+    write_risk_register,
+)
+
+
+def _all_tables(wb) -> list[str]:
+    return [t.displayName for ws in wb for t in ws.tables.values()]
+
+
+def _no_formulas(path: Path) -> None:
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                xml = z.read(name).decode()
+                assert "<f>" not in xml and "<f " not in xml, name
+
+
+def _cells(ws) -> list:
+    return [c for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def _indicators(ws) -> dict[str, tuple]:
+    """indicator -> (value, source sheet) read from the Summary's indicator table."""
+    table = ws.tables["summary_indicators"]
+    rows = list(ws[table.ref])
+    header = [c.value for c in rows[0]]
+    out = {}
+    for row in rows[1:]:
+        rec = dict(zip(header, [c.value for c in row]))
+        out[rec["indicator"]] = (rec["value"], rec["source sheet"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def planner(tmp_path_factory):
+    path = tmp_path_factory.mktemp("plan") / "workforce_plan.xlsx"
+    kwargs = fx.planner_kwargs(hostile=True)
+    write_planner_workbook(path, **kwargs)
+    return path, kwargs
+
+
+def test_planner_sheets_tables_charts(planner):
+    path, _ = planner
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Risk register", "L&D plan", "Recruitment plan", "Projection",
+                             "Allocation", "Fairness audit", "Assumptions", "README"]
+    names = _all_tables(wb)
+    assert len(names) == len({n.lower() for n in names})
+    assert len(wb["Summary"]._charts) == 4
+    for sheet in wb.sheetnames[1:-1]:
+        ws = wb[sheet]
+        assert ws.freeze_panes == "A2", sheet
+        assert all(t.ref.split(":")[0].endswith("1") for t in ws.tables.values()), sheet  # header in row 1
+    _no_formulas(path)
+
+
+def test_planner_hostile_text_stays_text(planner):
+    path, _ = planner
+    wb = openpyxl.load_workbook(path)
+    found = [c for ws in wb for c in _cells(ws) if c.value in fx.HOSTILE]
+    # planted in team names (Allocation + chart data) and risk drivers (Risk register)
+    assert {c.value for c in found} == set(fx.HOSTILE)
+    assert all(c.data_type == "s" and c.quotePrefix for c in found)
+
+
+def test_planner_indicators_are_computed_from_the_frames_and_traced(planner):
+    path, kw = planner
+    wb = openpyxl.load_workbook(path)
+    ind = _indicators(wb["Summary"])
+    loads, risk, totals = kw["worker_loads"], kw["risk"], kw["recruitment_totals"]
+    holding = loads["capacity_points"] > 0
+    value, sheet = ind["Caseload per case-holding FTE"]
+    assert value == pytest.approx(loads["children_after"].sum() / loads.loc[holding, "fte"].sum())
+    assert sheet == "Allocation"
+    assert ind["Workers over the soft caseload cap"][0] == int(loads["over_soft_cap"].sum())
+    assert ind["Changes of worker (children re-allocated)"][0] == kw["allocation_summary"]["handoffs"]
+    assert ind["Predicted turnover (mean p_leave)"][0] == pytest.approx(risk["p_leave"].mean())
+    assert ind["Agency share, last quarter (plan)"][0] == pytest.approx(totals["agency_share"].iloc[-1])
+    saving = totals["baseline_cost_gbp"].sum() - totals["cost_gbp"].sum()
+    assert ind["Saving against the baseline"][0] == pytest.approx(saving)
+    assert ind["Vacancies (FTE), last quarter"][0] == pytest.approx(totals["vacancies_fte"].iloc[-1])
+    for value, sheet in ind.values():
+        assert sheet in wb.sheetnames  # every figure names a sheet that exists
+
+
+def test_planner_chart_data_matches_the_frames(planner):
+    path, kw = planner
+    ws = openpyxl.load_workbook(path)["Summary"]
+    table = ws.tables["chart_fte_against_demand"]
+    rows = [[c.value for c in r] for r in ws[table.ref]]
+    frame = pd.DataFrame(rows[1:], columns=rows[0])
+    proj = kw["projection"].groupby("quarter")[["demand_fte", "supply_fte"]].sum()
+    assert list(frame["demand FTE"]) == pytest.approx(list(proj["demand_fte"]))
+    mc = kw["montecarlo"]
+    assert list(frame["supply 10th-90th percentile"]) == pytest.approx(
+        list(mc["supply_fte_p90"] - mc["supply_fte_p10"]))
+
+
+def test_planner_assumptions_read_back_by_plan(planner):
+    path, kw = planner
+    from workforce.plans.assumptions import Assumptions, load_assumptions
+
+    assert load_assumptions(path) == Assumptions()
+    ws = openpyxl.load_workbook(path)["Assumptions"]
+    assert [c.value for c in ws[1]] == ["section", "key", "value", "unit", "basis", "description"]
+
+
+def test_planner_leaves_out_steps_not_run(tmp_path):
+    path = tmp_path / "p.xlsx"
+    kw = fx.planner_kwargs()
+    write_planner_workbook(path, assumptions=kw["assumptions"], risk=kw["risk"])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Risk register", "Assumptions", "README"]
+    assert len(wb["Summary"]._charts) == 1  # only workers by band
+    ind = _indicators(wb["Summary"])
+    assert all(sheet == "Risk register" for _, sheet in ind.values())
+
+
+def test_allocation_workbook(tmp_path):
+    path = tmp_path / "allocation.xlsx"
+    kw = fx.allocation_kwargs(hostile=True)
+    write_allocation_workbook(path, **kw)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Allocations", "Worker loads", "Unallocated", "Changes", "Assumptions",
+                             "README"]
+    loads = wb["Worker loads"]
+    rules = [r for cf in loads.conditional_formatting for r in cf.rules]
+    formulas = [f for r in rules for f in (r.formula or [])]
+    assert any("TRUE" in f for f in formulas) and any(">1" in f for f in formulas)  # over-cap loads
+    assert len(wb["Summary"]._charts) == 1
+    assert wb["Allocations"].max_row == len(kw["allocations"]) + 1
+    hostile = [c for c in _cells(wb["Allocations"]) if c.value in fx.HOSTILE]
+    assert len(hostile) == len(fx.HOSTILE) and all(c.data_type == "s" for c in hostile)
+    _no_formulas(path)
+
+
+def test_risk_register_rag_bands(tmp_path):
+    path = tmp_path / "risk.xlsx"
+    risk = fx.risk(hostile=True)
+    write_risk_register(path, risk=risk, team_risk=risk.groupby("team", as_index=False)["p_leave"].mean(),
+                        fairness=fx.fairness(), card={"model": "logistic", "metrics": {"auc": 0.7}})
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Risk register", "Team risk", "Fairness audit", "Model card", "README"]
+    ws = wb["Risk register"]
+    band_col = [c.value for c in ws[1]].index("band") + 1
+    letter = openpyxl.utils.get_column_letter(band_col)
+    rules = {f for cf in ws.conditional_formatting for r in cf.rules for f in (r.formula or [])
+             if str(cf.sqref).startswith(letter)}
+    assert {f'${letter}2="High"', f'${letter}2="Medium"', f'${letter}2="Low"'} <= rules
+    p = [ws.cell(row=r, column=[c.value for c in ws[1]].index("p_leave") + 1).value for r in range(2, ws.max_row + 1)]
+    assert p == sorted(p, reverse=True)  # highest risk first
+    card = {r[0]: r[1] for r in wb["Model card"].iter_rows(min_row=2, values_only=True)}
+    assert card["metrics.auc"] == 0.7
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed: apt-get install -y --no-install-recommends "
+                           "libreoffice-calc")
+def test_libreoffice_converts_the_planner_workbook_to_pdf(planner, tmp_path):
+    path, _ = planner
+    profile = tmp_path / "lo_profile"
+    proc = subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        capture_output=True, text=True, timeout=240,
+    )
+    pdf = tmp_path / (path.stem + ".pdf")
+    assert proc.returncode == 0, proc.stderr
+    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
