@@ -23,15 +23,17 @@ class _Loads:
     """Running points and children per worker, with the limits used for placing work."""
 
     def __init__(self, problem: Problem) -> None:
+        # plain dicts: this runs inside loops over every family
         w = problem.workers
-        self.points = problem.fixed_points.reindex(w.index).fillna(0.0).astype(float).copy()
-        self.children = problem.fixed_children.reindex(w.index).fillna(0).astype(float).copy()
-        self.capacity = w["capacity"].astype(float)
+        self.points = problem.fixed_points.reindex(w.index).fillna(0.0).astype(float).to_dict()
+        self.children = problem.fixed_children.reindex(w.index).fillna(0).astype(float).to_dict()
+        self.capacity = w["capacity"].astype(float).to_dict()
+        self.max_children = w["max_children"].astype(float).to_dict()
         # a receiving worker must stay within capacity proper (never the keep-what-you-hold allowance)
-        self.room_points = np.minimum(w["capacity"].astype(float), problem.points_limit)
-        self.room_children = np.minimum(w["max_children"].astype(float), problem.children_limit)
-        self.limit_points = problem.points_limit
-        self.limit_children = problem.children_limit
+        self.room_points = np.minimum(w["capacity"].astype(float), problem.points_limit).to_dict()
+        self.room_children = np.minimum(w["max_children"].astype(float), problem.children_limit).to_dict()
+        self.limit_points = problem.points_limit.to_dict()
+        self.limit_children = problem.children_limit.to_dict()
 
     def utilisation(self, wid: str) -> float:
         cap = self.capacity[wid]
@@ -51,9 +53,9 @@ class _Loads:
         self.children[wid] += sign * children
 
 
-def _least_loaded(options: pd.DataFrame, loads: _Loads, exclude: str = "") -> str:
+def _least_loaded(options: dict[str, tuple[float, int]], loads: _Loads, exclude: str = "") -> str:
     best, best_key = "", None
-    for wid, pts, kids in zip(options["worker_id"], options["points"], options["children"]):
+    for wid, (pts, kids) in options.items():
         if wid == exclude or not loads.fits(wid, pts, kids):
             continue
         key = (loads.utilisation(wid), loads.children[wid], wid)
@@ -69,38 +71,37 @@ def baseline_assignment(problem: Problem) -> pd.Series:
     if not len(units):
         return assignment
     loads = _Loads(problem)
-    by_unit = {u: g for u, g in problem.pairs.groupby("unit", sort=False)}
+    by_unit: dict[str, dict[str, tuple[float, int]]] = {}
+    for u, wid, pts, kids in zip(problem.pairs["unit"], problem.pairs["worker_id"], problem.pairs["points"],
+                                 problem.pairs["children"]):
+        by_unit.setdefault(u, {})[wid] = (float(pts), int(kids))
     to_place: list[str] = []
     staying: dict[str, list[str]] = {}
     if problem.mode != "new":
         for unit, wid in problem.current_unit_worker.items():
             opts = by_unit.get(unit)
-            row = None
-            if wid and opts is not None and (opts["worker_id"] == wid).any():
-                row = opts[opts["worker_id"] == wid].iloc[0]
-            if row is not None and loads.fits_limit(wid, row["points"], row["children"]):
+            row = opts.get(wid) if (wid and opts is not None) else None
+            if row is not None and loads.fits_limit(wid, *row):
                 assignment[unit] = wid
-                loads.add(wid, row["points"], row["children"])
+                loads.add(wid, *row)
                 staying.setdefault(wid, []).append(unit)
             else:
                 to_place.append(unit)
         # move families off over-capacity workers, smallest first
         for wid in sorted(staying):
-            if loads.points[wid] <= loads.capacity[wid] + 1e-9 and loads.children[wid] <= problem.workers.at[wid, "max_children"]:
+            if loads.points[wid] <= loads.capacity[wid] + 1e-9 and loads.children[wid] <= loads.max_children[wid]:
                 continue
             mine = sorted(staying[wid], key=lambda u: (units.at[u, "base_points"], u))
             for unit in mine:
                 over = (loads.points[wid] > loads.capacity[wid] + 1e-9
-                        or loads.children[wid] > problem.workers.at[wid, "max_children"])
+                        or loads.children[wid] > loads.max_children[wid])
                 if not over:
                     break
                 opts = by_unit[unit]
                 target = _least_loaded(opts, loads, exclude=wid)
                 if target:
-                    here = opts[opts["worker_id"] == wid].iloc[0]
-                    there = opts[opts["worker_id"] == target].iloc[0]
-                    loads.add(wid, here["points"], here["children"], -1.0)
-                    loads.add(target, there["points"], there["children"])
+                    loads.add(wid, *opts[wid], -1.0)
+                    loads.add(target, *opts[target])
                     assignment[unit] = target
     else:
         to_place = list(units.index)
@@ -113,14 +114,12 @@ def baseline_assignment(problem: Problem) -> pd.Series:
         current = units.at[unit, "current"]
         target = ""
         for wid, _ in sorted(current.items(), key=lambda kv: (-kv[1], kv[0])):
-            row = opts[opts["worker_id"] == wid]
-            if len(row) and loads.fits(wid, row["points"].iloc[0], row["children"].iloc[0]):
+            if wid in opts and loads.fits(wid, *opts[wid]):
                 target = wid
                 break
         target = target or _least_loaded(opts, loads)
         if target:
-            row = opts[opts["worker_id"] == target].iloc[0]
-            loads.add(target, row["points"], row["children"])
+            loads.add(target, *opts[target])
             assignment[unit] = target
     return assignment
 
@@ -139,5 +138,5 @@ def baseline_allocate(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str =
     terms = evaluate_objective(problem, assignment)
     info = dict(status="feasible", objective=terms["total"], bound=None, gap=None, terms=terms,
                 baseline_objective=terms["total"], used_baseline=True, seconds=time.perf_counter() - start,
-                solver="baseline", blocks=0, decompose="none", message="manager's baseline (greedy, no optimisation)")
+                solver="baseline", blocks=0, message="manager's baseline (greedy, no optimisation)")
     return build_result(problem, assignment, info)

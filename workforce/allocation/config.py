@@ -10,7 +10,7 @@ priorities a service manager would state holds:
    two or more workers in 12 months: the Stability Index's "second change" [S40]);
 3. keep workers out of the red (load above 85% of capacity costs 1 per point, above 95% a
    further 4 per point; each child above the soft headcount cap 5; the highest utilisation
-   in the service 2 per percentage point);
+   in each team 0.5 per percentage point);
 4. avoid travel (2 per child outside the worker's locality) and avoid loading workers likely to
    leave (2 per point x p_leave).
 
@@ -59,7 +59,11 @@ class AllocationConfig:
     # is piecewise increasing (convex)
     load_breakpoints: tuple[tuple[float, float], ...] = ((0.85, 1.0), (0.95, 4.0))
     soft_children_cost: float = 5.0  # per child above the worker's soft headcount cap
-    highest_utilisation_cost: float = 200.0  # per 1.0 of the highest utilisation (2 per % point)
+    # the most loaded worker of each team (per 1.0 of utilisation; 0.5 per percentage point);
+    # scope "team" keeps team problems independent (exact decomposition), "service" takes the
+    # single most loaded worker of the whole service (one model)
+    highest_utilisation_cost: float = 50.0
+    highest_utilisation_scope: str = "team"
     # risk-aware load: cost per point given to a worker, times the worker's p_leave
     risk_cost: float = 2.0
     # unallocated: cost per child by priority (1 highest: CP and court)
@@ -68,7 +72,7 @@ class AllocationConfig:
     time_limit: float | None = 30.0
     gap_rel: float = 1e-4
     threads: int = 1
-    decompose: str = "auto"  # "auto" | "teams" | "single": solve team by team when exact
+    decompose: str = "auto"  # "auto" | "teams" | "single": "auto" solves team by team when exact
 
     def __post_init__(self) -> None:
         problems = []
@@ -81,6 +85,8 @@ class AllocationConfig:
             problems.append("load_breakpoints must be increasing shares with costs >= 0")
         if set(self.unallocated_cost) != {1, 2, 3}:
             problems.append("unallocated_cost needs a cost for priorities 1, 2 and 3")
+        if self.highest_utilisation_scope not in ("team", "service"):
+            problems.append("highest_utilisation_scope must be team or service")
         if self.decompose not in ("auto", "teams", "single"):
             problems.append("decompose must be auto, teams or single")
         if problems:

@@ -21,7 +21,7 @@ TERM_WORDS = {
     "travel": "travel outside the worker's locality",
     "risk": "the worker's predicted risk of leaving",
     "load_balance": "the worker's load above the safe level",
-    "highest_utilisation": "the service's most loaded worker",
+    "highest_utilisation": "the team's most loaded worker",
     "unallocated": "children left unallocated",
 }
 MAX_LISTED = 12
@@ -53,10 +53,14 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
     soft = w["soft_max_children"]
     has_cap = cap > 0
     util = (pts / cap.where(has_cap)).where(has_cap)
-    order = util.dropna().sort_values(ascending=False, kind="stable")
-    top1_w = order.index[0] if len(order) else ""
-    top1 = float(order.iloc[0]) if len(order) else 0.0
-    top2 = float(order.iloc[1]) if len(order) > 1 else 0.0
+    # top two utilisations per group (team, or the service) for the highest-utilisation delta
+    group = pd.Series("service", index=w.index) if cfg.highest_utilisation_scope == "service" else w["team"]
+    ranked = pd.DataFrame({"u": util, "g": group}).dropna().sort_values(["g", "u"], ascending=[True, False], kind="stable")
+    top1 = ranked.groupby("g")["u"].nth(0)
+    top1_w = pd.Series(top1.index, index=ranked.loc[top1.index, "g"].to_numpy())
+    top1 = pd.Series(top1.to_numpy(), index=top1_w.index)
+    top2 = ranked.groupby("g")["u"].nth(1)
+    top2 = pd.Series(top2.to_numpy(), index=ranked.loc[top2.index, "g"].to_numpy()).reindex(top1.index).fillna(0.0)
 
     def lb(p, c, k, s):
         return R.load_balance_cost(p, c, k, s, cfg)
@@ -89,12 +93,18 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
         deltas = {t: alt[f"cost_{t}"].to_numpy() - np.where(cw_valid, np.nan_to_num(ch[f"cost_{t}"].to_numpy(float)), 0.0)
                   for t in PAIR_TERMS}
         deltas["load_balance"] = add_lb + rem_lb
-        m_excl = np.where(cw_safe == top1_w, top2, top1)
+        ga, gc = group.reindex(aw).to_numpy(), group.reindex(cw_safe).to_numpy()
+        t1a, t1c = top1.reindex(ga).fillna(0.0).to_numpy(), top1.reindex(gc).fillna(0.0).to_numpy()
+        t2c = top2.reindex(gc).fillna(0.0).to_numpy()
+        m_excl_c = np.where(top1_w.reindex(gc).to_numpy() == cw_safe, t2c, t1c)
         with np.errstate(divide="ignore", invalid="ignore"):
             u_c = np.where(cw_valid & (cc > 0), (pc - chp) / cc, 0.0)
             u_a = np.where(ca > 0, (pa + alt["points"].to_numpy()) / ca, 0.0)
-        new_max = np.maximum.reduce([np.where(cw_valid, m_excl, top1), u_c, u_a])
-        deltas["highest_utilisation"] = cfg.highest_utilisation_cost * (new_max - top1)
+        same = cw_valid & (ga == gc)
+        new_same = np.maximum.reduce([m_excl_c, u_c, u_a])
+        d_c = np.where(cw_valid, np.maximum(m_excl_c, u_c) - t1c, 0.0)
+        d_a = np.maximum(t1a, u_a) - t1a
+        deltas["highest_utilisation"] = cfg.highest_utilisation_cost * np.where(same, new_same - t1c, d_c + d_a)
         deltas["unallocated"] = np.where(cw_valid, 0.0, -problem.unallocated_cost.reindex(alt["unit"]).to_numpy())
         for t, d in deltas.items():
             alt[f"delta_{t}"] = d
@@ -268,7 +278,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
         "workers_over_soft_cap": int(worker_loads["over_soft_cap"].sum()),
         "seconds": round(float(info["seconds"]), 3), "solver": info["solver"],
         "baseline_objective": round(float(info["baseline_objective"]), 4),
-        "used_baseline": bool(info["used_baseline"]), "blocks": info["blocks"], "decompose": info["decompose"],
+        "used_baseline": bool(info["used_baseline"]), "blocks": info["blocks"],
         "children": int(len(c)), "families_decided": int(len(problem.units)), "existing_issues": int(len(problem.issues)),
         "terms": {k: round(float(t[k]), 4) for k in TERMS}, "message": info["message"],
     }

@@ -161,7 +161,7 @@ def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str) -> Units:
     if unknown:
         raise InputError(f"current_worker_id not in workers: {', '.join(unknown[:5])}",
                          column="current_worker_id")
-    leaving = current.map(workers["leaving"]).fillna(False).astype(bool)
+    leaving = current.map(workers["leaving"].astype(object)).eq(True)
     pinned = c["pinned"] & has_current
     if mode == "leaver":
         released = pinned & leaving

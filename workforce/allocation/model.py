@@ -14,9 +14,10 @@
    demand and the objective by term (`explain.py` writes the words).
 
 Work stays inside teams, so the problem splits into independent blocks (connected components
-of the unit-worker graph) apart from the highest-utilisation term, which spans the service.
-With `decompose="auto"` the blocks are solved one by one when that term's weight is zero
-(exact), and in one model otherwise.
+of the unit-worker-team graph). Every term is per worker or per team by default, so solving
+block by block is exact: the blocks' bounds add up to a bound on the whole. With the
+service-wide highest-utilisation term (`highest_utilisation_scope="service"`) the blocks are
+coupled and one model is solved.
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ def evaluate_objective(problem: Problem, assignment: pd.Series) -> dict[str, flo
     kids = problem.fixed_children.add(pairs["children"].groupby(level=1).sum(), fill_value=0).reindex(w.index).fillna(0)
     terms["load_balance"] = float(R.load_balance_cost(pts.to_numpy(), w["capacity"].to_numpy(), kids.to_numpy(),
                                                       w["soft_max_children"].to_numpy(), cfg).sum())
-    terms["highest_utilisation"] = R.highest_utilisation_cost(pts.to_numpy(), w["capacity"].to_numpy(), cfg)
+    terms["highest_utilisation"] = R.highest_utilisation_cost(pts.to_numpy(), w["capacity"].to_numpy(),
+                                                              w["team"].to_numpy(), cfg)
     unalloc = assignment.index[assignment == ""]
     terms["unallocated"] = float(problem.unallocated_cost.reindex(unalloc).sum())
     terms["total"] = float(sum(terms[t] for t in TERMS))
@@ -196,14 +198,21 @@ def is_feasible(problem: Problem, assignment: pd.Series) -> bool:
 
 
 def _blocks(problem: Problem) -> list[tuple[list[str], list[str]]]:
-    """Connected components of the unit-worker graph: (units, workers) that share no pair."""
+    """Independent blocks: connected components of the graph linking each unit to its eligible
+    workers and each worker to its team (so a team's highest-utilisation term stays in one
+    block). With the service-wide highest-utilisation term everything is one block."""
     pairs = problem.pairs
     if not len(pairs):
         return []
-    ucode, uniq_u = pd.factorize(pairs["unit"])
-    wcode, uniq_w = pd.factorize(pairs["worker_id"])
-    n_u = len(uniq_u)
-    parent = np.arange(n_u + len(uniq_w))
+    workers = sorted(set(pairs["worker_id"]))
+    units = sorted(set(pairs["unit"]))
+    if problem.config.highest_utilisation_scope == "service" and problem.config.highest_utilisation_cost > 0:
+        return [(units, workers)]
+    teams = sorted(set(problem.workers.loc[workers, "team"]))
+    node = {("u", u): k for k, u in enumerate(units)}
+    node.update({("w", w): len(node) + k for k, w in enumerate(workers)})
+    node.update({("t", t): len(node) + k for k, t in enumerate(teams)})
+    parent = list(range(len(node)))
 
     def find(a: int) -> int:
         while parent[a] != a:
@@ -211,23 +220,49 @@ def _blocks(problem: Problem) -> list[tuple[list[str], list[str]]]:
             a = parent[a]
         return a
 
-    for a, b in zip(ucode, wcode + n_u):
+    def union(a: int, b: int) -> None:
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([find(i) for i in range(len(parent))])
-    out = []
-    for r in np.unique(roots):
-        members = np.flatnonzero(roots == r)
-        out.append(([str(uniq_u[m]) for m in members if m < n_u],
-                     [str(uniq_w[m - n_u]) for m in members if m >= n_u]))
-    return out
+
+    for u, w in zip(pairs["unit"], pairs["worker_id"]):
+        union(node[("u", u)], node[("w", w)])
+    for w in workers:
+        union(node[("w", w)], node[("t", problem.workers.at[w, "team"])])
+    groups: dict[int, tuple[list[str], list[str]]] = {}
+    for (kind, key), k in node.items():
+        if kind == "t":
+            continue
+        g = groups.setdefault(find(k), ([], []))
+        (g[0] if kind == "u" else g[1]).append(key)
+    return [(sorted(u), sorted(w)) for u, w in groups.values()]
 
 
-def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series, *,
-                 time_limit: float | None, solver: str, threads: int, progress: Callable | None,
-                 global_terms: bool):
-    """Build one AssignmentModel over `units` x `workers` and solve it. Returns the core result."""
+def _outside_constants(problem: Problem) -> tuple[float, dict[str, float]]:
+    """The objective's constant part (units without any pair stay unallocated; workers without
+    pairs keep their fixed load) and the utilisation floor each team (or the service) gets from
+    its workers outside every block."""
+    cfg, w = problem.config, problem.workers
+    in_pairs = pd.Index(sorted(set(problem.pairs["worker_id"])))
+    outside = w.index.difference(in_pairs)
+    no_pair_units = problem.units.index.difference(pd.Index(sorted(set(problem.pairs["unit"]))))
+    const = float(problem.unallocated_cost.reindex(no_pair_units).sum())
+    const += float(R.load_balance_cost(problem.fixed_points.reindex(outside).to_numpy(), w["capacity"].reindex(outside).to_numpy(),
+                                       problem.fixed_children.reindex(outside).to_numpy(),
+                                       w["soft_max_children"].reindex(outside).to_numpy(), cfg).sum())
+    service = cfg.highest_utilisation_scope == "service"
+    cap = w["capacity"].reindex(outside)
+    util = (problem.fixed_points.reindex(outside) / cap)[cap > 0]
+    keys = pd.Series("service" if service else w["team"].reindex(util.index), index=util.index)
+    floor = util.groupby(keys).max().to_dict() if len(util) else {}
+    covered = {"service"} if (service and len(in_pairs)) else set(w.loc[in_pairs, "team"])
+    const += cfg.highest_utilisation_cost * sum(v for g, v in floor.items() if g not in covered)
+    return const, floor
+
+
+def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series, floor: dict[str, float], *,
+                 time_limit: float | None, solver: str, threads: int, progress: Callable | None):
+    """Build one AssignmentModel over `units` x `workers` (their terms only) and solve it."""
     import pulp
 
     from workforce.allocation.core import AssignmentModel
@@ -256,17 +291,7 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
         load_exprs[wid] = pulp.LpAffineExpression([(x[i], pts_arr[i]) for i in idx], constant=float(problem.fixed_points[wid]))
         child_exprs[wid] = pulp.LpAffineExpression([(x[i], kid_arr[i]) for i in idx], constant=float(problem.fixed_children[wid]))
     R.add_load_balance(model, workers, load_exprs, child_exprs, w["capacity"], w["soft_max_children"], cfg)
-    if global_terms:
-        # workers outside the model (no pairs) still count: their fixed load is a constant
-        others = w.index.difference(pd.Index(workers))
-        cap_o = w["capacity"].reindex(others)
-        fixed_u = (problem.fixed_points.reindex(others) / cap_o)[cap_o > 0]
-        fixed_max = float(fixed_u.max()) if len(fixed_u) else 0.0
-        R.add_highest_utilisation(model, workers, load_exprs, w["capacity"], fixed_max, cfg)
-        const = R.load_balance_cost(problem.fixed_points.reindex(others).to_numpy(), cap_o.to_numpy(),
-                                    problem.fixed_children.reindex(others).to_numpy(),
-                                    w["soft_max_children"].reindex(others).to_numpy(), cfg).sum()
-        model.add_term("load_balance_fixed", pulp.LpAffineExpression(constant=float(const)))
+    R.add_highest_utilisation(model, workers, load_exprs, w["capacity"], w["team"], floor, cfg)
     ws = warm.reindex(units)
     ws = pd.DataFrame({"item": ws.index, "agent": ws.to_numpy()})
     ws = ws[ws["agent"] != ""]
@@ -276,62 +301,57 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
 
 def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: str = "highs",
                   progress: Callable | None = None) -> tuple[pd.Series, dict]:
-    """Solve the model; return (assignment unit -> worker, solve info) never worse than the
-    baseline under `evaluate_objective`."""
+    """Solve the model block by block (or as one block); return (assignment unit -> worker,
+    solve info). Never worse than the manager's baseline under `evaluate_objective`."""
     from workforce.allocation.baseline import baseline_assignment
 
     cfg = problem.config
     start = time.perf_counter()
     base = baseline_assignment(problem)
     base_terms = evaluate_objective(problem, base)
-    units_all = problem.units.index
-    decompose = cfg.decompose
-    if decompose == "auto":
-        decompose = "teams" if cfg.highest_utilisation_cost == 0 else "single"
-    blocks = _blocks(problem) if decompose == "teams" else (
-        [(list(units_all), list(problem.workers.index))] if len(problem.pairs) else [])
-    assignment = pd.Series("", index=units_all, dtype=object)
-    statuses, bound_total, bound_known, messages = [], 0.0, True, []
+    blocks = _blocks(problem)
+    if cfg.decompose == "single" and len(blocks) > 1:
+        blocks = [(sorted(u for b in blocks for u in b[0]), sorted(w for b in blocks for w in b[1]))]
+    const, floor = _outside_constants(problem)
+    # small blocks first; each gets a share of the time left in proportion to its size, so time a
+    # quick block does not use passes to the larger ones
+    sizes = {k: int(problem.pairs["unit"].isin(b[0]).sum()) for k, b in enumerate(blocks)}
+    order = sorted(sizes, key=lambda k: (sizes[k], k))
     deadline = None if time_limit is None else start + time_limit
-    for units, workers in blocks:
-        if decompose == "single":
-            workers = sorted(set(problem.pairs["worker_id"]))
-        remaining = None if deadline is None else max(1.0, deadline - time.perf_counter())
-        res = _solve_block(problem, units, workers, base, time_limit=remaining, solver=solver,
-                           threads=cfg.threads, progress=progress, global_terms=(decompose == "single"))
+    assignment = base.copy()
+    statuses, messages, bound_total, bound_known = [], [], const, True
+    for pos, k in enumerate(order):
+        units, workers = blocks[k]
+        remaining = None
+        if deadline is not None:
+            left = max(0.0, deadline - time.perf_counter())
+            share = sizes[k] / max(1, sum(sizes[j] for j in order[pos:]))
+            remaining = max(1.0, left * share)
+        res = _solve_block(problem, units, workers, base, floor, time_limit=remaining, solver=solver,
+                           threads=cfg.threads, progress=progress)
         statuses.append(res.status)
         messages.append(res.message)
         if res.status in ("optimal", "feasible"):
+            assignment.loc[units] = ""
             assignment.loc[res.assignment["item"].to_numpy()] = res.assignment["agent"].to_numpy()
-        else:
-            assignment.loc[units] = base.reindex(units).to_numpy()
         if res.bound is None:
             bound_known = False
         else:
             bound_total += res.bound
-    if decompose == "teams":
-        # blocks exclude units with no pair (always unallocated) and fixed workers' constants
-        const = evaluate_objective(problem, pd.Series("", index=units_all[~units_all.isin(problem.pairs["unit"])], dtype=object))
-        bound_total += const["unallocated"]
-        w = problem.workers
-        in_blocks = set(problem.pairs["worker_id"])
-        others = w.index[~w.index.isin(list(in_blocks))]
-        bound_total += float(R.load_balance_cost(problem.fixed_points.reindex(others).to_numpy(), w["capacity"].reindex(others).to_numpy(),
-                                                 problem.fixed_children.reindex(others).to_numpy(),
-                                                 w["soft_max_children"].reindex(others).to_numpy(), cfg).sum())
     terms = evaluate_objective(problem, assignment)
     used_baseline = False
     if not blocks:
-        status = "optimal"  # nothing to decide: every unit has no eligible worker with room
-        bound = terms["total"]
+        status, bound = "optimal", terms["total"]  # nothing to decide: no unit has a worker with room
     else:
         status = "optimal" if all(s == "optimal" for s in statuses) else (
             "feasible" if all(s in ("optimal", "feasible") for s in statuses) else "no_solution")
         bound = bound_total if bound_known else None
         if status == "no_solution" or terms["total"] > base_terms["total"] + 1e-6:
-            used_baseline = True
-            assignment, terms = base.copy(), base_terms
-            status = "feasible" if status != "optimal" else "optimal"
+            # blocks without a solution kept the baseline's answer; never return worse than it
+            if terms["total"] > base_terms["total"] + 1e-6:
+                assignment, terms = base.copy(), base_terms
+                used_baseline = True
+            status = "feasible"
     if bound is not None:
         bound = min(bound, terms["total"])
     gap = None if bound is None else (0.0 if status == "optimal" else
@@ -339,7 +359,8 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
     info = dict(status=status, objective=terms["total"], bound=bound, gap=gap, terms=terms,
                 baseline_objective=base_terms["total"], used_baseline=used_baseline,
                 seconds=time.perf_counter() - start, solver=solver, blocks=len(blocks),
-                decompose=decompose, message="; ".join(dict.fromkeys(messages)))
+                block_status=[statuses[order.index(k)] if k in order else "" for k in range(len(blocks))],
+                message="; ".join(dict.fromkeys(messages)))
     if used_baseline:
         info["message"] += "; the solver's answer was not better than the manager's baseline, which is returned"
     return assignment, info

@@ -210,14 +210,19 @@ def load_balance_cost(points: np.ndarray, capacity: np.ndarray, children: np.nda
     return cost
 
 
-def highest_utilisation_cost(points: np.ndarray, capacity: np.ndarray, config: AllocationConfig) -> float:
-    """The service's most loaded worker (points / capacity): one overloaded worker is a risk
-    a sum of small penalties can hide. Workers without capacity are not counted."""
+def highest_utilisation_cost(points: np.ndarray, capacity: np.ndarray, teams: np.ndarray,
+                             config: AllocationConfig) -> float:
+    """The most loaded worker (points / capacity) of each team, or of the whole service with
+    scope "service": one overloaded worker is a risk a sum of small penalties can hide.
+    Workers without capacity are not counted."""
     points, capacity = np.asarray(points, float), np.asarray(capacity, float)
     has_cap = capacity > 0
-    if not has_cap.any():
+    if not has_cap.any() or config.highest_utilisation_cost == 0:
         return 0.0
-    return config.highest_utilisation_cost * float(np.max(points[has_cap] / capacity[has_cap]))
+    util = pd.Series(points[has_cap] / capacity[has_cap])
+    if config.highest_utilisation_scope == "service":
+        return config.highest_utilisation_cost * float(util.max())
+    return config.highest_utilisation_cost * float(util.groupby(np.asarray(teams)[has_cap]).max().sum())
 
 
 def add_load_balance(model, worker_ids: list[str], load_exprs: dict, child_exprs: dict, capacity: pd.Series,
@@ -229,38 +234,42 @@ def add_load_balance(model, worker_ids: list[str], load_exprs: dict, child_exprs
 
     terms = []
     cons = []
+    with_cap = [wid for wid in worker_ids if float(capacity[wid]) > 0]
     for k, (share, rate) in enumerate(config.load_breakpoints):
-        if rate <= 0:
+        if rate <= 0 or not with_cap:
             continue
-        for wid in worker_ids:
-            cap = float(capacity[wid])
-            if cap <= 0:
-                continue
-            e = pulp.LpVariable(f"over{k}_{wid}", lowBound=0)
-            cons.append(e >= load_exprs[wid] - share * cap)
+        excess = model.add_variables(f"over{k}", with_cap, low=0.0)
+        for wid, e in excess.items():
+            cons.append(e >= load_exprs[wid] - share * float(capacity[wid]))
             terms.append((e, rate))
-    if config.soft_children_cost > 0:
-        for wid in worker_ids:
-            s = pulp.LpVariable(f"softkids_{wid}", lowBound=0)
+    if config.soft_children_cost > 0 and worker_ids:
+        for wid, s in model.add_variables("softkids", worker_ids, low=0.0).items():
             cons.append(s >= child_exprs[wid] - float(soft_children[wid]))
             terms.append((s, config.soft_children_cost))
-    model.add_constraints("load_balance", cons)
+    model.add_constraints("load_balance_rows", cons)
     expr = pulp.LpAffineExpression(terms)
     model.add_term("load_balance", expr)
     return expr
 
 
-def add_highest_utilisation(model, worker_ids: list[str], load_exprs: dict, capacity: pd.Series,
-                            fixed_max: float, config: AllocationConfig):
-    """Add the highest-utilisation term: U >= load_w / capacity_w for every worker with
-    capacity (U >= the fixed workers' constant utilisation too)."""
+def add_highest_utilisation(model, worker_ids: list[str], load_exprs: dict, capacity: pd.Series, teams: pd.Series,
+                            floor: dict[str, float], config: AllocationConfig):
+    """Add the highest-utilisation term: one variable U per team (or one for the service),
+    U >= load_w / capacity_w for each of its workers with capacity, U >= `floor[group]` (the
+    constant utilisation of the group's workers outside the model)."""
     import pulp
 
     if config.highest_utilisation_cost <= 0:
         return None
-    u = pulp.LpVariable("highest_utilisation", lowBound=max(0.0, fixed_max))
-    cons = [u * float(capacity[w]) >= load_exprs[w] for w in worker_ids if float(capacity[w]) > 0]
-    model.add_constraints("highest_utilisation", cons)
-    expr = pulp.LpAffineExpression([(u, config.highest_utilisation_cost)])
+    service = config.highest_utilisation_scope == "service"
+    groups = sorted({"service" if service else teams[w] for w in worker_ids if float(capacity[w]) > 0})
+    if not groups:
+        return None
+    u = model.add_variables("top_util", groups, low=0.0).to_dict()
+    floors = [u[g] >= floor[g] for g in groups if floor.get(g, 0.0) > 0]
+    cons = [u["service" if service else teams[w]] * float(capacity[w]) >= load_exprs[w]
+            for w in worker_ids if float(capacity[w]) > 0]
+    model.add_constraints("highest_utilisation_rows", cons + floors)
+    expr = pulp.LpAffineExpression([(v, config.highest_utilisation_cost) for v in u.values()])
     model.add_term("highest_utilisation", expr)
     return expr

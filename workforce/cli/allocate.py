@@ -1,9 +1,157 @@
-"""CLI commands: allocate (being built)."""
+"""CLI command: `workforce allocate` (place or rebalance children's cases across social workers)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import List, Optional
+
 import typer
+
+from workforce.cli.common import err, guarded
+
+
+def _read_risk(path: Path):
+    """The risk table (`worker_id, p_leave`, optional band) from CSV or XLSX."""
+    import pandas as pd
+
+    from workforce.errors import InputError
+    from workforce.readers import read_table
+
+    raw = read_table(path, "risk")
+    missing = [c for c in ("worker_id", "p_leave") if c not in raw.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", file=path, column=missing[0])
+    p = pd.to_numeric(raw["p_leave"].str.strip(), errors="coerce")
+    bad = p.isna() | (p < 0) | (p > 1)
+    if bad.any():
+        row = bad[bad].index[0]
+        raise InputError(f"p_leave '{raw.at[row, 'p_leave']}' is not a probability", file=path,
+                         row=int(row), column="p_leave", allowed="a number from 0 to 1")
+    return pd.DataFrame({"worker_id": raw["worker_id"].str.strip(), "p_leave": p.astype(float)})
+
+
+def _print_summary(result, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    s = result.summary
+    table = Table(title=f"Allocation ({s['mode']}): {s['status']}", show_header=True)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+
+    def pct(x):
+        return "-" if x is None else f"{x:.1%}"
+
+    rows = [
+        ("children", str(s["children"])),
+        ("handoffs (children changing worker)", str(s["handoffs"])),
+        ("new allocations", str(s["new_allocations"])),
+        ("unallocated children", str(s["unallocated"])),
+        ("highest utilisation", pct(s["max_utilisation"])),
+        ("mean utilisation", pct(s["mean_utilisation"])),
+        ("workers over soft cap", str(s["workers_over_soft_cap"])),
+        ("objective (baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
+        ("gap to proven bound", "-" if s["gap"] is None else f"{s['gap']:.3%}"),
+        ("existing problems found", str(s["existing_issues"])),
+        ("seconds", f"{s['seconds']:.1f}"),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    Console().print(table)
+    print(f"outputs written to {out}")
+
+
+def _write_outputs(result, out: Path, inputs: list[Path], config) -> None:
+    import json
+
+    from workforce.outputs import OutputDir
+
+    with OutputDir(out, inputs=inputs) as od:
+        result.allocations.to_csv(od.path("allocations.csv"), index=False)
+        result.worker_loads.to_csv(od.path("worker_loads.csv"), index=False)
+        result.unallocated.to_csv(od.path("unallocated.csv"), index=False)
+        result.changes.to_csv(od.path("changes.csv"), index=False)
+        result.team_summary.to_csv(od.path("team_summary.csv"), index=False)
+        result.issues.to_csv(od.path("existing_issues.csv"), index=False)
+        od.path("summary.json").write_text(json.dumps(result.summary, indent=2), encoding="utf-8")
+        try:
+            from workforce.excel.workbooks import write_allocation_workbook
+        except ImportError:
+            err("note: the Excel writer is not available in this build; allocation.xlsx was not written")
+        else:
+            write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary,
+                                      allocations=result.allocations, worker_loads=result.worker_loads,
+                                      unallocated=result.unallocated, changes=result.changes,
+                                      settings=dict(config.settings_rows()), inputs=inputs)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+
+    @app.command("allocate")
+    @guarded
+    def allocate_cmd(
+        workers: Path = typer.Option(..., "--workers", "-w", help="workers table (CSV or XLSX)"),
+        cases: Path = typer.Option(..., "--cases", "-c", help="cases table (CSV or XLSX)"),
+        out: Path = typer.Option(..., "--out", "-o", help="output folder"),
+        mode: str = typer.Option("rebalance", "--mode", help="new | rebalance | leaver"),
+        leaver: Optional[List[str]] = typer.Option(None, "--leaver", help="worker ID who is leaving (repeat)"),
+        risk: Optional[Path] = typer.Option(None, "--risk", help="risk table: worker_id, p_leave"),
+        time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds for the solver (default 30)"),
+        solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
+        config: Optional[Path] = typer.Option(None, "--config", help="settings TOML (weights, caseload rules)"),
+        explain: Optional[str] = typer.Option(None, "--explain", help="print one child's explanation (CASE_ID)"),
+    ) -> None:
+        """Allocate children to social workers: new families, a rebalance, or a leaver's caseload.
+
+        Siblings share a worker; pinned children stay; ASYEs hold no CP or court case alone;
+        nobody goes over capacity. Writes allocations.csv, worker_loads.csv, unallocated.csv,
+        summary.json and allocation.xlsx to OUT (nothing is written unless all succeed).
+        """
+        import sys
+
+        from workforce.allocation.config import AllocationConfig
+        from workforce.errors import InputError
+
+        if mode not in ("new", "rebalance", "leaver"):
+            raise InputError(f"unknown mode '{mode}'", column="--mode", allowed="new, rebalance, leaver")
+        if solver not in ("highs", "cbc"):
+            raise InputError(f"unknown solver '{solver}'", column="--solver", allowed="highs, cbc")
+        if time_limit is not None and time_limit <= 0:
+            raise InputError("--time-limit must be a positive number of seconds", column="--time-limit")
+        if solver == "cbc":
+            import pulp
+
+            if not pulp.PULP_CBC_CMD(msg=False).available():
+                raise InputError("CBC is not available in this installation (PuLP no longer ships it); "
+                                 "use --solver highs", column="--solver", allowed="highs")
+        cfg = AllocationConfig.from_toml(config) if config else AllocationConfig()
+
+        from rich.console import Console
+
+        from workforce.allocation.explain import explain_case
+        from workforce.allocation.model import allocate
+        from workforce.contracts import load_cases, load_workers
+
+        w = load_workers(workers)
+        c = load_cases(cases, workers=w)
+        r = _read_risk(risk) if risk else None
+        if explain is not None and not (c["case_id"] == explain.strip()).any():
+            raise InputError(f"case '{explain}' is not in the cases table", file=cases, column="case_id")
+        inputs = [p for p in (workers, cases, risk, config) if p is not None]
+
+        console = Console(stderr=True)
+        with console.status("building and solving the allocation model...") as status:
+            def progress(event: dict) -> None:
+                gap = event.get("gap")
+                status.update(f"solving: {event['seconds']:.0f}s, best {event['objective']:.1f}"
+                              + ("" if gap is None else f", gap {gap:.2%}"))
+
+            result = allocate(w, c, mode=mode, leavers=tuple(leaver or ()), risk=r, config=cfg,
+                              time_limit=time_limit, solver=solver,
+                              progress=progress if sys.stderr.isatty() else None)
+        _write_outputs(result, out, inputs, cfg)
+        _print_summary(result, out)
+        if explain is not None:
+            print()
+            print(explain_case(result, explain))
