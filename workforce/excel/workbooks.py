@@ -505,7 +505,7 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
     book = SafeWorkbook(produced_by="workforce allocate", inputs=inputs, title="Case allocation")
     sheet_loads = "Worker loads"
     indicators = _collect(
-        changes_of_worker(summary, SHEET_SUMMARY),
+        changes_of_worker(summary, "Changes"),
         unallocated_children(summary, "Unallocated"),
         caseload_per_fte(worker_loads, sheet_loads),
         workers_over_cap(worker_loads, sheet_loads),
