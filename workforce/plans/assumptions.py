@@ -141,7 +141,7 @@ class RecruitmentAssumptions:
                            "most the workforce may cost over the horizon (0 = no budget)", lo=0.0, hi=1e12)
     cover_margin_rate: float = _v(0.03, "float", "fraction of demand", ASSUMPTION,
                                   "plan supply this much above expected demand to absorb chance leavers", lo=0.0, hi=1.0)
-    time_limit_seconds: float = _v(20.0, "float", "seconds", ASSUMPTION, "solver time limit", lo=0.1, hi=3600.0)
+    time_limit_seconds: float = _v(8.0, "float", "seconds", ASSUMPTION, "solver time limit", lo=0.1, hi=3600.0)
 
 
 @dataclass(frozen=True)

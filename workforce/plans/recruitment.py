@@ -34,10 +34,12 @@ from workforce.plans.solver import SolveReport, solve
 
 PENALTY_PER_FTE = 1e7  # elastic fallback only: missing the agency target by one FTE-quarter
 PENALTY_PER_GBP = 100.0  # elastic fallback only: each pound over budget
-# Stop once the plan is proven within 0.1% of the cheapest possible: the cost figures are
-# estimates far looser than that, and closing the last fraction can take minutes. The status
-# then says `feasible` with the gap, never `optimal`.
-RECRUITMENT_GAP = 1e-3
+# Stop once the plan's recruitment and agency spend is proven within 0.3% of the cheapest
+# possible (on a Sandwell-sized authority about £20k over three years, under 0.1% of total
+# workforce spend): the cost figures are estimates far looser than that, and closing the last
+# fraction took 25 s against 1.5 s on the demo authority. The status then says `feasible` with
+# the gap, never `optimal`.
+RECRUITMENT_GAP = 3e-3
 
 
 @dataclass

@@ -1,0 +1,111 @@
+"""Benchmark: the full plan (projection, L&D gateway, recruitment IP, 1,000 Monte Carlo runs) for
+the demo authority, target 10 s or less; plus the three-scenario comparison.
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/plan_bench.py [--seed N] [--synthetic]
+Uses `workforce.demo.generate_authority` (true leaving probabilities as the risk table) when it
+is available, else a synthetic authority of ~220 workers and 3,500 children made here.
+Timings on a shared machine are noisy: it prints what it measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+import pandas as pd
+
+TARGET_SECONDS = 10.0
+
+
+def synthetic(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """~220 workers in 12 teams / 4 localities, ~3,500 children, beta-distributed risks."""
+    rng = np.random.default_rng(seed)
+    n, teams = 220, 12
+    team = np.array([f"T{i % teams + 1}" for i in range(n)])
+    role = rng.choice(["case_holder", "senior_practitioner", "advanced_practitioner", "practice_supervisor"],
+                      size=n, p=[0.78, 0.12, 0.05, 0.05]).astype(object)
+    role[:teams] = "team_manager"
+    snap = pd.Timestamp("2024-09-30")
+    agency = rng.random(n) < 0.18
+    agency[:teams] = False
+    asye = (role == "case_holder") & ~agency & (rng.random(n) < 0.12)
+    start = snap - pd.to_timedelta(np.where(asye, rng.integers(10, 330, n), rng.integers(30, 5000, n)), unit="D")
+    workers = pd.DataFrame({
+        "worker_id": [f"W{i + 1:04d}" for i in range(n)], "team": team,
+        "locality": [f"L{int(t[1:]) % 4 + 1}" for t in team], "role": role.astype(str), "asye": asye,
+        "agency": agency, "fte": rng.choice([1.0, 1.0, 1.0, 0.8, 0.6], n), "start_date": start, "skills": "",
+        "available": rng.random(n) > 0.03, "contract_end_date": pd.NaT,
+    })
+    holders = workers[workers["role"] != "team_manager"].reset_index(drop=True)
+    kinds = ["cin_assessment", "cin", "cp", "cla", "cla_complex", "care_leaver"]
+    rows, fam = [], 0
+    while len(rows) < 3500:
+        fam += 1
+        w = holders.iloc[int(rng.integers(len(holders)))]
+        kind = str(rng.choice(kinds, p=[0.15, 0.37, 0.15, 0.2, 0.06, 0.07]))
+        for _ in range(int(rng.choice([1, 1, 1, 2, 2, 3]))):
+            rows.append({"case_id": f"C{len(rows) + 1:05d}", "family_id": f"F{fam:05d}", "case_type": kind,
+                         "court": bool(rng.random() < 0.1), "locality": w["locality"], "team": w["team"],
+                         "current_worker_id": w["worker_id"], "allocated_since": snap})
+    cases = pd.DataFrame(rows[:3500])
+    risk = pd.DataFrame({"worker_id": workers["worker_id"], "p_leave": rng.beta(2.0, 8.0, n)})
+    return workers, cases, risk
+
+
+def demo(seed: int):
+    from workforce.demo import generate_authority
+
+    auth = generate_authority(seed=seed)
+    truth = auth.truth
+    latest = truth[truth["snapshot_date"] == truth["snapshot_date"].max()]
+    risk = latest[["worker_id", "p_leave_true"]].rename(columns={"p_leave_true": "p_leave"})
+    return auth.workers, auth.cases, risk
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--synthetic", action="store_true", help="use the synthetic authority even if the demo exists")
+    args = parser.parse_args()
+    from workforce.plans.planner import build_plan
+    from workforce.plans.scenarios import compare_scenarios
+
+    source = "synthetic"
+    if not args.synthetic:
+        try:
+            workers, cases, risk = demo(args.seed)
+            source = "workforce.demo.generate_authority"
+        except ImportError:
+            workers, cases, risk = synthetic(args.seed)
+    else:
+        workers, cases, risk = synthetic(args.seed)
+    print(f"authority: {source}, {len(workers)} workers, {len(cases)} children, {len(risk)} risk rows")
+    began = time.perf_counter()
+    result = build_plan(workers, cases, risk, seed=args.seed)
+    seconds = time.perf_counter() - began
+    s = result.summary
+    print(f"full plan: {seconds:.2f} s (target <= {TARGET_SECONDS:.0f} s) "
+          f"[gateway {s['gateway_seconds']:.2f} s {s['gateway_status']}, recruitment {s['recruitment_seconds']:.2f} s "
+          f"{s['recruitment_status']} gap {s['recruitment_gap']}, Monte Carlo {s['montecarlo_runs']} runs "
+          f"{s['montecarlo_seconds']:.2f} s]")
+    print(f"  demand {s['demand_fte_start']:.1f} FTE, supply {s['supply_fte_start']:.1f} FTE at start; "
+          f"agency share {s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} "
+          f"(carry on {s['baseline_agency_share_end']:.1%}); saving GBP {s['saving_gbp']:,.0f} ({s['saving_pct']:.1f}%); "
+          f"P(shortfall in some quarter) {s['p_shortfall_any_quarter']:.0%}")
+    began = time.perf_counter()
+    table = compare_scenarios(workers, cases, risk, seed=args.seed)
+    print(f"three scenarios: {time.perf_counter() - began:.2f} s")
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        cols = ["scenario", "turnover_rate", "agency_share_start", "agency_share_end", "baseline_agency_share_end",
+                "plan_cost_gbp", "baseline_cost_gbp", "saving_gbp", "saving_share", "recruitment_status"]
+        print(table[cols].round(3).to_string(index=False))
+    return 0 if seconds <= TARGET_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
