@@ -108,7 +108,13 @@ HR_HISTORY: tuple[Column, ...] = (
     Column("leaver_destination", "integer", required=False, allowed=LEAVER_DESTINATIONS),
 )
 
-SCHEMAS: dict[str, tuple[Column, ...]] = {"workers": WORKERS, "cases": CASES, "hr_history": HR_HISTORY}
+RISK: tuple[Column, ...] = (
+    Column("worker_id", "id", description="worker ID"),
+    Column("p_leave", "number", minimum=0.0, maximum=1.0, description="probability of leaving within the horizon"),
+    Column("band", "text", required=False, description="Low / Medium / High"),
+)
+
+SCHEMAS: dict[str, tuple[Column, ...]] = {"workers": WORKERS, "cases": CASES, "hr_history": HR_HISTORY, "risk": RISK}
 
 
 def split_tags(value: object) -> frozenset[str]:
@@ -332,6 +338,16 @@ def load_hr_history(path: str | Path, *, sheet: str | None = None) -> pd.DataFra
     typed, problems = _typed_hr_history(read_table(path, "hr_history", sheet=sheet), label)
     if problems:
         raise InputError(problems=problems)
+    return _finish(typed)
+
+
+def load_risk(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read and validate a risk table (`worker_id`, `p_leave` 0-1; other columns kept as text),
+    as written by `workforce churn score`."""
+    label = source_label(path, sheet or "risk")
+    typed, problems = type_table(read_table(path, "risk", sheet=sheet), RISK, label)
+    if problems:
+        raise InputError(problems=sorted(problems, key=_problem_sort_key))
     return _finish(typed)
 
 
