@@ -1,0 +1,104 @@
+"""`workforce allocate`: outputs written, bad input exit 2, --explain text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from workforce.cli import app
+
+WORKERS = """worker_id,team,locality,role,asye,agency,fte,start_date,skills,available
+W1,A,North,case_holder,no,no,1,2015-01-01,court,yes
+W2,A,North,case_holder,no,no,1,2016-01-01,,yes
+N1,A,North,case_holder,yes,no,1,2017-09-01,,yes
+TM,A,North,team_manager,no,no,1,2010-01-01,,yes
+"""
+CASES = """case_id,family_id,case_type,court,locality,team,current_worker_id,workers_12m,pinned,excluded_workers
+C1,F1,cp,no,North,A,W1,1,no,
+C2,F1,cin,no,North,A,W1,1,no,
+C3,F2,cla,no,North,A,,2,no,
+C4,F3,cp,yes,North,A,,1,no,W2
+C5,F4,care_leaver,no,North,A,W2,3,yes,
+"""
+
+
+@pytest.fixture()
+def inputs(tmp_path: Path) -> tuple[Path, Path]:
+    w, c = tmp_path / "workers.csv", tmp_path / "cases.csv"
+    w.write_text(WORKERS, encoding="utf-8")
+    c.write_text(CASES, encoding="utf-8")
+    return w, c
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, ["allocate", *args])
+
+
+def test_allocate_writes_every_output(inputs, tmp_path):
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "rebalance", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    for name in ("allocations.csv", "worker_loads.csv", "unallocated.csv", "summary.json"):
+        assert (out / name).exists()
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("status", "objective", "bound", "gap", "handoffs", "unallocated", "max_utilisation",
+                "mean_utilisation", "workers_over_soft_cap", "seconds"):
+        assert key in summary
+    alloc = pd.read_csv(out / "allocations.csv", keep_default_na=False)
+    assert {"case_id", "family_id", "worker_id", "previous_worker_id", "changed", "points", "cost_continuity"} <= set(alloc.columns)
+    assert alloc.set_index("case_id").loc["C4", "worker_id"] == "W1"  # court CP: not the ASYE, not excluded W2
+    assert alloc.set_index("case_id").loc["C5", "worker_id"] == "W2"  # pinned
+    assert "handoffs" in res.output
+
+
+def test_allocate_writes_workbook_when_excel_writer_present(inputs, tmp_path):
+    pytest.importorskip("workforce.excel.workbooks")
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert (out / "allocation.xlsx").exists()
+
+
+def test_unknown_leaver_exits_2_naming_it(inputs, tmp_path):
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "leaver", "--leaver", "W99", "--out", str(out))
+    assert res.exit_code == 2
+    assert "W99" in res.output
+    assert not out.exists()
+
+
+def test_bad_input_exits_2_and_writes_nothing(inputs, tmp_path):
+    w, c = inputs
+    c.write_text(CASES.replace("C3,F2,cla", "C3,F2,nonsense"), encoding="utf-8")
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--out", str(out))
+    assert res.exit_code == 2 and "case_type" in res.output
+    assert not out.exists()
+
+
+def test_cbc_unavailable_exits_2(inputs, tmp_path):
+    import pulp
+
+    if pulp.PULP_CBC_CMD(msg=False).available():
+        pytest.skip("CBC is installed here")
+    w, c = inputs
+    res = run("--workers", str(w), "--cases", str(c), "--solver", "cbc", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 2 and "CBC" in res.output
+
+
+def test_explain_prints_plain_english(inputs, tmp_path):
+    w, c = inputs
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "rebalance", "--explain", "C4",
+              "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.output
+    assert "Child C4" in res.output and "W1" in res.output
+    assert "newly allocated" in res.output
+    res = run("--workers", str(w), "--cases", str(c), "--explain", "NOPE", "--out", str(tmp_path / "o2"))
+    assert res.exit_code == 2 and "NOPE" in res.output
