@@ -102,3 +102,16 @@ def test_explain_prints_plain_english(inputs, tmp_path):
     assert "newly allocated" in res.output
     res = run("--workers", str(w), "--cases", str(c), "--explain", "NOPE", "--out", str(tmp_path / "o2"))
     assert res.exit_code == 2 and "NOPE" in res.output
+
+
+def test_risk_file_is_used_and_bad_risk_exits_2(inputs, tmp_path):
+    w, c = inputs
+    risk = tmp_path / "risk.csv"
+    risk.write_text("worker_id,p_leave\nW1,0.2\nW2,0.9\nN1,0.1\nTM,0.1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--risk", str(risk), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "summary.json").read_text())["terms"]["risk"] > 0
+    risk.write_text("worker_id,p_leave\nW1,1.7\n", encoding="utf-8")
+    res = run("--workers", str(w), "--cases", str(c), "--risk", str(risk), "--out", str(tmp_path / "o2"))
+    assert res.exit_code == 2 and "p_leave" in res.output

@@ -10,26 +10,6 @@ import typer
 from workforce.cli.common import err, guarded
 
 
-def _read_risk(path: Path):
-    """The risk table (`worker_id, p_leave`, optional band) from CSV or XLSX."""
-    import pandas as pd
-
-    from workforce.errors import InputError
-    from workforce.readers import read_table
-
-    raw = read_table(path, "risk")
-    missing = [c for c in ("worker_id", "p_leave") if c not in raw.columns]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", file=path, column=missing[0])
-    p = pd.to_numeric(raw["p_leave"].str.strip(), errors="coerce")
-    bad = p.isna() | (p < 0) | (p > 1)
-    if bad.any():
-        row = bad[bad].index[0]
-        raise InputError(f"p_leave '{raw.at[row, 'p_leave']}' is not a probability", file=path,
-                         row=int(row), column="p_leave", allowed="a number from 0 to 1")
-    return pd.DataFrame({"worker_id": raw["worker_id"].str.strip(), "p_leave": p.astype(float)})
-
-
 def _print_summary(result, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -131,11 +111,11 @@ def register(app: typer.Typer) -> None:
 
         from workforce.allocation.explain import explain_case
         from workforce.allocation.model import allocate
-        from workforce.contracts import load_cases, load_workers
+        from workforce.contracts import load_cases, load_risk, load_workers
 
         w = load_workers(workers)
         c = load_cases(cases, workers=w)
-        r = _read_risk(risk) if risk else None
+        r = load_risk(risk) if risk else None
         if explain is not None and not (c["case_id"] == explain.strip()).any():
             raise InputError(f"case '{explain}' is not in the cases table", file=cases, column="case_id")
         inputs = [p for p in (workers, cases, risk, config) if p is not None]
