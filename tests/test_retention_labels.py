@@ -137,3 +137,27 @@ def test_current_workers_and_history_rows_go_through_the_same_derivation():
     assert w1["caseload_ratio"] == pytest.approx(9.0 / 76.5)
     assert w1["supervision_hours_month"] == pytest.approx(1.5)
     assert "gender" not in from_workers.columns
+
+
+def test_team_turnover_is_unknown_when_the_history_ended_long_before_the_as_of_date():
+    h = _history([
+        {"worker_id": "W1", "snapshot_date": D("2019-09-30"), "leave_date": D("2020-02-01"), "leave_reason": 1},
+        {"worker_id": "W2", "snapshot_date": D("2019-09-30")},
+        {"worker_id": "W2", "snapshot_date": D("2020-09-30")},
+    ])
+    states = h.loc[[2]].assign(snapshot_date=D("2022-09-30"))
+    leavers = leavers_from_history(h)
+    stale = derive_features(states, leavers=leavers, known_from=D("2019-09-30"), known_to=D("2020-09-30"))
+    assert stale["team_turnover_12m"].isna().all()
+    fresh = derive_features(states.assign(snapshot_date=D("2020-11-30")), leavers=leavers,
+                            known_from=D("2019-09-30"), known_to=D("2020-09-30"))
+    assert fresh["team_turnover_12m"].tolist() == [1.0]
+
+
+def test_default_as_of_is_the_data_date_not_today():
+    from workforce.retention.model import default_as_of
+
+    workers = pd.DataFrame({"start_date": [D("2020-01-01"), D("2024-08-01")]})
+    cases = pd.DataFrame({"allocated_since": [D("2024-09-29"), pd.NaT]})
+    assert default_as_of(workers) == D("2024-08-01")
+    assert default_as_of(workers, cases) == D("2024-09-29")

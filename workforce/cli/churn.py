@@ -142,6 +142,13 @@ def score(
         date = pd.Timestamp(as_of) if as_of else None
     except ValueError:
         raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD)") from None
+    from workforce.retention.model import default_as_of
+
+    date = date if date is not None else default_as_of(w, c)
+    info(f"scoring as of {date.date()}" + ("" if as_of else " (the latest start or allocation date in the data; --as-of to change)"))
+    if model.known_to is not None and h is None and date > model.known_to + pd.DateOffset(months=15):
+        info(f"note: the model's history ends {model.known_to.date()}; team turnover is unknown this long after it "
+             "(pass --history with recent leavers)")
     bands = (low if low is not None else model.bands[0], high if high is not None else model.bands[1])
     risk = score_workers(model, w, c, as_of=date, history=h, bands=bands)
     teams = team_risk(risk)
@@ -161,7 +168,9 @@ def score(
     except ImportError:
         info("risk register workbook not written: workforce.excel.workbooks.write_risk_register is not available")
         return
-    write_risk_register(xlsx_path, risk=risk, team_risk=teams, card=model.card, inputs=inputs)
+    fairness_csv = Path(model_dir) / "fairness.csv"
+    fairness_table = pd.read_csv(fairness_csv) if fairness_csv.is_file() else None
+    write_risk_register(xlsx_path, risk=risk, team_risk=teams, fairness=fairness_table, card=model.card, inputs=inputs)
     info(f"wrote {xlsx_path}")
 
 

@@ -88,21 +88,37 @@ WHAT_IFS: dict[str, WhatIf] = {
 }
 
 
+def predict_with_what_ifs(
+    predict: Callable[[pd.DataFrame], np.ndarray], features: pd.DataFrame, teams: pd.Series
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """(risk now, risk reduction in percentage points per what-if); NaN where a what-if does
+    not apply. Every changed row is predicted in one call with the originals (one pass through
+    the model instead of one per what-if)."""
+    parts = [features]
+    applied = []
+    for label, what_if in WHAT_IFS.items():
+        changed, applies = what_if(features, teams)
+        applied.append((label, applies))
+        parts.append(changed.loc[applies])
+    p = predict(pd.concat(parts, ignore_index=True))
+    base = p[: len(features)]
+    offset = len(features)
+    effects = {}
+    for label, applies in applied:
+        reduction = np.full(len(features), np.nan)
+        n = int(applies.sum())
+        reduction[applies] = (base[applies] - p[offset : offset + n]) * 100.0
+        offset += n
+        effects[label] = reduction
+    return base, pd.DataFrame(effects, index=features.index)
+
+
 def driver_effects(
     predict: Callable[[pd.DataFrame], np.ndarray], features: pd.DataFrame, teams: pd.Series
 ) -> pd.DataFrame:
     """Risk reduction in percentage points per what-if (rows = workers, columns = what-ifs);
     NaN where the what-if does not apply."""
-    base = predict(features)
-    effects = {}
-    for label, what_if in WHAT_IFS.items():
-        changed, applies = what_if(features, teams)
-        reduction = np.full(len(features), np.nan)
-        if applies.any():
-            p_new = predict(changed.loc[applies])
-            reduction[applies] = (base[applies] - p_new) * 100.0
-        effects[label] = reduction
-    return pd.DataFrame(effects, index=features.index)
+    return predict_with_what_ifs(predict, features, teams)[1]
 
 
 def top_drivers(effects: pd.DataFrame, top: int = 3) -> pd.DataFrame:

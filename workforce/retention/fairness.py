@@ -83,7 +83,10 @@ def audit(
                 flags.append(f"risk gap {row['risk_gap']:+.3f} beyond ±{gap_threshold}")
             row["flag"] = "; ".join(flags)
             rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["count"] = table["count"].astype("Int64")
+    table["suppressed"] = table["suppressed"].astype(bool)
+    return table
 
 
 def summary(table: pd.DataFrame) -> dict[str, object]:

@@ -73,20 +73,31 @@ def leavers_from_history(history: pd.DataFrame) -> pd.DataFrame:
     return last[["worker_id", "team", "leave_date"]].reset_index(drop=True)
 
 
+TURNOVER_STALE_DAYS = 92  # leavers recorded up to a quarter before the as-of date still count
+
+
 def team_turnover(
-    states: pd.DataFrame, leavers: pd.DataFrame | None, known_from: pd.Timestamp | None
+    states: pd.DataFrame,
+    leavers: pd.DataFrame | None,
+    known_from: pd.Timestamp | None,
+    known_to: pd.Timestamp | None = None,
 ) -> pd.Series:
     """Leavers of the worker's team in the 12 months before the as-of date, over the team's
-    headcount at that date. NaN when the history does not cover the whole previous year
-    (`as-of - 12 months < known_from`), or when no history is available."""
+    headcount at that date. NaN when the history does not cover the previous year: it starts
+    after `as-of - 12 months` (`known_from`) or ends more than a quarter before the as-of date
+    (`known_to`, default: the latest leave date), or there is no history."""
     result = pd.Series(np.nan, index=states.index, dtype=float)
     if leavers is None or known_from is None:
         return result
+    if known_to is None:
+        known_to = leavers["leave_date"].max() if len(leavers) else None
     headcount = states.groupby(["snapshot_date", "team"])["team"].transform("size").astype(float)
     for date in states["snapshot_date"].dropna().unique():
         date = pd.Timestamp(date)
         start = date - pd.DateOffset(months=12)
         if start < pd.Timestamp(known_from):
+            continue
+        if known_to is not None and pd.notna(known_to) and date > pd.Timestamp(known_to) + pd.Timedelta(days=TURNOVER_STALE_DAYS):
             continue
         window = leavers.loc[(leavers["leave_date"] > start) & (leavers["leave_date"] <= date)]
         counts = window.groupby("team").size()
@@ -109,6 +120,7 @@ def derive_features(
     *,
     leavers: pd.DataFrame | None = None,
     known_from: pd.Timestamp | None = None,
+    known_to: pd.Timestamp | None = None,
     use_protected: bool = False,
 ) -> pd.DataFrame:
     """The feature frame for each row of `states` at its own `snapshot_date`.
@@ -116,8 +128,8 @@ def derive_features(
     `states` columns: `snapshot_date, worker_id, team, role, asye, agency, fte, start_date` and
     any of `cases_held, caseload_points, capacity_points, sickness_days_12m,
     supervision_hours_3m, reallocations_12m` (+ protected columns). `leavers`
-    (`team, leave_date`) and `known_from` (first day leavers are observed) feed the team
-    turnover. Returns a frame aligned to `states` with :data:`NUMERIC_FEATURES`, the
+    (`team, leave_date`), `known_from` and `known_to` (the period in which leavers are
+    observed) feed the team turnover. Returns a frame aligned to `states` with :data:`NUMERIC_FEATURES`, the
     categorical features and, only when `use_protected`, the protected columns present.
     """
     as_of = pd.to_datetime(states["snapshot_date"])
@@ -136,7 +148,7 @@ def derive_features(
     out["reallocations_12m"] = _num(states, "reallocations_12m")
     team = states["team"].astype(str) if "team" in states else pd.Series(UNKNOWN_TEAM, index=states.index)
     keyed = pd.DataFrame({"snapshot_date": as_of, "team": team}, index=states.index)
-    out["team_turnover_12m"] = team_turnover(keyed, leavers, known_from)
+    out["team_turnover_12m"] = team_turnover(keyed, leavers, known_from, known_to)
     out["team_size"] = keyed.groupby(["snapshot_date", "team"])["team"].transform("size").astype(float)
     # A team called "unknown" (CSWW has no teams) is the whole authority, not a team.
     out.loc[team == UNKNOWN_TEAM, ["team_turnover_12m", "team_size"]] = np.nan
@@ -165,6 +177,7 @@ def history_features(history: pd.DataFrame, *, use_protected: bool = False) -> p
         history,
         leavers=leavers_from_history(history),
         known_from=pd.Timestamp(history["snapshot_date"].min()),
+        known_to=pd.Timestamp(history["snapshot_date"].max()),
         use_protected=use_protected,
     )
 

@@ -55,6 +55,7 @@ class ChurnModel:
     bands: tuple[float, float] = DEFAULT_BANDS
     leavers: pd.DataFrame = field(default_factory=pd.DataFrame)  # team, leave_date (no worker IDs)
     known_from: pd.Timestamp | None = None
+    known_to: pd.Timestamp | None = None
     card: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -214,16 +215,25 @@ def train(
         bands=bands,
         leavers=leavers,
         known_from=pd.Timestamp(history["snapshot_date"].min()),
+        known_to=pd.Timestamp(history["snapshot_date"].max()),
         card=card,
     )
     return model, fairness_table
 
 
-def default_as_of(workers: pd.DataFrame) -> pd.Timestamp:
-    """Today, unless the data's latest start date is later (a demo dated in the future)."""
-    today = pd.Timestamp.today().normalize()
-    latest = pd.to_datetime(workers.get("start_date"), errors="coerce").max() if "start_date" in workers else pd.NaT
-    return max(today, latest) if pd.notna(latest) else today
+def default_as_of(workers: pd.DataFrame, cases: pd.DataFrame | None = None) -> pd.Timestamp:
+    """The data's own date: the latest worker start date or case allocation date (an extract
+    is as recent as the last thing it records); today when the data holds no such date.
+
+    Not simply "today": an extract scored a year after it was taken (as the demo authority
+    is) would otherwise age every worker's tenure by a year."""
+    dates = []
+    if "start_date" in workers:
+        dates.append(pd.to_datetime(workers["start_date"], errors="coerce").max())
+    if cases is not None and "allocated_since" in cases:
+        dates.append(pd.to_datetime(cases["allocated_since"], errors="coerce").max())
+    dates = [d for d in dates if pd.notna(d)]
+    return pd.Timestamp(max(dates)).normalize() if dates else pd.Timestamp.today().normalize()
 
 
 def worker_features(
@@ -236,13 +246,16 @@ def worker_features(
 ) -> pd.DataFrame:
     """Features of current workers through the same :func:`derive_features` as training. Team
     turnover comes from `history` when given, otherwise from the leavers stored with the model."""
-    as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(workers)
+    as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(workers, cases)
     states = current_states(workers, cases, as_of)
     if history is not None:
-        leavers, known_from = leavers_from_history(history), pd.Timestamp(history["snapshot_date"].min())
+        leavers = leavers_from_history(history)
+        known_from, known_to = pd.Timestamp(history["snapshot_date"].min()), pd.Timestamp(history["snapshot_date"].max())
     else:
-        leavers, known_from = model.leavers, model.known_from
-    return derive_features(states, leavers=leavers, known_from=known_from, use_protected=model.use_protected)
+        leavers, known_from, known_to = model.leavers, model.known_from, model.known_to
+    return derive_features(
+        states, leavers=leavers, known_from=known_from, known_to=known_to, use_protected=model.use_protected
+    )
 
 
 def score(
@@ -256,9 +269,8 @@ def score(
 ) -> pd.DataFrame:
     """The risk table: `worker_id, team, locality, p_leave, band, driver_1..3`."""
     features = worker_features(model, workers, cases, as_of=as_of, history=history)
-    p = model.predict(features)
     teams = workers["team"].astype(str) if "team" in workers else pd.Series("unknown", index=workers.index)
-    effects = drivers.driver_effects(model.predict, features, teams)
+    p, effects = drivers.predict_with_what_ifs(model.predict, features, teams)
     top = drivers.top_drivers(effects)
     risk = pd.DataFrame(
         {

@@ -28,6 +28,12 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def card_json(card: dict[str, Any]) -> str:
     """The card as stable, readable JSON (NaN written as null)."""
     text = json.dumps(card, indent=2, sort_keys=False, default=_json_default, allow_nan=True)
@@ -49,6 +55,7 @@ def save_model(model: "ChurnModel", directory: str | Path) -> Path:  # noqa: F82
         os.close(fd)
         try:
             writer(tmp)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
             os.replace(tmp, directory / name)
         finally:
             if os.path.exists(tmp):
