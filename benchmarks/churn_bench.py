@@ -57,48 +57,77 @@ def thousand_workers(workers: pd.DataFrame, cases: pd.DataFrame, n: int = 1000, 
     return sample, pd.concat(copies, ignore_index=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--scale", type=float, default=1.0)
-    args = parser.parse_args()
-
+def measure(seed: int = 0, scale: float = 1.0, verbose: bool = True) -> dict:
+    """Train (twice: default and every leave reason) and score on the demo authority; print as it
+    goes when `verbose`; return the figures for the default reasons."""
+    say = print if verbose else (lambda *a, **k: None)
     t0 = time.perf_counter()
-    authority = generate_authority(seed=args.seed, scale=args.scale)
+    authority = generate_authority(seed=seed, scale=scale)
     h = authority.hr_history
-    print(f"demo authority seed {args.seed} scale {args.scale}: generated in {time.perf_counter() - t0:.1f} s; "
-          f"hr_history {len(h)} rows, {h['snapshot_date'].nunique()} snapshots, {h['worker_id'].nunique()} workers; "
-          f"workers {len(authority.workers)}, cases {len(authority.cases)}")
+    say(f"demo authority seed {seed} scale {scale}: generated in {time.perf_counter() - t0:.1f} s; "
+        f"hr_history {len(h)} rows, {h['snapshot_date'].nunique()} snapshots, {h['worker_id'].nunique()} workers; "
+        f"workers {len(authority.workers)}, cases {len(authority.cases)}")
 
+    figures: dict = {}
     for label, reasons in (("default reasons 1,5,7", (1, 5, 7)), ("every leave reason", tuple(range(1, 11)))):
         t0 = time.perf_counter()
-        model, _ = train(h, seed=args.seed, leave_reasons=reasons)
+        model, _ = train(h, seed=seed, leave_reasons=reasons)
         seconds = time.perf_counter() - t0
         card = model.card
         oot = card["out_of_time"]
         truth_auc, base, n = truth_auc_on_oot(authority, 12, reasons)
         cv = card["cross_validated"]["roc_auc"]
-        print(f"\n[{label}] train {seconds:.1f} s (target <= 20 s) on {card['rows']['training']} uncensored snapshots, "
-              f"base rate {card['base_rate']:.3f}")
+        say(f"\n[{label}] train {seconds:.1f} s (target <= 20 s) on {card['rows']['training']} uncensored snapshots, "
+            f"base rate {card['base_rate']:.3f}")
         for name, m in card["selection"]["candidates"].items():
-            print(f"  CV {name:<16} ROC AUC {m['roc_auc']['mean']:.3f} ± {m['roc_auc']['sd']:.3f}  "
-                  f"PR AUC {m['pr_auc']['mean']:.3f}  Brier {m['brier']['mean']:.4f}")
-        print(f"  selected {card['selection']['selected']} (CV ROC AUC {cv['mean']:.3f})")
+            say(f"  CV {name:<16} ROC AUC {m['roc_auc']['mean']:.3f} ± {m['roc_auc']['sd']:.3f}  "
+                f"PR AUC {m['pr_auc']['mean']:.3f}  Brier {m['brier']['mean']:.4f}")
+        say(f"  selected {card['selection']['selected']} (CV ROC AUC {cv['mean']:.3f})")
         if oot.get("available"):
-            print(f"  out-of-time test year to {oot['test_year_end_date']} ({oot['test_rows']} rows, base rate {base:.3f}): "
-                  f"model ROC AUC {oot['roc_auc']:.3f} vs truth ROC AUC {truth_auc:.3f} (Brier {oot['brier']:.4f})")
+            say(f"  out-of-time test year to {oot['test_year_end_date']} ({oot['test_rows']} rows, base rate {base:.3f}): "
+                f"model ROC AUC {oot['roc_auc']:.3f} vs truth ROC AUC {truth_auc:.3f} (Brier {oot['brier']:.4f})")
         else:
-            print("  out-of-time validation not available")
+            say("  out-of-time validation not available")
+        if not figures:
+            figures = {"train_seconds": seconds, "selected": card["selection"]["selected"], "cv_auc": cv["mean"],
+                       "oot_auc": oot.get("roc_auc"), "truth_auc": truth_auc}
 
-    model, _ = train(h, seed=args.seed)
+    model, _ = train(h, seed=seed)
     workers, cases = thousand_workers(authority.workers, authority.cases)
     score(model, workers, cases, as_of=authority.as_of)  # warm-up (imports, caches)
     t0 = time.perf_counter()
     risk = score(model, workers, cases, as_of=authority.as_of)
     seconds = time.perf_counter() - t0
-    print(f"\nscore {len(risk)} workers holding {len(cases)} children (features from cases, drivers): "
-          f"{seconds:.2f} s (target <= 1 s); "
-          f"bands {risk['band'].value_counts().to_dict()}")
+    say(f"\nscore {len(risk)} workers holding {len(cases)} children (features from cases, drivers): "
+        f"{seconds:.2f} s (target <= 1 s); "
+        f"bands {risk['band'].value_counts().to_dict()}")
+    figures["score_1000_seconds"] = seconds
+    return figures
+
+
+def measure_ibm(path, verbose: bool = True) -> dict:
+    """`workforce churn evaluate` on the IBM table: 5 folds x 3 repeats, selected ROC AUC."""
+    from workforce.retention.flat import FlatOptions, evaluate_table, read_flat
+
+    t0 = time.perf_counter()
+    report = evaluate_table(read_flat(path), FlatOptions(target="Attrition", positive="Yes"))
+    seconds = time.perf_counter() - t0
+    selected = report["selected"]
+    auc = selected["roc_auc"]
+    figures = {"selected": selected.get("name"), "auc_mean": auc["mean"], "auc_sd": auc["sd"], "seconds": seconds,
+               "candidates": {k: v["roc_auc"]["mean"] for k, v in report["candidates"].items()}}
+    if verbose:
+        print(f"IBM HR attrition: selected {figures['selected']} ROC AUC {auc['mean']:.3f} ± {auc['sd']:.3f} "
+              f"(candidates {figures['candidates']}) in {seconds:.1f} s")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+    measure(args.seed, args.scale)
 
 
 if __name__ == "__main__":

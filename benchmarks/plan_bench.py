@@ -2,8 +2,8 @@
 the demo authority, target 10 s or less; plus the three-scenario comparison.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/plan_bench.py [--seed N] [--synthetic]
-Uses `workforce.demo.generate_authority` (true leaving probabilities as the risk table) when it
-is available, else a synthetic authority of ~220 workers and 3,500 children made here.
+Uses `workforce.demo.generate_authority` (true leaving probabilities as the risk table), or with
+--synthetic an authority of ~220 workers and 3,500 children made here.
 Timings on a shared machine are noisy: it prints what it measured.
 """
 
@@ -67,44 +67,46 @@ def demo(seed: int):
     return auth.workers, auth.cases, risk
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--synthetic", action="store_true", help="use the synthetic authority even if the demo exists")
-    args = parser.parse_args()
+def measure(seed: int = 0, synthetic_authority: bool = False, verbose: bool = True) -> dict:
+    """Time the full plan (and the three-scenario comparison); print when `verbose`."""
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios
 
-    source = "synthetic"
-    if not args.synthetic:
-        try:
-            workers, cases, risk = demo(args.seed)
-            source = "workforce.demo.generate_authority"
-        except ImportError:
-            workers, cases, risk = synthetic(args.seed)
+    say = print if verbose else (lambda *a, **k: None)
+    if synthetic_authority:
+        source, (workers, cases, risk) = "synthetic", synthetic(seed)
     else:
-        workers, cases, risk = synthetic(args.seed)
-    print(f"authority: {source}, {len(workers)} workers, {len(cases)} children, {len(risk)} risk rows")
+        source, (workers, cases, risk) = "workforce.demo.generate_authority", demo(seed)
+    say(f"authority: {source}, {len(workers)} workers, {len(cases)} children, {len(risk)} risk rows")
     began = time.perf_counter()
-    result = build_plan(workers, cases, risk, seed=args.seed)
+    result = build_plan(workers, cases, risk, seed=seed)
     seconds = time.perf_counter() - began
     s = result.summary
-    print(f"full plan: {seconds:.2f} s (target <= {TARGET_SECONDS:.0f} s) "
-          f"[gateway {s['gateway_seconds']:.2f} s {s['gateway_status']}, recruitment {s['recruitment_seconds']:.2f} s "
-          f"{s['recruitment_status']} gap {s['recruitment_gap']}, Monte Carlo {s['montecarlo_runs']} runs "
-          f"{s['montecarlo_seconds']:.2f} s]")
-    print(f"  demand {s['demand_fte_start']:.1f} FTE, supply {s['supply_fte_start']:.1f} FTE at start; "
-          f"agency share {s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} "
-          f"(carry on {s['baseline_agency_share_end']:.1%}); saving GBP {s['saving_gbp']:,.0f} ({s['saving_pct']:.1f}%); "
-          f"P(shortfall in some quarter) {s['p_shortfall_any_quarter']:.0%}")
+    say(f"full plan: {seconds:.2f} s (target <= {TARGET_SECONDS:.0f} s) "
+        f"[gateway {s['gateway_seconds']:.2f} s {s['gateway_status']}, recruitment {s['recruitment_seconds']:.2f} s "
+        f"{s['recruitment_status']} gap {s['recruitment_gap']}, Monte Carlo {s['montecarlo_runs']} runs "
+        f"{s['montecarlo_seconds']:.2f} s]")
+    say(f"  demand {s['demand_fte_start']:.1f} FTE, supply {s['supply_fte_start']:.1f} FTE at start; "
+        f"agency share {s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} "
+        f"(carry on {s['baseline_agency_share_end']:.1%}); saving GBP {s['saving_gbp']:,.0f} ({s['saving_pct']:.1f}%); "
+        f"P(shortfall in some quarter) {s['p_shortfall_any_quarter']:.0%}")
     began = time.perf_counter()
-    table = compare_scenarios(workers, cases, risk, seed=args.seed)
-    print(f"three scenarios: {time.perf_counter() - began:.2f} s")
+    table = compare_scenarios(workers, cases, risk, seed=seed)
+    scenario_seconds = time.perf_counter() - began
+    say(f"three scenarios: {scenario_seconds:.2f} s")
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         cols = ["scenario", "turnover_rate", "agency_share_start", "agency_share_end", "baseline_agency_share_end",
                 "plan_cost_gbp", "baseline_cost_gbp", "saving_gbp", "saving_share", "recruitment_status"]
-        print(table[cols].round(3).to_string(index=False))
-    return 0 if seconds <= TARGET_SECONDS else 1
+        say(table[cols].round(3).to_string(index=False))
+    return {"seconds": seconds, "scenario_seconds": scenario_seconds, "summary": s, "scenarios": table}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--synthetic", action="store_true", help="a synthetic authority instead of the demo one")
+    args = parser.parse_args()
+    return 0 if measure(args.seed, args.synthetic)["seconds"] <= TARGET_SECONDS else 1
 
 
 if __name__ == "__main__":

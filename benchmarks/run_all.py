@@ -1,0 +1,178 @@
+"""Every benchmark behind one command, ending in one table (run by hand; prints what it measured).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/run_all.py [--quick] [--gap-time-limit 60]
+
+Rows: allocation optimiser against the manager's baseline at 1x/2x/4x, the GAP benchmark summary,
+churn AUC on the demo authority and on the IBM table, plan time, workbook write time and
+`workforce --help` start-up time. Each area's own script (`*_bench.py`) prints more detail.
+`--quick` runs 1x only, a 10 s GAP limit and a shorter GAP set, for a smoke check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SHARED = REPO.parent / "shared"
+sys.path.insert(0, str(HERE))
+
+import pandas as pd  # noqa: E402
+
+ROWS: list[dict] = []
+
+
+def add(area: str, measure: str, value: str, target: str = "", met: bool | None = None) -> None:
+    ROWS.append({"area": area, "measure": measure, "value": value, "target": target,
+                 "met": "" if met is None else ("yes" if met else "NO")})
+
+
+def allocation(scales: list[float], time_limit: float) -> None:
+    import allocation_bench
+
+    table = allocation_bench.compare(scales=tuple(scales), time_limit=time_limit)
+    for (scale, mode), part in table.groupby(["scale", "mode"], sort=False):
+        opt = part[part["method"] == "optimiser"].iloc[0]
+        base = part[part["method"] == "baseline"].iloc[0]
+        gap = "-" if pd.isna(opt.get("gap")) else f"{100 * opt['gap']:.2f}%"
+        add(f"allocation {scale:g}x {mode}",
+            "handoffs / unallocated / max util / objective / gap / s (optimiser vs baseline)",
+            f"{opt['handoffs']:.0f} vs {base['handoffs']:.0f} / {opt['unallocated']:.0f} vs {base['unallocated']:.0f} / "
+            f"{opt['max_utilisation']:.3f} vs {base['max_utilisation']:.3f} / {opt['objective']:.0f} vs "
+            f"{base['objective']:.0f} / {gap} / {opt['seconds']:.1f}",
+            "no worse on handoffs, unallocated, max util; better objective"
+            + ("; gap <= 0.5% in <= 30 s" if scale == 1 and mode == "rebalance" else "")
+            + ("; <= 3 s" if mode == "new" else ""),
+            bool(opt["handoffs"] <= base["handoffs"] and opt["unallocated"] <= base["unallocated"]
+                 and opt["max_utilisation"] <= base["max_utilisation"] + 1e-9 and opt["objective"] < base["objective"]
+                 and (not (scale == 1 and mode == "rebalance") or (opt["gap"] <= 0.005 and opt["seconds"] <= 30))
+                 and (mode != "new" or opt["seconds"] <= 3)))
+
+
+def gap(time_limit: float, quick: bool) -> None:
+    import argparse as ap
+
+    import gap_bench
+
+    if not gap_bench.GAP_DIR.is_dir():
+        add("GAP", "instances", f"skipped: {gap_bench.GAP_DIR} not found")
+        return
+    runs = [("orlib gap1-gap12 (min)", "orlib", None, "min")]
+    if quick:
+        runs.append(("hard: d20200", "chu", "d20200", "both"))
+    else:
+        runs.append(("chu1997 A, B, C", "chu", None, "both"))
+        runs.append(("hard: d20200, d801600, e801600", "chu,yagiura", "d20200,d801600,e801600", "both"))
+    for label, sets, names, sense in runs:
+        args = ap.Namespace(time_limit=time_limit, sets=sets, instances=names, sense=sense, heuristic="auto",
+                            threads=1, seed=0, sets_given=True)
+        table = gap_bench.run(args)
+        if names is None and sets == "chu":
+            table = table[table["instance"].str.contains(r"chu1997/[abc]")]
+        if names is None:
+            reached = int((table["gap_best_pct"].abs() < 1e-6).sum())
+            add("GAP", label, f"best known reached on {reached}/{len(table)}; max {table['seconds'].max():.1f} s",
+                "all, <= 60 s each", reached == len(table) and table["seconds"].max() <= 60)
+        else:
+            for row in table.itertuples():
+                add("GAP", row.instance, f"{row.gap_best_pct:.2f}% above best known, {row.gap_bound_pct:.2f}% to bound, "
+                    f"{row.seconds:.0f} s", "beat plain HiGHS (d20200 0.54%, d/e801600 7-8%)")
+
+
+def churn() -> None:
+    import churn_bench
+
+    demo = churn_bench.measure(verbose=False)
+    add("churn (demo)", "train seconds", f"{demo['train_seconds']:.1f}", "<= 20 s", demo["train_seconds"] <= 20)
+    add("churn (demo)", "out-of-time ROC AUC vs truth ceiling",
+        f"{demo['oot_auc']:.3f} vs {demo['truth_auc']:.3f} (CV {demo['cv_auc']:.3f}, {demo['selected']})")
+    add("churn (demo)", "score 1,000 workers", f"{demo['score_1000_seconds']:.2f} s", "<= 1 s",
+        demo["score_1000_seconds"] <= 1)
+    ibm = SHARED / "data" / "ibm_hr_attrition.csv"
+    if ibm.is_file():
+        res = churn_bench.measure_ibm(ibm, verbose=False)
+        add("churn (IBM)", "selected ROC AUC, 5x3 CV", f"{res['auc_mean']:.3f} ± {res['auc_sd']:.3f} ({res['selected']})",
+            ">= 0.83", res["auc_mean"] >= 0.83)
+    else:
+        add("churn (IBM)", "selected ROC AUC", f"skipped: {ibm} not found")
+
+
+def plan() -> None:
+    import plan_bench
+
+    res = plan_bench.measure(verbose=False)
+    s = res["summary"]
+    add("plan", "full plan incl. 1,000 Monte Carlo runs", f"{res['seconds']:.2f} s", "<= 10 s", res["seconds"] <= 10)
+    add("plan", "agency share now -> end (carry on); saving",
+        f"{s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} ({s['baseline_agency_share_end']:.1%}); "
+        f"£{s['saving_gbp']:,.0f} ({s['saving_pct']:.1f}%)")
+
+
+def excel() -> None:
+    import excel_bench
+
+    demo = excel_bench.run("demo", 5.0, None)
+    add("excel", "planner workbook (demo size)", f"{demo['seconds']:.2f} s", "<= 5 s", demo["seconds"] <= 5)
+    big = excel_bench.run("alloc20k", 10.0, 500.0)
+    add("excel", "20,000-row allocation workbook", f"{big['seconds']:.2f} s, {big['peak_mb']:.0f} MB peak",
+        "<= 10 s, <= 500 MB", big["seconds"] <= 10 and big["peak_mb"] <= 500)
+
+
+def startup() -> None:
+    exe = Path(sys.executable).parent / "workforce"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "workforce"]
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run(cmd + ["--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    best = min(times)
+    add("cli", "`workforce --help` start-up (best of 5)", f"{best:.2f} s", "< 0.5 s", best < 0.5)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--gap-time-limit", type=float, default=60.0)
+    parser.add_argument("--allocation-time-limit", type=float, default=30.0)
+    parser.add_argument("--only", default=None, help="comma list of: allocation, gap, churn, plan, excel, cli")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else {"allocation", "gap", "churn", "plan", "excel", "cli"}
+    began = time.perf_counter()
+    if "cli" in only:
+        startup()
+    if "excel" in only:
+        excel()
+    if "plan" in only:
+        plan()
+    if "churn" in only:
+        churn()
+    if "allocation" in only:
+        allocation([1.0] if args.quick else [1.0, 2.0, 4.0], args.allocation_time_limit)
+    if "gap" in only:
+        gap(10.0 if args.quick else args.gap_time_limit, args.quick)
+    print()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load average {os.getloadavg()[0]:.2f}; "
+          f"total {time.perf_counter() - began:.0f} s")
+    print(markdown(pd.DataFrame(ROWS)))
+    return 0
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """A Markdown table (so the README can show exactly what was printed)."""
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
