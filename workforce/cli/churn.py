@@ -131,6 +131,8 @@ def score(
 
     from workforce.contracts import load_cases, load_hr_history, load_workers
     from workforce.errors import InputError
+    from workforce.excel.workbooks import write_risk_register
+    from workforce.outputs import OutputDir
     from workforce.retention.model import score as score_workers, team_risk
     from workforce.retention.persistence import load_model
 
@@ -156,22 +158,18 @@ def score(
     teams_path = out.with_name(out.stem + "_teams.csv")
     xlsx_path = out.with_suffix(".xlsx")
     inputs = [p for p in (workers, cases, history) if p is not None]
-    _refuse_overwrite([out, teams_path, xlsx_path], inputs)
-    _write_csv(risk, out)
-    _write_csv(teams, teams_path)
+    fairness_csv = Path(model_dir) / "fairness.csv"
+    fairness_table = pd.read_csv(fairness_csv) if fairness_csv.is_file() else None
+    # The three files appear together or not at all.
+    with OutputDir(out.parent, inputs=inputs) as od:
+        _write_csv(risk, od.path(out.name))
+        _write_csv(teams, od.path(teams_path.name))
+        write_risk_register(od.path(xlsx_path.name), risk=risk, team_risk=teams, fairness=fairness_table,
+                            card=model.card, inputs=inputs)
     counts = risk["band"].value_counts()
     info(f"scored {len(risk)} workers: " + ", ".join(f"{b} {int(counts.get(b, 0))}" for b in ("High", "Medium", "Low"))
          + f"; expected leavers within {model.horizon_months} months {risk['p_leave'].sum():.1f}")
-    info(f"wrote {out} and {teams_path} (teams under 5 people combined per locality)")
-    try:
-        from workforce.excel.workbooks import write_risk_register
-    except ImportError:
-        info("risk register workbook not written: workforce.excel.workbooks.write_risk_register is not available")
-        return
-    fairness_csv = Path(model_dir) / "fairness.csv"
-    fairness_table = pd.read_csv(fairness_csv) if fairness_csv.is_file() else None
-    write_risk_register(xlsx_path, risk=risk, team_risk=teams, fairness=fairness_table, card=model.card, inputs=inputs)
-    info(f"wrote {xlsx_path}")
+    info(f"wrote {out}, {teams_path} (teams under 5 people combined per locality) and {xlsx_path}")
 
 
 @churn_app.command("evaluate")

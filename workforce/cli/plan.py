@@ -19,48 +19,19 @@ def register(app: typer.Typer) -> None:
     app.command("plan")(plan)
 
 
-def read_risk(path: Path):
-    """The risk table (`worker_id`, `p_leave` 0-1; other columns kept), checked row by row."""
-    import pandas as pd
-
-    from workforce.errors import InputError, Problem
-    from workforce.readers import read_table, source_label
-
-    raw = read_table(path, "risk")
-    label = source_label(path, "risk")
-    for col in ("worker_id", "p_leave"):
-        if col not in raw.columns:
-            raise InputError("missing column", file=label, row=1, column=col)
-    p = pd.to_numeric(raw["p_leave"], errors="coerce")
-    problems = [Problem(label, f"p_leave '{raw.at[row, 'p_leave']}' is not a number from 0 to 1", int(row), "p_leave")
-                for row in raw.index[(p.isna() | (p < 0) | (p > 1)).to_numpy()]]
-    dup = raw["worker_id"].duplicated(keep="first")
-    problems += [Problem(label, f"worker_id '{raw.at[row, 'worker_id']}' appears more than once", int(row), "worker_id")
-                 for row in raw.index[dup.to_numpy()]]
-    if problems:
-        raise InputError(problems=problems)
-    risk = raw.copy()
-    risk["p_leave"] = p.astype(float)
-    return risk.reset_index(drop=True)
-
-
 def score_with_model(model_dir: Path, workers, cases):
     """Score workers with a model saved by `workforce churn train`."""
-    from workforce.errors import InputError
+    from workforce.retention.model import score
+    from workforce.retention.persistence import load_model
 
-    try:
-        from workforce.retention.model import score
-        from workforce.retention.persistence import load_model
-    except ImportError as exc:  # the retention engine is a separate module; say so plainly
-        raise InputError(f"--model needs the retention engine, which is not available ({exc})",
-                         column="--model") from None
     return score(load_model(model_dir), workers, cases)
 
 
-def write_outputs(od, result, scenarios, inputs: list[Path], risk_table) -> list[str]:
+def write_outputs(od, result, scenarios, inputs: list[Path], risk_table) -> None:
     """Every output of `workforce plan` into the staging folder `od`."""
     import json
 
+    from workforce.excel.workbooks import write_planner_workbook
     from workforce.plans.assumptions import write_assumptions_toml
 
     csvs = {
@@ -73,12 +44,6 @@ def write_outputs(od, result, scenarios, inputs: list[Path], risk_table) -> list
         frame.to_csv(od.path(name), index=False, date_format="%Y-%m-%d")
     od.path("summary.json").write_text(json.dumps(result.summary, indent=2, default=str) + "\n", encoding="utf-8")
     write_assumptions_toml(result.assumptions, od.path("assumptions.toml"))
-    notes = []
-    try:
-        from workforce.excel.workbooks import write_planner_workbook
-    except ImportError:
-        notes.append("plan.xlsx not written: the Excel workbook builder is not available")
-        return notes
     register_cols = {"worker_id", "p_leave", "band"}
     write_planner_workbook(
         od.path("plan.xlsx"), assumptions=result.assumptions_frame,
@@ -87,7 +52,6 @@ def write_outputs(od, result, scenarios, inputs: list[Path], risk_table) -> list
         recruitment_totals=result.recruitment_totals, projection=result.projection, montecarlo=result.montecarlo,
         inputs=inputs,
     )
-    return notes
 
 
 @guarded
@@ -103,7 +67,7 @@ def plan(
 ) -> None:
     """Plan the workforce quarter by quarter: demand and supply, whom to offer which support,
     whom to hire when, what it costs against carrying on as now, and how sure that is."""
-    from workforce.contracts import load_cases, load_workers
+    from workforce.contracts import load_cases, load_risk, load_workers
     from workforce.errors import InputError
     from workforce.outputs import OutputDir
     from workforce.plans.assumptions import Assumptions, load_assumptions
@@ -117,12 +81,12 @@ def plan(
     with OutputDir(out, inputs=inputs) as od:
         worker_frame = load_workers(workers)
         case_frame = load_cases(cases, worker_frame)
-        risk_table = read_risk(risk) if risk is not None else score_with_model(model, worker_frame, case_frame)
+        risk_table = load_risk(risk) if risk is not None else score_with_model(model, worker_frame, case_frame)
         base = load_assumptions(assumptions) if assumptions is not None else Assumptions()
         chosen = scenario_assumptions(scenario, base) if scenario else base
         result = build_plan(worker_frame, case_frame, risk_table, chosen, seed=seed)
         scenarios = compare_scenarios(worker_frame, case_frame, risk_table, base, seed=seed)
-        notes = write_outputs(od, result, scenarios, inputs, risk_table)
+        write_outputs(od, result, scenarios, inputs, risk_table)
     s = result.summary
     info(f"plan from {s['start_date']} over {s['horizon_quarters']} quarters: {s['workers']} workers, {s['cases']} children")
     info(f"L&D gateway: {s['gateway_places_used']} places, £{s['gateway_cost_gbp']:,.0f}, "
@@ -135,6 +99,4 @@ def plan(
          f"£{s['saving_gbp']:,.0f}" + (f" ({saving:.1f}%)" if saving is not None else ""))
     info(f"Monte Carlo ({s['montecarlo_runs']} runs): chance supply falls below demand in some quarter "
          f"{s['p_shortfall_any_quarter']:.0%}")
-    for note in notes:
-        info(f"note: {note}")
     info(f"wrote {out}")
