@@ -196,3 +196,17 @@ def test_orlib_small_set_reaches_known_maximum(shared_dir, name):
     result = solve_assignment(inst.pairs(), inst.capacity_series())
     assert result.status == "optimal"
     assert -result.objective == pytest.approx(best[(f"cattrysse1994/{name}", "max")])
+
+
+def test_heuristic_pipeline_reports_a_checked_solution_and_honest_status():
+    pairs, capacity = _type_d(10, 100, seed=8)
+    result = solve_assignment(pairs, capacity, time_limit=4.0, heuristic="on")
+    assert result.status in ("feasible", "optimal")
+    assert result.objective == pytest.approx(_cost_of(result, pairs))
+    assert _loads_within(result, pairs, capacity)
+    assert sorted(result.assignment["item"]) == list(range(100))
+    assert result.bound is not None and result.bound <= result.objective + 1e-6
+    if result.status == "feasible":
+        assert result.gap > 0
+    with pytest.raises(ValueError, match="auto, on, off"):
+        solve_assignment(pairs, capacity, heuristic="maybe")

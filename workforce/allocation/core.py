@@ -448,10 +448,303 @@ class AssignmentModel:
                                 message=message)
 
 
+@dataclass
+class GapMatrices:
+    """The base GAP of a model as dense matrices for the numpy heuristics (rows = agents)."""
+
+    items: pd.Index
+    agents: pd.Index
+    cost: np.ndarray  # inf where the pair is not eligible
+    load: np.ndarray
+    capacity: np.ndarray
+    unassigned_cost: np.ndarray | None  # inf where the item must be assigned
+    pair_pos: np.ndarray  # (agent row, item column) of each pairs row, as two arrays stacked
+
+    @classmethod
+    def from_model(cls, model: "AssignmentModel") -> "GapMatrices":
+        agents = pd.Index(pd.unique(model.pairs["agent"]))
+        agents = agents.append(model.capacity.index.difference(agents))
+        items = model.items
+        rows = agents.get_indexer(model.pairs["agent"])
+        cols = items.get_indexer(model.pairs["item"])
+        cost = np.full((len(agents), len(items)), np.inf)
+        load = np.zeros((len(agents), len(items)))
+        cost[rows, cols] = model._cost
+        load[rows, cols] = model._load
+        cap = model.capacity.reindex(agents).to_numpy(dtype=float)
+        uc = None
+        if len(model.unassigned):
+            uc = model.unassigned_cost.reindex(items).to_numpy(dtype=float, na_value=np.inf)
+        return cls(items, agents, cost, load, cap, uc, np.vstack([rows, cols]))
+
+    def frame(self, assign: np.ndarray) -> pd.DataFrame:
+        """An agent-per-item array (-1 = unassigned) as the ``item, agent`` frame."""
+        ok = assign >= 0
+        return pd.DataFrame({"item": self.items[ok], "agent": self.agents[assign[ok]]})
+
+    def array(self, assignment: pd.DataFrame) -> np.ndarray:
+        """The ``item, agent`` frame back as an agent-per-item array (-1 = unassigned)."""
+        out = np.full(len(self.items), -1, dtype=np.int64)
+        cols = self.items.get_indexer(assignment["item"])
+        out[cols] = self.agents.get_indexer(assignment["agent"])
+        return out
+
+    def lp_relaxation(self, time_limit: float | None, threads: int = 1) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """Solve the LP relaxation with HiGHS: (x by agent x item, unassigned share by item, bound),
+        or None when it did not reach optimality in time."""
+        import highspy
+
+        inf = highspy.kHighsInf
+        m, n = self.cost.shape
+        ii, jj = np.nonzero(np.isfinite(self.cost))
+        k = len(ii)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", int(threads))
+        h.setOptionValue("random_seed", 0)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", max(0.1, float(time_limit)))
+        h.addRows(n + m, np.concatenate([np.ones(n), np.full(m, -inf)]),
+                  np.concatenate([np.ones(n), self.capacity]), 0,
+                  np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        index = np.empty(2 * k, dtype=np.int32)
+        index[0::2], index[1::2] = jj, n + ii
+        value = np.empty(2 * k)
+        value[0::2], value[1::2] = 1.0, self.load[ii, jj]
+        h.addCols(k, self.cost[ii, jj], np.zeros(k), np.ones(k), 2 * k,
+                  np.arange(0, 2 * k, 2, dtype=np.int32), index, value)
+        slack_cols = np.zeros(0, dtype=np.int64)
+        if self.unassigned_cost is not None:
+            slack_cols = np.flatnonzero(np.isfinite(self.unassigned_cost))
+            s = len(slack_cols)
+            h.addCols(s, self.unassigned_cost[slack_cols], np.zeros(s), np.ones(s), s,
+                      np.arange(s, dtype=np.int32), slack_cols.astype(np.int32), np.ones(s))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        values = np.asarray(h.getSolution().col_value)
+        x = np.zeros((m, n))
+        x[ii, jj] = values[:k]
+        u = np.zeros(n)
+        u[slack_cols] = values[k:]
+        return x, u, float(h.getInfo().objective_function_value)
+
+
+@dataclass
+class HeuristicStart:
+    """A heuristic warm start: the assignment, its cost, and the LP bound found on the way."""
+
+    assignment: pd.DataFrame
+    objective: float | None  # None when no capacity-feasible assignment was found
+    lp_bound: float | None
+    seconds: float
+    how: str
+
+
+def heuristic_start(model: "AssignmentModel", *, time_limit: float = 5.0, seed: int = 0,
+                    threads: int = 1) -> HeuristicStart:
+    """LP relaxation, rounding with repair (or regret greedy when the LP is not solved in time),
+    then shift/swap local search within ``time_limit`` seconds; for the base GAP of ``model``."""
+    from workforce.allocation import heuristics as heur
+
+    start = time.perf_counter()
+    deadline = start + float(time_limit)
+    g = GapMatrices.from_model(model)
+    args = dict(unassigned_cost=g.unassigned_cost)
+    relaxed = g.lp_relaxation(0.5 * time_limit, threads)
+    if relaxed is not None:
+        x, u, lp_bound = relaxed
+        assign = heur.lp_rounding_repair(x, g.cost, g.load, g.capacity, unassigned_frac=u, **args)
+        how = "LP rounding"
+    else:
+        lp_bound = None
+        assign = heur.greedy_assignment(g.cost, g.load, g.capacity, **args)
+        how = "regret greedy"
+    assign = heur.local_search(assign, g.cost, g.load, g.capacity, **args, seed=seed,
+                               time_limit=max(0.0, deadline - time.perf_counter()))
+    feasible = heur.is_feasible(assign, g.cost, g.load, g.capacity, g.unassigned_cost)
+    objective = heur.assignment_cost(assign, g.cost, g.unassigned_cost) if feasible else None
+    return HeuristicStart(g.frame(assign), objective, lp_bound, time.perf_counter() - start,
+                          how + " + local search")
+
+
+#: Below this many eligible pairs HiGHS alone is quick; above it (with a time limit) the heuristic
+#: warm start pays for itself.
+HEURISTIC_MIN_PAIRS = 3000
+
+
 def solve_assignment(pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cost: pd.Series | None = None,
                      time_limit: float | None = None, solver: str = "highs", threads: int = 1,
-                     warm_start: pd.DataFrame | None = None) -> AssignmentResult:
-    """Solve a GAP given as eligible pairs (``item, agent, cost, load``) and capacities by agent."""
+                     warm_start: pd.DataFrame | None = None, heuristic: str = "auto",
+                     seed: int = 0) -> AssignmentResult:
+    """Solve a GAP given as eligible pairs (``item, agent, cost, load``) and capacities by agent.
+
+    ``heuristic``: "auto" (with a time limit and at least `HEURISTIC_MIN_PAIRS` pairs), "on" or "off".
+    With it: LP rounding + local search (15% of the time) gives a warm start; the full MIP runs from
+    it (to 45%); when not proven optimal by then, a MIP large-neighbourhood search improves the best
+    assignment and the full MIP runs again from that for the rest. The best assignment found is
+    returned with the tightest proven bound (solver runs or LP); "optimal" only when it closes the gap.
+    """
     _check_solver_name(solver)
+    if heuristic not in ("auto", "on", "off"):
+        raise ValueError(f"unknown heuristic setting {heuristic!r}; allowed: auto, on, off")
+    start = time.perf_counter()
     model = AssignmentModel(pairs, capacity, unassigned_cost=unassigned_cost)
-    return model.solve(time_limit=time_limit, solver=solver, threads=threads, warm_start=warm_start)
+    use = heuristic == "on" or (heuristic == "auto" and time_limit is not None and len(pairs) >= HEURISTIC_MIN_PAIRS)
+    if not use or warm_start is not None and heuristic != "on":
+        return model.solve(time_limit=time_limit, solver=solver, threads=threads, warm_start=warm_start)
+    budget = 0.15 * time_limit if time_limit is not None else 2.0
+    heur = heuristic_start(model, time_limit=budget, seed=seed, threads=threads)
+    first = warm_start if warm_start is not None else (heur.assignment if heur.objective is not None else None)
+
+    def left() -> float | None:
+        return None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - start))
+
+    # 1) the full MIP from the warm start: small and easy instances are proven optimal here
+    stage = None if time_limit is None else min(left(), 0.45 * time_limit)
+    result = model.solve(time_limit=stage, solver=solver, threads=threads, warm_start=first)
+    best = _best_of(model, result, heur, time.perf_counter() - start)
+    if best.status != "feasible" or time_limit is None or solver != "highs":
+        return best
+    # 2) large-neighbourhood search from the best so far, 3) the full MIP again from its result
+    lns_assignment, lns_cost = mip_neighbourhood_search(model, best.assignment, time_limit=0.5 * left(),
+                                                        seed=seed, threads=threads, items_per_move=40)
+    second = model.solve(time_limit=left(), solver=solver, threads=threads, warm_start=lns_assignment)
+    if second.bound is not None and best.bound is not None and best.bound > second.bound:
+        second.bound = best.bound  # bounds from both runs are valid; keep the tighter
+    lns = HeuristicStart(lns_assignment, lns_cost, heur.lp_bound, heur.seconds, heur.how + " + MIP neighbourhoods")
+    if best.objective is not None and best.objective < lns_cost - 1e-9:
+        lns = HeuristicStart(best.assignment, best.objective, heur.lp_bound, heur.seconds, heur.how)
+    return _best_of(model, second, lns, time.perf_counter() - start)
+
+
+def _best_of(model: "AssignmentModel", result: AssignmentResult, heur: HeuristicStart,
+             seconds: float) -> AssignmentResult:
+    """Report the better of the solver's and the heuristic's assignments, with the best bound."""
+    bounds = [b for b in (result.bound, heur.lp_bound) if b is not None]
+    bound = max(bounds) if bounds else None
+    if result.status == "infeasible":
+        return result
+    use_heur = heur.objective is not None and (result.objective is None or heur.objective < result.objective - 1e-9)
+    if use_heur:
+        assignment = heur.assignment.sort_values("item", kind="stable").reset_index(drop=True)
+        unassigned = [i for i in model.items if i not in set(assignment["item"])]
+        objective = heur.objective
+        terms = {"assignment": objective - float(model.unassigned_cost.reindex(unassigned).sum()),
+                 "unassigned": float(model.unassigned_cost.reindex(unassigned).sum())}
+        source = f"; best solution from the heuristic ({heur.how})"
+    else:
+        assignment, unassigned, objective, terms = result.assignment, result.unassigned, result.objective, result.terms
+        source = ""
+    gap = relative_gap(objective, bound)
+    status = "optimal" if gap is not None and gap <= OPTIMAL_GAP else ("feasible" if objective is not None else result.status)
+    if status == "optimal":
+        gap = 0.0
+    message = f"{result.message}{source}; heuristic {heur.how} {heur.seconds:.1f}s"
+    if heur.objective is not None:
+        message += f" objective {heur.objective:g}"
+    return AssignmentResult(assignment=assignment, unassigned=unassigned, objective=objective, bound=bound, gap=gap,
+                            status=status, seconds=seconds, solver=result.solver, terms=terms, message=message)
+
+
+def _sub_gap(g: GapMatrices, agents: np.ndarray, items: np.ndarray, current: np.ndarray,
+             time_limit: float, threads: int) -> np.ndarray | None:
+    """Solve the GAP restricted to ``agents`` and the ``items`` now on them (all others fixed)
+    exactly with HiGHS, starting from ``current``; the new agent per item (-1 = unassigned), or
+    None when HiGHS found nothing."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    sub_c = g.cost[np.ix_(agents, items)]
+    ii, jj = np.nonzero(np.isfinite(sub_c))
+    k, n, m = len(ii), len(items), len(agents)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", int(threads))
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.addRows(n + m, np.concatenate([np.ones(n), np.full(m, -inf)]),
+              np.concatenate([np.ones(n), g.capacity[agents]]), 0,
+              np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    index = np.empty(2 * k, dtype=np.int32)
+    index[0::2], index[1::2] = jj, n + ii
+    value = np.empty(2 * k)
+    value[0::2], value[1::2] = 1.0, g.load[agents[ii], items[jj]]
+    h.addCols(k, sub_c[ii, jj], np.zeros(k), np.ones(k), 2 * k, np.arange(0, 2 * k, 2, dtype=np.int32), index, value)
+    slack = np.zeros(0, dtype=np.int64)
+    if g.unassigned_cost is not None:
+        slack = np.flatnonzero(np.isfinite(g.unassigned_cost[items]))
+        s = len(slack)
+        h.addCols(s, g.unassigned_cost[items][slack], np.zeros(s), np.ones(s), s,
+                  np.arange(s, dtype=np.int32), slack.astype(np.int32), np.ones(s))
+    total = k + len(slack)
+    h.changeColsIntegrality(total, np.arange(total, dtype=np.int32),
+                            np.full(total, highspy.HighsVarType.kInteger.value, dtype=np.uint8))
+    # warm start: the current assignment of these items
+    start = np.zeros(total)
+    row_of = {a: r for r, a in enumerate(agents.tolist())}
+    pos = {(int(i), int(j)): p for p, (i, j) in enumerate(zip(ii, jj))}
+    slack_pos = {int(j): k + p for p, j in enumerate(slack)}
+    for col, j in enumerate(items):
+        a = int(current[j])
+        p = pos.get((row_of[a], col)) if a >= 0 else slack_pos.get(col)
+        if p is not None:
+            start[p] = 1.0
+    h.setSolution(total, np.arange(total, dtype=np.int32), start)
+    h.run()
+    if int(h.getInfo().primal_solution_status) != int(highspy.SolutionStatus.kSolutionStatusFeasible):
+        return None
+    values = np.asarray(h.getSolution().col_value)
+    out = np.full(n, -1, dtype=np.int64)
+    chosen = np.flatnonzero(values[:k] > 0.5)
+    out[jj[chosen]] = agents[ii[chosen]]
+    return out
+
+
+def mip_neighbourhood_search(model: "AssignmentModel", assignment: pd.DataFrame, *, time_limit: float,
+                             seed: int = 0, threads: int = 1, items_per_move: int = 60,
+                             max_moves: int | None = None) -> tuple[pd.DataFrame, float]:
+    """Large-neighbourhood search on the base GAP: free the items of a few agents (one at random
+    plus the agents where its items have their cheapest alternatives), re-solve that small GAP to
+    optimality with HiGHS, keep it when cheaper. Returns the assignment and its cost. ``max_moves``
+    makes it deterministic; ``time_limit`` caps it."""
+    from workforce.allocation import heuristics as heur
+
+    deadline = time.perf_counter() + float(time_limit)
+    g = GapMatrices.from_model(model)
+    current = g.array(assignment)
+    if not heur.is_feasible(current, g.cost, g.load, g.capacity, g.unassigned_cost):
+        raise ValueError("mip_neighbourhood_search needs a capacity-feasible assignment to start from")
+    cost_now = heur.assignment_cost(current, g.cost, g.unassigned_cost)
+    rng = np.random.default_rng(seed)
+    m = len(g.agents)
+    per_agent = max(1.0, len(g.items) / max(1, m))
+    size = int(min(m, max(2, round(items_per_move / per_agent))))
+    moves = 0
+    while time.perf_counter() < deadline and (max_moves is None or moves < max_moves):
+        moves += 1
+        first = int(rng.integers(m))
+        on_first = np.flatnonzero(current == first)
+        if size < m:
+            # agents whose cost for these items is closest to what they pay now are the natural partners
+            regret = g.cost[:, on_first] - g.cost[first, on_first][None, :] if len(on_first) else np.zeros((m, 1))
+            score = np.where(np.isfinite(regret), regret, np.inf).min(axis=1, initial=np.inf)
+            score = score + rng.uniform(0, 1e-6 + np.nanstd(np.where(np.isfinite(score), score, np.nan)), size=m)
+            score[first] = -np.inf
+            agents = np.argsort(score, kind="stable")[:size]
+        else:
+            agents = np.arange(m)
+        items = np.flatnonzero(np.isin(current, agents) | (current < 0))
+        if len(items) == 0:
+            continue
+        left = deadline - time.perf_counter()
+        new = _sub_gap(g, agents, items, current, min(max(0.05, left), 5.0), threads)
+        if new is None:
+            continue
+        trial = current.copy()
+        trial[items] = new
+        trial_cost = heur.assignment_cost(trial, g.cost, g.unassigned_cost)
+        if trial_cost < cost_now - 1e-9 and heur.is_feasible(trial, g.cost, g.load, g.capacity, g.unassigned_cost):
+            current, cost_now = trial, trial_cost
+    return g.frame(current), cost_now

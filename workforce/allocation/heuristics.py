@@ -150,7 +150,9 @@ def _repair(c: np.ndarray, a: np.ndarray, b: np.ndarray, assign: np.ndarray) -> 
             # no plain shift fits: move the item to where it overloads least (spread the excess)
             gain = np.where(on_over, np.minimum(a[assign, cols], over[assign]), 0.0)
             j = int(np.argmax(gain))
-            excess = np.where(np.isfinite(c[:, j]), np.maximum(used + a[:, j] - b, 0.0), np.inf)
+            with np.errstate(invalid="ignore"):  # inf - inf on the pseudo-agent, masked just below
+                excess = np.where(np.isfinite(c[:, j]), np.maximum(used + a[:, j] - b, 0.0), np.inf)
+            excess[np.isnan(excess)] = np.inf
             excess[assign[j]] = np.inf
             i = int(np.argmin(excess))
             if not np.isfinite(excess[i]) or excess[i] >= over[assign[j]] - _EPS:
@@ -173,7 +175,8 @@ def greedy_assignment(cost: np.ndarray, load: np.ndarray, capacity: np.ndarray, 
     overloaded one when none is feasible: check with `is_feasible`)."""
     c, a, b = _extended(cost, load, capacity, unassigned_cost)
     m = c.shape[0] - 1
-    share = a / np.maximum(b, _EPS)[:, None]
+    with np.errstate(invalid="ignore"):  # the pseudo-agent row (inf/inf) is never used as a measure
+        share = a / np.maximum(b, _EPS)[:, None]
     measures = [c, a, share, np.where(np.isfinite(c), (c - np.nanmin(np.where(np.isfinite(c), c, np.nan)) + 1) * share, np.inf)]
     best, best_key = None, None
     for f in measures:
