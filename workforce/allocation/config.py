@@ -24,8 +24,18 @@ Settings can be read from a TOML file::
     continuity_cost = 20
     [weights.unallocated_cost]
     1 = 1000
+    [guards]              # never worse than the manager's baseline (all on by default)
+    handoffs = true
+    unallocated = true
+    utilisation = true
     [solver]
     time_limit = 30
+
+Guards: a manager will not accept an "optimised" allocation that moves more children, leaves
+more children unallocated, or loads a team's busiest worker more than doing it by hand would.
+With the guards on (default) the optimiser's answer is at least as good as the baseline's on
+handoffs, unallocated children and each team's highest utilisation, and no worse on the
+objective; turning one off lets the optimiser trade that measure against the others.
 """
 
 from __future__ import annotations
@@ -68,7 +78,13 @@ class AllocationConfig:
     risk_cost: float = 2.0
     # unallocated: cost per child by priority (1 highest: CP and court)
     unallocated_cost: dict[int, float] = field(default_factory=_default_unallocated_cost)
-    # solver
+    # guards (`rules.py`): no more handoffs, unallocated children or team highest utilisation
+    # than the manager's baseline
+    guard_handoffs: bool = True
+    guard_unallocated: bool = True
+    guard_utilisation: bool = True
+    # solver: `time_limit` covers the whole call (building, solving, reporting); `threads` > 1
+    # solves that many independent blocks at once
     time_limit: float | None = 30.0
     gap_rel: float = 1e-4
     threads: int = 1
@@ -89,22 +105,24 @@ class AllocationConfig:
             problems.append("highest_utilisation_scope must be team or service")
         if self.decompose not in ("auto", "teams", "single"):
             problems.append("decompose must be auto, teams or single")
+        if int(self.threads) < 1:
+            problems.append("threads must be at least 1")
         if problems:
             raise InputError("; ".join(problems), column="allocation settings")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, *, source: str = "") -> "AllocationConfig":
-        """Settings from a nested mapping with tables `caseload`, `weights`, `solver`."""
+        """Settings from a nested mapping with tables `caseload`, `weights`, `guards`, `solver`."""
         values = dict(values or {})
-        unknown_tables = sorted(set(values) - {"caseload", "weights", "solver"})
+        unknown_tables = sorted(set(values) - {"caseload", "weights", "guards", "solver"})
         if unknown_tables:
             raise InputError(f"unknown settings table(s): {', '.join(unknown_tables)}",
-                             file=source, allowed="caseload, weights, solver")
+                             file=source, allowed="caseload, weights, guards, solver")
         try:
             rules = CaseloadRules.from_mapping(values.get("caseload"))
         except (KeyError, TypeError) as exc:
             raise InputError(str(exc).strip("'\""), file=source) from None
-        known = {f.name for f in fields(cls)} - {"rules"}
+        known = {f.name for f in fields(cls)} - {"rules"} - {f.name for f in fields(cls) if f.name.startswith("guard_")}
         flat: dict[str, Any] = {}
         for table in ("weights", "solver"):
             for key, value in dict(values.get(table) or {}).items():
@@ -112,6 +130,13 @@ class AllocationConfig:
                     raise InputError(f"unknown setting '{table}.{key}'", file=source,
                                      allowed=", ".join(sorted(known)))
                 flat[key] = value
+        guards = {"handoffs", "unallocated", "utilisation"}
+        for key, value in dict(values.get("guards") or {}).items():
+            if key not in guards:
+                raise InputError(f"unknown setting 'guards.{key}'", file=source, allowed=", ".join(sorted(guards)))
+            if not isinstance(value, bool):
+                raise InputError(f"guards.{key} must be true or false", file=source)
+            flat[f"guard_{key}"] = value
         if "unallocated_cost" in flat:
             try:
                 flat["unallocated_cost"] = {

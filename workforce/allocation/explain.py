@@ -25,6 +25,8 @@ TERM_WORDS = {
     "unallocated": "children left unallocated",
 }
 MAX_LISTED = 12
+GUARD_WORDS = ("it would go past what the manager's baseline does (more children changing worker, more "
+               "children unallocated or a busier top worker in the team), which the guards do not allow")
 
 
 def _fmt(x: float) -> str:
@@ -47,6 +49,7 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
     cfg, w = problem.config, problem.workers
     units = problem.units
     elig = problem.eligible
+    any_guard = cfg.guard_handoffs or cfg.guard_unallocated or cfg.guard_utilisation
     rows: dict[str, dict] = {u: dict(unit=u, family_id=units.at[u, "family_id"], worker_id=assignment[u])
                              for u in units.index}
     cap = w["capacity"].astype(float)
@@ -136,7 +139,10 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
             else:
                 worst = max(TERMS, key=lambda t: b[f"delta_{t}"])
                 row["runner_up_extra_cost"] = float(b["delta_total"])
-                if b["delta_total"] <= 1e-6:
+                if b["delta_total"] < -1e-6:
+                    row["runner_up_reason"] = (f"would cost {_fmt(-b['delta_total'])} less, but " + (
+                        GUARD_WORDS if any_guard else "the solve stopped before finding it"))
+                elif b["delta_total"] <= 1e-6:
                     row["runner_up_reason"] = "would cost the same (a tie; the solver's choice)"
                 else:
                     row["runner_up_reason"] = (f"would cost {_fmt(b['delta_total'])} more, mostly "
@@ -150,8 +156,9 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
                 continue
             row = rows[u]
             if u in fit_any.index:
-                row["reason"] = (f"left unallocated although {fit_any.at[u, 'worker_id']} has room "
-                                 "(the solve stopped before placing it)")
+                row["reason"] = (f"left unallocated although {fit_any.at[u, 'worker_id']} has room: "
+                                 + (GUARD_WORDS + " (or the solve stopped first)" if any_guard
+                                    else "the solve stopped before placing it"))
                 continue
             best = opts.sort_values(["shortfall", "worker_id"]).iloc[0]
             team = _scope_name(units.loc[u])

@@ -134,6 +134,30 @@ def prepare_cases(cases: pd.DataFrame, rules: CaseloadRules) -> pd.DataFrame:
     return c
 
 
+def _per_unit_counts(free: pd.DataFrame, column: str) -> pd.Series:
+    """unit -> {value: children} for the non-blank values of `column` (one pass, no per-group
+    pandas calls: this runs over every family)."""
+    out: dict[str, dict[str, int]] = {u: {} for u in sorted(set(free["unit"]))}
+    sizes = free[free[column] != ""].groupby(["unit", column], sort=True).size()
+    for (unit, value), n in zip(sizes.index, sizes.to_numpy().tolist()):
+        out[unit][value] = n
+    return pd.Series(out, dtype=object)
+
+
+def _per_unit_sets(free: pd.DataFrame, column: str) -> pd.Series:
+    """unit -> frozenset of the non-blank values of `column`."""
+    return _per_unit_counts(free, column).map(frozenset)
+
+
+def _per_unit_union(free: pd.DataFrame, column: str) -> pd.Series:
+    """unit -> union of the frozensets in `column`."""
+    out: dict[str, frozenset] = {u: frozenset() for u in sorted(set(free["unit"]))}
+    for unit, tags_ in zip(free["unit"], free[column]):
+        if tags_:
+            out[unit] = out[unit] | tags_
+    return pd.Series(out, dtype=object)
+
+
 @dataclass
 class Units:
     """The decision units, the fixed children and the problems found in existing allocations."""
@@ -195,12 +219,12 @@ def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str) -> Units:
             "case_ids": g["case_id"].agg(tuple),
             "n_children": g.size(),
             "base_points": g["points"].sum(),
-            "teams": g["team"].agg(lambda s: frozenset(x for x in s if x)),
-            "localities": g["locality"].agg(lambda s: s.value_counts().to_dict()),
-            "required": g["required_set"].agg(lambda s: frozenset().union(*s)),
-            "excluded": g["excluded_set"].agg(lambda s: frozenset().union(*s)),
+            "teams": _per_unit_sets(free, "team"),
+            "localities": _per_unit_counts(free, "locality"),
+            "required": _per_unit_union(free, "required_set"),
+            "excluded": _per_unit_union(free, "excluded_set"),
             "cp_or_court": g["cp_or_court"].any(),
-            "current": g["current_worker_id"].agg(lambda s: s[s != ""].value_counts().to_dict()),
+            "current": _per_unit_counts(free, "current_worker_id"),
             "top_priority": g["priority"].min(),
         })
         units["restrict_to"] = [fam_fixed.get(f) for f in units["family_id"]]

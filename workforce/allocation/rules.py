@@ -273,3 +273,72 @@ def add_highest_utilisation(model, worker_ids: list[str], load_exprs: dict, capa
     expr = pulp.LpAffineExpression([(v, config.highest_utilisation_cost) for v in u.values()])
     model.add_term("highest_utilisation", expr)
     return expr
+
+
+# --------------------------------------------- guards: never worse than the manager's baseline
+#
+# A service manager will not accept an optimised allocation that moves more children, leaves
+# more children without a worker or loads a team's busiest worker more than doing it by hand
+# would. Each guard below caps one of these at the value the manager's baseline (`baseline.py`)
+# reaches. The baseline satisfies every guard by construction, so the model stays feasible and
+# the baseline stays a valid warm start. The handoff and unallocated guards are budgets per
+# independent block (the baseline's own count in that block): the blocks stay independent, and
+# the totals are no worse than the baseline's. `[guards]` in the settings turns each off.
+
+
+def handoff_children(cand: pd.DataFrame) -> pd.Series:
+    """Children of the unit who would change worker (move from a current worker) if the unit
+    went to this worker: the count the summary reports as handoffs."""
+    return pd.Series([sum(n for cw, n in current.items() if cw != wid)
+                      for wid, current in zip(cand["worker_id"], cand["current"])], index=cand.index, dtype=float)
+
+
+def handoff_guard(handoffs: np.ndarray, chosen: np.ndarray, budget: float) -> bool:
+    """No more children change worker than in the manager's baseline (a move is a new
+    relationship for the child [S40]; a manager will not accept more moves than doing it by
+    hand). `handoffs` per pair, `chosen` the pairs taken (0/1); True when within `budget`."""
+    return float(np.dot(handoffs, chosen)) <= budget + 1e-9
+
+
+def add_handoff_guard(model, x: np.ndarray, handoffs: np.ndarray, budget: float) -> None:
+    """Add `handoff_guard` to a block's model: sum of handoffs over chosen pairs <= budget."""
+    import pulp
+
+    nz = handoffs != 0
+    if not nz.any():
+        return
+    expr = pulp.LpAffineExpression(list(zip(x[nz], handoffs[nz].tolist())))
+    model.add_constraints("guard_handoffs", [expr <= float(budget)])
+
+
+def unallocated_guard(children: np.ndarray, unallocated: np.ndarray, budget: float) -> bool:
+    """No more children are left without a worker than in the manager's baseline. `children`
+    per unit, `unallocated` 0/1 per unit; True when within `budget`."""
+    return float(np.dot(children, unallocated)) <= budget + 1e-9
+
+
+def add_unallocated_guard(model, unassigned: pd.Series, children: pd.Series, budget: float) -> None:
+    """Add `unallocated_guard` to a block's model: children of the units left unassigned <= budget."""
+    import pulp
+
+    if not len(unassigned):
+        return
+    kids = children.reindex(unassigned.index).astype(float).to_numpy()
+    expr = pulp.LpAffineExpression(list(zip(unassigned.to_numpy(), kids.tolist())))
+    model.add_constraints("guard_unallocated", [expr <= float(budget)])
+
+
+def utilisation_guard_limit(workers: pd.DataFrame, points_limit: pd.Series, baseline_points: pd.Series,
+                            config: AllocationConfig) -> pd.Series:
+    """Points limit per worker so that no team's highest utilisation (the service's with scope
+    "service") goes above the baseline's: worker w may hold at most the baseline's highest
+    utilisation in w's team x w's capacity (and never more than `points_limit`). Workers without
+    capacity keep `points_limit` (utilisation is not defined for them)."""
+    cap = workers["capacity"].astype(float)
+    has_cap = cap > 0
+    util = (baseline_points.reindex(workers.index).fillna(0.0) / cap.where(has_cap))[has_cap]
+    group = (pd.Series("service", index=workers.index) if config.highest_utilisation_scope == "service"
+             else workers["team"])
+    top = util.groupby(group[has_cap]).max()
+    ceiling = group.map(top) * cap + 1e-9
+    return pd.Series(np.where(has_cap, np.minimum(points_limit, ceiling), points_limit), index=workers.index)
