@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from workforce.allocation import heuristics as heur
-from workforce.allocation.core import AssignmentModel, GapMatrices, heuristic_start, mip_neighbourhood_search
+from workforce.allocation.core import (AssignmentModel, GapMatrices, heuristic_start, kernel_search,
+                                      mip_neighbourhood_search)
 
 
 def _instance(m: int, n: int, seed: int, ratio: float = 0.8, ineligible: float = 0.0):
@@ -75,7 +76,8 @@ def test_lp_rounding_keeps_whole_items_and_repairs_split_ones():
                           "cost": cost.ravel(), "load": load.ravel()})
     model = AssignmentModel(pairs, pd.Series(capacity))
     g = GapMatrices.from_model(model)
-    x, u, bound = g.lp_relaxation(None)
+    lp = g.lp_relaxation(None)
+    x, bound = lp.x, lp.bound
     assign = heur.lp_rounding_repair(x, g.cost, g.load, g.capacity)
     assert heur.is_feasible(assign, g.cost, g.load, g.capacity)
     assert heur.assignment_cost(assign, g.cost) >= bound - 1e-6  # the LP bound is a lower bound
@@ -95,6 +97,11 @@ def test_warm_start_pipeline_and_neighbourhood_search_only_improve():
     better, value = mip_neighbourhood_search(model, start.assignment, time_limit=5, max_moves=8,
                                              items_per_move=20)
     assert value <= start.objective
+    kernel, kernel_value, _ = kernel_search(model, start.lp, better, time_limit=3)
+    assert kernel_value <= value
+    k_arr = GapMatrices.from_model(model).array(kernel)
+    assert heur.is_feasible(k_arr, cost, load, capacity)
+    assert heur.assignment_cost(k_arr, cost) == pytest.approx(kernel_value)
     g = GapMatrices.from_model(model)
     arr = g.array(better)
     assert heur.is_feasible(arr, g.cost, g.load, g.capacity)

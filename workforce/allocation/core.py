@@ -449,6 +449,16 @@ class AssignmentModel:
 
 
 @dataclass
+class LpRelaxation:
+    """The GAP's LP relaxation: fractional x (agent x item), unassigned shares, bound, reduced costs."""
+
+    x: np.ndarray
+    unassigned: np.ndarray
+    bound: float
+    reduced_cost: np.ndarray  # inf where the pair is not eligible
+
+
+@dataclass
 class GapMatrices:
     """The base GAP of a model as dense matrices for the numpy heuristics (rows = agents)."""
 
@@ -489,9 +499,9 @@ class GapMatrices:
         out[cols] = self.agents.get_indexer(assignment["agent"])
         return out
 
-    def lp_relaxation(self, time_limit: float | None, threads: int = 1) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """Solve the LP relaxation with HiGHS: (x by agent x item, unassigned share by item, bound),
-        or None when it did not reach optimality in time."""
+    def lp_relaxation(self, time_limit: float | None, threads: int = 1) -> LpRelaxation | None:
+        """Solve the LP relaxation with HiGHS (x by agent x item, unassigned share by item, bound and
+        reduced costs), or None when it did not reach optimality in time."""
         import highspy
 
         inf = highspy.kHighsInf
@@ -522,12 +532,15 @@ class GapMatrices:
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        values = np.asarray(h.getSolution().col_value)
+        solution = h.getSolution()
+        values, duals = np.asarray(solution.col_value), np.asarray(solution.col_dual)
         x = np.zeros((m, n))
         x[ii, jj] = values[:k]
+        rc = np.full((m, n), np.inf)
+        rc[ii, jj] = duals[:k]
         u = np.zeros(n)
         u[slack_cols] = values[k:]
-        return x, u, float(h.getInfo().objective_function_value)
+        return LpRelaxation(x, u, float(h.getInfo().objective_function_value), rc)
 
 
 @dataclass
@@ -539,38 +552,77 @@ class HeuristicStart:
     lp_bound: float | None
     seconds: float
     how: str
+    lp: LpRelaxation | None = None
 
 
 def heuristic_start(model: "AssignmentModel", *, time_limit: float = 5.0, seed: int = 0,
-                    threads: int = 1) -> HeuristicStart:
-    """LP relaxation, rounding with repair (or regret greedy when the LP is not solved in time),
-    then shift/swap local search within ``time_limit`` seconds; for the base GAP of ``model``."""
+                    threads: int = 1, lp_time_limit: float | None = None) -> HeuristicStart:
+    """LP relaxation, rounding with repair (or regret greedy when the LP is not solved within
+    ``lp_time_limit``, default half of ``time_limit``), then shift/swap local search for what is
+    left of ``time_limit``. Considers the base GAP of ``model`` only (cost, load, capacity,
+    unassigned cost), not resources, constraints or terms added to it."""
     from workforce.allocation import heuristics as heur
 
     start = time.perf_counter()
-    deadline = start + float(time_limit)
     g = GapMatrices.from_model(model)
     args = dict(unassigned_cost=g.unassigned_cost)
-    relaxed = g.lp_relaxation(0.5 * time_limit, threads)
-    if relaxed is not None:
-        x, u, lp_bound = relaxed
-        assign = heur.lp_rounding_repair(x, g.cost, g.load, g.capacity, unassigned_frac=u, **args)
+    lp = g.lp_relaxation(0.5 * time_limit if lp_time_limit is None else lp_time_limit, threads)
+    if lp is not None:
+        assign = heur.lp_rounding_repair(lp.x, g.cost, g.load, g.capacity, unassigned_frac=lp.unassigned, **args)
         how = "LP rounding"
     else:
-        lp_bound = None
         assign = heur.greedy_assignment(g.cost, g.load, g.capacity, **args)
         how = "regret greedy"
     assign = heur.local_search(assign, g.cost, g.load, g.capacity, **args, seed=seed,
-                               time_limit=max(0.0, deadline - time.perf_counter()))
+                               time_limit=max(0.0, start + float(time_limit) - time.perf_counter()))
     feasible = heur.is_feasible(assign, g.cost, g.load, g.capacity, g.unassigned_cost)
     objective = heur.assignment_cost(assign, g.cost, g.unassigned_cost) if feasible else None
-    return HeuristicStart(g.frame(assign), objective, lp_bound, time.perf_counter() - start,
-                          how + " + local search")
+    return HeuristicStart(g.frame(assign), objective, None if lp is None else lp.bound,
+                          time.perf_counter() - start, how + " + local search", lp)
+
+
+def kernel_search(model: "AssignmentModel", lp: LpRelaxation, assignment: pd.DataFrame, *, time_limit: float,
+                  threads: int = 1, first_width: int = 3) -> tuple[pd.DataFrame, float, str]:
+    """Restricted-MIP search: keep, for each item, only its ``width`` agents with the lowest LP
+    reduced cost (plus its current agent), solve that much smaller GAP with HiGHS from the
+    current assignment, and double ``width`` while the restricted MIP is solved to optimality in
+    time. Every restricted solution is feasible for the full GAP. Returns assignment, cost, note."""
+    from workforce.allocation import heuristics as heur
+
+    deadline = time.perf_counter() + float(time_limit)
+    g = GapMatrices.from_model(model)
+    current = g.array(assignment)
+    cost_now = heur.assignment_cost(current, g.cost, g.unassigned_cost)
+    m = len(g.agents)
+    order = np.argsort(lp.reduced_cost, axis=0, kind="stable")  # agents by reduced cost, per item
+    rows, cols = g.pair_pos
+    width, note = first_width, []
+    while time.perf_counter() < deadline - 0.5:
+        keep = np.zeros(g.cost.shape, dtype=bool)
+        top = order[:min(width, m)]
+        keep[top, np.arange(g.cost.shape[1])[None, :]] = True
+        on = current >= 0
+        keep[current[on], np.flatnonzero(on)] = True
+        sub_pairs = model.pairs.loc[keep[rows, cols], ["item", "agent", "cost", "load"]]
+        sub = AssignmentModel(sub_pairs, model.capacity, unassigned_cost=(
+            model.unassigned_cost if len(model.unassigned) else None), name="kernel")
+        result = sub.solve(time_limit=max(0.5, deadline - time.perf_counter()), threads=threads,
+                           warm_start=g.frame(current))
+        note.append(f"width {width}: {len(sub_pairs)} pairs, {result.status}, {result.objective}")
+        if result.objective is not None and result.objective < cost_now - 1e-9:
+            current, cost_now = g.array(result.assignment), float(result.objective)
+        if result.status != "optimal" or width >= m:
+            break
+        width *= 2
+    return g.frame(current), cost_now, "; ".join(note)
 
 
 #: Below this many eligible pairs HiGHS alone is quick; above it (with a time limit) the heuristic
 #: warm start pays for itself.
 HEURISTIC_MIN_PAIRS = 3000
+#: Up to this many pairs the full MIP runs first (it usually proves optimality); above it the
+#: reduced-cost kernel search runs first and the LP gives the bound.
+SMALL_PAIRS = 5000
 
 
 def solve_assignment(pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cost: pd.Series | None = None,
@@ -580,10 +632,12 @@ def solve_assignment(pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cos
     """Solve a GAP given as eligible pairs (``item, agent, cost, load``) and capacities by agent.
 
     ``heuristic``: "auto" (with a time limit and at least `HEURISTIC_MIN_PAIRS` pairs), "on" or "off".
-    With it: LP rounding + local search (15% of the time) gives a warm start; the full MIP runs from
-    it (to 45%); when not proven optimal by then, a MIP large-neighbourhood search improves the best
-    assignment and the full MIP runs again from that for the rest. The best assignment found is
-    returned with the tightest proven bound (solver runs or LP); "optimal" only when it closes the gap.
+    With it: the LP relaxation, rounding + local search (15% of the time for small instances, 35%
+    for large) give a warm start.
+    Up to `SMALL_PAIRS` pairs the full MIP then runs from it (to 70% of the time) and, if that does
+    not prove optimality, a reduced-cost kernel search uses the rest; larger instances go straight
+    to the kernel search with the LP bound as proven bound. The best assignment found is returned
+    with the tightest proven bound; "optimal" only when that bound closes the gap.
     """
     _check_solver_name(solver)
     if heuristic not in ("auto", "on", "off"):
@@ -593,29 +647,38 @@ def solve_assignment(pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cos
     use = heuristic == "on" or (heuristic == "auto" and time_limit is not None and len(pairs) >= HEURISTIC_MIN_PAIRS)
     if not use or warm_start is not None and heuristic != "on":
         return model.solve(time_limit=time_limit, solver=solver, threads=threads, warm_start=warm_start)
-    budget = 0.15 * time_limit if time_limit is not None else 2.0
-    heur = heuristic_start(model, time_limit=budget, seed=seed, threads=threads)
+    T = float(time_limit) if time_limit is not None else 20.0  # untimed: heuristics get a nominal budget
+    small = len(pairs) <= SMALL_PAIRS or solver != "highs"
+    # small instances: a quick warm start, most time for the MIP; large: LP (which may take a while
+    # on 100k pairs) and a longer local search before the kernel search
+    share = (0.15, 0.1) if small else (0.35, 0.3)
+    heur = heuristic_start(model, time_limit=share[0] * T, lp_time_limit=share[1] * T, seed=seed, threads=threads)
     first = warm_start if warm_start is not None else (heur.assignment if heur.objective is not None else None)
 
-    def left() -> float | None:
-        return None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - start))
+    def left() -> float:
+        return max(1.0, T - (time.perf_counter() - start))
 
-    # 1) the full MIP from the warm start: small and easy instances are proven optimal here
-    stage = None if time_limit is None else min(left(), 0.45 * time_limit)
-    result = model.solve(time_limit=stage, solver=solver, threads=threads, warm_start=first)
-    best = _best_of(model, result, heur, time.perf_counter() - start)
-    if best.status != "feasible" or time_limit is None or solver != "highs":
-        return best
-    # 2) large-neighbourhood search from the best so far, 3) the full MIP again from its result
-    lns_assignment, lns_cost = mip_neighbourhood_search(model, best.assignment, time_limit=0.5 * left(),
-                                                        seed=seed, threads=threads, items_per_move=40)
-    second = model.solve(time_limit=left(), solver=solver, threads=threads, warm_start=lns_assignment)
-    if second.bound is not None and best.bound is not None and best.bound > second.bound:
-        second.bound = best.bound  # bounds from both runs are valid; keep the tighter
-    lns = HeuristicStart(lns_assignment, lns_cost, heur.lp_bound, heur.seconds, heur.how + " + MIP neighbourhoods")
-    if best.objective is not None and best.objective < lns_cost - 1e-9:
-        lns = HeuristicStart(best.assignment, best.objective, heur.lp_bound, heur.seconds, heur.how)
-    return _best_of(model, second, lns, time.perf_counter() - start)
+    small = small or heur.lp is None
+    if small:
+        # the full MIP from the warm start proves most small instances optimal; the kernel search
+        # only gets the time that is left if it does not
+        stage = None if time_limit is None else (left() if heur.lp is None else max(1.0, 0.7 * T - (time.perf_counter() - start)))
+        result = model.solve(time_limit=stage, solver=solver, threads=threads, warm_start=first)
+        best = _best_of(model, result, heur, time.perf_counter() - start)
+        if best.status != "feasible" or heur.lp is None or time_limit is None:
+            return best
+        start_assignment, bound_result = best.assignment, result
+    else:
+        start_assignment, bound_result = first, None
+    if start_assignment is None:
+        return model.solve(time_limit=left(), solver=solver, threads=threads)
+    kernel, kernel_cost, note = kernel_search(model, heur.lp, start_assignment, time_limit=left(), threads=threads)
+    if bound_result is None:  # no full MIP run: the LP bound is the proven bound
+        bound_result = AssignmentResult(assignment=kernel, unassigned=[], objective=None, bound=heur.lp_bound,
+                                        gap=None, status="no_solution", seconds=0.0, solver="highs",
+                                        message="HiGHS: LP relaxation only (full MIP not run: too large for the time)")
+    found = HeuristicStart(kernel, kernel_cost, heur.lp_bound, heur.seconds, f"{heur.how} + kernel search ({note})")
+    return _best_of(model, bound_result, found, time.perf_counter() - start)
 
 
 def _best_of(model: "AssignmentModel", result: AssignmentResult, heur: HeuristicStart,

@@ -335,3 +335,4 @@ def local_search(assign: np.ndarray, cost: np.ndarray, load: np.ndarray, capacit
         else:
             state = _State(c, a, b, best_assign)
     return _to_external(best_assign, m)
+
