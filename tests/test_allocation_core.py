@@ -210,3 +210,16 @@ def test_heuristic_pipeline_reports_a_checked_solution_and_honest_status():
         assert result.gap > 0
     with pytest.raises(ValueError, match="auto, on, off"):
         solve_assignment(pairs, capacity, heuristic="maybe")
+
+
+def test_progress_reports_improving_solutions():
+    pairs, capacity = _type_d(10, 100, seed=9)
+    events = []
+    model = AssignmentModel(pairs, capacity)
+    result = model.solve(time_limit=2.0, progress=events.append)
+    assert result.status in ("feasible", "optimal")
+    assert events, "HiGHS found solutions, so progress must have been called"
+    objectives = [e["objective"] for e in events]
+    assert objectives == sorted(objectives, reverse=True)  # each one improves on the last
+    assert events[-1]["objective"] == pytest.approx(result.objective)
+    assert all({"seconds", "objective", "bound", "gap"} <= set(e) for e in events)

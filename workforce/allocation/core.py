@@ -113,6 +113,41 @@ def _grouped_expressions(keys: np.ndarray, variables: np.ndarray, coefs: np.ndar
     return np.asarray(uniques), exprs
 
 
+_BANNER_SHOWN = False
+
+
+def new_highs(time_limit: float | None = None, threads: int = 1) -> Any:
+    """A silent, seeded highspy model. HiGHS prints its banner to stdout when the first model of a
+    process is made, before any option can be set; that one construction has stdout redirected so
+    CLI output (and CSV written to stdout) stays clean."""
+    import os
+
+    import highspy
+
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        import sys
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _BANNER_SHOWN = True
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("threads", int(threads))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    return h
+
+
 class _HighsBulk(pulp.HiGHS):
     """PuLP's HiGHS API class, with the model passed to highspy in bulk (arrays, not one
     column/row per call), an optional warm start, a progress callback, and HiGHS's own status,
@@ -123,6 +158,11 @@ class _HighsBulk(pulp.HiGHS):
         self.warm_start = warm_start or {}
         self.progress = progress
         self.report: dict[str, Any] = {}
+
+    def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
+        if not _BANNER_SHOWN:
+            new_highs()  # shows (and swallows) the banner once
+        super().createAndConfigureSolver(lp)
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 (PuLP's name)
         import highspy
@@ -508,12 +548,7 @@ class GapMatrices:
         m, n = self.cost.shape
         ii, jj = np.nonzero(np.isfinite(self.cost))
         k = len(ii)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("threads", int(threads))
-        h.setOptionValue("random_seed", 0)
-        if time_limit is not None:
-            h.setOptionValue("time_limit", max(0.1, float(time_limit)))
+        h = new_highs(None if time_limit is None else max(0.1, float(time_limit)), threads)
         h.addRows(n + m, np.concatenate([np.ones(n), np.full(m, -inf)]),
                   np.concatenate([np.ones(n), self.capacity]), 0,
                   np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
@@ -721,12 +756,8 @@ def _sub_gap(g: GapMatrices, agents: np.ndarray, items: np.ndarray, current: np.
     sub_c = g.cost[np.ix_(agents, items)]
     ii, jj = np.nonzero(np.isfinite(sub_c))
     k, n, m = len(ii), len(items), len(agents)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", int(threads))
-    h.setOptionValue("random_seed", 0)
+    h = new_highs(time_limit, threads)
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("time_limit", float(time_limit))
     h.addRows(n + m, np.concatenate([np.ones(n), np.full(m, -inf)]),
               np.concatenate([np.ones(n), g.capacity[agents]]), 0,
               np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
