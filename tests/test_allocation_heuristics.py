@@ -106,3 +106,23 @@ def test_warm_start_pipeline_and_neighbourhood_search_only_improve():
     arr = g.array(better)
     assert heur.is_feasible(arr, g.cost, g.load, g.capacity)
     assert heur.assignment_cost(arr, g.cost) == pytest.approx(value)
+
+
+def test_integral_bound_rounds_up_only_for_whole_number_costs():
+    whole = pd.DataFrame({"item": [0, 0], "agent": [0, 1], "cost": [3.0, 4.0], "load": [1.0, 1.0]})
+    g = GapMatrices.from_model(AssignmentModel(whole, pd.Series([1.0, 1.0])))
+    assert g.integral_bound(2.2) == 3.0 and g.integral_bound(3.0000000001) == 3.0
+    frac = whole.assign(cost=[3.5, 4.0])
+    g = GapMatrices.from_model(AssignmentModel(frac, pd.Series([1.0, 1.0])))
+    assert g.integral_bound(2.2) == 2.2
+
+
+def test_local_search_stops_at_a_proven_bound_and_on_patience():
+    cost, load, capacity = _instance(8, 80, 12)
+    start = heur.greedy_assignment(cost, load, capacity)
+    value = heur.assignment_cost(start, cost)
+    # told the start is already optimal, it stops without kicking (nothing better exists)
+    same = heur.local_search(start, cost, load, capacity, lower_bound=value + 1e6, time_limit=30, max_rounds=50)
+    assert heur.assignment_cost(same, cost) <= value
+    quick = heur.local_search(start, cost, load, capacity, patience=3, time_limit=30)
+    assert heur.is_feasible(quick, cost, load, capacity) and heur.assignment_cost(quick, cost) <= value

@@ -527,6 +527,15 @@ class GapMatrices:
             uc = model.unassigned_cost.reindex(items).to_numpy(dtype=float, na_value=np.inf)
         return cls(items, agents, cost, load, cap, uc, np.vstack([rows, cols]))
 
+    def integral_bound(self, bound: float) -> float:
+        """A lower bound rounded up when every cost is a whole number (then so is every objective)."""
+        costs = self.cost[np.isfinite(self.cost)]
+        if self.unassigned_cost is not None:
+            costs = np.concatenate([costs, self.unassigned_cost[np.isfinite(self.unassigned_cost)]])
+        if np.all(costs == np.round(costs)):
+            return float(math.ceil(bound - 1e-6))
+        return bound
+
     def frame(self, assign: np.ndarray) -> pd.DataFrame:
         """An agent-per-item array (-1 = unassigned) as the ``item, agent`` frame."""
         ok = assign >= 0
@@ -608,12 +617,14 @@ def heuristic_start(model: "AssignmentModel", *, time_limit: float = 5.0, seed: 
     else:
         assign = heur.greedy_assignment(g.cost, g.load, g.capacity, **args)
         how = "regret greedy"
-    assign = heur.local_search(assign, g.cost, g.load, g.capacity, **args, seed=seed,
+    lp_bound = None if lp is None else g.integral_bound(lp.bound)
+    assign = heur.local_search(assign, g.cost, g.load, g.capacity, **args, seed=seed, patience=LS_PATIENCE,
+                               lower_bound=lp_bound,
                                time_limit=max(0.0, start + float(time_limit) - time.perf_counter()))
     feasible = heur.is_feasible(assign, g.cost, g.load, g.capacity, g.unassigned_cost)
     objective = heur.assignment_cost(assign, g.cost, g.unassigned_cost) if feasible else None
-    return HeuristicStart(g.frame(assign), objective, None if lp is None else lp.bound,
-                          time.perf_counter() - start, how + " + local search", lp)
+    return HeuristicStart(g.frame(assign), objective, lp_bound, time.perf_counter() - start,
+                          how + " + local search", lp)
 
 
 def kernel_search(model: "AssignmentModel", lp: LpRelaxation, assignment: pd.DataFrame, *, time_limit: float,
@@ -651,6 +662,9 @@ def kernel_search(model: "AssignmentModel", lp: LpRelaxation, assignment: pd.Dat
         width *= 2
     return g.frame(current), cost_now, "; ".join(note)
 
+
+#: Local search stops after this many kicks without improvement (the MIP then takes over).
+LS_PATIENCE = 400
 
 #: Below this many eligible pairs HiGHS alone is quick; above it (with a time limit) the heuristic
 #: warm start pays for itself.

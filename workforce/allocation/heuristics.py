@@ -305,11 +305,14 @@ def _kick(state: _State, rng: np.random.Generator, strength: int) -> None:
 
 def local_search(assign: np.ndarray, cost: np.ndarray, load: np.ndarray, capacity: np.ndarray, *,
                  unassigned_cost: np.ndarray | None = None, time_limit: float = 1.0, seed: int = 0,
-                 max_rounds: int | None = None) -> np.ndarray:
+                 max_rounds: int | None = None, patience: int | None = None,
+                 lower_bound: float | None = None) -> np.ndarray:
     """Improve an assignment by shift and swap descent, then iterated local search: kick (eject and
     greedily reinsert the items of a few agents), descend again, keep the result if it is no worse
     (overloaded intermediate states are never accepted). Never returns anything worse than the
-    (repaired) input. ``max_rounds`` bounds the kicks (deterministic); ``time_limit`` caps seconds."""
+    (repaired) input. ``max_rounds`` bounds the kicks (deterministic); ``time_limit`` caps seconds;
+    ``patience`` stops after that many kicks without improvement; reaching ``lower_bound`` (a proven
+    bound, e.g. from the LP) stops at once since nothing better exists."""
     deadline = time.perf_counter() + float(time_limit)
     c, a, b = _extended(cost, load, capacity, unassigned_cost)
     m = c.shape[0] - 1
@@ -324,13 +327,20 @@ def local_search(assign: np.ndarray, cost: np.ndarray, load: np.ndarray, capacit
         return _to_external(state.assign, m)
     _descend(state, deadline, rng)
     best_assign, best_total = state.assign.copy(), state.total
-    rounds = 0
+    rounds = since_better = 0
     while time.perf_counter() < deadline and (max_rounds is None or rounds < max_rounds):
+        if lower_bound is not None and best_total <= lower_bound + _EPS:
+            break
+        if patience is not None and since_better >= patience:
+            break
         rounds += 1
+        since_better += 1
         _kick(state, rng, strength=2 + rounds % 3)
         _descend(state, deadline, rng)
         ok = bool((state.res[:m] >= -_EPS).all())
         if ok and state.total <= best_total + _EPS:
+            if state.total < best_total - _EPS:
+                since_better = 0
             best_assign, best_total = state.assign.copy(), state.total
         else:
             state = _State(c, a, b, best_assign)
