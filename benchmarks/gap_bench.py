@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
         result = solve_assignment(solved.pairs(), solved.capacity_series(), time_limit=args.time_limit,
                                   threads=args.threads, heuristic=args.heuristic, seed=args.seed)
         sign = -1.0 if sense == "max" else 1.0
-        ours = None if result.objective is None else sign * result.objective
+        ours = None if result.objective is None else round(sign * result.objective, 6)  # no -0.000 from float noise
         best = float(known[(inst_id, sense)])
         gap_best = None if ours is None else 100.0 * sign * (ours - best) / abs(best)
         gap_bound = None if result.gap is None else 100.0 * result.gap
