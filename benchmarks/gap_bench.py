@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
         sign = -1.0 if sense == "max" else 1.0
         ours = None if result.objective is None else round(sign * result.objective, 6)  # no -0.000 from float noise
         best = float(known[(inst_id, sense)])
-        gap_best = None if ours is None else 100.0 * sign * (ours - best) / abs(best)
+        gap_best = None if ours is None else 100.0 * sign * (ours - best) / abs(best) + 0.0  # never -0.0
         gap_bound = None if result.gap is None else 100.0 * result.gap
         row = {"instance": inst_id, "sense": sense, "m": inst.m, "n": inst.n, "best_known": best, "ours": ours,
                "gap_best_pct": gap_best, "gap_bound_pct": gap_bound, "seconds": result.seconds,
