@@ -116,15 +116,18 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
         alt = alt.sort_values(["unit", "fits", "delta_total", "shortfall", "worker_id"],
                               ascending=[True, False, True, True, True], kind="stable")
         best_alt = alt.groupby("unit", sort=False).head(1).set_index("unit")
-        for u, r in chosen_rows.iterrows():
-            if r["chosen"] == "":
-                continue
+        ch_rows = chosen_rows[chosen_rows["chosen"] != ""]
+        cw_ = ch_rows["worker_id"].to_numpy()
+        p_, c_ = pts.reindex(cw_).to_numpy(), cap.reindex(cw_).to_numpy()
+        k_, s_ = kids.reindex(cw_).to_numpy(), soft.reindex(cw_).to_numpy()
+        own_lb = lb(p_, c_, k_, s_) - lb(p_ - ch_rows["points"].to_numpy(float), c_,
+                                         k_ - ch_rows["children"].to_numpy(float), s_)
+        pair_costs = {t: ch_rows[f"cost_{t}"].to_numpy(float) for t in PAIR_TERMS}
+        for i, (u, points) in enumerate(zip(ch_rows.index, ch_rows["points"].to_numpy(float))):
             row = rows[u]
-            row.update({f"cost_{t}": float(r[f"cost_{t}"]) for t in PAIR_TERMS})
-            p, c, k, s = pts[r["worker_id"]], cap[r["worker_id"]], kids[r["worker_id"]], soft[r["worker_id"]]
-            row["cost_load_balance"] = float((lb(np.array([p]), np.array([c]), np.array([k]), np.array([s]))
-                                              - lb(np.array([p - r["points"]]), np.array([c]), np.array([k - r["children"]]), np.array([s])))[0])
-            row["points"] = float(r["points"])
+            row.update({f"cost_{t}": float(pair_costs[t][i]) for t in PAIR_TERMS})
+            row["cost_load_balance"] = float(own_lb[i])
+            row["points"] = float(points)
         for u, b in best_alt.iterrows():
             row = rows[u]
             if row["worker_id"] == "":
@@ -150,9 +153,11 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
                 row["runner_up_deltas"] = {t: float(b[f"delta_{t}"]) for t in TERMS}
         # unallocated units that do have eligible workers
         fit_any = alt[alt["fits"]].groupby("unit").head(1).set_index("unit")
-        for u in units.index[assignment.reindex(units.index).to_numpy() == ""]:
-            opts = alt[alt["unit"] == u]
-            if not len(opts):
+        unal_units = units.index[assignment.reindex(units.index).to_numpy() == ""]
+        alt_of = dict(tuple(alt[alt["unit"].isin(unal_units)].groupby("unit", sort=False)))
+        for u in unal_units:
+            opts = alt_of.get(u)
+            if opts is None or not len(opts):
                 continue
             row = rows[u]
             if u in fit_any.index:
@@ -173,8 +178,9 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
     # unallocated units with no eligible worker at all
     cand = problem.candidates
     no_elig = [u for u in units.index if assignment[u] == "" and "reason" not in rows[u]]
+    cand_of = dict(tuple(cand[cand["unit"].isin(no_elig)].groupby("unit", sort=False)))
     for u in no_elig:
-        c = cand[cand["unit"] == u]
+        c = cand_of.get(u, cand.iloc[:0])
         scope = _scope_name(units.loc[u])
         if not len(c):
             rows[u]["reason"] = f"no eligible worker: nobody works in {scope}"

@@ -177,6 +177,14 @@ class _State:
 def _shift_deltas(s: _State, u: int) -> tuple[np.ndarray, np.ndarray]:
     """For unit u: each option (its pair rows, then -1 = unallocated) and the change in the
     objective of moving u there (inf when a limit or guard forbids it)."""
+    opts, delta, ok = _shift_options(s, u)
+    return opts, np.where(ok, delta, np.inf)
+
+
+def _shift_options(s: _State, u: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For unit u: each option (its pair rows, then -1 = unallocated), the change in the
+    objective of moving u there, and whether the destination's limits and the guards allow it
+    (the worker u leaves is not checked: leaving only frees room)."""
     d = s.d
     rows = d.unit_pairs[u]
     cur = s.choice[u]
@@ -232,12 +240,83 @@ def _shift_deltas(s: _State, u: int) -> tuple[np.ndarray, np.ndarray]:
         ok &= s.handoffs[blk] - h_now + h_new <= d.handoff_budget[blk] + _EPS
         if cur >= 0:
             ok[-1] &= s.unallocated[blk] + d.unit_children[u] <= d.unallocated_budget[blk] + _EPS
-    delta = np.where(ok, delta, np.inf)
-    if cur >= 0:
-        delta[np.flatnonzero(rows == cur)] = 0.0
-    else:
-        delta[-1] = 0.0
-    return opts, delta
+    stay = np.flatnonzero(rows == cur) if cur >= 0 else np.array([len(opts) - 1])
+    delta[stay] = 0.0
+    ok[stay] = True
+    return opts, delta, ok
+
+
+def _feasible_around(s: _State, workers: list[int], blocks: list[int]) -> bool:
+    """Limits of `workers` and guards of `blocks` hold in the current state."""
+    d = s.d
+    for w in workers:
+        if w >= 0 and (s.L[w] > d.points_limit[w] + _EPS or s.K[w] > d.children_limit[w] + _EPS):
+            return False
+    for b in blocks:
+        if b >= 0 and (s.handoffs[b] > d.handoff_budget[b] + _EPS or s.unallocated[b] > d.unallocated_budget[b] + _EPS):
+            return False
+    return True
+
+
+def _move(s: _State, by_worker: list[set], u: int, row: int) -> None:
+    d = s.d
+    old = s.choice[u]
+    if old >= 0:
+        by_worker[d.pair_worker[old]].discard(u)
+    s.apply(u, int(row))
+    if row >= 0:
+        by_worker[d.pair_worker[row]].add(u)
+
+
+def _eject(s: _State, u: int, by_worker: list[set], block_units: list[np.ndarray], tries: int = 3) -> bool:
+    """A two-move chain: move unit u where it would pay but a limit or guard stops it, then move
+    one other unit to make it fit (off the full worker; back to its own worker to give a
+    handoff back; into a place to give an unallocated child back). Taken when the pair of
+    moves improves the objective and everything holds afterwards."""
+    d = s.d
+    opts, delta, ok = _shift_options(s, u)
+    blk = d.unit_block[u]
+    cand_idx = [i for i in np.argsort(delta, kind="stable") if delta[i] < -_EPS and not ok[i]][:tries]
+    for i in cand_idx:
+        row = int(opts[i])
+        old = int(s.choice[u])
+        old_w = d.pair_worker[old] if old >= 0 else -1
+        new_w = d.pair_worker[row] if row >= 0 else -1
+        _move(s, by_worker, u, row)
+        if new_w >= 0 and (s.L[new_w] > d.points_limit[new_w] + _EPS or s.K[new_w] > d.children_limit[new_w] + _EPS):
+            others = sorted(by_worker[new_w] - {u})
+        elif blk >= 0:  # a guard: a unit of the block that can give a handoff or an unallocated child back
+            mine = block_units[blk]
+            ch = s.choice[mine]
+            others = []
+            if s.handoffs[blk] > d.handoff_budget[blk] + _EPS:
+                moved = np.zeros(len(mine), dtype=bool)
+                moved[ch >= 0] = d.pair_handoffs[ch[ch >= 0]] > 0
+                others += mine[moved].tolist()
+            if s.unallocated[blk] > d.unallocated_budget[blk] + _EPS:
+                others += mine[ch < 0].tolist()
+            others = [v for v in others if v != u]
+        else:
+            others = []
+        done = False
+        for v in others:
+            vopts, vdelta, vok = _shift_options(s, v)
+            vold = int(s.choice[v])
+            for j in np.argsort(vdelta, kind="stable"):
+                if delta[i] + vdelta[j] >= -_EPS:
+                    break
+                if not vok[j] or int(vopts[j]) == vold:
+                    continue
+                vold_w = d.pair_worker[vold] if vold >= 0 else -1
+                _move(s, by_worker, v, int(vopts[j]))
+                if _feasible_around(s, [new_w, old_w, vold_w], [blk, d.unit_block[v]]):
+                    done = True
+                    break
+                _move(s, by_worker, v, vold)
+            if done:
+                return True
+        _move(s, by_worker, u, old)
+    return False
 
 
 def _swap(s: _State, u: int, by_worker: list[set]) -> bool:
@@ -296,37 +375,41 @@ def _swap(s: _State, u: int, by_worker: list[set]) -> bool:
 
 
 def improve(d: SearchData, start: np.ndarray, *, time_limit: float = 5.0, max_passes: int = 50,
-            swaps: bool = False) -> np.ndarray:
-    """Improve `start` (pair row per unit, -1 = unallocated) by shift moves (and swap moves
-    when `swaps`, once shifts find nothing) until a pass finds nothing better, `max_passes`
-    passes or `time_limit` seconds; returns the new pair row per unit. Swaps are off by default:
-    on the demo authority they take ~30 s in Python for what the MIP solver finds faster."""
+            chains: bool = True, swaps: bool = False) -> np.ndarray:
+    """Improve `start` (pair row per unit, -1 = unallocated) until a pass finds nothing better,
+    `max_passes` passes or `time_limit` seconds; returns the new pair row per unit. Each pass
+    tries shift moves; when they find nothing, two-move chains (`_eject`: what a limit or a
+    guard blocks, made to fit by moving one other unit), then (when `swaps`) trades. Swaps are
+    off by default: on the demo authority they take ~30 s in Python for what the chains and the
+    MIP solver find faster."""
     deadline = time.perf_counter() + time_limit
     s = _State(d, start)
     by_worker: list[set] = [set() for _ in range(len(d.workers))]
     for u, r in enumerate(s.choice):
         if r >= 0:
             by_worker[d.pair_worker[r]].add(u)
+    n_blocks = len(d.handoff_budget)
+    block_units = [np.flatnonzero(d.unit_block == b) for b in range(n_blocks)]
     n = len(d.units)
+    active = [u for u in range(n) if len(d.unit_pairs[u])]
     for _ in range(max_passes):
         improved = False
-        for u in range(n):
-            if not len(d.unit_pairs[u]):
-                continue
+        for u in active:
             opts, delta = _shift_deltas(s, u)
             best = int(np.argmin(delta))
             if delta[best] < -_EPS:
-                old = s.choice[u]
-                if old >= 0:
-                    by_worker[d.pair_worker[old]].discard(u)
-                s.apply(u, int(opts[best]))
-                if opts[best] >= 0:
-                    by_worker[d.pair_worker[opts[best]]].add(u)
+                _move(s, by_worker, u, int(opts[best]))
                 improved = True
             if time.perf_counter() > deadline:
                 return s.choice
+        if chains and not improved:
+            for u in active:
+                if _eject(s, u, by_worker, block_units):
+                    improved = True
+                if time.perf_counter() > deadline:
+                    return s.choice
         if swaps and not improved:
-            for u in range(n):
+            for u in active:
                 if _swap(s, u, by_worker):
                     improved = True
                 if time.perf_counter() > deadline:

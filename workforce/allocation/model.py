@@ -125,7 +125,10 @@ def build_problem(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "re
     # continuity bookkeeping per unit: current worker -> children with a repeat-change history
     free = c[(c["unit"] != "") & (c["current_worker_id"] != "")]
     repeat = free[free["workers_12m"] >= config.continuity_repeat_threshold]
-    repeat_map = {u: g["current_worker_id"].value_counts().to_dict() for u, g in repeat.groupby("unit")}
+    repeat_map: dict[str, dict[str, int]] = {}
+    sizes = repeat.groupby(["unit", "current_worker_id"], sort=True).size()
+    for (unit, wid), n in zip(sizes.index, sizes.to_numpy().tolist()):
+        repeat_map.setdefault(unit, {})[wid] = n
 
     cand = R.same_team_or_locality(units, w)
     cand["failed_rule"] = R.first_failed_rule(cand)
@@ -309,8 +312,28 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
                  progress: Callable | None):
     """Build one block's model and solve it (one solver thread) from the warm start."""
     model, ws = _build_block(problem, units, workers, warm, floor, budgets)
-    return model.solve(time_limit=time_limit, solver=solver, threads=1, warm_start=ws,
-                       gap_rel=problem.config.gap_rel, progress=progress)
+    res = model.solve(time_limit=time_limit, solver=solver, threads=1, warm_start=ws,
+                      gap_rel=problem.config.gap_rel, progress=progress)
+    if res.bound is None and res.status in ("feasible", "no_solution"):
+        bound = _relaxation_bound(model, time_limit=5.0, solver=solver)
+        if bound is not None:
+            gap = None if res.objective is None else abs(res.objective - bound) / max(1e-9, abs(res.objective))
+            res = replace(res, bound=bound, gap=gap,
+                          message=res.message + "; bound from the LP relaxation (the solve stopped before its own)")
+    return res
+
+
+def _relaxation_bound(model, *, time_limit: float, solver: str) -> float | None:
+    """A proven lower bound for a block whose MIP solve stopped before reporting one: the
+    optimum of its LP relaxation (the same model with every variable continuous)."""
+    import pulp
+
+    for var in model.problem.variables():
+        var.cat = pulp.LpContinuous
+    res = model.solve(time_limit=time_limit, solver=solver, threads=1)
+    # an LP has no MIP dual bound: its optimum, when HiGHS reports one, is the bound
+    solved = res.status == "optimal" or res.message.startswith("HiGHS: Optimal")
+    return res.objective if solved and res.objective is not None else None
 
 
 def assignment_loads(problem: Problem, assignment: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -437,32 +460,39 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
         blocks = [(sorted(u for b in blocks for u in b[0]), sorted(w for b in blocks for w in b[1]))]
     budgets = guard_budgets(problem, base, blocks)
     const, floor = _outside_constants(problem)
-    # local search: a fifth of the time at most (it usually stops well before, at a local optimum)
-    ls_limit = 10.0 if deadline is None else max(0.2, 0.2 * (deadline - time.perf_counter()))
+    # local search: a tenth of the time at most (the solver's own heuristics take over from there)
+    ls_limit = 10.0 if deadline is None else max(0.2, 0.1 * (deadline - time.perf_counter()))
     warm = _local_search(problem, base, blocks, budgets, ls_limit) if blocks else base
     warm_terms = evaluate_objective(problem, warm)
     if warm_terms["total"] > base_terms["total"] + 1e-6 or not is_feasible(problem, warm):
         warm, warm_terms = base, base_terms  # never start from worse than the baseline
     results = _run_blocks(problem, blocks, budgets, warm, floor, deadline=deadline, solver=solver,
                           progress=progress)
-    assignment = warm.copy()
-    statuses, messages, bound_total, bound_known = [], [], const, True
-    for (units, _), res in zip(blocks, results):
-        statuses.append(res.status)
-        messages.append(res.message)
-        if res.status in ("optimal", "feasible"):
-            trial = assignment.copy()
-            trial.loc[units] = ""
-            trial.loc[res.assignment["item"].to_numpy()] = res.assignment["agent"].to_numpy()
-            # keep the solver's block answer unless it is worse than the warm start there
+    statuses = [res.status for res in results]
+    messages = [res.message for res in results]
+    bound_known = all(res.bound is not None for res in results)
+    bound_total = const + sum(res.bound for res in results if res.bound is not None)
+
+    def with_blocks(start: pd.Series, which: list[int]) -> pd.Series:
+        out = start.copy()
+        for k in which:
+            res = results[k]
+            out.loc[blocks[k][0]] = ""
+            out.loc[res.assignment["item"].to_numpy()] = res.assignment["agent"].to_numpy()
+        return out
+
+    solved = [k for k, res in enumerate(results) if res.status in ("optimal", "feasible")]
+    assignment = with_blocks(warm, solved)
+    if evaluate_objective(problem, assignment)["total"] > warm_terms["total"] + 1e-6:
+        # some block's answer is worse than the warm start there (HiGHS did not take it up):
+        # keep the solver's answer block by block only where it is no worse
+        assignment = warm.copy()
+        for k in solved:
+            trial = with_blocks(assignment, [k])
             if evaluate_objective(problem, trial)["total"] <= evaluate_objective(problem, assignment)["total"] + 1e-6:
                 assignment = trial
             else:
-                statuses[-1] = "feasible"  # not the solver's answer there: nothing proven
-        if res.bound is None:
-            bound_known = False
-        else:
-            bound_total += res.bound
+                statuses[k] = "feasible"  # not the solver's answer there: nothing proven
     terms = evaluate_objective(problem, assignment)
     used_baseline = False
     if not blocks:
