@@ -223,3 +223,12 @@ def test_progress_reports_improving_solutions():
     assert objectives == sorted(objectives, reverse=True)  # each one improves on the last
     assert events[-1]["objective"] == pytest.approx(result.objective)
     assert all({"seconds", "objective", "bound", "gap"} <= set(e) for e in events)
+
+
+def test_thread_count_can_change_between_solves():
+    capacity = pd.Series({"a": 2.0, "b": 10.0})
+    for threads in (2, 1, 2):
+        result = solve_assignment(TWO_ITEMS, capacity, threads=threads)
+        assert result.status == "optimal" and result.objective == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="threads"):
+        solve_assignment(TWO_ITEMS, capacity, threads=0)

@@ -114,6 +114,21 @@ def _grouped_expressions(keys: np.ndarray, variables: np.ndarray, coefs: np.ndar
 
 
 _BANNER_SHOWN = False
+_SCHEDULER_THREADS: int | None = None
+
+
+def _use_threads(threads: int) -> None:
+    """HiGHS keeps one global thread pool per process, sized by the first run; a later run asking
+    for another size fails ("Not Set"). Reset the pool when the requested size changes."""
+    import highspy
+
+    global _SCHEDULER_THREADS
+    threads = int(threads)
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    if _SCHEDULER_THREADS != threads:  # also on first use: the pool may exist at its default size
+        highspy.Highs.resetGlobalScheduler(True)
+    _SCHEDULER_THREADS = threads
 
 
 def new_highs(time_limit: float | None = None, threads: int = 1) -> Any:
@@ -236,8 +251,11 @@ class _HighsBulk(pulp.HiGHS):
         self.buildSolverModel(lp)
         self._set_warm_start(lp)
         self._start_progress(lp)
-        self.callSolver(lp)
         h = lp.solverModel
+        _use_threads(self.threads or 1)
+        run_status = h.run()
+        if run_status == highspy.HighsStatus.kError:
+            raise RuntimeError(f"HiGHS failed to run ({h.modelStatusToString(h.getModelStatus())})")
         model_status = h.getModelStatus()
         info = h.getInfo()
         has_solution = int(info.primal_solution_status) == int(highspy.SolutionStatus.kSolutionStatusFeasible)
@@ -414,6 +432,8 @@ class AssignmentModel:
               progress: Callable | None = None) -> AssignmentResult:
         """Solve (minimise the sum of terms) and report status, objective, bound and gap honestly."""
         solver = _check_solver_name(solver)
+        if int(threads) < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
         start = time.perf_counter()
         self.problem.setObjective(self.objective())
         ws_values, skipped = self.warm_start_values(warm_start) if warm_start is not None else ({}, 0)
@@ -573,6 +593,7 @@ class GapMatrices:
             s = len(slack_cols)
             h.addCols(s, self.unassigned_cost[slack_cols], np.zeros(s), np.ones(s), s,
                       np.arange(s, dtype=np.int32), slack_cols.astype(np.int32), np.ones(s))
+        _use_threads(threads)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
@@ -800,6 +821,7 @@ def _sub_gap(g: GapMatrices, agents: np.ndarray, items: np.ndarray, current: np.
         if p is not None:
             start[p] = 1.0
     h.setSolution(total, np.arange(total, dtype=np.int32), start)
+    _use_threads(threads)
     h.run()
     if int(h.getInfo().primal_solution_status) != int(highspy.SolutionStatus.kSolutionStatusFeasible):
         return None
