@@ -689,7 +689,7 @@ LS_PATIENCE = 400
 
 #: Below this many eligible pairs HiGHS alone is quick; above it (with a time limit) the heuristic
 #: warm start pays for itself.
-HEURISTIC_MIN_PAIRS = 3000
+HEURISTIC_MIN_PAIRS = 1000
 #: Up to this many pairs the full MIP runs first (it usually proves optimality); above it the
 #: reduced-cost kernel search runs first and the LP gives the bound.
 SMALL_PAIRS = 5000
@@ -761,7 +761,8 @@ def _best_of(model: "AssignmentModel", result: AssignmentResult, heur: Heuristic
     use_heur = heur.objective is not None and (result.objective is None or heur.objective < result.objective - 1e-9)
     if use_heur:
         assignment = heur.assignment.sort_values("item", kind="stable").reset_index(drop=True)
-        unassigned = [i for i in model.items if i not in set(assignment["item"])]
+        placed = set(assignment["item"])
+        unassigned = [i for i in model.items if i not in placed]
         objective = heur.objective
         terms = {"assignment": objective - float(model.unassigned_cost.reindex(unassigned).sum()),
                  "unassigned": float(model.unassigned_cost.reindex(unassigned).sum())}
