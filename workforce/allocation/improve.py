@@ -374,6 +374,58 @@ def _swap(s: _State, u: int, by_worker: list[set]) -> bool:
     return False
 
 
+def _place_by_evicting(s: _State, u: int, by_worker: list[set], tries: int = 3, max_evictions: int = 4) -> bool:
+    """Place an unallocated unit u on a full worker b by moving up to `max_evictions` units off b
+    (each to its best allowed option: another worker, back to its own worker, or unallocated when
+    the guard allows), greedily the cheapest per point and child freed. Taken when the whole chain
+    improves the objective and everything holds afterwards."""
+    d = s.d
+    if s.choice[u] >= 0:
+        return False
+    opts, delta, ok = _shift_options(s, u)
+    blk = d.unit_block[u]
+    for i in [i for i in np.argsort(delta, kind="stable") if delta[i] < -_EPS and not ok[i]][:tries]:
+        row = int(opts[i])
+        if row < 0:
+            continue
+        b = d.pair_worker[row]
+        _move(s, by_worker, u, row)
+        total = delta[i]
+        undo: list[tuple[int, int]] = [(u, -1)]
+        for _ in range(max_evictions):
+            over_p = s.L[b] - d.points_limit[b]
+            over_k = s.K[b] - d.children_limit[b]
+            if over_p <= _EPS and over_k <= _EPS:
+                break
+            best = None
+            for v in sorted(by_worker[b] - {u}):
+                vopts, vdelta, vok = _shift_options(s, v)
+                cur = int(s.choice[v])
+                freed = (max(0.0, min(d.pair_points[cur], over_p)) / max(over_p, 1.0)
+                         + max(0.0, min(d.pair_children[cur], over_k)) / max(over_k, 1.0))
+                for j in np.argsort(vdelta, kind="stable"):
+                    dest = int(vopts[j])
+                    if vok[j] and (dest < 0 or d.pair_worker[dest] != b):
+                        score = vdelta[j] / max(freed, 1e-3)
+                        if best is None or score < best[0]:
+                            best = (score, v, int(vopts[j]), vdelta[j], cur)
+                        break
+            if best is None:
+                break
+            _, v, dest, vd, cur = best
+            _move(s, by_worker, v, dest)
+            undo.append((v, cur))
+            total += vd
+            if total >= -_EPS:
+                break
+        blocks = {blk} | {d.unit_block[v] for v, _ in undo}
+        if total < -_EPS and _feasible_around(s, [b], list(blocks)):
+            return True
+        for v, prev in reversed(undo):
+            _move(s, by_worker, v, prev)
+    return False
+
+
 def improve(d: SearchData, start: np.ndarray, *, time_limit: float = 5.0, max_passes: int = 50,
             chains: bool = True, swaps: bool = False) -> np.ndarray:
     """Improve `start` (pair row per unit, -1 = unallocated) until a pass finds nothing better,
@@ -404,7 +456,7 @@ def improve(d: SearchData, start: np.ndarray, *, time_limit: float = 5.0, max_pa
                 return s.choice
         if chains and not improved:
             for u in active:
-                if _eject(s, u, by_worker, block_units):
+                if _eject(s, u, by_worker, block_units) or _place_by_evicting(s, u, by_worker):
                     improved = True
                 if time.perf_counter() > deadline:
                     return s.choice
