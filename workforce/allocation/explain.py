@@ -189,7 +189,7 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
         more = f"; and {len(parts) - MAX_LISTED} more" if len(parts) > MAX_LISTED else ""
         rows[u]["reason"] = f"no eligible worker in {scope}: " + "; ".join(parts[:MAX_LISTED]) + more
         rows[u]["excluded_by"] = dict(zip(c["worker_id"], c["failed_rule"]))
-    return pd.DataFrame(list(rows.values()))
+    return pd.DataFrame(list(rows.values()), columns=None if rows else ["unit", "family_id", "worker_id"])
 
 
 def _scope_name(unit: pd.Series) -> str:

@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         mode: str = typer.Option("rebalance", "--mode", help="new | rebalance | leaver"),
         leaver: Optional[List[str]] = typer.Option(None, "--leaver", help="worker ID who is leaving (repeat)"),
         risk: Optional[Path] = typer.Option(None, "--risk", help="risk table: worker_id, p_leave"),
-        time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds for the solver (default 30)"),
+        time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds for the whole run: build, solve, report (default 30)"),
         solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
         config: Optional[Path] = typer.Option(None, "--config", help="settings TOML (weights, caseload rules)"),
         explain: Optional[str] = typer.Option(None, "--explain", help="print one child's explanation (CASE_ID)"),
