@@ -29,7 +29,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 
 from workforce.allocation.model import allocate
@@ -42,10 +42,13 @@ ROLE_CHOICES = ("case_holder", "case_holder", "case_holder", "senior_practitione
 TIME_LIMIT = 5.0  # seconds per solve: these problems solve in well under a second
 
 PROPERTY_SETTINGS = settings(
-    max_examples=25,
+    max_examples=50,
     deadline=None,
     derandomize=True,  # the same examples on every run and every machine (no example database)
     database=None,
+    # no shrinking: each example costs a solve, and shrinking a failure took minutes; the
+    # derandomized failing example is printed as drawn and reproduces exactly
+    phases=(Phase.explicit, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -219,9 +222,20 @@ def check_result(workers: pd.DataFrame, cases: pd.DataFrame, mode: str, leavers:
             lim_pts, lim_kids = max(cap_pts[wid], before_pts[wid]), max(cap_kids[wid], before_kids[wid])
         assert after_pts[wid] <= lim_pts + 1e-6, f"{wid}: {after_pts[wid]} points > limit {lim_pts}"
         assert after_kids[wid] <= lim_kids, f"{wid}: {after_kids[wid]} children > limit {lim_kids}"
+        if after_pts[wid] >= 0.8 * lim_pts or after_kids[wid] == lim_kids:
+            event("a worker given new work ends at or near a cap")
+    # what the examples exercised (shown with --hypothesis-show-statistics)
+    event(f"mode {mode}: {'some' if len(un) else 'no'} children unallocated")
+    if (fixed & cases["pinned"]).any():
+        event("pinned children")
+    if mode == "leaver" and (cases["pinned"] & cases["current_worker_id"].isin(leavers)).any():
+        event("a child pinned to a leaver")
 
 
-def _run(workers, cases, mode, leavers):
+def _run(workers, cases, mode, leavers, *, something_to_decide: bool = False):
+    if something_to_decide:
+        # "nothing to decide" has its own test below (test_nothing_to_decide_is_not_an_error)
+        assume(not _fixed_mask(cases, mode, leavers).all())
     return allocate(workers, cases, mode=mode, leavers=tuple(sorted(leavers)), time_limit=TIME_LIMIT)
 
 
@@ -235,7 +249,7 @@ def _same(r1, r2) -> None:
 @given(authority=authorities())
 def test_allocation_respects_every_hard_rule(mode, authority):
     workers, cases = authority
-    result = _run(workers, cases, mode, set())
+    result = _run(workers, cases, mode, set(), something_to_decide=True)
     check_result(workers, cases, mode, set(), result)
 
 
@@ -244,20 +258,34 @@ def test_allocation_respects_every_hard_rule(mode, authority):
 def test_leaver_mode_respects_every_hard_rule(authority, data):
     workers, cases = authority
     leavers = set(data.draw(st.sets(st.sampled_from(list(workers["worker_id"])), min_size=1, max_size=2)))
-    result = _run(workers, cases, "leaver", leavers)
+    result = _run(workers, cases, "leaver", leavers, something_to_decide=True)
     check_result(workers, cases, "leaver", leavers, result)
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(PROPERTY_SETTINGS, max_examples=8)
 @given(authority=authorities(), mode=st.sampled_from(["new", "rebalance", "leaver"]), data=st.data())
 def test_same_input_same_allocation(authority, mode, data):
     workers, cases = authority
     leavers = set(data.draw(st.sets(st.sampled_from(list(workers["worker_id"])), min_size=1, max_size=1))) \
         if mode == "leaver" else set()
-    first = _run(workers, cases, mode, leavers)
+    first = _run(workers, cases, mode, leavers, something_to_decide=True)
     second = _run(workers.copy(), cases.copy(), mode, leavers)
     _same(first, second)
+
+
+@pytest.mark.xfail(strict=True, reason="allocation/explain.py build_result: with no unit to decide, the "
+                   "explanations frame has no 'unit' column; expl.set_index('unit') raises KeyError")
+@pytest.mark.parametrize("mode", ["new", "rebalance", "leaver"])
+def test_nothing_to_decide_is_not_an_error(mode):
+    """Every child already has a worker (new mode) or is pinned: nothing to decide, and the
+    result says so instead of failing."""
+    workers, cases = _fixed_example()
+    cases["current_worker_id"] = "W0"
+    cases["pinned"] = True
+    leavers = {"W1"} if mode == "leaver" else set()
+    result = _run(workers, cases, mode, leavers)
+    check_result(workers, cases, mode, leavers, result)
+    assert set(result.allocations["case_id"]) == set(cases["case_id"])
 
 
 def test_inputs_are_not_modified():

@@ -43,6 +43,18 @@ TABLES = ("workers", "cases", "hr_history", "risk")
 runner = CliRunner()
 
 
+def known_bug(reason: str):
+    """A failing check kept visible: strict, so it fails loudly once the bug is fixed."""
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+BUG_NO_MAXIMUM = known_bug(
+    "contracts._type_column: integer/number columns have no upper bound; 10**30 is cast to int64 "
+    "silently (-9223372036854775808) and 1e308 capacity is accepted")
+BUG_DATE_2300 = known_bug(
+    "contracts._parse_dates: a date after 2262 (e.g. 2300-01-01) raises OutOfBoundsDatetime -> exit 1")
+
+
 # --------------------------------------------------------------------------- corpus helpers
 
 
@@ -159,7 +171,7 @@ BILLION_LAUGHS = (
 )
 
 
-def write_sheet_bomb(path: Path, inflated_mb: int) -> None:
+def write_sheet_bomb(path: Path, inflated_mb: int, *, zip64: bool = True) -> None:
     """An .xlsx whose sheet XML inflates to `inflated_mb` MB of spaces (a zip bomb), written in
     1 MB chunks so building it takes little memory."""
     write_minimal_xlsx(path, "workers", [["worker_id"], ["W1"]])
@@ -168,7 +180,7 @@ def write_sheet_bomb(path: Path, inflated_mb: int) -> None:
         for info in src.infolist():
             if info.filename != "xl/worksheets/sheet1.xml":
                 dst.writestr(info.filename, src.read(info.filename))
-        with dst.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+        with dst.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as f:
             f.write(f'<?xml version="1.0"?><worksheet xmlns="{_NS}"><sheetData>'.encode())
             chunk = b" " * (1 << 20)
             for _ in range(inflated_mb):
@@ -517,24 +529,62 @@ HUGE = [  # (bad value, the commands it is tried with)
          ("row 2", "column 'max_children'")), ("validate", "allocate")),
     (Bad("capacity_points_1e308", "workers", edited("workers", 2, "capacity_points", "1e308"),
          ("row 2", "column 'capacity_points'")), ("validate", "allocate")),
-    (Bad("sickness_days_1e308", "workers", edited("workers", 2, "sickness_days_12m", "1e308"),
-         ("row 2", "column 'sickness_days_12m'")), ("validate", "churn score")),
-    (Bad("sickness_days_1e308", "hr_history", edited("hr_history", 2, "sickness_days_12m", "1e308"),
-         ("row 2", "column 'sickness_days_12m'")), ("validate", "churn train")),
     (Bad("start_date_year_2300", "workers", edited("workers", 2, "start_date", "2300-01-01"),
          ("row 2", "column 'start_date'")), ("validate", "allocate")),
-    (Bad("fte_denormal", "workers", edited("workers", 2, "fte", "1e-320"), ("row 2", "column 'fte'")),
-     ("validate", "allocate")),
 ]
 
 
 @pytest.mark.parametrize("bad, command", [
-    pytest.param(bad, cmd, id=f"{bad.name}[{bad.table}]-{cmd.replace(' ', '_')}")
+    pytest.param(bad, cmd, id=f"{bad.name}[{bad.table}]-{cmd.replace(' ', '_')}",
+                 marks=BUG_DATE_2300 if "2300" in bad.name else BUG_NO_MAXIMUM)
     for bad, commands in HUGE for cmd in commands])
 def test_huge_values_refused_through_the_cli(authority, tmp_path, bad, command):
-    """A value far outside anything real (10**30 changes of worker, a capacity of 1e308 points, a
-    start in 2300, an FTE of 1e-320) is bad input, not a number to compute with."""
+    """A value far outside anything real (10**30 changes of worker or children, a capacity of
+    1e308 points, a start in 2300) is bad input, not a number to compute with."""
     _run_bad(authority, tmp_path, bad, command)
+
+
+EXTREME = [  # values the contract allows; a command may refuse them (exit 2) or use them (exit 0)
+    (Bad("fte_1e-320", "workers", edited("workers", 2, "fte", "1e-320"), ("row 2", "column 'fte'")),
+     ("validate", "allocate")),
+    (Bad("sickness_days_1e308", "workers", edited("workers", 2, "sickness_days_12m", "1e308"),
+         ("row 2", "column 'sickness_days_12m'")), ("churn score",)),
+    (Bad("sickness_days_1e308", "hr_history", edited("hr_history", 2, "sickness_days_12m", "1e308"),
+         ("row 2", "column 'sickness_days_12m'")), ("churn train",)),
+]
+
+
+EXTREME_BUGS = {
+    ("fte_1e-320", "allocate"): known_bug(
+        "allocation/explain.py _unit_explanations/_fmt: capacity ~1e-318 makes utilisation inf; "
+        "int(round(inf)) raises OverflowError -> exit 1"),
+    ("sickness_days_1e308", "churn train"): known_bug(
+        "retention training: 1e308 sickness days overflow to inf/NaN features; LogisticRegression "
+        "raises 'Input X contains NaN' -> exit 1 (contracts has no maximum for sickness_days_12m)"),
+}
+
+
+@pytest.mark.parametrize("bad, command", [
+    pytest.param(bad, cmd, id=f"{bad.name}[{bad.table}]-{cmd.replace(' ', '_')}",
+                 marks=[m for k, m in EXTREME_BUGS.items() if k == (bad.name, cmd)])
+    for bad, commands in EXTREME for cmd in commands])
+def test_extreme_values_never_crash(authority, tmp_path, bad, command):
+    """An FTE of 1e-320 (> 0, so allowed) or 1e308 sickness days: either refused as bad input
+    (exit 2, nothing written) or used (exit 0), never an internal error."""
+    bad_dir = tmp_path / "in" / "bad"
+    bad_dir.mkdir()
+    dest = bad_dir / f"{bad.table}{bad.suffix}"
+    bad.make(authority, dest)
+    files = {**authority.files, bad.table: dest}
+    args = command_args(command, files, tmp_path / "out", authority.model)
+    before = snapshot(tmp_path)
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 2), f"exit {result.exit_code}: {result.stderr}"
+    if result.exit_code == 2:
+        assert_refused(result, before, tmp_path, (dest.name, *bad.expect))
+    else:
+        assert "Traceback" not in result.stdout + result.stderr
+        assert command == "validate" or (tmp_path / "out").is_dir()
 
 
 # ------------------------------------------------------------------------------- zip bombs
@@ -565,38 +615,92 @@ def test_zip_bomb_refused_before_inflating(authority, tmp_path, bombs, kind, com
                 expect=("workers.xlsx", "zip bomb"))
 
 
-def _run_measured(args: list[str], cwd: Path, timeout: float = 300) -> tuple[int, str, str, int]:
-    """Run the real console script; return (exit code, stdout, stderr, peak RSS in MB)."""
-    cmd = [str(WORKFORCE)] if WORKFORCE.exists() else [sys.executable, "-m", "workforce"]
+# Runs the command line like the console script does, then reports the process's own peak
+# memory (VmHWM belongs to the address space made at exec; ru_maxrss would include the pytest
+# process the child was forked from).
+_MEASURED = """
+import atexit, os, sys
+def _peak():
+    status = open("/proc/self/status").read()
+    with open(os.environ["WF_PEAK_FILE"], "w") as f:
+        f.write(status.split("VmHWM:")[1].split()[0])
+atexit.register(_peak)
+from workforce.cli import main
+sys.argv = ["workforce", *sys.argv[1:]]
+sys.exit(main())
+"""
+
+
+def _run_cli(args: list[str], cwd: Path, *, measure: bool = False, timeout: float = 300) -> tuple[int, str, str, int | None]:
+    """Run the installed `workforce` console script (or, with `measure`, the same entry point in
+    a fresh interpreter that records its peak memory); return (exit code, stdout, stderr, peak MB)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     env.pop("WORKFORCE_DEBUG", None)
-    with open(cwd / ".stdout", "w+b") as so, open(cwd / ".stderr", "w+b") as se:
-        proc = subprocess.Popen(cmd + args, cwd=cwd, stdout=so, stderr=se, env=env)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        code = proc.returncode = os.waitstatus_to_exitcode(status)
-        so.seek(0)
-        se.seek(0)
-        out, err = so.read().decode(errors="replace"), se.read().decode(errors="replace")
-    (cwd / ".stdout").unlink()
-    (cwd / ".stderr").unlink()
-    return code, out, err, usage.ru_maxrss // 1024
+    peak_file = cwd.parent / f".{cwd.name}.peak"
+    if measure:
+        cmd = [sys.executable, "-c", _MEASURED]
+        env["WF_PEAK_FILE"] = str(peak_file)
+    else:
+        cmd = [str(WORKFORCE)] if WORKFORCE.exists() else [sys.executable, "-m", "workforce"]
+    proc = subprocess.run(cmd + args, cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout)
+    peak = None
+    if measure:
+        peak = int(peak_file.read_text()) // 1024
+        peak_file.unlink()
+    return proc.returncode, proc.stdout, proc.stderr, peak
 
 
 def test_zip_bomb_console_script_stays_small(authority, tmp_path, bombs):
     """The real command refuses the 500 MB bomb without inflating it (peak memory far below it)."""
     shutil.copy(bombs["size"], authority.root / "bomb.xlsx")
     before = snapshot(tmp_path)
-    code, out, err, peak_mb = _run_measured(
-        ["allocate", "--workers", "in/bomb.xlsx", "--cases", "in/cases.csv", "--out", "out"], tmp_path)
+    code, out, err, peak_mb = _run_cli(
+        ["allocate", "--workers", "in/bomb.xlsx", "--cases", "in/cases.csv", "--out", "out"], tmp_path, measure=True)
     assert code == 2, err
     assert "Traceback" not in out + err
     assert "zip bomb" in err and "bomb.xlsx" in err
     assert peak_mb < 400, f"peak memory {peak_mb} MB: the sheet was inflated"
+    assert snapshot(tmp_path) == before
+
+
+def understate_sheet_size(path: Path, declared: int = 4096) -> None:
+    """Make the archive lie: the sheet's uncompressed size in both its local header and the
+    central directory says `declared` bytes, though the stream inflates to far more. A check
+    that trusts the directory passes; the reader must still not inflate the whole stream."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    assert data[info.header_offset:info.header_offset + 4] == b"PK\x03\x04"
+    struct.pack_into("<I", data, info.header_offset + 22, declared)
+    name = info.filename.encode()
+    pos = data.find(b"PK\x01\x02")
+    while pos != -1:
+        name_len = struct.unpack_from("<H", data, pos + 28)[0]
+        if bytes(data[pos + 46:pos + 46 + name_len]) == name:
+            struct.pack_into("<I", data, pos + 24, declared)
+            break
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    else:
+        raise AssertionError("central directory entry not found")
+    path.write_bytes(bytes(data))
+
+
+def test_zip_bomb_that_understates_its_size(authority, tmp_path):
+    """300 MB of sheet XML declared as 4 KB: refused (the stream does not match its header)
+    without inflating it, exit 2 naming the file."""
+    bomb = authority.root / "liar.xlsx"
+    write_sheet_bomb(bomb, 300, zip64=False)
+    understate_sheet_size(bomb)
+    with zipfile.ZipFile(bomb) as z:
+        assert sum(i.file_size for i in z.infolist()) < 1_000_000  # the lie is in place
+    before = snapshot(tmp_path)
+    code, out, err, peak_mb = _run_cli(["validate", "in/liar.xlsx"], tmp_path, measure=True)
+    assert code == 2, err
+    assert "Traceback" not in out + err
+    assert "liar.xlsx" in err
+    assert peak_mb < 250, f"peak memory {peak_mb} MB: the sheet was inflated"
     assert snapshot(tmp_path) == before
 
 
@@ -652,12 +756,40 @@ def test_output_folder_that_is_a_regular_file(authority, tmp_path, command):
     run_refused(_out_args(command, authority, target), tmp_path, expect=("report.txt", "not a folder"))
 
 
+@known_bug("cli/churn.py score + outputs.OutputDir._publish: --out naming an existing folder fails at "
+           "os.replace with IsADirectoryError -> exit 1 (after all the work)")
 def test_churn_score_output_that_is_a_folder(authority, tmp_path):
     """`churn score --out` names a CSV file; an existing folder there is bad input (exit 2)."""
     target = tmp_path / "results"
     target.mkdir()
     (target / "keep.txt").write_text("keep")
     run_refused(_out_args("churn score", authority, target), tmp_path, expect=("results",))
+
+
+@known_bug("cli/churn.py score uses OutputDir(out.parent); for --out risk.csv the target is '.', and "
+           "OutputDir stages in Path('.').resolve().parent (the parent of the working folder), named '..staging-*'")
+def test_churn_score_stages_beside_its_output(authority, tmp_path, monkeypatch):
+    """`churn score --out risk.csv` (the default, relative to the working folder) must stage in
+    the working folder: its parent may belong to someone else (cd ~ puts the staging in /home)."""
+    import tempfile
+
+    work = tmp_path / "work"
+    work.mkdir()
+    made: list[Path] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def spy(*args, **kwargs):
+        path = real_mkdtemp(*args, **kwargs)
+        made.append(Path(path))
+        return path
+
+    monkeypatch.setattr(tempfile, "mkdtemp", spy)
+    monkeypatch.chdir(work)
+    result = runner.invoke(app, ["churn", "score", "--model", str(authority.model),
+                                 "--workers", str(authority.files["workers"]), "--out", "risk.csv"])
+    assert result.exit_code == 0, result.stderr
+    assert (work / "risk.csv").is_file()
+    assert made and all(p.parent == work for p in made), f"staged in {[str(p.parent) for p in made]}, not {work}"
 
 
 @pytest.mark.parametrize("command", OUT_COMMANDS)
@@ -692,13 +824,58 @@ def test_output_folder_holding_an_input_under_an_output_name(authority, tmp_path
     run_refused(args, tmp_path, expect=(name, "input"))
 
 
+@known_bug("outputs.OutputDir._publish moves files one by one; a destination that is a folder raises "
+           "IsADirectoryError (exit 1) after earlier files were moved: partial output")
+@pytest.mark.parametrize("command", ("allocate", "plan", "churn train"))
+def test_output_folder_where_an_output_name_is_a_folder(authority, tmp_path, command):
+    """The output folder exists and holds a folder named like one of the outputs (sorted after
+    others, so a publish that moves files one by one would have moved some before failing):
+    refused with exit 2 and the folder unchanged, not a partial set of outputs."""
+    name = {"allocate": "changes.csv", "plan": "scenarios.csv", "churn train": "model.joblib"}[command]
+    out = tmp_path / "results"
+    (out / name).mkdir(parents=True)
+    (out / name / "keep.txt").write_text("keep")
+    run_refused(_out_args(command, authority, out), tmp_path, expect=(name,))
+
+
+RUN_CONFIGS = {
+    "not_toml": ("[inputs\nworkers = ", ("run.toml", "TOML")),
+    "unknown_key": ('[inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                    'wrokers = "x.csv"\n[outputs]\nfolder = "../out"\n', ("run.toml", "wrokers")),
+    "missing_input": ('[inputs]\nworkers = "nowhere.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                      '[outputs]\nfolder = "../out"\n', ("nowhere.csv",)),
+    "output_is_input": ('[inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                        '[outputs]\nfolder = "cases.csv"\n', ("cases.csv", "input")),
+    "bad_table": ('[inputs]\nworkers = "workers.csv"\ncases = "bad/cases.csv"\nhr_history = "hr_history.csv"\n'
+                  '[outputs]\nfolder = "../out"\n', ("cases.csv", "row 2", "column 'case_type'")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUN_CONFIGS))
+def test_run_config_problems_refused(authority, tmp_path, name):
+    """`workforce run CONFIG.toml`: a bad config, or a bad file it names, is refused like the rest."""
+    text, expect = RUN_CONFIGS[name]
+    (authority.root / "bad").mkdir()
+    (authority.root / "bad" / "cases.csv").write_text(
+        csv_text(set_cell(authority.rows("cases"), 2, "case_type", "adoption")), encoding="utf-8")
+    config = authority.root / "run.toml"
+    config.write_text(text, encoding="utf-8")
+    run_refused(["run", str(config)], tmp_path, expect=expect)
+
+
 # ------------------------------------------------------------------- the real console script
 
 
-@pytest.mark.parametrize("case", ["binary_csv", "billion_laughs", "output_is_input", "unwritable"])
+@pytest.mark.parametrize("case", [
+    "binary_csv",
+    pytest.param("billion_laughs", marks=known_bug(
+        "readers._open_workbook passes openpyxl's 3-line message through ('... Please see the exception "
+        "for more details.') though no exception is shown")),
+    "output_is_input", "unwritable"])
 def test_console_script_gives_one_message_and_no_traceback(authority, tmp_path, case):
-    workers = "in/workers.csv"
-    out = "out"
+    """What a user sees from the installed command: exit 2 and a one-line message naming the
+    file, nothing else."""
+    workers, out, named = "in/workers.csv", "out", "workers.csv"
     if case == "binary_csv":
         (authority.root / "bad").mkdir()
         (authority.root / "bad" / "workers.csv").write_bytes(_random_bytes(True)(authority, "workers"))
@@ -706,16 +883,16 @@ def test_console_script_gives_one_message_and_no_traceback(authority, tmp_path, 
     elif case == "billion_laughs":
         write_minimal_xlsx(authority.root / "workers.xlsx", "workers", authority.rows("workers"),
                            doctype=BILLION_LAUGHS, entity_cell=(1, 1, "&lol9;"))
-        workers = "in/workers.xlsx"
+        workers, named = "in/workers.xlsx", "workers.xlsx"
     elif case == "output_is_input":
-        out = "in/cases.csv"
+        out, named = "in/cases.csv", "cases.csv"
     else:
-        out = "/proc/wf-out"
+        out = named = "/proc/wf-out"
     before = snapshot(tmp_path)
-    code, stdout, stderr, _ = _run_measured(
+    code, stdout, stderr, _ = _run_cli(
         ["allocate", "--workers", workers, "--cases", "in/cases.csv", "--out", out, "--time-limit", "2"], tmp_path)
     assert code == 2, stderr
     assert "Traceback" not in stdout + stderr
     assert stderr.startswith("error: ") and stderr.count("\n") == 1, stderr
-    assert (workers if case != "output_is_input" else "cases.csv") in stderr or Path(workers).name in stderr
+    assert named in stderr
     assert snapshot(tmp_path) == before
