@@ -38,7 +38,6 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 EXAMPLE_MODEL = REPO / "models" / "example"
 WORKFORCE = Path(sys.executable).parent / "workforce"
-TABLES = ("workers", "cases", "hr_history", "risk")
 
 runner = CliRunner()
 
@@ -305,10 +304,6 @@ def _duplicate_id(rows, source_row=2, target_row=5, column=0):
     rows = [list(r) for r in rows]
     rows[target_row - 1][column] = rows[source_row - 1][column]
     return rows
-
-
-def _first_worker(auth: Authority) -> str:
-    return auth.rows("workers")[1][0]
 
 
 def _case_pinned_without_worker(rows):
