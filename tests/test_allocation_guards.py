@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from allocation_frames import case, cases_frame, worker, workers_frame
-from workforce.allocation import AllocationConfig, allocate, evaluate_objective
+from workforce.allocation import AllocationConfig, allocate, evaluate_objective, explain_case
 from workforce.allocation import improve as I
 from workforce.allocation import model as M
 from workforce.allocation.baseline import baseline_allocate, baseline_assignment
@@ -37,6 +37,7 @@ def test_handoff_guard_binds_and_not():
     ws, cs, steep = _crowded_worker()
     r = run(ws, cs, AllocationConfig(**steep), mode="rebalance")
     assert r.summary["handoffs"] == 0  # the baseline moves nobody, so the optimiser may not either
+    assert "guards do not allow" in explain_case(r, "C0")  # the explanation names the guard
     r = run(ws, cs, AllocationConfig(**steep, guard_handoffs=False), mode="rebalance")
     assert r.summary["handoffs"] >= 1
 

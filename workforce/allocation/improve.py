@@ -2,8 +2,8 @@
 
 The MIP solver proves the bound; a good first solution is what lets it finish in time. This
 module improves an assignment (unit -> worker, "" = unallocated) by *shift* moves (one family to
-another eligible worker, or to/from unallocated) and *swap* moves (two families trade workers),
-each judged by the exact change in the objective `model.evaluate_objective` computes: pair
+another eligible worker, or to/from unallocated) and short *chains* of moves (a family placed
+where a limit or guard stops it, made to fit by moving others), each judged by the exact change in the objective `model.evaluate_objective` computes: pair
 costs (continuity, travel, risk), each worker's load-balance cost, each team's highest
 utilisation and the unallocated cost. Every move keeps the hard limits (points, children) and
 the no-worse-than-the-baseline guards (handoffs and unallocated children per block), so what it
@@ -319,61 +319,6 @@ def _eject(s: _State, u: int, by_worker: list[set], block_units: list[np.ndarray
     return False
 
 
-def _swap(s: _State, u: int, by_worker: list[set]) -> bool:
-    """Try to trade unit u (on worker a) with a unit v on another eligible worker b of u, where a
-    is eligible for v; take the first improving trade. True when one was made."""
-    d = s.d
-    cur = s.choice[u]
-    if cur < 0:
-        return False
-    a = d.pair_worker[cur]
-    for r in d.unit_pairs[u]:
-        b = d.pair_worker[r]
-        if b == a:
-            continue
-        for v in sorted(by_worker[b]):
-            rv = s.choice[v]
-            # v's pair with a
-            rows_v = d.unit_pairs[v]
-            hit = rows_v[d.pair_worker[rows_v] == a]
-            if not len(hit):
-                continue
-            ra = int(hit[0])
-            La = s.L[a] - d.pair_points[cur] + d.pair_points[ra]
-            Ka = s.K[a] - d.pair_children[cur] + d.pair_children[ra]
-            Lb = s.L[b] - d.pair_points[rv] + d.pair_points[r]
-            Kb = s.K[b] - d.pair_children[rv] + d.pair_children[r]
-            if (La > d.points_limit[a] + _EPS or Ka > d.children_limit[a] + _EPS
-                    or Lb > d.points_limit[b] + _EPS or Kb > d.children_limit[b] + _EPS):
-                continue
-            dh = {}
-            for unit, old, new in ((u, cur, r), (v, rv, ra)):
-                blk = d.unit_block[unit]
-                dh[blk] = dh.get(blk, 0.0) + d.pair_handoffs[new] - d.pair_handoffs[old]
-            if any(blk >= 0 and s.handoffs[blk] + x > d.handoff_budget[blk] + _EPS for blk, x in dh.items()):
-                continue
-            ws = np.array([a, b])
-            before = s.lb(s.L[ws], s.K[ws], ws).sum()
-            after = s.lb(np.array([La, Lb]), np.array([Ka, Kb]), ws).sum()
-            delta = after - before + d.pair_cost[r] + d.pair_cost[ra] - d.pair_cost[cur] - d.pair_cost[rv]
-            if d.top_cost > 0:
-                ga, gb = d.group[a], d.group[b]
-                util = {a: La / s.safe_cap[a], b: Lb / s.safe_cap[b]}
-                for g in {ga, gb} - {-1}:
-                    excl = s.max_excluding(np.array([g]), np.array([a]), np.array([b]))[0]
-                    new_top = max([excl] + [util[x] for x in (a, b) if d.group[x] == g])
-                    delta += d.top_cost * (new_top - s.top_val[g, 0])
-            if delta < -_EPS:
-                s.apply(u, r)
-                s.apply(v, ra)
-                by_worker[a].discard(u)
-                by_worker[b].add(u)
-                by_worker[b].discard(v)
-                by_worker[a].add(v)
-                return True
-    return False
-
-
 def _place_by_evicting(s: _State, u: int, by_worker: list[set], tries: int = 3, max_evictions: int = 4) -> bool:
     """Place an unallocated unit u on a full worker b by moving up to `max_evictions` units off b
     (each to its best allowed option: another worker, back to its own worker, or unallocated when
@@ -427,13 +372,12 @@ def _place_by_evicting(s: _State, u: int, by_worker: list[set], tries: int = 3, 
 
 
 def improve(d: SearchData, start: np.ndarray, *, time_limit: float = 5.0, max_passes: int = 50,
-            chains: bool = True, swaps: bool = False) -> np.ndarray:
+            chains: bool = True) -> np.ndarray:
     """Improve `start` (pair row per unit, -1 = unallocated) until a pass finds nothing better,
     `max_passes` passes or `time_limit` seconds; returns the new pair row per unit. Each pass
-    tries shift moves; when they find nothing, two-move chains (`_eject`: what a limit or a
-    guard blocks, made to fit by moving one other unit), then (when `swaps`) trades. Swaps are
-    off by default: on the demo authority they take ~30 s in Python for what the chains and the
-    MIP solver find faster."""
+    tries shift moves; when they find nothing (and `chains`), move chains: `_eject` (a move a
+    limit or guard blocks, made to fit by moving one other unit) and `_place_by_evicting` (an
+    unallocated family placed on a full worker by moving up to four families off)."""
     deadline = time.perf_counter() + time_limit
     s = _State(d, start)
     by_worker: list[set] = [set() for _ in range(len(d.workers))]
@@ -457,12 +401,6 @@ def improve(d: SearchData, start: np.ndarray, *, time_limit: float = 5.0, max_pa
         if chains and not improved:
             for u in active:
                 if _eject(s, u, by_worker, block_units) or _place_by_evicting(s, u, by_worker):
-                    improved = True
-                if time.perf_counter() > deadline:
-                    return s.choice
-        if swaps and not improved:
-            for u in active:
-                if _swap(s, u, by_worker):
                     improved = True
                 if time.perf_counter() > deadline:
                     return s.choice

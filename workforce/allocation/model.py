@@ -5,12 +5,17 @@
 1. turns the cases into decision units (sibling groups, `families.py`) and fixed children;
 2. finds each unit's eligible workers (one function per hard rule, `rules.py`) and prices each
    (unit, worker) pair (continuity, travel, risk);
-3. builds an `AssignmentModel` with the points and children caps, the load-balance and
-   highest-utilisation terms and an unallocated cost per unit; solves it with the manager's
-   baseline (`baseline.py`) as warm start;
-4. judges the solver's answer and the baseline's by the same cost function
-   (`evaluate_objective`) and never returns something worse than the baseline;
-5. reports allocations, worker loads, unallocated children with reasons, team capacity against
+3. runs the manager's baseline (`baseline.py`), which sets the no-worse-than-the-baseline
+   guards (`rules.py`: per block, no more handoffs or unallocated children than the baseline;
+   no team's busiest worker busier), and improves it by local search (`improve.py`);
+4. builds an `AssignmentModel` per independent block with the points and children caps, the
+   load-balance and highest-utilisation terms, an unallocated cost per unit and the guards, and
+   solves it from that warm start (`config.threads` blocks at once, one solver thread each);
+   the time limit covers the whole call;
+5. judges the answers by one cost function (`evaluate_objective`) and never returns something
+   worse than the baseline; the gap is the sum of block objectives against the sum of block
+   bounds (the LP relaxation's when a block stopped before the solver's own);
+6. reports allocations, worker loads, unallocated children with reasons, team capacity against
    demand and the objective by term (`explain.py` writes the words).
 
 Work stays inside teams, so the problem splits into independent blocks (connected components
@@ -417,15 +422,38 @@ def _local_search(problem: Problem, baseline: pd.Series, blocks, budgets, time_l
     return out
 
 
+def _block_weights(problem: Problem, blocks, warm: pd.Series) -> list[float]:
+    """How much of the time each block gets: its share of the warm start's objective (what there
+    is to gain, dominated by the children it leaves unallocated), plus one per pair (the work of
+    searching it) so that no block gets nothing."""
+    cfg, w = problem.config, problem.workers
+    assigned = warm[warm != ""]
+    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
+    pair_cost = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)[[f"cost_{t}" for t in PAIR_TERMS]].sum(axis=1)
+    pair_cost = pd.Series(pair_cost.to_numpy(), index=assigned.index)
+    unal = problem.unallocated_cost.where(warm.reindex(problem.unallocated_cost.index) == "", 0.0)
+    pts, kids = assignment_loads(problem, warm)
+    lb = pd.Series(R.load_balance_cost(pts.to_numpy(), w["capacity"].to_numpy(), kids.to_numpy(),
+                                       w["soft_max_children"].to_numpy(), cfg), index=w.index)
+    n_pairs = problem.pairs["unit"].value_counts()
+    out = []
+    for units, workers in blocks:
+        u = pd.Index(units)
+        out.append(float(pair_cost.reindex(u).fillna(0.0).sum() + unal.reindex(u).fillna(0.0).sum()
+                         + lb.reindex(workers).sum() + n_pairs.reindex(u).fillna(0).sum()))
+    return out
+
+
 def _run_blocks(problem: Problem, blocks, budgets, warm: pd.Series, floor: dict[str, float], *,
                 deadline: float | None, solver: str, progress: Callable | None) -> list:
-    """Solve every block, `config.threads` at a time (one solver thread each), smallest first.
-    A block starting gets the time left in proportion to its share of the work not yet done
-    (times the number running at once), so time a quick block does not use passes on."""
+    """Solve every block, `config.threads` at a time (one solver thread each), lightest first
+    (`_block_weights`). A block starting gets the time left in proportion to its share of the
+    weight not yet done (times the number running at once), so time a quick block does not use
+    passes on to the heavier ones."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    sizes = [int(problem.pairs["unit"].isin(b[0]).sum()) for b in blocks]
+    sizes = _block_weights(problem, blocks, warm)
     order = sorted(range(len(blocks)), key=lambda k: (sizes[k], k))
     parallel = max(1, min(int(problem.config.threads), len(blocks)))
     lock = threading.Lock()
