@@ -42,18 +42,6 @@ WORKFORCE = Path(sys.executable).parent / "workforce"
 runner = CliRunner()
 
 
-def known_bug(reason: str):
-    """A failing check kept visible: strict, so it fails loudly once the bug is fixed."""
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
-BUG_NO_MAXIMUM = known_bug(
-    "contracts._type_column: integer/number columns have no upper bound; 10**30 is cast to int64 "
-    "silently (-9223372036854775808) and 1e308 capacity is accepted")
-BUG_DATE_2300 = known_bug(
-    "contracts._parse_dates: a date after 2262 (e.g. 2300-01-01) raises OutOfBoundsDatetime -> exit 1")
-
-
 # --------------------------------------------------------------------------- corpus helpers
 
 
@@ -531,7 +519,7 @@ HUGE = [  # (bad value, the commands it is tried with)
 
 @pytest.mark.parametrize("bad, command", [
     pytest.param(bad, cmd, id=f"{bad.name}[{bad.table}]-{cmd.replace(' ', '_')}",
-                 marks=BUG_DATE_2300 if "2300" in bad.name else BUG_NO_MAXIMUM)
+                 )
     for bad, commands in HUGE for cmd in commands])
 def test_huge_values_refused_through_the_cli(authority, tmp_path, bad, command):
     """A value far outside anything real (10**30 changes of worker or children, a capacity of
@@ -549,19 +537,11 @@ EXTREME = [  # values the contract allows; a command may refuse them (exit 2) or
 ]
 
 
-EXTREME_BUGS = {
-    ("fte_1e-320", "allocate"): known_bug(
-        "allocation/explain.py _unit_explanations/_fmt: capacity ~1e-318 makes utilisation inf; "
-        "int(round(inf)) raises OverflowError -> exit 1"),
-    ("sickness_days_1e308", "churn train"): known_bug(
-        "retention training: 1e308 sickness days overflow to inf/NaN features; LogisticRegression "
-        "raises 'Input X contains NaN' -> exit 1 (contracts has no maximum for sickness_days_12m)"),
-}
 
 
 @pytest.mark.parametrize("bad, command", [
     pytest.param(bad, cmd, id=f"{bad.name}[{bad.table}]-{cmd.replace(' ', '_')}",
-                 marks=[m for k, m in EXTREME_BUGS.items() if k == (bad.name, cmd)])
+                 )
     for bad, commands in EXTREME for cmd in commands])
 def test_extreme_values_never_crash(authority, tmp_path, bad, command):
     """An FTE of 1e-320 (> 0, so allowed) or 1e308 sickness days: either refused as bad input
@@ -751,8 +731,6 @@ def test_output_folder_that_is_a_regular_file(authority, tmp_path, command):
     run_refused(_out_args(command, authority, target), tmp_path, expect=("report.txt", "not a folder"))
 
 
-@known_bug("cli/churn.py score + outputs.OutputDir._publish: --out naming an existing folder fails at "
-           "os.replace with IsADirectoryError -> exit 1 (after all the work)")
 def test_churn_score_output_that_is_a_folder(authority, tmp_path):
     """`churn score --out` names a CSV file; an existing folder there is bad input (exit 2)."""
     target = tmp_path / "results"
@@ -761,8 +739,6 @@ def test_churn_score_output_that_is_a_folder(authority, tmp_path):
     run_refused(_out_args("churn score", authority, target), tmp_path, expect=("results",))
 
 
-@known_bug("cli/churn.py score uses OutputDir(out.parent); for --out risk.csv the target is '.', and "
-           "OutputDir stages in Path('.').resolve().parent (the parent of the working folder), named '..staging-*'")
 def test_churn_score_stages_beside_its_output(authority, tmp_path, monkeypatch):
     """`churn score --out risk.csv` (the default, relative to the working folder) must stage in
     the working folder: its parent may belong to someone else (cd ~ puts the staging in /home)."""
@@ -819,8 +795,6 @@ def test_output_folder_holding_an_input_under_an_output_name(authority, tmp_path
     run_refused(args, tmp_path, expect=(name, "input"))
 
 
-@known_bug("outputs.OutputDir._publish moves files one by one; a destination that is a folder raises "
-           "IsADirectoryError (exit 1) after earlier files were moved: partial output")
 @pytest.mark.parametrize("command", ("allocate", "plan", "churn train"))
 def test_output_folder_where_an_output_name_is_a_folder(authority, tmp_path, command):
     """The output folder exists and holds a folder named like one of the outputs (sorted after
@@ -863,9 +837,7 @@ def test_run_config_problems_refused(authority, tmp_path, name):
 
 @pytest.mark.parametrize("case", [
     "binary_csv",
-    pytest.param("billion_laughs", marks=known_bug(
-        "readers._open_workbook passes openpyxl's 3-line message through ('... Please see the exception "
-        "for more details.') though no exception is shown")),
+    "billion_laughs",
     "output_is_input", "unwritable"])
 def test_console_script_gives_one_message_and_no_traceback(authority, tmp_path, case):
     """What a user sees from the installed command: exit 2 and a one-line message naming the

@@ -90,8 +90,6 @@ def test_ctrl_c_while_the_solver_runs_leaves_nothing(tmp_path):
     assert code == 130, (code, stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="no SIGTERM handler in workforce/cli: Python's default exits at once, "
-                   "so OutputDir's cleanup never runs and .NAME.staging-* is left behind")
 def test_sigterm_leaves_nothing(tmp_path):
     """A plain `kill` must clean up like Ctrl-C (Python's default SIGTERM handling exits at once,
     without running cleanup, so the command line has to handle SIGTERM)."""

@@ -24,6 +24,9 @@ NO = frozenset({"no", "n", "false", "0", "f"})
 LEAVE_REASONS = tuple(range(1, 11))  # DfE CSWW ReasonLeave codes
 LEAVER_DESTINATIONS = tuple(range(1, 10))  # DfE CSWW LeaverDestination codes
 PROTECTED = ("age_band", "gender", "ethnicity", "disability")
+# Plausibility limits: a value outside them is a typo or a corrupt export, not data to compute with.
+MIN_FTE = 0.01
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 @dataclass(frozen=True)
@@ -52,15 +55,15 @@ WORKERS: tuple[Column, ...] = (
     Column("role", "code", allowed=ROLES, description="role code"),
     Column("asye", "yesno", description="newly qualified, in the ASYE year"),
     Column("agency", "yesno", description="agency worker"),
-    Column("fte", "number", minimum=0.0, maximum=1.0, min_inclusive=False, description="full-time equivalent, 0 < fte <= 1"),
+    Column("fte", "number", minimum=MIN_FTE, maximum=1.0, description="full-time equivalent, 0.01 to 1"),
     Column("start_date", "date", description="start date in this authority"),
     Column("skills", "tags", default="", description="semicolon-separated skill tags"),
     Column("available", "yesno", description="can take cases now"),
-    Column("capacity_points", "number", required=False, minimum=0.0, description="capacity override in points"),
-    Column("max_children", "integer", required=False, minimum=0, description="cap override on children held"),
+    Column("capacity_points", "number", required=False, minimum=0.0, maximum=1000.0, description="capacity override in points"),
+    Column("max_children", "integer", required=False, minimum=0, maximum=100, description="cap override on children held"),
     Column("contract_end_date", "date", required=False, description="agency contract end"),
-    Column("sickness_days_12m", "number", required=False, minimum=0.0, description="sickness days, last 12 months"),
-    Column("supervision_hours_3m", "number", required=False, minimum=0.0, description="supervision hours, last 3 months"),
+    Column("sickness_days_12m", "number", required=False, minimum=0.0, maximum=366.0, description="sickness days, last 12 months"),
+    Column("supervision_hours_3m", "number", required=False, minimum=0.0, maximum=500.0, description="supervision hours, last 3 months"),
     Column("age_band", "text", required=False, description="protected: age band"),
     Column("gender", "text", required=False, description="protected: gender"),
     Column("ethnicity", "text", required=False, description="protected: CSWW ethnicity code"),
@@ -76,7 +79,7 @@ CASES: tuple[Column, ...] = (
     Column("team", "text", required=False, default="", description="team responsible (blank: any in the locality)"),
     Column("current_worker_id", "text", required=False, default="", description="current worker (must exist in workers)"),
     Column("allocated_since", "date", required=False, description="when the current worker was allocated"),
-    Column("workers_12m", "integer", minimum=0, description="different social workers in the last 12 months"),
+    Column("workers_12m", "integer", minimum=0, maximum=100, description="different social workers in the last 12 months"),
     Column("priority", "integer", required=False, minimum=1, maximum=3, description="1 highest; default from case type"),
     Column("required_skills", "tags", required=False, default="", description="skills the worker must have"),
     Column("pinned", "yesno", description="keep the current worker (manager's decision)"),
@@ -91,14 +94,14 @@ HR_HISTORY: tuple[Column, ...] = (
     Column("role", "code", allowed=ROLES),
     Column("asye", "yesno"),
     Column("agency", "yesno"),
-    Column("fte", "number", minimum=0.0, maximum=1.0, min_inclusive=False),
+    Column("fte", "number", minimum=MIN_FTE, maximum=1.0),
     Column("start_date", "date"),
-    Column("cases_held", "integer", required=False, minimum=0),
-    Column("caseload_points", "number", required=False, minimum=0.0),
-    Column("capacity_points", "number", required=False, minimum=0.0),
-    Column("sickness_days_12m", "number", required=False, minimum=0.0),
-    Column("supervision_hours_3m", "number", required=False, minimum=0.0),
-    Column("reallocations_12m", "integer", required=False, minimum=0),
+    Column("cases_held", "integer", required=False, minimum=0, maximum=500),
+    Column("caseload_points", "number", required=False, minimum=0.0, maximum=5000.0),
+    Column("capacity_points", "number", required=False, minimum=0.0, maximum=1000.0),
+    Column("sickness_days_12m", "number", required=False, minimum=0.0, maximum=366.0),
+    Column("supervision_hours_3m", "number", required=False, minimum=0.0, maximum=500.0),
+    Column("reallocations_12m", "integer", required=False, minimum=0, maximum=1000),
     Column("age_band", "text", required=False),
     Column("gender", "text", required=False),
     Column("ethnicity", "text", required=False),
@@ -129,15 +132,22 @@ def _norm_tags(value: str, lower: bool) -> str:
     return ";".join(sorted(tags))
 
 
+def _in_range(parsed: pd.Series) -> pd.Series:
+    years = parsed.dt.year
+    return parsed.where(years.isna() | years.between(FIRST_YEAR, LAST_YEAR))
+
+
 def _parse_dates(values: pd.Series) -> pd.Series:
-    """ISO dates (and ISO datetimes from spreadsheets); DD/MM/YYYY as the UK fallback."""
-    parsed = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    """ISO dates (and ISO datetimes from spreadsheets); DD/MM/YYYY as the UK fallback. Dates
+    outside FIRST_YEAR..LAST_YEAR become NaT (reported as bad) before the conversion to
+    nanoseconds could overflow."""
+    parsed = _in_range(pd.to_datetime(values, format="ISO8601", errors="coerce"))
     missing = parsed.isna() & values.ne("")
+    parsed = parsed.astype("datetime64[ns]")
     if missing.any():
-        uk = pd.to_datetime(values[missing], format="%d/%m/%Y", errors="coerce")
-        parsed = parsed.astype("datetime64[ns]")
-        parsed[missing] = uk
-    return parsed.astype("datetime64[ns]").dt.normalize()
+        uk = _in_range(pd.to_datetime(values[missing], format="%d/%m/%Y", errors="coerce"))
+        parsed[missing] = uk.astype("datetime64[ns]")
+    return parsed.dt.normalize()
 
 
 def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem]) -> pd.Series:
@@ -199,7 +209,7 @@ def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem]
         return numbers
     if col.kind == "date":
         dates = _parse_dates(text)
-        bad(~blank & dates.isna(), "not a date", "YYYY-MM-DD or DD/MM/YYYY")
+        bad(~blank & dates.isna(), "not a date in years 1900-2200", "YYYY-MM-DD or DD/MM/YYYY")
         return dates
     raise ValueError(f"unknown column kind {col.kind}")  # a programming error, not input
 

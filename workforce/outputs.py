@@ -75,7 +75,10 @@ class OutputDir:
         check_writable_folder(self.target)
 
     def __enter__(self) -> "OutputDir":
-        parent = _resolved(self.target).parent
+        # Stage inside the target when it exists (it is writable; its parent may not be, e.g.
+        # `--out risk.csv` run from a home folder), else beside it: same filesystem either way.
+        target = _resolved(self.target)
+        parent = target if target.is_dir() else target.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self._stage = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=parent))
@@ -93,6 +96,8 @@ class OutputDir:
         final = _resolved(self.target / rel)
         if final in self._inputs:
             raise InputError(f"output '{rel}' would overwrite an input file", file=final)
+        if final.is_dir():
+            raise InputError(f"output '{rel}' cannot be written: a folder of that name is in the way", file=final)
         staged = self._stage / rel
         staged.parent.mkdir(parents=True, exist_ok=True)
         return staged
@@ -114,6 +119,16 @@ class OutputDir:
 
     def _publish(self, stage: Path) -> None:
         files = sorted(p for p in stage.rglob("*") if p.is_file())
+        # Check every destination before moving the first file, so publishing is all or nothing.
+        for src in files:
+            dest = self.target / src.relative_to(stage)
+            if dest.is_dir():
+                raise InputError("output cannot be written: a folder of that name is in the way", file=dest)
+            for folder in dest.parents:
+                if folder == self.target or self.target not in folder.parents:
+                    break
+                if folder.exists() and not folder.is_dir():
+                    raise InputError("output cannot be written: a file is where a folder should be", file=folder)
         self.target.mkdir(parents=True, exist_ok=True)
         for src in files:
             rel = src.relative_to(stage)

@@ -181,7 +181,10 @@ def _open_workbook(path: Path):
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a bad input file
-        raise InputError(f"is not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=path) from None
+        if type(exc).__module__.startswith("defusedxml"):
+            raise InputError("refused: the workbook contains unsafe XML (entity declarations)", file=path) from None
+        first_line = (str(exc).splitlines() or [""])[0].rstrip(". ")
+        raise InputError(f"is not a readable XLSX workbook ({type(exc).__name__}: {first_line})", file=path) from None
 
 
 def find_sheet(names: list[str], wanted: str) -> str | None:

@@ -44,9 +44,15 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
-    import sys
+def _terminate(signum: int, frame: object) -> None:
+    """`kill` (SIGTERM) unwinds like Ctrl-C, so staged outputs are removed, not left behind."""
+    raise KeyboardInterrupt
 
+
+def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except SystemExit as exc:
