@@ -72,6 +72,19 @@ def test_utilisation_guard_binds_and_not():
     assert placed(r, "C1") == "W2"
 
 
+def test_utilisation_guard_scope_service_binds_and_not():
+    # team B's busiest worker (V1) is far busier than anyone in team A: with the service-wide
+    # guard, team A's worker may go above team A's baseline top, up to the service's
+    ws = [worker("W1", locality="North"), worker("W2", locality="South"), worker("V1", team="B")]
+    cs = [case("C0", case_type="cp", locality="South", current="W2"), case("C1", case_type="cin", locality="South"),
+          *[case(f"B{i}", case_type="cla_complex", team="B", current="V1") for i in range(8)]]
+    far = dict(travel_cost=50.0)
+    r = run(ws, cs, AllocationConfig(**far, guard_utilisation_scope="service"))
+    assert placed(r, "C1") == "W2"
+    r = run(ws, cs, AllocationConfig(**far, guard_utilisation_scope="team"))
+    assert placed(r, "C1") == "W1"
+
+
 # ---- settings ----------------------------------------------------------------------------------------
 
 def test_guards_settings_table():
@@ -81,6 +94,9 @@ def test_guards_settings_table():
         AllocationConfig.from_mapping({"guards": {"speed": True}})
     with pytest.raises(InputError, match="true or false"):
         AllocationConfig.from_mapping({"guards": {"handoffs": "no"}})
+    assert AllocationConfig.from_mapping({"guards": {"utilisation_scope": "service"}}).guard_utilisation_scope == "service"
+    with pytest.raises(InputError, match="utilisation_scope"):
+        AllocationConfig.from_mapping({"guards": {"utilisation_scope": "county"}})
     with pytest.raises(InputError, match="guard_handoffs"):
         AllocationConfig.from_mapping({"solver": {"guard_handoffs": False}})
 

@@ -7,7 +7,8 @@
    (unit, worker) pair (continuity, travel, risk);
 3. runs the manager's baseline (`baseline.py`), which sets the no-worse-than-the-baseline
    guards (`rules.py`: per block, no more handoffs or unallocated children than the baseline;
-   no team's busiest worker busier), and improves it by local search (`improve.py`);
+   the busiest worker, of the service or of each team, no busier), and improves it by local
+   search (`improve.py`);
 4. builds an `AssignmentModel` per independent block with the points and children caps, the
    load-balance and highest-utilisation terms, an unallocated cost per unit and the guards, and
    solves it from that warm start (`config.threads` blocks at once, one solver thread each);
@@ -485,7 +486,8 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
                   progress: Callable | None = None, deadline: float | None = None) -> tuple[pd.Series, dict]:
     """Solve the model block by block (or as one block); return (assignment unit -> worker,
     solve info). Never worse than the manager's baseline under `evaluate_objective`, and (with
-    the guards on) no worse on handoffs, unallocated children or any team's highest utilisation.
+    the guards on) no worse on handoffs, unallocated children or the highest utilisation (of the
+    service or of each team: `guard_utilisation_scope`).
 
     Steps: the baseline; the guards it sets; a local search from it (the warm start); each block
     solved from the warm start with its guard budgets. `deadline` (a `time.perf_counter()`

@@ -330,14 +330,15 @@ def add_unallocated_guard(model, unassigned: pd.Series, children: pd.Series, bud
 
 def utilisation_guard_limit(workers: pd.DataFrame, points_limit: pd.Series, baseline_points: pd.Series,
                             config: AllocationConfig) -> pd.Series:
-    """Points limit per worker so that no team's highest utilisation (the service's with scope
-    "service") goes above the baseline's: worker w may hold at most the baseline's highest
-    utilisation in w's team x w's capacity (and never more than `points_limit`). Workers without
-    capacity keep `points_limit` (utilisation is not defined for them)."""
+    """Points limit per worker so that the highest utilisation of the service (or of each team,
+    with `guard_utilisation_scope` "team") does not go above the baseline's: worker w may hold at
+    most the baseline's highest utilisation in w's group x w's capacity (and never more than
+    `points_limit`). A busier top worker than doing it by hand is a risk a manager would not take
+    [S41, S42]. Workers without capacity keep `points_limit` (utilisation is not defined)."""
     cap = workers["capacity"].astype(float)
     has_cap = cap > 0
     util = (baseline_points.reindex(workers.index).fillna(0.0) / cap.where(has_cap))[has_cap]
-    group = (pd.Series("service", index=workers.index) if config.highest_utilisation_scope == "service"
+    group = (pd.Series("service", index=workers.index) if config.guard_utilisation_scope == "service"
              else workers["team"])
     top = util.groupby(group[has_cap]).max()
     ceiling = group.map(top) * cap + 1e-9
