@@ -289,7 +289,8 @@ def fte_against_demand(projection: pd.DataFrame, montecarlo: pd.DataFrame | None
     percentile band of supply when given (`band_width_fte` = p90 - p10, stacked on p10)."""
     g = projection.groupby("quarter", sort=True)[["demand_fte", "supply_fte"]].sum().reset_index()
     if _has(montecarlo, "quarter", "supply_fte_p10", "supply_fte_p90"):
-        mc = montecarlo[["quarter", "supply_fte_p10", "supply_fte_p90"]]
+        mc_cols = ["quarter", "supply_fte_p10", "supply_fte_p90"] + (["supply_fte_p50"] if "supply_fte_p50" in montecarlo else [])
+        mc = montecarlo[mc_cols]
         g = g.merge(mc, on="quarter", how="left")
         g["band_width_fte"] = g["supply_fte_p90"] - g["supply_fte_p10"]
     g.insert(0, "quarter_label", [quarter_label(q) for q in g["quarter"]])
@@ -297,7 +298,10 @@ def fte_against_demand(projection: pd.DataFrame, montecarlo: pd.DataFrame | None
 
 
 #: Chart-data column names (legend entries) for the FTE chart, from the frames' columns.
-FTE_SERIES = {"quarter_label": "quarter", "demand_fte": "demand FTE", "supply_fte": "supply FTE",
+# The projection's supply has no new hires; the Monte Carlo's is the chosen plan's (hires, intake,
+# agency), so both are shown and named, never mixed under one label.
+FTE_SERIES = {"quarter_label": "quarter", "demand_fte": "demand FTE", "supply_fte": "supply with no new hires",
+              "supply_fte_p50": "supply with the plan (median)",
               "supply_fte_p10": "supply FTE p10", "supply_fte_p90": "supply FTE p90",
               "band_width_fte": "supply 10th-90th percentile"}
 
@@ -348,7 +352,11 @@ def chart_fte_demand(ws, data_row: int, n: int, columns: list[str]) -> Any:
     col = {c: i + 1 for i, c in enumerate(columns)}
     cats = Reference(ws, min_col=1, min_row=data_row + 1, max_row=data_row + n)
     line = LineChart()
-    for name, colour, dash in ((FTE_SERIES["demand_fte"], "C00000", "dash"), (FTE_SERIES["supply_fte"], "1F3864", None)):
+    lines = [(FTE_SERIES["demand_fte"], "C00000", "dash"), (FTE_SERIES["supply_fte"], "7F7F7F", "sysDot"),
+             (FTE_SERIES["supply_fte_p50"], "1F3864", None)]
+    for name, colour, dash in lines:
+        if name not in col:
+            continue
         line.add_data(Reference(ws, min_col=col[name], min_row=data_row, max_row=data_row + n), titles_from_data=True)
         s = line.series[-1]
         s.graphicalProperties.line.solidFill = colour
@@ -391,7 +399,10 @@ def chart_agency_share(ws, data_row: int, n: int, n_series: int) -> LineChart:
     if n_series > 1:
         ch.series[1].graphicalProperties.line.solidFill = "A5A5A5"
         ch.series[1].graphicalProperties.line.dashStyle = "dash"
+    for series in ch.series:
+        series.smooth = False  # a smoothed line overshoots below 0% where the share bottoms out
     ch.y_axis.number_format = "0%"
+    ch.y_axis.scaling.min = 0
     ch.y_axis.majorGridlines = None
     ch.legend.position = "b"
     _size(ch)
