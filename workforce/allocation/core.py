@@ -664,7 +664,8 @@ def kernel_search(model: "AssignmentModel", lp: LpRelaxation, assignment: pd.Dat
     order = np.argsort(lp.reduced_cost, axis=0, kind="stable")  # agents by reduced cost, per item
     rows, cols = g.pair_pos
     width, note = first_width, []
-    while time.perf_counter() < deadline - 0.5:
+    floor = g.integral_bound(lp.bound)
+    while time.perf_counter() < deadline - 0.5 and cost_now > floor + 1e-9:
         keep = np.zeros(g.cost.shape, dtype=bool)
         top = order[:min(width, m)]
         keep[top, np.arange(g.cost.shape[1])[None, :]] = True
@@ -706,7 +707,8 @@ def solve_assignment(pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cos
     for large) give a warm start.
     Up to `SMALL_PAIRS` pairs the full MIP then runs from it (to 70% of the time) and, if that does
     not prove optimality, a reduced-cost kernel search uses the rest; larger instances go straight
-    to the kernel search with the LP bound as proven bound. The best assignment found is returned
+    to the kernel search with the LP bound as proven bound. An LP-rounded start that meets the LP
+    bound is optimal at once. The best assignment found is returned
     with the tightest proven bound; "optimal" only when that bound closes the gap.
     """
     _check_solver_name(solver)
@@ -728,27 +730,33 @@ def solve_assignment(pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cos
     def left() -> float:
         return max(1.0, T - (time.perf_counter() - start))
 
-    small = small or heur.lp is None
+    if heur.objective is not None and relative_gap(heur.objective, heur.lp_bound) == 0.0 and warm_start is None:
+        return _best_of(model, _lp_only(heur.lp_bound), heur, time.perf_counter() - start)  # proven by the LP
+    if heur.lp is None or first is None:  # no LP in time, or no feasible start: the full MIP alone
+        result = model.solve(time_limit=None if time_limit is None else left(), solver=solver, threads=threads,
+                             warm_start=first)
+        return _best_of(model, result, heur, time.perf_counter() - start)
     if small:
-        # the full MIP from the warm start proves most small instances optimal; the kernel search
-        # only gets the time that is left if it does not
-        stage = None if time_limit is None else (left() if heur.lp is None else max(1.0, 0.7 * T - (time.perf_counter() - start)))
-        result = model.solve(time_limit=stage, solver=solver, threads=threads, warm_start=first)
+        # the full MIP from the warm start proves most small instances optimal (A-C types within
+        # seconds); the reduced-cost kernel search only gets the time left when it does not
+        result = model.solve(time_limit=None if time_limit is None else max(1.0, 0.7 * T - (time.perf_counter() - start)),
+                             solver=solver, threads=threads, warm_start=first)
         best = _best_of(model, result, heur, time.perf_counter() - start)
-        if best.status != "feasible" or heur.lp is None or time_limit is None:
+        if best.status != "feasible" or time_limit is None:
             return best
-        start_assignment, bound_result = best.assignment, result
+        first = best.assignment
     else:
-        start_assignment, bound_result = first, None
-    if start_assignment is None:
-        return model.solve(time_limit=left(), solver=solver, threads=threads)
-    kernel, kernel_cost, note = kernel_search(model, heur.lp, start_assignment, time_limit=left(), threads=threads)
-    if bound_result is None:  # no full MIP run: the LP bound is the proven bound
-        bound_result = AssignmentResult(assignment=kernel, unassigned=[], objective=None, bound=heur.lp_bound,
-                                        gap=None, status="no_solution", seconds=0.0, solver="highs",
-                                        message="HiGHS: LP relaxation only (full MIP not run: too large for the time)")
+        result = _lp_only(heur.lp_bound)  # no full MIP on large instances: the LP gives the bound
+    kernel, kernel_cost, note = kernel_search(model, heur.lp, first, time_limit=left(), threads=threads)
     found = HeuristicStart(kernel, kernel_cost, heur.lp_bound, heur.seconds, f"{heur.how} + kernel search ({note})")
-    return _best_of(model, bound_result, found, time.perf_counter() - start)
+    return _best_of(model, result, found, time.perf_counter() - start)
+
+
+def _lp_only(bound: float | None) -> AssignmentResult:
+    """A solver result holding only the LP relaxation's bound (no full MIP was run)."""
+    return AssignmentResult(assignment=pd.DataFrame(columns=["item", "agent"]), unassigned=[], objective=None,
+                            bound=bound, gap=None, status="no_solution", seconds=0.0, solver="highs",
+                            message="HiGHS: LP relaxation bound (full MIP not run)")
 
 
 def _best_of(model: "AssignmentModel", result: AssignmentResult, heur: HeuristicStart,
