@@ -315,8 +315,9 @@ def _build_block(problem: Problem, units: list[str], workers: list[str], warm: p
 
 def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series, floor: dict[str, float],
                  budgets: tuple[float, float], *, time_limit: float | None, solver: str,
-                 progress: Callable | None):
-    """Build one block's model and solve it (one solver thread) from the warm start."""
+                 progress: Callable | None, warm_start: bool | None = None):
+    """Build one block's model and solve it (one solver thread). `warm_start`: hand the solver
+    `warm` as its first solution (None: only when the block has under `COLD_START_MIN_SECONDS`)."""
     model, ws = _build_block(problem, units, workers, warm, floor, budgets)
     if time_limit is not None and time_limit < MIN_BLOCK_SECONDS:
         # no time left for a search: keep the warm start there and prove what the LP relaxation can
@@ -326,10 +327,13 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
         return AssignmentResult(assignment=ws.reset_index(drop=True), unassigned=[], objective=None, bound=bound,
                                 gap=None, status="feasible", seconds=0.0, solver=solver,
                                 message="no time left for this block: warm start kept, LP relaxation bound")
-    # The solver starts cold: given the local search's answer as a start, HiGHS took 18 s instead
-    # of 11 s to prove the hardest demo block (its own root heuristics find better starts). The
-    # warm start is still the answer wherever the solver's is worse or missing (solve_problem).
-    res = model.solve(time_limit=time_limit, solver=solver, threads=1, warm_start=None,
+    # With time, the solver starts cold: given the local search's answer as a start, HiGHS took
+    # 18 s instead of 11 s to prove the hardest demo block (its own root heuristics find better
+    # starts). With little time the start is worth more. Either way the warm start stays the
+    # answer wherever the solver's is worse or missing (solve_problem).
+    if warm_start is None:
+        warm_start = time_limit is not None and time_limit < COLD_START_MIN_SECONDS
+    res = model.solve(time_limit=time_limit, solver=solver, threads=1, warm_start=ws if warm_start else None,
                       gap_rel=problem.config.gap_rel, progress=progress)
     weak = res.bound is None or res.gap is None or res.gap > WEAK_BLOCK_GAP
     if res.status in ("feasible", "no_solution") and weak:
@@ -342,6 +346,8 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
     return res
 
 
+#: Below this many seconds a block's solve starts from the warm start (above it, cold).
+COLD_START_MIN_SECONDS = 5.0
 #: Below this many seconds a block is not searched (the solver needs about this long to reach
 #: its root bound on a team of ~40 workers); the warm start stands and the LP gives the bound.
 MIN_BLOCK_SECONDS = 0.5
@@ -482,7 +488,51 @@ def _run_blocks(problem: Problem, blocks, budgets, warm: pd.Series, floor: dict[
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             futures = {k: pool.submit(run, k) for k in order}
             results = {k: f.result() for k, f in futures.items()}
+    # second round: time the blocks did not use goes to the block with the most left to prove,
+    # restarted from its best answer (a block given a slice too short gets another chance)
+    retried: set[int] = set()
+    while deadline is not None:
+        left = deadline - time.perf_counter()
+        open_blocks = [k for k in results if k not in retried and results[k].status != "optimal"
+                       and _abs_gap(results[k]) > problem.config.gap_rel * max(1.0, abs(results[k].bound or 0.0))]
+        if left < SECOND_ROUND_MIN_SECONDS or not open_blocks:
+            break
+        k = max(open_blocks, key=lambda j: (_abs_gap(results[j]), -j))
+        retried.add(k)
+        start = warm.copy()
+        if results[k].objective is not None:
+            start.loc[blocks[k][0]] = ""
+            start.loc[results[k].assignment["item"].to_numpy()] = results[k].assignment["agent"].to_numpy()
+        again = _solve_block(problem, blocks[k][0], blocks[k][1], start, floor, budgets[k], time_limit=left,
+                             solver=solver, progress=progress, warm_start=True)
+        results[k] = _better_of(results[k], again)
     return [results[k] for k in range(len(blocks))]
+
+
+#: Time left over after every block has had its slice is used for a second solve when at least
+#: this many seconds remain.
+SECOND_ROUND_MIN_SECONDS = 2.0
+
+
+def _abs_gap(res) -> float:
+    if res.objective is None or res.bound is None:
+        return np.inf
+    return max(0.0, res.objective - res.bound)
+
+
+def _better_of(first, second):
+    """Two solves of the same block model: the better answer with the higher (proven) bound."""
+    best = second if (second.objective is not None and
+                      (first.objective is None or second.objective <= first.objective + 1e-9)) else first
+    bounds = [b for b in (first.bound, second.bound) if b is not None]
+    bound = max(bounds) if bounds else None
+    if best.objective is not None and bound is not None:
+        bound = min(bound, best.objective)
+    gap = None if best.objective is None or bound is None else abs(best.objective - bound) / max(1e-9, abs(best.objective))
+    status = "optimal" if "optimal" in (first.status, second.status) and best.status == "optimal" else (
+        "feasible" if best.objective is not None else best.status)
+    return replace(best, bound=bound, gap=gap, status=status,
+                   message=f"{first.message}; second solve: {second.message}")
 
 
 def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: str = "highs",
