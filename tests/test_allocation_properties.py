@@ -139,7 +139,10 @@ def _child_points(cases: pd.DataFrame, held_by: pd.Series, workers: pd.DataFrame
     return pts + (worker_loc.notna() & (worker_loc != cases["locality"])).astype(float) * rules.travel_points
 
 
-def check_result(workers: pd.DataFrame, cases: pd.DataFrame, mode: str, leavers: set[str], result) -> None:
+def check_result(workers: pd.DataFrame, cases: pd.DataFrame, mode: str, leavers: set[str], result,
+                 note=None) -> None:
+    """Assert every hard rule; `note` records what an example exercised (hypothesis.event)."""
+    note = note or event
     a, un = result.allocations, result.unallocated
     W = workers.set_index("worker_id")
 
@@ -151,7 +154,7 @@ def check_result(workers: pd.DataFrame, cases: pd.DataFrame, mode: str, leavers:
     assert result.summary["unallocated"] == len(un)
     assert (un["reason"].astype(str).str.len() > 0).all(), "every unallocated child has a reason"
 
-    final = cases["case_id"].map(a.set_index("case_id")["worker_id"]).fillna("")
+    final = cases["case_id"].map(a.set_index("case_id")["worker_id"]).astype(object).fillna("")
     fixed = _fixed_mask(cases, mode, leavers)
 
     # fixed children keep their worker
@@ -223,13 +226,13 @@ def check_result(workers: pd.DataFrame, cases: pd.DataFrame, mode: str, leavers:
         assert after_pts[wid] <= lim_pts + 1e-6, f"{wid}: {after_pts[wid]} points > limit {lim_pts}"
         assert after_kids[wid] <= lim_kids, f"{wid}: {after_kids[wid]} children > limit {lim_kids}"
         if after_pts[wid] >= 0.8 * lim_pts or after_kids[wid] == lim_kids:
-            event("a worker given new work ends at or near a cap")
+            note("a worker given new work ends at or near a cap")
     # what the examples exercised (shown with --hypothesis-show-statistics)
-    event(f"mode {mode}: {'some' if len(un) else 'no'} children unallocated")
+    note(f"mode {mode}: {'some' if len(un) else 'no'} children unallocated")
     if (fixed & cases["pinned"]).any():
-        event("pinned children")
+        note("pinned children")
     if mode == "leaver" and (cases["pinned"] & cases["current_worker_id"].isin(leavers)).any():
-        event("a child pinned to a leaver")
+        note("a child pinned to a leaver")
 
 
 def _run(workers, cases, mode, leavers, *, something_to_decide: bool = False):
@@ -273,8 +276,6 @@ def test_same_input_same_allocation(authority, mode, data):
     _same(first, second)
 
 
-@pytest.mark.xfail(strict=True, reason="allocation/explain.py build_result: with no unit to decide, the "
-                   "explanations frame has no 'unit' column; expl.set_index('unit') raises KeyError")
 @pytest.mark.parametrize("mode", ["new", "rebalance", "leaver"])
 def test_nothing_to_decide_is_not_an_error(mode):
     """Every child already has a worker (new mode) or is pinned: nothing to decide, and the
@@ -284,8 +285,8 @@ def test_nothing_to_decide_is_not_an_error(mode):
     cases["pinned"] = True
     leavers = {"W1"} if mode == "leaver" else set()
     result = _run(workers, cases, mode, leavers)
-    check_result(workers, cases, mode, leavers, result)
-    assert set(result.allocations["case_id"]) == set(cases["case_id"])
+    check_result(workers, cases, mode, leavers, result, note=lambda _: None)  # not a hypothesis test
+    assert set(result.allocations["case_id"]) | set(result.unallocated["case_id"]) == set(cases["case_id"])
 
 
 def test_inputs_are_not_modified():

@@ -204,7 +204,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     cfg, w, c = problem.config, problem.workers, problem.cases
     pts, kids = _final_loads(problem, assignment)
     expl = _unit_explanations(problem, assignment, pts, kids)
-    final = c["fixed_worker"].where(c["unit"] == "", c["unit"].map(assignment).fillna(""))
+    final = c["fixed_worker"].where(c["unit"] == "", c["unit"].map(assignment).astype(object).fillna(""))
     c = c.assign(worker_id=final)
     held = c["worker_id"] != ""
     child_pts = pd.Series(np.nan, index=c.index)
