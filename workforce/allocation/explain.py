@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.allocation import rules as R
-from workforce.allocation.model import PAIR_TERMS, TERMS, AllocationResult, Problem
+from workforce.allocation.model import PAIR_TERMS, TERMS, AllocationResult, Problem, assignment_loads
 from workforce.errors import InputError
 
 TERM_WORDS = {
@@ -31,16 +31,6 @@ GUARD_WORDS = ("it would go past what the manager's baseline does (more children
 
 def _fmt(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
-
-
-def _final_loads(problem: Problem, assignment: pd.Series) -> tuple[pd.Series, pd.Series]:
-    assigned = assignment[assignment != ""]
-    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
-    pairs = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)
-    w = problem.workers.index
-    pts = problem.fixed_points.add(pairs["points"].groupby(level=1).sum(), fill_value=0.0).reindex(w).fillna(0.0)
-    kids = problem.fixed_children.add(pairs["children"].groupby(level=1).sum(), fill_value=0).reindex(w).fillna(0)
-    return pts.astype(float), kids.astype(int)
 
 
 def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, kids: pd.Series) -> pd.DataFrame:
@@ -202,7 +192,8 @@ def _scope_name(unit: pd.Series) -> str:
 def build_result(problem: Problem, assignment: pd.Series, info: dict) -> AllocationResult:
     """Assemble the output frames, explanations and summary for an assignment."""
     cfg, w, c = problem.config, problem.workers, problem.cases
-    pts, kids = _final_loads(problem, assignment)
+    pts, kids = assignment_loads(problem, assignment)
+    kids = kids.astype(int)
     expl = _unit_explanations(problem, assignment, pts, kids)
     final = c["fixed_worker"].where(c["unit"] == "", c["unit"].map(assignment).astype(object).fillna(""))
     c = c.assign(worker_id=final)

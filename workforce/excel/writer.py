@@ -47,6 +47,8 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from workforce.outputs import atomic_path
+
 # --- number formats by column-name convention --------------------------------------------
 
 FMT_GBP = '"£"#,##0;[Red]-"£"#,##0'
@@ -596,14 +598,13 @@ class SafeWorkbook:
         for grid in list(_open_grids.get(id(self), [])):
             grid.close()
         try:
-            with _atomic_path(path) as tmp:
+            with atomic_path(path) as tmp:
                 if self._has_cr:
                     buf = io.BytesIO()
                     self.wb.save(buf)
                     _escape_carriage_returns(buf, tmp)
                 else:
                     self.wb.save(tmp)
-                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a workbook is for sharing
         except BaseException:
             self._discard()
             raise
@@ -784,35 +785,3 @@ def _escape_carriage_returns(buf: io.BytesIO, target: Path) -> None:
             dst.writestr(info, data)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_path(path: Path):
-    try:
-        from workforce.outputs import atomic_path
-    except ImportError:  # pragma: no cover - the lead's helper is part of the package
-        atomic_path = _own_atomic_path
-    return atomic_path(path)
-
-
-def _own_atomic_path(path: Path):
-    import contextlib
-    import tempfile
-
-    @contextlib.contextmanager
-    def ctx():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        tmp_path = Path(tmp)
-        try:
-            yield tmp_path
-            os.replace(tmp_path, path)
-        finally:
-            if tmp_path.exists():
-                tmp_path.unlink()
-
-    return ctx()
