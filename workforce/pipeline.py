@@ -217,9 +217,11 @@ def _analyse(
         "workers / children": f"{len(workers)} / {len(cases)}",
     }
     if model is not None and model.card:
-        sel = model.card.get("selection", {})
-        oot = model.card.get("out_of_time", {})
-        headline["churn model (CV ROC AUC)"] = f"{sel.get('selected')} ({sel.get('selected_cv', {}).get('roc_auc', {}).get('mean', float('nan')):.3f})" if sel.get("selected_cv") else str(sel.get("selected"))
+        card = model.card
+        oot = card.get("out_of_time", {})
+        cv_auc = card.get("cross_validated", {}).get("roc_auc", {}).get("mean")
+        headline["churn model (CV ROC AUC)"] = card.get("selection", {}).get("selected", "?") + (
+            f" ({cv_auc:.3f})" if cv_auc is not None else "")
         if oot.get("available"):
             headline["out-of-time ROC AUC"] = f"{oot['roc_auc']:.3f}"
     headline["predicted turnover (next 12 months)"] = _pct(float(p.mean()))
