@@ -282,6 +282,15 @@ class _HighsBulk(pulp.HiGHS):
         return lp.status
 
 
+def cbc_available() -> bool:
+    """Whether `solver="cbc"` can run here (a system cbc, or the copy PuLP 3 bundles)."""
+    try:
+        _cbc_engine(msg=False)
+    except RuntimeError:
+        return False
+    return True
+
+
 def _cbc_engine(**kwargs: Any) -> pulp.LpSolver:
     """A CBC command: a system ``cbc`` (COIN_CMD) first, else the copy PuLP 3 bundles; clear error if neither."""
     import warnings

@@ -639,11 +639,10 @@ def allocate(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalan
     if solver not in ("highs", "cbc"):
         raise InputError(f"unknown solver '{solver}'", column="solver", allowed="highs, cbc")
     if solver == "cbc":
-        import pulp
+        from workforce.allocation.core import CBC_MISSING, cbc_available
 
-        if not pulp.PULP_CBC_CMD(msg=False).available():
-            raise InputError("CBC is not available in this installation (PuLP no longer ships it); use --solver highs",
-                             column="solver", allowed="highs")
+        if not cbc_available():
+            raise InputError(CBC_MISSING, column="solver", allowed="highs")
     started = time.perf_counter()
     limit = config.time_limit if time_limit is None else time_limit
     problem = build_problem(workers, cases, mode=mode, leavers=leavers, risk=risk, config=config)
