@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from test_plans_data import make_authority
+from plans_frames import make_authority
 from workforce.cli import app
 from workforce.contracts import to_csv_frame
 from workforce.plans.assumptions import Assumptions, assumptions_frame, load_assumptions

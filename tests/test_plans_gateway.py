@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from test_plans_data import make_authority
+from plans_frames import make_authority
 from workforce.plans.assumptions import Assumptions, Programme
 from workforce.plans.costs import cost_of_leaver_gbp
 from workforce.plans.gateway import eligibility, plan_gateway, tenure_years

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from test_plans_data import make_authority
+from plans_frames import make_authority
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.planner import build_plan
 

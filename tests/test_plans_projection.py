@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from test_plans_data import make_authority, make_cases, make_workers
+from plans_frames import make_authority, make_cases, make_workers
 from workforce.caseload import family_child_points
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.projection import (annual_leave_probability, build_workforce, plan_start_date, project,

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from test_plans_data import make_authority
+from plans_frames import make_authority
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.costs import lead_time_quarters
 from workforce.plans.planner import build_plan

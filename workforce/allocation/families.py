@@ -83,7 +83,8 @@ def prepare_workers(
     out["soft_max_children"] = worker_soft_max_children(w, rules).to_numpy()
     unknown = [x for x in leavers if x not in out.index]
     if unknown:
-        raise InputError(f"unknown leaver worker_id(s): {', '.join(unknown)}", column="worker_id")
+        raise InputError(f"unknown leaver worker_id(s): {', '.join(unknown)}", column="--leaver",
+                         allowed="worker IDs from the workers table")
     out["leaving"] = out.index.isin(list(leavers))
     out["p_leave"] = 0.0
     if risk is not None and len(risk):
