@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -11,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from libreoffice import convert_to_pdf, needs_soffice
 
 sys.path.insert(0, str(Path(__file__).parent))
 import excel_fixtures as fx  # noqa: E402
@@ -172,17 +171,7 @@ def test_risk_register_rag_bands(tmp_path):
     assert card["metrics.auc"] == 0.7
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None,
-                    reason="LibreOffice (soffice) is not installed: apt-get install -y --no-install-recommends "
-                           "libreoffice-calc")
+@needs_soffice
 def test_libreoffice_converts_the_planner_workbook_to_pdf(planner, tmp_path):
     path, _ = planner
-    profile = tmp_path / "lo_profile"
-    proc = subprocess.run(
-        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        capture_output=True, text=True, timeout=240,
-    )
-    pdf = tmp_path / (path.stem + ".pdf")
-    assert proc.returncode == 0, proc.stderr
-    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+    convert_to_pdf(path, tmp_path)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from libreoffice import convert_to_pdf, needs_soffice
 from workforce.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,6 +40,12 @@ def test_demo_planner_workbook_has_every_sheet(demo_out):
                   "Fairness audit", "Assumptions", "README"):
         assert sheet in wb.sheetnames, (sheet, wb.sheetnames)
     assert len(wb["Summary"]._charts) >= 4
+
+
+@needs_soffice
+def test_demo_workbook_converts_with_libreoffice(demo_out, tmp_path):
+    """The real demo workbook, not a fixture, opens in LibreOffice and prints to PDF."""
+    convert_to_pdf(demo_out / "workforce_plan.xlsx", tmp_path)
 
 
 def test_demo_every_child_once(demo_out):
