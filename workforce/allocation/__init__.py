@@ -5,8 +5,7 @@ Names are resolved lazily so that importing one submodule does not import PuLP.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from workforce.lazy import lazy_exports
 
 _EXPORTS = {
     "solve_assignment": "workforce.allocation.core",
@@ -28,11 +27,4 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workforce.allocation' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-__all__ = sorted(_EXPORTS)
+__getattr__, __all__ = lazy_exports("workforce.allocation", _EXPORTS)

@@ -6,8 +6,7 @@ Names are resolved lazily so that importing the package does not import PuLP or 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from workforce.lazy import lazy_exports
 
 _EXPORTS = {
     "Assumptions": "workforce.plans.assumptions",
@@ -26,11 +25,4 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workforce.plans' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-__all__ = sorted(_EXPORTS)
+__getattr__, __all__ = lazy_exports("workforce.plans", _EXPORTS)
