@@ -324,41 +324,39 @@ def _finish(typed: pd.DataFrame) -> pd.DataFrame:
     return typed.reset_index(drop=True)
 
 
-def load_workers(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
-    """Read, validate and type the workers table from a CSV or an XLSX sheet."""
-    label = source_label(path, sheet or "workers")
-    typed, problems = _typed_workers(read_table(path, "workers", sheet=sheet), label)
+def _load(path: str | Path, table: str, sheet: str | None, typer) -> pd.DataFrame:
+    """Read `table`, type and validate it with `typer(raw, label)`; every problem at once."""
+    label = source_label(path, sheet or table)
+    typed, problems = typer(read_table(path, table, sheet=sheet), label)
     if problems:
         raise InputError(problems=problems)
     return _finish(typed)
+
+
+def load_workers(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read, validate and type the workers table from a CSV or an XLSX sheet."""
+    return _load(path, "workers", sheet, _typed_workers)
 
 
 def load_cases(path: str | Path, workers: pd.DataFrame | None = None, *, sheet: str | None = None) -> pd.DataFrame:
     """Read, validate and type the cases table; with `workers`, check references to them."""
-    label = source_label(path, sheet or "cases")
-    typed, problems = _typed_cases(read_table(path, "cases", sheet=sheet), label, workers)
-    if problems:
-        raise InputError(problems=problems)
-    return _finish(typed)
+    return _load(path, "cases", sheet, lambda raw, label: _typed_cases(raw, label, workers))
 
 
 def load_hr_history(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     """Read, validate and type the hr_history table."""
-    label = source_label(path, sheet or "hr_history")
-    typed, problems = _typed_hr_history(read_table(path, "hr_history", sheet=sheet), label)
-    if problems:
-        raise InputError(problems=problems)
-    return _finish(typed)
+    return _load(path, "hr_history", sheet, _typed_hr_history)
 
 
 def load_risk(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     """Read and validate a risk table (`worker_id`, `p_leave` 0-1; other columns kept as text),
     as written by `workforce churn score`."""
-    label = source_label(path, sheet or "risk")
-    typed, problems = type_table(read_table(path, "risk", sheet=sheet), RISK, label)
-    if problems:
-        raise InputError(problems=sorted(problems, key=_problem_sort_key))
-    return _finish(typed)
+
+    def typed_risk(raw: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[Problem]]:
+        typed, problems = type_table(raw, RISK, label)
+        return typed, sorted(problems, key=_problem_sort_key)
+
+    return _load(path, "risk", sheet, typed_risk)
 
 
 def validate_paths(paths: list[str | Path]) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, Path]]:
