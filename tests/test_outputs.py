@@ -89,3 +89,22 @@ def test_folder_on_read_only_filesystem(tmp_path):
     with pytest.raises(InputError, match="output folder"):
         with OutputDir("/proc/workforce-test-out") as od:
             od.path("a.csv").write_text("x")
+
+
+def test_output_file_is_all_or_nothing_and_never_over_an_input(tmp_path):
+    from workforce.outputs import output_file
+
+    src = tmp_path / "history.csv"
+    src.write_text("keep")
+    with pytest.raises(InputError, match="overwrite an input"):
+        with output_file(src, inputs=[src]) as path:
+            path.write_text("oops")
+    assert src.read_text() == "keep"
+    with pytest.raises(RuntimeError):
+        with output_file(tmp_path / "report.json") as path:
+            path.write_text("half")
+            raise RuntimeError
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv"]
+    with output_file(tmp_path / "report.json") as path:
+        path.write_text("{}")
+    assert (tmp_path / "report.json").read_text() == "{}"

@@ -136,3 +136,11 @@ class OutputDir:
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dest)
             self.written.append(dest)
+
+
+@contextlib.contextmanager
+def output_file(path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """One output file with OutputDir's guarantees: never over an input, nothing on failure."""
+    path = Path(path)
+    with OutputDir(path.parent if str(path.parent) else Path("."), inputs=inputs) as od:
+        yield od.path(path.name)

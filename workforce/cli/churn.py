@@ -37,20 +37,8 @@ def _reasons(text: str) -> tuple[int, ...]:
     return codes
 
 
-def _refuse_overwrite(outputs: list[Path], inputs: list[Path]) -> None:
-    from workforce.errors import InputError
-
-    resolved = {p.expanduser().resolve() for p in inputs}
-    for out in outputs:
-        if out.expanduser().resolve() in resolved:
-            raise InputError("output would overwrite an input file", file=out)
-
-
 def _write_csv(frame, path: Path) -> None:
-    from workforce.outputs import atomic_path
-
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.6g")
+    frame.to_csv(path, index=False, float_format="%.6g")
 
 
 def _print_candidates(candidates: dict, selected: str) -> None:
@@ -192,12 +180,10 @@ def evaluate(
     report: Optional[Path] = typer.Option(None, "--report", help="Write the report as JSON here."),
 ) -> None:
     """Run the churn model selection on any table and report ROC AUC, PR AUC and Brier score."""
-    from workforce.outputs import atomic_path
+    from workforce.outputs import output_file
     from workforce.retention.flat import FlatOptions, evaluate_table, read_flat
     from workforce.retention.persistence import card_json
 
-    if report is not None:
-        _refuse_overwrite([report], [data])
     frame = read_flat(data)
     options = FlatOptions(
         target=target, positive=positive, id_col=id_col, group_col=group, drop=drop, protected=protected,
@@ -217,8 +203,8 @@ def evaluate(
         if row.get("flag"):
             info(f"  fairness flag: {row['characteristic']}={row['group']}: {row['flag']}")
     if report is not None:
-        with atomic_path(report) as tmp:
-            tmp.write_text(card_json(result), encoding="utf-8")
+        with output_file(report, inputs=[data]) as path:
+            path.write_text(card_json(result), encoding="utf-8")
         info(f"wrote {report}")
 
 
@@ -237,8 +223,9 @@ def audit(
     """Fairness audit per protected characteristic (groups under 10 people suppressed)."""
     import pandas as pd
 
-    from workforce.contracts import load_hr_history, load_workers
+    from workforce.contracts import load_hr_history, load_risk, load_workers
     from workforce.errors import InputError
+    from workforce.outputs import output_file
     from workforce.retention import fairness
     from workforce.retention.features import history_features
     from workforce.retention.labels import LABEL, label_snapshots, training_rows
@@ -256,9 +243,7 @@ def audit(
         table = fairness.audit(frame, p_col="p_leave", y_col=LABEL, **thresholds)
         info(f"audited {len(frame)} snapshots with outcomes (note: in-sample if this is the training history)")
     elif scored is not None and workers is not None:
-        risk = pd.read_csv(scored, dtype={"worker_id": str})
-        if not {"worker_id", "p_leave"} <= set(risk.columns):
-            raise InputError("a risk table needs worker_id and p_leave columns", file=scored)
+        risk = load_risk(scored)
         w = load_workers(workers)
         frame = risk[["worker_id", "p_leave"]].merge(w.drop(columns=["team", "locality"], errors="ignore"), on="worker_id", how="left")
         table = fairness.audit(frame, p_col="p_leave", y_col=None, **thresholds)
@@ -270,8 +255,8 @@ def audit(
     else:
         info(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
     if out is not None:
-        _refuse_overwrite([out], [p for p in (history, scored, workers) if p is not None])
-        _write_csv(table, out)
+        with output_file(out, inputs=[p for p in (history, scored, workers) if p is not None]) as path:
+            _write_csv(table, path)
         info(f"wrote {out}")
 
 
@@ -284,13 +269,14 @@ def import_csww(
 ) -> None:
     """Stack DfE CSWW census returns into an hr_history table (pseudonymised)."""
     from workforce.contracts import to_csv_frame
+    from workforce.outputs import output_file
     from workforce.retention.csww import import_csww as run_import
 
-    _refuse_overwrite([out], list(files))
     if not salt:
         err("note: no --salt (or WORKFORCE_CSWW_SALT): a random salt is used, so worker IDs match only within this import")
     history, summary = run_import(files, salt=salt)
-    _write_csv(to_csv_frame(history), out)
+    with output_file(out, inputs=files) as path:
+        _write_csv(to_csv_frame(history), path)
     for line in summary.lines():
         info(line)
     info(f"wrote {out} ({len(history)} rows)")
