@@ -7,6 +7,7 @@ Shaped like `workforce.contracts.load_workers/load_cases` output: bool yes/no, d
 from __future__ import annotations
 
 import numpy as np
+import openpyxl
 import pandas as pd
 
 SNAPSHOT = pd.Timestamp("2024-09-30")
@@ -74,3 +75,14 @@ def make_risk(workers: pd.DataFrame, *, seed: int = 0, mean: float = 0.2) -> pd.
 def make_authority(n_workers: int = 60, n_cases: int = 900, *, seed: int = 0, **kw):
     workers = make_workers(n_workers, seed=seed, **kw)
     return workers, make_cases(workers, n_cases, seed=seed), make_risk(workers, seed=seed)
+
+
+def write_sheet(frame: pd.DataFrame, path) -> None:
+    """An Assumptions sheet as a planner's own Excel would save it (header in row 1 at A1)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Assumptions"
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append(list(row))
+    wb.save(path)

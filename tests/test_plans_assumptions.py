@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import openpyxl
 import pandas as pd
+from plans_frames import write_sheet
 import pytest
 
 from workforce.errors import InputError
@@ -18,16 +18,6 @@ def edited() -> Assumptions:
                                    "recruitment.unit": "locality"}, basis="planner: 2024 invoices")
     progs = tuple(a.programmes[:3]) + (dataclasses.replace(a.programmes[0], name="coaching", places=3),)
     return dataclasses.replace(a, programmes=progs)
-
-
-def write_sheet(frame: pd.DataFrame, path) -> None:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Assumptions"
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        ws.append(list(row))
-    wb.save(path)
 
 
 def test_frame_round_trip_is_exact():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from plans_frames import make_authority
+from plans_frames import make_authority, write_sheet
 from workforce.cli import app
 from workforce.contracts import to_csv_frame
 from workforce.plans.assumptions import Assumptions, assumptions_frame, load_assumptions
@@ -77,16 +77,6 @@ def test_cli_bad_risk_row_named(inputs, tmp_path):
     result = runner.invoke(app, ["plan", "--workers", str(inputs / "workers.csv"), "--cases", str(inputs / "cases.csv"),
                                  "--risk", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "row 5" in result.output and "p_leave" in result.output
-
-
-def write_sheet(frame: pd.DataFrame, path) -> None:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Assumptions"
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        ws.append(list(row))
-    wb.save(path)
 
 
 def edit(path, section: str, key: str, value) -> None:
