@@ -109,6 +109,43 @@ class PipelineOutputs:
         return "\n".join(lines)
 
 
+def write_allocation_files(od, result, *, inputs: list[Path], config=None,
+                           summary_name: str = "summary.json") -> None:
+    """Every allocation output into the staging folder `od` (used by `allocate` and the pipeline)."""
+    from workforce.excel.workbooks import write_allocation_workbook
+
+    for name, frame in {"allocations.csv": result.allocations, "worker_loads.csv": result.worker_loads,
+                        "unallocated.csv": result.unallocated, "changes.csv": result.changes,
+                        "team_summary.csv": result.team_summary, "existing_issues.csv": result.issues}.items():
+        _write_csv(frame, od.path(name))
+    _write_json(result.summary, od.path(summary_name))
+    write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary, allocations=result.allocations,
+                              worker_loads=result.worker_loads, unallocated=result.unallocated,
+                              changes=result.changes,
+                              settings=dict(config.settings_rows()) if config is not None else None, inputs=inputs)
+
+
+def write_plan_files(od, plan, scenarios: pd.DataFrame, *, summary_name: str = "summary.json") -> None:
+    """Every plan CSV, its summary and the assumptions used (TOML) into `od`; the workbook is the
+    caller's, since `plan` and the pipeline put different sheets in it."""
+    from workforce.plans.assumptions import write_assumptions_toml
+
+    for name, frame in {
+        "projection.csv": plan.projection, "gateway_plan.csv": plan.gateway,
+        "gateway_programmes.csv": plan.gateway_programmes, "recruitment_plan.csv": plan.recruitment,
+        "recruitment_totals.csv": plan.recruitment_totals, "montecarlo.csv": plan.montecarlo,
+        "scenarios.csv": scenarios,
+    }.items():
+        _write_csv(frame, od.path(name))
+    _write_json(plan.summary, od.path(summary_name))
+    write_assumptions_toml(plan.assumptions, od.path("assumptions.toml"))
+
+
+def risk_register_or_none(risk: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The risk table when it can be shown as a register (scored, with bands), else None."""
+    return risk if risk is not None and {"worker_id", "p_leave", "band"} <= set(risk.columns) else None
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
@@ -138,7 +175,7 @@ def _analyse(
 ) -> PipelineOutputs:
     """Stages after the inputs are loaded; shared by the demo and `workforce run`."""
     from workforce.allocation.model import allocate
-    from workforce.excel.workbooks import write_allocation_workbook, write_planner_workbook, write_risk_register
+    from workforce.excel.workbooks import write_planner_workbook, write_risk_register
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios
     from workforce.retention.model import score, team_risk, train
@@ -179,33 +216,18 @@ def _analyse(
     with stages.stage(f"Allocating caseloads ({mode}, risk-aware)"):
         alloc = allocate(workers, cases, mode=mode, leavers=leavers, risk=risk_table,
                          time_limit=min(time_limit, 8.0) if quick else time_limit)
-        _write_csv(alloc.allocations, od.path("allocations.csv"))
-        _write_csv(alloc.worker_loads, od.path("worker_loads.csv"))
-        _write_csv(alloc.unallocated, od.path("unallocated.csv"))
-        _write_csv(alloc.changes, od.path("changes.csv"))
-        _write_json(alloc.summary, od.path("allocation_summary.json"))
-        write_allocation_workbook(od.path("allocation.xlsx"), summary=alloc.summary, allocations=alloc.allocations,
-                                  worker_loads=alloc.worker_loads, unallocated=alloc.unallocated,
-                                  changes=alloc.changes, inputs=inputs)
+        write_allocation_files(od, alloc, inputs=inputs, summary_name="allocation_summary.json")
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
         plan = build_plan(workers, cases, risk_table, assumptions, seed=seed)
         scenarios = compare_scenarios(workers, cases, risk_table, assumptions, seed=seed)
-        for name, frame in {
-            "projection.csv": plan.projection, "gateway_plan.csv": plan.gateway,
-            "gateway_programmes.csv": plan.gateway_programmes, "recruitment_plan.csv": plan.recruitment,
-            "recruitment_totals.csv": plan.recruitment_totals, "montecarlo.csv": plan.montecarlo,
-            "scenarios.csv": scenarios,
-        }.items():
-            _write_csv(frame, od.path(name))
-        _write_json(plan.summary, od.path("plan_summary.json"))
+        write_plan_files(od, plan, scenarios, summary_name="plan_summary.json")
         files["projection.csv"] = "quarterly demand and supply by team"
         files["recruitment_plan.csv"] = "hires, newly qualified intake and agency cover by quarter"
     with stages.stage("Writing the planner's workbook"):
-        register = risk_table if {"band", "p_leave"} <= set(risk_table.columns) else None
         write_planner_workbook(
-            od.path("workforce_plan.xlsx"), assumptions=plan.assumptions_frame, risk=register,
+            od.path("workforce_plan.xlsx"), assumptions=plan.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=plan.gateway, gateway_programmes=plan.gateway_programmes, recruitment=plan.recruitment,
             recruitment_totals=plan.recruitment_totals, projection=plan.projection, montecarlo=plan.montecarlo,
             worker_loads=alloc.worker_loads, allocation_summary=alloc.summary, fairness=fairness, inputs=inputs,

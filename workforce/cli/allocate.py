@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import err, guarded
+from workforce.cli.common import guarded
 
 
 def _print_summary(result, out: Path) -> None:
@@ -39,30 +39,6 @@ def _print_summary(result, out: Path) -> None:
         table.add_row(k, v)
     Console().print(table)
     print(f"outputs written to {out}")
-
-
-def _write_outputs(result, out: Path, inputs: list[Path], config) -> None:
-    import json
-
-    from workforce.outputs import OutputDir
-
-    with OutputDir(out, inputs=inputs) as od:
-        result.allocations.to_csv(od.path("allocations.csv"), index=False)
-        result.worker_loads.to_csv(od.path("worker_loads.csv"), index=False)
-        result.unallocated.to_csv(od.path("unallocated.csv"), index=False)
-        result.changes.to_csv(od.path("changes.csv"), index=False)
-        result.team_summary.to_csv(od.path("team_summary.csv"), index=False)
-        result.issues.to_csv(od.path("existing_issues.csv"), index=False)
-        od.path("summary.json").write_text(json.dumps(result.summary, indent=2), encoding="utf-8")
-        try:
-            from workforce.excel.workbooks import write_allocation_workbook
-        except ImportError:
-            err("note: the Excel writer is not available in this build; allocation.xlsx was not written")
-        else:
-            write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary,
-                                      allocations=result.allocations, worker_loads=result.worker_loads,
-                                      unallocated=result.unallocated, changes=result.changes,
-                                      settings=dict(config.settings_rows()), inputs=inputs)
 
 
 def register(app: typer.Typer) -> None:
@@ -99,12 +75,6 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"unknown solver '{solver}'", column="--solver", allowed="highs, cbc")
         if time_limit is not None and time_limit <= 0:
             raise InputError("--time-limit must be a positive number of seconds", column="--time-limit")
-        if solver == "cbc":
-            import pulp
-
-            if not pulp.PULP_CBC_CMD(msg=False).available():
-                raise InputError("CBC is not available in this installation (PuLP no longer ships it); "
-                                 "use --solver highs", column="--solver", allowed="highs")
         cfg = AllocationConfig.from_toml(config) if config else AllocationConfig()
 
         from rich.console import Console
@@ -112,6 +82,8 @@ def register(app: typer.Typer) -> None:
         from workforce.allocation.explain import explain_case
         from workforce.allocation.model import allocate
         from workforce.contracts import load_cases, load_risk, load_workers
+        from workforce.outputs import OutputDir
+        from workforce.pipeline import write_allocation_files
 
         w = load_workers(workers)
         c = load_cases(cases, workers=w)
@@ -130,7 +102,8 @@ def register(app: typer.Typer) -> None:
             result = allocate(w, c, mode=mode, leavers=tuple(leaver or ()), risk=r, config=cfg,
                               time_limit=time_limit, solver=solver,
                               progress=progress if sys.stderr.isatty() else None)
-        _write_outputs(result, out, inputs, cfg)
+        with OutputDir(out, inputs=inputs) as od:
+            write_allocation_files(od, result, inputs=inputs, config=cfg)
         _print_summary(result, out)
         if explain is not None:
             print()

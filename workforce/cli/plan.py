@@ -9,10 +9,6 @@ import typer
 
 from workforce.cli.common import guarded, info
 
-OUTPUT_FILES = ("plan.xlsx", "projection.csv", "gateway_plan.csv", "gateway_programmes.csv",
-                "recruitment_plan.csv", "recruitment_totals.csv", "montecarlo.csv", "scenarios.csv",
-                "summary.json", "assumptions.toml")
-
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
@@ -25,33 +21,6 @@ def score_with_model(model_dir: Path, workers, cases):
     from workforce.retention.persistence import load_model
 
     return score(load_model(model_dir), workers, cases)
-
-
-def write_outputs(od, result, scenarios, inputs: list[Path], risk_table) -> None:
-    """Every output of `workforce plan` into the staging folder `od`."""
-    import json
-
-    from workforce.excel.workbooks import write_planner_workbook
-    from workforce.plans.assumptions import write_assumptions_toml
-
-    csvs = {
-        "projection.csv": result.projection, "gateway_plan.csv": result.gateway,
-        "gateway_programmes.csv": result.gateway_programmes, "recruitment_plan.csv": result.recruitment,
-        "recruitment_totals.csv": result.recruitment_totals, "montecarlo.csv": result.montecarlo,
-        "scenarios.csv": scenarios,
-    }
-    for name, frame in csvs.items():
-        frame.to_csv(od.path(name), index=False, date_format="%Y-%m-%d")
-    od.path("summary.json").write_text(json.dumps(result.summary, indent=2, default=str) + "\n", encoding="utf-8")
-    write_assumptions_toml(result.assumptions, od.path("assumptions.toml"))
-    register_cols = {"worker_id", "p_leave", "band"}
-    write_planner_workbook(
-        od.path("plan.xlsx"), assumptions=result.assumptions_frame,
-        risk=risk_table if risk_table is not None and register_cols <= set(risk_table.columns) else None,
-        gateway=result.gateway, gateway_programmes=result.gateway_programmes, recruitment=result.recruitment,
-        recruitment_totals=result.recruitment_totals, projection=result.projection, montecarlo=result.montecarlo,
-        inputs=inputs,
-    )
 
 
 @guarded
@@ -69,7 +38,9 @@ def plan(
     whom to hire when, what it costs against carrying on as now, and how sure that is."""
     from workforce.contracts import load_cases, load_risk, load_workers
     from workforce.errors import InputError
+    from workforce.excel.workbooks import write_planner_workbook
     from workforce.outputs import OutputDir
+    from workforce.pipeline import risk_register_or_none, write_plan_files
     from workforce.plans.assumptions import Assumptions, load_assumptions
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios, scenario_assumptions
@@ -86,7 +57,13 @@ def plan(
         chosen = scenario_assumptions(scenario, base) if scenario else base
         result = build_plan(worker_frame, case_frame, risk_table, chosen, seed=seed)
         scenarios = compare_scenarios(worker_frame, case_frame, risk_table, base, seed=seed)
-        write_outputs(od, result, scenarios, inputs, risk_table)
+        write_plan_files(od, result, scenarios)
+        write_planner_workbook(
+            od.path("plan.xlsx"), assumptions=result.assumptions_frame, risk=risk_register_or_none(risk_table),
+            gateway=result.gateway, gateway_programmes=result.gateway_programmes, recruitment=result.recruitment,
+            recruitment_totals=result.recruitment_totals, projection=result.projection,
+            montecarlo=result.montecarlo, inputs=inputs,
+        )
     s = result.summary
     info(f"plan from {s['start_date']} over {s['horizon_quarters']} quarters: {s['workers']} workers, {s['cases']} children")
     info(f"L&D gateway: {s['gateway_places_used']} places, £{s['gateway_cost_gbp']:,.0f}, "
