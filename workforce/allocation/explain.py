@@ -346,7 +346,7 @@ def explain_case(result: AllocationResult, case_id: str) -> str:
     if isinstance(ru, str) and ru:
         lines.append(f"Next best was {ru}: it {ex['runner_up_reason']}.")
     else:
-        lines.append(f"No other worker was eligible for this family.")
+        lines.append("No other worker was eligible for this family.")
     lines.append(load_line(wid))
     return "\n".join(lines)
 

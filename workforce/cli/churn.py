@@ -5,7 +5,6 @@ Thin over `workforce.retention`; heavy imports happen inside the commands.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
@@ -221,8 +220,6 @@ def audit(
     gap_threshold: float = typer.Option(0.05, "--gap-threshold"),
 ) -> None:
     """Fairness audit per protected characteristic (groups under 10 people suppressed)."""
-    import pandas as pd
-
     from workforce.contracts import load_hr_history, load_risk, load_workers
     from workforce.errors import InputError
     from workforce.outputs import output_file

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import typer
 
-from workforce.cli.common import EXIT_INPUT, err, guarded, info
+from workforce.cli.common import guarded, info
 
 
 def register(app: typer.Typer) -> None:

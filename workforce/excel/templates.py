@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import pandas as pd
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from workforce.contracts import LEAVE_REASONS, LEAVER_DESTINATIONS, PROTECTED, SCHEMAS, Column
+from workforce.contracts import PROTECTED, SCHEMAS, Column
 from workforce.excel.writer import SafeWorkbook, TableSpec
 
 TEMPLATE_ROWS = 5000  # rows the drop-downs and checks cover

@@ -30,11 +30,8 @@ from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 
 from workforce.excel.writer import (
-    AMBER_FILL,
-    GREEN_FILL,
     GridSheet,
     Highlight,
-    RED_FILL,
     SafeWorkbook,
     Scale,
     TableSpec,

@@ -20,7 +20,6 @@ import pandas as pd
 from workforce.errors import InputError
 from workforce.retention import drivers, fairness
 from workforce.retention.features import (
-    PROTECTED,
     current_states,
     derive_features,
     feature_columns,

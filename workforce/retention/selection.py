@@ -16,7 +16,7 @@ within `tie_tolerance` of the best wins.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
