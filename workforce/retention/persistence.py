@@ -9,12 +9,11 @@ Only load model files you trust: joblib files can run code when loaded.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from workforce.errors import InputError
+from workforce.outputs import atomic_path
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
@@ -26,12 +25,6 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def card_json(card: dict[str, Any]) -> str:
@@ -47,19 +40,10 @@ def save_model(model: "ChurnModel", directory: str | Path) -> Path:  # noqa: F82
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    for name, writer in (
-        (MODEL_FILE, lambda path: joblib.dump(model, path, compress=3)),
-        (CARD_FILE, lambda path: Path(path).write_text(card_json(model.card), encoding="utf-8")),
-    ):
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            writer(tmp)
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-            os.replace(tmp, directory / name)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    with atomic_path(directory / MODEL_FILE) as tmp:
+        joblib.dump(model, tmp, compress=3)
+    with atomic_path(directory / CARD_FILE) as tmp:
+        tmp.write_text(card_json(model.card), encoding="utf-8")
     return directory
 
 
