@@ -44,15 +44,13 @@ def _register() -> None:
 _register()
 
 
-def _terminate(signum: int, frame: object) -> None:
-    """`kill` (SIGTERM) unwinds like Ctrl-C, so staged outputs are removed, not left behind."""
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     import signal
 
-    signal.signal(signal.SIGTERM, _terminate)
+    from workforce.cli.common import interrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         app()
     except SystemExit as exc:

@@ -20,6 +20,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+# Set by the signal handler: a C extension interrupted mid-import or mid-call may turn the
+# KeyboardInterrupt into another error (e.g. "ImportError: initialization failed").
+_interrupted = False
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """SIGINT/SIGTERM handler: unwind like Ctrl-C (staged outputs are removed on the way out)."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
 
 
 def err(message: str) -> None:
@@ -45,11 +57,14 @@ def guarded(func: F) -> F:
             raise
         except KeyboardInterrupt:
             err("interrupted: no output was written")
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except MemoryError:
             err("error: out of memory (is an input far larger than expected?)")
             raise typer.Exit(EXIT_INTERNAL) from None
         except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 1
+            if _interrupted:
+                err("interrupted: no output was written")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             if os.environ.get("WORKFORCE_DEBUG"):
                 raise
             err(f"internal error: {type(exc).__name__}: {exc} (set WORKFORCE_DEBUG=1 for details)")
