@@ -59,6 +59,8 @@ WORKERS: tuple[Column, ...] = (
     Column("start_date", "date", description="start date in this authority"),
     Column("skills", "tags", default="", description="semicolon-separated skill tags"),
     Column("available", "yesno", description="can take cases now"),
+    Column("second_year", "yesno", required=False,
+           description="in the second year after qualifying (protected when caseload.second_year_protection is on)"),
     Column("capacity_points", "number", required=False, minimum=0.0, maximum=1000.0, description="capacity override in points"),
     Column("max_children", "integer", required=False, minimum=0, maximum=100, description="cap override on children held"),
     Column("contract_end_date", "date", required=False, description="agency contract end"),

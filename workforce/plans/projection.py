@@ -110,7 +110,7 @@ def build_workforce(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, s
     starts = quarter_starts(start, horizon)
     ends = starts[1:] - pd.Timedelta(days=1)
     fte = workers["fte"].astype(float).to_numpy()
-    role_share = workers["role"].map(rules.role_capacity_share).fillna(0.0).astype(float).to_numpy()
+    role_share = workers["role"].map(lambda r: rules.role(str(r)).points_share).astype(float).to_numpy()
     agency = workers["agency"].astype(bool).to_numpy()
     asye = workers["asye"].astype(bool).to_numpy()
     available = workers["available"].astype(bool).to_numpy()
@@ -166,7 +166,7 @@ def case_teams(cases: pd.DataFrame, workers: pd.DataFrame, rules: CaseloadRules 
     rest = cases.loc[(team == "").to_numpy()]
     if rest.empty:
         return have.reset_index(drop=True)
-    share = workers["fte"].astype(float) * workers["role"].map(rules.role_capacity_share).fillna(0.0)
+    share = workers["fte"].astype(float) * workers["role"].map(lambda r: rules.role(str(r)).points_share)
     weights = pd.DataFrame({"locality": workers["locality"].astype(str), "team": workers["team"].astype(str),
                             "w": share.to_numpy()}).groupby(["locality", "team"], as_index=False)["w"].sum()
     weights["w"] = weights["w"] / weights.groupby("locality")["w"].transform("sum")

@@ -85,7 +85,7 @@ def move_to_agency(workers: pd.DataFrame, target: float, seed: int, rules: Casel
     holds `target` of case-holding FTE. Their contracts get the default length."""
     rules = rules or CaseloadRules()
     out = workers.copy()
-    share = (out["fte"].astype(float) * out["role"].map(rules.role_capacity_share).fillna(0.0)).to_numpy()
+    share = (out["fte"].astype(float) * out["role"].map(lambda r: rules.role(str(r)).points_share)).to_numpy()
     agency = out["agency"].astype(bool).to_numpy().copy()
     total = share.sum()
     if total <= 0 or share[agency].sum() / total >= target:
