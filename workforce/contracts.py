@@ -22,6 +22,17 @@ from workforce.readers import read_table, source_label
 YES = frozenset({"yes", "y", "true", "1", "t"})
 NO = frozenset({"no", "n", "false", "0", "f"})
 LEAVE_REASONS = tuple(range(1, 11))  # DfE CSWW ReasonLeave codes
+
+#: Competing reasons for leaving, as groups of CSWW ReasonLeave codes. One place for the split
+#: that the retention model, the census import and the plans all use. Voluntary: resignation (1)
+#: and a move to a non-children's social work role in the LA (7). Retirement (5) is its own
+#: reason: it is not flight risk and the L&D gateway never targets it. Other: redundancy (2, 3),
+#: dismissal (4), death (6), other (8), not known (9) and not yet collected (10).
+LEAVE_REASON_GROUPS: dict[str, tuple[int, ...]] = {
+    "voluntary": (1, 7),
+    "retirement": (5,),
+    "other": (2, 3, 4, 6, 8, 9, 10),
+}
 LEAVER_DESTINATIONS = tuple(range(1, 10))  # DfE CSWW LeaverDestination codes
 PROTECTED = ("age_band", "gender", "ethnicity", "disability")
 # Plausibility limits: a value outside them is a typo or a corrupt export, not data to compute with.
