@@ -36,7 +36,6 @@ from workforce.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-EXAMPLE_MODEL = REPO / "models" / "example"
 WORKFORCE = Path(sys.executable).parent / "workforce"
 
 runner = CliRunner()
@@ -195,7 +194,7 @@ class Authority:
 
 
 @pytest.fixture
-def authority(tmp_path) -> Authority:
+def authority(tmp_path, example_model) -> Authority:
     root = tmp_path / "in"
     root.mkdir()
     auth = Authority(root)
@@ -205,7 +204,7 @@ def authority(tmp_path) -> Authority:
     risk = [["worker_id", "p_leave", "band"]] + [[r[0], "0.2", "Medium"] for r in workers[1:]]
     auth.files["risk"] = root / "risk.csv"
     auth.files["risk"].write_text(csv_text(risk), encoding="utf-8")
-    shutil.copytree(EXAMPLE_MODEL, auth.model)
+    shutil.copytree(example_model, auth.model)
     return auth
 
 

@@ -53,3 +53,9 @@ class InputError(Exception):
         if len(self.problems) == 1:
             return lines[0]
         return f"{len(self.problems)} problems found:\n" + "\n".join("  " + line for line in lines)
+
+
+class WorkforceWarning(UserWarning):
+    """Something the user should read that does not stop the run: a setting read from its old
+    place in a settings file, a model saved by another scikit-learn version. Library callers get
+    it through :mod:`warnings`; the CLI prints it on stderr as ``warning: ...``."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import warnings
 from typing import Any, Callable, TypeVar
 
 import typer
 
-from workforce.errors import InputError
+from workforce.errors import InputError, WorkforceWarning
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,13 +44,27 @@ def info(message: str) -> None:
     print(message, flush=True)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """The product's own warnings read as `warning: ...` on stderr; others keep Python's form."""
+    if issubclass(category, WorkforceWarning):
+        err(f"warning: {message}")
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def guarded(func: F) -> F:
     """Run a command: bad input -> exit 2 with the problems; anything unexpected -> exit 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", WorkforceWarning)  # every notice, not once per place
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
         except InputError as exc:
             err(f"error: {exc.describe()}")
             raise typer.Exit(EXIT_INPUT) from None

@@ -19,7 +19,7 @@ from workforce.plans.montecarlo import montecarlo_frame, montecarlo_summary, sim
 from workforce.plans.projection import annual_leave_probability, build_workforce, plan_start_date, project
 from workforce.plans.recruitment import (recruitment_frames, recruitment_inputs, recruitment_summary,
                                          solve_recruitment, unit_base)
-from workforce.plans.scenarios import apply_start
+from workforce.plans.start import apply_start
 
 
 @dataclass

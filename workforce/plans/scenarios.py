@@ -1,4 +1,4 @@
-"""Named assumption sets and the start-of-plan adjustments they make, compared side by side.
+"""Named assumption sets, compared side by side.
 
 * `baseline`: the authority as its data says, national rates for anyone the risk table misses.
 * `sandwell_like`: a high-turnover start like Sandwell's (brief s6): leaving risks rescaled to
@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
-from workforce.caseload import CaseloadRules
 from workforce.errors import InputError
 from workforce.plans.assumptions import Assumptions
+from workforce.plans.planner import build_plan
 
 SANDWELL_BASIS = "scenario: brief s6 Sandwell-like start (turnover 22%, agency 30-35%)"
 INTERVENTION_BASIS = "scenario: turnaround levers, cf. [S47][S48]"
@@ -59,59 +58,6 @@ def scenario_assumptions(name: str, base: Assumptions | None = None) -> Assumpti
     return SCENARIOS[name](base or Assumptions())
 
 
-# ---- start-of-plan adjustments ------------------------------------------------------------
-
-
-def rescale_turnover(p_year: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
-    """Scale every worker's odds of leaving by one factor so the FTE-weighted mean chance of
-    leaving within a year equals `target`; the order of risk between workers is kept."""
-    p = np.clip(p_year, 1e-6, 1.0 - 1e-6)
-    odds = p / (1.0 - p)
-
-    def mean(log_k: float) -> float:
-        scaled = odds * np.exp(log_k)
-        return float(np.average(scaled / (1.0 + scaled), weights=weights))
-
-    lo, hi = -20.0, 20.0
-    for _ in range(100):
-        mid = (lo + hi) / 2.0
-        lo, hi = (mid, hi) if mean(mid) < target else (lo, mid)
-    scaled = odds * np.exp((lo + hi) / 2.0)
-    return scaled / (1.0 + scaled)
-
-
-def move_to_agency(workers: pd.DataFrame, target: float, seed: int, rules: CaseloadRules | None = None) -> pd.DataFrame:
-    """Mark permanent case holders (not ASYEs) as agency, in a seeded random order, until agency
-    holds `target` of case-holding FTE. Their contracts get the default length."""
-    rules = rules or CaseloadRules()
-    out = workers.copy()
-    share = (out["fte"].astype(float) * out["role"].map(lambda r: rules.role(str(r)).points_share)).to_numpy()
-    agency = out["agency"].astype(bool).to_numpy().copy()
-    total = share.sum()
-    if total <= 0 or share[agency].sum() / total >= target:
-        return out
-    pool = np.flatnonzero(~agency & (out["role"] == "case_holder").to_numpy() & ~out["asye"].astype(bool).to_numpy())
-    order = np.random.default_rng(seed).permutation(pool)
-    for i in order:
-        if share[agency].sum() / total >= target:
-            break
-        agency[i] = True
-    out["agency"] = agency
-    if "contract_end_date" in out:
-        moved = agency & ~workers["agency"].astype(bool).to_numpy()
-        out.loc[moved, "contract_end_date"] = pd.NaT
-    return out
-
-
-def apply_start(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """The scenario's start: rescaled turnover and agency share (0 = leave as the data)."""
-    if a.supply.start_agency_share > 0:
-        workers = move_to_agency(workers, a.supply.start_agency_share, seed)
-    if a.supply.start_turnover_rate > 0:
-        p_year = rescale_turnover(p_year, workers["fte"].astype(float).to_numpy(), a.supply.start_turnover_rate)
-    return workers, p_year
-
-
 # ---- side by side -------------------------------------------------------------------------
 
 SCENARIO_COLUMNS = (
@@ -138,8 +84,6 @@ def compare_scenarios(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataF
     """Run the plan under each named scenario and return one row per scenario.
 
     `runs` overrides the Monte Carlo runs (a comparison may use fewer for speed)."""
-    from workforce.plans.planner import build_plan
-
     rows = []
     for name in names:
         a = scenario_assumptions(name, base)
