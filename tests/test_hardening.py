@@ -808,14 +808,14 @@ def test_output_folder_where_an_output_name_is_a_folder(authority, tmp_path, com
 
 RUN_CONFIGS = {
     "not_toml": ("[inputs\nworkers = ", ("run.toml", "TOML")),
-    "unknown_key": ('[inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
-                    'wrokers = "x.csv"\n[outputs]\nfolder = "../out"\n', ("run.toml", "wrokers")),
-    "missing_input": ('[inputs]\nworkers = "nowhere.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
-                      '[outputs]\nfolder = "../out"\n', ("nowhere.csv",)),
-    "output_is_input": ('[inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
-                        '[outputs]\nfolder = "cases.csv"\n', ("cases.csv", "input")),
-    "bad_table": ('[inputs]\nworkers = "workers.csv"\ncases = "bad/cases.csv"\nhr_history = "hr_history.csv"\n'
-                  '[outputs]\nfolder = "../out"\n', ("cases.csv", "row 2", "column 'case_type'")),
+    "unknown_key": ('[run.inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                    'wrokers = "x.csv"\n[run.outputs]\nfolder = "../out"\n', ("run.toml", "wrokers")),
+    "missing_input": ('[run.inputs]\nworkers = "nowhere.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                      '[run.outputs]\nfolder = "../out"\n', ("nowhere.csv",)),
+    "output_is_input": ('[run.inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                        '[run.outputs]\nfolder = "cases.csv"\n', ("cases.csv", "input")),
+    "bad_table": ('[run.inputs]\nworkers = "workers.csv"\ncases = "bad/cases.csv"\nhr_history = "hr_history.csv"\n'
+                  '[run.outputs]\nfolder = "../out"\n', ("cases.csv", "row 2", "column 'case_type'")),
 }
 
 

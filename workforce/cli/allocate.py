@@ -10,26 +10,19 @@ import typer
 from workforce.cli.common import guarded
 
 
-def _print_summary(result, out: Path) -> None:
+def _print_summary(result, out: Path, rules) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from workforce.excel.workbooks import allocation_workbook_indicators
 
     s = result.summary
     table = Table(title=f"Allocation ({s['mode']}): {s['status']}", show_header=True)
     table.add_column("measure")
     table.add_column("value", justify="right")
-
-    def pct(x):
-        return "-" if x is None else f"{x:.1%}"
-
-    rows = [
-        ("children", str(s["children"])),
-        ("handoffs (children changing worker)", str(s["handoffs"])),
-        ("new allocations", str(s["new_allocations"])),
-        ("unallocated children", str(s["unallocated"])),
-        ("highest utilisation", pct(s["max_utilisation"])),
-        ("mean utilisation", pct(s["mean_utilisation"])),
-        ("workers over soft cap", str(s["workers_over_soft_cap"])),
+    rows = [("children", str(s["children"])), ("new allocations", str(s["new_allocations"]))]
+    rows += [(i.name, i.text) for i in allocation_workbook_indicators(s, result.worker_loads, rules)]
+    rows += [
         ("objective (baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
         ("gap to proven bound", "-" if s["gap"] is None else f"{s['gap']:.3%}"),
         ("existing problems found", str(s["existing_issues"])),
@@ -38,7 +31,7 @@ def _print_summary(result, out: Path) -> None:
     for k, v in rows:
         table.add_row(k, v)
     Console().print(table)
-    print(f"outputs written to {out}")
+    print(f"outputs written to {out} (each figure's definition: the Summary sheet of allocation.xlsx)")
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +48,7 @@ def register(app: typer.Typer) -> None:
         risk: Optional[Path] = typer.Option(None, "--risk", help="risk table: worker_id, p_leave"),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds for the whole run: build, solve, report (default 30)"),
         solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
-        config: Optional[Path] = typer.Option(None, "--config", help="settings TOML (weights, caseload rules)"),
+        config: Optional[Path] = typer.Option(None, "--config", help="settings file: its \\[caseload] and \\[allocation] sections are used (example: examples/workforce.toml)"),
         explain: Optional[str] = typer.Option(None, "--explain", help="print one child's explanation (CASE_ID)"),
     ) -> None:
         """Allocate children to social workers: new families, a rebalance, or a leaver's caseload.
@@ -67,6 +60,7 @@ def register(app: typer.Typer) -> None:
         import sys
 
         from workforce.allocation.config import AllocationConfig
+        from workforce.config import load_settings
         from workforce.errors import InputError
 
         if mode not in ("new", "rebalance", "leaver"):
@@ -75,7 +69,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"unknown solver '{solver}'", column="--solver", allowed="highs, cbc")
         if time_limit is not None and time_limit <= 0:
             raise InputError("--time-limit must be a positive number of seconds", column="--time-limit")
-        cfg = AllocationConfig.from_toml(config) if config else AllocationConfig()
+        cfg = load_settings(config).allocation if config else AllocationConfig()
 
         from rich.console import Console
 
@@ -104,7 +98,7 @@ def register(app: typer.Typer) -> None:
                               progress=progress if sys.stderr.isatty() else None)
         with OutputDir(out, inputs=inputs) as od:
             write_allocation_files(od, result, inputs=inputs, config=cfg)
-        _print_summary(result, out)
+        _print_summary(result, out, cfg.rules)
         if explain is not None:
             print()
             print(explain_case(result, explain))

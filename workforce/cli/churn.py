@@ -119,6 +119,7 @@ def score(
     from workforce.contracts import load_cases, load_hr_history, load_workers
     from workforce.errors import InputError
     from workforce.excel.workbooks import write_risk_register
+    from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
     from workforce.retention.model import score as score_workers, team_risk
     from workforce.retention.persistence import load_model
@@ -147,15 +148,17 @@ def score(
     inputs = [p for p in (workers, cases, history) if p is not None]
     fairness_csv = Path(model_dir) / "fairness.csv"
     fairness_table = pd.read_csv(fairness_csv) if fairness_csv.is_file() else None
+    indicators = risk_indicators(risk, w, card=model.card, horizon_months=model.horizon_months)
     # The three files appear together or not at all.
     with OutputDir(out.parent, inputs=inputs) as od:
         _write_csv(risk, od.path(out.name))
         _write_csv(teams, od.path(teams_path.name))
         write_risk_register(od.path(xlsx_path.name), risk=risk, team_risk=teams, fairness=fairness_table,
-                            card=model.card, inputs=inputs)
+                            card=model.card, indicators=indicators, inputs=inputs)
     counts = risk["band"].value_counts()
-    info(f"scored {len(risk)} workers: " + ", ".join(f"{b} {int(counts.get(b, 0))}" for b in ("High", "Medium", "Low"))
-         + f"; expected leavers within {model.horizon_months} months {risk['p_leave'].sum():.1f}")
+    info(f"scored {len(risk)} workers: " + ", ".join(f"{b} {int(counts.get(b, 0))}" for b in ("High", "Medium", "Low")))
+    for line in render(indicators):
+        info(line)
     info(f"wrote {out}, {teams_path} (teams under 5 people combined per locality) and {xlsx_path}")
 
 

@@ -83,7 +83,29 @@ def compare_scenarios(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataF
                       seed: int | None = None, runs: int | None = None) -> pd.DataFrame:
     """Run the plan under each named scenario and return one row per scenario.
 
-    `runs` overrides the Monte Carlo runs (a comparison may use fewer for speed)."""
+    Parameters
+    ----------
+    workers, cases, risk : DataFrame
+        As for :func:`workforce.plans.planner.build_plan`.
+    base : Assumptions, optional
+        The assumptions each scenario starts from.
+    names : iterable of str
+        Scenario names (keys of `SCENARIOS`).
+    seed : int, optional
+        Monte Carlo seed.
+    runs : int, optional
+        Overrides the Monte Carlo runs (a comparison may use fewer for speed).
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario, columns `SCENARIO_COLUMNS`.
+
+    Raises
+    ------
+    InputError
+        An unknown scenario name.
+    """
     rows = []
     for name in names:
         a = scenario_assumptions(name, base)
