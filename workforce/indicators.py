@@ -490,7 +490,8 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
         return []
     runs = plan_summary.get("montecarlo_runs")
     sim = (f"median of {runs or 'the'} simulated futures (leavers drawn at random; extra agency bought "
-           "whenever a team falls short)")
+           "whenever a team falls short). The Recruitment plan sheet's cost columns are the plan with every "
+           "leaver at its expected rate and no chance shortfalls, which comes out lower")
     out = []
     for key, name, stem, unit, what in (
         ("plan_cost", "Workforce cost over the plan", "total_cost_gbp", GBP,

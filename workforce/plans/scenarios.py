@@ -60,21 +60,23 @@ def scenario_assumptions(name: str, base: Assumptions | None = None) -> Assumpti
 
 # ---- side by side -------------------------------------------------------------------------
 
+#: The comparison's columns: costs and saving are the Monte Carlo's (median and 10th-90th
+#: percentiles, the plan and carrying on as now simulated in the same futures), as in the
+#: headline figures (`workforce.indicators.plan_costs`).
 SCENARIO_COLUMNS = (
     "scenario", "turnover_rate", "agency_share_start", "agency_share_end", "baseline_agency_share_end",
-    "agency_target_met", "plan_cost_gbp", "baseline_cost_gbp", "saving_gbp", "saving_share",
+    "agency_target_met", "total_cost_gbp_p50", "total_cost_gbp_p10", "total_cost_gbp_p90",
+    "baseline_cost_gbp_p50", "saving_gbp_p50", "saving_gbp_p10", "saving_gbp_p90", "saving_share_p50",
     "gateway_cost_gbp", "gateway_expected_leavers_avoided", "permanent_hires", "nq_intake",
-    "p_shortfall_any_quarter", "total_cost_gbp_p10", "total_cost_gbp_p90", "recruitment_status",
+    "p_shortfall_any_quarter", "recruitment_status",
 )
 
 
 def scenario_row(name: str, summary: Mapping) -> dict:
     """One line of the comparison from a plan's summary."""
-    pct = summary.get("saving_pct")
     row = {k: summary.get(k) for k in SCENARIO_COLUMNS}
     row["scenario"] = name
     row["turnover_rate"] = summary.get("start_turnover_rate")
-    row["saving_share"] = None if pct is None else pct / 100.0
     return row
 
 
