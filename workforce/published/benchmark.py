@@ -95,7 +95,9 @@ class Benchmark:
             r = table.loc[y]
             rows.append({"indicator": ind.title, "unit": ind.unit, "year": y, AUTHORITY: r[AUTHORITY],
                          NEIGHBOURS_MEAN: r[NEIGHBOURS_MEAN], REGION: r[REGION], ENGLAND_COL: r[ENGLAND_COL]})
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        out["year"] = out["year"].astype("Int64")
+        return out
 
 
 def _neighbour_frame(pub: Published, code: str) -> pd.DataFrame:

@@ -33,34 +33,35 @@ class Indicator:
     unit: str
     basis: str
     better: str = ""  # "lower", "higher" or "" when neither is simply better
+    sheet: str = ""  # short name for a workbook sheet (31 characters at most)
 
 
 BENCHMARK_INDICATORS: tuple[Indicator, ...] = (
     Indicator("turnover_rate_fte", "Turnover rate", "% (FTE)",
-              "leavers in the year to 30 September / social workers in post (FTE), DfE workforce census", "lower"),
+              "leavers in the year to 30 September / social workers in post (FTE), DfE workforce census", "lower", sheet="Turnover"),
     Indicator("agency_rate_fte", "Agency worker rate", "% (FTE)",
-              "agency workers / (agency workers + social workers in post), FTE at 30 September", "lower"),
+              "agency workers / (agency workers + social workers in post), FTE at 30 September", "lower", sheet="Agency"),
     Indicator("vacancy_rate_fte", "Vacancy rate", "% (FTE)",
-              "vacancies / (vacancies + social workers in post), FTE at 30 September", "lower"),
+              "vacancies / (vacancies + social workers in post), FTE at 30 September", "lower", sheet="Vacancies"),
     Indicator("absence_rate_fte", "Sickness absence rate", "% of working days",
-              "working days lost to sickness / working days available, year to 30 September", "lower"),
+              "working days lost to sickness / working days available, year to 30 September", "lower", sheet="Absence"),
     Indicator("caseload_fte", "Caseload per case-holding social worker", "cases per FTE",
-              "cases held / case-holding social workers (FTE) at 30 September", "lower"),
+              "cases held / case-holding social workers (FTE) at 30 September", "lower", sheet="Caseload"),
     Indicator("cin_rate_per_10k", "Children in need", "per 10,000 children",
               "[DERIVED] children in need at 31 March (b1) / under-18 population estimate in the "
-              "children-looked-after table x 10,000; missing where that table has no population"),
+              "children-looked-after table x 10,000; missing where that table has no population", sheet="Children in need"),
     Indicator("rereferral_pct", "Re-referrals within 12 months", "% of referrals",
-              "referrals within 12 months of a previous referral / referrals in the year (c1)", "lower"),
+              "referrals within 12 months of a previous referral / referrals in the year (c1)", "lower", sheet="Re-referrals"),
     Indicator("cp_rate_per_10k", "Children on a child protection plan", "per 10,000 children",
               "[DERIVED] CP plans at 31 March (d5) / under-18 population estimate x 10,000; missing where "
-              "there is no population"),
+              "there is no population", sheet="CP plans"),
     Indicator("cp_repeat_pct", "Repeat child protection plans", "% of plans starting",
-              "plans starting that are a second or subsequent plan (d3)", "lower"),
+              "plans starting that are a second or subsequent plan (d3)", "lower", sheet="Repeat CP plans"),
     Indicator("cla_rate_per_10k", "Children looked after", "per 10,000 children",
-              "children looked after at 31 March per 10,000 children aged under 18, as published"),
+              "children looked after at 31 March per 10,000 children aged under 18, as published", sheet="Looked after"),
     Indicator("cla_3plus_sw_pct", "Looked-after children with 3 or more social workers", "% of children",
               "looked-after children at 31 March who had 3 or more social workers in the year (first "
-              "published for 2024)", "lower"),
+              "published for 2024)", "lower", sheet="Looked after 3+ social workers"),
 )
 
 # The authority's own counts, shown beside the rates (counts are not comparable between

@@ -24,8 +24,9 @@ from workforce.published.benchmark import (
     REGION,
     Benchmark,
 )
-from workforce.published.measures import Indicator
+from workforce.published.bundle import bundle_files
 from workforce.published.layouts import STATUS_CODES
+from workforce.published.measures import Indicator
 from workforce.published.reading import SUPERSEDED
 from workforce.published.store import Published
 
@@ -98,7 +99,7 @@ def indicator_sheet(book: SafeWorkbook, ind: Indicator, table: pd.DataFrame, lab
     frame = table.reset_index()
     columns = list(frame.columns)
     frame.columns = ["year"] + [labels.get(c, c) for c in columns[1:]]
-    name = _sheet_name(ind.title, used)
+    name = _sheet_name(ind.sheet or ind.title, used)
     sheet = book.grid_sheet(name, f"{ind.title} ({ind.unit}), every year: {ind.basis}")
     sheet.widths({1: 8, **{j: 16 for j in range(2, len(columns) + 1)}})
     top = sheet.put_title(1, f"{ind.title} ({ind.unit})", ind.basis)
@@ -178,9 +179,11 @@ def write_benchmark_files(od: OutputDir, bench: Benchmark, pub: Published) -> li
     codes = [bench.la_code, *bench.neighbours["la_code"]]
     notes = pub.notes[pub.notes["la_code"].isin(codes) & (pub.notes["code"] != SUPERSEDED)]
     inputs = [f for f in pub.files.get("file", []) if not str(f).startswith("bundled") and Path(f).is_file()]
+    if len(pub.files) and str(pub.files["file"].iloc[0]).startswith("bundled"):
+        inputs = bundle_files()
     write_benchmark_workbook(bench, od.path("benchmark.xlsx"), inputs=inputs, notes=reading_notes(pub, codes))
-    bench.long().to_csv(od.path("benchmark.csv"), index=False)
-    bench.summary().to_csv(od.path("summary.csv"), index=False)
+    bench.long().round(3).to_csv(od.path("benchmark.csv"), index=False)
+    bench.summary().round(2).to_csv(od.path("summary.csv"), index=False)
     bench.neighbours.to_csv(od.path("neighbours.csv"), index=False)
     bench.counts.reset_index().to_csv(od.path("counts.csv"), index=False)
     notes.to_csv(od.path("notes.csv"), index=False)
