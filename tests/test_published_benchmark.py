@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -103,32 +102,3 @@ def test_cli_writes_workbook_and_csvs(tmp_path):
     long = pd.read_csv(out / "benchmark.csv", dtype={"la_code": str})
     assert {"measure", "year", "series", "la_code", "la_name", "value"} == set(long.columns)
     assert set(long["series"]) >= {"authority", "neighbour", "neighbours_mean", "region", "england"}
-
-
-def test_cli_unknown_authority_is_exit_2_and_writes_nothing(tmp_path):
-    result = runner.invoke(app, ["benchmark", "--la", "Atlantis", "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2
-    assert "Atlantis" in result.output
-    assert not (tmp_path / "o").exists()
-
-
-def test_cli_bad_data_folder_is_exit_2_naming_the_file(tmp_path):
-    folder = tmp_path / "d"
-    shutil.copytree(FIXTURES, folder)
-    text = (folder / "cp_repeat.csv").read_text(encoding="utf-8-sig").splitlines()
-    cells = text[3].split(",")
-    cells[-1] = "twelve"
-    text[3] = ",".join(cells)
-    (folder / "cp_repeat.csv").write_text("\n".join(text) + "\n")
-    result = runner.invoke(app, ["benchmark", "--la", "333", "--data", str(folder), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2
-    assert "cp_repeat.csv" in result.output and "row 4" in result.output
-    assert not (tmp_path / "o").exists()
-
-
-def test_cli_named_file_of_no_known_layout_is_exit_2(tmp_path):
-    path = tmp_path / "workers.csv"
-    path.write_text("worker_id,team\nW1,A\n")
-    result = runner.invoke(app, ["benchmark", "--la", "333", "--data", str(path), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2
-    assert "workers.csv" in result.output and "expected" in result.output

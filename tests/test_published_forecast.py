@@ -113,26 +113,6 @@ def test_never_reads_a_row_after_until(tmp_path):
         read_published([text], until=2022)
 
 
-def test_unknown_authority_is_exit_2_naming_it(tmp_path):
-    result = runner.invoke(app, ["forecast", "--until", "2021", "--la", "999", "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2
-    assert "999" in result.output
-    assert not (tmp_path / "o").exists()
-
-
-def test_bad_data_folder_is_exit_2_naming_the_file(tmp_path):
-    folder = tmp_path / "data"
-    shutil.copytree(FIXTURES, folder)
-    header, body = _rows("cin.csv")
-    i = next(k for k, r in enumerate(body) if int(r[0]) <= 2021)
-    body[i][header.index("At31_episodes")] = "12,3x"
-    _write(folder / "cin.csv", header, body)
-    result = runner.invoke(app, ["forecast", "--data", str(folder), "--until", "2021", "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2
-    assert "cin.csv" in result.output and f"row {i + 2}" in result.output and "At31_episodes" in result.output
-    assert not (tmp_path / "o").exists()
-
-
 def test_one_authority_and_side_files(tmp_path):
     out = tmp_path / "o"
     result = runner.invoke(app, ["forecast", "--until", "2023", "--years", "3", "--la", "Sandwell", "--out", str(out)])
