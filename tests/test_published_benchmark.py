@@ -15,7 +15,7 @@ from workforce.cli import app
 from workforce.errors import InputError
 from workforce.published import read_published
 from workforce.published.benchmark import benchmark
-from workforce.published.measures import BENCHMARK_INDICATORS, derived_rates
+from workforce.published.indicators import BENCHMARK_INDICATORS, derived_rates
 
 FIXTURES = Path(__file__).parent / "data" / "published"
 runner = CliRunner()

@@ -2,7 +2,7 @@
 
 ``benchmark(pub, la)`` builds the tables that ``workforce benchmark`` writes and that a plan
 workbook can draw its own trajectory against: one table per indicator
-(:data:`workforce.published.measures.BENCHMARK_INDICATORS`) with the authority, the mean of the
+(:data:`workforce.published.indicators.BENCHMARK_INDICATORS`) with the authority, the mean of the
 neighbours that reported that year (and how many did), the region, England, England's
 lower and upper quartiles across authorities, and each neighbour.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from workforce.published.measures import BENCHMARK_INDICATORS, OWN_COUNTS, Indicator, derived_rates, wide
+from workforce.published.indicators import BENCHMARK_INDICATORS, OWN_COUNTS, Indicator, derived_rates, wide
 from workforce.published.store import ENGLAND, Published
 
 AUTHORITY = "authority"

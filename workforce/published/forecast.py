@@ -32,7 +32,7 @@ import pandas as pd
 
 from workforce.errors import InputError
 from workforce.published.authorities import SUCCESSORS
-from workforce.published.measures import is_rate, wide
+from workforce.published.indicators import is_rate, wide
 from workforce.published.store import Published
 
 FORECAST_MEASURES: tuple[str, ...] = (

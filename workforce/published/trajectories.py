@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.errors import InputError
-from workforce.published.measures import wide
+from workforce.published.indicators import wide
 from workforce.published.store import Published
 
 TRAJECTORY_MEASURES = ("agency_rate_fte", "vacancy_rate_fte", "turnover_rate_fte")

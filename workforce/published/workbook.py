@@ -26,7 +26,7 @@ from workforce.published.benchmark import (
 )
 from workforce.published.bundle import bundle_files
 from workforce.published.layouts import STATUS_CODES
-from workforce.published.measures import Indicator
+from workforce.published.indicators import Indicator
 from workforce.published.reading import SUPERSEDED
 from workforce.published.store import Published
 
