@@ -34,7 +34,8 @@ def _salt_note(salt: Optional[str]) -> None:
 
 def _show(table, limit: int = SHOWN) -> None:
     for row in table.head(limit).itertuples(index=False):
-        where = f"record {row.position} ({row.worker})" if row.position is not None and str(row.position) != "<NA>" else row.element
+        on_record = row.position is not None and str(row.position) != "<NA>"
+        where = f"record {row.position} ({row.worker})" if on_record else (row.element or "the file")
         info(f"  {row.severity:<7} {row.file}, {where}: {row.message}. Fix: {row.fix}")
     if len(table) > limit:
         info(f"  ... and {len(table) - limit} more")
