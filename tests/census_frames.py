@@ -10,13 +10,13 @@ import pytest
 from workforce.census.load import load_returns
 from workforce.census.writer import ReturnHeader, write_return
 
-SHARED = Path("../shared/data/csww")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "csww"  # ../shared from the repo root
 MAIN_2022 = SHARED / "social_work_workforce_2022.xml"
 
 
 def needs_shared() -> None:
     if not SHARED.is_dir():
-        pytest.skip("../shared/data/csww is absent (the public census samples live there)")
+        pytest.skip(f"public census samples not found at {SHARED} (../shared/data/csww from the repo root)")
 
 
 def worker(sweno: str, year: int = 2022, **fields) -> dict:
