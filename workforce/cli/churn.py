@@ -10,6 +10,7 @@ from typing import List, Optional
 
 import typer
 
+from workforce.cli.census import run_import
 from workforce.cli.common import err, guarded, info
 
 churn_app = typer.Typer(
@@ -264,16 +265,5 @@ def import_csww(
     out: Path = typer.Option(..., "--out", help="hr_history CSV to write."),
     salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help="Secret salt for pseudonymous IDs (keep it to match IDs across imports)."),
 ) -> None:
-    """Stack DfE CSWW census returns into an hr_history table (pseudonymised)."""
-    from workforce.contracts import to_csv_frame
-    from workforce.outputs import output_file
-    from workforce.retention.csww import import_csww as run_import
-
-    if not salt:
-        err("note: no --salt (or WORKFORCE_CSWW_SALT): a random salt is used, so worker IDs match only within this import")
-    history, summary = run_import(files, salt=salt)
-    with output_file(out, inputs=files) as path:
-        _write_csv(to_csv_frame(history), path)
-    for line in summary.lines():
-        info(line)
-    info(f"wrote {out} ({len(history)} rows)")
+    """Stack DfE CSWW census returns into an hr_history table (same as `workforce census import`)."""
+    run_import(files, out, salt)
