@@ -24,7 +24,7 @@ def worker_loads(cases: pd.DataFrame, worker_col: pd.Series, workers: pd.DataFra
     """Points and children per worker (every worker) when each child is with the worker in
     ``worker_col`` ("" = none)."""
     held = worker_col != ""
-    pts = R.child_points(cases[held], worker_col[held], workers, config)
+    pts = R.child_points_at(cases[held], worker_col[held], workers, config)
     points = pts.groupby(worker_col[held]).sum().reindex(workers.index).fillna(0.0)
     children = worker_col[held].value_counts().reindex(workers.index).fillna(0).astype(int)
     return points, children

@@ -172,7 +172,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     final = c["fixed_worker"].where(c["unit"] == "", c["unit"].map(assignment).astype(object).fillna(""))
     c = c.assign(worker_id=final)
     held = c["worker_id"] != ""
-    child_pts = R.child_points(c[held], c.loc[held, "worker_id"], w, cfg).reindex(c.index)
+    child_pts = R.child_points_at(c[held], c.loc[held, "worker_id"], w, cfg).reindex(c.index)
     decided = held & (c["unit"] != "")
     changed = held & (c["worker_id"] != c["current_worker_id"])
     handoff = changed & (c["current_worker_id"] != "")

@@ -166,7 +166,7 @@ def travel_children(cand: pd.DataFrame) -> pd.Series:
                      index=cand.index, dtype=float)
 
 
-def child_points(cases: pd.DataFrame, worker_ids: pd.Series, workers: pd.DataFrame,
+def child_points_at(cases: pd.DataFrame, worker_ids: pd.Series, workers: pd.DataFrame,
                  config: AllocationConfig) -> pd.Series:
     """Each child's weighted load with the worker it is (or would be) with: its points plus a
     travel point when it lives outside that worker's locality (the per-child `pair_points`)."""
