@@ -288,11 +288,28 @@ def _place_by_evicting(s: _State, u: int, by_worker: list[set], tries: int = 3, 
 
 def improve(d: SearchData, start: np.ndarray, *, time_limit: float = 5.0, max_passes: int = 50,
             chains: bool = True) -> np.ndarray:
-    """Improve `start` (pair row per unit, -1 = unallocated) until a pass finds nothing better,
-    `max_passes` passes or `time_limit` seconds; returns the new pair row per unit. Each pass
-    tries shift moves; when they find nothing (and `chains`), move chains: `_eject` (a move a
-    limit or guard blocks, made to fit by moving one other unit) and `_place_by_evicting` (an
-    unallocated family placed on a full worker by moving up to four families off)."""
+    """Improve an assignment until a pass finds nothing better, `max_passes` passes or
+    `time_limit` seconds. Each pass tries shift moves; when they find nothing (and `chains`),
+    move chains: `_eject` (a move a limit or guard blocks, made to fit by moving one other unit)
+    and `_place_by_evicting` (an unallocated family placed on a full worker by moving up to four
+    families off).
+
+    Parameters
+    ----------
+    d : SearchData
+    start : ndarray
+        Pair row per unit (-1 = unallocated); it must respect the limits and guards.
+    time_limit : float
+        Seconds (a cap; the passes are deterministic).
+    max_passes : int
+    chains : bool
+        Try move chains when shifts find nothing.
+
+    Returns
+    -------
+    ndarray
+        The new pair row per unit, no worse under the objective, within the limits and guards.
+    """
     deadline = time.perf_counter() + time_limit
     s = _State(d, start)
     by_worker: list[set] = [set() for _ in range(len(d.workers))]

@@ -227,7 +227,20 @@ def _relaxation_bound(model: AssignmentModel, *, time_limit: float, solver: str)
 def apply_guards(problem: Problem, baseline: pd.Series) -> Problem:
     """The problem under the utilisation guard (`rules.utilisation_guard_limit`): points limits
     no team's busiest worker can pass without going above the baseline's, and the pairs that no
-    longer fit dropped. The baseline still fits. Unchanged when the guard is off."""
+    longer fit dropped. The baseline still fits.
+
+    Parameters
+    ----------
+    problem : Problem
+    baseline : Series
+        The manager's assignment (unit -> worker_id, "" = unallocated).
+
+    Returns
+    -------
+    Problem
+        A copy with the guarded ``points_limit`` and ``pairs``; ``problem`` itself when the
+        guard is off.
+    """
     if not problem.config.guard_utilisation:
         return problem
     base_pts, _ = assignment_loads(problem, baseline)
@@ -383,9 +396,26 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
     service or of each team: `guard_utilisation_scope`).
 
     Steps: the baseline; the guards it sets; a local search from it (the warm start); each block
-    solved from the warm start with its guard budgets. `deadline` (a `time.perf_counter()`
-    instant) or `time_limit` (seconds from now) bounds the whole call. `info["problem"]` is
-    the problem as solved (with the guards' limits), for the explanations.
+    solved from the warm start with its guard budgets.
+
+    Parameters
+    ----------
+    problem : Problem
+    time_limit : float or None
+        Seconds from now for the whole call (when ``deadline`` is not given).
+    solver : {"highs", "cbc"}
+    progress : callable or None
+        Called at each improving solution of a block.
+    deadline : float or None
+        A `time.perf_counter()` instant by which the call ends.
+
+    Returns
+    -------
+    tuple
+        (assignment unit -> worker_id, "" = unallocated; info dict with ``status, objective,
+        bound, gap, terms, baseline_objective, used_baseline, seconds, solver, blocks,
+        block_status, message, warm_start_objective, guard_budgets`` and ``problem``, the
+        problem as solved, with the guards' limits).
     """
     cfg = problem.config
     start = time.perf_counter()

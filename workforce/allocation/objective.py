@@ -352,10 +352,7 @@ def choice_of(problem: Problem, pairs: pd.DataFrame, assignment: pd.Series) -> n
     ValueError
         When the assignment gives a unit to a worker with no row in ``pairs``.
     """
-    pos = pair_positions(pairs, assignment)
-    if (pos < 0).any():
-        unit = pos.index[(pos < 0).to_numpy()][0]
-        raise ValueError(f"assignment gives unit {unit} to ineligible worker {assignment[unit]}")
+    pos = pair_positions(pairs, assignment, strict=True)
     choice = np.full(len(problem.units), -1, dtype=np.int64)
     choice[problem.units.index.get_indexer(pos.index)] = pos.to_numpy()
     return choice

@@ -84,7 +84,7 @@ class AllocationResult:
     assignment: pd.Series = field(repr=False)  # unit -> worker_id ("" = unallocated)
 
 
-def pair_positions(pairs: pd.DataFrame, assignment: pd.Series) -> pd.Series:
+def pair_positions(pairs: pd.DataFrame, assignment: pd.Series, *, strict: bool = False) -> pd.Series:
     """Where each allocated unit's (unit, worker) pair is in a pairs table.
 
     Parameters
@@ -94,17 +94,28 @@ def pair_positions(pairs: pd.DataFrame, assignment: pd.Series) -> pd.Series:
         `Problem.eligible`.
     assignment : Series
         unit -> worker_id ("" = unallocated).
+    strict : bool
+        Raise when a pair is not in the table (instead of giving -1).
 
     Returns
     -------
     Series
         By allocated unit (in the assignment's order): the row position in ``pairs``, or -1
         when the pair is not in the table (an ineligible choice).
+
+    Raises
+    ------
+    ValueError
+        With ``strict``, when the assignment gives a unit to a worker with no row in ``pairs``.
     """
     assigned = assignment[assignment != ""]
     index = pd.MultiIndex.from_arrays([pairs["unit"].to_numpy(), pairs["worker_id"].to_numpy()])
     chosen = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
-    return pd.Series(index.get_indexer(chosen), index=assigned.index, dtype=np.int64)
+    pos = pd.Series(index.get_indexer(chosen), index=assigned.index, dtype=np.int64)
+    if strict and (pos < 0).any():
+        unit = pos.index[(pos < 0).to_numpy()][0]
+        raise ValueError(f"assignment gives unit {unit} to ineligible worker {assignment[unit]}")
+    return pos
 
 
 def chosen_pairs(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
@@ -115,12 +126,8 @@ def chosen_pairs(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     ValueError
         When the assignment gives a unit to a worker who is not eligible for it.
     """
-    pos = pair_positions(problem.eligible, assignment)
-    if (pos < 0).any():
-        unit = pos.index[(pos < 0).to_numpy()][0]
-        raise ValueError(f"assignment gives unit {unit} to ineligible worker {assignment[unit]}")
-    rows = problem.eligible.iloc[pos.to_numpy()]
-    return rows.set_axis(pos.index, axis=0)
+    pos = pair_positions(problem.eligible, assignment, strict=True)
+    return problem.eligible.iloc[pos.to_numpy()].set_axis(pos.index, axis=0)
 
 
 def assignment_loads(problem: Problem, assignment: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -83,26 +83,10 @@ class GapMatrices:
     def lp_relaxation(self, time_limit: float | None, threads: int = 1) -> LpRelaxation | None:
         """Solve the LP relaxation with HiGHS (x by agent x item, unassigned share by item, bound and
         reduced costs), or None when it did not reach optimality in time."""
-        inf = highspy.kHighsInf
         m, n = self.cost.shape
-        ii, jj = np.nonzero(np.isfinite(self.cost))
-        k = len(ii)
         h = mip.new_highs(None if time_limit is None else max(0.1, float(time_limit)), threads)
-        h.addRows(n + m, np.concatenate([np.ones(n), np.full(m, -inf)]),
-                  np.concatenate([np.ones(n), self.capacity]), 0,
-                  np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        index = np.empty(2 * k, dtype=np.int32)
-        index[0::2], index[1::2] = jj, n + ii
-        value = np.empty(2 * k)
-        value[0::2], value[1::2] = 1.0, self.load[ii, jj]
-        h.addCols(k, self.cost[ii, jj], np.zeros(k), np.ones(k), 2 * k,
-                  np.arange(0, 2 * k, 2, dtype=np.int32), index, value)
-        slack_cols = np.zeros(0, dtype=np.int64)
-        if self.unassigned_cost is not None:
-            slack_cols = np.flatnonzero(np.isfinite(self.unassigned_cost))
-            s = len(slack_cols)
-            h.addCols(s, self.unassigned_cost[slack_cols], np.zeros(s), np.ones(s), s,
-                      np.arange(s, dtype=np.int32), slack_cols.astype(np.int32), np.ones(s))
+        ii, jj, slack_cols = _add_gap(h, self.cost, self.load, self.capacity, self.unassigned_cost)
+        k = len(ii)
         mip.run_highs(h, threads)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
@@ -131,10 +115,28 @@ class HeuristicStart:
 
 def heuristic_start(model: AssignmentModel, *, time_limit: float = 5.0, seed: int = 0,
                     threads: int = 1, lp_time_limit: float | None = None) -> HeuristicStart:
-    """LP relaxation, rounding with repair (or regret greedy when the LP is not solved within
-    ``lp_time_limit``, default half of ``time_limit``), then shift/swap local search for what is
-    left of ``time_limit``. Considers the base GAP of ``model`` only (cost, load, capacity,
-    unassigned cost), not resources, constraints or terms added to it."""
+    """A warm start: LP relaxation, rounding with repair (or regret greedy when the LP is not
+    solved within ``lp_time_limit``, default half of ``time_limit``), then shift/swap local
+    search for what is left of ``time_limit``. Considers the base GAP of ``model`` only (cost,
+    load, capacity, unassigned cost), not resources, constraints or terms added to it.
+
+    Parameters
+    ----------
+    model : AssignmentModel
+    time_limit : float
+        Seconds in all.
+    seed : int
+        For the local search.
+    threads : int
+        For the LP.
+    lp_time_limit : float or None
+        Seconds for the LP relaxation.
+
+    Returns
+    -------
+    HeuristicStart
+        ``objective`` None when no capacity-feasible assignment was found.
+    """
     start = time.perf_counter()
     g = GapMatrices.from_model(model)
     args = dict(unassigned_cost=g.unassigned_cost)
@@ -160,7 +162,26 @@ def kernel_search(model: AssignmentModel, lp: LpRelaxation, assignment: pd.DataF
     """Restricted-MIP search: keep, for each item, only its ``width`` agents with the lowest LP
     reduced cost (plus its current agent), solve that much smaller GAP with HiGHS from the
     current assignment, and double ``width`` while the restricted MIP is solved to optimality in
-    time. Every restricted solution is feasible for the full GAP. Returns assignment, cost, note."""
+    time. Every restricted solution is feasible for the full GAP.
+
+    Parameters
+    ----------
+    model : AssignmentModel
+    lp : LpRelaxation
+        The model's LP relaxation (its reduced costs rank the agents).
+    assignment : DataFrame
+        ``item, agent``: a capacity-feasible starting assignment.
+    time_limit : float
+        Seconds.
+    threads : int
+    first_width : int
+        Agents kept per item in the first round.
+
+    Returns
+    -------
+    tuple
+        (assignment as ``item, agent``, its cost, a note of the rounds run).
+    """
     deadline = time.perf_counter() + float(time_limit)
     g = GapMatrices.from_model(model)
     current = g.array(assignment)
@@ -205,16 +226,47 @@ def solve_assignment(pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cos
                      time_limit: float | None = None, solver: str = "highs", threads: int = 1,
                      warm_start: pd.DataFrame | None = None, heuristic: str = "auto",
                      seed: int = 0) -> AssignmentResult:
-    """Solve a GAP given as eligible pairs (``item, agent, cost, load``) and capacities by agent.
+    """Solve a GAP given as eligible pairs and capacities by agent (minimise the total cost).
 
-    ``heuristic``: "auto" (with a time limit and at least `HEURISTIC_MIN_PAIRS` pairs), "on" or "off".
-    With it: the LP relaxation, rounding + local search (15% of the time for small instances, 35%
-    for large) give a warm start.
-    Up to `SMALL_PAIRS` pairs the full MIP then runs from it (to 70% of the time) and, if that does
-    not prove optimality, a reduced-cost kernel search uses the rest; larger instances go straight
-    to the kernel search with the LP bound as proven bound. An LP-rounded start that meets the LP
-    bound is optimal at once. The best assignment found is returned
-    with the tightest proven bound; "optimal" only when that bound closes the gap.
+    With the heuristic, the LP relaxation, rounding + local search (15% of the time for small
+    instances, 35% for large) give a warm start. Up to `SMALL_PAIRS` pairs the full MIP then runs
+    from it (to 70% of the time) and, if that does not prove optimality, a reduced-cost kernel
+    search uses the rest; larger instances go straight to the kernel search with the LP bound as
+    proven bound. An LP-rounded start that meets the LP bound is optimal at once. The best
+    assignment found is returned with the tightest proven bound; "optimal" only when that bound
+    closes the gap.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        One row per eligible pair: ``item, agent, cost, load``.
+    capacity : Series
+        Capacity by agent.
+    unassigned_cost : Series or None
+        By item: the cost of leaving it unassigned (NaN or absent = must be assigned).
+    time_limit : float or None
+        Seconds for the whole call.
+    solver : {"highs", "cbc"}
+    threads : int
+        Solver threads.
+    warm_start : DataFrame or None
+        ``item, agent``: a starting assignment.
+    heuristic : {"auto", "on", "off"}
+        "auto": with a time limit and at least `HEURISTIC_MIN_PAIRS` pairs.
+    seed : int
+        For the randomised local search.
+
+    Returns
+    -------
+    AssignmentResult
+
+    Raises
+    ------
+    InputError
+        For bad pairs, capacities or unassigned costs (naming the column), an unknown solver, or
+        CBC when it is not installed.
+    ValueError
+        For an unknown ``heuristic`` setting or ``threads`` < 1.
     """
     solver = mip.check_solver(solver)
     if heuristic not in ("auto", "on", "off"):
@@ -294,31 +346,43 @@ def _best_of(model: AssignmentModel, result: AssignmentResult, hs: HeuristicStar
                             status=status, seconds=seconds, solver=result.solver, terms=terms, message=message)
 
 
+def _add_gap(h: highspy.Highs, cost: np.ndarray, load: np.ndarray, capacity: np.ndarray,
+             unassigned_cost: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Put a GAP given as dense matrices (agents x items; ``cost`` inf where not eligible) into a
+    highspy model: a row per item (assigned once) and per agent (capacity), a column per eligible
+    pair, then a slack column per item that may stay unassigned. Returns the pairs' (agent,
+    item) positions in column order and the items with a slack column."""
+    inf = highspy.kHighsInf
+    m, n = cost.shape
+    ii, jj = np.nonzero(np.isfinite(cost))
+    k = len(ii)
+    h.addRows(n + m, np.concatenate([np.ones(n), np.full(m, -inf)]), np.concatenate([np.ones(n), capacity]), 0,
+              np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    index = np.empty(2 * k, dtype=np.int32)
+    index[0::2], index[1::2] = jj, n + ii
+    value = np.empty(2 * k)
+    value[0::2], value[1::2] = 1.0, load[ii, jj]
+    h.addCols(k, cost[ii, jj], np.zeros(k), np.ones(k), 2 * k, np.arange(0, 2 * k, 2, dtype=np.int32), index, value)
+    slack = np.zeros(0, dtype=np.int64)
+    if unassigned_cost is not None:
+        slack = np.flatnonzero(np.isfinite(unassigned_cost))
+        s = len(slack)
+        h.addCols(s, unassigned_cost[slack], np.zeros(s), np.ones(s), s,
+                  np.arange(s, dtype=np.int32), slack.astype(np.int32), np.ones(s))
+    return ii, jj, slack
+
+
 def _sub_gap(g: GapMatrices, agents: np.ndarray, items: np.ndarray, current: np.ndarray,
              time_limit: float, threads: int) -> np.ndarray | None:
     """Solve the GAP restricted to ``agents`` and the ``items`` now on them (all others fixed)
     exactly with HiGHS, starting from ``current``; the new agent per item (-1 = unassigned), or
     None when HiGHS found nothing."""
-    inf = highspy.kHighsInf
-    sub_c = g.cost[np.ix_(agents, items)]
-    ii, jj = np.nonzero(np.isfinite(sub_c))
-    k, n, m = len(ii), len(items), len(agents)
+    n = len(items)
     h = mip.new_highs(time_limit, threads)
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.addRows(n + m, np.concatenate([np.ones(n), np.full(m, -inf)]),
-              np.concatenate([np.ones(n), g.capacity[agents]]), 0,
-              np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    index = np.empty(2 * k, dtype=np.int32)
-    index[0::2], index[1::2] = jj, n + ii
-    value = np.empty(2 * k)
-    value[0::2], value[1::2] = 1.0, g.load[agents[ii], items[jj]]
-    h.addCols(k, sub_c[ii, jj], np.zeros(k), np.ones(k), 2 * k, np.arange(0, 2 * k, 2, dtype=np.int32), index, value)
-    slack = np.zeros(0, dtype=np.int64)
-    if g.unassigned_cost is not None:
-        slack = np.flatnonzero(np.isfinite(g.unassigned_cost[items]))
-        s = len(slack)
-        h.addCols(s, g.unassigned_cost[items][slack], np.zeros(s), np.ones(s), s,
-                  np.arange(s, dtype=np.int32), slack.astype(np.int32), np.ones(s))
+    ii, jj, slack = _add_gap(h, g.cost[np.ix_(agents, items)], g.load[np.ix_(agents, items)], g.capacity[agents],
+                             None if g.unassigned_cost is None else g.unassigned_cost[items])
+    k = len(ii)
     total = k + len(slack)
     h.changeColsIntegrality(total, np.arange(total, dtype=np.int32),
                             np.full(total, highspy.HighsVarType.kInteger.value, dtype=np.uint8))
@@ -348,8 +412,31 @@ def mip_neighbourhood_search(model: AssignmentModel, assignment: pd.DataFrame, *
                              max_moves: int | None = None) -> tuple[pd.DataFrame, float]:
     """Large-neighbourhood search on the base GAP: free the items of a few agents (one at random
     plus the agents where its items have their cheapest alternatives), re-solve that small GAP to
-    optimality with HiGHS, keep it when cheaper. Returns the assignment and its cost. ``max_moves``
-    makes it deterministic; ``time_limit`` caps it."""
+    optimality with HiGHS, keep it when cheaper.
+
+    Parameters
+    ----------
+    model : AssignmentModel
+    assignment : DataFrame
+        ``item, agent``: a capacity-feasible starting assignment.
+    time_limit : float
+        Seconds (a cap: ``max_moves`` makes the search deterministic).
+    seed : int
+    threads : int
+    items_per_move : int
+        About how many items each move frees.
+    max_moves : int or None
+
+    Returns
+    -------
+    tuple
+        (assignment as ``item, agent``, its cost).
+
+    Raises
+    ------
+    ValueError
+        When the starting assignment is not capacity-feasible.
+    """
     deadline = time.perf_counter() + float(time_limit)
     g = GapMatrices.from_model(model)
     current = g.array(assignment)
