@@ -14,6 +14,8 @@ On random small authorities (the property tests' strategy), for a random assignm
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +26,7 @@ from allocation_frames import PROPERTY_SETTINGS, authorities
 from workforce.allocation import improve as I
 from workforce.allocation import objective as O
 from workforce.allocation.build import build_problem
+from workforce.allocation.config import AllocationConfig
 from workforce.allocation.explain import build_result
 from workforce.allocation.objective import evaluate_objective
 from workforce.allocation.problem import MODES
@@ -64,6 +67,9 @@ def _difference(problem, before: pd.Series, after: pd.Series) -> dict[str, float
 def test_the_table_is_the_objective():
     assert O.TERM_NAMES == ("continuity", "travel", "risk", "load_balance", "highest_utilisation", "unallocated")
     assert all(t.kind in O.KINDS and t.reason and t.words for t in O.TERMS)
+    # every weight a term reads is a setting of AllocationConfig (overridable in the TOML)
+    settings_ = {f.name for f in fields(AllocationConfig)}
+    assert all(t.weights and set(t.weights) <= settings_ for t in O.TERMS)
     table = O.table()
     assert list(table["term"]) == list(O.TERM_NAMES) and table["reason"].str.len().gt(20).all()
 

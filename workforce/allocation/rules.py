@@ -3,7 +3,10 @@
 Hard eligibility rules take the *candidate* frame (one row per unit x worker in the unit's
 team or locality; unit columns and worker columns side by side) and return a boolean Series:
 True where the worker may hold the unit. `HARD_RULES` lists them with the words an
-explanation uses when a rule rules a worker out.
+explanation uses when a rule rules a worker out. The candidate columns they read: from the unit
+(`families.unit_table`) `required`, `excluded`, `cp_or_court`, `restrict_to`; from the worker
+(`families.prepare_workers`) `worker_id`, `available`, `role`, `leaving`, `asye`, `skill_set`.
+Any caller (the demo included) can build such a frame with `pair_frame` and call a rule on it.
 
 Objective terms are the cost functions that `objective.TERMS` lists (the one table the PuLP
 model, the numpy evaluation, the local search and the explanations are derived from). Each
