@@ -274,39 +274,49 @@ class Loads:
         """
         d = self.data
         unit, frm, to = np.asarray(unit), np.asarray(frm), np.asarray(to)
+        n = len(to)
+        if not len(d.pair_worker):  # no pairs: every move is unallocated -> unallocated
+            return {name: np.zeros(n) for name in TERM_NAMES}
+        # (few, whole-array operations: the local search calls this for every unit it visits)
         has_f, has_t = frm >= 0, to >= 0
+        f, t = np.where(has_f, frm, 0), np.where(has_t, to, 0)
         out: dict[str, np.ndarray] = {}
         for name, cost in d.pair_cost.items():
-            out[name] = _at(cost, to, has_t) - _at(cost, frm, has_f)
+            out[name] = np.where(has_t, cost[t], 0.0) - np.where(has_f, cost[f], 0.0)
         # loads: the source worker after the unit leaves; the destination before and after it joins
-        a = np.where(has_f, _at(d.pair_worker, frm, has_f), -1).astype(np.int64)
-        b = np.where(has_t, _at(d.pair_worker, to, has_t), -1).astype(np.int64)
+        a = np.where(has_f, d.pair_worker[f], -1)
+        b = np.where(has_t, d.pair_worker[t], -1)
         a0, b0 = np.maximum(a, 0), np.maximum(b, 0)
         La, Ka = self.L[a0], self.K[a0]
-        La_new = La - _at(d.pair_points, frm, has_f)
-        Ka_new = Ka - _at(d.pair_children, frm, has_f)
+        La_new = La - np.where(has_f, d.pair_points[f], 0.0)
+        Ka_new = Ka - np.where(has_f, d.pair_children[f], 0.0)
         same = has_f & has_t & (a == b)
         Lb = np.where(same, La_new, self.L[b0])
         Kb = np.where(same, Ka_new, self.K[b0])
-        Lb_new = Lb + _at(d.pair_points, to, has_t)
-        Kb_new = Kb + _at(d.pair_children, to, has_t)
-        for name in d.hinges:
-            leave = d.worker_cost(name, La_new, Ka_new, a0) - d.worker_cost(name, La, Ka, a0)
-            join = d.worker_cost(name, Lb_new, Kb_new, b0) - d.worker_cost(name, Lb, Kb, b0)
-            out[name] = np.where(has_f, leave, 0.0) + np.where(has_t, join, 0.0)
+        Lb_new = Lb + np.where(has_t, d.pair_points[t], 0.0)
+        Kb_new = Kb + np.where(has_t, d.pair_children[t], 0.0)
+        if d.hinges:  # the four loads at once: the source after and before, the destination after and before
+            L4, K4 = np.concatenate([La_new, La, Lb_new, Lb]), np.concatenate([Ka_new, Ka, Kb_new, Kb])
+            w4 = np.concatenate([a0, a0, b0, b0])
+            for name in d.hinges:
+                c = d.worker_cost(name, L4, K4, w4).reshape(4, n)
+                out[name] = np.where(has_f, c[0] - c[1], 0.0) + np.where(has_t, c[2] - c[3], 0.0)
         for name, (weight, codes, _, divisor) in d.groups.items():
             if not weight:
-                out[name] = np.zeros(len(to))
+                out[name] = np.zeros(n)
                 continue
             ga = np.where(has_f, codes[a0], -1)
             gb = np.where(has_t, codes[b0], -1)
             ua, ub = La_new / divisor[a0], Lb_new / divisor[b0]
             top = self.top_val[name][:, 0]
             ga0, gb0 = np.maximum(ga, 0), np.maximum(gb, 0)
+            # the group's highest load without the source, without the destination, without both
+            ex_a, ex_b, ex_ab = self._top_excluding(name, np.concatenate([ga0, gb0, ga0]), np.concatenate([a, b, a]),
+                                                    np.concatenate([a, b, b])).reshape(3, n)
             with np.errstate(invalid="ignore"):  # -inf - top where a group is absent, masked below
-                d_a = np.where(ga >= 0, np.maximum(self._top_excluding(name, ga0, a, a), ua) - top[ga0], 0.0)
-                d_b = np.where(gb >= 0, np.maximum(self._top_excluding(name, gb0, b, b), ub) - top[gb0], 0.0)
-                both = np.maximum.reduce([self._top_excluding(name, ga0, a, b), ua, ub]) - top[ga0]
+                d_a = np.where(ga >= 0, np.maximum(ex_a, ua) - top[ga0], 0.0)
+                d_b = np.where(gb >= 0, np.maximum(ex_b, ub) - top[gb0], 0.0)
+                both = np.maximum(np.maximum(ex_ab, ua), ub) - top[ga0]
             out[name] = weight * np.where((ga >= 0) & (ga == gb), both, d_a + d_b)
         for name, cost in d.unit_cost.items():
             c = cost[unit]
