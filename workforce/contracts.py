@@ -293,15 +293,27 @@ def _typed_cases(raw: pd.DataFrame, file: str, workers: pd.DataFrame | None) -> 
                 for wid in sorted(split_tags(value) - known):
                     problems.append(Problem(file, f"worker '{wid}' does not exist in workers", int(row), "excluded_workers", "worker_ids from workers, ';'-separated"))
     if "priority" in typed.columns:
-        default_priority = _default_priority(typed)
-        typed["priority"] = typed["priority"].fillna(default_priority).astype("int64") if "case_type" in typed else typed["priority"]
+        fallback = default_priority(typed)
+        typed["priority"] = typed["priority"].fillna(fallback).astype("int64") if "case_type" in typed else typed["priority"]
     elif "case_type" in typed and "court" in typed:
-        typed["priority"] = _default_priority(typed).astype("int64")
+        typed["priority"] = default_priority(typed).astype("int64")
     return typed, sorted(problems, key=_problem_sort_key)
 
 
-def _default_priority(cases: pd.DataFrame) -> pd.Series:
-    """CP and court work first (1), looked-after and assessments next (2), the rest 3."""
+def default_priority(cases: pd.DataFrame) -> pd.Series:
+    """A case's priority when the file gives none (the one definition: typing and the allocation
+    use it): CP and court work first (1), looked-after and assessments next (2), the rest 3.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        With columns ``case_type`` and ``court``.
+
+    Returns
+    -------
+    Series
+        1, 2 or 3 per case, on the cases' index.
+    """
     high = cases["case_type"].eq("cp") | cases["court"].astype(bool)
     mid = cases["case_type"].isin(["cla", "cla_complex", "cin_assessment"])
     return pd.Series(np.where(high, 1, np.where(mid, 2, 3)), index=cases.index)

@@ -67,12 +67,12 @@ def register(app: typer.Typer) -> None:
         import sys
 
         from workforce.allocation.config import AllocationConfig
+        from workforce.allocation.problem import check_mode
         from workforce.errors import InputError
+        from workforce.mip import check_solver
 
-        if mode not in ("new", "rebalance", "leaver"):
-            raise InputError(f"unknown mode '{mode}'", column="--mode", allowed="new, rebalance, leaver")
-        if solver not in ("highs", "cbc"):
-            raise InputError(f"unknown solver '{solver}'", column="--solver", allowed="highs, cbc")
+        check_mode(mode, column="--mode")
+        solver = check_solver(solver, column="--solver")
         if time_limit is not None and time_limit <= 0:
             raise InputError("--time-limit must be a positive number of seconds", column="--time-limit")
         cfg = AllocationConfig.from_toml(config) if config else AllocationConfig()
