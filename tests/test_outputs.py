@@ -42,11 +42,28 @@ def test_refuses_to_overwrite_an_input(tmp_path):
     src = tmp_path / "workers.csv"
     src.write_text("keep")
     with pytest.raises(InputError, match="overwrite an input"):
-        with OutputDir(tmp_path, inputs=[src]) as od:
+        with OutputDir(tmp_path, inputs=[src], beside_inputs=True) as od:
             od.path("workers.csv")
     assert src.read_text() == "keep"
     with pytest.raises(InputError, match="same path as an input"):
         OutputDir(src, inputs=[src])
+
+
+def test_output_folder_apart_from_the_inputs(tmp_path):
+    """An output folder that holds an input file, or sits in a folder given as an input, is
+    refused before anything is written; a subfolder of a file input's folder is fine."""
+    src = tmp_path / "data" / "workers.csv"
+    src.parent.mkdir()
+    src.write_text("keep")
+    with pytest.raises(InputError, match="holds the input file workers.csv"):
+        OutputDir(src.parent, inputs=[src])
+    with pytest.raises(InputError, match="inside the input folder"):
+        OutputDir(src.parent / "out", inputs=[src.parent])
+    with pytest.raises(InputError, match="is the input folder"):
+        OutputDir(src.parent, inputs=[src.parent])
+    with OutputDir(src.parent / "out", inputs=[src]) as od:
+        od.path("a.csv").write_text("a")
+    assert (src.parent / "out" / "a.csv").read_text() == "a"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; permissions cannot be tested")
