@@ -312,10 +312,10 @@ def family_in_two_teams(typed: pd.DataFrame, file: str) -> list[Problem]:
     if not {"family_id", "team"} <= set(typed.columns):
         return []
     named = typed[typed["team"].ne("") & typed["family_id"].ne("")]
-    teams = named.groupby("family_id")["team"].unique()
+    counts = named.groupby("family_id")["team"].nunique()
+    split = named[named["family_id"].isin(counts.index[counts > 1])]
     problems = []
-    for family, values in teams[teams.map(len) > 1].items():
-        rows = named[named["family_id"] == family]
+    for family, rows in split.groupby("family_id", sort=False):
         first = rows["team"].iloc[0]
         where = "; ".join(f"'{t}' (row{'s' if len(r) > 1 else ''} {', '.join(str(i) for i in r.index)})"
                           for t, r in rows.groupby("team", sort=False))

@@ -167,7 +167,9 @@ def parse_dates(values: pd.Series, order: str | None = None) -> pd.Series:
     typos, and would overflow).
     """
     order = check_date_order(order) if order else current_date_order()
-    text = values.astype(str).str.strip()
+    full = values.astype(str).str.strip()
+    # Dates repeat: parse each distinct text once, then map back (large tables stay fast).
+    text = pd.Series(full.unique(), dtype=object)
     year = pd.Series(np.nan, index=text.index)
     month = year.copy()
     day = year.copy()
@@ -190,10 +192,12 @@ def parse_dates(values: pd.Series, order: str | None = None) -> pd.Series:
     take(_DAY_NAME, 2, 1, 0, month_name=True)
     take(_NAME_DAY, 2, 0, 1, month_name=True)
     ok = year.between(FIRST_YEAR, LAST_YEAR) & month.notna() & day.notna()
-    parts = pd.DataFrame({"year": year.where(ok), "month": month.where(ok), "day": day.where(ok)})
     if not ok.any():
-        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    return pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+        return pd.Series(pd.NaT, index=full.index, dtype="datetime64[ns]")
+    parts = pd.DataFrame({"year": year.where(ok), "month": month.where(ok), "day": day.where(ok)})
+    parsed = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+    lookup = pd.Series(parsed.to_numpy(), index=text.to_numpy())
+    return pd.Series(lookup.reindex(full.to_numpy()).to_numpy(), index=full.index, dtype="datetime64[ns]")
 
 
 def parse_date(value: object, order: str | None = None) -> date:
