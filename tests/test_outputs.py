@@ -125,3 +125,22 @@ def test_output_file_is_all_or_nothing_and_never_over_an_input(tmp_path):
     with output_file(tmp_path / "report.json") as path:
         path.write_text("{}")
     assert (tmp_path / "report.json").read_text() == "{}"
+
+
+def test_nothing_is_published_once_a_stop_was_requested(tmp_path):
+    """A signal whose KeyboardInterrupt is lost (it landed in a finalizer or C code) must still
+    stop the outputs appearing: the handler's request_stop() is checked before publishing."""
+    from workforce.outputs import request_stop
+
+    out = tmp_path / "out"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with OutputDir(out) as od:
+                od.path("a.csv").write_text("a")
+                request_stop()
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        request_stop(False)
+    with OutputDir(out) as od:
+        od.path("a.csv").write_text("a")
+    assert (out / "a.csv").read_text() == "a"

@@ -44,6 +44,17 @@ except ImportError:  # pragma: no cover - Windows
     _fcntl = None
 
 
+_stop_requested = False
+
+
+def request_stop(requested: bool = True) -> None:
+    """Called by the command line's signal handler (Ctrl-C, kill): from then on no OutputDir
+    publishes, even if the KeyboardInterrupt the handler raised was lost (a signal that lands in
+    a finalizer or in C code is reported as 'ignored' and the run would carry on to the end)."""
+    global _stop_requested
+    _stop_requested = requested
+
+
 def _resolved(path: str | Path) -> Path:
     return Path(path).expanduser().resolve()
 
@@ -302,6 +313,8 @@ class OutputDir:
             if stage is not None:
                 try:
                     if exc_type is None:
+                        if _stop_requested:
+                            raise KeyboardInterrupt
                         self._publish(stage)
                 finally:
                     shutil.rmtree(stage, ignore_errors=True)

@@ -19,6 +19,7 @@ from typing import Any, Callable, TypeVar
 import typer
 
 from workforce.errors import InputError, InputWarning
+from workforce.outputs import request_stop
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +37,7 @@ def interrupt(signum: int, frame: object) -> None:
     """SIGINT/SIGTERM handler: unwind like Ctrl-C (staged outputs are removed on the way out)."""
     global _interrupted
     _interrupted = True
+    request_stop()  # even if the KeyboardInterrupt below is lost, nothing is published
     raise KeyboardInterrupt
 
 
@@ -102,6 +104,7 @@ def guarded(func: F) -> F:
         from workforce.outputs import output_lock
         from workforce.readers import date_order
 
+        request_stop(False)  # a new command (tests run several in one process)
         try:
             with contextlib.ExitStack() as stack:
                 stack.enter_context(warnings.catch_warnings())
