@@ -274,5 +274,5 @@ def import_csww(
     salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help="Secret salt for pseudonymous IDs (keep it to match IDs across imports)."),
     force: bool = force_option(),
 ) -> None:
-from workforce.cli.census import run_import
-from workforce.cli.common import Dates, dates_option, err, force_option, guarded, info
+    """Stack DfE CSWW census returns into an hr_history table (same as `workforce census import`)."""
+    run_import(files, out, salt, force=force)
