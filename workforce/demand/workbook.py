@@ -55,11 +55,10 @@ def chart_data(result: DemandResult) -> list[tuple[str, pd.DataFrame, str, str]]
     parts = parts.loc[[k for k in result.runs if k in parts.index]]
     parts = parts.loc[:, (parts.abs() > 0.5).any()].reset_index()
     return [
-        ("Children in need by scenario (as published: cin_at31)", _by_scenario(result, stocks, "cin_at31"), "line",
-         "children"),
-        ("Required social-work FTE by scenario", _by_scenario(result, fte, "required_fte"), "line", "FTE"),
-        (f"Children by stage ({result.chosen})", by_stage, "area", "children"),
-        ("Budget in the final year by part (GBP)", parts, "bar", "GBP"),
+        ("Children in need (cin_at31)", _by_scenario(result, stocks, "cin_at31"), "line", "children"),
+        ("Required social-work FTE", _by_scenario(result, fte, "required_fte"), "line", "FTE"),
+        (f"Children by stage: {result.chosen}", by_stage, "area", "children"),
+        ("Budget in the final year", parts, "bar", "GBP"),
     ]
 
 
@@ -87,6 +86,18 @@ def _chart(kind: str, title: str, ytitle: str, ws, header_row: int, n_rows: int,
     return chart
 
 
+def _groups(scenarios: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
+    """The scenarios table split by unit, so each part gets one number format."""
+    unit = scenarios["unit"].astype(str)
+    money = unit == "GBP"
+    rates = unit.str.startswith("%")
+    staff = unit.isin(["FTE", "workers"])
+    counts = ~(money | rates | staff)
+    parts = [("Children, flows and caseload", counts, "int"), ("Workforce", staff, "float"),
+             ("Changes and rates (%)", rates, "float"), ("Money (GBP)", money, "gbp")]
+    return [(label, scenarios[mask].reset_index(drop=True), kind) for label, mask, kind in parts if mask.any()]
+
+
 def _summary(book: SafeWorkbook, result: DemandResult, scenarios: pd.DataFrame) -> None:
     grid = book.grid_sheet("Summary", "the scenarios side by side and charts of where each leads")
     grid.widths({1: 52, 2: 22, **{3 + i: 16 for i in range(len(result.runs) + 4)}})
@@ -95,10 +106,12 @@ def _summary(book: SafeWorkbook, result: DemandResult, scenarios: pd.DataFrame) 
                          f"calibrated on {cal.years[0]}-{cal.years[-1]}; projected {result.horizon} quarters from "
                          f"31 March {result.start_year}; headline scenario: {result.chosen}")
     row += 1
-    grid.put(row, 1, "Scenarios side by side (every figure is computed from the sheets named in the README)",
+    grid.put(row, 1, "Scenarios side by side (the Scenarios sheet has them all; how each is computed: README)",
              "wf heading")
-    row = grid.put_table(row + 1, 1, scenarios, "summary_scenarios",
-                         formats={k: "float" for k in result.runs}) + 1
+    row += 1
+    for label, rows, kind in _groups(scenarios):
+        grid.put(row, 1, label, "wf label")
+        row = grid.put_table(row + 1, 1, rows, f"summary_{kind}_{row}", formats={k: kind for k in result.runs}) + 1
     charts = chart_data(result)
     chart_top = row
     data_row = chart_top + ((len(charts) + 1) // 2) * (CHART_ROWS + 1) + 1
