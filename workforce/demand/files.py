@@ -9,18 +9,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from workforce.demand.run import (
-    BASELINE,
-    DemandResult,
-    flows_frame,
-    handoffs_frame,
-    levers_frame,
-    parameters_frame,
-    placements_frame,
-    required_fte_frame,
-    scenarios_frame,
-    stocks_frame,
-)
+from workforce.demand.run import BASELINE, DemandResult, output_frames, scenarios_frame
 from workforce.demand.settings import assumptions_toml
 from workforce.demand.workbook import write_demand_workbook
 
@@ -90,14 +79,7 @@ def write_demand_files(od: Any, result: DemandResult, *, turnaround: pd.DataFram
                        inputs: Iterable[str | Path] = ()) -> dict[str, Any]:
     """Write every file of a demand run into the staged output folder `od`
     (:class:`workforce.outputs.OutputDir`). Returns the summary."""
-    frames = {
-        "scenarios.csv": scenarios_frame(result), "levers.csv": levers_frame(result),
-        "stocks.csv": stocks_frame(result), "flows.csv": flows_frame(result),
-        "required_fte.csv": required_fte_frame(result), "handoffs.csv": handoffs_frame(result),
-        "placements.csv": placements_frame(result), "unit_costs.csv": result.unit_costs,
-        "budget.csv": result.budget, "parameters.csv": parameters_frame(result), "fit.csv": result.fit,
-        "fit_mape.csv": result.fit_mape,
-    }
+    frames = {f"{name}.csv": frame for name, frame in output_frames(result).items()}
     if turnaround is not None:
         frames["turnaround.csv"] = turnaround
     for name, frame in frames.items():

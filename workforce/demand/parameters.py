@@ -106,6 +106,36 @@ JUDGEMENTS: dict[str, tuple[float, float, float, str, str, str]] = {
 }
 
 
+#: The rates calibrated from the history: name -> (unit, what it is, the measures it comes from).
+RATIOS: dict[str, tuple[str, str, str]] = {
+    "new_referrals_per_quarter": ("children per quarter", "first-time referrals a quarter (referrals less "
+                                  "re-referrals), the projection's starting level", "referrals - rereferrals"),
+    "rereferral_rate": ("share of closures", "closed cases referred again within 12 months",
+                        "rereferrals / (referrals_nfa + assessed_not_in_need + children leaving need other than "
+                        "as care leavers)"),
+    "nfa_share": ("share of referrals", "referrals closed at the front door with no further action",
+                  "referrals_nfa / referrals"),
+    "not_in_need_share": ("share of assessments", "assessments finding the child not in need",
+                          "assessed_not_in_need / (referrals - referrals_nfa)"),
+    "cin_closure_hazard": ("per child per quarter", "children in need (no plan, not looked after) whose case closes",
+                           "cin_starts less the change in children in need at 31 March, less cla_ceased, over the "
+                           "CIN stage"),
+    "cp_first_plan_hazard": ("per child per quarter", "children in need starting a first CP plan",
+                             "cp_starts x (1 - repeat share) over the CIN stage"),
+    "cp_repeat_share": ("share of CP starts", "CP plans that are a second or subsequent plan",
+                        "cp_starts_repeat / cp_starts"),
+    "cp_exit_hazard": ("per child per quarter", "CP plans ending (step-down to CIN or care)",
+                       "cp_starts less the change in cp_at31, over cp_at31"),
+    "care_entry_hazard_cin": ("per child per quarter", "children in need becoming looked after",
+                              "cla_starts x (1 - share from CP) over the CIN stage"),
+    "care_entry_hazard_cp": ("per child per quarter", "children on a CP plan becoming looked after",
+                             "cla_starts x share from CP over cp_at31"),
+    "care_exit_hazard": ("per child per quarter", "looked-after children ceasing to be looked after",
+                         "cla_ceased / cla_at31"),
+}
+PLAN_LENGTHS = "cp_at31_le3m / cp_at31 (plan lengths at 31 March)"
+
+
 #: What a planner may set each judgement to.
 JUDGEMENT_LIMITS: dict[str, tuple[float, float]] = {
     "assessment_days": (1.0, 365.0), "duplicate_assessment_rate": (0.0, 3.0), "care_entry_share_from_cp": (0.0, 1.0),
@@ -364,8 +394,9 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
         now, before = stock(stage, year), stock(stage, year - 1)
         return (now + before) / 2.0 if np.isfinite(before) else now
 
-    def ratio(key: str, unit: str, description: str, measures: str) -> _Ratio:
-        return _Ratio(key, unit, description, measures)
+    def ratio(key: str, measures: str | None = None) -> _Ratio:
+        unit, description, source = RATIOS[key]
+        return _Ratio(key, unit, description, measures or source)
 
     def settle(key: str, rt: _Ratio, *, upper: float | None = None,
                transform: Callable[[float], float] | None = None) -> None:
@@ -377,12 +408,7 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
             notes.append(note)
 
     # Looked-after flows first: the years without them borrow the authority's own rates.
-    exits = ratio("care_exit_hazard", "per child per quarter", "looked-after children ceasing to be looked after",
-                  "cla_ceased / cla_at31")
-    from_cin = ratio("care_entry_hazard_cin", "per child per quarter", "children in need becoming looked after",
-                     "cla_starts x (1 - share from CP) over the CIN stage")
-    from_cp = ratio("care_entry_hazard_cp", "per child per quarter", "children on a CP plan becoming looked after",
-                    "cla_starts x share from CP over cp_at31")
+    exits, from_cin, from_cp = ratio("care_exit_hazard"), ratio("care_entry_hazard_cin"), ratio("care_entry_hazard_cp")
     for y in available:
         if not bool(stocks.at[y, "cla_imputed"]):
             exits.add(y, get("cla_ceased", y), 4.0 * avg("cla", y))
@@ -396,26 +422,9 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
         v = get("cla_ceased", y)
         return v if np.isfinite(v) else params["care_exit_hazard"].value * 4.0 * avg("cla", y)
 
-    rt = {
-        "nfa_share": ratio("nfa_share", "share of referrals", "referrals closed at the front door with no further "
-                           "action", "referrals_nfa / referrals"),
-        "not_in_need_share": ratio("not_in_need_share", "share of assessments", "assessments finding the child not "
-                                   "in need", "assessed_not_in_need / (referrals - referrals_nfa)"),
-        "cin_closure_hazard": ratio("cin_closure_hazard", "per child per quarter", "children in need (no plan, not "
-                                    "looked after) whose case closes", "cin_starts less the change in children in "
-                                    "need at 31 March, less cla_ceased, over the CIN stage"),
-        "cp_repeat_share": ratio("cp_repeat_share", "share of CP starts", "CP plans that are a second or subsequent "
-                                 "plan", "cp_starts_repeat / cp_starts"),
-        "cp_first_plan_hazard": ratio("cp_first_plan_hazard", "per child per quarter", "children in need starting a "
-                                      "first CP plan", "cp_starts x (1 - repeat share) over the CIN stage"),
-        "cp_exit_hazard": ratio("cp_exit_hazard", "per child per quarter", "CP plans ending (step-down to CIN or "
-                                "care)", "cp_starts less the change in cp_at31, over cp_at31"),
-        "rereferral_rate": ratio("rereferral_rate", "share of closures", "closed cases referred again within 12 "
-                                 "months", "rereferrals / (referrals_nfa + assessed_not_in_need + children "
-                                 "leaving need other than as care leavers)"),
-    }
-    lengths = ratio("cp_exit_hazard", "per child per quarter", "CP plans ending (step-down to CIN or care)",
-                    "cp_at31_le3m / cp_at31 (plan lengths at 31 March)")
+    rt = {key: ratio(key) for key in ("nfa_share", "not_in_need_share", "cin_closure_hazard", "cp_repeat_share",
+                                      "cp_first_plan_hazard", "cp_exit_hazard", "rereferral_rate")}
+    lengths = ratio("cp_exit_hazard", PLAN_LENGTHS)
     closures: dict[int, float] = {}
     new_refs: dict[int, float] = {}
     for y in available:
@@ -457,8 +466,7 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
         else:
             settle(key, ratio_, upper=1.0 if key in shares else None)
 
-    new = ratio("new_referrals_per_quarter", "children per quarter", "first-time referrals a quarter (referrals "
-                "less re-referrals), the projection's starting level", "referrals - rereferrals")
+    new = ratio("new_referrals_per_quarter")
     for y, v in new_refs.items():
         new.add(y, v / 4.0, 1.0)
     settle("new_referrals_per_quarter", new)

@@ -394,41 +394,41 @@ def _dates(result: DemandResult, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _stocks(result: DemandResult, run: ScenarioRun) -> pd.DataFrame:
+    sim = run.simulation
+    stocks = pd.concat([pd.DataFrame([{"quarter": 0, **sim.opening.to_dict()}]), sim.stocks], ignore_index=True)
+    stocks["cin_at31"] = stocks[list(PUBLISHED_STOCKS["cin_at31"])].sum(axis=1)
+    stocks["children"] = stocks[list(STAGES)].sum(axis=1)
+    q = stocks["quarter"].astype(int).to_numpy()
+    ends = pd.DatetimeIndex([pd.Timestamp(year=result.start_year, month=3, day=31)]).append(
+        quarter_ends(result.start_year, result.horizon))
+    years = np.concatenate([[result.start_year], quarter_years(result.start_year, result.horizon)])
+    stocks.insert(1, "quarter_end", ends[q])
+    stocks.insert(2, "year", years[q])
+    return stocks
+
+
 def stocks_frame(result: DemandResult) -> pd.DataFrame:
     """``scenario, quarter, quarter_end, year``, one column per stage, ``cin_at31`` (the published
     measure: assessment + cin + cp + cla) and ``children`` (all stages). Quarter 0 is the start."""
-    frames = []
-    for key, run in result.runs.items():
-        sim = run.simulation
-        stocks = pd.concat([pd.DataFrame([{"quarter": 0, **sim.opening.to_dict()}]), sim.stocks], ignore_index=True)
-        stocks["cin_at31"] = stocks[list(PUBLISHED_STOCKS["cin_at31"])].sum(axis=1)
-        stocks["children"] = stocks[list(STAGES)].sum(axis=1)
-        q = stocks["quarter"].astype(int).to_numpy()
-        ends = pd.DatetimeIndex([pd.Timestamp(year=result.start_year, month=3, day=31)]).append(
-            quarter_ends(result.start_year, result.horizon))
-        years = np.concatenate([[result.start_year], quarter_years(result.start_year, result.horizon)])
-        stocks.insert(1, "quarter_end", ends[q])
-        stocks.insert(2, "year", years[q])
-        stocks.insert(0, "scenario", key)
-        frames.append(stocks)
-    return pd.concat(frames, ignore_index=True)
+    return _per_scenario(result, lambda run: _stocks(result, run))
+
+
+def _flows(result: DemandResult, run: ScenarioRun) -> pd.DataFrame:
+    sim = run.simulation
+    f = _dates(result, sim.flows[["quarter", *FLOWS]])
+    f["transfers"] = run.handoffs["transfers"].to_numpy()
+    stocks = pd.concat([sim.opening.to_frame().T, sim.stocks[list(STAGES)]], ignore_index=True).sum(axis=1)
+    f["conservation_gap"] = (sim.flows[INFLOW] - sim.flows[list(OUTFLOWS)].sum(axis=1)
+                             - np.diff(stocks.to_numpy())).to_numpy()
+    return f
 
 
 def flows_frame(result: DemandResult) -> pd.DataFrame:
     """``scenario, quarter, quarter_end, year``, one column per flow in `FLOWS`, ``transfers`` and
     ``conservation_gap`` (children in less children out less the change in stock: zero up to
     rounding)."""
-    frames = []
-    for key, run in result.runs.items():
-        sim = run.simulation
-        f = _dates(result, sim.flows[["quarter", *FLOWS]])
-        f["transfers"] = run.handoffs["transfers"].to_numpy()
-        stocks = pd.concat([sim.opening.to_frame().T, sim.stocks[list(STAGES)]], ignore_index=True).sum(axis=1)
-        f["conservation_gap"] = (sim.flows[INFLOW] - sim.flows[list(OUTFLOWS)].sum(axis=1)
-                                 - np.diff(stocks.to_numpy())).to_numpy()
-        f.insert(0, "scenario", key)
-        frames.append(f)
-    return pd.concat(frames, ignore_index=True)
+    return _per_scenario(result, lambda run: _flows(result, run))
 
 
 def parameters_frame(result: DemandResult) -> pd.DataFrame:
@@ -537,36 +537,31 @@ def scenarios_frame(result: DemandResult) -> pd.DataFrame:
     return out
 
 
-def placements_frame(result: DemandResult) -> pd.DataFrame:
-    """``scenario, quarter, quarter_end, year, placement_type, children, child_weeks, weekly_gbp,
-    cost_gbp`` for every scenario."""
+def _per_scenario(result: DemandResult, frame_of) -> pd.DataFrame:
+    """One frame per scenario run, stacked, with a leading ``scenario`` column."""
     frames = []
     for key, run in result.runs.items():
-        f = _dates(result, run.placements)
+        f = frame_of(run)
         f.insert(0, "scenario", key)
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
+
+
+def placements_frame(result: DemandResult) -> pd.DataFrame:
+    """``scenario, quarter, quarter_end, year, placement_type, children, child_weeks, weekly_gbp,
+    cost_gbp`` for every scenario."""
+    return _per_scenario(result, lambda run: _dates(result, run.placements))
 
 
 def required_fte_frame(result: DemandResult) -> pd.DataFrame:
     """``scenario`` plus :func:`workforce_requirement`'s columns, for every scenario."""
-    frames = []
-    for key, run in result.runs.items():
-        f = run.workforce.copy()
-        f.insert(0, "scenario", key)
-        frames.append(f)
-    return pd.concat(frames, ignore_index=True)
+    return _per_scenario(result, lambda run: run.workforce.copy())
 
 
 def handoffs_frame(result: DemandResult) -> pd.DataFrame:
     """``scenario, quarter, quarter_end, year, transfers, transfer_points, sw_per_child_year,
     cla_3plus_share`` for every scenario."""
-    frames = []
-    for key, run in result.runs.items():
-        f = _dates(result, run.handoffs)
-        f.insert(0, "scenario", key)
-        frames.append(f)
-    return pd.concat(frames, ignore_index=True)
+    return _per_scenario(result, lambda run: _dates(result, run.handoffs))
 
 
 def workforce_requirement(result: DemandResult, scenario: str | None = None) -> pd.DataFrame:
@@ -592,6 +587,17 @@ def workforce_requirement(result: DemandResult, scenario: str | None = None) -> 
     cols = ["quarter", "quarter_end", "year", "team_type", "social_work", "demand_points", "demand_children",
             "required_fte"]
     return result.runs[key].workforce[cols].copy()
+
+
+def output_frames(result: DemandResult) -> dict[str, pd.DataFrame]:
+    """Every table of a run by its output name (the CSV files and the workbook's sheets)."""
+    return {
+        "scenarios": scenarios_frame(result), "levers": levers_frame(result), "stocks": stocks_frame(result),
+        "flows": flows_frame(result), "required_fte": required_fte_frame(result),
+        "handoffs": handoffs_frame(result), "placements": placements_frame(result),
+        "unit_costs": result.unit_costs, "budget": result.budget, "parameters": parameters_frame(result),
+        "fit": result.fit, "fit_mape": result.fit_mape,
+    }
 
 
 def demand_sheet_tables(result: DemandResult) -> dict[str, pd.DataFrame]:

@@ -14,17 +14,7 @@ import pandas as pd
 from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
 
 from workforce.demand.measures import PUBLISHED_STOCKS, STAGES
-from workforce.demand.run import (
-    DemandResult,
-    flows_frame,
-    handoffs_frame,
-    levers_frame,
-    parameters_frame,
-    placements_frame,
-    required_fte_frame,
-    scenarios_frame,
-    stocks_frame,
-)
+from workforce.demand.run import DemandResult, output_frames
 from workforce.excel.writer import SafeWorkbook, TableSpec
 
 CHART_ROWS = 18
@@ -39,11 +29,11 @@ def _by_scenario(result: DemandResult, frame: pd.DataFrame, value: str) -> pd.Da
     return out.drop(columns="quarter").rename(columns={"quarter_label": "quarter"})
 
 
-def chart_data(result: DemandResult) -> list[tuple[str, pd.DataFrame, str, str]]:
-    """(title, data, kind, y-axis title) for each Summary chart; the data's first column is the
-    category."""
-    stocks = stocks_frame(result)
-    fte = required_fte_frame(result)
+def chart_data(result: DemandResult, frames: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:
+    """(title, data, kind, y-axis title) for each Summary chart (from the run's `output_frames`);
+    the data's first column is the category."""
+    stocks = frames["stocks"]
+    fte = frames["required_fte"]
     fte = fte[fte["social_work"]]
     chosen = stocks[stocks["scenario"] == result.chosen]
     by_stage = chosen[["quarter", *STAGES]].copy()
@@ -98,7 +88,7 @@ def _groups(scenarios: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
     return [(label, scenarios[mask].reset_index(drop=True), kind) for label, mask, kind in parts if mask.any()]
 
 
-def _summary(book: SafeWorkbook, result: DemandResult, scenarios: pd.DataFrame) -> None:
+def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.DataFrame]) -> None:
     grid = book.grid_sheet("Summary", "the scenarios side by side and charts of where each leads")
     grid.widths({1: 52, 2: 22, **{3 + i: 16 for i in range(len(result.runs) + 4)}})
     cal = result.calibration
@@ -109,10 +99,10 @@ def _summary(book: SafeWorkbook, result: DemandResult, scenarios: pd.DataFrame) 
     grid.put(row, 1, "Scenarios side by side (the Scenarios sheet has them all; how each is computed: README)",
              "wf heading")
     row += 1
-    for label, rows, kind in _groups(scenarios):
+    for label, rows, kind in _groups(frames["scenarios"]):
         grid.put(row, 1, label, "wf label")
         row = grid.put_table(row + 1, 1, rows, f"summary_{kind}_{row}", formats={k: kind for k in result.runs}) + 1
-    charts = chart_data(result)
+    charts = chart_data(result, frames)
     chart_top = row
     data_row = chart_top + ((len(charts) + 1) // 2) * (CHART_ROWS + 1) + 1
     grid.put(data_row, 1, "Chart data", "wf heading")
@@ -145,44 +135,38 @@ def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround:
         Input files (their checksums go on the README sheet).
     """
     book = SafeWorkbook(produced_by="workforce demand", inputs=inputs, title="Demand and the child's journey")
-    scenarios = scenarios_frame(result)
-    _summary(book, result, scenarios)
-    scen_cols = {k: "mixed" for k in result.runs}
+    frames = output_frames(result)
+    _summary(book, result, frames)
     if turnaround is not None:
-        book.add_table_sheet("Turnaround", [TableSpec(turnaround, "Turnaround", formats={
-            c: "float" for c in ("claimed", "model_as_reported", "model_published_flows", "model_no_change",
-                                 "published")})],
-            "Sandwell's turnaround: the model's outcome beside the case study's claims and the published figures")
-    book.add_table_sheet("Scenarios", [TableSpec(scenarios, "Scenarios", formats={k: "float" for k in result.runs})],
-                         "where each scenario ends up (one column per scenario)")
-    book.add_table_sheet("Levers", [TableSpec(levers_frame(result), "Levers", formats=scen_cols)],
-                         "every lever: unit, range, the flows it moves, its evidence, and each scenario's value "
-                         "with its basis; set yours in the assumptions file ([levers], [scenarios.NAME])")
-    book.add_table_sheet("Stocks", [TableSpec(stocks_frame(result), "Stocks")],
-                         "children at each stage at the end of each quarter, per scenario (quarter 0 = the start); "
-                         f"cin_at31 = {' + '.join(PUBLISHED_STOCKS['cin_at31'])}, as published")
-    book.add_table_sheet("Flows", [TableSpec(flows_frame(result), "Flows")],
-                         "children moving between stages in each quarter, per scenario; conservation_gap = in - out "
-                         "- change in stock (zero up to rounding)")
-    book.add_table_sheet("Required FTE", [TableSpec(required_fte_frame(result), "Required_FTE")],
-                         "caseload points, children and required FTE by team type and quarter, per scenario "
-                         "(through workforce.caseload; before absence)")
-    book.add_table_sheet("Handoffs", [TableSpec(handoffs_frame(result), "Handoffs")],
-                         "transfers between teams, expected social workers per child per year and the share of "
-                         "looked-after children with three or more (cf. cla_3plus_sw_pct)")
-    book.add_table_sheet("Placements", [TableSpec(result.unit_costs, "Unit_costs"),
-                                        TableSpec(placements_frame(result), "Placements")],
-                         "weekly unit costs with their sources and uprating (left); looked-after children and cost by "
-                         "placement type and quarter, per scenario (right)")
-    book.add_table_sheet("Budget", [TableSpec(result.budget, "Budget")],
-                         "the children's social care budget by part, per scenario, with savings against the baseline "
-                         "as a share of the whole budget")
-    book.add_table_sheet("Parameters", [TableSpec(parameters_frame(result), "Parameters", formats={
-        "value": "mixed", "lo": "mixed", "hi": "mixed"})],
-                         "every calibrated rate and judgement with its range, unit, basis and the years it came from")
-    book.add_table_sheet("Fit", [TableSpec(result.fit_mape, "Fit_MAPE"), TableSpec(result.fit, "Fit")],
-                         "how closely the calibrated model reproduces the calibration years: MAPE per published "
-                         "stock (left); every year and measure, published against model (right)")
+        numbers = ("claimed", "model_as_reported", "model_published_flows", "model_no_change", "published")
+        book.add_table_sheet("Turnaround", [TableSpec(turnaround, "Turnaround", formats={c: "float" for c in numbers})],
+                             "Sandwell's turnaround: the model's outcome beside the case study's claims and the "
+                             "published figures")
+    per_scenario = {k: "float" for k in result.runs}
+    for sheet, tables, formats, description in (
+        ("Scenarios", ["scenarios"], per_scenario, "where each scenario ends up (one column per scenario)"),
+        ("Levers", ["levers"], {k: "mixed" for k in result.runs},
+         "every lever: unit, range, the flows it moves, its evidence, and each scenario's value with its basis; set "
+         "yours in the assumptions file ([levers], [scenarios.NAME])"),
+        ("Stocks", ["stocks"], {}, "children at each stage at the end of each quarter, per scenario (quarter 0 = the "
+         f"start); cin_at31 = {' + '.join(PUBLISHED_STOCKS['cin_at31'])}, as published"),
+        ("Flows", ["flows"], {}, "children moving between stages in each quarter, per scenario; conservation_gap = "
+         "in - out - change in stock (zero up to rounding)"),
+        ("Required FTE", ["required_fte"], {}, "caseload points, children and required FTE by team type and quarter, "
+         "per scenario (through workforce.caseload; before absence)"),
+        ("Handoffs", ["handoffs"], {}, "transfers between teams, expected social workers per child per year and the "
+         "share of looked-after children with three or more (cf. cla_3plus_sw_pct)"),
+        ("Placements", ["unit_costs", "placements"], {}, "weekly unit costs with their sources and uprating (left); "
+         "looked-after children and cost by placement type and quarter, per scenario (right)"),
+        ("Budget", ["budget"], {}, "the children's social care budget by part, per scenario, with savings against the "
+         "baseline as a share of the whole budget"),
+        ("Parameters", ["parameters"], {"value": "mixed", "lo": "mixed", "hi": "mixed"},
+         "every calibrated rate and judgement with its range, unit, basis and the years it came from"),
+        ("Fit", ["fit_mape", "fit"], {}, "how closely the calibrated model reproduces the calibration years: MAPE per "
+         "published stock (left); every year and measure, published against model (right)"),
+    ):
+        specs = [TableSpec(frames[name], name.capitalize(), formats=formats) for name in tables]
+        book.add_table_sheet(sheet, specs, description)
     notes = list(result.notes) or ["no data was imputed or taken from a fallback"]
     book.add_readme(notes=notes)
     return book.save(path)
