@@ -30,7 +30,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from workforce.demand.parameters import calibrate  # noqa: E402
+from workforce.demand.measures import year_window  # noqa: E402
+from workforce.demand.parameters import calibrate, usable_years  # noqa: E402
 from workforce.demand.run import run_demand  # noqa: E402
 from workforce.demand.settings import Budget, DemandAssumptions  # noqa: E402
 from workforce.demand.turnaround import run_turnaround  # noqa: E402
@@ -55,6 +56,11 @@ def calibration_errors(pub, window: str, assumptions: DemandAssumptions) -> tupl
     for code in authorities(pub):
         history = pub.history(code)
         name = pub.name_of(code)
+        try:
+            year_window(window, usable_years(history))
+        except ValueError:
+            rows.append({"la_code": code, "la_name": name, "error": "", "no_data": True})
+            continue
         t0 = time.perf_counter()
         try:
             result = run_demand(history, assumptions, name=name, fallback=england)
@@ -115,12 +121,15 @@ def main(argv: list[str] | None = None) -> dict:
     figures: dict = {}
     for window in args.windows.split(","):
         errors, seconds = calibration_errors(pub, window, DemandAssumptions(**{**a.__dict__, "years": window}))
-        ok = errors[errors["error"] == ""]
-        print(f"\n== calibration window {window}: {len(ok)} of {len(errors)} authorities calibrated "
-              f"in {seconds:.1f} s ({seconds / max(len(ok), 1):.3f} s each)")
+        absent = errors["no_data"].fillna(False).astype(bool) if "no_data" in errors else errors["error"] != errors["error"]
+        ok = errors[(errors["error"] == "") & ~absent]
+        print(f"\n== calibration window {window}: {len(ok)} of {len(errors) - int(absent.sum())} authorities with "
+              f"children-in-need data calibrated in {seconds:.1f} s ({seconds / max(len(ok), 1):.3f} s each)")
+        print("  no children-in-need data in the window (joint workforce returns, authorities that did not exist): "
+              + ", ".join(errors.loc[absent, "la_name"]))
         dist = distribution(ok)
         print(dist.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-        failed = errors[errors["error"] != ""]
+        failed = errors[(errors["error"] != "") & ~absent]
         for r in failed.itertuples(index=False):
             print(f"  not calibrated: {r.la_name} ({r.la_code}): {r.error}")
         if "fallbacks" in ok:

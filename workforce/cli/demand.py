@@ -60,7 +60,7 @@ def demand(
     from workforce.contracts import load_cases, load_workers
     from workforce.demand.files import write_demand_files
     from workforce.demand.history import read_history
-    from workforce.demand.parameters import calibrate
+    from workforce.demand.parameters import calibrate, years_text
     from workforce.demand.run import run_demand
     from workforce.demand.settings import Budget, DemandAssumptions, Scenario, load_assumptions
     from workforce.demand.turnaround import CLAIMS_SCENARIO, IMPOWER, SANDWELL, run_turnaround
@@ -120,7 +120,7 @@ def demand(
             raise InputError(str(exc), file=history or "", column="--la" if la is not None else None) from None
         data = write_demand_files(od, result, turnaround=table, inputs=inputs)
     cal = result.calibration
-    info(f"{result.name}: calibrated on {cal.years[0]}-{cal.years[-1]}, projected {result.horizon} quarters from "
+    info(f"{result.name}: calibrated on {years_text(cal.years)}, projected {result.horizon} quarters from "
          f"31 March {result.start_year}")
     mape = ", ".join(f"{r.measure} {r.mape:.1f}%" for r in result.fit_mape.itertuples(index=False) if r.mape == r.mape)
     info(f"calibration years reproduced (MAPE): {mape or 'not measured (one calibration year)'}")

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from workforce.demand.parameters import years_text
 from workforce.demand.run import BASELINE, DemandResult, output_frames, scenarios_frame
 from workforce.demand.settings import assumptions_toml
 from workforce.demand.workbook import write_demand_workbook
@@ -49,7 +50,7 @@ def summary(result: DemandResult) -> dict[str, Any]:
 
     out: dict[str, Any] = {
         "authority": result.name,
-        "calibration_years": f"{result.calibration.years[0]}-{result.calibration.years[-1]}",
+        "calibration_years": years_text(result.calibration.years),
         "start": f"{result.start_year}-03-31",
         "horizon_quarters": result.horizon,
         "chosen_scenario": result.chosen,

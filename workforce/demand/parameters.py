@@ -62,7 +62,8 @@ class Parameter:
     description: str = ""
 
 
-def _years_text(years: list[int]) -> str:
+def years_text(years: list[int]) -> str:
+    """``2021-2023`` for a run of years, ``2013`` for one, ``2021, 2023`` otherwise."""
     if not years:
         return ""
     years = sorted(years)
@@ -254,7 +255,7 @@ class _Ratio:
         if not years and self.num:
             years = sorted(self.num)
             note = (f"{self.name}: no {self.measures} in the calibration years; taken from the authority's "
-                    f"own years with data ({_years_text(years)})")
+                    f"own years with data ({years_text(years)})")
         if not years:
             if fallback is None:
                 return None, f"{self.name}: no {self.measures} and no fallback"
@@ -271,7 +272,7 @@ class _Ratio:
             if upper is not None:
                 hi = min(hi, upper)
             basis += "; one year: range +/-20% [DEFAULT]"
-        return Parameter(self.name, value, self.unit, lo, hi, basis, _years_text(years), self.description), note
+        return Parameter(self.name, value, self.unit, lo, hi, basis, years_text(years), self.description), note
 
 
 def _judgement(name: str) -> Parameter:
@@ -299,20 +300,20 @@ def _stage_stocks(history: pd.DataFrame, assessment_years: float, notes: list[st
     if imputed.any():
         if both.any():
             ratio = float(cla[both].sum() / cin[both].sum())
-            source = f"the authority's own looked-after share of children in need ({_years_text(list(cla.index[both]))})"
+            source = f"the authority's own looked-after share of children in need ({years_text(list(cla.index[both]))})"
         else:
             ratio = _ENGLAND_CLA_SHARE
             source = "England's looked-after share of children in need (2023 [D1][D2])"
         cla = cla.fillna(cin * ratio)
         if (imputed & used).any():
             notes.append(f"looked-after children at 31 March not published for "
-                         f"{_years_text(list(cla.index[imputed & used]))}: imputed as {ratio:.1%} of children in need, "
+                         f"{years_text(list(cla.index[imputed & used]))}: imputed as {ratio:.1%} of children in need, "
                          f"{source}")
     if cp.isna().any():
         missing = list(cp.index[cp.isna() & used])
         cp = cp.fillna(cin * _ENGLAND_CP_SHARE)
         if missing:
-            notes.append(f"CP plans at 31 March missing for {_years_text(missing)}: imputed as England's share of "
+            notes.append(f"CP plans at 31 March missing for {years_text(missing)}: imputed as England's share of "
                          f"children in need ({_ENGLAND_CP_SHARE:.1%}, 2023 [D1])")
     rest = cin - assessment - cp - cla
     floor = 0.05 * cin
@@ -320,7 +321,7 @@ def _stage_stocks(history: pd.DataFrame, assessment_years: float, notes: list[st
         bad = list(rest.index[(rest < floor) & used])
         if bad:
             notes.append(f"children in need at 31 March are fewer than those on CP plans and looked after in "
-                         f"{_years_text(bad)}: the CIN stage is held at 5% of children in need there")
+                         f"{years_text(bad)}: the CIN stage is held at 5% of children in need there")
         rest = rest.clip(lower=floor)
     return pd.DataFrame({"assessment": assessment, "cin": rest, "cp": cp, "cla": cla, "cla_imputed": imputed})
 

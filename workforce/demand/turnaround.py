@@ -256,10 +256,11 @@ def compare_with_claims(result: DemandResult, history: pd.DataFrame, published: 
     claim, _, text = CLAIMS["cla_change"]
     model = [change(s, last, ("cla",)) for s in scen]
     cla_years = [int(y) for y in h.index if "cla_at31" in h.columns and np.isfinite(h.at[y, "cla_at31"])]
-    note = ("looked-after children by authority are NOT FOUND for 2013-2016 (the published file covers "
-            f"{min(cla_years)}-{max(cla_years)}); the 2013 stock is imputed, and no care lever is set, so the "
-            "model's change comes only from fewer children reaching care" if cla_years else
-            "looked-after children by authority NOT FOUND")
+    span = f"{min(cla_years)}-{max(cla_years)}" if cla_years else "no years"
+    note = (f"looked-after children by authority are NOT FOUND for 2013-2016 (the published file covers {span}); "
+            f"the 2013 stock is imputed and the care rates come from {span}. Without levers the model already "
+            f"falls {model[2]:+.1f}% (those rates do not balance the imputed stock); no care lever is set, so the "
+            f"levers' further {model[0] - model[2]:+.1f} points come from fewer children reaching care")
     rows.append((f"{text} ({BASE_YEAR} to {last})", claim, *model, np.nan,
                  _verdict(model[0], claim, tolerance=3.0), "cannot be tested", note))
     claim, _, text = CLAIMS["rereferral"]

@@ -14,6 +14,7 @@ import pandas as pd
 from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
 
 from workforce.demand.measures import PUBLISHED_STOCKS, STAGES
+from workforce.demand.parameters import years_text
 from workforce.demand.run import DemandResult, output_frames
 from workforce.excel.writer import SafeWorkbook, TableSpec
 
@@ -93,7 +94,7 @@ def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.Data
     grid.widths({1: 52, 2: 22, **{3 + i: 16 for i in range(len(result.runs) + 4)}})
     cal = result.calibration
     row = grid.put_title(1, f"Demand and the child's journey: {result.name or 'your authority'}",
-                         f"calibrated on {cal.years[0]}-{cal.years[-1]}; projected {result.horizon} quarters from "
+                         f"calibrated on {years_text(cal.years)}; projected {result.horizon} quarters from "
                          f"31 March {result.start_year}; headline scenario: {result.chosen}")
     row += 1
     grid.put(row, 1, "Scenarios side by side (the Scenarios sheet has them all; how each is computed: README)",
