@@ -24,7 +24,6 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]

@@ -50,7 +50,7 @@ def test_every_parameter_says_where_it_came_from():
 def test_calibration_reproduces_its_years_from_the_first_years_stocks():
     history, from_cp = synthetic_history()
     cal = calibrate(history, "2015-2021", judgements={"care_entry_share_from_cp": from_cp})
-    fit, mape = calibration_fit(cal, MIX)
+    _, mape = calibration_fit(cal, MIX)
     assert set(mape["measure"]) == {"cin_at31", "cp_at31", "cla_at31"}
     assert (mape["n"] == 6).all()
     assert (mape["mape"] < 1.0).all(), mape

@@ -62,7 +62,7 @@ def demand(
     from workforce.demand.history import read_history
     from workforce.demand.parameters import calibrate, years_text
     from workforce.demand.run import run_demand
-    from workforce.demand.settings import Budget, DemandAssumptions, Scenario, load_assumptions
+    from workforce.demand.settings import DemandAssumptions, Scenario, load_assumptions
     from workforce.demand.turnaround import CLAIMS_SCENARIO, IMPOWER, SANDWELL, run_turnaround
     from workforce.demand.workload import role_mixes
     from workforce.errors import InputError

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -510,13 +510,3 @@ def assessment_hazard(calibration: Calibration, duplicates_removed: float = 0.0)
     days = calibration.value("assessment_days") * (
         1.0 + calibration.value("duplicate_assessment_rate") * (1.0 - duplicates_removed))
     return DAYS_PER_QUARTER / days
-
-
-def history_measures_present(history: pd.DataFrame) -> list[str]:
-    """The calibration measures the history has at least one value for."""
-    return [m for m in HISTORY_MEASURES if m in history.columns and history[m].notna().any()]
-
-
-def national_calibration(history: pd.DataFrame, years: Any = None) -> Calibration:
-    """England's calibration: the fallback for rates an authority's history cannot give."""
-    return calibrate(history, years, name="England")

@@ -108,9 +108,6 @@ class DemandAssumptions:
     def rules(self) -> CaseloadRules:
         return CaseloadRules.from_mapping(self.caseload)
 
-    def with_scenario(self, scenario: Scenario) -> "DemandAssumptions":
-        return replace(self, scenarios={**self.scenarios, scenario.name: scenario})
-
 
 # ----------------------------------------------------------------------------- reading
 

@@ -269,7 +269,7 @@ def compare_with_claims(result: DemandResult, history: pd.DataFrame, published: 
     pub = float(h.at[last, "rereferral_pct"]) if last in h.index else np.nan
     series = h["rereferral_pct"].dropna() if "rereferral_pct" in h.columns else pd.Series(dtype=float)
     best_year = int(series.idxmin()) if len(series) else last
-    own, lowest, who, rank = _rank(published, best_year, SANDWELL, "rereferral_pct")
+    _, lowest, who, rank = _rank(published, best_year, SANDWELL, "rereferral_pct")
     note = (f"the claims variant sets the lever to reach 9% (agrees by construction); Sandwell's lowest published "
             f"rate {series.min():.1f}% ({best_year})" if len(series) else "")
     if rank:
