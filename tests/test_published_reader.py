@@ -47,6 +47,9 @@ def test_published_figures_read_as_published(pub):
     assert s.loc[2023, "cla_3plus_placements"] == 66
     eng = pub.values[(pub.values["la_code"] == "england") & (pub.values["year"] == 2023)].set_index("measure")["value"]
     assert eng["referrals"] == 640430 and eng["cp_starts"] == 63870 and eng["cp_at31"] == 50780
+    assert eng["cp_at31_le3m"] == 15570 and eng["cin_at31"] == 403090 and eng["rereferral_pct"] == 22.4
+    sw = pub.values[(pub.values["la_code"] == "england") & (pub.values["year"] == 2024)].set_index("measure")["value"]
+    assert sw["cla_3plus_sw"] == 22140 and sw["cla_3plus_sw_pct"] == 27 and sw["cla_sw_total"] == 83300
     assert set(pub.values["level"]) == {"national", "regional", "local_authority"}
 
 

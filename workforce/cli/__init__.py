@@ -35,9 +35,9 @@ def _root(
 
 
 def _register() -> None:
-    from workforce.cli import allocate, churn, demand, foundation, plan, template
+    from workforce.cli import allocate, benchmark, churn, demand, forecast, foundation, plan, template
 
-    for module in (foundation, allocate, churn, plan, demand, template):
+    for module in (foundation, allocate, churn, plan, demand, template, benchmark, forecast):
         module.register(app)
 
 

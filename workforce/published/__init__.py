@@ -12,11 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from workforce.published.benchmark import Benchmark, benchmark
 from workforce.published.bundle import load_bundle, load_neighbours
+from workforce.published.forecast import METHODS, Method, forecast, per_authority, register_method
 from workforce.published.reading import read_paths
 from workforce.published.store import Published
+from workforce.published.trajectories import best_decile_pace, change_table, trajectory_position
 
-__all__ = ["Published", "read_published"]
+__all__ = [
+    "Benchmark", "METHODS", "Method", "Published", "benchmark", "best_decile_pace", "change_table", "forecast",
+    "per_authority", "read_published", "register_method", "trajectory_position",
+]
 
 
 def read_published(paths: str | Path | Iterable[str | Path] | None = None, *, until: int | None = None) -> Published:

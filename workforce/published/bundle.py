@@ -49,6 +49,11 @@ def _read(path: Path) -> pd.DataFrame:
     return frame
 
 
+def bundle_files(folder: Path = BUNDLE_DIR) -> list[Path]:
+    """The bundled data files (for checksums on a workbook's README sheet)."""
+    return [folder / name for name in (VALUES_FILE, NOTES_FILE, NEIGHBOURS_FILE, FILES_FILE)]
+
+
 def load_neighbours(folder: Path = BUNDLE_DIR) -> pd.DataFrame:
     """The bundled statistical-neighbour model (tidy: one row per authority and rank)."""
     neighbours = _read(folder / NEIGHBOURS_FILE)

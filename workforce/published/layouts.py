@@ -74,6 +74,11 @@ class Layout:
         return tuple(dict.fromkeys(out))
 
 
+def _count_and_pct(measure: str, count: str = "children_count", pct: str = "children_percent") -> dict[str, str]:
+    """A count column and its percentage column: ``measure`` and ``measure_pct``."""
+    return {count: measure, pct: f"{measure}_pct"}
+
+
 CSWW_INDICATORS = Layout(
     name="csww_indicators",
     title="children's social work workforce indicators (csww_indicators)",
@@ -96,43 +101,34 @@ CSWW_HEADLINE = Layout(
     name="csww_headline_measures",
     title="children's social work workforce headline measures (older layout, columns ending in _%)",
     signature=frozenset({"social_worker_fte", "turnover_rate_fte_%", "agency_worker_rate_fte_%"}),
+    # The same names as csww_indicators, rates with a "_%" suffix, and a few renamed counts.
     columns={
+        **{c: c for c in ("agency_fte", "agency_headcount", "agency_cover_fte", "vacancy_fte", "case_holders_fte",
+                          "cases", "caseload_fte", "working_days_lost_fte")},
+        **{f"{c}_%": c for c in ("turnover_rate_fte", "turnover_rate_headcount", "agency_cover_rate_fte",
+                                 "vacancy_rate_fte", "vacancy_agency_cover_rate_fte", "absence_rate_fte")},
         "social_worker_fte": "inpost_fte",
         "social_worker_headcount": "inpost_headcount",
         "leaver_fte": "leavers_fte",
         "leaver_headcount": "leavers_headcount",
-        "turnover_rate_fte_%": "turnover_rate_fte",
-        "turnover_rate_headcount_%": "turnover_rate_headcount",
-        "agency_fte": "agency_fte",
-        "agency_headcount": "agency_headcount",
         "agency_worker_rate_fte_%": "agency_rate_fte",
         "agency_worker_rate_headcount_%": "agency_rate_headcount",
-        "agency_cover_fte": "agency_cover_fte",
-        "agency_cover_rate_fte_%": "agency_cover_rate_fte",
-        "vacancy_fte": "vacancy_fte",
-        "vacancy_rate_fte_%": "vacancy_rate_fte",
-        "vacancy_agency_cover_rate_fte_%": "vacancy_agency_cover_rate_fte",
-        "case_holders_fte": "case_holders_fte",
-        "cases": "cases",
-        "caseload_fte": "caseload_fte",
-        "working_days_lost_fte": "working_days_lost_fte",
-        "absence_rate_fte_%": "absence_rate_fte",
     },
     rank=1,
     year_basis=SEPTEMBER,
 )
 
+CIN_FLOWS = (("anypoint", "anypoint"), ("started", "starts"), ("ended", "ends"))
+
 CIN_B1 = Layout(
     name="b1_children_in_need",
     title="children in need (b1: episodes and children at any point, starting, ending, at 31 March)",
     signature=frozenset({"at31_episodes", "started_episodes", "ended_episodes"}),
+    # Episodes are the headline counts (one open episode per child at 31 March); "_child" counts
+    # the same by child.
     columns={
-        "anypoint_episodes": "cin_anypoint",
-        "anypoint_child": "cin_anypoint_child",
-        "started_episodes": "cin_starts",
-        "started_child": "cin_starts_child",
-        "ended_episodes": "cin_ends",
-        "ended_child": "cin_ends_child",
+        **{f"{dfe}_episodes": f"cin_{ours}" for dfe, ours in CIN_FLOWS},
+        **{f"{dfe}_child": f"cin_{ours}_child" for dfe, ours in CIN_FLOWS},
         "at31_episodes": "cin_at31",
         "awaiting_assessment": "cin_awaiting_assessment",
     },
@@ -173,16 +169,12 @@ CP_D5 = Layout(
     signature=frozenset({"cpp_at31", "3_months_or_less", "2_years_or_more"}),
     columns={
         "cpp_at31": "cp_at31",
-        "3_months_or_less": "cp_at31_le3m",
-        "3_months_or_less_percent": "cp_at31_le3m_pct",
-        "more_than_3_months_6_months": "cp_at31_3to6m",
-        "more_than_3_months_6_months_percent": "cp_at31_3to6m_pct",
-        "more_than_6_months_less_than_1_year": "cp_at31_6to12m",
-        "more_than_6_months_less_than_1_year_percent": "cp_at31_6to12m_pct",
-        "1_year_less_than_2_years": "cp_at31_1to2y",
-        "1_year_less_than_2_years_percent": "cp_at31_1to2y_pct",
-        "2_years_or_more": "cp_at31_ge2y",
-        "2_years_or_more_percent": "cp_at31_ge2y_pct",
+        **_count_and_pct("cp_at31_le3m", "3_months_or_less", "3_months_or_less_percent"),
+        **_count_and_pct("cp_at31_3to6m", "more_than_3_months_6_months", "more_than_3_months_6_months_percent"),
+        **_count_and_pct("cp_at31_6to12m", "more_than_6_months_less_than_1_year",
+                         "more_than_6_months_less_than_1_year_percent"),
+        **_count_and_pct("cp_at31_1to2y", "1_year_less_than_2_years", "1_year_less_than_2_years_percent"),
+        **_count_and_pct("cp_at31_ge2y", "2_years_or_more", "2_years_or_more_percent"),
     },
 )
 
@@ -208,6 +200,8 @@ CLA_NUMBERS = Layout(
     },
 )
 
+CLA_LONG_TERM = "children looked after continuously for at least 2.5 years on 31 march aged under 16 years"
+
 CLA_PLACEMENT_STABILITY = Layout(
     name="cla_placement_stability",
     title="children looked after: placement stability",
@@ -215,26 +209,12 @@ CLA_PLACEMENT_STABILITY = Layout(
     category=("cla_group", "placement_stability"),
     categories={
         ("cla on 31 march", "total children"): {"children_count": "cla_stability_at31_total"},
-        ("cla on 31 march", "with 3 or more placements during the year"): {
-            "children_count": "cla_3plus_placements",
-            "children_percent": "cla_3plus_placements_pct",
-        },
+        ("cla on 31 march", "with 3 or more placements during the year"): _count_and_pct("cla_3plus_placements"),
         ("cla 2 years on 31 march", "total children"): {"children_count": "cla_stability_2y_total"},
-        ("cla 2 years on 31 march", "with 3 or more placements during the previous 2 years"): {
-            "children_count": "cla_2y_3plus_placements",
-            "children_percent": "cla_2y_3plus_placements_pct",
-        },
-        (
-            "children looked after continuously for at least 2.5 years on 31 march aged under 16 years",
-            "total children",
-        ): {"children_count": "cla_longterm_total"},
-        (
-            "children looked after continuously for at least 2.5 years on 31 march aged under 16 years",
-            "living with the same carer for at least 2 years",
-        ): {
-            "children_count": "cla_longterm_same_carer",
-            "children_percent": "cla_longterm_same_carer_pct",
-        },
+        ("cla 2 years on 31 march", "with 3 or more placements during the previous 2 years"):
+            _count_and_pct("cla_2y_3plus_placements"),
+        (CLA_LONG_TERM, "total children"): {"children_count": "cla_longterm_total"},
+        (CLA_LONG_TERM, "living with the same carer for at least 2 years"): _count_and_pct("cla_longterm_same_carer"),
     },
 )
 
@@ -245,10 +225,8 @@ CLA_SW_COUNT = Layout(
     category=("cla_group", "sw_stability"),
     categories={
         ("cla on 31 march", "total children"): {"number": "cla_sw_total"},
-        ("cla on 31 march", "3 or more social workers during the year"): {
-            "number": "cla_3plus_sw",
-            "percentage": "cla_3plus_sw_pct",
-        },
+        ("cla on 31 march", "3 or more social workers during the year"):
+            _count_and_pct("cla_3plus_sw", count="number", pct="percentage"),
     },
 )
 

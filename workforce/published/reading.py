@@ -73,6 +73,14 @@ def empty_notes() -> pd.DataFrame:
     return frame
 
 
+def reject_first(bad: pd.Series, text: pd.Series, file: Path, column: str, message: str,
+                 allowed: str | None = None) -> None:
+    """Raise for the first bad cell (index = spreadsheet row), its text filling `message`'s {}."""
+    if bad.any():
+        row = int(bad[bad].index[0])
+        raise InputError(message.format(text[row]), file=file, row=row, column=column, allowed=allowed)
+
+
 def parse_year(raw: pd.Series, file: Path) -> pd.Series:
     """``time_period`` as the year it names: ``2023`` -> 2023; a two-year period ``202223`` -> 2023.
 
@@ -84,15 +92,8 @@ def parse_year(raw: pd.Series, file: Path) -> pd.Series:
     text = raw.astype(str).str.strip()
     four = text.str.fullmatch(r"\d{4}")
     six = text.str.fullmatch(r"\d{6}")
-    bad = ~(four | six)
-    if bad.any():
-        row = int(bad[bad].index[0])
-        raise InputError(
-            f"time_period '{text[row]}' is not a year (expected e.g. 2023, or 202223 for 2022-23)",
-            file=file,
-            row=row,
-            column="time_period",
-        )
+    reject_first(~(four | six), text, file, "time_period",
+                 "time_period '{}' is not a year (expected e.g. 2023, or 202223 for 2022-23)")
     year = pd.Series(0, index=text.index, dtype="int64")
     year[four] = text[four].astype("int64")
     year[six] = text[six].str[:4].astype("int64") + 1
@@ -111,16 +112,8 @@ def parse_numbers(raw: pd.Series, file: Path, column: str) -> tuple[pd.Series, p
     code = text.str.lower()
     status = code.isin(list(STATUS_CODES))
     number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~status), errors="coerce")
-    bad = ~status & number.isna()
-    if bad.any():
-        row = int(bad[bad].index[0])
-        raise InputError(
-            f"'{text[row]}' is neither a number nor a DfE status code",
-            file=file,
-            row=row,
-            column=column,
-            allowed="a number, or " + ", ".join(repr(c) for c in STATUS_CODES if c) + " or blank",
-        )
+    reject_first(~status & number.isna(), text, file, column, "'{}' is neither a number nor a DfE status code",
+                 allowed="a number, or " + ", ".join(repr(c) for c in STATUS_CODES if c) + " or blank")
     return number.astype("float64"), code.where(status)
 
 

@@ -207,6 +207,10 @@ class Published:
         table = self.neighbour_table.sort_values(["la_code", "rank"])
         return {code: list(group["neighbour"]) for code, group in table.groupby("la_code", sort=False)}
 
+    @cached_property
+    def _with_data(self) -> set[str]:
+        return set(self.values["la_code"].unique())
+
     def neighbours(self, la: str | int) -> list[str]:
         """The DfE statistical neighbours (closest first) as codes that hold published data.
 
@@ -234,7 +238,7 @@ class Published:
                     allowed="an English local authority in the DfE statistical-neighbour model",
                 )
             raw = merge_neighbour_lists([lists[p] for p in parts], exclude={code, *related}, count=SN_COUNT)
-        with_data = set(self.values["la_code"].unique())
+        with_data = self._with_data
         out: list[str] = []
         for n in raw:
             if n not in with_data:
