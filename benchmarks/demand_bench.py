@@ -98,7 +98,7 @@ def cli_seconds(la: str, published: Path | None) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "workforce", "demand", "--la", la, "--out", str(Path(tmp) / "out")]
         if published:
-            cmd += ["--published", str(published)]
+            cmd += ["--data", str(published)]
         start = time.perf_counter()
         done = subprocess.run(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
                               text=True)

@@ -112,3 +112,10 @@ def test_bad_history_cell_exits_2_with_row_and_column(history_file, tmp_path):
     assert r.exit_code == 2
     assert "row 5" in r.output and "column 'cp_at31'" in r.output and "lots" in r.output
     assert not (tmp_path / "out").exists()
+
+
+def test_newer_dfe_files_can_be_given(shared_dir, tmp_path):
+    out = tmp_path / "out"
+    r = invoke("--la", "333", "--data", shared_dir / "data" / "dfe", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "read the bundled" not in r.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -39,8 +39,8 @@ def demand(
     la: Optional[str] = typer.Option(None, "--la", help="local authority: old code (333), new code (E08000028) or name."),
     history: Optional[Path] = typer.Option(None, "--history", help="your own history: CSV (or XLSX sheet 'history'), "
                                            "wide (year + one column per published measure) or tidy (year, measure, value)."),
-    published: Optional[Path] = typer.Option(None, "--published", help="folder or files of DfE published tables "
-                                             "(default: the bundled copy, years to 2023)."),
+    data: Optional[List[Path]] = typer.Option(None, "--data", help="DfE CSV files or folders (repeatable); "
+                                              "default: the bundled copy, years to 2023."),
     years: Optional[str] = typer.Option(None, "--years", help="calibration years, e.g. 2021-2023 (default: the last three)."),
     assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="demand assumptions (TOML): levers, "
                                                "scenarios, costs, structure; see demand_assumptions.toml in an output."),
@@ -79,7 +79,7 @@ def demand(
                          column="--history")
     inputs = [p for p in (history, assumptions, workers, cases) if p is not None]
     with OutputDir(out, inputs=inputs) as od:
-        pub = read_published(published)
+        pub = read_published(data or None)
         if sandwell and la is not None and pub.resolve(la) != SANDWELL:
             raise InputError(f"--scenario {SANDWELL_SCENARIO} is Sandwell's (333), not '{la}'", column="--la")
         a = load_assumptions(assumptions) if assumptions is not None else DemandAssumptions()
