@@ -105,3 +105,17 @@ def test_unusable_window_is_an_error():
         calibrate(history, "2030")
     with pytest.raises(ValueError, match="not a year"):
         calibrate(history, "recent")
+
+
+def test_levels_are_never_borrowed_from_england():
+    """With only referrals and children in need, rates come from England but the referral level is
+    the authority's own, its re-referral share England's."""
+    history, _ = synthetic_history()
+    england = calibrate(synthetic_history(true_rates(rereferral=0.3), new_per_quarter=90_000.0)[0], name="England")
+    own = history[["referrals", "cin_at31"]]
+    cal = calibrate(own, fallback=england)
+    share = 1 - england.new_referrals.sum() / england.history.loc[england.new_referrals.index, "referrals"].sum()
+    assert cal.value("new_referrals_per_quarter") == pytest.approx(own.at[2021, "referrals"] * (1 - share) / 4)
+    assert "re-referral share" in cal.parameters["new_referrals_per_quarter"].basis
+    assert any("first-time referrals are the referrals less" in n for n in cal.notes)
+    assert cal.parameters["cin_closure_hazard"].basis.startswith("fallback, England")

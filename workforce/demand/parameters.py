@@ -467,16 +467,20 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
         else:
             settle(key, ratio_, upper=1.0 if key in shares else None)
 
+    published_new = set(new_refs)
+    _fill_first_time_referrals(new_refs, {y: get("referrals", y) for y in available}, fallback, notes)
     new = ratio("new_referrals_per_quarter")
     for y, v in new_refs.items():
         new.add(y, v / 4.0, 1.0)
-    settle("new_referrals_per_quarter", new)
+    p, _ = new.parameter(window, None)
+    params["new_referrals_per_quarter"] = p
     last = max((y for y in window if y in new_refs), default=None)
     if last is not None:
         p = params["new_referrals_per_quarter"]
+        how = "(referrals - rereferrals)" if last in published_new else "referrals x (1 - re-referral share, see notes)"
         params["new_referrals_per_quarter"] = replace(
             p, value=new_refs[last] / 4.0, years=str(last),
-            basis=f"{DERIVED} (referrals - rereferrals) / 4 in {last}; range over the calibration years")
+            basis=f"{DERIVED} {how} / 4 in {last}; range over the calibration years")
 
     # A CP plan cannot end into care more often than it ends at all.
     exit_p, to_care = params["cp_exit_hazard"], params["care_entry_hazard_cp"]
@@ -496,6 +500,31 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
     params = {k: params[k] for k in order}
     return Calibration(params, history, window, stocks, pd.Series(closures, dtype=float),
                        pd.Series(new_refs, dtype=float), notes, name)
+
+
+def _fill_first_time_referrals(new_refs: dict[int, float], referrals: dict[int, float],
+                               fallback: "Calibration | None", notes: list[str]) -> None:
+    """First-time referrals for the years whose re-referrals are not published: the authority's
+    referrals less its own re-referral share (pooled over its other years), else England's. A level
+    of referrals is never borrowed: it always comes from the authority's own referrals."""
+    missing = [y for y in referrals if y not in new_refs and np.isfinite(referrals[y])]
+    if not missing:
+        return
+    known = [y for y in new_refs if np.isfinite(referrals.get(y, math.nan))]
+    if known:
+        share = 1.0 - sum(new_refs[y] for y in known) / sum(referrals[y] for y in known)
+        source = f"the authority's own re-referral share ({years_text(known)})"
+    elif fallback is not None and len(fallback.new_referrals):
+        years = list(fallback.new_referrals.index)
+        total = float(fallback.history.loc[years, "referrals"].sum())
+        share = 1.0 - float(fallback.new_referrals.sum()) / total
+        source = f"England's re-referral share ({years_text(years)})"
+    else:
+        raise ValueError("no re-referrals in the history and no fallback: first-time referrals cannot be told apart")
+    for y in missing:
+        new_refs[y] = referrals[y] * (1.0 - share)
+    notes.append(f"re-referrals not published for {years_text(missing)}: first-time referrals are the referrals "
+                 f"less {share:.1%}, {source}")
 
 
 def _mean_stay(hazard: float) -> str:

@@ -165,11 +165,16 @@ def calibration_fit(cal: Calibration, mix: np.ndarray) -> tuple[pd.DataFrame, pd
 
 
 def _closures_before(cal: Calibration, year: int) -> list[float]:
-    """Closures in the four quarters before 31 March `year` (for the re-referral memory)."""
-    value = cal.closures.get(year, np.nan)
+    """Closures in the four quarters before 31 March `year` (for the re-referral memory): the
+    year's own figure, else what the calibrated rates close from that year's referrals and stocks."""
+    value = float(cal.closures.get(year, np.nan))
     if not np.isfinite(value):
-        known = cal.closures.dropna()
-        value = float(known.iloc[(known.index.to_series() - year).abs().argmin()]) if len(known) else 0.0
+        stocks = cal.start(year)
+        referrals = float(cal.history.at[year, "referrals"]) / 4.0
+        nfa, nin = cal.value("nfa_share"), cal.value("not_in_need_share")
+        home = cal.value("care_exit_hazard") * (1.0 - cal.value("care_leaver_share"))
+        value = 4.0 * (referrals * nfa + referrals * (1.0 - nfa) * nin
+                       + cal.value("cin_closure_hazard") * stocks["cin"] + home * stocks["cla"])
     return [value / 4.0] * 4
 
 
