@@ -91,7 +91,7 @@ def _groups(scenarios: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
 
 def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.DataFrame]) -> None:
     grid = book.grid_sheet("Summary", "the scenarios side by side and charts of where each leads")
-    grid.widths({1: 52, 2: 22, **{3 + i: 16 for i in range(len(result.runs) + 4)}})
+    grid.widths({1: 52, 2: 24, **{3 + i: 24 for i in range(len(result.runs) + 4)}})
     cal = result.calibration
     row = grid.put_title(1, f"Demand and the child's journey: {result.name or 'your authority'}",
                          f"calibrated on {years_text(cal.years)}; projected {result.horizon} quarters from "
@@ -112,8 +112,9 @@ def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.Data
     for k, (title, frame, kind, ytitle) in enumerate(charts):
         grid.put(data_row, 1, title, "wf label")
         header = data_row + 1
+        number = "gbp" if ytitle == "GBP" else "float"
         data_row = grid.put_table(header, 1, frame, f"chart_data_{k + 1}",
-                                  formats={c: "float" for c in frame.columns[1:]}) + 1
+                                  formats={c: number for c in frame.columns[1:]}) + 1
         made.append((header, lambda ws, h=header, t=title, f=frame, kd=kind, y=ytitle:
                      _chart(kd, t, y, ws, h, len(f), f.shape[1] - 1)))
     for k, (_, make) in enumerate(made):
