@@ -86,6 +86,8 @@ def test_locality_model_has_no_transfer_points():
     assert STRUCTURES["specialist"].transfer_points == 5
     with pytest.raises(ValueError, match="needs a team type"):
         Structure("broken", {"assessment": "a"})
+    with pytest.raises(ValueError, match="personal advisers"):
+        Structure("one team", {s: "everyone" for s in ("assessment", "cin", "cp", "cla", "care_leaver")})
 
 
 def test_fewer_transfer_points_mean_fewer_social_workers_per_child():

@@ -59,6 +59,9 @@ class Structure:
         missing = [s for s in STAGES if not str(self.teams.get(s, "")).strip()]
         if missing:
             raise ValueError(f"structure '{self.name}' needs a team type for {', '.join(missing)}")
+        if self.teams["care_leaver"] in {self.teams[s] for s in SOCIAL_WORK_STAGES}:
+            raise ValueError(f"structure '{self.name}': care leavers are held by personal advisers, not on a social "
+                             f"worker's caseload; give them a team type of their own")
 
     def transfer_flows(self) -> list[str]:
         """The flows at which a child changes team (and so social worker)."""
@@ -259,7 +262,7 @@ def workforce_demand(stocks: pd.DataFrame, opening: pd.Series, structure: Struct
         pts = sum(frame[s].to_numpy() * float(per_child[s]) for s in stages)
         mix = mixes.get(team)
         fte = required_fte(pts, children, mix, rules) if mix is not None else np.full(len(frame), np.nan)
-        social = not (team == leaving and set(stages) == {"care_leaver"})
+        social = team != leaving
         rows.append(pd.DataFrame({
             "quarter": frame["quarter"].astype(int).to_numpy(), "quarter_end": ends[frame["quarter"].astype(int)],
             "year": years[frame["quarter"].astype(int)], "team_type": team, "social_work": social,
