@@ -15,17 +15,20 @@ from plans_frames import write_sheet
 from workforce.allocation.config import AllocationConfig
 from workforce.caseload import CaseloadRules
 from workforce.config import (EXAMPLE, RUN_TABLES, load_settings, plan_settings_toml, settings_from_toml)
-from workforce.errors import InputError, WorkforceWarning
+from workforce.errors import InputError, InputWarning
 from workforce.plans.assumptions import SECTIONS, Assumptions, assumptions_frame, value_fields
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def settings(text: str, **kw):
-    """Settings from TOML text, failing the test on any warning (the current layout warns of nothing)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", WorkforceWarning)
-        return settings_from_toml(text, source="w.toml", **kw)
+    """Settings from TOML text in the current layout: nothing is read from an old place."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        result = settings_from_toml(text, source="w.toml", **kw)
+    moved = [str(w.message) for w in caught if "old place" in str(w.message) or "no longer" in str(w.message)]
+    assert not moved, moved
+    return result
 
 
 def refused(text: str) -> str:
@@ -177,7 +180,7 @@ def test_old_allocation_settings_file_is_read_with_a_note_on_what_moved(tmp_path
     old = tmp_path / "alloc.toml"
     old.write_text("[caseload]\nsibling_factor = 0.6\n[weights]\ncontinuity_cost = 25\n"
                    "[guards]\nhandoffs = false\n[solver]\ntime_limit = 9\n")
-    with pytest.warns(WorkforceWarning) as caught:
+    with pytest.warns(InputWarning) as caught:
         s = load_settings(old)
     text = str(caught[0].message)
     assert "[weights] -> [allocation.weights]" in text and "[solver] -> [allocation.solver]" in text
@@ -190,7 +193,7 @@ def test_old_plan_assumptions_file_is_read_with_a_note(tmp_path):
     old = tmp_path / "assumptions.toml"
     old.write_text("[costs]\nagency_hourly_rate_gbp = { value = 50.0, basis = \"invoices\" }\n"
                    "[programme.mentoring]\nplaces = 3\n")
-    with pytest.warns(WorkforceWarning, match=re.escape("[costs] -> [plans.costs]")):
+    with pytest.warns(InputWarning, match=re.escape("[costs] -> [plans.costs]")):
         s = load_settings(old)
     assert s.plans.costs.agency_hourly_rate_gbp == 50.0 and s.plans.basis_of("costs", "agency_hourly_rate_gbp") == "invoices"
     assert [p.name for p in s.plans.programmes] == ["mentoring"] and s.plans.programmes[0].places == 3
@@ -201,7 +204,7 @@ def test_old_run_config_is_read_with_a_note(tmp_path):
     old.write_text('[inputs]\nworkers = "w.csv"\ncases = "c.csv"\nrisk = "r.csv"\n[outputs]\nfolder = "o"\n'
                    '[allocation]\nmode = "new"\nleavers = []\ntime_limit = 7\n[churn]\nhorizon_months = 12\n'
                    '[run]\nseed = 3\n')
-    with pytest.warns(WorkforceWarning) as caught:
+    with pytest.warns(InputWarning) as caught:
         s = load_settings(old, need_run=True)
     text = str(caught[0].message)
     for moved in ("[inputs] -> [run.inputs]", "[allocation] mode -> [run] allocation_mode",
@@ -222,7 +225,7 @@ def test_a_key_in_both_its_old_and_new_place_is_refused():
 ])
 def test_plan_keys_that_restated_the_capacity_model_move_to_it(key, value, field, expect):
     section, name = key.split(".")
-    with pytest.warns(WorkforceWarning, match=re.escape(f"[caseload] {field}")):
+    with pytest.warns(InputWarning, match=re.escape(f"[caseload] {field}")):
         s = settings_from_toml(f"[{section}]\n{name} = {value}\n", source="old.toml")
     assert getattr(s.caseload, field) == expect and s.allocation.rules == s.caseload == s.plans.caseload
 
@@ -240,7 +243,7 @@ def test_old_assumptions_sheet_is_read_and_its_moved_rows_mapped(tmp_path):
                              ("supply", "asye_capacity_share", 0.9, "fraction", "[S29]", "")], columns=frame.columns)
     path = tmp_path / "workforce_plan.xlsx"
     write_sheet(pd.concat([frame, old_rows], ignore_index=True), path)
-    with pytest.warns(WorkforceWarning, match="target_points_per_fte"):
+    with pytest.warns(InputWarning, match="target_points_per_fte"):
         s = load_settings(path)
     assert s.caseload.reserved_points == 20.0 and s.caseload.asye_points_share == 0.9
     assert s.allocation.rules == s.caseload
@@ -251,7 +254,7 @@ def test_edited_caseload_rows_of_a_plan_workbook_are_read_back(tmp_path):
     path = tmp_path / "plan.xlsx"
     write_sheet(assumptions_frame(a), path)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", WorkforceWarning)
+        warnings.simplefilter("error", InputWarning)
         s = load_settings(path)
     assert s.plans == a and s.caseload.role("case_holder").soft_children == 14
     assert s.caseload.role("case_holder").basis.startswith("edited by the user")

@@ -25,7 +25,7 @@ allocation settings file (top-level ``[caseload]``, ``[weights]``, ``[guards]``,
 the plan assumptions file (top-level ``[projection]`` ... ``[programme.<name>]``), the run
 config (top-level ``[inputs]``, ``[outputs]``, ``[churn]``, ``[allocation] mode``/``leavers``/
 ``time_limit``) and a plan workbook's Assumptions sheet; every key read from its old place is
-named, with its new place, in one :class:`~workforce.errors.WorkforceWarning` per file. A bad
+named, with its new place, in one :class:`~workforce.errors.InputWarning` per file. A bad
 file raises :class:`~workforce.errors.InputError` naming the file, the line, the key
 (``[section] key``) and what is allowed.
 """
@@ -41,12 +41,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from workforce.allocation.config import AllocationConfig
-from workforce.allocation.families import MODES
+from workforce.allocation.problem import MODES
 from workforce.caseload import BASIS, CaseloadRules, describe
-from workforce.errors import InputError, Problem, WorkforceWarning
+from workforce.errors import InputError, Problem, InputWarning
 from workforce.plans.assumptions import (SECTIONS as PLAN_SECTIONS, Assumptions, Programme, assumptions_from_frame,
                                          assumptions_from_sections, value_fields)
-from workforce.readers import read_table, source_label
+from workforce.readers import check_file, read_table, source_label
 
 SECTIONS = ("caseload", "allocation", "plans", "run")
 EXAMPLE = "examples/workforce.toml"
@@ -153,7 +153,7 @@ def load_settings(path: str | Path, *, need_run: bool = False) -> Settings:
 
     Warns
     -----
-    WorkforceWarning
+    InputWarning
         Once per file that sets keys in their old places, naming each key and its new place.
 
     Raises
@@ -163,10 +163,7 @@ def load_settings(path: str | Path, *, need_run: bool = False) -> Settings:
         ones); a bad value; a key set both in its old and its new place; a `[run]` section
         without workers, cases, an output folder and one of hr_history, model or risk.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("settings file not found" if not path.is_dir() else "is a folder, not a settings file",
-                         file=path)
+    path = check_file(path, "settings file")
     if path.suffix.lower() in SHEET_SUFFIXES:
         settings = _settings_from_sheet(path)
     else:
@@ -347,7 +344,7 @@ def _current_layout(data: Mapping[str, Any], source: str, lines) -> dict[str, An
         else:
             raise _key_error(source, lines, "", name, "unknown section", ", ".join(SECTIONS))
     if moved:
-        warnings.warn(WorkforceWarning(
+        warnings.warn(InputWarning(
             f"{source}: read settings from their old places ({'; '.join(moved)}); the file still works, but "
             f"move them when convenient (layout: {EXAMPLE})"), stacklevel=4)
     return doc

@@ -55,7 +55,7 @@ class InputError(Exception):
         return f"{len(self.problems)} problems found:\n" + "\n".join("  " + line for line in lines)
 
 
-class WorkforceWarning(UserWarning):
-    """Something the user should read that does not stop the run: a setting read from its old
-    place in a settings file, a model saved by another scikit-learn version. Library callers get
-    it through :mod:`warnings`; the CLI prints it on stderr as ``warning: ...``."""
+class InputWarning(UserWarning):
+    """Plausible input the user should know about (e.g. an assumption left out, so its default is
+    used). Library code issues it with :func:`warnings.warn`; the CLI prints it as one line
+    starting 'warning: ' on stderr."""

@@ -110,7 +110,7 @@ class PipelineOutputs:
 
 
 def write_allocation_files(od, result, *, inputs: list[Path], config: AllocationConfig | None = None,
-                           summary_name: str = "summary.json") -> None:
+                           summary_name: str = "summary.json", produced_by: str = "workforce allocate") -> None:
     """Every allocation output into the staging folder `od` (used by `allocate` and the pipeline).
 
     Parameters
@@ -125,6 +125,8 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
         The settings used (shown on the workbook's Assumptions sheet).
     summary_name : str
         Name of the allocation summary JSON.
+    produced_by : str
+        The command named in the workbook's README.
     """
     from workforce.excel.workbooks import write_allocation_workbook
 
@@ -137,7 +139,8 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
                               worker_loads=result.worker_loads, unallocated=result.unallocated,
                               changes=result.changes,
                               settings=dict(config.settings_rows()) if config is not None else None,
-                              rules=config.rules if config is not None else None, inputs=inputs)
+                              rules=config.rules if config is not None else None, inputs=inputs,
+                              produced_by=produced_by)
 
 
 def write_plan_files(od, plan, scenarios: pd.DataFrame, indicators: list[Indicator], *,
@@ -228,7 +231,8 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
             risk_indicators_now = risk_indicators(risk_table, data.workers, card=model.card,
                                                   horizon_months=model.horizon_months)
             write_risk_register(od.path("risk.xlsx"), risk=risk_table, team_risk=teams, fairness=fairness,
-                                card=model.card, indicators=risk_indicators_now, inputs=data.files)
+                                card=model.card, indicators=risk_indicators_now, inputs=data.files,
+                                produced_by=produced_by)
             files["risk.csv"] = "each worker's chance of leaving within 12 months, band and top drivers"
             files["risk.xlsx"] = "the risk register with RAG bands"
     allocation = settings.allocation
@@ -239,7 +243,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         alloc = allocate(data.workers, data.cases, mode=run.allocation_mode, leavers=run.leavers, risk=risk_table,
                          config=allocation)
         write_allocation_files(od, alloc, inputs=data.files, config=allocation,
-                               summary_name="allocation_summary.json")
+                               summary_name="allocation_summary.json", produced_by=produced_by)
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
@@ -269,7 +273,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
     return result
 
 
-def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
+def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force: bool = False) -> str:
     """Generate the demo authority and run every stage.
 
     Parameters
@@ -278,6 +282,8 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
         The output folder (written all at once, only on success).
     settings : DemoSettings
         Seed and the quick (smoke-test) budgets.
+    force : bool
+        Replace files in `out` that workforce did not write or that were edited since.
 
     Returns
     -------
@@ -291,7 +297,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
     out = Path(out)
     stages = Stages(total=7)
     run = Settings(allocation=AllocationConfig(time_limit=ALLOCATION_SECONDS), run=RunSettings(seed=settings.seed))
-    with OutputDir(out) as od:
+    with OutputDir(out, force=force) as od:
         with stages.stage("Generating the demo authority"):
             authority = generate_authority(seed=settings.seed)
             folder = od.path("inputs/workers.csv").parent
@@ -311,13 +317,15 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
     return outputs.report()
 
 
-def run_pipeline(settings: Settings) -> str:
+def run_pipeline(settings: Settings, *, force: bool = False) -> str:
     """Every stage on an authority's own files, as its settings' `[run]` section names them.
 
     Parameters
     ----------
     settings : Settings
         From :func:`workforce.config.load_settings` (``need_run=True``).
+    force : bool
+        Replace files in the output folder that workforce did not write or that were edited since.
 
     Returns
     -------
@@ -338,7 +346,7 @@ def run_pipeline(settings: Settings) -> str:
                          file=settings.source)
     trains = run.hr_history is not None and run.model is None and run.risk is None
     stages = Stages(total=6 + trains)
-    with OutputDir(run.out, inputs=run.inputs) as od:
+    with OutputDir(run.out, inputs=run.inputs, force=force) as od:
         with stages.stage("Validating the inputs"):
             workers = load_workers(run.workers)
             cases = load_cases(run.cases, workers)

@@ -7,7 +7,10 @@ from typing import Optional
 
 import typer
 
-from workforce.cli.common import guarded, info
+from workforce.cli.common import Dates, dates_option, force_option, guarded, info
+
+#: The planner's workbook: the same name as `workforce run` and `workforce demo` write.
+PLAN_WORKBOOK = "workforce_plan.xlsx"
 
 
 def register(app: typer.Typer) -> None:
@@ -21,10 +24,12 @@ def plan(
     cases: Path = typer.Option(..., "--cases", help="cases table (CSV, or XLSX with a 'cases' sheet)."),
     risk: Optional[Path] = typer.Option(None, "--risk", help="risk table from `workforce churn score` (worker_id, p_leave)."),
     model: Optional[Path] = typer.Option(None, "--model", help="churn model folder from `workforce churn train`: score the workers with it."),
-    assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="assumptions: a TOML file, or a plan workbook whose Assumptions sheet you edited."),
+    assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="settings file (its \\[caseload] and \\[plans] sections; example: examples/workforce.toml), or a plan workbook whose Assumptions sheet you edited."),
     scenario: Optional[str] = typer.Option(None, "--scenario", help="named scenario on top of the assumptions: baseline, sandwell_like, sandwell_interventions."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Monte Carlo seed (default: the assumptions' seed, 0)."),
     out: Path = typer.Option(..., "--out", help="output folder (written all at once, only on success)."),
+    dates: Dates = dates_option(),
+    force: bool = force_option(),
 ) -> None:
     """Plan the workforce quarter by quarter: demand and supply, whom to offer which support,
     whom to hire when, what it costs against carrying on as now, and how sure that is."""
@@ -35,9 +40,10 @@ def plan(
     from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
     from workforce.pipeline import plan_headline, risk_register_or_none, with_model_horizon, write_plan_files
-    from workforce.plans.assumptions import Assumptions
+    from workforce.plans.assumptions import Assumptions, date_echo_lines
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios, scenario_assumptions
+    from workforce.readers import parse_date, written_date
     from workforce.retention.model import score
     from workforce.retention.persistence import load_model
 
@@ -45,7 +51,7 @@ def plan(
         raise InputError("give exactly one of --risk (a risk table) or --model (a trained churn model)",
                          column="--risk/--model")
     inputs = [p for p in (workers, cases, risk, assumptions) if p is not None]
-    with OutputDir(out, inputs=inputs) as od:
+    with OutputDir(out, inputs=inputs, force=force) as od:
         worker_frame = load_workers(workers)
         case_frame = load_cases(cases, worker_frame)
         base = load_assumptions(assumptions) if assumptions is not None else Assumptions()
@@ -64,15 +70,17 @@ def plan(
                       *plan_headline(result)]
         write_plan_files(od, result, scenarios, indicators)
         write_planner_workbook(
-            od.path("plan.xlsx"), assumptions=result.assumptions_frame, risk=risk_register_or_none(risk_table),
+            od.path(PLAN_WORKBOOK), assumptions=result.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=result.gateway, gateway_programmes=result.gateway_programmes, recruitment=result.recruitment,
             recruitment_totals=result.recruitment_totals, projection=result.projection,
             montecarlo=result.montecarlo, plan_summary=result.summary, indicators=indicators, inputs=inputs,
         )
     s = result.summary
-    info(f"plan from {s['start_date']} over {s['horizon_quarters']} quarters: {s['workers']} workers, {s['cases']} "
-         f"children; solvers: L&D {s['gateway_status']}, recruitment {s['recruitment_status']}"
-         + (" (closest plan shown; targets missed)" if s["recruitment_relaxed"] else ""))
+    for line in date_echo_lines(result.assumptions):
+        info(f"assumption {line}")
+    info(f"plan from {written_date(parse_date(s['start_date']))} over {s['horizon_quarters']} quarters: "
+         f"{s['workers']} workers, {s['cases']} children; solvers: L&D {s['gateway_status']}, recruitment "
+         f"{s['recruitment_status']}" + (" (closest plan shown; targets missed)" if s["recruitment_relaxed"] else ""))
     for line in render(indicators):
         info(line)
-    info(f"wrote {out} (each figure's definition: summary.json and the Summary sheet of plan.xlsx)")
+    info(f"wrote {out} (each figure's definition: summary.json and the Summary sheet of {PLAN_WORKBOOK})")

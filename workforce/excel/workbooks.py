@@ -318,7 +318,8 @@ def _table_sheet(book: SafeWorkbook, sheet: str, frame: pd.DataFrame | None, des
 def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], allocations: pd.DataFrame,
                               worker_loads: pd.DataFrame, unallocated: pd.DataFrame, changes: pd.DataFrame,
                               settings: Mapping[str, Any] | pd.DataFrame | None = None,
-                              rules: CaseloadRules | None = None, inputs: Iterable[PathLike] = ()) -> Path:
+                              rules: CaseloadRules | None = None, inputs: Iterable[PathLike] = (),
+                              produced_by: str = "workforce allocate") -> Path:
     """The allocation workbook.
 
     Summary (headline indicators from :func:`allocation_workbook_indicators`, solver figures,
@@ -339,13 +340,15 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
         The capacity model used (its soft caps are quoted in the definitions).
     inputs : iterable of paths
         Input files listed with their checksums in the README.
+    produced_by : str
+        The command named in the README.
 
     Returns
     -------
     Path
         The workbook written.
     """
-    book = SafeWorkbook(produced_by="workforce allocate", inputs=inputs, title="Case allocation")
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Case allocation")
     indicators = allocation_workbook_indicators(summary, worker_loads, rules)
     charts = []
     if has_columns(worker_loads, "team", "points_after", "capacity_points"):
@@ -398,7 +401,7 @@ def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any]
 def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.DataFrame | None = None,
                         fairness: pd.DataFrame | None = None, card: Mapping[str, Any] | pd.DataFrame | None = None,
                         workers: pd.DataFrame | None = None, indicators: list[Indicator] | None = None,
-                        inputs: Iterable[PathLike] = ()) -> Path:
+                        inputs: Iterable[PathLike] = (), produced_by: str = "workforce churn score") -> Path:
     """The churn risk register: Summary (headline figures, workers by band), Risk register (RAG
     bands on `band`, highest risk first), Team risk, Fairness audit, Model card, README.
 
@@ -419,13 +422,15 @@ def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.Dat
         The headline figures (default: :func:`workforce.indicators.risk_indicators`).
     inputs : iterable of paths
         Input files listed with their checksums in the README.
+    produced_by : str
+        The command named in the README.
 
     Returns
     -------
     Path
         The workbook written.
     """
-    book = SafeWorkbook(produced_by="workforce churn score", inputs=inputs, title="Retention risk register")
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Retention risk register")
     model_card = card if isinstance(card, Mapping) else None
     horizon = int((model_card or {}).get("horizon_months", 12))
     if indicators is None:

@@ -11,7 +11,7 @@ What a worker can hold is not a plan assumption: it is the capacity model,
 :class:`workforce.caseload.CaseloadRules`, which a plan carries as `Assumptions.caseload` (the
 `[caseload]` section of a settings file, `caseload` rows of the sheet). Two keys that used to
 restate it here, `demand.target_points_per_fte` and `supply.asye_capacity_share`, are still read
-from old files and mapped onto it with a :class:`~workforce.errors.WorkforceWarning`.
+from old files and mapped onto it with a :class:`~workforce.errors.InputWarning`.
 
 The `assumptions` frame has columns `section, key, value, unit, basis, description`; the L&D
 programme catalogue is held as rows whose section is `programme:<name>`, the capacity model as
@@ -29,9 +29,16 @@ from typing import Any, Callable, Iterable, Mapping
 import pandas as pd
 
 from workforce.caseload import ROLES, CaseloadRules, describe
-from workforce.errors import InputError, Problem, WorkforceWarning
+from workforce.errors import InputError, InputWarning, Problem
+from workforce.readers import DATE_ORDERS, current_date_order, parse_date, parse_number, written_date
 
 FRAME_COLUMNS = ("section", "key", "value", "unit", "basis", "description")
+#: A plausible annual salary for any children's social work role, NQSW to team manager (brief
+#: [S49][S70] put them at about 27k-52k): a value outside it is a typo (a salary of 0 would show a
+#: saving of half the budget), so it is refused with this range stated.
+SALARY_RANGE = (15000.0, 150000.0)
+#: Units whose values are fractions, so "15%" reads as 0.15.
+FRACTION_UNITS = ("fraction", "fraction of salary", "fraction of demand", "per year")
 PROGRAMME_PREFIX = "programme:"
 CASELOAD_SECTION = "caseload"
 ASSUMPTION = "assumption"
@@ -87,24 +94,24 @@ class SupplyAssumptions:
 @dataclass(frozen=True)
 class CostAssumptions:
     salary_case_holder_gbp: float = _v(35444.0, "float", "GBP per FTE-year", "[S49] 2018 national average top of scale",
-                                       "salary of a case-holding social worker", lo=0.0, hi=1e6)
+                                       "salary of a case-holding social worker", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_asye_gbp: float = _v(28200.0, "float", "GBP per FTE-year", "[S70][DERIVED] midpoint of NQSW band 26.8k-29.6k",
-                                "salary of a newly qualified social worker (ASYE)", lo=0.0, hi=1e6)
+                                "salary of a newly qualified social worker (ASYE)", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_senior_practitioner_gbp: float = _v(40000.0, "float", "GBP per FTE-year",
                                                "assumption between [S49] 35.4k and [S70] senior up to 44k",
-                                               "salary of a senior practitioner", lo=0.0, hi=1e6)
+                                               "salary of a senior practitioner", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_advanced_practitioner_gbp: float = _v(41000.0, "float", "GBP per FTE-year",
                                                  "[S49][DERIVED] midpoint of regional medians 38.2k-43.8k",
-                                                 "salary of an advanced practitioner", lo=0.0, hi=1e6)
+                                                 "salary of an advanced practitioner", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_practice_supervisor_gbp: float = _v(43000.0, "float", "GBP per FTE-year", ASSUMPTION,
-                                               "salary of a practice supervisor", lo=0.0, hi=1e6)
+                                               "salary of a practice supervisor", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_team_manager_gbp: float = _v(47700.0, "float", "GBP per FTE-year",
                                         "[S49][DERIVED] midpoint of regional medians 43.8k-51.6k",
-                                        "salary of a team manager", lo=0.0, hi=1e6)
+                                        "salary of a team manager", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     on_cost_rate: float = _v(0.28, "float", "fraction of salary", "[DEFAULT] brief s5",
                              "employer on-costs (pension, NI) for permanent staff", lo=0.0, hi=2.0)
     agency_hourly_rate_gbp: float = _v(40.2, "float", "GBP per hour", "[S53][DERIVED] Devon agency spend per hour 2015/16",
-                                       "what the authority pays per agency hour", lo=0.0, hi=1000.0)
+                                       "what the authority pays per agency hour", lo=15.0, hi=200.0)
     hours_per_fte_year: float = _v(1739.0, "float", "hours", "[S49d] 37 hours x 47 weeks",
                                    "paid working hours in an FTE-year", lo=1.0, hi=3000.0)
     cost_per_hire_gbp: float = _v(2500.0, "float", "GBP", "[S59] CIPD average direct recruitment cost",
@@ -288,7 +295,7 @@ class Assumptions:
             frame.at[name, "value"] = _to_cell(value)
             if basis:
                 frame.at[name, "basis"] = basis
-        return assumptions_from_frame(frame.reset_index(drop=True), source="scenario")
+        return assumptions_from_frame(frame.reset_index(drop=True), source="scenario", warn_missing=False)
 
 
 def _meta(cls: type, key: str) -> dict:
@@ -321,24 +328,14 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _parse_number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("is yes/no, not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip().replace(",", "").replace("£", "")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError(f"'{value}' is not a finite number")
-    return number
+def _parse_number(value: Any, meta: dict | None = None) -> float:
+    """The shared number parser: "£42,000" where the unit is money, "15%" where it is a fraction."""
+    unit = (meta or {}).get("unit", "")
+    return parse_number(value, percent=unit in FRACTION_UNITS, currency=unit.startswith("GBP"))
 
 
-def _parse_int(value: Any) -> int:
-    number = _parse_number(value)
+def _parse_int(value: Any, meta: dict | None = None) -> int:
+    number = _parse_number(value, meta)
     if not float(number).is_integer():
         raise ValueError(f"'{value}' is not a whole number")
     return int(number)
@@ -346,10 +343,17 @@ def _parse_int(value: Any) -> int:
 
 def _check_range(number: float, meta: dict) -> None:
     lo, hi = meta.get("lo"), meta.get("hi")
-    if lo is not None and number < lo:
-        raise ValueError(f"{number:g} is below the minimum {lo:g}")
-    if hi is not None and number > hi:
-        raise ValueError(f"{number:g} is above the maximum {hi:g}")
+    unit = meta.get("unit", "")
+
+    def shown(x: float) -> str:
+        return f"£{x:,.2f}".removesuffix(".00") if unit.startswith("GBP") else f"{x:g}"
+
+    low, high = lo is not None and number < lo, hi is not None and number > hi
+    if low or high:
+        bounds = (f"{shown(lo)} to {shown(hi)}" if lo is not None and hi is not None
+                  else f"at least {shown(lo)}" if lo is not None else f"at most {shown(hi)}")
+        side = f"below the minimum {shown(lo)}" if low else f"above the maximum {shown(hi)}"
+        raise ValueError(f"{shown(number)} is {side} (plausible range {bounds}, {unit})")
 
 
 def _split_list(value: Any) -> list[str]:
@@ -365,11 +369,11 @@ def parse_value(value: Any, meta: dict) -> Any:
     kind = meta["kind"]
     choices = meta.get("choices") or ()
     if kind == "float":
-        number = _parse_number(value)
+        number = _parse_number(value, meta)
         _check_range(number, meta)
         return number
     if kind == "int":
-        number = _parse_int(value)
+        number = _parse_int(value, meta)
         _check_range(number, meta)
         return number
     if kind == "bool":
@@ -391,9 +395,9 @@ def parse_value(value: Any, meta: dict) -> Any:
         if text.lower() == "auto":
             return "auto"
         try:
-            return pd.Timestamp(text[:10]).date().isoformat()
-        except ValueError:
-            raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or 'auto'") from None
+            return parse_date(value).isoformat()
+        except ValueError as exc:
+            raise ValueError(f"{exc}, or 'auto'") from None
     if kind == "strs":
         items = _split_list(value)
         bad = [i for i in items if choices and i not in choices]
@@ -401,7 +405,7 @@ def parse_value(value: Any, meta: dict) -> Any:
             raise ValueError(f"{', '.join(bad)} not allowed (allowed: {', '.join(choices)})")
         return tuple(items)
     if kind == "ints":
-        items = tuple(_parse_int(v) for v in _split_list(value))
+        items = tuple(_parse_int(v, meta) for v in _split_list(value))
         for item in items:
             _check_range(item, meta)
         return items
@@ -518,14 +522,14 @@ def _apply_moved(moved: dict[str, tuple[int, Any]], edits: dict[str, Any], base:
             continue
         if value != getattr(base, rule.to):
             edits[rule.to] = value
-        warnings.warn(WorkforceWarning(
+        warnings.warn(InputWarning(
             f"{source}: '{name}' is no longer a plan assumption: the capacity model sets it, as [caseload] "
             f"{rule.to} = {value:g} ({rule.how}); read from this file, but set it in [caseload] from now on"),
             stacklevel=3)
 
 
 def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
-                           caseload: CaseloadRules | None = None) -> Assumptions:
+                           caseload: CaseloadRules | None = None, warn_missing: bool = True) -> Assumptions:
     """Assumptions from an `assumptions` frame (typed values or the raw text of a sheet).
 
     Parameters
@@ -538,6 +542,8 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         The file (and sheet) named in messages.
     caseload : CaseloadRules, optional
         The capacity model the `caseload` rows and moved keys edit (default: the shipped one).
+    warn_missing : bool
+        Warn about assumptions that have no row (their defaults are used).
 
     Returns
     -------
@@ -546,9 +552,10 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
 
     Warns
     -----
-    WorkforceWarning
+    InputWarning
         For each old key that moved to the capacity model (``demand.target_points_per_fte``,
-        ``supply.asye_capacity_share``), saying where it went.
+        ``supply.asye_capacity_share``), saying where it went; and, with `warn_missing`, for
+        the assumptions left out (a deleted row is never a silent change of plan).
 
     Raises
     ------
@@ -651,7 +658,37 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         catalogue = list(defaults.values())
     if problems:
         raise InputError(problems=problems)
+    if warn_missing:
+        warn_defaults_used(seen, programmes, source)
     return Assumptions(**built, programmes=tuple(catalogue), basis=basis, caseload=rules)
+
+
+def warn_defaults_used(seen: set[tuple[str, str]], programmes: Mapping[str, Any], source: str) -> None:
+    """Say which assumptions had no row, so their defaults are used: a deleted row is never a
+    silent change of plan (an InputWarning, which the CLI prints as a 'warning:' line)."""
+    expected = [(section, f.name) for section, cls in SECTIONS.items() for f in value_fields(cls)]
+    # A listed programme's missing keys keep that programme's defaults (or the blank Programme's).
+    expected += [(PROGRAMME_PREFIX + name, f.name) for name in programmes for f in value_fields(Programme)]
+    missing = [(section, key) for section, key in expected if (section, key) not in seen]
+    dropped = [p.name for p in default_programmes() if programmes and p.name not in programmes]
+    if not missing and programmes and not dropped:
+        return
+    parts = []
+    if len(missing) > 10:  # a file of a few overrides: say so, without listing every default
+        parts.append(f"{len(missing)} of {len(expected)} assumptions are not in it, so their defaults are used "
+                     "(every value used is in the plan's assumptions.toml and Assumptions sheet)")
+    elif missing:
+        defaults = assumptions_frame(Assumptions()).set_index(["section", "key"])["value"]
+        blank = {f.name: _to_cell(f.default) for f in value_fields(Programme)}  # a programme of the user's own
+        shown = [f"{section.removeprefix(PROGRAMME_PREFIX)}.{key} = {defaults.get((section, key), blank.get(key))}"
+                 for section, key in missing]
+        parts.append(f"no row for {'; '.join(shown)}: using the default")
+    if not programmes:
+        parts.append("no programme rows, so the default L&D programmes are used")
+    if dropped:
+        parts.append(f"no rows for the default programme{'s' if len(dropped) > 1 else ''} {', '.join(dropped)}: "
+                     "left out of the L&D plan")
+    warnings.warn(InputWarning(f"{source}: " + "; and ".join(parts)), stacklevel=3)
 
 
 def _caseload_mapping(rules: CaseloadRules) -> dict[str, Any]:
@@ -714,6 +751,8 @@ def assumptions_from_sections(sections: Mapping[str, Any], *, source: str = "set
         A section that is not a table, an inline table without `value`, a caseload table inside
         the plan sections, and every problem :func:`assumptions_from_frame` reports.
     """
+    if not sections:  # a settings file without plan assumptions: the defaults, nothing to say
+        return Assumptions(caseload=caseload or CaseloadRules())
     lines = lines or {}
     records: list[tuple[int, str, str, Any, Any]] = []
     problems: list[Problem] = []
@@ -751,6 +790,23 @@ def assumptions_from_sections(sections: Mapping[str, Any], *, source: str = "set
     )
     frame.index = pd.Index([r[0] or (i + 1) for i, r in enumerate(records)], name="row")
     return assumptions_from_frame(frame, source=source, caseload=caseload)
+
+
+def date_echo_lines(a: Assumptions) -> list[str]:
+    """Each date the assumptions set, written out ("projection.start_date: 1 April 2025, a
+    Tuesday"), for the run's terminal summary: a date typed 01/04/2025 and read the other way
+    round shows at once. 'auto' dates are not echoed (the plan says where it starts)."""
+    order = current_date_order()
+    lines = []
+    for section, cls in SECTIONS.items():
+        for f in value_fields(cls):
+            value = getattr(getattr(a, section), f.name)
+            if f.metadata["kind"] == "date" and value != "auto":
+                day = parse_date(value)
+                lines.append(f"{section}.{f.name}: {written_date(day)}, a {day:%A} (dates such as 01/04/2025 "
+                             f"are read {DATE_ORDERS[order].split(' (')[0]}; --dates {'us' if order == 'uk' else 'uk'} "
+                             "reads them the other way)")
+    return lines
 
 
 def changed_values(a: Assumptions, b: Assumptions) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from workforce.errors import InputError, WorkforceWarning
+from workforce.errors import InputError, InputWarning
 from workforce.outputs import atomic_path
 from workforce.retention.model import ChurnModel
 
@@ -27,7 +27,7 @@ CARD_FILE = "model_card.json"
 RETRAIN = "retrain it with `workforce churn train --history HR_HISTORY --out FOLDER`"
 
 
-class ModelVersionWarning(WorkforceWarning):
+class ModelVersionWarning(InputWarning):
     """The model was saved by another scikit-learn version; it loaded and predicts."""
 
 
