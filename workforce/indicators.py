@@ -242,7 +242,8 @@ def high_risk_workers(risk: pd.DataFrame | None, source: str = SHEET_RISK) -> In
     if not has_columns(risk, "band"):
         return None
     return Indicator("high_risk_workers", "Workers in the High risk band", int((risk["band"] == "High").sum()), COUNT,
-                     "workers whose chance of leaving is at or above the model's High band threshold", source)
+                     "workers whose risk band (the risk register's `band` column: flight risk, the chance of "
+                     "leaving voluntarily) is High", source)
 
 
 def risk_indicators(risk: pd.DataFrame | None, workers: pd.DataFrame | None = None, *,

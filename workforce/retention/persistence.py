@@ -20,7 +20,7 @@ import pandas as pd
 
 from workforce.errors import InputError, InputWarning
 from workforce.outputs import atomic_path
-from workforce.retention.model import ChurnModel
+from workforce.retention.model import MODEL_FORMAT, ChurnModel
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
@@ -145,6 +145,9 @@ def load_model(directory: str | Path) -> ChurnModel:
         raise InputError(f"cannot load the model file: {type(exc).__name__}: {exc}{hint}", file=path) from None
     if not isinstance(model, ChurnModel):
         raise InputError("the file does not hold a workforce churn model", file=path)
+    if card.get("model_format") != MODEL_FORMAT:
+        raise InputError("the model was trained by an older version of workforce (a yes/no model, not quarterly "
+                         "hazards by reason); retrain it with `workforce churn train`", file=directory / CARD_FILE)
     card_features = card.get("features", {})
     stored = {"numeric": list(model.numeric), "categorical": list(model.categorical)}
     fitted = list(getattr(model.estimator, "feature_names_in_", model.features))
