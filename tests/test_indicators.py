@@ -34,10 +34,14 @@ def test_expected_leavers_and_high_risk_count_every_scored_worker(risk):
 
 
 def test_churn_model_quality_from_the_card():
-    card = {"selection": {"selected": "logistic_strong"}, "cross_validated": {"roc_auc": {"mean": 0.64}},
-            "out_of_time": {"available": True, "roc_auc": 0.69}}
+    card = {"selection": {"selected": "forest_hazard"}, "horizon_months": 12,
+            "cross_validated": {"c_index": {"mean": 0.675}, "auc_horizon": {"mean": 0.717}},
+            "out_of_time": {"available": True, "roc_auc": 0.70}}
     got = {i.key: i.value for i in ind.churn_model_quality(card)}
-    assert got == {"churn_model": "logistic_strong", "churn_cv_roc_auc": 0.64, "churn_oot_roc_auc": 0.69}
+    assert got == {"churn_model": "forest_hazard", "churn_cv_c_index": 0.675, "churn_cv_roc_auc": 0.717,
+                   "churn_oot_roc_auc": 0.70}
+    older = {"cross_validated": {"roc_auc": {"mean": 0.64}}, "out_of_time": {"available": False}}
+    assert {i.key: i.value for i in ind.churn_model_quality(older)} == {"churn_cv_roc_auc": 0.64}
     assert ind.churn_model_quality(None) == []
 
 

@@ -186,8 +186,9 @@ def workforce_size(workers: pd.DataFrame | None, cases: pd.DataFrame | None,
 
 
 def churn_model_quality(card: Mapping[str, Any] | None, source: str = SHEET_CARD) -> list[Indicator]:
-    """The churn model chosen and how well it ranks leavers: cross-validated and out-of-time
-    ROC AUC (0.5 = no better than chance, 1 = perfect)."""
+    """The churn model chosen and how well it ranks leavers: cross-validated concordance and
+    ROC AUC at the horizon, and the ROC AUC on the last complete year (0.5 = no better than
+    chance, 1 = perfect)."""
     if not card:
         return []
     out = []
@@ -196,11 +197,20 @@ def churn_model_quality(card: Mapping[str, Any] | None, source: str = SHEET_CARD
         out.append(Indicator("churn_model", "Churn model chosen", chosen, TEXT,
                              "the candidate with the best cross-validated ROC AUC (ties to the simpler model)",
                              source))
-    cv = card.get("cross_validated", {}).get("roc_auc", {}).get("mean")
-    if cv is not None:
-        out.append(Indicator("churn_cv_roc_auc", "Churn model ROC AUC, cross-validated", float(cv), SCORE,
-                             "chance that a random leaver is scored above a random stayer, averaged over folds "
-                             "grouped by worker (0.5 = chance, 1 = perfect)", source))
+    cv = card.get("cross_validated", {})
+    horizon = card.get("horizon_months", 12)
+    concordance = cv.get("c_index", {}).get("mean")
+    if concordance is not None:
+        out.append(Indicator("churn_cv_c_index", "Churn model concordance, cross-validated", float(concordance), SCORE,
+                             "chance that, of two workers, the one who leaves sooner was scored the riskier (Harrell's "
+                             "C, censoring allowed for), averaged over folds grouped by worker (0.5 = chance, "
+                             "1 = perfect)", source))
+    auc = cv.get("auc_horizon", cv.get("roc_auc", {})).get("mean")
+    if auc is not None:
+        out.append(Indicator("churn_cv_roc_auc", "Churn model ROC AUC, cross-validated", float(auc), SCORE,
+                             f"chance that a random worker who leaves within {horizon} months is scored above a "
+                             "random one who stays, averaged over folds grouped by worker (0.5 = chance, "
+                             "1 = perfect)", source))
     oot = card.get("out_of_time", {})
     if oot.get("available") and oot.get("roc_auc") is not None:
         out.append(Indicator("churn_oot_roc_auc", "Churn model ROC AUC, last complete year", float(oot["roc_auc"]),
