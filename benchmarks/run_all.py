@@ -123,9 +123,10 @@ def plan() -> None:
     res = plan_bench.measure(verbose=False)
     s = res["summary"]
     add("plan", "full plan incl. 1,000 Monte Carlo runs", f"{res['seconds']:.2f} s", "<= 10 s", res["seconds"] <= 10)
-    add("plan", "agency share now -> end (carry on); saving",
+    add("plan", "agency share now -> end (carry on); saving, Monte Carlo median (P10-P90)",
         f"{s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} ({s['baseline_agency_share_end']:.1%}); "
-        f"£{s['saving_gbp']:,.0f} ({s['saving_pct']:.1f}%)")
+        f"£{s['saving_gbp_p50']:,.0f} ({s['saving_share_p50']:.1%}; £{s['saving_gbp_p10']:,.0f} to "
+        f"£{s['saving_gbp_p90']:,.0f})")
 
 
 def excel() -> None:

@@ -25,7 +25,7 @@ from workforce.retention.model import (
     team_risk,
     train,
 )
-from workforce.retention.persistence import CARD_FILE, load_model, save_model
+from workforce.retention.persistence import CARD_FILE, ModelVersionWarning, load_model, save_model
 
 FAST = dict(n_splits=3, n_repeats=1)
 
@@ -150,13 +150,51 @@ def test_load_refuses_a_model_of_the_old_yes_no_format(tmp_path, trained):
         load_model(folder)
 
 
-def test_load_refuses_other_sklearn_version(tmp_path, trained):
+def _claim_version(folder, version: str) -> None:
+    card = json.loads((folder / CARD_FILE).read_text())
+    card["library_versions"]["scikit-learn"] = version
+    (folder / CARD_FILE).write_text(json.dumps(card))
+
+
+def test_model_from_another_sklearn_version_loads_with_a_warning(tmp_path, history, trained):
     model, _ = trained
     folder = save_model(model, tmp_path / "m")
-    card = json.loads((folder / CARD_FILE).read_text())
-    card["library_versions"]["scikit-learn"] = "0.24.2"
-    (folder / CARD_FILE).write_text(json.dumps(card))
-    with pytest.raises(InputError, match="scikit-learn 0.24.2"):
+    _claim_version(folder, "1.4.0")
+    with pytest.warns(ModelVersionWarning, match=r"scikit-learn 1\.4\.0.*workforce churn train"):
+        loaded = load_model(folder)
+    workers = current_workers(history)
+    pd.testing.assert_frame_equal(score(model, workers), score(loaded, workers))
+
+
+def test_same_version_loads_without_a_warning(tmp_path, trained):
+    import warnings
+
+    model, _ = trained
+    folder = save_model(model, tmp_path / "m")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(folder)
+
+
+def test_model_that_cannot_predict_under_this_version_is_refused_saying_how_to_retrain(tmp_path, trained):
+    from dataclasses import replace
+
+    from sklearn.linear_model import LogisticRegression
+
+    model, _ = trained
+    broken = replace(model, estimator=LogisticRegression())  # stands in for an estimator this version cannot run
+    folder = save_model(broken, tmp_path / "m")
+    _claim_version(folder, "0.24.2")
+    with pytest.raises(InputError, match=r"cannot predict.*0\.24\.2.*workforce churn train"):
+        load_model(folder)
+
+
+def test_model_file_that_does_not_unpickle_is_refused_saying_how_to_retrain(tmp_path, trained):
+    model, _ = trained
+    folder = save_model(model, tmp_path / "m")
+    _claim_version(folder, "0.24.2")
+    (folder / "model.joblib").write_bytes(b"not a pickle")
+    with pytest.raises(InputError, match=r"cannot load the model file.*workforce churn train"):
         load_model(folder)
 
 

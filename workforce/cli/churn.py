@@ -135,6 +135,7 @@ def score(
     from workforce.contracts import load_cases, load_hr_history, load_workers
     from workforce.errors import InputError
     from workforce.excel.workbooks import write_risk_register
+    from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
     from workforce.retention.model import default_as_of, expected_leavers, predict_hazards, score as score_workers, team_risk
     from workforce.retention.persistence import load_model
@@ -164,18 +165,21 @@ def score(
     inputs = [p for p in (workers, cases, history) if p is not None]
     fairness_csv = Path(model_dir) / "fairness.csv"
     fairness_table = pd.read_csv(fairness_csv) if fairness_csv.is_file() else None
+    indicators = risk_indicators(risk, w, card=model.card, horizon_months=model.horizon_months)
     # The four files appear together or not at all.
     with OutputDir(out.parent, inputs=inputs, force=force, beside_inputs=True) as od:
         _write_csv(risk, od.path(out.name))
         _write_csv(teams, od.path(teams_path.name))
         _write_csv(hazards, od.path(hazards_path.name))
         write_risk_register(od.path(xlsx_path.name), risk=risk, team_risk=teams, fairness=fairness_table,
-                            card=model.card, inputs=inputs)
+                            card=model.card, indicators=indicators, inputs=inputs)
     counts = risk["band"].value_counts()
     m = model.horizon_months
     info(f"scored {len(risk)} workers; flight-risk bands " + ", ".join(f"{b} {int(counts.get(b, 0))}" for b in ("High", "Medium", "Low")))
-    info(f"expected leavers within {m} months: {risk['p_leave'].sum():.1f} (voluntary {risk[f'p_voluntary_{m}m'].sum():.1f}, "
-         f"retirement {risk[f'p_retire_{m}m'].sum():.1f}, other {risk[f'p_other_{m}m'].sum():.1f})")
+    for line in render(indicators):
+        info(line)
+    info(f"  of the expected leavers within {m} months: voluntary {risk[f'p_voluntary_{m}m'].sum():.1f}, "
+         f"retirement {risk[f'p_retire_{m}m'].sum():.1f}, other {risk[f'p_other_{m}m'].sum():.1f}")
     yearly = expected_leavers(hazards.assign(year=(hazards["quarter"] - 1) // 4 + 1), by=("year",))
     info("expected leavers by year of the next three (no replacements): "
          + ", ".join(f"year {int(r.year)} {r.expected_leavers:.1f}" for r in yearly.itertuples()))
