@@ -283,7 +283,7 @@ def test_the_example_settings_file_documents_every_key():
     """Every key the loader accepts appears in the example (commented out where the keys are
     alternatives), so the example stays the complete reference."""
     text = (REPO / EXAMPLE).read_text()
-    uncommented = re.sub(r"(?m)^# ?(\[?[a-z_.]+\]? ?=|\[plans\.programme)", r"\1", text)
+    uncommented = re.sub(r"(?m)^# ?(\[?[a-z_.]+\]? ?=|\[plans\.programme|\[run\.)", r"\1", text)
     listed = _keys(tomllib.loads(uncommented))
     rules, config = CaseloadRules(), AllocationConfig()
     expected = {f"caseload.{f.name}" for f in fields(rules) if f.name not in ("case_points", "roles")}
@@ -296,7 +296,7 @@ def test_the_example_settings_file_documents_every_key():
                  if f.name not in solver and f.name != "rules" and not f.name.startswith("guard_")}
     expected |= {f"allocation.guards.{k}" for k in ("handoffs", "unallocated", "utilisation", "utilisation_scope")}
     expected |= {f"plans.{s}.{f.name}" for s, cls in SECTIONS.items() for f in value_fields(cls)}
-    expected |= {"run.seed", "run.allocation_mode", "run.leavers"}
+    expected |= {"run.seed", "run.allocation_mode", "run.leavers", "run.la"}
     expected |= {f"run.{t}.{k}" for t, keys in RUN_TABLES.items() for k in keys}
     assert expected - listed == set()
     assert any(k.startswith("plans.programme.") for k in listed)

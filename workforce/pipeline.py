@@ -16,7 +16,9 @@ others.
 from __future__ import annotations
 
 import json
+import os
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,8 +27,8 @@ from typing import Any, Iterator
 import pandas as pd
 
 from workforce.allocation.config import AllocationConfig
-from workforce.config import RunSettings, Settings, write_plan_settings
-from workforce.errors import InputError
+from workforce.config import SALT_ENV, RunSettings, Settings, write_plan_settings
+from workforce.errors import InputError, InputWarning
 from workforce.indicators import (Indicator, allocation_indicators, indicators_json, plan_indicators, render,
                                   risk_indicators, workforce_size)
 from workforce.plans.assumptions import Assumptions
@@ -317,6 +319,69 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
     return outputs.report()
 
 
+@dataclass
+class CensusInputs:
+    """What a run takes from the census returns (:func:`census_inputs`): the tables it wrote into
+    the output folder (``census/workers.csv``, ``census/hr_history.csv``), to be read back and
+    validated as an authority's own files are, and the plan assumptions with the returns' values."""
+
+    workers: Path
+    hr_history: Path
+    assumptions: Assumptions
+    files: list[Path]
+
+
+def census_inputs(od, run: RunSettings, assumptions: Assumptions) -> CensusInputs:
+    """Planning inputs from a folder of yearly census returns (`[run.inputs] census_returns`).
+
+    `hr_history` from every year (linked by the salted SWE number), `workers` from the latest
+    (with the roster's worker IDs, teams and localities), the funded establishment (in post plus
+    `LALevelVacancies`) and the values the returns give the plans (pay from the 2025 fields, the
+    DfE turnover) through :func:`workforce.census.planning.plan_inputs`; the values that name a
+    plan assumption the settings leave at its default set it, with their basis. Writes
+    ``census/`` into the staging folder `od`: the two tables, ``establishment.csv``,
+    ``values.csv`` (with what became of each), ``problems.csv`` and ``cases_check.csv`` when the
+    cases name workers.
+
+    Raises
+    ------
+    InputError
+        No salt (``[run.census] salt`` or the environment variable ``WORKFORCE_CSWW_SALT``), or
+        unusable returns or roster.
+    """
+    from workforce.census.planning import plan_inputs, with_census_values
+    from workforce.contracts import to_csv_frame
+
+    salt = run.census_salt or os.environ.get(SALT_ENV)
+    if not salt:
+        raise InputError(f"census returns need a salt for the pseudonymous worker IDs (a secret kept between runs, "
+                         f"so the same worker keeps the same ID): set [run.census] salt, or the environment variable "
+                         f"{SALT_ENV}", file=run.config_path or "", column="[run.census] salt")
+    census = plan_inputs(run.census_returns, salt=salt, roster=run.roster)
+    summary = census.census_import.summary
+    warnings.warn(InputWarning(f"census returns: {'; '.join(summary.lines()[:2])}; problems: census/problems.csv"),
+                  stacklevel=2)
+    if run.roster is None:
+        warnings.warn(InputWarning("census returns without a roster: workers are known by pseudonym, in team and "
+                                   "locality 'unknown', so no case can name its worker ([run.inputs] roster links "
+                                   "them to the case system)"), stacklevel=2)
+    elif census.roster_unmatched:
+        warnings.warn(InputWarning(f"{census.roster_unmatched} census workers in post are not in the roster: they "
+                                   "keep a pseudonym and team 'unknown'"), stacklevel=2)
+    plans, values = with_census_values(assumptions, census.values)
+    workers, history = od.path("census/workers.csv"), od.path("census/hr_history.csv")
+    to_csv_frame(census.workers).to_csv(workers, index=False)
+    to_csv_frame(census.hr_history).to_csv(history, index=False, float_format="%.6g")
+    _write_csv(census.establishment, od.path("census/establishment.csv"))
+    _write_csv(values, od.path("census/values.csv"))
+    _write_csv(census.census_import.problems_table(), od.path("census/problems.csv"))
+    return CensusInputs(workers, history, plans, _files(run.census_returns) + ([run.roster] if run.roster else []))
+
+
+def _files(path: Path) -> list[Path]:
+    return sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+
+
 def run_pipeline(settings: Settings, *, force: bool = False) -> str:
     """Every stage on an authority's own files, as its settings' `[run]` section names them.
 
@@ -337,22 +402,39 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
     InputError
         The settings have no `[run]` section, or an input is bad (nothing is written).
     """
+    from workforce.census.planning import cases_check
     from workforce.contracts import load_cases, load_hr_history, load_risk, load_workers
     from workforce.outputs import OutputDir
 
     run = settings.run
-    if run is None or run.out is None or run.workers is None or run.cases is None:
+    if run is None or run.out is None or (run.workers is None and run.census_returns is None) or run.cases is None:
         raise InputError("the settings have no [run] section naming the inputs and the output folder",
                          file=settings.source)
-    trains = run.hr_history is not None and run.model is None and run.risk is None
-    stages = Stages(total=6 + trains)
+    census = run.census_returns is not None
+    trains = (run.hr_history is not None or census) and run.model is None and run.risk is None
+    stages = Stages(total=6 + trains + census)
+    files = list(run.inputs)
     with OutputDir(run.out, inputs=run.inputs, force=force) as od:
+        workers_file, history_file = run.workers, run.hr_history
+        if census:
+            with stages.stage("Reading the census returns"):
+                got = census_inputs(od, run, settings.plans)
+                workers_file, history_file = got.workers, got.hr_history
+                settings = replace(settings, plans=got.assumptions)
+                files = [f for f in files if f != run.census_returns] + got.files
         with stages.stage("Validating the inputs"):
-            workers = load_workers(run.workers)
+            workers = load_workers(workers_file)
             cases = load_cases(run.cases, workers)
-            history = load_hr_history(run.hr_history) if run.hr_history else None
+            history = load_hr_history(history_file) if history_file else None
             risk = load_risk(run.risk) if run.risk is not None else None
-        outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, run.inputs), settings, quick=False,
+            if census:
+                counted = workers.assign(census_cases=pd.to_numeric(workers["census_cases"], errors="coerce"))
+                _write_csv(cases_check(counted, cases), od.path("census/cases_check.csv"))
+        outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, files), settings, quick=False,
                            produced_by="workforce run")
+        if census:
+            outputs.files = {"census/": "what the census returns gave: workers, hr_history, establishment, the values "
+                             "the plan used (values.csv), problems and the case counts beside the case system's",
+                             **outputs.files}
         _write_json(outputs.summary(seed=run.seed), od.path("summary.json"))
     return outputs.report()
