@@ -59,7 +59,8 @@ def _check_inputs(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame
 
 
 def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | None = None,
-               assumptions: Assumptions | None = None, *, seed: int | None = None) -> PlanResult:
+               assumptions: Assumptions | None = None, *, seed: int | None = None,
+               demand: pd.DataFrame | None = None) -> PlanResult:
     """Run the whole plan: L&D gateway, projection, recruitment plan, Monte Carlo for the plan and
     for carrying on as now, and the summary.
 
@@ -74,6 +75,13 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
         The plan assumptions and their capacity model (default: the shipped ones).
     seed : int, optional
         Overrides `montecarlo.seed` (and is recorded in the assumptions returned).
+    demand : DataFrame, optional
+        The workforce the child's journey needs: the frame
+        :func:`workforce.demand.workforce_requirement` returns (`quarter` 0 = the start, then
+        1..; `team_type`, `social_work`, `demand_points`, `demand_children`). Each team follows
+        its team type's demand relative to the start (workers' optional `team_type`; the whole
+        service's when absent), so demand a lever avoids shows up as hires and agency the plan
+        does not need. None: today's caseload, moved only by `demand.referral_trend_rate`.
 
     Returns
     -------
@@ -82,8 +90,8 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
     Raises
     ------
     InputError
-        A frame lacks a column the plan needs, there are no workers, or a p_leave is outside
-        0-1.
+        A frame lacks a column the plan needs, there are no workers, a p_leave is outside
+        0-1, or the demand frame is not a `workforce_requirement` frame.
     """
     timings: dict[str, float] = {}
     began = time.perf_counter()
@@ -102,7 +110,7 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
 
     wf_now = build_workforce(workers, p_year, a, start)
     wf_plan = build_workforce(workers, gateway.p_year_after, a, start)
-    projection = project(workers, cases, wf_now, a)
+    projection = project(workers, cases, wf_now, a, demand)
 
     t = time.perf_counter()
     inp = recruitment_inputs(a, wf_plan, projection, gateway.spend_by_quarter)

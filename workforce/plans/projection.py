@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workforce.caseload import CaseloadRules, family_child_points
+from workforce.plans import demand as plan_demand
 from workforce.errors import InputError
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.costs import worker_cost_per_quarter
@@ -152,49 +152,17 @@ def build_workforce(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, s
     )
 
 
-def case_teams(cases: pd.DataFrame, workers: pd.DataFrame, rules: CaseloadRules) -> pd.DataFrame:
-    """Each child's points and team: its own team, else its worker's team, else shared across the
-    teams of its locality in proportion to their case-holding FTE. Columns: `team, points`."""
-    points = family_child_points(cases, rules).to_numpy()
-    team = cases["team"].astype(str).str.strip() if "team" in cases else pd.Series("", index=cases.index)
-    worker_team = workers.set_index(workers["worker_id"].astype(str))["team"].astype(str)
-    if "current_worker_id" in cases:
-        via_worker = cases["current_worker_id"].astype(str).map(worker_team).fillna("")
-        team = team.where(team != "", via_worker)
-    direct = pd.DataFrame({"team": team.to_numpy(), "points": points})
-    have = direct[direct["team"] != ""]
-    rest = cases.loc[(team == "").to_numpy()]
-    if rest.empty:
-        return have.reset_index(drop=True)
-    share = workers["fte"].astype(float) * workers["role"].map(lambda r: rules.role(str(r)).points_share)
-    weights = pd.DataFrame({"locality": workers["locality"].astype(str), "team": workers["team"].astype(str),
-                            "w": share.to_numpy()}).groupby(["locality", "team"], as_index=False)["w"].sum()
-    weights["w"] = weights["w"] / weights.groupby("locality")["w"].transform("sum")
-    spread = pd.DataFrame({"locality": rest["locality"].astype(str).to_numpy(),
-                           "points": points[(team == "").to_numpy()]})
-    spread = spread.merge(weights, on="locality", how="left")
-    orphan = spread["team"].isna()
-    spread.loc[orphan, "team"] = spread.loc[orphan, "locality"] + " (no team)"
-    spread["points"] = spread["points"] * spread["w"].fillna(1.0)
-    return pd.concat([have, spread[["team", "points"]]], ignore_index=True)
-
-
-def team_demand(cases: pd.DataFrame, workers: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
+def team_demand(cases: pd.DataFrame, workers: pd.DataFrame, a: Assumptions,
+                demand: pd.DataFrame | None = None) -> pd.DataFrame:
     """Demand per team and quarter: `quarter, team, demand_points, demand_fte`.
 
-    Quarter q carries today's points x (1 + trend)^(q/4); required case-holding FTE is that over
-    the points one case-holding FTE carries (:attr:`CaseloadRules.case_points_per_fte`: a share
-    1.0 of a caseload), grossed up for absence."""
+    Points per team and quarter from :func:`workforce.plans.demand.team_demand` (today's
+    caseload, moved by the referral trend or by the demand model); required case-holding FTE is
+    that over the points one case-holding FTE carries (:attr:`CaseloadRules.case_points_per_fte`),
+    grossed up for absence."""
     rules = a.caseload
-    per_team = case_teams(cases, workers, rules).groupby("team")["points"].sum()
-    horizon = a.projection.horizon_quarters
-    growth = (1.0 + a.demand.referral_trend_rate) ** (np.arange(1, horizon + 1) / 4.0)
-    rows = []
-    for team, pts in per_team.items():
-        for q in range(1, horizon + 1):
-            demand = float(pts) * growth[q - 1]
-            rows.append((q, str(team), demand))
-    frame = pd.DataFrame(rows, columns=["quarter", "team", "demand_points"])
+    frame = plan_demand.team_demand(cases, workers, rules, a.projection.horizon_quarters,
+                                    a.demand.referral_trend_rate, demand)[["quarter", "team", "demand_points"]]
     frame["demand_fte"] = frame["demand_points"] / rules.case_points_per_fte / (1.0 - a.demand.absence_rate)
     return frame
 
@@ -245,7 +213,8 @@ def stock_frames(wf: Workforce) -> dict[str, np.ndarray]:
     }
 
 
-def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assumptions) -> pd.DataFrame:
+def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assumptions,
+            demand: pd.DataFrame | None = None) -> pd.DataFrame:
     """The projection frame (per quarter x team), supply from today's staff only.
 
     Columns: quarter, quarter_start_date, team, locality, demand_points, demand_fte, supply_fte,
@@ -278,8 +247,7 @@ def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assump
         for q in range(horizon):
             rows.append((q + 1, team, *(blocks[name][i, q] for name in cols)))
     supply = pd.DataFrame(rows, columns=["quarter", "team", *cols])
-    demand = team_demand(cases, workers, a)
-    frame = demand.merge(supply, on=["quarter", "team"], how="outer")
+    frame = team_demand(cases, workers, a, demand).merge(supply, on=["quarter", "team"], how="outer")
     for name in ["demand_points", "demand_fte", *cols]:
         frame[name] = frame[name].fillna(0.0).astype(float)
     localities = team_locality(workers, cases)
