@@ -22,16 +22,21 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pandas as pd
 
 from workforce.allocation.config import AllocationConfig
-from workforce.config import SALT_ENV, RunSettings, Settings, write_plan_settings
+from workforce.config import SALT_ENV, DemandSettings, RunSettings, Settings, write_plan_settings
 from workforce.errors import InputError, InputWarning
 from workforce.indicators import (Indicator, allocation_indicators, indicators_json, plan_indicators, render,
                                   risk_indicators, workforce_size)
 from workforce.plans.assumptions import Assumptions
+
+if TYPE_CHECKING:  # the stages' own modules are imported when a stage runs (module docstring)
+    from workforce.plan_demand import PlanDemand
+    from workforce.published.benchmark import Benchmark
+    from workforce.published.store import Published
 
 ALLOCATION_SECONDS = 20.0  # demo budget: the whole demo must finish in about a minute on 2 cores
 QUICK_ALLOCATION_SECONDS = 8.0
@@ -44,6 +49,7 @@ class DemoSettings:
 
     seed: int = 0
     quick: bool = False  # smaller CV and solver budgets, for smoke tests
+    demand_scenario: str | None = None  # the demand scenario the plan follows (default: baseline)
 
 
 @dataclass
@@ -194,8 +200,94 @@ def with_model_horizon(assumptions: Assumptions, horizon_months: int) -> Assumpt
                                    basis="[DERIVED] the horizon of the churn model that scored the risk")
 
 
+@dataclass
+class Evidence:
+    """What a plan draws on beyond its own tables: the demand model its demand follows, and the
+    published benchmark its trajectory is drawn against (`comparator`: a published authority
+    set beside a plan that is not its own, as for the demo)."""
+
+    demand: PlanDemand | None = None
+    bench: Benchmark | None = None
+    comparator: bool = False
+
+    @property
+    def requirement(self) -> pd.DataFrame | None:
+        return self.demand.requirement if self.demand is not None else None
+
+
+def read_evidence(pub: Published, *, la: str | None, demand: DemandSettings | None, workers: pd.DataFrame,
+                  cases: pd.DataFrame, plans: Assumptions, history: pd.DataFrame | None = None,
+                  source: str | None = None, name: str | None = None, comparator: bool = False) -> Evidence:
+    """The demand run and the benchmark of a plan (`la` and `demand` may each be None).
+
+    Parameters
+    ----------
+    pub : Published
+        The published statistics.
+    la : str, optional
+        The authority (or comparator) whose neighbours the plan is drawn against.
+    demand : DemandSettings, optional
+        Where the plan's demand comes from.
+    workers, cases : DataFrame
+        The plan's inputs.
+    plans : Assumptions
+        The plan's assumptions (capacity model and salaries for the demand model).
+    history, source, name : optional
+        A demand history already in hand (the demo's) and how to name it.
+    comparator : bool
+        `la` is a comparator, not the plan's own authority.
+    """
+    from workforce.plan_demand import plan_demand
+    from workforce.published.benchmark import benchmark
+
+    found = Evidence(comparator=comparator)
+    if demand is not None:
+        found.demand = plan_demand(demand, pub, workers=workers, cases=cases, plan=plans, history=history,
+                                   source=source, name=name)
+    if la is not None:
+        found.bench = benchmark(pub, la)
+    return found
+
+
+def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases: pd.DataFrame,
+                     files: dict[str, str]) -> list[Callable]:
+    """Write the demand and benchmark CSVs (and the demand assumptions used) into `od`, list
+    them in `files`, and return the workbook sheets they add (for `write_planner_workbook`)."""
+    from workforce.demand.run import scenarios_frame
+    from workforce.demand.settings import assumptions_toml
+    from workforce.demand.workbook import add_demand_sheet
+    from workforce.plan_benchmark import (PlanBenchmark, add_benchmarks_sheet, benchmark_frames, plan_trajectory)
+    from workforce.plan_demand import DEMAND_NOTES
+
+    sheets: list[Callable] = []
+    d = evidence.demand
+    if d is not None:
+        result = d.result
+        _write_csv(scenarios_frame(result), od.path("demand_scenarios.csv"))
+        _write_csv(d.requirement, od.path("demand_required_fte.csv"))
+        od.path("demand_assumptions.toml").write_text(assumptions_toml(result.assumptions), encoding="utf-8")
+        files["demand_required_fte.csv"] = (f"caseload points, children and FTE by team type the plan's demand follows "
+                                            f"(scenario {result.chosen}); demand_assumptions.toml: levers to edit")
+        sheets.append(lambda book: add_demand_sheet(book, result, source=d.source, agreement=d.agreement,
+                                                    notes=DEMAND_NOTES))
+    if evidence.bench is not None:
+        trajectory = plan_trajectory(plan, workers, cases, demand=evidence.requirement)
+        pb = PlanBenchmark(evidence.bench, trajectory, evidence.comparator, notes=[
+            "The plan's figures are counted as the plan counts: case-holding FTE (FTE x the role's share of a full "
+            "caseload), so its caseload reads a little above the census's children per FTE of case holders; a "
+            "vacant post is demand not met by permanent staff; turnover is the expected share of FTE leaving "
+            "within a year."])
+        long = pd.concat([f.melt(id_vars="year", var_name="series").assign(measure=m)
+                          for m, f in benchmark_frames(pb.bench, trajectory, comparator=pb.comparator).items()])
+        _write_csv(long.dropna(subset=["value"])[["measure", "year", "series", "value"]], od.path("benchmarks.csv"))
+        files["benchmarks.csv"] = (f"the plan's agency, vacancy, turnover and caseload after the published years of "
+                                   f"{pb.bench.la_name} ({pb.bench.la_code}), its neighbours, region and England")
+        sheets.append(lambda book: add_benchmarks_sheet(book, pb))
+    return sheets
+
+
 def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: bool,
-             produced_by: str) -> PipelineOutputs:
+             produced_by: str, evidence: Evidence | None = None) -> PipelineOutputs:
     """Stages after the inputs are loaded; shared by the demo and `workforce run`."""
     from workforce.allocation.model import allocate
     from workforce.excel.workbooks import write_planner_workbook, write_risk_register
@@ -249,7 +341,8 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
-        plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed)
+        evidence = evidence or Evidence()
+        plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed, demand=evidence.requirement)
         scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed)
         write_plan_files(od, plan, scenarios, plan_headline(plan), summary_name="plan_summary.json")
         files["projection.csv"] = "quarterly demand and supply by team"
@@ -263,16 +356,37 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         *plan_headline(plan),
     ]
     with stages.stage("Writing the planner's workbook"):
+        sheets = evidence_outputs(od, evidence, plan, data.workers, data.cases, files)
         write_planner_workbook(
             od.path("workforce_plan.xlsx"), assumptions=plan.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=plan.gateway, gateway_programmes=plan.gateway_programmes, recruitment=plan.recruitment,
             recruitment_totals=plan.recruitment_totals, projection=plan.projection, montecarlo=plan.montecarlo,
             worker_loads=alloc.worker_loads, allocation_summary=alloc.summary, plan_summary=plan.summary,
             fairness=fairness, indicators=result.indicators, produced_by=produced_by, inputs=data.files,
+            more_sheets=sheets,
         )
         files["workforce_plan.xlsx"] = "the HR planner's workbook (edit Assumptions, re-run with --assumptions)"
     result.timings = stages.timings
     return result
+
+
+def demo_evidence(od, workers: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp, plans: Assumptions,
+                  scenario: str | None = None) -> Evidence:
+    """The demo's demand run and benchmark: a demand history that agrees with its cases (Sandwell's
+    published history scaled to the demo's open cases by stage, :func:`workforce.plan_demand.demo_history`,
+    written as ``inputs/demand_history.csv``), and Sandwell's statistical neighbours as the stated
+    comparator (the demo has no published figures of its own)."""
+    from workforce.plan_demand import DEMO_COMPARATOR, demo_history, starting_agreement
+    from workforce.published import read_published
+
+    pub = read_published()
+    dh = demo_history(cases, pub, la=DEMO_COMPARATOR, as_of=as_of)
+    _write_csv(dh.frame.reset_index(), od.path("inputs/demand_history.csv"))
+    evidence = read_evidence(pub, la=DEMO_COMPARATOR, demand=DemandSettings(scenario=scenario), workers=workers,
+                             cases=cases, plans=plans, history=dh.frame, source=dh.source, name="the demo authority",
+                             comparator=True)
+    evidence.demand.agreement = starting_agreement(evidence.demand.result, cases)
+    return evidence
 
 
 def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force: bool = False) -> str:
@@ -297,7 +411,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
     from workforce.outputs import OutputDir
 
     out = Path(out)
-    stages = Stages(total=7)
+    stages = Stages(total=8)
     run = Settings(allocation=AllocationConfig(time_limit=ALLOCATION_SECONDS), run=RunSettings(seed=settings.seed))
     with OutputDir(out, force=force) as od:
         with stages.stage("Generating the demo authority"):
@@ -312,9 +426,12 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
             od.path("inputs/validation.txt").write_text(
                 f"workers.csv: {len(workers)} rows, valid\ncases.csv: {len(cases)} rows, valid\n"
                 f"hr_history.csv: {len(history)} rows, valid\n", encoding="utf-8")
+        with stages.stage("Calibrating the demand model and reading the benchmarks"):
+            evidence = demo_evidence(od, workers, cases, authority.as_of, run.plans, settings.demand_scenario)
         outputs = _analyse(od, stages, RunInputs(workers, cases, history), run, quick=settings.quick,
-                           produced_by="workforce demo")
-        outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history; truth.csv is the generator's truth)", **outputs.files}
+                           produced_by="workforce demo", evidence=evidence)
+        outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history, demand_history; truth.csv is the "
+                                    "generator's truth)", **outputs.files}
         _write_json(outputs.summary(seed=settings.seed), od.path("summary.json"))
     return outputs.report()
 
@@ -405,14 +522,16 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
     from workforce.census.planning import cases_check
     from workforce.contracts import load_cases, load_hr_history, load_risk, load_workers
     from workforce.outputs import OutputDir
+    from workforce.published import read_published
 
     run = settings.run
     if run is None or run.out is None or (run.workers is None and run.census_returns is None) or run.cases is None:
         raise InputError("the settings have no [run] section naming the inputs and the output folder",
                          file=settings.source)
     census = run.census_returns is not None
+    published = run.la is not None or run.demand is not None
     trains = (run.hr_history is not None or census) and run.model is None and run.risk is None
-    stages = Stages(total=6 + trains + census)
+    stages = Stages(total=6 + trains + census + published)
     files = list(run.inputs)
     with OutputDir(run.out, inputs=run.inputs, force=force) as od:
         workers_file, history_file = run.workers, run.hr_history
@@ -430,8 +549,14 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
             if census:
                 counted = workers.assign(census_cases=pd.to_numeric(workers["census_cases"], errors="coerce"))
                 _write_csv(cases_check(counted, cases), od.path("census/cases_check.csv"))
+        evidence = None
+        if published:
+            with stages.stage("Calibrating the demand model and reading the benchmarks"):
+                pub = read_published(run.published_data)
+                evidence = read_evidence(pub, la=run.la, demand=run.demand, workers=workers, cases=cases,
+                                         plans=settings.plans)
         outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, files), settings, quick=False,
-                           produced_by="workforce run")
+                           produced_by="workforce run", evidence=evidence)
         if census:
             outputs.files = {"census/": "what the census returns gave: workers, hr_history, establishment, the values "
                              "the plan used (values.csv), problems and the case counts beside the case system's",

@@ -61,6 +61,61 @@ SCALED_WITH = {
 }
 
 
+#: What each column of the Demand sheet's tables holds (header notes on the sheet).
+DEMAND_NOTES: dict[str, str] = {
+    # the demo's check
+    "stage": "stage of the child's journey held by social workers (care leavers are held by personal advisers)",
+    "open_cases": "children with an open case today at this stage (cases table: case_type)",
+    "model_start": "children at this stage in the demand model on its first day (quarter 0)",
+    "difference": "model_start - open_cases (children)",
+    "difference_pct": "difference as a percentage of open_cases",
+    # scenarios side by side and levers
+    "measure": "what is compared (at the end of the projection, or in its final year)",
+    "unit": "unit of the measure or the lever",
+    "baseline": "the authority as calibrated: no levers",
+    "levers": "the levers of your demand assumptions file ([levers])",
+    "turnaround": "Sandwell's turnaround levers (sized from its published flows, re-referrals to 9%) applied here",
+    "lever": "a change to the journey's flows the planner can assume (each moves only its own flows)",
+    "off": "the lever's value when not used",
+    "lo": "lowest value the evidence or judgement allows",
+    "hi": "highest value the evidence or judgement allows",
+    "moves": "the flows the lever changes",
+    "effect": "how it changes them",
+    "basis": "where the value or range comes from ([D#] a source in the domain brief, [DERIVED], [DEFAULT])",
+    "baseline_basis": "where the baseline's value comes from",
+    "turnaround_basis": "where the turnaround's value comes from",
+    "levers_basis": "where your value comes from",
+    # stocks
+    "quarter": "0 = the start (31 March of the last calibration year), then each quarter",
+    "quarter_end": "last day of the quarter",
+    "year": "DfE year the quarter falls in (the year ending 31 March)",
+    "assessment": "children referred and being assessed (children at the end of the quarter)",
+    "cin": "children in need: not on a plan, not looked after (children at the end of the quarter)",
+    "cp": "children on a child protection plan (children at the end of the quarter)",
+    "cla": "children looked after (children at the end of the quarter)",
+    "care_leaver": "care leavers supported by a personal adviser: not on a social worker's caseload (children)",
+    "cin_at31": "children in need as the DfE publishes them: under assessment + in need + on a plan + looked after",
+    "children": "every child in the journey, care leavers included",
+    # flows (children in the quarter)
+    "new_referrals": "first-time referrals in the quarter (children)",
+    "rereferrals": "referrals within 12 months of a case closing, in the quarter (children)",
+    "early_help": "would-be referrals met by early help instead, in the quarter (children)",
+    "referrals": "referrals reaching children's social care in the quarter: new plus re-referrals (children)",
+    "nfa": "referrals closed at the front door with no further action (children in the quarter)",
+    "not_in_need": "assessments finding the child not in need (children in the quarter)",
+    "assessed_in_need": "assessments finding the child in need (children in the quarter)",
+    "cin_closure": "child-in-need cases closing (children in the quarter)",
+    "cp_start": "child protection plans starting (children in the quarter)",
+    "cp_step_down": "child protection plans ending, the child stepping down to child in need (children in the quarter)",
+    "care_entry_from_cin": "children in need becoming looked after (children in the quarter)",
+    "care_entry_from_cp": "children on a CP plan becoming looked after (children in the quarter)",
+    "care_exit_home": "children ceasing care home, by adoption or special guardianship (children in the quarter)",
+    "care_exit_leaver": "children ceasing care at 18, becoming care leavers (children in the quarter)",
+    "care_leaver_end": "care leavers whose support ends (children in the quarter)",
+    "transfers": "moves between stages held by different teams: a change of social worker (children in the quarter)",
+}
+
+
 @dataclass
 class PlanDemand:
     """A demand run made for a plan.
@@ -243,9 +298,7 @@ def plan_demand(settings: DemandSettings, pub: Published, *, workers: pd.DataFra
                             scenarios=[borrowed], chosen=settings.scenario)
     except ValueError as exc:
         raise InputError(str(exc), file=where, column="scenario" if "scenario" in str(exc) else None) from None
-    cal = result.calibration
-    text = f"{source or name}; calibrated on {years_text(cal.years)}, projected {result.horizon} quarters"
-    return PlanDemand(result, workforce_requirement(result), text, messages)
+    return PlanDemand(result, workforce_requirement(result), source or name or "", messages)
 
 
 # ----------------------------------------------------------------------------- the demo's history

@@ -17,7 +17,7 @@ a simulated figure shows its median with the 10th-90th percentile band.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
@@ -483,12 +483,14 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                            allocation_summary: Mapping[str, Any] | None = None,
                            plan_summary: Mapping[str, Any] | None = None,
                            fairness: pd.DataFrame | None = None, indicators: list[Indicator] | None = None,
-                           produced_by: str = "workforce plan", inputs: Iterable[PathLike] = ()) -> Path:
+                           produced_by: str = "workforce plan", inputs: Iterable[PathLike] = (),
+                           more_sheets: Sequence[Callable[[SafeWorkbook], Any]] = ()) -> Path:
     """The HR planner's workbook.
 
     Summary (headline indicators traced to their sheets, native charts), Risk register, L&D
-    plan, Recruitment plan, Projection, Allocation, Fairness audit, Assumptions (editable; read
-    back by `workforce plan --assumptions`), README. A sheet whose frame is None is left out.
+    plan, Recruitment plan, Projection, then `more_sheets` (Demand, Benchmarks), Allocation,
+    Fairness audit, Assumptions (editable; read back by `workforce plan --assumptions`),
+    README. A sheet whose frame is None is left out.
 
     Parameters
     ----------
@@ -511,6 +513,10 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
         The command named in the README.
     inputs : iterable of paths
         Input files listed with their checksums in the README.
+    more_sheets : sequence of callables
+        Each adds its sheet(s) to the workbook, after the Projection sheet (the plan's Demand
+        sheet, :func:`workforce.demand.workbook.add_demand_sheet`; its Benchmarks sheet,
+        :func:`workforce.plan_benchmark.add_benchmarks_sheet`).
 
     Returns
     -------
@@ -558,6 +564,8 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                   "Monte Carlo percentiles per quarter (left; p_shortfall: the chance of a shortfall in that "
                   "quarter) and the projection per quarter and team with no new hires (right; gap_fte: demand "
                   "minus today's staff still in post)")
+    for add in more_sheets:
+        add(book)
     if worker_loads is not None or allocation_summary is not None:
         tables = []
         if worker_loads is not None:
