@@ -19,10 +19,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("plan_evidence_in")
-    workers, cases, risk = make_authority(60, 800, seed=2, teams=3, localities=2)
-    to_csv_frame(workers).to_csv(folder / "workers.csv", index=False)
-    to_csv_frame(cases).to_csv(folder / "cases.csv", index=False)
-    risk.to_csv(folder / "risk.csv", index=False)
+    tables = dict(zip(("workers", "cases", "risk"), make_authority(60, 800, seed=2, teams=3, localities=2)))
+    for name, frame in tables.items():
+        to_csv_frame(frame).to_csv(folder / f"{name}.csv", index=False)
     (folder / "a.toml").write_text("[plans.montecarlo]\nruns = 60\n", encoding="utf-8")
     (folder / "levers.toml").write_text('[levers]\nearly_help_diversion = { value = 0.25, basis = "our early help '
                                         'offer" }\n', encoding="utf-8")

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.line import LineProperties
 
 from workforce import measures
 from workforce.caseload import CaseloadRules
@@ -213,12 +215,9 @@ def _chart(ws, header_row: int, frame: pd.DataFrame, title: str, unit: str, styl
     n = len(frame)
     for col, (colour, dash, width) in styles:
         chart.add_data(Reference(ws, min_col=col, min_row=header_row, max_row=header_row + n), titles_from_data=True)
-        series = chart.series[-1]
-        series.graphicalProperties.line.solidFill = colour
-        series.graphicalProperties.line.width = width
-        if dash:
-            series.graphicalProperties.line.dashStyle = dash
-        series.smooth = False
+        chart.series[-1].graphicalProperties = GraphicalProperties(ln=LineProperties(solidFill=colour, w=width,
+                                                                                     prstDash=dash))
+        chart.series[-1].smooth = False
     chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n))
     chart.y_axis.scaling.min = 0
     chart.y_axis.number_format = "0"

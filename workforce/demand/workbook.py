@@ -105,7 +105,14 @@ def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.Data
     for label, rows, kind in _groups(frames["scenarios"]):
         grid.put(row, 1, label, "wf label")
         row = grid.put_table(row + 1, 1, rows, f"summary_{kind}_{row}", formats={k: kind for k in result.runs}) + 1
-    charts = chart_data(result, frames)
+    place_charts(grid, row, chart_data(result, frames), "chart_data", "float")
+    grid.close()
+
+
+def place_charts(grid: GridSheet, row: int, charts: list[tuple[str, pd.DataFrame, str, str]], prefix: str,
+                 number: str) -> int:
+    """Charts two abreast from `row`, the data each draws beneath them (`number` the format of the
+    data, pounds where the y axis is GBP); returns the next free row."""
     chart_top = row
     data_row = chart_top + ((len(charts) + 1) // 2) * (CHART_ROWS + 1) + 1
     grid.put(data_row, 1, "Chart data", "wf heading")
@@ -114,15 +121,15 @@ def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.Data
     for k, (title, frame, kind, ytitle) in enumerate(charts):
         grid.put(data_row, 1, title, "wf label")
         header = data_row + 1
-        number = "gbp" if ytitle == "GBP" else "float"
-        data_row = grid.put_table(header, 1, frame, f"chart_data_{k + 1}",
-                                  formats={c: number for c in frame.columns[1:]}) + 1
+        shown = "gbp" if ytitle == "GBP" else number
+        data_row = grid.put_table(header, 1, frame, f"{prefix}_{k + 1}",
+                                  formats={c: shown for c in frame.columns[1:]}) + 1
         made.append((header, lambda ws, h=header, t=title, f=frame, kd=kind, y=ytitle:
                      _chart(kd, t, y, ws, h, len(f), f.shape[1] - 1)))
     for k, (_, make) in enumerate(made):
         anchor = ("A" if k % 2 == 0 else "C") + str(chart_top + (k // 2) * (CHART_ROWS + 1))
         grid.add_chart(make(grid.ws), anchor)
-    grid.close()
+    return data_row
 
 
 #: Flows drawn on a plan's Demand sheet (the chosen scenario, per quarter).
@@ -199,23 +206,7 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
     flow_chart.insert(0, "label", [f"Q{int(q)}" for q in flow_chart["quarter"]])
     flow_chart = flow_chart.drop(columns="quarter").rename(columns={"label": "quarter"})
     charts = chart_data(result, frames) + [(f"Flows a quarter: {result.chosen}", flow_chart, "line", "children")]
-    chart_top = row
-    data_row = chart_top + ((len(charts) + 1) // 2) * (CHART_ROWS + 1) + 1
-    grid.put(data_row, 1, "Chart data", "wf heading")
-    data_row += 1
-    made: list[tuple[int, Callable]] = []
-    for k, (title, frame, kind, ytitle) in enumerate(charts):
-        grid.put(data_row, 1, title, "wf label")
-        header = data_row + 1
-        number = "gbp" if ytitle == "GBP" else "int"
-        data_row = grid.put_table(header, 1, frame, f"demand_chart_{k + 1}",
-                                  formats={c: number for c in frame.columns[1:]}) + 1
-        made.append((header, lambda ws, h=header, t=title, f=frame, kd=kind, y=ytitle:
-                     _chart(kd, t, y, ws, h, len(f), f.shape[1] - 1)))
-    for k, (_, make) in enumerate(made):
-        anchor = ("A" if k % 2 == 0 else "C") + str(chart_top + (k // 2) * (CHART_ROWS + 1))
-        grid.add_chart(make(grid.ws), anchor)
-    row = data_row + 1
+    row = place_charts(grid, row, charts, "demand_chart", "int") + 1
     counts = {c: "int" for c in (*STAGES, "cin_at31", "children", *flows.columns) if c not in ("quarter", "year")}
     for title, key, formats in (
         ("Levers: each scenario's value and basis", "Demand_levers", {k: "mixed" for k in result.runs}),
