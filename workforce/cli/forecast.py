@@ -54,8 +54,9 @@ def forecast(
     counts = result.forecast.groupby("measure")["la_code"].nunique()
     missing = result.not_forecast.groupby("measure")["la_code"].nunique()
     info(f"forecast {years} year(s) after {until} from data to {until} ({seconds:.1f} s)")
+    width = max([14, *(len(m) for m in chosen)])
     for measure in sorted(set(counts.index) | set(missing.index)):
-        info(f"  {measure:<18} {chosen.get(measure, '-'):<14} {int(counts.get(measure, 0)):>4} authorities"
+        info(f"  {measure:<18} {chosen.get(measure, '-'):<{width}} {int(counts.get(measure, 0)):>4} authorities"
              f"; not forecast: {int(missing.get(measure, 0))}")
     for name in ("forecast.csv", "not_forecast.csv", "methods.csv", "intervals.csv"):
         info(f"wrote {out / name}")
