@@ -26,11 +26,12 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from workforce.published import read_published  # noqa: E402
 from workforce.published.backtest import backtest, candidate_scores  # noqa: E402
-from workforce.published.forecast import DEMAND_MEASURES, forecast  # noqa: E402
+from workforce.published.forecast import DEMAND_MEASURES, METHODS, build_panel, forecast, rolling_forecasts  # noqa: E402
 from workforce.published.journey import clear_cache  # noqa: E402
 
 ORIGINS = (2020, 2021)
@@ -93,6 +94,20 @@ def main(argv: list[str] | None = None) -> int:
           "persistence's on the cases all could forecast; * chosen:")
     print(selection.pivot(index="measure", columns="method", values="cell").reindex(scores["measure"]).fillna("")
           .to_string())
+
+    early = read(args.select_until)
+    print(f"\nthe demand model one year ahead, targets <= {args.select_until}: correlation of its predicted change "
+          "(log) with the change published, and the spread of each:")
+    for measure in ("cin_at31", "cp_at31", "referrals"):
+        panel = build_panel(early, measure)
+        fc = rolling_forecasts(panel, METHODS["demand_model"], 1, args.select_until)
+        last = panel.data.stack().rename("last").rename_axis(["origin", "la_code"]).reset_index()
+        fc = fc.merge(last, on=["origin", "la_code"])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            predicted, happened = np.log(fc["forecast"] / fc["last"]), np.log(fc["actual"] / fc["last"])
+        ok = np.isfinite(predicted) & np.isfinite(happened)
+        print(f"  {measure:<10} correlation {np.corrcoef(predicted[ok], happened[ok])[0, 1]:.2f}; standard deviation "
+              f"predicted {predicted[ok].std():.3f}, published {happened[ok].std():.3f} ({int(ok.sum())} cases)")
 
     started = time.perf_counter()
     forced = candidate_scores(read, ORIGINS, 2)
