@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from workforce.demand.forecasting import DEMAND_METHODS, clear_cache, forecast_methods  # noqa: E402
 from workforce.published import read_published  # noqa: E402
 from workforce.published.backtest import backtest, candidate_scores  # noqa: E402
-from workforce.published.forecast import DEMAND_MEASURES, METHODS, build_panel, forecast, rolling_forecasts  # noqa: E402
-from workforce.published.journey import clear_cache  # noqa: E402
+from workforce.published.forecast import DEMAND_MEASURES, build_panel, forecast, rolling_forecasts  # noqa: E402
 
 ORIGINS = (2020, 2021)
 STOCKS = ("cin_at31", "cp_at31", "cla_at31")
@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     def read(until: int | None):
         return read_published(data, until=until)
 
+    methods = forecast_methods()
     started = time.perf_counter()
-    scores, cases = backtest(read, ORIGINS, 2, select_until=args.select_until)
+    scores, cases = backtest(read, ORIGINS, 2, select_until=args.select_until, methods=methods)
     seconds = time.perf_counter() - started
     pd.set_option("display.width", 200)
     pd.set_option("display.max_colwidth", 70)
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nratio to persistence by origin:\n" + by_origin.round(3).to_string())
 
 
-    selection = forecast(read(max(ORIGINS)), 2, select_until=args.select_until).selection
+    selection = forecast(read(max(ORIGINS)), 2, select_until=args.select_until, methods=methods).selection
     persistence = selection[selection["method"] == "persistence"].set_index("measure")["mae"]
     selection["cell"] = [f"{m / persistence.get(k, float('nan')):.3f}{' *' if c else ''}" if n else "-"
                          for k, m, n, c in zip(selection["measure"], selection["mae"], selection["n"], selection["chosen"])]
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
           "(log) with the change published, and the spread of each:")
     for measure in ("cin_at31", "cp_at31", "referrals"):
         panel = build_panel(early, measure)
-        fc = rolling_forecasts(panel, METHODS["demand_model"], 1, args.select_until)
+        fc = rolling_forecasts(panel, DEMAND_METHODS["demand_model"], 1, args.select_until)
         last = panel.data.stack().rename("last").rename_axis(["origin", "la_code"]).reset_index()
         fc = fc.merge(last, on=["origin", "la_code"])
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
               f"predicted {predicted[ok].std():.3f}, published {happened[ok].std():.3f} ({int(ok.sum())} cases)")
 
     started = time.perf_counter()
-    forced = candidate_scores(read, ORIGINS, 2)
+    forced = candidate_scores(read, ORIGINS, 2, methods=methods)
     print(f"\nevery candidate forced (as if chosen; not how the forecast chooses), ratio of MAE to persistence's "
           f"/ share inside P10-P90 ({time.perf_counter() - started:.1f} s):")
     forced["cell"] = [f"{r:.3f} / {c:.0%}" if n else "-" for r, c, n in
@@ -123,10 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     for label, las in (("one authority", ["333"]), ("all", None)):
         clear_cache()
         t0 = time.perf_counter()
-        result = forecast(pub, 3, las=las)
+        result = forecast(pub, 3, las=las, methods=methods)
         timings[label] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        forecast(pub, 3, las=las)
+        forecast(pub, 3, las=las, methods=methods)
         timings[label + " (warm)"] = time.perf_counter() - t0
     print(f"\nseconds (10 measures, 3 years, from data to 2023; read not included): "
           f"one authority {timings['one authority']:.1f} s cold, {timings['one authority (warm)']:.1f} s warm; "

@@ -15,14 +15,13 @@ from typing import Iterable
 from workforce.published.benchmark import Benchmark, benchmark
 from workforce.published.bundle import load_bundle, load_neighbours
 from workforce.published.forecast import METHODS, Method, forecast, per_authority, register_method
-from workforce.published.journey import run_journey  # registers the product's own models as methods
 from workforce.published.reading import read_paths
 from workforce.published.store import Published
 from workforce.published.trajectories import best_decile_pace, change_table, trajectory_position
 
 __all__ = [
     "Benchmark", "METHODS", "Method", "Published", "benchmark", "best_decile_pace", "change_table", "forecast",
-    "per_authority", "read_published", "register_method", "run_journey", "trajectory_position",
+    "per_authority", "read_published", "register_method", "trajectory_position",
 ]
 
 

@@ -122,20 +122,22 @@ def backtest(read: Callable[[int | None], Published], origins: Sequence[int], ye
 
 
 def candidate_scores(read: Callable[[int | None], Published], origins: Sequence[int], years: int = 2, *,
-                     measures: Sequence[str] = FORECAST_MEASURES) -> pd.DataFrame:
+                     measures: Sequence[str] = FORECAST_MEASURES,
+                     methods: Mapping[str, Method] | None = None) -> pd.DataFrame:
     """Every candidate method scored as if it had been chosen (for the report only: the forecast
     chooses on earlier years, never on these scores).
 
-    Each candidate is forced for the measures it serves (persistence stays the fallback for the
-    authorities it cannot forecast) and scored like :func:`backtest`. Returns SCORE_COLUMNS plus
-    ``method``.
+    Each candidate of `methods` (default :data:`METHODS`) is forced for the measures it serves
+    (persistence stays the fallback for the authorities it cannot forecast) and scored like
+    :func:`backtest`. Returns SCORE_COLUMNS plus ``method``.
     """
-    names = list(dict.fromkeys(m.name for measure in measures for m in candidates(measure)))
-    fallback = replace(METHODS[PERSISTENCE], candidate=False)
+    reg = methods if methods is not None else METHODS
+    names = list(dict.fromkeys(m.name for measure in measures for m in candidates(measure, reg)))
+    fallback = replace(reg[PERSISTENCE], candidate=False)
     parts = []
     for name in names:
-        served = [x for x in measures if any(m.name == name for m in candidates(x))]
-        registry = {name: METHODS[name]} | ({} if name == PERSISTENCE else {PERSISTENCE: fallback})
+        served = [x for x in measures if any(m.name == name for m in candidates(x, reg))]
+        registry = {name: reg[name]} | ({} if name == PERSISTENCE else {PERSISTENCE: fallback})
         scores, _ = backtest(read, origins, years, select_until=max(origins), measures=served, methods=registry)
         parts.append(scores.assign(method=name))
     return pd.concat(parts, ignore_index=True)

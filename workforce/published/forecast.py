@@ -3,9 +3,10 @@
 A forecast **method** is a named function from a :class:`Panel` (one measure for every
 authority, years up to the forecast origin, and the published history of the child's journey to
 the same origin, :class:`Journey`) to point forecasts for the next ``H`` years. Methods live in a
-registry (:data:`METHODS`, :func:`register_method`); the product's own demand model is registered
-there by :mod:`workforce.published.journey` for the measures it models; :func:`per_authority`
-adapts a function of one authority's history.
+registry (:data:`METHODS`, :func:`register_method`); the product's own demand model comes as more
+methods from :mod:`workforce.demand.forecasting` (the demand package sits above this one: pass
+``methods=workforce.demand.forecasting.forecast_methods()``); :func:`per_authority` adapts a
+function of one authority's history.
 
 The framework around the methods is the same for all of them:
 
@@ -33,10 +34,10 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from workforce.demand.measures import HISTORY_MEASURES
 from workforce.errors import InputError
 from workforce.published.authorities import SUCCESSORS
 from workforce.published.indicators import is_rate, wide
+from workforce.published.layouts import measure_layouts
 from workforce.published.store import Published
 
 FORECAST_MEASURES: tuple[str, ...] = (
@@ -53,19 +54,25 @@ SCALE_SHRINK_YEARS = 3.0  # an authority's volatility counts as this many years 
 P_LOW, P_HIGH = 0.10, 0.90
 PERSISTENCE = "persistence"
 
+#: The published tables of the child's journey (children in need, referrals, CP plans, children
+#: looked after) and their measures: what :class:`Journey` holds for a method to read.
+JOURNEY_LAYOUTS = ("b1_children_in_need", "c1_referrals", "d3_cp_subsequent", "d5_cp_duration", "cla_numbers",
+                   "cla_placement_stability", "cla_swcount")
+JOURNEY_MEASURES: tuple[str, ...] = tuple(
+    m for m, layouts in measure_layouts().items() if set(layouts) & set(JOURNEY_LAYOUTS))
+
 
 # --- the panel a method sees ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Journey:
-    """The published history of the child's journey up to a forecast origin, the input of the
-    product's demand model (:func:`workforce.demand.calibrate`).
+    """The published history of the child's journey up to a forecast origin (the input of the
+    product's demand model, :func:`workforce.demand.calibrate`).
 
-    ``authorities`` maps each measure of :data:`workforce.demand.measures.HISTORY_MEASURES` to a
-    year x la_code frame (local authorities as published, NaN where nothing was); ``england`` is
-    England's history (year x measure), the calibration's fallback. ``year`` is the origin: no row
-    after it is held.
+    ``authorities`` maps each measure of :data:`JOURNEY_MEASURES` to a year x la_code frame (local
+    authorities as published, NaN where nothing was); ``england`` is England's history (year x
+    measure). ``year`` is the origin: no row after it is held.
     """
 
     year: int
@@ -114,7 +121,7 @@ class Journey:
 def journey_of(pub: Published, year: int | None = None) -> Journey:
     """The journey history of every local authority and England in `pub`, up to `year` (default:
     the last year read)."""
-    v = pub.values[pub.values["measure"].isin(HISTORY_MEASURES)]
+    v = pub.values[pub.values["measure"].isin(JOURNEY_MEASURES)]
     last = int(v["year"].max()) if len(v) else 0
     year = min(year if year is not None else last, pub.until if pub.until is not None else last)
     v = v[v["year"] <= year]
@@ -128,8 +135,8 @@ def journey_of(pub: Published, year: int | None = None) -> Journey:
         out.columns.name = None
         return out
 
-    authorities = {m: frame(local[local["measure"] == m], "la_code", codes) for m in HISTORY_MEASURES}
-    england = frame(v[v["level"] == "national"], "measure", list(HISTORY_MEASURES))
+    authorities = {m: frame(local[local["measure"] == m], "la_code", codes) for m in JOURNEY_MEASURES}
+    england = frame(v[v["level"] == "national"], "measure", list(JOURNEY_MEASURES))
     return Journey(year, authorities, england)
 
 
@@ -142,7 +149,7 @@ class Panel:
     is modelled on the log scale (counts and ratios) or in points (percentages); ``context``
     holds other measures of the same authorities and years (same shape) that a method may use;
     ``journey`` the published journey history to the same origin (None: not available), for the
-    demand model. :meth:`upto` cuts all of them at a year.
+    product's demand model. :meth:`upto` cuts all of them at a year.
     """
 
     measure: str

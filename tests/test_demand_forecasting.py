@@ -1,5 +1,6 @@
-"""The product's own demand model as a forecast method (issue 13 points 3 and 4): it reads nothing
-after the origin, it recovers a known trajectory, and the forecast says when it made a figure."""
+"""The product's own demand model as a method of the published forecast (issue 13 points 3 and 4):
+it reads nothing after the origin, it recovers a known trajectory, and the forecast says when it
+made a figure."""
 
 from __future__ import annotations
 
@@ -10,20 +11,9 @@ import pandas as pd
 import pytest
 
 from tests.demand_frames import synthetic_history
-from workforce.published import read_published
-from workforce.published.forecast import (
-    DEMAND_MEASURES,
-    METHODS,
-    PERSISTENCE,
-    Journey,
-    Panel,
-    build_panel,
-    forecast,
-    journey_of,
-    pooled_change,
-)
-from workforce.published.journey import (
+from workforce.demand.forecasting import (
     CARRY_ON,
+    DEMAND_METHODS,
     DEMAND_MODEL,
     ENGLAND_LOOKED_AFTER,
     MEAN_WITH_POOLED,
@@ -33,7 +23,22 @@ from workforce.published.journey import (
     demand_model,
     demand_pooled_mean,
     england_history,
+    forecast_methods,
     run_journey,
+)
+from workforce.demand.measures import HISTORY_MEASURES
+from workforce.published import read_published
+from workforce.published.forecast import (
+    DEMAND_MEASURES,
+    JOURNEY_MEASURES,
+    METHODS,
+    PERSISTENCE,
+    Journey,
+    Panel,
+    build_panel,
+    forecast,
+    journey_of,
+    pooled_change,
 )
 from workforce.published.store import Published
 
@@ -82,7 +87,7 @@ def test_a_back_origin_reads_nothing_after_it(full, measure, method):
 def test_the_forecast_reads_nothing_after_until(full):
     """Rows after --until, even if a reader let them through, never reach the demand model: the
     forecast with only the demand model as a candidate is the same with and without them."""
-    registry = {DEMAND_MODEL: METHODS[DEMAND_MODEL], PERSISTENCE: replace(METHODS[PERSISTENCE], candidate=False)}
+    registry = {DEMAND_MODEL: DEMAND_METHODS[DEMAND_MODEL], PERSISTENCE: replace(METHODS[PERSISTENCE], candidate=False)}
     out = []
     for pub in (_subset(full, until=2020), _subset(full, until=2020, poison_after=2020)):
         clear_cache()
@@ -93,6 +98,13 @@ def test_the_forecast_reads_nothing_after_until(full):
     assert (made["p10"] <= made["value"]).all() and (made["value"] <= made["p90"]).all()
     assert (made["p90"] > made["p10"]).all()
     assert made["value"].max() < 50_000  # nothing of the poison (values x 1000 + 99,999)
+
+
+def test_the_journey_holds_everything_calibration_reads():
+    assert set(HISTORY_MEASURES) <= set(JOURNEY_MEASURES)
+    assert not {"inpost_fte", "caseload_fte", "turnover_rate_fte"} & set(JOURNEY_MEASURES)
+    assert set(DEMAND_METHODS) <= set(forecast_methods()) and set(METHODS) <= set(forecast_methods())
+    assert not set(DEMAND_METHODS) & set(METHODS)  # the published registry alone has no demand model
 
 
 def test_englands_fallback_is_cut_at_the_origin(full):
@@ -195,7 +207,8 @@ def test_the_mean_is_carried_on_by_the_model_where_the_pooled_model_stops(full):
 
 
 def test_the_demand_model_is_a_candidate_and_named_where_it_made_a_figure(full):
-    result = forecast(_subset(full, n=30, until=2023), 2, measures=list(DEMAND_MEASURES) + ["caseload_fte"])
+    result = forecast(_subset(full, n=30, until=2023), 2, measures=list(DEMAND_MEASURES) + ["caseload_fte"],
+                      methods=forecast_methods())
     sel = result.selection
     for measure in ("cin_at31", "cp_at31", "referrals", "rereferral_pct"):
         scored = sel[(sel["measure"] == measure) & (sel["n"] > 0)]

@@ -1,8 +1,11 @@
-"""The product's own models as forecast methods: the demand model, and caseload carried on.
+"""The product's own models as methods of the published forecast: the demand model, and caseload
+carried on.
 
-Issue 13 point 3 asks the forecast to use the product's own demand model and carry-on workforce
-projection where they apply, and to say which method made each figure. Here they are registered
-in the forecast's method registry, chosen (or not) on earlier years like every other method:
+Issue 13 point 3 asks the forecast (:mod:`workforce.published.forecast`) to use the product's own
+demand model and carry-on workforce projection where they apply, and to say which method made each
+figure. The methods here (:data:`DEMAND_METHODS`; :func:`forecast_methods` adds them to the
+forecast's registry) are chosen (or not) on earlier years like every other method. They live in
+the demand package because it sits above the published one (``demand -> published``):
 
 * ``demand_model`` (``referrals``, ``rereferral_pct``, ``cin_at31``, ``cp_at31``, ``cla_at31``):
   :func:`workforce.demand.calibrate` on each authority's own published history up to the origin
@@ -44,11 +47,11 @@ from workforce.demand.settings import DemandAssumptions, Investment, Scenario
 from workforce.published.authorities import joint_members
 from workforce.published.forecast import (
     DEMAND_MEASURES,
+    METHODS,
     Journey,
     Method,
     Panel,
     pooled_change,
-    register_method,
 )
 
 DEMAND_MODEL = "demand_model"
@@ -277,17 +280,28 @@ def demand_pooled_mean(panel: Panel, horizon: int) -> pd.DataFrame:
     return pd.DataFrame(out, index=panel.data.columns, columns=range(1, horizon + 1))
 
 
-register_method(Method(
-    DEMAND_MODEL, demand_model,
-    "the product's demand model (workforce demand): calibrated on the authority's own history to the origin "
-    "(last three years; England's to the origin where a rate is missing), run forward quarterly with no levers",
-    min_years=1, measures=frozenset(DEMAND_MEASURES)))
-register_method(Method(
-    CARRY_ON, demand_carry_on,
-    "caseload carried on: the census's case-holding FTE held, cases moving with the children in need the "
-    "demand model projects for each 30 September", min_years=1, measures=frozenset(CARRY_ON_MEASURES)))
-register_method(Method(
-    MEAN_WITH_POOLED, demand_pooled_mean,
-    "mean of the product's model (demand_model; demand_carry_on for caseload) and pooled_change; beyond the "
-    "horizons pooled_change can fit, carried on by the product's model's yearly change",
-    min_years=2, measures=frozenset(DEMAND_MEASURES) | frozenset(CARRY_ON_MEASURES)))
+DEMAND_METHODS: dict[str, Method] = {m.name: m for m in (
+    Method(DEMAND_MODEL, demand_model,
+           "the product's demand model (workforce demand): calibrated on the authority's own history to the origin "
+           "(last three years; England's to the origin where a rate is missing), run forward quarterly with no "
+           "levers", min_years=1, measures=frozenset(DEMAND_MEASURES)),
+    Method(CARRY_ON, demand_carry_on,
+           "caseload carried on: the census's case-holding FTE held, cases moving with the children in need the "
+           "demand model projects for each 30 September", min_years=1, measures=frozenset(CARRY_ON_MEASURES)),
+    Method(MEAN_WITH_POOLED, demand_pooled_mean,
+           "mean of the product's model (demand_model; demand_carry_on for caseload) and pooled_change; beyond the "
+           "horizons pooled_change can fit, carried on by the product's model's yearly change",
+           min_years=2, measures=frozenset(DEMAND_MEASURES) | frozenset(CARRY_ON_MEASURES)),
+)}
+
+
+def forecast_methods() -> dict[str, Method]:
+    """The published forecast's registry (:data:`workforce.published.forecast.METHODS`) with the
+    product's own models added: what ``workforce forecast`` chooses from.
+
+    Returns
+    -------
+    dict of str to Method
+        Pass as ``methods=`` to :func:`workforce.published.forecast.forecast`.
+    """
+    return {**METHODS, **DEMAND_METHODS}
