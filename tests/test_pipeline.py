@@ -69,6 +69,9 @@ def test_demo_demand_history_agrees_with_its_cases(demo_out):
     bench = openpyxl.load_workbook(demo_out / "workforce_plan.xlsx")["Benchmarks"]
     assert len(bench._charts) == 4
     assert any("Sandwell (333), the comparator" in str(c.value) for row in bench.iter_rows() for c in row)
+    summary = json.loads((demo_out / "summary.json").read_text())
+    assert summary["demand"]["scenario"] == "baseline" and "turnaround" in summary["demand"]["scenarios"]
+    assert summary["benchmarks"] == {"la_code": "333", "la_name": "Sandwell", "comparator": True, "sheet": "Benchmarks"}
 
 
 def _produced_by(path: Path) -> str:

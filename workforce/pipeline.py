@@ -214,6 +214,20 @@ class Evidence:
     def requirement(self) -> pd.DataFrame | None:
         return self.demand.requirement if self.demand is not None else None
 
+    def summary(self) -> dict[str, Any]:
+        """What `summary.json` says of them: the demand run's source and scenario, the benchmark's
+        authority (empty when neither was used)."""
+        out: dict[str, Any] = {}
+        if self.demand is not None:
+            cal = self.demand.result.calibration
+            out["demand"] = {"source": self.demand.source, "scenario": self.demand.scenario,
+                             "scenarios": list(self.demand.result.runs), "calibration_years": cal.years,
+                             "sheet": "Demand"}
+        if self.bench is not None:
+            out["benchmarks"] = {"la_code": self.bench.la_code, "la_name": self.bench.la_name,
+                                 "comparator": self.comparator, "sheet": "Benchmarks"}
+        return out
+
 
 def read_evidence(pub: Published, *, la: str | None, demand: DemandSettings | None, workers: pd.DataFrame,
                   cases: pd.DataFrame, plans: Assumptions, history: pd.DataFrame | None = None,
@@ -432,7 +446,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
                            produced_by="workforce demo", evidence=evidence)
         outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history, demand_history; truth.csv is the "
                                     "generator's truth)", **outputs.files}
-        _write_json(outputs.summary(seed=settings.seed), od.path("summary.json"))
+        _write_json(outputs.summary(seed=settings.seed, **evidence.summary()), od.path("summary.json"))
     return outputs.report()
 
 
@@ -561,5 +575,5 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
             outputs.files = {"census/": "what the census returns gave: workers, hr_history, establishment, the values "
                              "the plan used (values.csv), problems and the case counts beside the case system's",
                              **outputs.files}
-        _write_json(outputs.summary(seed=run.seed), od.path("summary.json"))
+        _write_json(outputs.summary(seed=run.seed, **(evidence.summary() if evidence else {})), od.path("summary.json"))
     return outputs.report()
