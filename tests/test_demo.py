@@ -497,7 +497,7 @@ def test_written_files_load_back_identical(small, tmp_path):
     assert (",yes," in text or ",no," in text) and "T00:00" not in text
 
 
-def test_cli_writes_a_sandwell_profile(tmp_path, capsys):
+def test_cli_writes_a_sandwell_profile(tmp_path):
     assert main(["--out", str(tmp_path), "--seed", "1", "--scale", "0.15", "--profile", "sandwell", "--no-xlsx"]) == 0
     workers = load_workers(tmp_path / "workers.csv")
     assert (load_hr_history(tmp_path / "hr_history.csv")["snapshot_date"].max() == pd.Timestamp("2018-09-30"))

@@ -19,6 +19,10 @@ from workforce.caseload import CaseloadRules, family_child_points, safe_holding
 from workforce.demo.parameters import LOCALITY_NAMES, SERVICE_WIDE, DemoParameters
 
 
+#: Case types of the families a disabled children's team holds.
+DISABLED_TYPES = ("cin", "cp", "cla")
+
+
 @dataclass
 class Post:
     """A funded post (establishment line): role and funded FTE."""
@@ -132,6 +136,8 @@ def build_children(params: DemoParameters, scale: float, teams: list[Team], rng:
     expected = {t: (0.2 * mean_size + 0.8) if t == "care_leaver" else mean_size for t in types}
     fam_p = np.array([mix[t] / expected[t] for t in types])
     fam_p /= fam_p.sum()
+    # the disabled children's team's share of all families, drawn among the types it holds
+    disabled_p = min(1.0, params.disabled_children_share / sum(fam_p[types.index(t)] for t in DISABLED_TYPES))
     alt = {"cp": "cin", "cin": "cin_assessment", "cla": "cla_complex", "cla_complex": "cla", "cin_assessment": "cin",
            "care_leaver": "cla"}
     rows = []
@@ -140,7 +146,7 @@ def build_children(params: DemoParameters, scale: float, teams: list[Team], rng:
         size = 1 if ftype == "care_leaver" and rng.random() < 0.8 else int(sizes[f])
         home = locs[int(rng.choice(len(locs), p=loc_w))]
         court = ftype in params.court_share and rng.random() < params.court_share[ftype]
-        disabled = ftype in ("cin", "cp", "cla") and rng.random() < params.disabled_children_share * 1.3
+        disabled = ftype in DISABLED_TYPES and rng.random() < disabled_p
         team = _team_for(ftype, home, disabled, teams_by, rng)
         if ftype == "cp" and not disabled and rng.random() < params.cp_with_assessment:
             team = _team_for("cin_assessment", home, False, teams_by, rng)
@@ -169,7 +175,7 @@ def build_children(params: DemoParameters, scale: float, teams: list[Team], rng:
     return children
 
 
-def _case_roles(n: int, team: Team, params: DemoParameters, has_ap: bool) -> list[str]:
+def _case_roles(n: int, params: DemoParameters, has_ap: bool) -> list[str]:
     """Roles of the first `n` case-holding posts of a team."""
     first, second = params.practice_supervisor_posts
     ps = (1 if n >= first else 0) + (1 if n >= second else 0)
@@ -213,10 +219,10 @@ def size_establishment(teams: list[Team], children: pd.DataFrame, params: DemoPa
         has_ap = t.team_type in ("locality_cin_cp", "children_in_care") and rng.random() < params.advanced_practitioner_p
         ftes = [float(f) for f in choice(rng, params.fte_p, size=400)]
         # a first guess from a full-time team of the same shape, then post by post
-        per_post = _safe_children_and_points(_case_roles(12, t, params, has_ap), [1.0] * 12, params.asye_share)[0] / 12
+        per_post = _safe_children_and_points(_case_roles(12, params, has_ap), [1.0] * 12, params.asye_share)[0] / 12
         n = max(1, int(kids / max(per_post, 1e-9) * 0.9))
         while True:
-            roles = _case_roles(n, t, params, has_ap)
+            roles = _case_roles(n, params, has_ap)
             safe_kids, safe_pts = _safe_children_and_points(roles, ftes[:n], params.asye_share)
             if (safe_kids >= kids and safe_pts >= pts) or n >= len(ftes):
                 break

@@ -54,12 +54,12 @@ def _service_units() -> dict:
     """Service-wide units of qualified staff who hold no children's cases (counts at scale 1)."""
     return {
         "Leadership": ("management", {"senior_manager": 4, "service_manager": 10}),
-        "MASH": ("front_door_assessment", {"team_manager": 1, "qualified_no_cases": 24}),
-        "Safeguarding and Review": ("safeguarding_quality", {"team_manager": 2, "qualified_no_cases": 30}),
-        "Practice and Quality": ("safeguarding_quality", {"team_manager": 1, "qualified_no_cases": 16}),
-        "Emergency Duty": ("service_support", {"team_manager": 1, "qualified_no_cases": 14}),
-        "Edge of Care": ("service_support", {"team_manager": 1, "qualified_no_cases": 18}),
-        "Court and Permanence": ("service_support", {"team_manager": 1, "qualified_no_cases": 18}),
+        "MASH": ("front_door_assessment", {"team_manager": 1, "qualified_no_cases": 26}),
+        "Safeguarding and Review": ("safeguarding_quality", {"team_manager": 2, "qualified_no_cases": 32}),
+        "Practice and Quality": ("safeguarding_quality", {"team_manager": 1, "qualified_no_cases": 17}),
+        "Emergency Duty": ("service_support", {"team_manager": 1, "qualified_no_cases": 15}),
+        "Edge of Care": ("service_support", {"team_manager": 1, "qualified_no_cases": 20}),
+        "Court and Permanence": ("service_support", {"team_manager": 1, "qualified_no_cases": 20}),
     }
 
 
@@ -108,7 +108,7 @@ class DemoParameters:
 
     # --- establishment: funded posts sized from demand through the capacity model
     funding_level: float = _param(
-        0.85, "[DEFAULT] funded case-holding capacity at the safe standard (workforce.caseload.safe_holding) over "
+        0.88, "[DEFAULT] funded case-holding capacity at the safe standard (workforce.caseload.safe_holding) over "
         "the team's demand; below 1 because an authority at England's median caseload (16.0 in 2023 [S1]) "
         "is over the default safe standard", 0.8, 1.05)
     funding_sd: float = _param(0.04, "[DEFAULT] log-sd of funding between teams")
@@ -244,7 +244,7 @@ def _sandwell() -> DemoParameters:
         turnover_range=(0.143, 0.224),
         absence_rate=0.05,
         asye_share=0.16,
-        funding_level=0.62,
+        funding_level=0.6,
         short_teams=2,
         short_funding=0.55,
     )

@@ -25,7 +25,6 @@ import pandas as pd
 
 from workforce.allocation import baseline_allocate
 from workforce.contracts import _default_priority
-from workforce.demo.organisation import choice
 from workforce.demo.simulation import Simulation, Worker
 
 _SKILL_FOR_TYPE = {
@@ -136,6 +135,33 @@ def _waiting(sim: Simulation, fam: pd.DataFrame, holders: dict[str, list[int]]) 
     return waiting
 
 
+def _continuity(sim: Simulation, fam: pd.DataFrame, workers: list[Worker], holder: dict[str, int],
+                waiting: dict[str, str], sick: np.ndarray) -> tuple[dict, dict, dict]:
+    """When each family got its current worker, how many workers it had in the last 12 months
+    (consistent with the worker's start date: a family open longer than its worker has been in
+    post was reallocated), and which a manager pinned (never to someone on sick leave)."""
+    p, rng, when = sim.p, sim.rng, sim.as_of
+    since: dict[str, pd.Timestamp] = {}
+    w12: dict[str, int] = {}
+    pinned: dict[str, bool] = {}
+    for fid in fam.index:
+        open_days = max(1.0, rng.exponential(p.open_months_mean[fam.at[fid, "primary_type"]] * 30.4))
+        if fid in holder:
+            w = workers[holder[fid]]
+            spell = max(0.0, min(open_days, (when - w.start).days, rng.exponential(p.worker_spell_mean_months * 30.4)))
+            since[fid] = (when - pd.Timedelta(days=int(spell))).normalize()
+            window = min(open_days, 365.0)
+            w12[fid] = 1 if spell >= window - 1 else int(min(4, 2 + rng.poisson(p.extra_change_rate * (window - spell) / 365)))
+            pinned[fid] = bool(not sick[holder[fid]] and rng.random() < p.pinned_share * (3.0 if fam.at[fid, "court"] else 1.0))
+        elif waiting[fid] == "worker left":
+            w12[fid] = int(min(4, 1 + rng.poisson(p.extra_change_rate * min(open_days, 365.0) / 365)))
+        elif waiting[fid] == "no room":
+            w12[fid] = int(open_days > 90)  # open a while: its last worker has gone
+        else:
+            w12[fid] = 0
+    return since, w12, pinned
+
+
 def run_today(sim: Simulation) -> tuple[pd.DataFrame, list[Worker], pd.DataFrame, dict]:
     """Allocate today's children and record today's snapshot.
 
@@ -201,26 +227,7 @@ def run_today(sim: Simulation) -> tuple[pd.DataFrame, list[Worker], pd.DataFrame
         if fid not in waiting and fid not in holder:
             waiting[fid] = "no room"
 
-    # continuity: when each family got its worker and how many workers it had in 12 months
-    since: dict[str, pd.Timestamp] = {}
-    w12: dict[str, int] = {}
-    pinned: dict[str, bool] = {}
-    for fid in fam.index:
-        open_days = max(1.0, rng.exponential(p.open_months_mean[fam.at[fid, "primary_type"]] * 30.4))
-        if fid in holder:
-            w = workers[holder[fid]]
-            spell = max(0.0, min(open_days, (when - w.start).days, rng.exponential(p.worker_spell_mean_months * 30.4)))
-            since[fid] = (when - pd.Timedelta(days=int(spell))).normalize()
-            window = min(open_days, 365.0)
-            w12[fid] = 1 if spell >= window - 1 else int(min(4, 2 + rng.poisson(p.extra_change_rate * (window - spell) / 365)))
-            pinned[fid] = bool(not sick[holder[fid]] and rng.random() < p.pinned_share * (3.0 if fam.at[fid, "court"] else 1.0))
-        elif waiting[fid] == "worker left":
-            w12[fid] = int(min(4, 1 + rng.poisson(p.extra_change_rate * min(open_days, 365.0) / 365)))
-        elif waiting[fid] == "no room":
-            w12[fid] = int(open_days > 90)
-        else:
-            w12[fid] = 0
-
+    since, w12, pinned = _continuity(sim, fam, workers, holder, waiting, sick)
     fid_col = children["family_id"]
     children["current_worker_id"] = fid_col.map(lambda f: workers[holder[f]].worker_id if f in holder else "")
     children["allocated_since"] = pd.to_datetime(fid_col.map(lambda f: since.get(f, pd.NaT))).astype("datetime64[ns]")
