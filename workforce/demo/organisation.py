@@ -199,8 +199,8 @@ def _safe_children_and_points(roles: list[str], ftes: list[float], asye_share: f
 def size_establishment(teams: list[Team], children: pd.DataFrame, params: DemoParameters,
                        rng: np.random.Generator) -> None:
     """Funded posts of each case-holding team: the smallest mix of roles whose safe capacity
-    reaches the team's demand (children and points) times its funding level. A few teams (the
-    largest, so the shortfall is visible) are funded well below demand."""
+    reaches the team's demand (children, and points with travel) times its funding level. One or
+    two assessment, locality or children in care teams, drawn at random, are funded well below."""
     case_teams = [t for t in teams if t.case_holding]
     # points as the allocation counts them: a travel point for a child living outside the team's locality
     travel = (children["locality"] != children["team_locality"]) * CaseloadRules().travel_points
