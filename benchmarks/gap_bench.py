@@ -1,4 +1,4 @@
-"""Benchmark the GAP core on the public instances in ``shared/benchmarks/gap`` (run by hand).
+"""Benchmark the generic assignment package (`workforce.gap`) on the public instances in ``shared/benchmarks/gap`` (run by hand).
 
     .venv/bin/python benchmarks/gap_bench.py --time-limit 60 --sets orlib,chu,yagiura
     .venv/bin/python benchmarks/gap_bench.py --instances d20200,d801600,e801600
@@ -24,8 +24,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from workforce.allocation.core import AssignmentModel, _HighsBulk, solve_assignment  # noqa: E402
-from workforce.allocation.gapfiles import read_gap_instance  # noqa: E402
+from workforce.gap import AssignmentModel, read_gap_instance, solve_assignment  # noqa: E402
+from workforce.mip import HighsBulk  # noqa: E402
 
 GAP_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "gap"
 SETS = {"orlib": "cattrysse1994", "chu": "chu1997", "yagiura": "yagiura2004"}
@@ -100,7 +100,7 @@ def build_time(n_pairs: int = 100_000, agents: int = 50) -> None:
     model = AssignmentModel(pairs, capacity)
     t1 = time.perf_counter()
     model.problem.setObjective(model.objective())
-    engine = _HighsBulk(msg=False)
+    engine = HighsBulk(sense="min", msg=False)
     engine.createAndConfigureSolver(model.problem)
     engine.buildSolverModel(model.problem)
     t2 = time.perf_counter()

@@ -1,204 +1,201 @@
-"""One test pair per hard rule and per objective term: the rule binds, and it does not."""
+"""Every hard rule, limit, objective term and guard of `workforce.allocation.rules`, called
+directly on a tiny frame (no solver), in the style of Timefold's ConstraintVerifier: one row
+where the rule binds and one where it does not."""
 
 from __future__ import annotations
 
+import inspect
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from allocation_frames import case, cases_frame, worker, workers_frame
-from workforce.allocation import AllocationConfig, allocate
-from workforce.errors import InputError
+from workforce.allocation import rules as R
+from workforce.allocation.config import AllocationConfig
+from workforce.allocation.objective import hinge_cost
+
+CFG = AllocationConfig()
 
 
-def placed(result, case_id: str) -> str:
-    a = result.allocations.set_index("case_id")["worker_id"]
-    return a.get(case_id, "")
+def frame(**columns) -> pd.DataFrame:
+    return pd.DataFrame(columns)
 
 
-def run(workers, cases, **kw):
-    kw.setdefault("mode", "new")
-    return allocate(workers_frame(*workers), cases_frame(*cases), time_limit=20, **kw)
+def verdict(rule, cand: pd.DataFrame) -> list[bool]:
+    out = rule(cand)
+    assert isinstance(out, pd.Series) and out.dtype == bool and out.index.equals(cand.index)
+    return out.tolist()
 
 
-# ---- hard rules ---------------------------------------------------------------------------
+# ---- hard rules: rule(cand) -> bool Series (True = the worker may hold the unit) -------------------
 
-def test_same_team_binds_and_not():
-    r = run([worker("W1", team="A"), worker("W2", team="B")], [case("C1", team="B")])
-    assert placed(r, "C1") == "W2"
-    r = run([worker("W1", team="A"), worker("W2", team="A")], [case("C1", team="A")])
-    assert placed(r, "C1") in {"W1", "W2"}
-
-
-def test_blank_team_uses_locality_binds_and_not():
-    r = run([worker("W1", team="A", locality="North"), worker("W2", team="B", locality="South")],
-            [case("C1", team="", locality="South")])
-    assert placed(r, "C1") == "W2"
-    r = run([worker("W1", team="A", locality="North")], [case("C1", team="", locality="East")])
-    assert placed(r, "C1") == "" and "nobody works in locality East" in r.unallocated["reason"].iloc[0]
+def test_hard_rules_are_named_functions_on_the_candidate_frame():
+    for name, rule, words in R.HARD_RULES:
+        assert rule.__name__ == name and getattr(R, name) is rule and words
+        assert list(inspect.signature(rule).parameters) == ["cand"]
+        assert inspect.getdoc(rule)  # the domain reason
 
 
-def test_worker_available_binds_and_not():
-    r = run([worker("W1", available=False)], [case("C1")])
-    assert placed(r, "C1") == "" and "not available" in r.unallocated["reason"].iloc[0]
-    assert placed(run([worker("W1", available=True)], [case("C1")]), "C1") == "W1"
+def test_worker_available():
+    assert verdict(R.worker_available, frame(available=[False, True])) == [False, True]
 
 
-def test_team_manager_holds_no_cases():
-    r = run([worker("TM", role="team_manager")], [case("C1")])
-    assert placed(r, "C1") == "" and "team manager" in r.unallocated["reason"].iloc[0]
-    assert placed(run([worker("SP", role="senior_practitioner")], [case("C1")]), "C1") == "SP"
+def test_not_team_manager():
+    assert verdict(R.not_team_manager, frame(role=["team_manager", "case_holder"])) == [False, True]
 
 
-def test_required_skills_bind_and_not():
-    ws = [worker("W1", skills="court"), worker("W2", skills="court;disability")]
-    assert placed(run(ws, [case("C1", required="disability")]), "C1") == "W2"
-    assert placed(run([worker("W1", skills="")], [case("C1")]), "C1") == "W1"
+def test_not_leaving():
+    assert verdict(R.not_leaving, frame(leaving=[True, False])) == [False, True]
 
 
-def test_asye_never_holds_cp_or_court_alone():
-    ws = [worker("N1", asye=True)]
-    for c in (case("C1", case_type="cp"), case("C1", court=True)):
-        r = run(ws, [c])
-        assert placed(r, "C1") == "" and "ASYE" in r.unallocated["reason"].iloc[0]
-    assert placed(run(ws, [case("C1", case_type="cla")]), "C1") == "N1"
+def test_has_required_skills():
+    cand = frame(required=[frozenset({"court"}), frozenset({"court"}), frozenset()],
+                 skill_set=[frozenset({"cp"}), frozenset({"cp", "court"}), frozenset()])
+    assert verdict(R.has_required_skills, cand) == [False, True, True]
 
 
-def test_asye_protected_capacity_and_child_cap():
-    # an ASYE's capacity is 90% of 85 points and at most 12 children
-    many = [case(f"C{i}", case_type="care_leaver") for i in range(14)]  # 3 points each
-    r = run([worker("N1", asye=True)], many)
-    loads = r.worker_loads.set_index("worker_id").loc["N1"]
-    assert loads["children_after"] == 12 and loads["capacity_points"] == pytest.approx(76.5)
-    r = run([worker("W1", asye=False)], many)
-    assert r.worker_loads.set_index("worker_id").loc["W1", "children_after"] == 14
+def test_asye_no_sole_cp_or_court():
+    cand = frame(asye=[True, True, False], cp_or_court=[True, False, True])
+    assert verdict(R.asye_no_sole_cp_or_court, cand) == [False, True, True]
 
 
-def test_excluded_worker_binds_and_not():
-    ws = [worker("W1"), worker("W2")]
-    assert placed(run(ws, [case("C1", excluded="W1")]), "C1") == "W2"
-    assert placed(run(ws, [case("C1", excluded="W2")]), "C1") == "W1"
+def test_not_excluded():
+    cand = frame(worker_id=["W1", "W2"], excluded=[frozenset({"W1"}), frozenset({"W1"})])
+    assert verdict(R.not_excluded, cand) == [False, True]
 
 
-def test_leaver_must_hand_over_and_others_stay():
-    ws = [worker("W1"), worker("W2"), worker("W3")]
-    cs = [case("C1", current="W1"), case("C2", current="W2"), case("C3", current="W3")]
-    r = run(ws, cs, mode="leaver", leavers=("W1",))
-    assert placed(r, "C1") in {"W2", "W3"}
-    assert placed(r, "C2") == "W2" and placed(r, "C3") == "W3"
-    assert r.summary["handoffs"] == 1
+def test_joins_siblings():
+    cand = frame(worker_id=["W1", "W2", "W1"], restrict_to=[frozenset({"W2"}), frozenset({"W2"}), None])
+    assert verdict(R.joins_siblings, cand) == [False, True, True]
 
 
-def test_unknown_leaver_is_an_input_error():
-    with pytest.raises(InputError, match="W9"):
-        run([worker("W1")], [case("C1")], mode="leaver", leavers=("W9",))
+def test_same_team_or_locality():
+    units = pd.DataFrame({"teams": [frozenset({"A"}), frozenset()], "localities": [{"North": 1}, {"South": 2}]},
+                         index=pd.Index(["F1", "F2"], name="unit"))
+    workers = pd.DataFrame({"team": ["A", "B", "B"], "locality": ["North", "North", "South"]},
+                           index=pd.Index(["W1", "W2", "W3"], name="worker_id"))
+    cand = R.same_team_or_locality(units, workers)
+    # F1 names team A: W1 only, although W2 works in its locality; F2 names no team: its locality
+    assert set(zip(cand["unit"], cand["worker_id"], cand["scope"])) == {("F1", "W1", "team"), ("F2", "W3", "locality")}
+    assert {"teams", "locality"} <= set(cand.columns)  # unit and worker columns side by side
 
 
-def test_capacity_points_binds_and_not():
-    ws = [worker("W1", capacity_points=10.0)]
-    r = run(ws, [case("C1", case_type="cp"), case("C2", case_type="cp")])  # 7 points each
-    assert sorted(r.allocations["case_id"]) in (["C1"], ["C2"])
-    assert "shortfall" in r.unallocated["reason"].iloc[0]
-    r = run([worker("W1", capacity_points=14.0)], [case("C1", case_type="cp"), case("C2", case_type="cp")])
-    assert len(r.allocations) == 2
+def test_first_failed_rule_names_the_first_rule_broken_in_table_order():
+    cand = frame(available=[False, True, True], role=["team_manager", "team_manager", "case_holder"],
+                 leaving=[False] * 3, worker_id=["W1", "W2", "W3"], excluded=[frozenset()] * 3,
+                 asye=[False] * 3, cp_or_court=[False] * 3, required=[frozenset()] * 3,
+                 skill_set=[frozenset()] * 3, restrict_to=[None] * 3)
+    assert R.first_failed_rule(cand).tolist() == ["worker_available", "not_team_manager", ""]
+    assert R.rule_reason("not_team_manager") == "is a team manager (holds no cases)"
 
 
-def test_max_children_binds_and_not():
-    cs = [case(f"C{i}", case_type="care_leaver") for i in range(3)]
-    r = run([worker("W1", max_children=2)], cs)
-    assert len(r.allocations) == 2 and "children" in r.unallocated["reason"].iloc[0]
-    assert len(run([worker("W1", max_children=3)], cs).allocations) == 3
+# ---- limits ----------------------------------------------------------------------------------------
+
+def _limit_workers() -> pd.DataFrame:
+    return pd.DataFrame({"capacity": [50.0, 50.0, 50.0], "max_children": [10.0, 10.0, 10.0],
+                         "available": [True, True, True], "leaving": [False, False, True]},
+                        index=pd.Index(["W1", "W2", "W3"], name="worker_id"))
 
 
-def test_siblings_join_a_worker_who_already_holds_the_family():
-    ws = [worker("W1"), worker("W2")]
-    cs = [case("C1", "F1", current="W2"), case("C2", "F1")]  # new sibling of an allocated child
-    r = run(ws, cs, mode="new")
-    assert placed(r, "C2") == "W2"
-    cs = [case("C1", "F1"), case("C2", "F1")]
-    r = run(ws, cs, mode="new")
-    assert placed(r, "C1") == placed(r, "C2") != ""
+def test_points_limit_keeps_what_an_overloaded_worker_holds_only_when_families_may_move():
+    w = _limit_workers()
+    held = pd.Series({"W1": 70.0, "W2": 20.0, "W3": 70.0})
+    assert R.points_limit(w, held, "rebalance").tolist() == [70.0, 50.0, 50.0]  # a leaver keeps nothing extra
+    assert R.points_limit(w, held, "new").tolist() == [50.0, 50.0, 50.0]
 
 
-def test_pinned_child_keeps_worker_even_when_moving_pays():
-    ws = [worker("W1", capacity_points=10.0), worker("W2")]
-    # W1 is over capacity: rebalancing would move C1 unless pinned
-    cs = [case("C1", case_type="cla_complex", current="W1", pinned=True), case("C2", case_type="cla_complex", current="W1")]
-    r = run(ws, cs, mode="rebalance")
-    assert placed(r, "C1") == "W1" and placed(r, "C2") == "W2"
-    cs[0]["pinned"] = False
-    r = run(ws, cs, mode="rebalance")
-    assert r.summary["handoffs"] >= 1  # without the pin, work moves off the over-capacity worker
-    assert placed(r, "C1") == "W2" or placed(r, "C2") == "W2"
+def test_children_limit_keeps_what_an_overloaded_worker_holds_only_when_families_may_move():
+    w = _limit_workers()
+    held = pd.Series({"W1": 12, "W2": 3, "W3": 12})
+    assert R.children_limit(w, held, "leaver").tolist() == [12.0, 10.0, 10.0]
+    assert R.children_limit(w, held, "new").tolist() == [10.0, 10.0, 10.0]
 
 
-# ---- objective terms ------------------------------------------------------------------------
+# ---- loads of a pair and of a child ------------------------------------------------------------------
 
-def test_continuity_keeps_child_and_yields_to_overload():
-    ws = [worker("W1"), worker("W2")]
-    r = run(ws, [case("C1", current="W1")], mode="rebalance")
-    assert placed(r, "C1") == "W1" and r.summary["handoffs"] == 0
-    # a worker far above capacity: moving pays more than continuity costs
-    r = run([worker("W1", capacity_points=5.0), worker("W2")],
-            [case("C1", current="W1", case_type="cla_complex"), case("C2", current="W1", case_type="cla_complex")],
-            mode="rebalance")
-    assert r.summary["handoffs"] >= 1
+def test_travel_children_and_pair_points():
+    cand = frame(n_children=[3, 3], localities=[{"North": 2, "South": 1}] * 2, locality=["North", "East"],
+                 base_points=[12.0, 12.0])
+    assert R.travel_children(cand).tolist() == [1.0, 3.0]
+    tp = CFG.rules.travel_points
+    assert R.pair_points(cand, CFG).tolist() == [12.0 + tp, 12.0 + 3 * tp]
 
 
-def test_continuity_repeat_cost_protects_children_with_many_changes():
-    # room for one of two children to move; the one with 3 workers in 12 months stays
-    ws = [worker("W1", capacity_points=8.0), worker("W2")]
-    cs = [case("C1", current="W1", case_type="cla_complex", workers_12m=3),
-          case("C2", current="W1", case_type="cla_complex", workers_12m=1)]
-    r = run(ws, cs, mode="rebalance")
-    assert placed(r, "C1") == "W1" and placed(r, "C2") == "W2"
-    cs[0]["workers_12m"], cs[1]["workers_12m"] = 1, 3
-    r = run(ws, cs, mode="rebalance")
-    assert placed(r, "C2") == "W1" and placed(r, "C1") == "W2"
+def test_child_points_at_adds_the_travel_point_only_outside_the_locality():
+    cases = pd.DataFrame({"points": [4.0, 4.0], "locality": ["North", "South"]})
+    workers = pd.DataFrame({"locality": ["North"]}, index=pd.Index(["W1"], name="worker_id"))
+    got = R.child_points_at(cases, pd.Series(["W1", "W1"]), workers, CFG)
+    assert got.tolist() == [4.0, 4.0 + CFG.rules.travel_points]
 
 
-def test_travel_prefers_local_worker_unless_full():
-    ws = [worker("W1", locality="North"), worker("W2", locality="South")]
-    assert placed(run(ws, [case("C1", locality="South")]), "C1") == "W2"
-    ws[1]["capacity_points"] = 2.0
-    r = run(ws, [case("C1", locality="South")])
-    assert placed(r, "C1") == "W1"
-    assert r.allocations["points"].iloc[0] == pytest.approx(4.0 + 1.0)  # travel point added
+# ---- per-pair objective terms: cost(cand, config) -> Series ----------------------------------------------
+
+def test_continuity_cost():
+    cand = frame(worker_id=["W1", "W2"], current=[{"W1": 2}, {"W1": 2}], repeat=[{"W1": 1}, {"W1": 1}])
+    # staying costs nothing; moving both children costs 20 each and 40 more for the one with a history
+    assert R.continuity_cost(cand, CFG).tolist() == [0.0, 2 * CFG.continuity_cost + CFG.continuity_repeat_cost]
 
 
-def test_load_balance_spreads_work():
-    ws = [worker("W1"), worker("W2")]
-    cs = [case(f"C{i}", case_type="cla_complex") for i in range(16)]  # 128 points, capacity 2 x 85
-    r = run(ws, cs)
-    loads = r.worker_loads.set_index("worker_id")["points_after"]
-    assert abs(loads["W1"] - loads["W2"]) <= 8
-    cfg = AllocationConfig(load_breakpoints=((0.85, 0.0),), soft_children_cost=0.0, highest_utilisation_cost=0.0)
-    r = run(ws, cs[:2], config=cfg)
-    assert len(r.allocations) == 2  # without the term nothing pushes them apart, but all are placed
+def test_travel_cost():
+    cand = frame(n_children=[2, 2], localities=[{"North": 2}] * 2, locality=["North", "South"])
+    assert R.travel_cost(cand, CFG).tolist() == [0.0, 2 * CFG.travel_cost]
 
 
-def test_highest_utilisation_term_evens_out_the_top():
-    ws = [worker("W1"), worker("W2")]
-    cs = [case("C1", case_type="cp"), case("C2", case_type="cp")]
-    r = run(ws, cs)
-    assert placed(r, "C1") != placed(r, "C2")
-    assert r.summary["terms"]["highest_utilisation"] > 0
-    cfg = AllocationConfig(highest_utilisation_cost=0.0)
-    r = run(ws, cs, config=cfg)
-    assert r.summary["terms"]["highest_utilisation"] == 0
+def test_risk_cost():
+    cand = frame(p_leave=[0.0, 0.5], n_children=[1, 1], localities=[{"North": 1}] * 2, locality=["North"] * 2,
+                 base_points=[8.0, 8.0])
+    assert R.risk_cost(cand, CFG).tolist() == [0.0, CFG.risk_cost * 0.5 * 8.0]
 
 
-def test_risk_aware_load_prefers_worker_less_likely_to_leave():
-    ws = [worker("W1"), worker("W2")]
-    risk = pd.DataFrame({"worker_id": ["W1", "W2"], "p_leave": [0.9, 0.1]})
-    r = run(ws, [case("C1")], risk=risk)
-    assert placed(r, "C1") == "W2" and r.summary["terms"]["risk"] > 0
-    r = run(ws, [case("C1")])
-    assert r.summary["terms"]["risk"] == 0
+# ---- per-worker objective term: cost(workers, config) -> list[Hinge] --------------------------------------
+
+def test_load_balance_cost():
+    workers = pd.DataFrame({"capacity": [100.0, 100.0, 0.0], "soft_max_children": [16.0, 16.0, 0.0]})
+    hinges = R.load_balance_cost(workers, CFG)
+    points, children = np.array([80.0, 96.0, 5.0]), np.array([10.0, 18.0, 0.0])
+    cost = hinge_cost(hinges, points, children, np.arange(3))
+    (s1, r1), (s2, r2) = CFG.load_breakpoints
+    # within the safe level: nothing; above both breakpoints and the soft cap: every piece; no
+    # capacity: no points pieces at all
+    assert cost.tolist() == [0.0, r1 * (96 - s1 * 100) + r2 * (96 - s2 * 100) + CFG.soft_children_cost * 2, 0.0]
 
 
-def test_unallocated_cost_by_priority_places_cp_first():
-    ws = [worker("W1", capacity_points=8.0)]
-    r = run(ws, [case("C1", case_type="cin"), case("C2", case_type="cp")])
-    assert placed(r, "C2") == "W1" and placed(r, "C1") == ""
-    r = run([worker("W1", capacity_points=20.0)], [case("C1", case_type="cin"), case("C2", case_type="cp")])
-    assert len(r.unallocated) == 0
+# ---- per-group objective term: cost(workers, config) -> GroupMax -------------------------------------------
+
+def test_highest_utilisation_cost():
+    workers = pd.DataFrame({"capacity": [50.0, 100.0, 0.0], "team": ["A", "B", "B"]})
+    team = R.highest_utilisation_cost(workers, CFG)
+    assert team.weight == CFG.highest_utilisation_cost
+    assert team.group.tolist() == ["A", "B", None]  # a worker without capacity is not counted
+    assert team.divisor.tolist() == [50.0, 100.0, 0.0]
+    service = R.highest_utilisation_cost(workers, AllocationConfig(highest_utilisation_scope="service"))
+    assert service.group.tolist() == ["service", "service", None]
+
+
+# ---- per-unit objective term: cost(units, cases, config) -> Series --------------------------------------
+
+def test_unallocated_cost():
+    units = pd.DataFrame(index=pd.Index(["F1", "F2"], name="unit"))
+    cases = pd.DataFrame({"unit": ["F1", "F1", ""], "priority": [1, 3, 1]})
+    got = R.unallocated_cost(units, cases, CFG)
+    assert got.tolist() == [CFG.unallocated_cost_for(1) + CFG.unallocated_cost_for(3), 0.0]
+
+
+# ---- guards ------------------------------------------------------------------------------------------
+
+def test_handoff_children():
+    cand = frame(worker_id=["W1", "W3", "W1"], current=[{"W1": 2, "W2": 1}, {"W1": 2, "W2": 1}, {}])
+    assert R.handoff_children(cand).tolist() == [1.0, 3.0, 0.0]
+
+
+def test_utilisation_guard_limit():
+    workers = pd.DataFrame({"capacity": [100.0, 50.0, 0.0], "team": ["A", "A", "A"]},
+                           index=pd.Index(["W1", "W2", "TM"], name="worker_id"))
+    limit = pd.Series({"W1": 200.0, "W2": 200.0, "TM": 5.0})
+    baseline = pd.Series({"W1": 80.0, "W2": 20.0, "TM": 0.0})
+    got = R.utilisation_guard_limit(workers, limit, baseline, CFG)
+    # the baseline's busiest worker is at 80%: nobody may go above 80% of their capacity; a
+    # worker without capacity keeps their limit
+    assert got.tolist() == pytest.approx([80.0, 40.0, 5.0])
+    loose = R.utilisation_guard_limit(workers, pd.Series({"W1": 60.0, "W2": 30.0, "TM": 5.0}), baseline, CFG)
+    assert loose.tolist() == pytest.approx([60.0, 30.0, 5.0])  # the hard limit binds first

@@ -40,6 +40,15 @@ def test_demo_planner_workbook_has_every_sheet(demo_out):
                   "Fairness audit", "Assumptions", "README"):
         assert sheet in wb.sheetnames, (sheet, wb.sheetnames)
     assert len(wb["Summary"]._charts) >= 4
+    assert "workforce demo" in _produced_by(demo_out / "workforce_plan.xlsx")
+
+
+def _produced_by(path: Path) -> str:
+    """The README sheet's 'produced by' entry: the command that wrote the workbook."""
+    for row in openpyxl.load_workbook(path)["README"].iter_rows(values_only=True):
+        if row and row[0] == "produced by":
+            return str(row[1])
+    raise AssertionError(f"no 'produced by' row in {path}")
 
 
 @needs_soffice
@@ -99,6 +108,8 @@ def test_run_config_on_examples(tmp_path):
     out = tmp_path / "out"  # relative to the config file
     for name in ("workforce_plan.xlsx", "allocation.xlsx", "risk.csv", "model/model.joblib", "summary.json"):
         assert (out / name).is_file(), name
+    for name in ("workforce_plan.xlsx", "allocation.xlsx", "risk.xlsx"):
+        assert _produced_by(out / name) == "workforce run", name
     assert {p.name: p.read_bytes() for p in EXAMPLES.glob("*.csv")} == before
 
 

@@ -49,8 +49,7 @@ def test_cli_writes_every_output(inputs, tmp_path):
     assert list(scenarios["scenario"]) == ["baseline", "sandwell_like", "sandwell_interventions"]
     gateway = pd.read_csv(out / "gateway_plan.csv")
     assert "name" not in gateway.columns and len(gateway) == 60
-    if (out / "plan.xlsx").exists():
-        assert load_assumptions(out / "plan.xlsx") == used
+    assert load_assumptions(out / "workforce_plan.xlsx") == used
 
 
 def test_cli_bad_assumption_exits_2_and_writes_nothing(inputs, tmp_path):

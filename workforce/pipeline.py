@@ -110,7 +110,7 @@ class PipelineOutputs:
 
 
 def write_allocation_files(od, result, *, inputs: list[Path], config=None,
-                           summary_name: str = "summary.json") -> None:
+                           summary_name: str = "summary.json", produced_by: str = "workforce allocate") -> None:
     """Every allocation output into the staging folder `od` (used by `allocate` and the pipeline)."""
     from workforce.excel.workbooks import write_allocation_workbook
 
@@ -122,7 +122,8 @@ def write_allocation_files(od, result, *, inputs: list[Path], config=None,
     write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary, allocations=result.allocations,
                               worker_loads=result.worker_loads, unallocated=result.unallocated,
                               changes=result.changes,
-                              settings=dict(config.settings_rows()) if config is not None else None, inputs=inputs)
+                              settings=dict(config.settings_rows()) if config is not None else None, inputs=inputs,
+                              produced_by=produced_by)
 
 
 def write_plan_files(od, plan, scenarios: pd.DataFrame, *, summary_name: str = "summary.json") -> None:
@@ -172,6 +173,7 @@ def _analyse(
     use_protected: bool,
     quick: bool,
     inputs: list[Path],
+    produced_by: str,
 ) -> PipelineOutputs:
     """Stages after the inputs are loaded; shared by the demo and `workforce run`."""
     from workforce.allocation.model import allocate
@@ -210,13 +212,14 @@ def _analyse(
             _write_csv(risk_table, od.path("risk.csv"))
             _write_csv(teams, od.path("team_risk.csv"))
             write_risk_register(od.path("risk.xlsx"), risk=risk_table, team_risk=teams, fairness=fairness,
-                                card=model.card, inputs=inputs)
+                                card=model.card, inputs=inputs, produced_by=produced_by)
             files["risk.csv"] = "each worker's chance of leaving within 12 months, band and top drivers"
             files["risk.xlsx"] = "the risk register with RAG bands"
     with stages.stage(f"Allocating caseloads ({mode}, risk-aware)"):
         alloc = allocate(workers, cases, mode=mode, leavers=leavers, risk=risk_table,
                          time_limit=min(time_limit, 8.0) if quick else time_limit)
-        write_allocation_files(od, alloc, inputs=inputs, summary_name="allocation_summary.json")
+        write_allocation_files(od, alloc, inputs=inputs, summary_name="allocation_summary.json",
+                               produced_by=produced_by)
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
@@ -231,6 +234,7 @@ def _analyse(
             gateway=plan.gateway, gateway_programmes=plan.gateway_programmes, recruitment=plan.recruitment,
             recruitment_totals=plan.recruitment_totals, projection=plan.projection, montecarlo=plan.montecarlo,
             worker_loads=alloc.worker_loads, allocation_summary=alloc.summary, fairness=fairness, inputs=inputs,
+            produced_by=produced_by,
         )
         files["workforce_plan.xlsx"] = "the HR planner's workbook (edit Assumptions, re-run with --assumptions)"
 
@@ -260,8 +264,9 @@ def _analyse(
     return result
 
 
-def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
-    """Generate the demo authority and run every stage; returns the closing summary text."""
+def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force: bool = False) -> str:
+    """Generate the demo authority and run every stage; returns the closing summary text.
+    `force` replaces files in `out` that workforce did not write or that were edited since."""
     from workforce.contracts import load_cases, load_hr_history, load_workers
     from workforce.demo import generate_authority, write_authority
     from workforce.outputs import OutputDir
@@ -269,7 +274,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
 
     out = Path(out)
     stages = Stages(total=7)
-    with OutputDir(out) as od:
+    with OutputDir(out, force=force) as od:
         with stages.stage("Generating the demo authority"):
             authority = generate_authority(seed=settings.seed)
             folder = od.path("inputs/workers.csv").parent
@@ -286,7 +291,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
             od, stages, workers=workers, cases=cases, history=history, model_dir=None, risk_table=None,
             assumptions=Assumptions(), seed=settings.seed, mode="rebalance", leavers=(),
             time_limit=ALLOCATION_SECONDS, horizon_months=12, use_protected=False, quick=settings.quick,
-            inputs=[],
+            inputs=[], produced_by="workforce demo",
         )
         outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history; truth.csv is the generator's truth)", **outputs.files}
         _write_json({"headline": outputs.headline, "timings_seconds": outputs.timings, "seed": settings.seed},
@@ -380,14 +385,15 @@ def load_run_config(path: str | Path) -> RunSettings:
     )
 
 
-def run_pipeline(settings: RunSettings) -> str:
-    """Every stage on an authority's own files; returns the closing summary text."""
+def run_pipeline(settings: RunSettings, *, force: bool = False) -> str:
+    """Every stage on an authority's own files; returns the closing summary text.
+    `force` replaces files in the output folder that workforce did not write or that were edited."""
     from workforce.contracts import load_cases, load_hr_history, load_risk, load_workers
     from workforce.outputs import OutputDir
     from workforce.plans.assumptions import Assumptions, load_assumptions
 
     stages = Stages(total=6 + (settings.hr_history is not None and settings.model is None and settings.risk is None))
-    with OutputDir(settings.out, inputs=settings.inputs) as od:
+    with OutputDir(settings.out, inputs=settings.inputs, force=force) as od:
         with stages.stage("Validating the inputs"):
             workers = load_workers(settings.workers)
             cases = load_cases(settings.cases, workers)
@@ -401,6 +407,7 @@ def run_pipeline(settings: RunSettings) -> str:
             risk_table=risk_table, assumptions=assumptions, seed=settings.seed, mode=settings.allocation_mode,
             leavers=settings.leavers, time_limit=settings.time_limit, horizon_months=settings.horizon_months,
             use_protected=settings.use_protected, quick=False, inputs=settings.inputs,
+            produced_by="workforce run",
         )
         _write_json({"headline": outputs.headline, "timings_seconds": outputs.timings}, od.path("summary.json"))
     return outputs.report()

@@ -1,4 +1,11 @@
-"""Case allocation: a Generalized Assignment core (PuLP + HiGHS) and the social-care model on it.
+"""Case allocation: the social-care model (sibling groups to social workers under weighted caps)
+on the generic assignment package `workforce.gap`, solved through `workforce.mip`.
+
+Modules, bottom up: `config` (weights, guards, solver settings), `problem` (the shared
+`Problem` and `AllocationResult` types), `families` (sibling groups as decision units), `rules`
+(one function per hard rule and objective term), `objective` (the table of terms and every form
+derived from it), `build` (`build_problem`), `explain` (`build_result`, `explain_case`),
+`baseline` (what a manager does by hand), `improve` (local search), `model` (`allocate`).
 
 Names are resolved lazily so that importing one submodule does not import PuLP.
 """
@@ -8,20 +15,19 @@ from __future__ import annotations
 from workforce.lazy import lazy_exports
 
 _EXPORTS = {
-    "solve_assignment": "workforce.allocation.core",
-    "AssignmentModel": "workforce.allocation.core",
-    "AssignmentResult": "workforce.allocation.core",
-    "GapMatrices": "workforce.allocation.core",
-    "HeuristicStart": "workforce.allocation.core",
-    "heuristic_start": "workforce.allocation.core",
-    "mip_neighbourhood_search": "workforce.allocation.core",
-    "relative_gap": "workforce.allocation.core",
     "allocate": "workforce.allocation.model",
-    "AllocationResult": "workforce.allocation.model",
-    "build_problem": "workforce.allocation.model",
-    "evaluate_objective": "workforce.allocation.model",
+    "solve_problem": "workforce.allocation.model",
+    "AllocationResult": "workforce.allocation.problem",
+    "Problem": "workforce.allocation.problem",
+    "MODES": "workforce.allocation.problem",
+    "check_mode": "workforce.allocation.problem",
+    "build_problem": "workforce.allocation.build",
+    "evaluate_objective": "workforce.allocation.objective",
+    "TERMS": "workforce.allocation.objective",
+    "HARD_RULES": "workforce.allocation.rules",
     "AllocationConfig": "workforce.allocation.config",
     "explain_case": "workforce.allocation.explain",
+    "build_result": "workforce.allocation.explain",
     "baseline_allocate": "workforce.allocation.baseline",
     "baseline_assignment": "workforce.allocation.baseline",
 }

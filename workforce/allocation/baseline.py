@@ -13,10 +13,16 @@ respects the same limits), so its answer is a valid warm start and a fair compar
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
-from workforce.allocation.model import AllocationResult, Problem, build_problem, evaluate_objective
+from workforce.allocation.build import build_problem
+from workforce.allocation.config import AllocationConfig
+from workforce.allocation.explain import build_result
+from workforce.allocation.objective import evaluate_objective
+from workforce.allocation.problem import AllocationResult, Problem
 
 
 class _Loads:
@@ -65,7 +71,17 @@ def _least_loaded(options: dict[str, tuple[float, int]], loads: _Loads, exclude:
 
 
 def baseline_assignment(problem: Problem) -> pd.Series:
-    """unit -> worker_id ("" = unallocated), by the manager's rules above."""
+    """The manager's assignment by the rules above.
+
+    Parameters
+    ----------
+    problem : Problem
+
+    Returns
+    -------
+    Series
+        unit -> worker_id ("" = unallocated), for every unit of the problem.
+    """
     units = problem.units
     assignment = pd.Series("", index=units.index, dtype=object)
     if not len(units):
@@ -126,12 +142,21 @@ def baseline_assignment(problem: Problem) -> pd.Series:
 
 def baseline_allocate(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalance",
                       leavers: tuple[str, ...] | list[str] = (), risk: pd.DataFrame | None = None,
-                      config=None) -> AllocationResult:
-    """The baseline as a full result (same outputs as `allocate`), for comparison."""
-    import time
+                      config: AllocationConfig | None = None) -> AllocationResult:
+    """The baseline as a full result (same outputs as `allocate`), for comparison.
 
-    from workforce.allocation.explain import build_result
+    Parameters are those of `workforce.allocation.allocate` (without solver settings).
 
+    Returns
+    -------
+    AllocationResult
+        Status "feasible" (nothing is proven), solver "baseline".
+
+    Raises
+    ------
+    InputError
+        For bad input, as `build_problem`.
+    """
     start = time.perf_counter()
     problem = build_problem(workers, cases, mode=mode, leavers=leavers, risk=risk, config=config)
     assignment = baseline_assignment(problem)

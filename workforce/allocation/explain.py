@@ -12,18 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from workforce.allocation import objective as O
 from workforce.allocation import rules as R
-from workforce.allocation.model import PAIR_TERMS, TERMS, AllocationResult, Problem, assignment_loads
+from workforce.allocation.objective import TERM_WORDS
+from workforce.allocation.problem import AllocationResult, Problem, assignment_loads
 from workforce.errors import InputError
 
-TERM_WORDS = {
-    "continuity": "moving the children from their current worker",
-    "travel": "travel outside the worker's locality",
-    "risk": "the worker's predicted risk of leaving",
-    "load_balance": "the worker's load above the safe level",
-    "highest_utilisation": "the team's most loaded worker",
-    "unallocated": "children left unallocated",
-}
 MAX_LISTED = 12
 GUARD_WORDS = ("it would go past what the manager's baseline does (more children changing worker, more "
                "children unallocated or a busier top worker in the team), which the guards do not allow")
@@ -35,89 +29,49 @@ def _fmt(x: float) -> str:
 
 def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, kids: pd.Series) -> pd.DataFrame:
     """One row per unit: chosen worker and its costs, the runner-up and why it lost, or the
-    reason the unit is unallocated."""
-    cfg, w = problem.config, problem.workers
+    reason the unit is unallocated. Every cost and difference is the objective table's own
+    (`objective.Loads.deltas`: the exact change of each term were the unit given to another
+    worker, all else as decided)."""
+    cfg = problem.config
     units = problem.units
     elig = problem.eligible
     any_guard = cfg.guard_handoffs or cfg.guard_unallocated or cfg.guard_utilisation
     rows: dict[str, dict] = {u: dict(unit=u, family_id=units.at[u, "family_id"], worker_id=assignment[u])
                              for u in units.index}
-    cap = w["capacity"].astype(float)
-    soft = w["soft_max_children"]
-    has_cap = cap > 0
-    util = (pts / cap.where(has_cap)).where(has_cap)
-    # top two utilisations per group (team, or the service) for the highest-utilisation delta
-    group = pd.Series("service", index=w.index) if cfg.highest_utilisation_scope == "service" else w["team"]
-    ranked = pd.DataFrame({"u": util, "g": group}).dropna().sort_values(["g", "u"], ascending=[True, False], kind="stable")
-    top1 = ranked.groupby("g")["u"].nth(0)
-    top1_w = pd.Series(top1.index, index=ranked.loc[top1.index, "g"].to_numpy())
-    top1 = pd.Series(top1.to_numpy(), index=top1_w.index)
-    top2 = ranked.groupby("g")["u"].nth(1)
-    top2 = pd.Series(top2.to_numpy(), index=ranked.loc[top2.index, "g"].to_numpy()).reindex(top1.index).fillna(0.0)
-
-    def lb(p, c, k, s):
-        return R.load_balance_cost(p, c, k, s, cfg)
-
     if len(elig):
-        e = elig[["unit", "worker_id", "points", "children", *[f"cost_{t}" for t in PAIR_TERMS]]].copy()
-        e["chosen"] = e["unit"].map(assignment)
-        chosen_rows = e[e["worker_id"] == e["chosen"]].set_index("unit")
-        alt = e[(e["worker_id"] != e["chosen"])].copy()
+        state = O.Loads(O.ObjectiveData.from_problem(problem, elig), O.choice_of(problem, elig, assignment))
+        unit_of_pair = state.data.pair_unit
+        current = state.choice[unit_of_pair]
+        alt_rows = np.flatnonzero(current != np.arange(len(elig)))
+        alt = elig.iloc[alt_rows][["unit", "worker_id", "points", "children"]].copy()
+        alt["chosen"] = alt["unit"].map(assignment)
         # room each alternative has with the final loads
         room_p = (problem.points_limit - pts).reindex(alt["worker_id"]).to_numpy()
         room_k = (problem.children_limit - kids).reindex(alt["worker_id"]).to_numpy()
         alt["room_points"] = room_p
         alt["fits"] = (alt["points"].to_numpy() <= room_p + 1e-9) & (alt["children"].to_numpy() <= room_k + 1e-9)
         alt["kids_full"] = alt["children"].to_numpy() > room_k + 1e-9
-        # marginal cost of giving the unit to the alternative instead
-        allocated = alt["chosen"] != ""
-        ch = chosen_rows.reindex(alt["unit"])
-        aw = alt["worker_id"].to_numpy()
-        pa, ka = pts.reindex(aw).to_numpy(), kids.reindex(aw).to_numpy()
-        ca, sa = cap.reindex(aw).to_numpy(), soft.reindex(aw).to_numpy()
-        add_lb = lb(pa + alt["points"].to_numpy(), ca, ka + alt["children"].to_numpy(), sa) - lb(pa, ca, ka, sa)
-        cw = ch.index.map(lambda u: assignment.get(u, "")).to_numpy()
-        cw_valid = allocated.to_numpy()
-        cw_safe = np.where(cw_valid, cw, aw)  # placeholder where the unit is unallocated
-        pc, kc = pts.reindex(cw_safe).to_numpy(), kids.reindex(cw_safe).to_numpy()
-        cc, sc = cap.reindex(cw_safe).to_numpy(), soft.reindex(cw_safe).to_numpy()
-        chp = np.nan_to_num(ch["points"].to_numpy(float)); chk = np.nan_to_num(ch["children"].to_numpy(float))
-        rem_lb = np.where(cw_valid, lb(pc - chp, cc, kc - chk, sc) - lb(pc, cc, kc, sc), 0.0)
-        deltas = {t: alt[f"cost_{t}"].to_numpy() - np.where(cw_valid, np.nan_to_num(ch[f"cost_{t}"].to_numpy(float)), 0.0)
-                  for t in PAIR_TERMS}
-        deltas["load_balance"] = add_lb + rem_lb
-        ga, gc = group.reindex(aw).to_numpy(), group.reindex(cw_safe).to_numpy()
-        t1a, t1c = top1.reindex(ga).fillna(0.0).to_numpy(), top1.reindex(gc).fillna(0.0).to_numpy()
-        t2c = top2.reindex(gc).fillna(0.0).to_numpy()
-        m_excl_c = np.where(top1_w.reindex(gc).to_numpy() == cw_safe, t2c, t1c)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u_c = np.where(cw_valid & (cc > 0), (pc - chp) / cc, 0.0)
-            u_a = np.where(ca > 0, (pa + alt["points"].to_numpy()) / ca, 0.0)
-        same = cw_valid & (ga == gc)
-        new_same = np.maximum.reduce([m_excl_c, u_c, u_a])
-        d_c = np.where(cw_valid, np.maximum(m_excl_c, u_c) - t1c, 0.0)
-        d_a = np.maximum(t1a, u_a) - t1a
-        deltas["highest_utilisation"] = cfg.highest_utilisation_cost * np.where(same, new_same - t1c, d_c + d_a)
-        deltas["unallocated"] = np.where(cw_valid, 0.0, -problem.unallocated_cost.reindex(alt["unit"]).to_numpy())
+        # the change of each term were the unit given to the alternative instead
+        deltas = state.deltas(unit_of_pair[alt_rows], current[alt_rows], alt_rows)
         for t, d in deltas.items():
             alt[f"delta_{t}"] = d
-        alt["delta_total"] = sum(deltas.values())
+        alt["delta_total"] = O.total(deltas)
         alt["shortfall"] = np.maximum(0.0, alt["points"].to_numpy() - room_p)
         alt = alt.sort_values(["unit", "fits", "delta_total", "shortfall", "worker_id"],
                               ascending=[True, False, True, True, True], kind="stable")
         best_alt = alt.groupby("unit", sort=False).head(1).set_index("unit")
-        ch_rows = chosen_rows[chosen_rows["chosen"] != ""]
-        cw_ = ch_rows["worker_id"].to_numpy()
-        p_, c_ = pts.reindex(cw_).to_numpy(), cap.reindex(cw_).to_numpy()
-        k_, s_ = kids.reindex(cw_).to_numpy(), soft.reindex(cw_).to_numpy()
-        own_lb = lb(p_, c_, k_, s_) - lb(p_ - ch_rows["points"].to_numpy(float), c_,
-                                         k_ - ch_rows["children"].to_numpy(float), s_)
-        pair_costs = {t: ch_rows[f"cost_{t}"].to_numpy(float) for t in PAIR_TERMS}
-        for i, (u, points) in enumerate(zip(ch_rows.index, ch_rows["points"].to_numpy(float))):
+        # the chosen pair's own costs: its pair terms, and what each worker term would fall by
+        # were the unit taken off its worker
+        placed = np.flatnonzero(state.choice >= 0)
+        chosen = state.choice[placed]
+        own = {t.name: elig[f"cost_{t.name}"].to_numpy(float)[chosen] for t in O.terms_of("pair")}
+        off = state.deltas(placed, chosen, np.full(len(placed), -1))
+        own.update({t.name: -off[t.name] for t in O.terms_of("worker")})
+        points = elig["points"].to_numpy(float)[chosen]
+        for i, u in enumerate(state.data.units[placed]):
             row = rows[u]
-            row.update({f"cost_{t}": float(pair_costs[t][i]) for t in PAIR_TERMS})
-            row["cost_load_balance"] = float(own_lb[i])
-            row["points"] = float(points)
+            row.update({f"cost_{t}": float(v[i]) for t, v in own.items()})
+            row["points"] = float(points[i])
         for u, b in best_alt.iterrows():
             row = rows[u]
             if row["worker_id"] == "":
@@ -130,7 +84,7 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
                                            f"and {b['worker_id']} {what}")
                 row["runner_up_extra_cost"] = np.nan
             else:
-                worst = max(TERMS, key=lambda t: b[f"delta_{t}"])
+                worst = max(O.TERM_NAMES, key=lambda t: b[f"delta_{t}"])
                 row["runner_up_extra_cost"] = float(b["delta_total"])
                 if b["delta_total"] < -1e-6:
                     row["runner_up_reason"] = (f"would cost {_fmt(-b['delta_total'])} less, but " + (
@@ -140,7 +94,7 @@ def _unit_explanations(problem: Problem, assignment: pd.Series, pts: pd.Series, 
                 else:
                     row["runner_up_reason"] = (f"would cost {_fmt(b['delta_total'])} more, mostly "
                                                f"{TERM_WORDS[worst]} (+{_fmt(b[f'delta_{worst}'])})")
-                row["runner_up_deltas"] = {t: float(b[f"delta_{t}"]) for t in TERMS}
+                row["runner_up_deltas"] = {t: float(b[f"delta_{t}"]) for t in O.TERM_NAMES}
         # unallocated units that do have eligible workers
         fit_any = alt[alt["fits"]].groupby("unit").head(1).set_index("unit")
         unal_units = units.index[assignment.reindex(units.index).to_numpy() == ""]
@@ -190,7 +144,27 @@ def _scope_name(unit: pd.Series) -> str:
 
 
 def build_result(problem: Problem, assignment: pd.Series, info: dict) -> AllocationResult:
-    """Assemble the output frames, explanations and summary for an assignment."""
+    """Assemble the output frames, explanations and summary for an assignment.
+
+    Parameters
+    ----------
+    problem : Problem
+        As built by `build_problem` (the hard limits the explanations speak of).
+    assignment : Series
+        unit -> worker_id ("" = unallocated).
+    info : dict
+        The solve's figures: ``status, objective, bound, gap, terms, baseline_objective,
+        used_baseline, seconds, solver, blocks, message``.
+
+    Returns
+    -------
+    AllocationResult
+
+    Raises
+    ------
+    ValueError
+        When the assignment gives a unit to a worker who is not eligible for it.
+    """
     cfg, w, c = problem.config, problem.workers, problem.cases
     pts, kids = assignment_loads(problem, assignment)
     kids = kids.astype(int)
@@ -198,34 +172,28 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     final = c["fixed_worker"].where(c["unit"] == "", c["unit"].map(assignment).astype(object).fillna(""))
     c = c.assign(worker_id=final)
     held = c["worker_id"] != ""
-    child_pts = pd.Series(np.nan, index=c.index)
-    if held.any():
-        wl = c.loc[held, "worker_id"].map(w["locality"])
-        child_pts[held] = c.loc[held, "points"] + (wl != c.loc[held, "locality"]).astype(float) * cfg.rules.travel_points
+    child_pts = R.child_points_at(c[held], c.loc[held, "worker_id"], w, cfg).reindex(c.index)
     decided = held & (c["unit"] != "")
     changed = held & (c["worker_id"] != c["current_worker_id"])
     handoff = changed & (c["current_worker_id"] != "")
-    outside = held & (c["worker_id"].map(w["locality"]) != c["locality"])
-    p_leave = c["worker_id"].map(w["p_leave"]).fillna(0.0)
-    repeat = c["workers_12m"] >= cfg.continuity_repeat_threshold
-    lb_unit = expl.set_index("unit")["cost_load_balance"] if "cost_load_balance" in expl else pd.Series(dtype=float)
-    unit_pts = c[decided].groupby("unit")["points"].transform("sum")
+    # each decided child's share of the objective: the pair terms priced per child, and the
+    # family's worker terms shared in proportion to points
+    costs = O.child_costs(problem, c.assign(worker_id=c["worker_id"].where(decided, "")))
+    unit_pts = c[decided].groupby("unit")["points"].transform("sum").reindex(c.index).fillna(1.0)
+    expl_u = expl.set_index("unit")
+    for t in O.terms_of("worker"):
+        col = f"cost_{t.name}"
+        by_unit = expl_u[col] if col in expl_u else pd.Series(dtype=float)
+        costs[col] = np.where(decided, c["unit"].map(by_unit).fillna(0.0) * c["points"] / unit_pts, 0.0)
     alloc = pd.DataFrame({
         "case_id": c["case_id"], "family_id": c["family_id"], "worker_id": c["worker_id"],
         "previous_worker_id": c["current_worker_id"], "changed": changed, "handoff": handoff,
         "pinned": c["pinned"], "decided": decided, "points": child_pts.round(3),
-        "cost_continuity": np.where(decided & handoff, cfg.continuity_cost + repeat * cfg.continuity_repeat_cost, 0.0),
-        "cost_travel": np.where(decided & outside, cfg.travel_cost, 0.0),
-        "cost_risk": np.where(decided, cfg.risk_cost * p_leave * child_pts.fillna(0.0), 0.0),
-        "cost_load_balance": np.where(decided, c["unit"].map(lb_unit).fillna(0.0)
-                                      * c["points"] / unit_pts.reindex(c.index).fillna(1.0), 0.0),
     })
+    alloc = pd.concat([alloc, costs.astype(float).round(4)], axis=1)
     allocations = alloc[held].reset_index(drop=True)
-    for col in ("cost_continuity", "cost_travel", "cost_risk", "cost_load_balance"):
-        allocations[col] = allocations[col].astype(float).round(4)
     changes = allocations[allocations["changed"]].reset_index(drop=True)
 
-    expl_u = expl.set_index("unit")
     unal = c[~held]
     unit_of = unal["unit"].where(unal["unit"] != "", unal["family_id"])
     unallocated = pd.DataFrame({
@@ -267,8 +235,9 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     team_summary = team.reset_index(names="team").round(4)
 
     t = info["terms"]
-    terms = pd.DataFrame({"term": list(TERMS) + ["total"], "value": [round(t[k], 4) for k in TERMS] + [round(t["total"], 4)],
-                          "meaning": [TERM_WORDS[k] for k in TERMS] + ["the objective (minimised)"]})
+    names = list(O.TERM_NAMES)
+    terms = pd.DataFrame({"term": names + ["total"], "value": [round(t[k], 4) for k in names] + [round(t["total"], 4)],
+                          "meaning": [TERM_WORDS[k] for k in names] + ["the objective (minimised)"]})
     active = wl[wl["capacity_points"] > 0]
     summary = {
         "status": info["status"], "mode": problem.mode,
@@ -284,7 +253,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
         "baseline_objective": round(float(info["baseline_objective"]), 4),
         "used_baseline": bool(info["used_baseline"]), "blocks": info["blocks"],
         "children": int(len(c)), "families_decided": int(len(problem.units)), "existing_issues": int(len(problem.issues)),
-        "terms": {k: round(float(t[k]), 4) for k in TERMS}, "message": info["message"],
+        "terms": {k: round(float(t[k]), 4) for k in O.TERM_NAMES}, "message": info["message"],
     }
     return AllocationResult(allocations=allocations, worker_loads=worker_loads, unallocated=unallocated,
                             changes=changes, team_summary=team_summary, terms=terms, issues=problem.issues,
@@ -292,7 +261,24 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
 
 
 def explain_case(result: AllocationResult, case_id: str) -> str:
-    """One child's allocation in plain English (words a manager can repeat to a social worker)."""
+    """One child's allocation in plain English (words a manager can repeat to a social worker).
+
+    Parameters
+    ----------
+    result : AllocationResult
+    case_id : str
+
+    Returns
+    -------
+    str
+        A few lines: the child and family, where the child goes and why, the costs of that
+        choice, the next-best worker and why it lost, the worker's load before and after.
+
+    Raises
+    ------
+    InputError
+        When the case is not in the cases table.
+    """
     problem = result.problem
     c = problem.cases
     match = c[c["case_id"] == str(case_id).strip()]
@@ -338,7 +324,8 @@ def explain_case(result: AllocationResult, case_id: str) -> str:
         lines.append(f"The child is newly allocated to {wid} ({team}).")
     if n > 1:
         lines.append(f"All {n} children of the family go to {wid} (siblings share one worker).")
-    parts = [f"{TERM_WORDS[t]} {_fmt(ex.get(f'cost_{t}', 0.0))}" for t in ("continuity", "travel", "load_balance", "risk")
+    own = [t.name for t in O.TERMS if t.kind in ("pair", "worker")]  # the terms a family's choice carries
+    parts = [f"{TERM_WORDS[t]} {_fmt(ex.get(f'cost_{t}', 0.0))}" for t in own
              if abs(float(ex.get(f"cost_{t}", 0.0) or 0.0)) > 1e-9]
     lines.append(f"The family carries {_fmt(ex['points'])} points with {wid}. Costs of this choice: "
                  + ("; ".join(parts) if parts else "none (no move, no travel, no overload)") + ".")

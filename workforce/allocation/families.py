@@ -29,18 +29,11 @@ from workforce.caseload import (
     worker_max_children,
     worker_soft_max_children,
 )
+from workforce.allocation.problem import check_mode
+from workforce.contracts import default_priority, split_tags
 from workforce.errors import InputError
 
-MODES = ("new", "rebalance", "leaver")
 ISSUE_COLUMNS = ["issue", "worker_id", "family_id", "case_id", "detail"]
-
-
-def tags(value: object, *, lower: bool = True) -> frozenset[str]:
-    """A `;`-separated tag string as a set (IDs keep their case when `lower` is False)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return frozenset()
-    parts = (p.strip() for p in str(value).split(";"))
-    return frozenset(p.lower() if lower else p for p in parts if p)
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -77,7 +70,7 @@ def prepare_workers(
     out = pd.DataFrame(index=pd.Index(w["worker_id"].to_numpy(), name="worker_id"))
     for col in ("team", "locality", "role", "asye", "available", "fte"):
         out[col] = w[col].to_numpy()
-    out["skill_set"] = [tags(s) for s in _text(w, "skills")]
+    out["skill_set"] = [split_tags(s.lower()) for s in _text(w, "skills")]
     out["capacity"] = worker_capacity(w, rules).to_numpy()
     out["max_children"] = worker_max_children(w, rules).to_numpy()
     out["soft_max_children"] = worker_soft_max_children(w, rules).to_numpy()
@@ -101,14 +94,6 @@ def prepare_workers(
     return out
 
 
-def _default_priority(cases: pd.DataFrame) -> pd.Series:
-    """CP and court children are priority 1; looked-after and assessments 2; others 3."""
-    ct = cases["case_type"]
-    pri = np.where(ct.isin(["cp"]) | cases["court"], 1,
-                   np.where(ct.isin(["cla", "cla_complex", "cin_assessment"]), 2, 3))
-    return pd.Series(pri, index=cases.index)
-
-
 def prepare_cases(cases: pd.DataFrame, rules: CaseloadRules) -> pd.DataFrame:
     """Case table (RangeIndex) with points (sibling discount), priority, tag sets and defaults.
 
@@ -122,41 +107,86 @@ def prepare_cases(cases: pd.DataFrame, rules: CaseloadRules) -> pd.DataFrame:
     c["pinned"] = _bool(c, "pinned", False)
     c["workers_12m"] = pd.to_numeric(c.get("workers_12m", 0), errors="coerce")
     c["workers_12m"] = c["workers_12m"].fillna(0).astype(int) if "workers_12m" in c else 0
-    default_pri = _default_priority(c)
+    default_pri = default_priority(c)
     if "priority" in c:
         pri = pd.to_numeric(c["priority"], errors="coerce")
         c["priority"] = pri.where(pri.notna(), default_pri).astype(int)
     else:
         c["priority"] = default_pri.astype(int)
-    c["required_set"] = [tags(s) for s in _text(c, "required_skills")]
-    c["excluded_set"] = [tags(s, lower=False) for s in _text(c, "excluded_workers")]
+    c["required_set"] = [split_tags(s.lower()) for s in _text(c, "required_skills")]
+    c["excluded_set"] = [split_tags(s) for s in _text(c, "excluded_workers")]  # IDs keep their case
     c["points"] = family_child_points(c, rules).to_numpy()
     c["cp_or_court"] = (c["case_type"] == "cp") | c["court"]
     return c
 
 
-def _per_unit_counts(free: pd.DataFrame, column: str) -> pd.Series:
+def _per_unit_counts(free: pd.DataFrame, column: str, key: str) -> pd.Series:
     """unit -> {value: children} for the non-blank values of `column` (one pass, no per-group
-    pandas calls: this runs over every family)."""
-    out: dict[str, dict[str, int]] = {u: {} for u in sorted(set(free["unit"]))}
-    sizes = free[free[column] != ""].groupby(["unit", column], sort=True).size()
+    pandas calls: this runs over every family). Units are the values of `key`."""
+    out: dict[str, dict[str, int]] = {u: {} for u in sorted(set(free[key]))}
+    sizes = free[free[column] != ""].groupby([key, column], sort=True).size()
     for (unit, value), n in zip(sizes.index, sizes.to_numpy().tolist()):
         out[unit][value] = n
     return pd.Series(out, dtype=object)
 
 
-def _per_unit_sets(free: pd.DataFrame, column: str) -> pd.Series:
-    """unit -> frozenset of the non-blank values of `column`."""
-    return _per_unit_counts(free, column).map(frozenset)
-
-
-def _per_unit_union(free: pd.DataFrame, column: str) -> pd.Series:
+def _per_unit_union(free: pd.DataFrame, column: str, key: str) -> pd.Series:
     """unit -> union of the frozensets in `column`."""
-    out: dict[str, frozenset] = {u: frozenset() for u in sorted(set(free["unit"]))}
-    for unit, tags_ in zip(free["unit"], free[column]):
+    out: dict[str, frozenset] = {u: frozenset() for u in sorted(set(free[key]))}
+    for unit, tags_ in zip(free[key], free[column]):
         if tags_:
             out[unit] = out[unit] | tags_
     return pd.Series(out, dtype=object)
+
+
+UNIT_COLUMNS = ["family_id", "case_ids", "n_children", "base_points", "teams", "localities", "required",
+                "excluded", "cp_or_court", "current", "repeat", "top_priority"]
+
+
+def unit_table(children: pd.DataFrame, key: str, repeat_threshold: int) -> pd.DataFrame:
+    """One row per value of `key` (a unit of children decided together): what the rules and
+    objective terms read about it.
+
+    Parameters
+    ----------
+    children : DataFrame
+        Prepared cases (`prepare_cases`) to group.
+    key : str
+        The grouping column: "unit" for sibling groups; "case_id" makes each child its own unit
+        (for per-child costs).
+    repeat_threshold : int
+        A child with this many workers in 12 months or more has a repeat-change history.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by `key` values (index name "unit"), columns `UNIT_COLUMNS`: `case_ids` (tuple),
+        `n_children`, `base_points`, `teams` (frozenset), `localities` (locality -> children),
+        `required`, `excluded` (frozensets), `cp_or_court`, `current` (current worker ->
+        children), `repeat` (current worker -> children with a repeat-change history),
+        `top_priority`.
+    """
+    if not len(children):
+        return pd.DataFrame(columns=UNIT_COLUMNS, index=pd.Index([], name="unit"))
+    repeat = children["current_worker_id"].where(children["workers_12m"] >= repeat_threshold, "")
+    free = children.assign(repeat_worker=repeat)
+    g = free.groupby(key, sort=True)
+    units = pd.DataFrame({
+        "family_id": g["family_id"].first(),
+        "case_ids": g["case_id"].agg(tuple),
+        "n_children": g.size(),
+        "base_points": g["points"].sum(),
+        "teams": _per_unit_counts(free, "team", key).map(frozenset),
+        "localities": _per_unit_counts(free, "locality", key),
+        "required": _per_unit_union(free, "required_set", key),
+        "excluded": _per_unit_union(free, "excluded_set", key),
+        "cp_or_court": g["cp_or_court"].any(),
+        "current": _per_unit_counts(free, "current_worker_id", key),
+        "repeat": _per_unit_counts(free, "repeat_worker", key),
+        "top_priority": g["priority"].min(),
+    })
+    units.index.name = "unit"
+    return units
 
 
 @dataclass
@@ -168,16 +198,32 @@ class Units:
     issues: pd.DataFrame  # ISSUE_COLUMNS
 
 
-def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str) -> Units:
+def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str, *, repeat_threshold: int = 2) -> Units:
     """Split the prepared cases into decision units (one per family) and fixed children.
 
-    `workers` is the prepared worker table (for leavers). Unit columns: `case_ids` (tuple),
-    `n_children`, `base_points`, `teams`, `localities` (locality -> children), `required`,
-    `excluded`, `cp_or_court`, `current` (current worker -> children), `restrict_to`
-    (frozenset of allowed workers or None), `unallocated_cost_base` (filled by the model).
+    Parameters
+    ----------
+    cases : DataFrame
+        Prepared cases (`prepare_cases`).
+    workers : DataFrame
+        The prepared worker table (`prepare_workers`: for leavers).
+    mode : {"new", "rebalance", "leaver"}
+    repeat_threshold : int
+        Workers in 12 months from which a child has a repeat-change history
+        (`AllocationConfig.continuity_repeat_threshold`).
+
+    Returns
+    -------
+    Units
+        Unit columns as `unit_table` gives them, plus `restrict_to` (frozenset of allowed
+        workers, or None).
+
+    Raises
+    ------
+    InputError
+        For an unknown mode, or a current worker not in the workers table.
     """
-    if mode not in MODES:
-        raise InputError(f"unknown mode '{mode}'", column="mode", allowed=", ".join(MODES))
+    check_mode(mode)
     c = cases.copy()
     issues: list[dict] = []
     current = c["current_worker_id"]
@@ -212,29 +258,8 @@ def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str) -> Units:
             issues.append(dict(issue="pinned_split_family", worker_id=";".join(sorted(ws)), family_id=fam,
                                case_id="", detail="children pinned to different workers: cannot be reunited"))
 
-    free = c[c["unit"] != ""]
-    if len(free):
-        g = free.groupby("unit", sort=True)
-        units = pd.DataFrame({
-            "family_id": g["family_id"].first(),
-            "case_ids": g["case_id"].agg(tuple),
-            "n_children": g.size(),
-            "base_points": g["points"].sum(),
-            "teams": _per_unit_sets(free, "team"),
-            "localities": _per_unit_counts(free, "locality"),
-            "required": _per_unit_union(free, "required_set"),
-            "excluded": _per_unit_union(free, "excluded_set"),
-            "cp_or_court": g["cp_or_court"].any(),
-            "current": _per_unit_counts(free, "current_worker_id"),
-            "top_priority": g["priority"].min(),
-        })
-        units["restrict_to"] = [fam_fixed.get(f) for f in units["family_id"]]
-        units.index.name = "unit"
-    else:
-        units = pd.DataFrame(columns=["family_id", "case_ids", "n_children", "base_points", "teams",
-                                      "localities", "required", "excluded", "cp_or_court", "current",
-                                      "top_priority", "restrict_to"])
-        units.index.name = "unit"
+    units = unit_table(c[c["unit"] != ""], "unit", repeat_threshold)
+    units["restrict_to"] = pd.Series([fam_fixed.get(f) for f in units["family_id"]], index=units.index, dtype=object)
     return Units(units=units, cases=c, issues=pd.DataFrame(issues, columns=ISSUE_COLUMNS))
 
 

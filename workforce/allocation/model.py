@@ -1,22 +1,22 @@
-"""The social-care allocation model on the GAP core: build, solve, judge and report.
+"""The social-care allocation model on the GAP: build, solve, judge and report.
 
 `allocate()` is the library entry point. It
 
-1. turns the cases into decision units (sibling groups, `families.py`) and fixed children;
-2. finds each unit's eligible workers (one function per hard rule, `rules.py`) and prices each
-   (unit, worker) pair (continuity, travel, risk);
-3. runs the manager's baseline (`baseline.py`), which sets the no-worse-than-the-baseline
-   guards (`rules.py`: per block, no more handoffs or unallocated children than the baseline;
-   the busiest worker, of the service or of each team, no busier), and improves it by local
-   search (`improve.py`);
-4. builds an `AssignmentModel` per independent block with the points and children caps, the
-   load-balance and highest-utilisation terms, an unallocated cost per unit and the guards, and
-   solves it from that warm start (`config.threads` blocks at once, one solver thread each);
-   the time limit covers the whole call;
-5. judges the answers by one cost function (`evaluate_objective`) and never returns something
-   worse than the baseline; the gap is the sum of block objectives against the sum of block
-   bounds (the LP relaxation's when a block stopped before the solver's own);
-6. reports allocations, worker loads, unallocated children with reasons, team capacity against
+1. builds the problem (`build.py`): decision units (sibling groups, `families.py`) and fixed
+   children; each unit's eligible workers (one function per hard rule, `rules.py`); each
+   (unit, worker) pair priced by the pair terms of the objective table (`objective.py`);
+2. runs the manager's baseline (`baseline.py`), which sets the no-worse-than-the-baseline
+   guards (per block, no more handoffs or unallocated children than the baseline; the busiest
+   worker, of the service or of each team, no busier), and improves it by local search
+   (`improve.py`);
+3. builds an `AssignmentModel` (`workforce.gap`) per independent block with the points and
+   children limits, every term of the objective table and the guards, and solves it through
+   the one solver adapter (`workforce.mip`), `config.threads` blocks at once, one solver thread
+   each; the time limit covers the whole call;
+4. judges the answers by one cost function (`objective.evaluate_objective`) and never returns
+   something worse than the baseline; the gap is the sum of block objectives against the sum of
+   block bounds (the LP relaxation's when a block stopped before the solver's own);
+5. reports allocations, worker loads, unallocated children with reasons, team capacity against
    demand and the objective by term (`explain.py` writes the words).
 
 Work stays inside teams, so the problem splits into independent blocks (connected components
@@ -28,179 +28,58 @@ coupled and one model is solved.
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass, field, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pulp
 
+from workforce import mip
+from workforce.allocation import improve as I
+from workforce.allocation import objective as O
 from workforce.allocation import rules as R
+from workforce.allocation.baseline import baseline_assignment
+from workforce.allocation.build import build_problem
 from workforce.allocation.config import AllocationConfig
-from workforce.allocation.families import MODES, Units, build_units, existing_issues, prepare_cases, prepare_workers
-from workforce.errors import InputError
+from workforce.allocation.explain import build_result
+from workforce.allocation.objective import evaluate_objective
+from workforce.allocation.problem import AllocationResult, Problem, assignment_loads, chosen_pairs, pair_positions
+from workforce.gap.model import AssignmentModel, AssignmentResult
 
-TERMS = ("continuity", "travel", "risk", "load_balance", "highest_utilisation", "unallocated")
-PAIR_TERMS = ("continuity", "travel", "risk")
-
-
-@dataclass
-class Problem:
-    """Everything the solver, the baseline, the evaluation and the explanations share."""
-
-    mode: str
-    config: AllocationConfig
-    workers: pd.DataFrame  # prepared, index worker_id
-    cases: pd.DataFrame  # prepared, with unit / fixed_worker
-    units: pd.DataFrame  # index unit
-    candidates: pd.DataFrame  # every in-scope (unit, worker) with `failed_rule`
-    pairs: pd.DataFrame  # eligible pairs that can fit: unit, worker_id, points, children, cost_*
-    eligible: pd.DataFrame  # eligible pairs (including ones that can never fit)
-    fixed_points: pd.Series  # by worker
-    fixed_children: pd.Series
-    before_points: pd.Series
-    before_children: pd.Series
-    points_limit: pd.Series
-    children_limit: pd.Series
-    unallocated_cost: pd.Series  # by unit
-    issues: pd.DataFrame
-    current_unit_worker: pd.Series  # unit -> single current worker ("" when none or split)
-
-
-@dataclass
-class AllocationResult:
-    """What `allocate` returns. Frames follow the agreed output columns."""
-
-    allocations: pd.DataFrame
-    worker_loads: pd.DataFrame
-    unallocated: pd.DataFrame
-    changes: pd.DataFrame
-    team_summary: pd.DataFrame
-    terms: pd.DataFrame
-    issues: pd.DataFrame
-    summary: dict
-    explanations: pd.DataFrame  # one row per unit: chosen worker, breakdown, runner-up, reason
-    problem: Problem = field(repr=False)
-    assignment: pd.Series = field(repr=False)  # unit -> worker_id ("" = unallocated)
-
-
-# ------------------------------------------------------------------------------- building
-
-
-def _child_points_at(cases: pd.DataFrame, worker_ids: pd.Series, workers: pd.DataFrame, config: AllocationConfig) -> pd.Series:
-    """Each child's points with the worker it is (or would be) with: travel point when the
-    child lives outside that worker's locality."""
-    loc = worker_ids.map(workers["locality"])
-    travel = (loc.notna() & (loc != cases["locality"])).astype(float) * config.rules.travel_points
-    return cases["points"] + travel
-
-
-def _loads(cases: pd.DataFrame, worker_col: pd.Series, workers: pd.DataFrame, config: AllocationConfig) -> tuple[pd.Series, pd.Series]:
-    held = worker_col != ""
-    pts = _child_points_at(cases[held], worker_col[held], workers, config)
-    points = pts.groupby(worker_col[held]).sum().reindex(workers.index).fillna(0.0)
-    children = worker_col[held].value_counts().reindex(workers.index).fillna(0).astype(int)
-    return points, children
-
-
-def build_problem(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalance",
-                  leavers: tuple[str, ...] | list[str] = (), risk: pd.DataFrame | None = None,
-                  config: AllocationConfig | None = None) -> Problem:
-    """Prepare the model's data (no solving). See the module docstring."""
-    config = config or AllocationConfig()
-    leavers = tuple(dict.fromkeys(str(x).strip() for x in leavers))
-    if mode not in MODES:
-        raise InputError(f"unknown mode '{mode}'", column="mode", allowed=", ".join(MODES))
-    if mode == "leaver" and not leavers:
-        raise InputError("leaver mode needs at least one --leaver worker ID", column="leaver")
-    if mode != "leaver" and leavers:
-        raise InputError(f"leavers were named but the mode is '{mode}'", column="mode", allowed="leaver")
-    w = prepare_workers(workers, config.rules, leavers=leavers, risk=risk)
-    if w.index.duplicated().any():
-        raise InputError(f"worker_id '{w.index[w.index.duplicated()][0]}' appears twice", column="worker_id")
-    c = prepare_cases(cases, config.rules)
-    if c["case_id"].duplicated().any():
-        raise InputError(f"case_id '{c['case_id'][c['case_id'].duplicated()].iloc[0]}' appears twice", column="case_id")
-    built: Units = build_units(c, w, mode)
-    c, units = built.cases, built.units
-
-    before_points, before_children = _loads(c, c["current_worker_id"], w, config)
-    fixed_points, fixed_children = _loads(c, c["fixed_worker"], w, config)
-    issues = pd.concat([built.issues, existing_issues(c, w, before_points, before_children)], ignore_index=True)
-
-    # continuity bookkeeping per unit: current worker -> children with a repeat-change history
-    free = c[(c["unit"] != "") & (c["current_worker_id"] != "")]
-    repeat = free[free["workers_12m"] >= config.continuity_repeat_threshold]
-    repeat_map: dict[str, dict[str, int]] = {}
-    sizes = repeat.groupby(["unit", "current_worker_id"], sort=True).size()
-    for (unit, wid), n in zip(sizes.index, sizes.to_numpy().tolist()):
-        repeat_map.setdefault(unit, {})[wid] = n
-
-    cand = R.same_team_or_locality(units, w)
-    cand["failed_rule"] = R.first_failed_rule(cand)
-    elig = cand[cand["failed_rule"] == ""].copy()
-    elig["points"] = R.pair_points(elig, config)
-    elig["children"] = elig["n_children"].astype(int)
-    elig["cost_continuity"] = R.continuity_cost(elig, config, repeat_map)
-    elig["cost_travel"] = R.travel_cost(elig, config)
-    elig["cost_risk"] = R.risk_cost(elig, elig["points"], config)
-    elig["handoffs"] = R.handoff_children(elig)
-
-    p_limit = R.points_limit(w, before_points, mode)
-    c_limit = R.children_limit(w, before_children, mode)
-    room_pts = (p_limit - fixed_points).reindex(elig["worker_id"]).to_numpy()
-    room_kids = (c_limit - fixed_children).reindex(elig["worker_id"]).to_numpy()
-    fits = (elig["points"].to_numpy() <= room_pts + 1e-9) & (elig["children"].to_numpy() <= room_kids + 1e-9)
-    pairs = elig[fits].reset_index(drop=True)
-
-    current_unit_worker = pd.Series(
-        [next(iter(cur)) if len(cur) == 1 else "" for cur in units["current"]], index=units.index, dtype=object)
-    return Problem(mode=mode, config=config, workers=w, cases=c, units=units, candidates=cand,
-                   pairs=pairs, eligible=elig.reset_index(drop=True), fixed_points=fixed_points,
-                   fixed_children=fixed_children, before_points=before_points, before_children=before_children,
-                   points_limit=p_limit, children_limit=c_limit,
-                   unallocated_cost=R.unallocated_cost(units, c, config), issues=issues,
-                   current_unit_worker=current_unit_worker)
-
-
-# ----------------------------------------------------------------------------- evaluation
-
-
-def evaluate_objective(problem: Problem, assignment: pd.Series) -> dict[str, float]:
-    """The objective of an assignment (unit -> worker_id, "" = unallocated) by term, with
-    `total`: the one cost function both the optimiser and the baseline are judged by."""
-    cfg, w = problem.config, problem.workers
-    assigned = assignment[assignment != ""]
-    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
-    pairs = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)
-    if pairs["points"].isna().any():
-        bad = key[pairs["points"].isna().to_numpy()][0]
-        raise ValueError(f"assignment gives unit {bad[0]} to ineligible worker {bad[1]}")
-    terms = {t: float(pairs[f"cost_{t}"].sum()) for t in PAIR_TERMS}
-    pts = problem.fixed_points.add(pairs["points"].groupby(level=1).sum(), fill_value=0.0).reindex(w.index).fillna(0.0)
-    kids = problem.fixed_children.add(pairs["children"].groupby(level=1).sum(), fill_value=0).reindex(w.index).fillna(0)
-    terms["load_balance"] = float(R.load_balance_cost(pts.to_numpy(), w["capacity"].to_numpy(), kids.to_numpy(),
-                                                      w["soft_max_children"].to_numpy(), cfg).sum())
-    terms["highest_utilisation"] = R.highest_utilisation_cost(pts.to_numpy(), w["capacity"].to_numpy(),
-                                                              w["team"].to_numpy(), cfg)
-    unalloc = assignment.index[assignment == ""]
-    terms["unallocated"] = float(problem.unallocated_cost.reindex(unalloc).sum())
-    terms["total"] = float(sum(terms[t] for t in TERMS))
-    return terms
+__all__ = ["allocate", "solve_problem", "build_problem", "evaluate_objective", "is_feasible", "apply_guards",
+           "guard_budgets", "Problem", "AllocationResult"]
 
 
 def is_feasible(problem: Problem, assignment: pd.Series) -> bool:
-    """Does the assignment respect every hard rule and cap? (used to check warm starts)"""
-    assigned = assignment[assignment != ""]
-    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
-    pairs = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)
-    if pairs["points"].isna().any():
+    """Does the assignment respect every hard rule and limit? (used to check warm starts)
+
+    Parameters
+    ----------
+    problem : Problem
+    assignment : Series
+        unit -> worker_id ("" = unallocated).
+
+    Returns
+    -------
+    bool
+        True when every allocated unit is on an eligible worker and every worker given work is
+        within the problem's points and children limits.
+    """
+    pos = pair_positions(problem.eligible, assignment)
+    if (pos < 0).any():
         return False
-    pts = problem.fixed_points.add(pairs["points"].groupby(level=1).sum(), fill_value=0.0)
-    kids = problem.fixed_children.add(pairs["children"].groupby(level=1).sum(), fill_value=0)
-    moved = pairs["points"].groupby(level=1).sum().index
-    ok_pts = (pts.reindex(moved) <= problem.points_limit.reindex(moved) + 1e-6).all()
-    ok_kids = (kids.reindex(moved) <= problem.children_limit.reindex(moved) + 1e-6).all()
+    rows = problem.eligible.iloc[pos.to_numpy()]
+    added_pts = rows.groupby("worker_id")["points"].sum()
+    added_kids = rows.groupby("worker_id")["children"].sum()
+    moved = added_pts.index
+    pts = problem.fixed_points.add(added_pts, fill_value=0.0).reindex(moved)
+    kids = problem.fixed_children.add(added_kids, fill_value=0).reindex(moved)
+    ok_pts = (pts <= problem.points_limit.reindex(moved) + 1e-6).all()
+    ok_kids = (kids <= problem.children_limit.reindex(moved) + 1e-6).all()
     return bool(ok_pts and ok_kids)
 
 
@@ -248,37 +127,34 @@ def _blocks(problem: Problem) -> list[tuple[list[str], list[str]]]:
     return [(sorted(u), sorted(w)) for u, w in groups.values()]
 
 
-def _outside_constants(problem: Problem) -> tuple[float, dict[str, float]]:
-    """The objective's constant part (units without any pair stay unallocated; workers without
-    pairs keep their fixed load) and the utilisation floor each team (or the service) gets from
-    its workers outside every block."""
-    cfg, w = problem.config, problem.workers
-    in_pairs = pd.Index(sorted(set(problem.pairs["worker_id"])))
-    outside = w.index.difference(in_pairs)
-    no_pair_units = problem.units.index.difference(pd.Index(sorted(set(problem.pairs["unit"]))))
-    const = float(problem.unallocated_cost.reindex(no_pair_units).sum())
-    const += float(R.load_balance_cost(problem.fixed_points.reindex(outside).to_numpy(), w["capacity"].reindex(outside).to_numpy(),
-                                       problem.fixed_children.reindex(outside).to_numpy(),
-                                       w["soft_max_children"].reindex(outside).to_numpy(), cfg).sum())
-    service = cfg.highest_utilisation_scope == "service"
-    cap = w["capacity"].reindex(outside)
-    util = (problem.fixed_points.reindex(outside) / cap)[cap > 0]
-    keys = pd.Series("service" if service else w["team"].reindex(util.index), index=util.index)
-    floor = util.groupby(keys).max().to_dict() if len(util) else {}
-    covered = {"service"} if (service and len(in_pairs)) else set(w.loc[in_pairs, "team"])
-    const += cfg.highest_utilisation_cost * sum(v for g, v in floor.items() if g not in covered)
-    return const, floor
+def add_handoff_guard(model: AssignmentModel, handoffs: np.ndarray, budget: float) -> None:
+    """No more children change worker in the block than in the manager's baseline (a move is a
+    new relationship for the child [S40]; a manager will not accept more moves than doing it by
+    hand): the handoffs (`rules.handoff_children`) of the chosen pairs within ``budget``."""
+    x = model.x.to_numpy()
+    nz = handoffs != 0
+    if not nz.any():
+        return
+    expr = pulp.LpAffineExpression(list(zip(x[nz], handoffs[nz].tolist())))
+    model.add_constraints("guard_handoffs", [expr <= float(budget)])
 
 
-def _build_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series, floor: dict[str, float],
-                 budgets: tuple[float, float] = (np.inf, np.inf)):
-    """Build one AssignmentModel over `units` x `workers` (their terms only, and the block's
-    handoff and unallocated guard budgets); returns it with the warm start as an item/agent frame."""
-    import pulp
+def add_unallocated_guard(model: AssignmentModel, children: pd.Series, budget: float) -> None:
+    """No more children are left without a worker in the block than in the manager's baseline:
+    the children of the units left unassigned within ``budget``."""
+    unassigned = model.unassigned
+    if not len(unassigned):
+        return
+    kids = children.reindex(unassigned.index).astype(float).to_numpy()
+    expr = pulp.LpAffineExpression(list(zip(unassigned.to_numpy(), kids.tolist())))
+    model.add_constraints("guard_unallocated", [expr <= float(budget)])
 
-    from workforce.allocation.core import AssignmentModel
 
-    cfg, w = problem.config, problem.workers
+def _build_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series,
+                 floors: dict[str, dict[str, float]], budgets: tuple[float, float] = (np.inf, np.inf)):
+    """Build one AssignmentModel over `units` x `workers`: the points and children limits, every
+    term of the objective table (`objective.add_objective`) and the block's handoff and
+    unallocated guard budgets; returns it with the warm start as an item/agent frame."""
     pairs = problem.pairs[problem.pairs["unit"].isin(units) & problem.pairs["worker_id"].isin(workers)]
     pairs = pairs.reset_index(drop=True)
     frame = pd.DataFrame({"item": pairs["unit"], "agent": pairs["worker_id"], "cost": 0.0,
@@ -288,41 +164,25 @@ def _build_block(problem: Problem, units: list[str], workers: list[str], warm: p
     model = AssignmentModel(frame, room_pts, unassigned_cost=problem.unallocated_cost.reindex(units),
                             name="social_care")
     model.add_resource("children", pairs["children"].astype(float), room_kids)
-    x = model.x.to_numpy()
-    for t in PAIR_TERMS:
-        coefs = pairs[f"cost_{t}"].to_numpy(dtype=float)
-        nz = coefs != 0
-        model.add_term(t, pulp.LpAffineExpression(list(zip(x[nz], coefs[nz].tolist()))))
-    # load expressions per worker: fixed load + chosen pairs
-    load_exprs, child_exprs = {}, {}
-    grouped = pd.DataFrame({"w": pairs["worker_id"], "i": np.arange(len(pairs))}).groupby("w")["i"].agg(list)
-    pts_arr, kid_arr = pairs["points"].to_numpy(float), pairs["children"].to_numpy(float)
-    for wid in workers:
-        idx = grouped.get(wid, [])
-        load_exprs[wid] = pulp.LpAffineExpression([(x[i], pts_arr[i]) for i in idx], constant=float(problem.fixed_points[wid]))
-        child_exprs[wid] = pulp.LpAffineExpression([(x[i], kid_arr[i]) for i in idx], constant=float(problem.fixed_children[wid]))
-    R.add_load_balance(model, workers, load_exprs, child_exprs, w["capacity"], w["soft_max_children"], cfg)
-    R.add_highest_utilisation(model, workers, load_exprs, w["capacity"], w["team"], floor, cfg)
+    O.add_objective(model, problem, pairs, workers, floors)
     if np.isfinite(budgets[0]):
-        R.add_handoff_guard(model, x, pairs["handoffs"].to_numpy(float), budgets[0])
+        add_handoff_guard(model, pairs["handoffs"].to_numpy(float), budgets[0])
     if np.isfinite(budgets[1]):
-        R.add_unallocated_guard(model, model.unassigned, problem.units["n_children"], budgets[1])
+        add_unallocated_guard(model, problem.units["n_children"], budgets[1])
     ws = warm.reindex(units)
     ws = pd.DataFrame({"item": ws.index, "agent": ws.to_numpy()})
     ws = ws[ws["agent"] != ""]
     return model, ws
 
 
-def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series, floor: dict[str, float],
-                 budgets: tuple[float, float], *, time_limit: float | None, solver: str,
-                 progress: Callable | None, warm_start: bool | None = None):
+def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series,
+                 floors: dict[str, dict[str, float]], budgets: tuple[float, float], *, time_limit: float | None,
+                 solver: str, progress: Callable | None, warm_start: bool | None = None) -> AssignmentResult:
     """Build one block's model and solve it (one solver thread). `warm_start`: hand the solver
     `warm` as its first solution (None: only when the block has under `COLD_START_MIN_SECONDS`)."""
-    model, ws = _build_block(problem, units, workers, warm, floor, budgets)
+    model, ws = _build_block(problem, units, workers, warm, floors, budgets)
     if time_limit is not None and time_limit < MIN_BLOCK_SECONDS:
         # no time left for a search: keep the warm start there and prove what the LP relaxation can
-        from workforce.allocation.core import AssignmentResult
-
         bound = _relaxation_bound(model, time_limit=5.0, solver=solver)
         return AssignmentResult(assignment=ws.reset_index(drop=True), unassigned=[], objective=None, bound=bound,
                                 gap=None, status="feasible", seconds=0.0, solver=solver,
@@ -340,8 +200,7 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
         # stopped before (or just after) the root: the LP relaxation is a better proven bound
         bound = _relaxation_bound(model, time_limit=5.0, solver=solver)
         if bound is not None and (res.bound is None or bound > res.bound):
-            gap = None if res.objective is None else abs(res.objective - bound) / max(1e-9, abs(res.objective))
-            res = replace(res, bound=bound, gap=gap,
+            res = replace(res, bound=bound, gap=mip.relative_gap(res.objective, bound),
                           message=res.message + "; bound from the LP relaxation (the solve stopped before its own)")
     return res
 
@@ -356,34 +215,32 @@ MIN_BLOCK_SECONDS = 0.5
 WEAK_BLOCK_GAP = 0.05
 
 
-def _relaxation_bound(model, *, time_limit: float, solver: str) -> float | None:
+def _relaxation_bound(model: AssignmentModel, *, time_limit: float, solver: str) -> float | None:
     """A proven lower bound for a block whose MIP solve stopped before reporting one: the
     optimum of its LP relaxation (the same model with every variable continuous)."""
-    import pulp
-
     for var in model.problem.variables():
         var.cat = pulp.LpContinuous
     res = model.solve(time_limit=time_limit, solver=solver, threads=1)
-    # an LP has no MIP dual bound: its optimum, when HiGHS reports one, is the bound
-    solved = res.status == "optimal" or res.message.startswith("HiGHS: Optimal")
-    return res.objective if solved and res.objective is not None else None
-
-
-def assignment_loads(problem: Problem, assignment: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Points and children per worker (all workers) under an assignment unit -> worker."""
-    assigned = assignment[assignment != ""]
-    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
-    pairs = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)
-    w = problem.workers.index
-    pts = problem.fixed_points.add(pairs["points"].groupby(level=1).sum(), fill_value=0.0).reindex(w).fillna(0.0)
-    kids = problem.fixed_children.add(pairs["children"].groupby(level=1).sum(), fill_value=0).reindex(w).fillna(0)
-    return pts.astype(float), kids.astype(float)
+    return res.objective if res.status == "optimal" else None  # an LP solved to optimality proves its optimum
 
 
 def apply_guards(problem: Problem, baseline: pd.Series) -> Problem:
     """The problem under the utilisation guard (`rules.utilisation_guard_limit`): points limits
     no team's busiest worker can pass without going above the baseline's, and the pairs that no
-    longer fit dropped. The baseline still fits. Unchanged when the guard is off."""
+    longer fit dropped. The baseline still fits.
+
+    Parameters
+    ----------
+    problem : Problem
+    baseline : Series
+        The manager's assignment (unit -> worker_id, "" = unallocated).
+
+    Returns
+    -------
+    Problem
+        A copy with the guarded ``points_limit`` and ``pairs``; ``problem`` itself when the
+        guard is off.
+    """
     if not problem.config.guard_utilisation:
         return problem
     base_pts, _ = assignment_loads(problem, baseline)
@@ -395,13 +252,24 @@ def apply_guards(problem: Problem, baseline: pd.Series) -> Problem:
 
 def guard_budgets(problem: Problem, baseline: pd.Series, blocks: list[tuple[list[str], list[str]]]
                   ) -> list[tuple[float, float]]:
-    """Per block: (handoffs, unallocated children) of the baseline there, the budgets of the
-    handoff and unallocated guards (inf when that guard is off)."""
+    """The budgets of the handoff and unallocated guards per block.
+
+    Parameters
+    ----------
+    problem : Problem
+    baseline : Series
+        The manager's assignment (unit -> worker_id, "" = unallocated).
+    blocks : list
+        (units, workers) per block.
+
+    Returns
+    -------
+    list of tuple
+        Per block: (handoffs, unallocated children) of the baseline there; inf when that guard
+        is off.
+    """
     cfg = problem.config
-    assigned = baseline[baseline != ""]
-    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
-    moved = problem.eligible.set_index(["unit", "worker_id"])["handoffs"].reindex(key).fillna(0.0)
-    moved = pd.Series(moved.to_numpy(), index=assigned.index)
+    moved = chosen_pairs(problem, baseline)["handoffs"]
     out = []
     for units, _ in blocks:
         u = pd.Index(units)
@@ -414,18 +282,10 @@ def guard_budgets(problem: Problem, baseline: pd.Series, blocks: list[tuple[list
 
 def _local_search(problem: Problem, baseline: pd.Series, blocks, budgets, time_limit: float) -> pd.Series:
     """The baseline improved by `improve.improve` under the true objective and the guards."""
-    from workforce.allocation import improve as I
-
     unit_block = pd.Series({u: k for k, (units, _) in enumerate(blocks) for u in units}, dtype=int)
     d = I.search_data(problem, problem.pairs, problem.points_limit, unit_block,
                       {k: b[0] for k, b in enumerate(budgets)}, {k: b[1] for k, b in enumerate(budgets)})
-    key = pd.MultiIndex.from_arrays([problem.pairs["unit"], problem.pairs["worker_id"]])
-    row = pd.Series(np.arange(len(key)), index=key)
-    assigned = baseline[baseline != ""]
-    start = np.full(len(d.units), -1)
-    pos = d.units.get_indexer(assigned.index)
-    start[pos] = row.reindex(pd.MultiIndex.from_arrays([assigned.index, assigned.to_numpy()])).to_numpy()
-    choice = I.improve(d, start, time_limit=time_limit)
+    choice = I.improve(d, O.choice_of(problem, problem.pairs, baseline), time_limit=time_limit)
     out = pd.Series("", index=problem.units.index, dtype=object)
     on = choice >= 0
     out.iloc[np.flatnonzero(on)] = problem.pairs["worker_id"].to_numpy()[choice[on]]
@@ -436,33 +296,26 @@ def _block_weights(problem: Problem, blocks, warm: pd.Series) -> list[float]:
     """How much of the time each block gets: its share of the warm start's objective (what there
     is to gain, dominated by the children it leaves unallocated), plus one per pair (the work of
     searching it) so that no block gets nothing."""
-    cfg, w = problem.config, problem.workers
-    assigned = warm[warm != ""]
-    key = pd.MultiIndex.from_arrays([assigned.index.to_numpy(), assigned.to_numpy()])
-    pair_cost = problem.eligible.set_index(["unit", "worker_id"]).reindex(key)[[f"cost_{t}" for t in PAIR_TERMS]].sum(axis=1)
-    pair_cost = pd.Series(pair_cost.to_numpy(), index=assigned.index)
-    unal = problem.unallocated_cost.where(warm.reindex(problem.unallocated_cost.index) == "", 0.0)
-    pts, kids = assignment_loads(problem, warm)
-    lb = pd.Series(R.load_balance_cost(pts.to_numpy(), w["capacity"].to_numpy(), kids.to_numpy(),
-                                       w["soft_max_children"].to_numpy(), cfg), index=w.index)
+    state = O.Loads(O.ObjectiveData.from_problem(problem, problem.eligible),
+                    O.choice_of(problem, problem.eligible, warm))
+    per_unit, per_worker = state.by_unit_and_worker()
+    per_unit = pd.Series(per_unit, index=problem.units.index)
+    per_worker = pd.Series(per_worker, index=problem.workers.index)
     n_pairs = problem.pairs["unit"].value_counts()
     out = []
     for units, workers in blocks:
         u = pd.Index(units)
-        out.append(float(pair_cost.reindex(u).fillna(0.0).sum() + unal.reindex(u).fillna(0.0).sum()
-                         + lb.reindex(workers).sum() + n_pairs.reindex(u).fillna(0).sum()))
+        out.append(float(per_unit.reindex(u).fillna(0.0).sum() + per_worker.reindex(workers).sum()
+                         + n_pairs.reindex(u).fillna(0).sum()))
     return out
 
 
-def _run_blocks(problem: Problem, blocks, budgets, warm: pd.Series, floor: dict[str, float], *,
+def _run_blocks(problem: Problem, blocks, budgets, warm: pd.Series, floors: dict[str, dict[str, float]], *,
                 deadline: float | None, solver: str, progress: Callable | None) -> list:
     """Solve every block, `config.threads` at a time (one solver thread each), lightest first
     (`_block_weights`). A block starting gets the time left in proportion to its share of the
     weight not yet done (times the number running at once), so time a quick block does not use
     passes on to the heavier ones."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     sizes = _block_weights(problem, blocks, warm)
     order = sorted(range(len(blocks)), key=lambda k: (sizes[k], k))
     parallel = max(1, min(int(problem.config.threads), len(blocks)))
@@ -476,7 +329,7 @@ def _run_blocks(problem: Problem, blocks, budgets, warm: pd.Series, floor: dict[
         if deadline is not None:
             left = max(0.0, deadline - time.perf_counter())
             limit = left * min(1.0, parallel * share)
-        res = _solve_block(problem, blocks[k][0], blocks[k][1], warm, floor, budgets[k], time_limit=limit,
+        res = _solve_block(problem, blocks[k][0], blocks[k][1], warm, floors, budgets[k], time_limit=limit,
                            solver=solver, progress=progress)
         with lock:
             pending["size"] -= sizes[k]
@@ -503,7 +356,7 @@ def _run_blocks(problem: Problem, blocks, budgets, warm: pd.Series, floor: dict[
         if results[k].objective is not None:
             start.loc[blocks[k][0]] = ""
             start.loc[results[k].assignment["item"].to_numpy()] = results[k].assignment["agent"].to_numpy()
-        again = _solve_block(problem, blocks[k][0], blocks[k][1], start, floor, budgets[k], time_limit=left,
+        again = _solve_block(problem, blocks[k][0], blocks[k][1], start, floors, budgets[k], time_limit=left,
                              solver=solver, progress=progress, warm_start=True)
         results[k] = _better_of(results[k], again)
     return [results[k] for k in range(len(blocks))]
@@ -514,13 +367,13 @@ def _run_blocks(problem: Problem, blocks, budgets, warm: pd.Series, floor: dict[
 SECOND_ROUND_MIN_SECONDS = 2.0
 
 
-def _abs_gap(res) -> float:
+def _abs_gap(res: AssignmentResult) -> float:
     if res.objective is None or res.bound is None:
         return np.inf
     return max(0.0, res.objective - res.bound)
 
 
-def _better_of(first, second):
+def _better_of(first: AssignmentResult, second: AssignmentResult) -> AssignmentResult:
     """Two solves of the same block model: the better answer with the higher (proven) bound."""
     best = second if (second.objective is not None and
                       (first.objective is None or second.objective <= first.objective + 1e-9)) else first
@@ -528,7 +381,7 @@ def _better_of(first, second):
     bound = max(bounds) if bounds else None
     if best.objective is not None and bound is not None:
         bound = min(bound, best.objective)
-    gap = None if best.objective is None or bound is None else abs(best.objective - bound) / max(1e-9, abs(best.objective))
+    gap = mip.relative_gap(best.objective, bound)
     status = "optimal" if "optimal" in (first.status, second.status) and best.status == "optimal" else (
         "feasible" if best.objective is not None else best.status)
     return replace(best, bound=bound, gap=gap, status=status,
@@ -543,12 +396,27 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
     service or of each team: `guard_utilisation_scope`).
 
     Steps: the baseline; the guards it sets; a local search from it (the warm start); each block
-    solved from the warm start with its guard budgets. `deadline` (a `time.perf_counter()`
-    instant) or `time_limit` (seconds from now) bounds the whole call. `info["problem"]` is
-    the problem as solved (with the guards' limits), for the explanations.
-    """
-    from workforce.allocation.baseline import baseline_assignment
+    solved from the warm start with its guard budgets.
 
+    Parameters
+    ----------
+    problem : Problem
+    time_limit : float or None
+        Seconds from now for the whole call (when ``deadline`` is not given).
+    solver : {"highs", "cbc"}
+    progress : callable or None
+        Called at each improving solution of a block.
+    deadline : float or None
+        A `time.perf_counter()` instant by which the call ends.
+
+    Returns
+    -------
+    tuple
+        (assignment unit -> worker_id, "" = unallocated; info dict with ``status, objective,
+        bound, gap, terms, baseline_objective, used_baseline, seconds, solver, blocks,
+        block_status, message, warm_start_objective, guard_budgets`` and ``problem``, the
+        problem as solved, with the guards' limits).
+    """
     cfg = problem.config
     start = time.perf_counter()
     if deadline is None and time_limit is not None:
@@ -560,14 +428,14 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
     if cfg.decompose == "single" and len(blocks) > 1:
         blocks = [(sorted(u for b in blocks for u in b[0]), sorted(w for b in blocks for w in b[1]))]
     budgets = guard_budgets(problem, base, blocks)
-    const, floor = _outside_constants(problem)
+    const, floors = O.outside_constant(problem)
     # local search: a tenth of the time at most (the solver's own heuristics take over from there)
     ls_limit = 10.0 if deadline is None else max(0.2, 0.1 * (deadline - time.perf_counter()))
     warm = _local_search(problem, base, blocks, budgets, ls_limit) if blocks else base
     warm_terms = evaluate_objective(problem, warm)
     if warm_terms["total"] > base_terms["total"] + 1e-6 or not is_feasible(problem, warm):
         warm, warm_terms = base, base_terms  # never start from worse than the baseline
-    results = _run_blocks(problem, blocks, budgets, warm, floor, deadline=deadline, solver=solver,
+    results = _run_blocks(problem, blocks, budgets, warm, floors, deadline=deadline, solver=solver,
                           progress=progress)
     statuses = [res.status for res in results]
     messages = [res.message for res in results]
@@ -610,8 +478,7 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
             status = "feasible"
     if bound is not None:
         bound = min(bound, terms["total"])
-    gap = None if bound is None else (0.0 if status == "optimal" else
-                                      abs(terms["total"] - bound) / max(1e-9, abs(terms["total"])))
+    gap = 0.0 if status == "optimal" and bound is not None else mip.relative_gap(terms["total"], bound)
     info = dict(status=status, objective=terms["total"], bound=bound, gap=gap, terms=terms,
                 baseline_objective=base_terms["total"], used_baseline=used_baseline,
                 seconds=time.perf_counter() - start, solver=solver, blocks=len(blocks),
@@ -629,20 +496,38 @@ def allocate(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalan
              solver: str = "highs", progress: Callable | None = None) -> AllocationResult:
     """Allocate children to social workers (see the module docstring).
 
-    `workers`, `cases`: typed frames per the data contracts; `risk`: `worker_id, p_leave`;
-    `time_limit` (seconds) overrides `config.time_limit`. Raises `InputError` for bad input
-    (unknown leaver, leavers outside leaver mode, unknown current worker).
+    Parameters
+    ----------
+    workers, cases : DataFrame
+        Typed frames per the data contracts (`contracts.load_workers`, `load_cases`).
+    mode : {"new", "rebalance", "leaver"}
+        "new": place children without a worker (existing work stays); "rebalance": every child
+        not pinned may move; "leaver": as rebalance, and the named leavers take nothing.
+    leavers : sequence of str
+        Worker IDs who are leaving (leaver mode only).
+    risk : DataFrame or None
+        ``worker_id, p_leave``: each worker's chance of leaving (the risk-aware load term).
+    config : AllocationConfig or None
+        Weights, caseload rules, guards and solver settings.
+    time_limit : float or None
+        Seconds for the whole call (overrides ``config.time_limit``).
+    solver : {"highs", "cbc"}
+        CBC only when installed.
+    progress : callable or None
+        Called with ``{"seconds", "objective", "bound", "gap"}`` as the solver improves.
+
+    Returns
+    -------
+    AllocationResult
+
+    Raises
+    ------
+    InputError
+        For bad input: an unknown mode or solver (or CBC not installed), an unknown leaver or
+        current worker, leavers outside leaver mode, duplicated IDs, a bad p_leave.
     """
-    from workforce.allocation.explain import build_result
-
     config = config or AllocationConfig()
-    if solver not in ("highs", "cbc"):
-        raise InputError(f"unknown solver '{solver}'", column="solver", allowed="highs, cbc")
-    if solver == "cbc":
-        from workforce.allocation.core import CBC_MISSING, cbc_available
-
-        if not cbc_available():
-            raise InputError(CBC_MISSING, column="solver", allowed="highs")
+    mip.check_solver(solver)
     started = time.perf_counter()
     limit = config.time_limit if time_limit is None else time_limit
     problem = build_problem(workers, cases, mode=mode, leavers=leavers, risk=risk, config=config)

@@ -3,17 +3,29 @@
 Hard eligibility rules take the *candidate* frame (one row per unit x worker in the unit's
 team or locality; unit columns and worker columns side by side) and return a boolean Series:
 True where the worker may hold the unit. `HARD_RULES` lists them with the words an
-explanation uses when a rule rules a worker out.
+explanation uses when a rule rules a worker out. The candidate columns they read: from the unit
+(`families.unit_table`) `required`, `excluded`, `cp_or_court`, `restrict_to`; from the worker
+(`families.prepare_workers`) `worker_id`, `available`, `role`, `leaving`, `asye`, `skill_set`.
+Any caller (the demo included) can build such a frame with `pair_frame` and call a rule on it.
 
-Objective terms come in two forms that must agree: a per-pair cost (linear terms), or an
-evaluation on worker loads plus a builder that adds the same term to a PuLP model
-(load balance, highest utilisation). `evaluate_objective` in `model.py` sums the same
-functions, so the optimiser and the baseline are judged by one cost function.
+Objective terms are the cost functions that `objective.TERMS` lists (the one table the PuLP
+model, the numpy evaluation, the local search and the explanations are derived from). Each
+has one of four shapes:
+
+* per pair, ``cost(cand, config) -> Series``: the cost of giving the unit to the worker
+  (continuity, travel, risk);
+* per worker, ``cost(workers, config) -> list[Hinge]``: rate x max(0, load - threshold) on a
+  worker's points or children (load balance);
+* per group, ``cost(workers, config) -> GroupMax``: weight x the highest load / divisor in each
+  group of workers (highest utilisation);
+* per unit left unallocated, ``cost(units, cases, config) -> Series`` (unallocated).
+
+Guards (no worse than the manager's baseline) are at the end.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,7 +54,14 @@ def same_team_or_locality(units: pd.DataFrame, workers: pd.DataFrame) -> pd.Data
     b = by_loc.merge(w[["worker_id", "locality"]], on="locality", how="inner").assign(scope="locality")
     cand = pd.concat([a[["unit", "worker_id", "scope"]], b[["unit", "worker_id", "scope"]]], ignore_index=True)
     cand = cand.drop_duplicates(["unit", "worker_id"]).sort_values(["unit", "worker_id"], kind="stable")
-    cand = cand.merge(units, left_on="unit", right_index=True, how="left")
+    return pair_frame(cand, units, workers)
+
+
+def pair_frame(pairs: pd.DataFrame, units: pd.DataFrame, workers: pd.DataFrame) -> pd.DataFrame:
+    """The candidate frame for given (unit, worker) pairs: `pairs` (with columns ``unit,
+    worker_id``) with the unit's columns and the worker's side by side, the shape every hard
+    rule and per-pair objective term reads."""
+    cand = pairs.merge(units, left_on="unit", right_index=True, how="left")
     cand = cand.merge(workers, left_on="worker_id", right_index=True, how="left", suffixes=("", "_w"))
     return cand.reset_index(drop=True)
 
@@ -150,24 +169,30 @@ def travel_children(cand: pd.DataFrame) -> pd.Series:
                      index=cand.index, dtype=float)
 
 
+def child_points_at(cases: pd.DataFrame, worker_ids: pd.Series, workers: pd.DataFrame,
+                 config: AllocationConfig) -> pd.Series:
+    """Each child's weighted load with the worker it is (or would be) with: its points plus a
+    travel point when it lives outside that worker's locality (the per-child `pair_points`)."""
+    loc = worker_ids.map(workers["locality"])
+    travel = (loc.notna() & (loc != cases["locality"])).astype(float) * config.rules.travel_points
+    return cases["points"] + travel
+
+
 def pair_points(cand: pd.DataFrame, config: AllocationConfig) -> pd.Series:
     """Weighted load of the unit on this worker: its children's points (sibling discount
     applied) plus a travel point per child outside the worker's locality."""
     return cand["base_points"].astype(float) + config.rules.travel_points * travel_children(cand)
 
 
-def continuity_cost(cand: pd.DataFrame, config: AllocationConfig, workers_12m: dict[str, dict[str, int]]) -> pd.Series:
+def continuity_cost(cand: pd.DataFrame, config: AllocationConfig) -> pd.Series:
     """Cost of changing a child's social worker: `continuity_cost` per child moved from a
-    current worker, plus `continuity_repeat_cost` when the child already had
+    current worker, plus `continuity_repeat_cost` per moved child who already had
     `continuity_repeat_threshold` or more workers in 12 months (changes of worker harm children
-    and are a mark of inadequate services [S40, S68]). `workers_12m` maps unit -> current
-    worker -> number of that worker's children in the unit with a repeat history."""
+    and are a mark of inadequate services [S40, S68]). Reads the unit's `current` and `repeat`
+    (current worker -> children) and the candidate's `worker_id`."""
     base, extra = config.continuity_cost, config.continuity_repeat_cost
-    out = []
-    for unit, wid, current in zip(cand["unit"], cand["worker_id"], cand["current"]):
-        moved = sum(n for cw, n in current.items() if cw != wid)
-        repeat = sum(n for cw, n in workers_12m.get(unit, {}).items() if cw != wid)
-        out.append(base * moved + extra * repeat)
+    out = [base * sum(n for cw, n in current.items() if cw != wid) + extra * sum(n for cw, n in repeat.items() if cw != wid)
+           for wid, current, repeat in zip(cand["worker_id"], cand["current"], cand["repeat"])]
     return pd.Series(out, index=cand.index, dtype=float)
 
 
@@ -176,10 +201,10 @@ def travel_cost(cand: pd.DataFrame, config: AllocationConfig) -> pd.Series:
     return config.travel_cost * travel_children(cand)
 
 
-def risk_cost(cand: pd.DataFrame, points: pd.Series, config: AllocationConfig) -> pd.Series:
+def risk_cost(cand: pd.DataFrame, config: AllocationConfig) -> pd.Series:
     """Risk-aware load: points given to a worker likely to leave are points likely to be
     handed over again; cost `risk_cost` x p_leave per point (zero without risk scores)."""
-    return config.risk_cost * cand["p_leave"].astype(float) * points
+    return config.risk_cost * cand["p_leave"].astype(float) * pair_points(cand, config)
 
 
 def unallocated_cost(units: pd.DataFrame, cases: pd.DataFrame, config: AllocationConfig) -> pd.Series:
@@ -196,83 +221,48 @@ def unallocated_cost(units: pd.DataFrame, cases: pd.DataFrame, config: Allocatio
 # ------------------------------------------------------------------ worker-level objective terms
 
 
-def load_balance_cost(points: np.ndarray, capacity: np.ndarray, children: np.ndarray, soft_children: np.ndarray,
-                      config: AllocationConfig) -> np.ndarray:
-    """Per worker: points above each share of capacity cost that breakpoint's rate (the
-    rates add up: piecewise increasing), plus `soft_children_cost` per child above the soft
-    headcount cap (16 x fte, ASYE 12). High caseloads drive stress and leaving [S41, S42]."""
-    points, capacity = np.asarray(points, float), np.asarray(capacity, float)
-    cost = np.zeros(len(points))
-    has_cap = capacity > 0
-    for share, rate in config.load_breakpoints:
-        cost += rate * np.where(has_cap, np.maximum(0.0, points - share * capacity), 0.0)
-    cost += config.soft_children_cost * np.maximum(0.0, np.asarray(children, float) - np.asarray(soft_children, float))
-    return cost
+class Hinge(NamedTuple):
+    """One piece of a per-worker cost: ``rate x max(0, load - threshold[w])`` where load is the
+    worker's `resource` ("points" or "children"); ``threshold`` is inf where the piece does not
+    apply. ``name`` names the piece's excess variables in the MIP."""
+
+    name: str
+    rate: float
+    resource: str
+    threshold: np.ndarray
 
 
-def highest_utilisation_cost(points: np.ndarray, capacity: np.ndarray, teams: np.ndarray,
-                             config: AllocationConfig) -> float:
+class GroupMax(NamedTuple):
+    """``weight x sum over groups of max(load_w / divisor_w)`` over the workers of each group;
+    ``group[w]`` is None for a worker not counted. ``name`` names the group variables in the MIP."""
+
+    name: str
+    weight: float
+    group: np.ndarray
+    divisor: np.ndarray
+
+
+def load_balance_cost(workers: pd.DataFrame, config: AllocationConfig) -> list[Hinge]:
+    """Per worker: points above each share of capacity cost that breakpoint's rate (the rates
+    add up: piecewise increasing), plus `soft_children_cost` per child above the soft headcount
+    cap (16 x fte, ASYE 12). High caseloads drive stress and leaving [S41, S42]. Workers without
+    capacity have no points pieces. Reads `capacity` and `soft_max_children`."""
+    cap = workers["capacity"].to_numpy(dtype=float)
+    pieces = [Hinge(f"over{k}", float(rate), "points", np.where(cap > 0, share * cap, np.inf))
+              for k, (share, rate) in enumerate(config.load_breakpoints)]
+    soft = workers["soft_max_children"].to_numpy(dtype=float)
+    return pieces + [Hinge("softkids", float(config.soft_children_cost), "children", soft)]
+
+
+def highest_utilisation_cost(workers: pd.DataFrame, config: AllocationConfig) -> GroupMax:
     """The most loaded worker (points / capacity) of each team, or of the whole service with
-    scope "service": one overloaded worker is a risk a sum of small penalties can hide.
-    Workers without capacity are not counted."""
-    points, capacity = np.asarray(points, float), np.asarray(capacity, float)
-    has_cap = capacity > 0
-    if not has_cap.any() or config.highest_utilisation_cost == 0:
-        return 0.0
-    util = pd.Series(points[has_cap] / capacity[has_cap])
-    if config.highest_utilisation_scope == "service":
-        return config.highest_utilisation_cost * float(util.max())
-    return config.highest_utilisation_cost * float(util.groupby(np.asarray(teams)[has_cap]).max().sum())
-
-
-def add_load_balance(model, worker_ids: list[str], load_exprs: dict, child_exprs: dict, capacity: pd.Series,
-                     soft_children: pd.Series, config: AllocationConfig):
-    """Add the load-balance term to a PuLP model: one excess variable per worker and
-    breakpoint (e >= load - share x capacity, e >= 0) and one per worker above the soft
-    headcount cap. Returns the term expression (also added to the objective)."""
-    import pulp
-
-    terms = []
-    cons = []
-    with_cap = [wid for wid in worker_ids if float(capacity[wid]) > 0]
-    for k, (share, rate) in enumerate(config.load_breakpoints):
-        if rate <= 0 or not with_cap:
-            continue
-        excess = model.add_variables(f"over{k}", with_cap, low=0.0)
-        for wid, e in excess.items():
-            cons.append(e >= load_exprs[wid] - share * float(capacity[wid]))
-            terms.append((e, rate))
-    if config.soft_children_cost > 0 and worker_ids:
-        for wid, s in model.add_variables("softkids", worker_ids, low=0.0).items():
-            cons.append(s >= child_exprs[wid] - float(soft_children[wid]))
-            terms.append((s, config.soft_children_cost))
-    model.add_constraints("load_balance_rows", cons)
-    expr = pulp.LpAffineExpression(terms)
-    model.add_term("load_balance", expr)
-    return expr
-
-
-def add_highest_utilisation(model, worker_ids: list[str], load_exprs: dict, capacity: pd.Series, teams: pd.Series,
-                            floor: dict[str, float], config: AllocationConfig):
-    """Add the highest-utilisation term: one variable U per team (or one for the service),
-    U >= load_w / capacity_w for each of its workers with capacity, U >= `floor[group]` (the
-    constant utilisation of the group's workers outside the model)."""
-    import pulp
-
-    if config.highest_utilisation_cost <= 0:
-        return None
-    service = config.highest_utilisation_scope == "service"
-    groups = sorted({"service" if service else teams[w] for w in worker_ids if float(capacity[w]) > 0})
-    if not groups:
-        return None
-    u = model.add_variables("top_util", groups, low=0.0).to_dict()
-    floors = [u[g] >= floor[g] for g in groups if floor.get(g, 0.0) > 0]
-    cons = [u["service" if service else teams[w]] * float(capacity[w]) >= load_exprs[w]
-            for w in worker_ids if float(capacity[w]) > 0]
-    model.add_constraints("highest_utilisation_rows", cons + floors)
-    expr = pulp.LpAffineExpression([(v, config.highest_utilisation_cost) for v in u.values()])
-    model.add_term("highest_utilisation", expr)
-    return expr
+    scope "service": one overloaded worker is a risk a sum of small penalties can hide. Workers
+    without capacity are not counted. Reads `capacity` and `team`."""
+    cap = workers["capacity"].to_numpy(dtype=float)
+    label = np.full(len(workers), "service", dtype=object) if config.highest_utilisation_scope == "service" \
+        else workers["team"].to_numpy(dtype=object)
+    group = np.where(cap > 0, label, None)
+    return GroupMax("top_util", float(config.highest_utilisation_cost), group, cap)
 
 
 # --------------------------------------------- guards: never worse than the manager's baseline
@@ -291,41 +281,6 @@ def handoff_children(cand: pd.DataFrame) -> pd.Series:
     went to this worker: the count the summary reports as handoffs."""
     return pd.Series([sum(n for cw, n in current.items() if cw != wid)
                       for wid, current in zip(cand["worker_id"], cand["current"])], index=cand.index, dtype=float)
-
-
-def handoff_guard(handoffs: np.ndarray, chosen: np.ndarray, budget: float) -> bool:
-    """No more children change worker than in the manager's baseline (a move is a new
-    relationship for the child [S40]; a manager will not accept more moves than doing it by
-    hand). `handoffs` per pair, `chosen` the pairs taken (0/1); True when within `budget`."""
-    return float(np.dot(handoffs, chosen)) <= budget + 1e-9
-
-
-def add_handoff_guard(model, x: np.ndarray, handoffs: np.ndarray, budget: float) -> None:
-    """Add `handoff_guard` to a block's model: sum of handoffs over chosen pairs <= budget."""
-    import pulp
-
-    nz = handoffs != 0
-    if not nz.any():
-        return
-    expr = pulp.LpAffineExpression(list(zip(x[nz], handoffs[nz].tolist())))
-    model.add_constraints("guard_handoffs", [expr <= float(budget)])
-
-
-def unallocated_guard(children: np.ndarray, unallocated: np.ndarray, budget: float) -> bool:
-    """No more children are left without a worker than in the manager's baseline. `children`
-    per unit, `unallocated` 0/1 per unit; True when within `budget`."""
-    return float(np.dot(children, unallocated)) <= budget + 1e-9
-
-
-def add_unallocated_guard(model, unassigned: pd.Series, children: pd.Series, budget: float) -> None:
-    """Add `unallocated_guard` to a block's model: children of the units left unassigned <= budget."""
-    import pulp
-
-    if not len(unassigned):
-        return
-    kids = children.reindex(unassigned.index).astype(float).to_numpy()
-    expr = pulp.LpAffineExpression(list(zip(unassigned.to_numpy(), kids.tolist())))
-    model.add_constraints("guard_unallocated", [expr <= float(budget)])
 
 
 def utilisation_guard_limit(workers: pd.DataFrame, points_limit: pd.Series, baseline_points: pd.Series,

@@ -35,9 +35,9 @@ def _root(
 
 
 def _register() -> None:
-    from workforce.cli import allocate, churn, foundation, plan, template
+    from workforce.cli import allocate, benchmark, census, churn, demand, forecast, foundation, plan, template
 
-    for module in (foundation, allocate, churn, plan, template):
+    for module in (foundation, allocate, churn, census, plan, demand, template, benchmark, forecast):
         module.register(app)
 
 

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import guarded
+from workforce.cli.common import Dates, dates_option, force_option, guarded, seconds_limit
 
 
 def _print_summary(result, out: Path) -> None:
@@ -57,6 +57,8 @@ def register(app: typer.Typer) -> None:
         solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
         config: Optional[Path] = typer.Option(None, "--config", help="settings TOML (weights, caseload rules)"),
         explain: Optional[str] = typer.Option(None, "--explain", help="print one child's explanation (CASE_ID)"),
+        dates: Dates = dates_option(),
+        force: bool = force_option(),
     ) -> None:
         """Allocate children to social workers: new families, a rebalance, or a leaver's caseload.
 
@@ -67,15 +69,15 @@ def register(app: typer.Typer) -> None:
         import sys
 
         from workforce.allocation.config import AllocationConfig
+        from workforce.allocation.problem import check_mode
         from workforce.errors import InputError
+        from workforce.mip import check_solver
+        from workforce.readers import check_file
 
-        if mode not in ("new", "rebalance", "leaver"):
-            raise InputError(f"unknown mode '{mode}'", column="--mode", allowed="new, rebalance, leaver")
-        if solver not in ("highs", "cbc"):
-            raise InputError(f"unknown solver '{solver}'", column="--solver", allowed="highs, cbc")
-        if time_limit is not None and time_limit <= 0:
-            raise InputError("--time-limit must be a positive number of seconds", column="--time-limit")
-        cfg = AllocationConfig.from_toml(config) if config else AllocationConfig()
+        check_mode(mode, column="--mode")
+        solver = check_solver(solver, column="--solver")
+        time_limit = seconds_limit(time_limit)
+        cfg = AllocationConfig.from_toml(check_file(config, "settings file")) if config else AllocationConfig()
 
         from rich.console import Console
 
@@ -86,7 +88,7 @@ def register(app: typer.Typer) -> None:
         from workforce.pipeline import write_allocation_files
 
         w = load_workers(workers)
-        c = load_cases(cases, workers=w)
+        c = load_cases(cases, workers=w, leavers=tuple(x.strip() for x in leaver or ()))
         r = load_risk(risk) if risk else None
         if explain is not None and not (c["case_id"] == explain.strip()).any():
             raise InputError(f"case '{explain}' is not in the cases table", file=cases, column="case_id")
@@ -102,7 +104,7 @@ def register(app: typer.Typer) -> None:
             result = allocate(w, c, mode=mode, leavers=tuple(leaver or ()), risk=r, config=cfg,
                               time_limit=time_limit, solver=solver,
                               progress=progress if sys.stderr.isatty() else None)
-        with OutputDir(out, inputs=inputs) as od:
+        with OutputDir(out, inputs=inputs, force=force) as od:
             write_allocation_files(od, result, inputs=inputs, config=cfg)
         _print_summary(result, out)
         if explain is not None:

@@ -10,7 +10,8 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import err, guarded, info
+from workforce.cli.census import run_import
+from workforce.cli.common import Dates, dates_option, err, force_option, guarded, info
 
 churn_app = typer.Typer(
     name="churn",
@@ -62,6 +63,8 @@ def train(
     repeats: int = typer.Option(3, "--repeats", min=1, help="Cross-validation repeats (new shuffle each)."),
     low: float = typer.Option(0.15, "--low", help="Risk below this is Low."),
     high: float = typer.Option(0.30, "--high", help="Risk at or above this is High."),
+    dates: Dates = dates_option(),
+    force: bool = force_option(),
 ) -> None:
     """Train, calibrate, validate out of time and audit a churn model on hr_history."""
     from workforce.contracts import load_hr_history
@@ -80,7 +83,7 @@ def train(
         use_protected=use_protected, n_splits=folds, n_repeats=repeats, bands=(low, high),
     )
     card = model.card
-    with OutputDir(out, inputs=[history]) as od:
+    with OutputDir(out, inputs=[history], force=force) as od:
         save_model(model, od.path(CARD_FILE).parent)
         _write_csv(fairness_table, od.path("fairness.csv"))
     rows = card["rows"]
@@ -112,6 +115,8 @@ def score(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to score at, YYYY-MM-DD (default today, or the latest start date if later)."),
     low: Optional[float] = typer.Option(None, "--low", help="Override the model's Low/Medium threshold."),
     high: Optional[float] = typer.Option(None, "--high", help="Override the model's Medium/High threshold."),
+    dates: Dates = dates_option(),
+    force: bool = force_option(),
 ) -> None:
     """Probability of leaving within the horizon per worker, a band and three what-if drivers."""
     import pandas as pd
@@ -122,15 +127,16 @@ def score(
     from workforce.outputs import OutputDir
     from workforce.retention.model import score as score_workers, team_risk
     from workforce.retention.persistence import load_model
+    from workforce.readers import parse_date
 
     model = load_model(model_dir)
     w = load_workers(workers)
     c = load_cases(cases, w) if cases is not None else None
     h = load_hr_history(history) if history is not None else None
     try:
-        date = pd.Timestamp(as_of) if as_of else None
-    except ValueError:
-        raise InputError(f"--as-of '{as_of}' is not a date (YYYY-MM-DD)") from None
+        date = pd.Timestamp(parse_date(as_of)) if as_of else None
+    except ValueError as exc:
+        raise InputError(f"--as-of: {exc}", column="--as-of") from None
     from workforce.retention.model import default_as_of
 
     date = date if date is not None else default_as_of(w, c)
@@ -148,7 +154,7 @@ def score(
     fairness_csv = Path(model_dir) / "fairness.csv"
     fairness_table = pd.read_csv(fairness_csv) if fairness_csv.is_file() else None
     # The three files appear together or not at all.
-    with OutputDir(out.parent, inputs=inputs) as od:
+    with OutputDir(out.parent, inputs=inputs, force=force, beside_inputs=True) as od:
         _write_csv(risk, od.path(out.name))
         _write_csv(teams, od.path(teams_path.name))
         write_risk_register(od.path(xlsx_path.name), risk=risk, team_risk=teams, fairness=fairness_table,
@@ -177,6 +183,7 @@ def evaluate(
     folds: int = typer.Option(5, "--folds", min=2),
     repeats: int = typer.Option(3, "--repeats", min=1),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the report as JSON here."),
+    force: bool = force_option(),
 ) -> None:
     """Run the churn model selection on any table and report ROC AUC, PR AUC and Brier score."""
     from workforce.outputs import output_file
@@ -202,7 +209,7 @@ def evaluate(
         if row.get("flag"):
             info(f"  fairness flag: {row['characteristic']}={row['group']}: {row['flag']}")
     if report is not None:
-        with output_file(report, inputs=[data]) as path:
+        with output_file(report, inputs=[data], force=force) as path:
             path.write_text(card_json(result), encoding="utf-8")
         info(f"wrote {report}")
 
@@ -215,9 +222,11 @@ def audit(
     scored: Optional[Path] = typer.Option(None, "--scored", help="Or a risk table from `churn score` ..."),
     workers: Optional[Path] = typer.Option(None, "--workers", help="... with the workers table holding the protected columns."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the audit table as CSV here."),
-    min_group: int = typer.Option(10, "--min-group", min=1, help="Suppress groups with fewer people than this."),
+    min_group: int = typer.Option(10, "--min-group", min=1, metavar="N", help="Suppress groups with fewer people than this."),
     calibration_threshold: float = typer.Option(0.05, "--calibration-threshold"),
     gap_threshold: float = typer.Option(0.05, "--gap-threshold"),
+    dates: Dates = dates_option(),
+    force: bool = force_option(),
 ) -> None:
     """Fairness audit per protected characteristic (groups under 10 people suppressed)."""
     from workforce.contracts import load_hr_history, load_risk, load_workers
@@ -252,7 +261,7 @@ def audit(
     else:
         info(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
     if out is not None:
-        with output_file(out, inputs=[p for p in (history, scored, workers) if p is not None]) as path:
+        with output_file(out, inputs=[p for p in (history, scored, workers) if p is not None], force=force) as path:
             _write_csv(table, path)
         info(f"wrote {out}")
 
@@ -263,17 +272,7 @@ def import_csww(
     files: List[Path] = typer.Argument(..., help="CSWW census return XML files (one per year)."),
     out: Path = typer.Option(..., "--out", help="hr_history CSV to write."),
     salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help="Secret salt for pseudonymous IDs (keep it to match IDs across imports)."),
+    force: bool = force_option(),
 ) -> None:
-    """Stack DfE CSWW census returns into an hr_history table (pseudonymised)."""
-    from workforce.contracts import to_csv_frame
-    from workforce.outputs import output_file
-    from workforce.retention.csww import import_csww as run_import
-
-    if not salt:
-        err("note: no --salt (or WORKFORCE_CSWW_SALT): a random salt is used, so worker IDs match only within this import")
-    history, summary = run_import(files, salt=salt)
-    with output_file(out, inputs=files) as path:
-        _write_csv(to_csv_frame(history), path)
-    for line in summary.lines():
-        info(line)
-    info(f"wrote {out} ({len(history)} rows)")
+    """Stack DfE CSWW census returns into an hr_history table (same as `workforce census import`)."""
+    run_import(files, out, salt, force=force)

@@ -7,7 +7,10 @@ from typing import Optional
 
 import typer
 
-from workforce.cli.common import guarded, info
+from workforce.cli.common import Dates, dates_option, force_option, guarded, info
+
+#: The planner's workbook: the same name as `workforce run` and `workforce demo` write.
+PLAN_WORKBOOK = "workforce_plan.xlsx"
 
 
 def register(app: typer.Typer) -> None:
@@ -33,6 +36,8 @@ def plan(
     scenario: Optional[str] = typer.Option(None, "--scenario", help="named scenario on top of the assumptions: baseline, sandwell_like, sandwell_interventions."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Monte Carlo seed (default: the assumptions' seed, 0)."),
     out: Path = typer.Option(..., "--out", help="output folder (written all at once, only on success)."),
+    dates: Dates = dates_option(),
+    force: bool = force_option(),
 ) -> None:
     """Plan the workforce quarter by quarter: demand and supply, whom to offer which support,
     whom to hire when, what it costs against carrying on as now, and how sure that is."""
@@ -41,15 +46,16 @@ def plan(
     from workforce.excel.workbooks import write_planner_workbook
     from workforce.outputs import OutputDir
     from workforce.pipeline import risk_register_or_none, write_plan_files
-    from workforce.plans.assumptions import Assumptions, load_assumptions
+    from workforce.plans.assumptions import Assumptions, date_echo_lines, load_assumptions
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios, scenario_assumptions
+    from workforce.readers import parse_date, written_date
 
     if (risk is None) == (model is None):
         raise InputError("give exactly one of --risk (a risk table) or --model (a trained churn model)",
                          column="--risk/--model")
     inputs = [p for p in (workers, cases, risk, assumptions) if p is not None]
-    with OutputDir(out, inputs=inputs) as od:
+    with OutputDir(out, inputs=inputs, force=force) as od:
         worker_frame = load_workers(workers)
         case_frame = load_cases(cases, worker_frame)
         risk_table = load_risk(risk) if risk is not None else score_with_model(model, worker_frame, case_frame)
@@ -59,13 +65,16 @@ def plan(
         scenarios = compare_scenarios(worker_frame, case_frame, risk_table, base, seed=seed)
         write_plan_files(od, result, scenarios)
         write_planner_workbook(
-            od.path("plan.xlsx"), assumptions=result.assumptions_frame, risk=risk_register_or_none(risk_table),
+            od.path(PLAN_WORKBOOK), assumptions=result.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=result.gateway, gateway_programmes=result.gateway_programmes, recruitment=result.recruitment,
             recruitment_totals=result.recruitment_totals, projection=result.projection,
             montecarlo=result.montecarlo, inputs=inputs,
         )
     s = result.summary
-    info(f"plan from {s['start_date']} over {s['horizon_quarters']} quarters: {s['workers']} workers, {s['cases']} children")
+    for line in date_echo_lines(result.assumptions):
+        info(f"assumption {line}")
+    info(f"plan from {written_date(parse_date(s['start_date']))} over {s['horizon_quarters']} quarters: "
+         f"{s['workers']} workers, {s['cases']} children")
     info(f"L&D gateway: {s['gateway_places_used']} places, £{s['gateway_cost_gbp']:,.0f}, "
          f"{s['gateway_expected_leavers_avoided']:.1f} leavers avoided (expected); solver {s['gateway_status']}")
     info(f"recruitment: {s['permanent_hires']} permanent hires, {s['nq_intake']} newly qualified; agency share "

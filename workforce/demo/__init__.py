@@ -29,6 +29,7 @@ from workforce.demo.authority import TRUTH_COLUMNS, DemoAuthority, generate_auth
 from workforce.demo.cli import main
 from workforce.demo.files import write_authority
 from workforce.demo.leaving import leaving_logit, leaving_probabilities, systematic_sample
+from workforce.demo.organisation import typical_team_posts
 from workforce.demo.parameters import (
     PROFILES,
     TEAM_TYPES,
@@ -43,5 +44,5 @@ __all__ = [
     "PROFILES", "TEAM_TYPES", "TRUTH_COLUMNS", "DemoAuthority", "DemoParameters", "annual_turnover",
     "authority_summary", "capacity_vs_demand", "census_indicators", "generate_authority", "leaving_logit",
     "leaving_probabilities", "main", "parameter_range", "parameter_table", "profile_parameters",
-    "systematic_sample", "vacancies", "write_authority",
+    "systematic_sample", "typical_team_posts", "vacancies", "write_authority",
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workforce.contracts import _default_priority
+from workforce.contracts import default_priority
 from workforce.demo.organisation import establishment_frame
 from workforce.demo.parameters import DemoParameters, profile_parameters
 from workforce.demo.simulation import Simulation, age_band
@@ -113,7 +113,7 @@ def generate_authority(seed: int = 0, scale: float = 1.0, params: DemoParameters
         "allocated_since": c["allocated_since"].astype("datetime64[ns]").to_numpy(),
         "workers_12m": c["workers_12m"].to_numpy("int64"),
     })
-    cases["priority"] = _default_priority(cases).astype("int64")
+    cases["priority"] = default_priority(cases).astype("int64")
     cases["required_skills"] = _text(c["required_skills"])
     cases["pinned"] = c["pinned"].to_numpy(bool)
     cases["excluded_workers"] = _text(c["excluded_workers"])

@@ -231,6 +231,36 @@ def size_establishment(teams: list[Team], children: pd.DataFrame, params: DemoPa
         t.posts = [Post(r, 1.0) for r in managers] + [Post(r, f) for r, f in zip(roles, ftes[:n])]
 
 
+def typical_team_posts(params: DemoParameters | None = None, teams: int = 10) -> pd.DataFrame:
+    """The posts of `teams` typical case-holding teams of the Sandwell-scale demo authority, as
+    rows of ``role, fte, asye`` (full time): each team as :func:`size_establishment` builds one of
+    average size (the authority's children at its funding level over its case-holding teams),
+    advanced practitioners in the advanced-practitioner share of teams, and the ASYE share of
+    case-holder posts newly qualified.
+
+    Returns
+    -------
+    DataFrame with columns `role`, `fte` (1.0), `asye` (bool).
+    """
+    params = params or DemoParameters()
+    sizes = params.sibling_group_p
+    children = params.families * sum(k * p for k, p in sizes.items()) / sum(sizes.values())
+    n_teams = (params.localities + max(params.localities, params.cin_cp_teams)
+               + min(params.localities, params.children_in_care_teams) + params.disabled_children_teams)
+    template = _case_roles(12, params, False)
+    per_post = _safe_children_and_points(template, [1.0] * 12, params.asye_share)[0] / 12
+    n = max(1, int(round(children * params.funding_level / n_teams / per_post)))
+    rows: list[tuple[str, float, bool]] = []
+    for k in range(teams):
+        roles = _case_roles(n, params, has_ap=k < round(teams * params.advanced_practitioner_p))
+        managers = ["team_manager"] + (["team_manager"] if n >= params.assistant_manager_from else [])
+        rows += [(r, 1.0, False) for r in managers + roles]
+    frame = pd.DataFrame(rows, columns=["role", "fte", "asye"])
+    holders = np.flatnonzero(frame["role"].to_numpy() == "case_holder")
+    frame.loc[holders[: int(round(params.asye_share * len(holders)))], "asye"] = True
+    return frame
+
+
 def service_units(params: DemoParameters, scale: float, rng: np.random.Generator) -> list[Team]:
     """Service-wide units of qualified staff without cases; a unit of three or fewer has no
     team manager of its own."""

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.allocation import baseline_allocate
-from workforce.contracts import _default_priority
+from workforce.contracts import default_priority
 from workforce.demo.simulation import Simulation, Worker
 
 _SKILL_FOR_TYPE = {
@@ -210,7 +210,7 @@ def run_today(sim: Simulation) -> tuple[pd.DataFrame, list[Worker], pd.DataFrame
         "current_worker_id": "", "workers_12m": 0, "pinned": False,
         "required_skills": to_place["required_skills"], "excluded_workers": to_place["excluded_workers"],
     }).reset_index(drop=True)
-    cf["priority"] = _default_priority(cf)
+    cf["priority"] = default_priority(cf)
     travel = (to_place["locality"] != to_place["team_locality"]).to_numpy() * sim.rules.travel_points
     demand = pd.DataFrame({"team": to_place["team"].to_numpy(), "children": 1,
                            "points": to_place["points"].to_numpy() + travel}).groupby("team").sum()

@@ -506,11 +506,11 @@ def _assumptions_sheet(book: SafeWorkbook, assumptions: pd.DataFrame | Mapping[s
 def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], allocations: pd.DataFrame,
                               worker_loads: pd.DataFrame, unallocated: pd.DataFrame, changes: pd.DataFrame,
                               settings: Mapping[str, Any] | pd.DataFrame | None = None,
-                              inputs: Iterable[PathLike] = ()) -> Path:
+                              inputs: Iterable[PathLike] = (), produced_by: str = "workforce allocate") -> Path:
     """The allocation workbook: Summary (solver figures, indicators, load by team chart),
     Allocations, Worker loads (over-cap loads highlighted), Unallocated, Changes, Assumptions
-    (the settings used) and README."""
-    book = SafeWorkbook(produced_by="workforce allocate", inputs=inputs, title="Case allocation")
+    (the settings used) and README (`produced_by`: the command that wrote it)."""
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Case allocation")
     sheet_loads = "Worker loads"
     indicators = _collect(
         changes_of_worker(summary, "Changes"),
@@ -568,10 +568,11 @@ def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any]
 
 def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.DataFrame | None = None,
                         fairness: pd.DataFrame | None = None, card: Mapping[str, Any] | pd.DataFrame | None = None,
-                        inputs: Iterable[PathLike] = ()) -> Path:
+                        inputs: Iterable[PathLike] = (), produced_by: str = "workforce churn score") -> Path:
     """The churn risk register: Summary (workers by band), Risk register (RAG bands on `band`,
-    highest risk first), Team risk, Fairness audit, Model card, README."""
-    book = SafeWorkbook(produced_by="workforce churn score", inputs=inputs, title="Retention risk register")
+    highest risk first), Team risk, Fairness audit, Model card, README (`produced_by`: the
+    command that wrote it)."""
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Retention risk register")
     indicators = _collect(predicted_turnover(risk, SHEET_RISK), expected_leavers(risk, SHEET_RISK),
                           high_risk_workers(risk, SHEET_RISK))
     charts = []
@@ -618,14 +619,16 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                            projection: pd.DataFrame | None = None, montecarlo: pd.DataFrame | None = None,
                            worker_loads: pd.DataFrame | None = None,
                            allocation_summary: Mapping[str, Any] | None = None,
-                           fairness: pd.DataFrame | None = None, inputs: Iterable[PathLike] = ()) -> Path:
+                           fairness: pd.DataFrame | None = None, inputs: Iterable[PathLike] = (),
+                           produced_by: str = "workforce plan") -> Path:
     """The HR planner's workbook `workforce_plan.xlsx`.
 
     Summary (headline indicators traced to their sheets, native charts), Risk register, L&D
     plan, Recruitment plan, Projection, Allocation, Fairness audit, Assumptions (editable; read
-    back by `workforce plan --assumptions`), README. A sheet whose frame is None is left out.
+    back by `workforce plan --assumptions`), README (`produced_by`: the command that wrote it).
+    A sheet whose frame is None is left out.
     """
-    book = SafeWorkbook(produced_by="workforce plan", inputs=inputs, title="Workforce plan")
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Workforce plan")
     indicators = _collect(
         caseload_per_fte(worker_loads, SHEET_ALLOCATION),
         workers_over_cap(worker_loads, SHEET_ALLOCATION),

@@ -16,6 +16,7 @@ import json
 import math
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -23,9 +24,16 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from workforce.caseload import ROLES
-from workforce.errors import InputError, Problem
+from workforce.errors import InputError, InputWarning, Problem
+from workforce.readers import DATE_ORDERS, check_file, current_date_order, parse_date, parse_number, written_date
 
 FRAME_COLUMNS = ("section", "key", "value", "unit", "basis", "description")
+#: A plausible annual salary for any children's social work role, NQSW to team manager (brief
+#: [S49][S70] put them at about 27k-52k): a value outside it is a typo (a salary of 0 would show a
+#: saving of half the budget), so it is refused with this range stated.
+SALARY_RANGE = (15000.0, 150000.0)
+#: Units whose values are fractions, so "15%" reads as 0.15.
+FRACTION_UNITS = ("fraction", "fraction of salary", "fraction of demand", "per year")
 PROGRAMME_PREFIX = "programme:"
 ASSUMPTION = "assumption"
 
@@ -84,34 +92,35 @@ class SupplyAssumptions:
 @dataclass(frozen=True)
 class CostAssumptions:
     salary_case_holder_gbp: float = _v(35444.0, "float", "GBP per FTE-year", "[S49] 2018 national average top of scale",
-                                       "salary of a case-holding social worker", lo=0.0, hi=1e6)
+                                       "salary of a case-holding social worker", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_asye_gbp: float = _v(28200.0, "float", "GBP per FTE-year", "[S70][DERIVED] midpoint of NQSW band 26.8k-29.6k",
-                                "salary of a newly qualified social worker (ASYE)", lo=0.0, hi=1e6)
+                                "salary of a newly qualified social worker (ASYE)", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_senior_practitioner_gbp: float = _v(40000.0, "float", "GBP per FTE-year",
                                                "assumption between [S49] 35.4k and [S70] senior up to 44k",
-                                               "salary of a senior practitioner", lo=0.0, hi=1e6)
+                                               "salary of a senior practitioner", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_advanced_practitioner_gbp: float = _v(41000.0, "float", "GBP per FTE-year",
                                                  "[S49][DERIVED] midpoint of regional medians 38.2k-43.8k",
-                                                 "salary of an advanced practitioner", lo=0.0, hi=1e6)
+                                                 "salary of an advanced practitioner", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_practice_supervisor_gbp: float = _v(43000.0, "float", "GBP per FTE-year", ASSUMPTION,
-                                               "salary of a practice supervisor", lo=0.0, hi=1e6)
+                                               "salary of a practice supervisor", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_team_manager_gbp: float = _v(47700.0, "float", "GBP per FTE-year",
                                         "[S49][DERIVED] midpoint of regional medians 43.8k-51.6k",
-                                        "salary of a team manager", lo=0.0, hi=1e6)
+                                        "salary of a team manager", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_service_manager_gbp: float = _v(56000.0, "float", "GBP per FTE-year",
                                            "assumption above the team manager's [S49] 43.8k-51.6k (service manager pay NOT FOUND)",
-                                           "salary of a service (middle) manager, census OrgRole 2", lo=0.0, hi=1e6)
+                                           "salary of a service (middle) manager, census OrgRole 2",
+                                           lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_senior_manager_gbp: float = _v(75000.0, "float", "GBP per FTE-year",
                                           "assumption (head of service pay NOT FOUND in the brief)",
-                                          "salary of a senior manager, census OrgRole 1", lo=0.0, hi=1e6)
+                                          "salary of a senior manager, census OrgRole 1", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_qualified_no_cases_gbp: float = _v(40000.0, "float", "GBP per FTE-year",
                                               "assumption as a senior practitioner (IROs, CP chairs, MASH, quality roles)",
                                               "salary of a qualified social worker without cases, census OrgRole 6",
-                                              lo=0.0, hi=1e6)
+                                              lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     on_cost_rate: float = _v(0.28, "float", "fraction of salary", "[DEFAULT] brief s5",
                              "employer on-costs (pension, NI) for permanent staff", lo=0.0, hi=2.0)
     agency_hourly_rate_gbp: float = _v(40.2, "float", "GBP per hour", "[S53][DERIVED] Devon agency spend per hour 2015/16",
-                                       "what the authority pays per agency hour", lo=0.0, hi=1000.0)
+                                       "what the authority pays per agency hour", lo=15.0, hi=200.0)
     hours_per_fte_year: float = _v(1739.0, "float", "hours", "[S49d] 37 hours x 47 weeks",
                                    "paid working hours in an FTE-year", lo=1.0, hi=3000.0)
     cost_per_hire_gbp: float = _v(2500.0, "float", "GBP", "[S59] CIPD average direct recruitment cost",
@@ -290,24 +299,14 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _parse_number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("is yes/no, not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip().replace(",", "").replace("£", "")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError(f"'{value}' is not a finite number")
-    return number
+def _parse_number(value: Any, meta: dict | None = None) -> float:
+    """The shared number parser: "£42,000" where the unit is money, "15%" where it is a fraction."""
+    unit = (meta or {}).get("unit", "")
+    return parse_number(value, percent=unit in FRACTION_UNITS, currency=unit.startswith("GBP"))
 
 
-def _parse_int(value: Any) -> int:
-    number = _parse_number(value)
+def _parse_int(value: Any, meta: dict | None = None) -> int:
+    number = _parse_number(value, meta)
     if not float(number).is_integer():
         raise ValueError(f"'{value}' is not a whole number")
     return int(number)
@@ -315,10 +314,17 @@ def _parse_int(value: Any) -> int:
 
 def _check_range(number: float, meta: dict) -> None:
     lo, hi = meta.get("lo"), meta.get("hi")
-    if lo is not None and number < lo:
-        raise ValueError(f"{number:g} is below the minimum {lo:g}")
-    if hi is not None and number > hi:
-        raise ValueError(f"{number:g} is above the maximum {hi:g}")
+    unit = meta.get("unit", "")
+
+    def shown(x: float) -> str:
+        return f"£{x:,.2f}".removesuffix(".00") if unit.startswith("GBP") else f"{x:g}"
+
+    low, high = lo is not None and number < lo, hi is not None and number > hi
+    if low or high:
+        bounds = (f"{shown(lo)} to {shown(hi)}" if lo is not None and hi is not None
+                  else f"at least {shown(lo)}" if lo is not None else f"at most {shown(hi)}")
+        side = f"below the minimum {shown(lo)}" if low else f"above the maximum {shown(hi)}"
+        raise ValueError(f"{shown(number)} is {side} (plausible range {bounds}, {unit})")
 
 
 def _split_list(value: Any) -> list[str]:
@@ -334,11 +340,11 @@ def parse_value(value: Any, meta: dict) -> Any:
     kind = meta["kind"]
     choices = meta.get("choices") or ()
     if kind == "float":
-        number = _parse_number(value)
+        number = _parse_number(value, meta)
         _check_range(number, meta)
         return number
     if kind == "int":
-        number = _parse_int(value)
+        number = _parse_int(value, meta)
         _check_range(number, meta)
         return number
     if kind == "bool":
@@ -360,9 +366,9 @@ def parse_value(value: Any, meta: dict) -> Any:
         if text.lower() == "auto":
             return "auto"
         try:
-            return pd.Timestamp(text[:10]).date().isoformat()
-        except ValueError:
-            raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or 'auto'") from None
+            return parse_date(value).isoformat()
+        except ValueError as exc:
+            raise ValueError(f"{exc}, or 'auto'") from None
     if kind == "strs":
         items = _split_list(value)
         bad = [i for i in items if choices and i not in choices]
@@ -370,7 +376,7 @@ def parse_value(value: Any, meta: dict) -> Any:
             raise ValueError(f"{', '.join(bad)} not allowed (allowed: {', '.join(choices)})")
         return tuple(items)
     if kind == "ints":
-        items = tuple(_parse_int(v) for v in _split_list(value))
+        items = tuple(_parse_int(v, meta) for v in _split_list(value))
         for item in items:
             _check_range(item, meta)
         return items
@@ -485,7 +491,36 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions") 
         catalogue = list(defaults.values())
     if problems:
         raise InputError(problems=problems)
+    warn_defaults_used(seen, programmes, source)
     return Assumptions(**built, programmes=tuple(catalogue), basis=basis)
+
+
+def warn_defaults_used(seen: set[tuple[str, str]], programmes: Mapping[str, Any], source: str) -> None:
+    """Say which assumptions had no row, so their defaults are used: a deleted row is never a
+    silent change of plan (an InputWarning, which the CLI prints as a 'warning:' line)."""
+    expected = [(section, f.name) for section, cls in SECTIONS.items() for f in _value_fields(cls)]
+    # A listed programme's missing keys keep that programme's defaults (or the blank Programme's).
+    expected += [(PROGRAMME_PREFIX + name, f.name) for name in programmes for f in _value_fields(Programme)]
+    missing = [(section, key) for section, key in expected if (section, key) not in seen]
+    dropped = [p.name for p in default_programmes() if programmes and p.name not in programmes]
+    if not missing and programmes and not dropped:
+        return
+    parts = []
+    if len(missing) > 10:  # a file of a few overrides: say so, without listing every default
+        parts.append(f"{len(missing)} of {len(expected)} assumptions are not in it, so their defaults are used "
+                     "(every value used is in the plan's assumptions.toml and Assumptions sheet)")
+    elif missing:
+        defaults = assumptions_frame(Assumptions()).set_index(["section", "key"])["value"]
+        blank = {f.name: _to_cell(f.default) for f in _value_fields(Programme)}  # a programme of the user's own
+        shown = [f"{section.removeprefix(PROGRAMME_PREFIX)}.{key} = {defaults.get((section, key), blank.get(key))}"
+                 for section, key in missing]
+        parts.append(f"no row for {'; '.join(shown)}: using the default")
+    if not programmes:
+        parts.append("no programme rows, so the default L&D programmes are used")
+    if dropped:
+        parts.append(f"no rows for the default programme{'s' if len(dropped) > 1 else ''} {', '.join(dropped)}: "
+                     "left out of the L&D plan")
+    warnings.warn(InputWarning(f"{source}: " + "; and ".join(parts)), stacklevel=3)
 
 
 # ---- TOML ---------------------------------------------------------------------------------
@@ -594,9 +629,7 @@ def load_assumptions(path: str | Path) -> Assumptions:
     an assumptions CSV written by `workforce plan`."""
     from workforce.readers import read_table, source_label
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("assumptions file not found", file=path)
+    path = check_file(path, "assumptions file")
     if path.suffix.lower() == ".toml":
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -605,6 +638,23 @@ def load_assumptions(path: str | Path) -> Assumptions:
         return assumptions_from_toml(text, source=str(path))
     raw = read_table(path, "assumptions", sheet="Assumptions")
     return assumptions_from_frame(raw, source=source_label(path, "Assumptions"))
+
+
+def date_echo_lines(a: Assumptions) -> list[str]:
+    """Each date the assumptions set, written out ("projection.start_date: 1 April 2025, a
+    Tuesday"), for the run's terminal summary: a date typed 01/04/2025 and read the other way
+    round shows at once. 'auto' dates are not echoed (the plan says where it starts)."""
+    order = current_date_order()
+    lines = []
+    for section, cls in SECTIONS.items():
+        for f in _value_fields(cls):
+            value = getattr(getattr(a, section), f.name)
+            if f.metadata["kind"] == "date" and value != "auto":
+                day = parse_date(value)
+                lines.append(f"{section}.{f.name}: {written_date(day)}, a {day:%A} (dates such as 01/04/2025 "
+                             f"are read {DATE_ORDERS[order].split(' (')[0]}; --dates {'us' if order == 'uk' else 'uk'} "
+                             "reads them the other way)")
+    return lines
 
 
 def changed_values(a: Assumptions, b: Assumptions) -> pd.DataFrame:

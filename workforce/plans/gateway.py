@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from workforce.mip import SolveReport, solve
 from workforce.plans.assumptions import Assumptions, Programme
 from workforce.plans.costs import worker_cost_of_leaver
-from workforce.plans.solver import SolveReport, solve
 
 
 @dataclass
@@ -119,7 +119,7 @@ def plan_gateway(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, star
             prob += pulp.lpSum(v for v, _ in vs) <= programmes[j].places, f"places_{j}"
     if len(x):
         prob += pulp.lpSum(float(cost[j]) * v for v, (i, j) in zip(x, candidates)) <= a.gateway.budget_gbp, "budget"
-    report = solve(prob, time_limit=a.gateway.time_limit_seconds)
+    report = solve(prob, sense="max", time_limit=a.gateway.time_limit_seconds)
 
     chosen = np.full(len(workers), -1, dtype=int)
     if report.status in ("optimal", "feasible"):

@@ -210,9 +210,21 @@ def team_locality(workers: pd.DataFrame, cases: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _stock_frames(wf: Workforce) -> dict[str, np.ndarray]:
-    """Per worker (n, H): start, leavers, contract ends, end stock in case-holding FTE, and
-    the usable (effective) FTE at each quarter's end."""
+def stock_frames(wf: Workforce) -> dict[str, np.ndarray]:
+    """Today's staff's expected stocks and flows per worker and quarter (the projection's and the
+    recruitment plan's common arithmetic).
+
+    Parameters
+    ----------
+    wf : Workforce
+
+    Returns
+    -------
+    dict
+        Arrays (workers x quarters): ``start``, ``leavers``, ``ended`` (contract ends), ``end``
+        in case-holding FTE; ``effective`` (usable FTE at each quarter's end);
+        ``headcount_leavers``; ``paid`` (paid FTE, mid-quarter).
+    """
     surv = wf.survival()
     start = surv[:, :-1]
     end = surv[:, 1:]
@@ -239,7 +251,7 @@ def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assump
     Columns: quarter, quarter_start_date, team, locality, demand_points, demand_fte, supply_fte,
     permanent_fte, agency_fte, asye_fte, in_post_start_fte, leavers_fte, contracts_ended_fte,
     in_post_end_fte, expected_leavers, staff_cost_gbp, gap_fte."""
-    stocks = _stock_frames(wf)
+    stocks = stock_frames(wf)
     horizon = wf.horizon
     teams = wf.team
     perm = ~wf.agency

@@ -29,8 +29,8 @@ import pandas as pd
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.costs import (agency_cost_per_fte_year, lead_time_quarters, permanent_cost_per_fte_year,
                                    ramp_quarters)
-from workforce.plans.projection import Workforce, _stock_frames, annual_to_quarterly_hazard
-from workforce.plans.solver import SolveReport, solve
+from workforce.mip import SolveReport, solve
+from workforce.plans.projection import Workforce, annual_to_quarterly_hazard, stock_frames
 
 PENALTY_PER_FTE = 1e7  # elastic fallback only: missing the agency target by one FTE-quarter
 PENALTY_PER_GBP = 100.0  # elastic fallback only: each pound over budget
@@ -59,7 +59,7 @@ class UnitBase:
 
 def unit_base(wf: Workforce, units: list[str]) -> UnitBase:
     """Sum today's staff's expected stocks by unit."""
-    stocks = _stock_frames(wf)
+    stocks = stock_frames(wf)
     index = {u: i for i, u in enumerate(units)}
     rows = np.array([index[u] for u in wf.unit], dtype=int)
     perm = ~wf.agency
@@ -323,11 +323,12 @@ def _build(inp: RecruitmentInputs, elastic: bool):
 def solve_recruitment(inp: RecruitmentInputs) -> tuple[Decisions, SolveReport, bool]:
     """Solve; if the hard problem is infeasible, return the elastic plan with relaxed=True."""
     prob, hires, nq, agency = _build(inp, elastic=False)
-    report = solve(prob, time_limit=inp.a.recruitment.time_limit_seconds, gap_rel=RECRUITMENT_GAP)
+    report = solve(prob, sense="min", time_limit=inp.a.recruitment.time_limit_seconds, gap_rel=RECRUITMENT_GAP)
     relaxed = False
     if report.status == "infeasible":
         prob, hires, nq, agency = _build(inp, elastic=True)
-        relaxed_report = solve(prob, time_limit=inp.a.recruitment.time_limit_seconds, gap_rel=RECRUITMENT_GAP)
+        relaxed_report = solve(prob, sense="min", time_limit=inp.a.recruitment.time_limit_seconds,
+                               gap_rel=RECRUITMENT_GAP)
         relaxed = relaxed_report.status in ("optimal", "feasible")
         report = SolveReport("infeasible", relaxed_report.objective, relaxed_report.bound, relaxed_report.gap,
                              report.seconds + relaxed_report.seconds,

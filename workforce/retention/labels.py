@@ -54,7 +54,8 @@ def label_snapshots(
     Columns used: `snapshot_date`, optional `leave_date`, `leave_reason`. A snapshot is
     censored when `snapshot_date + horizon > end_date` (default: the latest snapshot). A leave
     for a reason outside `reasons` (e.g. death) counts as not leaving: the worker did not
-    resign, retire or move.
+    resign, retire or move. A leave dated after `end_date` (a known future leave, as a census
+    return records one) has not happened yet and is not counted.
     """
     out = in_post(history).copy()
     end = pd.Timestamp(end_date) if end_date is not None else follow_up_end(history)
@@ -64,7 +65,8 @@ def label_snapshots(
         leave = out["leave_date"]
         reason = pd.to_numeric(out.get("leave_reason"), errors="coerce")
         counted = reason.isin([int(r) for r in reasons]).to_numpy()
-        left = leave.notna().to_numpy() & (leave <= horizon_end).fillna(False).to_numpy()
+        observed = (leave <= horizon_end) & (leave <= end)
+        left = leave.notna().to_numpy() & observed.fillna(False).to_numpy()
         out[LABEL] = left & counted
     else:
         out[LABEL] = np.zeros(len(out), dtype=bool)

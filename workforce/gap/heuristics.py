@@ -172,7 +172,22 @@ def greedy_assignment(cost: np.ndarray, load: np.ndarray, capacity: np.ndarray, 
                       unassigned_cost: np.ndarray | None = None) -> np.ndarray:
     """Regret greedy under several desirability measures (cost, load, load share of capacity and
     cost x load share); each result is repaired and the cheapest feasible one returned (or the least
-    overloaded one when none is feasible: check with `is_feasible`)."""
+    overloaded one when none is feasible: check with `is_feasible`).
+
+    Parameters
+    ----------
+    cost, load : ndarray
+        (agents x items); ``cost`` inf where the pair is not eligible.
+    capacity : ndarray
+        Per agent.
+    unassigned_cost : ndarray or None
+        Per item (inf = must be assigned).
+
+    Returns
+    -------
+    ndarray
+        The agent per item (-1 = unassigned).
+    """
     c, a, b = _extended(cost, load, capacity, unassigned_cost)
     m = c.shape[0] - 1
     with np.errstate(invalid="ignore"):  # the pseudo-agent row (inf/inf) is never used as a measure
@@ -194,7 +209,22 @@ def lp_rounding_repair(x_frac: np.ndarray, cost: np.ndarray, load: np.ndarray, c
                        ) -> np.ndarray:
     """Round an LP-relaxation solution: items the LP already places whole keep their agent; the
     few split items (a basic LP solution splits at most about one per agent) are placed by regret
-    greedy, preferring agents in proportion to their LP share; then overload is repaired."""
+    greedy, preferring agents in proportion to their LP share; then overload is repaired.
+
+    Parameters
+    ----------
+    x_frac : ndarray
+        The LP's fractional assignment (agents x items).
+    cost, load, capacity, unassigned_cost : ndarray
+        As `greedy_assignment`.
+    unassigned_frac : ndarray or None
+        The LP's unassigned share per item.
+
+    Returns
+    -------
+    ndarray
+        The agent per item (-1 = unassigned).
+    """
     c, a, b = _extended(cost, load, capacity, unassigned_cost)
     M, n = c.shape
     m = M - 1
@@ -312,7 +342,22 @@ def local_search(assign: np.ndarray, cost: np.ndarray, load: np.ndarray, capacit
     (overloaded intermediate states are never accepted). Never returns anything worse than the
     (repaired) input. ``max_rounds`` bounds the kicks (deterministic); ``time_limit`` caps seconds;
     ``patience`` stops after that many kicks without improvement; reaching ``lower_bound`` (a proven
-    bound, e.g. from the LP) stops at once since nothing better exists."""
+    bound, e.g. from the LP) stops at once since nothing better exists.
+
+    Parameters
+    ----------
+    assign : ndarray
+        The starting agent per item (-1 = unassigned).
+    cost, load, capacity, unassigned_cost : ndarray
+        As `greedy_assignment`.
+    time_limit, seed, max_rounds, patience, lower_bound
+        See above.
+
+    Returns
+    -------
+    ndarray
+        The agent per item (-1 = unassigned); the repaired input when it cannot be made feasible.
+    """
     deadline = time.perf_counter() + float(time_limit)
     c, a, b = _extended(cost, load, capacity, unassigned_cost)
     m = c.shape[0] - 1

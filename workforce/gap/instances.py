@@ -85,7 +85,24 @@ def _instance_at(tokens: np.ndarray, pos: int, name: str, path: Path) -> tuple[G
 
 
 def read_gap_instance(path: str | Path, *, name: str | None = None) -> GapInstance:
-    """Read a single-instance file (``cattrysse1994/``, ``chu1997/``, ``yagiura2004/``)."""
+    """Read a single-instance file (``cattrysse1994/``, ``chu1997/``, ``yagiura2004/``).
+
+    Parameters
+    ----------
+    path : str or Path
+    name : str or None
+        The instance's name (default: the file name).
+
+    Returns
+    -------
+    GapInstance
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, holds anything but integers, or is too short or too long
+        for its ``m n`` header.
+    """
     path = Path(path)
     tokens = _tokens(path)
     instance, end = _instance_at(tokens, 0, name or path.name, path)
@@ -96,7 +113,21 @@ def read_gap_instance(path: str | Path, *, name: str | None = None) -> GapInstan
 
 def read_gap_collection(path: str | Path) -> list[GapInstance]:
     """Read an OR-Library multi-instance file: the problem count, then the problems in turn.
-    Problem ``p`` (from 0) is named ``<stem>-<p>``, matching ``cattrysse1994/<stem>-<p>``."""
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    list of GapInstance
+        Problem ``p`` (from 0) is named ``<stem>-<p>``, matching ``cattrysse1994/<stem>-<p>``.
+
+    Raises
+    ------
+    InputError
+        As `read_gap_instance`, for any of the problems.
+    """
     path = Path(path)
     tokens = _tokens(path)
     if len(tokens) == 0:

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workforce.allocation import heuristics as heur
-from workforce.allocation.core import (AssignmentModel, GapMatrices, heuristic_start, kernel_search,
-                                      mip_neighbourhood_search)
+from workforce.gap import heuristics as heur
+from workforce.gap.model import AssignmentModel
+from workforce.gap.search import GapMatrices, heuristic_start, kernel_search, mip_neighbourhood_search
 
 
 def _instance(m: int, n: int, seed: int, ratio: float = 0.8, ineligible: float = 0.0):

@@ -1,0 +1,88 @@
+"""`workforce census check`: exit codes, the report (CSV and workbook), no personal data."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from census_frames import MAIN_2022, SHARED, agency_worker, leaver, needs_shared, worker, write
+from workforce.census.check import PROBLEMS_CSV, PROBLEMS_XLSX, check_returns
+from workforce.census.problems import PROBLEM_COLUMNS
+from workforce.census.records import pseudonym
+from workforce.cli import app
+
+
+def _run(*args):
+    return CliRunner().invoke(app, ["census", "check", *map(str, args)])
+
+
+def test_clean_returns_exit_0_with_an_empty_report(tmp_path):
+    paths = [write(tmp_path, [worker("SW1", y), agency_worker("SW2", y), leaver("SW3", f"{y}-04-01", y)], year=y)
+             for y in (2023, 2024, 2025)]
+    out = tmp_path / "report"
+    result = _run(*paths, "--out", out, "--salt", "k")
+    assert result.exit_code == 0, result.output
+    assert "clean: ready to submit" in result.output
+    table = pd.read_csv(out / PROBLEMS_CSV)
+    assert list(table.columns) == list(PROBLEM_COLUMNS) and table.empty
+
+
+def test_problems_exit_2_with_one_row_each_and_a_fix(tmp_path):
+    path = write(tmp_path, [worker("SW1"), worker("SW2", fte=0.0, ethnicity=None), leaver("SW3", "2022-04-01", reason=None),
+                            agency_worker("SW4", ethnicity="WBRI")], name="csww_2021.xml")
+    out = tmp_path / "report"
+    result = _run(path, "--out", out, "--salt", "k")
+    assert result.exit_code == 2
+    table = pd.read_csv(out / PROBLEMS_CSV)
+    found = set(zip(table["check"], table["position"].fillna(0).astype(int), table["field"].fillna("")))
+    assert found == {
+        ("header", 0, "Year"),  # file name says 2021
+        ("fte_in_range", 2, "FTE"),
+        ("mandatory_for_la_employed", 2, "Ethnicity"),
+        ("leaver_has_reason", 3, "ReasonLeave"),
+        ("agency_without_personal_details", 4, "Ethnicity"),
+    }
+    assert table["fix"].str.len().gt(20).all()
+    assert table.loc[table["position"].notna(), "worker"].tolist() == [pseudonym(s, "k") for s in ("SW2", "SW2", "SW3", "SW4")]
+    book = load_workbook(out / PROBLEMS_XLSX, read_only=True)
+    assert {"Summary", "Problems", "README"} <= set(book.sheetnames)
+    rows = list(book["Problems"].iter_rows(values_only=True))
+    assert rows[0] == tuple(PROBLEM_COLUMNS) and len(rows) == len(table) + 1
+
+
+def test_public_samples_report_without_personal_data(tmp_path):
+    needs_shared()
+    out = tmp_path / "report"
+    result = _run(SHARED, "--out", out, "--salt", "k")
+    assert result.exit_code == 2
+    report = (out / PROBLEMS_CSV).read_text()
+    book = load_workbook(out / PROBLEMS_XLSX, read_only=True)
+    cells = " ".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    secrets = set()
+    for path in SHARED.glob("*.xml"):
+        text = path.read_text()
+        secrets |= set(re.findall(r"<SWENo>([^<]+)</SWENo>", text)) | set(re.findall(r"<PersonBirthDate>([^<]+)<", text))
+    assert secrets
+    for secret in secrets:
+        assert secret not in report and secret not in cells
+    table = pd.read_csv(out / PROBLEMS_CSV)
+    assert set(table["file"]) == {p.name for p in SHARED.glob("*.xml")}
+    assert {"schema", "header", "mandatory_for_la_employed", "leave_in_census_year"} <= set(table["check"])
+
+
+def test_check_is_the_library_call(tmp_path):
+    needs_shared()
+    result = check_returns([MAIN_2022], salt="k")
+    assert not result.clean
+    summary = result.summary().iloc[0]
+    assert (summary["year"], summary["records"]) == (2022, 30)
+    assert summary["errors"] == int((result.table()["severity"] == "error").sum())
+
+
+def test_missing_path_exits_2(tmp_path):
+    result = _run(tmp_path / "nope.xml", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "not found" in result.output
+    assert not (tmp_path / "r").exists()

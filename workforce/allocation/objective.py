@@ -1,0 +1,487 @@
+"""The allocation objective, defined once: a table of terms and every form derived from it.
+
+`TERMS` is the table. Each row names a term, its kind, its cost function in `rules.py` (whose
+docstring is the domain reason), the `AllocationConfig` weights it reads and the words an
+explanation uses. A weight change is a change to `AllocationConfig`; a new term is a new cost
+function and a new row. Every form of the objective is derived from the table by kind:
+
+========  ==========================================  ==========================================
+kind      cost function gives                          derived
+========  ==========================================  ==========================================
+pair      cost per (unit, worker) pair                 a ``cost_<name>`` column on the pairs
+                                                       (`pair_costs`); linear in the MIP
+worker    `rules.Hinge` pieces per worker:             one excess variable per worker and piece
+          rate x max(0, load - threshold)              in the MIP
+group     `rules.GroupMax`: weight x the highest       one variable per group in the MIP
+          load / divisor in each group
+unit      cost per unit left unallocated               a ``cost_<name>`` column on the units; the
+                                                       GAP's unassigned cost in the MIP
+========  ==========================================  ==========================================
+
+The forms: `add_objective` (the PuLP build of a block), `evaluate_objective` (numpy, by term),
+`Loads` (the exact change of every term when a unit moves, for the local search and the
+explanations) and `child_costs` (each child's share of the pair terms). A property test checks
+that they agree on random instances.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from workforce.allocation import rules as R
+from workforce.allocation.config import AllocationConfig
+from workforce.allocation.families import unit_table
+from workforce.allocation.problem import Problem, pair_positions
+from workforce.gap.model import AssignmentModel
+
+KINDS = ("pair", "worker", "group", "unit")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One row of the objective table."""
+
+    name: str
+    kind: str  # one of KINDS
+    cost: Callable  # the cost function in rules.py (signature by kind: see the module docstring)
+    weights: tuple[str, ...]  # the AllocationConfig fields it reads
+    words: str  # how an explanation names it
+
+    @property
+    def reason(self) -> str:
+        """The domain reason: the cost function's docstring, first paragraph."""
+        return inspect.getdoc(self.cost).split("\n\n")[0].replace("\n", " ")
+
+
+TERMS: tuple[Term, ...] = (
+    Term("continuity", "pair", R.continuity_cost,
+         ("continuity_cost", "continuity_repeat_cost", "continuity_repeat_threshold"),
+         "moving the children from their current worker"),
+    Term("travel", "pair", R.travel_cost, ("travel_cost",), "travel outside the worker's locality"),
+    Term("risk", "pair", R.risk_cost, ("risk_cost",), "the worker's predicted risk of leaving"),
+    Term("load_balance", "worker", R.load_balance_cost, ("load_breakpoints", "soft_children_cost"),
+         "the worker's load above the safe level"),
+    Term("highest_utilisation", "group", R.highest_utilisation_cost,
+         ("highest_utilisation_cost", "highest_utilisation_scope"), "the team's most loaded worker"),
+    Term("unallocated", "unit", R.unallocated_cost, ("unallocated_cost",), "children left unallocated"),
+)
+TERM_NAMES: tuple[str, ...] = tuple(t.name for t in TERMS)
+TERM_WORDS: dict[str, str] = {t.name: t.words for t in TERMS}
+
+
+def terms_of(kind: str) -> tuple[Term, ...]:
+    """The table's terms of one kind, in table order."""
+    return tuple(t for t in TERMS if t.kind == kind)
+
+
+def total(parts: dict[str, float | np.ndarray]) -> float | np.ndarray:
+    """The objective: the sum of the terms, in table order."""
+    out = 0.0
+    for name in TERM_NAMES:
+        out = out + parts[name]
+    return out
+
+
+def table() -> pd.DataFrame:
+    """The objective table as a frame (term, kind, weights, meaning, reason), for documentation
+    and workbooks."""
+    return pd.DataFrame({"term": TERM_NAMES, "kind": [t.kind for t in TERMS],
+                         "weights": [", ".join(t.weights) for t in TERMS], "meaning": [t.words for t in TERMS],
+                         "reason": [t.reason for t in TERMS]})
+
+
+# ------------------------------------------------------------------------- costs on frames
+def pair_costs(cand: pd.DataFrame, config: AllocationConfig) -> pd.DataFrame:
+    """The pair terms of a candidate frame: one ``cost_<name>`` column per pair term."""
+    return pd.DataFrame({f"cost_{t.name}": t.cost(cand, config) for t in terms_of("pair")}, index=cand.index)
+
+
+def unit_costs(units: pd.DataFrame, cases: pd.DataFrame, config: AllocationConfig) -> pd.DataFrame:
+    """The unit terms: one ``cost_<name>`` column per unit term (the cost of leaving it unallocated)."""
+    return pd.DataFrame({f"cost_{t.name}": t.cost(units, cases, config) for t in terms_of("unit")},
+                        index=units.index, dtype=float)
+
+
+def child_costs(problem: Problem, cases: pd.DataFrame) -> pd.DataFrame:
+    """Each child's share of the pair terms with the worker it ends with.
+
+    The pair terms add up over a unit's children, so each child is priced as a unit of one
+    (`families.unit_table` keyed by case) with the same cost functions.
+
+    Parameters
+    ----------
+    problem : Problem
+    cases : DataFrame
+        Prepared cases with ``worker_id`` (the final worker, "" when none), on any index.
+
+    Returns
+    -------
+    DataFrame
+        ``cost_<name>`` per pair term, on the cases' index; 0 for children without a worker.
+    """
+    cols = [f"cost_{t.name}" for t in terms_of("pair")]
+    out = pd.DataFrame(0.0, index=cases.index, columns=cols)
+    held = cases[cases["worker_id"] != ""]
+    if not len(held):
+        return out
+    single = unit_table(held, "case_id", problem.config.continuity_repeat_threshold)
+    cand = R.pair_frame(pd.DataFrame({"unit": held["case_id"].to_numpy(), "worker_id": held["worker_id"].to_numpy()}),
+                        single, problem.workers)
+    out.loc[held.index, cols] = pair_costs(cand, problem.config).to_numpy()
+    return out
+
+
+# ------------------------------------------------------------------------ numpy evaluation
+def hinge_cost(hinges: list[R.Hinge], L: np.ndarray, K: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """A worker term's cost for workers ``w`` (indices into the hinges' thresholds) at points
+    ``L`` and children ``K``: the sum of its pieces."""
+    cost = np.zeros(np.shape(L))
+    for h in hinges:
+        if h.rate:
+            cost += h.rate * np.maximum(0.0, (L if h.resource == "points" else K) - h.threshold[w])
+    return cost
+
+
+@dataclass
+class ObjectiveData:
+    """The objective of one problem over a set of pairs, in arrays: units 0..n-1 (the problem's
+    units), workers 0..m-1 (the problem's workers), pair rows."""
+
+    units: pd.Index
+    workers: pd.Index
+    pair_unit: np.ndarray
+    pair_worker: np.ndarray
+    pair_points: np.ndarray
+    pair_children: np.ndarray
+    pair_cost: dict[str, np.ndarray]  # per pair term
+    unit_cost: dict[str, np.ndarray]  # per unit term, by unit
+    hinges: dict[str, list[R.Hinge]]  # per worker term (thresholds by worker)
+    groups: dict[str, tuple[float, np.ndarray, int, np.ndarray]]  # per group term: weight, code (-1: none), n, divisor
+    fixed_points: np.ndarray
+    fixed_children: np.ndarray
+
+    @classmethod
+    def from_problem(cls, problem: Problem, pairs: pd.DataFrame) -> "ObjectiveData":
+        """Arrays for ``pairs`` (rows of `Problem.pairs` or `Problem.eligible`) of ``problem``."""
+        cfg, w = problem.config, problem.workers
+        units, workers = problem.units.index, w.index
+        groups = {}
+        for t in terms_of("group"):
+            gm = t.cost(w, cfg)
+            counted = np.array([g is not None for g in gm.group], dtype=bool)
+            codes = np.full(len(w), -1, dtype=np.int64)
+            found, labels = pd.factorize(pd.Series(gm.group[counted], dtype=object), sort=True)
+            codes[counted] = found
+            divisor = np.where(counted, gm.divisor, 1.0)
+            groups[t.name] = (gm.weight, codes, len(labels), divisor)
+        return cls(
+            units=units, workers=workers,
+            pair_unit=units.get_indexer(pairs["unit"]), pair_worker=workers.get_indexer(pairs["worker_id"]),
+            pair_points=pairs["points"].to_numpy(float), pair_children=pairs["children"].to_numpy(float),
+            pair_cost={t.name: pairs[f"cost_{t.name}"].to_numpy(float) for t in terms_of("pair")},
+            unit_cost={t.name: problem.units[f"cost_{t.name}"].to_numpy(float) for t in terms_of("unit")},
+            hinges={t.name: t.cost(w, cfg) for t in terms_of("worker")},
+            groups=groups,
+            fixed_points=problem.fixed_points.reindex(workers).fillna(0.0).to_numpy(float),
+            fixed_children=problem.fixed_children.reindex(workers).fillna(0).to_numpy(float),
+        )
+
+    def worker_cost(self, name: str, L: np.ndarray, K: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Worker term ``name`` of workers ``w`` at points ``L`` and children ``K``."""
+        return hinge_cost(self.hinges[name], L, K, w)
+
+
+def _at(values: np.ndarray, rows: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """``values[rows]`` where ``on``, else 0 (rows where not ``on`` are ignored, even out of range)."""
+    out = np.zeros(len(rows))
+    out[on] = values[rows[on]]
+    return out
+
+
+class Loads:
+    """An assignment (a pair row per unit, -1 = unallocated) with each worker's points and
+    children and, per group term, the three highest loads of each group kept up to date, so that
+    the exact change of every term when a unit moves is a few array operations."""
+
+    def __init__(self, data: ObjectiveData, choice: np.ndarray) -> None:
+        self.data = d = data
+        self.choice = np.asarray(choice, dtype=np.int64).copy()
+        self.L = d.fixed_points.copy()
+        self.K = d.fixed_children.copy()
+        on = self.choice >= 0
+        np.add.at(self.L, d.pair_worker[self.choice[on]], d.pair_points[self.choice[on]])
+        np.add.at(self.K, d.pair_worker[self.choice[on]], d.pair_children[self.choice[on]])
+        self.members = {name: [np.flatnonzero(codes == g) for g in range(n)]
+                        for name, (_, codes, n, _) in d.groups.items()}
+        self.top_val = {name: np.zeros((n, 3)) for name, (_, _, n, _) in d.groups.items()}
+        self.top_w = {name: np.full((n, 3), -1) for name, (_, _, n, _) in d.groups.items()}
+        for name, (_, _, n, _) in d.groups.items():
+            for g in range(n):
+                self._refresh(name, g)
+
+    def _refresh(self, name: str, g: int) -> None:
+        idx = self.members[name][g]
+        util = self.L[idx] / self.data.groups[name][3][idx]
+        k = min(3, len(idx))
+        top = np.argsort(-util, kind="stable")[:k]
+        self.top_val[name][g] = 0.0
+        self.top_w[name][g] = -1
+        self.top_val[name][g, :k] = util[top]
+        self.top_w[name][g, :k] = idx[top]
+
+    def apply(self, unit: int, row: int) -> None:
+        """Move ``unit`` to pair ``row`` (-1 = unallocated)."""
+        d = self.data
+        old = self.choice[unit]
+        touched = []
+        for r, sign in ((old, -1.0), (row, 1.0)):
+            if r >= 0:
+                w = d.pair_worker[r]
+                self.L[w] += sign * d.pair_points[r]
+                self.K[w] += sign * d.pair_children[r]
+                touched.append(w)
+        self.choice[unit] = row
+        for name, (_, codes, _, _) in d.groups.items():
+            for g in {int(codes[w]) for w in touched}:
+                if g >= 0:
+                    self._refresh(name, g)
+
+    def _top_excluding(self, name: str, g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The highest load of groups ``g`` leaving out workers ``a`` and ``b`` (-inf if none)."""
+        tw, tv = self.top_w[name][g], self.top_val[name][g]
+        ok = (tw >= 0) & (tw != a[:, None]) & (tw != b[:, None])
+        return np.where(ok, tv, -np.inf).max(axis=1, initial=-np.inf)
+
+    def deltas(self, unit: np.ndarray, frm: np.ndarray, to: np.ndarray) -> dict[str, np.ndarray]:
+        """The change of each term for moves evaluated one at a time from the current state.
+
+        Parameters
+        ----------
+        unit, frm, to : arrays of the same length
+            Move ``i`` takes ``unit[i]`` from pair row ``frm[i]`` (-1: unallocated; it must be
+            the unit's current choice) to pair row ``to[i]`` (-1: unallocated).
+
+        Returns
+        -------
+        dict
+            Term name -> change per move (`total` sums them).
+        """
+        d = self.data
+        unit, frm, to = np.asarray(unit), np.asarray(frm), np.asarray(to)
+        n = len(to)
+        if not len(d.pair_worker):  # no pairs: every move is unallocated -> unallocated
+            return {name: np.zeros(n) for name in TERM_NAMES}
+        # (few, whole-array operations: the local search calls this for every unit it visits)
+        has_f, has_t = frm >= 0, to >= 0
+        f, t = np.where(has_f, frm, 0), np.where(has_t, to, 0)
+        out: dict[str, np.ndarray] = {}
+        for name, cost in d.pair_cost.items():
+            out[name] = np.where(has_t, cost[t], 0.0) - np.where(has_f, cost[f], 0.0)
+        # loads: the source worker after the unit leaves; the destination before and after it joins
+        a = np.where(has_f, d.pair_worker[f], -1)
+        b = np.where(has_t, d.pair_worker[t], -1)
+        a0, b0 = np.maximum(a, 0), np.maximum(b, 0)
+        La, Ka = self.L[a0], self.K[a0]
+        La_new = La - np.where(has_f, d.pair_points[f], 0.0)
+        Ka_new = Ka - np.where(has_f, d.pair_children[f], 0.0)
+        same = has_f & has_t & (a == b)
+        Lb = np.where(same, La_new, self.L[b0])
+        Kb = np.where(same, Ka_new, self.K[b0])
+        Lb_new = Lb + np.where(has_t, d.pair_points[t], 0.0)
+        Kb_new = Kb + np.where(has_t, d.pair_children[t], 0.0)
+        if d.hinges:  # the four loads at once: the source after and before, the destination after and before
+            L4, K4 = np.concatenate([La_new, La, Lb_new, Lb]), np.concatenate([Ka_new, Ka, Kb_new, Kb])
+            w4 = np.concatenate([a0, a0, b0, b0])
+            for name in d.hinges:
+                c = d.worker_cost(name, L4, K4, w4).reshape(4, n)
+                out[name] = np.where(has_f, c[0] - c[1], 0.0) + np.where(has_t, c[2] - c[3], 0.0)
+        for name, (weight, codes, _, divisor) in d.groups.items():
+            if not weight:
+                out[name] = np.zeros(n)
+                continue
+            ga = np.where(has_f, codes[a0], -1)
+            gb = np.where(has_t, codes[b0], -1)
+            ua, ub = La_new / divisor[a0], Lb_new / divisor[b0]
+            top = self.top_val[name][:, 0]
+            ga0, gb0 = np.maximum(ga, 0), np.maximum(gb, 0)
+            # the group's highest load without the source, without the destination, without both
+            ex_a, ex_b, ex_ab = self._top_excluding(name, np.concatenate([ga0, gb0, ga0]), np.concatenate([a, b, a]),
+                                                    np.concatenate([a, b, b])).reshape(3, n)
+            with np.errstate(invalid="ignore"):  # -inf - top where a group is absent, masked below
+                d_a = np.where(ga >= 0, np.maximum(ex_a, ua) - top[ga0], 0.0)
+                d_b = np.where(gb >= 0, np.maximum(ex_b, ub) - top[gb0], 0.0)
+                both = np.maximum(np.maximum(ex_ab, ua), ub) - top[ga0]
+            out[name] = weight * np.where((ga >= 0) & (ga == gb), both, d_a + d_b)
+        for name, cost in d.unit_cost.items():
+            c = cost[unit]
+            out[name] = np.where(has_t, 0.0, c) - np.where(has_f, 0.0, c)
+        return out
+
+    def by_unit_and_worker(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where the separable part of the objective sits: per unit, its chosen pair's pair
+        terms or, when unallocated, its unit terms; per worker, its worker terms (group terms
+        belong to no single unit or worker)."""
+        d = self.data
+        on = self.choice >= 0
+        per_unit = np.zeros(len(self.choice))
+        for cost in d.pair_cost.values():
+            per_unit += _at(cost, self.choice, on)
+        for cost in d.unit_cost.values():
+            per_unit += np.where(on, 0.0, cost)
+        w = np.arange(len(d.workers))
+        per_worker = np.zeros(len(w))
+        for name in d.hinges:
+            per_worker += d.worker_cost(name, self.L, self.K, w)
+        return per_unit, per_worker
+
+    def values(self) -> dict[str, float]:
+        """Each term's value at the current state."""
+        d = self.data
+        on = self.choice >= 0
+        out = {name: float(cost[self.choice[on]].sum()) for name, cost in d.pair_cost.items()}
+        w = np.arange(len(d.workers))
+        out.update({name: float(d.worker_cost(name, self.L, self.K, w).sum()) for name in d.hinges})
+        out.update({name: float(weight * self.top_val[name][:, 0].sum()) if weight else 0.0
+                    for name, (weight, _, _, _) in d.groups.items()})
+        out.update({name: float(cost[~on].sum()) for name, cost in d.unit_cost.items()})
+        return out
+
+
+def choice_of(problem: Problem, pairs: pd.DataFrame, assignment: pd.Series) -> np.ndarray:
+    """An assignment unit -> worker_id ("" = unallocated) as a pair row of ``pairs`` per unit
+    of the problem (-1 = unallocated).
+
+    Raises
+    ------
+    ValueError
+        When the assignment gives a unit to a worker with no row in ``pairs``.
+    """
+    pos = pair_positions(pairs, assignment, strict=True)
+    choice = np.full(len(problem.units), -1, dtype=np.int64)
+    choice[problem.units.index.get_indexer(pos.index)] = pos.to_numpy()
+    return choice
+
+
+def evaluate_objective(problem: Problem, assignment: pd.Series) -> dict[str, float]:
+    """The objective of an assignment, by term: the one cost function both the optimiser and
+    the baseline are judged by.
+
+    Parameters
+    ----------
+    problem : Problem
+    assignment : Series
+        unit -> worker_id ("" = unallocated).
+
+    Returns
+    -------
+    dict
+        Each term of `TERMS` and ``total``.
+
+    Raises
+    ------
+    ValueError
+        When the assignment gives a unit to a worker who is not eligible for it.
+    """
+    data = ObjectiveData.from_problem(problem, problem.eligible)
+    terms = Loads(data, choice_of(problem, problem.eligible, assignment)).values()
+    terms["total"] = float(total(terms))
+    return terms
+
+
+def outside_constant(problem: Problem) -> tuple[float, dict[str, dict[str, float]]]:
+    """What the blocks' models leave out: the objective's constant part (units without any pair
+    stay unallocated; workers without pairs keep their fixed load) and, per group term, the
+    floor each group gets from its workers outside every block.
+
+    Returns
+    -------
+    tuple
+        (constant, {group term: {group: highest load / divisor outside the blocks}}); a group
+        with no worker in any block adds its floor to the constant instead.
+    """
+    cfg, w = problem.config, problem.workers
+    in_pairs = w.index.isin(problem.pairs["worker_id"].unique())
+    outside = ~in_pairs
+    no_pair_units = ~problem.units.index.isin(problem.pairs["unit"].unique())
+    const = float(sum(problem.units.loc[no_pair_units, f"cost_{t.name}"].sum() for t in terms_of("unit")))
+    L = problem.fixed_points.reindex(w.index).fillna(0.0).to_numpy(float)
+    K = problem.fixed_children.reindex(w.index).fillna(0).to_numpy(float)
+    idx = np.flatnonzero(outside)
+    for t in terms_of("worker"):
+        const += float(hinge_cost(t.cost(w, cfg), L[idx], K[idx], idx).sum())
+    floors: dict[str, dict[str, float]] = {}
+    for t in terms_of("group"):
+        gm = t.cost(w, cfg)
+        counted = np.array([g is not None for g in gm.group], dtype=bool)
+        mask = outside & counted
+        util = pd.Series(L[mask] / gm.divisor[mask])
+        floor = util.groupby(gm.group[mask]).max().to_dict() if mask.any() else {}
+        covered = set(gm.group[in_pairs & counted])
+        const += gm.weight * sum(v for g, v in floor.items() if g not in covered)
+        floors[t.name] = floor
+    return const, floors
+
+
+# ----------------------------------------------------------------------------- PuLP build
+def add_objective(model: AssignmentModel, problem: Problem, pairs: pd.DataFrame, workers: list[str],
+                  floors: dict[str, dict[str, float]]) -> None:
+    """Add every term of `TERMS` for a block to its PuLP model (the unit terms are the model's
+    unassigned cost already).
+
+    Parameters
+    ----------
+    model : AssignmentModel
+        Built on ``pairs`` (same rows, same order) with items = units and agents = workers.
+    problem : Problem
+    pairs : DataFrame
+        The block's pairs (rows of `Problem.pairs`).
+    workers : list of str
+        The block's workers.
+    floors : dict
+        Per group term, the floor of each group from workers outside the block (`outside_constant`).
+    """
+    cfg = problem.config
+    x = model.x.to_numpy()
+    for t in terms_of("pair"):
+        coefs = pairs[f"cost_{t.name}"].to_numpy(dtype=float)
+        nz = coefs != 0
+        model.add_term(t.name, pulp.LpAffineExpression(list(zip(x[nz], coefs[nz].tolist()))))
+    # load expressions per worker: fixed load + chosen pairs
+    loads: dict[str, dict[str, pulp.LpAffineExpression]] = {"points": {}, "children": {}}
+    grouped = pd.DataFrame({"w": pairs["worker_id"], "i": np.arange(len(pairs))}).groupby("w")["i"].agg(list)
+    for resource, fixed in (("points", problem.fixed_points), ("children", problem.fixed_children)):
+        per_pair = pairs[resource].to_numpy(float)
+        for wid in workers:
+            loads[resource][wid] = pulp.LpAffineExpression([(x[i], per_pair[i]) for i in grouped.get(wid, [])],
+                                                           constant=float(fixed[wid]))
+    block = problem.workers.loc[workers]
+    for t in terms_of("worker"):
+        parts, rows = [], []
+        for h in t.cost(block, cfg):
+            on = [(wid, thr) for wid, thr in zip(workers, h.threshold.tolist()) if np.isfinite(thr)]
+            if h.rate <= 0 or not on:
+                continue
+            excess = model.add_variables(h.name, [wid for wid, _ in on], low=0.0)
+            for (wid, thr), e in zip(on, excess.to_numpy()):
+                rows.append(e >= loads[h.resource][wid] - thr)
+                parts.append((e, h.rate))
+        model.add_constraints(f"{t.name}_rows", rows)
+        model.add_term(t.name, pulp.LpAffineExpression(parts))
+    for t in terms_of("group"):
+        gm = t.cost(block, cfg)
+        labels = sorted({g for g in gm.group if g is not None})
+        if gm.weight <= 0 or not labels:
+            continue
+        top = model.add_variables(gm.name, labels, low=0.0).to_dict()
+        floor = floors.get(t.name, {})
+        rows = [top[g] * float(div) >= loads["points"][wid]
+                for wid, g, div in zip(workers, gm.group, gm.divisor) if g is not None]
+        rows += [top[g] >= floor[g] for g in labels if floor.get(g, 0.0) > 0]
+        model.add_constraints(f"{t.name}_rows", rows)
+        model.add_term(t.name, pulp.LpAffineExpression([(v, gm.weight) for v in top.values()]))

@@ -1,0 +1,100 @@
+"""Problems found in census returns, and the table the user reads.
+
+One :class:`CensusProblem` per thing to fix: which file, which worker record (by position in
+the file and a salted pseudonym, never the SWE number or a birth date), which element and
+field, what is wrong and a plain-English fix. Severities: ``error`` (the return breaks its
+year's schema or a DfE data-quality rule, or the import could not use a record) and
+``warning`` (the header disagrees with itself or with the file name, or the returns of one
+import do not belong together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from workforce.errors import Problem
+
+ERROR = "error"
+WARNING = "warning"
+
+#: Columns of the problems table, in order.
+PROBLEM_COLUMNS = ("file", "year", "severity", "check", "position", "worker", "element", "field", "message", "fix")
+
+#: Fields whose values are personal data and are never repeated in a message.
+PERSONAL_FIELDS = frozenset({"SWENo", "PersonBirthDate"})
+
+
+@dataclass(frozen=True)
+class CensusProblem:
+    """One problem in one return.
+
+    Attributes
+    ----------
+    file : str
+        File name of the return.
+    severity : str
+        ``error`` or ``warning``.
+    check : str
+        What found it: ``xml``, ``schema``, ``header``, ``import`` or the name of a DfE rule.
+    message : str
+        What is wrong (never a SWE number or a birth date).
+    fix : str
+        What to do about it, in plain English.
+    position : int or None
+        The `CSWWWorker` record's number in the file (1 = first); None for the header.
+    element : str
+        Where: ``CSWWWorker`` or a header path such as ``Header/CollectionDetails/Year``.
+    field : str
+        The field (element name) concerned, "" when the whole record or file is.
+    year : int or None
+        The collection year whose schema and rules were applied.
+    """
+
+    file: str
+    severity: str
+    check: str
+    message: str
+    fix: str
+    position: int | None = None
+    element: str = ""
+    field: str = ""
+    year: int | None = None
+
+    def as_problem(self) -> Problem:
+        """The project's generic :class:`~workforce.errors.Problem` (for InputError)."""
+        where = f"record {self.position}" if self.position is not None else self.element
+        column = self.field or (self.element if self.position is None else None)
+        return Problem(self.file, f"{where}: {self.message}" if where else self.message, None, column or None,
+                       self.fix or None)
+
+
+def problems_frame(problems: Iterable[CensusProblem], workers: Mapping[tuple[str, int], str] | None = None) -> pd.DataFrame:
+    """The problems table: one row per problem, columns :data:`PROBLEM_COLUMNS`.
+
+    `workers` maps (file name, position) to the record's pseudonymous worker ID. Rows are
+    sorted by file, position (header problems first) and field.
+    """
+    workers = workers or {}
+    rows = []
+    for p in problems:
+        row = asdict(p)
+        row["worker"] = workers.get((p.file, p.position), "") if p.position is not None else ""
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    if frame.empty:
+        return frame.astype({"position": "Int64", "year": "Int64"})
+    frame["position"] = frame["position"].astype("Int64")
+    frame["year"] = frame["year"].astype("Int64")
+    order = frame.assign(_p=frame["position"].fillna(0)).sort_values(["file", "_p", "field", "check"], kind="stable")
+    return order.drop(columns="_p").reset_index(drop=True)
+
+
+def count_by_severity(problems: Iterable[CensusProblem]) -> dict[str, int]:
+    """How many errors and warnings."""
+    counts = {ERROR: 0, WARNING: 0}
+    for p in problems:
+        counts[p.severity] = counts.get(p.severity, 0) + 1
+    return counts

@@ -1,0 +1,204 @@
+"""Reading one CSWW census return safely: the XML tree, its header and its worker records.
+
+A return is small (one element per field, about 25 per worker; a large authority has a few
+thousand records), so it is read whole, but defensively: defusedxml refuses any DTD (so no
+entity expansion and no external entities), and the reader refuses a file larger than
+:data:`MAX_FILE_BYTES`, nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_ELEMENTS`
+elements or a text node longer than :data:`MAX_TEXT`, before the tree reaches the schema
+validator. Every refusal is an :class:`~workforce.errors.InputError` naming the file and the
+element being read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element, TreeBuilder
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, ParseError
+
+from workforce.errors import InputError
+
+WORKER = "CSWWWorker"
+VACANCIES = "LALevelVacancies"
+#: Worker fields that may repeat (`maxOccurs="unbounded"` in some year's schema).
+REPEATABLE = frozenset({"QualInst", "ContractWeeks", "Absat30Sept", "ReasonAbsence", "CFKSSstatus"})
+
+# Limits far above any real return (the largest authority has a few thousand records, about
+# 3 MB) and far below what would exhaust memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 16  # a return is 4 deep: Message/Header/CollectionDetails/Year
+MAX_ELEMENTS = 500_000
+MAX_TEXT = 10_000  # the longest field is free text (QualInst, OtherAllowances)
+
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def local(tag: str) -> str:
+    """Element name without an XML namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+@dataclass
+class CensusReturn:
+    """One return as read: the whole tree (for the schema) and the parts the census uses.
+
+    Header values are the stripped text, "" when absent. `workers` are the `CSWWWorker`
+    elements in file order (position = index + 1) and `records` their fields.
+    """
+
+    path: Path
+    root: Element
+    collection: str = ""
+    year_text: str = ""
+    reference_text: str = ""
+    la: str = ""
+    la_fields: dict[str, str] = field(default_factory=dict)
+    workers: list[Element] = field(default_factory=list)
+    records: list[WorkerRecord] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def year_in_file_name(self) -> int | None:
+        """The first 4-digit year (20xx) in the file name, None when there is none."""
+        found = _YEAR_IN_NAME.search(self.path.stem)
+        return int(found.group(1)) if found else None
+
+
+@dataclass(frozen=True)
+class WorkerRecord:
+    """One `CSWWWorker` record as (field, text) pairs in file order (text as written).
+
+    `simple` is False when the record carries anything a plain record does not: attributes,
+    text between fields, nested elements or namespaced fields."""
+
+    fields: tuple[tuple[str, str], ...]
+    simple: bool
+
+    def layout(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.fields)
+
+    def values(self) -> dict[str, str]:
+        """Field -> stripped text; repeated :data:`REPEATABLE` fields joined with ';'."""
+        out: dict[str, str] = {}
+        for name, text in self.fields:
+            text = text.strip()
+            if name in out and name in REPEATABLE:
+                out[name] += ";" + text
+            elif name not in out:
+                out[name] = text
+        return out
+
+
+def flatten(worker: Element) -> WorkerRecord:
+    """The record's fields, read once for both the schema check and the typing."""
+    children = list(worker)
+    simple = not worker.attrib and not (worker.text or "").strip() and not any(
+        c.attrib or len(c) or c.tag[0] == "{" or (c.tail and not c.tail.isspace()) for c in children)
+    if simple:
+        return WorkerRecord(tuple([(c.tag, c.text or "") for c in children]), True)
+    return WorkerRecord(tuple([(local(c.tag), c.text or "") for c in children]), False)
+
+
+def _refuse(path: Path, message: str, stack: list[str]) -> InputError:
+    names = [local(tag) for tag in stack]
+    where = "/".join(names)
+    return InputError(message + (f" (inside {where})" if where else ""), file=path, column=names[-1] if names else None)
+
+
+class _GuardedTreeBuilder(TreeBuilder):
+    """ElementTree's tree builder with the limits of this module, checked as the tree grows."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.stack: list[str] = []  # raw tags of the open elements, for messages
+        self.count = 0
+
+    def start(self, tag, attrs):  # noqa: ANN001, ANN201 - TreeBuilder's signature
+        self.stack.append(tag)
+        self.count += 1
+        if len(self.stack) > MAX_DEPTH:
+            raise _refuse(self.path, f"refused: elements nested more than {MAX_DEPTH} deep (a census return is 4 deep)",
+                          self.stack[:MAX_DEPTH])
+        if self.count > MAX_ELEMENTS:
+            raise _refuse(self.path, f"refused: more than {MAX_ELEMENTS:,} elements", self.stack)
+        return super().start(tag, attrs)
+
+    def end(self, tag):  # noqa: ANN001, ANN201
+        elem = super().end(tag)
+        text = elem.text
+        if (text is not None and len(text) > MAX_TEXT) or any(c.tail is not None and len(c.tail) > MAX_TEXT for c in elem):
+            raise _refuse(self.path, f"refused: a text node longer than {MAX_TEXT:,} characters", self.stack)
+        self.stack.pop()
+        return elem
+
+
+def read_return(path: str | Path) -> CensusReturn:
+    """Parse one return safely.
+
+    Parameters
+    ----------
+    path : str or Path
+        The XML file.
+
+    Returns
+    -------
+    CensusReturn
+
+    Raises
+    ------
+    InputError
+        The file is missing, too large, malformed, unsafe (DTD, entities, external references,
+        deep nesting, huge text) or not a CSWW return (no `Message` root).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", file=path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"file is {size / 1e6:.0f} MB; a census return is a few MB (limit {MAX_FILE_BYTES // 2**20} MiB)", file=path)
+    guard = _GuardedTreeBuilder(path)
+    parser = DefusedXMLParser(target=guard, forbid_dtd=True)
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 16):
+                parser.feed(chunk)
+        root = parser.close()
+    except ParseError as exc:
+        raise _refuse(path, f"malformed XML: {exc}", guard.stack) from None
+    except DefusedXmlException as exc:
+        raise InputError(f"refused unsafe XML ({type(exc).__name__}): DTDs, entities and external references are not allowed in a census return", file=path) from None
+    if root is None or local(root.tag) != "Message":
+        raise InputError(f"the root element is <{local(root.tag) if root is not None else ''}>, not <Message>: is this a CSWW census return?", file=path)
+    return _summarise(path, root)
+
+
+def _text(parent: Element | None, *names: str) -> str:
+    node = parent
+    for name in names:
+        if node is None:
+            return ""
+        node = next((c for c in node if local(c.tag) == name), None)
+    return (node.text or "").strip() if node is not None else ""
+
+
+def _summarise(path: Path, root: Element) -> CensusReturn:
+    header = next((c for c in root if local(c.tag) == "Header"), None)
+    vacancies = next((c for c in root if local(c.tag) == VACANCIES), None)
+    workers = [c for c in root if local(c.tag) == WORKER]
+    return CensusReturn(
+        path=path,
+        root=root,
+        collection=_text(header, "CollectionDetails", "Collection"),
+        year_text=_text(header, "CollectionDetails", "Year"),
+        reference_text=_text(header, "CollectionDetails", "ReferenceDate"),
+        la=_text(header, "Source", "LEA"),
+        la_fields={local(c.tag): (c.text or "").strip() for c in vacancies} if vacancies is not None else {},
+        workers=workers,
+        records=[flatten(w) for w in workers],
+    )

@@ -1,0 +1,190 @@
+"""Worker records of a census return as a typed, pseudonymised frame.
+
+One row per `CSWWWorker` record. The frame holds the raw text of every field under its XML
+name (for the data-quality rules, which ask what is present) and typed columns in snake case
+(for the import). The raw `SWENo` and `PersonBirthDate` columns and `birth_date` are personal
+data: they stay inside this package and are never written (outputs select named columns).
+
+Typed columns: `file, year, reference_date, la, position, worker_id` (salted pseudonym of the
+SWE number), `agency, fte, fte30, birth_date, gender, ethnicity, org_role, cfkss_asye,
+cfkss_supervisor, role, asye, start_date, start_origin, end_date, leave_reason,
+leaver_destination, cases30, days_lost, absent, absence_reason, base_salary, rr_payments,
+other_payments, refused` ("" when the record can be used, else why not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from workforce.caseload import ROLES, CaseloadRules
+from workforce.census.problems import ERROR, CensusProblem
+from workforce.census.reader import WORKER, CensusReturn
+
+#: Every field of any year's worker record, in schema order (2021-2025 combined).
+FIELDS = (
+    "AgencyWorker", "SWENo", "FTE", "PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity", "QualInst",
+    "QualLevel", "StepUpGrad", "OrgRole", "RoleStartDate", "StartOrigin", "RoleEndDate", "LeaverDestination",
+    "ReasonLeave", "FTE30", "Cases30", "WorkingDaysLost", "ContractWeeks", "FrontlineGrad", "Absat30Sept",
+    "ReasonAbsence", "CFKSSstatus", "BaseSalary", "RRPayments", "OtherPayments",
+)
+GENDER = {"2": "female", "1": "male", "9": "other", "0": "not_known", "F": "female", "M": "male"}
+AGE_BANDS = ((60, "60+"), (50, "50-59"), (40, "40-49"), (30, "30-39"), (0, "20-29"))
+ASYE_MONTHS = 12  # the Assessed and Supported Year in Employment
+CFKSS_ASYE, CFKSS_SUPERVISOR = "1", "3"
+NEWLY_QUALIFIED = 1  # StartOrigin 1
+
+
+def pseudonym(sweno: str, salt: str) -> str:
+    """Stable pseudonymous worker ID from the SWE registration number: ``S`` and the first 12
+    hex digits of SHA-256(salt | SWENo, upper-cased). Stable across years for one salt."""
+    digest = hashlib.sha256((salt + "|" + sweno.strip().upper()).encode("utf-8")).hexdigest()
+    return "S" + digest[:12]
+
+
+def age_band(birth: pd.Series, on: pd.Series) -> pd.Series:
+    """Age band at `on` from birth dates ("" when unknown); the dates themselves are not kept."""
+    before_birthday = (on.dt.month < birth.dt.month) | ((on.dt.month == birth.dt.month) & (on.dt.day < birth.dt.day))
+    age = on.dt.year - birth.dt.year - before_birthday.astype("Int64")
+    band = pd.Series("", index=birth.index, dtype=object)
+    for lower, label in reversed(AGE_BANDS):
+        band = band.mask(age.ge(lower).fillna(False).astype(bool), label)
+    return band.astype(str)
+
+
+def _default_roles() -> dict[int, str]:
+    """OrgRole -> the role a record of that code is read as when nothing else tells: the first
+    role of each census code in :data:`workforce.caseload.ROLES` order that OrgRole alone can
+    identify (advanced practitioners and practice supervisors need more than the code)."""
+    rules = CaseloadRules()
+    out: dict[int, str] = {}
+    for name in ROLES:
+        if name in ("advanced_practitioner", "practice_supervisor"):
+            continue
+        out.setdefault(rules.role(name).org_role, name)
+    return out
+
+
+ROLE_BY_ORGROLE = _default_roles()
+ORG_ROLE_BY_ROLE = {name: CaseloadRules().role(name).org_role for name in ROLES}
+DEFAULT_ORG_ROLE = ORG_ROLE_BY_ROLE["case_holder"]  # a record without OrgRole (counted)
+
+
+def _dates(raw: pd.Series) -> pd.Series:
+    return pd.to_datetime(raw.str.slice(0, 10), format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+
+
+def _numbers(raw: pd.Series) -> pd.Series:
+    return pd.to_numeric(raw.where(raw.ne(""), None), errors="coerce").astype(float)
+
+
+def _codes(raw: pd.Series, allowed: Iterable[int]) -> pd.Series:
+    numbers = _numbers(raw)
+    ok = numbers.isin([float(a) for a in allowed])
+    return numbers.where(ok).astype("Int64")
+
+
+def raw_frame(ret: CensusReturn) -> pd.DataFrame:
+    """The text of every field of every record (columns :data:`FIELDS`, "" when absent;
+    repeatable fields joined with ';'), with `position`."""
+    rows = [record.values() for record in ret.records]
+    frame = pd.DataFrame(rows, columns=list(FIELDS), dtype=object).fillna("").astype(str)
+    frame.insert(0, "position", np.arange(1, len(frame) + 1, dtype="int64"))
+    return frame
+
+
+def _refusals(raw: pd.DataFrame, typed: pd.DataFrame) -> pd.Series:
+    """Why a record cannot be used (first reason), "" when it can."""
+    reason = pd.Series("", index=raw.index, dtype=object)
+
+    def refuse(mask: pd.Series, text: str) -> None:
+        nonlocal reason
+        reason = reason.mask(mask & reason.eq(""), text)
+
+    refuse(raw["SWENo"].eq(""), "no <SWENo>: the record cannot be linked to a worker")
+    refuse(~raw["AgencyWorker"].isin(["0", "1"]), "<AgencyWorker> is not 0 or 1")
+    for name, column in (("RoleStartDate", "start_date"), ("RoleEndDate", "end_date")):
+        refuse(raw[name].ne("") & typed[column].isna(), f"<{name}> is not a date")
+    for name, column in (("FTE", "fte"), ("FTE30", "fte30")):
+        bad = raw[name].ne("") & ~typed[column].between(0.0, 1.0)
+        refuse(bad, f"<{name}> is not a number from 0 to 1")
+    refuse(raw["OrgRole"].ne("") & typed["org_role"].isna(), "<OrgRole> is not a code 1-6")
+    return reason
+
+
+def records_frame(ret: CensusReturn, *, year: int, reference: pd.Timestamp | None, salt: str) -> pd.DataFrame:
+    """The typed records of one return (module docstring). `reference` is the census day used
+    for age bands and ASYE; None when the header has no usable ReferenceDate."""
+    raw = raw_frame(ret)
+    ref = pd.Timestamp(reference) if reference is not None else pd.NaT
+    t = pd.DataFrame(index=raw.index)
+    t["file"] = ret.name
+    t["year"] = year
+    t["reference_date"] = pd.Series(ref, index=raw.index).astype("datetime64[ns]")
+    t["la"] = ret.la
+    t["position"] = raw["position"]
+    sweno = raw["SWENo"].str.strip().str.upper()
+    t["worker_id"] = sweno.map(lambda s: pseudonym(s, salt) if s else "")
+    t["agency"] = raw["AgencyWorker"].eq("1")
+    t["fte"] = _numbers(raw["FTE"])
+    t["fte30"] = _numbers(raw["FTE30"])
+    t["birth_date"] = _dates(raw["PersonBirthDate"])
+    gender_code = raw["Sex"].where(raw["Sex"].ne(""), raw["GenderCurrent"])
+    t["gender"] = gender_code.map(GENDER).fillna("not_known").astype(str)
+    t["ethnicity"] = raw["Ethnicity"]
+    t["org_role"] = _codes(raw["OrgRole"], range(1, 7))
+    cfkss = raw["CFKSSstatus"].str.split(";")
+    t["cfkss_asye"] = cfkss.map(lambda codes: CFKSS_ASYE in codes)
+    t["cfkss_supervisor"] = cfkss.map(lambda codes: CFKSS_SUPERVISOR in codes)
+    t["start_date"] = _dates(raw["RoleStartDate"])
+    t["start_origin"] = _codes(raw["StartOrigin"], range(1, 11))
+    t["end_date"] = _dates(raw["RoleEndDate"])
+    t["leave_reason"] = _codes(raw["ReasonLeave"], range(1, 11))
+    t["leaver_destination"] = _codes(raw["LeaverDestination"], range(1, 10))
+    t["cases30"] = _numbers(raw["Cases30"]).where(lambda s: (s >= 0) & (s % 1 == 0))
+    t["days_lost"] = _numbers(raw["WorkingDaysLost"]).where(lambda s: s.between(0, 366))
+    t["absent"] = raw["Absat30Sept"].str.split(";").map(lambda flags: "1" in flags)
+    t["absence_reason"] = raw["ReasonAbsence"].str.split(";").str[0].fillna("")
+    for name, column in (("BaseSalary", "base_salary"), ("RRPayments", "rr_payments"), ("OtherPayments", "other_payments")):
+        t[column] = _numbers(raw[name]).where(lambda s: s >= 0)
+    t["role"] = role_from_census(t["org_role"], t["cfkss_supervisor"])
+    t["asye"] = asye_from_census(t, raw["CFKSSstatus"].ne(""), ref)
+    t["age_band"] = age_band(t["birth_date"], t["reference_date"])
+    t["refused"] = _refusals(raw, t)
+    return pd.concat([t, raw.drop(columns="position")], axis=1)
+
+
+def role_from_census(org_role: pd.Series, supervisor: pd.Series) -> pd.Series:
+    """The workforce role of each record: OrgRole through :data:`ROLE_BY_ORGROLE`; a
+    first-line manager (OrgRole 3) with CFKSSstatus 3 is a practice supervisor; a record
+    without OrgRole is read as a case holder (OrgRole 5), as agency records often are."""
+    codes = org_role.fillna(DEFAULT_ORG_ROLE).astype(int)
+    role = codes.map(ROLE_BY_ORGROLE).astype(str)
+    is_supervisor = supervisor.astype(bool) & codes.eq(ORG_ROLE_BY_ROLE["practice_supervisor"])
+    return role.mask(is_supervisor, "practice_supervisor")
+
+
+def asye_from_census(t: pd.DataFrame, has_cfkss: pd.Series, reference: pd.Timestamp) -> pd.Series:
+    """In the ASYE year: CFKSSstatus 1 when the record carries CFKSSstatus; otherwise (2025
+    dropped the field) newly qualified on starting (StartOrigin 1) and started within the
+    12 months before the census day."""
+    derived = pd.Series(False, index=t.index)
+    if not pd.isna(reference):
+        recent = t["start_date"] > reference - pd.DateOffset(months=ASYE_MONTHS)
+        derived = t["start_origin"].eq(NEWLY_QUALIFIED).fillna(False).astype(bool) & recent.fillna(False).astype(bool)
+    return t["cfkss_asye"].where(has_cfkss, derived).astype(bool)
+
+
+def refusal_problems(records: pd.DataFrame) -> list[CensusProblem]:
+    """One import problem per record that cannot be used."""
+    out = []
+    for row in records.loc[records["refused"].ne("")].itertuples(index=False):
+        field = row.refused.split("<", 1)[1].split(">", 1)[0] if "<" in row.refused else ""
+        out.append(CensusProblem(row.file, ERROR, "import", f"record not imported: {row.refused}",
+                                 f"Correct <{field}> so the record can be used; it is left out until then.",
+                                 int(row.position), WORKER, field, int(row.year)))
+    return out
+

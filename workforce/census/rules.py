@@ -1,0 +1,290 @@
+"""The DfE data-quality rules a return must pass before submission, one function per rule.
+
+Record rules take the records frame of one return (:func:`workforce.census.records.records_frame`)
+and return a :class:`CensusProblem` per record that breaks the rule; header rules take the
+returns being checked together. The rules are those of the DfE guide and the liia-tools
+validator (brief section 2 [S27][S28]); the schema itself is checked by
+:mod:`workforce.census.schema`, so a rule does not repeat what the schema already reports.
+No message repeats a SWE number or a birth date: records are named by position (and, in the
+problems table, by a salted pseudonym).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from workforce.census.problems import ERROR, WARNING, CensusProblem
+from workforce.census.reader import WORKER, CensusReturn
+from workforce.census.schema import PAY_FROM, SEX_FROM, YearChoice, mandatory_fields, reference_date
+
+CENSUS_MONTH, CENSUS_DAY = 9, 30  # the census day is 30 September
+
+#: Fields the DfE requires on every record of an LA-employed worker (brief section 2 [S27]);
+#: the gender field and QualInst depend on the year.
+LA_EMPLOYED_FIELDS = ("PersonBirthDate", "GENDER", "Ethnicity", "QualInst", "StepUpGrad", "OrgRole", "RoleStartDate",
+                      "StartOrigin", "FTE30", "WorkingDaysLost", "FrontlineGrad")
+#: Personal details the DfE does not collect for agency workers.
+AGENCY_PERSONAL_FIELDS = ("PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity")
+
+
+def _problem(row, rule: str, message: str, fix: str, field: str = "", severity: str = ERROR) -> CensusProblem:
+    return CensusProblem(row.file, severity, rule, message, fix, int(row.position), WORKER, field, int(row.year))
+
+
+def _rows(records: pd.DataFrame, mask: pd.Series):
+    mask = mask.fillna(False).astype(bool)
+    if not mask.any():
+        return iter(())
+    return records.loc[mask, ["file", "position", "year"]].itertuples(index=False)
+
+
+def _is_leaver(records: pd.DataFrame) -> pd.Series:
+    """Left on or before the census day (a leaver of this return)."""
+    return records["end_date"].notna() & (records["end_date"] <= records["reference_date"])
+
+
+def mandatory_for_la_employed(records: pd.DataFrame) -> list[CensusProblem]:
+    """LA-employed workers' records carry the fields the DfE needs to count and describe the
+    workforce: birth date, gender or sex, ethnicity, qualification, route, role, start and
+    origin, FTE, sickness. Fields the year's schema makes mandatory are reported by the schema."""
+    out: list[CensusProblem] = []
+    if records.empty:
+        return out
+    year = int(records["year"].iloc[0])
+    by_schema = set(mandatory_fields(year))
+    wanted = []
+    for name in LA_EMPLOYED_FIELDS:
+        name = ("Sex" if year >= SEX_FROM else "GenderCurrent") if name == "GENDER" else name
+        if name == "QualInst" and year >= PAY_FROM:
+            continue
+        if name not in by_schema:
+            wanted.append(name)
+    la_employed = ~records["agency"]
+    for name in wanted:
+        for row in _rows(records, la_employed & records[name].eq("")):
+            out.append(_problem(row, "mandatory_for_la_employed", f"<{name}> is missing on an LA-employed worker's record",
+                                f"Add <{name}>: the DfE requires it for every LA-employed worker.", name))
+    return out
+
+
+def fte_in_range(records: pd.DataFrame) -> list[CensusProblem]:
+    """An LA-employed worker in post on the census day works some hours: FTE above 0 and at
+    most 1. A leaver's FTE is 0 (they are not in post on the census day)."""
+    out: list[CensusProblem] = []
+    leaver = _is_leaver(records)
+    in_post = ~records["agency"] & ~leaver
+    for row in _rows(records, in_post & records["FTE"].eq("")):
+        out.append(_problem(row, "fte_in_range", "<FTE> is missing for a worker in post",
+                            "Give <FTE>: the worker's full-time equivalent on the census day, above 0 and at most 1.", "FTE"))
+    for row in _rows(records, in_post & records["fte"].eq(0)):
+        out.append(_problem(row, "fte_in_range", "<FTE> is 0 for a worker in post",
+                            "Give the worker's FTE on the census day (above 0), or record the leave with RoleEndDate.", "FTE"))
+    for row in _rows(records, leaver & records["fte"].gt(0)):
+        out.append(_problem(row, "fte_in_range", "<FTE> is above 0 for a leaver",
+                            "Set <FTE> to 0 for a worker who left before the census day (their hours go in FTE30).", "FTE"))
+    return out
+
+
+def dates_in_order(records: pd.DataFrame) -> list[CensusProblem]:
+    """Born before starting, started before leaving, started on or before the census day: a
+    date out of order is a typing error that distorts tenure and turnover."""
+    out: list[CensusProblem] = []
+    born, start, end, ref = records["birth_date"], records["start_date"], records["end_date"], records["reference_date"]
+    for row in _rows(records, born.notna() & start.notna() & (born >= start)):
+        out.append(_problem(row, "dates_in_order", "<PersonBirthDate> is not before <RoleStartDate>",
+                            "Check the birth date and the role start date: one of them is wrong.", "RoleStartDate"))
+    for row in _rows(records, start.notna() & end.notna() & (end < start)):
+        out.append(_problem(row, "dates_in_order", "<RoleEndDate> is before <RoleStartDate>",
+                            "Check the start and end dates of the role: the worker cannot leave before starting.", "RoleEndDate"))
+    for row in _rows(records, start.notna() & ref.notna() & (start > ref)):
+        out.append(_problem(row, "dates_in_order", "<RoleStartDate> is after the census day (ReferenceDate)",
+                            "A worker who starts after the census day belongs in next year's return: remove the record "
+                            "or correct the start date.", "RoleStartDate"))
+    return out
+
+
+def leaver_has_reason(records: pd.DataFrame) -> list[CensusProblem]:
+    """A leaver says why and where they went (ReasonLeave, LeaverDestination): turnover by
+    reason and destination is what the DfE publishes. A reason without a leave date is an error
+    the other way round."""
+    out: list[CensusProblem] = []
+    has_end = records["RoleEndDate"].ne("")
+    for name, what in (("ReasonLeave", "why the worker left (1 resignation ... 10 not yet collected)"),
+                       ("LeaverDestination", "where the worker went (1 another English LA ... 9 not yet collected)")):
+        for row in _rows(records, has_end & records[name].eq("")):
+            out.append(_problem(row, "leaver_has_reason", f"a leaver without <{name}>",
+                                f"Add <{name}>: {what}. Use 'not known' rather than leaving it out.", name))
+        for row in _rows(records, ~has_end & records[name].ne("")):
+            out.append(_problem(row, "leaver_has_reason", f"<{name}> without <RoleEndDate>",
+                                f"Add the leaving date (<RoleEndDate>) or remove <{name}>.", name))
+    return out
+
+
+def leave_in_census_year(records: pd.DataFrame) -> list[CensusProblem]:
+    """A return lists the leavers of its census year (the 12 months to the census day). A leave
+    after the census day is not a leave yet: the worker is in post and the leave belongs in next
+    year's return. A leave before the year belongs to an earlier return."""
+    out: list[CensusProblem] = []
+    end, ref = records["end_date"], records["reference_date"]
+    for row in _rows(records, end.notna() & ref.notna() & (end > ref)):
+        out.append(_problem(row, "leave_in_census_year", "<RoleEndDate> is after the census day",
+                            "Report the worker as in post (no RoleEndDate, ReasonLeave or LeaverDestination); "
+                            "the leave goes in next year's return.", "RoleEndDate", WARNING))
+    year_start = ref - pd.DateOffset(years=1)
+    for row in _rows(records, end.notna() & ref.notna() & (end <= year_start)):
+        out.append(_problem(row, "leave_in_census_year", "<RoleEndDate> is before this census year",
+                            "A leave before the 12 months to the census day belongs to an earlier return: remove the "
+                            "record or correct the date.", "RoleEndDate", WARNING))
+    return out
+
+
+def agency_without_personal_details(records: pd.DataFrame) -> list[CensusProblem]:
+    """The DfE does not collect personal details of agency workers; sending them shares
+    personal data with no purpose (data minimisation)."""
+    out: list[CensusProblem] = []
+    for name in AGENCY_PERSONAL_FIELDS:
+        for row in _rows(records, records["agency"] & records[name].ne("")):
+            out.append(_problem(row, "agency_without_personal_details", f"<{name}> given for an agency worker",
+                                f"Remove <{name}> from agency workers' records: the DfE does not collect it.", name))
+    return out
+
+
+def duplicate_sweno(records: pd.DataFrame) -> list[CensusProblem]:
+    """One record per worker in post, and one per leaving: the DfE counts people by SWE number
+    (with birth date, gender and ethnicity), so a second in-post record, or the same leave twice,
+    inflates headcount or turnover. A leaver record beside an in-post record of the same worker
+    (a change of post) is allowed."""
+    out: list[CensusProblem] = []
+    keyed = records.loc[records["worker_id"].ne("")]
+    leaver = _is_leaver(keyed)
+    groups = (
+        (keyed.loc[~leaver], ["worker_id"], "in post on more than one record"),
+        (keyed.loc[leaver], ["worker_id", "end_date"], "the same leave on more than one record"),
+    )
+    for frame, key, what in groups:
+        dup = frame.loc[frame.duplicated(key, keep=False)]
+        for _, group in dup.groupby(key, sort=False):
+            positions = group["position"].tolist()
+            for row in group.itertuples(index=False):
+                others = ", ".join(str(p) for p in positions if p != row.position)
+                out.append(_problem(row, "duplicate_sweno", f"the same SWE number is {what} (also record {others})",
+                                    "Keep one record per worker in post (the most senior post) and one per leaving; "
+                                    "remove or merge the others.", "SWENo"))
+    return out
+
+
+def start_origin_with_start_date(records: pd.DataFrame) -> list[CensusProblem]:
+    """Where a starter came from (StartOrigin) goes with when they started (RoleStartDate):
+    one without the other cannot be counted in the DfE's starters table."""
+    out: list[CensusProblem] = []
+    start, origin = records["RoleStartDate"].ne(""), records["StartOrigin"].ne("")
+    for row in _rows(records, start & ~origin & ~records["agency"]):
+        out.append(_problem(row, "start_origin_with_start_date", "<RoleStartDate> without <StartOrigin>",
+                            "Add <StartOrigin>: where the worker came from (1 newly qualified ... 9 not known).", "StartOrigin"))
+    for row in _rows(records, origin & ~start):
+        out.append(_problem(row, "start_origin_with_start_date", "<StartOrigin> without <RoleStartDate>",
+                            "Add <RoleStartDate> (when the worker started) or remove <StartOrigin>.", "RoleStartDate"))
+    return out
+
+
+RECORD_RULES: tuple[Callable[[pd.DataFrame], list[CensusProblem]], ...] = (
+    mandatory_for_la_employed,
+    fte_in_range,
+    dates_in_order,
+    leaver_has_reason,
+    leave_in_census_year,
+    agency_without_personal_details,
+    duplicate_sweno,
+    start_origin_with_start_date,
+)
+
+
+def check_records(records: pd.DataFrame) -> list[CensusProblem]:
+    """Every record rule on one return's records."""
+    out: list[CensusProblem] = []
+    for rule in RECORD_RULES:
+        out.extend(rule(records))
+    return out
+
+
+# ---- header rules ------------------------------------------------------------------------
+
+
+def _header(ret: CensusReturn, choice: YearChoice, message: str, fix: str, element: str, severity: str = WARNING) -> CensusProblem:
+    return CensusProblem(ret.name, severity, "header", message, fix, None, element, element.rsplit("/", 1)[-1], choice.year)
+
+
+def reference_date_present(ret: CensusReturn, choice: YearChoice) -> list[CensusProblem]:
+    """Without a census day the return cannot be placed in time: its records cannot be used."""
+    if reference_date(ret) is not None:
+        return []
+    return [_header(ret, choice, "no usable <ReferenceDate> in the header: the return cannot be placed in time",
+                    "Give <ReferenceDate> as YYYY-MM-DD (the census day, 30 September).",
+                    "Header/CollectionDetails/ReferenceDate", ERROR)]
+
+
+def year_matches_reference_date(ret: CensusReturn, choice: YearChoice) -> list[CensusProblem]:
+    """The collection `Year` is the year of the census day: a mismatch means the header was
+    copied from another year's return, or the wrong file was sent."""
+    ref = reference_date(ret)
+    if ref is None or not ret.year_text or ret.year_text == str(ref.year):
+        return []
+    return [_header(ret, choice, f"<Year> {ret.year_text} disagrees with <ReferenceDate> {ref.date()}",
+                    f"Make <Year> and <ReferenceDate> agree (checked against the {choice.year} schema: {choice.basis}).",
+                    "Header/CollectionDetails/Year")]
+
+
+def reference_date_is_census_day(ret: CensusReturn, choice: YearChoice) -> list[CensusProblem]:
+    """The census counts the workforce on 30 September."""
+    ref = reference_date(ret)
+    if ref is None or (ref.month, ref.day) == (CENSUS_MONTH, CENSUS_DAY):
+        return []
+    return [_header(ret, choice, f"<ReferenceDate> {ref.date()} is not 30 September",
+                    f"Set <ReferenceDate> to {ref.year if ref.month >= CENSUS_MONTH else ref.year - 1}-09-30 (the census day), "
+                    "or check which return this is.", "Header/CollectionDetails/ReferenceDate")]
+
+
+def file_name_matches_year(ret: CensusReturn, choice: YearChoice) -> list[CensusProblem]:
+    """A year in the file name that differs from the header's is a sign the wrong file (or the
+    wrong header) is being used."""
+    named = ret.year_in_file_name()
+    declared = ret.year_text or (str(reference_date(ret).year) if reference_date(ret) is not None else "")
+    if named is None or not declared or str(named) == declared:
+        return []
+    return [_header(ret, choice, f"the file name says {named} but the header says {declared}",
+                    "Check that this is the right return, then rename the file or correct the header.",
+                    "Header/CollectionDetails/Year")]
+
+
+HEADER_RULES = (reference_date_present, year_matches_reference_date, reference_date_is_census_day, file_name_matches_year)
+
+
+def check_header(ret: CensusReturn, choice: YearChoice) -> list[CensusProblem]:
+    """Every header rule on one return."""
+    out: list[CensusProblem] = []
+    for rule in HEADER_RULES:
+        out.extend(rule(ret, choice))
+    return out
+
+
+def returns_belong_together(returns: Sequence[tuple[CensusReturn, YearChoice]]) -> list[CensusProblem]:
+    """Returns read together (a history) come from one authority, one per census day: another
+    LA code means another authority's file; two returns for one day would double the workforce."""
+    out: list[CensusProblem] = []
+    las = pd.Series([r.la for r, _ in returns])
+    if las.nunique() > 1:
+        usual = las.mode().iloc[0]
+        for ret, choice in returns:
+            if ret.la != usual:
+                out.append(_header(ret, choice, f"LA code {ret.la or '(none)'} differs from {usual} in the other returns",
+                                   "Check that every return is this authority's; remove another authority's file.",
+                                   "Header/Source/LEA"))
+    days = pd.Series([r.reference_text for r, _ in returns])
+    for ret, choice in returns:
+        if ret.reference_text and (days == ret.reference_text).sum() > 1:
+            out.append(_header(ret, choice, f"another return has the same <ReferenceDate> {ret.reference_text}",
+                               "Give one return per census day: remove the duplicate file.",
+                               "Header/CollectionDetails/ReferenceDate"))
+    return out

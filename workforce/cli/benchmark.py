@@ -1,0 +1,51 @@
+"""CLI command: `workforce benchmark --la CODE [--data DIR] [--out DIR]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from workforce.cli.common import force_option, guarded, info
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("benchmark")(benchmark)
+
+
+@guarded
+def benchmark(
+    la: str = typer.Option(..., "--la", help="the authority: old code (333), new code (E08000028) or name (Sandwell)."),
+    data: Optional[List[Path]] = typer.Option(
+        None, "--data", help="DfE CSV files or folders (repeatable); default: the bundled copy, years to 2023."),
+    out: Path = typer.Option(Path("benchmark_out"), "--out", help="output folder (written all at once, only on success)."),
+    force: bool = force_option(),
+) -> None:
+    """Show an authority beside its ten statistical neighbours, its region and England, every year:
+    turnover, agency, vacancy and absence rates, caseload, children in need, re-referrals, CP plans,
+    children looked after and looked-after children with three or more social workers."""
+    from workforce.outputs import OutputDir
+    from workforce.published import read_published
+    from workforce.published.benchmark import benchmark as build
+    from workforce.published.workbook import write_benchmark_files
+
+    pub = read_published(data or None)
+    bench = build(pub, la)
+    with OutputDir(out, inputs=data or (), force=force) as od:
+        names = write_benchmark_files(od, bench, pub)
+    for message in pub.messages:
+        info(message)
+    info(f"{bench.la_name} ({bench.la_code}); region {bench.region_name}; neighbours: "
+         + ", ".join(bench.neighbours["la_name"]))
+    summary = bench.summary()
+    width = max(len(t) for t in summary["indicator"])
+    info(f"{'indicator':<{width}}  year  {'authority':>9}  {'neighbours':>10}  {'England':>8}")
+    for row in summary.itertuples(index=False):
+        if row.year is None or row.year != row.year:
+            info(f"{row.indicator:<{width}}  none published")
+            continue
+        info(f"{row.indicator:<{width}}  {int(row.year)}  {row.authority:>9.1f}  {row.neighbours_mean:>10.1f}  {row.england:>8.1f}")
+    for name in names:
+        info(f"wrote {out / name}")

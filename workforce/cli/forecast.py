@@ -1,0 +1,61 @@
+"""CLI command: `workforce forecast --data DIR --until YEAR --years N [--la CODE ...] --out DIR`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from workforce.cli.common import force_option, guarded, info
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command("forecast")(forecast)
+
+
+@guarded
+def forecast(
+    data: Optional[List[Path]] = typer.Option(
+        None, "--data", help="DfE CSV files or folders (repeatable); default: the bundled copy, years to 2023."),
+    until: int = typer.Option(..., "--until", help="last year read: rows with a later time_period are never read."),
+    years: int = typer.Option(3, "--years", help="how many years after --until to forecast (1-10)."),
+    la: Optional[List[str]] = typer.Option(None, "--la", help="authorities to write (repeatable; default all)."),
+    select_until: Optional[int] = typer.Option(
+        None, "--select-until", help="last target year used to choose each measure's method (default: --until)."),
+    out: Path = typer.Option(..., "--out", help="output folder (written all at once, only on success)."),
+    force: bool = force_option(),
+) -> None:
+    """Forecast every authority's published measures (referrals, re-referral rate, children in need,
+    CP plans, children looked after, social workers in post, turnover, agency, vacancy rates and
+    caseload) for the years after --until, with 10th-90th percentile intervals and the method
+    that made each figure."""
+    from workforce.errors import InputError
+    from workforce.outputs import OutputDir
+    from workforce.published import read_published
+    from workforce.published.forecast import forecast as run, method_table
+
+    if select_until is not None and select_until > until:
+        raise InputError(f"--select-until ({select_until}) cannot be after --until ({until})", column="--select-until")
+    started = time.perf_counter()
+    pub = read_published(data or None, until=until)
+    result = run(pub, years, las=la, select_until=select_until)
+    seconds = time.perf_counter() - started
+    with OutputDir(out, inputs=data or (), force=force) as od:
+        result.forecast.round(3).to_csv(od.path("forecast.csv"), index=False)
+        result.not_forecast.to_csv(od.path("not_forecast.csv"), index=False)
+        method_table(result).to_csv(od.path("methods.csv"), index=False)
+        result.intervals.to_csv(od.path("intervals.csv"), index=False)
+    for message in pub.messages:
+        info(message)
+    chosen = result.selection[result.selection["chosen"]].set_index("measure")["method"]
+    counts = result.forecast.groupby("measure")["la_code"].nunique()
+    missing = result.not_forecast.groupby("measure")["la_code"].nunique()
+    info(f"forecast {years} year(s) after {until} from data to {until} ({seconds:.1f} s)")
+    for measure in sorted(set(counts.index) | set(missing.index)):
+        info(f"  {measure:<18} {chosen.get(measure, '-'):<14} {int(counts.get(measure, 0)):>4} authorities"
+             f"; not forecast: {int(missing.get(measure, 0))}")
+    for name in ("forecast.csv", "not_forecast.csv", "methods.csv", "intervals.csv"):
+        info(f"wrote {out / name}")

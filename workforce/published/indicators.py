@@ -1,0 +1,117 @@
+"""Measures shared by the benchmark, the forecast and the trajectory analysis.
+
+Derived rates are defined here once: children in need and CP plans per 10,000 children use the
+DfE's own under-18 population estimate from the children-looked-after table (``child_population``),
+so they exist only for the years that table covers (2021-2023 in the bundled copy) and are missing
+elsewhere rather than estimated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from workforce.published.authorities import joint_members
+
+POPULATION = "child_population"
+PER = 10_000
+
+# derived measure -> the count it divides by the child population [DERIVED]
+PER_10K: dict[str, str] = {
+    "cin_rate_per_10k": "cin_at31",
+    "cp_rate_per_10k": "cp_at31",
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One measure as a user reads it in the benchmark."""
+
+    measure: str
+    title: str
+    unit: str
+    basis: str
+    better: str = ""  # "lower", "higher" or "" when neither is simply better
+    sheet: str = ""  # short name for a workbook sheet (31 characters at most)
+
+
+BENCHMARK_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("turnover_rate_fte", "Turnover rate", "% (FTE)",
+              "leavers in the year to 30 September / social workers in post (FTE), DfE workforce census", "lower", sheet="Turnover"),
+    Indicator("agency_rate_fte", "Agency worker rate", "% (FTE)",
+              "agency workers / (agency workers + social workers in post), FTE at 30 September", "lower", sheet="Agency"),
+    Indicator("vacancy_rate_fte", "Vacancy rate", "% (FTE)",
+              "vacancies / (vacancies + social workers in post), FTE at 30 September", "lower", sheet="Vacancies"),
+    Indicator("absence_rate_fte", "Sickness absence rate", "% of working days",
+              "working days lost to sickness / working days available, year to 30 September", "lower", sheet="Absence"),
+    Indicator("caseload_fte", "Caseload per case-holding social worker", "cases per FTE",
+              "cases held / case-holding social workers (FTE) at 30 September", "lower", sheet="Caseload"),
+    Indicator("cin_rate_per_10k", "Children in need", "per 10,000 children",
+              "[DERIVED] children in need at 31 March (b1) / under-18 population estimate in the "
+              "children-looked-after table x 10,000; missing where that table has no population", sheet="Children in need"),
+    Indicator("rereferral_pct", "Re-referrals within 12 months", "% of referrals",
+              "referrals within 12 months of a previous referral / referrals in the year (c1)", "lower", sheet="Re-referrals"),
+    Indicator("cp_rate_per_10k", "Children on a child protection plan", "per 10,000 children",
+              "[DERIVED] CP plans at 31 March (d5) / under-18 population estimate x 10,000; missing where "
+              "there is no population", sheet="CP plans"),
+    Indicator("cp_repeat_pct", "Repeat child protection plans", "% of plans starting",
+              "plans starting that are a second or subsequent plan (d3)", "lower", sheet="Repeat CP plans"),
+    Indicator("cla_rate_per_10k", "Children looked after", "per 10,000 children",
+              "children looked after at 31 March per 10,000 children aged under 18, as published", sheet="Looked after"),
+    Indicator("cla_3plus_sw_pct", "Looked-after children with 3 or more social workers", "% of children",
+              "looked-after children at 31 March who had 3 or more social workers in the year (first "
+              "published for 2024)", "lower", sheet="Looked after 3+ social workers"),
+)
+
+# The authority's own counts, shown beside the rates (counts are not comparable between
+# authorities of different sizes, so they are not benchmarked).
+OWN_COUNTS: tuple[str, ...] = (
+    "referrals", "cin_at31", "cp_at31", "cp_starts", "cla_at31", "inpost_fte", "agency_fte",
+    "vacancy_fte", "case_holders_fte", "cases",
+)
+
+RATE_SUFFIXES = ("_pct", "_rate_fte", "_rate_headcount", "_per_10k", "caseload_fte")
+
+
+def is_rate(measure: str) -> bool:
+    """True for rates, percentages and per-case ratios (comparable between authorities)."""
+    return measure.endswith(RATE_SUFFIXES)
+
+
+def derived_rates(values: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the derived per-10,000 rates (same columns as ``Published.values``, source ``derived``).
+
+    Parameters
+    ----------
+    values : DataFrame
+        ``Published.values``.
+    """
+    pop = values[values["measure"] == POPULATION][["la_code", "year", "value"]].rename(columns={"value": "pop"})
+    out = []
+    for derived, count in PER_10K.items():
+        rows = values[values["measure"] == count].merge(pop, on=["la_code", "year"], how="inner")
+        rows = rows[rows["pop"] > 0]
+        rows = rows.assign(measure=derived, value=rows["value"] / rows["pop"] * PER, source="derived")
+        out.append(rows.drop(columns="pop"))
+    return pd.concat(out, ignore_index=True) if out else values.iloc[0:0]
+
+
+def wide(values: pd.DataFrame, measure: str, *, fill_joint: bool = True) -> pd.DataFrame:
+    """One measure as a year x la_code frame (every authority, region and England).
+
+    With ``fill_joint`` a member of a joint return (314, 318 of ``314 / 318``) takes the joint
+    return's value where it has none of its own.
+    """
+    rows = values[values["measure"] == measure]
+    frame = rows.set_index(["year", "la_code"])["value"].unstack("la_code")
+    frame.columns.name = None
+    frame.index.name = "year"
+    if fill_joint:
+        for joint in [c for c in frame.columns if "/" in c]:
+            for member in joint_members(joint):
+                if member in frame.columns:
+                    frame[member] = frame[member].fillna(frame[joint])
+                else:
+                    frame[member] = frame[joint]
+    return frame.sort_index()
