@@ -22,12 +22,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", choices=PROFILES, default="default",
                         help="default: England's 2023 middle; sandwell: Sandwell's published 2018 figures")
     parser.add_argument("--no-xlsx", action="store_true", help="CSV files only")
+    parser.add_argument("--force", action="store_true", help="replace files in --out that workforce did not write")
     parser.add_argument("--summary", action="store_true", help="print the census measures and capacity against demand")
     args = parser.parse_args(argv)
     if not args.scale > 0:
         parser.error("--scale must be a positive number")
     authority = generate_authority(seed=args.seed, scale=args.scale, profile=args.profile)
-    for path in write_authority(authority, args.out, xlsx=not args.no_xlsx):
+    for path in write_authority(authority, args.out, xlsx=not args.no_xlsx, force=args.force):
         print(path)
     if args.summary:
         print(json.dumps(authority_summary(authority), indent=2))

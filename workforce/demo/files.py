@@ -35,7 +35,7 @@ def _write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     book.save(path)
 
 
-def write_authority(authority: DemoAuthority, folder: Path, *, xlsx: bool = True) -> list[Path]:
+def write_authority(authority: DemoAuthority, folder: Path, *, xlsx: bool = True, force: bool = False) -> list[Path]:
     """Write the authority into `folder`, all files together or none.
 
     Files: `workers.csv`, `cases.csv`, `hr_history.csv` (the input tables), `establishment.csv`
@@ -43,6 +43,8 @@ def write_authority(authority: DemoAuthority, folder: Path, *, xlsx: bool = True
     input), and with `xlsx` the workbook `workbook/authority.xlsx` with sheets workers, cases,
     hr_history and establishment. The workbook sits in a subfolder so that `workforce validate
     FOLDER` finds each table once. Dates are ISO, yes/no columns "yes"/"no", tags ';'-joined.
+    Files workforce did not write there (or that were changed since) are replaced only with
+    `force` (`workforce.outputs.OutputDir`).
 
     Returns
     -------
@@ -50,7 +52,7 @@ def write_authority(authority: DemoAuthority, folder: Path, *, xlsx: bool = True
     """
     folder = Path(folder)
     tables = {"workers": authority.workers, "cases": authority.cases, "hr_history": authority.hr_history}
-    with OutputDir(folder) as od:
+    with OutputDir(folder, force=force) as od:
         for name, frame in tables.items():
             to_csv_frame(frame).to_csv(od.path(f"{name}.csv"), index=False, lineterminator="\n")
         authority.establishment.to_csv(od.path("establishment.csv"), index=False, lineterminator="\n")

@@ -69,21 +69,19 @@ def build_teams(params: DemoParameters, scale: float, rng: np.random.Generator) 
     """Localities and case-holding teams by type (posts come later, from demand)."""
     n_loc = max(1, min(len(LOCALITY_NAMES) * 4, _count(params.localities, scale, 1)))
     locs = [LOCALITY_NAMES[i] if i < len(LOCALITY_NAMES) else f"Locality {i + 1}" for i in range(n_loc)]
-    teams = [Team(f"{loc} Assessment", loc, "front_door_assessment", True, (loc,)) for loc in locs]
+    teams = [Team(f"{loc} Assessment", loc, "assessment", True, (loc,)) for loc in locs]
     n_cin = max(n_loc, _count(params.cin_cp_teams, scale, 1))
     per_loc = [n_cin // n_loc + (1 if i < n_cin % n_loc else 0) for i in range(n_loc)]
     for loc, k in zip(locs, per_loc):
         for j in range(k):
-            name = f"{loc} Locality" + (f" {j + 1}" if k > 1 else "")
-            teams.append(Team(name, loc, "locality_cin_cp", True, (loc,)))
+            name = f"{loc} Safeguarding" + (f" {j + 1}" if k > 1 else "")
+            teams.append(Team(name, loc, "safeguarding", True, (loc,)))
     n_cic = min(n_loc, _count(params.children_in_care_teams, scale, 1))
     for k in range(n_cic):
         covers = tuple(loc for i, loc in enumerate(locs) if i % n_cic == k)
         name = "Children in Care" + (f" {covers[0]}" if n_cic > 1 else "")
         teams.append(Team(name, covers[0], "children_in_care", True, covers))
     base = locs[len(locs) // 2]
-    if _count(params.care_leavers_teams, scale):
-        teams.append(Team("Care Leavers", base, "care_leavers", True, tuple(locs)))
     if _count(params.disabled_children_teams, scale):
         teams.append(Team("Disabled Children", base, "disabled_children", True, tuple(locs)))
     for team in teams:
@@ -103,12 +101,10 @@ def _team_for(ftype: str, home: str, disabled: bool, teams_by: dict, rng: np.ran
     if disabled and teams_by.get("disabled_children"):
         return pick("disabled_children")
     if ftype == "cin_assessment":
-        return pick("front_door_assessment")
-    if ftype in ("cla", "cla_complex"):
+        return pick("assessment")
+    if ftype in ("cla", "cla_complex", "care_leaver"):  # care leavers only if a user puts them in the mix
         return pick("children_in_care")
-    if ftype == "care_leaver":
-        return pick("care_leavers") or pick("children_in_care")
-    return pick("locality_cin_cp")
+    return pick("safeguarding")
 
 
 def build_children(params: DemoParameters, scale: float, teams: list[Team], rng: np.random.Generator) -> pd.DataFrame:
@@ -120,7 +116,7 @@ def build_children(params: DemoParameters, scale: float, teams: list[Team], rng:
     family goes to the team of its type covering its home locality.
     """
     n_fam = max(len(teams), _count(params.families, scale, 1))
-    locs = sorted({t.locality for t in teams if t.team_type == "front_door_assessment"},
+    locs = sorted({t.locality for t in teams if t.team_type == "assessment"},
                   key=lambda loc: [t.locality for t in teams].index(loc))
     loc_w = np.exp(rng.normal(0.0, params.locality_demand_sd, size=len(locs)))
     loc_w /= loc_w.sum()
@@ -208,7 +204,7 @@ def size_establishment(teams: list[Team], children: pd.DataFrame, params: DemoPa
         children=("case_id", "size"), points=("points", "sum"))
     for t in case_teams:
         t.funding = float(params.funding_level * np.exp(rng.normal(0.0, params.funding_sd)))
-    eligible = [t for t in case_teams if t.team_type in ("front_door_assessment", "locality_cin_cp", "children_in_care")]
+    eligible = [t for t in case_teams if t.team_type in ("assessment", "safeguarding", "children_in_care")]
     n_short = min(params.short_teams, int(0.15 * len(eligible)))  # none in a small authority of a few teams
     if n_short:
         for k in rng.choice(len(eligible), size=n_short, replace=False):
@@ -216,7 +212,7 @@ def size_establishment(teams: list[Team], children: pd.DataFrame, params: DemoPa
     for t in case_teams:
         kids = float(demand["children"].get(t.name, 0.0)) * t.funding
         pts = float(demand["points"].get(t.name, 0.0)) * t.funding
-        has_ap = t.team_type in ("locality_cin_cp", "children_in_care") and rng.random() < params.advanced_practitioner_p
+        has_ap = t.team_type in ("safeguarding", "children_in_care") and rng.random() < params.advanced_practitioner_p
         ftes = [float(f) for f in choice(rng, params.fte_p, size=400)]
         # a first guess from a full-time team of the same shape, then post by post
         per_post = _safe_children_and_points(_case_roles(12, params, has_ap), [1.0] * 12, params.asye_share)[0] / 12

@@ -21,19 +21,21 @@ from typing import Any
 
 import pandas as pd
 
-#: Team types (optional `team_type` column of `workers`). The first five hold children's cases;
-#: the last three are service-wide units of qualified staff who hold none.
+#: Team types (optional `team_type` column of `workers`), named as `workforce.demand`'s team
+#: structures name them. The first four hold children's cases; the rest are service-wide units of
+#: qualified staff who hold none. Care leavers are held by personal advisers, who are not social
+#: workers: they are outside the social-work caseload and the census, and the demo leaves them out.
 TEAM_TYPES = (
-    "front_door_assessment",  # MASH / front door and assessment teams
-    "locality_cin_cp",  # locality children in need and child protection teams
+    "assessment",  # front door assessment teams, one per locality
+    "safeguarding",  # locality children in need and child protection teams
     "children_in_care",
-    "care_leavers",  # social workers co-working 16-17 year-olds with personal advisers
     "disabled_children",
+    "front_door",  # MASH screening and consultation (no cases)
     "management",  # senior and service managers
-    "safeguarding_quality",  # IROs, CP chairs, LADO, quality assurance, practice development
+    "quality_assurance",  # IROs, CP chairs, LADO, quality assurance, practice development
     "service_support",  # emergency duty, edge of care, court and permanence assessments
 )
-CASE_HOLDING_TEAM_TYPES = TEAM_TYPES[:5]
+CASE_HOLDING_TEAM_TYPES = TEAM_TYPES[:4]
 
 #: The locality of service-wide units: no child lives there, so no child is in their reach.
 SERVICE_WIDE = "Service-wide"
@@ -54,9 +56,9 @@ def _service_units() -> dict:
     """Service-wide units of qualified staff who hold no children's cases (counts at scale 1)."""
     return {
         "Leadership": ("management", {"senior_manager": 4, "service_manager": 10}),
-        "MASH": ("front_door_assessment", {"team_manager": 1, "qualified_no_cases": 26}),
-        "Safeguarding and Review": ("safeguarding_quality", {"team_manager": 2, "qualified_no_cases": 32}),
-        "Practice and Quality": ("safeguarding_quality", {"team_manager": 1, "qualified_no_cases": 17}),
+        "MASH": ("front_door", {"team_manager": 1, "qualified_no_cases": 26}),
+        "Independent Reviewing": ("quality_assurance", {"team_manager": 2, "qualified_no_cases": 32}),
+        "Practice and Quality": ("quality_assurance", {"team_manager": 1, "qualified_no_cases": 17}),
         "Emergency Duty": ("service_support", {"team_manager": 1, "qualified_no_cases": 15}),
         "Edge of Care": ("service_support", {"team_manager": 1, "qualified_no_cases": 20}),
         "Court and Permanence": ("service_support", {"team_manager": 1, "qualified_no_cases": 20}),
@@ -75,9 +77,8 @@ class DemoParameters:
 
     # --- organisation (brief intro: a Sandwell-type authority)
     localities: int = _param(6, "[DEFAULT] six localities (Sandwell has six towns)")
-    cin_cp_teams: int = _param(9, "[DEFAULT] locality CIN/CP teams, one or two per locality")
+    cin_cp_teams: int = _param(9, "[DEFAULT] locality CIN/CP (safeguarding) teams, one or two per locality")
     children_in_care_teams: int = _param(3, "[DEFAULT] children in care teams, each covering two localities")
-    care_leavers_teams: int = _param(1, "brief s3 [S32]: personal advisers co-work care leavers with a social worker until 18")
     disabled_children_teams: int = _param(1, "[DEFAULT] one service-wide disabled children's team")
     service_units: dict = _param(
         _service_units(),
@@ -92,11 +93,10 @@ class DemoParameters:
         {1: 0.59, 2: 0.25, 3: 0.095, 4: 0.045, 5: 0.02},
         "[DEFAULT] sibling groups of 1-5, about 1.6 children per family (3,500 / 2,200)")
     case_mix: dict = _param(
-        {"cin_assessment": 0.17, "cin": 0.50, "cp": 0.13, "cla": 0.13, "cla_complex": 0.05, "care_leaver": 0.02},
+        {"cin_assessment": 0.17, "cin": 0.52, "cp": 0.13, "cla": 0.13, "cla_complex": 0.05},
         "brief s3 [DERIVED from S67]: about 13% of the CIN stock on CP plans and 18% looked after (13 stable, "
-        "5 complex: [DEFAULT]); children under assessment 17% [DEFAULT]; care leavers are only the 16-17 "
-        "year-olds a social worker co-works with a personal adviser (2% [DEFAULT]): care leavers aged 18-25 "
-        "are held by personal advisers, who are not social workers, and are outside the social-work caseload")
+        "5 complex: [DEFAULT]); children under assessment 17% [DEFAULT]. Care leavers are held by personal "
+        "advisers, who are not social workers (brief s3 [S32]): outside the social-work caseload, left out")
     court_share: dict = _param(
         {"cp": 0.20, "cla": 0.10, "cla_complex": 0.40},
         "[DEFAULT] share of families of each type in PLO pre-proceedings or care proceedings (brief s3 [S65])")
@@ -124,7 +124,7 @@ class DemoParameters:
     vacancy_rate: float = _param(0.17, "brief s1 [S1]: England 18.9% in 2023; the 2023 interquartile range across authorities is 11.6-27.2% (csww_indicators)", 0.116, 0.272)
     agency_rate: float = _param(0.165, "brief s1 [S1]: England 17.9% in 2023; interquartile range 10.2-26.3% (csww_indicators)", 0.102, 0.263)
     agency_cover_share: float = _param(0.8, "brief s1 [S1]: 80.1% of agency FTE covered vacancies in 2023; the rest is over establishment", 0.55, 0.95)
-    turnover_range: tuple = _param((0.14, 0.18), "brief s1 [S1]: England 15.9% in 2023; interquartile range 12.5-20.1% (csww_indicators); one level per year drawn in this range", 0.125, 0.201)
+    turnover_range: tuple = _param((0.14, 0.18), "brief s1 [S1]: England 15.9% in 2023; interquartile range 12.5-20.1% (csww_indicators); the year to today at its middle, earlier years drawn in it", 0.125, 0.201)
     absence_rate: float = _param(0.032, "brief s1 [S1]: England sickness absence 3.2% in 2023; interquartile range 2.5-4.0% (csww_indicators)", 0.025, 0.04)
     level_noise: float = _param(0.06, "[DEFAULT] relative wobble of the vacancy, agency and absence levels in the years before today (today is at the profile's level)")
     asye_share: float = _param(0.10, "[DEFAULT] case-holder posts held by ASYEs at each census (brief s1 [S22]: Sandwell nearly 60% agency or ASYE in 2018)", 0.06, 0.2)
@@ -154,7 +154,7 @@ class DemoParameters:
          "practice_supervisor": {"cp": 0.95, "court": 0.70, "cla": 0.55, "care_leavers": 0.30, "disability": 0.20, "adolescents": 0.35, "exploitation": 0.30, "domestic_abuse": 0.50},
          "team_manager": {"cp": 1.0, "court": 0.9}},
         "[DEFAULT] skill tags by role; ASYEs get no cp/court and half the other rates (brief s3 [S29]); a team's "
-        "own field is always held (disability in the disabled children's team, cla in children in care, care_leavers in care leavers)")
+        "own field is always held (disability in the disabled children's team, cla in children in care)")
 
     # --- features the retention model can see (brief s1, s3)
     sickness_zero_share: float = _param(0.35, "[DEFAULT] share of staff with no sickness in 12 months")

@@ -33,7 +33,7 @@ from workforce.demo.organisation import (
 from workforce.demo.parameters import SKILL_TAGS, DemoParameters
 from workforce.measures import WORKING_DAYS_PER_YEAR
 
-TEAM_SKILL = {"disabled_children": "disability", "children_in_care": "cla", "care_leavers": "care_leavers"}
+TEAM_SKILL = {"disabled_children": "disability", "children_in_care": "cla"}
 
 
 @dataclass
@@ -157,10 +157,24 @@ class WorkerFactory:
         return self.make(team, role, kind, start, fte=1.0 if agency else fte, age_at_start=age - tenure, extra=extra)
 
 
-def _stochastic_round(x: float, rng: np.random.Generator) -> int:
-    """An integer with expectation x (x >= 0)."""
-    base = int(np.floor(x))
-    return base + int(rng.random() < x - base)
+def _share_out(needs: dict, draw, rng: np.random.Generator) -> list[tuple]:
+    """Whole people for fractional needs: groups in random order, each taking people (of the FTE
+    `draw(group)` gives) while it is short by at least half of one, and passing what it is left
+    short (or over) on to the next, so the total stays within half a post of the sum of needs."""
+    out = []
+    balance = 0.0
+    keys = [g for g, n in needs.items() if n > 1e-9]
+    for i in rng.permutation(len(keys)):
+        group = keys[int(i)]
+        need = needs[group] + balance
+        while True:
+            fte = draw(group)
+            if need < fte / 2:
+                break
+            out.append((group, fte))
+            need -= fte
+        balance = need
+    return out
 
 
 class Simulation:
@@ -187,8 +201,9 @@ class Simulation:
         self.vacancy = np.clip(params.vacancy_rate * noise(), 0.0, 0.8)
         self.agency = np.clip(params.agency_rate * noise(), 0.0, 0.8)
         self.absence = params.absence_rate * noise()
-        # [k]: the year ending at snapshot k; [n]: the year after today
+        # [k]: the year ending at snapshot k, the one ending today mid-range; [n]: the year after today
         self.turnover = self.rng.uniform(*params.turnover_range, size=n + 1)
+        self.turnover[n - 1] = float(np.mean(params.turnover_range))
         # funded FTE by (team, role)
         self.groups: dict[tuple[str, str], float] = {}
         for t in self.teams:
@@ -237,8 +252,8 @@ class Simulation:
         p, rng = self.p, self.rng
         la = self._group_fte(staying, agency=False)
         # posts come whole, so some groups sit above their level: the year's hires make up the
-        # authority's total shortfall, shared among the groups below theirs
-        # shared among the groups below theirs, vacancies no agency worker covers first
+        # authority's total shortfall, shared among the groups below theirs, vacancies no agency
+        # worker covers first
         deficit = {g: max(0.0, (1.0 - self._vacancy_of(g[1], k)) * funded - la.get(g, 0.0))
                    for g, funded in self.groups.items()}
         covered = self._group_fte(staying, agency=True, extra=False)
@@ -248,16 +263,13 @@ class Simulation:
         f_open = first / sum(open_gap.values()) if first > 0 else 0.0
         rest = sum(deficit.values()) - sum(open_gap.values())
         f_rest = min(1.0, (short - first) / rest) if rest > 0 else 0.0
-        hires: list[tuple[Team, str, float]] = []
-        for (team, role), gap in deficit.items():
-            need = open_gap[(team, role)] * f_open + (gap - open_gap[(team, role)]) * f_rest
-            while need > 1e-9:
-                fte = 1.0 if role not in ("case_holder", "senior_practitioner", "advanced_practitioner",
-                                          "qualified_no_cases") else float(choice(rng, p.fte_p))
-                if fte > need and rng.random() >= need / fte:
-                    break
-                hires.append((self.team_by_name[team], role, fte))
-                need -= fte
+        needs = {g: open_gap[g] * f_open + (gap - open_gap[g]) * f_rest for g, gap in deficit.items()}
+
+        def fte_of(group: tuple[str, str]) -> float:
+            part_time = group[1] in ("case_holder", "senior_practitioner", "advanced_practitioner", "qualified_no_cases")
+            return float(choice(rng, p.fte_p)) if part_time else 1.0
+
+        hires = [(self.team_by_name[team], role, fte) for (team, role), fte in _share_out(needs, fte_of, rng)]
         holders = [i for i, (_, role, _) in enumerate(hires) if role == "case_holder"]
         ch_next = sum(1 for w in staying if w.role == "case_holder") + len(holders)
         asye_next = sum(1 for w in staying if w.is_asye(nxt))
@@ -280,15 +292,14 @@ class Simulation:
         cover = min(target * p.agency_cover_share, vac_total)
         covering = self._group_fte(staying, agency=True, extra=False)
         ratio = cover / vac_total if vac_total > 0 else 0.0
-        for (team, role), v in vac.items():
-            gap = ratio * v - covering.get((team, role), 0.0)
-            for _ in range(_stochastic_round(max(0.0, gap), rng)):
-                self._agency_worker(self.team_by_name[team], role, when, nxt, initial, extra=False)
+        gaps = {g: max(0.0, ratio * v - covering.get(g, 0.0)) for g, v in vac.items()}
+        for (team, role), _ in _share_out(gaps, lambda g: 1.0, rng):
+            self._agency_worker(self.team_by_name[team], role, when, nxt, initial, extra=False)
         extras_now = sum(w.fte for w in staying if w.agency and w.extra)
         case_teams = [t for t in self.teams if t.case_holding]
         weight = np.array([(1.0 / t.funding) ** 4 * sum(f for r, f in t.funded().items() if r != "team_manager")
                            for t in case_teams])
-        for _ in range(_stochastic_round(max(0.0, target - cover - extras_now), rng)):
+        for _ in range(int(round(max(0.0, target - cover - extras_now)))):
             team = case_teams[int(rng.choice(len(case_teams), p=weight / weight.sum()))]
             self._agency_worker(team, "case_holder", when, nxt, initial, extra=True)
 
