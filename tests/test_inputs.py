@@ -25,13 +25,8 @@ from workforce.cli import app
 from workforce.contracts import load_workers
 from workforce.outputs import MANIFEST, lock_path
 from workforce.errors import InputWarning
-from workforce.plans.assumptions import (
-    Assumptions,
-    assumptions_frame,
-    assumptions_from_frame,
-    assumptions_from_toml,
-    load_assumptions,
-)
+from workforce.config import load_assumptions, settings_from_toml
+from workforce.plans.assumptions import Assumptions, assumptions_frame, assumptions_from_frame
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -130,7 +125,7 @@ def test_rerun_replaces_own_outputs_but_never_edited_or_foreign_files(data, tmp_
     assert "someone's edit" not in (out / "changes.csv").read_text()
 
 
-def test_a_file_workforce_did_not_write_is_not_replaced(data, tmp_path):
+def test_a_file_workforce_did_not_write_is_not_replaced(data, tmp_path, example_model):
     out = tmp_path / "out"
     out.mkdir()
     (out / "summary.json").write_text('{"mine": true}')
@@ -139,8 +134,7 @@ def test_a_file_workforce_did_not_write_is_not_replaced(data, tmp_path):
     score = tmp_path / "scores"
     score.mkdir()
     (score / "risk.csv").write_text("worker_id,p_leave\nX,0.5\n")
-    model = REPO / "models" / "example"
-    refused(cli("churn", "score", "--model", model, "--workers", REPO / "examples" / "workers.csv",
+    refused(cli("churn", "score", "--model", example_model, "--workers", REPO / "examples" / "workers.csv",
                 "--out", score / "risk.csv"), "risk.csv")
     assert (score / "risk.csv").read_text() == "worker_id,p_leave\nX,0.5\n"
 
@@ -171,7 +165,7 @@ def test_xlsx_text_dates_follow_the_same_convention(data, tmp_path):
 def test_assumption_date_is_day_first_and_echoed_as_written(data, tmp_path, form):
     if form == "toml":
         path = tmp_path / "a.toml"
-        path.write_text('[projection]\nstart_date = "01/04/2025"\n[montecarlo]\nruns = 50\n')
+        path.write_text('[plans.projection]\nstart_date = "01/04/2025"\n[plans.montecarlo]\nruns = 50\n')
     else:
         frame = assumptions_frame(Assumptions()).astype(object)
         frame.loc[(frame.section == "projection") & (frame.key == "start_date"), "value"] = "01/04/2025"
@@ -217,7 +211,7 @@ def test_a_folder_is_accepted_for_a_table_by_every_command(data, tmp_path):
 
 def _runs(tmp_path: Path) -> Path:
     path = tmp_path / "few_runs.toml"
-    path.write_text("[montecarlo]\nruns = 50\n")
+    path.write_text("[plans.montecarlo]\nruns = 50\n")
     return path
 
 
@@ -309,8 +303,8 @@ def test_percent_currency_and_thousands_in_tables_and_assumptions(data, tmp_path
     assert load_workers(data / "workers.csv").loc[3, "fte"] == pytest.approx(0.8)
     (data / "risk.csv").write_text(RISK.replace("W4,0.3", "W4,30%"))
     a = tmp_path / "a.toml"
-    a.write_text('[costs]\nsalary_case_holder_gbp = "£42,000"\non_cost_rate = "28%"\n'
-                 'cost_per_hire_gbp = "2,500"\n[montecarlo]\nruns = "1,000"\n')
+    a.write_text('[plans.costs]\nsalary_case_holder_gbp = "£42,000"\non_cost_rate = "28%"\n'
+                 'cost_per_hire_gbp = "2,500"\n[plans.montecarlo]\nruns = "1,000"\n')
     loaded = load_assumptions(a)
     assert loaded.costs.salary_case_holder_gbp == 42000 and loaded.costs.on_cost_rate == pytest.approx(0.28)
     assert loaded.montecarlo.runs == 1000
@@ -320,7 +314,7 @@ def test_percent_currency_and_thousands_in_tables_and_assumptions(data, tmp_path
 
 def test_an_implausible_salary_is_refused_with_the_range(data, tmp_path):
     a = tmp_path / "a.toml"
-    a.write_text("[costs]\nsalary_case_holder_gbp = 0\n")
+    a.write_text("[plans.costs]\nsalary_case_holder_gbp = 0\n")
     before = snapshot(tmp_path)
     refused(cli("plan", "--workers", data / "workers.csv", "--cases", data / "cases.csv", "--risk", data / "risk.csv",
                 "--assumptions", a, "--out", tmp_path / "plan"),
@@ -459,7 +453,7 @@ def test_a_deleted_programme_or_a_short_override_file_is_said_too():
         a = assumptions_from_frame(without, source="mine.xlsx")
     assert "mentoring" not in {p.name for p in a.programmes}
     with pytest.warns(InputWarning, match=r"mine.toml: \d+ of \d+ assumptions are not in it"):
-        assumptions_from_toml("[montecarlo]\nruns = 50\n", source="mine.toml")
+        settings_from_toml("[plans.montecarlo]\nruns = 50\n", source="mine.toml")
     with warnings.catch_warnings():
         warnings.simplefilter("error", InputWarning)
         assumptions_from_frame(frame, source="complete.xlsx")  # nothing left out: no warning

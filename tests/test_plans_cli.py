@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from plans_frames import make_authority, write_sheet
 from workforce.cli import app
 from workforce.contracts import to_csv_frame
-from workforce.plans.assumptions import Assumptions, assumptions_frame, load_assumptions
+from workforce.config import load_assumptions
+from workforce.plans.assumptions import Assumptions, assumptions_frame
 from workforce.plans.planner import build_plan
 
 runner = CliRunner()

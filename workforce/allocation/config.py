@@ -14,22 +14,24 @@ priorities a service manager would state holds:
 4. avoid travel (2 per child outside the worker's locality) and avoid loading workers likely to
    leave (2 per point x p_leave).
 
-Settings can be read from a TOML file::
+They are read from the `[allocation]` section of the settings file (:mod:`workforce.config`,
+whose loader also reads the older layout with top-level `[weights]`, `[guards]` and
+`[solver]`); the caseload rules are the file's top-level `[caseload]`::
 
     [caseload]            # workforce.caseload.CaseloadRules fields
     sibling_factor = 0.5
     [caseload.case_points]
     cp = 8
-    [weights]
+    [allocation.weights]
     continuity_cost = 20
-    [weights.unallocated_cost]
+    [allocation.weights.unallocated_cost]
     1 = 1000
-    [guards]              # never worse than the manager's baseline (all on by default)
+    [allocation.guards]   # never worse than the manager's baseline (all on by default)
     handoffs = true
     unallocated = true
     utilisation = true
     utilisation_scope = "service"   # or "team"
-    [solver]
+    [allocation.solver]
     time_limit = 30
 
 Guards: a manager will not accept an "optimised" allocation that moves more children, leaves
@@ -43,9 +45,7 @@ that the weights alone would place by moving others (measure with `benchmarks/al
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any, Mapping
 
 from workforce.caseload import CaseloadRules
@@ -120,34 +120,57 @@ class AllocationConfig:
             raise InputError("; ".join(problems), column="allocation settings")
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None, *, source: str = "") -> "AllocationConfig":
-        """Settings from a nested mapping with tables `caseload`, `weights`, `guards`, `solver`."""
+    def from_mapping(cls, values: Mapping[str, Any] | None, *, source: str = "",
+                     rules: CaseloadRules | None = None, prefix: str = "") -> "AllocationConfig":
+        """Settings from a nested mapping with tables `weights`, `guards`, `solver` (and
+        `caseload`, unless the caseload rules are given).
+
+        Parameters
+        ----------
+        values : mapping or None
+            The tables.
+        source : str
+            The file named in messages.
+        rules : CaseloadRules, optional
+            The capacity model, when the caller has read it already (the settings loader reads
+            the top-level `[caseload]` once for allocation and plans alike).
+        prefix : str
+            How the tables are named in the file (``"allocation."`` for `[allocation.weights]`).
+
+        Raises
+        ------
+        InputError
+            An unknown table or key (named with `prefix`, with the allowed ones), or a bad value.
+        """
         values = dict(values or {})
-        unknown_tables = sorted(set(values) - {"caseload", "weights", "guards", "solver"})
+        tables = {"weights", "guards", "solver"} | ({"caseload"} if rules is None else set())
+        unknown_tables = sorted(set(values) - tables)
         if unknown_tables:
-            raise InputError(f"unknown settings table(s): {', '.join(unknown_tables)}",
-                             file=source, allowed="caseload, weights, guards, solver")
-        try:
-            rules = CaseloadRules.from_mapping(values.get("caseload"))
-        except (KeyError, TypeError) as exc:
-            raise InputError(str(exc).strip("'\""), file=source) from None
+            raise InputError(f"unknown settings table(s): {', '.join(prefix + t for t in unknown_tables)}",
+                             file=source, allowed=", ".join(prefix + t for t in sorted(tables)))
+        if rules is None:
+            try:
+                rules = CaseloadRules.from_mapping(values.get("caseload"))
+            except (KeyError, TypeError) as exc:
+                raise InputError(str(exc).strip("'\""), file=source) from None
         known = {f.name for f in fields(cls)} - {"rules"} - {f.name for f in fields(cls) if f.name.startswith("guard_")}
         flat: dict[str, Any] = {}
         for table in ("weights", "solver"):
             for key, value in dict(values.get(table) or {}).items():
                 if key not in known:
-                    raise InputError(f"unknown setting '{table}.{key}'", file=source,
+                    raise InputError(f"unknown setting '{prefix}{table}.{key}'", file=source,
                                      allowed=", ".join(sorted(known)))
                 flat[key] = value
         guards = {"handoffs", "unallocated", "utilisation", "utilisation_scope"}
         for key, value in dict(values.get("guards") or {}).items():
             if key not in guards:
-                raise InputError(f"unknown setting 'guards.{key}'", file=source, allowed=", ".join(sorted(guards)))
+                raise InputError(f"unknown setting '{prefix}guards.{key}'", file=source,
+                                 allowed=", ".join(sorted(guards)))
             if key == "utilisation_scope":
                 flat["guard_utilisation_scope"] = str(value)
                 continue
             if not isinstance(value, bool):
-                raise InputError(f"guards.{key} must be true or false", file=source)
+                raise InputError(f"{prefix}guards.{key} must be true or false", file=source)
             flat[f"guard_{key}"] = value
         if "unallocated_cost" in flat:
             try:
@@ -156,30 +179,18 @@ class AllocationConfig:
                     **{int(k): float(v) for k, v in dict(flat["unallocated_cost"]).items()},
                 }
             except (TypeError, ValueError):
-                raise InputError("weights.unallocated_cost must map priority 1-3 to a number",
+                raise InputError(f"{prefix}weights.unallocated_cost must map priority 1-3 to a number",
                                  file=source) from None
         if "load_breakpoints" in flat:
             try:
                 flat["load_breakpoints"] = tuple((float(b), float(c)) for b, c in flat["load_breakpoints"])
             except (TypeError, ValueError):
-                raise InputError("weights.load_breakpoints must be a list of [share, cost] pairs",
+                raise InputError(f"{prefix}weights.load_breakpoints must be a list of [share, cost] pairs",
                                  file=source) from None
         try:
             return replace(cls(rules=rules), **flat)
         except InputError as exc:
             raise InputError(exc.problems[0].message, file=source) from None
-
-    @classmethod
-    def from_toml(cls, path: str | Path) -> "AllocationConfig":
-        """Read settings from a TOML file (bad syntax or unknown keys are input errors)."""
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise InputError("settings file not found", file=path) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"not valid TOML ({exc})", file=path) from None
-        return cls.from_mapping(data, source=str(path))
 
     def unallocated_cost_for(self, priority: int) -> float:
         return float(self.unallocated_cost.get(int(priority), self.unallocated_cost[3]))

@@ -10,26 +10,19 @@ import typer
 from workforce.cli.common import Dates, dates_option, force_option, guarded, seconds_limit
 
 
-def _print_summary(result, out: Path) -> None:
+def _print_summary(result, out: Path, rules) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from workforce.excel.workbooks import allocation_workbook_indicators
 
     s = result.summary
     table = Table(title=f"Allocation ({s['mode']}): {s['status']}", show_header=True)
     table.add_column("measure")
     table.add_column("value", justify="right")
-
-    def pct(x):
-        return "-" if x is None else f"{x:.1%}"
-
-    rows = [
-        ("children", str(s["children"])),
-        ("handoffs (children changing worker)", str(s["handoffs"])),
-        ("new allocations", str(s["new_allocations"])),
-        ("unallocated children", str(s["unallocated"])),
-        ("highest utilisation", pct(s["max_utilisation"])),
-        ("mean utilisation", pct(s["mean_utilisation"])),
-        ("workers over soft cap", str(s["workers_over_soft_cap"])),
+    rows = [("children", str(s["children"])), ("new allocations", str(s["new_allocations"]))]
+    rows += [(i.name, i.text) for i in allocation_workbook_indicators(s, result.worker_loads, rules)]
+    rows += [
         ("objective (baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
         ("gap to proven bound", "-" if s["gap"] is None else f"{s['gap']:.3%}"),
         ("existing problems found", str(s["existing_issues"])),
@@ -38,7 +31,7 @@ def _print_summary(result, out: Path) -> None:
     for k, v in rows:
         table.add_row(k, v)
     Console().print(table)
-    print(f"outputs written to {out}")
+    print(f"outputs written to {out} (each figure's definition: the Summary sheet of allocation.xlsx)")
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +48,7 @@ def register(app: typer.Typer) -> None:
         risk: Optional[Path] = typer.Option(None, "--risk", help="risk table: worker_id, p_leave"),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds for the whole run: build, solve, report (default 30)"),
         solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
-        config: Optional[Path] = typer.Option(None, "--config", help="settings TOML (weights, caseload rules)"),
+        config: Optional[Path] = typer.Option(None, "--config", help="settings file: its \\[caseload] and \\[allocation] sections are used (example: examples/workforce.toml)"),
         explain: Optional[str] = typer.Option(None, "--explain", help="print one child's explanation (CASE_ID)"),
         dates: Dates = dates_option(),
         force: bool = force_option(),
@@ -70,14 +63,14 @@ def register(app: typer.Typer) -> None:
 
         from workforce.allocation.config import AllocationConfig
         from workforce.allocation.problem import check_mode
+        from workforce.config import load_settings
         from workforce.errors import InputError
         from workforce.mip import check_solver
-        from workforce.readers import check_file
 
         check_mode(mode, column="--mode")
         solver = check_solver(solver, column="--solver")
         time_limit = seconds_limit(time_limit)
-        cfg = AllocationConfig.from_toml(check_file(config, "settings file")) if config else AllocationConfig()
+        cfg = load_settings(config).allocation if config else AllocationConfig()
 
         from rich.console import Console
 
@@ -106,7 +99,7 @@ def register(app: typer.Typer) -> None:
                               progress=progress if sys.stderr.isatty() else None)
         with OutputDir(out, inputs=inputs, force=force) as od:
             write_allocation_files(od, result, inputs=inputs, config=cfg)
-        _print_summary(result, out)
+        _print_summary(result, out, cfg.rules)
         if explain is not None:
             print()
             print(explain_case(result, explain))

@@ -56,16 +56,38 @@ def demo(
     info(report)
 
 
+RUN_HELP = """Run the whole pipeline on an authority's own files, as named in CONFIG.
+
+\b
+CONFIG is a settings file (TOML). The least it needs:
+    \\[run.inputs]
+    workers = "workers.csv"
+    cases = "cases.csv"
+    hr_history = "hr_history.csv"  # or: model = ..., risk = ...
+    \\[run.outputs]
+    folder = "out"
+
+\b
+Paths are relative to CONFIG. The same file may also set the
+caseload rules (\\[caseload]), the allocation (\\[allocation]) and
+the plan assumptions (\\[plans]). Every section and key, with its
+default and meaning: examples/workforce.toml (README, "Settings
+file"). Older run configs are still read, with a note on what moved.
+"""
+
+
 @guarded
 def run(
-    config: Path = typer.Argument(..., help="A TOML file naming the inputs, assumptions and output folder."),
+    config: Path = typer.Argument(..., help="A settings file (TOML) with a \\[run] section: inputs, output folder, seed."),
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Run the whole pipeline on an authority's own files, as named in CONFIG."""
-    from workforce.pipeline import load_run_config, run_pipeline
-    from workforce.readers import check_file
+    from workforce.config import load_settings
+    from workforce.pipeline import run_pipeline
 
-    settings = load_run_config(check_file(config, "config file"))
+    settings = load_settings(config, need_run=True)
     report = run_pipeline(settings, force=force)
     info(report)
+
+
+run.__doc__ = RUN_HELP
