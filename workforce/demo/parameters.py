@@ -21,20 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-#: Team types (optional `team_type` column of `workers`), named as `workforce.demand`'s team
-#: structures name them. The first four hold children's cases; the rest are service-wide units of
-#: qualified staff who hold none. Care leavers are held by personal advisers, who are not social
-#: workers: they are outside the social-work caseload and the census, and the demo leaves them out.
-TEAM_TYPES = (
-    "assessment",  # front door assessment teams, one per locality
-    "safeguarding",  # locality children in need and child protection teams
-    "children_in_care",
-    "disabled_children",
-    "front_door",  # MASH screening and consultation (no cases)
-    "management",  # senior and service managers
-    "quality_assurance",  # IROs, CP chairs, LADO, quality assurance, practice development
-    "service_support",  # emergency duty, edge of care, court and permanence assessments
-)
+from workforce import contracts
+
+#: Team types (`workforce.contracts.TEAM_TYPES`); the demo leaves care leavers (held by personal
+#: advisers) out of the social-work caseload.
+TEAM_TYPES = contracts.TEAM_TYPES
 CASE_HOLDING_TEAM_TYPES = TEAM_TYPES[:4]
 
 #: The locality of service-wide units: no child lives there, so no child is in their reach.
