@@ -108,6 +108,17 @@ class CostAssumptions:
     salary_team_manager_gbp: float = _v(47700.0, "float", "GBP per FTE-year",
                                         "[S49][DERIVED] midpoint of regional medians 43.8k-51.6k",
                                         "salary of a team manager", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
+    salary_service_manager_gbp: float = _v(56000.0, "float", "GBP per FTE-year",
+                                           "assumption above the team manager's [S49] 43.8k-51.6k (service manager pay NOT FOUND)",
+                                           "salary of a service (middle) manager, census OrgRole 2",
+                                           lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
+    salary_senior_manager_gbp: float = _v(75000.0, "float", "GBP per FTE-year",
+                                          "assumption (head of service pay NOT FOUND in the brief)",
+                                          "salary of a senior manager, census OrgRole 1", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
+    salary_qualified_no_cases_gbp: float = _v(40000.0, "float", "GBP per FTE-year",
+                                              "assumption as a senior practitioner (IROs, CP chairs, MASH, quality roles)",
+                                              "salary of a qualified social worker without cases, census OrgRole 6",
+                                              lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     on_cost_rate: float = _v(0.28, "float", "fraction of salary", "[DEFAULT] brief s5",
                              "employer on-costs (pension, NI) for permanent staff", lo=0.0, hi=2.0)
     agency_hourly_rate_gbp: float = _v(40.2, "float", "GBP per hour", "[S53][DERIVED] Devon agency spend per hour 2015/16",
