@@ -14,7 +14,8 @@ from workforce.demand.run import workforce_requirement
 from workforce.demo import generate_authority
 from workforce.errors import InputError
 from workforce.plan_demand import (DEMO_COMPARATOR, DEMO_TOLERANCE, SCALED_WITH, demand_assumptions, demo_history,
-                                   england_calibration, plan_demand, stage_counts, starting_agreement)
+                                   england_calibration, plan_demand, social_work_workers, stage_counts,
+                                   starting_agreement)
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.planner import build_plan
 from workforce.published import read_published
@@ -132,3 +133,21 @@ def test_demand_problems_are_input_errors(tmp_path, pub, demo):
 def test_stage_counts_map_case_types_to_stages():
     cases = pd.DataFrame({"case_type": ["cin_assessment", "cin", "cin", "cp", "cla", "cla_complex", "care_leaver"]})
     assert stage_counts(cases).to_dict() == {"assessment": 1.0, "cin": 2.0, "cp": 1.0, "cla": 2.0}
+
+
+def test_team_types_the_workers_lack_take_the_case_holding_teams_mix(demo_run):
+    """The turnaround's locality structure has a team type no worker carries: it takes the mix of
+    the teams that hold cases, so the same children at the start need about the same staff."""
+    _, run = demo_run
+    start = {k: r.workforce[(r.workforce["quarter"] == 0) & r.workforce["social_work"]]["required_fte"].sum()
+             for k, r in run.result.runs.items()}
+    assert start["turnaround"] == pytest.approx(start["baseline"], rel=0.05)
+
+
+def test_social_work_workers_leave_out_units_that_hold_no_cases():
+    rules = Assumptions().caseload
+    workers = pd.DataFrame({"role": ["case_holder", "team_manager", "qualified_no_cases", "service_manager"],
+                            "team_type": ["safeguarding", "safeguarding", "front_door", "management"]})
+    kept = social_work_workers(workers, rules)
+    assert kept["team_type"].tolist() == ["safeguarding", "safeguarding"]  # the team's manager stays with it
+    assert social_work_workers(workers.drop(columns="team_type"), rules).shape[0] == 4  # no team types: all

@@ -33,6 +33,9 @@ from workforce.published.indicators import BENCHMARK_INDICATORS
 SHEET_BENCHMARKS = "Benchmarks"
 #: The census measures the plan projects, in the order the sheet draws them.
 TRAJECTORY_MEASURES = ("agency_rate_fte", "vacancy_rate_fte", "turnover_rate_fte", "caseload_fte")
+#: Short chart titles (the published indicator's title wraps and squeezes the plot).
+CHART_TITLES = {"agency_rate_fte": "Agency rate", "vacancy_rate_fte": "Vacancy rate",
+                "turnover_rate_fte": "Turnover rate", "caseload_fte": "Caseload per case-holder FTE"}
 PLAN = "plan"
 CARRY_ON = "carry_on"
 CHART_ROWS = 18  # rows a 9 cm chart covers at the default row height
@@ -239,7 +242,7 @@ def add_benchmarks_sheet(book: SafeWorkbook, pb: PlanBenchmark, *, name: str = S
     frames = benchmark_frames(bench, pb.trajectory, comparator=pb.comparator)
     grid = book.grid_sheet(name, f"the plan's agency, vacancy, turnover and caseload against the published past of "
                                  f"{bench.la_name}'s statistical neighbours, region and England (native charts)")
-    grid.widths({1: 44, 2: 20, 3: 8, **{j: 22 for j in range(4, 12)}})
+    grid.widths({1: 44, 2: 20, 3: 8, 4: 30, 5: 28, **{j: 22 for j in range(6, 12)}})
     who = (f"compared with {bench.la_name} ({bench.la_code}) and its statistical neighbours" if pb.comparator
            else f"{bench.la_name} ({bench.la_code}) against its statistical neighbours")
     row = grid.put_title(1, f"Benchmarks: this plan, {who}",
@@ -277,7 +280,7 @@ def add_benchmarks_sheet(book: SafeWorkbook, pb: PlanBenchmark, *, name: str = S
         keys = {names[key]: key for key in STYLE}
         styles = [(j + 1, STYLE[keys[c]]) for j, c in enumerate(frame.columns) if c in keys and frame[c].notna().any()]
         anchor = ("A" if k % 2 == 0 else "E") + str(chart_top + (k // 2) * (CHART_ROWS + 1))
-        grid.add_chart(_chart(grid.ws, header, frame, title, unit, styles), anchor)
+        grid.add_chart(_chart(grid.ws, header, frame, CHART_TITLES[measure], unit, styles), anchor)
     grid.put(data_row + 1, 1, "Statistical neighbours (DfE model, closest first)", "wf heading")
     table(data_row + 2, bench.neighbours.rename(columns={"la_code": "code", "la_name": "name"}), "bench_neighbours")
     grid.close()

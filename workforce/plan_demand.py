@@ -192,6 +192,19 @@ def caseload_mapping(rules: CaseloadRules) -> dict[str, Any]:
     return out
 
 
+def social_work_workers(workers: pd.DataFrame | None, rules: CaseloadRules) -> pd.DataFrame | None:
+    """The workers of the team types that hold children's cases (a team type with at least one
+    case-holding role), whose mix of roles the demand model's team types take. Service-wide
+    units (managers, front-door screening, reviewing officers: `workers.team_type` such as
+    `management`) hold no cases; a team type the workers lack takes the mix of these workers, not
+    the whole workforce's, which they would dilute. Workers without team types are all kept."""
+    if workers is None or "team_type" not in workers.columns:
+        return workers
+    holds = workers["role"].astype(str).map(lambda r: rules.role(r).holds_cases).astype(bool)
+    types = set(workers.loc[holds, "team_type"].astype(str))
+    return workers[workers["team_type"].astype(str).isin(types)].reset_index(drop=True)
+
+
 def demand_assumptions(settings: DemandSettings, *, plan: Assumptions | None = None,
                        workers: pd.DataFrame | None = None) -> DemandAssumptions:
     """The demand assumptions of a run: the file the settings name (or the defaults), the
@@ -214,7 +227,7 @@ def demand_assumptions(settings: DemandSettings, *, plan: Assumptions | None = N
                              file=settings.assumptions or "", column="[caseload]")
         a = replace(a, caseload=caseload_mapping(plan.caseload))
     if a.budget.cost_per_fte_gbp is None:
-        mixes, _ = role_mixes(a.structure, workers, a.rules())
+        mixes, _ = role_mixes(a.structure, social_work_workers(workers, a.rules()), a.rules())
         leaving = a.structure.teams["care_leaver"]
         cost, basis = blended_cost_per_fte([m for t, m in mixes.items() if t != leaving], plan)
         a = replace(a, budget=replace(a.budget, cost_per_fte_gbp=cost, cost_per_fte_basis=basis))
@@ -256,7 +269,8 @@ def plan_demand(settings: DemandSettings, pub: Published, *, workers: pd.DataFra
         The published statistics (:func:`workforce.published.read_published`): England's
         fallback rates, Sandwell's turnaround and, with ``la``, the authority's history.
     workers, cases : DataFrame, optional
-        The authority's workers (role mix by `team_type`) and cases (points per child).
+        The authority's workers (role mix by `team_type`, :func:`social_work_workers`) and cases
+        (points per child).
     plan : Assumptions, optional
         The plan's assumptions: their capacity model and salaries.
     history : DataFrame, optional
@@ -294,8 +308,9 @@ def plan_demand(settings: DemandSettings, pub: Published, *, workers: pd.DataFra
     try:
         england = england_calibration(pub, a.years)
         borrowed = turnaround_scenario(pub, a, england)
-        result = run_demand(history, a, name=name or "", fallback=england, workers=workers, cases=cases,
-                            scenarios=[borrowed], chosen=settings.scenario)
+        result = run_demand(history, a, name=name or "", fallback=england,
+                            workers=social_work_workers(workers, a.rules()), cases=cases, scenarios=[borrowed],
+                            chosen=settings.scenario)
     except ValueError as exc:
         raise InputError(str(exc), file=where, column="scenario" if "scenario" in str(exc) else None) from None
     return PlanDemand(result, workforce_requirement(result), source or name or "", messages)
