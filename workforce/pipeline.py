@@ -347,8 +347,10 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
             od.path("inputs/validation.txt").write_text(
                 f"workers.csv: {len(workers)} rows, valid\ncases.csv: {len(cases)} rows, valid\n"
                 f"hr_history.csv: {len(history)} rows, valid\n", encoding="utf-8")
-        outputs = _analyse(od, stages, RunInputs(workers, cases, history), run, quick=settings.quick,
-                           produced_by="workforce demo")
+        funded = folder / "establishment.csv"
+        establishment = pd.read_csv(funded) if funded.is_file() else None  # the demo's funded posts
+        outputs = _analyse(od, stages, RunInputs(workers, cases, history, establishment=establishment), run,
+                           quick=settings.quick, produced_by="workforce demo")
         outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history; truth.csv is the generator's truth)", **outputs.files}
         _write_json(outputs.summary(seed=settings.seed), od.path("summary.json"))
     return outputs.report()
