@@ -142,12 +142,17 @@ def test_terminal_summary_json_and_summary_sheet_show_the_same_figures(demo_run)
         assert row["definition"] == f["definition"] and f["definition"]
     keys = {f["key"] for f in figures}
     # the figures issue 18 found disagreeing or unexplained are each there once, defined
-    assert {"agency_rate_start", "agency_rate_end", "shortfall_chance", "plan_cost", "saving",
-            "workers_over_soft_cap", "gap_no_hires_end"} <= keys
+    assert {"agency_rate_now", "agency_rate_end", "agency_rate_end_carry_on", "shortfall_chance", "plan_cost",
+            "saving", "workers_over_soft_cap", "gap_no_hires_end", "vacancy_rate_now", "turnover_rate_end",
+            "trajectory_flag", "chance_agency_target"} <= keys
     plan = json.loads((out / "plan_summary.json").read_text())
     plan_figures = _indicators(plan)
     assert plan_figures["plan_cost"]["value"] == plan["total_cost_gbp_p50"]
-    assert plan_figures["agency_rate_start"]["value"] == plan["agency_share_start"]
+    assert plan_figures["agency_rate_now"]["value"] == plan["agency_rate_start"]
+    assert plan_figures["agency_rate_end"]["value"] == plan["agency_rate_end_p50"]
+    days = plan["census_days"]
+    assert {d["scenario"] for d in days} == {"plan", "carry_on", "hold"}
+    assert set(plan["census_definitions"]) >= {"vacancy_rate", "agency_rate", "turnover_rate", "caseload"}
 
 
 def _config(tmp_path: Path, **extra: str) -> Path:

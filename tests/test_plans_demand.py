@@ -54,7 +54,7 @@ def test_avoided_demand_means_fewer_hires_and_less_agency():
     flat = build_plan(workers, cases, risk, a, demand=requirement([100.0] * 13, [20.0] * 13))
     cut = build_plan(workers, cases, risk, a, demand=requirement(list(np.linspace(100, 70, 13)),
                                                                 list(np.linspace(20, 14, 13))))
-    assert cut.projection["demand_fte"].sum() < 0.9 * flat.projection["demand_fte"].sum()
+    assert cut.projection["required_fte"].sum() < 0.9 * flat.projection["required_fte"].sum()
     hires = lambda r: r.recruitment_totals["permanent_hires"].sum() + r.recruitment_totals["nq_intake"].sum()
     assert hires(cut) <= hires(flat)
     assert cut.recruitment_totals["agency_fte"].sum() < flat.recruitment_totals["agency_fte"].sum()

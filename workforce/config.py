@@ -13,8 +13,10 @@ example and the reference for every key:
   ``decompose``).
 * ``[plans]`` - the plan assumptions, :class:`workforce.plans.assumptions.Assumptions`, one table
   per group (``[plans.projection]``, ``[plans.demand]``, ``[plans.supply]``, ``[plans.costs]``,
-  ``[plans.recruitment]``, ``[plans.gateway]``, ``[plans.montecarlo]``) and the L&D catalogue
-  (``[plans.programme.<name>]``); each value plain or as ``{ value = .., basis = ".." }``.
+  ``[plans.recruitment]``, ``[plans.feasibility]``, ``[plans.gateway]``, ``[plans.montecarlo]``)
+  and the L&D catalogue (``[plans.programme.<name>]``); each value plain or as
+  ``{ value = .., basis = "..", low = .., high = .. }`` (`low`/`high`: the range of an uncertain
+  value, sampled by the Monte Carlo).
 * ``[run]`` - what ``workforce run`` does: ``seed``, ``allocation_mode``, ``leavers``, ``la`` (the
   authority's code: the plan's Benchmarks sheet) and the tables ``[run.inputs]`` (``workers``,
   ``cases``, ``hr_history``, ``model``, ``risk``, ``assumptions``; ``census_returns`` and
@@ -608,7 +610,9 @@ def _plans_toml(a: Assumptions) -> list[str]:
             m = f.metadata
             lines.append(f"# {m['description']} ({m['unit']})")
             value = _toml_value(getattr(obj, f.name))
-            lines.append(f"{f.name} = {{ value = {value}, basis = {_toml_value(a.basis_of(section, f.name))} }}")
+            span = a.range_of(section, f.name)
+            rng = "" if span is None else f", low = {_toml_value(span[0])}, high = {_toml_value(span[1])}"
+            lines.append(f"{f.name} = {{ value = {value}{rng}, basis = {_toml_value(a.basis_of(section, f.name))} }}")
         lines.append("")
 
     for section, cls in PLAN_SECTIONS.items():

@@ -61,6 +61,7 @@ class RunInputs:
     history: pd.DataFrame | None = None
     risk: pd.DataFrame | None = None
     files: list[Path] = field(default_factory=list)
+    establishment: pd.DataFrame | None = None  # funded FTE (by team and role where known)
 
 
 class Stages:
@@ -170,14 +171,22 @@ def write_plan_files(od, plan, scenarios: pd.DataFrame, indicators: list[Indicat
     summary_name : str
         Name of the plan summary JSON.
     """
+    from workforce.indicators import census_days
+    from workforce.plans.census_measures import DEFINITIONS
+
     for name, frame in {
         "projection.csv": plan.projection, "gateway_plan.csv": plan.gateway,
         "gateway_programmes.csv": plan.gateway_programmes, "recruitment_plan.csv": plan.recruitment,
         "recruitment_totals.csv": plan.recruitment_totals, "montecarlo.csv": plan.montecarlo,
-        "scenarios.csv": scenarios,
+        "census_measures.csv": plan.census, "trajectories.csv": plan.trajectories, "leaving.csv": plan.leaving,
+        "unit_costs.csv": plan.unit_costs, "scenarios.csv": scenarios,
     }.items():
         _write_csv(frame, od.path(name))
-    _write_json({**plan.summary, **indicators_json(indicators)}, od.path(summary_name))
+    days = census_days(plan.census)
+    _write_json({**plan.summary, "census_definitions": DEFINITIONS,
+                 "census_days": json.loads(days.to_json(orient="records", date_format="iso")),
+                 "trajectories": json.loads(plan.trajectories.to_json(orient="records")),
+                 **indicators_json(indicators)}, od.path(summary_name))
     write_plan_settings(plan.assumptions, od.path("assumptions.toml"))
 
 
@@ -188,8 +197,26 @@ def risk_register_or_none(risk: pd.DataFrame | None) -> pd.DataFrame | None:
 
 def plan_headline(plan) -> list[Indicator]:
     """The plan's headline indicators (:func:`workforce.indicators.plan_indicators` on its frames)."""
+    from workforce.plans.census_measures import DEFINITIONS
+
     return plan_indicators(plan.summary, totals=plan.recruitment_totals, projection=plan.projection,
-                           gateway=plan.gateway)
+                           gateway=plan.gateway, census=plan.census, trajectories=plan.trajectories,
+                           definitions=DEFINITIONS)
+
+
+def plan_hazards(model, workers: pd.DataFrame, cases: pd.DataFrame, history: pd.DataFrame | None,
+                 assumptions: Assumptions) -> pd.DataFrame:
+    """The churn model's quarterly hazards from the plan's first day, for the reasons it was
+    trained on (a reason with no leavers in the training history is left to the authority's
+    observed rate)."""
+    from workforce.plans.projection import plan_start_date
+    from workforce.retention.model import predict_hazards
+
+    start = plan_start_date(assumptions, workers, cases)
+    hazards = predict_hazards(model, workers, cases, as_of=start, history=history,
+                              quarters=assumptions.projection.horizon_quarters)
+    trained = (model.card.get("rows") or {}).get("leavers_by_reason") or {}
+    return hazards[hazards["reason"].map(lambda r: trained.get(r, 1) > 0)].reset_index(drop=True)
 
 
 def with_model_horizon(assumptions: Assumptions, horizon_months: int) -> Assumptions:
@@ -304,6 +331,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
              produced_by: str, evidence: Evidence | None = None) -> PipelineOutputs:
     """Stages after the inputs are loaded; shared by the demo and `workforce run`."""
     from workforce.allocation.model import allocate
+    from workforce.audit import decision_audit
     from workforce.excel.workbooks import write_planner_workbook, write_risk_register
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios
@@ -356,9 +384,17 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
         evidence = evidence or Evidence()
-        plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed, demand=evidence.requirement)
-        scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed)
+        inputs = {"demand": evidence.requirement, "history": data.history, "establishment": data.establishment,
+                  "hazards": plan_hazards(model, data.workers, data.cases, data.history, assumptions)
+                  if model is not None else None}
+        plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
+        scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
         write_plan_files(od, plan, scenarios, plan_headline(plan), summary_name="plan_summary.json")
+        decided = decision_audit(data.workers, plan.leaving["p_voluntary"], plan.gateway, alloc.worker_loads)
+        if len(decided):
+            fairness = decided if fairness is None else pd.concat([fairness, decided], ignore_index=True)
+            _write_csv(decided, od.path("decision_fairness.csv"))
+            files["decision_fairness.csv"] = "L&D places and caseload relief by protected group, for the same flight risk"
         files["projection.csv"] = "quarterly demand and supply by team"
         files["recruitment_plan.csv"] = "hires, newly qualified intake and agency cover by quarter"
     horizon = model.horizon_months if model is not None else assumptions.projection.risk_horizon_months
@@ -375,6 +411,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
             od.path("workforce_plan.xlsx"), assumptions=plan.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=plan.gateway, gateway_programmes=plan.gateway_programmes, recruitment=plan.recruitment,
             recruitment_totals=plan.recruitment_totals, projection=plan.projection, montecarlo=plan.montecarlo,
+            census=plan.census, trajectories=plan.trajectories, unit_costs=plan.unit_costs,
             worker_loads=alloc.worker_loads, allocation_summary=alloc.summary, plan_summary=plan.summary,
             fairness=fairness, indicators=result.indicators, produced_by=produced_by, inputs=data.files,
             more_sheets=sheets,
@@ -442,8 +479,10 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
                 f"hr_history.csv: {len(history)} rows, valid\n", encoding="utf-8")
         with stages.stage("Calibrating the demand model and reading the benchmarks"):
             evidence = demo_evidence(od, workers, cases, authority.as_of, run.plans, settings.demand_scenario)
-        outputs = _analyse(od, stages, RunInputs(workers, cases, history), run, quick=settings.quick,
-                           produced_by="workforce demo", evidence=evidence)
+        funded = folder / "establishment.csv"
+        establishment = pd.read_csv(funded) if funded.is_file() else None  # the demo's funded posts
+        outputs = _analyse(od, stages, RunInputs(workers, cases, history, establishment=establishment), run,
+                           quick=settings.quick, produced_by="workforce demo", evidence=evidence)
         outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history, demand_history; truth.csv is the "
                                     "generator's truth)", **outputs.files}
         _write_json(outputs.summary(seed=settings.seed, **evidence.summary()), od.path("summary.json"))

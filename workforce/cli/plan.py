@@ -114,7 +114,8 @@ def plan(
             od.path(PLAN_WORKBOOK), assumptions=result.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=result.gateway, gateway_programmes=result.gateway_programmes, recruitment=result.recruitment,
             recruitment_totals=result.recruitment_totals, projection=result.projection,
-            montecarlo=result.montecarlo, plan_summary=result.summary, indicators=indicators, inputs=inputs,
+            montecarlo=result.montecarlo, census=result.census, trajectories=result.trajectories,
+            unit_costs=result.unit_costs, plan_summary=result.summary, indicators=indicators, inputs=inputs,
             more_sheets=sheets,
         )
     s = result.summary
