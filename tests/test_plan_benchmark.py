@@ -31,34 +31,33 @@ def bench():
 
 def test_the_trajectory_is_read_at_each_census_day(planned):
     workers, cases, plan = planned
-    t = plan_trajectory(plan, workers, cases)
+    t = plan_trajectory(plan)
     assert sorted(t["year"].unique()) == [2024, 2025, 2026, 2027]  # the start, then quarters 4, 8 and 12
     assert set(t["measure"]) == set(TRAJECTORY_MEASURES)
-    assert "vacancy_rate_fte" not in set(t.loc[t["year"] == 2024, "measure"])  # no vacancy figure at the start
-    q8 = plan.recruitment_totals.set_index("quarter").loc[8]  # ends 30 September 2026
-    row = t[(t["year"] == 2026)].set_index("measure")
-    assert row.at["agency_rate_fte", PLAN] == pytest.approx(100 * q8["agency_fte"] / (q8["agency_fte"] + q8["permanent_fte"]))
-    assert row.at["agency_rate_fte", CARRY_ON] == pytest.approx(
-        100 * measures.agency_rate(q8["baseline_agency_fte"], q8["baseline_permanent_fte"]))
-    assert row.at["vacancy_rate_fte", PLAN] == pytest.approx(
-        100 * q8["vacancies_fte"] / (q8["vacancies_fte"] + q8["permanent_fte"]))
-    assert row.at["turnover_rate_fte", PLAN] == pytest.approx(100 * plan.summary["turnover_rate_after_gateway"])
-    # caseload: children over case-holding FTE (the plan keeps today's caseload without a demand model)
-    assert row.at["caseload_fte", PLAN] == pytest.approx(len(cases) / (q8["agency_fte"] + q8["permanent_fte"]))
-    start = t[t["year"] == 2024].set_index("measure")
-    assert start.at["agency_rate_fte", PLAN] == pytest.approx(100 * plan.summary["agency_share_start"])
+    # the figures are the plan's own census measures on 30 September 2026 (quarter 8), in per cent
+    census = plan.census.set_index(["scenario", "quarter"])
+    assert census.at[("plan", 8), "quarter_end_date"] == pd.Timestamp("2026-09-30")
+    row = t[t["year"] == 2026].set_index("measure")
+    for measure, column in (("agency_rate_fte", "agency_rate"), ("vacancy_rate_fte", "vacancy_rate"),
+                            ("turnover_rate_fte", "turnover_rate")):
+        assert row.at[measure, PLAN] == pytest.approx(100 * census.at[("plan", 8), column])
+        assert row.at[measure, CARRY_ON] == pytest.approx(100 * census.at[("carry_on", 8), column])
+    assert row.at["caseload_fte", PLAN] == pytest.approx(census.at[("plan", 8), "caseload"])
+    start = t[t["year"] == 2024].set_index("measure")  # today, 30 September 2024
+    assert start.at["agency_rate_fte", PLAN] == pytest.approx(100 * census.at[("plan", 0), "agency_rate"])
+    assert start.at["agency_rate_fte", PLAN] == pytest.approx(start.at["agency_rate_fte", CARRY_ON])
 
 
 def test_a_plan_not_starting_after_a_census_day_has_no_start_point():
     workers, cases, risk = make_authority(30, 300, seed=1, teams=2, localities=1)
     a = Assumptions().with_values({"montecarlo.runs": 20, "projection.start_date": "2025-01-01"})
-    t = plan_trajectory(build_plan(workers, cases, risk, a), workers, cases)
+    t = plan_trajectory(build_plan(workers, cases, risk, a))
     assert sorted(t["year"].unique()) == [2025, 2026, 2027]  # quarters 3, 7, 11 end on 30 September
 
 
 def test_the_plan_follows_the_published_years(planned, bench):
     workers, cases, plan = planned
-    frames = benchmark_frames(bench, plan_trajectory(plan, workers, cases))
+    frames = benchmark_frames(bench, plan_trajectory(plan))
     names = labels(bench)
     agency = frames["agency_rate_fte"].set_index("year")
     assert list(agency.index) == [str(y) for y in range(2017, 2028)]
@@ -72,7 +71,7 @@ def test_the_plan_follows_the_published_years(planned, bench):
 def test_the_benchmarks_sheet_has_a_chart_per_measure_and_notes(tmp_path, planned, bench):
     workers, cases, plan = planned
     book = SafeWorkbook(produced_by="test")
-    add_benchmarks_sheet(book, PlanBenchmark(bench, plan_trajectory(plan, workers, cases), True, ["a note"]))
+    add_benchmarks_sheet(book, PlanBenchmark(bench, plan_trajectory(plan), True, ["a note"]))
     path = book.save(tmp_path / "b.xlsx")
     ws = openpyxl.load_workbook(path)["Benchmarks"]
     assert len(ws._charts) == len(TRAJECTORY_MEASURES)

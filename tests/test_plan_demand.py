@@ -96,7 +96,7 @@ def test_the_plan_follows_the_chosen_scenario_and_avoided_demand_avoids_hires(pu
     assert (base.scenario, cut.scenario) == ("baseline", "turnaround")
     plans = {k: build_plan(demo.workers, demo.cases, None, a, demand=d.requirement) for k, d in
              (("baseline", base), ("turnaround", cut))}
-    demand = {k: p.projection.groupby("quarter")["demand_fte"].sum() for k, p in plans.items()}
+    demand = {k: p.projection.groupby("quarter")["required_fte"].sum() for k, p in plans.items()}
     assert demand["turnaround"].iloc[-1] < 0.85 * demand["baseline"].iloc[-1]  # the levers cut the work
     totals = {k: p.recruitment_totals for k, p in plans.items()}
     hires = {k: t["permanent_hires"].sum() + t["nq_intake"].sum() for k, t in totals.items()}

@@ -79,7 +79,7 @@ def test_levers_avoid_demand_hires_and_agency(inputs, baseline, tmp_path):
     assert "the plan follows the 'levers' scenario" in result.output
     base = pd.read_csv(out / "recruitment_totals.csv")
     cut = pd.read_csv(tmp_path / "out" / "recruitment_totals.csv")
-    assert cut["demand_fte"].iloc[-1] < 0.95 * base["demand_fte"].iloc[-1]
+    assert cut["required_fte"].iloc[-1] < 0.95 * base["required_fte"].iloc[-1]
     assert cut["agency_fte"].sum() < base["agency_fte"].sum()
     assert cut["permanent_hires"].sum() + cut["nq_intake"].sum() <= base["permanent_hires"].sum() + base["nq_intake"].sum()
     levers = openpyxl.load_workbook(tmp_path / "out" / "workforce_plan.xlsx")["Demand"]

@@ -113,13 +113,14 @@ def test_pay_from_the_2025_return_reaches_the_assumptions_sheet(census_run):
     assert values.at["costs.salary_case_holder_gbp", "used"] == USED_SET
     assert values.at["census.establishment_fte", "used"] == USED_SHOWN
     ws = openpyxl.load_workbook(out / "workforce_plan.xlsx")["Assumptions"]
-    rows = {(r[0], r[1]): r for r in ws.iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in ws[1]]
+    rows = {(r[0], r[1]): dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
     salary = rows[("costs", "salary_case_holder_gbp")]
-    assert salary[2] == pytest.approx(float(values.at["costs.salary_case_holder_gbp", "value"]))
-    assert SALARY["case_holder"] <= salary[2] <= SALARY["case_holder"] + 400
-    assert salary[4] == "from the census returns (csww_333_2025.xml, 2025)"
-    assert rows[("supply", "default_turnover_rate")][4].startswith("from the census returns")
-    assert rows[("costs", "on_cost_rate")][4] != salary[4]  # only what the returns gave
+    assert salary["value"] == pytest.approx(float(values.at["costs.salary_case_holder_gbp", "value"]))
+    assert SALARY["case_holder"] <= salary["value"] <= SALARY["case_holder"] + 400
+    assert salary["basis"] == "from the census returns (csww_333_2025.xml, 2025)"
+    assert rows[("supply", "default_turnover_rate")]["basis"].startswith("from the census returns")
+    assert rows[("costs", "on_cost_rate")]["basis"] != salary["basis"]  # only what the returns gave
 
 
 def test_no_swe_number_reaches_any_output(authority_files, census_run):

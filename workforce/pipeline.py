@@ -312,7 +312,7 @@ def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases:
         sheets.append(lambda book: add_demand_sheet(book, result, source=d.source, agreement=d.agreement,
                                                     notes=DEMAND_NOTES))
     if evidence.bench is not None:
-        trajectory = plan_trajectory(plan, workers, cases, demand=evidence.requirement)
+        trajectory = plan_trajectory(plan)
         pb = PlanBenchmark(evidence.bench, trajectory, evidence.comparator, notes=[
             "The plan's figures are counted as the plan counts: case-holding FTE (FTE x the role's share of a full "
             "caseload), so its caseload reads a little above the census's children per FTE of case holders; a "

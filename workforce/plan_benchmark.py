@@ -14,18 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
 
-from workforce import measures
-from workforce.caseload import CaseloadRules
 from workforce.excel.book import SafeWorkbook
 from workforce.excel.cells import header_names
 from workforce.excel.tables import Highlight
-from workforce.plans.demand import team_demand
 from workforce.published.benchmark import (AUTHORITY, ENGLAND_COL, ENGLAND_P25, ENGLAND_P75, NEIGHBOURS_MEAN,
                                            REGION, Benchmark)
 from workforce.published.indicators import BENCHMARK_INDICATORS
@@ -78,79 +74,43 @@ class PlanBenchmark:
 # ----------------------------------------------------------------------------- the plan's path
 
 
-def _census_days(totals: pd.DataFrame) -> pd.DataFrame:
-    """The quarters of the plan that end on a 30 September (a census day), with the census year."""
-    starts = pd.to_datetime(totals["quarter_start_date"])
-    ends = starts + pd.DateOffset(months=3) - pd.Timedelta(days=1)
-    out = totals.assign(quarter_end=ends.to_numpy())
-    out = out[(out["quarter_end"].dt.month == 9) & (out["quarter_end"].dt.day == 30)]
-    return out.assign(year=out["quarter_end"].dt.year)
+#: The plan's census measures (:mod:`workforce.plans.census_measures`) as the published indicators name them.
+_PUBLISHED_NAME = {"agency_rate": "agency_rate_fte", "vacancy_rate": "vacancy_rate_fte",
+                   "turnover_rate": "turnover_rate_fte", "caseload": "caseload_fte"}
 
 
-def plan_trajectory(plan, workers: pd.DataFrame, cases: pd.DataFrame, *, demand: pd.DataFrame | None = None,
-                    rules: CaseloadRules | None = None) -> pd.DataFrame:
-    """The plan's path at each census day (30 September) it reaches, and its start.
-
-    Counted as the plan counts (case-holding FTE, :mod:`workforce.measures` definitions):
-
-    * agency rate: agency / (agency + permanent) FTE at the end of the quarter ending on 30
-      September (the plan, and carrying on as now);
-    * vacancy rate: vacant posts / (vacant posts + permanent FTE), a vacant post being demand not
-      met by permanent staff (covered by agency or not), as the census counts vacancies;
-    * turnover: the expected share of FTE leaving within a year (the churn model's risks, after
-      the L&D offers for the plan), the same every year of the plan;
-    * caseload: the children the plan's demand holds over the case-holding FTE (permanent and
-      agency) at the end of the quarter.
-
-    The start (the day before the plan's first quarter, when that is 30 September) carries
-    today's agency rate, predicted turnover and caseload (children with an open case over today's
-    case-holding FTE, counted as the plan counts).
+def plan_trajectory(plan) -> pd.DataFrame:
+    """The plan's path at each census day (30 September) it reaches, today's figures included
+    when today is one: the plan's own census measures (``plan.census``, computed once by
+    :mod:`workforce.plans.census_measures` with the DfE definitions of :mod:`workforce.measures`),
+    for the plan and carrying on as now, in the published units.
 
     Parameters
     ----------
     plan : PlanResult
         From :func:`workforce.plans.planner.build_plan`.
-    workers, cases : DataFrame
-        The inputs of the plan.
-    demand : DataFrame, optional
-        The `workforce_requirement` frame the plan followed.
-    rules : CaseloadRules, optional
-        The plan's capacity model (default: the plan's assumptions').
 
     Returns
     -------
     DataFrame
         ``year, measure, plan, carry_on`` in the published units (per cent; children per FTE).
+        A measure with no figure on a day (turnover today when the history does not give it) is
+        left out for that day.
     """
-    a = plan.assumptions
-    rules = rules or a.caseload
-    totals = plan.recruitment_totals.sort_values("quarter", kind="stable")
-    days = _census_days(totals)
-    children = team_demand(cases, workers, rules, a.projection.horizon_quarters, a.demand.referral_trend_rate,
-                           demand).groupby("quarter")["demand_children"].sum()
-    s = plan.summary
+    census = plan.census[plan.census["census_day"]]
     rows = []
-    start = pd.Timestamp(s["start_date"]) - pd.Timedelta(days=1)
-    if (start.month, start.day) == (9, 30):
-        holding = workers["fte"].astype(float) * workers["role"].map(lambda r: rules.role(str(r)).points_share)
-        start_caseload = float(measures.caseload_per_case_holder(len(cases), holding.sum()))
-        rows += [(start.year, "agency_rate_fte", 100 * s["agency_share_start"], 100 * s["agency_share_start"]),
-                 (start.year, "turnover_rate_fte", 100 * s["start_turnover_rate"], 100 * s["start_turnover_rate"]),
-                 (start.year, "caseload_fte", start_caseload, start_caseload)]
-    for r in days.itertuples(index=False):
-        perm, agency, base_perm, base_agency = r.permanent_fte, r.agency_fte, r.baseline_permanent_fte, r.baseline_agency_fte
-        base_vacant = max(float(r.demand_fte) - float(base_perm), 0.0)
-        kids = float(children.get(r.quarter, np.nan))
-        rows += [
-            (r.year, "agency_rate_fte", 100 * measures.agency_rate(agency, perm),
-             100 * measures.agency_rate(base_agency, base_perm)),
-            (r.year, "vacancy_rate_fte", 100 * measures.vacancy_rate(r.vacancies_fte, perm),
-             100 * measures.vacancy_rate(base_vacant, base_perm)),
-            (r.year, "turnover_rate_fte", 100 * s["turnover_rate_after_gateway"], 100 * s["start_turnover_rate"]),
-            (r.year, "caseload_fte", measures.caseload_per_case_holder(kids, perm + agency),
-             measures.caseload_per_case_holder(kids, base_perm + base_agency)),
-        ]
-    return pd.DataFrame(rows, columns=["year", "measure", PLAN, CARRY_ON])
+    for scenario, column in (("plan", PLAN), ("carry_on", CARRY_ON)):
+        part = census[census["scenario"] == scenario]
+        long = part.melt(id_vars=["quarter_end_date"], value_vars=list(_PUBLISHED_NAME), var_name="measure",
+                         value_name=column)
+        long["year"] = pd.to_datetime(long["quarter_end_date"]).dt.year
+        long["measure"] = long["measure"].map(_PUBLISHED_NAME)
+        long.loc[long["measure"] != "caseload_fte", column] *= 100.0  # rates in per cent, as published
+        rows.append(long.set_index(["year", "measure"])[column])
+    out = pd.concat(rows, axis=1).reset_index().dropna(subset=[PLAN, CARRY_ON], how="all")
+    order = {m: i for i, m in enumerate(TRAJECTORY_MEASURES)}
+    out = out.sort_values(["year", "measure"], key=lambda s: s.map(order) if s.name == "measure" else s, kind="stable")
+    return out[["year", "measure", PLAN, CARRY_ON]].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- the tables
