@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from libreoffice import convert_to_pdf, needs_soffice
+from workforce import measures
 from workforce.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -219,3 +220,27 @@ def test_run_config_errors_exit_2(tmp_path):
     plans_only.write_text("[plans.costs]\non_cost_rate = 0.3\n")
     result = CliRunner().invoke(app, ["run", str(plans_only)])
     assert result.exit_code == 2 and "[run.inputs]" in result.output and "examples/workforce.toml" in result.output
+
+
+def test_demo_profile_sandwell_runs_the_sandwell_like_authority(demo_out, tmp_path):
+    """`--profile sandwell` reaches the generator: the authority has Sandwell 2018's far higher
+    agency share than the default one, and summary.json names the profile."""
+    out = tmp_path / "sandwell"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "0", "--quick", "--profile", "sandwell"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "summary.json").read_text())["profile"] == "sandwell"
+    assert json.loads((demo_out / "summary.json").read_text())["profile"] == "default"
+
+    def agency(folder: Path) -> float:
+        w = pd.read_csv(folder / "inputs" / "workers.csv")
+        is_agency = w["agency"].astype(str).str.lower().isin(["yes", "true", "1", "y"])
+        return float(measures.agency_rate(w.loc[is_agency, "fte"].sum(), w.loc[~is_agency, "fte"].sum()))
+
+    assert agency(out) > agency(demo_out) + 0.05
+
+
+def test_demo_unknown_profile_is_refused_and_writes_nothing(tmp_path):
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "x"), "--profile", "leeds"])
+    assert result.exit_code == 2
+    assert "--profile" in result.output and "sandwell" in result.output
+    assert not (tmp_path / "x").exists()

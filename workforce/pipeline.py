@@ -50,6 +50,7 @@ class DemoSettings:
     seed: int = 0
     quick: bool = False  # smaller CV and solver budgets, for smoke tests
     demand_scenario: str | None = None  # the demand scenario the plan follows (default: baseline)
+    profile: str = "default"  # the demo authority: `default` (England's middle) or `sandwell` (Sandwell 2018)
 
 
 @dataclass
@@ -466,7 +467,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
     run = Settings(allocation=AllocationConfig(time_limit=ALLOCATION_SECONDS), run=RunSettings(seed=settings.seed))
     with OutputDir(out, force=force) as od:
         with stages.stage("Generating the demo authority"):
-            authority = generate_authority(seed=settings.seed)
+            authority = generate_authority(seed=settings.seed, profile=settings.profile)
             folder = od.path("inputs/workers.csv").parent
             write_authority(authority, folder, xlsx=False)
         with stages.stage("Validating the inputs"):
@@ -485,7 +486,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
                            quick=settings.quick, produced_by="workforce demo", evidence=evidence)
         outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history, demand_history; truth.csv is the "
                                     "generator's truth)", **outputs.files}
-        _write_json(outputs.summary(seed=settings.seed, **evidence.summary()), od.path("summary.json"))
+        _write_json(outputs.summary(seed=settings.seed, profile=settings.profile, **evidence.summary()), od.path("summary.json"))
     return outputs.report()
 
 

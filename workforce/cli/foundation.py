@@ -49,14 +49,22 @@ def demo(
     quick: bool = typer.Option(False, "--quick", help="Shorter solver and model-selection budgets (for smoke tests)."),
     demand_scenario: Optional[str] = typer.Option(None, "--demand-scenario", help="the demand scenario the plan "
                                                   "follows: baseline (default) or turnaround (Sandwell's levers)."),
+    profile: str = typer.Option("default", "--profile", help="the demo authority: default (inside England's "
+                                "interquartile range, 2023) or sandwell (Sandwell's published 2018 figures: agency "
+                                "31%, vacancy 26%, caseload 18)."),
     force: bool = force_option(),
 ) -> None:
     """Run the whole pipeline on the built-in demo authority.
 
     Demand follows a history scaled from Sandwell's to the demo's cases; Benchmarks compare with Sandwell's neighbours."""
+    from workforce.demo.parameters import PROFILES
+    from workforce.errors import InputError
     from workforce.pipeline import DemoSettings, run_demo
 
-    report = run_demo(out, DemoSettings(seed=seed, quick=quick, demand_scenario=demand_scenario), force=force)
+    if profile not in PROFILES:
+        raise InputError(f"unknown demo profile '{profile}'", column="--profile", allowed=", ".join(PROFILES))
+    report = run_demo(out, DemoSettings(seed=seed, quick=quick, demand_scenario=demand_scenario, profile=profile),
+                      force=force)
     info(report)
 
 
