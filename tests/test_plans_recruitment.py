@@ -26,11 +26,14 @@ def result(authority):
     return build_plan(*authority, Assumptions().with_values(FAST))
 
 
-def test_capacity_covers_demand_every_unit_and_quarter(result):
+def test_capacity_covers_demand_every_unit_from_the_safe_caseload_quarter(result):
     r = result.recruitment
     margin = result.assumptions.recruitment.cover_margin_rate
     assert result.summary["recruitment_status"] in ("optimal", "feasible")
-    assert (r["capacity_case_holder_fte"] >= r["need_case_holder_fte"] * (1 + margin) - 1e-6).all()
+    safe = result.summary["safe_caseload_quarter"]
+    assert safe <= result.summary["horizon_quarters"]
+    after = r[r["quarter"] >= safe]
+    assert (after["capacity_case_holder_fte"] >= after["need_case_holder_fte"] * (1 + margin) - 1e-6).all()
 
 
 def test_stock_and_flow_balance_with_hires(result):
@@ -100,7 +103,10 @@ def test_sandwell_like_plan_cuts_agency_and_cost(authority):
     assert s["agency_rate_start"] >= 0.32
     assert s["start_turnover_rate"] == pytest.approx(0.22, abs=1e-6)
     assert s["agency_rate_end"] < s["carry_on_agency_rate_end"]
-    assert s["plan_cost_gbp"] < s["baseline_cost_gbp"]
+    # safe caseloads cost money: the summary says plainly whether the plan costs more and what it buys
+    more = s["plan_cost_gbp"] > s["baseline_cost_gbp"]
+    assert s["cost_note"].startswith("the plan costs GBP") and ("more than" in s["cost_note"]) == more
+    assert "safe level" in s["cost_note"]
 
 
 def test_impossible_targets_report_infeasible_with_closest_plan(authority):
@@ -109,17 +115,21 @@ def test_impossible_targets_report_infeasible_with_closest_plan(authority):
                                    "recruitment.agency_target_quarter": 1, "feasibility.market_feasibility": False})
     res = build_plan(*authority, a)
     s = res.summary
-    assert s["recruitment_status"] == "infeasible"
+    # the status is the elastic model's own; the summary says the target was out of reach
+    assert s["recruitment_status"] in ("optimal", "feasible")
     assert s["recruitment_relaxed"] is True and s["agency_target_met"] is False
+    assert s["recruitment_note"].startswith("the agency target (0% from quarter 1) out of reach")
+    assert "closest plan" in s["recruitment_note"]
     r = res.recruitment
-    assert (r["capacity_case_holder_fte"] >= r["need_case_holder_fte"] - 1e-6).all()
+    after = r[r["quarter"] >= s["safe_caseload_quarter"]]
+    assert (after["capacity_case_holder_fte"] >= after["need_case_holder_fte"] - 1e-6).all()
 
 
 def test_budget_limits_total_cost(authority, result):
     unconstrained = result.summary["plan_cost_gbp"]
     tight = result.summary["baseline_cost_gbp"] * 0.5  # far below anything that covers demand
     res = build_plan(*authority, Assumptions().with_values({**FAST, "recruitment.budget_gbp": tight}))
-    assert res.summary["recruitment_status"] == "infeasible"
+    assert res.summary["recruitment_relaxed"] is True and "the budget" in res.summary["recruitment_note"]
     roomy = Assumptions().with_values({**FAST, "recruitment.budget_gbp": unconstrained * 1.01})
     ok = build_plan(*authority, roomy)
     assert ok.summary["recruitment_status"] in ("optimal", "feasible")
