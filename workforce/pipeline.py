@@ -109,20 +109,41 @@ class PipelineOutputs:
         return "\n".join(lines)
 
 
+#: The allocation's CSV outputs, by file name (the attribute of `AllocationResult` each comes from).
+ALLOCATION_CSVS = {"allocations.csv": "allocations", "worker_loads.csv": "worker_loads",
+                   "unallocated.csv": "unallocated", "changes.csv": "changes", "team_summary.csv": "team_summary",
+                   "existing_issues.csv": "issues", "explanations.csv": "explanations"}
+
+
 def write_allocation_files(od, result, *, inputs: list[Path], config=None,
                            summary_name: str = "summary.json") -> None:
-    """Every allocation output into the staging folder `od` (used by `allocate` and the pipeline)."""
+    """Every allocation output into the staging folder `od` (used by `allocate` and the pipeline).
+    The summary's figures depend on the inputs, settings and seed only; the seconds each stage
+    took are its separate ``timings`` field."""
     from workforce.excel.workbooks import write_allocation_workbook
 
-    for name, frame in {"allocations.csv": result.allocations, "worker_loads.csv": result.worker_loads,
-                        "unallocated.csv": result.unallocated, "changes.csv": result.changes,
-                        "team_summary.csv": result.team_summary, "existing_issues.csv": result.issues}.items():
-        _write_csv(frame, od.path(name))
-    _write_json(result.summary, od.path(summary_name))
+    for name, attr in ALLOCATION_CSVS.items():
+        _write_csv(getattr(result, attr), od.path(name))
+    _write_json({**result.summary, "timings": result.timings}, od.path(summary_name))
     write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary, allocations=result.allocations,
                               worker_loads=result.worker_loads, unallocated=result.unallocated,
                               changes=result.changes,
                               settings=dict(config.settings_rows()) if config is not None else None, inputs=inputs)
+
+
+def read_explanations(run: Path) -> pd.DataFrame:
+    """The explanations an allocation wrote (``explanations.csv`` in its output folder).
+
+    Raises
+    ------
+    InputError
+        When the folder holds no allocation's explanations.
+    """
+    path = Path(run) / "explanations.csv"
+    if not path.is_file():
+        raise InputError("no explanations.csv here: not the output folder of an allocation run", file=str(run))
+    return pd.read_csv(path, dtype={"case_id": str, "family_id": str, "worker_id": str, "previous_worker_id": str,
+                                    "runner_up": str}, keep_default_na=False, na_values=[""])
 
 
 def write_plan_files(od, plan, scenarios: pd.DataFrame, *, summary_name: str = "summary.json") -> None:
@@ -219,6 +240,7 @@ def _analyse(
         write_allocation_files(od, alloc, inputs=inputs, summary_name="allocation_summary.json")
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
+        files["explanations.csv"] = "one row per child: why they are where they are (workforce explain reads it)"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
         plan = build_plan(workers, cases, risk_table, assumptions, seed=seed)
         scenarios = compare_scenarios(workers, cases, risk_table, assumptions, seed=seed)
@@ -250,6 +272,10 @@ def _analyse(
     headline["high-risk workers"] = int((risk_table.get("band") == "High").sum()) if "band" in risk_table else "n/a"
     headline["allocation status (gap to bound)"] = f"{a.get('status')} ({_pct(a.get('gap'))})"
     headline["changes of worker / unallocated children"] = f"{a.get('handoffs')} / {a.get('unallocated')}"
+    headline["children losing their worker / priority 1 unallocated"] = (
+        f"{a.get('children_losing_worker')} / {a.get('unallocated_priority_1')}")
+    over = a.get("workers_over_capacity_points") or {}
+    headline["workers over 100% of points (before -> after)"] = f"{over.get('before')} -> {over.get('after')}"
     headline["highest utilisation / workers over soft cap"] = f"{_pct(a.get('max_utilisation'))} / {a.get('workers_over_soft_cap')}"
     headline["L&D gateway: places / leavers avoided"] = f"{s.get('gateway_places_used')} / {s.get('gateway_expected_leavers_avoided', 0):.1f}"
     headline["agency share: now -> end (carry on)"] = f"{_pct(s.get('agency_share_start'))} -> {_pct(s.get('agency_share_end'))} ({_pct(s.get('baseline_agency_share_end'))})"

@@ -35,9 +35,9 @@ def _root(
 
 
 def _register() -> None:
-    from workforce.cli import allocate, benchmark, census, churn, forecast, foundation, plan, template
+    from workforce.cli import allocate, benchmark, census, churn, explain, forecast, foundation, plan, template
 
-    for module in (foundation, allocate, churn, census, plan, template, benchmark, forecast):
+    for module in (foundation, allocate, explain, churn, census, plan, template, benchmark, forecast):
         module.register(app)
 
 

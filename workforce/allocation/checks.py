@@ -1,0 +1,239 @@
+"""Post-solve checks of what a service manager must be able to rely on (issue 10.2, 10.3): pure
+functions of a problem and an assignment, used by the solve, the reports and the tests.
+
+* `relief_check`: every worker left above a hard cap (points capacity, hard cap on children, cap
+  on complex children: `caseload.worker_caps`) with the reason. A worker is *relievable* when one
+  of the families they hold (not pinned) could go, in a single move, to an eligible colleague in
+  reach who has room for it within every cap; an allocation must leave nobody relievable.
+  Otherwise the reason is one of: everything they hold is pinned (or kept in `new` mode); no
+  eligible worker in reach; the sibling group is too large for anyone's room (a colleague has
+  room for some of the children, not all); no eligible worker in reach has room.
+* `relieve`: makes single relief moves, the cheapest under the objective first, until nobody is
+  relievable (each move lowers how far workers are above their caps, so it ends).
+* `priority_check`: every priority-1 family left waiting with the reason. It must never be that
+  an eligible worker in reach has room for it, or holds a lower-priority family that could move
+  to a colleague with room and so make room; where only leaving a held lower-priority child
+  without a worker would make room, the entry names those children and the make-room option.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workforce.allocation import objective as O
+from workforce.allocation.families import CAPS
+from workforce.allocation.problem import LOADS, Problem, assignment_loads
+
+RELIEF_COLUMNS = ["worker_id", "over", "reason", "detail", "relievable", "unit", "to_worker"]
+PRIORITY_COLUMNS = ["unit", "family_id", "status", "reason", "worker_id", "frees_unit", "frees_children"]
+
+_EPS = 1e-9
+
+
+def _caps(problem: Problem) -> pd.DataFrame:
+    w = problem.workers
+    return pd.DataFrame({load: w[col].astype(float) for load, col in CAPS}, index=w.index)
+
+
+def _room(problem: Problem, loads: pd.DataFrame) -> pd.DataFrame:
+    """What each worker can still take within every cap (and their limit)."""
+    cap = np.minimum(_caps(problem), problem.limits)
+    return cap - loads
+
+
+def _held_units(problem: Problem, assignment: pd.Series) -> pd.Series:
+    """Per unit, the worker its load sits on (its worker, or its keeper when unplaced with a
+    fallback; "" when none)."""
+    held = assignment.reindex(problem.units.index).fillna("").astype(object)
+    fb = problem.fallback["worker_id"].astype(object)
+    keeper = pd.Series(problem.units.index, index=problem.units.index, dtype=object).map(fb)
+    return held.where(held != "", keeper.where(keeper.notna(), "")).astype(object)
+
+
+def _fits(pairs: pd.DataFrame, room: pd.DataFrame) -> np.ndarray:
+    r = room.reindex(pairs["worker_id"]).to_numpy(float)
+    return (pairs[list(LOADS)].to_numpy(float) <= r + 1e-6).all(axis=1)
+
+
+def relief_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
+    """Every worker above a hard cap after the assignment, with the reason (module docstring).
+
+    Parameters
+    ----------
+    problem : Problem
+    assignment : Series
+        unit -> worker_id ("" = unplaced).
+
+    Returns
+    -------
+    DataFrame
+        `RELIEF_COLUMNS`: ``over`` names the caps ("points", "children", "complex" joined by
+        ";"), ``reason`` is one of "relievable", "pinned", "no_eligible_worker",
+        "sibling_group_too_large", "no_room"; for a relievable worker, ``unit`` and
+        ``to_worker`` give one move that would relieve them.
+    """
+    loads = assignment_loads(problem, assignment)
+    over = loads > _caps(problem) + 1e-6
+    over_any = over.any(axis=1)
+    rows: list[dict] = []
+    if not over_any.any():
+        return pd.DataFrame(columns=RELIEF_COLUMNS)
+    room = _room(problem, loads)
+    held_by = _held_units(problem, assignment)
+    elig = problem.eligible
+    for wid in problem.workers.index[over_any.to_numpy()]:
+        caps_over = ";".join(load for load in LOADS if over.at[wid, load])
+        mine = held_by.index[(held_by == wid).to_numpy()]
+        base = dict(worker_id=wid, over=caps_over, relievable=False, unit="", to_worker="")
+        if not len(mine):
+            what = "existing work is kept in 'new' mode" if problem.mode == "new" else "every child they hold is pinned"
+            rows.append({**base, "reason": "pinned", "detail": what})
+            continue
+        alt = elig[elig["unit"].isin(mine) & (elig["worker_id"] != wid)]
+        if not len(alt):
+            rows.append({**base, "reason": "no_eligible_worker",
+                         "detail": "no other worker in reach may hold any of their families"})
+            continue
+        fit = alt[_fits(alt, room)]
+        if len(fit):
+            first = fit.sort_values(["unit", "worker_id"], kind="stable").iloc[0]
+            rows.append({**base, "reason": "relievable", "relievable": True, "unit": first["unit"],
+                         "to_worker": first["worker_id"],
+                         "detail": f"{first['worker_id']} has room for family {problem.units.at[first['unit'], 'family_id']}"})
+            continue
+        # room for one child of some family but not the whole sibling group?
+        r = room.reindex(alt["worker_id"]).to_numpy(float)
+        one_child = (r[:, 1] >= 1 - _EPS) & (r[:, 0] > _EPS)
+        smaller = alt["children"].to_numpy(float) > 1
+        if (one_child & smaller).any():
+            rows.append({**base, "reason": "sibling_group_too_large",
+                         "detail": "colleagues have room for some of a family's children, not the whole sibling group"})
+        else:
+            rows.append({**base, "reason": "no_room", "detail": "no eligible worker in reach has room"})
+    return pd.DataFrame(rows, columns=RELIEF_COLUMNS)
+
+
+def relieve(problem: Problem, assignment: pd.Series, max_moves: int | None = None) -> tuple[pd.Series, int]:
+    """Single relief moves until nobody is relievable: each time, of the moves that relieve the
+    first relievable worker (by worker ID), the one that raises the objective least.
+
+    Returns
+    -------
+    tuple
+        (the new assignment, the number of moves made).
+    """
+    out = assignment.reindex(problem.units.index).fillna("").astype(object).copy()
+    elig = problem.eligible
+    if not len(elig):
+        return out, 0
+    data = O.ObjectiveData.from_problem(problem, elig)
+    state = O.Loads(data, O.choice_of(problem, elig, out))
+    caps = _caps(problem).reindex(data.workers)
+    room_cap = np.minimum(caps, problem.limits.reindex(data.workers)).to_numpy(float)
+    caps = caps.to_numpy(float)
+    unit_rows = pd.Series(np.arange(len(elig))).groupby(data.pair_unit).agg(list)
+    moves = 0
+    limit = max_moves if max_moves is not None else len(problem.units) + 1
+    while moves < limit:
+        loads = np.column_stack([state.load[r] for r in LOADS])
+        over = (loads > caps + 1e-6).any(axis=1)
+        best = None
+        where, _ = data.where_load(np.arange(len(state.choice)), state.choice)
+        for w in np.flatnonzero(over):
+            mine = np.flatnonzero(where == w)
+            cand = [(u, r) for u in mine for r in unit_rows.get(u, []) if data.pair_worker[r] != w]
+            if not cand:
+                continue
+            units = np.array([u for u, _ in cand])
+            rows = np.array([r for _, r in cand])
+            dest = data.pair_worker[rows]
+            after = loads[dest] + np.column_stack([data.pair_load[r][rows] for r in LOADS])
+            ok = (after <= room_cap[dest] + 1e-6).all(axis=1)
+            if not ok.any():
+                continue
+            delta = O.total(state.deltas(units[ok], state.choice[units[ok]], rows[ok]))
+            k = int(np.argmin(delta))
+            best = (int(units[ok][k]), int(rows[ok][k]))
+            break
+        if best is None:
+            break
+        state.apply(*best)
+        moves += 1
+    on = state.choice >= 0
+    final = pd.Series("", index=problem.units.index, dtype=object)
+    final.iloc[np.flatnonzero(on)] = elig["worker_id"].to_numpy()[state.choice[on]]
+    return final, moves
+
+
+def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
+    """Every priority-1 family left waiting (some of its children without a worker), with why.
+
+    Returns
+    -------
+    DataFrame
+        `PRIORITY_COLUMNS`; ``status`` is "room" (an eligible worker has room: must not happen),
+        "could_move" (an eligible worker holds a lower-priority family another worker has room
+        for: must not happen), "make_room" (only leaving a held lower-priority family without a
+        worker would make room: ``frees_unit``, ``frees_children`` name it) or "no_room".
+    """
+    units = problem.units
+    held = assignment.reindex(units.index).fillna("")
+    waiting = units.index[(held == "").to_numpy() & (units["top_priority"] == 1).to_numpy()]
+    c = problem.cases
+    p1_waits = c[(c["priority"] == 1) & c["waits_if_unplaced"].astype(bool)].groupby("unit").size()
+    waiting = [u for u in waiting if p1_waits.get(u, 0) > 0]
+    if not waiting:
+        return pd.DataFrame(columns=PRIORITY_COLUMNS)
+    loads = assignment_loads(problem, assignment)
+    room = _room(problem, loads)
+    elig = problem.eligible
+    held_by = _held_units(problem, assignment)
+    placed = held_by[held_by != ""]
+    alt_of = dict(tuple(elig.groupby("unit", sort=False)))
+    rows = []
+    for u in waiting:
+        base = dict(unit=u, family_id=units.at[u, "family_id"], worker_id="", frees_unit="", frees_children="")
+        opts = alt_of.get(u)
+        if opts is None:
+            rows.append({**base, "status": "no_room", "reason": "no eligible worker"})
+            continue
+        fit = opts[_fits(opts, room)]
+        if len(fit):
+            rows.append({**base, "status": "room", "worker_id": fit["worker_id"].iloc[0],
+                         "reason": f"{fit['worker_id'].iloc[0]} has room"})
+            continue
+        found = None
+        for _, need in opts.sort_values("worker_id").iterrows():
+            x = need["worker_id"]
+            for g in sorted(placed.index[(placed == x).to_numpy()]):
+                if units.at[g, "top_priority"] <= 1:
+                    continue
+                g_pairs = elig[(elig["unit"] == g)]
+                g_here = g_pairs[g_pairs["worker_id"] == x]
+                freed = room.loc[x] + (g_here[list(LOADS)].iloc[0] if len(g_here) else _fallback_loads(problem, g))
+                if not (need[list(LOADS)].astype(float) <= freed + 1e-6).all():
+                    continue
+                movable = g_pairs[(g_pairs["worker_id"] != x)]
+                if len(movable[_fits(movable, room)]):
+                    found = ("could_move", x, g)
+                    break
+                if found is None:
+                    found = ("make_room", x, g)
+            if found is not None and found[0] == "could_move":
+                break
+        if found is None:
+            rows.append({**base, "status": "no_room", "reason": "no eligible worker has room"})
+            continue
+        status, x, g = found
+        kids = ";".join(c.loc[(c["unit"] == g) & (c["current_worker_id"] == x), "case_id"]) or \
+            ";".join(units.at[g, "case_ids"])
+        rows.append({**base, "status": status, "worker_id": x, "frees_unit": g, "frees_children": kids,
+                     "reason": f"{x} holds family {units.at[g, 'family_id']} (priority {units.at[g, 'top_priority']})"})
+    return pd.DataFrame(rows, columns=PRIORITY_COLUMNS)
+
+
+def _fallback_loads(problem: Problem, unit: str) -> pd.Series:
+    if unit in problem.fallback.index:
+        return problem.fallback.loc[unit, list(LOADS)].astype(float)
+    return pd.Series(0.0, index=list(LOADS))
