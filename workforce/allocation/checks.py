@@ -136,7 +136,7 @@ def relieve(problem: Problem, assignment: pd.Series, max_moves: int | None = Non
     moves = 0
     limit = max_moves if max_moves is not None else len(problem.units) + 1
     while moves < limit:
-        loads = np.column_stack([state.load[r] for r in LOADS])
+        loads = state.load
         over = (loads > caps + 1e-6).any(axis=1)
         best = None
         where, _ = data.where_load(np.arange(len(state.choice)), state.choice)
@@ -148,7 +148,7 @@ def relieve(problem: Problem, assignment: pd.Series, max_moves: int | None = Non
             units = np.array([u for u, _ in cand])
             rows = np.array([r for _, r in cand])
             dest = data.pair_worker[rows]
-            after = loads[dest] + np.column_stack([data.pair_load[r][rows] for r in LOADS])
+            after = loads[dest] + data.pair_load[rows]
             ok = (after <= room_cap[dest] + 1e-6).all(axis=1)
             if not ok.any():
                 continue
@@ -177,63 +177,65 @@ def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
         for: must not happen), "make_room" (only leaving a held lower-priority family without a
         worker would make room: ``frees_unit``, ``frees_children`` name it) or "no_room".
     """
-    units = problem.units
+    units, c = problem.units, problem.cases
     held = assignment.reindex(units.index).fillna("")
-    waiting = units.index[(held == "").to_numpy() & (units["top_priority"] == 1).to_numpy()]
-    c = problem.cases
     p1_waits = c[(c["priority"] == 1) & c["waits_if_unplaced"].astype(bool)].groupby("unit").size()
-    waiting = [u for u in waiting if p1_waits.get(u, 0) > 0]
+    waiting = [u for u in units.index[(held == "").to_numpy()] if p1_waits.get(u, 0) > 0]
     if not waiting:
         return pd.DataFrame(columns=PRIORITY_COLUMNS)
-    loads = assignment_loads(problem, assignment)
-    room = _room(problem, loads)
     elig = problem.eligible
+    workers = problem.workers.index
+    room = _room(problem, assignment_loads(problem, assignment)).reindex(workers).to_numpy(float)
+    pw = workers.get_indexer(elig["worker_id"])
+    load = elig[list(LOADS)].to_numpy(float)
+    rows_of = elig.groupby("unit").indices
+    row_at = {(u, w): k for k, (u, w) in enumerate(zip(elig["unit"], elig["worker_id"]))}
     held_by = _held_units(problem, assignment)
-    placed = held_by[held_by != ""]
-    alt_of = dict(tuple(elig.groupby("unit", sort=False)))
-    rows = []
+    by_worker: dict[str, list[str]] = {}
+    for g, x in sorted(held_by[held_by != ""].items()):
+        by_worker.setdefault(x, []).append(g)
+    fb = problem.fallback
+
+    def fits(rows: np.ndarray) -> np.ndarray:
+        return (load[rows] <= room[pw[rows]] + 1e-6).all(axis=1)
+
+    out = []
     for u in waiting:
         base = dict(unit=u, family_id=units.at[u, "family_id"], worker_id="", frees_unit="", frees_children="")
-        opts = alt_of.get(u)
-        if opts is None:
-            rows.append({**base, "status": "no_room", "reason": "no eligible worker"})
+        rows = rows_of.get(u, np.array([], dtype=int))
+        if not len(rows):
+            out.append({**base, "status": "no_room", "reason": "no eligible worker"})
             continue
-        fit = opts[_fits(opts, room)]
-        if len(fit):
-            rows.append({**base, "status": "room", "worker_id": fit["worker_id"].iloc[0],
-                         "reason": f"{fit['worker_id'].iloc[0]} has room"})
+        ok = fits(rows)
+        if ok.any():
+            x = elig["worker_id"].iat[int(rows[np.flatnonzero(ok)[0]])]
+            out.append({**base, "status": "room", "worker_id": x, "reason": f"{x} has room"})
             continue
         found = None
-        for _, need in opts.sort_values("worker_id").iterrows():
-            x = need["worker_id"]
-            for g in sorted(placed.index[(placed == x).to_numpy()]):
+        for r in sorted(rows, key=lambda k: elig["worker_id"].iat[k]):
+            x = elig["worker_id"].iat[r]
+            xi = pw[r]
+            for g in by_worker.get(x, []):
                 if units.at[g, "top_priority"] <= 1:
                     continue
-                g_pairs = elig[(elig["unit"] == g)]
-                g_here = g_pairs[g_pairs["worker_id"] == x]
-                freed = room.loc[x] + (g_here[list(LOADS)].iloc[0] if len(g_here) else _fallback_loads(problem, g))
-                if not (need[list(LOADS)].astype(float) <= freed + 1e-6).all():
+                own = row_at.get((g, x))
+                g_load = load[own] if own is not None else (fb.loc[g, list(LOADS)].to_numpy(float) if g in fb.index
+                                                            else np.zeros(len(LOADS)))
+                if not (load[r] <= room[xi] + g_load + 1e-6).all():
                     continue
-                movable = g_pairs[(g_pairs["worker_id"] != x)]
-                if len(movable[_fits(movable, room)]):
+                others = np.array([k for k in rows_of.get(g, []) if pw[k] != xi], dtype=int)
+                if len(others) and fits(others).any():
                     found = ("could_move", x, g)
                     break
-                if found is None:
-                    found = ("make_room", x, g)
+                found = found or ("make_room", x, g)
             if found is not None and found[0] == "could_move":
                 break
         if found is None:
-            rows.append({**base, "status": "no_room", "reason": "no eligible worker has room"})
+            out.append({**base, "status": "no_room", "reason": "no eligible worker has room"})
             continue
         status, x, g = found
         kids = ";".join(c.loc[(c["unit"] == g) & (c["current_worker_id"] == x), "case_id"]) or \
             ";".join(units.at[g, "case_ids"])
-        rows.append({**base, "status": status, "worker_id": x, "frees_unit": g, "frees_children": kids,
-                     "reason": f"{x} holds family {units.at[g, 'family_id']} (priority {units.at[g, 'top_priority']})"})
-    return pd.DataFrame(rows, columns=PRIORITY_COLUMNS)
-
-
-def _fallback_loads(problem: Problem, unit: str) -> pd.Series:
-    if unit in problem.fallback.index:
-        return problem.fallback.loc[unit, list(LOADS)].astype(float)
-    return pd.Series(0.0, index=list(LOADS))
+        out.append({**base, "status": status, "worker_id": x, "frees_unit": g, "frees_children": kids,
+                    "reason": f"{x} holds family {units.at[g, 'family_id']} (priority {units.at[g, 'top_priority']})"})
+    return pd.DataFrame(out, columns=PRIORITY_COLUMNS)

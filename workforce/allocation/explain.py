@@ -78,15 +78,15 @@ def _alternatives(problem: Problem, state: O.Loads, room_cap: pd.DataFrame) -> p
     cap = room_cap.to_numpy(float)[moved["b0"]]
     fits = np.ones(len(alt), dtype=bool)
     for k, load in enumerate(LOADS):
-        after = moved["dst_after"][load]
-        before = moved["dst_before"][load]
+        after = moved["dst_after"][:, k]
+        before = moved["dst_before"][:, k]
         alt[f"with_{load}"] = after
         # what of this unit the worker carries already (a keeper's children kept while unplaced)
-        alt[f"already_{load}"] = np.where(moved["a"] == moved["b"], state.load[load][moved["b0"]] - before, 0.0)
+        alt[f"already_{load}"] = np.where(moved["a"] == moved["b"], state.load[moved["b0"], k] - before, 0.0)
         alt[f"short_{load}"] = np.maximum(0.0, after - cap[:, k])
         fits &= after <= cap[:, k] + _EPS
     alt["fits"] = fits
-    deltas = state.deltas(units, frm, rows)
+    deltas = state.deltas(units, frm, rows, moved=moved)
     for t, d in deltas.items():
         alt[f"delta_{t}"] = d
     alt["delta_total"] = O.total(deltas)
@@ -103,7 +103,7 @@ def _nearness(alt: pd.DataFrame, problem: Problem) -> np.ndarray:
     return out
 
 
-def _cap_words(wid: str, alt: Mapping, w: pd.Series) -> tuple[str, str]:
+def _cap_words(wid: str, alt: Mapping, w: Mapping) -> tuple[str, str]:
     """The first cap a worker would break by taking the unit: (code, words)."""
     if alt["short_children"] > _EPS:
         return "cap_children", (f"{wid} would hold {_fmt(alt['with_children'])} children, over the hard cap of "
@@ -115,9 +115,8 @@ def _cap_words(wid: str, alt: Mapping, w: pd.Series) -> tuple[str, str]:
                            f"looked-after, court), over the cap of {_fmt(w['max_complex'])}")
 
 
-def _term_words(term: str, wid: str, chosen: str, alt: Mapping, problem: Problem, unit: pd.Series) -> str:
+def _term_words(term: str, wid: str, chosen: str, alt: Mapping, w: Mapping, unit: Mapping) -> str:
     """Why a worker lost on cost, in words (never a raw cost)."""
-    w = problem.workers.loc[wid]
     if term == "continuity":
         if chosen and unit["current"].get(chosen, 0):
             return f"the children would change worker: {chosen} is their worker now"
@@ -157,45 +156,60 @@ def _held_meanwhile(problem: Problem) -> pd.Series:
     return who.where(who.notna(), pd.Series(duty, index=c.index)).astype(object)
 
 
-def _unit_rows(problem: Problem, assignment: pd.Series, loads: pd.DataFrame, relief: pd.DataFrame,
-               priority: pd.DataFrame) -> pd.DataFrame:
+def _unit_rows(problem: Problem, assignment: pd.Series, priority: pd.DataFrame) -> pd.DataFrame:
     """One row per unit: the runner-up (placed units) or the nearest worker (units that wait),
     with the reason in words and the numbers behind it."""
     units, w, elig = problem.units, problem.workers, problem.eligible
-    rows = {u: dict(unit=u) for u in units.index}
     if not len(units):
         return pd.DataFrame(columns=["unit"])
     room_cap = np.minimum(pd.DataFrame({load: w[col] for load, col in CAPS}), problem.limits)
-    alt = pd.DataFrame()
+    best: dict[str, dict] = {}
+    nearest: dict[str, dict] = {}
     if len(elig):
         data = O.ObjectiveData.from_problem(problem, elig)
         state = O.Loads(data, O.choice_of(problem, elig, assignment))
         alt = _alternatives(problem, state, room_cap.reindex(data.workers))
         alt["near"] = _nearness(alt, problem)
-    contract = problem.candidates[problem.candidates["failed_rule"] == "contract_not_ending"]
-    contract_of = contract.groupby("unit")["worker_id"].agg(lambda s: sorted(s))
-    alt_of = dict(tuple(alt.groupby("unit", sort=False))) if len(alt) else {}
-    p1 = priority.set_index("unit") if len(priority) else priority
-    for u in units.index:
-        row = rows[u]
-        unit = units.loc[u]
+        # one sort each: the next best of a placed unit (fits first, then cheapest), the nearest
+        # worker of a unit that waits
+        first = alt.sort_values(["unit", "fits", "delta_total", "near", "worker_id"],
+                                ascending=[True, False, True, True, True], kind="stable").drop_duplicates("unit")
+        best = {r["unit"]: r for r in first.to_dict("records")}
+        near = alt.sort_values(["unit", "near", "worker_id"], kind="stable").drop_duplicates("unit")
+        nearest = {r["unit"]: r for r in near.to_dict("records")}
+    cand = problem.candidates.sort_values(["unit", "worker_id"], kind="stable").reset_index(drop=True)
+    cand_rows = cand.groupby("unit").indices
+    contract_of = cand[cand["failed_rule"] == "contract_not_ending"].groupby("unit")["worker_id"].agg(sorted).to_dict()
+    p1 = {r["unit"]: r for r in priority.to_dict("records")} if len(priority) else {}
+    workers = w.to_dict("index")
+    rows = []
+    for u, unit in units.to_dict("index").items():
         chosen = assignment.get(u, "")
-        opts = alt_of.get(u)
-        notes = [f"{x}'s contract ends on {pd.Timestamp(w.at[x, 'contract_end']).date()}, within "
-                 f"{_fmt(problem.config.contract_horizon_weeks)} weeks of {problem.as_of.date()}: not given these "
-                 "children, who need a worker who will stay" for x in contract_of.get(u, [])] if problem.as_of is not None else []
-        if chosen and w.at[chosen, "contract_ends_soon"] and bool(unit["needs_continuity"]) and unit["current"].get(chosen, 0) < unit["n_children"]:
-            notes.append(f"{chosen}'s contract ends on {pd.Timestamp(w.at[chosen, 'contract_end']).date()}, but nobody "
-                         "else is eligible for this family")
-        row["contract_note"] = "; ".join(notes)
+        row = dict(unit=u, contract_note=_contract_note(problem, workers, unit, chosen, contract_of.get(u, [])))
+        mine = cand.iloc[cand_rows[u]] if u in cand_rows and (u not in best) else None
         if chosen:
-            _runner_up(row, u, chosen, opts, problem)
+            _runner_up(row, unit, chosen, best.get(u), mine, problem, workers)
         else:
-            _waiting(row, u, opts, problem, p1)
-    return pd.DataFrame(list(rows.values()))
+            _waiting(row, unit, nearest.get(u), mine, problem, workers, p1.get(u))
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def _numbers(prefix: str, b: Mapping, w: pd.Series) -> dict:
+def _contract_note(problem: Problem, workers: dict, unit: dict, chosen: str, excluded: list[str]) -> str:
+    """What the contract rule did for this family, in words ("" when nothing)."""
+    if problem.as_of is None:
+        return ""
+    weeks = _fmt(problem.config.contract_horizon_weeks)
+    notes = [f"{x}'s contract ends on {pd.Timestamp(workers[x]['contract_end']).date()}, within {weeks} weeks of "
+             f"{problem.as_of.date()}: not given these children, who need a worker who will stay" for x in excluded]
+    if chosen and workers[chosen]["contract_ends_soon"] and unit["needs_continuity"] \
+            and unit["current"].get(chosen, 0) < unit["n_children"]:
+        notes.append(f"{chosen}'s contract ends on {pd.Timestamp(workers[chosen]['contract_end']).date()}, but nobody "
+                     "else is eligible for this family")
+    return "; ".join(notes)
+
+
+def _numbers(prefix: str, b: Mapping, w: Mapping) -> dict:
     return {f"{prefix}_points_after": b["with_points"] - b["points"] + b["already_points"],
             f"{prefix}_family_points": b["points"], f"{prefix}_points_already": b["already_points"],
             f"{prefix}_capacity_points": w["capacity"],
@@ -206,27 +220,27 @@ def _numbers(prefix: str, b: Mapping, w: pd.Series) -> dict:
             f"{prefix}_max_complex": w["max_complex"]}
 
 
-def _runner_up(row: dict, u: str, chosen: str, opts: pd.DataFrame | None, problem: Problem) -> None:
-    """The next-best eligible worker for a placed unit and the exact reason it lost."""
-    units, w = problem.units, problem.workers
-    unit = units.loc[u]
-    if opts is None or not len(opts):
-        cand = problem.candidates[(problem.candidates["unit"] == u) & (problem.candidates["worker_id"] != chosen)]
-        if len(cand):
-            first = cand.sort_values("worker_id").iloc[0]
-            row.update(runner_up=first["worker_id"], runner_up_code=f"rule:{first['failed_rule']}",
-                       runner_up_reason=f"{first['worker_id']} {R.rule_reason(first['failed_rule'])}")
-        else:
-            row.update(runner_up="", runner_up_code="none", runner_up_reason="no other worker in reach")
+def _first_rule(row: dict, cand: pd.DataFrame | None, exclude: str = "") -> None:
+    """The runner-up when no other worker is eligible: the first candidate and the rule it fails."""
+    others = cand[cand["worker_id"] != exclude] if cand is not None else None
+    if others is None or not len(others):
+        row.update(runner_up="", runner_up_code="none", runner_up_reason="no other worker in reach")
         return
-    b = opts.sort_values(["fits", "delta_total", "near", "worker_id"], ascending=[False, True, True, True],
-                         kind="stable").iloc[0]
+    first = others.iloc[0]
+    row.update(runner_up=first["worker_id"], runner_up_code=f"rule:{first['failed_rule']}",
+               runner_up_reason=f"{first['worker_id']} {R.rule_reason(first['failed_rule'])}")
+
+
+def _runner_up(row: dict, unit: dict, chosen: str, b: dict | None, cand: pd.DataFrame | None, problem: Problem,
+               workers: dict) -> None:
+    """The next-best eligible worker for a placed unit and the exact reason it lost."""
+    if b is None:
+        _first_rule(row, cand, exclude=chosen)
+        return
     rid = b["worker_id"]
-    wr = w.loc[rid]
+    wr = workers[rid]
     row.update(runner_up=rid, **_numbers("runner_up", b, wr))
-    keeper = unit["keeper"]
-    if rid == keeper and bool(over_caps(w.loc[[rid]], {load: problem.before[load].loc[[rid]] for load in LOADS}).any(axis=1).iloc[0]) \
-            and not b["fits"]:
+    if rid == unit["keeper"] and wr["over_cap_now_any"] and not b["fits"]:
         row.update(runner_up_code="relief",
                    runner_up_reason=(f"{rid}, their worker, is above a hard cap: moving this family to {chosen} "
                                      f"brings them closer to their caps"))
@@ -245,19 +259,17 @@ def _runner_up(row: dict, u: str, chosen: str, opts: pd.DataFrame | None, proble
     else:
         worst = max(O.TERM_NAMES, key=lambda t: b[f"delta_{t}"])
         row.update(runner_up_code=f"cost:{worst}", runner_up_term=worst,
-                   runner_up_reason=_term_words(worst, rid, chosen, b, problem, unit))
+                   runner_up_reason=_term_words(worst, rid, chosen, b, workers[rid], unit))
 
 
-def _waiting(row: dict, u: str, opts: pd.DataFrame | None, problem: Problem, p1: pd.DataFrame) -> None:
+def _waiting(row: dict, unit: dict, b: dict | None, cand: pd.DataFrame | None, problem: Problem, workers: dict,
+             p1: dict | None) -> None:
     """Why a unit waits: no eligible worker (the rule that excludes each), or no room (the
     nearest eligible worker and the shortfall), and for a priority-1 family whether only the
     make-room option would place it."""
-    units, w = problem.units, problem.workers
-    unit = units.loc[u]
     scope = _scope_name(unit)
-    if opts is None or not len(opts):
-        cand = problem.candidates[problem.candidates["unit"] == u]
-        if not len(cand):
+    if b is None:
+        if cand is None or not len(cand):
             row.update(reason=f"no eligible worker: nobody works in {scope}", runner_up_code="none")
             return
         parts = [f"{wid} {R.rule_reason(rule)}" for wid, rule in zip(cand["worker_id"], cand["failed_rule"])]
@@ -265,9 +277,8 @@ def _waiting(row: dict, u: str, opts: pd.DataFrame | None, problem: Problem, p1:
         row.update(reason=f"no eligible worker in {scope}: " + "; ".join(parts[:MAX_LISTED]) + more,
                    runner_up_code="no_eligible")
         return
-    b = opts.sort_values(["near", "worker_id"], kind="stable").iloc[0]
     rid = b["worker_id"]
-    wr = w.loc[rid]
+    wr = workers[rid]
     row.update(runner_up=rid, shortfall_points=float(b["short_points"]), shortfall_children=float(b["short_children"]),
                shortfall_complex=float(b["short_complex"]), **_numbers("runner_up", b, wr))
     if b["fits"]:
@@ -277,24 +288,21 @@ def _waiting(row: dict, u: str, opts: pd.DataFrame | None, problem: Problem, p1:
     if b["short_points"] > _EPS:
         short.append(_plural(b["short_points"], "point"))
     if b["short_complex"] > _EPS:
-        short.append(f"{_plural(b['short_complex'], 'complex child')}".replace("complex childs", "complex children"))
+        short.append(f"{_fmt(b['short_complex'])} complex {'child' if abs(b['short_complex'] - 1) < 1e-9 else 'children'}")
     text = (f"no eligible worker in {scope} has room for the family ({_plural(unit['n_children'], 'child')}, "
             f"{_fmt(b['points'])} points): the nearest is {rid}, who {_holds(wr, b)}: {' and '.join(short)} short")
     row["runner_up_code"] = "no_room"
-    if u in getattr(p1, "index", []) and p1.at[u, "status"] in ("make_room", "could_move"):
-        status, x, kids = p1.at[u, "status"], p1.at[u, "worker_id"], p1.at[u, "frees_children"]
-        if status == "make_room":
-            text += (f". Only leaving {kids} (held by {x}, lower priority) without a worker would make room: "
-                     + ("the make-room option allows that (--make-room, or policy.make_room)"
-                        if not problem.config.make_room else "the make-room option judged that too costly"))
-            row["runner_up_code"] = "make_room"
-    keeper = unit["keeper"]
-    if keeper and unit["fallback"]:
-        text = (f"waits while {_plural(unit['held'], 'sibling')} stay with {keeper}, their worker; " + text)
+    if p1 is not None and p1["status"] == "make_room":
+        text += (f". Only leaving {p1['frees_children']} (held by {p1['worker_id']}, lower priority) without a worker "
+                 "would make room: " + ("the make-room option allows that (--make-room, or policy.make_room)"
+                                        if not problem.config.make_room else "the make-room option judged that too costly"))
+        row["runner_up_code"] = "make_room"
+    if unit["keeper"] and unit["fallback"]:
+        text = f"waits while {_plural(unit['held'], 'sibling')} stay with {unit['keeper']}, their worker; " + text
     row["reason"] = text
 
 
-def _holds(w: pd.Series, b: Mapping) -> str:
+def _holds(w: Mapping, b: Mapping) -> str:
     pts = b["with_points"] - b["points"] + b["already_points"]
     kids = b["with_children"] - b["children"] + b["already_children"]
     cx = b["with_complex"] - b["complex"] + b["already_complex"]
@@ -304,7 +312,7 @@ def _holds(w: pd.Series, b: Mapping) -> str:
     return text + f"; {_fmt(pts)} of {_fmt(w['capacity'])} points"
 
 
-def _scope_name(unit: pd.Series) -> str:
+def _scope_name(unit: Mapping) -> str:
     teams = sorted(unit["teams"])
     if teams:
         return "team " + " / ".join(teams)
@@ -337,7 +345,17 @@ def outcome_counts(problem: Problem, assignment: pd.Series) -> dict:
                 max_utilisation=None if not util.notna().any() else round(float(util.max()), 4))
 
 
-def _lost_reason(problem: Problem, child: pd.Series, unit_row: Mapping | None, assignment: pd.Series) -> str:
+def _gained_families(problem: Problem, assignment: pd.Series) -> dict[str, str]:
+    """Per worker: the families (with priority) they were given that they did not hold, in words."""
+    units = problem.units
+    out: dict[str, list[str]] = {}
+    for u, x in assignment.items():
+        if x and units.at[u, "current"].get(x, 0) < units.at[u, "n_children"]:
+            out.setdefault(x, []).append(f"{units.at[u, 'family_id']} (priority {units.at[u, 'top_priority']})")
+    return {x: ", ".join(sorted(v)) for x, v in out.items()}
+
+
+def _lost_reason(problem: Problem, child: Mapping, unit_row: Mapping | None, gained: dict[str, str]) -> str:
     """Why a child who had a worker has none after."""
     w = problem.workers
     prev = child["current_worker_id"]
@@ -349,10 +367,7 @@ def _lost_reason(problem: Problem, child: pd.Series, unit_row: Mapping | None, a
         why = (f"{prev} is above a hard cap and the policy (over_demand = \"unallocate\") puts the excess on the "
                "unallocated list")
     else:
-        gained = [u for u, x in assignment.items() if x == prev and problem.units.at[u, "current"].get(prev, 0) <
-                  problem.units.at[u, "n_children"]]
-        fams = ", ".join(f"{problem.units.at[u, 'family_id']} (priority {problem.units.at[u, 'top_priority']})"
-                         for u in sorted(gained)) or "other children"
+        fams = gained.get(prev, "other children")
         why = f"left without a worker to make room with {prev} for family {fams} (the make-room option)"
     detail = unit_row.get("reason") if unit_row else ""
     return why + (f"; {detail}" if isinstance(detail, str) and detail else "")
@@ -386,7 +401,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     loads = assignment_loads(problem, assignment)
     relief = C.relief_check(problem, assignment)
     priority = C.priority_check(problem, assignment)
-    units_expl = _unit_rows(problem, assignment, loads, relief, priority).set_index("unit")
+    units_expl = _unit_rows(problem, assignment, priority).set_index("unit")
     final = final_workers(problem, assignment)
     c = c.assign(worker_id=final)
     held = c["worker_id"] != ""
@@ -430,14 +445,16 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     change_kind = np.where(~(ch["worker_id"] != ""), "lost_worker", np.where(ch["current_worker_id"] != "", "handoff",
                                                                               "new_allocation"))
     ch_reason = []
-    for (_, child), kind in zip(ch.iterrows(), change_kind):
+    failed = dict(zip(zip(problem.candidates["unit"], problem.candidates["worker_id"]), problem.candidates["failed_rule"]))
+    gained = _gained_families(problem, assignment)
+    for child, kind in zip(ch.to_dict("records"), change_kind):
         r = expl_of.get(child["unit"], {})
         if kind == "lost_worker":
-            ch_reason.append(_lost_reason(problem, child, r, assignment))
+            ch_reason.append(_lost_reason(problem, child, r, gained))
         elif kind == "new_allocation":
             ch_reason.append("newly allocated")
         else:
-            ch_reason.append(_why_moved(problem, child))
+            ch_reason.append(_why_moved(problem, child, failed, r))
     changes = pd.DataFrame({
         "case_id": ch["case_id"], "family_id": ch["family_id"], "priority": ch["priority"],
         "previous_worker_id": ch["current_worker_id"], "worker_id": ch["worker_id"], "change": change_kind,
@@ -447,7 +464,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     }).sort_values(["change", "priority", "family_id", "case_id"], kind="stable").reset_index(drop=True)
 
     worker_loads = _worker_loads(problem, loads, relief)
-    explanations = _child_explanations(problem, c, assignment, expl_of, worker_loads, meanwhile, changes)
+    explanations = _child_explanations(problem, c, assignment, units_expl, worker_loads, meanwhile, changes)
     team_summary = _team_summary(problem, worker_loads, unal)
 
     t = info["terms"]
@@ -543,7 +560,7 @@ def _team_summary(problem: Problem, worker_loads: pd.DataFrame, unal: pd.DataFra
     return team.reset_index(names="team").round(4)
 
 
-def _why_moved(problem: Problem, child: pd.Series) -> str:
+def _why_moved(problem: Problem, child: Mapping, failed: dict, unit_row: Mapping) -> str:
     """Why a child changed worker, in words."""
     w = problem.workers
     prev = child["current_worker_id"]
@@ -551,15 +568,15 @@ def _why_moved(problem: Problem, child: pd.Series) -> str:
         return f"{prev} is leaving"
     if not w.at[prev, "available"]:
         return f"{prev} is not available (long leave)"
-    cand = problem.candidates
-    row = cand[(cand["unit"] == child["unit"]) & (cand["worker_id"] == prev)]
-    if not len(row):
+    rule = failed.get((child["unit"], prev))
+    if rule is None:
         return f"{prev} is not in reach of this family's team or locality"
-    if row["failed_rule"].iloc[0]:
-        return f"{prev} {R.rule_reason(row['failed_rule'].iloc[0])}"
+    if rule:
+        return f"{prev} {R.rule_reason(rule)}"
     if bool(w.at[prev, "over_cap_now_any"]):
-        b = problem.before
-        return (f"{prev} was above a hard cap: {_holds_now(w.loc[prev], b.loc[prev])}")
+        return f"{prev} was above a hard cap: {_holds_now(w.loc[prev], problem.before.loc[prev])}"
+    if unit_row.get("runner_up") == prev and isinstance(unit_row.get("runner_up_reason"), str):
+        return f"keeping the child with {prev} was worse: {unit_row['runner_up_reason']}"
     return f"keeping the child with {prev} cost more overall (their load, or the family joining its siblings)"
 
 
@@ -570,56 +587,43 @@ def _holds_now(worker: pd.Series, load: pd.Series) -> str:
     return text + f"; {_fmt(load['points'])} of {_fmt(worker['capacity'])} points"
 
 
-def _child_explanations(problem: Problem, c: pd.DataFrame, assignment: pd.Series, expl_of: dict,
-                        worker_loads: pd.DataFrame,
-                        meanwhile: pd.Series, changes: pd.DataFrame) -> pd.DataFrame:
+def _child_explanations(problem: Problem, c: pd.DataFrame, assignment: pd.Series, units_expl: pd.DataFrame,
+                        worker_loads: pd.DataFrame, meanwhile: pd.Series, changes: pd.DataFrame) -> pd.DataFrame:
     """One row per child (`EXPLANATION_COLUMNS`): the outcome, the worker's loads and caps, the
     runner-up with the reason and its numbers, or the nearest worker and the shortfall."""
+    units, w = problem.units, problem.workers
+    ex = units_expl.reindex(c["unit"].to_numpy())
+    ex.index = c.index
+    out = pd.DataFrame({col: ex[col] if col in ex else pd.Series(np.nan, index=c.index, dtype=object)
+                        for col in EXPLANATION_COLUMNS}, index=c.index)
+    wid, prev, unit = c["worker_id"], c["current_worker_id"], c["unit"]
+    has_w, has_prev, fixed = wid != "", prev != "", unit == ""
+    team_w = lookup(wid, w["team"], "")
+    out["case_id"], out["family_id"], out["priority"] = c["case_id"], c["family_id"], c["priority"].astype(int)
+    out["worker_id"], out["previous_worker_id"], out["team"] = wid, prev, team_w
+    out["cross_team"] = has_w & (c["team"] != "") & (team_w != c["team"]) & (wid != prev)
+    out["family_children"] = np.where(fixed, 1, lookup(unit, units["n_children"], 1)).astype(int)
+    out["family_points"] = np.where(fixed, c["points"], lookup(unit, units["base_points"], 0.0)).astype(float)
     wl = worker_loads.set_index("worker_id")
-    units = problem.units
-    change_reason = changes.set_index("case_id")["reason"]
-    out = []
-    for _, child in c.iterrows():
-        wid, prev, unit = child["worker_id"], child["current_worker_id"], child["unit"]
-        r = dict(expl_of.get(unit, {})) if unit else {}
-        row = {k: r.get(k) for k in EXPLANATION_COLUMNS if k in r}
-        row.update(case_id=child["case_id"], family_id=child["family_id"], priority=int(child["priority"]),
-                   worker_id=wid, previous_worker_id=prev,
-                   team=problem.workers.at[wid, "team"] if wid else "",
-                   cross_team=bool(wid and child["team"] and problem.workers.at[wid, "team"] != child["team"]
-                                   and wid != prev))
-        if unit:
-            row.update(family_children=int(units.at[unit, "n_children"]), family_points=float(units.at[unit, "base_points"]))
-        else:
-            row.update(family_children=1, family_points=float(child["points"]))
-        if wid:
-            lw = wl.loc[wid]
-            row.update(points_after=lw["points_after"], capacity_points=lw["capacity_points"],
-                       children_after=lw["children_after"], max_children=lw["max_children"],
-                       complex_after=lw["complex_after"], max_complex=lw["max_complex"])
-        if not unit:
-            row["outcome"] = "pinned" if child["pinned"] and problem.mode != "new" else "kept_new_mode"
-            row["runner_up_code"] = "fixed"
-            row["reason"] = ("a manager pinned this child to " + wid if row["outcome"] == "pinned"
-                             else "existing allocations are kept in 'new' mode") + ": not reconsidered"
-        elif wid and wid == prev:
-            row["outcome"] = "stays"
-            if not child["waits_if_unplaced"] and units.at[unit, "fallback"] and assignment.get(unit, "") == "":
-                row["outcome"] = "stays_siblings_wait"
-        elif wid and prev:
-            row["outcome"] = "moves"
-            row["reason"] = change_reason.get(child["case_id"], "")
-        elif wid:
-            row["outcome"] = "new"
-        elif prev:
-            row["outcome"] = "lost_worker"
-            row["reason"] = change_reason.get(child["case_id"], r.get("reason", ""))
-        else:
-            row["outcome"] = "waits"
-        if not wid:
-            row["held_meanwhile_by"] = meanwhile[child.name]
-        out.append(row)
-    return pd.DataFrame(out, columns=EXPLANATION_COLUMNS)
+    for col, src in (("points_after", "points_after"), ("capacity_points", "capacity_points"),
+                     ("children_after", "children_after"), ("max_children", "max_children"),
+                     ("complex_after", "complex_after"), ("max_complex", "max_complex")):
+        out[col] = wid.map(wl[src]).where(has_w)
+    unplaced_fb = lookup(unit, units["fallback"] if len(units) else pd.Series(dtype=bool), False) \
+        & (lookup(unit, assignment, "") == "")
+    outcome = np.select(
+        [fixed & c["pinned"] & (problem.mode != "new"), fixed, has_w & (wid == prev) & unplaced_fb,
+         has_w & (wid == prev), has_w & has_prev, has_w, has_prev],
+        ["pinned", "kept_new_mode", "stays_siblings_wait", "stays", "moves", "new", "lost_worker"], "waits")
+    out["outcome"] = outcome
+    change_reason = c["case_id"].map(changes.set_index("case_id")["reason"])
+    fixed_reason = np.where(outcome == "pinned", "a manager pinned this child to " + wid,
+                            "existing allocations are kept in 'new' mode") + ": not reconsidered"
+    out["reason"] = np.where(fixed, fixed_reason, np.where(np.isin(outcome, ["moves", "lost_worker"]),
+                                                            change_reason, out["reason"]))
+    out.loc[fixed, "runner_up_code"] = "fixed"
+    out["held_meanwhile_by"] = meanwhile.where(~has_w)
+    return out.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------- plain English

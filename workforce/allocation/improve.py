@@ -34,7 +34,7 @@ class SearchData:
 
     objective: O.ObjectiveData
     unit_pairs: list[np.ndarray]  # pair rows of each unit
-    limits: dict[str, np.ndarray]  # per load, by worker
+    limits: np.ndarray  # (workers, loads)
 
     @property
     def units(self) -> pd.Index:
@@ -56,7 +56,7 @@ def search_data(problem: Problem, pairs: pd.DataFrame) -> SearchData:
     order = np.argsort(data.pair_unit, kind="stable")
     bounds = np.searchsorted(data.pair_unit[order], np.arange(len(data.units) + 1))
     return SearchData(objective=data, unit_pairs=[order[bounds[k]:bounds[k + 1]] for k in range(len(data.units))],
-                      limits={r: problem.limits[r].reindex(data.workers).to_numpy(float) for r in LOADS})
+                      limits=problem.limits.reindex(data.workers)[list(LOADS)].to_numpy(float))
 
 
 def _options(s: O.Loads, d: SearchData, u: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,12 +69,9 @@ def _options(s: O.Loads, d: SearchData, u: int) -> tuple[np.ndarray, np.ndarray,
     opts = np.append(rows, -1) if (o.may_wait[u] or cur < 0) else rows
     n = len(opts)
     units, frm = np.full(n, u), np.full(n, cur)
-    delta = O.total(s.deltas(units, frm, opts))
     m = s.moved_loads(units, frm, opts)
-    within = np.ones(n, dtype=bool)
-    for r in LOADS:
-        within &= m["dst_after"][r] <= d.limits[r][m["b0"]] + _EPS
-    ok = ~m["has_b"] | within
+    delta = O.total(s.deltas(units, frm, opts, moved=m))
+    ok = ~m["has_b"] | (m["dst_after"] <= d.limits[m["b0"]] + _EPS).all(axis=1)
     stay = np.flatnonzero(opts == cur)
     delta[stay] = 0.0
     ok[stay] = True
@@ -83,7 +80,7 @@ def _options(s: O.Loads, d: SearchData, u: int) -> tuple[np.ndarray, np.ndarray,
 
 def _within(s: O.Loads, d: SearchData, workers: list[int]) -> bool:
     """The limits of `workers` hold in the current state."""
-    return all(w < 0 or all(s.load[r][w] <= d.limits[r][w] + _EPS for r in LOADS) for w in workers)
+    return all(w < 0 or bool((s.load[w] <= d.limits[w] + _EPS).all()) for w in workers)
 
 
 def _where(d: SearchData, u: int, row: int) -> int:
@@ -145,15 +142,15 @@ def _place_by_evicting(s: O.Loads, d: SearchData, u: int, by_worker: list[set], 
         undo: list[tuple[int, int]] = [(u, -1)]
         touched = [b, _where(d, u, -1)]
         for _ in range(max_evictions):
-            over = {r: s.load[r][b] - d.limits[r][b] for r in LOADS}
-            if all(v <= _EPS for v in over.values()):
+            over = s.load[b] - d.limits[b]
+            if (over <= _EPS).all():
                 break
             best = None
             for v in sorted(by_worker[b] - {u}):
                 vopts, vdelta, vok = _options(s, d, v)
                 cur = int(s.choice[v])
-                freed = sum(max(0.0, min(d.objective.pair_load[r][cur], over[r])) / max(over[r], 1.0)
-                            for r in LOADS if over[r] > _EPS)
+                freed = float(sum(max(0.0, min(d.objective.pair_load[cur, k], over[k])) / max(over[k], 1.0)
+                                  for k in range(len(LOADS)) if over[k] > _EPS))
                 for j in np.argsort(vdelta, kind="stable"):
                     dest = int(vopts[j])
                     if vok[j] and _where(d, v, dest) != b:

@@ -146,14 +146,16 @@ def child_costs(problem: Problem, cases: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------ numpy evaluation
-def hinge_cost(hinges: list[R.Hinge], loads: dict[str, np.ndarray], w: np.ndarray) -> np.ndarray:
+def hinge_cost(hinges: list[R.Hinge], loads, w: np.ndarray) -> np.ndarray:
     """A worker term's cost for workers ``w`` (indices into the hinges' thresholds) at the given
-    loads (``loads[resource]``, shaped like ``w``): the sum of its pieces."""
+    loads (a mapping ``resource -> array`` shaped like ``w``, or an array with one column per load
+    of `LOADS`): the sum of its pieces."""
     cost = np.zeros(np.shape(w), dtype=float)
     for h in hinges:
         if not h.rate:
             continue
-        excess = loads[h.resource] - h.threshold[w]
+        load = loads[:, LOADS.index(h.resource)] if isinstance(loads, np.ndarray) else loads[h.resource]
+        excess = load - h.threshold[w]
         cost += h.rate * ((excess > 1e-9) if h.step else np.maximum(0.0, excess))
     return cost
 
@@ -161,22 +163,23 @@ def hinge_cost(hinges: list[R.Hinge], loads: dict[str, np.ndarray], w: np.ndarra
 @dataclass
 class ObjectiveData:
     """The objective of one problem over a set of pairs, in arrays: units 0..n-1 (the problem's
-    units), workers 0..m-1 (the problem's workers), pair rows. A unit left unplaced (choice -1)
-    keeps its fallback load (`fb_load`) on its keeper (`fb_worker`, -1 when none)."""
+    units), workers 0..m-1 (the problem's workers), pair rows. Loads are arrays with one column
+    per load of `LOADS`. A unit left unplaced (choice -1) keeps its fallback load (`fb_load`) on
+    its keeper (`fb_worker`, -1 when none)."""
 
     units: pd.Index
     workers: pd.Index
     pair_unit: np.ndarray
     pair_worker: np.ndarray
-    pair_load: dict[str, np.ndarray]  # per load of LOADS
+    pair_load: np.ndarray  # (pairs, loads)
     pair_cost: dict[str, np.ndarray]  # per pair term
     unit_cost: dict[str, np.ndarray]  # per unit term, by unit
     may_wait: np.ndarray  # by unit: may it be left unplaced
     fb_worker: np.ndarray  # by unit
-    fb_load: dict[str, np.ndarray]  # by unit, per load
+    fb_load: np.ndarray  # (units, loads)
     hinges: dict[str, list[R.Hinge]]  # per worker term (thresholds by worker)
     groups: dict[str, tuple[float, np.ndarray, int, np.ndarray]]  # per group term: weight, code (-1: none), n, divisor
-    fixed: dict[str, np.ndarray]  # by worker, per load
+    fixed: np.ndarray  # (workers, loads)
 
     @classmethod
     def from_problem(cls, problem: Problem, pairs: pd.DataFrame) -> "ObjectiveData":
@@ -197,28 +200,29 @@ class ObjectiveData:
         return cls(
             units=units, workers=workers,
             pair_unit=units.get_indexer(pairs["unit"]), pair_worker=workers.get_indexer(pairs["worker_id"]),
-            pair_load={r: pairs[r].to_numpy(float) for r in LOADS},
+            pair_load=pairs[list(LOADS)].to_numpy(float).reshape(-1, len(LOADS)),
             pair_cost={t.name: pairs[f"cost_{t.name}"].to_numpy(float) for t in terms_of("pair")},
             unit_cost={t.name: problem.units[f"cost_{t.name}"].to_numpy(float) for t in terms_of("unit")},
             may_wait=problem.units["may_wait"].to_numpy(bool),
-            fb_worker=fb_worker, fb_load={r: fb[r].fillna(0.0).to_numpy(float) for r in LOADS},
+            fb_worker=fb_worker, fb_load=fb[list(LOADS)].fillna(0.0).to_numpy(float).reshape(-1, len(LOADS)),
             hinges={t.name: t.cost(w, cfg) for t in terms_of("worker")},
             groups=groups,
-            fixed={r: problem.fixed[r].reindex(workers).fillna(0.0).to_numpy(float) for r in LOADS},
+            fixed=problem.fixed.reindex(workers).fillna(0.0)[list(LOADS)].to_numpy(float).reshape(-1, len(LOADS)),
         )
 
-    def worker_cost(self, name: str, loads: dict[str, np.ndarray], w: np.ndarray) -> np.ndarray:
+    def worker_cost(self, name: str, loads, w: np.ndarray) -> np.ndarray:
         """Worker term ``name`` of workers ``w`` at the given loads."""
         return hinge_cost(self.hinges[name], loads, w)
 
-    def where_load(self, unit: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def where_load(self, unit: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where a unit's load sits, and how much, when it takes pair ``row`` (-1: unplaced, on its
-        keeper when it has a fallback). Returns (worker, -1 for none; loads per resource)."""
+        keeper when it has a fallback). Returns (worker, -1 for none; loads, one column per load)."""
         placed = row >= 0
+        if not len(self.pair_worker):
+            return self.fb_worker[unit], self.fb_load[unit]
         r = np.where(placed, row, 0)
-        worker = np.where(placed, self.pair_worker[r] if len(self.pair_worker) else -1, self.fb_worker[unit])
-        amount = {k: np.where(placed, self.pair_load[k][r] if len(self.pair_worker) else 0.0, self.fb_load[k][unit])
-                  for k in LOADS}
+        worker = np.where(placed, self.pair_worker[r], self.fb_worker[unit])
+        amount = np.where(placed[:, None], self.pair_load[r], self.fb_load[unit])
         return worker, amount
 
 
@@ -230,19 +234,17 @@ def _at(values: np.ndarray, rows: np.ndarray, on: np.ndarray) -> np.ndarray:
 
 
 class Loads:
-    """An assignment (a pair row per unit, -1 = unplaced) with each worker's loads and, per
-    group term, the three highest loads of each group kept up to date, so that the exact change
-    of every term when a unit moves is a few array operations."""
+    """An assignment (a pair row per unit, -1 = unplaced) with each worker's loads (one column per
+    load of `LOADS`) and, per group term, the three highest loads of each group kept up to date,
+    so that the exact change of every term when a unit moves is a few array operations."""
 
     def __init__(self, data: ObjectiveData, choice: np.ndarray) -> None:
         self.data = d = data
         self.choice = np.asarray(choice, dtype=np.int64).copy()
-        self.load = {r: d.fixed[r].copy() for r in LOADS}
-        units = np.arange(len(self.choice))
-        worker, amount = d.where_load(units, self.choice)
+        self.load = d.fixed.copy()
+        worker, amount = d.where_load(np.arange(len(self.choice)), self.choice)
         on = worker >= 0
-        for r in LOADS:
-            np.add.at(self.load[r], worker[on], amount[r][on])
+        np.add.at(self.load, worker[on], amount[on])
         self.members = {name: [np.flatnonzero(codes == g) for g in range(n)]
                         for name, (_, codes, n, _) in d.groups.items()}
         self.top_val = {name: np.zeros((n, 3)) for name, (_, _, n, _) in d.groups.items()}
@@ -254,7 +256,7 @@ class Loads:
     @property
     def L(self) -> np.ndarray:
         """Points per worker."""
-        return self.load["points"]
+        return self.load[:, 0]
 
     def _refresh(self, name: str, g: int) -> None:
         idx = self.members[name][g]
@@ -270,16 +272,15 @@ class Loads:
         """Move ``unit`` to pair ``row`` (-1 = unplaced)."""
         d = self.data
         old = self.choice[unit]
+        w, amount = d.where_load(np.array([unit, unit]), np.array([old, row]))
         touched = []
-        for r, sign in ((old, -1.0), (row, 1.0)):
-            w, amount = d.where_load(np.array([unit]), np.array([r]))
-            if w[0] >= 0:
-                for k in LOADS:
-                    self.load[k][w[0]] += sign * amount[k][0]
-                touched.append(int(w[0]))
+        for k, sign in ((0, -1.0), (1, 1.0)):
+            if w[k] >= 0:
+                self.load[w[k]] += sign * amount[k]
+                touched.append(int(w[k]))
         self.choice[unit] = row
         for name, (_, codes, _, _) in d.groups.items():
-            for g in {int(codes[w]) for w in touched}:
+            for g in {int(codes[x]) for x in touched}:
                 if g >= 0:
                     self._refresh(name, g)
 
@@ -291,21 +292,22 @@ class Loads:
 
     def moved_loads(self, unit: np.ndarray, frm: np.ndarray, to: np.ndarray) -> dict:
         """The loads a move touches: the source worker (where the unit's load sits now) before and
-        after it leaves, the destination before and after it arrives (workers -1 when none)."""
+        after it leaves, the destination before and after it arrives (workers -1 when none; loads
+        with one column per load of `LOADS`)."""
         d = self.data
         a, out_amount = d.where_load(unit, frm)
         b, in_amount = d.where_load(unit, to)
         has_a, has_b = a >= 0, b >= 0
         a0, b0 = np.maximum(a, 0), np.maximum(b, 0)
-        same = has_a & has_b & (a == b)
-        src_before = {k: self.load[k][a0] for k in LOADS}
-        src_after = {k: src_before[k] - np.where(has_a, out_amount[k], 0.0) for k in LOADS}
-        dst_before = {k: np.where(same, src_after[k], self.load[k][b0]) for k in LOADS}
-        dst_after = {k: dst_before[k] + np.where(has_b, in_amount[k], 0.0) for k in LOADS}
+        same = (has_a & has_b & (a == b))[:, None]
+        src_before = self.load[a0]
+        src_after = src_before - np.where(has_a[:, None], out_amount, 0.0)
+        dst_before = np.where(same, src_after, self.load[b0])
+        dst_after = dst_before + np.where(has_b[:, None], in_amount, 0.0)
         return dict(a=a, b=b, a0=a0, b0=b0, has_a=has_a, has_b=has_b, src_before=src_before, src_after=src_after,
                     dst_before=dst_before, dst_after=dst_after)
 
-    def deltas(self, unit: np.ndarray, frm: np.ndarray, to: np.ndarray) -> dict[str, np.ndarray]:
+    def deltas(self, unit: np.ndarray, frm: np.ndarray, to: np.ndarray, moved: dict | None = None) -> dict[str, np.ndarray]:
         """The change of each term for moves evaluated one at a time from the current state.
 
         Parameters
@@ -313,6 +315,8 @@ class Loads:
         unit, frm, to : arrays of the same length
             Move ``i`` takes ``unit[i]`` from pair row ``frm[i]`` (-1: unplaced; it must be the
             unit's current choice) to pair row ``to[i]`` (-1: unplaced).
+        moved : dict or None
+            `moved_loads` of these moves, when the caller has it already.
 
         Returns
         -------
@@ -328,11 +332,10 @@ class Loads:
         for name, cost in d.pair_cost.items():
             out[name] = (np.where(has_t, cost[t], 0.0) - np.where(has_f, cost[f], 0.0)) if len(cost) else np.zeros(n)
         # (few, whole-array operations: the local search calls this for every unit it visits)
-        m = self.moved_loads(unit, frm, to)
+        m = moved if moved is not None else self.moved_loads(unit, frm, to)
         a, b, a0, b0, has_a, has_b = m["a"], m["b"], m["a0"], m["b0"], m["has_a"], m["has_b"]
         if d.hinges:  # the four loads at once: the source after and before, the destination after and before
-            four = {k: np.concatenate([m["src_after"][k], m["src_before"][k], m["dst_after"][k], m["dst_before"][k]])
-                    for k in LOADS}
+            four = np.concatenate([m["src_after"], m["src_before"], m["dst_after"], m["dst_before"]])
             w4 = np.concatenate([a0, a0, b0, b0])
             for name in d.hinges:
                 c = d.worker_cost(name, four, w4).reshape(4, n)
@@ -343,7 +346,7 @@ class Loads:
                 continue
             ga = np.where(has_a, codes[a0], -1)
             gb = np.where(has_b, codes[b0], -1)
-            ua, ub = m["src_after"]["points"] / divisor[a0], m["dst_after"]["points"] / divisor[b0]
+            ua, ub = m["src_after"][:, 0] / divisor[a0], m["dst_after"][:, 0] / divisor[b0]
             top = self.top_val[name][:, 0]
             ga0, gb0 = np.maximum(ga, 0), np.maximum(gb, 0)
             # the group's highest load without the source, without the destination, without both
@@ -446,16 +449,16 @@ def outside_constant(problem: Problem) -> tuple[float, dict[str, dict[str, float
     outside = ~in_pairs
     no_pair_units = ~problem.units.index.isin(problem.pairs["unit"].unique())
     const = float(sum(problem.units.loc[no_pair_units, f"cost_{t.name}"].sum() for t in terms_of("unit")))
-    loads = {r: problem.fixed[r].reindex(w.index).fillna(0.0).to_numpy(float) for r in LOADS}
+    loads = problem.fixed.reindex(w.index).fillna(0.0)[list(LOADS)].to_numpy(float)
     idx = np.flatnonzero(outside)
     for t in terms_of("worker"):
-        const += float(hinge_cost(t.cost(w, cfg), {r: v[idx] for r, v in loads.items()}, idx).sum())
+        const += float(hinge_cost(t.cost(w, cfg), loads[idx], idx).sum())
     floors: dict[str, dict[str, float]] = {}
     for t in terms_of("group"):
         gm = t.cost(w, cfg)
         counted = np.array([g is not None for g in gm.group], dtype=bool)
         mask = outside & counted
-        util = pd.Series(loads["points"][mask] / gm.divisor[mask])
+        util = pd.Series(loads[mask, 0] / gm.divisor[mask])
         floor = util.groupby(gm.group[mask]).max().to_dict() if mask.any() else {}
         covered = set(gm.group[in_pairs & counted])
         const += gm.weight * sum(v for g, v in floor.items() if g not in covered)
