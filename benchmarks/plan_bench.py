@@ -88,7 +88,8 @@ def measure(seed: int = 0, synthetic_authority: bool = False, verbose: bool = Tr
         f"{s['montecarlo_seconds']:.2f} s]")
     say(f"  demand {s['demand_fte_start']:.1f} FTE, supply {s['supply_fte_start']:.1f} FTE at start; "
         f"agency share {s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} "
-        f"(carry on {s['baseline_agency_share_end']:.1%}); saving GBP {s['saving_gbp']:,.0f} ({s['saving_pct']:.1f}%); "
+        f"(carry on {s['baseline_agency_share_end']:.1%}); saving GBP {s['saving_gbp_p50']:,.0f} "
+        f"(P10-P90 {s['saving_gbp_p10']:,.0f} to {s['saving_gbp_p90']:,.0f}; {s['saving_share_p50']:.1%}); "
         f"P(shortfall in some quarter) {s['p_shortfall_any_quarter']:.0%}")
     began = time.perf_counter()
     table = compare_scenarios(workers, cases, risk, seed=seed)
@@ -96,7 +97,8 @@ def measure(seed: int = 0, synthetic_authority: bool = False, verbose: bool = Tr
     say(f"three scenarios: {scenario_seconds:.2f} s")
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         cols = ["scenario", "turnover_rate", "agency_share_start", "agency_share_end", "baseline_agency_share_end",
-                "plan_cost_gbp", "baseline_cost_gbp", "saving_gbp", "saving_share", "recruitment_status"]
+                "total_cost_gbp_p50", "baseline_cost_gbp_p50", "saving_gbp_p50", "saving_share_p50",
+                "recruitment_status"]
         say(table[cols].round(3).to_string(index=False))
     return {"seconds": seconds, "scenario_seconds": scenario_seconds, "summary": s, "scenarios": table}
 

@@ -19,3 +19,17 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"shared material not found at {SHARED} (benchmarks and public data live there)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def example_model(tmp_path_factory) -> Path:
+    """A churn model trained on `examples/hr_history.csv` by this installation's scikit-learn.
+
+    Built here rather than stored in the repository: a pickled estimator is tied to the library
+    version that wrote it, and a stored one would age with every scikit-learn release."""
+    from workforce.contracts import load_hr_history
+    from workforce.retention.model import train
+    from workforce.retention.persistence import save_model
+
+    model, _ = train(load_hr_history(REPO / "examples" / "hr_history.csv"), seed=0, n_splits=2, n_repeats=1)
+    return save_model(model, tmp_path_factory.mktemp("example_model") / "model")

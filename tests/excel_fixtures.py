@@ -165,10 +165,24 @@ def recruitment_totals(rec: pd.DataFrame) -> pd.DataFrame:
     g = rec.groupby("quarter")[["demand_fte", "permanent_fte", "agency_fte", "vacancies_fte", "cost_gbp"]].sum()
     g = g.reset_index()
     g["agency_share"] = g["agency_fte"] / (g["agency_fte"] + g["permanent_fte"])
+    g["baseline_permanent_fte"] = g["permanent_fte"] * 0.7
+    g["baseline_agency_fte"] = g["baseline_permanent_fte"] * 0.3 / 0.7
     g["baseline_agency_share"] = 0.3
     g["baseline_cost_gbp"] = g["cost_gbp"] * 1.08
     return g[["quarter", "demand_fte", "permanent_fte", "agency_fte", "agency_share", "vacancies_fte", "cost_gbp",
-              "baseline_agency_share", "baseline_cost_gbp"]]
+              "baseline_permanent_fte", "baseline_agency_fte", "baseline_agency_share", "baseline_cost_gbp"]]
+
+
+def plan_summary(totals: pd.DataFrame) -> dict:
+    """The figures `build_plan` puts in its summary that the frames do not hold (plan start,
+    Monte Carlo totals)."""
+    cost, base = float(totals["cost_gbp"].sum()), float(totals["baseline_cost_gbp"].sum())
+    return {"agency_share_start": 0.246, "p_shortfall_any_quarter": 0.66, "montecarlo_runs": 1000,
+            "total_cost_gbp_p10": cost * 0.98, "total_cost_gbp_p50": cost * 1.01, "total_cost_gbp_p90": cost * 1.05,
+            "baseline_cost_gbp_p10": base * 0.99, "baseline_cost_gbp_p50": base * 1.02,
+            "baseline_cost_gbp_p90": base * 1.06, "saving_gbp_p10": 0.5 * (base - cost),
+            "saving_gbp_p50": base - cost, "saving_gbp_p90": 1.4 * (base - cost),
+            "saving_share_p10": 0.03, "saving_share_p50": 0.07, "saving_share_p90": 0.1}
 
 
 def gateway(rk: pd.DataFrame) -> pd.DataFrame:
@@ -220,11 +234,12 @@ def planner_kwargs(hostile: bool = False) -> dict:
     proj = projection()
     rec = recruitment()
     gw = gateway(rk)
+    totals = recruitment_totals(rec)
     return dict(
         assumptions=assumptions(), risk=rk, gateway=gw, gateway_programmes=gateway_programmes(gw),
-        recruitment=rec, recruitment_totals=recruitment_totals(rec), projection=proj,
+        recruitment=rec, recruitment_totals=totals, projection=proj,
         montecarlo=montecarlo(proj), worker_loads=loads, allocation_summary=allocation_summary(alloc, loads),
-        fairness=fairness(),
+        plan_summary=plan_summary(totals), fairness=fairness(),
     )
 
 

@@ -125,3 +125,19 @@ def test_from_mapping_edits_a_role_and_names_bad_keys():
 def test_every_number_has_a_basis():
     for name, value, basis in CaseloadRules().rows():
         assert basis, name
+
+
+def test_restating_a_role_as_it_is_is_not_an_edit():
+    """A complete settings file restates every role: only a changed value marks it edited."""
+    rules = CaseloadRules.from_mapping({"roles": {"case_holder": {"soft_children": 16, "hard_children": 20}}})
+    assert rules == CaseloadRules()
+    changed = CaseloadRules.from_mapping({"roles": {"case_holder": {"soft_children": 15, "hard_children": 20}}})
+    assert changed.role("case_holder").basis.startswith("edited by the user")
+
+
+def test_every_number_has_a_unit_and_meaning():
+    from workforce.caseload import describe
+
+    for name, _, _ in CaseloadRules().rows():
+        unit, meaning = describe(name)
+        assert unit and meaning, name

@@ -1,4 +1,5 @@
-"""Input templates: notes, drop-downs, examples that validate and run through the commands."""
+"""Input templates: notes, drop-downs, examples that are refused as data while marked, and that
+validate and run through the commands once the marker is removed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from workforce.caseload import CASE_TYPES, ROLES
-from workforce.contracts import SCHEMAS, load_cases, load_hr_history, load_workers
+from workforce.contracts import EXAMPLE_PREFIX, SCHEMAS, load_cases, load_hr_history, load_workers
+from workforce.errors import InputError
 from workforce.excel.templates import TEMPLATE_FILES, build_templates
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,6 +22,21 @@ COMMITTED = REPO / "templates_xlsx"
 def fresh(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("templates")
     build_templates(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def unmarked(fresh, tmp_path_factory) -> Path:
+    """The templates with the example marker removed, as if the examples were real rows."""
+    out = tmp_path_factory.mktemp("unmarked")
+    for name in TEMPLATE_FILES:
+        wb = openpyxl.load_workbook(fresh / name)
+        for ws in wb:
+            for row in ws.iter_rows(min_row=2):
+                for cell in row:
+                    if isinstance(cell.value, str) and EXAMPLE_PREFIX in cell.value:
+                        cell.value = cell.value.replace(EXAMPLE_PREFIX, "")
+        wb.save(out / name)
     return out
 
 
@@ -63,17 +80,28 @@ def test_template_sheets_have_notes_dropdowns_and_instructions(fresh, table):
     assert ws.max_row >= 3  # example rows
 
 
-def test_filled_templates_validate(fresh):
-    workers = load_workers(fresh / "workers.xlsx")
-    cases = load_cases(fresh / "cases.xlsx", workers)
-    history = load_hr_history(fresh / "hr_history.xlsx")
+def test_marked_examples_are_refused_as_data(fresh):
+    for table, loader in (("workers", load_workers), ("hr_history", load_hr_history)):
+        with pytest.raises(InputError, match="template example row") as info:
+            loader(fresh / f"{table}.xlsx")
+        assert {p.column for p in info.value.problems} == {"worker_id"}
+        assert len(info.value.problems) == openpyxl.load_workbook(fresh / f"{table}.xlsx")[table].max_row - 1
+    with pytest.raises(InputError, match="template example row"):
+        load_cases(fresh / "cases.xlsx")
+
+
+def test_filled_templates_validate(unmarked):
+    workers = load_workers(unmarked / "workers.xlsx")
+    cases = load_cases(unmarked / "cases.xlsx", workers)
+    history = load_hr_history(unmarked / "hr_history.xlsx")
     assert len(workers) and len(cases) and len(history)
     assert set(cases["current_worker_id"]) - {""} <= set(workers["worker_id"])
 
 
-def test_templates_run_through_allocate_and_plan(fresh, tmp_path):
+def test_templates_run_through_allocate_and_plan(unmarked, tmp_path):
     from workforce.cli import app
 
+    fresh = unmarked
     runner = CliRunner()
     res = runner.invoke(app, ["allocate", "--workers", str(fresh / "workers.xlsx"), "--cases",
                               str(fresh / "cases.xlsx"), "--out", str(tmp_path / "alloc")])
@@ -93,3 +121,4 @@ def test_template_command_writes_the_four_files(tmp_path):
     res = CliRunner().invoke(app, ["template", "--out", str(tmp_path / "t")])
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in (tmp_path / "t").iterdir()) == sorted(TEMPLATE_FILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t"]  # no lock or staging left beside it

@@ -85,20 +85,39 @@ def test_planner_indicators_are_computed_from_the_frames_and_traced(planner):
     path, kw = planner
     wb = openpyxl.load_workbook(path)
     ind = _indicators(wb["Summary"])
-    loads, risk, totals = kw["worker_loads"], kw["risk"], kw["recruitment_totals"]
-    holding = loads["capacity_points"] > 0
-    value, sheet = ind["Caseload per case-holding FTE"]
+    loads, risk, totals, summary = kw["worker_loads"], kw["risk"], kw["recruitment_totals"], kw["plan_summary"]
+    holding = loads["children_after"] > 0
+    value, sheet = ind["Caseload per case-holder FTE"]
     assert value == pytest.approx(loads["children_after"].sum() / loads.loc[holding, "fte"].sum())
     assert sheet == "Allocation"
-    assert ind["Workers over the soft caseload cap"][0] == int(loads["over_soft_cap"].sum())
-    assert ind["Changes of worker (children re-allocated)"][0] == kw["allocation_summary"]["handoffs"]
-    assert ind["Predicted turnover (mean p_leave)"][0] == pytest.approx(risk["p_leave"].mean())
-    assert ind["Agency share, last quarter (plan)"][0] == pytest.approx(totals["agency_share"].iloc[-1])
-    saving = totals["baseline_cost_gbp"].sum() - totals["cost_gbp"].sum()
-    assert ind["Saving against the baseline"][0] == pytest.approx(saving)
-    assert ind["Vacancies (FTE), last quarter"][0] == pytest.approx(totals["vacancies_fte"].iloc[-1])
+    assert ind["Workers over the soft cap on children"][0] == int(loads["over_soft_cap"].sum())
+    assert ind["Children changing social worker (handoffs)"][0] == kw["allocation_summary"]["handoffs"]
+    assert ind["Expected leavers within 12 months"][0] == pytest.approx(risk["p_leave"].sum())
+    last = totals.iloc[-1]
+    assert ind["Agency rate at the start of the plan"][0] == pytest.approx(summary["agency_share_start"])
+    assert ind["Agency rate at the end of the plan"][0] == pytest.approx(
+        last["agency_fte"] / (last["agency_fte"] + last["permanent_fte"]))
+    assert ind["Vacancy rate, end of the plan"][0] == pytest.approx(
+        last["vacancies_fte"] / (last["vacancies_fte"] + last["permanent_fte"]))
+    assert ind["Chance the plan falls short in some quarter"][0] == pytest.approx(summary["p_shortfall_any_quarter"])
+    assert ind["Saving against carrying on as now"][0] == pytest.approx(summary["saving_gbp_p50"])
     for value, sheet in ind.values():
         assert sheet in wb.sheetnames  # every figure names a sheet that exists
+
+
+def test_planner_simulated_figures_show_median_and_band(planner):
+    path, kw = planner
+    ws = openpyxl.load_workbook(path)["Summary"]
+    rows = [[c.value for c in r] for r in ws[ws.tables["summary_indicators"].ref]]
+    table = pd.DataFrame(rows[1:], columns=rows[0]).set_index("indicator")
+    cost = table.loc["Workforce cost over the plan"]
+    summary = kw["plan_summary"]
+    assert (cost["value"], cost["P10"], cost["P90"]) == pytest.approx(
+        (summary["total_cost_gbp_p50"], summary["total_cost_gbp_p10"], summary["total_cost_gbp_p90"]))
+    assert "median" in cost["definition"]
+    soft = table.loc["Workers over the soft cap on children", "definition"]
+    assert "count of children" in soft and "not points" in soft
+    assert "no new" in table.loc["Gap if nobody were hired, last quarter", "definition"]
 
 
 def test_planner_chart_data_matches_the_frames(planner):
@@ -116,7 +135,8 @@ def test_planner_chart_data_matches_the_frames(planner):
 
 def test_planner_assumptions_read_back_by_plan(planner):
     path, kw = planner
-    from workforce.plans.assumptions import Assumptions, load_assumptions
+    from workforce.config import load_assumptions
+    from workforce.plans.assumptions import Assumptions
 
     assert load_assumptions(path) == Assumptions()
     ws = openpyxl.load_workbook(path)["Assumptions"]

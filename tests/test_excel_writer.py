@@ -173,3 +173,26 @@ def test_many_rows_round_trip(tmp_path):
     assert list(back["case_id"]) == list(frame["case_id"])
     assert np.allclose(back["points"], frame["points"])
     assert list(back["family_id"].iloc[:4]) == fx.HOSTILE[:4]
+
+
+def test_each_workbook_tracks_its_own_layout_sheets_and_text(tmp_path):
+    """Nothing is shared between workbooks: saving one closes only its own open layout sheets,
+    and a carriage return in one workbook's text does not change how another is saved."""
+    a, b = SafeWorkbook(produced_by="a"), SafeWorkbook(produced_by="b")
+    grid_a, grid_b = a.grid_sheet("G", "grid of a"), b.grid_sheet("G", "grid of b")
+    grid_a.put(1, 1, "line\rbreak")
+    grid_b.put(1, 1, "from b")
+    a.save(tmp_path / "a.xlsx")
+    assert grid_a.closed and not grid_b.closed
+    b.save(tmp_path / "b.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "a.xlsx")["G"]["A1"].value == "line\rbreak"
+    assert openpyxl.load_workbook(tmp_path / "b.xlsx")["G"]["A1"].value == "from b"
+    with zipfile.ZipFile(tmp_path / "b.xlsx") as z:
+        assert all(b"&#13;" not in z.read(n) for n in z.namelist())
+
+
+def test_table_names_are_unique_per_workbook_not_across_workbooks(tmp_path):
+    a, b = SafeWorkbook(produced_by="a"), SafeWorkbook(produced_by="b")
+    assert a.table_name("Data") == "Data" and a.table_name("data") == "data_2"
+    assert b.table_name("Data") == "Data"
+    assert a.table_name("A1") == "t_A1"  # a cell reference is not a valid Table name

@@ -36,7 +36,6 @@ from workforce.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-EXAMPLE_MODEL = REPO / "models" / "example"
 WORKFORCE = Path(sys.executable).parent / "workforce"
 
 runner = CliRunner()
@@ -195,7 +194,7 @@ class Authority:
 
 
 @pytest.fixture
-def authority(tmp_path) -> Authority:
+def authority(tmp_path, example_model) -> Authority:
     root = tmp_path / "in"
     root.mkdir()
     auth = Authority(root)
@@ -205,7 +204,7 @@ def authority(tmp_path) -> Authority:
     risk = [["worker_id", "p_leave", "band"]] + [[r[0], "0.2", "Medium"] for r in workers[1:]]
     auth.files["risk"] = root / "risk.csv"
     auth.files["risk"].write_text(csv_text(risk), encoding="utf-8")
-    shutil.copytree(EXAMPLE_MODEL, auth.model)
+    shutil.copytree(example_model, auth.model)
     return auth
 
 
@@ -809,14 +808,14 @@ def test_output_folder_where_an_output_name_is_a_folder(authority, tmp_path, com
 
 RUN_CONFIGS = {
     "not_toml": ("[inputs\nworkers = ", ("run.toml", "TOML")),
-    "unknown_key": ('[inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
-                    'wrokers = "x.csv"\n[outputs]\nfolder = "../out"\n', ("run.toml", "wrokers")),
-    "missing_input": ('[inputs]\nworkers = "nowhere.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
-                      '[outputs]\nfolder = "../out"\n', ("nowhere.csv",)),
-    "output_is_input": ('[inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
-                        '[outputs]\nfolder = "cases.csv"\n', ("cases.csv", "input")),
-    "bad_table": ('[inputs]\nworkers = "workers.csv"\ncases = "bad/cases.csv"\nhr_history = "hr_history.csv"\n'
-                  '[outputs]\nfolder = "../out"\n', ("cases.csv", "row 2", "column 'case_type'")),
+    "unknown_key": ('[run.inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                    'wrokers = "x.csv"\n[run.outputs]\nfolder = "../out"\n', ("run.toml", "wrokers")),
+    "missing_input": ('[run.inputs]\nworkers = "nowhere.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                      '[run.outputs]\nfolder = "../out"\n', ("nowhere.csv",)),
+    "output_is_input": ('[run.inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\nhr_history = "hr_history.csv"\n'
+                        '[run.outputs]\nfolder = "cases.csv"\n', ("cases.csv", "input")),
+    "bad_table": ('[run.inputs]\nworkers = "workers.csv"\ncases = "bad/cases.csv"\nhr_history = "hr_history.csv"\n'
+                  '[run.outputs]\nfolder = "../out"\n', ("cases.csv", "row 2", "column 'case_type'")),
 }
 
 

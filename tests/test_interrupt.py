@@ -103,6 +103,7 @@ def test_interrupt_turned_into_another_error_still_reads_as_interrupted(monkeypa
     interruption (exit 130), not an internal error."""
     import typer
 
+    from workforce import outputs
     from workforce.cli import common
 
     @common.guarded
@@ -113,6 +114,7 @@ def test_interrupt_turned_into_another_error_still_reads_as_interrupted(monkeypa
             raise ImportError("initialization failed") from None
 
     monkeypatch.setattr(common, "_interrupted", False)
+    monkeypatch.setattr(outputs, "_stop_requested", False)  # the handler also stops publishing: undo after
     with pytest.raises(typer.Exit) as exit_info:
         command()
     assert exit_info.value.exit_code == 130

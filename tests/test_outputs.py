@@ -42,11 +42,28 @@ def test_refuses_to_overwrite_an_input(tmp_path):
     src = tmp_path / "workers.csv"
     src.write_text("keep")
     with pytest.raises(InputError, match="overwrite an input"):
-        with OutputDir(tmp_path, inputs=[src]) as od:
+        with OutputDir(tmp_path, inputs=[src], beside_inputs=True) as od:
             od.path("workers.csv")
     assert src.read_text() == "keep"
     with pytest.raises(InputError, match="same path as an input"):
         OutputDir(src, inputs=[src])
+
+
+def test_output_folder_apart_from_the_inputs(tmp_path):
+    """An output folder that holds an input file, or sits in a folder given as an input, is
+    refused before anything is written; a subfolder of a file input's folder is fine."""
+    src = tmp_path / "data" / "workers.csv"
+    src.parent.mkdir()
+    src.write_text("keep")
+    with pytest.raises(InputError, match="holds the input file workers.csv"):
+        OutputDir(src.parent, inputs=[src])
+    with pytest.raises(InputError, match="inside the input folder"):
+        OutputDir(src.parent / "out", inputs=[src.parent])
+    with pytest.raises(InputError, match="is the input folder"):
+        OutputDir(src.parent, inputs=[src.parent])
+    with OutputDir(src.parent / "out", inputs=[src]) as od:
+        od.path("a.csv").write_text("a")
+    assert (src.parent / "out" / "a.csv").read_text() == "a"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; permissions cannot be tested")
@@ -108,3 +125,22 @@ def test_output_file_is_all_or_nothing_and_never_over_an_input(tmp_path):
     with output_file(tmp_path / "report.json") as path:
         path.write_text("{}")
     assert (tmp_path / "report.json").read_text() == "{}"
+
+
+def test_nothing_is_published_once_a_stop_was_requested(tmp_path):
+    """A signal whose KeyboardInterrupt is lost (it landed in a finalizer or C code) must still
+    stop the outputs appearing: the handler's request_stop() is checked before publishing."""
+    from workforce.outputs import request_stop
+
+    out = tmp_path / "out"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with OutputDir(out) as od:
+                od.path("a.csv").write_text("a")
+                request_stop()
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        request_stop(False)
+    with OutputDir(out) as od:
+        od.path("a.csv").write_text("a")
+    assert (out / "a.csv").read_text() == "a"

@@ -18,11 +18,16 @@ EXAMPLES = REPO / "examples"
 
 
 @pytest.fixture(scope="module")
-def demo_out(tmp_path_factory) -> Path:
+def demo_run(tmp_path_factory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("demo") / "out"
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "0", "--quick"])
     assert result.exit_code == 0, result.output
-    return out
+    return out, result.stdout
+
+
+@pytest.fixture(scope="module")
+def demo_out(demo_run) -> Path:
+    return demo_run[0]
 
 
 def test_demo_writes_every_output(demo_out):
@@ -40,6 +45,15 @@ def test_demo_planner_workbook_has_every_sheet(demo_out):
                   "Fairness audit", "Assumptions", "README"):
         assert sheet in wb.sheetnames, (sheet, wb.sheetnames)
     assert len(wb["Summary"]._charts) >= 4
+    assert "workforce demo" in _produced_by(demo_out / "workforce_plan.xlsx")
+
+
+def _produced_by(path: Path) -> str:
+    """The README sheet's 'produced by' entry: the command that wrote the workbook."""
+    for row in openpyxl.load_workbook(path)["README"].iter_rows(values_only=True):
+        if row and row[0] == "produced by":
+            return str(row[1])
+    raise AssertionError(f"no 'produced by' row in {path}")
 
 
 @needs_soffice
@@ -59,19 +73,59 @@ def test_demo_every_child_once(demo_out):
     assert (allocated.groupby("family_id")["worker_id"].nunique() == 1).all()
 
 
+def _indicators(summary: dict) -> dict[str, dict]:
+    return {i["key"]: i for i in summary["indicators"]}
+
+
 def test_demo_summary_is_consistent_with_files(demo_out):
     summary = json.loads((demo_out / "summary.json").read_text())
+    figures = _indicators(summary)
     alloc = json.loads((demo_out / "allocation_summary.json").read_text())
     unallocated = pd.read_csv(demo_out / "unallocated.csv", dtype=str)
-    assert alloc["unallocated"] == len(unallocated)
+    assert alloc["unallocated"] == len(unallocated) == figures["unallocated_children"]["value"]
     assert alloc["status"] in ("optimal", "feasible")
-    assert f"/ {alloc['unallocated']}" in summary["headline"]["changes of worker / unallocated children"]
     risk = pd.read_csv(demo_out / "risk.csv")
     assert risk["p_leave"].between(0, 1).all()
-    assert summary["headline"]["predicted turnover (next 12 months)"] == f"{100 * risk['p_leave'].mean():.1f}%"
+    # predicted turnover as the DfE counts turnover: expected FTE leavers / FTE in post, LA-employed only
+    workers = pd.read_csv(demo_out / "inputs" / "workers.csv")
+    employed = workers[workers["agency"] == "no"].merge(risk[["worker_id", "p_leave"]], on="worker_id")
+    by_hand = (employed["fte"] * employed["p_leave"]).sum() / employed["fte"].sum()
+    assert figures["predicted_turnover"]["value"] == pytest.approx(by_hand)
+    assert figures["expected_leavers"]["value"] == pytest.approx(risk["p_leave"].sum())
+
+
+def test_terminal_summary_json_and_summary_sheet_show_the_same_figures(demo_run):
+    """One set of headline figures: every indicator in summary.json is printed on the terminal
+    with the same text, and stands on the Summary sheet with the same value and band."""
+    out, terminal = demo_run
+    figures = json.loads((out / "summary.json").read_text())["indicators"]
+    ws = openpyxl.load_workbook(out / "workforce_plan.xlsx")["Summary"]
+    rows = [[c.value for c in r] for r in ws[ws.tables["summary_indicators"].ref]]
+    sheet = pd.DataFrame(rows[1:], columns=rows[0]).set_index("indicator")
+    assert list(sheet.index) == [f["name"] for f in figures]
+    for f in figures:
+        assert f"{f['name']}" in terminal and f["text"] in terminal, f["name"]
+        row = sheet.loc[f["name"]]
+        if f["unit"] == "text":
+            assert row["value"] == f["value"]
+        else:
+            assert row["value"] == pytest.approx(f["value"]), f["name"]
+        if "p10" in f:
+            assert (row["P10"], row["P90"]) == pytest.approx((f["p10"], f["p90"])), f["name"]
+            assert f["p10"] <= f["value"] <= f["p90"]
+        assert row["definition"] == f["definition"] and f["definition"]
+    keys = {f["key"] for f in figures}
+    # the figures issue 18 found disagreeing or unexplained are each there once, defined
+    assert {"agency_rate_start", "agency_rate_end", "shortfall_chance", "plan_cost", "saving",
+            "workers_over_soft_cap", "gap_no_hires_end"} <= keys
+    plan = json.loads((out / "plan_summary.json").read_text())
+    plan_figures = _indicators(plan)
+    assert plan_figures["plan_cost"]["value"] == plan["total_cost_gbp_p50"]
+    assert plan_figures["agency_rate_start"]["value"] == plan["agency_share_start"]
 
 
 def _config(tmp_path: Path, **extra: str) -> Path:
+    """A run config in the old layout ([inputs], [outputs], [allocation] mode and time_limit)."""
     body = f"""
 [inputs]
 workers = "{EXAMPLES / 'workers.csv'}"
@@ -96,19 +150,41 @@ def test_run_config_on_examples(tmp_path):
     before = {p.name: p.read_bytes() for p in EXAMPLES.glob("*.csv")}
     result = CliRunner().invoke(app, ["run", str(_config(tmp_path))])
     assert result.exit_code == 0, result.output
+    assert "warning:" in result.stderr and "[inputs] -> [run.inputs]" in result.stderr  # old layout: still read
+    assert "[allocation] time_limit -> [allocation.solver] time_limit" in result.stderr
     out = tmp_path / "out"  # relative to the config file
     for name in ("workforce_plan.xlsx", "allocation.xlsx", "risk.csv", "model/model.joblib", "summary.json"):
         assert (out / name).is_file(), name
+    for name in ("workforce_plan.xlsx", "allocation.xlsx", "risk.xlsx"):
+        assert _produced_by(out / name) == "workforce run", name
     assert {p.name: p.read_bytes() for p in EXAMPLES.glob("*.csv")} == before
+    assert json.loads((out / "summary.json").read_text())["seed"] == 1
+
+
+def test_run_with_the_example_settings_file(tmp_path):
+    """examples/workforce.toml, moved beside copies of the example inputs, runs as it stands."""
+    for name in ("workers.csv", "cases.csv", "hr_history.csv"):
+        (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
+    text = (EXAMPLES / "workforce.toml").read_text().replace('folder = "../out/example"', 'folder = "out"')
+    text = text.replace("time_limit = 30.0", "time_limit = 5.0")
+    (tmp_path / "workforce.toml").write_text(text)
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "workforce.toml")])
+    assert result.exit_code == 0, result.output
+    assert "warning:" not in result.stderr
+    assert (tmp_path / "out" / "workforce_plan.xlsx").is_file()
 
 
 def test_run_config_errors_exit_2(tmp_path):
     bad = _config(tmp_path, surprise='"x"')  # lands in [run]
     result = CliRunner().invoke(app, ["run", str(bad)])
     assert result.exit_code == 2
-    assert "surprise" in result.output and "run.toml" in result.output
+    assert "[run] surprise: unknown key" in result.output and "run.toml" in result.output
     assert not (tmp_path / "out").exists()
     broken = tmp_path / "broken.toml"
     broken.write_text("[inputs\nworkers=")
     result = CliRunner().invoke(app, ["run", str(broken)])
     assert result.exit_code == 2 and "not valid TOML" in result.output
+    plans_only = tmp_path / "plans.toml"
+    plans_only.write_text("[plans.costs]\non_cost_rate = 0.3\n")
+    result = CliRunner().invoke(app, ["run", str(plans_only)])
+    assert result.exit_code == 2 and "[run.inputs]" in result.output and "examples/workforce.toml" in result.output

@@ -1,4 +1,4 @@
-"""Assumptions: exact round trips (frame, TOML, workbook sheet) and clear errors."""
+"""Assumptions: exact round trips (frame, settings TOML, workbook sheet) and clear errors."""
 
 from __future__ import annotations
 
@@ -8,14 +8,21 @@ import pandas as pd
 from plans_frames import write_sheet
 import pytest
 
+from workforce.config import load_assumptions, plan_settings_toml, settings_from_toml
 from workforce.errors import InputError
-from workforce.plans.assumptions import (Assumptions, assumptions_frame, assumptions_from_frame,
-                                         assumptions_from_toml, assumptions_toml, load_assumptions)
+from workforce.plans.assumptions import Assumptions, assumptions_frame, assumptions_from_frame
+
+
+def assumptions_from_toml(text: str, source: str = "settings.toml") -> Assumptions:
+    return settings_from_toml(text, source=source).plans
 
 
 def edited() -> Assumptions:
     a = Assumptions().with_values({"costs.agency_hourly_rate_gbp": 45.5, "recruitment.nq_cohort_months": (1, 9),
-                                   "recruitment.unit": "locality"}, basis="planner: 2024 invoices")
+                                   "recruitment.unit": "locality", "caseload.reserved_points": 20.0,
+                                   "caseload.case_points.cp": 8.0,
+                                   "caseload.roles.practice_supervisor.soft_children": 6},
+                                  basis="planner: 2024 invoices")
     progs = tuple(a.programmes[:3]) + (dataclasses.replace(a.programmes[0], name="coaching", places=3),)
     return dataclasses.replace(a, programmes=progs)
 
@@ -32,7 +39,8 @@ def test_frame_round_trip_is_exact():
 
 def test_toml_round_trip_is_exact(tmp_path):
     a = edited()
-    text = assumptions_toml(a)
+    assert a.caseload.case_points_per_fte == 80.0 and a.caseload.role("practice_supervisor").soft_children == 6
+    text = plan_settings_toml(a)
     assert assumptions_from_toml(text) == a
     path = tmp_path / "a.toml"
     path.write_text(text, encoding="utf-8")
@@ -40,7 +48,7 @@ def test_toml_round_trip_is_exact(tmp_path):
 
 
 def test_plain_toml_values_and_missing_keys_keep_defaults():
-    a = assumptions_from_toml("[costs]\nagency_hourly_rate_gbp = 50\n[gateway]\nbudget_gbp = 1000.0\n")
+    a = assumptions_from_toml("[plans.costs]\nagency_hourly_rate_gbp = 50\n[plans.gateway]\nbudget_gbp = 1000.0\n")
     assert a.costs.agency_hourly_rate_gbp == 50.0
     assert a.gateway.budget_gbp == 1000.0
     assert a.demand == Assumptions().demand
@@ -81,7 +89,7 @@ def test_out_of_range_and_unknown_key_reported_together():
 
 def test_toml_unknown_key_names_line_and_bad_syntax(tmp_path):
     with pytest.raises(InputError) as err:
-        assumptions_from_toml("[costs]\n\nagency_rate = 3\n", source="x.toml")
+        assumptions_from_toml("[plans.costs]\n\nagency_rate = 3\n", source="x.toml")
     assert "agency_rate" in str(err.value) and "row 3" in str(err.value)
     path = tmp_path / "broken.toml"
     path.write_text("[costs\n", encoding="utf-8")

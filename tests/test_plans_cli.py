@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from plans_frames import make_authority, write_sheet
 from workforce.cli import app
 from workforce.contracts import to_csv_frame
-from workforce.plans.assumptions import Assumptions, assumptions_frame, load_assumptions
+from workforce.config import load_assumptions
+from workforce.plans.assumptions import Assumptions, assumptions_frame
 from workforce.plans.planner import build_plan
 
 runner = CliRunner()
@@ -49,8 +50,7 @@ def test_cli_writes_every_output(inputs, tmp_path):
     assert list(scenarios["scenario"]) == ["baseline", "sandwell_like", "sandwell_interventions"]
     gateway = pd.read_csv(out / "gateway_plan.csv")
     assert "name" not in gateway.columns and len(gateway) == 60
-    if (out / "plan.xlsx").exists():
-        assert load_assumptions(out / "plan.xlsx") == used
+    assert load_assumptions(out / "workforce_plan.xlsx") == used
 
 
 def test_cli_bad_assumption_exits_2_and_writes_nothing(inputs, tmp_path):

@@ -74,3 +74,17 @@ def test_bigger_margin_lowers_shortfall_chance(authority):
     lo = build_plan(*authority, Assumptions().with_values({"montecarlo.runs": 300, "recruitment.cover_margin_rate": 0.0}))
     hi = build_plan(*authority, Assumptions().with_values({"montecarlo.runs": 300, "recruitment.cover_margin_rate": 0.06}))
     assert hi.summary["p_shortfall_any_quarter"] < lo.summary["p_shortfall_any_quarter"]
+
+
+def test_cost_band_and_saving_paired_run_by_run():
+    """The saving's percentiles are of the per-run difference, not differences of percentiles."""
+    from workforce.plans.montecarlo import montecarlo_summary
+
+    plan = {"cost_gbp": np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]), "shortfall": np.array([[0, 1], [0, 0], [0, 0]], bool)}
+    carry_on = {"cost_gbp": np.array([[2.0, 2.0], [2.0, 3.0], [4.0, 4.0]])}
+    s = montecarlo_summary(plan, runs=3, seed=0, baseline=carry_on)
+    assert s["p_shortfall_any_quarter"] == pytest.approx(1 / 3)
+    assert s["total_cost_gbp_p50"] == 4.0 and s["baseline_cost_gbp_p50"] == 5.0
+    assert s["saving_gbp_p50"] == 2.0  # per run: 4-2, 5-4, 8-6
+    assert s["saving_gbp_p10"] == pytest.approx(np.percentile([2.0, 1.0, 2.0], 10))
+    assert s["saving_share_p50"] == pytest.approx(0.25)

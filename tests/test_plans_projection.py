@@ -79,8 +79,22 @@ def test_demand_is_points_over_target_grossed_up_and_grows():
     assert q1["demand_points"].sum() == pytest.approx(total_points * 1.1 ** 0.25)
     q4 = demand[demand["quarter"] == 4]["demand_points"].sum()
     assert q4 == pytest.approx(total_points * 1.1)
-    expect = q1["demand_points"] / a.demand.target_points_per_fte / (1 - a.demand.absence_rate)
+    expect = q1["demand_points"] / 85.0 / (1 - a.demand.absence_rate)  # 100 points less 15 reserved [S29]
     np.testing.assert_allclose(q1["demand_fte"], expect)
+
+
+def test_demand_and_asye_capacity_follow_the_capacity_model():
+    """The plan's points per FTE and ASYE share are the capacity model's: change [caseload] and
+    the plan follows (there is no second copy of either number among the plan assumptions)."""
+    workers = make_workers(20, teams=2, localities=1)
+    cases = make_cases(workers, 200)
+    a = Assumptions()
+    lighter = a.with_values({"caseload.reserved_points": 25.0, "caseload.asye_points_share": 0.5})
+    base, edited = team_demand(cases, workers, a), team_demand(cases, workers, lighter)
+    np.testing.assert_allclose(edited["demand_fte"], base["demand_fte"] * 85.0 / 75.0)
+    one = one_worker(asye=True, start_date=START)
+    wf = build_workforce(one, np.array([0.0]), lighter, START)
+    assert wf.capacity[0, 0] == pytest.approx(0.5)
 
 
 def test_unscored_workers_get_default_turnover_and_risk_horizon_converts():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workforce.retention.fairness import audit, summary
+from workforce.retention.fairness import audit, lever_audit, summary
 
 
 def _frame() -> pd.DataFrame:
@@ -56,3 +56,29 @@ def test_scored_data_without_outcomes_reports_risk_gaps_only():
     male = table.loc[table["group"] == "male"].iloc[0]
     assert pd.isna(male["observed_rate"]) and pd.isna(male["calibration_error"])
     assert "risk gap" in male["flag"]
+
+
+def test_lever_audit_compares_offers_at_the_same_risk():
+    rng = np.random.default_rng(1)
+    n = 200
+    p = rng.uniform(0.05, 0.5, n)
+    gender = np.where(np.arange(n) % 2 == 0, "female", "male")
+    gender[:6] = "other"  # 6 people: suppressed
+    high = p > 0.3
+    # supervision is offered by risk alone; caseload also goes to men more than their risk explains
+    offered = pd.DataFrame({
+        "supervision": high,
+        "caseload": high | ((gender == "male") & (rng.random(n) < 0.5)),
+    })
+    frame = pd.DataFrame({"worker_id": [f"W{i}" for i in range(n)], "gender": gender, "p_voluntary": p})
+    table = lever_audit(frame, offered, characteristics=["gender"])
+    assert set(table["check"]) == {"lever: supervision", "lever: caseload"}
+    shown = table.loc[~table["suppressed"]].set_index(["check", "group"])
+    assert shown.loc[("lever: supervision", "female"), "flag"] == ""
+    assert abs(shown.loc[("lever: supervision", "male"), "lever_gap"]) < 0.05
+    male = shown.loc[("lever: caseload", "male")]
+    assert male["lever_gap"] > 0.1 and "against the same risk" in male["flag"]
+    assert male["offered_rate"] == pytest.approx(offered.loc[gender == "male", "caseload"].mean())
+    assert table.loc[table["group"] == "other", "suppressed"].all()
+    s = summary(table)
+    assert any("(lever: caseload)" in f for f in s["flags"]) and s["max_abs_lever_gap"] > 0.1

@@ -13,7 +13,8 @@ from workforce.retention.features import (
     leavers_from_history,
     tenure_band,
 )
-from workforce.retention.labels import LABEL, label_snapshots, training_rows
+from workforce.contracts import LEAVE_REASON_GROUPS
+from workforce.retention.labels import LABEL, label_snapshots, reason_group, snapshot_outcomes, training_rows
 
 D = pd.Timestamp
 
@@ -66,14 +67,51 @@ def test_labels_come_from_leave_date_within_horizon_and_counted_reasons():
         {"worker_id": "stayer", "snapshot_date": snap},
         {"worker_id": "stayer", "snapshot_date": D("2021-09-30")},
     ])
-    labelled = training_rows(label_snapshots(h)).set_index("worker_id")[LABEL]
-    assert labelled.to_dict() == {
-        "resigned": True, "retired": True, "moved": True, "died": False, "dismissed": False,
+    labelled = training_rows(label_snapshots(h)).set_index("worker_id")
+    # every leave within the horizon counts by default: each is a post to fill
+    assert labelled[LABEL].to_dict() == {
+        "resigned": True, "retired": True, "moved": True, "died": True, "dismissed": True,
         "later": False, "stayer": False,
     }
-    # the reason filter is configurable: counting dismissals makes that snapshot a leaver
-    with_dismissals = training_rows(label_snapshots(h, reasons=(1, 4, 5, 7))).set_index("worker_id")[LABEL]
-    assert with_dismissals["dismissed"] and not with_dismissals["died"]
+    assert labelled["reason"].to_dict() == {
+        "resigned": "voluntary", "retired": "retirement", "moved": "voluntary", "died": "other", "dismissed": "other",
+        "later": "", "stayer": "",
+    }
+    # the reasons can be narrowed, e.g. to voluntary leaving only
+    voluntary = training_rows(label_snapshots(h, reasons=LEAVE_REASON_GROUPS["voluntary"])).set_index("worker_id")[LABEL]
+    assert voluntary[voluntary].index.tolist() == ["resigned", "moved"]
+
+
+def test_reason_groups_come_from_the_contract():
+    codes = pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, None], dtype="Float64")
+    groups = reason_group(codes).tolist()
+    assert groups == ["voluntary", "other", "other", "other", "retirement", "other", "voluntary", "other", "other", "other", ""]
+
+
+def test_snapshot_outcomes_time_to_event_in_quarters_with_censoring():
+    h = _history([
+        # left in the second quarter after the 2019 snapshot, voluntarily
+        {"worker_id": "A", "snapshot_date": D("2019-09-30"), "leave_date": D("2020-02-10"), "leave_reason": 1},
+        # stays to the end of follow-up (2021-09-30): 8 whole quarters after 2019, 4 after 2020
+        {"worker_id": "B", "snapshot_date": D("2019-09-30")},
+        {"worker_id": "B", "snapshot_date": D("2020-09-30")},
+        {"worker_id": "B", "snapshot_date": D("2021-09-30")},
+        # retires after the follow-up ends: not known yet, censored
+        {"worker_id": "C", "snapshot_date": D("2020-09-30"), "leave_date": D("2022-01-15"), "leave_reason": 5},
+        # left on the last day of the fourth quarter after 2020
+        {"worker_id": "D", "snapshot_date": D("2020-09-30"), "leave_date": D("2021-09-30"), "leave_reason": 4},
+    ])
+    out = snapshot_outcomes(h).set_index(["worker_id", "snapshot_date"])
+    a = out.loc[("A", D("2019-09-30"))]
+    assert (a["time_quarters"], a["event"], a["reason"], a["train_quarters"]) == (2, True, "voluntary", 2)
+    b = out.loc["B"]
+    assert b["time_quarters"].tolist() == [8, 4, 0] and not b["event"].any()
+    # each snapshot teaches the model the 4 quarters to the next snapshot; the last one nothing
+    assert b["train_quarters"].tolist() == [4, 4, 0]
+    c = out.loc[("C", D("2020-09-30"))]
+    assert (c["time_quarters"], c["event"], c["reason"]) == (4, False, "")
+    d = out.loc[("D", D("2020-09-30"))]
+    assert (d["time_quarters"], d["event"], d["reason"], d["train_quarters"]) == (4, True, "other", 4)
 
 
 def test_rows_after_the_leave_date_are_not_in_post():

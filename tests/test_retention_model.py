@@ -1,4 +1,5 @@
-"""Churn model on a small simulated history: training, card, persistence, scoring, CLI."""
+"""Churn hazard model on a small simulated history: training, card, persistence, hazards,
+register, levers, CLI."""
 
 from __future__ import annotations
 
@@ -7,11 +8,24 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from retention_frames import history_frame
 from typer.testing import CliRunner
 
+from workforce.caseload import worker_caps
 from workforce.errors import InputError
-from workforce.retention.model import RISK_COLUMNS, quarterly_hazard, score, team_risk, train
-from workforce.retention.persistence import CARD_FILE, load_model, save_model
+from workforce.retention.drivers import LEVERS
+from workforce.retention.model import (
+    HAZARD_COLUMNS,
+    RISK_COLUMNS,
+    ChurnModel,
+    expected_leavers,
+    few_leavers_warnings,
+    predict_hazards,
+    score,
+    team_risk,
+    train,
+)
+from workforce.retention.persistence import CARD_FILE, ModelVersionWarning, load_model, save_model
 
 FAST = dict(n_splits=3, n_repeats=1)
 
@@ -52,12 +66,7 @@ def simulate_history(seed: int = 0, n_workers: int = 120, years: int = 5) -> pd.
             else:
                 stay.append(w)
         active = stay + [new_worker(date + pd.Timedelta(days=300)) for _ in range(n_workers - len(stay))]
-    h = pd.DataFrame(rows)
-    h["leave_date"] = pd.to_datetime(h["worker_id"].map(lambda i: leave.get(i, (pd.NaT, None))[0])).astype("datetime64[ns]")
-    h["leave_reason"] = pd.array(h["worker_id"].map(lambda i: leave.get(i, (None, None))[1]), dtype="Int64")
-    for c in ("snapshot_date", "start_date"):
-        h[c] = h[c].astype("datetime64[ns]")
-    return h
+    return history_frame(rows, leave)
 
 
 def current_workers(history: pd.DataFrame) -> pd.DataFrame:
@@ -76,34 +85,48 @@ def trained(history):
     return train(history, seed=0, **FAST)
 
 
-def test_card_records_data_period_counts_selection_and_validation(history, trained):
+CANDIDATES = {"logistic_hazard_strong", "logistic_hazard", "boosted_hazard", "forest_hazard", "ensemble_hazard"}
+
+
+def test_card_records_data_period_counts_selection_calibration_and_validation(history, trained):
     model, fairness_table = trained
     card = model.card
     assert card["rows"]["history"] == len(history)
-    # the last snapshot has no follow-up: censored, not trained on
+    # the last snapshot has no follow-up: it teaches nothing
     last = history["snapshot_date"].max()
-    assert card["rows"]["censored"] == int((history["snapshot_date"] == last).sum())
+    assert card["rows"]["without_follow_up"] == int((history["snapshot_date"] == last).sum())
     assert card["training_period"]["last_snapshot_date"] < str(last.date())
-    assert set(card["selection"]["candidates"]) == {"logistic_strong", "logistic", "boosted_trees"}
-    assert card["selection"]["selected"] in card["selection"]["candidates"]
-    for metric in ("roc_auc", "pr_auc", "brier"):
+    assert card["rows"]["person_quarters"] > card["rows"]["snapshots_used"]
+    assert set(card["rows"]["leavers_by_reason"]) == {"voluntary", "retirement", "other"}
+    assert card["reasons"] == {"voluntary": [1, 7], "retirement": [5], "other": [2, 3, 4, 6, 8, 9, 10]}
+    selection = card["selection"]
+    assert set(selection["candidates"]) == CANDIDATES and selection["plain_baseline"] == "logistic_hazard"
+    assert selection["selected"] in CANDIDATES and "corrected standard error" in selection["rule"]
+    for metric in ("c_index", "auc_horizon", "ibs"):
         assert set(card["cross_validated"][metric]) == {"mean", "sd"}
-    assert card["cross_validated"]["roc_auc"]["mean"] > 0.6  # the simulated drivers are learnable
-    assert card["out_of_time"]["available"] and 0 <= card["out_of_time"]["roc_auc"] <= 1
-    assert card["out_of_time"]["test_year_end_date"] == "2021-09-30"
+    assert card["cross_validated"]["c_index"]["mean"] > 0.6  # the simulated drivers are learnable
+    reliability = pd.DataFrame.from_dict(card["reliability"], orient="index")
+    assert reliability["count"].sum() == card["rows"]["known_at_horizon"]
+    assert (reliability["mean_predicted"].diff().dropna() >= 0).all()
+    oot = card["out_of_time"]
+    assert oot["available"] and 0 <= oot["roc_auc"] <= 1 and oot["test_year_end_date"] == "2021-09-30"
+    assert set(oot["by_reason"]) == {"voluntary", "retirement", "other"}
+    assert oot["observed_leavers"] == sum(m["observed_leavers"] for m in oot["by_reason"].values())
     assert "gender" not in card["features"]["categorical"] and "age_band" not in card["features"]["categorical"]
     assert card["library_versions"]["scikit-learn"]
     assert len(card["data_hash"]) == 64
     assert set(fairness_table["characteristic"]) == {"gender", "age_band"}
+    assert "prediction" in set(fairness_table["check"])
+    assert {f"lever: {name}" for name in ("caseload", "supervision")} <= set(fairness_table["check"])
 
 
-def test_model_card_round_trip(tmp_path, history, trained):
+def test_model_saved_and_loaded_gives_identical_hazards(tmp_path, history, trained):
     model, _ = trained
     save_model(model, tmp_path / "m")
     loaded = load_model(tmp_path / "m")
     assert loaded.card == json.loads((tmp_path / "m" / CARD_FILE).read_text())
-    assert loaded.card["selection"]["selected"] == model.card["selection"]["selected"]
     workers = current_workers(history)
+    pd.testing.assert_frame_equal(predict_hazards(model, workers), predict_hazards(loaded, workers))
     pd.testing.assert_frame_equal(score(model, workers), score(loaded, workers))
 
 
@@ -117,13 +140,61 @@ def test_load_refuses_feature_schema_mismatch(tmp_path, trained):
         load_model(folder)
 
 
-def test_load_refuses_other_sklearn_version(tmp_path, trained):
+def test_load_refuses_a_model_of_the_old_yes_no_format(tmp_path, trained):
     model, _ = trained
     folder = save_model(model, tmp_path / "m")
     card = json.loads((folder / CARD_FILE).read_text())
-    card["library_versions"]["scikit-learn"] = "0.24.2"
+    del card["model_format"]
     (folder / CARD_FILE).write_text(json.dumps(card))
-    with pytest.raises(InputError, match="scikit-learn 0.24.2"):
+    with pytest.raises(InputError, match="older version"):
+        load_model(folder)
+
+
+def _claim_version(folder, version: str) -> None:
+    card = json.loads((folder / CARD_FILE).read_text())
+    card["library_versions"]["scikit-learn"] = version
+    (folder / CARD_FILE).write_text(json.dumps(card))
+
+
+def test_model_from_another_sklearn_version_loads_with_a_warning(tmp_path, history, trained):
+    model, _ = trained
+    folder = save_model(model, tmp_path / "m")
+    _claim_version(folder, "1.4.0")
+    with pytest.warns(ModelVersionWarning, match=r"scikit-learn 1\.4\.0.*workforce churn train"):
+        loaded = load_model(folder)
+    workers = current_workers(history)
+    pd.testing.assert_frame_equal(score(model, workers), score(loaded, workers))
+
+
+def test_same_version_loads_without_a_warning(tmp_path, trained):
+    import warnings
+
+    model, _ = trained
+    folder = save_model(model, tmp_path / "m")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(folder)
+
+
+def test_model_that_cannot_predict_under_this_version_is_refused_saying_how_to_retrain(tmp_path, trained):
+    from dataclasses import replace
+
+    from sklearn.linear_model import LogisticRegression
+
+    model, _ = trained
+    broken = replace(model, estimator=LogisticRegression())  # stands in for an estimator this version cannot run
+    folder = save_model(broken, tmp_path / "m")
+    _claim_version(folder, "0.24.2")
+    with pytest.raises(InputError, match=r"cannot predict.*0\.24\.2.*workforce churn train"):
+        load_model(folder)
+
+
+def test_model_file_that_does_not_unpickle_is_refused_saying_how_to_retrain(tmp_path, trained):
+    model, _ = trained
+    folder = save_model(model, tmp_path / "m")
+    _claim_version(folder, "0.24.2")
+    (folder / "model.joblib").write_bytes(b"not a pickle")
+    with pytest.raises(InputError, match=r"cannot load the model file.*workforce churn train"):
         load_model(folder)
 
 
@@ -135,54 +206,121 @@ def test_same_seed_same_model(history, trained):
     np.testing.assert_array_equal(score(model, workers)["p_leave"], score(again, workers)["p_leave"])
 
 
-def test_scores_bands_and_drivers(history, trained):
+def test_hazards_are_tidy_and_the_12_month_probability_is_one_minus_survival(history, trained):
+    model, _ = trained
+    workers = current_workers(history)
+    as_of = pd.Timestamp("2022-09-30")
+    hazards = predict_hazards(model, workers, as_of=as_of)
+    assert list(hazards.columns) == HAZARD_COLUMNS
+    assert len(hazards) == len(workers) * 12 * 3
+    assert set(hazards["quarter"]) == set(range(1, 13)) and set(hazards["reason"]) == {"voluntary", "retirement", "other"}
+    assert hazards.loc[hazards["quarter"] == 5, "quarter_start"].eq(pd.Timestamp("2023-09-30")).all()
+    assert hazards["hazard"].between(0, 1).all()
+    assert (hazards.groupby(["worker_id", "reason"])["cumulative_incidence"].diff().dropna() >= -1e-12).all()
+    # survival after quarter 4 from the quarterly hazards of every reason
+    wide = hazards.pivot_table(index=["worker_id", "quarter"], columns="reason", values="hazard")
+    in_post = (1 - wide.sum(axis=1)).groupby(level="worker_id").apply(lambda s: s.loc[:, 1:4].prod())
+    risk = score(model, workers, as_of=as_of).set_index("worker_id")
+    np.testing.assert_allclose(risk["p_leave"], 1 - in_post.reindex(risk.index), atol=1e-12)
+    np.testing.assert_allclose(risk["p_leave"], risk[["p_voluntary_12m", "p_retire_12m", "p_other_12m"]].sum(axis=1))
+    # expected leavers by quarter and reason add up to the register's 12-month total
+    by = expected_leavers(hazards, by=("quarter", "reason"))
+    assert by.loc[by["quarter"] <= 4, "expected_leavers"].sum() == pytest.approx(risk["p_leave"].sum())
+    teams = expected_leavers(hazards)
+    assert {"team", "quarter", "quarter_start", "reason", "expected_leavers"} == set(teams.columns)
+
+
+def test_register_bands_levers_and_context(history, trained):
     model, _ = trained
     workers = current_workers(history)
     risk = score(model, workers, bands=(0.15, 0.3))
     assert list(risk.columns) == RISK_COLUMNS
     assert risk["worker_id"].tolist() == workers["worker_id"].tolist()
     assert risk["p_leave"].between(0, 1).all()
-    expected = np.where(risk["p_leave"] >= 0.3, "High", np.where(risk["p_leave"] >= 0.15, "Medium", "Low"))
-    assert (risk["band"] == expected).all()
-    drivers = risk[["driver_1", "driver_2", "driver_3"]]
-    filled = drivers.stack()
-    filled = filled[filled != ""]
-    assert len(filled) > 0
-    assert filled.str.match(r"^[a-z .0-9/]+: risk (\d+|<1) points? lower$").all()
-    # the busiest worker's caseload is above the team median; in this simulation caseload
-    # drives leaving, so bringing it to the median must be one of the drivers
+    # the band is flight risk: voluntary leaving only
+    v = risk["p_voluntary_12m"]
+    assert (risk["band"] == np.where(v >= 0.3, "High", np.where(v >= 0.15, "Medium", "Low"))).all()
+    drivers = risk[["driver_1", "driver_2", "driver_3"]].stack()
+    drivers = drivers[drivers != ""]
+    assert len(drivers) > 0
+    assert drivers.str.match(r"^.+: 12-month flight risk (\d+(\.\d)?%|<1%) -> (\d+(\.\d)?%|<1%)$").all()
+    # context (service, absence) is shown but never offered as a lever
+    assert not drivers.str.contains("sickness|absence|service|age band").any()
+    assert risk["context"].str.contains("service").any()
+    # the busiest worker is over the safe standard of the capacity model (16 children per FTE
+    # for a case holder, never the team median); caseload drives leaving in this simulation
     ratio = workers["caseload_points"] / workers["capacity_points"]
     busiest = int(np.argmax(ratio.to_numpy()))
-    assert any(d.startswith("caseload at the team median") for d in drivers.iloc[busiest])
-    # a worker below every reference gets no driver for those levers
-    assert not any(d.startswith("supervision") for d in drivers.loc[workers["supervision_hours_3m"] >= 4.5].stack())
+    safe = worker_caps(workers, availability=False)["soft_children"].iloc[busiest]
+    assert safe == np.floor(16 * workers["fte"].iloc[busiest])
+    assert any(d.startswith(f"caseload from {workers['cases_held'].iloc[busiest]:.0f} to the safe standard {safe:.0f} children")
+               for d in risk[["driver_1", "driver_2", "driver_3"]].iloc[busiest])
+    # a worker at or above the supervision standard gets no supervision lever
+    assert not risk.loc[workers["supervision_hours_3m"] >= 4.5, ["driver_1", "driver_2", "driver_3"]].stack().str.startswith("supervision").any()
 
 
-def test_team_risk_spreads_leavers_over_quarters_and_hides_small_teams():
-    risk = pd.DataFrame({
+class RetirementFollowsCaseload:
+    """A stand-in hazard classifier: retiring rises steeply with caseload, voluntary leaving
+    and other reasons do not depend on anything."""
+
+    classes_ = np.array([0, 1, 2, 3])
+    feature_names_in_ = np.array(["caseload_ratio", "cases_held", "children_per_fte", "supervision_hours_month",
+                                  "tenure_years"], dtype=object)
+
+    def predict_proba(self, X):
+        retire = np.clip(0.05 + 0.2 * X["caseload_ratio"].to_numpy(dtype=float), 0, 0.5)
+        voluntary = np.full(len(X), 0.03)
+        other = np.full(len(X), 0.01)
+        return np.column_stack([1 - retire - voluntary - other, voluntary, retire, other])
+
+
+def test_retirement_is_never_a_lever(history):
+    model = ChurnModel(estimator=RetirementFollowsCaseload(), numeric=list(RetirementFollowsCaseload.feature_names_in_),
+                       categorical=[])
+    workers = current_workers(history)
+    risk = score(model, workers)
+    assert (risk["p_retire_12m"] > risk["p_voluntary_12m"]).all()  # retirement dominates leaving here ...
+    assert (risk[["driver_1", "driver_2", "driver_3"]] == "").all().all()  # ... and is never acted on
+    assert (risk["band"] == "Low").all()  # nor counted as flight risk
+    assert "retirement" not in " ".join(LEVERS)
+
+
+def test_team_risk_from_hazards_and_from_a_risk_table_alone(history, trained):
+    model, _ = trained
+    workers = current_workers(history)
+    risk = score(model, workers)
+    teams = team_risk(risk, predict_hazards(model, workers))
+    quarters = teams[[f"expected_leavers_q{k}" for k in range(1, 5)]].sum(axis=1)
+    np.testing.assert_allclose(quarters, teams["expected_leavers"])
+    np.testing.assert_allclose(teams[["expected_voluntary_12m", "expected_retire_12m", "expected_other_12m"]].sum(axis=1),
+                               teams["expected_leavers"])
+    assert "Tiny" not in set(teams["team"])  # under 5 people: only in the locality aggregate
+    # a risk table read from a file has no hazards: a constant hazard spreads each p over the year
+    table = pd.DataFrame({
         "worker_id": [f"W{i}" for i in range(9)], "team": ["A"] * 6 + ["B"] * 3, "locality": ["L"] * 9,
         "p_leave": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.2, 0.2, 0.2],
     })
-    teams = team_risk(risk)
-    assert "B" not in set(teams["team"])
-    combined = teams.loc[teams["level"] == "locality"].iloc[0]
-    assert combined["workers"] == 3 and combined["expected_leavers"] == pytest.approx(0.6)
-    a = teams.loc[teams["team"] == "A"].iloc[0]
-    quarters = [a[f"expected_leavers_q{k}"] for k in range(1, 5)]
-    assert sum(quarters) == pytest.approx(a["expected_leavers"]) == pytest.approx(2.1)
-    assert quarters == sorted(quarters, reverse=True)  # fewer people left to leave each quarter
-    assert 1 - (1 - quarterly_hazard(np.array([0.4]))[0]) ** 4 == pytest.approx(0.4)
+    flat = team_risk(table)
+    assert "B" not in set(flat["team"])
+    a = flat.loc[flat["team"] == "A"].iloc[0]
+    q = [a[f"expected_leavers_q{k}"] for k in range(1, 5)]
+    assert sum(q) == pytest.approx(a["expected_leavers"]) == pytest.approx(2.1)
+    assert q == sorted(q, reverse=True)  # fewer people left to leave each quarter
 
 
-def test_use_protected_adds_protected_features(history):
+def test_use_protected_adds_protected_features_as_context_only(history):
     model, _ = train(history, seed=0, use_protected=True, **FAST)
     assert {"gender", "age_band"} <= set(model.categorical)
+    risk = score(model, current_workers(history))
+    assert not risk[["driver_1", "driver_2", "driver_3"]].stack().str.contains("age band|gender").any()
 
 
 def test_too_few_leavers_is_a_clear_input_error(history):
     calm = history.assign(leave_date=pd.NaT, leave_reason=pd.array([pd.NA] * len(history), dtype="Int64"))
     with pytest.raises(InputError, match="0 leavers"):
         train(calm, **FAST)
+    with pytest.raises(InputError, match="whole quarters"):
+        train(history, horizon_months=10, **FAST)
 
 
 def test_cli_train_score_audit(tmp_path, history):
@@ -197,16 +335,19 @@ def test_cli_train_score_audit(tmp_path, history):
     model_dir = tmp_path / "models" / "sim"
     result = runner.invoke(app, ["churn", "train", "--history", str(h_path), "--out", str(model_dir), "--folds", "3", "--repeats", "1"])
     assert result.exit_code == 0, result.output
-    assert "selected" in result.output and "out of time" in result.output
+    assert "selected" in result.output and "out of time" in result.output and "concordance" in result.output
     assert (model_dir / "model.joblib").is_file() and (model_dir / CARD_FILE).is_file()
 
     out = tmp_path / "risk.csv"
     result = runner.invoke(app, ["churn", "score", "--model", str(model_dir), "--workers", str(w_path), "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "retirement" in result.output and "year 3" in result.output
     risk = pd.read_csv(out, keep_default_na=False)
     assert list(risk.columns) == RISK_COLUMNS and len(risk) == len(current_workers(history))
     teams = pd.read_csv(tmp_path / "risk_teams.csv")
     assert "Tiny" not in set(teams["team"])  # under 5 people: only in the locality aggregate
+    hazards = pd.read_csv(tmp_path / "risk_hazards.csv")
+    assert list(hazards.columns) == HAZARD_COLUMNS and len(hazards) == len(risk) * 36
 
     result = runner.invoke(app, ["churn", "audit", "--model", str(model_dir), "--history", str(h_path), "--out", str(tmp_path / "audit.csv")])
     assert result.exit_code == 0, result.output
@@ -230,3 +371,30 @@ def test_cli_use_protected_warns(tmp_path, history):
                                       "--folds", "3", "--repeats", "1", "--use-protected"])
     assert result.exit_code == 0, result.output
     assert "warning: --use-protected" in result.output
+
+
+def test_cli_evaluate_tenure_table(tmp_path):
+    from workforce.cli import app
+
+    rng = np.random.default_rng(3)
+    n = 300
+    risk = rng.normal(size=n)
+    leave = rng.exponential(20 * np.exp(-0.7 * risk))
+    follow = rng.uniform(2, 40, n)
+    path = tmp_path / "tenure.csv"
+    pd.DataFrame({"risk": risk, "months": np.minimum(leave, follow).round(2),
+                  "left": (leave <= follow).astype(int)}).to_csv(path, index=False)
+    result = CliRunner().invoke(app, ["churn", "evaluate", "--data", str(path), "--duration", "months", "--event", "left",
+                                      "--holdout", "0.25", "--folds", "3", "--repeats", "1"])
+    assert result.exit_code == 0, result.output
+    assert "concordance" in result.output and "AUC at 12" in result.output and "held out" in result.output
+    assert "(plain baseline)" in result.output
+
+
+def test_reasons_with_too_few_leavers_are_warned_about(trained):
+    warnings = few_leavers_warnings({"voluntary": 120, "retirement": 0, "other": 4})
+    assert len(warnings) == 2
+    assert warnings[0].startswith("no retirement leavers") and "predicts none" in warnings[0]
+    assert warnings[1].startswith("only 4 other leavers")
+    model, _ = trained
+    assert model.card["warnings"] == few_leavers_warnings(model.card["rows"]["leavers_by_reason"])

@@ -130,6 +130,42 @@ BASIS: dict[str, str] = {
 }
 
 
+#: Unit and plain-English meaning of each number, for the Assumptions sheet and settings files.
+#: Role fields are keyed by field name; everything is per 1.0 FTE of the role.
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "case_points": ("points per child", "weight of one child of this case type (before the sibling discount)"),
+    "court_points": ("points per child", "added for a child in pre-proceedings or care proceedings"),
+    "sibling_factor": ("fraction", "share of its own weight each further sibling in a family adds"),
+    "travel_points": ("points per child", "added for a child outside the worker's locality"),
+    "points_per_fte": ("points per FTE", "total workload points of a full-time worker"),
+    "reserved_points": ("points per FTE", "points kept for non-case work (a case-holding FTE carries "
+                                          "points_per_fte - reserved_points)"),
+    "asye_points_share": ("fraction", "share of the role's case points an ASYE holds in the first year"),
+    "asye_soft_children": ("children per FTE", "safe standard for an ASYE: children above which the load is flagged"),
+    "asye_hard_children": ("children per FTE", "most children an ASYE is ever given"),
+    "asye_sole_cp_or_court": ("yes/no", "whether an ASYE may hold a CP or court case alone"),
+    "second_year_protection": ("yes/no", "whether workers in their second year keep a protected caseload"),
+    "second_year_points_share": ("fraction", "share of case points a protected second-year worker holds"),
+    "second_year_hard_children": ("children per FTE", "most children a protected second-year worker is given"),
+    "org_role": ("code", "census OrgRole the role reports as (1-6)"),
+    "points_share": ("fraction", "share of a full caseload in points (0 = holds no cases)"),
+    "soft_children": ("children per FTE", "safe standard: children above which the load is flagged and "
+                                          "planning adds staff"),
+    "hard_children": ("children per FTE", "children never exceeded by an allocation"),
+    "complex_children": ("children per FTE", "most complex children (CP, complex looked-after, court); "
+                                             "blank = no separate cap"),
+}
+
+
+def describe(name: str) -> tuple[str, str]:
+    """Unit and meaning of a number named as in :meth:`CaseloadRules.rows` (e.g. ``case_points.cp``,
+    ``roles.case_holder.soft_children``)."""
+    head, _, tail = name.partition(".")
+    if head == "roles":
+        return DESCRIPTIONS[tail.rpartition(".")[2]]
+    return DESCRIPTIONS[head]
+
+
 @dataclass(frozen=True)
 class CaseloadRules:
     """Case weights and role capacities. Every value is a default with its basis, not a national
@@ -252,6 +288,9 @@ def _merge_roles(current: dict[str, RoleCapacity], values: Mapping[str, Any]) ->
         if bad:
             raise KeyError(f"unknown setting(s) in caseload.roles.{name}: {', '.join(bad)}")
         if name in out:
+            values = {k: v for k, v in table.items() if k != "basis"}
+            if "basis" not in table and all(getattr(out[name], k) == v for k, v in values.items()):
+                continue  # restated as it is (a complete settings file): not an edit
             edited = {"basis": "edited by the user (was: " + out[name].basis + ")", **table}
             out[name] = replace(out[name], **edited)
         else:

@@ -3,7 +3,8 @@ their typed form. The user-facing description is `docs/data-contracts.md`.
 
 `validate_*` functions take the raw string frame a reader returns (index = spreadsheet row) and
 return every :class:`Problem` at once; `load_*` read, validate and return typed frames, raising
-:class:`InputError` with all problems when anything is wrong.
+:class:`InputError` with all problems when anything is wrong. Dates and numbers go through the
+shared parsers of :mod:`workforce.readers` (UK day-first dates unless `dates="us"`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,19 @@ import pandas as pd
 
 from workforce.caseload import CASE_TYPES, ROLES
 from workforce.errors import InputError, Problem
-from workforce.readers import read_table, source_label
+from workforce.readers import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    TABLES,
+    TableSource,
+    date_formats,
+    date_order,
+    find_table,
+    find_tables,
+    one_column_hint,
+    parse_dates,
+    parse_numbers,
+)
 
 YES = frozenset({"yes", "y", "true", "1", "t"})
 NO = frozenset({"no", "n", "false", "0", "f"})
@@ -36,8 +49,11 @@ LEAVE_REASON_GROUPS: dict[str, tuple[int, ...]] = {
 LEAVER_DESTINATIONS = tuple(range(1, 10))  # DfE CSWW LeaverDestination codes
 PROTECTED = ("age_band", "gender", "ethnicity", "disability")
 # Plausibility limits: a value outside them is a typo or a corrupt export, not data to compute with.
+# (Dates outside readers.FIRST_YEAR..LAST_YEAR are refused the same way.)
 MIN_FTE = 0.01
-FIRST_YEAR, LAST_YEAR = 1900, 2200
+#: Template example rows carry this prefix in their ID, so they are never taken for real staff or
+#: children: a row whose ID starts with it is refused until the user deletes it or removes it.
+EXAMPLE_PREFIX = "EXAMPLE-"
 
 
 @dataclass(frozen=True)
@@ -45,7 +61,7 @@ class Column:
     """One column of a table contract.
 
     kind: id (unique text), text, code (one of `allowed`), yesno, number, integer, date, tags,
-    refs (semicolon-separated worker IDs).
+    refs (semicolon-separated worker IDs). `percent`: the number is a fraction, so "80%" is 0.8.
     """
 
     name: str
@@ -57,6 +73,7 @@ class Column:
     min_inclusive: bool = True
     default: object = None
     description: str = ""
+    percent: bool = False
 
 
 WORKERS: tuple[Column, ...] = (
@@ -66,7 +83,8 @@ WORKERS: tuple[Column, ...] = (
     Column("role", "code", allowed=ROLES, description="role code"),
     Column("asye", "yesno", description="newly qualified, in the ASYE year"),
     Column("agency", "yesno", description="agency worker"),
-    Column("fte", "number", minimum=MIN_FTE, maximum=1.0, description="full-time equivalent, 0.01 to 1"),
+    Column("fte", "number", minimum=MIN_FTE, maximum=1.0, percent=True,
+           description="full-time equivalent, 0.01 to 1 (or 1% to 100%)"),
     Column("start_date", "date", description="start date in this authority"),
     Column("skills", "tags", default="", description="semicolon-separated skill tags"),
     Column("available", "yesno", description="can take cases now"),
@@ -107,7 +125,7 @@ HR_HISTORY: tuple[Column, ...] = (
     Column("role", "code", allowed=ROLES),
     Column("asye", "yesno"),
     Column("agency", "yesno"),
-    Column("fte", "number", minimum=MIN_FTE, maximum=1.0),
+    Column("fte", "number", minimum=MIN_FTE, maximum=1.0, percent=True),
     Column("start_date", "date"),
     Column("cases_held", "integer", required=False, minimum=0, maximum=500),
     Column("caseload_points", "number", required=False, minimum=0.0, maximum=5000.0),
@@ -126,7 +144,8 @@ HR_HISTORY: tuple[Column, ...] = (
 
 RISK: tuple[Column, ...] = (
     Column("worker_id", "id", description="worker ID"),
-    Column("p_leave", "number", minimum=0.0, maximum=1.0, description="probability of leaving within the horizon"),
+    Column("p_leave", "number", minimum=0.0, maximum=1.0, percent=True,
+           description="probability of leaving within the horizon"),
     Column("band", "text", required=False, description="Low / Medium / High"),
 )
 
@@ -145,26 +164,9 @@ def _norm_tags(value: str, lower: bool) -> str:
     return ";".join(sorted(tags))
 
 
-def _in_range(parsed: pd.Series) -> pd.Series:
-    years = parsed.dt.year
-    return parsed.where(years.isna() | years.between(FIRST_YEAR, LAST_YEAR))
-
-
-def _parse_dates(values: pd.Series) -> pd.Series:
-    """ISO dates (and ISO datetimes from spreadsheets); DD/MM/YYYY as the UK fallback. Dates
-    outside FIRST_YEAR..LAST_YEAR become NaT (reported as bad) before the conversion to
-    nanoseconds could overflow."""
-    parsed = _in_range(pd.to_datetime(values, format="ISO8601", errors="coerce"))
-    missing = parsed.isna() & values.ne("")
-    parsed = parsed.astype("datetime64[ns]")
-    if missing.any():
-        uk = _in_range(pd.to_datetime(values[missing], format="%d/%m/%Y", errors="coerce"))
-        parsed[missing] = uk.astype("datetime64[ns]")
-    return parsed.dt.normalize()
-
-
-def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem]) -> pd.Series:
-    """Convert one raw string column to its typed form, recording a Problem per bad cell."""
+def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem], decimal: str = ".") -> pd.Series:
+    """Convert one raw string column to its typed form, recording a Problem per bad cell.
+    `decimal` is the file's decimal mark (',' for a semicolon CSV that writes 0,8)."""
     text = raw.astype(str).str.strip()
     blank = text.eq("")
 
@@ -193,9 +195,12 @@ def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem]
     if col.kind == "refs":
         return text.map(lambda v: _norm_tags(v, lower=False))
     if col.kind in ("number", "integer"):
-        numbers = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
+        numbers, errors = parse_numbers(text, decimal=decimal, percent=col.percent)
+        for row, message in errors.items():
+            if col.kind == "integer" and "is not a number" in message:
+                message = message.replace("is not a number", "is not a whole number")
+            problems.append(Problem(file, message, int(row), col.name))
         not_number = ~blank & numbers.isna()
-        bad(not_number, "not a number" if col.kind == "number" else "not a whole number")
         ok = ~blank & ~not_number
         if col.kind == "integer":
             frac = ok & (numbers % 1 != 0)
@@ -221,8 +226,8 @@ def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem]
             return numbers.astype("Float64")
         return numbers
     if col.kind == "date":
-        dates = _parse_dates(text)
-        bad(~blank & dates.isna(), "not a date in years 1900-2200", "YYYY-MM-DD or DD/MM/YYYY")
+        dates = parse_dates(text)
+        bad(~blank & dates.isna(), f"not a date in years {FIRST_YEAR}-{LAST_YEAR}", date_formats())
         return dates
     raise ValueError(f"unknown column kind {col.kind}")  # a programming error, not input
 
@@ -234,13 +239,19 @@ def type_table(raw: pd.DataFrame, schema: Iterable[Column], file: str) -> tuple[
     if raw.empty:
         problems.append(Problem(file, "has a header but no data rows", None, None))
     missing = [c.name for c in schema if c.required and c.name not in raw.columns]
-    for name in missing:
-        problems.append(Problem(file, "required column is missing", 1, name))
+    hint = one_column_hint(raw) if len(missing) > 1 else None
+    if hint:
+        # One problem about the separator instead of one per column the split would have found.
+        problems.append(Problem(file, hint, 1, None))
+    else:
+        for name in missing:
+            problems.append(Problem(file, "required column is missing", 1, name))
     typed = pd.DataFrame(index=raw.index)
     known = {c.name for c in schema}
+    decimal = raw.attrs.get("decimal", ".")
     for col in schema:
         if col.name in raw.columns:
-            typed[col.name] = _type_column(col, raw[col.name], file, problems)
+            typed[col.name] = _type_column(col, raw[col.name], file, problems, decimal)
         elif col.default is not None:
             typed[col.name] = col.default
     for name in raw.columns:
@@ -253,7 +264,23 @@ def type_table(raw: pd.DataFrame, schema: Iterable[Column], file: str) -> tuple[
             for row in dup[dup].index:
                 first = values[values == values.loc[row]].index[0]
                 problems.append(Problem(file, f"duplicate ID '{values.loc[row]}' (first at row {first})", int(row), col.name, "unique values"))
+    problems.extend(example_rows(typed, schema, file))
     return typed, problems
+
+
+def example_rows(typed: pd.DataFrame, schema: Iterable[Column], file: str) -> list[Problem]:
+    """Template example rows (ID starting EXAMPLE-) are refused as data: the templates ship with
+    them, and a planner who keeps them would plan for staff and children who do not exist."""
+    problems = []
+    for col in schema:
+        if col.name not in typed or col.name not in ("worker_id", "case_id"):
+            continue
+        marked = typed[col.name].astype(str).str.upper().str.startswith(EXAMPLE_PREFIX)
+        for row in marked[marked].index:
+            problems.append(Problem(
+                file, f"is a template example row ('{typed.at[row, col.name]}'): delete it, or remove "
+                      f"'{EXAMPLE_PREFIX}' from the ID if the row is real", int(row), col.name))
+    return problems
 
 
 def _problem_sort_key(p: Problem) -> tuple:
@@ -270,17 +297,67 @@ def _typed_workers(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Pro
     return typed, sorted(problems, key=_problem_sort_key)
 
 
-def validate_cases(raw: pd.DataFrame, file: str = "cases", workers: pd.DataFrame | None = None) -> list[Problem]:
-    """Every problem in a raw cases table; with `workers` (typed), references are checked too."""
-    return _typed_cases(raw, file, workers)[1]
+def validate_cases(raw: pd.DataFrame, file: str = "cases", workers: pd.DataFrame | None = None,
+                   leavers: Iterable[str] = ()) -> list[Problem]:
+    """Every problem in a raw cases table; with `workers` (typed), references are checked too,
+    and with `leavers` (worker IDs leaving, e.g. `allocate --leaver`), pins to them."""
+    return _typed_cases(raw, file, workers, leavers)[1]
 
 
-def _typed_cases(raw: pd.DataFrame, file: str, workers: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Problem]]:
+def family_in_two_teams(typed: pd.DataFrame, file: str) -> list[Problem]:
+    """A family whose children are recorded in different teams is a conflict: siblings share one
+    worker, who belongs to one team, so the manager must say which team holds the family (a
+    blank team means any team in the child's locality and conflicts with none). Siblings in
+    different localities are normal (children placed apart) and are not checked here."""
+    if not {"family_id", "team"} <= set(typed.columns):
+        return []
+    named = typed[typed["team"].ne("") & typed["family_id"].ne("")]
+    counts = named.groupby("family_id")["team"].nunique()
+    split = named[named["family_id"].isin(counts.index[counts > 1])]
+    problems = []
+    for family, rows in split.groupby("family_id", sort=False):
+        first = rows["team"].iloc[0]
+        where = "; ".join(f"'{t}' (row{'s' if len(r) > 1 else ''} {', '.join(str(i) for i in r.index)})"
+                          for t, r in rows.groupby("team", sort=False))
+        for row in rows.index[rows["team"] != first]:
+            problems.append(Problem(file, f"family '{family}' is recorded in more than one team: {where}; siblings "
+                                          "share one worker, so record the family in one team (or leave team blank)",
+                                    int(row), "team"))
+    return problems
+
+
+def pinned_to_unavailable(typed: pd.DataFrame, file: str, workers: pd.DataFrame, leavers: Iterable[str] = ()) -> list[Problem]:
+    """A pin keeps a child with their worker; it cannot keep them with a worker who is not
+    available (long leave) or is leaving (`leavers`), so the manager must lift the pin or correct
+    the worker's availability: the allocation never moves a pinned child on its own."""
+    if not {"pinned", "current_worker_id"} <= set(typed.columns) or "worker_id" not in workers:
+        return []
+    leaving = set(leavers)
+    away = set(workers.loc[~workers["available"].astype(bool), "worker_id"]) if "available" in workers else set()
+    pinned = typed[typed["pinned"] & typed["current_worker_id"].ne("")]
+    problems = []
+    for row, worker in pinned["current_worker_id"].items():
+        if worker in leaving:
+            reason = f"is pinned to {worker}, who is leaving (--leaver): set pinned to no so the child can be given a new worker"
+        elif worker in away:
+            reason = (f"is pinned to {worker}, who is not available (available = no in workers): set pinned to no, "
+                      "or mark the worker available")
+        else:
+            continue
+        problems.append(Problem(file, reason, int(row), "pinned"))
+    return problems
+
+
+def _typed_cases(raw: pd.DataFrame, file: str, workers: pd.DataFrame | None,
+                 leavers: Iterable[str] = ()) -> tuple[pd.DataFrame, list[Problem]]:
     typed, problems = type_table(raw, CASES, file)
     if "pinned" in typed and "current_worker_id" in typed:
         no_worker = typed["pinned"] & typed["current_worker_id"].eq("")
         for row in no_worker[no_worker].index:
             problems.append(Problem(file, "pinned but has no current_worker_id", int(row), "pinned", "pin only children who have a current worker"))
+    problems.extend(family_in_two_teams(typed, file))
+    if workers is not None:
+        problems.extend(pinned_to_unavailable(typed, file, workers, leavers))
     if workers is not None and "worker_id" in workers:
         known = set(workers["worker_id"])
         if "current_worker_id" in typed:
@@ -349,28 +426,33 @@ def _finish(typed: pd.DataFrame) -> pd.DataFrame:
     return typed.reset_index(drop=True)
 
 
-def _load(path: str | Path, table: str, sheet: str | None, typer) -> pd.DataFrame:
-    """Read `table`, type and validate it with `typer(raw, label)`; every problem at once."""
-    label = source_label(path, sheet or table)
-    typed, problems = typer(read_table(path, table, sheet=sheet), label)
+def _load(path: str | Path, table: str, sheet: str | None, typer, dates: str | None) -> pd.DataFrame:
+    """Find `table` at `path` (a file of any name, or a folder holding it), read, type and
+    validate it with `typer(raw, label)`; every problem at once. `dates` ('uk' or 'us') sets the
+    order of day and month; None keeps the one in force (UK unless the command says otherwise)."""
+    source = find_table(path, table, sheet=sheet)
+    with date_order(dates):
+        typed, problems = typer(source.read(), source.label)
     if problems:
         raise InputError(problems=problems)
     return _finish(typed)
 
 
-def load_workers(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
-    """Read, validate and type the workers table from a CSV or an XLSX sheet."""
-    return _load(path, "workers", sheet, _typed_workers)
+def load_workers(path: str | Path, *, sheet: str | None = None, dates: str | None = None) -> pd.DataFrame:
+    """Read, validate and type the workers table from a CSV, an XLSX sheet or a folder holding it."""
+    return _load(path, "workers", sheet, _typed_workers, dates)
 
 
-def load_cases(path: str | Path, workers: pd.DataFrame | None = None, *, sheet: str | None = None) -> pd.DataFrame:
-    """Read, validate and type the cases table; with `workers`, check references to them."""
-    return _load(path, "cases", sheet, lambda raw, label: _typed_cases(raw, label, workers))
+def load_cases(path: str | Path, workers: pd.DataFrame | None = None, *, sheet: str | None = None,
+               dates: str | None = None, leavers: Iterable[str] = ()) -> pd.DataFrame:
+    """Read, validate and type the cases table; with `workers`, check references to them (and
+    with `leavers`, that no child is pinned to a worker who is leaving)."""
+    return _load(path, "cases", sheet, lambda raw, label: _typed_cases(raw, label, workers, leavers), dates)
 
 
-def load_hr_history(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+def load_hr_history(path: str | Path, *, sheet: str | None = None, dates: str | None = None) -> pd.DataFrame:
     """Read, validate and type the hr_history table."""
-    return _load(path, "hr_history", sheet, _typed_hr_history)
+    return _load(path, "hr_history", sheet, _typed_hr_history, dates)
 
 
 def load_risk(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
@@ -381,43 +463,45 @@ def load_risk(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
         typed, problems = type_table(raw, RISK, label)
         return typed, sorted(problems, key=_problem_sort_key)
 
-    return _load(path, "risk", sheet, typed_risk)
+    return _load(path, "risk", sheet, typed_risk, None)
 
 
-def validate_paths(paths: list[str | Path]) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, Path]]:
-    """Check every table found in `paths` and the references between them.
+def validate_paths(paths: Iterable[str | Path], named: dict[str, str | Path] | None = None, *,
+                   dates: str | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, TableSource]]:
+    """Check every table found in `paths` (and the tables `named` explicitly, e.g.
+    `{"workers": "Workers export 2024.csv"}`) and the references between them.
 
-    Returns (typed tables that were valid, every problem, table -> source file). Problems that
-    stop a file being read at all (not CSV/XLSX, empty, missing sheet) are reported as well.
+    Returns (typed tables that were valid, every problem, table -> source). Problems that stop a
+    file being read at all (not CSV/XLSX, empty, missing sheet) are reported as well.
     """
-    from workforce.readers import find_tables
-
-    sources = find_tables(paths)
+    required = {t: [c.name for c in SCHEMAS[t] if c.required] for t in TABLES}
+    sources = find_tables(paths, named, required=required)
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
 
     def attempt(table: str, typer_fn) -> pd.DataFrame | None:
-        path = sources[table]
+        source = sources[table]
         try:
-            raw = read_table(path, table)
+            raw = source.read()
         except InputError as exc:
             problems.extend(exc.problems)
             return None
-        typed, found = typer_fn(raw, source_label(path, table))
+        typed, found = typer_fn(raw, source.label)
         problems.extend(found)
         return None if found else _finish(typed)
 
-    workers = attempt("workers", _typed_workers) if "workers" in sources else None
-    if workers is not None:
-        tables["workers"] = workers
-    if "cases" in sources:
-        cases = attempt("cases", lambda raw, label: _typed_cases(raw, label, workers))
-        if cases is not None:
-            tables["cases"] = cases
-    if "hr_history" in sources:
-        hist = attempt("hr_history", _typed_hr_history)
-        if hist is not None:
-            tables["hr_history"] = hist
+    with date_order(dates):
+        workers = attempt("workers", _typed_workers) if "workers" in sources else None
+        if workers is not None:
+            tables["workers"] = workers
+        if "cases" in sources:
+            cases = attempt("cases", lambda raw, label: _typed_cases(raw, label, workers))
+            if cases is not None:
+                tables["cases"] = cases
+        if "hr_history" in sources:
+            hist = attempt("hr_history", _typed_hr_history)
+            if hist is not None:
+                tables["hr_history"] = hist
     return tables, problems, sources
 
 

@@ -53,3 +53,9 @@ class InputError(Exception):
         if len(self.problems) == 1:
             return lines[0]
         return f"{len(self.problems)} problems found:\n" + "\n".join("  " + line for line in lines)
+
+
+class InputWarning(UserWarning):
+    """Plausible input the user should know about (e.g. an assumption left out, so its default is
+    used). Library code issues it with :func:`warnings.warn`; the CLI prints it as one line
+    starting 'warning: ' on stderr."""

@@ -3,25 +3,37 @@ rebalance caseloads with risk-aware allocation, plan L&D and recruitment with Mo
 and write the planner's workbook and every CSV.
 
 `run_demo` does it on the built-in demo authority; `run_pipeline` on an authority's own files
-named in a TOML config (`load_run_config`). Both stage every output through
-:class:`workforce.outputs.OutputDir`, so a failure or Ctrl-C leaves nothing half-written.
+named in a settings file (:func:`workforce.config.load_settings`, `[run]` section). Both stage
+every output through :class:`workforce.outputs.OutputDir`, so a failure or Ctrl-C leaves nothing
+half-written. The closing summary, `summary.json` and the workbook's Summary sheet show one list
+of :class:`workforce.indicators.Indicator`, computed once.
+
+The stages' own modules (PuLP, scikit-learn, openpyxl) are imported when a stage runs: the
+allocate and plan commands import this module for its file writers and should not pay for the
+others.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import tomllib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
 
+from workforce.allocation.config import AllocationConfig
+from workforce.config import RunSettings, Settings, write_plan_settings
 from workforce.errors import InputError
+from workforce.indicators import (Indicator, allocation_indicators, indicators_json, plan_indicators, render,
+                                  risk_indicators, workforce_size)
+from workforce.plans.assumptions import Assumptions
 
 ALLOCATION_SECONDS = 20.0  # demo budget: the whole demo must finish in about a minute on 2 cores
+QUICK_ALLOCATION_SECONDS = 8.0
+CARD_SOURCE = "Model card (risk.xlsx)"
 
 
 @dataclass(frozen=True)
@@ -33,28 +45,14 @@ class DemoSettings:
 
 
 @dataclass
-class RunSettings:
-    """What `workforce run CONFIG.toml` names. Paths are resolved against the config's folder."""
+class RunInputs:
+    """What a run has read: the typed tables, and the files they came from (for checksums)."""
 
-    out: Path
-    workers: Path
-    cases: Path
-    hr_history: Path | None = None
-    model: Path | None = None
-    risk: Path | None = None
-    assumptions: Path | None = None
-    seed: int = 0
-    allocation_mode: str = "rebalance"
-    leavers: tuple[str, ...] = ()
-    time_limit: float = 30.0
-    horizon_months: int = 12
-    use_protected: bool = False
-    config_path: Path | None = None
-
-    @property
-    def inputs(self) -> list[Path]:
-        files = [self.workers, self.cases, self.hr_history, self.risk, self.assumptions, self.config_path]
-        return [p for p in files if p is not None]
+    workers: pd.DataFrame
+    cases: pd.DataFrame
+    history: pd.DataFrame | None = None
+    risk: pd.DataFrame | None = None
+    files: list[Path] = field(default_factory=list)
 
 
 class Stages:
@@ -90,20 +88,22 @@ def _write_json(data: dict[str, Any], path: Path) -> None:
 
 @dataclass
 class PipelineOutputs:
-    """Headline figures and file locations for the closing summary."""
+    """The headline indicators, file locations and stage timings for the closing summary."""
 
     out: Path
-    headline: dict[str, Any] = field(default_factory=dict)
+    indicators: list[Indicator] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
+    def summary(self, **extra: Any) -> dict[str, Any]:
+        """What `summary.json` holds: the indicators (with definitions and bands), timings, `extra`."""
+        return {**indicators_json(self.indicators), "timings_seconds": self.timings, **extra}
+
     def report(self) -> str:
-        h = self.headline
+        """The closing summary printed on the terminal."""
         lines = [f"workforce: finished in {sum(self.timings.values()):.1f} s; outputs in {self.out}", ""]
-        for key, value in h.items():
-            lines.append(f"  {key:<44} {value}")
-        lines.append("")
-        lines.append("files:")
+        lines += render(self.indicators)
+        lines += ["", "  (each figure's definition: summary.json and the workbook's Summary sheet)", "", "files:"]
         for name, what in self.files.items():
             lines.append(f"  {str(self.out / name):<44} {what}")
         return "\n".join(lines)
@@ -115,11 +115,27 @@ ALLOCATION_CSVS = {"allocations.csv": "allocations", "worker_loads.csv": "worker
                    "existing_issues.csv": "issues", "explanations.csv": "explanations"}
 
 
-def write_allocation_files(od, result, *, inputs: list[Path], config=None,
-                           summary_name: str = "summary.json") -> None:
+def write_allocation_files(od, result, *, inputs: list[Path], config: AllocationConfig | None = None,
+                           summary_name: str = "summary.json", produced_by: str = "workforce allocate") -> None:
     """Every allocation output into the staging folder `od` (used by `allocate` and the pipeline).
     The summary's figures depend on the inputs, settings and seed only; the seconds each stage
-    took are its separate ``timings`` field."""
+    took are its separate ``timings`` field.
+
+    Parameters
+    ----------
+    od : OutputDir
+        The staging folder.
+    result : AllocationResult
+        The allocation.
+    inputs : list of Path
+        Input files, listed with checksums in the workbook.
+    config : AllocationConfig, optional
+        The settings used (shown on the workbook's Assumptions sheet).
+    summary_name : str
+        Name of the allocation summary JSON.
+    produced_by : str
+        The command named in the workbook's README.
+    """
     from workforce.excel.workbooks import write_allocation_workbook
 
     for name, attr in ALLOCATION_CSVS.items():
@@ -128,7 +144,9 @@ def write_allocation_files(od, result, *, inputs: list[Path], config=None,
     write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary, allocations=result.allocations,
                               worker_loads=result.worker_loads, unallocated=result.unallocated,
                               changes=result.changes,
-                              settings=dict(config.settings_rows()) if config is not None else None, inputs=inputs)
+                              settings=dict(config.settings_rows()) if config is not None else None,
+                              rules=config.rules if config is not None else None, inputs=inputs,
+                              produced_by=produced_by)
 
 
 def read_explanations(run: Path) -> pd.DataFrame:
@@ -146,11 +164,25 @@ def read_explanations(run: Path) -> pd.DataFrame:
                                     "runner_up": str}, keep_default_na=False, na_values=[""])
 
 
-def write_plan_files(od, plan, scenarios: pd.DataFrame, *, summary_name: str = "summary.json") -> None:
-    """Every plan CSV, its summary and the assumptions used (TOML) into `od`; the workbook is the
-    caller's, since `plan` and the pipeline put different sheets in it."""
-    from workforce.plans.assumptions import write_assumptions_toml
+def write_plan_files(od, plan, scenarios: pd.DataFrame, indicators: list[Indicator], *,
+                     summary_name: str = "summary.json") -> None:
+    """Every plan CSV, its summary and the settings used into `od`; the workbook is the caller's,
+    since `plan` and the pipeline put different sheets in it.
 
+    Parameters
+    ----------
+    od : OutputDir
+        The staging folder.
+    plan : PlanResult
+        The plan.
+    scenarios : DataFrame
+        The scenario comparison.
+    indicators : list of Indicator
+        The headline figures shown with the plan; written into the summary (`headline`,
+        `indicators`) beside the plan's own figures.
+    summary_name : str
+        Name of the plan summary JSON.
+    """
     for name, frame in {
         "projection.csv": plan.projection, "gateway_plan.csv": plan.gateway,
         "gateway_programmes.csv": plan.gateway_programmes, "recruitment_plan.csv": plan.recruitment,
@@ -158,8 +190,8 @@ def write_plan_files(od, plan, scenarios: pd.DataFrame, *, summary_name: str = "
         "scenarios.csv": scenarios,
     }.items():
         _write_csv(frame, od.path(name))
-    _write_json(plan.summary, od.path(summary_name))
-    write_assumptions_toml(plan.assumptions, od.path("assumptions.toml"))
+    _write_json({**plan.summary, **indicators_json(indicators)}, od.path(summary_name))
+    write_plan_settings(plan.assumptions, od.path("assumptions.toml"))
 
 
 def risk_register_or_none(risk: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -167,33 +199,22 @@ def risk_register_or_none(risk: pd.DataFrame | None) -> pd.DataFrame | None:
     return risk if risk is not None and {"worker_id", "p_leave", "band"} <= set(risk.columns) else None
 
 
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
+def plan_headline(plan) -> list[Indicator]:
+    """The plan's headline indicators (:func:`workforce.indicators.plan_indicators` on its frames)."""
+    return plan_indicators(plan.summary, totals=plan.recruitment_totals, projection=plan.projection,
+                           gateway=plan.gateway)
 
 
-def _gbp(x: float | None) -> str:
-    return "n/a" if x is None else f"£{x:,.0f}"
+def with_model_horizon(assumptions: Assumptions, horizon_months: int) -> Assumptions:
+    """The plan reads each p_leave as the chance of leaving within the churn model's horizon."""
+    if assumptions.projection.risk_horizon_months == horizon_months:
+        return assumptions
+    return assumptions.with_values({"projection.risk_horizon_months": horizon_months},
+                                   basis="[DERIVED] the horizon of the churn model that scored the risk")
 
 
-def _analyse(
-    od,
-    stages: Stages,
-    *,
-    workers: pd.DataFrame,
-    cases: pd.DataFrame,
-    history: pd.DataFrame | None,
-    model_dir: Path | None,
-    risk_table: pd.DataFrame | None,
-    assumptions,
-    seed: int,
-    mode: str,
-    leavers: tuple[str, ...],
-    time_limit: float,
-    horizon_months: int,
-    use_protected: bool,
-    quick: bool,
-    inputs: list[Path],
-) -> PipelineOutputs:
+def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: bool,
+             produced_by: str) -> PipelineOutputs:
     """Stages after the inputs are loaded; shared by the demo and `workforce run`."""
     from workforce.allocation.model import allocate
     from workforce.excel.workbooks import write_planner_workbook, write_risk_register
@@ -202,100 +223,103 @@ def _analyse(
     from workforce.retention.model import score, team_risk, train
     from workforce.retention.persistence import load_model, save_model
 
+    run = settings.run or RunSettings()
     result = PipelineOutputs(out=od.target)
     files = result.files
-    fairness = None
-    model = None
+    fairness = model = None
+    risk_table = data.risk
+    assumptions = settings.plans
     if risk_table is None:
-        if model_dir is not None:
+        if run.model is not None:
             with stages.stage("Loading the churn model"):
-                model = load_model(model_dir)
+                model = load_model(run.model)
         else:
-            if history is None:
+            if data.history is None:
                 raise InputError("needs hr_history (to train a churn model), a model or a risk table", column="inputs")
             with stages.stage("Training, calibrating and auditing the churn model"):
-                model, fairness = train(
-                    history,
-                    horizon_months=horizon_months,
-                    seed=seed,
-                    use_protected=use_protected,
-                    n_splits=3 if quick else 5,
-                    n_repeats=1 if quick else 3,
-                )
+                model, fairness = train(data.history, horizon_months=run.churn_horizon_months, seed=run.seed,
+                                        use_protected=run.use_protected, n_splits=3 if quick else 5,
+                                        n_repeats=1 if quick else 3)
                 save_model(model, od.path("model/model_card.json").parent)
                 _write_csv(fairness, od.path("model/fairness.csv"))
                 files["model/"] = "churn model (model.joblib), its card (model_card.json) and fairness audit"
+        assumptions = with_model_horizon(assumptions, model.horizon_months)
         with stages.stage("Scoring the workforce"):
-            risk_table = score(model, workers, cases, history=history)
+            risk_table = score(model, data.workers, data.cases, history=data.history)
             teams = team_risk(risk_table)
             _write_csv(risk_table, od.path("risk.csv"))
             _write_csv(teams, od.path("team_risk.csv"))
+            risk_indicators_now = risk_indicators(risk_table, data.workers, card=model.card,
+                                                  horizon_months=model.horizon_months)
             write_risk_register(od.path("risk.xlsx"), risk=risk_table, team_risk=teams, fairness=fairness,
-                                card=model.card, inputs=inputs)
+                                card=model.card, indicators=risk_indicators_now, inputs=data.files,
+                                produced_by=produced_by)
             files["risk.csv"] = "each worker's chance of leaving within 12 months, band and top drivers"
             files["risk.xlsx"] = "the risk register with RAG bands"
-    with stages.stage(f"Allocating caseloads ({mode}, risk-aware)"):
-        alloc = allocate(workers, cases, mode=mode, leavers=leavers, risk=risk_table,
-                         time_limit=min(time_limit, 8.0) if quick else time_limit)
-        write_allocation_files(od, alloc, inputs=inputs, summary_name="allocation_summary.json")
+    allocation = settings.allocation
+    if quick:
+        allocation = replace(allocation, time_limit=min(allocation.time_limit or QUICK_ALLOCATION_SECONDS,
+                                                        QUICK_ALLOCATION_SECONDS))
+    with stages.stage(f"Allocating caseloads ({run.allocation_mode}, risk-aware)"):
+        alloc = allocate(data.workers, data.cases, mode=run.allocation_mode, leavers=run.leavers, risk=risk_table,
+                         config=allocation)
+        write_allocation_files(od, alloc, inputs=data.files, config=allocation,
+                               summary_name="allocation_summary.json", produced_by=produced_by)
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
         files["explanations.csv"] = "one row per child: why they are where they are (workforce explain reads it)"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
-        plan = build_plan(workers, cases, risk_table, assumptions, seed=seed)
-        scenarios = compare_scenarios(workers, cases, risk_table, assumptions, seed=seed)
-        write_plan_files(od, plan, scenarios, summary_name="plan_summary.json")
+        plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed)
+        scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed)
+        write_plan_files(od, plan, scenarios, plan_headline(plan), summary_name="plan_summary.json")
         files["projection.csv"] = "quarterly demand and supply by team"
         files["recruitment_plan.csv"] = "hires, newly qualified intake and agency cover by quarter"
+    horizon = model.horizon_months if model is not None else assumptions.projection.risk_horizon_months
+    result.indicators = [
+        *workforce_size(data.workers, data.cases),
+        *risk_indicators(risk_table, data.workers, card=model.card if model is not None else None,
+                         horizon_months=horizon, card_source=CARD_SOURCE),
+        *allocation_indicators(alloc.summary, alloc.worker_loads, rules=allocation.rules),
+        *plan_headline(plan),
+    ]
     with stages.stage("Writing the planner's workbook"):
         write_planner_workbook(
             od.path("workforce_plan.xlsx"), assumptions=plan.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=plan.gateway, gateway_programmes=plan.gateway_programmes, recruitment=plan.recruitment,
             recruitment_totals=plan.recruitment_totals, projection=plan.projection, montecarlo=plan.montecarlo,
-            worker_loads=alloc.worker_loads, allocation_summary=alloc.summary, fairness=fairness, inputs=inputs,
+            worker_loads=alloc.worker_loads, allocation_summary=alloc.summary, plan_summary=plan.summary,
+            fairness=fairness, indicators=result.indicators, produced_by=produced_by, inputs=data.files,
         )
         files["workforce_plan.xlsx"] = "the HR planner's workbook (edit Assumptions, re-run with --assumptions)"
-
-    s, a, p = plan.summary, alloc.summary, risk_table["p_leave"]
-    headline: dict[str, Any] = {
-        "workers / children": f"{len(workers)} / {len(cases)}",
-    }
-    if model is not None and model.card:
-        card = model.card
-        oot = card.get("out_of_time", {})
-        cv_auc = card.get("cross_validated", {}).get("roc_auc", {}).get("mean")
-        headline["churn model (CV ROC AUC)"] = card.get("selection", {}).get("selected", "?") + (
-            f" ({cv_auc:.3f})" if cv_auc is not None else "")
-        if oot.get("available"):
-            headline["out-of-time ROC AUC"] = f"{oot['roc_auc']:.3f}"
-    headline["predicted turnover (next 12 months)"] = _pct(float(p.mean()))
-    headline["high-risk workers"] = int((risk_table.get("band") == "High").sum()) if "band" in risk_table else "n/a"
-    headline["allocation status (gap to bound)"] = f"{a.get('status')} ({_pct(a.get('gap'))})"
-    headline["changes of worker / unallocated children"] = f"{a.get('handoffs')} / {a.get('unallocated')}"
-    headline["children losing their worker / priority 1 unallocated"] = (
-        f"{a.get('children_losing_worker')} / {a.get('unallocated_priority_1')}")
-    over = a.get("workers_over_capacity_points") or {}
-    headline["workers over 100% of points (before -> after)"] = f"{over.get('before')} -> {over.get('after')}"
-    headline["highest utilisation / workers over soft cap"] = f"{_pct(a.get('max_utilisation'))} / {a.get('workers_over_soft_cap')}"
-    headline["L&D gateway: places / leavers avoided"] = f"{s.get('gateway_places_used')} / {s.get('gateway_expected_leavers_avoided', 0):.1f}"
-    headline["agency share: now -> end (carry on)"] = f"{_pct(s.get('agency_share_start'))} -> {_pct(s.get('agency_share_end'))} ({_pct(s.get('baseline_agency_share_end'))})"
-    headline["plan cost vs carrying on"] = f"{_gbp(s.get('plan_cost_gbp'))} vs {_gbp(s.get('baseline_cost_gbp'))} (saving {_gbp(s.get('saving_gbp'))})"
-    headline["chance supply < demand in some quarter"] = _pct(s.get("p_shortfall_any_quarter"))
-    result.headline = headline
     result.timings = stages.timings
     return result
 
 
-def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
-    """Generate the demo authority and run every stage; returns the closing summary text."""
+def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force: bool = False) -> str:
+    """Generate the demo authority and run every stage.
+
+    Parameters
+    ----------
+    out : str or Path
+        The output folder (written all at once, only on success).
+    settings : DemoSettings
+        Seed and the quick (smoke-test) budgets.
+    force : bool
+        Replace files in `out` that workforce did not write or that were edited since.
+
+    Returns
+    -------
+    str
+        The closing summary.
+    """
     from workforce.contracts import load_cases, load_hr_history, load_workers
     from workforce.demo import generate_authority, write_authority
     from workforce.outputs import OutputDir
-    from workforce.plans.assumptions import Assumptions
 
     out = Path(out)
     stages = Stages(total=7)
-    with OutputDir(out) as od:
+    run = Settings(allocation=AllocationConfig(time_limit=ALLOCATION_SECONDS), run=RunSettings(seed=settings.seed))
+    with OutputDir(out, force=force) as od:
         with stages.stage("Generating the demo authority"):
             authority = generate_authority(seed=settings.seed)
             folder = od.path("inputs/workers.csv").parent
@@ -308,125 +332,49 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings()) -> str:
             od.path("inputs/validation.txt").write_text(
                 f"workers.csv: {len(workers)} rows, valid\ncases.csv: {len(cases)} rows, valid\n"
                 f"hr_history.csv: {len(history)} rows, valid\n", encoding="utf-8")
-        outputs = _analyse(
-            od, stages, workers=workers, cases=cases, history=history, model_dir=None, risk_table=None,
-            assumptions=Assumptions(), seed=settings.seed, mode="rebalance", leavers=(),
-            time_limit=ALLOCATION_SECONDS, horizon_months=12, use_protected=False, quick=settings.quick,
-            inputs=[],
-        )
+        outputs = _analyse(od, stages, RunInputs(workers, cases, history), run, quick=settings.quick,
+                           produced_by="workforce demo")
         outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history; truth.csv is the generator's truth)", **outputs.files}
-        _write_json({"headline": outputs.headline, "timings_seconds": outputs.timings, "seed": settings.seed},
-                    od.path("summary.json"))
+        _write_json(outputs.summary(seed=settings.seed), od.path("summary.json"))
     return outputs.report()
 
 
-def _path(base: Path, value: Any, key: str, config: Path) -> Path:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"'{key}' must be a path (text)", file=config, column=key)
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else (base / path)
+def run_pipeline(settings: Settings, *, force: bool = False) -> str:
+    """Every stage on an authority's own files, as its settings' `[run]` section names them.
 
+    Parameters
+    ----------
+    settings : Settings
+        From :func:`workforce.config.load_settings` (``need_run=True``).
+    force : bool
+        Replace files in the output folder that workforce did not write or that were edited since.
 
-def load_run_config(path: str | Path) -> RunSettings:
-    """Read `workforce run`'s TOML config::
+    Returns
+    -------
+    str
+        The closing summary.
 
-        [inputs]
-        workers = "workers.csv"        # required
-        cases = "cases.csv"            # required
-        hr_history = "hr_history.csv"  # to train a churn model; or give model = "models/x" or risk = "risk.csv"
-        assumptions = "assumptions.toml"   # optional: TOML or an edited workforce_plan.xlsx
-        [outputs]
-        folder = "out"                 # required
-        [allocation]
-        mode = "rebalance"             # new | rebalance | leaver
-        leavers = []                   # worker IDs (leaver mode)
-        time_limit = 30
-        [churn]
-        horizon_months = 12
-        use_protected = false
-        [run]
-        seed = 0
+    Raises
+    ------
+    InputError
+        The settings have no `[run]` section, or an input is bad (nothing is written).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("config file not found", file=path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"is not valid TOML ({exc})", file=path) from None
-    known = {"inputs": {"workers", "cases", "hr_history", "model", "risk", "assumptions"},
-             "outputs": {"folder"}, "allocation": {"mode", "leavers", "time_limit"},
-             "churn": {"horizon_months", "use_protected"}, "run": {"seed"}}
-    for section, values in data.items():
-        if section not in known or not isinstance(values, dict):
-            raise InputError(f"unknown section [{section}]", file=path, allowed=", ".join(known))
-        for key in values:
-            if key not in known[section]:
-                raise InputError(f"unknown key '{key}' in [{section}]", file=path, column=f"{section}.{key}",
-                                 allowed=", ".join(sorted(known[section])))
-    base = path.resolve().parent
-    inputs, outputs = data.get("inputs", {}), data.get("outputs", {})
-    for key in ("workers", "cases"):
-        if key not in inputs:
-            raise InputError(f"[inputs] needs '{key}'", file=path, column=f"inputs.{key}")
-    if "folder" not in outputs:
-        raise InputError("[outputs] needs 'folder'", file=path, column="outputs.folder")
-    optional = {k: _path(base, inputs[k], f"inputs.{k}", path) for k in ("hr_history", "model", "risk", "assumptions") if k in inputs}
-    if not {"hr_history", "model", "risk"} & set(optional):
-        raise InputError("[inputs] needs hr_history (to train a churn model), model or risk", file=path, column="inputs")
-    alloc, churn, run = data.get("allocation", {}), data.get("churn", {}), data.get("run", {})
-    mode = alloc.get("mode", "rebalance")
-    if mode not in ("new", "rebalance", "leaver"):
-        raise InputError(f"unknown allocation mode '{mode}'", file=path, column="allocation.mode", allowed="new, rebalance, leaver")
-
-    def number(section: dict, key: str, default, kind, where: str, minimum: float):
-        value = section.get(key, default)
-        whole = kind is int
-        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or value < minimum:
-            raise InputError(f"'{where}' must be a {'whole ' if whole else ''}number >= {minimum}", file=path, column=where)
-        return kind(value)
-
-    leavers = alloc.get("leavers", [])
-    if not isinstance(leavers, list) or not all(isinstance(x, str) for x in leavers):
-        raise InputError("'allocation.leavers' must be a list of worker IDs", file=path, column="allocation.leavers")
-    use_protected = churn.get("use_protected", False)
-    if not isinstance(use_protected, bool):
-        raise InputError("'churn.use_protected' must be true or false", file=path, column="churn.use_protected")
-    return RunSettings(
-        out=_path(base, outputs["folder"], "outputs.folder", path),
-        workers=_path(base, inputs["workers"], "inputs.workers", path),
-        cases=_path(base, inputs["cases"], "inputs.cases", path),
-        hr_history=optional.get("hr_history"), model=optional.get("model"), risk=optional.get("risk"),
-        assumptions=optional.get("assumptions"),
-        seed=number(run, "seed", 0, int, "run.seed", 0),
-        allocation_mode=mode, leavers=tuple(leavers),
-        time_limit=number(alloc, "time_limit", 30.0, float, "allocation.time_limit", 1),
-        horizon_months=number(churn, "horizon_months", 12, int, "churn.horizon_months", 1),
-        use_protected=use_protected, config_path=path,
-    )
-
-
-def run_pipeline(settings: RunSettings) -> str:
-    """Every stage on an authority's own files; returns the closing summary text."""
     from workforce.contracts import load_cases, load_hr_history, load_risk, load_workers
     from workforce.outputs import OutputDir
-    from workforce.plans.assumptions import Assumptions, load_assumptions
 
-    stages = Stages(total=6 + (settings.hr_history is not None and settings.model is None and settings.risk is None))
-    with OutputDir(settings.out, inputs=settings.inputs) as od:
+    run = settings.run
+    if run is None or run.out is None or run.workers is None or run.cases is None:
+        raise InputError("the settings have no [run] section naming the inputs and the output folder",
+                         file=settings.source)
+    trains = run.hr_history is not None and run.model is None and run.risk is None
+    stages = Stages(total=6 + trains)
+    with OutputDir(run.out, inputs=run.inputs, force=force) as od:
         with stages.stage("Validating the inputs"):
-            workers = load_workers(settings.workers)
-            cases = load_cases(settings.cases, workers)
-            history = load_hr_history(settings.hr_history) if settings.hr_history else None
-            assumptions = load_assumptions(settings.assumptions) if settings.assumptions else Assumptions()
-            risk_table = None
-            if settings.risk is not None:
-                risk_table = load_risk(settings.risk)
-        outputs = _analyse(
-            od, stages, workers=workers, cases=cases, history=history, model_dir=settings.model,
-            risk_table=risk_table, assumptions=assumptions, seed=settings.seed, mode=settings.allocation_mode,
-            leavers=settings.leavers, time_limit=settings.time_limit, horizon_months=settings.horizon_months,
-            use_protected=settings.use_protected, quick=False, inputs=settings.inputs,
-        )
-        _write_json({"headline": outputs.headline, "timings_seconds": outputs.timings}, od.path("summary.json"))
+            workers = load_workers(run.workers)
+            cases = load_cases(run.cases, workers)
+            history = load_hr_history(run.hr_history) if run.hr_history else None
+            risk = load_risk(run.risk) if run.risk is not None else None
+        outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, run.inputs), settings, quick=False,
+                           produced_by="workforce run")
+        _write_json(outputs.summary(seed=run.seed), od.path("summary.json"))
     return outputs.report()

@@ -1,21 +1,43 @@
-"""Reading one input table from a CSV file or an XLSX sheet, safely.
+"""Reading input files safely, and the one parser for each kind of value a user types.
 
-Every reader returns a DataFrame of strings (blank cells are ``""``) whose index is the row
-number a spreadsheet user sees (header = row 1, first data row = row 2), so validation
-messages can point at the row. Bad files raise :class:`workforce.errors.InputError`.
+Every table reader returns a DataFrame of strings (blank cells are ``""``) whose index is the row
+number a spreadsheet user sees (header = row 1, first data row = row 2), so validation messages
+can point at the row. Bad files raise :class:`workforce.errors.InputError`.
+
+What every command shares, so that a file or a value means the same thing everywhere:
+
+* :func:`find_table` / :func:`find_tables`: where a table is, for a file of any name given for
+  that table, a folder holding it, or (for ``validate``) a CSV recognised by its name or columns;
+  :func:`check_file` for any other input file (a folder there is reported as a folder).
+* :func:`parse_dates` / :func:`parse_date`: UK day-first by default (``01/04/2025`` is 1 April),
+  ``--dates us`` for month-first, unambiguous ISO ``2025-04-01`` and written dates
+  (``1 April 2025``) always. :func:`date_order` sets the convention for a block of work.
+* :func:`parse_numbers` / :func:`parse_number`: thousands separators, ``£`` where the value is
+  money, ``%`` where it is a fraction, and the decimal comma of semicolon-separated CSVs.
+* CSV dialects: comma, semicolon or tab separators are detected (:func:`detect_separator`), and
+  a decimal comma where the file leaves no doubt (:func:`detect_decimal`).
+* XLSX: formula cells without a saved result are named with the fix, never read as blank.
 """
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import csv
 import io
+import math
+import re
 import zipfile
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Iterable, Iterator, Mapping
 
+import numpy as np
 import pandas as pd
 
-from workforce.errors import InputError
+from workforce.errors import InputError, Problem
 
 TABLES = ("workers", "cases", "hr_history")
 CSV_SUFFIXES = (".csv", ".txt")
@@ -25,6 +47,35 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 MAX_XLSX_UNCOMPRESSED = 400 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 MAX_CSV_BYTES = 200 * 1024 * 1024
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def size_text(size: int, limit: int) -> str:
+    """'210.3 MB, over the limit of 209.7 MB': precise enough that the two never read alike."""
+    for decimals in (1, 2, 3):
+        a, b = f"{size / 1e6:,.{decimals}f}", f"{limit / 1e6:,.{decimals}f}"
+        if a != b:
+            return f"{a} MB, over the limit of {b} MB"
+    return f"{size:,} bytes, over the limit of {limit:,} bytes"
+
+
+# ------------------------------------------------------------------------------------ files
+
+
+def check_file(path: str | Path, what: str = "file") -> Path:
+    """`path` as a readable file; a missing path, a folder or an unreadable file is an InputError
+    that says which (a folder is never reported as 'not found')."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{what} not found", file=path)
+    if path.is_dir():
+        raise InputError(f"is a folder; expected a {what}", file=path)
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
+    return path
 
 
 def file_kind(path: Path) -> str:
@@ -39,18 +90,6 @@ def file_kind(path: Path) -> str:
         file=path,
         allowed=".csv, .xlsx",
     )
-
-
-def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise InputError("file not found", file=path)
-    if path.is_dir():
-        raise InputError("expected a file, found a folder", file=path)
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
 
 
 def decode_text(data: bytes, path: Path) -> str:
@@ -69,7 +108,251 @@ def decode_text(data: bytes, path: Path) -> str:
         ) from None
 
 
-def _frame_from_rows(header: list[str], rows: list[tuple[int, list[str]]], path: Path) -> pd.DataFrame:
+# ------------------------------------------------------------------------------------ dates
+
+DATE_ORDERS = {"uk": "day first (01/04/2025 is 1 April 2025)", "us": "month first (04/01/2025 is 1 April 2025)"}
+_date_order: ContextVar[str] = ContextVar("workforce_date_order", default="uk")
+
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_YEAR_FIRST = re.compile(rf"^(\d{{4}})([-/.])(\d{{1,2}})\2(\d{{1,2}}){_TIME}$")
+_YEAR_LAST = re.compile(rf"^(\d{{1,2}})([-/.])(\d{{1,2}})\2(\d{{4}}){_TIME}$")
+_DAY_NAME = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})$")
+_NAME_DAY = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$")
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+
+
+def current_date_order() -> str:
+    """The date convention in force: 'uk' (day first, the default) or 'us' (month first)."""
+    return _date_order.get()
+
+
+def check_date_order(order: str) -> str:
+    """`order` lower-cased if it is a known convention, else an InputError."""
+    value = str(order).strip().lower()
+    if value not in DATE_ORDERS:
+        raise InputError(f"unknown date order '{order}'", column="--dates",
+                         allowed="; ".join(f"{k}: {v}" for k, v in DATE_ORDERS.items()))
+    return value
+
+
+@contextlib.contextmanager
+def date_order(order: str | None) -> Iterator[str]:
+    """Read dates in this block with `order` ('uk' or 'us'); None keeps the one in force."""
+    if order is None:
+        yield current_date_order()
+        return
+    token = _date_order.set(check_date_order(order))
+    try:
+        yield _date_order.get()
+    finally:
+        _date_order.reset(token)
+
+
+def date_formats(order: str | None = None) -> str:
+    """The date forms accepted, for messages."""
+    order = order or current_date_order()
+    numeric = "DD/MM/YYYY (day first, the UK way)" if order == "uk" else "MM/DD/YYYY (month first: --dates us)"
+    return f"YYYY-MM-DD, {numeric} or 1 April 2025"
+
+
+def parse_dates(values: pd.Series, order: str | None = None) -> pd.Series:
+    """Dates from text, as `datetime64[ns]` at midnight; NaT where blank or not a date.
+
+    Accepted: year first (``2025-04-01``, ``2025/04/01``, with an optional time as spreadsheets
+    write it), day and month with a four-digit year in the convention `order` ('uk': day first,
+    the default; 'us': month first) separated by ``/``, ``-`` or ``.``, and written dates
+    (``1 April 2025``, ``1 Apr 2025``, ``April 1, 2025``). Years outside 1900-2200 are NaT (they are
+    typos, and would overflow).
+    """
+    order = check_date_order(order) if order else current_date_order()
+    full = values.astype(str).str.strip()
+    # Dates repeat: parse each distinct text once, then map back (large tables stay fast).
+    text = pd.Series(full.unique(), dtype=object)
+    year = pd.Series(np.nan, index=text.index)
+    month = year.copy()
+    day = year.copy()
+
+    def take(pattern: re.Pattern, y: int, m: int, d: int, month_name: bool = False) -> None:
+        parts = text.str.extract(pattern)
+        hit = parts[0].notna() & year.isna()
+        if not hit.any():
+            return
+        year[hit] = pd.to_numeric(parts.loc[hit, y])
+        month[hit] = (parts.loc[hit, m].str.lower().map(MONTHS) if month_name
+                      else pd.to_numeric(parts.loc[hit, m]))
+        day[hit] = pd.to_numeric(parts.loc[hit, d])
+
+    take(_YEAR_FIRST, 0, 2, 3)
+    if order == "uk":
+        take(_YEAR_LAST, 3, 2, 0)
+    else:
+        take(_YEAR_LAST, 3, 0, 2)
+    take(_DAY_NAME, 2, 1, 0, month_name=True)
+    take(_NAME_DAY, 2, 0, 1, month_name=True)
+    ok = year.between(FIRST_YEAR, LAST_YEAR) & month.notna() & day.notna()
+    if not ok.any():
+        return pd.Series(pd.NaT, index=full.index, dtype="datetime64[ns]")
+    parts = pd.DataFrame({"year": year.where(ok), "month": month.where(ok), "day": day.where(ok)})
+    parsed = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+    lookup = pd.Series(parsed.to_numpy(), index=text.to_numpy())
+    return pd.Series(lookup.reindex(full.to_numpy()).to_numpy(), index=full.index, dtype="datetime64[ns]")
+
+
+def parse_date(value: object, order: str | None = None) -> date:
+    """One date (see :func:`parse_dates`); a `date`/`datetime` is taken as it is. ValueError says
+    which forms are accepted."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    parsed = parse_dates(pd.Series([str(value)]), order)[0]
+    if pd.isna(parsed):
+        raise ValueError(f"'{value}' is not a date in the years {FIRST_YEAR}-{LAST_YEAR} "
+                         f"(use {date_formats(order)})")
+    return parsed.date()
+
+
+def written_date(value: date | datetime | pd.Timestamp) -> str:
+    """A date as people write it, which no convention can misread: '1 April 2025'."""
+    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+
+
+# ---------------------------------------------------------------------------------- numbers
+
+_FINITE_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "-nan", "+nan"}
+_PLAIN = {".": re.compile(r"^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"),
+          ",": re.compile(r"^(\d+,?\d*|,\d+)([eE][+-]?\d+)?$")}
+_GROUPED = {".": re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$"), ",": re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")}
+_SPACED = re.compile(r"^\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
+
+
+def parse_number(value: object, *, decimal: str = ".", percent: bool = False, currency: bool = False) -> float:
+    """A number as people type it: ``42000``, ``42,000``, ``£42,000`` (where `currency`),
+    ``15%`` = 0.15 (where `percent`: the value is a fraction), ``1.5e3``, and with
+    `decimal` = ',' (a semicolon CSV that uses decimal commas) ``0,8`` and ``1.234,5``.
+
+    Raises ValueError with a sentence naming the value and what to write instead.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is yes/no, not a number")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"'{value}' is not a finite number")
+        return number
+    shown = str(value).strip()
+    text = shown.replace("\u2212", "-")
+    sign = 1.0
+    if text[:1] in "+-" and text:
+        sign, text = (-1.0 if text[0] == "-" else 1.0), text[1:].strip()
+    if text.startswith("£"):
+        if not currency:
+            raise ValueError(f"'{shown}' is money, but this value is not an amount of money: give a plain number")
+        text = text[1:].strip()
+        if text[:1] == "-" and sign > 0:
+            sign, text = -1.0, text[1:].strip()
+    scale = 1.0
+    if text.endswith("%"):
+        if not percent:
+            raise ValueError(f"'{shown}' is a percentage, but this value is not a fraction: give a plain number")
+        text, scale = text[:-1].strip(), 0.01
+    if text.lower() in _FINITE_WORDS:
+        raise ValueError(f"'{shown}' is not a finite number")
+    other = "," if decimal == "." else "."
+    if _PLAIN[decimal].match(text):
+        number = float(text.replace(",", "."))
+    elif _GROUPED[decimal].match(text):
+        number = float(text.replace(other, "").replace(",", "."))
+    elif _SPACED.match(text):
+        body = re.sub(r"[ \u00a0\u202f]", "", text)
+        number = float(body.replace(",", ".") if decimal == "," else body)
+    elif decimal == "." and re.fullmatch(r"\d+,\d+", text):
+        raise ValueError(f"'{shown}' is not a number (a decimal comma? write {text.replace(',', '.')})")
+    else:
+        raise ValueError(f"'{shown}' is not a number")
+    if not math.isfinite(number):
+        raise ValueError(f"'{shown}' is not a finite number")
+    return sign * number * scale
+
+
+def parse_numbers(values: pd.Series, *, decimal: str = ".", percent: bool = False,
+                  currency: bool = False) -> tuple[pd.Series, dict[object, str]]:
+    """Numbers from a column of text (see :func:`parse_number`): the floats (NaN where blank or
+    bad) and, for each bad cell's index, the message saying why."""
+    text = values.astype(str).str.strip()
+    blank = text.eq("")
+    numbers = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
+    # Plain numbers parse fast; everything else (and every value in a decimal-comma file, where
+    # '1.500' means fifteen hundred) goes through the one parser, once per distinct text.
+    slow = numbers.isna() | ~np.isfinite(numbers)
+    if decimal == ",":
+        slow |= text.str.contains(r"[.,]", regex=True)
+    slow &= ~blank
+    errors: dict[object, str] = {}
+    if slow.any():
+        results: dict[str, float | str] = {}
+        for item in text[slow].unique():
+            try:
+                results[item] = parse_number(item, decimal=decimal, percent=percent, currency=currency)
+            except ValueError as exc:
+                results[item] = str(exc)
+        for index, item in text[slow].items():
+            result = results[item]
+            if isinstance(result, str):
+                errors[index] = result
+                numbers[index] = np.nan
+            else:
+                numbers[index] = result
+    return numbers, errors
+
+
+# -------------------------------------------------------------------------------------- CSV
+
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# Evidence for a decimal comma or point; '1,500' and '1.500' (three digits after the mark) could
+# be thousands either way, so they count for neither.
+_COMMA_DECIMAL = re.compile(r"^[+-]?(\d+,(\d{1,2}|\d{4,})|\d{1,3}(\.\d{3})+,\d+)$")
+_DOT_DECIMAL = re.compile(r"^[+-]?(\d+\.(\d{1,2}|\d{4,})|\d{1,3}(,\d{3})+\.\d+)$")
+
+
+def detect_separator(text: str, sample_lines: int = 50) -> str:
+    """The field separator of CSV text: the one of comma, semicolon and tab that splits the
+    header into the most columns with the rows agreeing; comma when none splits it."""
+    sample = "\n".join(text.splitlines()[:sample_lines])
+    best, best_width = ",", 1
+    for sep in SEPARATORS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=sep) if any(v.strip() for v in r)]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        width = len(rows[0])
+        agree = sum(len(r) == width for r in rows[1:])
+        if width > best_width and agree >= 0.9 * (len(rows) - 1):
+            best, best_width = sep, width
+    return best
+
+
+def detect_decimal(rows: Iterable[list[str]], separator: str) -> str:
+    """',' when a file separated by semicolons or tabs writes decimals with a comma (``0,8``)
+    and never with a point; '.' otherwise. A comma-separated file always uses '.'."""
+    if separator == ",":
+        return "."
+    commas = dots = 0
+    for values in rows:
+        for v in values:
+            v = v.strip()
+            if _COMMA_DECIMAL.match(v):
+                commas += 1
+            elif _DOT_DECIMAL.match(v):
+                dots += 1
+    return "," if commas and not dots else "."
+
+
+def _frame_from_rows(header: list[str], rows: list[tuple[int, list[str]]], path: Path | str) -> pd.DataFrame:
     names = [str(h).strip() for h in header]
     seen: set[str] = set()
     for i, name in enumerate(names):
@@ -96,24 +379,31 @@ def _frame_from_rows(header: list[str], rows: list[tuple[int, list[str]]], path:
         records.append([padded[i].strip() for i in keep])
         index.append(rownum)
     frame = pd.DataFrame(records, columns=[names[i] for i in keep], index=pd.Index(index, name="row"), dtype=object)
+    frame.attrs.update(source=str(path), decimal=".", separator=None)
     return frame
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV table as strings; index = spreadsheet row number."""
-    _check_readable(path)
+def _csv_text(path: Path) -> str:
+    check_file(path)
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
-        raise InputError(f"file is too large ({size / 1e6:.0f} MB; limit {MAX_CSV_BYTES / 1e6:.0f} MB)", file=path)
+        raise InputError(f"file is too large ({size_text(size, MAX_CSV_BYTES)})", file=path)
     text = decode_text(path.read_bytes(), path)
     if not text.strip():
         raise InputError("file is empty", file=path)
+    return text
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV table as strings; index = spreadsheet row number. The separator (comma,
+    semicolon or tab) and a decimal comma are detected; `frame.attrs` records both."""
+    path = Path(path)
+    text = _csv_text(path)
+    separator = detect_separator(text)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        rows_raw = list(reader)
+        rows_raw = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True))
     except csv.Error as exc:
         raise InputError(f"is not valid CSV ({exc})", file=path) from None
-    # csv.reader counts physical lines; a quoted field may span lines, so track line numbers.
     rows: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
     for number, values in enumerate(rows_raw, start=1):
@@ -124,7 +414,57 @@ def read_csv(path: Path) -> pd.DataFrame:
             continue
         rows.append((number, values))
     assert header is not None
-    return _frame_from_rows(header, rows, path)
+    if len(header) == 1 and _guessed_separator(header[0]):
+        # Split by none of the separators we know, but visibly by another: say so, before the
+        # rows (whose commas would split them) are compared with a one-column header.
+        raise InputError(single_column_hint(header[0]), file=path, row=1)
+    frame = _frame_from_rows(header, rows, path)
+    frame.attrs.update(separator=separator, decimal=detect_decimal((v for _, v in rows), separator))
+    return frame
+
+
+def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV (first line, separator detected), without reading the rest."""
+    path = check_file(path)
+    with path.open("rb") as f:
+        head = f.read(65536)
+    text = decode_text(head, path) if head else ""
+    first = text.splitlines()[:50]
+    if not first:
+        return []
+    separator = detect_separator("\n".join(first))
+    try:
+        return [h.strip() for h in next(csv.reader(io.StringIO(first[0]), delimiter=separator))]
+    except (csv.Error, StopIteration):
+        return []
+
+
+_OTHER_SEPARATORS = "|:^~#!/ "
+
+
+def _guessed_separator(name: str) -> str | None:
+    used = [c for c in _OTHER_SEPARATORS if c in name.strip()]
+    return used[0] if used else None
+
+
+def single_column_hint(name: str, csv_file: bool = True) -> str:
+    """The message for a table whose header came out as one column called `name`."""
+    sep = _guessed_separator(name)
+    guess = f" (it seems to use '{sep}')" if sep else ""
+    fix = ("separate the columns with commas, semicolons or tabs (Excel: Save As, CSV)" if csv_file
+           else "put each column in its own cell (Excel: Data, Text to Columns)")
+    return f"was read as a single column ('{name[:60]}'){guess}: {fix}"
+
+
+def one_column_hint(frame: pd.DataFrame) -> str | None:
+    """For a table read as a single column, a sentence about its separator; None otherwise."""
+    if len(frame.columns) != 1:
+        return None
+    # A workbook sheet has no separator: text pasted into one column.
+    return single_column_hint(str(frame.columns[0]), csv_file=frame.attrs.get("separator") is not None)
+
+
+# ------------------------------------------------------------------------------------- XLSX
 
 
 def _cell_text(value: object) -> str:
@@ -147,7 +487,7 @@ def _cell_text(value: object) -> str:
 
 def check_xlsx_archive(path: Path) -> None:
     """Refuse files that are not zip archives, or that would inflate absurdly (zip bombs)."""
-    _check_readable(path)
+    check_file(path)
     if not zipfile.is_zipfile(path):
         raise InputError("is not a valid XLSX workbook (not a zip archive)", file=path)
     try:
@@ -157,12 +497,12 @@ def check_xlsx_archive(path: Path) -> None:
         raise InputError(f"is not a valid XLSX workbook ({exc})", file=path) from None
     total = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
-    if total > MAX_XLSX_UNCOMPRESSED or (total > 10 * 1024 * 1024 and total / packed > MAX_XLSX_RATIO):
-        raise InputError(
-            f"refused: the workbook would expand to {total / 1e6:.0f} MB "
-            f"({total / packed:.0f}x its size); possible zip bomb",
-            file=path,
-        )
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise InputError(f"refused: the workbook would expand to {size_text(total, MAX_XLSX_UNCOMPRESSED)} "
+                         f"({total / packed:.0f}x its size); possible zip bomb", file=path)
+    if total > 10 * 1024 * 1024 and total / packed > MAX_XLSX_RATIO:
+        raise InputError(f"refused: the workbook would expand {total / packed:.0f}x its size to {total / 1e6:,.1f} MB "
+                         f"(the limit is {MAX_XLSX_RATIO}x); possible zip bomb", file=path)
 
 
 def xlsx_sheet_names(path: Path) -> list[str]:
@@ -195,8 +535,72 @@ def find_sheet(names: list[str], wanted: str) -> str | None:
     return None
 
 
+_FORMULA_TAGS = (b"<f>", b"<f ", b":f>", b":f ", b"<f/>")
+
+
+def _has_formulas(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether a sheet's XML holds any formula element (read in chunks, never whole)."""
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            if any(tag in tail + chunk for tag in _FORMULA_TAGS):
+                return True
+            tail = chunk[-4:]
+    return False
+
+
+def uncached_formulas(path: Path, part: str) -> list[tuple[int, int, str]]:
+    """(row, column, formula) of each formula cell in sheet `part` of the workbook at `path`
+    that has no saved result (no value, or an empty one), as written by scripts that never
+    calculate (openpyxl, many exporters)."""
+    from defusedxml.ElementTree import iterparse  # entity expansion refused, as for the workbook
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    with zipfile.ZipFile(path) as archive:
+        if not _has_formulas(archive, part):
+            return []
+        found: list[tuple[int, int, str]] = []
+        with archive.open(part) as stream:
+            row = col = 0
+            for _, element in iterparse(stream, events=("end",)):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "row":
+                    row = int(element.get("r") or row + 1)
+                    col = 0
+                    element.clear()
+                elif tag == "c":
+                    ref = element.get("r")
+                    row, col = coordinate_to_tuple(ref) if ref else (row, col + 1)
+                    kids = {k.tag.rsplit("}", 1)[-1]: k for k in element}
+                    # No saved result: no value, or an empty one that is not an empty text result.
+                    if "f" in kids and ("v" not in kids or (not kids["v"].text and element.get("t") != "str")):
+                        found.append((row, col, "=" + (kids["f"].text or "")))
+    return found
+
+
+def _formula_problems(path: Path, ws, header: list[str], label: str, last_row: int) -> list[Problem]:
+    part = getattr(ws, "_worksheet_path", None)
+    if part is None:  # pragma: no cover - openpyxl without the attribute: check every part
+        return []
+    problems = []
+    for row, col, formula in uncached_formulas(path, part):
+        if row > last_row:
+            continue
+        name = header[col - 1].strip() if 0 < col <= len(header) and header[col - 1].strip() else None
+        shown = formula if len(formula) <= 40 else formula[:37] + "..."
+        problems.append(Problem(
+            label, f"holds the formula {shown} with no saved result (the workbook was written by a program "
+                   "that does not calculate): open it in Excel or LibreOffice and save it, or type the value",
+            row, name or f"column {col}"))
+    return problems
+
+
 def read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
-    """Read the sheet named `sheet` (header in row 1) as strings; index = row number."""
+    """Read the sheet named `sheet` (header in row 1) as strings; index = row number.
+
+    A formula cell whose result was never saved is an error naming the cell and the fix (it is
+    never read as blank, in a required column or an optional one)."""
+    path = Path(path)
     wb = _open_workbook(path)
     try:
         found = find_sheet(list(wb.sheetnames), sheet)
@@ -206,26 +610,32 @@ def read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
                 file=path,
                 allowed="sheets present: " + ", ".join(wb.sheetnames),
             )
+        label = f"{path} [{found}]"
         ws = wb[found]
         header: list[str] | None = None
         rows: list[tuple[int, list[str]]] = []
+        last = 0
         try:
             for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 texts = [_cell_text(v) for v in values]
                 if header is None:
-                    if not any(t.strip() for t in texts):
-                        raise InputError("header row 1 is empty", file=f"{path} [{found}]", row=1)
                     header = texts
                     continue
                 if any(t.strip() for t in texts):
                     rows.append((number, texts))
+                last = number
+            formulas = _formula_problems(path, ws, header or [], label, max(last, 1))
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001
             raise InputError(f"sheet '{found}' cannot be read ({type(exc).__name__}: {exc})", file=path) from None
+        if formulas:
+            raise InputError(problems=formulas)
         if header is None:
-            raise InputError("sheet is empty", file=f"{path} [{found}]")
-        return _frame_from_rows(header, rows, Path(f"{path} [{found}]"))
+            raise InputError("sheet is empty", file=label)
+        if not any(t.strip() for t in header):
+            raise InputError("header row 1 is empty", file=label, row=1)
+        return _frame_from_rows(header, rows, label)
     finally:
         wb.close()
 
@@ -247,44 +657,125 @@ def source_label(path: str | Path, table: str) -> str:
     return str(path)
 
 
-def find_tables(paths: list[str | Path]) -> dict[str, Path]:
-    """Map table name -> file for the given CSV files, XLSX workbooks or folders.
+# ------------------------------------------------------------------------ finding the tables
 
-    A CSV must be named after its table (`workers.csv`); a workbook contributes every sheet named
-    after a table; a folder contributes the CSV and XLSX files inside it. The same table from two
-    sources is an error.
+
+@dataclass(frozen=True)
+class TableSource:
+    """Where one table is: a CSV file, or a workbook and the sheet named after the table."""
+
+    table: str
+    path: Path
+    sheet: str | None = None
+
+    @property
+    def label(self) -> str:
+        return source_label(self.path, self.sheet or self.table)
+
+    def read(self) -> pd.DataFrame:
+        return read_table(self.path, self.table, sheet=self.sheet)
+
+
+TABLE_WORDS = {"workers": {"workers", "worker", "staff"}, "cases": {"cases", "case", "children"},
+               "hr_history": {"history"}}
+
+
+def recognise_csv(path: Path, required: Mapping[str, Iterable[str]]) -> str | None:
+    """Which table a CSV not named after one holds: by its columns (the table with the largest
+    share of its `required` columns present, at least half), else by a word for one table in
+    the file name ('Workers export 2024.csv'). None when neither tells."""
+    header = set(csv_header(path))
+    shares = sorted(((len(header & set(cols)) / max(1, len(set(cols))), t) for t, cols in required.items()),
+                    reverse=True)
+    if shares and shares[0][0] >= 0.5 and (len(shares) == 1 or shares[0][0] > shares[1][0]):
+        return shares[0][1]
+    words = set(re.sub(r"[^a-z]+", " ", path.stem.lower()).split())
+    hits = [t for t, names in TABLE_WORDS.items() if words & names]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _folder_tables(folder: Path, tables: Iterable[str] = TABLES) -> list[TableSource]:
+    """The `tables` a folder holds: CSVs named after their table and workbooks' table sheets."""
+    tables = tuple(tables)
+    entries = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES)
+    out = []
+    for entry in entries:
+        if entry.suffix.lower() in CSV_SUFFIXES:
+            if entry.stem in tables:
+                out.append(TableSource(entry.stem, entry))
+        else:
+            names = xlsx_sheet_names(entry)
+            out.extend(TableSource(t, entry, find_sheet(names, t)) for t in tables if find_sheet(names, t))
+    return out
+
+
+def find_table(path: str | Path, table: str, *, sheet: str | None = None) -> TableSource:
+    """Where `table` is, given the path a user named for it (`--workers PATH`).
+
+    A CSV of any name holds the table; a workbook holds it in the sheet named `sheet` (default:
+    the table's name); a folder holds it as `<table>.csv` or a workbook sheet of that name.
+    Every command resolves its tables through here, so they all accept the same paths.
     """
-    found: dict[str, Path] = {}
+    path = Path(path)
+    if not path.exists():
+        raise InputError("not found", file=path)
+    if path.is_dir():
+        hits = _folder_tables(path, (sheet or table,) if sheet else (table,))
+        if not hits:
+            raise InputError(f"is a folder with no {table} table in it", file=path,
+                             allowed=f"{table}.csv, or an XLSX workbook with a sheet named '{table}'")
+        if len(hits) > 1:
+            raise InputError(f"is a folder with the {table} table twice: {hits[0].label} and {hits[1].label}",
+                             file=path)
+        return hits[0]
+    check_file(path)
+    if file_kind(path) == "csv":
+        return TableSource(table, path)
+    return TableSource(table, path, sheet or table)
 
-    def add(table: str, path: Path) -> None:
-        if table in found and found[table] != path:
-            raise InputError(f"table '{table}' is given twice: {found[table]} and {path}", file=path)
-        found[table] = path
 
+def find_tables(paths: Iterable[str | Path], named: Mapping[str, str | Path] | None = None, *,
+                required: Mapping[str, Iterable[str]] | None = None) -> dict[str, TableSource]:
+    """Map table name -> source for `workforce validate`.
+
+    `named` gives a table explicitly (`--workers FILE`: any file name, or a folder). Each of
+    `paths` may be a CSV (named after its table, or recognised by its columns or by a table's
+    name in the file name; `required` gives each table's required columns), a workbook (every sheet named after a table) or a folder (its CSVs
+    named after their table and its workbooks). The same table from two sources is an error.
+    """
+    found: dict[str, TableSource] = {}
+
+    def add(source: TableSource) -> None:
+        seen = found.get(source.table)
+        if seen is not None and seen != source:
+            raise InputError(f"table '{source.table}' is given twice: {seen.label} and {source.label}",
+                             file=source.path)
+        found[source.table] = source
+
+    for table, raw in (named or {}).items():
+        add(find_table(raw, table))
+    paths = list(paths)
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise InputError("not found", file=path)
         if path.is_dir():
-            entries = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES)
-            for entry in entries:
-                if entry.suffix.lower() in CSV_SUFFIXES:
-                    if entry.stem in TABLES:
-                        add(entry.stem, entry)
-                else:
-                    for table in TABLES:
-                        if find_sheet(xlsx_sheet_names(entry), table):
-                            add(table, entry)
+            for source in _folder_tables(path):
+                add(source)
             continue
-        kind = file_kind(path)
-        if kind == "csv":
-            if path.stem not in TABLES:
+        check_file(path)
+        if file_kind(path) == "csv":
+            table = path.stem if path.stem in TABLES else recognise_csv(path, required or {})
+            header = csv_header(path) if table is None else []
+            if len(header) == 1 and _guessed_separator(header[0]):
+                raise InputError(single_column_hint(header[0]), file=path, row=1)
+            if table is None:
                 raise InputError(
-                    "cannot tell which table this CSV holds: name it after its table",
+                    "cannot tell which table this CSV holds (its columns match none of them)",
                     file=path,
-                    allowed=", ".join(f"{t}.csv" for t in TABLES),
+                    allowed=", ".join(f"{t}.csv" for t in TABLES) + ", or give it as --workers/--cases/--hr-history FILE",
                 )
-            add(path.stem, path)
+            add(TableSource(table, path))
         else:
             names = xlsx_sheet_names(path)
             hits = [t for t in TABLES if find_sheet(names, t)]
@@ -295,7 +786,9 @@ def find_tables(paths: list[str | Path]) -> dict[str, Path]:
                     allowed="sheets named " + ", ".join(TABLES) + "; sheets present: " + ", ".join(names),
                 )
             for table in hits:
-                add(table, path)
+                add(TableSource(table, path, find_sheet(names, table)))
     if not found:
-        raise InputError("no input tables found (expected workers.csv, cases.csv, hr_history.csv or an XLSX with those sheets)", file=", ".join(map(str, paths)))
+        shown = ", ".join(map(str, paths + list((named or {}).values())))
+        raise InputError("no input tables found (expected workers.csv, cases.csv, hr_history.csv or an XLSX "
+                         "with those sheets)", file=shown)
     return found

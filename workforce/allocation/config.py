@@ -46,23 +46,25 @@ The policy (hard rules a manager chooses, not costs):
   the run's "as of" date is not given new families of children who need continuity
   (looked-after, CP, court) while any other worker is eligible for them.
 
-Settings can be read from a TOML file::
+They are read from the `[allocation]` section of the settings file (:mod:`workforce.config`,
+whose loader also reads the older layout with top-level `[weights]`, `[policy]` and `[solver]`);
+the caseload rules are the file's top-level `[caseload]`::
 
     [caseload]            # workforce.caseload.CaseloadRules fields
     sibling_factor = 0.5
     [caseload.case_points]
     cp = 8
-    [weights]
+    [allocation.weights]
     continuity_cost = 20
-    [weights.unallocated_cost]
+    [allocation.weights.unallocated_cost]
     1 = 5000
-    [policy]
+    [allocation.policy]
     reach = "team"              # or "locality"
     make_room = false
     over_capacity_gains = false
     over_demand = "stay"        # or "unallocate"
     contract_horizon_weeks = 8
-    [solver]
+    [allocation.solver]
     time_limit = 30
     node_limit = 20000
 
@@ -80,9 +82,7 @@ that bring a worker within a hard cap or place a priority-1 child (issue 10.5).
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any, Mapping
 
 from workforce.caseload import CaseloadRules
@@ -90,7 +90,6 @@ from workforce.errors import InputError
 
 REACHES = ("team", "locality")
 OVER_DEMAND = ("stay", "unallocate")
-TABLES = ("caseload", "weights", "policy", "solver")
 POLICY_KEYS = ("reach", "make_room", "over_capacity_gains", "over_demand", "contract_horizon_weeks")
 SOLVER_KEYS = ("time_limit", "gap_rel", "node_limit", "search_passes", "threads", "decompose")
 
@@ -184,35 +183,51 @@ class AllocationConfig:
             raise InputError("; ".join(problems), column="allocation settings")
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None, *, source: str = "") -> "AllocationConfig":
-        """Settings from a nested mapping with tables `caseload`, `weights`, `policy`, `solver`.
+    def from_mapping(cls, values: Mapping[str, Any] | None, *, source: str = "",
+                     rules: CaseloadRules | None = None, prefix: str = "") -> "AllocationConfig":
+        """Settings from a nested mapping with tables `weights`, `policy`, `solver` (and
+        `caseload`, unless the caseload rules are given).
+
+        Parameters
+        ----------
+        values : mapping or None
+            The tables.
+        source : str
+            The file named in messages.
+        rules : CaseloadRules, optional
+            The capacity model, when the caller has read it already (the settings loader reads
+            the top-level `[caseload]` once for allocation and plans alike).
+        prefix : str
+            How the tables are named in the file (``"allocation."`` for `[allocation.weights]`).
 
         Raises
         ------
         InputError
-            An unknown table or key (with the allowed ones), or a bad value.
+            An unknown table or key (named with `prefix`, with the allowed ones), or a bad value.
         """
         values = dict(values or {})
+        tables = ("weights", "policy", "solver") + (("caseload",) if rules is None else ())
         if "guards" in values:
-            raise InputError("the [guards] table was removed: no guard may stop a move that brings a worker "
-                             "within a hard cap or places a priority-1 child; the optimiser is never worse "
-                             "than the manager's baseline on the objective (issue 10.5)", file=source,
-                             column="guards", allowed=", ".join(TABLES))
-        unknown_tables = sorted(set(values) - set(TABLES))
+            raise InputError(f"the [{prefix}guards] table was removed: no guard may stop a move that brings a "
+                             "worker within a hard cap or places a priority-1 child; the optimiser is never "
+                             "worse than the manager's baseline on the objective (issue 10.5)", file=source,
+                             column=f"{prefix}guards", allowed=", ".join(prefix + t for t in tables))
+        unknown_tables = sorted(set(values) - set(tables))
         if unknown_tables:
-            raise InputError(f"unknown settings table(s): {', '.join(unknown_tables)}",
-                             file=source, allowed=", ".join(TABLES))
-        try:
-            rules = CaseloadRules.from_mapping(values.get("caseload"))
-        except (KeyError, TypeError) as exc:
-            raise InputError(str(exc).strip("'\""), file=source) from None
+            raise InputError(f"unknown settings table(s): {', '.join(prefix + t for t in unknown_tables)}",
+                             file=source, allowed=", ".join(prefix + t for t in sorted(tables)))
+        if rules is None:
+            try:
+                rules = CaseloadRules.from_mapping(values.get("caseload"))
+            except (KeyError, TypeError) as exc:
+                raise InputError(str(exc).strip("'\""), file=source) from None
         allowed = {"weights": {f.name for f in fields(cls)} - {"rules"} - set(POLICY_KEYS) - set(SOLVER_KEYS),
                    "policy": set(POLICY_KEYS), "solver": set(SOLVER_KEYS)}
         flat: dict[str, Any] = {}
         for table, keys in allowed.items():
             for key, value in dict(values.get(table) or {}).items():
                 if key not in keys:
-                    raise InputError(f"unknown setting '{table}.{key}'", file=source,
+                    raise InputError(f"unknown setting '{prefix}{table}.{key}'", file=source,
                                      allowed=", ".join(sorted(keys)))
                 flat[key] = value
         if "unallocated_cost" in flat:
@@ -222,30 +237,18 @@ class AllocationConfig:
                     **{int(k): float(v) for k, v in dict(flat["unallocated_cost"]).items()},
                 }
             except (TypeError, ValueError):
-                raise InputError("weights.unallocated_cost must map priority 1-3 to a number",
+                raise InputError(f"{prefix}weights.unallocated_cost must map priority 1-3 to a number",
                                  file=source) from None
         if "load_breakpoints" in flat:
             try:
                 flat["load_breakpoints"] = tuple((float(b), float(c)) for b, c in flat["load_breakpoints"])
             except (TypeError, ValueError):
-                raise InputError("weights.load_breakpoints must be a list of [share, cost] pairs",
+                raise InputError(f"{prefix}weights.load_breakpoints must be a list of [share, cost] pairs",
                                  file=source) from None
         try:
             return replace(cls(rules=rules), **flat)
         except InputError as exc:
             raise InputError(exc.problems[0].message, file=source) from None
-
-    @classmethod
-    def from_toml(cls, path: str | Path) -> "AllocationConfig":
-        """Read settings from a TOML file (bad syntax or unknown keys are input errors)."""
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise InputError("settings file not found", file=path) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"not valid TOML ({exc})", file=path) from None
-        return cls.from_mapping(data, source=str(path))
 
     def unallocated_cost_for(self, priority: int) -> float:
         return float(self.unallocated_cost.get(int(priority), self.unallocated_cost[3]))

@@ -8,37 +8,25 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import guarded
+from workforce.cli.common import Dates, dates_option, force_option, guarded, seconds_limit
 
 
-def _print_summary(result, out: Path) -> None:
+def _print_summary(result, out: Path, rules) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from workforce.excel.workbooks import allocation_workbook_indicators
 
     s = result.summary
     table = Table(title=f"Allocation ({s['mode']}, reach {s['reach']}): {s['status']}", show_header=True)
     table.add_column("measure")
     table.add_column("value", justify="right")
-
-    def pct(x):
-        return "-" if x is None else f"{x:.1%}"
-
-    def before_after(key):
-        return f"{s[key]['before']} -> {s[key]['after']}"
-
     left = s["workers_left_over_a_cap"]
-    rows = [
-        ("children", str(s["children"])),
-        ("handoffs (children changing worker)", str(s["handoffs"])),
-        ("children losing their worker", str(s["children_losing_worker"])),
+    rows = [("children", str(s["children"])), ("new allocations", str(s["new_allocations"]))]
+    rows += [(i.name, i.text) for i in allocation_workbook_indicators(s, result.worker_loads, rules)]
+    rows += [
         ("cross-team moves", str(s["cross_team_moves"])),
-        ("new allocations", str(s["new_allocations"])),
-        ("unallocated children (priority 1)", f"{s['unallocated']} ({s['unallocated_priority_1']})"),
-        ("workers over 100% of points", before_after("workers_over_capacity_points")),
-        ("workers over the hard cap on children", before_after("workers_over_hard_children")),
-        ("workers over the cap on complex children", before_after("workers_over_complex_children")),
         ("workers left over a cap, by reason", ", ".join(f"{k} {v}" for k, v in left.items()) or "none"),
-        ("highest utilisation", pct(s["max_utilisation"])),
         ("objective (manager's baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
         ("gap to proven bound", "-" if s["gap"] is None else f"{s['gap']:.3%}"),
         ("stopped by the time limit", "yes" if s["stopped_by_time_limit"] else "no"),
@@ -48,7 +36,7 @@ def _print_summary(result, out: Path) -> None:
     for k, v in rows:
         table.add_row(k, v)
     Console().print(table)
-    print(f"outputs written to {out}")
+    print(f"outputs written to {out} (each figure's definition: the Summary sheet of allocation.xlsx)")
 
 
 def register(app: typer.Typer) -> None:
@@ -65,11 +53,13 @@ def register(app: typer.Typer) -> None:
         risk: Optional[Path] = typer.Option(None, "--risk", help="risk table: worker_id, p_leave"),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds for the whole run: read, build, solve, report (default 30)"),
         solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
-        config: Optional[Path] = typer.Option(None, "--config", help="settings TOML (weights, policy, caseload rules)"),
+        config: Optional[Path] = typer.Option(None, "--config", help="settings file: its \\[caseload] and \\[allocation] sections are used (example: examples/workforce.toml)"),
         reach: Optional[str] = typer.Option(None, "--reach", help="team | locality: where a family may go (default from the settings: team)"),
         make_room: bool = typer.Option(False, "--make-room", help="allow leaving a held child without a worker to place a higher-priority child (each one listed in changes.csv)"),
         as_of: Optional[str] = typer.Option(None, "--as-of", help="date contract ends are measured from, YYYY-MM-DD (default: the latest date in the inputs)"),
         explain: Optional[str] = typer.Option(None, "--explain", help="print one child's explanation (CASE_ID), read from the outputs just written"),
+        dates: Dates = dates_option(),
+        force: bool = force_option(),
     ) -> None:
         """Allocate children to social workers: new families, a rebalance, or a leaver's caseload.
 
@@ -77,23 +67,22 @@ def register(app: typer.Typer) -> None:
         nobody is given work above their caps; no child loses their worker unless --make-room.
         Writes allocations.csv, changes.csv, unallocated.csv, worker_loads.csv,
         explanations.csv, summary.json and allocation.xlsx to OUT (nothing is written unless
-        all succeed).
+        all succeed). The time limit counts from the start: reading the files included.
         """
         started = time.perf_counter()
-        import math
         import sys
         from dataclasses import replace
 
         from workforce.allocation.config import REACHES, AllocationConfig
         from workforce.allocation.problem import check_mode
+        from workforce.config import load_settings
         from workforce.errors import InputError
         from workforce.mip import check_solver
 
         check_mode(mode, column="--mode")
         solver = check_solver(solver, column="--solver")
-        if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
-            raise InputError("--time-limit must be a positive number of seconds", column="--time-limit")
-        cfg = AllocationConfig.from_toml(config) if config else AllocationConfig()
+        time_limit = seconds_limit(time_limit)
+        cfg = load_settings(config).allocation if config else AllocationConfig()
         if reach is not None:
             if reach not in REACHES:
                 raise InputError(f"unknown reach '{reach}'", column="--reach", allowed=", ".join(REACHES))
@@ -110,7 +99,7 @@ def register(app: typer.Typer) -> None:
         from workforce.pipeline import read_explanations, write_allocation_files
 
         w = load_workers(workers)
-        c = load_cases(cases, workers=w)
+        c = load_cases(cases, workers=w, leavers=tuple(x.strip() for x in leaver or ()))
         r = load_risk(risk) if risk else None
         if explain is not None and not (c["case_id"] == explain.strip()).any():
             raise InputError(f"case '{explain}' is not in the cases table", file=cases, column="case_id")
@@ -126,9 +115,9 @@ def register(app: typer.Typer) -> None:
             result = allocate(w, c, mode=mode, leavers=tuple(leaver or ()), risk=r, config=cfg,
                               time_limit=time_limit, solver=solver, as_of=as_of, started=started,
                               progress=progress if sys.stderr.isatty() else None)
-        with OutputDir(out, inputs=inputs) as od:
+        with OutputDir(out, inputs=inputs, force=force) as od:
             write_allocation_files(od, result, inputs=inputs, config=cfg)
-        _print_summary(result, out)
+        _print_summary(result, out, cfg.rules)
         if explain is not None:
             print()
             print(explain_row(read_explanations(out), explain, file=str(out / "explanations.csv")))

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import guarded, info
+from workforce.cli.common import force_option, guarded, info
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +21,7 @@ def benchmark(
     data: Optional[List[Path]] = typer.Option(
         None, "--data", help="DfE CSV files or folders (repeatable); default: the bundled copy, years to 2023."),
     out: Path = typer.Option(Path("benchmark_out"), "--out", help="output folder (written all at once, only on success)."),
+    force: bool = force_option(),
 ) -> None:
     """Show an authority beside its ten statistical neighbours, its region and England, every year:
     turnover, agency, vacancy and absence rates, caseload, children in need, re-referrals, CP plans,
@@ -32,7 +33,7 @@ def benchmark(
 
     pub = read_published(data or None)
     bench = build(pub, la)
-    with OutputDir(out, inputs=data or ()) as od:
+    with OutputDir(out, inputs=data or (), force=force) as od:
         names = write_benchmark_files(od, bench, pub)
     for message in pub.messages:
         info(message)

@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import EXIT_INPUT, err, guarded, info
+from workforce.cli.common import EXIT_INPUT, err, force_option, guarded, info
 
 census_app = typer.Typer(
     name="census",
@@ -47,6 +47,7 @@ def check(
     files: List[Path] = typer.Argument(..., help="Census return XML files (or folders of them)."),
     out: Path = typer.Option(..., "--out", help="Folder for the report: census_problems.csv and census_problems.xlsx."),
     salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help=SALT_HELP),
+    force: bool = force_option(),
 ) -> None:
     """Check returns before submission: schema of their year and the DfE data-quality rules.
 
@@ -57,7 +58,7 @@ def check(
 
     _salt_note(salt)
     result = check_returns(files, salt=salt)
-    with OutputDir(out, inputs=files) as od:
+    with OutputDir(out, inputs=files, force=force) as od:
         write_check_report(result, od.path(PROBLEMS_CSV), od.path(PROBLEMS_XLSX), inputs=files)
     for row in result.summary().itertuples(index=False):
         info(f"{row.file}: {row.year_from if row.records == 0 and row.errors else f'checked as {row.year} ({row.year_from})'}, "
@@ -70,7 +71,7 @@ def check(
 
 
 def run_import(files: List[Path], out: Path, salt: Optional[str], *, strict: bool = False,
-               problems: Optional[Path] = None) -> None:
+               problems: Optional[Path] = None, force: bool = False) -> None:
     """Import returns into an hr_history CSV (shared by `census import` and `churn import-csww`)."""
     from workforce.census.importer import import_returns
     from workforce.contracts import to_csv_frame
@@ -79,11 +80,11 @@ def run_import(files: List[Path], out: Path, salt: Optional[str], *, strict: boo
     _salt_note(salt)
     result = import_returns(files, salt=salt, strict=strict)
     inputs = list(files)
-    with output_file(out, inputs=inputs) as path:
+    with output_file(out, inputs=inputs, force=force) as path:
         to_csv_frame(result.hr_history).to_csv(path, index=False, float_format="%.6g")
     table = result.problems_table()
     if problems is not None:
-        with output_file(problems, inputs=inputs) as path:
+        with output_file(problems, inputs=inputs, force=force) as path:
             table.to_csv(path, index=False)
     for line in result.summary.lines():
         info(line)
@@ -99,9 +100,10 @@ def import_(
     salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help=SALT_HELP),
     strict: bool = typer.Option(False, "--strict", help="Refuse (exit 2, nothing written) if any return has a schema problem or an unusable record."),
     problems: Optional[Path] = typer.Option(None, "--problems", help="Also write every problem found to this CSV."),
+    force: bool = force_option(),
 ) -> None:
     """Stack census returns of any year 2021-2025 into an hr_history table (pseudonymised).
 
     Every record is accounted for (kept, merged or refused); problems are listed, and with
     --strict refuse the import."""
-    run_import(files, out, salt, strict=strict, problems=problems)
+    run_import(files, out, salt, strict=strict, problems=problems, force=force)

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import guarded, info
+from workforce.cli.common import force_option, guarded, info
 
 
 def register(app: typer.Typer) -> None:
@@ -26,6 +26,7 @@ def forecast(
     select_until: Optional[int] = typer.Option(
         None, "--select-until", help="last target year used to choose each measure's method (default: --until)."),
     out: Path = typer.Option(..., "--out", help="output folder (written all at once, only on success)."),
+    force: bool = force_option(),
 ) -> None:
     """Forecast every authority's published measures (referrals, re-referral rate, children in need,
     CP plans, children looked after, social workers in post, turnover, agency, vacancy rates and
@@ -42,7 +43,7 @@ def forecast(
     pub = read_published(data or None, until=until)
     result = run(pub, years, las=la, select_until=select_until)
     seconds = time.perf_counter() - started
-    with OutputDir(out, inputs=data or ()) as od:
+    with OutputDir(out, inputs=data or (), force=force) as od:
         result.forecast.round(3).to_csv(od.path("forecast.csv"), index=False)
         result.not_forecast.to_csv(od.path("not_forecast.csv"), index=False)
         method_table(result).to_csv(od.path("methods.csv"), index=False)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import guarded, info
+from workforce.cli.common import Dates, dates_option, force_option, guarded, info
 
 
 def register(app: typer.Typer) -> None:
@@ -19,19 +19,25 @@ def register(app: typer.Typer) -> None:
 
 @guarded
 def validate(
-    paths: List[Path] = typer.Argument(..., help="CSV files named after their table, XLSX workbooks with sheets named after the tables, or folders."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="CSV files (named after their table, or recognised by their columns or file name), XLSX workbooks with sheets named after the tables, or folders."),
+    workers: Optional[Path] = typer.Option(None, "--workers", help="the workers table: a CSV or XLSX of any name, or a folder holding it."),
+    cases: Optional[Path] = typer.Option(None, "--cases", help="the cases table: a CSV or XLSX of any name, or a folder holding it."),
+    hr_history: Optional[Path] = typer.Option(None, "--hr-history", help="the hr_history table: a CSV or XLSX of any name, or a folder holding it."),
+    dates: Dates = dates_option(),
 ) -> None:
     """Check workers, cases and hr_history tables and the references between them."""
     from workforce.contracts import validate_paths
+    from workforce.errors import InputError
 
-    tables, problems, sources = validate_paths(list(paths))
+    named = {t: p for t, p in (("workers", workers), ("cases", cases), ("hr_history", hr_history)) if p is not None}
+    if not paths and not named:
+        raise InputError("give the files or folders to check (or --workers, --cases, --hr-history)", column="PATHS")
+    tables, problems, sources = validate_paths(list(paths or []), named)
     for table, source in sorted(sources.items()):
         status = "ok" if table in tables else "problems"
         rows = f"{len(tables[table])} rows" if table in tables else ""
-        info(f"{table:<11} {str(source):<50} {status} {rows}".rstrip())
+        info(f"{table:<11} {source.label:<50} {status} {rows}".rstrip())
     if problems:
-        from workforce.errors import InputError
-
         raise InputError(problems=problems)
     info("all tables valid")
 
@@ -41,21 +47,47 @@ def demo(
     out: Path = typer.Option(..., "--out", help="Folder for the demo authority and every output."),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same authority and results."),
     quick: bool = typer.Option(False, "--quick", help="Shorter solver and model-selection budgets (for smoke tests)."),
+    force: bool = force_option(),
 ) -> None:
     """Run the whole pipeline on the built-in demo authority."""
     from workforce.pipeline import DemoSettings, run_demo
 
-    report = run_demo(out, DemoSettings(seed=seed, quick=quick))
+    report = run_demo(out, DemoSettings(seed=seed, quick=quick), force=force)
     info(report)
+
+
+RUN_HELP = """Run the whole pipeline on an authority's own files, as named in CONFIG.
+
+\b
+CONFIG is a settings file (TOML). The least it needs:
+    \\[run.inputs]
+    workers = "workers.csv"
+    cases = "cases.csv"
+    hr_history = "hr_history.csv"  # or: model = ..., risk = ...
+    \\[run.outputs]
+    folder = "out"
+
+\b
+Paths are relative to CONFIG. The same file may also set the
+caseload rules (\\[caseload]), the allocation (\\[allocation]) and
+the plan assumptions (\\[plans]). Every section and key, with its
+default and meaning: examples/workforce.toml (README, "Settings
+file"). Older run configs are still read, with a note on what moved.
+"""
 
 
 @guarded
 def run(
-    config: Path = typer.Argument(..., help="A TOML file naming the inputs, assumptions and output folder."),
+    config: Path = typer.Argument(..., help="A settings file (TOML) with a \\[run] section: inputs, output folder, seed."),
+    dates: Dates = dates_option(),
+    force: bool = force_option(),
 ) -> None:
-    """Run the whole pipeline on an authority's own files, as named in CONFIG."""
-    from workforce.pipeline import load_run_config, run_pipeline
+    from workforce.config import load_settings
+    from workforce.pipeline import run_pipeline
 
-    settings = load_run_config(config)
-    report = run_pipeline(settings)
+    settings = load_settings(config, need_run=True)
+    report = run_pipeline(settings, force=force)
     info(report)
+
+
+run.__doc__ = RUN_HELP

@@ -7,20 +7,15 @@ from typing import Optional
 
 import typer
 
-from workforce.cli.common import guarded, info
+from workforce.cli.common import Dates, dates_option, force_option, guarded, info
+
+#: The planner's workbook: the same name as `workforce run` and `workforce demo` write.
+PLAN_WORKBOOK = "workforce_plan.xlsx"
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("plan")(plan)
-
-
-def score_with_model(model_dir: Path, workers, cases):
-    """Score workers with a model saved by `workforce churn train`."""
-    from workforce.retention.model import score
-    from workforce.retention.persistence import load_model
-
-    return score(load_model(model_dir), workers, cases)
 
 
 @guarded
@@ -29,51 +24,63 @@ def plan(
     cases: Path = typer.Option(..., "--cases", help="cases table (CSV, or XLSX with a 'cases' sheet)."),
     risk: Optional[Path] = typer.Option(None, "--risk", help="risk table from `workforce churn score` (worker_id, p_leave)."),
     model: Optional[Path] = typer.Option(None, "--model", help="churn model folder from `workforce churn train`: score the workers with it."),
-    assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="assumptions: a TOML file, or a plan workbook whose Assumptions sheet you edited."),
+    assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="settings file (its \\[caseload] and \\[plans] sections; example: examples/workforce.toml), or a plan workbook whose Assumptions sheet you edited."),
     scenario: Optional[str] = typer.Option(None, "--scenario", help="named scenario on top of the assumptions: baseline, sandwell_like, sandwell_interventions."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Monte Carlo seed (default: the assumptions' seed, 0)."),
     out: Path = typer.Option(..., "--out", help="output folder (written all at once, only on success)."),
+    dates: Dates = dates_option(),
+    force: bool = force_option(),
 ) -> None:
     """Plan the workforce quarter by quarter: demand and supply, whom to offer which support,
     whom to hire when, what it costs against carrying on as now, and how sure that is."""
+    from workforce.config import load_assumptions
     from workforce.contracts import load_cases, load_risk, load_workers
     from workforce.errors import InputError
     from workforce.excel.workbooks import write_planner_workbook
+    from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
-    from workforce.pipeline import risk_register_or_none, write_plan_files
-    from workforce.plans.assumptions import Assumptions, load_assumptions
+    from workforce.pipeline import plan_headline, risk_register_or_none, with_model_horizon, write_plan_files
+    from workforce.plans.assumptions import Assumptions, date_echo_lines
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios, scenario_assumptions
+    from workforce.readers import parse_date, written_date
+    from workforce.retention.model import score
+    from workforce.retention.persistence import load_model
 
     if (risk is None) == (model is None):
         raise InputError("give exactly one of --risk (a risk table) or --model (a trained churn model)",
                          column="--risk/--model")
     inputs = [p for p in (workers, cases, risk, assumptions) if p is not None]
-    with OutputDir(out, inputs=inputs) as od:
+    with OutputDir(out, inputs=inputs, force=force) as od:
         worker_frame = load_workers(workers)
         case_frame = load_cases(cases, worker_frame)
-        risk_table = load_risk(risk) if risk is not None else score_with_model(model, worker_frame, case_frame)
         base = load_assumptions(assumptions) if assumptions is not None else Assumptions()
+        card = None
+        if risk is not None:
+            risk_table = load_risk(risk)
+        else:
+            churn = load_model(model)
+            risk_table, card = score(churn, worker_frame, case_frame), churn.card
+            base = with_model_horizon(base, churn.horizon_months)
         chosen = scenario_assumptions(scenario, base) if scenario else base
         result = build_plan(worker_frame, case_frame, risk_table, chosen, seed=seed)
         scenarios = compare_scenarios(worker_frame, case_frame, risk_table, base, seed=seed)
-        write_plan_files(od, result, scenarios)
+        indicators = [*risk_indicators(risk_table, worker_frame, card=card,
+                                       horizon_months=result.assumptions.projection.risk_horizon_months),
+                      *plan_headline(result)]
+        write_plan_files(od, result, scenarios, indicators)
         write_planner_workbook(
-            od.path("plan.xlsx"), assumptions=result.assumptions_frame, risk=risk_register_or_none(risk_table),
+            od.path(PLAN_WORKBOOK), assumptions=result.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=result.gateway, gateway_programmes=result.gateway_programmes, recruitment=result.recruitment,
             recruitment_totals=result.recruitment_totals, projection=result.projection,
-            montecarlo=result.montecarlo, inputs=inputs,
+            montecarlo=result.montecarlo, plan_summary=result.summary, indicators=indicators, inputs=inputs,
         )
     s = result.summary
-    info(f"plan from {s['start_date']} over {s['horizon_quarters']} quarters: {s['workers']} workers, {s['cases']} children")
-    info(f"L&D gateway: {s['gateway_places_used']} places, £{s['gateway_cost_gbp']:,.0f}, "
-         f"{s['gateway_expected_leavers_avoided']:.1f} leavers avoided (expected); solver {s['gateway_status']}")
-    info(f"recruitment: {s['permanent_hires']} permanent hires, {s['nq_intake']} newly qualified; agency share "
-         f"{s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} (carry on: {s['baseline_agency_share_end']:.1%}); "
-         f"solver {s['recruitment_status']}" + (" (closest plan shown; targets missed)" if s["recruitment_relaxed"] else ""))
-    saving = s["saving_pct"]
-    info(f"cost £{s['plan_cost_gbp']:,.0f} against £{s['baseline_cost_gbp']:,.0f} carrying on as now: saving "
-         f"£{s['saving_gbp']:,.0f}" + (f" ({saving:.1f}%)" if saving is not None else ""))
-    info(f"Monte Carlo ({s['montecarlo_runs']} runs): chance supply falls below demand in some quarter "
-         f"{s['p_shortfall_any_quarter']:.0%}")
-    info(f"wrote {out}")
+    for line in date_echo_lines(result.assumptions):
+        info(f"assumption {line}")
+    info(f"plan from {written_date(parse_date(s['start_date']))} over {s['horizon_quarters']} quarters: "
+         f"{s['workers']} workers, {s['cases']} children; solvers: L&D {s['gateway_status']}, recruitment "
+         f"{s['recruitment_status']}" + (" (closest plan shown; targets missed)" if s["recruitment_relaxed"] else ""))
+    for line in render(indicators):
+        info(line)
+    info(f"wrote {out} (each figure's definition: summary.json and the Summary sheet of {PLAN_WORKBOOK})")

@@ -17,16 +17,19 @@ def register(app: typer.Typer) -> None:
 @guarded
 def template(
     out: Path = typer.Option(..., "--out", help="Folder to write the templates into (created if needed)."),
+    force: bool = typer.Option(False, "--force", help="Replace templates already in the folder (they may hold your work)."),
 ) -> None:
     """Write the input templates (workers, cases, hr_history, assumptions) as XLSX files.
 
     Each has a note on every column heading, drop-down lists for coded columns, a few example
-    rows and an Instructions sheet. Fill them in, then run `workforce validate` on them.
+    rows (IDs starting EXAMPLE-, refused as data until you delete them) and an Instructions sheet.
+    Fill them in, then run `workforce validate` on them. A template already in the folder is
+    never replaced without --force, filled in or not.
     """
     from workforce.excel.templates import TEMPLATE_FILES, write_assumptions_template, write_table_template
     from workforce.outputs import OutputDir
 
-    with OutputDir(out) as od:
+    with OutputDir(out, force=force, replace_own=False) as od:
         for name in TEMPLATE_FILES:
             table = name.removesuffix(".xlsx")
             if table == "assumptions":

@@ -4,7 +4,8 @@ Each template has the data sheet named exactly after its table (header in row 1,
 `workforce.readers`), a note on every header cell explaining the column, drop-down lists for
 coded and yes/no columns, range checks for numbers, integers and dates, a few example rows that
 are consistent across the templates (the cases' workers exist in `workers`), and an
-Instructions sheet. The column lists come from `workforce.contracts` and the assumptions from
+Instructions sheet. Example rows carry IDs starting `EXAMPLE-` (`contracts.EXAMPLE_PREFIX`):
+validation refuses them as data, naming each row, so they never pass for real staff or children. The column lists come from `workforce.contracts` and the assumptions from
 `workforce.plans.assumptions`, so the templates follow the contracts when they change.
 
 Regenerate the committed copies with ``python -m workforce.excel.templates templates_xlsx``.
@@ -19,7 +20,7 @@ from typing import Iterable
 import pandas as pd
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from workforce.contracts import PROTECTED, SCHEMAS, Column
+from workforce.contracts import EXAMPLE_PREFIX, PROTECTED, SCHEMAS, Column
 from workforce.excel.writer import SafeWorkbook, TableSpec
 
 TEMPLATE_ROWS = 5000  # rows the drop-downs and checks cover
@@ -32,7 +33,7 @@ KIND_TEXT = {
     "yesno": "yes/no",
     "number": "number",
     "integer": "whole number",
-    "date": "date (YYYY-MM-DD or a date cell)",
+    "date": "date (a date cell, YYYY-MM-DD or DD/MM/YYYY)",
     "tags": "tags separated by ;",
     "refs": "worker IDs separated by ;",
 }
@@ -69,6 +70,11 @@ def _d(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+def _x(ident: str) -> str:
+    """An example row's ID: marked so that validation refuses it as data."""
+    return EXAMPLE_PREFIX + ident if ident else ident
+
+
 def example_workers() -> pd.DataFrame:
     """Five workers of a small authority: two teams, an ASYE, an agency worker, a manager."""
     rows = [
@@ -81,6 +87,7 @@ def example_workers() -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=["worker_id", "team", "locality", "role", "asye", "agency", "fte",
                                         "start_date", "skills", "available"])
+    frame["worker_id"] = frame["worker_id"].map(_x)
     frame["contract_end_date"] = [None, None, None, _d("2025-12-31"), None]
     frame["sickness_days_12m"] = [2.0, 0.0, 1.0, 5.0, 0.0]
     frame["supervision_hours_3m"] = [6.0, 4.5, 9.0, 3.0, 3.0]
@@ -97,9 +104,12 @@ def example_cases() -> pd.DataFrame:
         ("C00005", "F0004", "care_leaver", "no", "South", "", "", None, 3, "", "no", ""),
         ("C00006", "F0005", "cin_assessment", "no", "North", "", "", None, 0, "", "no", ""),
     ]
-    return pd.DataFrame(rows, columns=["case_id", "family_id", "case_type", "court", "locality", "team",
-                                       "current_worker_id", "allocated_since", "workers_12m", "required_skills",
-                                       "pinned", "excluded_workers"])
+    frame = pd.DataFrame(rows, columns=["case_id", "family_id", "case_type", "court", "locality", "team",
+                                        "current_worker_id", "allocated_since", "workers_12m", "required_skills",
+                                        "pinned", "excluded_workers"])
+    for column in ("case_id", "family_id", "current_worker_id", "excluded_workers"):
+        frame[column] = frame[column].map(_x)
+    return frame
 
 
 def example_hr_history() -> pd.DataFrame:
@@ -116,10 +126,12 @@ def example_hr_history() -> pd.DataFrame:
             rows.append((snap, *w, 15, 80.0, 85.0, 2.0, 6.0, 1, None, None))
     rows.append((snap1, "W0099", "North CP", "North", "case_holder", "no", "yes", 1.0, _d("2022-05-03"),
                  18, 95.0, 85.0, 11.0, 2.0, 4, _d("2024-03-31"), 1))
-    return pd.DataFrame(rows, columns=["snapshot_date", "worker_id", "team", "locality", "role", "asye", "agency",
-                                       "fte", "start_date", "cases_held", "caseload_points", "capacity_points",
-                                       "sickness_days_12m", "supervision_hours_3m", "reallocations_12m",
-                                       "leave_date", "leave_reason"])
+    frame = pd.DataFrame(rows, columns=["snapshot_date", "worker_id", "team", "locality", "role", "asye", "agency",
+                                        "fte", "start_date", "cases_held", "caseload_points", "capacity_points",
+                                        "sickness_days_12m", "supervision_hours_3m", "reallocations_12m",
+                                        "leave_date", "leave_reason"])
+    frame["worker_id"] = frame["worker_id"].map(_x)
+    return frame
 
 
 EXAMPLES = {"workers": example_workers, "cases": example_cases, "hr_history": example_hr_history}
@@ -230,9 +242,11 @@ def _instructions(book: SafeWorkbook, table: str, schema: Iterable[Column]) -> N
     r = grid.put_title(1, f"How to fill in the '{table}' sheet", f"workforce {book.version}: {DESCRIPTIONS[table]}")
     steps = [
         f"1. Fill in the sheet called '{table}': one row {DESCRIPTIONS[table].removeprefix('one row ')}.",
-        "2. Replace the example rows with your own (delete them first). Keep the header row and the sheet name.",
+        f"2. Delete the example rows (IDs starting {EXAMPLE_PREFIX}) and add your own: validation refuses the "
+        "examples as data. Keep the header row and the sheet name.",
         "3. Hover over a column heading for what it means. Coded columns have a drop-down list.",
-        "4. Dates: real date cells, or text YYYY-MM-DD (DD/MM/YYYY is accepted too). yes/no columns accept yes or no.",
+        "4. Dates: real date cells, YYYY-MM-DD, or DD/MM/YYYY read the UK way (01/04/2025 is 1 April; "
+        "--dates us reads month first). yes/no columns accept yes or no.",
         "5. Use pseudonymous IDs (W0001, C00001). Never put names or dates of birth in any file.",
         "6. Check the file with: workforce validate workers.xlsx cases.xlsx hr_history.xlsx",
         "Extra columns are allowed and kept; blank optional columns are fine.",
@@ -273,7 +287,10 @@ def write_assumptions_template(path: str | Path) -> Path:
     r = grid.put_title(1, "Planning assumptions", f"workforce {book.version}")
     for line in (
         "Edit the value column of the Assumptions sheet; leave section and key unchanged.",
-        "Numbers are checked against their allowed range when the plan runs; a bad value is reported with its row.",
+        "Numbers are checked against their plausible range when the plan runs; a bad value is reported with its row.",
+        "Write money as 42000, 42,000 or £42,000 and fractions as 0.15 or 15%. Dates: 2025-04-01 or 01/04/2025 "
+        "(read day first, the UK way).",
+        "A deleted row is not an error: its default is used, and the plan says so in a warning.",
         "Run: workforce plan --workers workers.xlsx --cases cases.xlsx --assumptions assumptions.xlsx --out plan",
         "The plan workbook (workforce_plan.xlsx) has the same Assumptions sheet: edit it there and pass the workbook"
         " to --assumptions to re-plan.",

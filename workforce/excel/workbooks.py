@@ -8,13 +8,14 @@
   of headline indicators, each traced to the sheet it comes from, with native charts, then one
   sheet per planning step that was run. A step that was not run leaves its sheet out.
 
-Every indicator is computed here from the frames passed in by a small named function, so the
-figures on the dashboard always agree with the sheets beneath it.
+Every headline figure on a Summary sheet is a :class:`workforce.indicators.Indicator`, computed
+by the same functions that give the terminal summary and `summary.json`, from the frames
+written on the sheets beneath it; each names its unit, its definition and its source sheet, and
+a simulated figure shows its median with the 10th-90th percentile band.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -29,27 +30,23 @@ from openpyxl.chart.title import Title
 from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 
-from workforce.excel.writer import (
-    GridSheet,
-    Highlight,
-    SafeWorkbook,
-    Scale,
-    TableSpec,
-    key_value_frame,
-)
+from workforce.caseload import CaseloadRules
+from workforce.excel.book import SafeWorkbook
+from workforce.excel.layout import GridSheet, key_value_frame
+from workforce.excel.tables import Highlight, Scale, TableSpec
+from workforce.indicators import (SHEET_ALLOCATION, SHEET_CARD, SHEET_LD, SHEET_PROJECTION, SHEET_RECRUIT,
+                                  SHEET_RISK, Indicator, allocation_indicators, caseload_per_case_holder,
+                                  changes_of_worker, children_losing_worker, has_columns, highest_utilisation,
+                                  indicator_frame, mean_utilisation, plan_indicators, priority_one_unallocated,
+                                  risk_indicators, unallocated_children, workers_over_hard_caps,
+                                  workers_over_soft_cap)
 
 PathLike = str | Path
 
 SHEET_SUMMARY = "Summary"
-SHEET_RISK = "Risk register"
 SHEET_TEAM_RISK = "Team risk"
-SHEET_LD = "L&D plan"
-SHEET_RECRUIT = "Recruitment plan"
-SHEET_PROJECTION = "Projection"
-SHEET_ALLOCATION = "Allocation"
 SHEET_FAIRNESS = "Fairness audit"
 SHEET_ASSUMPTIONS = "Assumptions"
-SHEET_CARD = "Model card"
 
 BAND_ORDER = ("High", "Medium", "Low")
 BAND_COLOURS = {"High": "C0504D", "Medium": "F2B134", "Low": "6AA84F"}
@@ -70,197 +67,24 @@ OVER_CAP_HIGHLIGHTS = (
 # --- indicators --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Indicator:
-    """One headline figure, with the sheet it comes from and how it was computed."""
-
-    name: str
-    value: Any
-    kind: str  # pct, gbp, int, float
-    sheet: str
-    basis: str
+def _put_indicators(grid: GridSheet, row: int, indicators: list[Indicator], name: str, sheets: set[str]) -> int:
+    """The indicator table: value and band formatted per row in its unit; the source links to
+    its sheet when that sheet is in this workbook."""
+    frame = indicator_frame(indicators)
+    return grid.put_table(row, 1, frame, name, row_formats=[i.kind for i in indicators], format_column=(1, 2, 3),
+                          links={5: sheets})
 
 
-def _num(frame: pd.DataFrame, column: str) -> pd.Series:
-    return pd.to_numeric(frame[column], errors="coerce")
-
-
-def _has(frame: pd.DataFrame | None, *columns: str) -> bool:
-    return frame is not None and len(frame) > 0 and all(c in frame.columns for c in columns)
-
-
-def caseload_per_fte(worker_loads: pd.DataFrame | None, sheet: str) -> Indicator | None:
-    """Children per case-holding FTE (the DfE caseload measure): children held after
-    allocation over the FTE of workers with case capacity."""
-    if not _has(worker_loads, "children_after", "fte", "capacity_points"):
-        return None
-    holding = _num(worker_loads, "capacity_points") > 0
-    fte = float(_num(worker_loads, "fte")[holding].sum())
-    if fte <= 0:
-        return None
-    value = float(_num(worker_loads, "children_after").sum()) / fte
-    return Indicator("Caseload per case-holding FTE", value, "float", sheet,
-                     "sum of children_after / sum of fte where capacity_points > 0")
-
-
-def workers_over_cap(worker_loads: pd.DataFrame | None, sheet: str) -> Indicator | None:
-    """Workers holding more than the soft cap on children after allocation."""
-    if not _has(worker_loads, "over_soft_cap"):
-        return None
-    value = int(worker_loads["over_soft_cap"].astype(bool).sum())
-    return Indicator("Workers over the soft caseload cap", value, "int", sheet, "count of over_soft_cap = TRUE")
-
-
-def mean_utilisation(worker_loads: pd.DataFrame | None, sheet: str) -> Indicator | None:
-    """Average load against capacity for workers who hold cases."""
-    if not _has(worker_loads, "utilisation_after", "capacity_points"):
-        return None
-    holding = _num(worker_loads, "capacity_points") > 0
-    value = float(_num(worker_loads, "utilisation_after")[holding].mean())
-    return Indicator("Mean utilisation after allocation", value, "pct", sheet,
-                     "mean of utilisation_after where capacity_points > 0")
-
-
-def changes_of_worker(summary: Mapping[str, Any] | None, sheet: str) -> Indicator | None:
-    """Children whose social worker changes under the allocation (stability: each change is a
-    new relationship for the child)."""
-    if not summary or summary.get("handoffs") is None:
-        return None
-    return Indicator("Changes of worker (children re-allocated)", int(summary["handoffs"]), "int", sheet,
-                     "allocation summary: handoffs")
-
-
-def unallocated_children(summary: Mapping[str, Any] | None, sheet: str) -> Indicator | None:
-    """Children the allocation could not place within the rules."""
-    if not summary or summary.get("unallocated") is None:
-        return None
-    return Indicator("Children left unallocated", int(summary["unallocated"]), "int", sheet,
-                     "allocation summary: unallocated")
-
-
-def predicted_turnover(risk: pd.DataFrame | None, sheet: str) -> Indicator | None:
-    """Expected share of workers leaving within the model's horizon (mean leaving probability)."""
-    if not _has(risk, "p_leave"):
-        return None
-    return Indicator("Predicted turnover (mean p_leave)", float(_num(risk, "p_leave").mean()), "pct", sheet,
-                     "mean of p_leave over workers scored")
-
-
-def expected_leavers(risk: pd.DataFrame | None, sheet: str) -> Indicator | None:
-    """Expected number of leavers: the sum of individual leaving probabilities."""
-    if not _has(risk, "p_leave"):
-        return None
-    return Indicator("Expected leavers (headcount)", float(_num(risk, "p_leave").sum()), "float", sheet,
-                     "sum of p_leave")
-
-
-def high_risk_workers(risk: pd.DataFrame | None, sheet: str) -> Indicator | None:
-    """Workers in the High risk band: the retention conversations to have first."""
-    if not _has(risk, "band"):
-        return None
-    return Indicator("Workers in the High risk band", int((risk["band"] == "High").sum()), "int", sheet,
-                     'count of band = "High"')
-
-
-def _first_last(totals: pd.DataFrame, column: str) -> tuple[float, float]:
-    ordered = totals.sort_values("quarter", kind="stable") if "quarter" in totals else totals
-    values = _num(ordered, column)
-    return float(values.iloc[0]), float(values.iloc[-1])
-
-
-def agency_share_now_and_end(totals: pd.DataFrame | None, sheet: str) -> list[Indicator]:
-    """Agency share of case-holding FTE in the first and last quarter of the plan, with the
-    baseline (no-plan) share in the last quarter for comparison."""
-    if not _has(totals, "agency_share"):
-        return []
-    first, last = _first_last(totals, "agency_share")
-    out = [Indicator("Agency share, first quarter", first, "pct", sheet, "agency_share in the first quarter"),
-           Indicator("Agency share, last quarter (plan)", last, "pct", sheet, "agency_share in the last quarter")]
-    if "baseline_agency_share" in totals:
-        out.append(Indicator("Agency share, last quarter (no plan)", _first_last(totals, "baseline_agency_share")[1],
-                             "pct", sheet, "baseline_agency_share in the last quarter"))
-    return out
-
-
-def vacancies(totals: pd.DataFrame | None, sheet: str) -> list[Indicator]:
-    """Vacant case-holding FTE (demand not met by permanent staff) now and at the end."""
-    if not _has(totals, "vacancies_fte"):
-        return []
-    first, last = _first_last(totals, "vacancies_fte")
-    return [Indicator("Vacancies (FTE), first quarter", first, "float", sheet, "vacancies_fte in the first quarter"),
-            Indicator("Vacancies (FTE), last quarter", last, "float", sheet, "vacancies_fte in the last quarter")]
-
-
-def plan_cost_and_saving(totals: pd.DataFrame | None, sheet: str) -> list[Indicator]:
-    """Staffing cost over the whole plan, the no-plan baseline and the saving between them."""
-    if not _has(totals, "cost_gbp"):
-        return []
-    cost = float(_num(totals, "cost_gbp").sum())
-    out = [Indicator("Staffing cost over the plan", cost, "gbp", sheet, "sum of cost_gbp over quarters")]
-    if "baseline_cost_gbp" in totals:
-        base = float(_num(totals, "baseline_cost_gbp").sum())
-        out.append(Indicator("Staffing cost with no plan (baseline)", base, "gbp", sheet,
-                             "sum of baseline_cost_gbp over quarters"))
-        out.append(Indicator("Saving against the baseline", base - cost, "gbp", sheet,
-                             "sum of baseline_cost_gbp - sum of cost_gbp"))
-    return out
-
-
-def ld_cost_and_saving(gateway: pd.DataFrame | None, sheet: str) -> list[Indicator]:
-    """Cost of the L&D offers and the saving expected from the leavers they prevent."""
-    if not _has(gateway, "cost_gbp"):
-        return []
-    out = [Indicator("L&D plan cost", float(_num(gateway, "cost_gbp").sum()), "gbp", sheet, "sum of cost_gbp")]
-    if "expected_saving_gbp" in gateway:
-        out.append(Indicator("L&D expected saving", float(_num(gateway, "expected_saving_gbp").sum()), "gbp", sheet,
-                             "sum of expected_saving_gbp"))
-    return out
-
-
-def fte_gap_end(projection: pd.DataFrame | None, sheet: str) -> Indicator | None:
-    """Shortfall of case-holding FTE against demand in the last projected quarter (all teams)."""
-    if not _has(projection, "quarter", "gap_fte"):
-        return None
-    last = projection["quarter"].max()
-    value = float(_num(projection[projection["quarter"] == last], "gap_fte").sum())
-    return Indicator("FTE gap, last quarter (all teams)", value, "float", sheet,
-                     "sum of gap_fte over teams in the last quarter")
-
-
-def shortfall_risk(montecarlo: pd.DataFrame | None, sheet: str) -> Indicator | None:
-    """The highest chance, in any quarter, that supply falls short of demand."""
-    if not _has(montecarlo, "p_shortfall"):
-        return None
-    return Indicator("Highest chance of a shortfall in a quarter", float(_num(montecarlo, "p_shortfall").max()),
-                     "pct", sheet, "max of p_shortfall over quarters")
-
-
-def _collect(*items: Indicator | list[Indicator] | None) -> list[Indicator]:
-    out: list[Indicator] = []
-    for item in items:
-        if isinstance(item, list):
-            out += item
-        elif item is not None:
-            out.append(item)
-    return out
-
-
-def _indicator_frame(indicators: list[Indicator]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "indicator": [i.name for i in indicators],
-            "value": pd.Series([i.value for i in indicators], dtype=object),
-            "source sheet": [i.sheet for i in indicators],
-            "how it is computed": [i.basis for i in indicators],
-        }
-    )
-
-
-def _put_indicators(grid: GridSheet, row: int, indicators: list[Indicator], name: str) -> int:
-    frame = _indicator_frame(indicators)
-    # value beside its name, formatted per row; the source sheet links to that sheet
-    return grid.put_table(row, 1, frame, name, row_formats=[i.kind for i in indicators], format_column=1,
-                          links={2: "sheet"})
+def allocation_workbook_indicators(summary: Mapping[str, Any] | None, worker_loads: pd.DataFrame | None,
+                                   rules: CaseloadRules | None = None) -> list[Indicator]:
+    """The allocation workbook's (and `workforce allocate`'s) headline, traced to its sheets."""
+    loads = "Worker loads"
+    figures = [changes_of_worker(summary, "Changes"), children_losing_worker(summary, "Changes"),
+               unallocated_children(summary, "Unallocated"), priority_one_unallocated(summary, "Unallocated"),
+               *workers_over_hard_caps(summary, loads),
+               highest_utilisation(summary, loads), workers_over_soft_cap(worker_loads, rules, loads),
+               caseload_per_case_holder(worker_loads, loads), mean_utilisation(worker_loads, loads)]
+    return [i for i in figures if i is not None]
 
 
 # --- chart data --------------------------------------------------------------------------
@@ -285,7 +109,7 @@ def fte_against_demand(projection: pd.DataFrame, montecarlo: pd.DataFrame | None
     """Per quarter: demand and supply FTE summed over teams, with the Monte Carlo 10th-90th
     percentile band of supply when given (`band_width_fte` = p90 - p10, stacked on p10)."""
     g = projection.groupby("quarter", sort=True)[["demand_fte", "supply_fte"]].sum().reset_index()
-    if _has(montecarlo, "quarter", "supply_fte_p10", "supply_fte_p90"):
+    if has_columns(montecarlo, "quarter", "supply_fte_p10", "supply_fte_p90"):
         mc_cols = ["quarter", "supply_fte_p10", "supply_fte_p90"] + (["supply_fte_p50"] if "supply_fte_p50" in montecarlo else [])
         mc = montecarlo[mc_cols]
         g = g.merge(mc, on="quarter", how="left")
@@ -444,19 +268,21 @@ def _title(chart, text: str, size: int = 1100) -> None:
 
 
 CHART_ROWS = 17  # rows an 8.4 cm chart covers at the default row height (0.53 cm)
-# indicator | value | source sheet | how it is computed; two 14.4 cm charts fit A-C and D-
-DASHBOARD_WIDTHS = {1: 44, 2: 14, 3: 18, 4: 58, 5: 14, 6: 14}
+# indicator | value | P10 | P90 | unit | source sheet | definition; two 14.4 cm charts fit A-D and E-
+DASHBOARD_WIDTHS = {1: 42, 2: 14, 3: 14, 4: 14, 5: 12, 6: 16, 7: 120}
+SECOND_CHART_COLUMN = "E"
 
 
 def _dashboard(book: SafeWorkbook, *, title: str, subtitle: str, indicators: list[Indicator],
-               charts: list[tuple[str, pd.DataFrame, Callable[[Any, int], Any]]], description: str) -> None:
+               charts: list[tuple[str, pd.DataFrame, Callable[[Any, int], Any]]], description: str,
+               sheets: set[str]) -> None:
     """Title, indicator table, charts in two columns, then the data behind each chart."""
     grid = book.grid_sheet(SHEET_SUMMARY, description)
     grid.widths(DASHBOARD_WIDTHS)
     row = grid.put_title(1, title, subtitle) + 1
     if indicators:
         grid.put(row, 1, "Headline indicators", "wf heading")
-        row = _put_indicators(grid, row + 1, indicators, "summary_indicators") + 1
+        row = _put_indicators(grid, row + 1, indicators, "summary_indicators", sheets) + 1
     else:
         grid.put(row, 1, "No indicators: none of the inputs they need were given.", "wf note")
         row += 2
@@ -477,7 +303,7 @@ def _dashboard(book: SafeWorkbook, *, title: str, subtitle: str, indicators: lis
             data_row = grid.put_table(data_row + 1, 1, frame, table, formats=shares) + 1
         for k, ((_, frame, make), header_row) in enumerate(zip(charts, made)):
             chart = make(grid.ws, header_row)
-            anchor_col = "A" if k % 2 == 0 else "D"
+            anchor_col = "A" if k % 2 == 0 else SECOND_CHART_COLUMN
             anchor_row = chart_top + (k // 2) * (CHART_ROWS + 1)
             grid.add_chart(chart, f"{anchor_col}{anchor_row}")
     grid.close()
@@ -493,41 +319,51 @@ def _table_sheet(book: SafeWorkbook, sheet: str, frame: pd.DataFrame | None, des
     book.add_table_sheet(sheet, [TableSpec(frame, name or sheet, **spec)], description)
 
 
-def _assumptions_sheet(book: SafeWorkbook, assumptions: pd.DataFrame | Mapping[str, Any] | None,
-                       description: str) -> None:
-    if assumptions is None:
-        return
-    frame = assumptions if isinstance(assumptions, pd.DataFrame) else key_value_frame(assumptions)
-    # values are mixed (numbers, text, lists): written as given, one kind per cell
-    frame = frame.astype({c: object for c in frame.columns if c == "value"})
-    book.add_table_sheet(SHEET_ASSUMPTIONS, [TableSpec(frame, "Assumptions", formats={"value": "mixed"})], description)
-
-
 def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], allocations: pd.DataFrame,
                               worker_loads: pd.DataFrame, unallocated: pd.DataFrame, changes: pd.DataFrame,
                               settings: Mapping[str, Any] | pd.DataFrame | None = None,
-                              inputs: Iterable[PathLike] = ()) -> Path:
-    """The allocation workbook: Summary (solver figures, indicators, load by team chart),
-    Allocations, Worker loads (over-cap loads highlighted), Unallocated, Changes, Assumptions
-    (the settings used) and README."""
-    book = SafeWorkbook(produced_by="workforce allocate", inputs=inputs, title="Case allocation")
-    sheet_loads = "Worker loads"
-    indicators = _collect(
-        changes_of_worker(summary, "Changes"),
-        unallocated_children(summary, "Unallocated"),
-        caseload_per_fte(worker_loads, sheet_loads),
-        workers_over_cap(worker_loads, sheet_loads),
-        mean_utilisation(worker_loads, sheet_loads),
-    )
+                              rules: CaseloadRules | None = None, inputs: Iterable[PathLike] = (),
+                              produced_by: str = "workforce allocate") -> Path:
+    """The allocation workbook.
+
+    Summary (headline indicators from :func:`allocation_workbook_indicators`, solver figures,
+    load by team chart), Allocations, Worker loads (over-cap loads highlighted), Unallocated,
+    Changes, Assumptions (the settings used) and README.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to save (atomically).
+    summary : mapping
+        The allocation summary (`AllocationResult.summary`).
+    allocations, worker_loads, unallocated, changes : DataFrame
+        The allocation's frames.
+    settings : mapping or DataFrame, optional
+        The settings used (name, value), shown on the Assumptions sheet.
+    rules : CaseloadRules, optional
+        The capacity model used (its soft caps are quoted in the definitions).
+    inputs : iterable of paths
+        Input files listed with their checksums in the README.
+    produced_by : str
+        The command named in the README.
+
+    Returns
+    -------
+    Path
+        The workbook written.
+    """
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Case allocation")
+    indicators = allocation_workbook_indicators(summary, worker_loads, rules)
     charts = []
-    if _has(worker_loads, "team", "points_after", "capacity_points"):
+    if has_columns(worker_loads, "team", "points_after", "capacity_points"):
         tp = team_points(worker_loads)
         charts.append(("Points by team (from Worker loads)", tp, lambda ws, r, n=len(tp): chart_team_points(ws, r, n)))
-    grid_desc = "solver result, headline indicators and load by team"
-    _allocation_summary_dashboard(book, summary, indicators, charts, grid_desc)
+    sheets = {"Allocations", "Worker loads", "Unallocated", "Changes"}
+    _allocation_summary_dashboard(book, summary, indicators, charts,
+                                  "solver result, headline indicators and load by team", sheets)
     _table_sheet(book, "Allocations", allocations, "one row per child: the worker chosen, the previous worker, "
                  "points and the cost of each objective term", highlights=(Highlight("{changed}=TRUE", "warn"),))
-    _table_sheet(book, sheet_loads, worker_loads, "one row per worker: load before and after; over-cap loads "
+    _table_sheet(book, "Worker loads", worker_loads, "one row per worker: load before and after; over-cap loads "
                  "highlighted (amber: over the soft cap on children; red: utilisation above 100%)",
                  name="Worker_loads", highlights=OVER_CAP_HIGHLIGHTS, scales=(Scale("utilisation_after"),))
     _table_sheet(book, "Unallocated", unallocated, "children that could not be allocated, with the reason")
@@ -542,14 +378,14 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
 
 
 def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any], indicators: list[Indicator],
-                                  charts: list, description: str) -> None:
+                                  charts: list, description: str, sheets: set[str]) -> None:
     grid = book.grid_sheet(SHEET_SUMMARY, description)
     grid.widths(DASHBOARD_WIDTHS)
     status = str(summary.get("status", ""))
     row = grid.put_title(1, "Case allocation", f"solver status: {status}; produced {book.when:%Y-%m-%d %H:%M} UTC") + 1
     if indicators:
         grid.put(row, 1, "Headline indicators", "wf heading")
-        row = _put_indicators(grid, row + 1, indicators, "summary_indicators") + 1
+        row = _put_indicators(grid, row + 1, indicators, "summary_indicators", sheets) + 1
     grid.put(row, 1, "Solver result", "wf heading")
     kinds = {"gap": "pct", "max_utilisation": "pct", "mean_utilisation": "pct", "objective": "float",
              "bound": "float", "seconds": "float"}
@@ -568,20 +404,51 @@ def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any]
 
 def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.DataFrame | None = None,
                         fairness: pd.DataFrame | None = None, card: Mapping[str, Any] | pd.DataFrame | None = None,
-                        inputs: Iterable[PathLike] = ()) -> Path:
-    """The churn risk register: Summary (workers by band), Risk register (RAG bands on `band`,
-    highest risk first), Team risk, Fairness audit, Model card, README."""
-    book = SafeWorkbook(produced_by="workforce churn score", inputs=inputs, title="Retention risk register")
-    indicators = _collect(predicted_turnover(risk, SHEET_RISK), expected_leavers(risk, SHEET_RISK),
-                          high_risk_workers(risk, SHEET_RISK))
+                        workers: pd.DataFrame | None = None, indicators: list[Indicator] | None = None,
+                        inputs: Iterable[PathLike] = (), produced_by: str = "workforce churn score") -> Path:
+    """The churn risk register: Summary (headline figures, workers by band), Risk register (RAG
+    bands on `band`, highest risk first), Team risk, Fairness audit, Model card, README.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to save (atomically).
+    risk : DataFrame
+        The risk table (`worker_id, team, locality, p_leave, band, driver_1..3`).
+    team_risk, fairness : DataFrame, optional
+        Risk by team; the fairness audit.
+    card : mapping or DataFrame, optional
+        The model card.
+    workers : DataFrame, optional
+        The workers scored: with their FTE and agency flag the predicted turnover is counted as
+        the DfE counts turnover.
+    indicators : list of Indicator, optional
+        The headline figures (default: :func:`workforce.indicators.risk_indicators`).
+    inputs : iterable of paths
+        Input files listed with their checksums in the README.
+    produced_by : str
+        The command named in the README.
+
+    Returns
+    -------
+    Path
+        The workbook written.
+    """
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Retention risk register")
+    model_card = card if isinstance(card, Mapping) else None
+    horizon = int((model_card or {}).get("horizon_months", 12))
+    if indicators is None:
+        indicators = risk_indicators(risk, workers, card=model_card, horizon_months=horizon)
     charts = []
-    if _has(risk, "band"):
+    if has_columns(risk, "band"):
         wb_ = workers_by_band(risk)
         bands = list(wb_["band"])
         charts.append(("Workers by risk band (from Risk register)", wb_,
                        lambda ws, r, b=bands: chart_risk_bands(ws, r, b)))
+    sheets = {SHEET_RISK, SHEET_TEAM_RISK, SHEET_FAIRNESS, SHEET_CARD}
     _dashboard(book, title="Retention risk register", subtitle=f"produced {book.when:%Y-%m-%d %H:%M} UTC",
-               indicators=indicators, charts=charts, description="headline risk figures and workers by band")
+               indicators=indicators, charts=charts, description="headline risk figures and workers by band",
+               sheets=sheets)
     _risk_sheets(book, risk, team_risk, fairness)
     if card is not None:
         frame = card if isinstance(card, pd.DataFrame) else key_value_frame(card)
@@ -618,47 +485,73 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                            projection: pd.DataFrame | None = None, montecarlo: pd.DataFrame | None = None,
                            worker_loads: pd.DataFrame | None = None,
                            allocation_summary: Mapping[str, Any] | None = None,
-                           fairness: pd.DataFrame | None = None, inputs: Iterable[PathLike] = ()) -> Path:
-    """The HR planner's workbook `workforce_plan.xlsx`.
+                           plan_summary: Mapping[str, Any] | None = None,
+                           fairness: pd.DataFrame | None = None, indicators: list[Indicator] | None = None,
+                           produced_by: str = "workforce plan", inputs: Iterable[PathLike] = ()) -> Path:
+    """The HR planner's workbook.
 
     Summary (headline indicators traced to their sheets, native charts), Risk register, L&D
     plan, Recruitment plan, Projection, Allocation, Fairness audit, Assumptions (editable; read
     back by `workforce plan --assumptions`), README. A sheet whose frame is None is left out.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to save (atomically).
+    assumptions : DataFrame
+        The assumptions frame (`workforce.plans.assumptions.assumptions_frame`).
+    risk, gateway, gateway_programmes, recruitment, recruitment_totals, projection, montecarlo : DataFrame, optional
+        The plan's frames (`PlanResult`) and the risk table.
+    worker_loads : DataFrame, optional
+        Loads after allocation.
+    allocation_summary, plan_summary : mapping, optional
+        The allocation's and the plan's summaries.
+    fairness : DataFrame, optional
+        The fairness audit.
+    indicators : list of Indicator, optional
+        The headline figures; the pipeline passes the list it prints. Default: the indicators
+        of :mod:`workforce.indicators` computed from the frames given.
+    produced_by : str
+        The command named in the README.
+    inputs : iterable of paths
+        Input files listed with their checksums in the README.
+
+    Returns
+    -------
+    Path
+        The workbook written.
     """
-    book = SafeWorkbook(produced_by="workforce plan", inputs=inputs, title="Workforce plan")
-    indicators = _collect(
-        caseload_per_fte(worker_loads, SHEET_ALLOCATION),
-        workers_over_cap(worker_loads, SHEET_ALLOCATION),
-        changes_of_worker(allocation_summary, SHEET_ALLOCATION),
-        predicted_turnover(risk, SHEET_RISK),
-        expected_leavers(risk, SHEET_RISK),
-        agency_share_now_and_end(recruitment_totals, SHEET_RECRUIT),
-        vacancies(recruitment_totals, SHEET_RECRUIT),
-        fte_gap_end(projection, SHEET_PROJECTION),
-        shortfall_risk(montecarlo, SHEET_PROJECTION),
-        plan_cost_and_saving(recruitment_totals, SHEET_RECRUIT),
-        ld_cost_and_saving(gateway, SHEET_LD),
-    )
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Workforce plan")
+    if indicators is None:
+        indicators = [*risk_indicators(risk),
+                      *allocation_indicators(allocation_summary, worker_loads),
+                      *plan_indicators(plan_summary, totals=recruitment_totals, projection=projection,
+                                       gateway=gateway)]
     charts: list = []
-    if _has(worker_loads, "team", "points_after", "capacity_points"):
+    if has_columns(worker_loads, "team", "points_after", "capacity_points"):
         tp = team_points(worker_loads)
         charts.append(("Points by team (from Allocation)", tp, lambda ws, r, n=len(tp): chart_team_points(ws, r, n)))
-    if _has(projection, "quarter", "demand_fte", "supply_fte"):
+    if has_columns(projection, "quarter", "demand_fte", "supply_fte"):
         fd = fte_against_demand(projection, montecarlo)
         charts.append(("FTE against demand (from Projection)", fd,
                        lambda ws, r, n=len(fd), c=list(fd.columns): chart_fte_demand(ws, r, n, c)))
-    if _has(recruitment_totals, "quarter", "agency_share"):
+    if has_columns(recruitment_totals, "quarter", "agency_share"):
         ag = agency_share_series(recruitment_totals)
         charts.append(("Agency share (from Recruitment plan)", ag,
                        lambda ws, r, n=len(ag), k=ag.shape[1] - 1: chart_agency_share(ws, r, n, k)))
-    if _has(risk, "band"):
+    if has_columns(risk, "band"):
         wb_ = workers_by_band(risk)
         charts.append(("Workers by risk band (from Risk register)", wb_,
                        lambda ws, r, b=list(wb_["band"]): chart_risk_bands(ws, r, b)))
+    present = {name for name, frames in (
+        (SHEET_RISK, (risk,)), (SHEET_LD, (gateway, gateway_programmes)),
+        (SHEET_RECRUIT, (recruitment, recruitment_totals)), (SHEET_PROJECTION, (projection, montecarlo)),
+        (SHEET_ALLOCATION, (worker_loads, allocation_summary)), (SHEET_FAIRNESS, (fairness,)),
+    ) if any(f is not None for f in frames)}
     _dashboard(book, title="Workforce plan", subtitle=f"produced {book.when:%Y-%m-%d %H:%M} UTC by workforce "
-               f"{book.version}; every figure names the sheet it comes from",
+               f"{book.version}; every figure names the sheet it comes from and what it measures",
                indicators=indicators, charts=charts,
-               description="headline indicators, each traced to its sheet, and charts")
+               description="headline indicators, each traced to its sheet and defined, and charts", sheets=present)
     if risk is not None:
         _risk_sheets(book, risk, None, None)
     _side_by_side(book, SHEET_LD, [(gateway_programmes, "LD_programmes"), (gateway, "LD_plan")],
@@ -666,7 +559,9 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
     _side_by_side(book, SHEET_RECRUIT, [(recruitment_totals, "Recruitment_totals"), (recruitment, "Recruitment_plan")],
                   "recruitment per quarter for the whole service (left) and per unit (right)")
     _side_by_side(book, SHEET_PROJECTION, [(montecarlo, "Monte_carlo"), (projection, "Projection")],
-                  "Monte Carlo percentiles per quarter (left) and the projection per quarter and team (right)")
+                  "Monte Carlo percentiles per quarter (left; p_shortfall: the chance of a shortfall in that "
+                  "quarter) and the projection per quarter and team with no new hires (right; gap_fte: demand "
+                  "minus today's staff still in post)")
     if worker_loads is not None or allocation_summary is not None:
         tables = []
         if worker_loads is not None:
@@ -680,8 +575,9 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
     if fairness is not None:
         _table_sheet(book, SHEET_FAIRNESS, fairness, "model performance and predictions by protected group",
                      name="Fairness_audit")
-    _assumptions_sheet(book, assumptions, "every planning assumption with unit and basis; edit the value column and "
-                       "run `workforce plan --assumptions workforce_plan.xlsx` to re-plan")
+    book.add_assumptions_sheet(assumptions, "every planning assumption, and the capacity model (caseload rows), "
+                               "with unit and basis; edit the value column and run `workforce plan --assumptions "
+                               "workforce_plan.xlsx` to re-plan")
     book.add_readme()
     return book.save(path)
 

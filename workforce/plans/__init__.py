@@ -1,5 +1,6 @@
 """Workforce plans: quarterly projection, the L&D gateway plan, the recruitment plan, a Monte
-Carlo over leavers, named scenarios, and the assumptions behind them all.
+Carlo over leavers, named scenarios, and the assumptions behind them all (read from a settings
+file or a plan workbook by :func:`workforce.config.load_settings`).
 
 Names are resolved lazily so that importing the package does not import PuLP or pandas.
 """
@@ -13,10 +14,7 @@ _EXPORTS = {
     "Programme": "workforce.plans.assumptions",
     "assumptions_frame": "workforce.plans.assumptions",
     "assumptions_from_frame": "workforce.plans.assumptions",
-    "assumptions_from_toml": "workforce.plans.assumptions",
-    "assumptions_toml": "workforce.plans.assumptions",
-    "load_assumptions": "workforce.plans.assumptions",
-    "write_assumptions_toml": "workforce.plans.assumptions",
+    "assumptions_from_sections": "workforce.plans.assumptions",
     "build_plan": "workforce.plans.planner",
     "PlanResult": "workforce.plans.planner",
     "compare_scenarios": "workforce.plans.scenarios",

@@ -2,31 +2,45 @@
 
 Defaults come from the domain brief (`[S#]` sourced, `[DEFAULT]` the brief's chosen default,
 `[DERIVED]` arithmetic on sourced figures) or are marked `assumption` where the brief found no
-figure. Planners change them in a TOML file or in the Assumptions sheet of a plan workbook; both
-go through one parser (:func:`assumptions_from_frame`), so every bad value is reported the same
-way: file, row and key.
+figure. Planners change them in the `[plans]` section of a settings file
+(:mod:`workforce.config`) or in the Assumptions sheet of a plan workbook; both go through one
+parser (:func:`assumptions_from_frame`), so every bad value is reported the same way: file, row
+and key.
+
+What a worker can hold is not a plan assumption: it is the capacity model,
+:class:`workforce.caseload.CaseloadRules`, which a plan carries as `Assumptions.caseload` (the
+`[caseload]` section of a settings file, `caseload` rows of the sheet). Two keys that used to
+restate it here, `demand.target_points_per_fte` and `supply.asye_capacity_share`, are still read
+from old files and mapped onto it with a :class:`~workforce.errors.InputWarning`.
 
 The `assumptions` frame has columns `section, key, value, unit, basis, description`; the L&D
-programme catalogue is held as rows whose section is `programme:<name>`.
+programme catalogue is held as rows whose section is `programme:<name>`, the capacity model as
+rows whose section is `caseload`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import tomllib
+import warnings
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
-from workforce.caseload import ROLES
-from workforce.errors import InputError, Problem
+from workforce.caseload import ROLES, CaseloadRules, describe
+from workforce.errors import InputError, InputWarning, Problem
+from workforce.readers import DATE_ORDERS, current_date_order, parse_date, parse_number, written_date
 
 FRAME_COLUMNS = ("section", "key", "value", "unit", "basis", "description")
+#: A plausible annual salary for any children's social work role, NQSW to team manager (brief
+#: [S49][S70] put them at about 27k-52k): a value outside it is a typo (a salary of 0 would show a
+#: saving of half the budget), so it is refused with this range stated.
+SALARY_RANGE = (15000.0, 150000.0)
+#: Units whose values are fractions, so "15%" reads as 0.15.
+FRACTION_UNITS = ("fraction", "fraction of salary", "fraction of demand", "per year")
 PROGRAMME_PREFIX = "programme:"
+CASELOAD_SECTION = "caseload"
 ASSUMPTION = "assumption"
 
 
@@ -52,8 +66,6 @@ class ProjectionAssumptions:
 class DemandAssumptions:
     referral_trend_rate: float = _v(0.0, "float", "per year", ASSUMPTION,
                                     "growth of weighted caseload per year (negative = falling)", lo=-0.5, hi=1.0)
-    target_points_per_fte: float = _v(85.0, "float", "points per FTE", "[S29] Wirral: 100 points less 15 for non-case work",
-                                      "weighted caseload points one case-holding FTE should carry", lo=1.0, hi=1000.0)
     absence_rate: float = _v(0.032, "float", "fraction", "[S1] sickness absence rate 2023",
                              "gross-up of required FTE for absence", lo=0.0, hi=0.5)
 
@@ -67,8 +79,6 @@ class SupplyAssumptions:
                                        "chance of leaving within a year for a new permanent hire", lo=0.0, hi=0.99)
     asye_months: int = _v(12, "int", "months", "[S33] ASYE is a 12-month programme",
                           "months after starting until an ASYE carries a full caseload", lo=0, hi=36)
-    asye_capacity_share: float = _v(0.9, "float", "fraction", "[S29][S33] ASYE holds 90% of a full workload",
-                                    "capacity of an ASYE in the first year", lo=0.0, hi=1.0)
     agency_contract_quarters: int = _v(2, "int", "quarters", ASSUMPTION,
                                        "contract length left for an agency worker with no contract_end_date", lo=0, hi=40)
     absent_return_quarters: int = _v(1, "int", "quarters", ASSUMPTION,
@@ -84,24 +94,24 @@ class SupplyAssumptions:
 @dataclass(frozen=True)
 class CostAssumptions:
     salary_case_holder_gbp: float = _v(35444.0, "float", "GBP per FTE-year", "[S49] 2018 national average top of scale",
-                                       "salary of a case-holding social worker", lo=0.0, hi=1e6)
+                                       "salary of a case-holding social worker", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_asye_gbp: float = _v(28200.0, "float", "GBP per FTE-year", "[S70][DERIVED] midpoint of NQSW band 26.8k-29.6k",
-                                "salary of a newly qualified social worker (ASYE)", lo=0.0, hi=1e6)
+                                "salary of a newly qualified social worker (ASYE)", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_senior_practitioner_gbp: float = _v(40000.0, "float", "GBP per FTE-year",
                                                "assumption between [S49] 35.4k and [S70] senior up to 44k",
-                                               "salary of a senior practitioner", lo=0.0, hi=1e6)
+                                               "salary of a senior practitioner", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_advanced_practitioner_gbp: float = _v(41000.0, "float", "GBP per FTE-year",
                                                  "[S49][DERIVED] midpoint of regional medians 38.2k-43.8k",
-                                                 "salary of an advanced practitioner", lo=0.0, hi=1e6)
+                                                 "salary of an advanced practitioner", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_practice_supervisor_gbp: float = _v(43000.0, "float", "GBP per FTE-year", ASSUMPTION,
-                                               "salary of a practice supervisor", lo=0.0, hi=1e6)
+                                               "salary of a practice supervisor", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_team_manager_gbp: float = _v(47700.0, "float", "GBP per FTE-year",
                                         "[S49][DERIVED] midpoint of regional medians 43.8k-51.6k",
-                                        "salary of a team manager", lo=0.0, hi=1e6)
+                                        "salary of a team manager", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     on_cost_rate: float = _v(0.28, "float", "fraction of salary", "[DEFAULT] brief s5",
                              "employer on-costs (pension, NI) for permanent staff", lo=0.0, hi=2.0)
     agency_hourly_rate_gbp: float = _v(40.2, "float", "GBP per hour", "[S53][DERIVED] Devon agency spend per hour 2015/16",
-                                       "what the authority pays per agency hour", lo=0.0, hi=1000.0)
+                                       "what the authority pays per agency hour", lo=15.0, hi=200.0)
     hours_per_fte_year: float = _v(1739.0, "float", "hours", "[S49d] 37 hours x 47 weeks",
                                    "paid working hours in an FTE-year", lo=1.0, hi=3000.0)
     cost_per_hire_gbp: float = _v(2500.0, "float", "GBP", "[S59] CIPD average direct recruitment cost",
@@ -214,9 +224,29 @@ SECTIONS: dict[str, type] = {
 
 
 @dataclass(frozen=True)
+class MovedKey:
+    """A key that used to be a plan assumption and is now part of the capacity model."""
+
+    to: str  # the CaseloadRules field it sets
+    convert: Callable[[float, CaseloadRules], float]
+    how: str  # the mapping, in words
+
+
+#: Old plan keys that restated the capacity model, and how an old value maps onto it.
+MOVED_TO_CASELOAD: dict[str, MovedKey] = {
+    "demand.target_points_per_fte": MovedKey(
+        "reserved_points", lambda value, rules: rules.points_per_fte - value,
+        "a case-holding FTE carries points_per_fte - reserved_points, so reserved_points = points_per_fte - value"),
+    "supply.asye_capacity_share": MovedKey(
+        "asye_points_share", lambda value, rules: value, "asye_points_share = value"),
+}
+
+
+@dataclass(frozen=True)
 class Assumptions:
     """Everything a plan assumes. `basis` holds bases that differ from the shipped ones,
-    keyed `section.key` (e.g. a planner's note "our 2024 agency invoices")."""
+    keyed `section.key` (e.g. a planner's note "our 2024 agency invoices"); `caseload` is the
+    capacity model the plan converts demand and supply with."""
 
     projection: ProjectionAssumptions = field(default_factory=ProjectionAssumptions)
     demand: DemandAssumptions = field(default_factory=DemandAssumptions)
@@ -227,6 +257,7 @@ class Assumptions:
     montecarlo: MonteCarloAssumptions = field(default_factory=MonteCarloAssumptions)
     programmes: tuple[Programme, ...] = field(default_factory=default_programmes)
     basis: Mapping[str, str] = field(default_factory=dict)
+    caseload: CaseloadRules = field(default_factory=CaseloadRules)
 
     def basis_of(self, section: str, key: str) -> str:
         """The basis shown for a value: the planner's note if any, else the shipped one."""
@@ -237,9 +268,25 @@ class Assumptions:
         return _meta(cls, key)["basis"]
 
     def with_values(self, values: Mapping[str, Any], basis: str | None = None) -> "Assumptions":
-        """A copy with `{"section.key": value}` changed (checked like a file), e.g. for scenarios.
+        """A copy with some values changed, checked as a file's would be (e.g. for scenarios).
 
-        With `basis`, the changed values are tagged with it."""
+        Parameters
+        ----------
+        values : mapping
+            ``{"section.key": value}``; the capacity model's numbers as ``caseload.<name>``
+            (``caseload.roles.case_holder.soft_children``).
+        basis : str, optional
+            Tag the changed values with this basis.
+
+        Returns
+        -------
+        Assumptions
+
+        Raises
+        ------
+        InputError
+            An unknown key or a bad value.
+        """
         frame = assumptions_frame(self)
         frame = frame.set_index(frame["section"] + "." + frame["key"])
         for name, value in values.items():
@@ -248,7 +295,7 @@ class Assumptions:
             frame.at[name, "value"] = _to_cell(value)
             if basis:
                 frame.at[name, "basis"] = basis
-        return assumptions_from_frame(frame.reset_index(drop=True), source="scenario")
+        return assumptions_from_frame(frame.reset_index(drop=True), source="scenario", warn_missing=False)
 
 
 def _meta(cls: type, key: str) -> dict:
@@ -258,7 +305,8 @@ def _meta(cls: type, key: str) -> dict:
     raise KeyError(key)
 
 
-def _value_fields(cls: type) -> list:
+def value_fields(cls: type) -> list:
+    """The fields of an assumptions section (or :class:`Programme`) that hold a tagged value."""
     return [f for f in fields(cls) if f.metadata.get("kind") not in (None, "name")]
 
 
@@ -280,24 +328,14 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _parse_number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("is yes/no, not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip().replace(",", "").replace("£", "")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError(f"'{value}' is not a finite number")
-    return number
+def _parse_number(value: Any, meta: dict | None = None) -> float:
+    """The shared number parser: "£42,000" where the unit is money, "15%" where it is a fraction."""
+    unit = (meta or {}).get("unit", "")
+    return parse_number(value, percent=unit in FRACTION_UNITS, currency=unit.startswith("GBP"))
 
 
-def _parse_int(value: Any) -> int:
-    number = _parse_number(value)
+def _parse_int(value: Any, meta: dict | None = None) -> int:
+    number = _parse_number(value, meta)
     if not float(number).is_integer():
         raise ValueError(f"'{value}' is not a whole number")
     return int(number)
@@ -305,10 +343,17 @@ def _parse_int(value: Any) -> int:
 
 def _check_range(number: float, meta: dict) -> None:
     lo, hi = meta.get("lo"), meta.get("hi")
-    if lo is not None and number < lo:
-        raise ValueError(f"{number:g} is below the minimum {lo:g}")
-    if hi is not None and number > hi:
-        raise ValueError(f"{number:g} is above the maximum {hi:g}")
+    unit = meta.get("unit", "")
+
+    def shown(x: float) -> str:
+        return f"£{x:,.2f}".removesuffix(".00") if unit.startswith("GBP") else f"{x:g}"
+
+    low, high = lo is not None and number < lo, hi is not None and number > hi
+    if low or high:
+        bounds = (f"{shown(lo)} to {shown(hi)}" if lo is not None and hi is not None
+                  else f"at least {shown(lo)}" if lo is not None else f"at most {shown(hi)}")
+        side = f"below the minimum {shown(lo)}" if low else f"above the maximum {shown(hi)}"
+        raise ValueError(f"{shown(number)} is {side} (plausible range {bounds}, {unit})")
 
 
 def _split_list(value: Any) -> list[str]:
@@ -324,11 +369,11 @@ def parse_value(value: Any, meta: dict) -> Any:
     kind = meta["kind"]
     choices = meta.get("choices") or ()
     if kind == "float":
-        number = _parse_number(value)
+        number = _parse_number(value, meta)
         _check_range(number, meta)
         return number
     if kind == "int":
-        number = _parse_int(value)
+        number = _parse_int(value, meta)
         _check_range(number, meta)
         return number
     if kind == "bool":
@@ -350,9 +395,9 @@ def parse_value(value: Any, meta: dict) -> Any:
         if text.lower() == "auto":
             return "auto"
         try:
-            return pd.Timestamp(text[:10]).date().isoformat()
-        except ValueError:
-            raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or 'auto'") from None
+            return parse_date(value).isoformat()
+        except ValueError as exc:
+            raise ValueError(f"{exc}, or 'auto'") from None
     if kind == "strs":
         items = _split_list(value)
         bad = [i for i in items if choices and i not in choices]
@@ -360,7 +405,7 @@ def parse_value(value: Any, meta: dict) -> Any:
             raise ValueError(f"{', '.join(bad)} not allowed (allowed: {', '.join(choices)})")
         return tuple(items)
     if kind == "ints":
-        items = tuple(_parse_int(v) for v in _split_list(value))
+        items = tuple(_parse_int(v, meta) for v in _split_list(value))
         for item in items:
             _check_range(item, meta)
         return items
@@ -371,17 +416,32 @@ def parse_value(value: Any, meta: dict) -> Any:
 
 
 def assumptions_frame(a: Assumptions) -> pd.DataFrame:
-    """The Assumptions sheet: one row per value, programmes as `programme:<name>` sections."""
+    """The Assumptions sheet: one row per value; the capacity model as `caseload` rows, the
+    L&D catalogue as `programme:<name>` sections.
+
+    Parameters
+    ----------
+    a : Assumptions
+
+    Returns
+    -------
+    DataFrame
+        Columns `section, key, value, unit, basis, description` (object dtype); read back
+        exactly by :func:`assumptions_from_frame`.
+    """
     rows = []
     for section, cls in SECTIONS.items():
         values = getattr(a, section)
-        for f in _value_fields(cls):
+        for f in value_fields(cls):
             m = f.metadata
             rows.append((section, f.name, _to_cell(getattr(values, f.name)), m["unit"],
                          a.basis_of(section, f.name), m["description"]))
+    for name, value, basis in a.caseload.rows():
+        unit, description = describe(name)
+        rows.append((CASELOAD_SECTION, name, value, unit, basis, description))
     for programme in a.programmes:
         section = PROGRAMME_PREFIX + programme.name
-        for f in _value_fields(Programme):
+        for f in value_fields(Programme):
             m = f.metadata
             rows.append((section, f.name, _to_cell(getattr(programme, f.name)), m["unit"],
                          a.basis_of(section, f.name), m["description"]))
@@ -396,24 +456,132 @@ def _row_numbers(frame: pd.DataFrame) -> list[int]:
     return list(range(2, len(frame) + 2))
 
 
-def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions") -> Assumptions:
+def _caseload_value(raw: Any, default: Any) -> Any:
+    """A capacity-model cell typed like its default (yes/no, whole or decimal number, or blank
+    for "no separate cap")."""
+    if isinstance(default, bool):
+        return parse_value(raw, {"kind": "bool"})
+    if _blank(raw):
+        if default is None:
+            return None
+        raise ValueError("value is blank")
+    number = _parse_number(raw)
+    return int(number) if isinstance(default, int) and number.is_integer() else number
+
+
+def _caseload_edits(cells: dict[str, tuple[int, Any, str]], base: CaseloadRules,
+                    problem: Callable[[int, str, str, str | None], None]) -> dict[str, Any]:
+    """The `[caseload]`-style mapping of the `caseload` rows that differ from `base`.
+
+    `cells` maps a row name (``points_per_fte``, ``case_points.cp``,
+    ``roles.case_holder.soft_children``) to (row, raw value, basis note). A role whose values
+    change keeps a basis note that differs from its own (a planner's, or an earlier edit's)."""
+    current = {name: (value, basis) for name, value, basis in base.rows()}
+    edits: dict[str, Any] = {}
+    for name, (row, raw, note) in cells.items():
+        if name not in current:
+            problem(row, f"[{CASELOAD_SECTION}] {name}: unknown key", "key",
+                    "the caseload rows of a plan workbook (see workforce.caseload.CaseloadRules)")
+            continue
+        default, basis = current[name]
+        try:
+            value = _caseload_value(raw, default)
+        except ValueError as exc:
+            problem(row, f"[{CASELOAD_SECTION}] {name}: {exc}", "value", None)
+            continue
+        if value == default:
+            continue
+        head, _, rest = name.partition(".")
+        if head == "roles":
+            role, _, key = rest.rpartition(".")
+            table = edits.setdefault("roles", {}).setdefault(role, {})
+            table[key] = value
+            if note and note != basis:
+                table["basis"] = note
+        elif head == "case_points":
+            edits.setdefault("case_points", {})[rest] = value
+        else:
+            edits[name] = value
+    return edits
+
+
+def _apply_moved(moved: dict[str, tuple[int, Any]], edits: dict[str, Any], base: CaseloadRules, source: str,
+                 problem: Callable[[int, str, str, str | None], None]) -> None:
+    """Map old plan keys that restated the capacity model onto it, saying where they went."""
+    for name, (row, raw) in moved.items():
+        rule = MOVED_TO_CASELOAD[name]
+        try:
+            value = rule.convert(_parse_number(raw), base)
+        except ValueError as exc:
+            problem(row, f"{name}: {exc}", "value", None)
+            continue
+        set_already = edits.get(rule.to, getattr(base, rule.to))
+        if set_already != getattr(CaseloadRules(), rule.to) and set_already != value:
+            problem(row, f"{name} moved to [caseload] {rule.to}, which is also set, to a different value",
+                    "key", f"one of them ({rule.how})")
+            continue
+        if value != getattr(base, rule.to):
+            edits[rule.to] = value
+        warnings.warn(InputWarning(
+            f"{source}: '{name}' is no longer a plan assumption: the capacity model sets it, as [caseload] "
+            f"{rule.to} = {value:g} ({rule.how}); read from this file, but set it in [caseload] from now on"),
+            stacklevel=3)
+
+
+def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
+                           caseload: CaseloadRules | None = None, warn_missing: bool = True) -> Assumptions:
     """Assumptions from an `assumptions` frame (typed values or the raw text of a sheet).
 
-    Rows left out keep their defaults; unknown sections or keys, duplicates and bad values are
-    reported together, each with `source`, row and key. Raises InputError.
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns `section, key, value` (and optionally `basis`); `caseload` rows edit the
+        capacity model, `programme:<name>` rows the L&D catalogue. An index named `row` gives
+        the row numbers used in messages.
+    source : str
+        The file (and sheet) named in messages.
+    caseload : CaseloadRules, optional
+        The capacity model the `caseload` rows and moved keys edit (default: the shipped one).
+    warn_missing : bool
+        Warn about assumptions that have no row (their defaults are used).
+
+    Returns
+    -------
+    Assumptions
+        Rows left out keep their defaults.
+
+    Warns
+    -----
+    InputWarning
+        For each old key that moved to the capacity model (``demand.target_points_per_fte``,
+        ``supply.asye_capacity_share``), saying where it went; and, with `warn_missing`, for
+        the assumptions left out (a deleted row is never a silent change of plan).
+
+    Raises
+    ------
+    InputError
+        Every unknown section or key, duplicate and bad value together, each with `source`,
+        row and key.
     """
     columns = {str(c).strip().lower(): c for c in frame.columns}
     missing = [c for c in ("section", "key", "value") if c not in columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=source, row=1,
                          allowed="section, key, value, unit, basis, description")
+    base_caseload = caseload or CaseloadRules()
     problems: list[Problem] = []
     sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
     programmes: dict[str, dict[str, Any]] = {}
+    caseload_cells: dict[str, tuple[int, Any, str]] = {}
+    moved: dict[str, tuple[int, Any]] = {}
     basis: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()
     rows = _row_numbers(frame)
     basis_col = columns.get("basis")
+
+    def add_problem(row: int, message: str, column: str, allowed: str | None) -> None:
+        problems.append(Problem(source, message, row, column, allowed))
+
     for row, (_, record) in zip(rows, frame.iterrows()):
         section = "" if _blank(record[columns["section"]]) else str(record[columns["section"]]).strip()
         key = "" if _blank(record[columns["key"]]) else str(record[columns["key"]]).strip()
@@ -424,6 +592,18 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions") 
         def problem(message: str, allowed: str | None = None) -> None:
             problems.append(Problem(source, f"{where}: {message}", row, "value" if key else "key", allowed))
 
+        raw = record[columns["value"]]
+        note = "" if basis_col is None or _blank(record[basis_col]) else str(record[basis_col]).strip()
+        if (section, key) in seen:
+            problem("appears more than once")
+            continue
+        seen.add((section, key))
+        if section == CASELOAD_SECTION:
+            caseload_cells[key] = (row, raw, note)
+            continue
+        if f"{section}.{key}" in MOVED_TO_CASELOAD:
+            moved[f"{section}.{key}"] = (row, raw)
+            continue
         if section.startswith(PROGRAMME_PREFIX):
             name = section[len(PROGRAMME_PREFIX):].strip()
             if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
@@ -434,17 +614,12 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions") 
             cls, target = SECTIONS[section], sections[section]
         else:
             problems.append(Problem(source, f"unknown section '{section}'", row, "section",
-                                    ", ".join(SECTIONS) + ", programme:<name>"))
+                                    ", ".join([*SECTIONS, CASELOAD_SECTION]) + ", programme:<name>"))
             continue
-        known = {f.name: f for f in _value_fields(cls)}
+        known = {f.name: f for f in value_fields(cls)}
         if key not in known:
             problems.append(Problem(source, f"{where}: unknown key", row, "key", ", ".join(known)))
             continue
-        if (section, key) in seen:
-            problem("appears more than once")
-            continue
-        seen.add((section, key))
-        raw = record[columns["value"]]
         meta = dict(known[key].metadata)
         if _blank(raw) and meta["kind"] not in ("str", "strs"):
             problem("value is blank")
@@ -454,9 +629,17 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions") 
         except ValueError as exc:
             problem(str(exc))
             continue
-        note = "" if basis_col is None or _blank(record[basis_col]) else str(record[basis_col]).strip()
         if note and note != meta["basis"]:
             basis[f"{section}.{key}"] = note
+    edits = _caseload_edits(caseload_cells, base_caseload, add_problem)
+    _apply_moved(moved, edits, base_caseload, source, add_problem)
+    rules = base_caseload
+    if edits:
+        try:
+            rules = CaseloadRules.from_mapping(_merge_edits(_caseload_mapping(base_caseload), edits))
+        except (KeyError, ValueError) as exc:
+            problems.append(Problem(source, f"[{CASELOAD_SECTION}] {str(exc).strip(chr(39) + chr(34))}",
+                                    None, "value"))
     built: dict[str, Any] = {}
     for name, cls in SECTIONS.items():
         built[name] = cls(**sections[name])
@@ -475,93 +658,126 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions") 
         catalogue = list(defaults.values())
     if problems:
         raise InputError(problems=problems)
-    return Assumptions(**built, programmes=tuple(catalogue), basis=basis)
+    if warn_missing:
+        warn_defaults_used(seen, programmes, source)
+    return Assumptions(**built, programmes=tuple(catalogue), basis=basis, caseload=rules)
 
 
-# ---- TOML ---------------------------------------------------------------------------------
+def warn_defaults_used(seen: set[tuple[str, str]], programmes: Mapping[str, Any], source: str) -> None:
+    """Say which assumptions had no row, so their defaults are used: a deleted row is never a
+    silent change of plan (an InputWarning, which the CLI prints as a 'warning:' line)."""
+    expected = [(section, f.name) for section, cls in SECTIONS.items() for f in value_fields(cls)]
+    # A listed programme's missing keys keep that programme's defaults (or the blank Programme's).
+    expected += [(PROGRAMME_PREFIX + name, f.name) for name in programmes for f in value_fields(Programme)]
+    missing = [(section, key) for section, key in expected if (section, key) not in seen]
+    dropped = [p.name for p in default_programmes() if programmes and p.name not in programmes]
+    if not missing and programmes and not dropped:
+        return
+    parts = []
+    if len(missing) > 10:  # a file of a few overrides: say so, without listing every default
+        parts.append(f"{len(missing)} of {len(expected)} assumptions are not in it, so their defaults are used "
+                     "(every value used is in the plan's assumptions.toml and Assumptions sheet)")
+    elif missing:
+        defaults = assumptions_frame(Assumptions()).set_index(["section", "key"])["value"]
+        blank = {f.name: _to_cell(f.default) for f in value_fields(Programme)}  # a programme of the user's own
+        shown = [f"{section.removeprefix(PROGRAMME_PREFIX)}.{key} = {defaults.get((section, key), blank.get(key))}"
+                 for section, key in missing]
+        parts.append(f"no row for {'; '.join(shown)}: using the default")
+    if not programmes:
+        parts.append("no programme rows, so the default L&D programmes are used")
+    if dropped:
+        parts.append(f"no rows for the default programme{'s' if len(dropped) > 1 else ''} {', '.join(dropped)}: "
+                     "left out of the L&D plan")
+    warnings.warn(InputWarning(f"{source}: " + "; and ".join(parts)), stacklevel=3)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, (tuple, list)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def assumptions_toml(a: Assumptions) -> str:
-    """TOML text for `a`: one inline table `{ value, basis }` per key, the description as a comment."""
-    lines = ["# workforce plan assumptions. Edit values; keep keys. basis says where a value comes from.", ""]
-
-    def block(header: str, section: str, obj: Any, cls: type) -> None:
-        lines.append(f"[{header}]")
-        for f in _value_fields(cls):
-            m = f.metadata
-            lines.append(f"# {m['description']} ({m['unit']})")
-            value = _toml_value(getattr(obj, f.name))
-            lines.append(f"{f.name} = {{ value = {value}, basis = {_toml_value(a.basis_of(section, f.name))} }}")
-        lines.append("")
-
-    for section, cls in SECTIONS.items():
-        block(section, section, getattr(a, section), cls)
-    for programme in a.programmes:
-        block(f"programme.{programme.name}", PROGRAMME_PREFIX + programme.name, programme, Programme)
-    return "\n".join(lines)
-
-
-def write_assumptions_toml(a: Assumptions, path: str | Path) -> None:
-    Path(path).write_text(assumptions_toml(a), encoding="utf-8")
-
-
-def _toml_lines(text: str) -> dict[tuple[str, str], int]:
-    """Line number of each `key =` under each `[section]`, for messages."""
-    where: dict[tuple[str, str], int] = {}
-    section = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        head = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
-        if head:
-            section = head.group(1).replace('"', "")
+def _caseload_mapping(rules: CaseloadRules) -> dict[str, Any]:
+    """The edits that turn the shipped capacity model into `rules` (empty for the shipped one)."""
+    shipped = CaseloadRules()
+    out: dict[str, Any] = {}
+    for f in fields(rules):
+        value = getattr(rules, f.name)
+        if value == getattr(shipped, f.name):
             continue
-        key = re.match(r"^([A-Za-z0-9_\-]+)\s*=", stripped)
-        if key:
-            where.setdefault((section, key.group(1)), number)
-    return where
+        if f.name == "roles":
+            out["roles"] = {name: {rf.name: getattr(role, rf.name) for rf in fields(role)}
+                            for name, role in value.items() if shipped.roles.get(name) != role}
+        else:
+            out[f.name] = value
+    return out
 
 
-def assumptions_from_toml(text: str, *, source: str = "assumptions.toml") -> Assumptions:
-    """Parse TOML text: `[section]` tables of `key = value` or `key = { value = .., basis = .. }`;
-    programmes as `[programme.<name>]`."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"is not valid TOML ({exc})", file=source) from None
-    lines = _toml_lines(text)
+def _merge_edits(base: dict[str, Any], edits: dict[str, Any]) -> dict[str, Any]:
+    """`edits` over `base`, table by table (case points by type, roles by role and field)."""
+    out = dict(base)
+    for key, value in edits.items():
+        if key == "roles":
+            roles = {name: dict(table) for name, table in out.get("roles", {}).items()}
+            for name, table in value.items():
+                roles[name] = {**roles.get(name, {}), **table}
+            out["roles"] = roles
+        elif key == "case_points":
+            out["case_points"] = {**out.get("case_points", {}), **value}
+        else:
+            out[key] = value
+    return out
+
+
+def assumptions_from_sections(sections: Mapping[str, Any], *, source: str = "settings",
+                              lines: Mapping[tuple[str, str], int] | None = None,
+                              caseload: CaseloadRules | None = None) -> Assumptions:
+    """Assumptions from a TOML-like mapping of sections: ``{"costs": {"on_cost_rate": 0.3}}``.
+
+    Parameters
+    ----------
+    sections : mapping
+        Section name -> table of ``key = value`` or ``key = {value = .., basis = ..}``;
+        programmes under ``programme`` (or ``programmes``) as one table per name.
+    source : str
+        The file named in messages.
+    lines : mapping, optional
+        (section, key) -> line number in the file, for messages; programme sections are named
+        ``programme.<name>``.
+    caseload : CaseloadRules, optional
+        The capacity model (the settings file's `[caseload]`); moved keys edit it.
+
+    Returns
+    -------
+    Assumptions
+
+    Raises
+    ------
+    InputError
+        A section that is not a table, an inline table without `value`, a caseload table inside
+        the plan sections, and every problem :func:`assumptions_from_frame` reports.
+    """
+    if not sections:  # a settings file without plan assumptions: the defaults, nothing to say
+        return Assumptions(caseload=caseload or CaseloadRules())
+    lines = lines or {}
     records: list[tuple[int, str, str, Any, Any]] = []
     problems: list[Problem] = []
 
-    def add(section: str, toml_section: str, table: Any) -> None:
+    def add(section: str, named: str, table: Any) -> None:
         if not isinstance(table, dict):
-            problems.append(Problem(source, f"'{toml_section}' must be a table ([{toml_section}])", None, "key"))
+            problems.append(Problem(source, f"'{named}' must be a table ([{named}])", None, "key"))
             return
         for key, item in table.items():
-            line = lines.get((toml_section, key), 0)
-            basis = None
+            line = lines.get((named, key), 0)
+            note = None
             if isinstance(item, dict):
                 extra = set(item) - {"value", "basis", "unit", "description"}
                 if "value" not in item or extra:
-                    problems.append(Problem(source, f"[{toml_section}] {key}: an inline table needs 'value' "
+                    problems.append(Problem(source, f"[{named}] {key}: an inline table needs 'value' "
                                                     "(and may have 'basis')", line or None, "value"))
                     continue
-                basis, item = item.get("basis"), item["value"]
-            records.append((line, section, key, item, basis))
+                note, item = item.get("basis"), item["value"]
+            records.append((line, section, key, item, note))
 
-    for name, table in doc.items():
-        if name in ("programme", "programmes") and isinstance(table, dict):
+    for name, table in sections.items():
+        if name == CASELOAD_SECTION:
+            problems.append(Problem(source, "the capacity model is its own top-level [caseload] section, not part of "
+                                            "the plan assumptions", lines.get((name, ""), None), "key"))
+        elif name in ("programme", "programmes") and isinstance(table, dict):
             for pname, ptable in table.items():
                 add(PROGRAMME_PREFIX + pname, f"{name}.{pname}", ptable)
         else:
@@ -573,28 +789,24 @@ def assumptions_from_toml(text: str, *, source: str = "assumptions.toml") -> Ass
         columns=["section", "key", "value", "basis"], dtype=object,
     )
     frame.index = pd.Index([r[0] or (i + 1) for i, r in enumerate(records)], name="row")
-    return assumptions_from_frame(frame, source=source)
+    return assumptions_from_frame(frame, source=source, caseload=caseload)
 
 
-# ---- files --------------------------------------------------------------------------------
-
-
-def load_assumptions(path: str | Path) -> Assumptions:
-    """Assumptions from a `.toml` file, or from the Assumptions sheet of a workbook (`.xlsx`) or
-    an assumptions CSV written by `workforce plan`."""
-    from workforce.readers import read_table, source_label
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("assumptions file not found", file=path)
-    if path.suffix.lower() == ".toml":
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot be read ({exc})", file=path) from None
-        return assumptions_from_toml(text, source=str(path))
-    raw = read_table(path, "assumptions", sheet="Assumptions")
-    return assumptions_from_frame(raw, source=source_label(path, "Assumptions"))
+def date_echo_lines(a: Assumptions) -> list[str]:
+    """Each date the assumptions set, written out ("projection.start_date: 1 April 2025, a
+    Tuesday"), for the run's terminal summary: a date typed 01/04/2025 and read the other way
+    round shows at once. 'auto' dates are not echoed (the plan says where it starts)."""
+    order = current_date_order()
+    lines = []
+    for section, cls in SECTIONS.items():
+        for f in value_fields(cls):
+            value = getattr(getattr(a, section), f.name)
+            if f.metadata["kind"] == "date" and value != "auto":
+                day = parse_date(value)
+                lines.append(f"{section}.{f.name}: {written_date(day)}, a {day:%A} (dates such as 01/04/2025 "
+                             f"are read {DATE_ORDERS[order].split(' (')[0]}; --dates {'us' if order == 'uk' else 'uk'} "
+                             "reads them the other way)")
+    return lines
 
 
 def changed_values(a: Assumptions, b: Assumptions) -> pd.DataFrame:

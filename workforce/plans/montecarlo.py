@@ -1,4 +1,5 @@
-"""Monte Carlo over leavers for a chosen plan: how wide the range of outcomes is.
+"""Monte Carlo over leavers for a chosen plan, and for carrying on as now: how wide the range of
+outcomes is.
 
 Each run draws who leaves in each quarter: today's workers one by one (each with their own
 quarterly hazard, agency contracts ending on their dates) and each cohort of new hires or newly
@@ -105,13 +106,42 @@ def montecarlo_frame(sim: dict[str, np.ndarray], starts: pd.DatetimeIndex) -> pd
     return out
 
 
-def montecarlo_summary(sim: dict[str, np.ndarray], runs: int, seed: int) -> dict:
+def _percentiles(stem: str, values: np.ndarray) -> dict[str, float]:
+    return {f"{stem}_p{p}": float(v) for p, v in zip(PERCENTILES, np.percentile(values, PERCENTILES))}
+
+
+def montecarlo_summary(sim: dict[str, np.ndarray], runs: int, seed: int,
+                       baseline: dict[str, np.ndarray] | None = None) -> dict:
+    """Chance of a shortfall in some quarter, and the 10th/50th/90th percentiles of the plan's
+    total cost; with `baseline` (carrying on as now, simulated with the same seed) also of its
+    cost and of the saving, paired run by run.
+
+    Parameters
+    ----------
+    sim : dict of ndarray
+        :func:`simulate` for the plan (`cost_gbp`, `shortfall`: runs x quarters).
+    runs, seed : int
+        Recorded in the summary.
+    baseline : dict of ndarray, optional
+        :func:`simulate` for carrying on as now.
+
+    Returns
+    -------
+    dict
+        `p_shortfall_any_quarter`, `total_cost_gbp_p10/p50/p90` and, with `baseline`,
+        `baseline_cost_gbp_*`, `saving_gbp_*` and `saving_share_*`.
+    """
     total = sim["cost_gbp"].sum(axis=1)
-    return {
+    out = {
         "montecarlo_runs": runs,
         "montecarlo_seed": seed,
         "p_shortfall_any_quarter": float(sim["shortfall"].any(axis=1).mean()),
-        "total_cost_gbp_p10": float(np.percentile(total, 10)),
-        "total_cost_gbp_p50": float(np.percentile(total, 50)),
-        "total_cost_gbp_p90": float(np.percentile(total, 90)),
+        **_percentiles("total_cost_gbp", total),
     }
+    if baseline is not None:
+        base = baseline["cost_gbp"].sum(axis=1)
+        saving = base - total
+        out.update(_percentiles("baseline_cost_gbp", base))
+        out.update(_percentiles("saving_gbp", saving))
+        out.update(_percentiles("saving_share", np.divide(saving, base, out=np.zeros_like(saving), where=base > 0)))
+    return out

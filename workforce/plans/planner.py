@@ -7,7 +7,7 @@ inputs and the seed.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -17,9 +17,9 @@ from workforce.plans.assumptions import Assumptions, assumptions_frame
 from workforce.plans.gateway import gateway_summary, plan_gateway
 from workforce.plans.montecarlo import montecarlo_frame, montecarlo_summary, simulate
 from workforce.plans.projection import annual_leave_probability, build_workforce, plan_start_date, project
-from workforce.plans.recruitment import (recruitment_frames, recruitment_inputs, recruitment_summary,
-                                         solve_recruitment, unit_base)
-from workforce.plans.scenarios import apply_start
+from workforce.plans.recruitment import (baseline_decisions, recruitment_frames, recruitment_inputs,
+                                         recruitment_summary, solve_recruitment, unit_base)
+from workforce.plans.start import apply_start
 
 
 @dataclass
@@ -60,12 +60,31 @@ def _check_inputs(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame
 
 def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | None = None,
                assumptions: Assumptions | None = None, *, seed: int | None = None) -> PlanResult:
-    """Run the whole plan.
+    """Run the whole plan: L&D gateway, projection, recruitment plan, Monte Carlo for the plan and
+    for carrying on as now, and the summary.
 
-    `workers`, `cases`: typed frames (`workforce.contracts.load_*`); `risk`: `worker_id,
-    p_leave` (chance of leaving within `projection.risk_horizon_months`), workers it misses get
-    the default turnover; `seed` overrides `montecarlo.seed` (and is recorded in the
-    assumptions returned)."""
+    Parameters
+    ----------
+    workers, cases : DataFrame
+        Typed frames (`workforce.contracts.load_*`).
+    risk : DataFrame, optional
+        `worker_id, p_leave` (chance of leaving within `projection.risk_horizon_months`);
+        workers it misses get the default turnover.
+    assumptions : Assumptions, optional
+        The plan assumptions and their capacity model (default: the shipped ones).
+    seed : int, optional
+        Overrides `montecarlo.seed` (and is recorded in the assumptions returned).
+
+    Returns
+    -------
+    PlanResult
+
+    Raises
+    ------
+    InputError
+        A frame lacks a column the plan needs, there are no workers, or a p_leave is outside
+        0-1.
+    """
     timings: dict[str, float] = {}
     began = time.perf_counter()
     a = assumptions or Assumptions()
@@ -88,11 +107,16 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
     t = time.perf_counter()
     inp = recruitment_inputs(a, wf_plan, projection, gateway.spend_by_quarter)
     decisions, report, relaxed = solve_recruitment(inp)
-    recruitment, totals = recruitment_frames(inp, inp.base, decisions, unit_base(wf_now, inp.units), wf_now.starts)
+    base_now = unit_base(wf_now, inp.units)
+    recruitment, totals = recruitment_frames(inp, inp.base, decisions, base_now, wf_now.starts)
     timings["recruitment_seconds"] = time.perf_counter() - t
 
     t = time.perf_counter()
     sim = simulate(wf_plan, inp, decisions, runs=a.montecarlo.runs, seed=a.montecarlo.seed)
+    # carrying on as now in the same kind of future: today's staff without the L&D offers, no
+    # hires, agency covering every expected gap (and, as for the plan, any chance shortfall)
+    carry_on = simulate(wf_now, replace(inp, gateway_spend=None), baseline_decisions(inp, base_now),
+                        runs=a.montecarlo.runs, seed=a.montecarlo.seed)
     montecarlo = montecarlo_frame(sim, wf_now.starts)
     timings["montecarlo_seconds"] = time.perf_counter() - t
 
@@ -117,7 +141,7 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
         "expected_leavers_no_plan": float(projection["expected_leavers"].sum()),
         **gateway_summary(gateway, a),
         **recruitment_summary(totals, report, relaxed, inp),
-        **montecarlo_summary(sim, a.montecarlo.runs, a.montecarlo.seed),
+        **montecarlo_summary(sim, a.montecarlo.runs, a.montecarlo.seed, baseline=carry_on),
         **{k: round(v, 3) for k, v in timings.items()},
     }
     summary["seconds"] = round(time.perf_counter() - began, 3)

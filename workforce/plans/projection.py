@@ -1,10 +1,12 @@
 """Quarterly projection: demand from today's caseload, supply from today's staff.
 
 Demand: each child's weighted points (sibling discount as in allocation), summed by team,
-grown by the referral trend, divided by the target points per FTE and grossed up for absence.
-Supply: each worker's case-holding FTE (FTE x the role's share of case work) decays with the
-quarterly hazard from their leaving risk; ASYEs carry 90% until 12 months after starting;
-agency workers leave when their contract ends; workers on long leave return after a set time.
+grown by the referral trend, divided by the points one case-holding FTE carries and grossed up
+for absence. Supply: each worker's case-holding FTE (FTE x the role's share of case work) decays
+with the quarterly hazard from their leaving risk; ASYEs carry the ASYE share of a caseload
+until they finish the ASYE year; agency workers leave when their contract ends; workers on long
+leave return after a set time. Case weights, points per FTE, role shares and the ASYE share all
+come from the plan's capacity model (`Assumptions.caseload`, :mod:`workforce.caseload`).
 
 All stock figures are at the END of each quarter, in case-holding FTE; per team and quarter
 `in_post_start_fte - leavers_fte - contracts_ended_fte = in_post_end_fte` holds exactly.
@@ -102,10 +104,9 @@ class Workforce:
         return stay * in_contract
 
 
-def build_workforce(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, start: pd.Timestamp,
-                    rules: CaseloadRules | None = None) -> Workforce:
+def build_workforce(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, start: pd.Timestamp) -> Workforce:
     """Arrays for today's staff; `p_year` is each worker's chance of leaving within a year."""
-    rules = rules or CaseloadRules()
+    rules = a.caseload
     horizon = a.projection.horizon_quarters
     starts = quarter_starts(start, horizon)
     ends = starts[1:] - pd.Timedelta(days=1)
@@ -119,7 +120,7 @@ def build_workforce(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, s
     started = pd.to_datetime(workers["start_date"], errors="coerce").fillna(start)
     full_from = (started + pd.DateOffset(months=a.supply.asye_months)).to_numpy()
     asye_q = asye[:, None] & (ends.to_numpy()[None, :] < full_from[:, None])
-    capacity = np.where(asye_q, a.supply.asye_capacity_share, 1.0)
+    capacity = np.where(asye_q, rules.asye_points_share, 1.0)
     absent = (~available)[:, None] & (np.arange(1, horizon + 1)[None, :] <= a.supply.absent_return_quarters)
     capacity = np.where(absent, 0.0, capacity)
 
@@ -151,10 +152,9 @@ def build_workforce(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, s
     )
 
 
-def case_teams(cases: pd.DataFrame, workers: pd.DataFrame, rules: CaseloadRules | None = None) -> pd.DataFrame:
+def case_teams(cases: pd.DataFrame, workers: pd.DataFrame, rules: CaseloadRules) -> pd.DataFrame:
     """Each child's points and team: its own team, else its worker's team, else shared across the
     teams of its locality in proportion to their case-holding FTE. Columns: `team, points`."""
-    rules = rules or CaseloadRules()
     points = family_child_points(cases, rules).to_numpy()
     team = cases["team"].astype(str).str.strip() if "team" in cases else pd.Series("", index=cases.index)
     worker_team = workers.set_index(workers["worker_id"].astype(str))["team"].astype(str)
@@ -179,12 +179,13 @@ def case_teams(cases: pd.DataFrame, workers: pd.DataFrame, rules: CaseloadRules 
     return pd.concat([have, spread[["team", "points"]]], ignore_index=True)
 
 
-def team_demand(cases: pd.DataFrame, workers: pd.DataFrame, a: Assumptions,
-                rules: CaseloadRules | None = None) -> pd.DataFrame:
+def team_demand(cases: pd.DataFrame, workers: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
     """Demand per team and quarter: `quarter, team, demand_points, demand_fte`.
 
     Quarter q carries today's points x (1 + trend)^(q/4); required case-holding FTE is that over
-    the target points per FTE, grossed up for absence."""
+    the points one case-holding FTE carries (:attr:`CaseloadRules.case_points_per_fte`: a share
+    1.0 of a caseload), grossed up for absence."""
+    rules = a.caseload
     per_team = case_teams(cases, workers, rules).groupby("team")["points"].sum()
     horizon = a.projection.horizon_quarters
     growth = (1.0 + a.demand.referral_trend_rate) ** (np.arange(1, horizon + 1) / 4.0)
@@ -194,7 +195,7 @@ def team_demand(cases: pd.DataFrame, workers: pd.DataFrame, a: Assumptions,
             demand = float(pts) * growth[q - 1]
             rows.append((q, str(team), demand))
     frame = pd.DataFrame(rows, columns=["quarter", "team", "demand_points"])
-    frame["demand_fte"] = frame["demand_points"] / a.demand.target_points_per_fte / (1.0 - a.demand.absence_rate)
+    frame["demand_fte"] = frame["demand_points"] / rules.case_points_per_fte / (1.0 - a.demand.absence_rate)
     return frame
 
 
@@ -244,8 +245,7 @@ def stock_frames(wf: Workforce) -> dict[str, np.ndarray]:
     }
 
 
-def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assumptions,
-            rules: CaseloadRules | None = None) -> pd.DataFrame:
+def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assumptions) -> pd.DataFrame:
     """The projection frame (per quarter x team), supply from today's staff only.
 
     Columns: quarter, quarter_start_date, team, locality, demand_points, demand_fte, supply_fte,
@@ -278,7 +278,7 @@ def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assump
         for q in range(horizon):
             rows.append((q + 1, team, *(blocks[name][i, q] for name in cols)))
     supply = pd.DataFrame(rows, columns=["quarter", "team", *cols])
-    demand = team_demand(cases, workers, a, rules)
+    demand = team_demand(cases, workers, a)
     frame = demand.merge(supply, on=["quarter", "team"], how="outer")
     for name in ["demand_points", "demand_fte", *cols]:
         frame[name] = frame[name].fillna(0.0).astype(float)

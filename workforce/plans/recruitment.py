@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from workforce.measures import agency_rate
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.costs import (agency_cost_per_fte_year, lead_time_quarters, permanent_cost_per_fte_year,
                                    ramp_quarters)
@@ -175,7 +176,7 @@ def recruitment_inputs(a: Assumptions, wf: Workforce, projection: pd.DataFrame,
         inputs.hire[s] = hire_cohort(s, horizon, hazard, np.full(ramp, 1.0 - a.costs.productivity_loss_rate),
                                      np.full(ramp, ch), ch)
     for c in inputs.cohorts:
-        inputs.nq[c] = hire_cohort(c, horizon, hazard, np.full(asye_q, a.supply.asye_capacity_share),
+        inputs.nq[c] = hire_cohort(c, horizon, hazard, np.full(asye_q, a.caseload.asye_points_share),
                                    np.full(asye_q, nq_cost), ch)
     return inputs
 
@@ -444,9 +445,9 @@ def recruitment_frames(inp: RecruitmentInputs, plan_base: UnitBase, dec: Decisio
     bl_perm = bl.perm_end.sum(axis=0)
     totals["gateway_cost_gbp"] = spend
     totals["cost_gbp"] = totals["recruitment_cost_gbp"] + totals["gateway_cost_gbp"]
-    totals["agency_share"] = totals["agency_fte"] / (totals["agency_fte"] + totals["permanent_fte"])
+    totals["agency_share"] = agency_rate(totals["agency_fte"], totals["permanent_fte"])
     totals["baseline_permanent_fte"] = bl_perm
-    totals["baseline_agency_share"] = totals["baseline_agency_fte"] / (totals["baseline_agency_fte"] + bl_perm)
+    totals["baseline_agency_share"] = agency_rate(totals["baseline_agency_fte"], bl_perm)
     totals["saving_gbp"] = totals["baseline_cost_gbp"] - totals["cost_gbp"]
     order = ["quarter", "quarter_start_date", "demand_fte", "permanent_fte", "agency_fte", "agency_share",
              "vacancies_fte", "permanent_hires", "hires_starting", "nq_intake", "recruitment_cost_gbp",

@@ -1,4 +1,4 @@
-"""Named assumption sets and the start-of-plan adjustments they make, compared side by side.
+"""Named assumption sets, compared side by side.
 
 * `baseline`: the authority as its data says, national rates for anyone the risk table misses.
 * `sandwell_like`: a high-turnover start like Sandwell's (brief s6): leaving risks rescaled to
@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
-from workforce.caseload import CaseloadRules
 from workforce.errors import InputError
 from workforce.plans.assumptions import Assumptions
+from workforce.plans.planner import build_plan
 
 SANDWELL_BASIS = "scenario: brief s6 Sandwell-like start (turnover 22%, agency 30-35%)"
 INTERVENTION_BASIS = "scenario: turnaround levers, cf. [S47][S48]"
@@ -59,76 +58,25 @@ def scenario_assumptions(name: str, base: Assumptions | None = None) -> Assumpti
     return SCENARIOS[name](base or Assumptions())
 
 
-# ---- start-of-plan adjustments ------------------------------------------------------------
-
-
-def rescale_turnover(p_year: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
-    """Scale every worker's odds of leaving by one factor so the FTE-weighted mean chance of
-    leaving within a year equals `target`; the order of risk between workers is kept."""
-    p = np.clip(p_year, 1e-6, 1.0 - 1e-6)
-    odds = p / (1.0 - p)
-
-    def mean(log_k: float) -> float:
-        scaled = odds * np.exp(log_k)
-        return float(np.average(scaled / (1.0 + scaled), weights=weights))
-
-    lo, hi = -20.0, 20.0
-    for _ in range(100):
-        mid = (lo + hi) / 2.0
-        lo, hi = (mid, hi) if mean(mid) < target else (lo, mid)
-    scaled = odds * np.exp((lo + hi) / 2.0)
-    return scaled / (1.0 + scaled)
-
-
-def move_to_agency(workers: pd.DataFrame, target: float, seed: int, rules: CaseloadRules | None = None) -> pd.DataFrame:
-    """Mark permanent case holders (not ASYEs) as agency, in a seeded random order, until agency
-    holds `target` of case-holding FTE. Their contracts get the default length."""
-    rules = rules or CaseloadRules()
-    out = workers.copy()
-    share = (out["fte"].astype(float) * out["role"].map(lambda r: rules.role(str(r)).points_share)).to_numpy()
-    agency = out["agency"].astype(bool).to_numpy().copy()
-    total = share.sum()
-    if total <= 0 or share[agency].sum() / total >= target:
-        return out
-    pool = np.flatnonzero(~agency & (out["role"] == "case_holder").to_numpy() & ~out["asye"].astype(bool).to_numpy())
-    order = np.random.default_rng(seed).permutation(pool)
-    for i in order:
-        if share[agency].sum() / total >= target:
-            break
-        agency[i] = True
-    out["agency"] = agency
-    if "contract_end_date" in out:
-        moved = agency & ~workers["agency"].astype(bool).to_numpy()
-        out.loc[moved, "contract_end_date"] = pd.NaT
-    return out
-
-
-def apply_start(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """The scenario's start: rescaled turnover and agency share (0 = leave as the data)."""
-    if a.supply.start_agency_share > 0:
-        workers = move_to_agency(workers, a.supply.start_agency_share, seed)
-    if a.supply.start_turnover_rate > 0:
-        p_year = rescale_turnover(p_year, workers["fte"].astype(float).to_numpy(), a.supply.start_turnover_rate)
-    return workers, p_year
-
-
 # ---- side by side -------------------------------------------------------------------------
 
+#: The comparison's columns: costs and saving are the Monte Carlo's (median and 10th-90th
+#: percentiles, the plan and carrying on as now simulated in the same futures), as in the
+#: headline figures (`workforce.indicators.plan_costs`).
 SCENARIO_COLUMNS = (
     "scenario", "turnover_rate", "agency_share_start", "agency_share_end", "baseline_agency_share_end",
-    "agency_target_met", "plan_cost_gbp", "baseline_cost_gbp", "saving_gbp", "saving_share",
+    "agency_target_met", "total_cost_gbp_p50", "total_cost_gbp_p10", "total_cost_gbp_p90",
+    "baseline_cost_gbp_p50", "saving_gbp_p50", "saving_gbp_p10", "saving_gbp_p90", "saving_share_p50",
     "gateway_cost_gbp", "gateway_expected_leavers_avoided", "permanent_hires", "nq_intake",
-    "p_shortfall_any_quarter", "total_cost_gbp_p10", "total_cost_gbp_p90", "recruitment_status",
+    "p_shortfall_any_quarter", "recruitment_status",
 )
 
 
 def scenario_row(name: str, summary: Mapping) -> dict:
     """One line of the comparison from a plan's summary."""
-    pct = summary.get("saving_pct")
     row = {k: summary.get(k) for k in SCENARIO_COLUMNS}
     row["scenario"] = name
     row["turnover_rate"] = summary.get("start_turnover_rate")
-    row["saving_share"] = None if pct is None else pct / 100.0
     return row
 
 
@@ -137,9 +85,29 @@ def compare_scenarios(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataF
                       seed: int | None = None, runs: int | None = None) -> pd.DataFrame:
     """Run the plan under each named scenario and return one row per scenario.
 
-    `runs` overrides the Monte Carlo runs (a comparison may use fewer for speed)."""
-    from workforce.plans.planner import build_plan
+    Parameters
+    ----------
+    workers, cases, risk : DataFrame
+        As for :func:`workforce.plans.planner.build_plan`.
+    base : Assumptions, optional
+        The assumptions each scenario starts from.
+    names : iterable of str
+        Scenario names (keys of `SCENARIOS`).
+    seed : int, optional
+        Monte Carlo seed.
+    runs : int, optional
+        Overrides the Monte Carlo runs (a comparison may use fewer for speed).
 
+    Returns
+    -------
+    DataFrame
+        One row per scenario, columns `SCENARIO_COLUMNS`.
+
+    Raises
+    ------
+    InputError
+        An unknown scenario name.
+    """
     rows = []
     for name in names:
         a = scenario_assumptions(name, base)

@@ -1,10 +1,16 @@
 """Fairness audit: how the model treats each group of each protected characteristic.
 
-Per group: count, observed leaving rate, mean predicted risk, ROC AUC and calibration error
-(|mean predicted - observed|, i.e. calibration-in-the-large), and the risk gap (group mean
-predicted - overall mean predicted). Groups with fewer than `min_group` people are suppressed
-(no figures shown: small numbers can identify people). A flag is raised where a group's
-calibration error or absolute risk gap exceeds its threshold.
+Two checks, one table (column `check`):
+
+* `prediction` (:func:`audit`): per group, count, observed leaving rate, mean predicted risk,
+  ROC AUC and calibration error (|mean predicted - observed|, i.e. calibration-in-the-large),
+  and the risk gap (group mean predicted - overall mean predicted);
+* `lever: <name>` (:func:`lever_audit`): whether the drivers offered as levers differ by group
+  *for the same risk*: each group's share offered the lever against the share expected from the
+  offer rates of people in the same flight-risk fifth (indirect standardisation).
+
+Groups with fewer than `min_group` people are suppressed (no figures shown: small numbers can
+identify people). A flag is raised where a figure exceeds its threshold.
 """
 
 from __future__ import annotations
@@ -20,7 +26,10 @@ from workforce.retention.features import PROTECTED
 MIN_GROUP = 10
 CALIBRATION_THRESHOLD = 0.05
 GAP_THRESHOLD = 0.05
+LEVER_GAP_THRESHOLD = 0.10  # [DEFAULT] 10 points more or less often offered than risk explains
+RISK_STRATA = 5
 COLUMNS = [
+    "check",
     "characteristic",
     "group",
     "count",
@@ -30,12 +39,41 @@ COLUMNS = [
     "auc",
     "calibration_error",
     "risk_gap",
+    "offered_rate",
+    "expected_offered_rate",
+    "lever_gap",
     "flag",
 ]
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
+
+
+def _groups(frame: pd.DataFrame, characteristic: str) -> pd.Series:
+    return frame[characteristic].astype(str).replace({"": "not_known", "nan": "not_known", "<NA>": "not_known"})
+
+
+def _people(part: pd.DataFrame) -> int:
+    return int(part["worker_id"].nunique()) if "worker_id" in part else len(part)
+
+
+def _group_masks(frame: pd.DataFrame, characteristics: Iterable[str]):
+    """(characteristic, group, row mask, people) for each group of each characteristic present."""
+    for characteristic in characteristics:
+        if characteristic not in frame:
+            continue
+        values = _groups(frame, characteristic)
+        for group in sorted(values.unique()):
+            mask = (values == group).to_numpy()
+            yield characteristic, group, mask, _people(frame.loc[mask])
+
+
+def _finish(rows: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["count"] = table["count"].astype("Int64")
+    table["suppressed"] = table["suppressed"].astype(bool)
+    return table
 
 
 def audit(
@@ -57,48 +95,103 @@ def audit(
     p_all = frame[p_col].astype(float)
     overall = float(p_all.mean())
     rows = []
-    for characteristic in characteristics:
-        if characteristic not in frame:
+    for characteristic, group, mask, people in _group_masks(frame, characteristics):
+        part = frame.loc[mask]
+        row: dict[str, object] = {"check": "prediction", "characteristic": characteristic, "group": group}
+        if people < min_group:
+            row.update(count=np.nan, suppressed=True, flag="")
+            rows.append(row)
             continue
-        values = frame[characteristic].astype(str).replace({"": "not_known", "nan": "not_known", "<NA>": "not_known"})
-        for group in sorted(values.unique()):
-            mask = (values == group).to_numpy()
-            part = frame.loc[mask]
-            people = part["worker_id"].nunique() if "worker_id" in part else len(part)
-            row: dict[str, object] = {"characteristic": characteristic, "group": group}
+        p = part[p_col].to_numpy(dtype=float)
+        mean_p = float(p.mean())
+        row.update(count=people, suppressed=False, mean_p_leave=mean_p, risk_gap=mean_p - overall)
+        flags = []
+        if has_y:
+            y = part[y_col].to_numpy(dtype=float)
+            row.update(observed_rate=float(y.mean()), auc=_auc(y, p), calibration_error=abs(mean_p - float(y.mean())))
+            if row["calibration_error"] > calibration_threshold:
+                flags.append(f"calibration error {row['calibration_error']:.3f} > {calibration_threshold}")
+        if abs(row["risk_gap"]) > gap_threshold:
+            flags.append(f"risk gap {row['risk_gap']:+.3f} beyond ±{gap_threshold}")
+        row["flag"] = "; ".join(flags)
+        rows.append(row)
+    return _finish(rows)
+
+
+def risk_strata(p: np.ndarray, strata: int = RISK_STRATA) -> np.ndarray:
+    """Fifths (by default) of predicted risk; fewer when many people share a value."""
+    ranks = pd.Series(np.asarray(p, dtype=float)).rank(method="first")
+    return pd.qcut(ranks, q=min(strata, max(1, len(ranks))), labels=False, duplicates="drop").to_numpy()
+
+
+def lever_audit(
+    frame: pd.DataFrame,
+    offered: pd.DataFrame,
+    *,
+    p_col: str = "p_voluntary",
+    characteristics: Iterable[str] = PROTECTED,
+    min_group: int = MIN_GROUP,
+    gap_threshold: float = LEVER_GAP_THRESHOLD,
+    strata: int = RISK_STRATA,
+) -> pd.DataFrame:
+    """Do the levers offered differ by protected group for the same risk?
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per person (or snapshot) with `p_col` (the flight risk the levers act on), the
+        protected columns and optionally `worker_id` (people are counted, not rows).
+    offered : DataFrame of bool
+        Aligned to `frame`: one column per lever, True where it is offered.
+
+    Returns
+    -------
+    DataFrame
+        One row per (lever, characteristic, group) with `check` = "lever: <name>",
+        `offered_rate`, `expected_offered_rate` (what the group's risk mix predicts) and
+        `lever_gap` (their difference); flagged beyond `gap_threshold`; small groups suppressed.
+    """
+    stratum = risk_strata(frame[p_col].to_numpy(dtype=float), strata)
+    rows = []
+    for lever in offered.columns:
+        got = offered[lever].to_numpy(dtype=float)
+        by_stratum = pd.Series(got).groupby(stratum).mean()
+        expected = by_stratum.reindex(stratum).to_numpy()
+        for characteristic, group, mask, people in _group_masks(frame, characteristics):
+            row: dict[str, object] = {"check": f"lever: {lever}", "characteristic": characteristic, "group": group}
             if people < min_group:
                 row.update(count=np.nan, suppressed=True, flag="")
                 rows.append(row)
                 continue
-            p = part[p_col].to_numpy(dtype=float)
-            mean_p = float(p.mean())
-            row.update(count=people, suppressed=False, mean_p_leave=mean_p, risk_gap=mean_p - overall)
-            flags = []
-            if has_y:
-                y = part[y_col].to_numpy(dtype=float)
-                row.update(observed_rate=float(y.mean()), auc=_auc(y, p), calibration_error=abs(mean_p - float(y.mean())))
-                if row["calibration_error"] > calibration_threshold:
-                    flags.append(f"calibration error {row['calibration_error']:.3f} > {calibration_threshold}")
-            if abs(row["risk_gap"]) > gap_threshold:
-                flags.append(f"risk gap {row['risk_gap']:+.3f} beyond ±{gap_threshold}")
-            row["flag"] = "; ".join(flags)
+            rate, exp = float(got[mask].mean()), float(expected[mask].mean())
+            row.update(count=people, suppressed=False, offered_rate=rate, expected_offered_rate=exp, lever_gap=rate - exp)
+            row["flag"] = (f"offered {rate - exp:+.2f} against the same risk beyond ±{gap_threshold}"
+                           if abs(rate - exp) > gap_threshold else "")
             rows.append(row)
-    table = pd.DataFrame(rows, columns=COLUMNS)
-    table["count"] = table["count"].astype("Int64")
-    table["suppressed"] = table["suppressed"].astype(bool)
-    return table
+    return _finish(rows)
 
 
 def summary(table: pd.DataFrame) -> dict[str, object]:
-    """Short JSON-able summary for the model card."""
-    shown = table.loc[~table["suppressed"].astype(bool)] if len(table) else table
+    """Short JSON-able summary for the model card (groups counted on the prediction check)."""
+    if not len(table):
+        return {"characteristics": [], "groups_shown": 0, "groups_suppressed": 0, "flags": [],
+                "max_calibration_error": None, "max_abs_risk_gap": None, "max_abs_lever_gap": None}
+    check = table["check"] if "check" in table else pd.Series("prediction", index=table.index)
+    shown = table.loc[~table["suppressed"].astype(bool)]
+    prediction = table.loc[check == "prediction"]
+    shown_prediction = shown.loc[check.loc[shown.index] == "prediction"]
+    levers = shown.loc[check.loc[shown.index] != "prediction"]
     return {
-        "characteristics": sorted(table["characteristic"].unique().tolist()) if len(table) else [],
-        "groups_shown": int(len(shown)),
-        "groups_suppressed": int(table["suppressed"].astype(bool).sum()) if len(table) else 0,
+        "characteristics": sorted(table["characteristic"].unique().tolist()),
+        "groups_shown": int(len(shown_prediction)),
+        "groups_suppressed": int(prediction["suppressed"].astype(bool).sum()),
         "flags": [
-            f"{r.characteristic}={r.group}: {r.flag}" for r in shown.itertuples() if isinstance(r.flag, str) and r.flag
+            (f"{r.characteristic}={r.group}" + ("" if getattr(r, "check", "prediction") == "prediction" else f" ({r.check})")
+             + f": {r.flag}")
+            for r in shown.itertuples() if isinstance(r.flag, str) and r.flag
         ],
-        "max_calibration_error": float(shown["calibration_error"].max()) if len(shown) and shown["calibration_error"].notna().any() else None,
-        "max_abs_risk_gap": float(shown["risk_gap"].abs().max()) if len(shown) else None,
+        "max_calibration_error": float(shown_prediction["calibration_error"].max())
+        if len(shown_prediction) and shown_prediction["calibration_error"].notna().any() else None,
+        "max_abs_risk_gap": float(shown_prediction["risk_gap"].abs().max()) if len(shown_prediction) else None,
+        "max_abs_lever_gap": float(levers["lever_gap"].abs().max()) if len(levers) and levers["lever_gap"].notna().any() else None,
     }

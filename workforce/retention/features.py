@@ -161,6 +161,41 @@ def derive_features(
     return out
 
 
+def advance(features: pd.DataFrame, quarter: np.ndarray | int) -> pd.DataFrame:
+    """Features at the start of `quarter` after their as-of date (quarter 1 starts on it).
+
+    The one rule for time passing, used for training rows and forecasts alike: tenure grows by
+    a quarter each quarter and its band follows; the ASYE year ends once a year of service is
+    passed (or a year after the as-of date for someone recorded as ASYE with longer service).
+    Everything else is held at its as-of value: a forecast assumes today's caseload, support
+    and team carry on.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Feature rows (any subset of the model's columns).
+    quarter : int or array of int
+        The quarter of each row (1-based).
+
+    Returns
+    -------
+    DataFrame
+        A copy with the time-dependent columns moved on.
+    """
+    out = features.copy()
+    step = 0.25 * (np.asarray(quarter, dtype=float) - 1.0)
+    if "tenure_years" in out:
+        before = out["tenure_years"].to_numpy(dtype=float)
+        now = before + step
+        out["tenure_years"] = now
+        if "tenure_band" in out:
+            out["tenure_band"] = tenure_band(out["tenure_years"]).to_numpy()
+        if "asye" in out:
+            ended = np.where(before < 1.0, now >= 1.0, step >= 1.0)
+            out["asye"] = np.where(ended, 0.0, out["asye"].to_numpy(dtype=float))
+    return out
+
+
 def feature_columns(features: pd.DataFrame) -> tuple[list[str], list[str]]:
     """(numeric, categorical) columns worth modelling: those with at least one value.
 

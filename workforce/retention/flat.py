@@ -10,9 +10,13 @@ Preparation, each step one function and each decision reported as a message:
   cross-fitted for text columns; a column's blanks count too, e.g. a termination date blank
   for every stayer) is flagged as likely leakage and left out unless `keep` names it;
 * protected columns are used for the fairness audit only;
-* time-to-event: `duration` and `event` give the label "event within `horizon`"; rows with
-  duration < horizon and no event are censored and dropped; Harrell's concordance index
-  (implemented here in numpy) is reported per fold.
+* time-to-event (`duration` and `event`): every row is kept with its follow-up (censored rows
+  too); the discrete-time hazard candidates of :mod:`workforce.retention.hazard` are fitted on
+  person-period rows (a period is a quarter of the horizon) with the time since the start
+  (`elapsed`) as a feature, and compared on concordance, time-dependent AUC at the horizon and
+  integrated Brier score (:mod:`workforce.retention.metrics`);
+* `holdout`: a share of the people (grouped) is set aside before selection; the selected model
+  and the plain baseline, refitted on the rest, are scored on it once at the end.
 """
 
 from __future__ import annotations
@@ -24,16 +28,30 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupShuffleSplit, StratifiedKFold
 
 from workforce.errors import InputError
 from workforce.retention import fairness
-from workforce.retention.selection import candidate_pipelines, check_target, select_model
+from workforce.retention.hazard import PLAIN_BASELINE, hazard_candidates, predict_period_hazards
+from workforce.retention.selection import (
+    SurvivalData,
+    candidate_pipelines,
+    check_target,
+    few_valued,
+    fit_hazard_model,
+    fold_metrics,
+    select_hazard_model,
+    select_model,
+    survival_metrics,
+)
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "1.0"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "0.0"})
 LEAKAGE_AUC = 0.97
+ELAPSED = "elapsed"  # time since the start, the hazard model's clock (in the duration's unit)
+DEFAULT_HORIZON = 12.0  # months, when durations are in months
 ID_NAME = re.compile(r"(^|[_\s])(id|no|number|num|ref|reference|code|key)$|^(id|employee ?number|emp ?no)$|id$", re.I)
 
 
@@ -51,6 +69,7 @@ class FlatOptions:
     duration: str | None = None
     event: str | None = None
     horizon: float | None = None
+    holdout: float = 0.0
     seed: int = 0
     n_splits: int = 5
     n_repeats: int = 3
@@ -155,32 +174,20 @@ def target_labels(values: pd.Series, positive: str | None, column: str) -> np.nd
     return (text == positive).to_numpy().astype(int)
 
 
-def horizon_labels(duration: pd.Series, event: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
-    """(label, usable): label 1 when the event happened by `horizon`; rows followed for less
-    than the horizon without an event are censored (not usable)."""
-    d = duration.to_numpy(dtype=float)
-    if np.isnan(d).any() or (d < 0).any():
-        raise InputError("durations must be numbers >= 0 on every row")
-    label = event & (d <= horizon)
-    usable = label | (d >= horizon)
-    return label.astype(int), usable
+def durations(values: pd.Series, column: str) -> np.ndarray:
+    """Follow-up durations: numbers >= 0 on every row (the row of the first bad one named)."""
+    d = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(np.isnan(d) | (d < 0))
+    if len(bad):
+        raise InputError(f"durations must be numbers >= 0, found '{values.iloc[bad[0]]}'", row=int(bad[0]) + 2, column=column)
+    return d
 
 
-def harrell_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray) -> float:
-    """Harrell's concordance index: among comparable pairs (i had the event before j's time),
-    the share where i had the higher risk (ties in risk count one half)."""
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event, dtype=bool)
-    risk = np.asarray(risk, dtype=float)
-    concordant = 0.0
-    comparable = 0.0
-    for start in range(0, len(time), 512):  # chunks keep memory at 512 x n
-        i = np.arange(start, min(start + 512, len(time)))
-        ti, ei, ri = time[i, None], event[i, None], risk[i, None]
-        pairs = ei & (ti < time[None, :])
-        comparable += pairs.sum()
-        concordant += (pairs & (ri > risk[None, :])).sum() + 0.5 * (pairs & (ri == risk[None, :])).sum()
-    return float(concordant / comparable) if comparable else float("nan")
+def tenure_periods(duration: np.ndarray, event: np.ndarray, width: float) -> np.ndarray:
+    """Periods of `width` to the event (the period it falls in) or to censoring (whole periods
+    observed): the discrete time of a tenure table."""
+    ratio = duration / width
+    return np.where(event, np.maximum(1, np.ceil(ratio - 1e-9)), np.floor(ratio + 1e-9)).astype(int)
 
 
 # -- column screening ------------------------------------------------------------------------
@@ -259,10 +266,12 @@ def prepare(frame: pd.DataFrame, options: FlatOptions) -> Prepared:
     """Labels, screening and the feature frame, with a message for every decision."""
     messages: list[str] = []
     survival = options.duration is not None or options.event is not None
-    if survival and (options.duration is None or options.event is None or options.horizon is None):
-        raise InputError("time-to-event evaluation needs --duration, --event and --horizon together")
+    if survival and (options.duration is None or options.event is None):
+        raise InputError("time-to-event evaluation needs --duration and --event together")
     if not survival and options.target is None:
-        raise InputError("give --target COL (or --duration, --event and --horizon)")
+        raise InputError("give --target COL (or --duration and --event)")
+    if not 0 <= options.holdout < 1:
+        raise InputError(f"--holdout must be a share from 0 to below 1, got {options.holdout}")
     for column, what in ((options.target, "target"), (options.id_col, "--id"), (options.group_col, "--group"),
                          (options.duration, "--duration"), (options.event, "--event")):
         _require(frame, column, what)
@@ -282,19 +291,19 @@ def prepare(frame: pd.DataFrame, options: FlatOptions) -> Prepared:
 
     duration = event = None
     if survival:
-        event_flag = _truthy(frame[options.event].astype(str), options.event)
-        y, usable = horizon_labels(frame[options.duration], event_flag, float(options.horizon))
-        censored = int((~usable).sum())
-        messages.append(f"{censored} rows censored before the horizon {options.horizon} (no event, shorter follow-up): dropped")
-        frame = frame.loc[usable].reset_index(drop=True)
-        y = y[usable]
-        duration = frame[options.duration].to_numpy(dtype=float)
-        event = event_flag[usable]
+        event = _truthy(frame[options.event].astype(str), options.event)
+        duration = durations(frame[options.duration], options.duration)
+        y = event.astype(int)
+        messages.append(f"time to event: {int(event.sum())} events and {int((~event).sum())} censored rows, all kept "
+                        "(the hazard model learns from every period each person was followed)")
     else:
         y = target_labels(frame[options.target], options.positive, options.target)
     check_target(y, where="the table")
 
     reserved = {c for c in (options.target, options.duration, options.event, options.id_col, options.group_col) if c}
+    if survival and ELAPSED in frame.columns:
+        raise InputError(f"a column is called '{ELAPSED}', the name the hazard model gives the time since the start; "
+                         "rename it or leave it out with --drop", column=ELAPSED)
     dropped: dict[str, str] = {c: "dropped by --drop" for c in options.drop}
     candidates = frame.drop(columns=[c for c in frame.columns if c in reserved or c in dropped or c in options.protected])
     for c in constant_columns(candidates):
@@ -351,44 +360,120 @@ def prepare(frame: pd.DataFrame, options: FlatOptions) -> Prepared:
         "grouped_by": group_col,
     }
     if survival:
-        data["censored_dropped"] = censored
-        data["horizon"] = float(options.horizon)
+        data["censored"] = int((~event).sum())
+        data["events"] = int(event.sum())
     return Prepared(features[numeric + categorical], y, groups, numeric, categorical, audit, duration, event, data, messages)
+
+
+def _holdout_split(prep: Prepared, options: FlatOptions) -> tuple[np.ndarray, np.ndarray]:
+    """(development rows, held-out rows), whole groups on one side."""
+    everything = np.arange(len(prep.y))
+    if not options.holdout:
+        return everything, everything[:0]
+    splitter = GroupShuffleSplit(n_splits=1, test_size=options.holdout, random_state=options.seed)
+    dev, held = next(splitter.split(prep.X, groups=prep.groups))
+    return np.sort(dev), np.sort(held)
+
+
+def _subset(prep: Prepared, rows: np.ndarray) -> Prepared:
+    take = lambda a: None if a is None else a[rows]  # noqa: E731
+    return Prepared(prep.X.iloc[rows].reset_index(drop=True), prep.y[rows], prep.groups[rows], prep.numeric,
+                    prep.categorical, prep.audit.iloc[rows].reset_index(drop=True), take(prep.duration),
+                    take(prep.event), prep.data, prep.messages)
+
+
+def tenure_data(prep: Prepared, horizon: float) -> SurvivalData:
+    """A tenure table as time-to-event subjects: periods of a quarter of the horizon, the time
+    since the start (`elapsed`) moving on with each period."""
+    width = horizon / 4.0
+
+    def advance_elapsed(X: pd.DataFrame, k: np.ndarray) -> pd.DataFrame:
+        return X.assign(**{ELAPSED: (np.asarray(k, dtype=float) - 1.0) * width})
+
+    time = tenure_periods(prep.duration, prep.event, width)
+    return SurvivalData(
+        X=prep.X.reset_index(drop=True), time=time, event=prep.event.astype(bool), cause=prep.event.astype(int),
+        groups=prep.groups, train_periods=time, advance=advance_elapsed, horizon=4, periods=12, n_reasons=1,
+    )
+
+
+def _held_out_survival(candidates: dict, names: list[str], dev: SurvivalData, held: SurvivalData) -> dict[str, Any]:
+    out: dict[str, Any] = {"rows": int(len(held.time)), "events": int(held.event.sum())}
+    for name in dict.fromkeys(names):
+        model = fit_hazard_model(candidates[name], dev)
+        h = predict_period_hazards(model, held.X, held.periods, held.advance, held.n_reasons)
+        out[name] = survival_metrics(held, h)
+    return out
+
+
+def evaluate_tenure(prep: Prepared, options: FlatOptions) -> dict[str, Any]:
+    """Time-to-event selection on a tenure table, with an optional held-out check."""
+    horizon = float(options.horizon) if options.horizon is not None else DEFAULT_HORIZON
+    if horizon <= 0:
+        raise InputError(f"--horizon must be above 0, got {horizon}")
+    dev_rows, held_rows = _holdout_split(prep, options)
+    data = tenure_data(prep, horizon)
+    dev = data.subset(dev_rows)
+    check_target(dev.left_by_horizon[dev.known_at_horizon].astype(int), where="the table (events by the horizon)")
+    candidates = hazard_candidates([*prep.numeric, ELAPSED], prep.categorical, spline=[ELAPSED], seed=options.seed)
+    result = select_hazard_model(dev, candidates, n_splits=options.n_splits, n_repeats=options.n_repeats, seed=options.seed)
+    report: dict[str, Any] = {
+        "data": {**prep.data, "horizon": horizon, "period": horizon / 4.0, "development_rows": int(len(dev_rows)),
+                 "held_out_rows": int(len(held_rows))},
+        "cv": {
+            "method": "StratifiedGroupKFold" + (f" grouped by {prep.data['grouped_by']}" if prep.data["grouped_by"] else " (one row per group)"),
+            "folds": options.n_splits, "repeats": options.n_repeats, "seed": options.seed,
+            "model": "discrete-time hazard on person-periods (a quarter of the horizon each)",
+            "selection": result.rule,
+            "metrics": {"c_index": "Harrell's concordance with censoring (risk: probability of the event by the horizon)",
+                        "auc_horizon": f"time-dependent (cumulative/dynamic) ROC AUC at {horizon:g}, IPCW",
+                        "ibs": "integrated Brier score over 12 periods, IPCW"},
+        },
+        "candidates": result.candidates,
+        "selected": {"name": result.selected, **result.candidates[result.selected]},
+        "plain_baseline": PLAIN_BASELINE,
+        "messages": prep.messages,
+    }
+    if len(held_rows):
+        report["held_out"] = _held_out_survival(candidates, [result.selected, PLAIN_BASELINE], dev, data.subset(held_rows))
+    return report
 
 
 def evaluate_table(frame: pd.DataFrame, options: FlatOptions) -> dict[str, Any]:
     """Model selection on a prepared flat table. Returns the report: `data`, `cv`, `candidates`
     (per candidate: metric -> {mean, sd}), `selected` (name + the winner's metrics), `fairness`
-    (protected groups, out-of-fold predictions of the winner) and `messages`."""
+    (protected groups, out-of-fold predictions of the winner), `held_out` (with `holdout`) and
+    `messages`. With `duration` and `event` the candidates are time-to-event hazard models
+    (:func:`evaluate_tenure`)."""
     prep = prepare(frame, options)
-    extra = None
     if prep.duration is not None:
-        duration, event = prep.duration, prep.event
-
-        def extra(test: np.ndarray, p: np.ndarray) -> dict[str, float]:
-            return {"c_index": harrell_c(duration[test], event[test], p)}
-
-    candidates = candidate_pipelines(prep.numeric, prep.categorical, seed=options.seed)
-    result = select_model(
-        prep.X, prep.y, prep.groups, candidates,
-        n_splits=options.n_splits, n_repeats=options.n_repeats, seed=options.seed, extra_metrics=extra,
-    )
+        return evaluate_tenure(prep, options)
+    dev_rows, held_rows = _holdout_split(prep, options)
+    dev = _subset(prep, dev_rows)
+    levels = few_valued(prep.X, prep.numeric)
+    candidates = candidate_pipelines(prep.numeric, prep.categorical, seed=options.seed, levels=levels)
+    result = select_model(dev.X, dev.y, dev.groups, candidates,
+                          n_splits=options.n_splits, n_repeats=options.n_repeats, seed=options.seed)
     report: dict[str, Any] = {
-        "data": prep.data,
+        "data": {**prep.data, "levels": levels, "development_rows": int(len(dev_rows)), "held_out_rows": int(len(held_rows))},
         "cv": {
             "method": "StratifiedGroupKFold" + (f" grouped by {prep.data['grouped_by']}" if prep.data["grouped_by"] else " (one row per group)"),
             "folds": options.n_splits,
             "repeats": options.n_repeats,
             "seed": options.seed,
             "selection": "mean ROC AUC; a simpler candidate within 0.002 wins",
-            "concordance": "Harrell's C, numpy implementation in workforce.retention.flat" if extra else None,
         },
         "candidates": result.candidates,
         "selected": {"name": result.selected, **result.candidates[result.selected]},
         "messages": prep.messages,
     }
-    if len(prep.audit.columns.difference(["worker_id"])):
-        audit_frame = prep.audit.assign(p_leave=result.oof[result.selected], outcome=prep.y)
+    if len(held_rows):
+        held = _subset(prep, held_rows)
+        model = clone(candidates[result.selected]).fit(dev.X, dev.y)
+        report["held_out"] = {"rows": int(len(held_rows)), "positives": int(held.y.sum()),
+                              result.selected: fold_metrics(held.y, model.predict_proba(held.X)[:, 1])}
+    if len(dev.audit.columns.difference(["worker_id"])):
+        audit_frame = dev.audit.assign(p_leave=result.oof[result.selected], outcome=dev.y)
         table = fairness.audit(audit_frame, p_col="p_leave", y_col="outcome", characteristics=list(options.protected))
         report["fairness"] = table.astype(object).where(table.notna(), None).to_dict(orient="records")
     return report

@@ -1,22 +1,34 @@
 """Saving and loading a churn model: `models/<name>/model.joblib` + `model_card.json`.
 
-Loading refuses (InputError) when the card is missing or unreadable, when the scikit-learn
-version differs from the one that trained the model (pickled estimators are not portable
-across versions), or when the feature schema in the card does not match the stored model.
-Only load model files you trust: joblib files can run code when loaded.
+A model saved by another scikit-learn version is loaded when it can be: scikit-learn does not
+promise that a pickled estimator works across versions, so the model is loaded, asked for one
+prediction, and used with a :class:`ModelVersionWarning` saying to retrain when convenient. It
+is refused (InputError, saying how to retrain) only where that really fails: the file does not
+unpickle or the estimator cannot predict. Loading also refuses a missing or unreadable card and
+a card whose feature schema does not match the stored model. Only load model files you trust:
+joblib files can run code when loaded.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
-from workforce.errors import InputError
+import pandas as pd
+
+from workforce.errors import InputError, InputWarning
 from workforce.outputs import atomic_path
+from workforce.retention.model import MODEL_FORMAT, ChurnModel
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
+RETRAIN = "retrain it with `workforce churn train --history HR_HISTORY --out FOLDER`"
+
+
+class ModelVersionWarning(InputWarning):
+    """The model was saved by another scikit-learn version; it loaded and predicts."""
 
 
 def _json_default(value: Any) -> Any:
@@ -33,9 +45,24 @@ def card_json(card: dict[str, Any]) -> str:
     return text.replace("NaN", "null")
 
 
-def save_model(model: "ChurnModel", directory: str | Path) -> Path:  # noqa: F821
-    """Write `model.joblib` and `model_card.json` into `directory` (created if needed). Each file
-    is written to a temporary name and renamed into place, so a crash leaves no half file."""
+def save_model(model: ChurnModel, directory: str | Path) -> Path:
+    """Write `model.joblib` and `model_card.json` into `directory`.
+
+    Each file is written to a temporary name and renamed into place, so a crash leaves no half
+    file.
+
+    Parameters
+    ----------
+    model : ChurnModel
+        A trained model; its ``card`` is written beside it.
+    directory : str or Path
+        The model folder (created if needed).
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
     import joblib
 
     directory = Path(directory)
@@ -48,6 +75,13 @@ def save_model(model: "ChurnModel", directory: str | Path) -> Path:  # noqa: F82
 
 
 def read_card(directory: str | Path) -> dict[str, Any]:
+    """The model card of a model folder.
+
+    Raises
+    ------
+    InputError
+        No card in the folder, or the card is not valid JSON.
+    """
     path = Path(directory) / CARD_FILE
     if not path.is_file():
         raise InputError(f"no model card ({CARD_FILE}) in this folder; train a model first", file=directory)
@@ -57,31 +91,63 @@ def read_card(directory: str | Path) -> dict[str, Any]:
         raise InputError(f"model card is not valid JSON: {exc}", file=path) from None
 
 
-def load_model(directory: str | Path) -> "ChurnModel":  # noqa: F821
-    """Load a model saved by :func:`save_model`, refusing on version or schema mismatch."""
+def _smoke_prediction(model: ChurnModel) -> None:
+    """One prediction on a neutral row (numbers 0, categories unseen): raises when the estimator
+    cannot predict under this scikit-learn."""
+    row = {name: [0.0] for name in model.numeric} | {name: [""] for name in model.categorical}
+    model.predict(pd.DataFrame(row))
+
+
+def load_model(directory: str | Path) -> ChurnModel:
+    """Load a model saved by :func:`save_model`.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The model folder (``model.joblib`` and ``model_card.json``).
+
+    Returns
+    -------
+    ChurnModel
+        The model, with its card.
+
+    Warns
+    -----
+    ModelVersionWarning
+        The model was saved by another scikit-learn version than the one installed; it loaded
+        and predicts, but results may differ slightly from the version it was validated with.
+
+    Raises
+    ------
+    InputError
+        The card is missing or unreadable; the model file is missing, does not unpickle, is not
+        a churn model, or cannot predict under this scikit-learn (the message says how to
+        retrain); the card's feature schema does not match the stored model.
+    """
     import joblib
     import sklearn
-
-    from workforce.retention.model import ChurnModel
 
     directory = Path(directory)
     card = read_card(directory)
     trained_with = card.get("library_versions", {}).get("scikit-learn")
-    if trained_with != sklearn.__version__:
-        raise InputError(
-            f"model trained with scikit-learn {trained_with}, this installation has {sklearn.__version__}; "
-            "retrain the model with `workforce churn train` (pickled models are not portable across versions)",
-            file=directory / CARD_FILE,
-        )
+    installed = sklearn.__version__
     path = directory / MODEL_FILE
     if not path.is_file():
         raise InputError(f"no {MODEL_FILE} beside the model card", file=directory)
+    other = f"trained with scikit-learn {trained_with or 'unknown'}, this installation has {installed}"
     try:
-        model = joblib.load(path)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad model file
-        raise InputError(f"cannot load the model file: {type(exc).__name__}: {exc}", file=path) from None
+        with warnings.catch_warnings():
+            # scikit-learn's own InconsistentVersionWarning: replaced by the one warning below
+            warnings.simplefilter("ignore", UserWarning)
+            model = joblib.load(path)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad or incompatible model file
+        hint = f" (model {other}); {RETRAIN}" if trained_with != installed else ""
+        raise InputError(f"cannot load the model file: {type(exc).__name__}: {exc}{hint}", file=path) from None
     if not isinstance(model, ChurnModel):
         raise InputError("the file does not hold a workforce churn model", file=path)
+    if card.get("model_format") != MODEL_FORMAT:
+        raise InputError("the model was trained by an older version of workforce (a yes/no model, not quarterly "
+                         "hazards by reason); retrain it with `workforce churn train`", file=directory / CARD_FILE)
     card_features = card.get("features", {})
     stored = {"numeric": list(model.numeric), "categorical": list(model.categorical)}
     fitted = list(getattr(model.estimator, "feature_names_in_", model.features))
@@ -91,5 +157,14 @@ def load_model(directory: str | Path) -> "ChurnModel":  # noqa: F821
             f"(card: {card_features}; model: {stored}); the files do not belong together - retrain",
             file=directory / CARD_FILE,
         )
+    if trained_with != installed:
+        try:
+            _smoke_prediction(model)
+        except Exception as exc:  # noqa: BLE001 - the estimator does not work under this version
+            raise InputError(f"the model cannot predict under this scikit-learn ({other}: {type(exc).__name__}: "
+                             f"{exc}); {RETRAIN}", file=path) from None
+        warnings.warn(ModelVersionWarning(
+            f"{directory}: model {other}; it loads and predicts, but scikit-learn does not promise "
+            f"identical results across versions: {RETRAIN} when convenient"), stacklevel=2)
     model.card = card
     return model

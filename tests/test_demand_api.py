@@ -1,0 +1,50 @@
+"""The library API the plans will call: the workforce a scenario needs, and the Demand sheet."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from demand_frames import synthetic_history
+from workforce.demand import LeverSet, Scenario, demand_sheet_tables, run_demand, workforce_requirement
+from workforce.demand.settings import Budget, DemandAssumptions
+from workforce.excel.writer import SafeWorkbook, TableSpec
+
+
+@pytest.fixture(scope="module")
+def result():
+    history, share = synthetic_history()
+    a = DemandAssumptions(budget=Budget(cost_per_fte_gbp=50_000.0), judgements={"care_entry_share_from_cp": share})
+    less = Scenario("less", LeverSet({"early_help_diversion": 0.3}, {"early_help_diversion": "test"}, "locality"))
+    return run_demand(history, a, name="Test", scenarios=[less], chosen="less")
+
+
+def test_workforce_requirement_is_one_row_per_quarter_and_team_type(result):
+    need = workforce_requirement(result)
+    assert list(need.columns) == ["quarter", "quarter_end", "year", "team_type", "social_work", "demand_points",
+                                  "demand_children", "required_fte"]
+    assert set(need["team_type"]) == {"locality", "leaving_care"}  # the chosen scenario's structure
+    assert not need.duplicated(["quarter", "team_type"]).any()
+    assert sorted(need["quarter"].unique()) == list(range(0, result.horizon + 1))
+    base = workforce_requirement(result, "baseline")
+    assert set(base["team_type"]) == {"assessment", "safeguarding", "children_in_care", "leaving_care"}
+    # avoided demand is avoided FTE
+    end = result.horizon
+    sw = lambda f: f[(f["quarter"] == end) & f["social_work"]]["required_fte"].sum()  # noqa: E731
+    assert sw(need) < sw(base)
+    with pytest.raises(KeyError, match="unknown scenario 'nope'"):
+        workforce_requirement(result, "nope")
+
+
+def test_demand_sheet_tables_go_on_one_sheet(result, tmp_path):
+    tables = demand_sheet_tables(result)
+    assert list(tables) == ["Demand_scenarios", "Demand_levers", "Demand_stocks", "Demand_flows"]
+    assert list(tables["Demand_scenarios"].columns) == ["measure", "unit", "baseline", "less"]
+    assert "scenario" not in tables["Demand_stocks"] and len(tables["Demand_stocks"]) == result.horizon + 1
+    book = SafeWorkbook(produced_by="test")
+    book.add_table_sheet("Demand", [TableSpec(frame, name) for name, frame in tables.items()], "demand")
+    path = book.save(tmp_path / "plan.xlsx")
+    ws = openpyxl.load_workbook(path)["Demand"]
+    assert set(ws.tables) == set(tables)
+    assert pd.notna(ws["A2"].value)

@@ -1,0 +1,121 @@
+"""`workforce demand` end to end: outputs, the workbook, the Sandwell scenario, and exit 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from demand_frames import synthetic_history
+from plans_frames import make_cases, make_workers
+from workforce.cli import app
+from workforce.contracts import to_csv_frame
+from workforce.demand.files import FILES
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, ["demand", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def history_file(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demand_in")
+    history, _ = synthetic_history()
+    history.reset_index().to_csv(folder / "history.csv", index=False)
+    (folder / "levers.toml").write_text(
+        '[levers]\nearly_help_diversion = { value = 0.2, basis = "test" }\nstructure = "locality"\n'
+        '[investment]\namount_gbp = 400000\nquarters = 4\n', encoding="utf-8")
+    workers = make_workers(60)
+    to_csv_frame(workers).to_csv(folder / "workers.csv", index=False)
+    to_csv_frame(make_cases(workers, 500)).to_csv(folder / "cases.csv", index=False)
+    return folder
+
+
+def test_history_run_writes_every_output(history_file, tmp_path):
+    out = tmp_path / "out"
+    r = invoke("--history", history_file / "history.csv", "--assumptions", history_file / "levers.toml",
+               "--workers", history_file / "workers.csv", "--cases", history_file / "cases.csv", "--out", out)
+    assert r.exit_code == 0, r.output
+    for name in FILES:
+        assert (out / name).is_file() or name == "turnaround.csv", name
+    assert not (out / "turnaround.csv").exists()
+    summary = json.loads((out / "demand_summary.json").read_text())
+    assert summary["chosen_scenario"] == "levers"
+    assert set(summary["scenarios"]) == {"baseline", "levers", "turnaround"}
+    assert summary["scenarios"]["levers"]["investment_gbp"] == 400000
+    scenarios = pd.read_csv(out / "scenarios.csv")
+    assert list(scenarios.columns) == ["measure", "unit", "baseline", "levers", "turnaround"]
+    flows = pd.read_csv(out / "flows.csv")
+    assert flows["conservation_gap"].abs().max() < 1e-6
+    fte = pd.read_csv(out / "required_fte.csv")
+    assert {"quarter", "team_type", "demand_points", "demand_children", "required_fte"} <= set(fte.columns)
+    assert "derived" in " ".join(pd.read_csv(out / "parameters.csv")["basis"]).lower()
+    assert "levers" in (out / "demand_assumptions.toml").read_text()
+    assert "calibration years reproduced (MAPE)" in r.output
+
+
+def test_workbook_has_its_sheets_and_native_charts(history_file, tmp_path):
+    out = tmp_path / "out"
+    assert invoke("--history", history_file / "history.csv", "--out", out).exit_code == 0
+    wb = openpyxl.load_workbook(out / "demand.xlsx")
+    assert wb.sheetnames[:3] == ["Summary", "Scenarios", "Levers"]
+    assert {"Stocks", "Flows", "Required FTE", "Handoffs", "Placements", "Budget", "Parameters", "Fit",
+            "README"} <= set(wb.sheetnames)
+    assert len(wb["Summary"]._charts) == 4
+
+
+def test_sandwell_scenario_writes_the_comparison(tmp_path):
+    out = tmp_path / "out"
+    r = invoke("--scenario", "sandwell_2013", "--out", out)
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "turnaround.csv")
+    assert table["claim"].str.contains("re-referrals about 9%").any()
+    wb = openpyxl.load_workbook(out / "demand.xlsx", read_only=True)
+    assert "Turnaround" in wb.sheetnames
+
+
+def test_la_run_from_the_published_tables(tmp_path):
+    out = tmp_path / "out"
+    r = invoke("--la", "E08000028", "--years", "2021-2023", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "Sandwell (333)" in r.output
+    mape = pd.read_csv(out / "fit_mape.csv")
+    assert mape["years"].eq("2022-2023").all()
+
+
+@pytest.mark.parametrize("args, text", [
+    (["--la", "999"], "unknown local authority '999'"),
+    (["--la", "Atlantis"], "unknown local authority 'Atlantis'"),
+    ([], "give --la CODE"),
+    (["--la", "333", "--scenario", "dreams"], "unknown scenario 'dreams'"),
+    (["--la", "333", "--years", "2030"], "no calibration data in 2030"),
+])
+def test_bad_input_exits_2_naming_it_and_writes_nothing(tmp_path, args, text):
+    out = tmp_path / "out"
+    r = invoke(*args, "--out", out)
+    assert r.exit_code == 2, r.output
+    assert text in r.output
+    assert not out.exists()
+
+
+def test_bad_history_cell_exits_2_with_row_and_column(history_file, tmp_path):
+    raw = pd.read_csv(history_file / "history.csv").astype(object)
+    raw.loc[3, "cp_at31"] = "lots"
+    bad = tmp_path / "history.csv"
+    raw.to_csv(bad, index=False)
+    r = invoke("--history", bad, "--out", tmp_path / "out")
+    assert r.exit_code == 2
+    assert "row 5" in r.output and "column 'cp_at31'" in r.output and "lots" in r.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_newer_dfe_files_can_be_given(shared_dir, tmp_path):
+    out = tmp_path / "out"
+    r = invoke("--la", "333", "--data", shared_dir / "data" / "dfe", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "read the bundled" not in r.output

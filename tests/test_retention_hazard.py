@@ -1,0 +1,148 @@
+"""The discrete-time competing-risks hazard model recovers known hazards from a simulated
+history with censoring and three competing reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from retention_frames import history_frame
+
+from workforce.retention.features import advance, feature_columns, history_features
+from workforce.retention.hazard import expand_periods, hazard_candidates, predict_period_hazards
+from workforce.retention.labels import REASONS, snapshot_outcomes
+from workforce.retention.model import survival_data
+from workforce.retention.drivers import change_text
+from workforce.retention.selection import choose_within_noise, fit_hazard_model
+
+D = pd.Timestamp
+CODES = {"voluntary": 1, "retirement": 5, "other": 8}
+
+
+def true_hazards(load: float, agency: bool, tenure: float) -> dict[str, float]:
+    """Quarterly hazards of the simulation: voluntary leaving rises with an over-capacity
+    caseload, agency assignments end ("other"), long-serving staff retire."""
+    return {
+        "voluntary": 0.03 + 0.05 * (load > 1.0),
+        "retirement": 0.05 if tenure >= 20 else 0.0,
+        "other": 0.01 + 0.07 * agency,
+    }
+
+
+def simulate(seed: int = 0, n_workers: int = 800, years: int = 5) -> pd.DataFrame:
+    """Annual snapshots; each quarter every worker in post leaves for reason r with the true
+    hazard; leavers are replaced at the next snapshot. Follow-up ends at the last snapshot, so
+    leaves after it are unknown (censoring)."""
+    rng = np.random.default_rng(seed)
+    counter = iter(range(1, 10**6))
+
+    def hire(when: pd.Timestamp, long_serving: bool = False) -> dict:
+        years_in = rng.uniform(20, 25) if long_serving else rng.uniform(0, 4)
+        return {"worker_id": f"W{next(counter):04d}", "start_date": (when - pd.Timedelta(days=int(years_in * 365.25))).normalize(),
+                "agency": bool(rng.random() < 0.3), "team": f"T{rng.integers(0, 6)}"}
+
+    first = D("2018-09-30")
+    active = [hire(first, long_serving=rng.random() < 0.3) for _ in range(n_workers)]
+    rows, leave = [], {}
+    for year in range(years + 1):
+        when = first + pd.DateOffset(years=year)
+        survivors = []
+        for w in active:
+            load = float(rng.choice([0.8, 1.2]))
+            rows.append({**w, "snapshot_date": when, "locality": "L", "role": "case_holder", "asye": False, "fte": 1.0,
+                         "caseload_points": 85.0 * load, "capacity_points": 85.0})
+            if year == years:
+                continue  # the last snapshot: no follow-up
+            tenure = (when - w["start_date"]).days / 365.25
+            gone = False
+            for k in range(4):
+                h = true_hazards(load, w["agency"], tenure + 0.25 * k)
+                draw = rng.random()
+                edges = np.cumsum([h[r] for r in REASONS])
+                if draw < edges[-1]:
+                    reason = REASONS[int(np.searchsorted(edges, draw, side="right"))]
+                    day = int(rng.integers(1, 90))
+                    leave[w["worker_id"]] = (when + pd.DateOffset(months=3 * k) + pd.Timedelta(days=day), CODES[reason])
+                    gone = True
+                    break
+            if not gone:
+                survivors.append(w)
+        active = survivors + [hire(when + pd.DateOffset(years=1)) for _ in range(n_workers - len(survivors))]
+    h = history_frame(rows, leave)
+    # rows after a worker's leave date are not in post (no snapshot describes a leaver)
+    return h.loc[h["leave_date"].isna() | (h["leave_date"] > h["snapshot_date"])].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    history = simulate()
+    outcomes = snapshot_outcomes(history)
+    followed = outcomes.loc[outcomes["time_quarters"] > 0]
+    features = history_features(history)
+    numeric, categorical = feature_columns(features.loc[followed.index])
+    data = survival_data(followed, features.loc[followed.index, [*numeric, *categorical]], 4)
+    plain = hazard_candidates(numeric, categorical, spline=["tenure_years"])["logistic_hazard"]
+    return history, data, fit_hazard_model(plain, data)
+
+
+def test_outcomes_censor_at_the_end_of_follow_up_and_keep_the_reason(fitted):
+    history, data, _ = fitted
+    outcomes = snapshot_outcomes(history)
+    end = history["snapshot_date"].max()
+    last = outcomes["snapshot_date"] == end
+    assert (outcomes.loc[last, "time_quarters"] == 0).all() and not outcomes.loc[last, "event"].any()
+    leavers = outcomes.loc[outcomes["event"]]
+    assert set(leavers["reason"]) == set(REASONS)
+    # the leave falls inside the quarter the outcome names
+    start = pd.Series([d + pd.DateOffset(months=3 * (k - 1)) for d, k in zip(leavers["snapshot_date"], leavers["time_quarters"])], index=leavers.index)
+    assert (leavers["leave_date"] > start).all()
+    # each snapshot teaches at most the 4 quarters to the next one
+    assert data.train_periods.max() == 4 and (data.train_periods <= data.time).all()
+
+
+@pytest.mark.parametrize("load,agency,long_serving", [(0.8, False, False), (1.2, False, False), (0.8, True, False),
+                                                       (1.2, True, True), (0.8, False, True)])
+def test_recovers_the_true_quarterly_hazards_by_reason(fitted, load, agency, long_serving):
+    _, data, model = fitted
+    like = data.X.loc[(np.isclose(data.X["caseload_ratio"], load)) & (data.X["agency"] == float(agency))
+                      & ((data.X["tenure_years"] >= 20) == long_serving)]
+    assert len(like) > 50
+    h = predict_period_hazards(model, like, 1, advance, len(REASONS))[:, 0, :].mean(axis=0)
+    truth = [np.mean([true_hazards(load, agency, t)[r] for t in like["tenure_years"]]) for r in REASONS]
+    np.testing.assert_allclose(h, truth, atol=0.02)
+
+
+def test_expand_periods_marks_the_event_in_the_last_period_only():
+    X = pd.DataFrame({"tenure_years": [1.0, 3.0, 0.5]})
+    rows, y, owner = expand_periods(X, np.array([3, 0, 2]), np.array([2, 1, 0]), advance)
+    assert owner.tolist() == [0, 0, 0, 2, 2]
+    assert y.tolist() == [0, 0, 2, 0, 0]
+    np.testing.assert_allclose(rows["tenure_years"], [1.0, 1.25, 1.5, 0.5, 0.75])
+
+
+def test_advance_ends_the_asye_year_and_moves_the_tenure_band():
+    X = pd.DataFrame({"tenure_years": [0.6, 4.9], "tenure_band": ["0-1", "2-5"], "asye": [1.0, 0.0]})
+    later = advance(X, np.array([3, 2]))
+    np.testing.assert_allclose(later["tenure_years"], [1.1, 5.15])
+    assert later["tenure_band"].tolist() == ["1-2", "5-10"]
+    assert later["asye"].tolist() == [0.0, 0.0]
+    assert advance(X, np.array([1, 1]))["asye"].tolist() == [1.0, 0.0]
+
+
+def test_simplest_candidate_within_paired_noise_of_the_best_is_kept():
+    def folds(values):
+        return [{"c_index": v} for v in values]
+
+    # B beats A by exactly 0.01 on every fold: no noise, B is kept
+    name, _ = choose_within_noise({"A": folds([0.60, 0.62, 0.58]), "B": folds([0.61, 0.63, 0.59])}, "c_index", 3)
+    assert name == "B"
+    # differences 0.02, -0.01, 0.02: mean 0.01, sd 0.0173; corrected SE = 0.0173 * sqrt(1/3 + 1/2)
+    # = 0.0158 >= 0.01, so the simpler A is within noise and kept
+    name, rule = choose_within_noise({"A": folds([0.60, 0.64, 0.58]), "B": folds([0.62, 0.63, 0.60])}, "c_index", 3)
+    assert name == "A" and "0.016" in rule
+
+
+def test_driver_change_text_shows_a_decimal_only_when_needed():
+    assert change_text(0.31, 0.27) == "31% -> 27%"
+    assert change_text(0.281, 0.276) == "28.1% -> 27.6%"
+    assert change_text(0.004, 0.002) == "<1% -> <1%"

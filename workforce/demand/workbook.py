@@ -1,0 +1,174 @@
+"""`demand.xlsx`: the demand run as a workbook with native charts, through the one safe writer.
+
+A Summary sheet (the scenarios side by side and four charts, each with the data it draws
+beneath), then one sheet per table: Scenarios, Levers, Stocks, Flows, Required FTE, Handoffs,
+Placements, Budget, Parameters, Fit and, for the Sandwell scenario, Turnaround.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
+
+from workforce.demand.measures import PUBLISHED_STOCKS, STAGES
+from workforce.demand.parameters import years_text
+from workforce.demand.run import DemandResult, output_frames
+from workforce.excel.writer import SafeWorkbook, TableSpec
+
+CHART_ROWS = 18
+
+
+def _by_scenario(result: DemandResult, frame: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Quarter label by scenario, for a line chart."""
+    wide = frame.pivot_table(index="quarter", columns="scenario", values=value, aggfunc="sum", sort=False)
+    wide = wide[[k for k in result.runs if k in wide.columns]]
+    out = wide.reset_index()
+    out.insert(0, "quarter_label", [f"Q{int(q)}" if q else "start" for q in out["quarter"]])
+    return out.drop(columns="quarter").rename(columns={"quarter_label": "quarter"})
+
+
+def chart_data(result: DemandResult, frames: dict[str, pd.DataFrame]) -> list[tuple[str, pd.DataFrame, str, str]]:
+    """(title, data, kind, y-axis title) for each Summary chart (from the run's `output_frames`);
+    the data's first column is the category."""
+    stocks = frames["stocks"]
+    fte = frames["required_fte"]
+    fte = fte[fte["social_work"]]
+    chosen = stocks[stocks["scenario"] == result.chosen]
+    by_stage = chosen[["quarter", *STAGES]].copy()
+    by_stage.insert(0, "label", [f"Q{int(q)}" if q else "start" for q in by_stage["quarter"]])
+    by_stage = by_stage.drop(columns="quarter").rename(columns={"label": "quarter"})
+    budget = result.budget
+    parts = budget[(budget["part"] != "total")].pivot_table(index="scenario", columns="part", values="final_year_gbp",
+                                                            sort=False)
+    parts = parts.loc[[k for k in result.runs if k in parts.index]]
+    parts = parts.loc[:, (parts.abs() > 0.5).any()].reset_index()
+    return [
+        ("Children in need (cin_at31)", _by_scenario(result, stocks, "cin_at31"), "line", "children"),
+        ("Required social-work FTE", _by_scenario(result, fte, "required_fte"), "line", "FTE"),
+        (f"Children by stage: {result.chosen}", by_stage, "area", "children"),
+        ("Budget in the final year", parts, "bar", "GBP"),
+    ]
+
+
+def _chart(kind: str, title: str, ytitle: str, ws, header_row: int, n_rows: int, n_series: int):
+    chart = {"line": LineChart, "area": AreaChart, "bar": BarChart}[kind]()
+    if kind == "area":
+        chart.grouping = "stacked"
+    if kind == "bar":
+        chart.type = "col"
+        chart.grouping = "stacked"
+        chart.overlap = 100
+    chart.title = title
+    chart.y_axis.title = ytitle
+    chart.y_axis.number_format = "#,##0"
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + n_series, min_row=header_row, max_row=header_row + n_rows),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n_rows))
+    if kind == "line":
+        for s in chart.series:
+            s.smooth = False
+    chart.legend.position = "b"
+    chart.width, chart.height = 15.0, 8.4
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    return chart
+
+
+def _groups(scenarios: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
+    """The scenarios table split by unit, so each part gets one number format."""
+    unit = scenarios["unit"].astype(str)
+    money = unit == "GBP"
+    rates = unit.str.startswith("%")
+    staff = unit.isin(["FTE", "workers"])
+    counts = ~(money | rates | staff)
+    parts = [("Children, flows and caseload", counts, "int"), ("Workforce", staff, "float"),
+             ("Changes and rates (%)", rates, "float"), ("Money (GBP)", money, "gbp")]
+    return [(label, scenarios[mask].reset_index(drop=True), kind) for label, mask, kind in parts if mask.any()]
+
+
+def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.DataFrame]) -> None:
+    grid = book.grid_sheet("Summary", "the scenarios side by side and charts of where each leads")
+    grid.widths({1: 52, 2: 24, **{3 + i: 24 for i in range(len(result.runs) + 4)}})
+    cal = result.calibration
+    row = grid.put_title(1, f"Demand and the child's journey: {result.name or 'your authority'}",
+                         f"calibrated on {years_text(cal.years)}; projected {result.horizon} quarters from "
+                         f"31 March {result.start_year}; headline scenario: {result.chosen}")
+    row += 1
+    grid.put(row, 1, "Scenarios side by side (the Scenarios sheet has them all; how each is computed: README)",
+             "wf heading")
+    row += 1
+    for label, rows, kind in _groups(frames["scenarios"]):
+        grid.put(row, 1, label, "wf label")
+        row = grid.put_table(row + 1, 1, rows, f"summary_{kind}_{row}", formats={k: kind for k in result.runs}) + 1
+    charts = chart_data(result, frames)
+    chart_top = row
+    data_row = chart_top + ((len(charts) + 1) // 2) * (CHART_ROWS + 1) + 1
+    grid.put(data_row, 1, "Chart data", "wf heading")
+    data_row += 1
+    made: list[tuple[int, Callable]] = []
+    for k, (title, frame, kind, ytitle) in enumerate(charts):
+        grid.put(data_row, 1, title, "wf label")
+        header = data_row + 1
+        number = "gbp" if ytitle == "GBP" else "float"
+        data_row = grid.put_table(header, 1, frame, f"chart_data_{k + 1}",
+                                  formats={c: number for c in frame.columns[1:]}) + 1
+        made.append((header, lambda ws, h=header, t=title, f=frame, kd=kind, y=ytitle:
+                     _chart(kd, t, y, ws, h, len(f), f.shape[1] - 1)))
+    for k, (_, make) in enumerate(made):
+        anchor = ("A" if k % 2 == 0 else "C") + str(chart_top + (k // 2) * (CHART_ROWS + 1))
+        grid.add_chart(make(grid.ws), anchor)
+    grid.close()
+
+
+def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround: pd.DataFrame | None = None,
+                          inputs: Iterable[str | Path] = ()) -> Path:
+    """Write `demand.xlsx` for one demand run.
+
+    Parameters
+    ----------
+    path : path
+    result : DemandResult
+    turnaround : DataFrame, optional
+        The turnaround's comparison with the claims (:func:`workforce.demand.turnaround.compare_with_claims`).
+    inputs : paths
+        Input files (their checksums go on the README sheet).
+    """
+    book = SafeWorkbook(produced_by="workforce demand", inputs=inputs, title="Demand and the child's journey")
+    frames = output_frames(result)
+    _summary(book, result, frames)
+    if turnaround is not None:
+        numbers = ("claimed", "model_as_reported", "model_published_flows", "model_no_change", "published")
+        book.add_table_sheet("Turnaround", [TableSpec(turnaround, "Turnaround", formats={c: "float" for c in numbers})],
+                             "Sandwell's turnaround: the model's outcome beside the case study's claims and the "
+                             "published figures")
+    per_scenario = {k: "float" for k in result.runs}
+    for sheet, tables, formats, description in (
+        ("Scenarios", ["scenarios"], per_scenario, "where each scenario ends up (one column per scenario)"),
+        ("Levers", ["levers"], {k: "mixed" for k in result.runs},
+         "every lever: unit, range, the flows it moves, its evidence, and each scenario's value with its basis; set "
+         "yours in the assumptions file ([levers], [scenarios.NAME])"),
+        ("Stocks", ["stocks"], {}, "children at each stage at the end of each quarter, per scenario (quarter 0 = the "
+         f"start); cin_at31 = {' + '.join(PUBLISHED_STOCKS['cin_at31'])}, as published"),
+        ("Flows", ["flows"], {}, "children moving between stages in each quarter, per scenario; conservation_gap = "
+         "in - out - change in stock (zero up to rounding)"),
+        ("Required FTE", ["required_fte"], {}, "caseload points, children and required FTE by team type and quarter, "
+         "per scenario (through workforce.caseload; before absence)"),
+        ("Handoffs", ["handoffs"], {}, "transfers between teams, expected social workers per child per year and the "
+         "share of looked-after children with three or more (cf. cla_3plus_sw_pct)"),
+        ("Placements", ["unit_costs", "placements"], {}, "weekly unit costs with their sources and uprating (left); "
+         "looked-after children and cost by placement type and quarter, per scenario (right)"),
+        ("Budget", ["budget"], {}, "the children's social care budget by part, per scenario, with savings against the "
+         "baseline as a share of the whole budget"),
+        ("Parameters", ["parameters"], {"value": "mixed", "lo": "mixed", "hi": "mixed"},
+         "every calibrated rate and judgement with its range, unit, basis and the years it came from"),
+        ("Fit", ["fit_mape", "fit"], {}, "how closely the calibrated model reproduces the calibration years: MAPE per "
+         "published stock (left); every year and measure, published against model (right)"),
+    ):
+        specs = [TableSpec(frames[name], name.capitalize(), formats=formats) for name in tables]
+        book.add_table_sheet(sheet, specs, description)
+    notes = list(result.notes) or ["no data was imputed or taken from a fallback"]
+    book.add_readme(notes=notes)
+    return book.save(path)
