@@ -165,6 +165,7 @@ def _unit_rows(problem: Problem, assignment: pd.Series, priority: pd.DataFrame) 
     room_cap = np.minimum(pd.DataFrame({load: w[col] for load, col in CAPS}), problem.limits)
     best: dict[str, dict] = {}
     nearest: dict[str, dict] = {}
+    keeper_alt: dict[str, dict] = {}
     if len(elig):
         data = O.ObjectiveData.from_problem(problem, elig)
         state = O.Loads(data, O.choice_of(problem, elig, assignment))
@@ -175,6 +176,8 @@ def _unit_rows(problem: Problem, assignment: pd.Series, priority: pd.DataFrame) 
         first = alt.sort_values(["unit", "fits", "delta_total", "near", "worker_id"],
                                 ascending=[True, False, True, True, True], kind="stable").drop_duplicates("unit")
         best = {r["unit"]: r for r in first.to_dict("records")}
+        keeper = alt["unit"].map(units["keeper"])
+        keeper_alt = {r["unit"]: r for r in alt[alt["worker_id"] == keeper].to_dict("records")}
         near = alt.sort_values(["unit", "near", "worker_id"], kind="stable").drop_duplicates("unit")
         nearest = {r["unit"]: r for r in near.to_dict("records")}
     cand = problem.candidates.sort_values(["unit", "worker_id"], kind="stable").reset_index(drop=True)
@@ -185,10 +188,12 @@ def _unit_rows(problem: Problem, assignment: pd.Series, priority: pd.DataFrame) 
     rows = []
     for u, unit in units.to_dict("index").items():
         chosen = assignment.get(u, "")
-        row = dict(unit=u, contract_note=_contract_note(problem, workers, unit, chosen, contract_of.get(u, [])))
+        new_work = not chosen or unit["current"].get(chosen, 0) < unit["n_children"]
+        row = dict(unit=u, contract_note=_contract_note(problem, workers, unit, chosen, contract_of.get(u, []))
+                   if new_work else "")
         mine = cand.iloc[cand_rows[u]] if u in cand_rows and (u not in best) else None
         if chosen:
-            _runner_up(row, unit, chosen, best.get(u), mine, problem, workers)
+            _runner_up(row, unit, chosen, best.get(u), mine, problem, workers, keeper_alt.get(u))
         else:
             _waiting(row, unit, nearest.get(u), mine, problem, workers, p1.get(u))
         rows.append(row)
@@ -231,35 +236,44 @@ def _first_rule(row: dict, cand: pd.DataFrame | None, exclude: str = "") -> None
                runner_up_reason=f"{first['worker_id']} {R.rule_reason(first['failed_rule'])}")
 
 
+def _lost_to(b: Mapping, chosen: str, unit: Mapping, workers: dict) -> dict:
+    """Why worker ``b["worker_id"]`` (an eligible alternative) did not get the unit that went to
+    ``chosen``: the reason code, the words, and the extra cost when it is a matter of cost."""
+    rid = b["worker_id"]
+    wr = workers[rid]
+    if rid == unit["keeper"] and wr["over_cap_now_any"] and not b["fits"]:
+        return dict(code="relief", words=(f"{rid}, their worker, is above a hard cap: moving this family to "
+                                          f"{chosen} brings them closer to their caps"))
+    if not b["fits"]:
+        code, words = _cap_words(rid, b, wr)
+        return dict(code=code, words=words)
+    delta = float(b["delta_total"])
+    if delta < -_EPS:
+        return dict(code="cheaper_not_found", extra=delta,
+                    words=f"{rid} would have been a better choice, but the solve stopped before finding it")
+    if delta <= _EPS:
+        return dict(code="tie", extra=delta, words=f"{rid} would do as well (a tie)")
+    worst = max(O.TERM_NAMES, key=lambda t: b[f"delta_{t}"])
+    return dict(code=f"cost:{worst}", extra=delta, term=worst,
+                words=_term_words(worst, rid, chosen, b, wr, unit))
+
+
 def _runner_up(row: dict, unit: dict, chosen: str, b: dict | None, cand: pd.DataFrame | None, problem: Problem,
-               workers: dict) -> None:
-    """The next-best eligible worker for a placed unit and the exact reason it lost."""
+               workers: dict, keeper_alt: dict | None) -> None:
+    """The next-best eligible worker for a placed unit and the exact reason it lost (and, when the
+    unit left its keeper, why the keeper did not keep it)."""
+    if keeper_alt is not None:
+        row["keeper_reason"] = _lost_to(keeper_alt, chosen, unit, workers)["words"]
     if b is None:
         _first_rule(row, cand, exclude=chosen)
         return
-    rid = b["worker_id"]
-    wr = workers[rid]
-    row.update(runner_up=rid, **_numbers("runner_up", b, wr))
-    if rid == unit["keeper"] and wr["over_cap_now_any"] and not b["fits"]:
-        row.update(runner_up_code="relief",
-                   runner_up_reason=(f"{rid}, their worker, is above a hard cap: moving this family to {chosen} "
-                                     f"brings them closer to their caps"))
-        return
-    if not b["fits"]:
-        code, words = _cap_words(rid, b, wr)
-        row.update(runner_up_code=code, runner_up_reason=words)
-        return
-    delta = float(b["delta_total"])
-    row["runner_up_extra_cost"] = delta
-    if delta < -_EPS:
-        row.update(runner_up_code="cheaper_not_found",
-                   runner_up_reason=f"{rid} would have been a better choice, but the solve stopped before finding it")
-    elif delta <= _EPS:
-        row.update(runner_up_code="tie", runner_up_reason=f"{rid} would do as well (a tie)")
-    else:
-        worst = max(O.TERM_NAMES, key=lambda t: b[f"delta_{t}"])
-        row.update(runner_up_code=f"cost:{worst}", runner_up_term=worst,
-                   runner_up_reason=_term_words(worst, rid, chosen, b, workers[rid], unit))
+    row.update(runner_up=b["worker_id"], **_numbers("runner_up", b, workers[b["worker_id"]]))
+    why = _lost_to(b, chosen, unit, workers)
+    row.update(runner_up_code=why["code"], runner_up_reason=why["words"])
+    if "extra" in why:
+        row["runner_up_extra_cost"] = why["extra"]
+    if "term" in why:
+        row["runner_up_term"] = why["term"]
 
 
 def _waiting(row: dict, unit: dict, b: dict | None, cand: pd.DataFrame | None, problem: Problem, workers: dict,
@@ -575,9 +589,9 @@ def _why_moved(problem: Problem, child: Mapping, failed: dict, unit_row: Mapping
         return f"{prev} {R.rule_reason(rule)}"
     if bool(w.at[prev, "over_cap_now_any"]):
         return f"{prev} was above a hard cap: {_holds_now(w.loc[prev], problem.before.loc[prev])}"
-    if unit_row.get("runner_up") == prev and isinstance(unit_row.get("runner_up_reason"), str):
-        return f"keeping the child with {prev} was worse: {unit_row['runner_up_reason']}"
-    return f"keeping the child with {prev} cost more overall (their load, or the family joining its siblings)"
+    if isinstance(unit_row.get("keeper_reason"), str):
+        return f"keeping the child with {prev} was worse: {unit_row['keeper_reason']}"
+    return f"{prev} no longer holds this family's other children"
 
 
 def _holds_now(worker: pd.Series, load: pd.Series) -> str:
