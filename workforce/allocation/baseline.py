@@ -87,18 +87,23 @@ def baseline_assignment(problem: Problem) -> pd.Series:
     if not len(units):
         return assignment
     loads = _Loads(problem)
-    for unit, row in problem.fallback.iterrows():  # unplaced for now: the keeper keeps their children
-        loads.add(row["worker_id"], {r: float(row[r]) for r in LOADS})
+    fallback = {u: (r["worker_id"], {k: float(r[k]) for k in LOADS}) for u, r in problem.fallback.to_dict("index").items()}
+    for wid, amount in fallback.values():  # unplaced for now: the keeper keeps their children
+        loads.add(wid, amount)
     by_unit: dict[str, dict[str, dict[str, float]]] = {}
     cols = [problem.pairs[c].to_numpy() for c in ("unit", "worker_id", *LOADS)]
     for u, wid, *amount in zip(*cols):
         by_unit.setdefault(u, {})[wid] = dict(zip(LOADS, map(float, amount)))
     to_place: list[str] = []
     staying: dict[str, list[str]] = {}
+    keepable = units["keepable"].to_dict()
+    base_points = units["base_points"].to_dict()
+    top_priority = units["top_priority"].to_dict()
+    current_of = units["current"].to_dict()
     if problem.mode != "new":
         for unit, wid in problem.current_unit_worker.items():
             opts = by_unit.get(unit)
-            row = opts.get(wid) if (wid and opts is not None and units.at[unit, "keepable"]) else None
+            row = opts.get(wid) if (wid and opts is not None and keepable[unit]) else None
             if row is not None and loads.fits_limit(wid, row):
                 assignment[unit] = wid
                 loads.add(wid, row)
@@ -109,7 +114,7 @@ def baseline_assignment(problem: Problem) -> pd.Series:
         for wid in sorted(staying):
             if not loads.over(wid):
                 continue
-            for unit in sorted(staying[wid], key=lambda u: (units.at[u, "base_points"], u)):
+            for unit in sorted(staying[wid], key=lambda u: (base_points[u], u)):
                 if not loads.over(wid):
                     break
                 opts = by_unit[unit]
@@ -120,16 +125,16 @@ def baseline_assignment(problem: Problem) -> pd.Series:
                     assignment[unit] = target
     else:
         to_place = list(units.index)
-    order = sorted(to_place, key=lambda u: (units.at[u, "top_priority"], -units.at[u, "base_points"], u))
+    order = sorted(to_place, key=lambda u: (top_priority[u], -base_points[u], u))
     for unit in order:
         opts = by_unit.get(unit)
         if opts is None:
             continue
-        fb = problem.fallback.loc[unit] if unit in problem.fallback.index else None
+        fb = fallback.get(unit)
         if fb is not None:  # placing it takes the keeper's children off the keeper
-            loads.add(fb["worker_id"], {r: float(fb[r]) for r in LOADS}, -1.0)
+            loads.add(*fb, -1.0)
         # a split family is reunited with the current worker holding most of it, if there is room
-        current = units.at[unit, "current"]
+        current = current_of[unit]
         target = ""
         for wid, _ in sorted(current.items(), key=lambda kv: (-kv[1], kv[0])):
             if wid in opts and loads.fits(wid, opts[wid]):
@@ -140,7 +145,7 @@ def baseline_assignment(problem: Problem) -> pd.Series:
             loads.add(target, opts[target])
             assignment[unit] = target
         elif fb is not None:
-            loads.add(fb["worker_id"], {r: float(fb[r]) for r in LOADS})
+            loads.add(*fb)
     return assignment
 
 

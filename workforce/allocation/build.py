@@ -10,7 +10,6 @@ load per worker (`caseload.worker_caps` through `rules.load_limit`).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from workforce.allocation import objective as O

@@ -73,40 +73,47 @@ def relief_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
         "sibling_group_too_large", "no_room"; for a relievable worker, ``unit`` and
         ``to_worker`` give one move that would relieve them.
     """
+    workers = problem.workers.index
     loads = assignment_loads(problem, assignment)
-    over = loads > _caps(problem) + 1e-6
-    over_any = over.any(axis=1)
-    rows: list[dict] = []
+    over = (loads > _caps(problem) + 1e-6).reindex(workers)
+    over_any = over.any(axis=1).to_numpy()
     if not over_any.any():
         return pd.DataFrame(columns=RELIEF_COLUMNS)
-    room = _room(problem, loads)
+    room = _room(problem, loads).reindex(workers).to_numpy(float)
     held_by = _held_units(problem, assignment)
+    holder = workers.get_indexer(held_by.to_numpy())  # by unit (-1: none)
     elig = problem.eligible
-    for wid in problem.workers.index[over_any.to_numpy()]:
-        caps_over = ";".join(load for load in LOADS if over.at[wid, load])
-        mine = held_by.index[(held_by == wid).to_numpy()]
+    unit_idx = problem.units.index.get_indexer(elig["unit"])
+    pw = workers.get_indexer(elig["worker_id"])
+    src = holder[unit_idx]
+    # pairs that would move a family off a worker above a cap to someone else
+    off = (src >= 0) & (src != pw)
+    off &= over_any[np.maximum(src, 0)]
+    load = elig[list(LOADS)].to_numpy(float)
+    fits = off & (load <= room[pw] + 1e-6).all(axis=1)
+    one_child = off & (room[pw, 1] >= 1 - _EPS) & (room[pw, 0] > _EPS) & (load[:, 1] > 1)
+    holders = pd.Series(src[off]).value_counts()
+    first_fit = pd.DataFrame({"w": src[fits], "unit": elig["unit"].to_numpy()[fits],
+                              "to": elig["worker_id"].to_numpy()[fits]}).sort_values(["w", "unit", "to"], kind="stable")
+    first_fit = first_fit.drop_duplicates("w").set_index("w")
+    sibling = set(src[one_child].tolist())
+    has_units = set(holder[holder >= 0].tolist())
+    rows: list[dict] = []
+    for k in np.flatnonzero(over_any):
+        wid = workers[k]
+        caps_over = ";".join(load_ for load_ in LOADS if over.at[wid, load_])
         base = dict(worker_id=wid, over=caps_over, relievable=False, unit="", to_worker="")
-        if not len(mine):
+        if k not in has_units:
             what = "existing work is kept in 'new' mode" if problem.mode == "new" else "every child they hold is pinned"
             rows.append({**base, "reason": "pinned", "detail": what})
-            continue
-        alt = elig[elig["unit"].isin(mine) & (elig["worker_id"] != wid)]
-        if not len(alt):
+        elif holders.get(k, 0) == 0:
             rows.append({**base, "reason": "no_eligible_worker",
                          "detail": "no other worker in reach may hold any of their families"})
-            continue
-        fit = alt[_fits(alt, room)]
-        if len(fit):
-            first = fit.sort_values(["unit", "worker_id"], kind="stable").iloc[0]
-            rows.append({**base, "reason": "relievable", "relievable": True, "unit": first["unit"],
-                         "to_worker": first["worker_id"],
-                         "detail": f"{first['worker_id']} has room for family {problem.units.at[first['unit'], 'family_id']}"})
-            continue
-        # room for one child of some family but not the whole sibling group?
-        r = room.reindex(alt["worker_id"]).to_numpy(float)
-        one_child = (r[:, 1] >= 1 - _EPS) & (r[:, 0] > _EPS)
-        smaller = alt["children"].to_numpy(float) > 1
-        if (one_child & smaller).any():
+        elif k in first_fit.index:
+            u, to = first_fit.at[k, "unit"], first_fit.at[k, "to"]
+            rows.append({**base, "reason": "relievable", "relievable": True, "unit": u, "to_worker": to,
+                         "detail": f"{to} has room for family {problem.units.at[u, 'family_id']}"})
+        elif k in sibling:
             rows.append({**base, "reason": "sibling_group_too_large",
                          "detail": "colleagues have room for some of a family's children, not the whole sibling group"})
         else:
@@ -189,12 +196,14 @@ def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     pw = workers.get_indexer(elig["worker_id"])
     load = elig[list(LOADS)].to_numpy(float)
     rows_of = elig.groupby("unit").indices
-    row_at = {(u, w): k for k, (u, w) in enumerate(zip(elig["unit"], elig["worker_id"]))}
+    row_at = pd.Series(np.arange(len(elig)), index=pd.MultiIndex.from_arrays([elig["unit"], elig["worker_id"]]))
+    top = units["top_priority"].to_dict()
     held_by = _held_units(problem, assignment)
     by_worker: dict[str, list[str]] = {}
     for g, x in sorted(held_by[held_by != ""].items()):
         by_worker.setdefault(x, []).append(g)
     fb = problem.fallback
+    case_rows = c.groupby(["unit", "current_worker_id"]).indices
 
     def fits(rows: np.ndarray) -> np.ndarray:
         return (load[rows] <= room[pw[rows]] + 1e-6).all(axis=1)
@@ -216,7 +225,7 @@ def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
             x = elig["worker_id"].iat[r]
             xi = pw[r]
             for g in by_worker.get(x, []):
-                if units.at[g, "top_priority"] <= 1:
+                if top[g] <= 1:
                     continue
                 own = row_at.get((g, x))
                 g_load = load[own] if own is not None else (fb.loc[g, list(LOADS)].to_numpy(float) if g in fb.index
@@ -234,8 +243,7 @@ def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
             out.append({**base, "status": "no_room", "reason": "no eligible worker has room"})
             continue
         status, x, g = found
-        kids = ";".join(c.loc[(c["unit"] == g) & (c["current_worker_id"] == x), "case_id"]) or \
-            ";".join(units.at[g, "case_ids"])
+        kids = ";".join(c["case_id"].to_numpy()[case_rows.get((g, x), [])]) or ";".join(units.at[g, "case_ids"])
         out.append({**base, "status": status, "worker_id": x, "frees_unit": g, "frees_children": kids,
                     "reason": f"{x} holds family {units.at[g, 'family_id']} (priority {units.at[g, 'top_priority']})"})
     return pd.DataFrame(out, columns=PRIORITY_COLUMNS)

@@ -37,11 +37,14 @@ The policy (hard rules a manager chooses, not costs):
   families on the unallocated list instead (each child listed as a change, with the reason).
 * ``reach`` (default ``"team"``): a family goes to a worker of its own team (of its locality when
   no team is named). ``"locality"`` lets families move to another team in the same locality, at
-  `team_transfer_cost` per child (counted and named as a cross-team move). The default is chosen
-  on evidence: on the demo authority and the examples, locality reach relieved no worker that
-  team reach could not and placed no more priority-1 children, for more handoffs across teams
-  (figures in the README, *Allocation: reach*); an authority with unevenly loaded teams in one
-  locality should try it.
+  `team_transfer_cost` per child (counted and named as a cross-team move). Chosen on evidence
+  (README, *Allocation: reach*): on the demo authority's rebalance locality reach left 1 worker
+  over 100% of points instead of 19 and 24 children unallocated instead of 68, for 102
+  cross-team moves; on the examples' leaver run it placed all 15 waiting children for 15. It
+  serves children better where a locality's teams do the same work, and the inputs cannot say
+  whether they do: where teams differ by function (assessment, safeguarding, children in care,
+  disabled children), locality reach would move a family to a team that does other work. So the
+  default is ``"team"``, and an authority whose locality teams are alike should set ``"locality"``.
 * ``contract_horizon_weeks`` (default 8): a worker whose contract ends within this many weeks of
   the run's "as of" date is not given new families of children who need continuity
   (looked-after, CP, court) while any other worker is eligible for them.

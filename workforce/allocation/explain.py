@@ -173,14 +173,16 @@ def _unit_rows(problem: Problem, assignment: pd.Series, priority: pd.DataFrame) 
         alt["near"] = _nearness(alt, problem)
         # one sort each: the next best of a placed unit (fits first, then cheapest), the nearest
         # worker of a unit that waits
-        first = alt.sort_values(["unit", "fits", "delta_total", "near", "worker_id"],
-                                ascending=[True, False, True, True, True], kind="stable").drop_duplicates("unit")
+        placed = alt["unit"].map(assignment).to_numpy() != ""
+        first = alt[placed].sort_values(["unit", "fits", "delta_total", "near", "worker_id"],
+                                        ascending=[True, False, True, True, True], kind="stable").drop_duplicates("unit")
         best = {r["unit"]: r for r in first.to_dict("records")}
         keeper = alt["unit"].map(units["keeper"])
-        keeper_alt = {r["unit"]: r for r in alt[alt["worker_id"] == keeper].to_dict("records")}
-        near = alt.sort_values(["unit", "near", "worker_id"], kind="stable").drop_duplicates("unit")
+        keeper_alt = {r["unit"]: r for r in alt[placed & (alt["worker_id"] == keeper).to_numpy()].to_dict("records")}
+        near = alt[~placed].sort_values(["unit", "near", "worker_id"], kind="stable").drop_duplicates("unit")
         nearest = {r["unit"]: r for r in near.to_dict("records")}
-    cand = problem.candidates.sort_values(["unit", "worker_id"], kind="stable").reset_index(drop=True)
+    cand = problem.candidates[["unit", "worker_id", "failed_rule"]].sort_values(["unit", "worker_id"], kind="stable")
+    cand = cand.reset_index(drop=True)
     cand_rows = cand.groupby("unit").indices
     contract_of = cand[cand["failed_rule"] == "contract_not_ending"].groupby("unit")["worker_id"].agg(sorted).to_dict()
     p1 = {r["unit"]: r for r in priority.to_dict("records")} if len(priority) else {}
@@ -191,7 +193,7 @@ def _unit_rows(problem: Problem, assignment: pd.Series, priority: pd.DataFrame) 
         new_work = not chosen or unit["current"].get(chosen, 0) < unit["n_children"]
         row = dict(unit=u, contract_note=_contract_note(problem, workers, unit, chosen, contract_of.get(u, []))
                    if new_work else "")
-        mine = cand.iloc[cand_rows[u]] if u in cand_rows and (u not in best) else None
+        mine = cand.iloc[cand_rows[u]] if u in cand_rows and u not in best and u not in nearest else None
         if chosen:
             _runner_up(row, unit, chosen, best.get(u), mine, problem, workers, keeper_alt.get(u))
         else:
@@ -363,9 +365,10 @@ def _gained_families(problem: Problem, assignment: pd.Series) -> dict[str, str]:
     """Per worker: the families (with priority) they were given that they did not hold, in words."""
     units = problem.units
     out: dict[str, list[str]] = {}
-    for u, x in assignment.items():
-        if x and units.at[u, "current"].get(x, 0) < units.at[u, "n_children"]:
-            out.setdefault(x, []).append(f"{units.at[u, 'family_id']} (priority {units.at[u, 'top_priority']})")
+    for u, x, current, n, fam, pri in zip(assignment.index, assignment.to_numpy(), units["current"],
+                                          units["n_children"], units["family_id"], units["top_priority"]):
+        if x and current.get(x, 0) < n:
+            out.setdefault(x, []).append(f"{fam} (priority {pri})")
     return {x: ", ".join(sorted(v)) for x, v in out.items()}
 
 
@@ -436,7 +439,6 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     allocations = alloc[held].reset_index(drop=True)
 
     meanwhile = _held_meanwhile(problem)
-    unit_of = c["unit"]
     expl_of = {u: r for u, r in units_expl.to_dict("index").items()}
     # unallocated: by priority, with who holds the child meanwhile and the nearest worker
     unal = c[~held]

@@ -145,7 +145,7 @@ def _per_unit_counts(free: pd.DataFrame, column: str, key: str) -> pd.Series:
     pandas calls: this runs over every family). Units are the values of `key`."""
     out: dict[str, dict[str, int]] = {u: {} for u in sorted(set(free[key]))}
     sizes = free[free[column] != ""].groupby([key, column], sort=True).size()
-    for (unit, value), n in zip(sizes.index, sizes.to_numpy().tolist()):
+    for (unit, value), n in zip(sizes.index.tolist(), sizes.to_numpy().tolist()):
         out[unit][value] = n
     return pd.Series(out, dtype=object)
 
@@ -153,7 +153,7 @@ def _per_unit_counts(free: pd.DataFrame, column: str, key: str) -> pd.Series:
 def _per_unit_union(free: pd.DataFrame, column: str, key: str) -> pd.Series:
     """unit -> union of the frozensets in `column`."""
     out: dict[str, frozenset] = {u: frozenset() for u in sorted(set(free[key]))}
-    for unit, tags_ in zip(free[key], free[column]):
+    for unit, tags_ in zip(free[key].tolist(), free[column].tolist()):
         if tags_:
             out[unit] = out[unit] | tags_
     return pd.Series(out, dtype=object)
@@ -194,9 +194,15 @@ def unit_table(children: pd.DataFrame, key: str, repeat_threshold: int) -> pd.Da
     free = children.assign(repeat_worker=repeat)
     g = free.groupby(key, sort=True)
     team_counts = _per_unit_counts(free, "team", key)
+    # the children of each unit as a tuple, in one pass (a Python aggregation per group is slow)
+    codes, keys = pd.factorize(free[key], sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    ids = free["case_id"].to_numpy()[order].tolist()
+    case_ids = pd.Series([tuple(ids[bounds[k]:bounds[k + 1]]) for k in range(len(keys))], index=keys, dtype=object)
     units = pd.DataFrame({
         "family_id": g["family_id"].first(),
-        "case_ids": g["case_id"].agg(tuple),
+        "case_ids": case_ids,
         "n_children": g.size(),
         "n_complex": g["complex"].sum().astype(int),
         "base_points": g["points"].sum(),
@@ -222,6 +228,15 @@ class Units:
     units: pd.DataFrame  # one row per unit, index `unit` (the family_id, or family@keeper for a split family)
     cases: pd.DataFrame  # prepared cases with `unit` ("" when fixed), `fixed_worker` and `keeper`
     issues: pd.DataFrame  # ISSUE_COLUMNS
+
+
+def _worker_sets(children: pd.DataFrame) -> pd.Series:
+    """family_id -> frozenset of the children's current workers."""
+    pairs = children[["family_id", "current_worker_id"]].drop_duplicates()
+    out: dict[str, set] = {}
+    for fam, wid in zip(pairs["family_id"].tolist(), pairs["current_worker_id"].tolist()):
+        out.setdefault(fam, set()).add(wid)
+    return pd.Series({f: frozenset(v) for f, v in out.items()}, dtype=object)
 
 
 def _unit_keys(c: pd.DataFrame, decided: pd.Series) -> np.ndarray:
@@ -297,8 +312,8 @@ def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str, *, repeat
     c["unit"] = _unit_keys(c, decided)
 
     # sibling rule: workers already holding fixed children of the family
-    fam_fixed = c[fixed].groupby("family_id")["current_worker_id"].agg(lambda s: frozenset(s))
-    fam_current = c[has_current].groupby("family_id")["current_worker_id"].agg(lambda s: frozenset(s))
+    fam_fixed = _worker_sets(c[fixed])
+    fam_current = _worker_sets(c[has_current])
     split_units = c.loc[decided & c["unit"].str.contains("@", regex=False), "family_id"]
     for fam, ws in fam_current.items():
         if len(ws) > 1:

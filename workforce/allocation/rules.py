@@ -105,7 +105,8 @@ def not_leaving(cand: pd.DataFrame) -> pd.Series:
 
 def has_required_skills(cand: pd.DataFrame) -> pd.Series:
     """The worker has every skill the family's children require (e.g. court, disability)."""
-    return pd.Series([r <= s for r, s in zip(cand["required"], cand["skill_set"])], index=cand.index, dtype=bool)
+    return pd.Series([r <= s for r, s in zip(cand["required"].tolist(), cand["skill_set"].tolist())],
+                     index=cand.index, dtype=bool)
 
 
 def asye_no_sole_cp_or_court(cand: pd.DataFrame) -> pd.Series:
@@ -115,14 +116,16 @@ def asye_no_sole_cp_or_court(cand: pd.DataFrame) -> pd.Series:
 
 def not_excluded(cand: pd.DataFrame) -> pd.Series:
     """A worker named in a child's excluded_workers (conflict of interest, complaint) is out."""
-    return pd.Series([w not in ex for w, ex in zip(cand["worker_id"], cand["excluded"])], index=cand.index, dtype=bool)
+    return pd.Series([w not in ex for w, ex in zip(cand["worker_id"].tolist(), cand["excluded"].tolist())],
+                     index=cand.index, dtype=bool)
 
 
 def joins_siblings(cand: pd.DataFrame) -> pd.Series:
     """Siblings share one worker: if some of the family stay with a worker (pinned, or already
     allocated in `new` mode) the rest may only go to that worker."""
     return pd.Series([r is None or (isinstance(r, frozenset) and w in r)
-                      for w, r in zip(cand["worker_id"], cand["restrict_to"])], index=cand.index, dtype=bool)
+                      for w, r in zip(cand["worker_id"].tolist(), cand["restrict_to"].tolist())],
+                     index=cand.index, dtype=bool)
 
 
 def no_new_family_over_capacity(cand: pd.DataFrame) -> pd.Series:
@@ -202,14 +205,16 @@ def load_limit(cap: pd.Series, before: pd.Series, fixed: pd.Series, workers: pd.
 
 def travel_children(cand: pd.DataFrame) -> pd.Series:
     """Children of the unit who live outside the worker's locality."""
-    return pd.Series([n - locs.get(loc, 0) for n, locs, loc in zip(cand["n_children"], cand["localities"], cand["locality"])],
+    return pd.Series([n - locs.get(loc, 0) for n, locs, loc in zip(cand["n_children"].tolist(), cand["localities"].tolist(),
+                                                                    cand["locality"].tolist())],
                      index=cand.index, dtype=float)
 
 
 def other_team_children(cand: pd.DataFrame) -> pd.Series:
     """Children of the unit whose record names a team other than the worker's (a cross-team
     move; children naming no team belong to any team of their locality)."""
-    return pd.Series([sum(counts.values()) - counts.get(team, 0) for counts, team in zip(cand["team_counts"], cand["team"])],
+    return pd.Series([sum(counts.values()) - counts.get(team, 0)
+                      for counts, team in zip(cand["team_counts"].tolist(), cand["team"].tolist())],
                      index=cand.index, dtype=float)
 
 
@@ -236,7 +241,7 @@ def continuity_cost(cand: pd.DataFrame, config: AllocationConfig) -> pd.Series:
     (current worker -> children) and the candidate's `worker_id`."""
     base, extra = config.continuity_cost, config.continuity_repeat_cost
     out = [base * sum(n for cw, n in current.items() if cw != wid) + extra * sum(n for cw, n in repeat.items() if cw != wid)
-           for wid, current, repeat in zip(cand["worker_id"], cand["current"], cand["repeat"])]
+           for wid, current, repeat in zip(cand["worker_id"].tolist(), cand["current"].tolist(), cand["repeat"].tolist())]
     return pd.Series(out, index=cand.index, dtype=float)
 
 
@@ -373,10 +378,13 @@ def handoff_children(cand: pd.DataFrame) -> pd.Series:
     """Children of the unit who would change worker (move from a current worker) if the unit
     went to this worker: the count the summary reports as handoffs."""
     return pd.Series([sum(n for cw, n in current.items() if cw != wid)
-                      for wid, current in zip(cand["worker_id"], cand["current"])], index=cand.index, dtype=float)
+                      for wid, current in zip(cand["worker_id"].tolist(), cand["current"].tolist())],
+                     index=cand.index, dtype=float)
 
 
 def new_children(cand: pd.DataFrame) -> pd.Series:
     """Children of the unit the worker does not hold now (what the worker would gain)."""
-    return pd.Series([n - current.get(wid, 0) for wid, n, current in zip(cand["worker_id"], cand["n_children"], cand["current"])],
+    return pd.Series([n - current.get(wid, 0) for wid, n, current in zip(cand["worker_id"].tolist(),
+                                                                          cand["n_children"].tolist(),
+                                                                          cand["current"].tolist())],
                      index=cand.index, dtype=float)
