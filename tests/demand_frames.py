@@ -29,18 +29,20 @@ def true_rates(**changes: float) -> Rates:
 
 def synthetic_history(rates: Rates | None = None, *, first_year: int = 2014, years: int = 8,
                       new_per_quarter: float = 900.0, growth: float = 0.03, warm_up: int = 40,
-                      repeat_share: float = REPEAT_SHARE) -> tuple[pd.DataFrame, float]:
+                      repeat_share: float = REPEAT_SHARE,
+                      start: dict[str, float] | None = None) -> tuple[pd.DataFrame, float]:
     """Published measures by year from an engine run with `rates`, and the share of care entries
     that came from a CP plan over the last three years (what calibration must be told).
 
     First-time referrals grow by `growth` a year after `warm_up` quarters at a constant level, so
     stocks move and calibration must use both stocks and flows. CP starts are split into first and
-    repeat plans by `repeat_share`.
+    repeat plans by `repeat_share`. `start` sets the stocks by stage the run starts from.
     """
     rates = rates or true_rates()
     horizon = warm_up + 4 * years
     new = [new_per_quarter * (1.0 + growth) ** (max(q - warm_up, 0) / 4.0) for q in range(1, horizon + 1)]
-    state = initial_state({"assessment": 100.0, "cin": 800.0, "cp": 200.0, "cla": 400.0, "care_leaver": 150.0}, MIX)
+    state = initial_state(start or {"assessment": 100.0, "cin": 800.0, "cp": 200.0, "cla": 400.0, "care_leaver": 150.0},
+                          MIX)
     sim = simulate(state, [rates] * horizon, new, [1000.0] * 4)
     rows = {}
     for k in range(years + 1):

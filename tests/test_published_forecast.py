@@ -22,6 +22,7 @@ from workforce.published.forecast import (
     METHODS,
     Method,
     Panel,
+    apply_method,
     forecast,
     forecast_measure,
     per_authority,
@@ -184,3 +185,13 @@ def test_persistence_carries_the_last_value():
     panel = _panel({"101": [1.0, 2.0, 3.0], "102": [5.0, np.nan, 7.0]})
     fc = persistence(panel, 2)
     assert fc.loc["101"].tolist() == [3.0, 3.0] and fc.loc["102"].tolist() == [7.0, 7.0]
+
+
+def test_counts_are_never_forecast_below_zero():
+    """An authority with no CP plans (the Isles of Scilly) must not get minus a third of one."""
+    panel = _panel({"101": [3.0, 1.0, 0.0], "102": [50.0, 55.0, 60.0]})
+    dipping = Method("dipping", lambda p, h: pd.DataFrame({k: p.data.iloc[-1] - 1.0 for k in range(1, h + 1)}), "")
+    fc = apply_method(dipping, panel, 2)
+    assert fc.loc["101"].tolist() == [0.0, 0.0] and fc.loc["102"].tolist() == [59.0, 59.0]
+    rates = _panel({"101": [3.0, 1.0, 0.5]}, log=False)  # percentages are left to their own bounds
+    assert apply_method(dipping, rates, 1).loc["101", 1] == -0.5

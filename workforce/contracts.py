@@ -36,6 +36,22 @@ YES = frozenset({"yes", "y", "true", "1", "t"})
 NO = frozenset({"no", "n", "false", "0", "f"})
 LEAVE_REASONS = tuple(range(1, 11))  # DfE CSWW ReasonLeave codes
 
+#: Kinds of team (optional `workers.team_type`), named as `workforce.demand`'s team structures name
+#: them. The first four hold children's cases; the rest are service-wide units of qualified staff
+#: who hold none. Care leavers are held by personal advisers, who are not social workers: they are
+#: outside the social-work caseload and the census.
+TEAM_TYPES: tuple[str, ...] = (
+    "assessment",  # front door assessment teams, one per locality
+    "safeguarding",  # locality children in need and child protection teams
+    "children_in_care",
+    "disabled_children",
+    "front_door",  # MASH screening and consultation (no cases)
+    "management",  # senior and service managers
+    "quality_assurance",  # IROs, CP chairs, LADO, quality assurance, practice development
+    "service_support",  # emergency duty, edge of care, court and permanence assessments
+)
+
+
 #: Competing reasons for leaving, as groups of CSWW ReasonLeave codes. One place for the split
 #: that the retention model, the census import and the plans all use. Voluntary: resignation (1)
 #: and a move to a non-children's social work role in the LA (7). Retirement (5) is its own
@@ -88,6 +104,8 @@ WORKERS: tuple[Column, ...] = (
     Column("start_date", "date", description="start date in this authority"),
     Column("skills", "tags", default="", description="semicolon-separated skill tags"),
     Column("available", "yesno", description="can take cases now"),
+    Column("team_type", "code", required=False, allowed=TEAM_TYPES,
+           description="kind of team (case-holding or service-wide)"),
     Column("second_year", "yesno", required=False,
            description="in the second year after qualifying (protected when caseload.second_year_protection is on)"),
     Column("capacity_points", "number", required=False, minimum=0.0, maximum=1000.0, description="capacity override in points"),

@@ -35,18 +35,20 @@ def forecast(
     from workforce.errors import InputError
     from workforce.outputs import OutputDir
     from workforce.published import read_published
+    from workforce.demand.forecasting import forecast_methods
     from workforce.published.forecast import forecast as run, method_table
 
     if select_until is not None and select_until > until:
         raise InputError(f"--select-until ({select_until}) cannot be after --until ({until})", column="--select-until")
     started = time.perf_counter()
     pub = read_published(data or None, until=until)
-    result = run(pub, years, las=la, select_until=select_until)
+    methods = forecast_methods()
+    result = run(pub, years, las=la, select_until=select_until, methods=methods)
     seconds = time.perf_counter() - started
     with OutputDir(out, inputs=data or (), force=force) as od:
         result.forecast.round(3).to_csv(od.path("forecast.csv"), index=False)
         result.not_forecast.to_csv(od.path("not_forecast.csv"), index=False)
-        method_table(result).to_csv(od.path("methods.csv"), index=False)
+        method_table(result, methods).to_csv(od.path("methods.csv"), index=False)
         result.intervals.to_csv(od.path("intervals.csv"), index=False)
     for message in pub.messages:
         info(message)
@@ -54,8 +56,9 @@ def forecast(
     counts = result.forecast.groupby("measure")["la_code"].nunique()
     missing = result.not_forecast.groupby("measure")["la_code"].nunique()
     info(f"forecast {years} year(s) after {until} from data to {until} ({seconds:.1f} s)")
+    width = max([14, *(len(m) for m in chosen)])
     for measure in sorted(set(counts.index) | set(missing.index)):
-        info(f"  {measure:<18} {chosen.get(measure, '-'):<14} {int(counts.get(measure, 0)):>4} authorities"
+        info(f"  {measure:<18} {chosen.get(measure, '-'):<{width}} {int(counts.get(measure, 0)):>4} authorities"
              f"; not forecast: {int(missing.get(measure, 0))}")
     for name in ("forecast.csv", "not_forecast.csv", "methods.csv", "intervals.csv"):
         info(f"wrote {out / name}")

@@ -29,6 +29,7 @@ _EXPORTS = {
     "run_turnaround": "workforce.demand.turnaround",
     "write_demand_workbook": "workforce.demand.workbook",
     "write_demand_files": "workforce.demand.files",
+    "forecast_methods": "workforce.demand.forecasting",
 }
 
 __getattr__, __all__ = lazy_exports("workforce.demand", _EXPORTS)

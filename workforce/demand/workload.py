@@ -34,7 +34,7 @@ from workforce.demand.measures import (
     quarter_years,
 )
 from workforce.demand.parameters import DERIVED, Parameter
-from workforce.demo import DemoParameters
+from workforce.demo import DemoParameters, typical_team_posts
 
 PERSONAL_ADVISER = "personal_adviser"
 
@@ -158,22 +158,12 @@ def stage_points(rules: CaseloadRules | None = None, cases: pd.DataFrame | None 
 
 
 def default_mix() -> pd.DataFrame:
-    """The demo authority's team of posts, per 10 teams, as rows of ``role, fte, asye``.
-
-    One team manager, one practice supervisor, two senior practitioners, half an advanced
-    practitioner and the rest case holders (about 11% of case-holding posts newly qualified), from
-    `workforce.demo.DemoParameters` [DEFAULT].
+    """The demo authority's typical case-holding team, per 10 teams, as rows of ``role, fte, asye``
+    (`workforce.demo.typical_team_posts` [DEFAULT]: a team manager and an assistant, a practice
+    supervisor, senior practitioners, advanced practitioners in half the teams, case holders, about
+    10% of case-holder posts newly qualified).
     """
-    demo = DemoParameters()
-    posts = demo.case_holders / (1.0 - demo.vacancy_allowance) / demo.teams * 10.0
-    counts = {"team_manager": 10, "practice_supervisor": demo.practice_supervisors_per_team * 10,
-              "senior_practitioner": demo.senior_practitioners_per_team * 10,
-              "advanced_practitioner": round(demo.advanced_practitioner_p * 10)}
-    holders = round(posts) - sum(counts.values())
-    asye = round(demo.asye_share * (round(posts) - counts["team_manager"]))
-    rows = [(role, 1.0, False) for role, n in counts.items() for _ in range(n)]
-    rows += [("case_holder", 1.0, True)] * asye + [("case_holder", 1.0, False)] * (holders - asye)
-    return pd.DataFrame(rows, columns=["role", "fte", "asye"])
+    return typical_team_posts(DemoParameters(), teams=10)
 
 
 def role_mixes(structure: Structure, workers: pd.DataFrame | None = None,
@@ -206,8 +196,7 @@ def role_mixes(structure: Structure, workers: pd.DataFrame | None = None,
         for team in structure.team_types():
             if team != leaving:
                 mixes[team] = mix
-                basis[team] = ("[DEFAULT] the demo authority's team: 1 team manager, 1 practice supervisor, "
-                               "2 senior practitioners, 0.5 advanced practitioner, about 8 case holders")
+                basis[team] = "[DEFAULT] the demo authority's typical team (workforce.demo.typical_team_posts)"
     if leaving not in mixes:
         if PERSONAL_ADVISER in rules.roles:
             mixes[leaving] = pd.DataFrame({"role": [PERSONAL_ADVISER], "fte": [1.0], "asye": [False]})

@@ -8,12 +8,24 @@ carried forward) and the statistical neighbours (:func:`workforce.published.fore
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from dataclasses import replace
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from workforce.published.forecast import FORECAST_MEASURES, METHODS, build_panel, all_neighbours, forecast, apply_method
+from workforce.published.forecast import (
+    FORECAST_MEASURES,
+    METHODS,
+    PERSISTENCE,
+    Method,
+    all_neighbours,
+    apply_method,
+    build_panel,
+    candidates,
+    forecast,
+    journey_of,
+)
 from workforce.published.store import Published
 
 SCORE_COLUMNS = [
@@ -26,9 +38,10 @@ def baseline_forecasts(pub: Published, method: str, years: int, measures: Sequen
     """``la_code, year, measure, value`` of one registry method (a baseline) from `pub`'s last year."""
     codes = sorted(set(pub.values.loc[pub.values["level"] == "local_authority", "la_code"]))
     neighbours = all_neighbours(pub, codes)
+    journey = journey_of(pub)
     rows = []
     for measure in measures:
-        panel = build_panel(pub, measure, neighbours)
+        panel = build_panel(pub, measure, neighbours, journey)
         if panel.data.empty:
             continue
         fc = apply_method(METHODS[method], panel, years)
@@ -40,7 +53,8 @@ def baseline_forecasts(pub: Published, method: str, years: int, measures: Sequen
 
 
 def backtest(read: Callable[[int | None], Published], origins: Sequence[int], years: int = 2, *,
-             select_until: int | None = None, measures: Sequence[str] = FORECAST_MEASURES) -> tuple[pd.DataFrame, pd.DataFrame]:
+             select_until: int | None = None, measures: Sequence[str] = FORECAST_MEASURES,
+             methods: Mapping[str, Method] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Forecast from each origin and score against what was published later.
 
     Parameters
@@ -53,6 +67,8 @@ def backtest(read: Callable[[int | None], Published], origins: Sequence[int], ye
         Horizon (targets origin+1 ... origin+years that have been published).
     select_until : int, optional
         Last target year on which methods are chosen (e.g. 2019: never the back-test years).
+    methods : mapping, optional
+        The method registry (default: :data:`METHODS`).
 
     Returns
     -------
@@ -69,7 +85,7 @@ def backtest(read: Callable[[int | None], Published], origins: Sequence[int], ye
     frames, missing = [], []
     for origin in origins:
         pub = read(origin)
-        result = forecast(pub, years, measures=measures, select_until=select_until)
+        result = forecast(pub, years, measures=measures, select_until=select_until, methods=methods)
         fc = result.forecast.assign(origin=origin)
         pers = baseline_forecasts(pub, "persistence", years, measures).rename(columns={"value": "persistence"})
         nbrs = baseline_forecasts(pub, "neighbour_mean", years, measures).rename(columns={"value": "neighbours"})
@@ -103,3 +119,25 @@ def backtest(read: Callable[[int | None], Published], origins: Sequence[int], ye
             "not_forecast": reason,
         })
     return pd.DataFrame(rows, columns=SCORE_COLUMNS), cases
+
+
+def candidate_scores(read: Callable[[int | None], Published], origins: Sequence[int], years: int = 2, *,
+                     measures: Sequence[str] = FORECAST_MEASURES,
+                     methods: Mapping[str, Method] | None = None) -> pd.DataFrame:
+    """Every candidate method scored as if it had been chosen (for the report only: the forecast
+    chooses on earlier years, never on these scores).
+
+    Each candidate of `methods` (default :data:`METHODS`) is forced for the measures it serves
+    (persistence stays the fallback for the authorities it cannot forecast) and scored like
+    :func:`backtest`. Returns SCORE_COLUMNS plus ``method``.
+    """
+    reg = methods if methods is not None else METHODS
+    names = list(dict.fromkeys(m.name for measure in measures for m in candidates(measure, reg)))
+    fallback = replace(reg[PERSISTENCE], candidate=False)
+    parts = []
+    for name in names:
+        served = [x for x in measures if any(m.name == name for m in candidates(x, reg))]
+        registry = {name: reg[name]} | ({} if name == PERSISTENCE else {PERSISTENCE: fallback})
+        scores, _ = backtest(read, origins, years, select_until=max(origins), measures=served, methods=registry)
+        parts.append(scores.assign(method=name))
+    return pd.concat(parts, ignore_index=True)

@@ -1,10 +1,12 @@
 """Forecasts of every authority's published measures, with intervals, scored on earlier years.
 
 A forecast **method** is a named function from a :class:`Panel` (one measure for every
-authority, years up to the forecast origin) to point forecasts for the next ``H`` years. Methods
-live in a registry (:data:`METHODS`, :func:`register_method`), so the product's own demand model
-or a carry-on workforce projection can be added later as one more method for the measures it
-models; :func:`per_authority` adapts a function of one authority's history.
+authority, years up to the forecast origin, and the published history of the child's journey to
+the same origin, :class:`Journey`) to point forecasts for the next ``H`` years. Methods live in a
+registry (:data:`METHODS`, :func:`register_method`); the product's own demand model comes as more
+methods from :mod:`workforce.demand.forecasting` (the demand package sits above this one: pass
+``methods=workforce.demand.forecasting.forecast_methods()``); :func:`per_authority` adapts a
+function of one authority's history.
 
 The framework around the methods is the same for all of them:
 
@@ -25,7 +27,9 @@ The framework around the methods is the same for all of them:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
+
+import hashlib
 
 import numpy as np
 import pandas as pd
@@ -33,6 +37,7 @@ import pandas as pd
 from workforce.errors import InputError
 from workforce.published.authorities import SUCCESSORS
 from workforce.published.indicators import is_rate, wide
+from workforce.published.layouts import measure_layouts
 from workforce.published.store import Published
 
 FORECAST_MEASURES: tuple[str, ...] = (
@@ -49,8 +54,90 @@ SCALE_SHRINK_YEARS = 3.0  # an authority's volatility counts as this many years 
 P_LOW, P_HIGH = 0.10, 0.90
 PERSISTENCE = "persistence"
 
+#: The published tables of the child's journey (children in need, referrals, CP plans, children
+#: looked after) and their measures: what :class:`Journey` holds for a method to read.
+JOURNEY_LAYOUTS = ("b1_children_in_need", "c1_referrals", "d3_cp_subsequent", "d5_cp_duration", "cla_numbers",
+                   "cla_placement_stability", "cla_swcount")
+JOURNEY_MEASURES: tuple[str, ...] = tuple(
+    m for m, layouts in measure_layouts().items() if set(layouts) & set(JOURNEY_LAYOUTS))
+
 
 # --- the panel a method sees ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Journey:
+    """The published history of the child's journey up to a forecast origin (the input of the
+    product's demand model, :func:`workforce.demand.calibrate`).
+
+    ``authorities`` maps each measure of :data:`JOURNEY_MEASURES` to a year x la_code frame (local
+    authorities as published, NaN where nothing was); ``england`` is England's history (year x
+    measure). ``year`` is the origin: no row after it is held.
+    """
+
+    year: int
+    authorities: Mapping[str, pd.DataFrame]
+    england: pd.DataFrame
+
+    def upto(self, year: int) -> "Journey":
+        year = min(int(year), self.year)
+        return Journey(year, {m: f.loc[:year] for m, f in self.authorities.items()}, self.england.loc[:year])
+
+    @property
+    def codes(self) -> list[str]:
+        first = next(iter(self.authorities.values()), pd.DataFrame())
+        return list(first.columns)
+
+    def histories(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Each authority's wide history (index year, one column per measure), as
+        ``Published.history`` gives it for these measures (NaN where nothing was published)."""
+        measures = list(self.authorities)
+        if not measures:
+            return
+        first = self.authorities[measures[0]]
+        cube = np.stack([self.authorities[m].to_numpy(dtype="float64") for m in measures], axis=2)
+        index = pd.Index(first.index, name="year")
+        for i, code in enumerate(first.columns):
+            yield code, pd.DataFrame(cube[:, i, :], index=index, columns=measures)
+
+    def history(self, code: str) -> pd.DataFrame:
+        """One authority's history (see :meth:`histories`)."""
+        for other, frame in self.histories():
+            if other == code:
+                return frame
+        raise KeyError(code)
+
+    def digest(self) -> str:
+        """A checksum of everything held (the key of cached model runs: other data, other key)."""
+        h = hashlib.sha1(str(self.year).encode())
+        for name, frame in [*sorted(self.authorities.items()), ("england", self.england)]:
+            h.update(name.encode())
+            h.update("|".join(map(str, frame.columns)).encode())
+            h.update(np.asarray(frame.index, dtype="int64").tobytes())
+            h.update(np.ascontiguousarray(frame.to_numpy(dtype="float64")).tobytes())
+        return h.hexdigest()
+
+
+def journey_of(pub: Published, year: int | None = None) -> Journey:
+    """The journey history of every local authority and England in `pub`, up to `year` (default:
+    the last year read)."""
+    v = pub.values[pub.values["measure"].isin(JOURNEY_MEASURES)]
+    last = int(v["year"].max()) if len(v) else 0
+    year = min(year if year is not None else last, pub.until if pub.until is not None else last)
+    v = v[v["year"] <= year]
+    local = v[v["level"] == "local_authority"]
+    codes = sorted(set(local["la_code"]))
+    years = pd.Index(range(int(v["year"].min()), year + 1) if len(v) else [], name="year", dtype="int64")
+
+    def frame(rows: pd.DataFrame, by: str, columns: list[str]) -> pd.DataFrame:
+        out = rows.pivot_table(index="year", columns=by, values="value", aggfunc="first") if len(rows) else None
+        out = (out if out is not None else pd.DataFrame()).reindex(index=years, columns=columns).astype("float64")
+        out.columns.name = None
+        return out
+
+    authorities = {m: frame(local[local["measure"] == m], "la_code", codes) for m in JOURNEY_MEASURES}
+    england = frame(v[v["level"] == "national"], "measure", list(JOURNEY_MEASURES))
+    return Journey(year, authorities, england)
 
 
 @dataclass(frozen=True)
@@ -60,7 +147,9 @@ class Panel:
 
     ``neighbours`` maps la_code -> its statistical neighbours; ``log`` says whether the measure
     is modelled on the log scale (counts and ratios) or in points (percentages); ``context``
-    holds other measures of the same authorities and years (same shape) that a method may use.
+    holds other measures of the same authorities and years (same shape) that a method may use;
+    ``journey`` the published journey history to the same origin (None: not available), for the
+    product's demand model. :meth:`upto` cuts all of them at a year.
     """
 
     measure: str
@@ -68,13 +157,15 @@ class Panel:
     neighbours: Mapping[str, Sequence[str]] = field(default_factory=dict)
     log: bool = True
     context: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    journey: Journey | None = None
 
     @property
     def origin(self) -> int:
         return int(self.data.index[-1])
 
     def upto(self, year: int) -> "Panel":
-        return replace(self, data=self.data.loc[: year], context={k: v.loc[: year] for k, v in self.context.items()})
+        return replace(self, data=self.data.loc[: year], context={k: v.loc[: year] for k, v in self.context.items()},
+                       journey=self.journey.upto(year) if self.journey is not None else None)
 
     def z(self) -> pd.DataFrame:
         """The modelling scale: log(1 + y) for counts and ratios, the value itself for percentages."""
@@ -361,8 +452,10 @@ register_method(Method("neighbour_mean", neighbour_mean,
 # --- panels from the published data -----------------------------------------------------------
 
 
-def build_panel(pub: Published, measure: str, neighbours: Mapping[str, Sequence[str]] | None = None) -> Panel:
-    """The panel of one measure: every local authority (and joint return) as published."""
+def build_panel(pub: Published, measure: str, neighbours: Mapping[str, Sequence[str]] | None = None,
+                journey: Journey | None = None) -> Panel:
+    """The panel of one measure: every local authority (and joint return) as published, with the
+    journey history (`journey`, or read from `pub`) cut at the panel's origin."""
     v = pub.values[pub.values["level"] == "local_authority"]
     data = wide(v, measure, fill_joint=False)
     if data.empty:
@@ -377,8 +470,9 @@ def build_panel(pub: Published, measure: str, neighbours: Mapping[str, Sequence[
     for _, other in CONTEXT_FEATURES.get(measure, ()):
         ctx = wide(v, other, fill_joint=False)
         context[other] = ctx.reindex(index=data.index, columns=data.columns)
+    journey = (journey if journey is not None else journey_of(pub)).upto(int(data.index[-1]))
     return Panel(measure, data, neighbours if neighbours is not None else all_neighbours(pub, data.columns),
-                 log=log, context=context)
+                 log=log, context=context, journey=journey)
 
 
 def all_neighbours(pub: Published, codes: Iterable[str]) -> dict[str, list[str]]:
@@ -429,11 +523,15 @@ def rolling_forecasts(panel: Panel, method: Method, horizon: int, last_target: i
 
 
 def apply_method(method: Method, panel: Panel, horizon: int) -> pd.DataFrame:
-    """The method's forecasts, blanked where the authority has too few years or no last value."""
+    """The method's forecasts, blanked where the authority has too few years or no last value;
+    counts and ratios (modelled on the log scale) never below 0 (log1p lets a change model dip an
+    authority with none just under it)."""
     fc = method.fn(panel, horizon)
     if not fc.index.equals(panel.data.columns):
         fc = fc.reindex(panel.data.columns)
     arr = fc.reindex(columns=range(1, horizon + 1)).to_numpy(dtype="float64", copy=True)
+    if panel.log:
+        arr = np.where(arr < 0, 0.0, arr)
     data = panel.data.to_numpy(dtype="float64")
     usable = (~np.isnan(data)).sum(axis=0) >= method.min_years
     usable &= ~np.isnan(data[-1])
@@ -664,13 +762,14 @@ def forecast(pub: Published, years: int, *, measures: Sequence[str] = FORECAST_M
         wanted = [pub.resolve(la) for la in las]
     codes = sorted(set(pub.values.loc[pub.values["level"] == "local_authority", "la_code"]))
     neighbours = all_neighbours(pub, codes)
+    journey = journey_of(pub)
     results = []
     missing = []
     for measure in measures:
         if measure not in known:
             missing.append(measure)
             continue
-        panel = build_panel(pub, measure, neighbours)
+        panel = build_panel(pub, measure, neighbours, journey)
         results.append(forecast_measure(panel, years, select_until=select_until, methods=methods))
     fc = pd.concat([r.forecast for r in results], ignore_index=True) if results else pd.DataFrame(columns=FORECAST_COLUMNS)
     nf = pd.concat([r.not_forecast for r in results], ignore_index=True) if results else pd.DataFrame(columns=NOT_FORECAST_COLUMNS)

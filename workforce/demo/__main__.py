@@ -1,0 +1,3 @@
+from workforce.demo.cli import main
+
+raise SystemExit(main())
