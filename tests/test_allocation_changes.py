@@ -50,12 +50,15 @@ def assert_every_loss_is_listed(cases: pd.DataFrame, result) -> None:
 def test_examples_leaver_run_loses_nobody_silently():
     workers = load_workers(EXAMPLES / "workers.csv")
     cases = load_cases(EXAMPLES / "cases.csv", workers=workers)
-    r = allocate(workers, cases, mode="leaver", leavers=("W0050",), time_limit=20)
-    assert lost_children(cases, workers, r, leavers=("W0050",)).empty
+    # the case: an available worker holding children leaves (the busiest one here)
+    held = cases["current_worker_id"].value_counts()
+    leaver = str(held[held.index.isin(workers.loc[workers["available"], "worker_id"])].index[0])
+    r = allocate(workers, cases, mode="leaver", leavers=(leaver,), time_limit=20)
+    assert lost_children(cases, workers, r, leavers=(leaver,)).empty
     assert_every_loss_is_listed(cases, r)
     # the leaver's own children who wait are changes too: they had a worker
     assert r.summary["children_losing_worker"] == int(
-        (cases["current_worker_id"].eq("W0050") & ~cases["case_id"].isin(r.allocations["case_id"])).sum()
+        (cases["current_worker_id"].eq(leaver) & ~cases["case_id"].isin(r.allocations["case_id"])).sum()
         + (cases["current_worker_id"].isin(workers.loc[~workers["available"], "worker_id"])
            & ~cases["case_id"].isin(r.allocations["case_id"])).sum())
 
