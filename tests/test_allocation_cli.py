@@ -47,8 +47,12 @@ def test_allocate_writes_every_output(inputs, tmp_path):
         assert (out / name).exists()
     summary = json.loads((out / "summary.json").read_text())
     for key in ("status", "objective", "bound", "gap", "handoffs", "unallocated", "max_utilisation",
-                "mean_utilisation", "workers_over_soft_cap", "seconds"):
+                "mean_utilisation", "workers_over_soft_cap", "children_losing_worker", "cross_team_moves",
+                "workers_over_capacity_points", "workers_over_hard_children", "workers_over_complex_children",
+                "unallocated_priority_1", "stopped_by_time_limit", "baseline", "timings"):
         assert key in summary
+    assert summary["timings"]["total"] > 0 and "seconds" not in summary  # timings apart from the figures
+    assert (out / "explanations.csv").exists() and (out / "changes.csv").exists()
     alloc = pd.read_csv(out / "allocations.csv", keep_default_na=False)
     assert {"case_id", "family_id", "worker_id", "previous_worker_id", "changed", "points", "cost_continuity"} <= set(alloc.columns)
     assert alloc.set_index("case_id").loc["C4", "worker_id"] == "W1"  # court CP: not the ASYE, not excluded W2
@@ -100,9 +104,33 @@ def test_explain_prints_plain_english(inputs, tmp_path):
               "--out", str(tmp_path / "out"))
     assert res.exit_code == 0, res.output
     assert "Child C4" in res.output and "W1" in res.output
-    assert "newly allocated" in res.output
+    assert "newly allocated" in res.output and "hard cap" in res.output and "points" in res.output
     res = run("--workers", str(w), "--cases", str(c), "--explain", "NOPE", "--out", str(tmp_path / "o2"))
     assert res.exit_code == 2 and "NOPE" in res.output
+
+
+def test_explain_command_reads_the_kept_run(inputs, tmp_path):
+    """`workforce explain --run DIR CASE_ID` explains the allocation that was written (it reads
+    explanations.csv; no solve), and says the same as `allocate --explain` did."""
+    w, c = inputs
+    out = tmp_path / "out"
+    first = run("--workers", str(w), "--cases", str(c), "--mode", "rebalance", "--explain", "C1", "--out", str(out))
+    assert first.exit_code == 0, first.output
+    res = CliRunner().invoke(app, ["explain", "--run", str(out), "C1"])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip() in first.output
+    kept = pd.read_csv(out / "allocations.csv", keep_default_na=False).set_index("case_id").loc["C1", "worker_id"]
+    assert f"{kept}" in res.output
+    # the explanation is the file's: edit it and the command says what the file says
+    ex = pd.read_csv(out / "explanations.csv", keep_default_na=False)
+    ex.loc[ex["case_id"] == "C1", "runner_up_reason"] = "EDITED REASON"
+    ex.to_csv(out / "explanations.csv", index=False)
+    assert "EDITED REASON" in CliRunner().invoke(app, ["explain", "--run", str(out), "C1"]).output or \
+        "Next best" not in res.output
+    bad = CliRunner().invoke(app, ["explain", "--run", str(tmp_path), "C1"])
+    assert bad.exit_code == 2 and "explanations.csv" in bad.output
+    bad = CliRunner().invoke(app, ["explain", "--run", str(out), "NOPE"])
+    assert bad.exit_code == 2 and "NOPE" in bad.output
 
 
 def test_risk_file_is_used_and_bad_risk_exits_2(inputs, tmp_path):

@@ -73,7 +73,8 @@ def test_capacity_points_binds_and_not():
     ws = [worker("W1", capacity_points=10.0)]
     r = run(ws, [case("C1", case_type="cp"), case("C2", case_type="cp")])  # 7 points each
     assert sorted(r.allocations["case_id"]) in (["C1"], ["C2"])
-    assert "shortfall" in r.unallocated["reason"].iloc[0]
+    assert "points short" in r.unallocated["reason"].iloc[0]
+    assert r.unallocated["shortfall_points"].iloc[0] == pytest.approx(4.0)  # 7 points needed, 3 free
     r = run([worker("W1", capacity_points=14.0)], [case("C1", case_type="cp"), case("C2", case_type="cp")])
     assert len(r.allocations) == 2
 
@@ -128,9 +129,7 @@ def test_load_balance_outweighs_travel_only_above_the_safe_level():
     # every child lives in the North: travel keeps them with W1 until W1's load passes the
     # first breakpoint, then load balance sends the rest to W2 in the South
     ws = [worker("W1", locality="North", capacity_points=100.0), worker("W2", locality="South", capacity_points=100.0)]
-    # (the utilisation guard off: the manager's baseline spreads work evenly, and the guard would
-    # hold the optimiser to that whatever the terms say)
-    no_top = AllocationConfig(highest_utilisation_cost=0.0, guard_utilisation=False)
+    no_top = AllocationConfig(highest_utilisation_cost=0.0)
     few = [case(f"C{i}", case_type="cla_complex", locality="North") for i in range(4)]  # 32 points
     r = run(ws, few, config=no_top)
     assert set(r.allocations["worker_id"]) == {"W1"} and r.summary["terms"]["load_balance"] == 0
@@ -145,11 +144,9 @@ def test_highest_utilisation_term_evens_out_the_top():
     # outweigh the travel cost of sending one to W2 in the South
     ws = [worker("W1", locality="North"), worker("W2", locality="South")]
     cs = [case("C1", case_type="cp", locality="North"), case("C2", case_type="cp", locality="North")]
-    # (the utilisation guard off: the manager's baseline splits them, and the guard would hold
-    # the optimiser to that whatever the terms say)
-    r = run(ws, cs, config=AllocationConfig(guard_utilisation=False))
+    r = run(ws, cs)
     assert placed(r, "C1") != placed(r, "C2") and r.summary["terms"]["travel"] > 0
-    r = run(ws, cs, config=AllocationConfig(highest_utilisation_cost=0.0, guard_utilisation=False))
+    r = run(ws, cs, config=AllocationConfig(highest_utilisation_cost=0.0))
     assert placed(r, "C1") == placed(r, "C2") == "W1" and r.summary["terms"]["travel"] == 0
 
 

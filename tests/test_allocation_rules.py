@@ -69,23 +69,55 @@ def test_joins_siblings():
     assert verdict(R.joins_siblings, cand) == [False, True, True]
 
 
-def test_same_team_or_locality():
+def _reach_frames():
     units = pd.DataFrame({"teams": [frozenset({"A"}), frozenset()], "localities": [{"North": 1}, {"South": 2}]},
                          index=pd.Index(["F1", "F2"], name="unit"))
-    workers = pd.DataFrame({"team": ["A", "B", "B"], "locality": ["North", "North", "South"]},
+    workers = pd.DataFrame({"team": ["A", "B", "C"], "locality": ["North", "North", "South"]},
                            index=pd.Index(["W1", "W2", "W3"], name="worker_id"))
-    cand = R.same_team_or_locality(units, workers)
+    return units, workers
+
+
+def test_same_team_or_locality_with_team_reach():
+    units, workers = _reach_frames()
+    cand = R.same_team_or_locality(units, workers, "team")
     # F1 names team A: W1 only, although W2 works in its locality; F2 names no team: its locality
     assert set(zip(cand["unit"], cand["worker_id"], cand["scope"])) == {("F1", "W1", "team"), ("F2", "W3", "locality")}
     assert {"teams", "locality"} <= set(cand.columns)  # unit and worker columns side by side
 
 
+def test_same_team_or_locality_with_locality_reach():
+    units, workers = _reach_frames()
+    cand = R.same_team_or_locality(units, workers, "locality")
+    # F1 may now go to team B of the same locality (a cross-team candidate), never to South
+    assert set(zip(cand["unit"], cand["worker_id"], cand["scope"])) == {
+        ("F1", "W1", "team"), ("F1", "W2", "other_team"), ("F2", "W3", "locality")}
+
+
+def test_no_new_family_over_capacity():
+    # over a cap now: may keep their own family (no new children), gets no new one; within caps: anything
+    cand = frame(over_cap_now=[True, True, False], new_children=[2, 0, 2])
+    assert verdict(R.no_new_family_over_capacity, cand) == [False, True, True]
+
+
+def test_contract_not_ending():
+    # contract ends soon, continuity-needing children new to the worker, someone else eligible: out
+    cand = frame(contract_ends_soon=[True, True, True, True, False], needs_continuity=[True, True, True, False, True],
+                 new_children=[1, 1, 0, 1, 1], others_eligible=[2, 0, 2, 2, 2])
+    # ...unless nobody else is eligible, the worker holds them already, they need no continuity, or
+    # the contract does not end soon
+    assert verdict(R.contract_not_ending, cand) == [False, True, True, True, True]
+
+
 def test_first_failed_rule_names_the_first_rule_broken_in_table_order():
-    cand = frame(available=[False, True, True], role=["team_manager", "team_manager", "case_holder"],
-                 leaving=[False] * 3, worker_id=["W1", "W2", "W3"], excluded=[frozenset()] * 3,
-                 asye=[False] * 3, cp_or_court=[False] * 3, required=[frozenset()] * 3,
-                 skill_set=[frozenset()] * 3, restrict_to=[None] * 3)
-    assert R.first_failed_rule(cand).tolist() == ["worker_available", "not_team_manager", ""]
+    n = 4
+    cand = frame(available=[False, True, True, True], role=["team_manager", "team_manager", "case_holder", "case_holder"],
+                 leaving=[False] * n, worker_id=["W1", "W2", "W3", "W4"], excluded=[frozenset()] * n,
+                 asye=[False] * n, cp_or_court=[False] * n, required=[frozenset()] * n,
+                 skill_set=[frozenset()] * n, restrict_to=[None] * n, over_cap_now=[False, False, False, True],
+                 new_children=[1] * n, contract_ends_soon=[False] * n, needs_continuity=[False] * n,
+                 others_eligible=[1] * n)
+    assert R.first_failed_rule(cand).tolist() == ["worker_available", "not_team_manager", "",
+                                                  "no_new_family_over_capacity"]
     assert R.rule_reason("not_team_manager") == "is a team manager (holds no cases)"
 
 
@@ -97,18 +129,21 @@ def _limit_workers() -> pd.DataFrame:
                         index=pd.Index(["W1", "W2", "W3"], name="worker_id"))
 
 
-def test_points_limit_keeps_what_an_overloaded_worker_holds_only_when_families_may_move():
+@pytest.mark.parametrize("column, held, pinned", [
+    ("capacity", {"W1": 70.0, "W2": 20.0, "W3": 70.0}, {"W1": 60.0, "W2": 0.0, "W3": 0.0}),
+    ("max_children", {"W1": 12, "W2": 3, "W3": 12}, {"W1": 11, "W2": 0, "W3": 0}),
+])
+def test_load_limit_keeps_what_an_overloaded_worker_holds_only_when_families_may_move(column, held, pinned):
     w = _limit_workers()
-    held = pd.Series({"W1": 70.0, "W2": 20.0, "W3": 70.0})
-    assert R.points_limit(w, held, "rebalance").tolist() == [70.0, 50.0, 50.0]  # a leaver keeps nothing extra
-    assert R.points_limit(w, held, "new").tolist() == [50.0, 50.0, 50.0]
-
-
-def test_children_limit_keeps_what_an_overloaded_worker_holds_only_when_families_may_move():
-    w = _limit_workers()
-    held = pd.Series({"W1": 12, "W2": 3, "W3": 12})
-    assert R.children_limit(w, held, "leaver").tolist() == [12.0, 10.0, 10.0]
-    assert R.children_limit(w, held, "new").tolist() == [10.0, 10.0, 10.0]
+    cap = w[column]
+    held, pinned = pd.Series(held), pd.Series(pinned)
+    # binds: W1 above the cap keeps what they hold; a leaver keeps nothing extra
+    assert R.load_limit(cap, held, pinned, w, "rebalance", CFG).tolist() == [held["W1"], cap["W2"], cap["W3"]]
+    assert R.load_limit(cap, held, pinned, w, "leaver", CFG).tolist() == [held["W1"], cap["W2"], cap["W3"]]
+    # does not bind: in new mode the cap is the limit; over_demand "unallocate" keeps only what is pinned
+    assert R.load_limit(cap, held, pinned, w, "new", CFG).tolist() == cap.tolist()
+    spill = AllocationConfig(over_demand="unallocate")
+    assert R.load_limit(cap, held, pinned, w, "rebalance", spill).tolist() == [pinned["W1"], cap["W2"], cap["W3"]]
 
 
 # ---- loads of a pair and of a child ------------------------------------------------------------------
@@ -129,6 +164,11 @@ def test_child_points_at_adds_the_travel_point_only_outside_the_locality():
 
 
 # ---- per-pair objective terms: cost(cand, config) -> Series ----------------------------------------------
+
+def test_other_team_children_and_team_transfer_cost():
+    cand = frame(team_counts=[{"A": 2, "B": 1}, {"A": 2}, {}], team=["A", "B", "B"])
+    assert R.other_team_children(cand).tolist() == [1.0, 2.0, 0.0]  # a child naming no team moves freely
+    assert R.team_transfer_cost(cand, CFG).tolist() == [CFG.team_transfer_cost, 2 * CFG.team_transfer_cost, 0.0]
 
 def test_continuity_cost():
     cand = frame(worker_id=["W1", "W2"], current=[{"W1": 2}, {"W1": 2}], repeat=[{"W1": 1}, {"W1": 1}])
@@ -153,11 +193,27 @@ def test_load_balance_cost():
     workers = pd.DataFrame({"capacity": [100.0, 100.0, 0.0], "soft_max_children": [16.0, 16.0, 0.0]})
     hinges = R.load_balance_cost(workers, CFG)
     points, children = np.array([80.0, 96.0, 5.0]), np.array([10.0, 18.0, 0.0])
-    cost = hinge_cost(hinges, points, children, np.arange(3))
+    cost = hinge_cost(hinges, {"points": points, "children": children, "complex": np.zeros(3)}, np.arange(3))
     (s1, r1), (s2, r2) = CFG.load_breakpoints
     # within the safe level: nothing; above both breakpoints and the soft cap: every piece; no
     # capacity: no points pieces at all
     assert cost.tolist() == [0.0, r1 * (96 - s1 * 100) + r2 * (96 - s2 * 100) + CFG.soft_children_cost * 2, 0.0]
+
+
+def test_over_cap_cost():
+    # W1 may hold above every cap (their limits are above the caps: they held that much); W2 may not
+    workers = pd.DataFrame({"capacity": [50.0, 50.0], "max_children": [10.0, 10.0], "max_complex": [5.0, 5.0],
+                            "points_limit": [70.0, 50.0], "children_limit": [12.0, 10.0], "complex_limit": [7.0, 5.0]})
+    hinges = R.over_cap_cost(workers, CFG)
+    at = lambda p, k, x: hinge_cost(hinges, {"points": np.array([p, p]), "children": np.array([k, k]),
+                                             "complex": np.array([x, x])}, np.arange(2))
+    # within every cap: nothing
+    assert at(50.0, 10.0, 5.0).tolist() == [0.0, 0.0]
+    # above each cap: the rate per unit above it plus one charge per cap; nothing for W2, who cannot be above
+    got = at(52.0, 11.0, 6.0)
+    want = (2 * CFG.over_points_cost + CFG.over_children_cost + CFG.over_complex_cost + 3 * CFG.over_cap_charge)
+    assert got.tolist() == [pytest.approx(want), 0.0]
+    assert [h.step for h in hinges].count(True) == 3 and all(h.bound is not None for h in hinges if h.step)
 
 
 # ---- per-group objective term: cost(workers, config) -> GroupMax -------------------------------------------
@@ -175,27 +231,29 @@ def test_highest_utilisation_cost():
 # ---- per-unit objective term: cost(units, cases, config) -> Series --------------------------------------
 
 def test_unallocated_cost():
-    units = pd.DataFrame(index=pd.Index(["F1", "F2"], name="unit"))
-    cases = pd.DataFrame({"unit": ["F1", "F1", ""], "priority": [1, 3, 1]})
+    units = pd.DataFrame(index=pd.Index(["F1", "F2", "F3"], name="unit"))
+    cases = pd.DataFrame({"unit": ["F1", "F1", "", "F3", "F3"], "priority": [1, 3, 1, 2, 3],
+                          "current_worker_id": ["", "", "", "W1", "W1"],
+                          "waits_if_unplaced": [True, True, True, True, False]})
     got = R.unallocated_cost(units, cases, CFG)
-    assert got.tolist() == [CFG.unallocated_cost_for(1) + CFG.unallocated_cost_for(3), 0.0]
+    # F3: the child its keeper keeps costs nothing; the other had a worker: a lost worker is a change too
+    assert got.tolist() == [CFG.unallocated_cost_for(1) + CFG.unallocated_cost_for(3), 0.0,
+                            CFG.unallocated_cost_for(2) + CFG.continuity_cost]
 
 
-# ---- guards ------------------------------------------------------------------------------------------
+def test_kept_against_rule_cost():
+    units = pd.DataFrame(index=pd.Index(["F1", "F2"], name="unit"))
+    cases = pd.DataFrame({"unit": ["F1", "F1", "F2"], "priority": [1, 3, 1], "kept_against_rule": [True, False, False]})
+    assert R.kept_against_rule_cost(units, cases, CFG).tolist() == [CFG.unallocated_cost_for(1), 0.0]
+
+
+# ---- counts the reports use -------------------------------------------------------------------------
 
 def test_handoff_children():
     cand = frame(worker_id=["W1", "W3", "W1"], current=[{"W1": 2, "W2": 1}, {"W1": 2, "W2": 1}, {}])
     assert R.handoff_children(cand).tolist() == [1.0, 3.0, 0.0]
 
 
-def test_utilisation_guard_limit():
-    workers = pd.DataFrame({"capacity": [100.0, 50.0, 0.0], "team": ["A", "A", "A"]},
-                           index=pd.Index(["W1", "W2", "TM"], name="worker_id"))
-    limit = pd.Series({"W1": 200.0, "W2": 200.0, "TM": 5.0})
-    baseline = pd.Series({"W1": 80.0, "W2": 20.0, "TM": 0.0})
-    got = R.utilisation_guard_limit(workers, limit, baseline, CFG)
-    # the baseline's busiest worker is at 80%: nobody may go above 80% of their capacity; a
-    # worker without capacity keeps their limit
-    assert got.tolist() == pytest.approx([80.0, 40.0, 5.0])
-    loose = R.utilisation_guard_limit(workers, pd.Series({"W1": 60.0, "W2": 30.0, "TM": 5.0}), baseline, CFG)
-    assert loose.tolist() == pytest.approx([60.0, 30.0, 5.0])  # the hard limit binds first
+def test_new_children():
+    cand = frame(worker_id=["W1", "W3"], n_children=[3, 3], current=[{"W1": 2, "W2": 1}, {"W1": 2, "W2": 1}])
+    assert R.new_children(cand).tolist() == [1.0, 3.0]

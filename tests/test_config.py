@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from plans_frames import write_sheet
 
-from workforce.allocation.config import AllocationConfig
+from workforce.allocation.config import POLICY_KEYS, SOLVER_KEYS, AllocationConfig
 from workforce.caseload import CaseloadRules
 from workforce.config import (EXAMPLE, RUN_TABLES, load_settings, plan_settings_toml, settings_from_toml)
 from workforce.errors import InputError, InputWarning
@@ -55,8 +55,8 @@ soft_children = 6
 travel_cost = 3.5
 [allocation.weights.unallocated_cost]
 1 = 2000
-[allocation.guards]
-handoffs = false
+[allocation.policy]
+reach = "locality"
 [allocation.solver]
 time_limit = 12
 threads = 2
@@ -80,7 +80,7 @@ use_protected = true
     assert rules.role("practice_supervisor").soft_children == 6
     assert s.allocation.rules is rules and s.plans.caseload is rules  # one capacity model
     assert s.allocation.travel_cost == 3.5 and s.allocation.unallocated_cost[1] == 2000
-    assert s.allocation.guard_handoffs is False and s.allocation.time_limit == 12 and s.allocation.threads == 2
+    assert s.allocation.reach == "locality" and s.allocation.time_limit == 12 and s.allocation.threads == 2
     assert s.plans.costs.on_cost_rate == 0.3 and s.plans.basis_of("costs", "on_cost_rate") == "our 2024 payroll"
     assert [p.name for p in s.plans.programmes] == ["coaching"]
     run = s.run
@@ -105,7 +105,8 @@ def test_sections_are_optional_and_default():
     ("[caseload]\nbogus = 1\n", "[caseload] bogus: unknown key", "points_per_fte"),
     ("[allocation]\nbogus = 1\n", "[allocation] bogus: unknown key", "[allocation.weights]"),
     ("[allocation.weights]\nbogus = 1\n", "allocation.weights.bogus", "travel_cost"),
-    ("[allocation.guards]\nspeed = true\n", "allocation.guards.speed", "handoffs"),
+    ("[allocation.policy]\nspeed = true\n", "allocation.policy.speed", "make_room"),
+    ("[allocation.guards]\nhandoffs = true\n", "[allocation.guards] table was removed", "allocation.policy"),
     ("[plans.costs]\n\nbogus = 1\n", "[costs] bogus: unknown key", "on_cost_rate"),
     ("[plans]\nbogus = 1\n", "'bogus' must be a table", None),
     ("[run]\nbogus = 1\n" + RUN, "[run] bogus: unknown key", "allocation_mode"),
@@ -179,13 +180,13 @@ def test_run_assumptions_file_supplies_plans_and_caseload(tmp_path):
 def test_old_allocation_settings_file_is_read_with_a_note_on_what_moved(tmp_path):
     old = tmp_path / "alloc.toml"
     old.write_text("[caseload]\nsibling_factor = 0.6\n[weights]\ncontinuity_cost = 25\n"
-                   "[guards]\nhandoffs = false\n[solver]\ntime_limit = 9\n")
+                   "[policy]\nmake_room = true\n[solver]\ntime_limit = 9\n")
     with pytest.warns(InputWarning) as caught:
         s = load_settings(old)
     text = str(caught[0].message)
     assert "[weights] -> [allocation.weights]" in text and "[solver] -> [allocation.solver]" in text
     assert EXAMPLE in text and str(old) in text
-    assert s.allocation.continuity_cost == 25 and s.allocation.guard_handoffs is False
+    assert s.allocation.continuity_cost == 25 and s.allocation.make_room is True
     assert s.allocation.time_limit == 9 and s.allocation.rules.sibling_factor == 0.6
 
 
@@ -293,11 +294,10 @@ def test_the_example_settings_file_documents_every_key():
     expected |= {f"caseload.case_points.{k}" for k in rules.case_points}
     expected |= {f"caseload.roles.{r}.{f.name}" for r in rules.roles for f in fields(rules.roles[r])
                  if f.name not in ("basis", "complex_children")}
-    solver = {"time_limit", "gap_rel", "threads", "decompose"}
-    expected |= {f"allocation.solver.{k}" for k in solver}
+    expected |= {f"allocation.solver.{k}" for k in SOLVER_KEYS}
+    expected |= {f"allocation.policy.{k}" for k in POLICY_KEYS}
     expected |= {f"allocation.weights.{f.name}" for f in fields(config)
-                 if f.name not in solver and f.name != "rules" and not f.name.startswith("guard_")}
-    expected |= {f"allocation.guards.{k}" for k in ("handoffs", "unallocated", "utilisation", "utilisation_scope")}
+                 if f.name not in SOLVER_KEYS + POLICY_KEYS and f.name != "rules"}
     expected |= {f"plans.{s}.{f.name}" for s, cls in SECTIONS.items() for f in value_fields(cls)}
     expected |= {"run.seed", "run.allocation_mode", "run.leavers", "run.la"}
     expected |= {f"run.{t}.{k}" for t, keys in RUN_TABLES.items() for k in keys}

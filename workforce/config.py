@@ -8,9 +8,10 @@ example and the reference for every key:
   (``[caseload.roles.<role>]``). The only place a caseload number is set: allocation and plans
   both use it.
 * ``[allocation]`` - :class:`workforce.allocation.config.AllocationConfig`: objective weights
-  (``[allocation.weights]``), guards against the manager's baseline (``[allocation.guards]``)
-  and solver settings (``[allocation.solver]``: ``time_limit``, ``gap_rel``, ``threads``,
-  ``decompose``).
+  (``[allocation.weights]``), the allocation policy (``[allocation.policy]``: ``reach``,
+  ``make_room``, ``over_capacity_gains``, ``over_demand``, ``contract_horizon_weeks``) and solver
+  settings (``[allocation.solver]``: ``time_limit``, ``gap_rel``, ``node_limit``,
+  ``search_passes``, ``threads``, ``decompose``).
 * ``[plans]`` - the plan assumptions, :class:`workforce.plans.assumptions.Assumptions`, one table
   per group (``[plans.projection]``, ``[plans.demand]``, ``[plans.supply]``, ``[plans.costs]``,
   ``[plans.recruitment]``, ``[plans.feasibility]``, ``[plans.gateway]``, ``[plans.montecarlo]``)
@@ -27,7 +28,8 @@ example and the reference for every key:
   file.
 
 Every section is optional; what is left out keeps its default. Older files are still read: the
-allocation settings file (top-level ``[caseload]``, ``[weights]``, ``[guards]``, ``[solver]``),
+allocation settings file (top-level ``[caseload]``, ``[weights]``, ``[policy]``, ``[solver]``; an
+old ``[guards]`` table is refused with the reason: the guards were removed),
 the plan assumptions file (top-level ``[projection]`` ... ``[programme.<name>]``), the run
 config (top-level ``[inputs]``, ``[outputs]``, ``[churn]``, ``[allocation] mode``/``leavers``/
 ``time_limit``) and a plan workbook's Assumptions sheet; every key read from its old place is
@@ -59,7 +61,9 @@ EXAMPLE = "examples/workforce.toml"
 #: File types read as a plan workbook's (or an assumptions CSV's) Assumptions sheet.
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
-ALLOCATION_TABLES = ("weights", "guards", "solver")
+ALLOCATION_TABLES = ("weights", "policy", "solver")
+#: Allocation tables that no longer exist, passed on so that the allocation says why.
+REMOVED_ALLOCATION_TABLES = ("guards",)
 RUN_KEYS = ("seed", "allocation_mode", "leavers", "la", "inputs", "outputs", "churn", "census", "demand")
 RUN_TABLES: dict[str, tuple[str, ...]] = {
     "inputs": ("workers", "cases", "hr_history", "model", "risk", "assumptions", "census_returns", "roster",
@@ -79,6 +83,7 @@ SALT_ENV = "WORKFORCE_CSWW_SALT"
 #: Old top-level tables and their places now.
 MOVED_TABLES: dict[str, tuple[str, ...]] = {
     "weights": ("allocation", "weights"),
+    "policy": ("allocation", "policy"),
     "guards": ("allocation", "guards"),
     "solver": ("allocation", "solver"),
     "inputs": ("run", "inputs"),
@@ -365,7 +370,7 @@ def _current_layout(data: Mapping[str, Any], source: str, lines) -> dict[str, An
             if not isinstance(value, dict):
                 raise _key_error(source, lines, "", name, "must be a table ([allocation.weights] ...)")
             for key, item in value.items():
-                if key not in MOVED_ALLOCATION_KEYS and key not in ALLOCATION_TABLES:
+                if key not in MOVED_ALLOCATION_KEYS and key not in ALLOCATION_TABLES + REMOVED_ALLOCATION_TABLES:
                     raise _key_error(source, lines, "allocation", key, "unknown key",
                                      ", ".join(f"[allocation.{t}]" for t in ALLOCATION_TABLES))
                 place = MOVED_ALLOCATION_KEYS.get(key, ("allocation", key))

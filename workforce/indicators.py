@@ -320,6 +320,42 @@ def unallocated_children(summary: Mapping[str, Any] | None, source: str = SHEET_
                      source)
 
 
+def children_losing_worker(summary: Mapping[str, Any] | None, source: str = SHEET_ALLOCATION) -> Indicator | None:
+    """Children who had a social worker before the allocation and have none after (a leaver's or
+    an absent worker's children nobody could take; with the make-room option, children left
+    without a worker to place others): each is listed in the changes with why."""
+    if not summary or summary.get("children_losing_worker") is None:
+        return None
+    return Indicator("children_losing_worker", "Children losing their social worker",
+                     int(summary["children_losing_worker"]), COUNT,
+                     "children who had a worker before the allocation and have none after (not counted in the "
+                     "handoffs; each listed in the changes with the previous worker and why)", source)
+
+
+def priority_one_unallocated(summary: Mapping[str, Any] | None, source: str = SHEET_ALLOCATION) -> Indicator | None:
+    """Child protection, court and other priority-1 children left without a worker."""
+    if not summary or summary.get("unallocated_priority_1") is None:
+        return None
+    return Indicator("priority_one_unallocated", "Priority-1 children unallocated", int(summary["unallocated_priority_1"]),
+                     COUNT, "child protection, court and other priority-1 children no eligible worker in reach could "
+                     "take (each with the nearest worker and the shortfall)", source)
+
+
+def workers_over_hard_caps(summary: Mapping[str, Any] | None, source: str = SHEET_ALLOCATION) -> list[Indicator]:
+    """Workers above each hard cap of the capacity model after the allocation (and before)."""
+    out = []
+    for key, name, what in (("workers_over_capacity_points", "Workers over 100% of points capacity", "points"),
+                            ("workers_over_hard_children", "Workers over the hard cap on children", "children"),
+                            ("workers_over_complex_children", "Workers over the cap on complex children",
+                             "complex children (CP, complex looked-after, court)")):
+        figure = (summary or {}).get(key)
+        if isinstance(figure, Mapping) and figure.get("after") is not None:
+            out.append(Indicator(key, name, int(figure["after"]), COUNT,
+                                 f"workers holding more {what} than their cap after the allocation ({figure.get('before')}"
+                                 " before); each one left over a cap is listed with the reason", source))
+    return out
+
+
 def highest_utilisation(summary: Mapping[str, Any] | None, source: str = SHEET_ALLOCATION) -> Indicator | None:
     """The busiest case-holding worker's load against capacity, in points."""
     if not summary or summary.get("max_utilisation") is None:
@@ -391,7 +427,9 @@ def allocation_indicators(summary: Mapping[str, Any] | None, worker_loads: pd.Da
     """
     loads_source = loads_source or source
     return _collect(allocation_status(summary, source), changes_of_worker(summary, source),
-                    unallocated_children(summary, source), highest_utilisation(summary, loads_source),
+                    children_losing_worker(summary, source), unallocated_children(summary, source),
+                    priority_one_unallocated(summary, source), workers_over_hard_caps(summary, loads_source),
+                    highest_utilisation(summary, loads_source),
                     workers_over_soft_cap(worker_loads, rules, loads_source),
                     caseload_per_case_holder(worker_loads, loads_source))
 

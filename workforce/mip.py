@@ -119,6 +119,7 @@ class SolveReport:
     seconds: float
     message: str
     solver: str = "highs"
+    limit: str | None = None  # what stopped an unfinished solve: "time", "work" (nodes, iterations) or None
 
     @property
     def has_solution(self) -> bool:
@@ -338,17 +339,18 @@ def _highs_report(report: dict, is_mip: bool, seconds: float) -> SolveReport:
     message = f"HiGHS: {report['message']}"
     if "warm_start_status" in report:
         message += f"; warm start given ({report['warm_start_status']})"
+    limit = "time" if ms == S.kTimeLimit else ("work" if ms in (S.kSolutionLimit, S.kIterationLimit) else None)
     if not report["has_solution"]:
         status = "infeasible" if ms in (S.kInfeasible, S.kUnboundedOrInfeasible) else "no_solution"
-        return SolveReport(status, None, None, None, seconds, message)
+        return SolveReport(status, None, None, None, seconds, message, limit=limit)
     if not is_mip:  # an LP solved to optimality is proven: its optimum is its bound
         if ms == S.kOptimal:
             return SolveReport("optimal", objective, objective, 0.0, seconds, message)
-        return SolveReport("feasible", objective, None, None, seconds, message)
+        return SolveReport("feasible", objective, None, None, seconds, message, limit=limit)
     gap = relative_gap(objective, bound)
     if ms == S.kOptimal and gap is not None and gap <= OPTIMAL_GAP:
         return SolveReport("optimal", objective, bound, 0.0, seconds, message)
-    return SolveReport("feasible", objective, bound, gap, seconds, message)
+    return SolveReport("feasible", objective, bound, gap, seconds, message, limit=limit)
 
 
 def _cbc_engine_class() -> type | None:
@@ -393,7 +395,7 @@ def _solve_cbc(problem: pulp.LpProblem, *, time_limit: float | None, threads: in
 
 def solve(problem: pulp.LpProblem, *, sense: str, solver: str = "highs", time_limit: float | None = None,
           gap_rel: float = OPTIMAL_GAP, threads: int = 1, warm_start: dict | None = None,
-          progress: Callable | None = None) -> SolveReport:
+          progress: Callable | None = None, node_limit: int | None = None) -> SolveReport:
     """Solve a PuLP model and report what was found honestly (see the module docstring).
 
     Parameters
@@ -416,6 +418,10 @@ def solve(problem: pulp.LpProblem, *, sense: str, solver: str = "highs", time_li
     progress : callable or None
         HiGHS only: called with ``{"seconds", "objective", "bound", "gap"}`` at each improving
         solution.
+    node_limit : int or None
+        HiGHS only: at most this many branch-and-bound nodes. A work limit, unlike the time
+        limit: a solve it stops ends the same on any machine (with one thread and the fixed
+        seed), so the answer can be repeated exactly. ``SolveReport.limit`` says which stopped it.
 
     Returns
     -------
@@ -443,7 +449,8 @@ def solve(problem: pulp.LpProblem, *, sense: str, solver: str = "highs", time_li
     if solver == "cbc":
         return _solve_cbc(problem, time_limit=time_limit, threads=threads, gap_rel=gap_rel,
                           warm_start=warm_start or {}, began=began)
+    extra = {} if node_limit is None else {"mip_max_nodes": int(node_limit)}
     engine = HighsBulk(sense=sense, msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=threads,
-                       warm_start=warm_start, progress=progress, random_seed=0)
+                       warm_start=warm_start, progress=progress, random_seed=0, **extra)
     problem.solve(engine)
     return _highs_report(engine.report, engine.is_mip, time.perf_counter() - began)

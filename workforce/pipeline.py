@@ -119,9 +119,17 @@ class PipelineOutputs:
         return "\n".join(lines)
 
 
+#: The allocation's CSV outputs, by file name (the attribute of `AllocationResult` each comes from).
+ALLOCATION_CSVS = {"allocations.csv": "allocations", "worker_loads.csv": "worker_loads",
+                   "unallocated.csv": "unallocated", "changes.csv": "changes", "team_summary.csv": "team_summary",
+                   "existing_issues.csv": "issues", "explanations.csv": "explanations"}
+
+
 def write_allocation_files(od, result, *, inputs: list[Path], config: AllocationConfig | None = None,
                            summary_name: str = "summary.json", produced_by: str = "workforce allocate") -> None:
     """Every allocation output into the staging folder `od` (used by `allocate` and the pipeline).
+    The summary's figures depend on the inputs, settings and seed only; the seconds each stage
+    took are its separate ``timings`` field.
 
     Parameters
     ----------
@@ -140,17 +148,30 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
     """
     from workforce.excel.workbooks import write_allocation_workbook
 
-    for name, frame in {"allocations.csv": result.allocations, "worker_loads.csv": result.worker_loads,
-                        "unallocated.csv": result.unallocated, "changes.csv": result.changes,
-                        "team_summary.csv": result.team_summary, "existing_issues.csv": result.issues}.items():
-        _write_csv(frame, od.path(name))
-    _write_json(result.summary, od.path(summary_name))
+    for name, attr in ALLOCATION_CSVS.items():
+        _write_csv(getattr(result, attr), od.path(name))
+    _write_json({**result.summary, "timings": result.timings}, od.path(summary_name))
     write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary, allocations=result.allocations,
                               worker_loads=result.worker_loads, unallocated=result.unallocated,
                               changes=result.changes,
                               settings=dict(config.settings_rows()) if config is not None else None,
                               rules=config.rules if config is not None else None, inputs=inputs,
                               produced_by=produced_by)
+
+
+def read_explanations(run: Path) -> pd.DataFrame:
+    """The explanations an allocation wrote (``explanations.csv`` in its output folder).
+
+    Raises
+    ------
+    InputError
+        When the folder holds no allocation's explanations.
+    """
+    path = Path(run) / "explanations.csv"
+    if not path.is_file():
+        raise InputError("no explanations.csv here: not the output folder of an allocation run", file=str(run))
+    return pd.read_csv(path, dtype={"case_id": str, "family_id": str, "worker_id": str, "previous_worker_id": str,
+                                    "runner_up": str}, keep_default_na=False, na_values=[""])
 
 
 def write_plan_files(od, plan, scenarios: pd.DataFrame, indicators: list[Indicator], *,
@@ -383,6 +404,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
                                summary_name="allocation_summary.json", produced_by=produced_by)
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
+        files["explanations.csv"] = "one row per child: why they are where they are (workforce explain reads it)"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
         evidence = evidence or Evidence()
         inputs = {"demand": evidence.requirement, "history": data.history, "establishment": data.establishment,

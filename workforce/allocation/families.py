@@ -1,4 +1,5 @@
-"""Sibling groups as decision units, and the fixed part of the caseload.
+"""Sibling groups as decision units, the fixed part of the caseload and the children a worker
+keeps when nothing better is found.
 
 A *unit* is the set of children of one family whose worker is to be decided now; all of them go
 to one worker (the sibling rule is hard). Which children are decided depends on the mode:
@@ -9,6 +10,16 @@ to one worker (the sibling rule is hard). Which children are decided depends on 
 * `rebalance` / `leaver`: every child who is not pinned is decided; pinned children stay with
   their worker and the rest of their family must join them. In `leaver` mode a child pinned to
   a leaver is released (the worker is leaving), and that is reported.
+
+A child held by an available worker who is not leaving has a *keeper*: the worker they stay with
+unless the allocation finds them a better place (issue 17.1: a child never loses their worker as
+a side effect). A unit whose children are all held by one keeper who may still hold them stays
+with them unless moved (it is never left unallocated, unless the `make_room` or `over_demand =
+"unallocate"` policy allows). A unit that mixes a keeper's children with children who wait (a new
+sibling; a child of a leaver) or whose keeper may no longer hold it by rule has a *fallback*:
+left unplaced, the keeper's children stay with the keeper and only the others wait. A family
+held by two or more keepers now (split siblings) is decided as one unit per keeper (reuniting it
+is a manager's decision; the split is reported).
 
 Existing allocations that already break a rule (split families, over-capacity workers, an ASYE
 holding a CP or court case, children with an unavailable worker...) are reported in `issues`,
@@ -22,18 +33,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workforce.caseload import (
-    CaseloadRules,
-    family_child_points,
-    worker_capacity,
-    worker_max_children,
-    worker_soft_max_children,
-)
+from workforce.caseload import CaseloadRules, family_child_points, is_complex, worker_caps
 from workforce.allocation.problem import check_mode
 from workforce.contracts import default_priority, split_tags
 from workforce.errors import InputError
 
 ISSUE_COLUMNS = ["issue", "worker_id", "family_id", "case_id", "detail"]
+
+#: Case types whose children need continuity of worker above all (looked-after children and
+#: children on a child protection plan; with court work): the contract rule protects them.
+CONTINUITY_CASE_TYPES = ("cla", "cla_complex", "cp")
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -55,10 +64,13 @@ def prepare_workers(
     leavers: tuple[str, ...] = (),
     risk: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Worker table indexed by `worker_id` with capacity, caps, skill sets, p_leave, leaving.
+    """Worker table indexed by `worker_id` with the caps of the one capacity model
+    (`caseload.worker_caps`: `capacity` points, `max_children` hard cap, `soft_max_children`,
+    `max_complex`), skill sets, p_leave, leaving and the contract end.
 
     Input columns (typed frame per the data contract): `worker_id, team, locality, role, asye,
-    fte, skills, available`, optional `capacity_points, max_children`.
+    fte, skills, available`, optional `capacity_points, max_children, second_year,
+    contract_end_date`.
     """
     w = workers.copy()
     w["worker_id"] = _text(w, "worker_id")
@@ -70,10 +82,15 @@ def prepare_workers(
     out = pd.DataFrame(index=pd.Index(w["worker_id"].to_numpy(), name="worker_id"))
     for col in ("team", "locality", "role", "asye", "available", "fte"):
         out[col] = w[col].to_numpy()
+    out["agency"] = _bool(w, "agency", False).to_numpy()
     out["skill_set"] = [split_tags(s.lower()) for s in _text(w, "skills")]
-    out["capacity"] = worker_capacity(w, rules).to_numpy()
-    out["max_children"] = worker_max_children(w, rules).to_numpy()
-    out["soft_max_children"] = worker_soft_max_children(w, rules).to_numpy()
+    caps = worker_caps(w, rules)
+    out["capacity"] = caps["capacity_points"].to_numpy(float)
+    out["max_children"] = caps["hard_children"].to_numpy(float)
+    out["soft_max_children"] = caps["soft_children"].to_numpy(float)
+    out["max_complex"] = caps["complex_children"].to_numpy(float)
+    end = pd.to_datetime(w["contract_end_date"], errors="coerce") if "contract_end_date" in w else None
+    out["contract_end"] = end.to_numpy() if end is not None else pd.Series(pd.NaT, index=w.index).to_numpy()
     unknown = [x for x in leavers if x not in out.index]
     if unknown:
         raise InputError(f"unknown leaver worker_id(s): {', '.join(unknown)}", column="--leaver",
@@ -95,7 +112,8 @@ def prepare_workers(
 
 
 def prepare_cases(cases: pd.DataFrame, rules: CaseloadRules) -> pd.DataFrame:
-    """Case table (RangeIndex) with points (sibling discount), priority, tag sets and defaults.
+    """Case table (RangeIndex) with points (sibling discount), priority, complexity, the need for
+    continuity, tag sets and defaults.
 
     Input columns: `case_id, family_id, case_type, court, locality, workers_12m, pinned`,
     optional `team, current_worker_id, priority, required_skills, excluded_workers`.
@@ -117,6 +135,8 @@ def prepare_cases(cases: pd.DataFrame, rules: CaseloadRules) -> pd.DataFrame:
     c["excluded_set"] = [split_tags(s) for s in _text(c, "excluded_workers")]  # IDs keep their case
     c["points"] = family_child_points(c, rules).to_numpy()
     c["cp_or_court"] = (c["case_type"] == "cp") | c["court"]
+    c["complex"] = is_complex(c).to_numpy(bool)
+    c["needs_continuity"] = c["case_type"].isin(CONTINUITY_CASE_TYPES) | c["court"]
     return c
 
 
@@ -125,7 +145,7 @@ def _per_unit_counts(free: pd.DataFrame, column: str, key: str) -> pd.Series:
     pandas calls: this runs over every family). Units are the values of `key`."""
     out: dict[str, dict[str, int]] = {u: {} for u in sorted(set(free[key]))}
     sizes = free[free[column] != ""].groupby([key, column], sort=True).size()
-    for (unit, value), n in zip(sizes.index, sizes.to_numpy().tolist()):
+    for (unit, value), n in zip(sizes.index.tolist(), sizes.to_numpy().tolist()):
         out[unit][value] = n
     return pd.Series(out, dtype=object)
 
@@ -133,14 +153,15 @@ def _per_unit_counts(free: pd.DataFrame, column: str, key: str) -> pd.Series:
 def _per_unit_union(free: pd.DataFrame, column: str, key: str) -> pd.Series:
     """unit -> union of the frozensets in `column`."""
     out: dict[str, frozenset] = {u: frozenset() for u in sorted(set(free[key]))}
-    for unit, tags_ in zip(free[key], free[column]):
+    for unit, tags_ in zip(free[key].tolist(), free[column].tolist()):
         if tags_:
             out[unit] = out[unit] | tags_
     return pd.Series(out, dtype=object)
 
 
-UNIT_COLUMNS = ["family_id", "case_ids", "n_children", "base_points", "teams", "localities", "required",
-                "excluded", "cp_or_court", "current", "repeat", "top_priority"]
+UNIT_COLUMNS = ["family_id", "case_ids", "n_children", "n_complex", "base_points", "teams", "team_counts",
+                "localities", "required", "excluded", "cp_or_court", "needs_continuity", "current", "repeat",
+                "top_priority"]
 
 
 def unit_table(children: pd.DataFrame, key: str, repeat_threshold: int) -> pd.DataFrame:
@@ -161,26 +182,37 @@ def unit_table(children: pd.DataFrame, key: str, repeat_threshold: int) -> pd.Da
     -------
     DataFrame
         Indexed by `key` values (index name "unit"), columns `UNIT_COLUMNS`: `case_ids` (tuple),
-        `n_children`, `base_points`, `teams` (frozenset), `localities` (locality -> children),
-        `required`, `excluded` (frozensets), `cp_or_court`, `current` (current worker ->
-        children), `repeat` (current worker -> children with a repeat-change history),
-        `top_priority`.
+        `n_children`, `n_complex` (complex children: `caseload.is_complex`), `base_points`,
+        `teams` (frozenset), `team_counts` (team -> children), `localities` (locality ->
+        children), `required`, `excluded` (frozensets), `cp_or_court`, `needs_continuity`,
+        `current` (current worker -> children), `repeat` (current worker -> children with a
+        repeat-change history), `top_priority`.
     """
     if not len(children):
         return pd.DataFrame(columns=UNIT_COLUMNS, index=pd.Index([], name="unit"))
     repeat = children["current_worker_id"].where(children["workers_12m"] >= repeat_threshold, "")
     free = children.assign(repeat_worker=repeat)
     g = free.groupby(key, sort=True)
+    team_counts = _per_unit_counts(free, "team", key)
+    # the children of each unit as a tuple, in one pass (a Python aggregation per group is slow)
+    codes, keys = pd.factorize(free[key], sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    ids = free["case_id"].to_numpy()[order].tolist()
+    case_ids = pd.Series([tuple(ids[bounds[k]:bounds[k + 1]]) for k in range(len(keys))], index=keys, dtype=object)
     units = pd.DataFrame({
         "family_id": g["family_id"].first(),
-        "case_ids": g["case_id"].agg(tuple),
+        "case_ids": case_ids,
         "n_children": g.size(),
+        "n_complex": g["complex"].sum().astype(int),
         "base_points": g["points"].sum(),
-        "teams": _per_unit_counts(free, "team", key).map(frozenset),
+        "teams": team_counts.map(frozenset),
+        "team_counts": team_counts,
         "localities": _per_unit_counts(free, "locality", key),
         "required": _per_unit_union(free, "required_set", key),
         "excluded": _per_unit_union(free, "excluded_set", key),
         "cp_or_court": g["cp_or_court"].any(),
+        "needs_continuity": g["needs_continuity"].any(),
         "current": _per_unit_counts(free, "current_worker_id", key),
         "repeat": _per_unit_counts(free, "repeat_worker", key),
         "top_priority": g["priority"].min(),
@@ -193,20 +225,50 @@ def unit_table(children: pd.DataFrame, key: str, repeat_threshold: int) -> pd.Da
 class Units:
     """The decision units, the fixed children and the problems found in existing allocations."""
 
-    units: pd.DataFrame  # one row per unit, index `unit` (= family_id)
-    cases: pd.DataFrame  # prepared cases with `unit` ("" when fixed) and `fixed_worker`
+    units: pd.DataFrame  # one row per unit, index `unit` (the family_id, or family@keeper for a split family)
+    cases: pd.DataFrame  # prepared cases with `unit` ("" when fixed), `fixed_worker` and `keeper`
     issues: pd.DataFrame  # ISSUE_COLUMNS
 
 
+def _worker_sets(children: pd.DataFrame) -> pd.Series:
+    """family_id -> frozenset of the children's current workers."""
+    pairs = children[["family_id", "current_worker_id"]].drop_duplicates()
+    out: dict[str, set] = {}
+    for fam, wid in zip(pairs["family_id"].tolist(), pairs["current_worker_id"].tolist()):
+        out.setdefault(fam, set()).add(wid)
+    return pd.Series({f: frozenset(v) for f, v in out.items()}, dtype=object)
+
+
+def _unit_keys(c: pd.DataFrame, decided: pd.Series) -> np.ndarray:
+    """The unit of each decided child: its family, or family@keeper for a family whose decided
+    children are held by two or more keepers now (their other children join the largest part)."""
+    unit = np.where(decided, c["family_id"], "").astype(object)
+    held = c[decided & (c["keeper"] != "")]
+    parts = held.groupby(["family_id", "keeper"], sort=True).size()
+    n_keepers = parts.groupby(level=0).size()
+    split = n_keepers[n_keepers > 1].index
+    if not len(split):
+        return unit
+    in_split = decided & c["family_id"].isin(split)
+    # the part with the most children (then the lowest worker ID) takes the family's other children
+    sizes = parts[parts.index.get_level_values(0).isin(split)].reset_index(name="n")
+    main = sizes.sort_values(["family_id", "n", "keeper"], ascending=[True, False, True], kind="stable")
+    main = main.drop_duplicates("family_id").set_index("family_id")["keeper"]
+    owner = c["keeper"].where(c["keeper"] != "", c["family_id"].map(main))
+    unit[in_split.to_numpy()] = (c.loc[in_split, "family_id"] + "@" + owner[in_split]).to_numpy()
+    return unit
+
+
 def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str, *, repeat_threshold: int = 2) -> Units:
-    """Split the prepared cases into decision units (one per family) and fixed children.
+    """Split the prepared cases into decision units and fixed children, and find each decided
+    child's keeper (see the module docstring).
 
     Parameters
     ----------
     cases : DataFrame
         Prepared cases (`prepare_cases`).
     workers : DataFrame
-        The prepared worker table (`prepare_workers`: for leavers).
+        The prepared worker table (`prepare_workers`: availability and leavers).
     mode : {"new", "rebalance", "leaver"}
     repeat_threshold : int
         Workers in 12 months from which a child has a repeat-change history
@@ -216,7 +278,8 @@ def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str, *, repeat
     -------
     Units
         Unit columns as `unit_table` gives them, plus `restrict_to` (frozenset of allowed
-        workers, or None).
+        workers, or None), `keeper` (the one worker holding the unit's held children, "" when
+        none) and `held` (how many of its children that keeper holds).
 
     Raises
     ------
@@ -233,6 +296,7 @@ def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str, *, repeat
         raise InputError(f"current_worker_id not in workers: {', '.join(unknown[:5])}",
                          column="current_worker_id")
     leaving = current.map(workers["leaving"].astype(object)).eq(True)
+    available = current.map(workers["available"].astype(object)).eq(True)
     pinned = c["pinned"] & has_current
     if mode == "leaver":
         released = pinned & leaving
@@ -242,17 +306,27 @@ def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str, *, repeat
                                detail="pinned to a worker who is leaving: the child must move"))
         pinned = pinned & ~leaving
     fixed = has_current if mode == "new" else pinned
+    decided = ~fixed
     c["fixed_worker"] = np.where(fixed, current, "")
-    c["unit"] = np.where(fixed, "", c["family_id"])
+    c["keeper"] = np.where(decided & has_current & available & ~leaving, current, "")
+    c["unit"] = _unit_keys(c, decided)
 
     # sibling rule: workers already holding fixed children of the family
-    fam_fixed = c[fixed].groupby("family_id")["current_worker_id"].agg(lambda s: frozenset(s))
-    fam_current = c[has_current].groupby("family_id")["current_worker_id"].agg(lambda s: frozenset(s))
+    fam_fixed = _worker_sets(c[fixed])
+    fam_current = _worker_sets(c[has_current])
+    split_units = c.loc[decided & c["unit"].str.contains("@", regex=False), "family_id"]
     for fam, ws in fam_current.items():
         if len(ws) > 1:
+            if mode == "new":
+                how = ""
+            elif fam in set(split_units):
+                how = " (kept apart: each worker's part is decided on its own; reuniting is a manager's decision)"
+            elif len(fam_fixed.get(fam, ())) <= 1:
+                how = " (reunited where a worker has room)"
+            else:
+                how = ""
             issues.append(dict(issue="split_family", worker_id=";".join(sorted(ws)), family_id=fam,
-                               case_id="", detail=f"family held by {len(ws)} workers now"
-                               + (" (reunited)" if mode != "new" and len(fam_fixed.get(fam, ())) <= 1 else "")))
+                               case_id="", detail=f"family held by {len(ws)} workers now{how}"))
     for fam, ws in fam_fixed.items():
         if mode != "new" and len(ws) > 1:
             issues.append(dict(issue="pinned_split_family", worker_id=";".join(sorted(ws)), family_id=fam,
@@ -260,12 +334,22 @@ def build_units(cases: pd.DataFrame, workers: pd.DataFrame, mode: str, *, repeat
 
     units = unit_table(c[c["unit"] != ""], "unit", repeat_threshold)
     units["restrict_to"] = pd.Series([fam_fixed.get(f) for f in units["family_id"]], index=units.index, dtype=object)
+    keepers = c[(c["unit"] != "") & (c["keeper"] != "")].groupby("unit")["keeper"]
+    units["keeper"] = keepers.first().reindex(units.index).fillna("").astype(object)
+    units["held"] = keepers.size().reindex(units.index).fillna(0).astype(int)
     return Units(units=units, cases=c, issues=pd.DataFrame(issues, columns=ISSUE_COLUMNS))
 
 
-def existing_issues(cases: pd.DataFrame, workers: pd.DataFrame, before_points: pd.Series,
-                    before_children: pd.Series) -> pd.DataFrame:
-    """Existing allocations that break a hard rule now (reported, never an error)."""
+def existing_issues(cases: pd.DataFrame, workers: pd.DataFrame, before: dict[str, pd.Series]) -> pd.DataFrame:
+    """Existing allocations that break a hard rule now (reported, never an error).
+
+    Parameters
+    ----------
+    cases, workers : DataFrame
+        Prepared tables.
+    before : dict
+        Loads per worker before the run: ``points``, ``children``, ``complex``.
+    """
     rows: list[dict] = []
     held = cases[cases["current_worker_id"] != ""]
     w = workers.reindex(held["current_worker_id"].to_numpy())
@@ -281,10 +365,33 @@ def existing_issues(cases: pd.DataFrame, workers: pd.DataFrame, before_points: p
         for idx in held.index[mask.to_numpy(dtype=bool)]:
             rows.append(dict(issue=issue, worker_id=held.at[idx, "current_worker_id"],
                              family_id=held.at[idx, "family_id"], case_id=held.at[idx, "case_id"], detail=detail))
-    over_points = before_points > workers["capacity"] + 1e-9
-    over_children = before_children > workers["max_children"]
-    for wid in workers.index[(over_points | over_children).to_numpy()]:
+    over = over_caps(workers, before)
+    for wid in workers.index[over.any(axis=1).to_numpy()]:
         rows.append(dict(issue="over_capacity_now", worker_id=wid, family_id="", case_id="",
-                         detail=f"holds {before_points[wid]:g} points / {int(before_children[wid])} children; "
-                                f"capacity {workers.at[wid, 'capacity']:g} points / {int(workers.at[wid, 'max_children'])} children"))
+                         detail=load_words(workers.loc[wid], before["points"][wid], before["children"][wid],
+                                           before["complex"][wid])))
     return pd.DataFrame(rows, columns=ISSUE_COLUMNS)
+
+
+#: The hard caps of `caseload.worker_caps` as (load, worker column) pairs.
+CAPS = (("points", "capacity"), ("children", "max_children"), ("complex", "max_complex"))
+
+
+def over_caps(workers: pd.DataFrame, loads: dict[str, pd.Series]) -> pd.DataFrame:
+    """Which hard cap each worker is above: one bool column per load (``points``, ``children``,
+    ``complex``), aligned to `workers` (a worker without capacity who holds work is above it)."""
+    return pd.DataFrame({load: loads[load].reindex(workers.index).fillna(0.0).to_numpy(float)
+                         > workers[col].to_numpy(float) + 1e-9 for load, col in CAPS}, index=workers.index)
+
+
+def _n(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
+
+
+def load_words(worker: pd.Series, points: float, children: float, complex_: float) -> str:
+    """A worker's load against their caps in plain words: "holds 17 children, hard cap 20 (9
+    complex, cap 15); 78 of 85 points" (the complex count is given where the role caps it)."""
+    text = f"holds {_n(children)} children, hard cap {_n(worker['max_children'])}"
+    if worker["max_complex"] < worker["max_children"] or complex_ > worker["max_complex"]:
+        text += f" ({_n(complex_)} complex, cap {_n(worker['max_complex'])})"
+    return text + f"; {_n(points)} of {_n(worker['capacity'])} points"

@@ -11,10 +11,11 @@ kind      cost function gives                          derived
 pair      cost per (unit, worker) pair                 a ``cost_<name>`` column on the pairs
                                                        (`pair_costs`); linear in the MIP
 worker    `rules.Hinge` pieces per worker:             one excess variable per worker and piece
-          rate x max(0, load - threshold)              in the MIP
+          rate x max(0, load - threshold), or a        in the MIP (a binary with the load's
+          charge when the load is above it (step)      largest excess as big-M for a step)
 group     `rules.GroupMax`: weight x the highest       one variable per group in the MIP
           load / divisor in each group
-unit      cost per unit left unallocated               a ``cost_<name>`` column on the units; the
+unit      cost per unit left unplaced                  a ``cost_<name>`` column on the units; the
                                                        GAP's unassigned cost in the MIP
 ========  ==========================================  ==========================================
 
@@ -37,7 +38,7 @@ import pulp
 from workforce.allocation import rules as R
 from workforce.allocation.config import AllocationConfig
 from workforce.allocation.families import unit_table
-from workforce.allocation.problem import Problem, pair_positions
+from workforce.allocation.problem import LOADS, Problem, pair_positions
 from workforce.gap.model import AssignmentModel
 
 KINDS = ("pair", "worker", "group", "unit")
@@ -63,13 +64,20 @@ TERMS: tuple[Term, ...] = (
     Term("continuity", "pair", R.continuity_cost,
          ("continuity_cost", "continuity_repeat_cost", "continuity_repeat_threshold"),
          "moving the children from their current worker"),
+    Term("team_transfer", "pair", R.team_transfer_cost, ("team_transfer_cost",), "a move to another team"),
     Term("travel", "pair", R.travel_cost, ("travel_cost",), "travel outside the worker's locality"),
     Term("risk", "pair", R.risk_cost, ("risk_cost",), "the worker's predicted risk of leaving"),
     Term("load_balance", "worker", R.load_balance_cost, ("load_breakpoints", "soft_children_cost"),
-         "the worker's load above the safe level"),
+         "the worker's load above 85% of capacity or above the soft cap on children"),
+    Term("over_cap", "worker", R.over_cap_cost,
+         ("over_points_cost", "over_children_cost", "over_complex_cost", "over_cap_charge"),
+         "a worker left above a hard cap"),
     Term("highest_utilisation", "group", R.highest_utilisation_cost,
          ("highest_utilisation_cost", "highest_utilisation_scope"), "the team's most loaded worker"),
-    Term("unallocated", "unit", R.unallocated_cost, ("unallocated_cost",), "children left unallocated"),
+    Term("unallocated", "unit", R.unallocated_cost, ("unallocated_cost", "continuity_cost"),
+         "children left without a worker"),
+    Term("kept_against_rule", "unit", R.kept_against_rule_cost, ("unallocated_cost",),
+         "children kept with a worker the rules now exclude"),
 )
 TERM_NAMES: tuple[str, ...] = tuple(t.name for t in TERMS)
 TERM_WORDS: dict[str, str] = {t.name: t.words for t in TERMS}
@@ -138,33 +146,40 @@ def child_costs(problem: Problem, cases: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------ numpy evaluation
-def hinge_cost(hinges: list[R.Hinge], L: np.ndarray, K: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """A worker term's cost for workers ``w`` (indices into the hinges' thresholds) at points
-    ``L`` and children ``K``: the sum of its pieces."""
-    cost = np.zeros(np.shape(L))
+def hinge_cost(hinges: list[R.Hinge], loads, w: np.ndarray) -> np.ndarray:
+    """A worker term's cost for workers ``w`` (indices into the hinges' thresholds) at the given
+    loads (a mapping ``resource -> array`` shaped like ``w``, or an array with one column per load
+    of `LOADS`): the sum of its pieces."""
+    cost = np.zeros(np.shape(w), dtype=float)
     for h in hinges:
-        if h.rate:
-            cost += h.rate * np.maximum(0.0, (L if h.resource == "points" else K) - h.threshold[w])
+        if not h.rate:
+            continue
+        load = loads[:, LOADS.index(h.resource)] if isinstance(loads, np.ndarray) else loads[h.resource]
+        excess = load - h.threshold[w]
+        cost += h.rate * ((excess > 1e-9) if h.step else np.maximum(0.0, excess))
     return cost
 
 
 @dataclass
 class ObjectiveData:
     """The objective of one problem over a set of pairs, in arrays: units 0..n-1 (the problem's
-    units), workers 0..m-1 (the problem's workers), pair rows."""
+    units), workers 0..m-1 (the problem's workers), pair rows. Loads are arrays with one column
+    per load of `LOADS`. A unit left unplaced (choice -1) keeps its fallback load (`fb_load`) on
+    its keeper (`fb_worker`, -1 when none)."""
 
     units: pd.Index
     workers: pd.Index
     pair_unit: np.ndarray
     pair_worker: np.ndarray
-    pair_points: np.ndarray
-    pair_children: np.ndarray
+    pair_load: np.ndarray  # (pairs, loads)
     pair_cost: dict[str, np.ndarray]  # per pair term
     unit_cost: dict[str, np.ndarray]  # per unit term, by unit
+    may_wait: np.ndarray  # by unit: may it be left unplaced
+    fb_worker: np.ndarray  # by unit
+    fb_load: np.ndarray  # (units, loads)
     hinges: dict[str, list[R.Hinge]]  # per worker term (thresholds by worker)
     groups: dict[str, tuple[float, np.ndarray, int, np.ndarray]]  # per group term: weight, code (-1: none), n, divisor
-    fixed_points: np.ndarray
-    fixed_children: np.ndarray
+    fixed: np.ndarray  # (workers, loads)
 
     @classmethod
     def from_problem(cls, problem: Problem, pairs: pd.DataFrame) -> "ObjectiveData":
@@ -180,21 +195,35 @@ class ObjectiveData:
             codes[counted] = found
             divisor = np.where(counted, gm.divisor, 1.0)
             groups[t.name] = (gm.weight, codes, len(labels), divisor)
+        fb = problem.fallback.reindex(units)
+        fb_worker = workers.get_indexer(fb["worker_id"].fillna("").to_numpy())
         return cls(
             units=units, workers=workers,
             pair_unit=units.get_indexer(pairs["unit"]), pair_worker=workers.get_indexer(pairs["worker_id"]),
-            pair_points=pairs["points"].to_numpy(float), pair_children=pairs["children"].to_numpy(float),
+            pair_load=pairs[list(LOADS)].to_numpy(float).reshape(-1, len(LOADS)),
             pair_cost={t.name: pairs[f"cost_{t.name}"].to_numpy(float) for t in terms_of("pair")},
             unit_cost={t.name: problem.units[f"cost_{t.name}"].to_numpy(float) for t in terms_of("unit")},
+            may_wait=problem.units["may_wait"].to_numpy(bool),
+            fb_worker=fb_worker, fb_load=fb[list(LOADS)].fillna(0.0).to_numpy(float).reshape(-1, len(LOADS)),
             hinges={t.name: t.cost(w, cfg) for t in terms_of("worker")},
             groups=groups,
-            fixed_points=problem.fixed_points.reindex(workers).fillna(0.0).to_numpy(float),
-            fixed_children=problem.fixed_children.reindex(workers).fillna(0).to_numpy(float),
+            fixed=problem.fixed.reindex(workers).fillna(0.0)[list(LOADS)].to_numpy(float).reshape(-1, len(LOADS)),
         )
 
-    def worker_cost(self, name: str, L: np.ndarray, K: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """Worker term ``name`` of workers ``w`` at points ``L`` and children ``K``."""
-        return hinge_cost(self.hinges[name], L, K, w)
+    def worker_cost(self, name: str, loads, w: np.ndarray) -> np.ndarray:
+        """Worker term ``name`` of workers ``w`` at the given loads."""
+        return hinge_cost(self.hinges[name], loads, w)
+
+    def where_load(self, unit: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where a unit's load sits, and how much, when it takes pair ``row`` (-1: unplaced, on its
+        keeper when it has a fallback). Returns (worker, -1 for none; loads, one column per load)."""
+        placed = row >= 0
+        if not len(self.pair_worker):
+            return self.fb_worker[unit], self.fb_load[unit]
+        r = np.where(placed, row, 0)
+        worker = np.where(placed, self.pair_worker[r], self.fb_worker[unit])
+        amount = np.where(placed[:, None], self.pair_load[r], self.fb_load[unit])
+        return worker, amount
 
 
 def _at(values: np.ndarray, rows: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -205,18 +234,17 @@ def _at(values: np.ndarray, rows: np.ndarray, on: np.ndarray) -> np.ndarray:
 
 
 class Loads:
-    """An assignment (a pair row per unit, -1 = unallocated) with each worker's points and
-    children and, per group term, the three highest loads of each group kept up to date, so that
-    the exact change of every term when a unit moves is a few array operations."""
+    """An assignment (a pair row per unit, -1 = unplaced) with each worker's loads (one column per
+    load of `LOADS`) and, per group term, the three highest loads of each group kept up to date,
+    so that the exact change of every term when a unit moves is a few array operations."""
 
     def __init__(self, data: ObjectiveData, choice: np.ndarray) -> None:
         self.data = d = data
         self.choice = np.asarray(choice, dtype=np.int64).copy()
-        self.L = d.fixed_points.copy()
-        self.K = d.fixed_children.copy()
-        on = self.choice >= 0
-        np.add.at(self.L, d.pair_worker[self.choice[on]], d.pair_points[self.choice[on]])
-        np.add.at(self.K, d.pair_worker[self.choice[on]], d.pair_children[self.choice[on]])
+        self.load = d.fixed.copy()
+        worker, amount = d.where_load(np.arange(len(self.choice)), self.choice)
+        on = worker >= 0
+        np.add.at(self.load, worker[on], amount[on])
         self.members = {name: [np.flatnonzero(codes == g) for g in range(n)]
                         for name, (_, codes, n, _) in d.groups.items()}
         self.top_val = {name: np.zeros((n, 3)) for name, (_, _, n, _) in d.groups.items()}
@@ -224,6 +252,11 @@ class Loads:
         for name, (_, _, n, _) in d.groups.items():
             for g in range(n):
                 self._refresh(name, g)
+
+    @property
+    def L(self) -> np.ndarray:
+        """Points per worker."""
+        return self.load[:, 0]
 
     def _refresh(self, name: str, g: int) -> None:
         idx = self.members[name][g]
@@ -236,19 +269,18 @@ class Loads:
         self.top_w[name][g, :k] = idx[top]
 
     def apply(self, unit: int, row: int) -> None:
-        """Move ``unit`` to pair ``row`` (-1 = unallocated)."""
+        """Move ``unit`` to pair ``row`` (-1 = unplaced)."""
         d = self.data
         old = self.choice[unit]
+        w, amount = d.where_load(np.array([unit, unit]), np.array([old, row]))
         touched = []
-        for r, sign in ((old, -1.0), (row, 1.0)):
-            if r >= 0:
-                w = d.pair_worker[r]
-                self.L[w] += sign * d.pair_points[r]
-                self.K[w] += sign * d.pair_children[r]
-                touched.append(w)
+        for k, sign in ((0, -1.0), (1, 1.0)):
+            if w[k] >= 0:
+                self.load[w[k]] += sign * amount[k]
+                touched.append(int(w[k]))
         self.choice[unit] = row
         for name, (_, codes, _, _) in d.groups.items():
-            for g in {int(codes[w]) for w in touched}:
+            for g in {int(codes[x]) for x in touched}:
                 if g >= 0:
                     self._refresh(name, g)
 
@@ -258,14 +290,33 @@ class Loads:
         ok = (tw >= 0) & (tw != a[:, None]) & (tw != b[:, None])
         return np.where(ok, tv, -np.inf).max(axis=1, initial=-np.inf)
 
-    def deltas(self, unit: np.ndarray, frm: np.ndarray, to: np.ndarray) -> dict[str, np.ndarray]:
+    def moved_loads(self, unit: np.ndarray, frm: np.ndarray, to: np.ndarray) -> dict:
+        """The loads a move touches: the source worker (where the unit's load sits now) before and
+        after it leaves, the destination before and after it arrives (workers -1 when none; loads
+        with one column per load of `LOADS`)."""
+        d = self.data
+        a, out_amount = d.where_load(unit, frm)
+        b, in_amount = d.where_load(unit, to)
+        has_a, has_b = a >= 0, b >= 0
+        a0, b0 = np.maximum(a, 0), np.maximum(b, 0)
+        same = (has_a & has_b & (a == b))[:, None]
+        src_before = self.load[a0]
+        src_after = src_before - np.where(has_a[:, None], out_amount, 0.0)
+        dst_before = np.where(same, src_after, self.load[b0])
+        dst_after = dst_before + np.where(has_b[:, None], in_amount, 0.0)
+        return dict(a=a, b=b, a0=a0, b0=b0, has_a=has_a, has_b=has_b, src_before=src_before, src_after=src_after,
+                    dst_before=dst_before, dst_after=dst_after)
+
+    def deltas(self, unit: np.ndarray, frm: np.ndarray, to: np.ndarray, moved: dict | None = None) -> dict[str, np.ndarray]:
         """The change of each term for moves evaluated one at a time from the current state.
 
         Parameters
         ----------
         unit, frm, to : arrays of the same length
-            Move ``i`` takes ``unit[i]`` from pair row ``frm[i]`` (-1: unallocated; it must be
-            the unit's current choice) to pair row ``to[i]`` (-1: unallocated).
+            Move ``i`` takes ``unit[i]`` from pair row ``frm[i]`` (-1: unplaced; it must be the
+            unit's current choice) to pair row ``to[i]`` (-1: unplaced).
+        moved : dict or None
+            `moved_loads` of these moves, when the caller has it already.
 
         Returns
         -------
@@ -275,39 +326,27 @@ class Loads:
         d = self.data
         unit, frm, to = np.asarray(unit), np.asarray(frm), np.asarray(to)
         n = len(to)
-        if not len(d.pair_worker):  # no pairs: every move is unallocated -> unallocated
-            return {name: np.zeros(n) for name in TERM_NAMES}
-        # (few, whole-array operations: the local search calls this for every unit it visits)
         has_f, has_t = frm >= 0, to >= 0
         f, t = np.where(has_f, frm, 0), np.where(has_t, to, 0)
         out: dict[str, np.ndarray] = {}
         for name, cost in d.pair_cost.items():
-            out[name] = np.where(has_t, cost[t], 0.0) - np.where(has_f, cost[f], 0.0)
-        # loads: the source worker after the unit leaves; the destination before and after it joins
-        a = np.where(has_f, d.pair_worker[f], -1)
-        b = np.where(has_t, d.pair_worker[t], -1)
-        a0, b0 = np.maximum(a, 0), np.maximum(b, 0)
-        La, Ka = self.L[a0], self.K[a0]
-        La_new = La - np.where(has_f, d.pair_points[f], 0.0)
-        Ka_new = Ka - np.where(has_f, d.pair_children[f], 0.0)
-        same = has_f & has_t & (a == b)
-        Lb = np.where(same, La_new, self.L[b0])
-        Kb = np.where(same, Ka_new, self.K[b0])
-        Lb_new = Lb + np.where(has_t, d.pair_points[t], 0.0)
-        Kb_new = Kb + np.where(has_t, d.pair_children[t], 0.0)
+            out[name] = (np.where(has_t, cost[t], 0.0) - np.where(has_f, cost[f], 0.0)) if len(cost) else np.zeros(n)
+        # (few, whole-array operations: the local search calls this for every unit it visits)
+        m = moved if moved is not None else self.moved_loads(unit, frm, to)
+        a, b, a0, b0, has_a, has_b = m["a"], m["b"], m["a0"], m["b0"], m["has_a"], m["has_b"]
         if d.hinges:  # the four loads at once: the source after and before, the destination after and before
-            L4, K4 = np.concatenate([La_new, La, Lb_new, Lb]), np.concatenate([Ka_new, Ka, Kb_new, Kb])
+            four = np.concatenate([m["src_after"], m["src_before"], m["dst_after"], m["dst_before"]])
             w4 = np.concatenate([a0, a0, b0, b0])
             for name in d.hinges:
-                c = d.worker_cost(name, L4, K4, w4).reshape(4, n)
-                out[name] = np.where(has_f, c[0] - c[1], 0.0) + np.where(has_t, c[2] - c[3], 0.0)
+                c = d.worker_cost(name, four, w4).reshape(4, n)
+                out[name] = np.where(has_a, c[0] - c[1], 0.0) + np.where(has_b, c[2] - c[3], 0.0)
         for name, (weight, codes, _, divisor) in d.groups.items():
             if not weight:
                 out[name] = np.zeros(n)
                 continue
-            ga = np.where(has_f, codes[a0], -1)
-            gb = np.where(has_t, codes[b0], -1)
-            ua, ub = La_new / divisor[a0], Lb_new / divisor[b0]
+            ga = np.where(has_a, codes[a0], -1)
+            gb = np.where(has_b, codes[b0], -1)
+            ua, ub = m["src_after"][:, 0] / divisor[a0], m["dst_after"][:, 0] / divisor[b0]
             top = self.top_val[name][:, 0]
             ga0, gb0 = np.maximum(ga, 0), np.maximum(gb, 0)
             # the group's highest load without the source, without the destination, without both
@@ -325,7 +364,7 @@ class Loads:
 
     def by_unit_and_worker(self) -> tuple[np.ndarray, np.ndarray]:
         """Where the separable part of the objective sits: per unit, its chosen pair's pair
-        terms or, when unallocated, its unit terms; per worker, its worker terms (group terms
+        terms or, when unplaced, its unit terms; per worker, its worker terms (group terms
         belong to no single unit or worker)."""
         d = self.data
         on = self.choice >= 0
@@ -337,7 +376,7 @@ class Loads:
         w = np.arange(len(d.workers))
         per_worker = np.zeros(len(w))
         for name in d.hinges:
-            per_worker += d.worker_cost(name, self.L, self.K, w)
+            per_worker += d.worker_cost(name, self.load, w)
         return per_unit, per_worker
 
     def values(self) -> dict[str, float]:
@@ -346,7 +385,7 @@ class Loads:
         on = self.choice >= 0
         out = {name: float(cost[self.choice[on]].sum()) for name, cost in d.pair_cost.items()}
         w = np.arange(len(d.workers))
-        out.update({name: float(d.worker_cost(name, self.L, self.K, w).sum()) for name in d.hinges})
+        out.update({name: float(d.worker_cost(name, self.load, w).sum()) for name in d.hinges})
         out.update({name: float(weight * self.top_val[name][:, 0].sum()) if weight else 0.0
                     for name, (weight, _, _, _) in d.groups.items()})
         out.update({name: float(cost[~on].sum()) for name, cost in d.unit_cost.items()})
@@ -354,8 +393,8 @@ class Loads:
 
 
 def choice_of(problem: Problem, pairs: pd.DataFrame, assignment: pd.Series) -> np.ndarray:
-    """An assignment unit -> worker_id ("" = unallocated) as a pair row of ``pairs`` per unit
-    of the problem (-1 = unallocated).
+    """An assignment unit -> worker_id ("" = unplaced) as a pair row of ``pairs`` per unit
+    of the problem (-1 = unplaced).
 
     Raises
     ------
@@ -376,7 +415,7 @@ def evaluate_objective(problem: Problem, assignment: pd.Series) -> dict[str, flo
     ----------
     problem : Problem
     assignment : Series
-        unit -> worker_id ("" = unallocated).
+        unit -> worker_id ("" = unplaced).
 
     Returns
     -------
@@ -396,8 +435,8 @@ def evaluate_objective(problem: Problem, assignment: pd.Series) -> dict[str, flo
 
 def outside_constant(problem: Problem) -> tuple[float, dict[str, dict[str, float]]]:
     """What the blocks' models leave out: the objective's constant part (units without any pair
-    stay unallocated; workers without pairs keep their fixed load) and, per group term, the
-    floor each group gets from its workers outside every block.
+    stay unplaced; workers without pairs keep their fixed load) and, per group term, the floor
+    each group gets from its workers outside every block.
 
     Returns
     -------
@@ -410,17 +449,16 @@ def outside_constant(problem: Problem) -> tuple[float, dict[str, dict[str, float
     outside = ~in_pairs
     no_pair_units = ~problem.units.index.isin(problem.pairs["unit"].unique())
     const = float(sum(problem.units.loc[no_pair_units, f"cost_{t.name}"].sum() for t in terms_of("unit")))
-    L = problem.fixed_points.reindex(w.index).fillna(0.0).to_numpy(float)
-    K = problem.fixed_children.reindex(w.index).fillna(0).to_numpy(float)
+    loads = problem.fixed.reindex(w.index).fillna(0.0)[list(LOADS)].to_numpy(float)
     idx = np.flatnonzero(outside)
     for t in terms_of("worker"):
-        const += float(hinge_cost(t.cost(w, cfg), L[idx], K[idx], idx).sum())
+        const += float(hinge_cost(t.cost(w, cfg), loads[idx], idx).sum())
     floors: dict[str, dict[str, float]] = {}
     for t in terms_of("group"):
         gm = t.cost(w, cfg)
         counted = np.array([g is not None for g in gm.group], dtype=bool)
         mask = outside & counted
-        util = pd.Series(L[mask] / gm.divisor[mask])
+        util = pd.Series(loads[mask, 0] / gm.divisor[mask])
         floor = util.groupby(gm.group[mask]).max().to_dict() if mask.any() else {}
         covered = set(gm.group[in_pairs & counted])
         const += gm.weight * sum(v for g, v in floor.items() if g not in covered)
@@ -437,7 +475,8 @@ def add_objective(model: AssignmentModel, problem: Problem, pairs: pd.DataFrame,
     Parameters
     ----------
     model : AssignmentModel
-        Built on ``pairs`` (same rows, same order) with items = units and agents = workers.
+        Built on ``pairs`` (same rows, same order) with items = units and agents = workers; a
+        unit with a fallback keeps its load on its keeper through its unassigned variable.
     problem : Problem
     pairs : DataFrame
         The block's pairs (rows of `Problem.pairs`).
@@ -452,23 +491,37 @@ def add_objective(model: AssignmentModel, problem: Problem, pairs: pd.DataFrame,
         coefs = pairs[f"cost_{t.name}"].to_numpy(dtype=float)
         nz = coefs != 0
         model.add_term(t.name, pulp.LpAffineExpression(list(zip(x[nz], coefs[nz].tolist()))))
-    # load expressions per worker: fixed load + chosen pairs
-    loads: dict[str, dict[str, pulp.LpAffineExpression]] = {"points": {}, "children": {}}
+    # load expressions per worker: fixed load + chosen pairs + fallbacks of unplaced units
     grouped = pd.DataFrame({"w": pairs["worker_id"], "i": np.arange(len(pairs))}).groupby("w")["i"].agg(list)
-    for resource, fixed in (("points", problem.fixed_points), ("children", problem.fixed_children)):
+    fb = problem.fallback[problem.fallback.index.isin(model.unassigned.index)]
+    fb_vars = model.unassigned.reindex(fb.index).to_numpy()
+    fb_of = pd.DataFrame({"w": fb["worker_id"], "i": np.arange(len(fb))}).groupby("w")["i"].agg(list)
+    loads: dict[str, dict[str, pulp.LpAffineExpression]] = {r: {} for r in LOADS}
+    for resource in LOADS:
         per_pair = pairs[resource].to_numpy(float)
+        per_fb = fb[resource].to_numpy(float)
         for wid in workers:
-            loads[resource][wid] = pulp.LpAffineExpression([(x[i], per_pair[i]) for i in grouped.get(wid, [])],
-                                                           constant=float(fixed[wid]))
+            terms = [(x[i], per_pair[i]) for i in grouped.get(wid, [])]
+            terms += [(fb_vars[i], per_fb[i]) for i in fb_of.get(wid, [])]
+            loads[resource][wid] = pulp.LpAffineExpression(terms, constant=float(problem.fixed.at[wid, resource]))
     block = problem.workers.loc[workers]
     for t in terms_of("worker"):
         parts, rows = [], []
         for h in t.cost(block, cfg):
-            on = [(wid, thr) for wid, thr in zip(workers, h.threshold.tolist()) if np.isfinite(thr)]
+            on = [(wid, thr, k) for k, (wid, thr) in enumerate(zip(workers, h.threshold.tolist())) if np.isfinite(thr)]
             if h.rate <= 0 or not on:
                 continue
-            excess = model.add_variables(h.name, [wid for wid, _ in on], low=0.0)
-            for (wid, thr), e in zip(on, excess.to_numpy()):
+            if h.step:  # a charge when the load is above the threshold at all: binary with big-M
+                on = [(wid, thr, k) for wid, thr, k in on if h.bound[k] > 1e-9]
+                if not on:
+                    continue
+                flag = model.add_variables(h.name, [wid for wid, _, _ in on], cat="Binary")
+                for (wid, thr, k), y in zip(on, flag.to_numpy()):
+                    rows.append(loads[h.resource][wid] - thr <= float(h.bound[k]) * y)
+                    parts.append((y, h.rate))
+                continue
+            excess = model.add_variables(h.name, [wid for wid, _, _ in on], low=0.0)
+            for (wid, thr, _), e in zip(on, excess.to_numpy()):
                 rows.append(e >= loads[h.resource][wid] - thr)
                 parts.append((e, h.rate))
         model.add_constraints(f"{t.name}_rows", rows)

@@ -44,27 +44,38 @@ def check_mode(mode: str, *, column: str = "mode") -> str:
     return mode
 
 
+#: The loads every worker carries, one per hard cap of `caseload.worker_caps`.
+LOADS = ("points", "children", "complex")
+
+
 @dataclass
 class Problem:
-    """Everything the solver, the baseline, the evaluation and the explanations share."""
+    """Everything the solver, the baseline, the evaluation and the explanations share.
+
+    Loads (`fixed`, `before`, `limits`) are frames indexed by worker with one column per load of
+    `LOADS`. `units` carries, per unit: `keeper` (the worker whose children stay with them when
+    the unit is left unplaced, "" when none), `may_wait` (whether the unit may be left unplaced
+    at all) and its costs when unplaced (``cost_<unit term>``). `fallback` gives, for each unit
+    with a keeper that may be left unplaced and has pairs, the load its held children keep on the
+    keeper (units without pairs have theirs in `fixed`).
+    """
 
     mode: str
     config: AllocationConfig
-    workers: pd.DataFrame  # prepared, index worker_id
-    cases: pd.DataFrame  # prepared, with unit / fixed_worker
+    workers: pd.DataFrame  # prepared, index worker_id, with `<load>_limit` and `over_cap_now`
+    cases: pd.DataFrame  # prepared, with unit / fixed_worker / keeper / waits_if_unplaced
     units: pd.DataFrame  # index unit
-    candidates: pd.DataFrame  # every in-scope (unit, worker) with `failed_rule`
-    pairs: pd.DataFrame  # eligible pairs that can fit: unit, worker_id, points, children, cost_*
+    candidates: pd.DataFrame  # every in-reach (unit, worker) with `failed_rule`
+    pairs: pd.DataFrame  # eligible pairs that can fit: unit, worker_id, points, children, complex, cost_*
     eligible: pd.DataFrame  # eligible pairs (including ones that can never fit)
-    fixed_points: pd.Series  # by worker
-    fixed_children: pd.Series
-    before_points: pd.Series
-    before_children: pd.Series
-    points_limit: pd.Series
-    children_limit: pd.Series
-    unallocated_cost: pd.Series  # by unit
+    fixed: pd.DataFrame  # loads of children whose worker is not decided now
+    before: pd.DataFrame  # loads before the run
+    limits: pd.DataFrame  # hard limit per load
+    fallback: pd.DataFrame  # unit -> worker_id, points, children, complex (kept when unplaced)
+    unallocated_cost: pd.Series  # by unit: the cost of leaving it unplaced (all unit terms)
     issues: pd.DataFrame
     current_unit_worker: pd.Series  # unit -> single current worker ("" when none or split)
+    as_of: pd.Timestamp | None = None  # the date contract ends are measured from
 
 
 @dataclass
@@ -79,9 +90,18 @@ class AllocationResult:
     terms: pd.DataFrame
     issues: pd.DataFrame
     summary: dict
-    explanations: pd.DataFrame  # one row per unit: chosen worker, breakdown, runner-up, reason
+    explanations: pd.DataFrame  # one row per child: worker, runner-up, reasons, loads and caps
     problem: Problem = field(repr=False)
-    assignment: pd.Series = field(repr=False)  # unit -> worker_id ("" = unallocated)
+    assignment: pd.Series = field(repr=False)  # unit -> worker_id ("" = unplaced)
+    timings: dict = field(default_factory=dict)  # seconds by stage (kept out of the summary)
+
+
+def lookup(keys: pd.Series, values: pd.Series, default) -> pd.Series:
+    """``keys.map(values)`` with ``default`` where a key is missing, on the keys' index, without
+    pandas' float conversion of an empty or partial map (object dtype, then the default's type)."""
+    out = keys.map(values.astype(object)).astype(object)
+    out = out.where(out.notna(), default)
+    return out.astype(type(default)) if isinstance(default, (bool, str)) else out
 
 
 def pair_positions(pairs: pd.DataFrame, assignment: pd.Series, *, strict: bool = False) -> pd.Series:
@@ -130,12 +150,23 @@ def chosen_pairs(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     return problem.eligible.iloc[pos.to_numpy()].set_axis(pos.index, axis=0)
 
 
-def assignment_loads(problem: Problem, assignment: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Points and children per worker (every worker) under an assignment unit -> worker_id:
-    the fixed load plus the chosen pairs' (ineligible choices, if any, are not counted)."""
+def assignment_loads(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
+    """Each worker's loads (every worker; one column per load of `LOADS`) under an assignment
+    unit -> worker_id ("" = unplaced): the fixed load, the chosen pairs' (ineligible choices, if
+    any, are not counted) and the fallback load of each unplaced unit on its keeper."""
     pos = pair_positions(problem.eligible, assignment)
     rows = problem.eligible.iloc[pos[pos >= 0].to_numpy()]
-    w = problem.workers.index
-    pts = problem.fixed_points.add(rows.groupby("worker_id")["points"].sum(), fill_value=0.0)
-    kids = problem.fixed_children.add(rows.groupby("worker_id")["children"].sum(), fill_value=0)
-    return pts.reindex(w).fillna(0.0).astype(float), kids.reindex(w).fillna(0).astype(float)
+    fb = problem.fallback[problem.fallback.index.isin(assignment.index[assignment.to_numpy() == ""])]
+    added = pd.concat([rows[["worker_id", *LOADS]], fb[["worker_id", *LOADS]]], ignore_index=True)
+    out = problem.fixed.add(added.groupby("worker_id")[list(LOADS)].sum(), fill_value=0.0)
+    return out.reindex(problem.workers.index).fillna(0.0).astype(float)
+
+
+def final_workers(problem: Problem, assignment: pd.Series) -> pd.Series:
+    """Each child's worker after the run ("" = none): the fixed worker; else the unit's worker;
+    else, for a unit left unplaced, the keeper for the children the keeper holds."""
+    c = problem.cases
+    unit_worker = lookup(c["unit"], assignment, "")
+    kept = (unit_worker == "") & ~c["waits_if_unplaced"].astype(bool) & (c["unit"] != "")
+    out = c["fixed_worker"].where(c["unit"] == "", unit_worker)
+    return out.where(~kept, c["keeper"]).astype(object)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import List, Optional
 
@@ -17,16 +18,20 @@ def _print_summary(result, out: Path, rules) -> None:
     from workforce.excel.workbooks import allocation_workbook_indicators
 
     s = result.summary
-    table = Table(title=f"Allocation ({s['mode']}): {s['status']}", show_header=True)
+    table = Table(title=f"Allocation ({s['mode']}, reach {s['reach']}): {s['status']}", show_header=True)
     table.add_column("measure")
     table.add_column("value", justify="right")
+    left = s["workers_left_over_a_cap"]
     rows = [("children", str(s["children"])), ("new allocations", str(s["new_allocations"]))]
     rows += [(i.name, i.text) for i in allocation_workbook_indicators(s, result.worker_loads, rules)]
     rows += [
-        ("objective (baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
+        ("cross-team moves", str(s["cross_team_moves"])),
+        ("workers left over a cap, by reason", ", ".join(f"{k} {v}" for k, v in left.items()) or "none"),
+        ("objective (manager's baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
         ("gap to proven bound", "-" if s["gap"] is None else f"{s['gap']:.3%}"),
+        ("stopped by the time limit", "yes" if s["stopped_by_time_limit"] else "no"),
         ("existing problems found", str(s["existing_issues"])),
-        ("seconds", f"{s['seconds']:.1f}"),
+        ("seconds", f"{result.timings.get('total', 0.0):.1f}"),
     ]
     for k, v in rows:
         table.add_row(k, v)
@@ -46,22 +51,29 @@ def register(app: typer.Typer) -> None:
         mode: str = typer.Option("rebalance", "--mode", help="new | rebalance | leaver"),
         leaver: Optional[List[str]] = typer.Option(None, "--leaver", help="worker ID who is leaving (repeat)"),
         risk: Optional[Path] = typer.Option(None, "--risk", help="risk table: worker_id, p_leave"),
-        time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds for the whole run: build, solve, report (default 30)"),
+        time_limit: Optional[float] = typer.Option(None, "--time-limit", help="seconds for the whole run: read, build, solve, report (default 30)"),
         solver: str = typer.Option("highs", "--solver", help="highs | cbc"),
         config: Optional[Path] = typer.Option(None, "--config", help="settings file: its \\[caseload] and \\[allocation] sections are used (example: examples/workforce.toml)"),
-        explain: Optional[str] = typer.Option(None, "--explain", help="print one child's explanation (CASE_ID)"),
+        reach: Optional[str] = typer.Option(None, "--reach", help="team | locality: where a family may go (default from the settings: team)"),
+        make_room: bool = typer.Option(False, "--make-room", help="allow leaving a held child without a worker to place a higher-priority child (each one listed in changes.csv)"),
+        as_of: Optional[str] = typer.Option(None, "--as-of", help="date contract ends are measured from, YYYY-MM-DD (default: the latest date in the inputs)"),
+        explain: Optional[str] = typer.Option(None, "--explain", help="print one child's explanation (CASE_ID), read from the outputs just written"),
         dates: Dates = dates_option(),
         force: bool = force_option(),
     ) -> None:
         """Allocate children to social workers: new families, a rebalance, or a leaver's caseload.
 
         Siblings share a worker; pinned children stay; ASYEs hold no CP or court case alone;
-        nobody goes over capacity. Writes allocations.csv, worker_loads.csv, unallocated.csv,
-        summary.json and allocation.xlsx to OUT (nothing is written unless all succeed).
+        nobody is given work above their caps; no child loses their worker unless --make-room.
+        Writes allocations.csv, changes.csv, unallocated.csv, worker_loads.csv,
+        explanations.csv, summary.json and allocation.xlsx to OUT (nothing is written unless
+        all succeed). The time limit counts from the start: reading the files included.
         """
+        started = time.perf_counter()
         import sys
+        from dataclasses import replace
 
-        from workforce.allocation.config import AllocationConfig
+        from workforce.allocation.config import REACHES, AllocationConfig
         from workforce.allocation.problem import check_mode
         from workforce.config import load_settings
         from workforce.errors import InputError
@@ -71,14 +83,20 @@ def register(app: typer.Typer) -> None:
         solver = check_solver(solver, column="--solver")
         time_limit = seconds_limit(time_limit)
         cfg = load_settings(config).allocation if config else AllocationConfig()
+        if reach is not None:
+            if reach not in REACHES:
+                raise InputError(f"unknown reach '{reach}'", column="--reach", allowed=", ".join(REACHES))
+            cfg = replace(cfg, reach=reach)
+        if make_room:
+            cfg = replace(cfg, make_room=True)
 
         from rich.console import Console
 
-        from workforce.allocation.explain import explain_case
+        from workforce.allocation.explain import explain_row
         from workforce.allocation.model import allocate
         from workforce.contracts import load_cases, load_risk, load_workers
         from workforce.outputs import OutputDir
-        from workforce.pipeline import write_allocation_files
+        from workforce.pipeline import read_explanations, write_allocation_files
 
         w = load_workers(workers)
         c = load_cases(cases, workers=w, leavers=tuple(x.strip() for x in leaver or ()))
@@ -95,11 +113,11 @@ def register(app: typer.Typer) -> None:
                               + ("" if gap is None else f", gap {gap:.2%}"))
 
             result = allocate(w, c, mode=mode, leavers=tuple(leaver or ()), risk=r, config=cfg,
-                              time_limit=time_limit, solver=solver,
+                              time_limit=time_limit, solver=solver, as_of=as_of, started=started,
                               progress=progress if sys.stderr.isatty() else None)
         with OutputDir(out, inputs=inputs, force=force) as od:
             write_allocation_files(od, result, inputs=inputs, config=cfg)
         _print_summary(result, out, cfg.rules)
         if explain is not None:
             print()
-            print(explain_case(result, explain))
+            print(explain_row(read_explanations(out), explain, file=str(out / "explanations.csv")))

@@ -98,7 +98,9 @@ def _tolerance_overrides(sim: Simulation, workers: list[Worker], caps: pd.DataFr
 
 def _constraints(sim: Simulation, fam: pd.DataFrame, pool: dict[str, list[int]], workers: list[Worker],
                  asye: np.ndarray) -> tuple[dict[str, set], dict[str, set]]:
-    """Required skills (one the team has) and excluded workers, for a few families."""
+    """Required skills (one that a worker of the team at work today has: a team whose only such
+    worker is on long-term sick leave sends the family elsewhere) and excluded workers, for a few
+    families."""
     p, rng = sim.p, sim.rng
     skills = [set(w.skills) for w in workers]
     required: dict[str, set] = {}
@@ -113,6 +115,15 @@ def _constraints(sim: Simulation, fam: pd.DataFrame, pool: dict[str, list[int]],
         if rng.random() < p.excluded_share and len(team) > 2:
             excluded[fid] = {workers[team[int(rng.integers(len(team)))]].worker_id}
     return required, excluded
+
+
+def _urgent_not_with_the_absent(cf: pd.DataFrame, absent: set[str]) -> pd.Series:
+    """`excluded_workers` for today's placement: a manager moves the most urgent children
+    (priority 1) of a worker on long-term sick leave first, so none of them is still held by one
+    on the census day; the other families of an absent worker wait for the rebalance."""
+    urgent = cf["priority"].eq(1)
+    extra = ";".join(sorted(absent))
+    return cf["excluded_workers"].where(~urgent, cf["excluded_workers"].map(lambda s: f"{s};{extra}".strip(";")))
 
 
 def _waiting(sim: Simulation, fam: pd.DataFrame, holders: dict[str, list[int]]) -> dict[str, str]:
@@ -188,7 +199,8 @@ def run_today(sim: Simulation) -> tuple[pd.DataFrame, list[Worker], pd.DataFrame
 
     children = sim.children.copy()
     fam = _family_frame(children)
-    required, excluded = _constraints(sim, fam, holders, workers, asye)
+    at_work = {team: [i for i in idx if not sick[i]] for team, idx in holders.items()}
+    required, excluded = _constraints(sim, fam, at_work, workers, asye)
     waiting = _waiting(sim, fam, holders)
 
     # the manager's baseline, under every hard rule, with each worker's tolerance as the caps
@@ -211,6 +223,7 @@ def run_today(sim: Simulation) -> tuple[pd.DataFrame, list[Worker], pd.DataFrame
         "required_skills": to_place["required_skills"], "excluded_workers": to_place["excluded_workers"],
     }).reset_index(drop=True)
     cf["priority"] = default_priority(cf)
+    cf["excluded_workers"] = _urgent_not_with_the_absent(cf, {workers[i].worker_id for i in pool if sick[i]})
     travel = (to_place["locality"] != to_place["team_locality"]).to_numpy() * sim.rules.travel_points
     demand = pd.DataFrame({"team": to_place["team"].to_numpy(), "children": 1,
                            "points": to_place["points"].to_numpy() + travel}).groupby("team").sum()

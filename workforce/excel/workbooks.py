@@ -36,8 +36,9 @@ from workforce.excel.layout import GridSheet, key_value_frame
 from workforce.excel.tables import Highlight, Scale, TableSpec
 from workforce.indicators import (SHEET_ALLOCATION, SHEET_CARD, SHEET_LD, SHEET_PROJECTION, SHEET_RECRUIT,
                                   SHEET_RISK, Indicator, allocation_indicators, caseload_per_case_holder, census_days,
-                                  changes_of_worker, has_columns, highest_utilisation, indicator_frame,
-                                  mean_utilisation, plan_indicators, risk_indicators, unallocated_children,
+                                  changes_of_worker, children_losing_worker, has_columns, highest_utilisation,
+                                  indicator_frame, mean_utilisation, plan_indicators, priority_one_unallocated,
+                                  risk_indicators, unallocated_children, workers_over_hard_caps,
                                   workers_over_soft_cap)
 from workforce.plans.census_measures import DEFINITIONS
 from workforce.plans.columns import formats as plan_formats
@@ -81,7 +82,9 @@ def allocation_workbook_indicators(summary: Mapping[str, Any] | None, worker_loa
                                    rules: CaseloadRules | None = None) -> list[Indicator]:
     """The allocation workbook's (and `workforce allocate`'s) headline, traced to its sheets."""
     loads = "Worker loads"
-    figures = [changes_of_worker(summary, "Changes"), unallocated_children(summary, "Unallocated"),
+    figures = [changes_of_worker(summary, "Changes"), children_losing_worker(summary, "Changes"),
+               unallocated_children(summary, "Unallocated"), priority_one_unallocated(summary, "Unallocated"),
+               *workers_over_hard_caps(summary, loads),
                highest_utilisation(summary, loads), workers_over_soft_cap(worker_loads, rules, loads),
                caseload_per_case_holder(worker_loads, loads), mean_utilisation(worker_loads, loads)]
     return [i for i in figures if i is not None]

@@ -41,6 +41,7 @@ class AssignmentResult:
     solver: str
     terms: dict[str, float] = field(default_factory=dict)  # objective value of each named term
     message: str = ""  # the solver's own status text, for humans
+    limit: str | None = None  # what stopped an unfinished solve: "time", "work" or None
 
 
 def _validate_pairs(pairs: pd.DataFrame, capacity: pd.Series, unassigned_cost: pd.Series | None) -> None:
@@ -103,6 +104,13 @@ class AssignmentModel:
         Capacity by agent.
     unassigned_cost : Series or None
         By item (NaN = must be assigned): an item may stay unassigned at that cost.
+    fallback_agent : Series or None
+        By item: an agent an item left unassigned still loads (it falls back to that agent's
+        keeping; e.g. part of a job its current holder keeps). Only items with an unassigned
+        cost; the load is given per resource (``fallback_load`` here for the capacity, and in
+        `add_resource`).
+    fallback_load : Series or None
+        By item: the capacity load an unassigned item keeps on its fallback agent.
     name : str
         The model's name.
 
@@ -114,6 +122,7 @@ class AssignmentModel:
     """
 
     def __init__(self, pairs: pd.DataFrame, capacity: pd.Series, *, unassigned_cost: pd.Series | None = None,
+                 fallback_agent: pd.Series | None = None, fallback_load: pd.Series | None = None,
                  name: str = "assignment") -> None:
         _validate_pairs(pairs, capacity, unassigned_cost)
         self.name = name
@@ -139,8 +148,11 @@ class AssignmentModel:
             self.unassigned = pd.Series([], dtype=object, name="unassigned")
             self.unassigned_cost = pd.Series([], dtype=float)
         self.items = items
+        self.fallback_agent = (pd.Series(fallback_agent, dtype=object).reindex(self.unassigned.index).dropna()
+                               if fallback_agent is not None else pd.Series([], dtype=object))
         self._add_assign_once_rows()
-        self.add_resource("capacity", pd.Series(self._load, index=pairs.index), self.capacity)
+        self.add_resource("capacity", pd.Series(self._load, index=pairs.index), self.capacity,
+                          fallback_load=fallback_load)
         self.add_term("assignment", pulp.LpAffineExpression(list(zip(self._x, cost.tolist()))))
         self.add_term("unassigned", pulp.LpAffineExpression(
             list(zip(self.unassigned.to_numpy(), self.unassigned_cost.to_numpy().tolist()))))
@@ -178,13 +190,22 @@ class AssignmentModel:
         variables = self._make_vars(name, len(idx), cat=cats[str(cat).lower()], low=low, up=up)
         return pd.Series(np.array(variables, dtype=object), index=idx, name=name)
 
-    def add_resource(self, name: str, load: pd.Series, capacity: pd.Series) -> None:
+    def add_resource(self, name: str, load: pd.Series, capacity: pd.Series,
+                     fallback_load: pd.Series | None = None) -> None:
         """Another knapsack row per agent: sum of ``load`` (aligned with pairs.index) over the agent's
-        assigned pairs <= ``capacity[agent]``. Agents without a capacity entry are not limited."""
+        assigned pairs, plus ``fallback_load`` (by item) of the unassigned items falling back to
+        the agent, <= ``capacity[agent]``. Agents without a capacity entry are not limited."""
         load = pd.to_numeric(pd.Series(load).reindex(self.pairs.index)).fillna(0.0).to_numpy(dtype=float)
         cap = pd.to_numeric(capacity).astype(float)
         keep = load != 0
-        agents, exprs = _grouped_expressions(self.pairs["agent"].to_numpy()[keep], self._x[keep], load[keep])
+        keys, variables, coefs = self.pairs["agent"].to_numpy()[keep], self._x[keep], load[keep]
+        if fallback_load is not None and len(self.fallback_agent):
+            fb = pd.to_numeric(pd.Series(fallback_load).reindex(self.fallback_agent.index)).fillna(0.0)
+            on = fb.to_numpy(float) != 0
+            keys = np.concatenate([keys, self.fallback_agent.to_numpy()[on]])
+            variables = np.concatenate([variables, self.unassigned.reindex(self.fallback_agent.index).to_numpy()[on]])
+            coefs = np.concatenate([coefs, fb.to_numpy(float)[on]])
+        agents, exprs = _grouped_expressions(keys, variables, coefs)
         rows = []
         for agent, expr in zip(agents, exprs):
             limit = cap.get(agent, np.nan)
@@ -238,7 +259,7 @@ class AssignmentModel:
     # -- solving ---------------------------------------------------------------------------
     def solve(self, *, time_limit: float | None = None, solver: str = "highs", threads: int = 1,
               warm_start: pd.DataFrame | None = None, gap_rel: float = mip.OPTIMAL_GAP,
-              progress: Callable | None = None) -> AssignmentResult:
+              progress: Callable | None = None, node_limit: int | None = None) -> AssignmentResult:
         """Minimise the sum of the terms and report status, objective, bound and gap honestly.
 
         Parameters
@@ -256,6 +277,9 @@ class AssignmentModel:
             `workforce.mip.OPTIMAL_GAP`).
         progress : callable or None
             Called at each improving solution (HiGHS only; see `workforce.mip.solve`).
+        node_limit : int or None
+            At most this many branch-and-bound nodes (HiGHS only; a work limit: see
+            `workforce.mip.solve`).
 
         Returns
         -------
@@ -272,7 +296,7 @@ class AssignmentModel:
         self.problem.setObjective(self.objective())
         ws_values, skipped = self.warm_start_values(warm_start) if warm_start is not None else ({}, 0)
         report = mip.solve(self.problem, sense="min", solver=solver, time_limit=time_limit, gap_rel=gap_rel,
-                           threads=threads, warm_start=ws_values, progress=progress)
+                           threads=threads, warm_start=ws_values, progress=progress, node_limit=node_limit)
         if skipped:
             report = replace(report, message=f"{report.message}; {skipped} warm-start pairs were not eligible "
                                              "and were ignored")
@@ -291,4 +315,4 @@ class AssignmentModel:
             unassigned, terms = [], {}
         return AssignmentResult(assignment=assignment, unassigned=unassigned, objective=report.objective,
                                 bound=report.bound, gap=report.gap, status=report.status, seconds=report.seconds,
-                                solver=report.solver, terms=terms, message=report.message)
+                                solver=report.solver, terms=terms, message=report.message, limit=report.limit)
