@@ -104,6 +104,7 @@ class Policy:
     gateway_spend: np.ndarray | None = None
     programme: np.ndarray | None = None
     coverage: np.ndarray | None = None  # (units, H, 2) share of the safe-caseload need covered; None: all
+    pipeline: np.ndarray | None = None  # (units, lead) experienced appointments made before quarter 1
 
 
 @dataclass
@@ -227,6 +228,10 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
             fees += new_exp.sum(axis=1) * (advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello)
             fees += new_nq.sum(axis=1) * inp.nq_fee
         else:
+            if policy.pipeline is not None and q < policy.pipeline.shape[1]:  # appointed before the plan
+                mean = policy.pipeline[None, :, q] * d.success[:, None]
+                new_exp = mean if d.expected else rng.poisson(mean).astype(float)
+                fees += new_exp.sum(axis=1) * (advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello)
             if policy.hires is not None:
                 fees += advert_gbp(a) * policy.hires[:, q].sum()  # adverts when decided
                 d_q = q - inp.lead
@@ -307,10 +312,11 @@ def carry_on_policy(starter_rates: dict[str, float], inp: RecruitmentInputs | No
 
 
 def plan_policy(dec: Decisions, gateway_spend: np.ndarray | None, programme: np.ndarray | None,
-                coverage: np.ndarray | None = None) -> Policy:
-    """The recruitment plan's decisions, its coverage path, and the L&D plan's spend and offers."""
+                coverage: np.ndarray | None = None, pipeline: np.ndarray | None = None) -> Policy:
+    """The recruitment plan's decisions, its coverage path, the appointments made before it began
+    (`pipeline`), and the L&D plan's spend and offers."""
     return Policy("plan", hires=dec.hires, nq=dec.nq, agency=dec.agency, gateway_spend=gateway_spend,
-                  programme=programme, coverage=coverage)
+                  programme=programme, coverage=coverage, pipeline=pipeline)
 
 
 def simulate_pair(wf_plan: Workforce, wf_now: Workforce, inp: RecruitmentInputs, plan: Policy, carry_on: Policy,

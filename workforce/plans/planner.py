@@ -318,7 +318,7 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
     timings["recruitment_seconds"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    plan_rule = plan_policy(dec, gateway.spend_by_quarter, gateway.chosen, inp.coverage)
+    plan_rule = plan_policy(dec, gateway.spend_by_quarter, gateway.chosen, inp.coverage, inp.pipeline)
     carry_rule = carry_on_policy(rates.starter_rates, inp)
     plan_exp, carry_exp = expected(wf_plan, inp, plan_rule), expected(wf_now, inp, carry_rule)
     sim_plan, sim_carry, sim_draws = simulate_pair(wf_plan, wf_now, inp, plan_rule, carry_rule, runs=a.montecarlo.runs,

@@ -163,6 +163,7 @@ class RecruitmentInputs:
     coverage: np.ndarray | None = None  # (units, H, 2) the plan's coverage path
     safe_quarter: int = 0  # quarter the plan reaches coverage 1 (horizon + 1 and beyond: not within the plan)
     observed: dict[str, float] = field(default_factory=dict)  # the authority's own starter rates a year, by kind
+    pipeline: np.ndarray | None = None  # (units, lead) experienced appointments made before quarter 1
 
     @property
     def own(self) -> tuple[float, float]:
@@ -186,6 +187,19 @@ class RecruitmentInputs:
     @property
     def agency_q(self) -> float:
         return agency_cost_per_fte_year(self.a) / 4.0
+
+
+def pipeline_appointments(inp: RecruitmentInputs) -> np.ndarray:
+    """(units, lead) experienced appointments already made when the plan starts, starting in the
+    quarters before the plan's own first hires can (the lead time): the authority's own
+    experienced starter rate (`observed`), spread as today's LA-employed staff are. Carrying on
+    as now has these starters too, so neither side gets a head start from the lead time."""
+    rate = float(inp.observed.get("experienced", 0.0))
+    la = inp.base.perm_start[:, 0]
+    share = la / la.sum() if la.sum() > 0 else np.full(len(inp.units), 1.0 / max(len(inp.units), 1))
+    per_quarter = rate / 4.0 * inp.base.la_fte_today * share / max(inp.a.recruitment.hire_success_rate, 1e-9)
+    lead = min(inp.lead, inp.horizon)
+    return np.repeat(per_quarter[:, None], lead, axis=1)
 
 
 def unit_demand(demand: pd.DataFrame, units_col: str, units: list[str], horizon: int, a: Assumptions) -> np.ndarray:
@@ -248,6 +262,13 @@ def recruitment_inputs(a: Assumptions, wf: Workforce, need: pd.DataFrame, feasib
         inp.hire[s] = hire_cohort(s, horizon, inp.hazard, hire_cap, hire_pay, full, success)
     for c in inp.cohorts:
         inp.nq[c] = hire_cohort(c, horizon, inp.hazard, nq_cap, nq_pay, full, success)
+    inp.pipeline = pipeline_appointments(inp)
+    for u in range(len(units)):
+        for q in range(inp.pipeline.shape[1]):
+            c = inp.hire[q + 1]
+            base.perm_end[u] += inp.pipeline[u, q] * c.end
+            base.perm_cap[u] += inp.pipeline[u, q] * c.cap
+            base.perm_cost[u] += inp.pipeline[u, q] * c.payroll
     inp.agency_target = agency_targets(a, feasibility, horizon)
     first = inp.demand[:, 0, :]
     inp.coverage_today = today_coverage(today_capacity(now or wf, units), first, a.recruitment.cover_margin_rate)
@@ -456,6 +477,32 @@ def within_budget(inp: RecruitmentInputs, total_cost, slack=None) -> list:
     return [(lhs <= budget, "budget")]
 
 
+def horizon_share(inp: RecruitmentInputs, cohort: Cohort) -> float:
+    """The share of a starter's expected stay that falls inside the plan: the quarters they are
+    expected to serve in it over their whole expected stay (1 / the new-hire quarterly leaving
+    hazard)."""
+    stay = 1.0 / max(inp.hazard, 1e-9)
+    first = float(cohort.end.max(initial=0.0))
+    served = float(cohort.end.sum() / first) if first > 0 else 0.0
+    return float(min(1.0, served / stay))
+
+
+def appointment_cost(inp: RecruitmentInputs, cohort: Cohort, fee: float) -> float:
+    """What the plan's choice charges one appointment: its pay inside the plan, less the part of
+    its investment (the one-off fee, and the pay of the quarters a starter holds less than a full
+    caseload: an experienced hire's first quarters, an ASYE's first year) that buys service after
+    the plan's last quarter, in proportion to :func:`horizon_share`.
+
+    A recruit serves beyond the plan's last quarter. Charging the whole investment to the plan
+    would make it stop recruiting near its end and buy agency instead, an artefact of where the
+    horizon stops rather than a choice a service would make. The costs the plan reports stay
+    what is paid and when."""
+    share = horizon_share(inp, cohort)
+    held = np.divide(cohort.cap.min(axis=1), cohort.end, out=np.ones_like(cohort.end), where=cohort.end > 0)
+    ramp = float((cohort.payroll * (1.0 - np.clip(held, 0.0, 1.0))).sum())
+    return fee * share + float(cohort.payroll.sum()) - ramp * (1.0 - share)
+
+
 def _build(inp: RecruitmentInputs, elastic: bool):
     import pulp
 
@@ -485,9 +532,9 @@ def _build(inp: RecruitmentInputs, elastic: bool):
         perm_stock.append(stock_u)
         for d in range(H):
             if hires[u][d] is not None:
-                cost_terms.append((hires[u][d], inp.hire_fee + float(inp.hire[d + 1 + L].payroll.sum())))
+                cost_terms.append((hires[u][d], appointment_cost(inp, inp.hire[d + 1 + L], inp.hire_fee)))
         for cq in inp.cohorts:
-            cost_terms.append((nq[u][cq - 1], inp.nq_fee + float(inp.nq[cq].payroll.sum())))
+            cost_terms.append((nq[u][cq - 1], appointment_cost(inp, inp.nq[cq], inp.nq_fee)))
         for q in range(H):
             cost_terms.append((agency[u][q], inp.agency_q))
     constant = float(inp.base.perm_cost.sum() + inp.base.agency_other_cost.sum())
