@@ -74,7 +74,7 @@ def agency_percentile(result) -> str:
     """Where the plan's three-year change in agency rate sits among authorities that started at
     the same level (the plan's trajectory report)."""
     t = result.trajectories
-    row = t[(t["measure"] == "agency_rate_fte") & (t["years"] == 3)]
+    row = t[(t["measure"] == "agency_rate") & (t["years"] == 3)]
     if row.empty or pd.isna(row["percentile"].iloc[0]):
         return "three-year agency change: no comparable authorities"
     r = row.iloc[0]

@@ -566,6 +566,14 @@ def targets(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJECTI
         out.append(Indicator("chance_within_budget", "Chance of staying within budget",
                              float(plan_summary["p_within_budget"]), SHARE,
                              f"share of {runs} simulated futures whose workforce cost is within the budget", source))
+    if plan_summary.get("recruitment_relaxed") and plan_summary.get("recruitment_note"):
+        out.append(Indicator("recruitment_targets", "Recruitment plan", str(plan_summary["recruitment_note"]), TEXT,
+                             "the recruitment programme could not meet every target within the market-feasibility "
+                             "bounds, so the elastic plan (targets may be missed at a heavy penalty) is shown", source))
+    if plan_summary.get("cost_note"):
+        out.append(Indicator("plan_cost_note", "What the plan's money buys", str(plan_summary["cost_note"]), TEXT,
+                             "the plan's expected cost against carrying on as now, and the coverage of the "
+                             "safe-caseload need each gives", source))
     if plan_summary.get("agency_target_lifted_to_feasible"):
         out.append(Indicator("agency_target_feasible", "Agency target", "not reachable at a pace comparable authorities "
                              "achieved: the plan aims for the feasible pace instead", TEXT,

@@ -123,7 +123,8 @@ def plan(
         info(f"assumption {line}")
     info(f"plan from {written_date(parse_date(s['start_date']))} over {s['horizon_quarters']} quarters: "
          f"{s['workers']} workers, {s['cases']} children; solvers: L&D {s['gateway_status']}, recruitment "
-         f"{s['recruitment_status']}" + (" (closest plan shown; targets missed)" if s["recruitment_relaxed"] else ""))
+         f"{s['recruitment_status']}: {s['recruitment_note']}")
+    info(s["cost_note"])
     if evidence is not None and evidence.demand is not None:
         d = evidence.demand
         info(f"demand: {d.source}; the plan follows the '{d.scenario}' scenario (Demand sheet)")

@@ -239,6 +239,13 @@ class RecruitmentAssumptions:
                                     "target quarter", lo=0.0, hi=1.0)
     agency_target_quarter: int = _v(12, "int", "quarter", "assumption: the end of a three-year plan",
                                     "quarter from which the agency rate must be at or below target", lo=1, hi=40)
+    safe_caseload_quarter: int = _v(12, "int", "quarter",
+                                    "[DEFAULT] safe caseloads by the end of a three-year plan: councils that did it took "
+                                    "about two to four years (Walsall 2018-2020 [S48], Central Bedfordshire 2014-2018 "
+                                    "[S47]), so 8-16 quarters",
+                                    "quarter by which the plan covers the whole need at the safe caseload (coverage 1), "
+                                    "rising evenly from today's coverage; later when the market cannot supply the "
+                                    "added staff that fast (carrying on as now keeps today's coverage)", lo=1, hi=40)
     budget_gbp: float = _v(0.0, "float", "GBP over the horizon", ASSUMPTION,
                            "most the workforce may cost over the horizon (0 = no budget)", lo=0.0, hi=1e12)
     cover_margin_rate: float = _v(0.03, "float", "fraction of demand", ASSUMPTION,

@@ -61,6 +61,10 @@ NOTES: dict[str, str] = {
     "permanent_fte": "LA-employed FTE at the end of the quarter, with the plan",
     "need_case_holder_fte": f"demand in {_CH}, the binding dimension (points or children), grossed up for absence",
     "capacity_case_holder_fte": f"capacity with the plan (staff, starters, agency) in {_CH}, the binding dimension",
+    "coverage": "capacity / need at the safe caseload, the binding dimension (1: every child at the safe caseload, "
+                "above 1 the planning margin; below 1 caseloads run above the safe level). The plan rises from today's "
+                "to 1 by recruitment.safe_caseload_quarter",
+    "carry_on_coverage": "coverage carrying on as now: today's, kept (agency covers the gap at today's caseloads)",
     "establishment_fte": "funded establishment: funded posts in FTE (an input; by default today's staff in post)",
     "vacancies_fte": "funded posts not filled by LA-employed staff (agency cover does not fill a vacancy)",
     "vacancy_rate": "vacancies / (vacancies + LA-employed FTE in post): the DfE vacancy rate",

@@ -7,8 +7,10 @@ A **policy** says how the workforce is renewed:
   agency cover per unit and quarter, and the L&D offers already in the workforce's hazards;
 * carrying on as now: starters at the rate and mix the authority's own `hr_history` shows
   (experienced, newly qualified: :mod:`workforce.plans.leaving`), spread over units as today's
-  staff are, and agency covering the remaining gap as it does today (the same cover margin as
-  the plan, so both meet the same demand).
+  staff are, and agency covering the remaining gap as it does today: at today's coverage of the
+  safe-caseload need (:func:`workforce.plans.recruitment.today_coverage`), so caseloads stay as
+  they are, with the plan's cover margin. The plan's coverage rises from today's to 1 by the
+  safe-caseload quarter; a shortfall is need left without a worker at the policy's own coverage.
 
 Each run of the **Monte Carlo** draws, besides who leaves (each of today's workers by their own
 hazards, new starters as binomial counts at the new-hire rate):
@@ -37,7 +39,8 @@ import pandas as pd
 from workforce.plans.costs import advert_gbp, clawback_leave_chance, golden_hello_net_gbp
 from workforce.plans.leaving import annual_to_quarterly
 from workforce.plans.projection import Workforce, stock_frames
-from workforce.plans.recruitment import DIMS, Decisions, RecruitmentInputs, new_starter_curves, unit_index
+from workforce.plans.recruitment import (DIMS, Decisions, RecruitmentInputs, covered_need, new_starter_curves,
+                                         unit_index)
 
 PERCENTILES = (10, 50, 90)
 SOURCES = {
@@ -100,6 +103,8 @@ class Policy:
     starter_rates: dict[str, float] | None = None  # carrying on: annual, by kind
     gateway_spend: np.ndarray | None = None
     programme: np.ndarray | None = None
+    coverage: np.ndarray | None = None  # (units, H, 2) share of the safe-caseload need covered; None: all
+    pipeline: np.ndarray | None = None  # (units, lead) experienced appointments made before quarter 1
 
 
 @dataclass
@@ -196,7 +201,7 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     nq_starting = np.zeros((R, nu, H))
     la_unit = np.zeros((R, nu, H))
     paid_by_unit = onehot_la * wf.paid_fte[:, None]
-    margin = 1.0 + a.recruitment.cover_margin_rate
+    margin = a.recruitment.cover_margin_rate
     for q in range(H):
         la_start = (alive * la) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))
         out["la_start_fte"][:, q] = la_start
@@ -223,6 +228,10 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
             fees += new_exp.sum(axis=1) * (advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello)
             fees += new_nq.sum(axis=1) * inp.nq_fee
         else:
+            if policy.pipeline is not None and q < policy.pipeline.shape[1]:  # appointed before the plan
+                mean = policy.pipeline[None, :, q] * d.success[:, None]
+                new_exp = mean if d.expected else rng.poisson(mean).astype(float)
+                fees += new_exp.sum(axis=1) * (advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello)
             if policy.hires is not None:
                 fees += advert_gbp(a) * policy.hires[:, q].sum()  # adverts when decided
                 d_q = q - inp.lead
@@ -252,11 +261,12 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         cap = np.stack([(held * wf.cap[:, q, dim]) @ onehot for dim in DIMS], axis=2)
         cap += (heads.reshape(R * nu, H * 2) @ cohort_cap[:, q, :, :].reshape(H * 2, 2)).reshape(R, nu, 2)
         demand = inp.demand[None, :, q, :] * d.demand[:, q][:, None, None]
+        coverage = 1.0 if policy.coverage is None else policy.coverage[None, :, q, :]
         if policy.agency is not None:
             cover = np.broadcast_to(policy.agency[None, :, q], (R, nu)).copy()
-        else:  # carrying on: agency covers the gap as it does today, at the plan's margin
-            cover = np.maximum(inp.base.agency_floor[None, :, q], (demand * margin - cap).max(axis=2))
-        short = np.clip(demand - cap - cover[:, :, None], 0.0, None).max(axis=2)
+        else:  # carrying on: agency covers the gap as it does today (today's coverage, the plan's margin)
+            cover = np.maximum(inp.base.agency_floor[None, :, q], (covered_need(demand, coverage, margin) - cap).max(axis=2))
+        short = np.clip(covered_need(demand, coverage, 0.0) - cap - cover[:, :, None], 0.0, None).max(axis=2)
         got = short * d.fill[:, None]
         capacity[:, :, q, :] = cap + (cover + got)[:, :, None]
         need[:, :, q, :] = demand
@@ -292,15 +302,21 @@ def expected(wf: Workforce, inp: RecruitmentInputs, policy: Policy) -> Outcome:
     return run(wf, inp, policy, draws(inp, 1, None))
 
 
-def carry_on_policy(starter_rates: dict[str, float]) -> Policy:
-    """Carrying on as now: starters at the observed rates, agency covering the gap."""
-    return Policy("carry_on", starter_rates=dict(starter_rates))
+def carry_on_policy(starter_rates: dict[str, float], inp: RecruitmentInputs | None = None) -> Policy:
+    """Carrying on as now: starters at the observed rates, agency covering the gap at today's
+    coverage (`inp.coverage_today`; None: the whole safe-caseload need)."""
+    coverage = None
+    if inp is not None and inp.coverage_today is not None:
+        coverage = np.repeat(inp.coverage_today[:, None, :], inp.horizon, axis=1)
+    return Policy("carry_on", starter_rates=dict(starter_rates), coverage=coverage)
 
 
-def plan_policy(dec: Decisions, gateway_spend: np.ndarray | None, programme: np.ndarray | None) -> Policy:
-    """The recruitment plan's decisions and the L&D plan's spend and offers."""
+def plan_policy(dec: Decisions, gateway_spend: np.ndarray | None, programme: np.ndarray | None,
+                coverage: np.ndarray | None = None, pipeline: np.ndarray | None = None) -> Policy:
+    """The recruitment plan's decisions, its coverage path, the appointments made before it began
+    (`pipeline`), and the L&D plan's spend and offers."""
     return Policy("plan", hires=dec.hires, nq=dec.nq, agency=dec.agency, gateway_spend=gateway_spend,
-                  programme=programme)
+                  programme=programme, coverage=coverage, pipeline=pipeline)
 
 
 def simulate_pair(wf_plan: Workforce, wf_now: Workforce, inp: RecruitmentInputs, plan: Policy, carry_on: Policy,
@@ -309,7 +325,7 @@ def simulate_pair(wf_plan: Workforce, wf_now: Workforce, inp: RecruitmentInputs,
     its expected run needs and buys more when a run falls short, as the plan does."""
     d = draws(inp, runs, np.random.default_rng(seed))
     contracted = expected(wf_now, inp, carry_on).contracted[0]
-    fixed = Policy(carry_on.name, starter_rates=carry_on.starter_rates, agency=contracted)
+    fixed = Policy(carry_on.name, starter_rates=carry_on.starter_rates, agency=contracted, coverage=carry_on.coverage)
     return (run(wf_plan, inp, plan, d, seed=seed + 1), run(wf_now, inp, fixed, d, seed=seed + 1), d)
 
 
@@ -332,6 +348,13 @@ def service_capacity(o: Outcome) -> np.ndarray:
 def service_need(o: Outcome) -> np.ndarray:
     """(runs x H) case-holder FTE demand needs, the binding dimension of each unit, summed."""
     return o.need.max(axis=3).sum(axis=1)
+
+
+def service_coverage(o: Outcome) -> np.ndarray:
+    """(runs x H) coverage over the whole service: case-holder FTE held over the safe-caseload
+    need (1: every child at the safe caseload; above 1, the planning margin)."""
+    need = service_need(o)
+    return np.divide(service_capacity(o), need, out=np.full_like(need, np.nan), where=need > 0)
 
 
 def no_hires_capacity(wf: Workforce, inp: RecruitmentInputs) -> np.ndarray:

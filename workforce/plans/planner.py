@@ -23,9 +23,11 @@ from workforce.plans.feasibility import Feasibility, feasibility_bounds, traject
 from workforce.plans.gateway import apply_gateway, gateway_summary, plan_gateway
 from workforce.plans.leaving import REASONS, leaving_rates, observed_flows, worker_leaving
 from workforce.plans.montecarlo import (Outcome, carry_on_policy, expected, montecarlo_frame, montecarlo_summary,
-                                        no_hires_capacity, plan_policy, service_capacity, service_need, simulate_pair)
+                                        no_hires_capacity, plan_policy, service_capacity, service_coverage,
+                                        service_need, simulate_pair)
 from workforce.plans.projection import Workforce, build_workforce, plan_start_date, project
-from workforce.plans.recruitment import RecruitmentInputs, recruitment_inputs, solve_recruitment, unit_base
+from workforce.plans.recruitment import (RecruitmentInputs, market_hires_per_quarter, recruitment_inputs,
+                                         solve_recruitment, today_capacity, unit_base)
 from workforce.plans.start import apply_start
 
 #: Columns an establishment frame may carry (one of the FTE columns is required).
@@ -167,7 +169,9 @@ def _recruitment_frames(inp: RecruitmentInputs, dec, plan: Outcome, carry: Outco
                 "nq_intake": int(dec.nq[u, q]), "permanent_start_fte": float(start_unit[u, q]),
                 "permanent_fte": float(la_unit[u, q]), "agency_fte": float(plan.contracted[0, u, q] + plan.bought[0, u, q]),
                 "required_fte": float(required.get((unit, q + 1), 0.0)), "need_case_holder_fte": float(need[u, q]),
-                "capacity_case_holder_fte": float(cap[u, q]), "establishment_fte": float(est[u]),
+                "capacity_case_holder_fte": float(cap[u, q]),
+                "coverage": float(cap[u, q] / need[u, q]) if need[u, q] > 0 else np.nan,
+                "establishment_fte": float(est[u]),
                 "vacancies_fte": float(vac_unit[u, q]),
                 "carry_on_permanent_fte": float(carry.la_unit_fte[0, u, q]),
                 "carry_on_agency_fte": float(carry.contracted[0, u, q] + carry.bought[0, u, q]),
@@ -195,6 +199,7 @@ def _recruitment_frames(inp: RecruitmentInputs, dec, plan: Outcome, carry: Outco
         "carry_on_vacancy_rate": measures.vacancy_rate(vac_carry, carry.la_fte[0]),
         "carry_on_starters_fte": carry.starters_fte[0], "carry_on_cost_gbp": carry.cost[0],
         "hold_agency_rate": rate(hold["agency_fte"], hold["in_post_fte"]), "hold_cost_gbp": hold["cost_gbp"],
+        "coverage": service_coverage(plan)[0], "carry_on_coverage": service_coverage(carry)[0],
     })
     totals["saving_gbp"] = totals["carry_on_cost_gbp"] - totals["cost_gbp"]
     return per_unit, totals
@@ -307,13 +312,14 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
     feasibility = feasibility_bounds(a, base_now.agency_start_rate, base_now.la_fte_today)
 
     t = time.perf_counter()
-    inp = recruitment_inputs(a, wf_plan, need, feasibility, gateway.spend_by_quarter)
+    inp = recruitment_inputs(a, wf_plan, need, feasibility, gateway.spend_by_quarter, now=wf_now,
+                             observed=rates.starter_rates)
     dec, report, relaxed = solve_recruitment(inp)
     timings["recruitment_seconds"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    plan_rule = plan_policy(dec, gateway.spend_by_quarter, gateway.chosen)
-    carry_rule = carry_on_policy(rates.starter_rates)
+    plan_rule = plan_policy(dec, gateway.spend_by_quarter, gateway.chosen, inp.coverage, inp.pipeline)
+    carry_rule = carry_on_policy(rates.starter_rates, inp)
     plan_exp, carry_exp = expected(wf_plan, inp, plan_rule), expected(wf_now, inp, carry_rule)
     sim_plan, sim_carry, sim_draws = simulate_pair(wf_plan, wf_now, inp, plan_rule, carry_rule, runs=a.montecarlo.runs,
                                            seed=a.montecarlo.seed)
@@ -358,6 +364,38 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
                       census, trajectories, unit_costs(a), summary)
 
 
+def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
+                     budget_met: bool) -> str:
+    """What the recruitment solver's status means for a reader: every target met, or which was out
+    of reach and that the closest (elastic) plan is shown."""
+    if not report.has_solution:
+        return f"no recruitment plan found ({report.status}): {report.message}"
+    if not relaxed:
+        return f"every target met ({report.status})"
+    missed = []
+    if not target_met:
+        missed.append(f"the agency target ({a.recruitment.agency_share_target:.0%} from quarter "
+                      f"{a.recruitment.agency_target_quarter})")
+    if not budget_met:
+        missed.append(f"the budget (GBP {a.recruitment.budget_gbp:,.0f})")
+    what = " and ".join(missed) or "the targets"
+    hires = market_hires_per_quarter(a, inp.feasibility, inp.own[0])
+    return (f"{what} out of reach: with at most {hires:g} experienced appointments a quarter, agency falling no "
+            "faster than comparable authorities managed, and safe caseloads by quarter "
+            f"{inp.safe_quarter}, no plan meets it; the closest plan (elastic model, {report.status}) is shown")
+
+
+def cost_note(cost: float, base: float, cover_now: float, cover_end: float, carry_end: float, safe_quarter: int,
+              horizon: int) -> str:
+    """The plan's cost against carrying on as now, and what the difference buys, in words."""
+    when = f"by quarter {safe_quarter}" if safe_quarter <= horizon else f"{cover_end:.0%} by the end"
+    buys = (f"caseloads brought to the safe level (staff and agency cover {cover_now:.0%} of the safe-caseload "
+            f"need today, {when} with the plan; carrying on as now ends at {carry_end:.0%})")
+    if cost > base:
+        return f"the plan costs GBP {cost - base:,.0f} more than carrying on as now (expected): it buys {buys}"
+    return f"the plan costs GBP {base - cost:,.0f} less than carrying on as now (expected), and delivers {buys}"
+
+
 def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway, inp, dec, report, relaxed,
              feasibility: Feasibility, totals, census, trajectories, sim_plan, sim_carry, projection,
              bases: dict[str, str]) -> dict[str, Any]:
@@ -375,6 +413,10 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
         if inp.agency_target is not None and np.isfinite(inp.agency_target).any() else False
     beyond = trajectories[trajectories["beyond_all"]]
     cost, base = float(totals["cost_gbp"].sum()), float(totals["carry_on_cost_gbp"].sum())
+    cover_now = float(today_capacity(wf_now, inp.units).min(axis=1).sum() / inp.demand[:, 0, :].max(axis=1).sum()) \
+        if inp.demand[:, 0, :].sum() > 0 else float("nan")
+    cover_end, carry_end = float(totals["coverage"].iloc[-1]), float(totals["carry_on_coverage"].iloc[-1])
+    budget = a.recruitment.budget_gbp
     return {
         "start_date": start.date().isoformat(),
         "horizon_quarters": H,
@@ -393,6 +435,13 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
         **gateway_summary(gateway, a),
         **report.as_dict("recruitment"),
         "recruitment_relaxed": relaxed,
+        "recruitment_note": recruitment_note(a, inp, report, relaxed, met, budget <= 0 or cost <= budget + 1e-6),
+        "coverage_today": cover_now,
+        "coverage_end": cover_end,
+        "carry_on_coverage_end": carry_end,
+        "safe_caseload_quarter_set": int(a.recruitment.safe_caseload_quarter),
+        "safe_caseload_quarter": int(inp.safe_quarter),
+        "cost_note": cost_note(cost, base, cover_now, cover_end, carry_end, inp.safe_quarter, H),
         "lead_time_quarters": inp.lead,
         "plan_cost_gbp": cost,
         "baseline_cost_gbp": base,

@@ -13,14 +13,20 @@ A multi-period integer programme per unit (team or locality) and quarter, at lea
 
 Capacity and demand are counted in two dimensions, points and children, in case-holder FTE
 (:mod:`workforce.plans.projection`). Constraints (one function each): capacity covers demand plus
-a planning margin in both dimensions in every unit and quarter; hires per quarter within the
+a planning margin, times the plan's coverage (below), in both dimensions in every unit and quarter; hires per quarter within the
 recruitment team's capacity and within what the market has supplied comparable authorities
 (:mod:`workforce.plans.feasibility`); newly qualified places; the agency rate never below the pace
 comparable authorities achieved, and at or below the target from the target quarter (the target
 is lifted to that pace where the two clash, and the summary says so); total cost within the
 budget when one is set. When the hard problem has no solution the status says `infeasible` and
 an elastic version (agency target and budget may be missed, at a heavy penalty) gives the
-closest plan.
+closest plan: the status is then the elastic model's own, `relaxed` is true and the plan's summary
+says which target was missed and why.
+
+**Coverage** is how much of the safe-caseload need capacity and agency cover: today's is what
+today's staff and agency in post hold over the need (at most 1; most authorities run above the safe
+caseload, below 1). Carrying on as now keeps today's coverage; the plan rises from it to 1 by
+`recruitment.safe_caseload_quarter`, or later when the market cannot supply the staff that fast.
 """
 
 from __future__ import annotations
@@ -153,6 +159,16 @@ class RecruitmentInputs:
     nq: dict[int, Cohort] = field(default_factory=dict)
     gateway_spend: np.ndarray | None = None
     agency_target: np.ndarray | None = None  # target agency rate per quarter (NaN: none)
+    coverage_today: np.ndarray | None = None  # (units, 2) today's coverage (carrying on keeps it)
+    coverage: np.ndarray | None = None  # (units, H, 2) the plan's coverage path
+    safe_quarter: int = 0  # quarter the plan reaches coverage 1 (horizon + 1 and beyond: not within the plan)
+    observed: dict[str, float] = field(default_factory=dict)  # the authority's own starter rates a year, by kind
+    pipeline: np.ndarray | None = None  # (units, lead) experienced appointments made before quarter 1
+
+    @property
+    def own(self) -> tuple[float, float]:
+        """:func:`own_appointments` of this authority (experienced a quarter, newly qualified a cohort)."""
+        return own_appointments(self.a, self.observed, self.base.la_fte_today)
 
     @property
     def hazard(self) -> float:
@@ -171,6 +187,19 @@ class RecruitmentInputs:
     @property
     def agency_q(self) -> float:
         return agency_cost_per_fte_year(self.a) / 4.0
+
+
+def pipeline_appointments(inp: RecruitmentInputs) -> np.ndarray:
+    """(units, lead) experienced appointments already made when the plan starts, starting in the
+    quarters before the plan's own first hires can (the lead time): the authority's own
+    experienced starter rate (`observed`), spread as today's LA-employed staff are. Carrying on
+    as now has these starters too, so neither side gets a head start from the lead time."""
+    rate = float(inp.observed.get("experienced", 0.0))
+    la = inp.base.perm_start[:, 0]
+    share = la / la.sum() if la.sum() > 0 else np.full(len(inp.units), 1.0 / max(len(inp.units), 1))
+    per_quarter = rate / 4.0 * inp.base.la_fte_today * share / max(inp.a.recruitment.hire_success_rate, 1e-9)
+    lead = min(inp.lead, inp.horizon)
+    return np.repeat(per_quarter[:, None], lead, axis=1)
 
 
 def unit_demand(demand: pd.DataFrame, units_col: str, units: list[str], horizon: int, a: Assumptions) -> np.ndarray:
@@ -212,16 +241,20 @@ def new_starter_curves(a: Assumptions) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def recruitment_inputs(a: Assumptions, wf: Workforce, need: pd.DataFrame, feasibility: Feasibility,
-                       gateway_spend: np.ndarray | None = None) -> RecruitmentInputs:
+                       gateway_spend: np.ndarray | None = None, now: Workforce | None = None,
+                       observed: dict[str, float] | None = None) -> RecruitmentInputs:
     """The programme's arrays from today's workforce (after the L&D plan) and the demand frame
-    (`quarter`, the unit column, `demand_points`, `demand_children`)."""
+    (`quarter`, the unit column, `demand_points`, `demand_children`); today's coverage from `now`,
+    the staff before the L&D plan (default `wf`); `observed`, the authority's own starter rates a
+    year by kind (:class:`workforce.plans.leaving.LeavingRates` `starter_rates`), the least the
+    plan may recruit."""
     horizon = wf.horizon
     col = a.recruitment.unit
     units = sorted(set(wf.unit) | {str(u) for u in need[col].unique() if str(u)})
     base = unit_base(wf, units)
     inp = RecruitmentInputs(a, units, horizon, lead_time_quarters(a), unit_demand(need, col, units, horizon, a), base,
                             cohort_quarters(wf.starts, a.recruitment.nq_cohort_months), feasibility,
-                            gateway_spend=gateway_spend)
+                            gateway_spend=gateway_spend, observed=dict(observed or {}))
     hire_cap, hire_pay, nq_cap, nq_pay = new_starter_curves(a)
     full = permanent_cost_per_fte_year(a, "case_holder") / 4.0
     success = a.recruitment.hire_success_rate
@@ -229,8 +262,112 @@ def recruitment_inputs(a: Assumptions, wf: Workforce, need: pd.DataFrame, feasib
         inp.hire[s] = hire_cohort(s, horizon, inp.hazard, hire_cap, hire_pay, full, success)
     for c in inp.cohorts:
         inp.nq[c] = hire_cohort(c, horizon, inp.hazard, nq_cap, nq_pay, full, success)
+    inp.pipeline = pipeline_appointments(inp)
+    for u in range(len(units)):
+        for q in range(inp.pipeline.shape[1]):
+            c = inp.hire[q + 1]
+            base.perm_end[u] += inp.pipeline[u, q] * c.end
+            base.perm_cap[u] += inp.pipeline[u, q] * c.cap
+            base.perm_cost[u] += inp.pipeline[u, q] * c.payroll
     inp.agency_target = agency_targets(a, feasibility, horizon)
+    first = inp.demand[:, 0, :]
+    inp.coverage_today = today_coverage(today_capacity(now or wf, units), first, a.recruitment.cover_margin_rate)
+    inp.safe_quarter = safe_caseload_quarter(a, feasibility, inp.coverage_today, first, inp.lead, inp.own[0])
+    inp.coverage = coverage_path(inp.coverage_today, inp.safe_quarter, horizon)
     return inp
+
+
+# ---- coverage: how much of the safe-caseload need is covered --------------------------------
+
+
+def today_capacity(wf: Workforce, units: list[str]) -> np.ndarray:
+    """(units, 2) case-holder FTE today's staff hold at the safe standard, LA-employed and agency
+    in post (points, children; nobody has left yet, long leave holds nothing)."""
+    out = np.zeros((len(units), 2))
+    np.add.at(out, unit_index(wf, units), wf.cap[:, 0, :])
+    return out
+
+
+def today_coverage(capacity: np.ndarray, need: np.ndarray, margin_rate: float) -> np.ndarray:
+    """Coverage today, per unit and dimension: what today's staff and agency in post hold over
+    what the children of the plan's first quarter need at the safe caseload with the planning
+    margin, at most 1. Below 1 the unit runs above the safe caseload today, as most authorities
+    do; carrying on as now keeps it there (the same caseloads), the plan brings it to 1.
+
+    Parameters
+    ----------
+    capacity : ndarray (units, 2)
+        :func:`today_capacity`.
+    need : ndarray (units, 2)
+        Demand in case-holder FTE in the first quarter (grossed up for absence).
+    margin_rate : float
+        `recruitment.cover_margin_rate`.
+
+    Returns
+    -------
+    ndarray (units, 2)
+        In (0, 1]; 1 where there is no need.
+    """
+    planned = need * (1.0 + margin_rate)
+    ratio = np.divide(capacity, planned, out=np.ones_like(planned), where=planned > 1e-9)
+    return np.clip(ratio, 0.0, 1.0)
+
+
+def market_hires_per_quarter(a: Assumptions, feasibility: Feasibility, own: float = 0.0) -> float:
+    """Most experienced appointments a quarter: the recruitment team's capacity, within what the
+    market has supplied comparable authorities (:mod:`workforce.plans.feasibility`), and never
+    fewer than `own`, the appointments a quarter the authority already makes (its `hr_history`):
+    a plan may not recruit more slowly than carrying on as now does."""
+    bound = float(a.recruitment.hiring_capacity_per_quarter)
+    if feasibility.max_hires_per_quarter is not None:
+        bound = min(bound, float(np.floor(feasibility.max_hires_per_quarter + 1e-9)))
+    return max(bound, float(np.floor(own + 1e-9)))
+
+
+def own_appointments(a: Assumptions, observed: dict[str, float], la_fte: float) -> tuple[float, float]:
+    """What the authority already recruits, from its own starter rates a year (carrying on's):
+    experienced appointments a quarter (starters over the hire success rate) and newly qualified
+    starters per cohort."""
+    success = max(a.recruitment.hire_success_rate, 1e-9)
+    experienced = observed.get("experienced", 0.0) * la_fte / 4.0 / success
+    cohorts = max(len(a.recruitment.nq_cohort_months), 1)
+    return experienced, observed.get("newly_qualified", 0.0) * la_fte / cohorts / success
+
+
+def safe_caseload_quarter(a: Assumptions, feasibility: Feasibility, coverage: np.ndarray, need: np.ndarray,
+                          lead: int, own: float = 0.0) -> int:
+    """The quarter the plan reaches the safe caseload: `recruitment.safe_caseload_quarter`, or
+    later when the market could not supply the added staff by then even if every experienced
+    appointment it allows went to closing today's coverage gap (the first starters arrive after
+    the lead time). Leavers are replaced alike in the plan and carrying on, so only the gap is
+    counted.
+
+    Returns
+    -------
+    int
+        1 or more (may lie beyond the horizon: the plan is then still on its way at the end).
+    """
+    gap = float((need * (1.0 + a.recruitment.cover_margin_rate) * (1.0 - coverage)).max(axis=1).sum())
+    wanted = int(a.recruitment.safe_caseload_quarter)
+    if gap <= 1e-9:
+        return wanted
+    starters = market_hires_per_quarter(a, feasibility, own) * a.recruitment.hire_success_rate
+    if starters <= 0:
+        return 10**6  # the market supplies nobody: the gap is never closed by hires
+    return max(wanted, lead + int(np.ceil(gap / starters - 1e-9)))
+
+
+def coverage_path(today: np.ndarray, reach: int, horizon: int) -> np.ndarray:
+    """(units, H, 2) the plan's coverage in each quarter: from today's, evenly up to 1 at quarter
+    `reach` and 1 after it."""
+    progress = np.minimum(1.0, np.arange(1, horizon + 1) / max(reach, 1))
+    return today[:, None, :] + (1.0 - today[:, None, :]) * progress[None, :, None]
+
+
+def covered_need(demand: np.ndarray, coverage: np.ndarray | float, margin_rate: float) -> np.ndarray:
+    """What capacity and agency cover must hold: the safe-caseload need with the planning margin,
+    times the coverage (the plan's and carrying on's one rule)."""
+    return demand * (1.0 + margin_rate) * coverage
 
 
 def agency_targets(a: Assumptions, feasibility: Feasibility, horizon: int) -> np.ndarray:
@@ -256,9 +393,12 @@ class Decisions:
 
 
 def cover_demand(inp: RecruitmentInputs, capacity, agency) -> list:
-    """Every unit holds its children and their points at the safe standard each quarter: children
-    need a worker, and the margin absorbs chance leavers between plan reviews."""
-    need = inp.demand * (1.0 + inp.a.recruitment.cover_margin_rate)
+    """Every unit holds its children and their points each quarter at the plan's coverage of the
+    safe standard (today's, rising to 1 by the safe-caseload quarter): children need a worker, the
+    margin absorbs chance leavers between plan reviews, and caseloads come down as fast as staff
+    can be found, not in one quarter of agency."""
+    coverage = 1.0 if inp.coverage is None else inp.coverage
+    need = covered_need(inp.demand, coverage, inp.a.recruitment.cover_margin_rate)
     return [(capacity[u][q][d] + agency[u][q] >= float(need[u, q, d]), f"cover_{u}_{q}_{d}")
             for u in range(len(inp.units)) for q in range(inp.horizon) for d in DIMS]
 
@@ -268,9 +408,7 @@ def hiring_capacity(inp: RecruitmentInputs, hires) -> list:
     has supplied comparable authorities only so many experienced social workers."""
     import pulp
 
-    bound = float(inp.a.recruitment.hiring_capacity_per_quarter)
-    if inp.feasibility.max_hires_per_quarter is not None:
-        bound = min(bound, float(np.floor(inp.feasibility.max_hires_per_quarter + 1e-9)))
+    bound = market_hires_per_quarter(inp.a, inp.feasibility, inp.own[0])
     out = []
     for d in range(inp.horizon):
         vs = [hires[u][d] for u in range(len(inp.units)) if hires[u][d] is not None]
@@ -280,11 +418,12 @@ def hiring_capacity(inp: RecruitmentInputs, hires) -> list:
 
 
 def nq_places(inp: RecruitmentInputs, nq) -> list:
-    """Each newly qualified cohort has a limited number of ASYE places (supervision, assessors)."""
+    """Each newly qualified cohort has a limited number of ASYE places (supervision, assessors),
+    never fewer than the authority already takes."""
     import pulp
 
-    return [(pulp.lpSum(nq[u][c - 1] for u in range(len(inp.units))) <= inp.a.recruitment.nq_places_per_cohort,
-             f"nq_places_{c}") for c in inp.cohorts]
+    places = max(float(inp.a.recruitment.nq_places_per_cohort), float(np.floor(inp.own[1] + 1e-9)))
+    return [(pulp.lpSum(nq[u][c - 1] for u in range(len(inp.units))) <= places, f"nq_places_{c}") for c in inp.cohorts]
 
 
 def _agency_paid(inp: RecruitmentInputs, agency, q: int):
@@ -338,6 +477,32 @@ def within_budget(inp: RecruitmentInputs, total_cost, slack=None) -> list:
     return [(lhs <= budget, "budget")]
 
 
+def horizon_share(inp: RecruitmentInputs, cohort: Cohort) -> float:
+    """The share of a starter's expected stay that falls inside the plan: the quarters they are
+    expected to serve in it over their whole expected stay (1 / the new-hire quarterly leaving
+    hazard)."""
+    stay = 1.0 / max(inp.hazard, 1e-9)
+    first = float(cohort.end.max(initial=0.0))
+    served = float(cohort.end.sum() / first) if first > 0 else 0.0
+    return float(min(1.0, served / stay))
+
+
+def appointment_cost(inp: RecruitmentInputs, cohort: Cohort, fee: float) -> float:
+    """What the plan's choice charges one appointment: its pay inside the plan, less the part of
+    its investment (the one-off fee, and the pay of the quarters a starter holds less than a full
+    caseload: an experienced hire's first quarters, an ASYE's first year) that buys service after
+    the plan's last quarter, in proportion to :func:`horizon_share`.
+
+    A recruit serves beyond the plan's last quarter. Charging the whole investment to the plan
+    would make it stop recruiting near its end and buy agency instead, an artefact of where the
+    horizon stops rather than a choice a service would make. The costs the plan reports stay
+    what is paid and when."""
+    share = horizon_share(inp, cohort)
+    held = np.divide(cohort.cap.min(axis=1), cohort.end, out=np.ones_like(cohort.end), where=cohort.end > 0)
+    ramp = float((cohort.payroll * (1.0 - np.clip(held, 0.0, 1.0))).sum())
+    return fee * share + float(cohort.payroll.sum()) - ramp * (1.0 - share)
+
+
 def _build(inp: RecruitmentInputs, elastic: bool):
     import pulp
 
@@ -367,9 +532,9 @@ def _build(inp: RecruitmentInputs, elastic: bool):
         perm_stock.append(stock_u)
         for d in range(H):
             if hires[u][d] is not None:
-                cost_terms.append((hires[u][d], inp.hire_fee + float(inp.hire[d + 1 + L].payroll.sum())))
+                cost_terms.append((hires[u][d], appointment_cost(inp, inp.hire[d + 1 + L], inp.hire_fee)))
         for cq in inp.cohorts:
-            cost_terms.append((nq[u][cq - 1], inp.nq_fee + float(inp.nq[cq].payroll.sum())))
+            cost_terms.append((nq[u][cq - 1], appointment_cost(inp, inp.nq[cq], inp.nq_fee)))
         for q in range(H):
             cost_terms.append((agency[u][q], inp.agency_q))
     constant = float(inp.base.perm_cost.sum() + inp.base.agency_other_cost.sum())
@@ -408,10 +573,13 @@ def solve_recruitment(inp: RecruitmentInputs) -> tuple[Decisions, SolveReport, b
         prob, hires, nq, agency = _build(inp, elastic=True)
         relaxed_report = solve(prob, sense="min", time_limit=inp.a.recruitment.time_limit_seconds,
                                gap_rel=RECRUITMENT_GAP)
-        relaxed = relaxed_report.status in ("optimal", "feasible")
-        report = SolveReport("infeasible", relaxed_report.objective, relaxed_report.bound, relaxed_report.gap,
-                             report.seconds + relaxed_report.seconds,
-                             f"hard constraints infeasible; elastic plan {relaxed_report.status}")
+        relaxed = relaxed_report.has_solution
+        # the status is the elastic model's own (optimal only when proven); `relaxed` says the
+        # targets were out of reach and the summary says which were missed
+        report = SolveReport(relaxed_report.status if relaxed else "infeasible", relaxed_report.objective,
+                             relaxed_report.bound, relaxed_report.gap, report.seconds + relaxed_report.seconds,
+                             "the agency target or budget cannot be met within the market-feasibility bounds; "
+                             f"elastic plan (misses them at a heavy penalty per FTE and pound): {relaxed_report.status}")
         if not relaxed:
             return _empty(inp), report, False
     elif report.status not in ("optimal", "feasible"):
