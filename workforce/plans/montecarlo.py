@@ -188,6 +188,9 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
                 cohort_cap[s, q, kind] = cap_first[k] if k < len(cap_first) else 1.0
                 cohort_pay[s, q, kind] = pay_first[k] if k < len(pay_first) else full_pay
 
+    if policy.starter_rates is not None:
+        cohort_cap[:, :, 0, :] *= role_for_role_holding(wf)[None, None, :]
+
     alive = np.ones((R, len(rows)))
     alive[:, ~tracked] = 0.0
     out = {name: np.zeros((R, H)) for name in ("la_fte", "la_start_fte", "leavers_fte", "starters_fte", "agency_fte",
@@ -300,6 +303,19 @@ def expected(wf: Workforce, inp: RecruitmentInputs, policy: Policy) -> Outcome:
     """The policy with every draw at its most likely value and every leaving at its expected
     fraction (runs = 1)."""
     return run(wf, inp, policy, draws(inp, 1, None))
+
+
+def role_for_role_holding(wf: Workforce) -> np.ndarray:
+    """(2,) what an experienced starter holds when carrying on as now, in case-holder FTE per FTE
+    (points, children): what today's experienced LA-employed staff hold per paid FTE. Carrying on
+    replaces leavers role for role, managers and supervisors included, so its starters bring the
+    caseload capacity of the staff they replace, not a full case holder's each (which would let
+    carrying on drift to safe caseloads it never paid for)."""
+    experienced = ~wf.agency & ~wf.asye_q[:, 0]
+    paid = float(wf.paid_fte[experienced].sum())
+    if paid <= 0:
+        return np.ones(2)
+    return np.clip(wf.cap[experienced, 0, :].sum(axis=0) / paid, 0.0, 1.0)
 
 
 def carry_on_policy(starter_rates: dict[str, float], inp: RecruitmentInputs | None = None) -> Policy:
