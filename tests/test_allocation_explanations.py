@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from allocation_frames import case, cases_frame, worker, workers_frame
-from workforce.allocation import AllocationConfig, allocate
+from workforce.allocation import allocate
 from workforce.allocation.explain import _fmt, explain_row
 from workforce.contracts import load_cases, load_workers
 from workforce.outputs import OutputDir

@@ -85,7 +85,7 @@ def test_planner_indicators_are_computed_from_the_frames_and_traced(planner):
     path, kw = planner
     wb = openpyxl.load_workbook(path)
     ind = _indicators(wb["Summary"])
-    loads, risk, totals, summary = kw["worker_loads"], kw["risk"], kw["recruitment_totals"], kw["plan_summary"]
+    loads, risk, summary = kw["worker_loads"], kw["risk"], kw["plan_summary"]
     holding = loads["children_after"] > 0
     value, sheet = ind["Caseload per case-holder FTE"]
     assert value == pytest.approx(loads["children_after"].sum() / loads.loc[holding, "fte"].sum())

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from plans_frames import make_authority
-from workforce import measures
 from workforce.excel.book import SafeWorkbook
 from workforce.plan_benchmark import (CARRY_ON, PLAN, TRAJECTORY_MEASURES, PlanBenchmark, add_benchmarks_sheet,
                                       benchmark_frames, labels, plan_trajectory)

@@ -4,7 +4,6 @@ trajectories; the market-feasibility bounds come from the best decile and can be
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from workforce.indicators import trajectory

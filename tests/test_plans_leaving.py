@@ -11,7 +11,6 @@ from plans_frames import make_authority
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.leaving import (REASONS, annual_to_quarterly, leaving_rates, observed_flows, risk_reason_columns,
                                      worker_leaving)
-from workforce.plans.montecarlo import carry_on_policy, expected
 from workforce.plans.planner import build_plan
 from workforce.plans.projection import build_workforce, stock_frames
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from workforce.excel.book import SafeWorkbook
 from workforce.excel.tables import TableSpec

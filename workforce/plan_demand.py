@@ -30,7 +30,7 @@ from workforce.caseload import CaseloadRules
 from workforce.config import DemandSettings
 from workforce.demand.history import read_history
 from workforce.demand.measures import HISTORY_MEASURES, PUBLISHED_STOCKS, SOCIAL_WORK_STAGES, STAGE_CASE_TYPES
-from workforce.demand.parameters import Calibration, calibrate, years_text
+from workforce.demand.parameters import Calibration, calibrate
 from workforce.demand.run import DemandResult, run_demand, workforce_requirement
 from workforce.demand.settings import DemandAssumptions, Scenario, load_assumptions
 from workforce.demand.turnaround import CLAIMS_SCENARIO, IMPOWER, SANDWELL, run_turnaround

@@ -334,8 +334,6 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
     children = projection.groupby("quarter")["demand_children"].sum().to_numpy()
     la_unit_today = np.zeros(len(inp.units))
     np.add.at(la_unit_today, [inp.units.index(u) for u in wf_now.unit[~wf_now.agency]], wf_now.paid_fte[~wf_now.agency])
-    predicted = float(np.average(leaving.annual()[~wf_now.agency], weights=wf_now.paid_fte[~wf_now.agency])) \
-        if la_today > 0 else float("nan")
     observed = flows.latest_turnover() if flows is not None else None
     today = {
         "in_post_fte": la_today, "agency_fte": float(wf_now.paid_fte[wf_now.agency].sum()),
