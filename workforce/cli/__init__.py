@@ -6,9 +6,14 @@ Heavy libraries (pandas, scikit-learn, PuLP) are imported inside the commands so
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from workforce import __version__
+from workforce.cli import (allocate, benchmark, census, churn, demand, explain, forecast, foundation, plan,
+                           template)
+from workforce.cli.common import interrupt
 
 app = typer.Typer(
     name="workforce",
@@ -34,22 +39,11 @@ def _root(
     """Allocate cases, predict leavers, plan the workforce; read and write Excel."""
 
 
-def _register() -> None:
-    from workforce.cli import (allocate, benchmark, census, churn, demand, explain, forecast, foundation, plan,
-                               template)
-
-    for module in (foundation, allocate, explain, churn, census, plan, demand, template, benchmark, forecast):
-        module.register(app)
-
-
-_register()
+for _module in (foundation, allocate, explain, churn, census, plan, demand, template, benchmark, forecast):
+    _module.register(app)
 
 
 def main() -> None:
-    import signal
-
-    from workforce.cli.common import interrupt
-
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
     try:
