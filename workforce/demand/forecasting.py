@@ -185,11 +185,10 @@ def run_journey(journey: Journey, quarters: int) -> Projection:
         except (ValueError, KeyError) as exc:
             failed[code] = f"{exc}{'; ' + why if why else ''}"
             continue
-        stocks, flows = sim.stocks, sim.flows
         for name in ("cin_at31", "cp_at31", "cla_at31"):
-            values[name][i] = stocks[list(PUBLISHED_STOCKS[name])].to_numpy().sum(axis=1)
+            values[name][i] = sim.stock_total(PUBLISHED_STOCKS[name])
         for name in ("referrals", "rereferrals"):
-            values[name][i] = flows[list(PUBLISHED_FLOWS[name])].to_numpy().sum(axis=1)
+            values[name][i] = sim.flow_total(PUBLISHED_FLOWS[name])
     out = Projection(journey.year, codes, values, failed)
     _CACHE[key] = out
     while len(_CACHE) > _CACHE_SIZE:
