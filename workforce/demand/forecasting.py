@@ -121,7 +121,29 @@ def _share(num: pd.Series, den: pd.Series) -> float:
     return float(num[both].sum() / den[both].sum()) if both.any() else np.nan
 
 
-def dated_history(history: pd.DataFrame, england: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class EnglandShares:
+    """England's shares of children in need in its history to the origin: what
+    :func:`dated_history` imputes an authority's missing stocks from (worked out once per origin,
+    used for every authority).
+
+    ``cla``: looked-after children over England's years with both (NaN: no such year); ``cp``: CP
+    plans at 31 March by year (NaN where either is missing); ``cp_pooled``: CP plans over its years
+    with both.
+    """
+
+    cla: float
+    cp: pd.Series
+    cp_pooled: float
+
+    @classmethod
+    def of(cls, england: pd.DataFrame) -> "EnglandShares":
+        """The shares in England's history `england` (:func:`england_history`)."""
+        cin = england["cin_at31"]
+        return cls(_share(england["cla_at31"], cin), england["cp_at31"] / cin, _share(england["cp_at31"], cin))
+
+
+def dated_history(history: pd.DataFrame, england: EnglandShares) -> pd.DataFrame:
     """An authority's history with the stocks the calibration would impute from England's 2023
     shares imputed instead from England's figures published by the origin.
 
@@ -133,12 +155,10 @@ def dated_history(history: pd.DataFrame, england: pd.DataFrame) -> pd.DataFrame:
     h = history.copy()
     cin = h["cin_at31"]
     if "cla_at31" not in h or h["cla_at31"].isna().all():
-        share = _share(england["cla_at31"], england["cin_at31"])
-        if np.isfinite(share):
-            h["cla_at31"] = cin * share
+        if np.isfinite(england.cla):
+            h["cla_at31"] = cin * england.cla
     if "cp_at31" in h and h["cp_at31"].isna().any():
-        yearly = (england["cp_at31"] / england["cin_at31"]).reindex(h.index)
-        yearly = yearly.fillna(_share(england["cp_at31"], england["cin_at31"]))
+        yearly = england.cp.reindex(h.index).fillna(england.cp_pooled)
         h["cp_at31"] = h["cp_at31"].fillna(cin * yearly)
     return h
 
@@ -171,7 +191,7 @@ def run_journey(journey: Journey, quarters: int) -> Projection:
     values = {name: np.full((len(codes), quarters), np.nan) for name in _OUTPUTS}
     failed: dict[str, str] = {}
     england, why = _england_calibration(journey)
-    eng_history = england_history(journey)
+    shares = EnglandShares.of(england_history(journey))
     a, scenario = _carry_on_assumptions(quarters)
     for i, (code, history) in enumerate(journey.histories()):
         usable = usable_years(history)
@@ -180,7 +200,7 @@ def run_journey(journey: Journey, quarters: int) -> Projection:
                             "or none that year")
             continue
         try:
-            cal = calibrate(dated_history(history, eng_history), None, fallback=england, name=code)
+            cal = calibrate(dated_history(history, shares), None, fallback=england, name=code)
             _, sim, _ = project(cal, scenario, a, journey.year, a.structure)
         except (ValueError, KeyError) as exc:
             failed[code] = f"{exc}{'; ' + why if why else ''}"

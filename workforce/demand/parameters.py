@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -212,25 +212,26 @@ class Calibration:
 # ----------------------------------------------------------------------------- history checks
 
 
-def _col(history: pd.DataFrame, name: str) -> np.ndarray:
-    """One measure of the history as float64, in the history's row order (NaN where missing or not
+def _measures(history: pd.DataFrame, names: Sequence[str] = HISTORY_MEASURES) -> dict[str, np.ndarray]:
+    """The history's measures `names` as float64 arrays in its row order (NaN where missing or not
     a number; all NaN when the history has no such column)."""
-    if name not in history.columns:
-        return np.full(len(history), np.nan)
-    column = history[name]
-    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiu":
-        return column.to_numpy(dtype="float64")
-    return pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+    numeric = all(isinstance(d, np.dtype) and d.kind in "fiu" for d in history.dtypes)
+    if numeric and history.columns.is_unique:  # the usual case: one copy of the whole history
+        values = history.to_numpy(dtype="float64")
+        position = {c: i for i, c in enumerate(history.columns.tolist())}
+        return {m: values[:, position[m]] if m in position else np.full(len(history), np.nan) for m in names}
+    return {m: pd.to_numeric(history[m], errors="coerce").astype(float).to_numpy() if m in history.columns
+            else np.full(len(history), np.nan) for m in names}
 
 
-def _usable(history: pd.DataFrame) -> np.ndarray:
-    """Rows with referrals and CIN at 31 March (see `usable_years`)."""
-    return ~np.isnan(_col(history, "referrals")) & ~np.isnan(_col(history, "cin_at31"))
+def _usable(col: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Rows with referrals and CIN at 31 March (see `usable_years`), of measures read by `_measures`."""
+    return ~np.isnan(col["referrals"]) & ~np.isnan(col["cin_at31"])
 
 
 def usable_years(history: pd.DataFrame) -> list[int]:
     """Years with the two measures calibration cannot do without: referrals and CIN at 31 March."""
-    return [int(y) for y in history.index[_usable(history)]]
+    return [int(y) for y in history.index[_usable(_measures(history, ("referrals", "cin_at31")))]]
 
 
 # ----------------------------------------------------------------------------- pooled ratios
@@ -297,9 +298,9 @@ def _stage_stocks(history: pd.DataFrame, col: Mapping[str, np.ndarray], assessme
     """The stages at 31 March of each usable year (looked-after children imputed where missing);
     notes name what was imputed in the years the calibration uses (the window and the year before).
 
-    `col` holds the history's measures as arrays in its row order (`_col`).
+    `col` holds the history's measures as arrays in its row order (`_measures`).
     """
-    ok = ~np.isnan(col["referrals"]) & ~np.isnan(col["cin_at31"])
+    ok = _usable(col)
     index = history.index[ok]
     years = np.asarray(index)
     referrals, nfa = col["referrals"][ok], col["referrals_nfa"][ok]
@@ -380,7 +381,7 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
         No usable year in the window, or a rate with neither data nor fallback.
     """
     notes: list[str] = []
-    col = {m: _col(history, m) for m in HISTORY_MEASURES}
+    col = _measures(history)
     available = usable_years(history)
     if isinstance(years, list):
         window = [y for y in years if y in available]
