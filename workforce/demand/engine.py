@@ -120,8 +120,9 @@ def _propagator(rates: Rates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     State ``z = [children per STATE, cumulative flows, arrivals, arrival rate]``: the arrival rate
     is a constant state, so the matrix holds only hazards (a small norm keeps the exponential
     cheap and accurate) and the map is linear in the stocks and the arrivals alike.
-    Returns the map, the position in `FLOWS` of each flow of the cumulative block and the
-    placement index of each flow's destination (-1 when it is not a care entry).
+    Returns the map, the position in `FLOWS` of each flow of the cumulative block, and the care
+    entries among those flows with the placement type of each (positions in the block and in
+    `PLACEMENT_TYPES`).
     """
     flows = _internal_flows(rates)
     n, m = len(STATE), len(flows)
@@ -135,9 +136,9 @@ def _propagator(rates: Rates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     b[_IDX["assessment"], size - 1] = 1.0
     b[n + m, size - 1] = 1.0
     position = np.array([_FLOW[name] for name, *_ in flows])
-    placement = np.array([_CLA.index(dst) if name.startswith("care_entry") and dst is not None else -1
-                          for name, _, dst, _ in flows])
-    return expm(b), position, placement
+    entries = [(j, _CLA.index(dst)) for j, (name, _, dst, _) in enumerate(flows)
+               if name.startswith("care_entry") and dst is not None]
+    return expm(b), position, np.array(entries).T
 
 
 def advance_quarter(state: np.ndarray, into_assessment: float, rates: Rates) -> tuple[np.ndarray, np.ndarray,
@@ -149,16 +150,16 @@ def advance_quarter(state: np.ndarray, into_assessment: float, rates: Rates) -> 
     in `FLOWS`, zero for the flows no hazard drives), and the care-entry flows by placement type
     (entries per `PLACEMENT_TYPES`).
     """
-    step, position, placement = _propagator(rates)
+    step, position, (entry_flow, entry_type) = _propagator(rates)
     n = len(STATE)
     z0 = np.zeros(step.shape[0])
     z0[:n] = state
     z0[-1] = into_assessment
     z1 = step @ z0
-    new_state = np.clip(z1[:n], 0.0, None)
-    moved = np.clip(z1[n:n + len(position)], 0.0, None)
+    new_state = np.maximum(z1[:n], 0.0)  # what np.clip(x, 0, None) computes, without its overhead
+    moved = np.maximum(z1[n:n + len(position)], 0.0)
     totals = np.bincount(position, weights=moved, minlength=len(FLOWS))
-    entries = np.bincount(placement[placement >= 0], weights=moved[placement >= 0], minlength=len(PLACEMENT_TYPES))
+    entries = np.bincount(entry_type, weights=moved[entry_flow], minlength=len(PLACEMENT_TYPES))
     return new_state, totals, entries
 
 

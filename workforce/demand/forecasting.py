@@ -124,8 +124,7 @@ def _share(num: pd.Series, den: pd.Series) -> float:
 @dataclass(frozen=True)
 class EnglandShares:
     """England's shares of children in need in its history to the origin: what
-    :func:`dated_history` imputes an authority's missing stocks from (worked out once per origin,
-    used for every authority).
+    :func:`dated_journey` imputes authorities' missing stocks from.
 
     ``cla``: looked-after children over England's years with both (NaN: no such year); ``cp``: CP
     plans at 31 March by year (NaN where either is missing); ``cp_pooled``: CP plans over its years
@@ -143,24 +142,29 @@ class EnglandShares:
         return cls(_share(england["cla_at31"], cin), england["cp_at31"] / cin, _share(england["cp_at31"], cin))
 
 
-def dated_history(history: pd.DataFrame, england: EnglandShares) -> pd.DataFrame:
-    """An authority's history with the stocks the calibration would impute from England's 2023
-    shares imputed instead from England's figures published by the origin.
+def dated_journey(journey: Journey, england: EnglandShares) -> Journey:
+    """The journey with the stocks the calibration would impute from England's 2023 shares
+    imputed instead from England's figures published by the origin.
 
-    Looked-after children, when the authority has none published to the origin: England's
+    Looked-after children, for each authority with none published to the origin: England's
     looked-after share of children in need over its years with both. CP plans at 31 March, in a
-    year the authority has none: England's share that year (else over its years with both). The
+    year an authority has none: England's share that year (else over its years with both). An
     authority's own figures are never replaced.
     """
-    h = history.copy()
-    cin = h["cin_at31"]
-    if "cla_at31" not in h or h["cla_at31"].isna().all():
-        if np.isfinite(england.cla):
-            h["cla_at31"] = cin * england.cla
-    if "cp_at31" in h and h["cp_at31"].isna().any():
-        yearly = england.cp.reindex(h.index).fillna(england.cp_pooled)
-        h["cp_at31"] = h["cp_at31"].fillna(cin * yearly)
-    return h
+    frames = dict(journey.authorities)
+    cin = frames["cin_at31"]
+    cla = frames.get("cla_at31")
+    if np.isfinite(england.cla):
+        if cla is None:
+            frames["cla_at31"] = cin * england.cla
+        else:
+            own = np.broadcast_to(cla.notna().any().to_numpy(), cla.shape)  # anything published
+            frames["cla_at31"] = cla.where(own, cin * england.cla)
+    cp = frames.get("cp_at31")
+    if cp is not None:
+        yearly = england.cp.reindex(cp.index).fillna(england.cp_pooled)
+        frames["cp_at31"] = cp.fillna(cin.mul(yearly, axis=0))
+    return replace(journey, authorities=frames)
 
 
 def _england_calibration(journey: Journey) -> tuple[Calibration | None, str]:
@@ -191,16 +195,16 @@ def run_journey(journey: Journey, quarters: int) -> Projection:
     values = {name: np.full((len(codes), quarters), np.nan) for name in _OUTPUTS}
     failed: dict[str, str] = {}
     england, why = _england_calibration(journey)
-    shares = EnglandShares.of(england_history(journey))
+    dated = dated_journey(journey, EnglandShares.of(england_history(journey)))
     a, scenario = _carry_on_assumptions(quarters)
-    for i, (code, history) in enumerate(journey.histories()):
+    for i, (code, history) in enumerate(dated.histories()):
         usable = usable_years(history)
         if journey.year not in usable or len(usable) < MIN_YEARS:
             failed[code] = (f"fewer than {MIN_YEARS} years of referrals and children in need to {journey.year}, "
                             "or none that year")
             continue
         try:
-            cal = calibrate(dated_history(history, shares), None, fallback=england, name=code)
+            cal = calibrate(history, None, fallback=england, name=code)
             _, sim, _ = project(cal, scenario, a, journey.year, a.structure)
         except (ValueError, KeyError) as exc:
             failed[code] = f"{exc}{'; ' + why if why else ''}"

@@ -215,9 +215,9 @@ class Calibration:
 def _measures(history: pd.DataFrame, names: Sequence[str] = HISTORY_MEASURES) -> dict[str, np.ndarray]:
     """The history's measures `names` as float64 arrays in its row order (NaN where missing or not
     a number; all NaN when the history has no such column)."""
-    numeric = all(isinstance(d, np.dtype) and d.kind in "fiu" for d in history.dtypes)
-    if numeric and history.columns.is_unique:  # the usual case: one copy of the whole history
-        values = history.to_numpy(dtype="float64")
+    values = history.to_numpy()
+    if values.dtype.kind in "fiu" and history.columns.is_unique:  # the usual case: all numbers, read at once
+        values = values.astype("float64", copy=False)
         position = {c: i for i, c in enumerate(history.columns.tolist())}
         return {m: values[:, position[m]] if m in position else np.full(len(history), np.nan) for m in names}
     return {m: pd.to_numeric(history[m], errors="coerce").astype(float).to_numpy() if m in history.columns
@@ -229,9 +229,11 @@ def _usable(col: Mapping[str, np.ndarray]) -> np.ndarray:
     return ~np.isnan(col["referrals"]) & ~np.isnan(col["cin_at31"])
 
 
-def usable_years(history: pd.DataFrame) -> list[int]:
-    """Years with the two measures calibration cannot do without: referrals and CIN at 31 March."""
-    return [int(y) for y in history.index[_usable(_measures(history, ("referrals", "cin_at31")))]]
+def usable_years(history: pd.DataFrame, col: Mapping[str, np.ndarray] | None = None) -> list[int]:
+    """Years with the two measures calibration cannot do without: referrals and CIN at 31 March
+    (`col`: the history's measures when already read by `_measures`)."""
+    ok = _usable(col if col is not None else _measures(history, ("referrals", "cin_at31")))
+    return [int(y) for y, keep in zip(history.index.tolist(), ok.tolist()) if keep]
 
 
 # ----------------------------------------------------------------------------- pooled ratios
@@ -294,11 +296,12 @@ def _judgement(name: str) -> Parameter:
 
 
 def _stage_stocks(history: pd.DataFrame, col: Mapping[str, np.ndarray], assessment_years: float, notes: list[str],
-                  window: list[int]) -> pd.DataFrame:
+                  window: list[int]) -> tuple[pd.Index, dict[str, np.ndarray]]:
     """The stages at 31 March of each usable year (looked-after children imputed where missing);
     notes name what was imputed in the years the calibration uses (the window and the year before).
 
-    `col` holds the history's measures as arrays in its row order (`_measures`).
+    `col` holds the history's measures as arrays in its row order (`_measures`). Returns the
+    usable years and the columns of `Calibration.stocks` for them.
     """
     ok = _usable(col)
     index = history.index[ok]
@@ -339,8 +342,7 @@ def _stage_stocks(history: pd.DataFrame, col: Mapping[str, np.ndarray], assessme
             notes.append(f"children in need at 31 March are fewer than those on CP plans and looked after in "
                          f"{years_text(bad)}: the CIN stage is held at 5% of children in need there")
         rest = np.where(rest < floor, floor, rest)
-    return pd.DataFrame({"assessment": assessment, "cin": rest, "cp": cp, "cla": cla, "cla_imputed": imputed},
-                        index=index)
+    return index, {"assessment": assessment, "cin": rest, "cp": cp, "cla": cla, "cla_imputed": imputed}
 
 
 # England 2023 [D1][D2]: looked after 83,750 and CP plans 50,780 of 403,090 children in need at
@@ -382,7 +384,7 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
     """
     notes: list[str] = []
     col = _measures(history)
-    available = usable_years(history)
+    available = usable_years(history, col)
     if isinstance(years, list):
         window = [y for y in years if y in available]
         if not window:
@@ -398,14 +400,14 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
     fb = fallback.parameters if fallback is not None else {}
 
     days = params["assessment_days"].value * (1.0 + params["duplicate_assessment_rate"].value)
-    stocks = _stage_stocks(history, col, days / 365.25, notes, window)
+    stock_years, stages = _stage_stocks(history, col, days / 365.25, notes, window)
     sigma = params["care_entry_share_from_cp"].value
     leaver_share = params["care_leaver_share"].value
     # Plain floats by year: the loops below read single cells many times.
     row = {y: i for i, y in enumerate(history.index.tolist())}
     values = {m: col[m].tolist() for m in HISTORY_MEASURES}
-    staged = {stage: dict(zip(stocks.index.tolist(), stocks[stage].tolist())) for stage in ("cin", "cp", "cla")}
-    imputed = dict(zip(stocks.index.tolist(), stocks["cla_imputed"].tolist()))
+    staged = {stage: dict(zip(available, stages[stage].tolist())) for stage in ("cin", "cp", "cla")}
+    imputed = dict(zip(available, stages["cla_imputed"].tolist()))
 
     def get(measure: str, year: int) -> float:
         return values[measure][row[year]] if year in row else math.nan
@@ -520,8 +522,14 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
              "care_entry_hazard_cp", "care_exit_hazard", "care_leaver_share", "care_leaver_years",
              "phase_in_quarters"]
     params = {k: params[k] for k in order}
-    return Calibration(params, history, window, stocks, pd.Series(closures, dtype=float),
-                       pd.Series(new_refs, dtype=float), notes, name)
+    return Calibration(params, history, window, pd.DataFrame(stages, index=stock_years), _by_year(closures),
+                       _by_year(new_refs), notes, name)
+
+
+def _by_year(values: Mapping[int, float]) -> pd.Series:
+    """A float Series indexed by year (built from arrays: much quicker than from a dict)."""
+    years = np.fromiter(values.keys(), dtype="int64", count=len(values))
+    return pd.Series(np.fromiter(values.values(), dtype="float64", count=len(values)), index=pd.Index(years))
 
 
 def _fill_first_time_referrals(new_refs: dict[int, float], referrals: dict[int, float],
