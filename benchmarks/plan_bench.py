@@ -63,8 +63,23 @@ def demo(seed: int):
     auth = generate_authority(seed=seed)
     truth = auth.truth
     latest = truth[truth["snapshot_date"] == truth["snapshot_date"].max()]
-    risk = latest[["worker_id", "p_leave_true"]].rename(columns={"p_leave_true": "p_leave"})
-    return auth.workers, auth.cases, risk
+    # the generator's own 12-month chances by reason stand in for a fitted model's
+    risk = latest.rename(columns={"p_leave_true": "p_leave", "p_voluntary_true": "p_voluntary_12m",
+                                  "p_retirement_true": "p_retire_12m", "p_other_true": "p_other_12m"})
+    return auth.workers, auth.cases, risk[["worker_id", "p_leave", "p_voluntary_12m", "p_retire_12m", "p_other_12m"]], \
+        {"history": auth.hr_history, "establishment": auth.establishment}
+
+
+def agency_percentile(result) -> str:
+    """Where the plan's three-year change in agency rate sits among authorities that started at
+    the same level (the plan's trajectory report)."""
+    t = result.trajectories
+    row = t[(t["measure"] == "agency_rate_fte") & (t["years"] == 3)]
+    if row.empty or pd.isna(row["percentile"].iloc[0]):
+        return "three-year agency change: no comparable authorities"
+    r = row.iloc[0]
+    return (f"three-year agency change {r['change']:+.1f} points: percentile {r['percentile']:.0f} of "
+            f"{int(r['comparable'])} comparable spans")
 
 
 def measure(seed: int = 0, synthetic_authority: bool = False, verbose: bool = True) -> dict:
@@ -74,33 +89,33 @@ def measure(seed: int = 0, synthetic_authority: bool = False, verbose: bool = Tr
 
     say = print if verbose else (lambda *a, **k: None)
     if synthetic_authority:
-        source, (workers, cases, risk) = "synthetic", synthetic(seed)
+        source, (workers, cases, risk), inputs = "synthetic", synthetic(seed), {}
     else:
-        source, (workers, cases, risk) = "workforce.demo.generate_authority", demo(seed)
+        source, (workers, cases, risk, inputs) = "workforce.demo.generate_authority (hr_history, establishment)", demo(seed)
     say(f"authority: {source}, {len(workers)} workers, {len(cases)} children, {len(risk)} risk rows")
     began = time.perf_counter()
-    result = build_plan(workers, cases, risk, seed=seed)
+    result = build_plan(workers, cases, risk, seed=seed, **inputs)
     seconds = time.perf_counter() - began
     s = result.summary
     say(f"full plan: {seconds:.2f} s (target <= {TARGET_SECONDS:.0f} s) "
         f"[gateway {s['gateway_seconds']:.2f} s {s['gateway_status']}, recruitment {s['recruitment_seconds']:.2f} s "
         f"{s['recruitment_status']} gap {s['recruitment_gap']}, Monte Carlo {s['montecarlo_runs']} runs "
         f"{s['montecarlo_seconds']:.2f} s]")
-    say(f"  demand {s['demand_fte_start']:.1f} FTE, supply {s['supply_fte_start']:.1f} FTE at start; "
-        f"agency share {s['agency_share_start']:.1%} -> {s['agency_share_end']:.1%} "
-        f"(carry on {s['baseline_agency_share_end']:.1%}); saving GBP {s['saving_gbp_p50']:,.0f} "
-        f"(P10-P90 {s['saving_gbp_p10']:,.0f} to {s['saving_gbp_p90']:,.0f}; {s['saving_share_p50']:.1%}); "
-        f"P(shortfall in some quarter) {s['p_shortfall_any_quarter']:.0%}")
+    say(f"  required {s['required_fte_start']:.1f} FTE, capacity {s['capacity_fte_start']:.1f} FTE at start; "
+        f"agency rate {s['agency_rate_start']:.1%} -> {s['agency_rate_end']:.1%} "
+        f"(carry on {s['carry_on_agency_rate_end']:.1%}); {agency_percentile(result)}; "
+        f"saving GBP {s['saving_gbp_p50']:,.0f} (P10-P90 {s['saving_gbp_p10']:,.0f} to {s['saving_gbp_p90']:,.0f}; "
+        f"{s['saving_share_p50']:.1%}); P(shortfall in some quarter) {s['p_shortfall_any_quarter']:.0%}")
     began = time.perf_counter()
-    table = compare_scenarios(workers, cases, risk, seed=seed)
+    table = compare_scenarios(workers, cases, risk, seed=seed, **inputs)
     scenario_seconds = time.perf_counter() - began
     say(f"three scenarios: {scenario_seconds:.2f} s")
     with pd.option_context("display.width", 200, "display.max_columns", 30):
-        cols = ["scenario", "turnover_rate", "agency_share_start", "agency_share_end", "baseline_agency_share_end",
+        cols = ["scenario", "turnover_rate", "agency_rate_start", "agency_rate_end", "carry_on_agency_rate_end",
                 "total_cost_gbp_p50", "baseline_cost_gbp_p50", "saving_gbp_p50", "saving_share_p50",
                 "recruitment_status"]
         say(table[cols].round(3).to_string(index=False))
-    return {"seconds": seconds, "scenario_seconds": scenario_seconds, "summary": s, "scenarios": table}
+    return {"seconds": seconds, "scenario_seconds": scenario_seconds, "summary": s, "scenarios": table, "result": result}
 
 
 def main() -> int:

@@ -117,91 +117,20 @@ def risk(n: int = 40, seed: int = 1, hostile: bool = False) -> pd.DataFrame:
     })
 
 
-def quarters(h: int = 12) -> pd.DatetimeIndex:
-    return pd.date_range("2025-01-01", periods=h, freq="QS")
+_PLAN: dict = {}
 
 
-def projection(h: int = 12, seed: int = 2) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    rows = []
-    for q, start in enumerate(quarters(h), 1):
-        for t in TEAMS:
-            demand_pts = 850 * (1 + 0.01 * q) + rng.normal(0, 20)
-            demand = demand_pts / 85
-            supply = 10.5 - 0.12 * q + rng.normal(0, 0.2)
-            agency = 2.0 + 0.05 * q
-            rows.append((q, start, t, demand_pts, demand, supply, 0.6, 0.5, agency, demand - supply))
-    return pd.DataFrame(rows, columns=["quarter", "quarter_start_date", "team", "demand_points", "demand_fte",
-                                       "supply_fte", "expected_leavers", "asye_fte", "agency_fte", "gap_fte"])
+def plan():
+    """A real plan of a small synthetic authority (`workforce.plans.build_plan`), built once: the
+    planner workbook's frames are what the plans produce, not a copy of their columns."""
+    if "plan" not in _PLAN:
+        from plans_frames import make_authority
+        from workforce.plans.assumptions import Assumptions
+        from workforce.plans.planner import build_plan
 
-
-def montecarlo(proj: pd.DataFrame) -> pd.DataFrame:
-    g = proj.groupby("quarter")["supply_fte"].sum()
-    q = g.index.to_numpy()
-    spread = 1.5 + 0.4 * q
-    return pd.DataFrame({
-        "quarter": q,
-        "supply_fte_p10": g.to_numpy() - spread,
-        "supply_fte_p50": g.to_numpy(),
-        "supply_fte_p90": g.to_numpy() + spread,
-        "cost_gbp_p10": 2.9e6 + 1e4 * q,
-        "cost_gbp_p50": 3.0e6 + 1e4 * q,
-        "cost_gbp_p90": 3.2e6 + 1e4 * q,
-        "p_shortfall": np.clip(0.2 + 0.05 * q, 0, 1),
-    })
-
-
-def recruitment(h: int = 12) -> pd.DataFrame:
-    rows = []
-    for q in range(1, h + 1):
-        for unit in ("North", "South", "Central"):
-            rows.append((q, unit, 2, 1 if q % 4 == 3 else 0, 6.0 - 0.3 * q, 20.0 + 0.5 * q, 26.0, 6.0 - 0.4 * q,
-                         250_000.0 + 1000 * q))
-    return pd.DataFrame(rows, columns=["quarter", "unit", "permanent_hires", "nq_intake", "agency_fte",
-                                       "permanent_fte", "demand_fte", "vacancies_fte", "cost_gbp"])
-
-
-def recruitment_totals(rec: pd.DataFrame) -> pd.DataFrame:
-    g = rec.groupby("quarter")[["demand_fte", "permanent_fte", "agency_fte", "vacancies_fte", "cost_gbp"]].sum()
-    g = g.reset_index()
-    g["agency_share"] = g["agency_fte"] / (g["agency_fte"] + g["permanent_fte"])
-    g["baseline_permanent_fte"] = g["permanent_fte"] * 0.7
-    g["baseline_agency_fte"] = g["baseline_permanent_fte"] * 0.3 / 0.7
-    g["baseline_agency_share"] = 0.3
-    g["baseline_cost_gbp"] = g["cost_gbp"] * 1.08
-    return g[["quarter", "demand_fte", "permanent_fte", "agency_fte", "agency_share", "vacancies_fte", "cost_gbp",
-              "baseline_permanent_fte", "baseline_agency_fte", "baseline_agency_share", "baseline_cost_gbp"]]
-
-
-def plan_summary(totals: pd.DataFrame) -> dict:
-    """The figures `build_plan` puts in its summary that the frames do not hold (plan start,
-    Monte Carlo totals)."""
-    cost, base = float(totals["cost_gbp"].sum()), float(totals["baseline_cost_gbp"].sum())
-    return {"agency_share_start": 0.246, "p_shortfall_any_quarter": 0.66, "montecarlo_runs": 1000,
-            "total_cost_gbp_p10": cost * 0.98, "total_cost_gbp_p50": cost * 1.01, "total_cost_gbp_p90": cost * 1.05,
-            "baseline_cost_gbp_p10": base * 0.99, "baseline_cost_gbp_p50": base * 1.02,
-            "baseline_cost_gbp_p90": base * 1.06, "saving_gbp_p10": 0.5 * (base - cost),
-            "saving_gbp_p50": base - cost, "saving_gbp_p90": 1.4 * (base - cost),
-            "saving_share_p10": 0.03, "saving_share_p50": 0.07, "saving_share_p90": 0.1}
-
-
-def gateway(rk: pd.DataFrame) -> pd.DataFrame:
-    top = rk.sort_values("p_leave", ascending=False).head(12)
-    return pd.DataFrame({
-        "worker_id": top["worker_id"].to_numpy(),
-        "team": top["team"].to_numpy(),
-        "programme": ["supervision_plus", "ASYE_mentoring", "flexible_working"] * 4,
-        "p_leave": top["p_leave"].to_numpy(),
-        "p_leave_after": top["p_leave"].to_numpy() * 0.8,
-        "cost_gbp": [1500.0, 2500.0, 800.0] * 4,
-        "expected_saving_gbp": top["p_leave"].to_numpy() * 0.2 * 30_000,
-    })
-
-
-def gateway_programmes(gw: pd.DataFrame) -> pd.DataFrame:
-    g = gw.groupby("programme").agg(workers=("worker_id", "count"), cost_gbp=("cost_gbp", "sum"),
-                                    expected_saving_gbp=("expected_saving_gbp", "sum")).reset_index()
-    return g
+        workers, cases, rk = make_authority(60, 800, seed=2, teams=4, localities=2)
+        _PLAN["plan"] = build_plan(workers, cases, rk, Assumptions().with_values({"montecarlo.runs": 100}))
+    return _PLAN["plan"]
 
 
 def assumptions() -> pd.DataFrame:
@@ -211,9 +140,9 @@ def assumptions() -> pd.DataFrame:
         return assumptions_frame(Assumptions())
     except ImportError:  # pragma: no cover - the plans package is part of the repository
         return pd.DataFrame(
-            [("demand", "absence_rate", 0.032, "fraction", "[S1]", "gross-up for absence"),
-             ("projection", "start_date", "auto", "date or auto", "assumption", "first day of quarter 1")],
-            columns=["section", "key", "value", "unit", "basis", "description"], dtype=object)
+            [("demand", "absence_rate", 0.032, None, None, "fraction", "[S1]", "gross-up for absence"),
+             ("projection", "start_date", "auto", None, None, "date or auto", "assumption", "first day of quarter 1")],
+            columns=["section", "key", "value", "low", "high", "unit", "basis", "description"], dtype=object)
 
 
 def fairness() -> pd.DataFrame:
@@ -231,15 +160,17 @@ def planner_kwargs(hostile: bool = False) -> dict:
     loads = worker_loads(hostile=hostile)
     alloc = allocations(hostile=hostile)
     rk = risk(hostile=hostile)
-    proj = projection()
-    rec = recruitment()
-    gw = gateway(rk)
-    totals = recruitment_totals(rec)
+    p = plan()
+    gateway = p.gateway.copy()
+    if hostile:  # text from the inputs (team names) that looks like a formula
+        gateway["team"] = gateway["team"].astype(object)
+        gateway.loc[: len(HOSTILE) - 1, "team"] = HOSTILE[: len(gateway)]
     return dict(
-        assumptions=assumptions(), risk=rk, gateway=gw, gateway_programmes=gateway_programmes(gw),
-        recruitment=rec, recruitment_totals=totals, projection=proj,
-        montecarlo=montecarlo(proj), worker_loads=loads, allocation_summary=allocation_summary(alloc, loads),
-        plan_summary=plan_summary(totals), fairness=fairness(),
+        assumptions=p.assumptions_frame, risk=rk, gateway=gateway, gateway_programmes=p.gateway_programmes,
+        recruitment=p.recruitment, recruitment_totals=p.recruitment_totals, projection=p.projection,
+        montecarlo=p.montecarlo, census=p.census, trajectories=p.trajectories, unit_costs=p.unit_costs,
+        worker_loads=loads, allocation_summary=allocation_summary(alloc, loads), plan_summary=p.summary,
+        fairness=fairness(),
     )
 
 

@@ -195,7 +195,8 @@ def test_old_plan_assumptions_file_is_read_with_a_note(tmp_path):
                    "[programme.mentoring]\nplaces = 3\n")
     with pytest.warns(InputWarning, match=re.escape("[costs] -> [plans.costs]")):
         s = load_settings(old)
-    assert s.plans.costs.agency_hourly_rate_gbp == 50.0 and s.plans.basis_of("costs", "agency_hourly_rate_gbp") == "invoices"
+    assert s.plans.costs.agency_day_rate_case_holder_gbp == pytest.approx(50.0 * 7.4)  # renamed: day rates by role
+    assert s.plans.basis_of("costs", "agency_day_rate_case_holder_gbp").startswith("invoices")
     assert [p.name for p in s.plans.programmes] == ["mentoring"] and s.plans.programmes[0].places == 3
 
 
@@ -239,8 +240,10 @@ def test_old_assumptions_sheet_is_read_and_its_moved_rows_mapped(tmp_path):
     """A workbook saved before the capacity model moved: it has the two old rows, no caseload rows."""
     frame = assumptions_frame(Assumptions())
     frame = frame[frame["section"] != "caseload"]
-    old_rows = pd.DataFrame([("demand", "target_points_per_fte", 80.0, "points per FTE", "[S29]", ""),
-                             ("supply", "asye_capacity_share", 0.9, "fraction", "[S29]", "")], columns=frame.columns)
+    old_rows = pd.DataFrame([{"section": "demand", "key": "target_points_per_fte", "value": 80.0,
+                              "unit": "points per FTE", "basis": "[S29]", "description": ""},
+                             {"section": "supply", "key": "asye_capacity_share", "value": 0.9, "unit": "fraction",
+                              "basis": "[S29]", "description": ""}], columns=frame.columns)
     path = tmp_path / "workforce_plan.xlsx"
     write_sheet(pd.concat([frame, old_rows], ignore_index=True), path)
     with pytest.warns(InputWarning, match="target_points_per_fte"):
@@ -272,7 +275,7 @@ def test_the_example_settings_file_states_every_default():
 def _keys(doc: dict, prefix: str = "") -> set[str]:
     out = set()
     for key, value in doc.items():
-        if isinstance(value, dict) and not key.isdigit() and key != "unallocated_cost":
+        if isinstance(value, dict) and not key.isdigit() and key != "unallocated_cost" and "value" not in value:
             out |= _keys(value, f"{prefix}{key}.")
         else:
             out.add(f"{prefix}{key}")
@@ -283,7 +286,7 @@ def test_the_example_settings_file_documents_every_key():
     """Every key the loader accepts appears in the example (commented out where the keys are
     alternatives), so the example stays the complete reference."""
     text = (REPO / EXAMPLE).read_text()
-    uncommented = re.sub(r"(?m)^# ?(\[?[a-z_.]+\]? ?=|\[plans\.programme)", r"\1", text)
+    uncommented = re.sub(r"(?m)^# ?(\[?[a-z_.]+\]? ?=|\[plans\.programme|\[run\.)", r"\1", text)
     listed = _keys(tomllib.loads(uncommented))
     rules, config = CaseloadRules(), AllocationConfig()
     expected = {f"caseload.{f.name}" for f in fields(rules) if f.name not in ("case_points", "roles")}
@@ -296,7 +299,7 @@ def test_the_example_settings_file_documents_every_key():
                  if f.name not in solver and f.name != "rules" and not f.name.startswith("guard_")}
     expected |= {f"allocation.guards.{k}" for k in ("handoffs", "unallocated", "utilisation", "utilisation_scope")}
     expected |= {f"plans.{s}.{f.name}" for s, cls in SECTIONS.items() for f in value_fields(cls)}
-    expected |= {"run.seed", "run.allocation_mode", "run.leavers"}
+    expected |= {"run.seed", "run.allocation_mode", "run.leavers", "run.la"}
     expected |= {f"run.{t}.{k}" for t, keys in RUN_TABLES.items() for k in keys}
     assert expected - listed == set()
     assert any(k.startswith("plans.programme.") for k in listed)

@@ -93,12 +93,16 @@ def test_planner_indicators_are_computed_from_the_frames_and_traced(planner):
     assert ind["Workers over the soft cap on children"][0] == int(loads["over_soft_cap"].sum())
     assert ind["Children changing social worker (handoffs)"][0] == kw["allocation_summary"]["handoffs"]
     assert ind["Expected leavers within 12 months"][0] == pytest.approx(risk["p_leave"].sum())
-    last = totals.iloc[-1]
-    assert ind["Agency rate at the start of the plan"][0] == pytest.approx(summary["agency_share_start"])
-    assert ind["Agency rate at the end of the plan"][0] == pytest.approx(
-        last["agency_fte"] / (last["agency_fte"] + last["permanent_fte"]))
-    assert ind["Vacancy rate, end of the plan"][0] == pytest.approx(
-        last["vacancies_fte"] / (last["vacancies_fte"] + last["permanent_fte"]))
+    census = kw["census"]
+    plan_rows = census[census["scenario"] == "plan"].set_index("quarter")
+    today = plan_rows.loc[0]
+    assert ind["Agency rate, today"][0] == pytest.approx(today["agency_fte"] / (today["agency_fte"] + today["in_post_fte"]))
+    end = plan_rows.loc[plan_rows.index.max()]
+    [name] = [n for n in ind if n.startswith("Agency rate, ") and n.endswith(", plan")]
+    assert ind[name][0] == pytest.approx(summary["agency_rate_end_p50"])  # the simulated median, as on the sheet
+    assert ind[name][0] == pytest.approx(end["agency_rate"])
+    [name] = [n for n in ind if n.startswith("Vacancy rate, ") and n.endswith(", plan")]
+    assert ind[name][0] == pytest.approx(end["vacancy_rate"])
     assert ind["Chance the plan falls short in some quarter"][0] == pytest.approx(summary["p_shortfall_any_quarter"])
     assert ind["Saving against carrying on as now"][0] == pytest.approx(summary["saving_gbp_p50"])
     for value, sheet in ind.values():
@@ -117,20 +121,50 @@ def test_planner_simulated_figures_show_median_and_band(planner):
     assert "median" in cost["definition"]
     soft = table.loc["Workers over the soft cap on children", "definition"]
     assert "count of children" in soft and "not points" in soft
-    assert "no new" in table.loc["Gap if nobody were hired, last quarter", "definition"]
+    assert "if nobody were hired" in table.loc["Gap if nobody were hired, last quarter", "definition"]
 
 
 def test_planner_chart_data_matches_the_frames(planner):
     path, kw = planner
     ws = openpyxl.load_workbook(path)["Summary"]
-    table = ws.tables["chart_fte_against_demand"]
+    table = ws.tables["chart_capacity_against_demand"]
     rows = [[c.value for c in r] for r in ws[table.ref]]
     frame = pd.DataFrame(rows[1:], columns=rows[0])
-    proj = kw["projection"].groupby("quarter")[["demand_fte", "supply_fte"]].sum()
-    assert list(frame["demand FTE"]) == pytest.approx(list(proj["demand_fte"]))
     mc = kw["montecarlo"]
-    assert list(frame["supply 10th-90th percentile"]) == pytest.approx(
-        list(mc["supply_fte_p90"] - mc["supply_fte_p10"]))
+    assert list(frame["demand"]) == pytest.approx(list(mc["need_case_holder_fte_p50"]))
+    assert list(frame["with the plan, 10th-90th percentile"]) == pytest.approx(
+        list(mc["capacity_case_holder_fte_p90"] - mc["capacity_case_holder_fte_p10"]))
+    agency = ws.tables["chart_agency_rate"]
+    rows = [[c.value for c in r] for r in ws[agency.ref]]
+    census = kw["census"]
+    plan = census[census["scenario"] == "plan"].sort_values("quarter")
+    assert [r[1] for r in rows[1:]] == pytest.approx(list(plan["agency_rate"]))
+    assert rows[0] == ["quarter", "agency rate (plan)", "carrying on as now", "holding today's headcount"]
+
+
+def test_planner_census_days_trajectories_notes_and_glossary(planner):
+    path, kw = planner
+    wb = openpyxl.load_workbook(path)
+    summary = wb["Summary"]
+    days = [[c.value for c in r] for r in summary[summary.tables["summary_census_days"].ref]]
+    census = kw["census"]
+    expected = census[census["census_day"] | (census["quarter"] == 0)]
+    assert len(days) - 1 == len(expected)
+    assert "summary_trajectories" in summary.tables
+    for sheet in ("L&D plan", "Recruitment plan", "Projection", "Assumptions"):
+        ws = wb[sheet]
+        assert all(c.comment is not None for c in ws[1] if c.value), sheet  # every plan column explained
+    readme = wb["README"]
+    glossary = {r[0]: r[1] for r in
+                [[c.value for c in row] for row in readme[readme.tables["readme_glossary"].ref]][1:]}
+    assert {"gap_fte", "capacity_case_holder_fte", "hires_starting", "permanent_start_fte"} <= set(glossary)
+    sources = [[c.value for c in row] for row in readme[readme.tables["readme_sources"].ref]][1:]
+    assert {"S49", "S53", "S59"} <= {r[0] for r in sources}
+    # units are consistent within a table: each rate of the Monte Carlo is a percentage
+    mc = wb["Projection"]
+    header = [c.value for c in mc[1]]
+    col = header.index("agency_rate_p50") + 1
+    assert mc.cell(row=2, column=col).number_format.endswith("%")
 
 
 def test_planner_assumptions_read_back_by_plan(planner):
@@ -138,9 +172,10 @@ def test_planner_assumptions_read_back_by_plan(planner):
     from workforce.config import load_assumptions
     from workforce.plans.assumptions import Assumptions
 
-    assert load_assumptions(path) == Assumptions()
+    assert load_assumptions(path) == fx.plan().assumptions
+    assert fx.plan().assumptions.montecarlo.runs == 100 != Assumptions().montecarlo.runs
     ws = openpyxl.load_workbook(path)["Assumptions"]
-    assert [c.value for c in ws[1]] == ["section", "key", "value", "unit", "basis", "description"]
+    assert [c.value for c in ws[1]] == ["section", "key", "value", "low", "high", "unit", "basis", "description"]
 
 
 def test_planner_leaves_out_steps_not_run(tmp_path):

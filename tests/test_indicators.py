@@ -76,25 +76,57 @@ def test_allocation_figures_from_its_summary():
 
 @pytest.fixture
 def totals() -> pd.DataFrame:
-    return pd.DataFrame({"quarter": [2, 1], "agency_fte": [2.0, 5.0], "permanent_fte": [8.0, 15.0],
-                         "vacancies_fte": [1.0, 5.0], "baseline_agency_fte": [6.0, 5.0],
-                         "baseline_permanent_fte": [4.0, 15.0], "permanent_hires": [3, 2], "nq_intake": [0, 4]})
+    return pd.DataFrame({"quarter": [2, 1], "permanent_hires": [3, 2], "nq_intake": [0, 4],
+                         "carry_on_starters_fte": [1.5, 2.0]})
 
 
-def test_agency_rate_now_and_at_the_end_on_one_definition(totals):
-    got = {i.key: i.value for i in ind.agency_rate({"agency_share_start": 0.246}, totals)}
-    # quarter 2 is the last, whatever the row order: agency / (agency + permanent)
-    assert got == pytest.approx({"agency_rate_start": 0.246, "agency_rate_end": 0.2, "agency_rate_end_carry_on": 0.6})
-    assert ind.agency_rate(None, totals) == []
+@pytest.fixture
+def census() -> pd.DataFrame:
+    rows = []
+    for scenario in ("plan", "carry_on"):
+        for q, day in enumerate(pd.to_datetime(["2024-09-30", "2024-12-31", "2025-09-30", "2025-12-31"])):
+            rows.append({"scenario": scenario, "quarter": q, "quarter_end_date": day, "census_day": day.month == 9,
+                         "establishment_fte": 100.0, "in_post_fte": 80.0 + q, "vacancies_fte": 20.0 - q,
+                         "vacancy_rate": (20.0 - q) / 100, "agency_fte": 20.0 - 2 * q,
+                         "agency_rate": (20.0 - 2 * q) / (100 - q), "leavers_fte": 14.0,
+                         "turnover_rate": 0.16 if q == 0 else 14 / (80 + q), "case_holder_fte": 60.0,
+                         "children": 960.0, "caseload": 16.0, "absence_rate": 0.03})
+    return pd.DataFrame(rows)
 
 
-def test_vacancy_rate_is_vacant_over_vacant_plus_permanent(totals):
-    got = {i.key: i.value for i in ind.vacancy_rate(totals)}
-    assert got == pytest.approx({"vacancy_rate_first_quarter": 5 / 20, "vacancy_rate_end": 1 / 9})
+def test_census_measures_today_and_at_the_last_30_september(census):
+    got = {i.key: i for i in ind.census_measures(census, {"agency_rate": "agency rate: agency / (agency + LA)"})}
+    assert got["agency_rate_now"].value == pytest.approx(0.2)
+    assert got["agency_rate_end"].value == pytest.approx(16 / 98)  # quarter 2 ends on 30 September 2025
+    assert got["agency_rate_end"].name == "Agency rate, 30 Sep 2025, plan"
+    assert "agency / (agency + LA)" in got["agency_rate_end"].definition and "DfE" in got["agency_rate_end"].definition
+    assert "establishment_end" not in got and "absence_end" not in got  # held through the plan
+    assert "caseload_now" not in got  # today's caseload is the allocation's
+    banded = ind.census_measures(census, None, {"agency_rate_end_p10": 0.1, "agency_rate_end_p50": 0.15,
+                                                "agency_rate_end_p90": 0.2})
+    assert {i.key: i for i in banded}["agency_rate_end"].band is None  # quarter 2 is not the plan's last
+
+
+def test_agency_rate_carrying_on_and_holding_headcount():
+    got = {i.key: i for i in ind.agency_rate({"carry_on_agency_rate_end": 0.3, "carry_on_agency_rate_end_p10": 0.25,
+                                              "carry_on_agency_rate_end_p50": 0.31, "carry_on_agency_rate_end_p90": 0.36,
+                                              "hold_agency_rate_end": 0.22})}
+    assert got["agency_rate_end_carry_on"].value == 0.31 and got["agency_rate_end_carry_on"].band.p90 == 0.36
+    assert got["agency_rate_end_hold"].value == 0.22
+    assert ind.agency_rate(None) == []
+
+
+def test_targets_and_the_feasibility_note():
+    got = {i.key: i for i in ind.targets({"p_meet_agency_target": 0.4, "agency_share_target": 0.15,
+                                          "agency_target_quarter": 12, "montecarlo_runs": 100,
+                                          "agency_target_lifted_to_feasible": True, "p_within_budget": 0.8})}
+    assert got["chance_agency_target"].value == 0.4 and "15%" in got["chance_agency_target"].definition
+    assert got["chance_within_budget"].value == 0.8 and got["agency_target_feasible"].unit == ind.TEXT
 
 
 def test_recruitment_volumes(totals):
-    assert {i.key: i.value for i in ind.recruitment_volumes(totals)} == {"permanent_hires": 5, "nq_intake": 4}
+    assert {i.key: i.value for i in ind.recruitment_volumes(totals)} == {"permanent_hires": 5, "nq_intake": 4,
+                                                                        "carry_on_starters": 3.5}
 
 
 def test_gap_with_no_hires_is_named_for_what_it_is():
@@ -104,8 +136,11 @@ def test_gap_with_no_hires_is_named_for_what_it_is():
 
 
 def test_shortfall_chance_uses_the_one_named_definition():
-    i = ind.shortfall_chance({"p_shortfall_any_quarter": 0.189, "montecarlo_runs": 1000})
+    i, amount = ind.shortfall_chance({"p_shortfall_any_quarter": 0.189, "montecarlo_runs": 1000,
+                                      "shortfall_fte_quarters_p10": 0.0, "shortfall_fte_quarters_p50": 1.5,
+                                      "shortfall_fte_quarters_p90": 6.0})
     assert i.value == 0.189 and ind.SHORTFALL in i.definition and "1000 simulated futures" in i.definition
+    assert amount.value == 1.5 and amount.band == ind.Band(0.0, 1.5, 6.0)
 
 
 def test_simulated_costs_show_the_median_and_the_band():

@@ -85,7 +85,7 @@ def test_ctrl_c_while_writing_leaves_nothing(tmp_path):
 
 def test_ctrl_c_while_the_solver_runs_leaves_nothing(tmp_path):
     """Interrupted during the allocation stage (HiGHS running in C, perhaps in threads)."""
-    code, stderr, out = _interrupt(tmp_path, signal.SIGINT, after_stage="[4/7]")
+    code, stderr, out = _interrupt(tmp_path, signal.SIGINT, after_stage="Allocating caseloads")
     _assert_nothing_left(code, stderr, out)
     assert code == 130, (code, stderr)
 

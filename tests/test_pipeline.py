@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from libreoffice import convert_to_pdf, needs_soffice
+from workforce import measures
 from workforce.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,11 +42,37 @@ def test_demo_writes_every_output(demo_out):
 
 def test_demo_planner_workbook_has_every_sheet(demo_out):
     wb = openpyxl.load_workbook(demo_out / "workforce_plan.xlsx")
-    for sheet in ("Summary", "Risk register", "L&D plan", "Recruitment plan", "Projection", "Allocation",
-                  "Fairness audit", "Assumptions", "README"):
+    for sheet in ("Summary", "Risk register", "L&D plan", "Recruitment plan", "Projection", "Demand", "Benchmarks",
+                  "Allocation", "Fairness audit", "Assumptions", "README"):
         assert sheet in wb.sheetnames, (sheet, wb.sheetnames)
     assert len(wb["Summary"]._charts) >= 4
     assert "workforce demo" in _produced_by(demo_out / "workforce_plan.xlsx")
+
+
+def test_demo_demand_history_agrees_with_its_cases(demo_out):
+    """The demo's open cases by stage and the demand model's start, as the Demand sheet shows them,
+    agree within the stated tolerance (workforce.plan_demand.DEMO_TOLERANCE); the history is an input
+    `workforce demand --history` reads."""
+    from workforce.demand.history import read_history
+    from workforce.plan_demand import DEMO_TOLERANCE
+
+    ws = openpyxl.load_workbook(demo_out / "workforce_plan.xlsx")["Demand"]
+    rows = [r for r in ws.iter_rows(values_only=True)]
+    head = next(i for i, r in enumerate(rows) if r[:3] == ("stage", "open_cases", "model_start"))
+    table = {r[0]: r for r in rows[head + 1:head + 6]}
+    cases = pd.read_csv(demo_out / "inputs" / "cases.csv", dtype=str)
+    assert table["total"][1] == (cases["case_type"] != "care_leaver").sum()
+    for stage in ("assessment", "cin", "cp", "cla", "total"):
+        assert abs(table[stage][2] / table[stage][1] - 1) <= DEMO_TOLERANCE, table[stage]
+    assert len(ws._charts) >= 5
+    history = read_history(demo_out / "inputs" / "demand_history.csv").frame
+    assert {"referrals", "cin_at31", "cp_at31", "cla_at31"} <= set(history.columns)
+    bench = openpyxl.load_workbook(demo_out / "workforce_plan.xlsx")["Benchmarks"]
+    assert len(bench._charts) == 4
+    assert any("Sandwell (333), the comparator" in str(c.value) for row in bench.iter_rows() for c in row)
+    summary = json.loads((demo_out / "summary.json").read_text())
+    assert summary["demand"]["scenario"] == "baseline" and "turnaround" in summary["demand"]["scenarios"]
+    assert summary["benchmarks"] == {"la_code": "333", "la_name": "Sandwell", "comparator": True, "sheet": "Benchmarks"}
 
 
 def _produced_by(path: Path) -> str:
@@ -116,12 +143,17 @@ def test_terminal_summary_json_and_summary_sheet_show_the_same_figures(demo_run)
         assert row["definition"] == f["definition"] and f["definition"]
     keys = {f["key"] for f in figures}
     # the figures issue 18 found disagreeing or unexplained are each there once, defined
-    assert {"agency_rate_start", "agency_rate_end", "shortfall_chance", "plan_cost", "saving",
-            "workers_over_soft_cap", "gap_no_hires_end"} <= keys
+    assert {"agency_rate_now", "agency_rate_end", "agency_rate_end_carry_on", "shortfall_chance", "plan_cost",
+            "saving", "workers_over_soft_cap", "gap_no_hires_end", "vacancy_rate_now", "turnover_rate_end",
+            "trajectory_flag", "chance_agency_target"} <= keys
     plan = json.loads((out / "plan_summary.json").read_text())
     plan_figures = _indicators(plan)
     assert plan_figures["plan_cost"]["value"] == plan["total_cost_gbp_p50"]
-    assert plan_figures["agency_rate_start"]["value"] == plan["agency_share_start"]
+    assert plan_figures["agency_rate_now"]["value"] == plan["agency_rate_start"]
+    assert plan_figures["agency_rate_end"]["value"] == plan["agency_rate_end_p50"]
+    days = plan["census_days"]
+    assert {d["scenario"] for d in days} == {"plan", "carry_on", "hold"}
+    assert set(plan["census_definitions"]) >= {"vacancy_rate", "agency_rate", "turnover_rate", "caseload"}
 
 
 def _config(tmp_path: Path, **extra: str) -> Path:
@@ -188,3 +220,27 @@ def test_run_config_errors_exit_2(tmp_path):
     plans_only.write_text("[plans.costs]\non_cost_rate = 0.3\n")
     result = CliRunner().invoke(app, ["run", str(plans_only)])
     assert result.exit_code == 2 and "[run.inputs]" in result.output and "examples/workforce.toml" in result.output
+
+
+def test_demo_profile_sandwell_runs_the_sandwell_like_authority(demo_out, tmp_path):
+    """`--profile sandwell` reaches the generator: the authority has Sandwell 2018's far higher
+    agency share than the default one, and summary.json names the profile."""
+    out = tmp_path / "sandwell"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--seed", "0", "--quick", "--profile", "sandwell"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "summary.json").read_text())["profile"] == "sandwell"
+    assert json.loads((demo_out / "summary.json").read_text())["profile"] == "default"
+
+    def agency(folder: Path) -> float:
+        w = pd.read_csv(folder / "inputs" / "workers.csv")
+        is_agency = w["agency"].astype(str).str.lower().isin(["yes", "true", "1", "y"])
+        return float(measures.agency_rate(w.loc[is_agency, "fte"].sum(), w.loc[~is_agency, "fte"].sum()))
+
+    assert agency(out) > agency(demo_out) + 0.05
+
+
+def test_demo_unknown_profile_is_refused_and_writes_nothing(tmp_path):
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "x"), "--profile", "leeds"])
+    assert result.exit_code == 2
+    assert "--profile" in result.output and "sandwell" in result.output
+    assert not (tmp_path / "x").exists()

@@ -18,11 +18,15 @@ def assumptions_from_toml(text: str, source: str = "settings.toml") -> Assumptio
 
 
 def edited() -> Assumptions:
-    a = Assumptions().with_values({"costs.agency_hourly_rate_gbp": 45.5, "recruitment.nq_cohort_months": (1, 9),
+    a = Assumptions().with_values({"costs.agency_day_rate_case_holder_gbp": 345.5, "recruitment.nq_cohort_months": (1, 9),
                                    "recruitment.unit": "locality", "caseload.reserved_points": 20.0,
                                    "caseload.case_points.cp": 8.0,
                                    "caseload.roles.practice_supervisor.soft_children": 6},
                                   basis="planner: 2024 invoices")
+    a = a.with_values({"costs.golden_hello_gbp": 8000.0, "feasibility.agency_fall_per_year": 3.5,
+                       "supply.agency_fill_rate": 0.95},
+                      ranges={"recruitment.hire_success_rate": (0.6, 0.9), "supply.agency_fill_rate": (0.8, 1.0),
+                              "programme:mentoring.leave_risk_reduction_rate": (0.0, 0.3)})
     progs = tuple(a.programmes[:3]) + (dataclasses.replace(a.programmes[0], name="coaching", places=3),)
     return dataclasses.replace(a, programmes=progs)
 
@@ -33,7 +37,9 @@ def test_frame_round_trip_is_exact():
     back = assumptions_from_frame(frame)
     assert back == a
     pd.testing.assert_frame_equal(assumptions_frame(back), frame)
-    assert a.basis_of("costs", "agency_hourly_rate_gbp") == "planner: 2024 invoices"
+    assert a.basis_of("costs", "agency_day_rate_case_holder_gbp") == "planner: 2024 invoices"
+    assert a.basis_of("costs", "golden_hello_gbp").startswith("edited by the user (was: 5000.0;")
+    assert a.range_of("recruitment", "hire_success_rate") == (0.6, 0.9)
     assert "S53" in a.basis_of("costs", "hours_per_fte_year") or "S49" in a.basis_of("costs", "hours_per_fte_year")
 
 
@@ -48,8 +54,8 @@ def test_toml_round_trip_is_exact(tmp_path):
 
 
 def test_plain_toml_values_and_missing_keys_keep_defaults():
-    a = assumptions_from_toml("[plans.costs]\nagency_hourly_rate_gbp = 50\n[plans.gateway]\nbudget_gbp = 1000.0\n")
-    assert a.costs.agency_hourly_rate_gbp == 50.0
+    a = assumptions_from_toml("[plans.costs]\nagency_day_rate_case_holder_gbp = 350\n[plans.gateway]\nbudget_gbp = 1000.0\n")
+    assert a.costs.agency_day_rate_case_holder_gbp == 350.0
     assert a.gateway.budget_gbp == 1000.0
     assert a.demand == Assumptions().demand
     assert a.programmes == Assumptions().programmes
@@ -77,13 +83,13 @@ def test_bad_value_names_row_and_key(tmp_path):
 def test_out_of_range_and_unknown_key_reported_together():
     frame = assumptions_frame(Assumptions())
     frame.loc[(frame["section"] == "demand") & (frame["key"] == "absence_rate"), "value"] = 1.5
-    frame.loc[len(frame)] = ["costs", "golden_hello_gbp", 8000, "", "", ""]
+    frame.loc[len(frame)] = ["costs", "golden_goodbye_gbp", 8000, None, None, "", "", ""]
     with pytest.raises(InputError) as err:
         assumptions_from_frame(frame, source="mine.csv")
     problems = err.value.problems
     assert len(problems) == 2
     assert any("absence_rate" in p.message and "maximum" in p.message for p in problems)
-    assert any("golden_hello_gbp" in p.message and p.column == "key" for p in problems)
+    assert any("golden_goodbye_gbp" in p.message and p.column == "key" for p in problems)
     assert all(p.file == "mine.csv" and p.row is not None for p in problems)
 
 
@@ -102,3 +108,72 @@ def test_programme_roles_checked():
     frame.loc[(frame["section"] == "programme:mentoring") & (frame["key"] == "roles"), "value"] = "case_holder;wizard"
     with pytest.raises(InputError, match="wizard"):
         assumptions_from_frame(frame)
+
+
+def test_every_new_assumption_round_trips_through_toml_and_the_workbook(tmp_path):
+    """Each value of the sections and programmes, changed from its default (and each range),
+    comes back from the settings file and from the workbook's Assumptions sheet exactly."""
+    base = Assumptions()
+    frame = assumptions_frame(base)
+    changes, ranges = {}, {}
+    for row in frame.itertuples():
+        if row.section == "caseload":
+            continue
+        name = f"{row.section}.{row.key}"
+        value = row.value
+        if isinstance(value, bool):
+            changes[name] = not value
+        elif isinstance(value, float):
+            for new in ((round(value * 1.25, 6), round(value * 0.75, 6), round(value * 0.5, 6)) if value else (0.25,)):
+                try:
+                    base.with_values({name: new})
+                except InputError:
+                    continue
+                changes[name] = new
+                break
+        elif row.low is not None:
+            ranges[name] = (row.low, row.high)
+        if row.low is not None and isinstance(value, float):
+            new = changes[name]
+            ranges[name] = (min(row.low, new) * 0.5 if row.low > 0 else row.low, min(max(row.high, new), 1.0))
+    edited_all = base.with_values(changes, ranges=ranges)
+    assert edited_all != base
+    assert assumptions_from_toml(plan_settings_toml(edited_all)) == edited_all
+    path = tmp_path / "plan.xlsx"
+    write_sheet(assumptions_frame(edited_all), path)
+    assert load_assumptions(path) == edited_all
+    for name in ("costs.pay_award_rate", "costs.market_supplement_gbp", "supply.agency_fill_rate",
+                 "feasibility.best_share", "recruitment.hire_success_rate"):
+        section, key = name.split(".")
+        assert edited_all.basis_of(section, key).startswith("edited by the user (was: ")
+
+
+def test_an_edited_value_says_so_and_a_restored_one_does_not():
+    a = Assumptions().with_values({"costs.salary_case_holder_gbp": 42000.0})
+    basis = a.basis_of("costs", "salary_case_holder_gbp")
+    assert basis == "edited by the user (was: 35444.0; [S49] 2018 national average top of scale)"
+    back = a.with_values({"costs.salary_case_holder_gbp": 35444.0})
+    assert back.basis_of("costs", "salary_case_holder_gbp") == "[S49] 2018 national average top of scale"
+    noted = Assumptions().with_values({"costs.salary_case_holder_gbp": 42000.0}, basis="our 2025 pay scales")
+    assert noted.basis_of("costs", "salary_case_holder_gbp") == "our 2025 pay scales"
+
+
+def test_ranges_are_checked():
+    frame = assumptions_frame(Assumptions())
+    where = (frame["section"] == "recruitment") & (frame["key"] == "hire_success_rate")
+    frame.loc[where, ["low", "high"]] = [0.9, 0.95]  # does not hold the value 0.85
+    with pytest.raises(InputError, match="must hold the value"):
+        assumptions_from_frame(frame)
+    frame.loc[where, ["low", "high"]] = [0.7, None]
+    with pytest.raises(InputError, match="both low and high"):
+        assumptions_from_frame(frame)
+    other = assumptions_frame(Assumptions())
+    other.loc[(other["section"] == "costs") & (other["key"] == "on_cost_rate"), ["low", "high"]] = [0.2, 0.3]
+    with pytest.raises(InputError, match="takes no range"):
+        assumptions_from_frame(other)
+
+
+def test_the_old_agency_hourly_rate_is_read_as_a_day_rate():
+    with pytest.warns(Warning, match="agency_day_rate_case_holder_gbp"):
+        a = assumptions_from_toml("[plans.costs]\nagency_hourly_rate_gbp = 40\n")
+    assert a.costs.agency_day_rate_case_holder_gbp == pytest.approx(40 * 7.4)

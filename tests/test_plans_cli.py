@@ -95,13 +95,13 @@ def test_edited_workbook_changes_the_plan_as_expected(tmp_path):
     write_sheet(assumptions_frame(base), path)
     before = build_plan(workers, cases, risk, load_assumptions(path))
 
-    edit(path, "costs", "agency_hourly_rate_gbp", 60.0)
+    edit(path, "costs", "agency_day_rate_case_holder_gbp", 444.0)
     dear = build_plan(workers, cases, risk, load_assumptions(path))
     assert dear.summary["baseline_cost_gbp"] > before.summary["baseline_cost_gbp"]
     assert dear.summary["saving_gbp"] > before.summary["saving_gbp"]
     assert dear.recruitment_totals["agency_fte"].sum() <= before.recruitment_totals["agency_fte"].sum() + 1e-6
 
-    edit(path, "costs", "agency_hourly_rate_gbp", base.costs.agency_hourly_rate_gbp)
+    edit(path, "costs", "agency_day_rate_case_holder_gbp", base.costs.agency_day_rate_case_holder_gbp)
     edit(path, "gateway", "budget_gbp", 5000)
     lean = build_plan(workers, cases, risk, load_assumptions(path))
     assert lean.summary["gateway_cost_gbp"] <= 5000

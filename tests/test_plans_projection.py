@@ -1,4 +1,5 @@
-"""Projection: stock and flow balance, ASYE ramp, agency contracts ending, demand arithmetic."""
+"""Projection: stock and flow balance, the capacity model's caps (the same capacity the allocation
+uses), required FTE of the real mix of roles, the ASYE year, agency terms and renewals."""
 
 from __future__ import annotations
 
@@ -7,31 +8,39 @@ import pandas as pd
 import pytest
 
 from plans_frames import make_authority, make_cases, make_workers
-from workforce.caseload import family_child_points
+from workforce.allocation.families import prepare_workers
+from workforce.caseload import family_child_points, required_fte, worker_caps
 from workforce.plans.assumptions import Assumptions
-from workforce.plans.projection import (annual_leave_probability, build_workforce, plan_start_date, project,
+from workforce.plans.leaving import leaving_rates, worker_leaving
+from workforce.plans.projection import (build_workforce, case_holder_holding, plan_start_date, project, set_role,
                                         team_demand)
 
 START = pd.Timestamp("2024-10-01")
 
 
-def projection_for(workers, cases, risk=None, a=None):
+def workforce_for(workers, risk=None, a=None):
     a = a or Assumptions()
-    p = annual_leave_probability(workers, risk, a)
-    wf = build_workforce(workers, p, a, START)
+    leaving = worker_leaving(workers, risk, None, leaving_rates(a, None), a)
+    return build_workforce(workers, leaving, a, START), a
+
+
+def projection_for(workers, cases, risk=None, a=None):
+    wf, a = workforce_for(workers, risk, a)
     return project(workers, cases, wf, a), wf
 
 
 def test_stock_and_flow_balance_every_team_and_quarter():
     workers, cases, risk = make_authority(60, 600, seed=3)
     proj, _ = projection_for(workers, cases, risk)
-    flow = proj["in_post_start_fte"] - proj["leavers_fte"] - proj["contracts_ended_fte"]
-    np.testing.assert_allclose(flow, proj["in_post_end_fte"], atol=1e-9)
+    np.testing.assert_allclose(proj["in_post_start_fte"] - proj["leavers_fte"], proj["in_post_end_fte"], atol=1e-9)
+    np.testing.assert_allclose(proj["agency_start_fte"] - proj["agency_ends_fte"], proj["agency_fte"], atol=1e-9)
+    np.testing.assert_allclose(proj[[f"leavers_{r}_fte" for r in ("voluntary", "retirement", "other")]].sum(axis=1),
+                               proj["leavers_fte"], atol=1e-9)
     for _, team in proj.groupby("team"):
         team = team.sort_values("quarter")
         np.testing.assert_allclose(team["in_post_start_fte"].iloc[1:].to_numpy(),
                                    team["in_post_end_fte"].iloc[:-1].to_numpy(), atol=1e-9)
-    np.testing.assert_allclose(proj["gap_fte"], proj["demand_fte"] - proj["supply_fte"])
+    np.testing.assert_allclose(proj["gap_fte"], proj["required_fte"] - proj["capacity_fte"])
     assert (proj["leavers_fte"] > 0).any()
 
 
@@ -43,67 +52,78 @@ def one_worker(**kw) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
-def test_asye_reaches_full_capacity_after_twelve_months():
+def test_allocation_and_plans_give_the_same_capacity_for_the_same_workforce():
+    """Issue 10: one capacity model. The plan's capacity of each worker is the allocation's: the
+    points capacity and the soft cap on children of workforce.caseload for their role, FTE and
+    ASYE status (whoever is available; on long leave the plan counts them from their return)."""
+    workers = make_workers(80, seed=11, agency_share=0.2).assign(available=True)
+    # ASYEs a month into their year: still ASYEs at the end of the plan's first quarter, as today
+    workers.loc[workers["asye"], "start_date"] = START - pd.Timedelta(days=30)
+    a = Assumptions()
+    wf, _ = workforce_for(workers, None, a.with_values({"supply.default_turnover_rate": 0.0}))
+    plan_held = wf.cap[:, 0, :] * case_holder_holding(a.caseload)
+    allocation = prepare_workers(workers, a.caseload)
+    np.testing.assert_allclose(plan_held[:, 0], allocation["capacity"].to_numpy())
+    np.testing.assert_allclose(plan_held[:, 1], allocation["soft_max_children"].to_numpy())
+    # and the plan's required FTE for demand exactly equal to what the workforce holds is its FTE
+    held = worker_caps(workers, a.caseload, availability=False)
+    need = required_fte(held["capacity_points"].sum(), held["soft_children"].sum(), workers, a.caseload)
+    assert float(need) == pytest.approx(workers["fte"].sum())
+
+
+def test_required_fte_is_the_capacity_model_s_for_each_team_s_real_mix():
+    workers = make_workers(30, teams=2, localities=1, seed=2)
+    cases = make_cases(workers, 300)
+    a = Assumptions()
+    demand = team_demand(cases, workers, a)
+    q1 = demand[demand["quarter"] == 1].set_index("team")
+    for team, mix in workers.groupby("team"):
+        want = required_fte(q1.loc[team, "demand_points"], q1.loc[team, "demand_children"], mix, a.caseload)
+        assert q1.loc[team, "required_fte"] == pytest.approx(float(want) / (1 - a.demand.absence_rate))
+    assert q1["demand_children"].sum() == pytest.approx(len(cases))
+    assert q1["demand_points"].sum() == pytest.approx(family_child_points(cases, a.caseload).sum())
+    # a team manager in the mix holds nothing: the same children need more FTE of that mix
+    lighter = a.with_values({"caseload.roles.case_holder.soft_children": 12})
+    assert team_demand(cases, workers, lighter)["required_fte"].sum() > demand["required_fte"].sum()
+
+
+def test_asye_holds_the_asye_caps_for_twelve_months():
     workers = one_worker(asye=True, start_date=pd.Timestamp("2024-04-01"))
-    a = Assumptions().with_values({"supply.default_turnover_rate": 0.0})
-    wf = build_workforce(workers, np.array([0.0]), a, START)
+    wf, a = workforce_for(workers, None, Assumptions().with_values({"supply.default_turnover_rate": 0.0}))
+    unit = case_holder_holding(a.caseload)
     # ends of quarters: 2024-12-31, 2025-03-31 (< 2025-04-01: still ASYE), 2025-06-30 (full)
-    np.testing.assert_allclose(wf.capacity[0, :4], [0.9, 0.9, 1.0, 1.0])
+    np.testing.assert_allclose(wf.cap[0, :3, 0] * unit[0], [85 * 0.9, 85 * 0.9, 85])
+    np.testing.assert_allclose(wf.cap[0, :3, 1] * unit[1], [10, 10, 16])
     assert wf.asye_q[0, :3].tolist() == [True, True, False]
+    assert wf.cost_q[0, 0] < wf.cost_q[0, 2]  # newly qualified grade, then the qualified one
 
 
-def test_agency_contract_ends_in_its_quarter():
+def test_agency_committed_to_the_contract_end_then_renewing_at_the_observed_rate():
     workers = one_worker(agency=True, contract_end_date=pd.Timestamp("2025-05-15"))
-    cases = make_cases(make_workers(8), 20).assign(team="T1", locality="L1", current_worker_id="")
-    proj, wf = projection_for(workers, cases, pd.DataFrame({"worker_id": ["W1"], "p_leave": [0.2]}))
-    t = proj[proj["team"] == "T1"].sort_values("quarter")
-    ended = t["contracts_ended_fte"].to_numpy()
-    assert ended[2] > 0 and ended[[0, 1, 3]].sum() == 0  # quarter 3 holds 15 May 2025
-    assert (t["in_post_end_fte"].to_numpy()[2:] == 0).all()
-    assert (t["agency_fte"].to_numpy()[:2] > 0).all()
+    wf, a = workforce_for(workers)
+    assert wf.end_q[0] == 3  # quarter 3 holds 15 May 2025
+    s = wf.survival(renew=False)[0]
+    np.testing.assert_allclose(s[:4], [1, 1, 1, 0])
+    renewing = wf.survival(renew=True)[0]
+    h = wf.agency_hazard[0]
+    np.testing.assert_allclose(renewing[2:5], [1, 1 - h, (1 - h) ** 2])
+    assert (wf.hazard[0] == 0).all()  # agency staff are not census leavers
 
 
-def test_agency_without_end_date_stays_default_quarters():
-    a = Assumptions().with_values({"supply.agency_contract_quarters": 3})
-    wf = build_workforce(one_worker(agency=True), np.array([0.0]), a, START)
+def test_agency_without_end_date_gets_the_committed_term():
+    wf, _ = workforce_for(one_worker(agency=True), None, Assumptions().with_values({"supply.agency_contract_quarters": 3}))
     assert wf.end_q[0] == 4
 
 
-def test_demand_is_points_over_target_grossed_up_and_grows():
-    workers = make_workers(20, teams=2, localities=1)
-    cases = make_cases(workers, 200)
-    a = Assumptions().with_values({"demand.referral_trend_rate": 0.10})
-    demand = team_demand(cases, workers, a)
-    q1 = demand[demand["quarter"] == 1]
-    total_points = family_child_points(cases).sum()
-    assert q1["demand_points"].sum() == pytest.approx(total_points * 1.1 ** 0.25)
-    q4 = demand[demand["quarter"] == 4]["demand_points"].sum()
-    assert q4 == pytest.approx(total_points * 1.1)
-    expect = q1["demand_points"] / 85.0 / (1 - a.demand.absence_rate)  # 100 points less 15 reserved [S29]
-    np.testing.assert_allclose(q1["demand_fte"], expect)
-
-
-def test_demand_and_asye_capacity_follow_the_capacity_model():
-    """The plan's points per FTE and ASYE share are the capacity model's: change [caseload] and
-    the plan follows (there is no second copy of either number among the plan assumptions)."""
-    workers = make_workers(20, teams=2, localities=1)
-    cases = make_cases(workers, 200)
-    a = Assumptions()
-    lighter = a.with_values({"caseload.reserved_points": 25.0, "caseload.asye_points_share": 0.5})
-    base, edited = team_demand(cases, workers, a), team_demand(cases, workers, lighter)
-    np.testing.assert_allclose(edited["demand_fte"], base["demand_fte"] * 85.0 / 75.0)
-    one = one_worker(asye=True, start_date=START)
-    wf = build_workforce(one, np.array([0.0]), lighter, START)
-    assert wf.capacity[0, 0] == pytest.approx(0.5)
-
-
-def test_unscored_workers_get_default_turnover_and_risk_horizon_converts():
-    workers = make_workers(4)
-    risk = pd.DataFrame({"worker_id": ["W0001"], "p_leave": [0.36]})
-    a = Assumptions().with_values({"projection.risk_horizon_months": 24})
-    p = annual_leave_probability(workers, risk, a)
-    assert p[0] == pytest.approx(1 - 0.64 ** 0.5)
-    assert (p[1:] == a.supply.default_turnover_rate).all()
+def test_a_career_step_changes_pay_and_capacity():
+    workers = one_worker()
+    wf, a = workforce_for(workers)
+    before_cost, before_cap = wf.cost_q[0].copy(), wf.cap[0].copy()
+    set_role(wf, 0, "practice_supervisor", 3, a)
+    assert (wf.cost_q[0, :2] == before_cost[:2]).all() and (wf.cost_q[0, 2:] > before_cost[2:]).all()
+    np.testing.assert_allclose(wf.cap[0, 2:], before_cap[2:] * 0.5)  # half a caseload [brief s3]
+    set_role(wf, 0, "team_manager", 5, a)
+    assert (wf.cap[0, 4:] == 0).all() and not wf.holds[0, 4:].any()
 
 
 def test_start_date_auto_is_next_quarter_after_latest_input_date():

@@ -13,12 +13,18 @@ example and the reference for every key:
   ``decompose``).
 * ``[plans]`` - the plan assumptions, :class:`workforce.plans.assumptions.Assumptions`, one table
   per group (``[plans.projection]``, ``[plans.demand]``, ``[plans.supply]``, ``[plans.costs]``,
-  ``[plans.recruitment]``, ``[plans.gateway]``, ``[plans.montecarlo]``) and the L&D catalogue
-  (``[plans.programme.<name>]``); each value plain or as ``{ value = .., basis = ".." }``.
-* ``[run]`` - what ``workforce run`` does: ``seed``, ``allocation_mode``, ``leavers`` and the
-  tables ``[run.inputs]`` (``workers``, ``cases``, ``hr_history``, ``model``, ``risk``,
-  ``assumptions``), ``[run.outputs]`` (``folder``) and ``[run.churn]`` (``horizon_months``,
-  ``use_protected``). Paths are relative to the settings file.
+  ``[plans.recruitment]``, ``[plans.feasibility]``, ``[plans.gateway]``, ``[plans.montecarlo]``)
+  and the L&D catalogue (``[plans.programme.<name>]``); each value plain or as
+  ``{ value = .., basis = "..", low = .., high = .. }`` (`low`/`high`: the range of an uncertain
+  value, sampled by the Monte Carlo).
+* ``[run]`` - what ``workforce run`` does: ``seed``, ``allocation_mode``, ``leavers``, ``la`` (the
+  authority's code: the plan's Benchmarks sheet) and the tables ``[run.inputs]`` (``workers``,
+  ``cases``, ``hr_history``, ``model``, ``risk``, ``assumptions``; ``census_returns`` and
+  ``roster`` in place of ``workers`` and ``hr_history``; ``published_data``), ``[run.outputs]``
+  (``folder``), ``[run.churn]`` (``horizon_months``, ``use_protected``), ``[run.census]``
+  (``salt``) and ``[run.demand]`` (``la`` or ``history``, ``assumptions``, ``scenario``,
+  ``years``: the demand model the plan's demand comes from). Paths are relative to the settings
+  file.
 
 Every section is optional; what is left out keeps its default. Older files are still read: the
 allocation settings file (top-level ``[caseload]``, ``[weights]``, ``[guards]``, ``[solver]``),
@@ -54,14 +60,21 @@ EXAMPLE = "examples/workforce.toml"
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
 ALLOCATION_TABLES = ("weights", "guards", "solver")
-RUN_KEYS = ("seed", "allocation_mode", "leavers", "inputs", "outputs", "churn")
+RUN_KEYS = ("seed", "allocation_mode", "leavers", "la", "inputs", "outputs", "churn", "census", "demand")
 RUN_TABLES: dict[str, tuple[str, ...]] = {
-    "inputs": ("workers", "cases", "hr_history", "model", "risk", "assumptions"),
+    "inputs": ("workers", "cases", "hr_history", "model", "risk", "assumptions", "census_returns", "roster",
+               "published_data"),
     "outputs": ("folder",),
     "churn": ("horizon_months", "use_protected"),
+    "census": ("salt",),
+    "demand": ("la", "history", "assumptions", "scenario", "years"),
 }
-#: A churn model needs one of these to score the workforce.
-RISK_SOURCES = ("hr_history", "model", "risk")
+#: A churn model needs one of these to score the workforce (census returns give hr_history).
+RISK_SOURCES = ("hr_history", "model", "risk", "census_returns")
+#: The census returns stand in for these tables.
+CENSUS_GIVES = ("workers", "hr_history")
+#: Where the salt of the census pseudonyms comes from when `[run.census] salt` is not set.
+SALT_ENV = "WORKFORCE_CSWW_SALT"
 
 #: Old top-level tables and their places now.
 MOVED_TABLES: dict[str, tuple[str, ...]] = {
@@ -89,6 +102,26 @@ folder = "out\""""
 
 
 @dataclass(frozen=True)
+class DemandSettings:
+    """Where a plan's demand comes from: the demand model (:mod:`workforce.demand`) calibrated on
+    an authority's published history (`la`) or its own (`history`), with optional demand
+    assumptions (levers, scenarios) and the scenario that drives the plan.
+
+    Read from `[run.demand]` by :func:`load_settings`, and from `workforce plan --demand-*`.
+    """
+
+    la: str | None = None
+    history: Path | None = None
+    assumptions: Path | None = None
+    scenario: str | None = None
+    years: str | None = None
+
+    @property
+    def inputs(self) -> list[Path]:
+        return [p for p in (self.history, self.assumptions) if p is not None]
+
+
+@dataclass(frozen=True)
 class RunSettings:
     """The `[run]` section: what `workforce run` reads, where it writes, and how it runs.
 
@@ -110,11 +143,19 @@ class RunSettings:
     churn_horizon_months: int = 12
     use_protected: bool = False
     config_path: Path | None = None
+    la: str | None = None
+    census_returns: Path | None = None
+    roster: Path | None = None
+    census_salt: str | None = None
+    published_data: Path | None = None
+    demand: DemandSettings | None = None
 
     @property
     def inputs(self) -> list[Path]:
         """Every file the run reads (for checksums, and so no output may replace one)."""
-        files = [self.workers, self.cases, self.hr_history, self.risk, self.assumptions, self.config_path]
+        files = [self.workers, self.cases, self.hr_history, self.risk, self.assumptions, self.config_path,
+                 self.census_returns, self.roster, self.published_data]
+        files += self.demand.inputs if self.demand is not None else []
         return [p for p in files if p is not None]
 
 
@@ -415,9 +456,19 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
         p = Path(value).expanduser()
         return p if p.is_absolute() else base / p
 
+    census = "census_returns" in inputs
     for key in ("workers", "cases"):
-        if key not in inputs:
+        if key not in inputs and not (census and key == "workers"):
             raise _key_error(source, lines, "run.inputs", key, "is required", f"layout:\n{MINIMAL_RUN}")
+    if census:
+        for key in CENSUS_GIVES:
+            if key in inputs:
+                raise _key_error(source, lines, "run.inputs", key,
+                                 "comes from census_returns (workers from the latest year, hr_history from every "
+                                 "year): give one or the other", "census_returns, or workers and hr_history")
+    elif "roster" in inputs:
+        raise _key_error(source, lines, "run.inputs", "roster", "links census returns to the case system: it needs "
+                         "census_returns", "census_returns")
     if "folder" not in outputs:
         raise _key_error(source, lines, "run.outputs", "folder", "is required", f"layout:\n{MINIMAL_RUN}")
     if not set(RISK_SOURCES) & set(inputs):
@@ -439,6 +490,32 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
     use_protected = churn.get("use_protected", False)
     if not isinstance(use_protected, bool):
         raise _key_error(source, lines, "run.churn", "use_protected", "must be true or false")
+
+    def text(table: dict, key: str, where: str) -> str | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # la = 333
+        if not isinstance(value, str) or not value.strip():
+            raise _key_error(source, lines, where, key, "must be text")
+        return value.strip()
+
+    salt = text(run.get("census", {}), "salt", "run.census")
+    demand = None
+    if "demand" in run:
+        d = run["demand"]
+        if "la" in d and "history" in d:
+            raise _key_error(source, lines, "run.demand", "history", "is given with la: the demand model is "
+                             "calibrated on one of them", "la (published tables) or history (your own figures)")
+        demand = DemandSettings(la=text(d, "la", "run.demand") or text(run, "la", "run"),
+                                history=path(d, "history", "run.demand"),
+                                assumptions=path(d, "assumptions", "run.demand"),
+                                scenario=text(d, "scenario", "run.demand"), years=text(d, "years", "run.demand"))
+        if demand.la is None and demand.history is None:
+            raise _key_error(source, lines, "run.demand", "la", "is needed (or history, or [run] la): the demand "
+                             "model is calibrated on an authority's published history or on your own",
+                             "la = \"333\" (old code, new code or name) or history = \"history.csv\"")
     return RunSettings(
         out=path(outputs, "folder", "run.outputs"),
         workers=path(inputs, "workers", "run.inputs"), cases=path(inputs, "cases", "run.inputs"),
@@ -446,6 +523,9 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
         risk=path(inputs, "risk", "run.inputs"), assumptions=path(inputs, "assumptions", "run.inputs"),
         seed=number(run, "seed", 0, "run", 0), allocation_mode=mode, leavers=tuple(leavers),
         churn_horizon_months=number(churn, "horizon_months", 12, "run.churn", 1), use_protected=use_protected,
+        la=text(run, "la", "run"), census_returns=path(inputs, "census_returns", "run.inputs"),
+        roster=path(inputs, "roster", "run.inputs"), census_salt=salt,
+        published_data=path(inputs, "published_data", "run.inputs"), demand=demand,
     )
 
 
@@ -530,7 +610,9 @@ def _plans_toml(a: Assumptions) -> list[str]:
             m = f.metadata
             lines.append(f"# {m['description']} ({m['unit']})")
             value = _toml_value(getattr(obj, f.name))
-            lines.append(f"{f.name} = {{ value = {value}, basis = {_toml_value(a.basis_of(section, f.name))} }}")
+            span = a.range_of(section, f.name)
+            rng = "" if span is None else f", low = {_toml_value(span[0])}, high = {_toml_value(span[1])}"
+            lines.append(f"{f.name} = {{ value = {value}{rng}, basis = {_toml_value(a.basis_of(section, f.name))} }}")
         lines.append("")
 
     for section, cls in PLAN_SECTIONS.items():
@@ -556,6 +638,6 @@ def write_plan_settings(a: Assumptions, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["EXAMPLE", "RunSettings", "SECTIONS", "Settings", "load_assumptions",
+__all__ = ["DemandSettings", "EXAMPLE", "RunSettings", "SECTIONS", "Settings", "load_assumptions",
            "load_settings", "plan_settings_toml", "settings_from_mapping", "settings_from_toml", "toml_lines",
            "write_plan_settings"]

@@ -4,17 +4,17 @@
 An :class:`Indicator` carries its name, value, unit, a plain-English definition and the sheet
 (or file) it comes from; where the value comes from the Monte Carlo simulation it also carries
 the median and the 10th-90th percentile band (:class:`Band`), and its value is the median.
-Census-like measures follow the DfE children's social work workforce census
-(:mod:`workforce.measures`), counted on the frames the product has: the plan counts case-holding
-FTE (FTE times the role's share of a full caseload, :mod:`workforce.caseload`), and says so.
+Census measures follow the DfE children's social work workforce census (:mod:`workforce.measures`):
+the plan counts every social-work role in FTE, as the census does, and quotes the census's own
+definition of each measure.
 
 Every function is pure: frames and summaries in, indicators out; a function whose inputs were not
 given (a step that did not run) returns nothing, so a figure is never invented.
 
 Two figures that were easy to confuse have one name each:
 
-* :data:`SHORTFALL` - the plan falls short: in a quarter, the case-holding FTE the service has
-  with the plan is below what its expected demand needs (Monte Carlo, whole service);
+* :data:`SHORTFALL` - the plan falls short: in a quarter, more than half a case-holder FTE of
+  the service's demand has no worker even with the extra agency the market supplies (Monte Carlo);
 * :data:`GAP_NO_HIRES` - demand minus today's staff still in post if nobody were hired: the size
   of the recruitment task (the projection), not a shortfall of the plan.
 """
@@ -41,14 +41,14 @@ SCORE = "ROC AUC"
 TEXT = "text"
 
 #: The named definition of a shortfall, shared by the indicator, the Monte Carlo sheet and docs.
-SHORTFALL = ("a quarter in which the service's case-holding FTE with the plan (today's staff who stay, the "
-             "planned permanent hires and newly qualified intake, and the planned agency cover) is below the "
-             "case-holding FTE its expected demand needs")
+SHORTFALL = ("a quarter in which, with the plan (today's staff who stay, the planned hires and newly qualified "
+             "intake who start, the planned agency cover and whatever extra agency the market supplies), more than "
+             "half a case-holder FTE of the service's demand has no worker")
 #: The named definition of the gap with no new hires (the projection's gap_fte).
-GAP_NO_HIRES = ("demand FTE minus the case-holding FTE of today's staff still in post, if nobody were hired and "
-                "no new agency cover bought: the size of the recruitment task, not a shortfall of the plan")
-#: Case-holding FTE, the unit the plans count in.
-CASE_HOLDING_FTE = "case-holding FTE (FTE times the role's share of a full caseload)"
+GAP_NO_HIRES = ("the FTE demand needs at the safe standard (each team's real mix of roles, grossed up for absence) "
+                "minus what today's staff still in post hold, in the same FTE, if nobody were hired and agency "
+                "assignments only renewed as they do today: the size of the recruitment task, not a shortfall of the "
+                "plan")
 
 SHEET_RISK = "Risk register"
 SHEET_CARD = "Model card"
@@ -405,14 +405,16 @@ def ld_gateway(gateway: pd.DataFrame | None, source: str = SHEET_LD) -> list[Ind
     if not has_columns(gateway, "programme", "cost_gbp"):
         return []
     out = [Indicator("ld_places", "L&D places offered", int((gateway["programme"].astype(str) != "").sum()), COUNT,
-                     "workers offered a programme of the L&D gateway", source),
+                     "workers offered a programme of the L&D gateway (never for retirement: offers target the chance of "
+                     "leaving voluntarily)", source),
            Indicator("ld_cost", "L&D cost", float(_num(gateway, "cost_gbp").sum()), GBP,
-                     "cost of the places offered, backfill of protected time included", source)]
+                     "cost of the places offered, backfill of protected time included (the caseload the programmes "
+                     "take away and the pay of career steps are in the workforce cost)", source)]
     if "expected_leavers_avoided" in gateway:
-        out.append(Indicator("ld_leavers_avoided", "Leavers avoided by L&D (expected)",
+        out.append(Indicator("ld_leavers_avoided", "Voluntary leavers avoided by L&D (expected)",
                              float(_num(gateway, "expected_leavers_avoided").sum()), COUNT,
-                             "sum over workers offered a place of their chance of leaving over the plan times the "
-                             "programme's assumed cut in it", source))
+                             "sum over workers offered a place of their chance of leaving voluntarily over the plan "
+                             "times the programme's assumed cut in it", source))
     if "expected_saving_gbp" in gateway:
         out.append(Indicator("ld_saving", "Replacement cost avoided by L&D (expected)",
                              float(_num(gateway, "expected_saving_gbp").sum()), GBP,
@@ -422,56 +424,145 @@ def ld_gateway(gateway: pd.DataFrame | None, source: str = SHEET_LD) -> list[Ind
 
 
 def recruitment_volumes(totals: pd.DataFrame | None, source: str = SHEET_RECRUIT) -> list[Indicator]:
-    """People the plan recruits over its horizon: permanent hires and newly qualified intake."""
+    """People the plan recruits over its horizon, and what carrying on as now would recruit."""
     out = []
     if has_columns(totals, "permanent_hires"):
-        out.append(Indicator("permanent_hires", "Permanent hires over the plan", int(_num(totals, "permanent_hires").sum()),
-                             COUNT, "experienced social workers the plan recruits (decided per quarter; each starts "
-                             "after the time to hire and notice)", source))
+        out.append(Indicator("permanent_hires", "Experienced social workers appointed",
+                             int(_num(totals, "permanent_hires").sum()), COUNT,
+                             "appointments the plan makes (decided per quarter; each starts after the time to hire and "
+                             "notice, and a share do not start: recruitment.hire_success_rate)", source))
     if has_columns(totals, "nq_intake"):
         out.append(Indicator("nq_intake", "Newly qualified intake over the plan", int(_num(totals, "nq_intake").sum()),
-                             COUNT, "newly qualified social workers starting their ASYE year in the plan's cohorts",
+                             COUNT, "newly qualified social workers appointed to the plan's ASYE cohorts", source))
+    if has_columns(totals, "carry_on_starters_fte"):
+        out.append(Indicator("carry_on_starters", "Starters carrying on as now", float(_num(totals, "carry_on_starters_fte").sum()),
+                             FTE, "LA-employed starters over the plan at the rate and mix the authority's own history "
+                             "shows (newly qualified and experienced), the counterfactual the saving is measured against",
                              source))
     return out
 
 
-def _last(totals: pd.DataFrame, column: str, position: int) -> float:
-    ordered = totals.sort_values("quarter", kind="stable") if "quarter" in totals else totals
-    return float(_num(ordered, column).iloc[position])
+def _census_value(census: pd.DataFrame, scenario: str, quarter: int, column: str) -> float | None:
+    row = census[(census["scenario"] == scenario) & (census["quarter"] == quarter)]
+    if row.empty or column not in row:
+        return None
+    value = row[column].iloc[0]
+    return None if pd.isna(value) else float(value)
 
 
-def agency_rate(plan_summary: Mapping[str, Any] | None, totals: pd.DataFrame | None,
-                source: str = SHEET_RECRUIT) -> list[Indicator]:
-    """Agency rate at the start of the plan and at its end, with the plan and carrying on as
-    now: the DfE agency rate (agency FTE / (agency + LA-employed FTE)) on case-holding FTE."""
-    if not plan_summary or plan_summary.get("agency_share_start") is None:
+def census_days(census: pd.DataFrame | None) -> pd.DataFrame:
+    """The census measures at each 30 September of the plan (and today), one row per scenario
+    and day: the table on the Summary sheet and in `plan_summary.json`."""
+    if not has_columns(census, "scenario", "quarter", "census_day"):
+        return pd.DataFrame()
+    days = census[(census["census_day"].astype(bool)) | (census["quarter"] == 0)]
+    return days.reset_index(drop=True)
+
+
+#: The census measures shown as headline figures: column, name, unit.
+CENSUS_HEADLINES = (("establishment_fte", "Funded establishment", FTE), ("vacancy_rate", "Vacancy rate", SHARE),
+                    ("agency_rate", "Agency rate", SHARE), ("turnover_rate", "Turnover rate", SHARE),
+                    ("caseload", "Caseload per case-holder FTE", CASELOAD), ("absence_rate", "Absence rate", SHARE))
+
+
+def census_measures(census: pd.DataFrame | None, definitions: Mapping[str, str] | None = None,
+                    plan_summary: Mapping[str, Any] | None = None, source: str = SHEET_PROJECTION) -> list[Indicator]:
+    """Each census measure today and, for those the plan moves, at its last 30 September (or last
+    quarter) with the plan: the median of the simulated futures, with the P10-P90 band where the
+    summary has one. Each named and defined as the DfE census defines it."""
+    if not has_columns(census, "scenario", "quarter", "census_day"):
         return []
-    basis = f"agency / (agency + permanent) {CASE_HOLDING_FTE}, the DfE agency rate"
-    out = [Indicator("agency_rate_start", "Agency rate at the start of the plan",
-                     float(plan_summary["agency_share_start"]), SHARE, f"{basis}, on the plan's first day", source)]
-    if has_columns(totals, "agency_fte", "permanent_fte"):
-        end = measures.agency_rate(_last(totals, "agency_fte", -1), _last(totals, "permanent_fte", -1))
-        out.append(Indicator("agency_rate_end", "Agency rate at the end of the plan", end, SHARE,
-                             f"{basis}, at the end of the last quarter, with the plan", source))
-    if has_columns(totals, "baseline_agency_fte", "baseline_permanent_fte"):
-        end = measures.agency_rate(_last(totals, "baseline_agency_fte", -1), _last(totals, "baseline_permanent_fte", -1))
-        out.append(Indicator("agency_rate_end_carry_on", "Agency rate at the end, carrying on as now", end, SHARE,
-                             f"{basis}, at the end of the last quarter, with no new permanent or newly qualified "
-                             "hires and agency covering every gap", source))
+    definitions = definitions or {}
+    plan = census[census["scenario"] == "plan"]
+    days = plan.loc[plan["census_day"].astype(bool) & (plan["quarter"] > 0), "quarter"]
+    last = int(days.max()) if len(days) else int(plan["quarter"].max())
+    when = pd.Timestamp(plan.loc[plan["quarter"] == last, "quarter_end_date"].iloc[0])
+    bands = {"agency_rate": _band(plan_summary or {}, "agency_rate_end")} if last == plan["quarter"].max() else {}
+    out = []
+    for column, name, unit in CENSUS_HEADLINES:
+        meaning = definitions.get(column, name)
+        moves = column not in ("establishment_fte", "absence_rate")
+        for key, label, quarter in (("now", "today", 0), ("end", f"{when:%d %b %Y}, plan", last)):
+            value = _census_value(census, "plan", quarter, column)
+            # today's caseload is the allocation's (after the rebalance); the plan moves the rest
+            if value is None or (key == "end" and not moves) or (key == "now" and column == "caseload"):
+                continue
+            what = f"{meaning} (DfE workforce census definition, every social-work role in FTE)"
+            if key == "end":
+                what += "; the median of the simulated futures with the plan"
+            band = bands.get(column) if key == "end" else None
+            out.append(Indicator(f"{column.removesuffix('_fte')}_{key}", f"{name}, {label}",
+                                 band.p50 if band is not None else value, unit, what, source, band))
     return out
 
 
-def vacancy_rate(totals: pd.DataFrame | None, source: str = SHEET_RECRUIT) -> list[Indicator]:
-    """Vacancy rate at the end of the first and of the last quarter of the plan: the DfE vacancy
-    rate on case-holding FTE, where a post covered by agency still counts as vacant."""
-    if not has_columns(totals, "vacancies_fte", "permanent_fte"):
+def agency_rate(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJECTION) -> list[Indicator]:
+    """Agency rate at the end of the plan carrying on as now (simulated, median with the P10-P90
+    band) and holding today's headcount: the plan's own is among the census measures."""
+    if not plan_summary or plan_summary.get("carry_on_agency_rate_end") is None:
         return []
-    basis = (f"vacant posts / (vacant posts + permanent staff), in {CASE_HOLDING_FTE}; a vacant post is demand not "
-             "met by permanent staff, covered by agency or not, as the DfE census counts vacancies")
-    return [Indicator(f"vacancy_rate_{tag}", f"Vacancy rate, end of {label}",
-                      measures.vacancy_rate(_last(totals, "vacancies_fte", i), _last(totals, "permanent_fte", i)),
-                      SHARE, f"{basis}; end of {label}", source)
-            for tag, label, i in (("first_quarter", "the first quarter", 0), ("end", "the plan", -1))]
+    basis = "agency FTE / (agency FTE + LA-employed FTE), the DfE agency rate, at the end of the last quarter"
+    out = []
+    band = _band(plan_summary, "carry_on_agency_rate_end")
+    out.append(Indicator("agency_rate_end_carry_on", "Agency rate at the end, carrying on",
+                         band.p50 if band else float(plan_summary["carry_on_agency_rate_end"]), SHARE,
+                         f"{basis}, carrying on as now: leavers replaced at the authority's own starter rate and mix, "
+                         "agency covering the rest (median of the simulated futures)", source, band))
+    if plan_summary.get("hold_agency_rate_end") is not None:
+        out.append(Indicator("agency_rate_end_hold", "Agency rate at the end, holding headcount",
+                             float(plan_summary["hold_agency_rate_end"]), SHARE,
+                             f"{basis}, holding today's headcount: every leaver replaced like for like", source))
+    return out
+
+
+def targets(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJECTION) -> list[Indicator]:
+    """The chance of meeting each target across the simulated futures."""
+    if not plan_summary or plan_summary.get("p_meet_agency_target") is None:
+        return []
+    runs = plan_summary.get("montecarlo_runs") or "the"
+    target, quarter = plan_summary.get("agency_share_target"), plan_summary.get("agency_target_quarter")
+    out = [Indicator("chance_agency_target", "Chance of meeting the agency target", float(plan_summary["p_meet_agency_target"]),
+                     SHARE, f"share of {runs} simulated futures whose agency rate is at or below {target:.0%} in every "
+                     f"quarter from quarter {quarter}", source)]
+    if plan_summary.get("p_within_budget") is not None:
+        out.append(Indicator("chance_within_budget", "Chance of staying within budget",
+                             float(plan_summary["p_within_budget"]), SHARE,
+                             f"share of {runs} simulated futures whose workforce cost is within the budget", source))
+    if plan_summary.get("agency_target_lifted_to_feasible"):
+        out.append(Indicator("agency_target_feasible", "Agency target", "not reachable at a pace comparable authorities "
+                             "achieved: the plan aims for the feasible pace instead", TEXT,
+                             "the agency target is below the floor the market-feasibility constraint sets", source))
+    return out
+
+
+def trajectory(trajectories: pd.DataFrame | None, plan_summary: Mapping[str, Any] | None = None,
+               source: str = SHEET_PROJECTION) -> list[Indicator]:
+    """Where the plan's three-year change in agency rate sits among authorities that started at the
+    same level, and whether any step needs more than any of them achieved (the flag)."""
+    if not has_columns(trajectories, "measure", "years", "percentile", "beyond_all"):
+        return []
+    out = []
+    agency = trajectories[trajectories["measure"] == "agency_rate"]
+    if len(agency):
+        last = agency.sort_values("years").iloc[-1]
+        out.append(Indicator("agency_change_percentile", f"Agency change, {int(last['years'])} years: percentile",
+                             float(last["percentile"]) / 100.0, SHARE,
+                             f"share of {int(last['comparable'])} published {int(last['years'])}-year changes of English "
+                             f"authorities that started in the same band of agency rate whose change was at or below the "
+                             f"plan's ({last['change']:+.1f} points; the best decile {last['best_decile_change']:+.1f}); "
+                             "a low percentile is an ambitious plan", source))
+    beyond = trajectories[trajectories["beyond_all"].astype(bool)]
+    if len(beyond):
+        text = "FLAG: " + "; ".join(f"{r.measure.replace('_', ' ')} over {r.years} year(s) {r.change:+.1f} points, more "
+                                    f"than any of {r.comparable} comparable authorities achieved ({r.best_change:+.1f})"
+                                    for r in beyond.itertuples())
+    else:
+        text = "within what comparable authorities have achieved"
+    out.append(Indicator("trajectory_flag", "Plan against real authorities", text, TEXT,
+                         "each of the plan's one-, two- and three-year changes in agency, vacancy and turnover rates "
+                         "against the changes English authorities that started at the same level achieved (DfE "
+                         "workforce indicators 2017-2023)", source))
+    return out
 
 
 def gap_with_no_hires(projection: pd.DataFrame | None, source: str = SHEET_PROJECTION) -> Indicator | None:
@@ -483,15 +574,23 @@ def gap_with_no_hires(projection: pd.DataFrame | None, source: str = SHEET_PROJE
     return Indicator("gap_no_hires_end", "Gap if nobody were hired, last quarter", value, FTE, GAP_NO_HIRES, source)
 
 
-def shortfall_chance(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJECTION) -> Indicator | None:
-    """The chance that the plan falls short (:data:`SHORTFALL`) in at least one quarter."""
+def shortfall_chance(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJECTION) -> list[Indicator]:
+    """The chance that the plan falls short (:data:`SHORTFALL`) in some quarter, and how much
+    demand goes without a worker."""
     if not plan_summary or plan_summary.get("p_shortfall_any_quarter") is None:
-        return None
+        return []
     runs = plan_summary.get("montecarlo_runs")
-    return Indicator("shortfall_chance", "Chance the plan falls short in some quarter",
+    out = [Indicator("shortfall_chance", "Chance the plan falls short in some quarter",
                      float(plan_summary["p_shortfall_any_quarter"]), SHARE,
                      f"share of {runs or 'the'} simulated futures with at least one shortfall: {SHORTFALL} "
-                     "(the Projection sheet's p_shortfall is the chance in each quarter)", source)
+                     "(the Projection sheet's p_shortfall is the chance in each quarter)", source)]
+    band = _band(plan_summary, "shortfall_fte_quarters")
+    if band is not None:
+        out.append(Indicator("shortfall", "Demand left without a worker", band.p50, FTE,
+                             "case-holder FTE of demand not covered, summed over the quarters (FTE-quarters), in the "
+                             "simulated futures: when the market cannot supply the extra agency a short quarter needs",
+                             source, band))
+    return out
 
 
 def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJECTION) -> list[Indicator]:
@@ -500,15 +599,17 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
     if not plan_summary:
         return []
     runs = plan_summary.get("montecarlo_runs")
-    sim = (f"median of {runs or 'the'} simulated futures (leavers drawn at random; extra agency bought "
-           "whenever a team falls short). The Recruitment plan sheet's cost columns are the plan with every "
-           "leaver at its expected rate and no chance shortfalls, which comes out lower")
+    sim = (f"median of {runs or 'the'} simulated futures (leavers, demand, hiring success, agency supply and L&D "
+           "effects drawn from their ranges; extra agency bought whenever a team falls short), in the price year's "
+           "money. The Recruitment plan sheet's cost columns are the expected values, with no chance shortfalls")
     out = []
     for key, name, stem, unit, what in (
         ("plan_cost", "Workforce cost over the plan", "total_cost_gbp", GBP,
-         "pay and on-costs of permanent staff, agency, recruitment and L&D over the plan"),
+         "pay and on-costs of LA-employed staff, agency at day rates by role, recruitment (adverts, golden hellos net "
+         "of clawback, ASYE support) and L&D over the plan"),
         ("carry_on_cost", "Workforce cost carrying on as now", "baseline_cost_gbp", GBP,
-         "the same costs with no new permanent or newly qualified hires and agency covering every gap"),
+         "the same costs with leavers replaced at the authority's own starter rate and mix and agency covering the "
+         "rest"),
         ("saving", "Saving against carrying on as now", "saving_gbp", GBP,
          "cost carrying on as now minus cost with the plan, in the same simulated future"),
         ("saving_share", "Saving as a share of carrying on", "saving_share", SHARE,
@@ -521,28 +622,30 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
 
 
 def plan_indicators(plan_summary: Mapping[str, Any] | None, *, totals: pd.DataFrame | None = None,
-                    projection: pd.DataFrame | None = None, gateway: pd.DataFrame | None = None) -> list[Indicator]:
-    """The plan's headline: L&D, recruitment, agency and vacancy rates, the gap to fill, the
-    chance of a shortfall, and costs against carrying on as now.
+                    projection: pd.DataFrame | None = None, gateway: pd.DataFrame | None = None,
+                    census: pd.DataFrame | None = None, trajectories: pd.DataFrame | None = None,
+                    definitions: Mapping[str, str] | None = None) -> list[Indicator]:
+    """The plan's headline: L&D, recruitment, the census measures today and at the end, agency
+    rate against carrying on and holding today's headcount, where the trajectory sits among real
+    authorities, the gap to fill, shortfalls, targets, and costs against carrying on as now.
 
     Parameters
     ----------
     plan_summary : mapping or None
-        `PlanResult.summary` (start agency share, Monte Carlo totals and bands).
-    totals : DataFrame, optional
-        `PlanResult.recruitment_totals`.
-    projection : DataFrame, optional
-        `PlanResult.projection`.
-    gateway : DataFrame, optional
-        `PlanResult.gateway` (the L&D offers per worker).
+        `PlanResult.summary`.
+    totals, projection, gateway, census, trajectories : DataFrame, optional
+        `PlanResult.recruitment_totals`, `.projection`, `.gateway`, `.census`, `.trajectories`.
+    definitions : mapping, optional
+        The census's definition of each measure (`workforce.plans.census_measures.DEFINITIONS`).
 
     Returns
     -------
     list of Indicator
     """
-    return _collect(ld_gateway(gateway), recruitment_volumes(totals), agency_rate(plan_summary, totals),
-                    vacancy_rate(totals), gap_with_no_hires(projection), shortfall_chance(plan_summary),
-                    plan_costs(plan_summary))
+    return _collect(census_measures(census, definitions, plan_summary), agency_rate(plan_summary),
+                    trajectory(trajectories),
+                    ld_gateway(gateway), recruitment_volumes(totals), gap_with_no_hires(projection),
+                    shortfall_chance(plan_summary), targets(plan_summary), plan_costs(plan_summary))
 
 
 # ----------------------------------------------------------------------------- together

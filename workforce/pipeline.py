@@ -16,20 +16,27 @@ others.
 from __future__ import annotations
 
 import json
+import os
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pandas as pd
 
 from workforce.allocation.config import AllocationConfig
-from workforce.config import RunSettings, Settings, write_plan_settings
-from workforce.errors import InputError
+from workforce.config import SALT_ENV, DemandSettings, RunSettings, Settings, write_plan_settings
+from workforce.errors import InputError, InputWarning
 from workforce.indicators import (Indicator, allocation_indicators, indicators_json, plan_indicators, render,
                                   risk_indicators, workforce_size)
 from workforce.plans.assumptions import Assumptions
+
+if TYPE_CHECKING:  # the stages' own modules are imported when a stage runs (module docstring)
+    from workforce.plan_demand import PlanDemand
+    from workforce.published.benchmark import Benchmark
+    from workforce.published.store import Published
 
 ALLOCATION_SECONDS = 20.0  # demo budget: the whole demo must finish in about a minute on 2 cores
 QUICK_ALLOCATION_SECONDS = 8.0
@@ -42,6 +49,8 @@ class DemoSettings:
 
     seed: int = 0
     quick: bool = False  # smaller CV and solver budgets, for smoke tests
+    demand_scenario: str | None = None  # the demand scenario the plan follows (default: baseline)
+    profile: str = "default"  # the demo authority: `default` (England's middle) or `sandwell` (Sandwell 2018)
 
 
 @dataclass
@@ -53,6 +62,7 @@ class RunInputs:
     history: pd.DataFrame | None = None
     risk: pd.DataFrame | None = None
     files: list[Path] = field(default_factory=list)
+    establishment: pd.DataFrame | None = None  # funded FTE (by team and role where known)
 
 
 class Stages:
@@ -162,14 +172,22 @@ def write_plan_files(od, plan, scenarios: pd.DataFrame, indicators: list[Indicat
     summary_name : str
         Name of the plan summary JSON.
     """
+    from workforce.indicators import census_days
+    from workforce.plans.census_measures import DEFINITIONS
+
     for name, frame in {
         "projection.csv": plan.projection, "gateway_plan.csv": plan.gateway,
         "gateway_programmes.csv": plan.gateway_programmes, "recruitment_plan.csv": plan.recruitment,
         "recruitment_totals.csv": plan.recruitment_totals, "montecarlo.csv": plan.montecarlo,
-        "scenarios.csv": scenarios,
+        "census_measures.csv": plan.census, "trajectories.csv": plan.trajectories, "leaving.csv": plan.leaving,
+        "unit_costs.csv": plan.unit_costs, "scenarios.csv": scenarios,
     }.items():
         _write_csv(frame, od.path(name))
-    _write_json({**plan.summary, **indicators_json(indicators)}, od.path(summary_name))
+    days = census_days(plan.census)
+    _write_json({**plan.summary, "census_definitions": DEFINITIONS,
+                 "census_days": json.loads(days.to_json(orient="records", date_format="iso")),
+                 "trajectories": json.loads(plan.trajectories.to_json(orient="records")),
+                 **indicators_json(indicators)}, od.path(summary_name))
     write_plan_settings(plan.assumptions, od.path("assumptions.toml"))
 
 
@@ -180,8 +198,26 @@ def risk_register_or_none(risk: pd.DataFrame | None) -> pd.DataFrame | None:
 
 def plan_headline(plan) -> list[Indicator]:
     """The plan's headline indicators (:func:`workforce.indicators.plan_indicators` on its frames)."""
+    from workforce.plans.census_measures import DEFINITIONS
+
     return plan_indicators(plan.summary, totals=plan.recruitment_totals, projection=plan.projection,
-                           gateway=plan.gateway)
+                           gateway=plan.gateway, census=plan.census, trajectories=plan.trajectories,
+                           definitions=DEFINITIONS)
+
+
+def plan_hazards(model, workers: pd.DataFrame, cases: pd.DataFrame, history: pd.DataFrame | None,
+                 assumptions: Assumptions) -> pd.DataFrame:
+    """The churn model's quarterly hazards from the plan's first day, for the reasons it was
+    trained on (a reason with no leavers in the training history is left to the authority's
+    observed rate)."""
+    from workforce.plans.projection import plan_start_date
+    from workforce.retention.model import predict_hazards
+
+    start = plan_start_date(assumptions, workers, cases)
+    hazards = predict_hazards(model, workers, cases, as_of=start, history=history,
+                              quarters=assumptions.projection.horizon_quarters)
+    trained = (model.card.get("rows") or {}).get("leavers_by_reason") or {}
+    return hazards[hazards["reason"].map(lambda r: trained.get(r, 1) > 0)].reset_index(drop=True)
 
 
 def with_model_horizon(assumptions: Assumptions, horizon_months: int) -> Assumptions:
@@ -192,10 +228,111 @@ def with_model_horizon(assumptions: Assumptions, horizon_months: int) -> Assumpt
                                    basis="[DERIVED] the horizon of the churn model that scored the risk")
 
 
+@dataclass
+class Evidence:
+    """What a plan draws on beyond its own tables: the demand model its demand follows, and the
+    published benchmark its trajectory is drawn against (`comparator`: a published authority
+    set beside a plan that is not its own, as for the demo)."""
+
+    demand: PlanDemand | None = None
+    bench: Benchmark | None = None
+    comparator: bool = False
+
+    @property
+    def requirement(self) -> pd.DataFrame | None:
+        return self.demand.requirement if self.demand is not None else None
+
+    def summary(self) -> dict[str, Any]:
+        """What `summary.json` says of them: the demand run's source and scenario, the benchmark's
+        authority (empty when neither was used)."""
+        out: dict[str, Any] = {}
+        if self.demand is not None:
+            cal = self.demand.result.calibration
+            out["demand"] = {"source": self.demand.source, "scenario": self.demand.scenario,
+                             "scenarios": list(self.demand.result.runs), "calibration_years": cal.years,
+                             "sheet": "Demand"}
+        if self.bench is not None:
+            out["benchmarks"] = {"la_code": self.bench.la_code, "la_name": self.bench.la_name,
+                                 "comparator": self.comparator, "sheet": "Benchmarks"}
+        return out
+
+
+def read_evidence(pub: Published, *, la: str | None, demand: DemandSettings | None, workers: pd.DataFrame,
+                  cases: pd.DataFrame, plans: Assumptions, history: pd.DataFrame | None = None,
+                  source: str | None = None, name: str | None = None, comparator: bool = False) -> Evidence:
+    """The demand run and the benchmark of a plan (`la` and `demand` may each be None).
+
+    Parameters
+    ----------
+    pub : Published
+        The published statistics.
+    la : str, optional
+        The authority (or comparator) whose neighbours the plan is drawn against.
+    demand : DemandSettings, optional
+        Where the plan's demand comes from.
+    workers, cases : DataFrame
+        The plan's inputs.
+    plans : Assumptions
+        The plan's assumptions (capacity model and salaries for the demand model).
+    history, source, name : optional
+        A demand history already in hand (the demo's) and how to name it.
+    comparator : bool
+        `la` is a comparator, not the plan's own authority.
+    """
+    from workforce.plan_demand import plan_demand
+    from workforce.published.benchmark import benchmark
+
+    found = Evidence(comparator=comparator)
+    if demand is not None:
+        found.demand = plan_demand(demand, pub, workers=workers, cases=cases, plan=plans, history=history,
+                                   source=source, name=name)
+    if la is not None:
+        found.bench = benchmark(pub, la)
+    return found
+
+
+def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases: pd.DataFrame,
+                     files: dict[str, str]) -> list[Callable]:
+    """Write the demand and benchmark CSVs (and the demand assumptions used) into `od`, list
+    them in `files`, and return the workbook sheets they add (for `write_planner_workbook`)."""
+    from workforce.demand.run import scenarios_frame
+    from workforce.demand.settings import assumptions_toml
+    from workforce.demand.workbook import add_demand_sheet
+    from workforce.plan_benchmark import (PlanBenchmark, add_benchmarks_sheet, benchmark_frames, plan_trajectory)
+    from workforce.plan_demand import DEMAND_NOTES
+
+    sheets: list[Callable] = []
+    d = evidence.demand
+    if d is not None:
+        result = d.result
+        _write_csv(scenarios_frame(result), od.path("demand_scenarios.csv"))
+        _write_csv(d.requirement, od.path("demand_required_fte.csv"))
+        od.path("demand_assumptions.toml").write_text(assumptions_toml(result.assumptions), encoding="utf-8")
+        files["demand_required_fte.csv"] = (f"caseload points, children and FTE by team type the plan's demand follows "
+                                            f"(scenario {result.chosen}); demand_assumptions.toml: levers to edit")
+        sheets.append(lambda book: add_demand_sheet(book, result, source=d.source, agreement=d.agreement,
+                                                    notes=DEMAND_NOTES))
+    if evidence.bench is not None:
+        trajectory = plan_trajectory(plan)
+        pb = PlanBenchmark(evidence.bench, trajectory, evidence.comparator, notes=[
+            "The plan's figures are counted as the plan counts: case-holding FTE (FTE x the role's share of a full "
+            "caseload), so its caseload reads a little above the census's children per FTE of case holders; a "
+            "vacant post is demand not met by permanent staff; turnover is the expected share of FTE leaving "
+            "within a year."])
+        long = pd.concat([f.melt(id_vars="year", var_name="series").assign(measure=m)
+                          for m, f in benchmark_frames(pb.bench, trajectory, comparator=pb.comparator).items()])
+        _write_csv(long.dropna(subset=["value"])[["measure", "year", "series", "value"]], od.path("benchmarks.csv"))
+        files["benchmarks.csv"] = (f"the plan's agency, vacancy, turnover and caseload after the published years of "
+                                   f"{pb.bench.la_name} ({pb.bench.la_code}), its neighbours, region and England")
+        sheets.append(lambda book: add_benchmarks_sheet(book, pb))
+    return sheets
+
+
 def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: bool,
-             produced_by: str) -> PipelineOutputs:
+             produced_by: str, evidence: Evidence | None = None) -> PipelineOutputs:
     """Stages after the inputs are loaded; shared by the demo and `workforce run`."""
     from workforce.allocation.model import allocate
+    from workforce.audit import decision_audit
     from workforce.excel.workbooks import write_planner_workbook, write_risk_register
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios
@@ -247,9 +384,18 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
         files["allocations.csv"] = "one row per child: worker, previous worker, points, cost terms"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
-        plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed)
-        scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed)
+        evidence = evidence or Evidence()
+        inputs = {"demand": evidence.requirement, "history": data.history, "establishment": data.establishment,
+                  "hazards": plan_hazards(model, data.workers, data.cases, data.history, assumptions)
+                  if model is not None else None}
+        plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
+        scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
         write_plan_files(od, plan, scenarios, plan_headline(plan), summary_name="plan_summary.json")
+        decided = decision_audit(data.workers, plan.leaving["p_voluntary"], plan.gateway, alloc.worker_loads)
+        if len(decided):
+            fairness = decided if fairness is None else pd.concat([fairness, decided], ignore_index=True)
+            _write_csv(decided, od.path("decision_fairness.csv"))
+            files["decision_fairness.csv"] = "L&D places and caseload relief by protected group, for the same flight risk"
         files["projection.csv"] = "quarterly demand and supply by team"
         files["recruitment_plan.csv"] = "hires, newly qualified intake and agency cover by quarter"
     horizon = model.horizon_months if model is not None else assumptions.projection.risk_horizon_months
@@ -261,16 +407,38 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         *plan_headline(plan),
     ]
     with stages.stage("Writing the planner's workbook"):
+        sheets = evidence_outputs(od, evidence, plan, data.workers, data.cases, files)
         write_planner_workbook(
             od.path("workforce_plan.xlsx"), assumptions=plan.assumptions_frame, risk=risk_register_or_none(risk_table),
             gateway=plan.gateway, gateway_programmes=plan.gateway_programmes, recruitment=plan.recruitment,
             recruitment_totals=plan.recruitment_totals, projection=plan.projection, montecarlo=plan.montecarlo,
+            census=plan.census, trajectories=plan.trajectories, unit_costs=plan.unit_costs,
             worker_loads=alloc.worker_loads, allocation_summary=alloc.summary, plan_summary=plan.summary,
             fairness=fairness, indicators=result.indicators, produced_by=produced_by, inputs=data.files,
+            more_sheets=sheets,
         )
         files["workforce_plan.xlsx"] = "the HR planner's workbook (edit Assumptions, re-run with --assumptions)"
     result.timings = stages.timings
     return result
+
+
+def demo_evidence(od, workers: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp, plans: Assumptions,
+                  scenario: str | None = None) -> Evidence:
+    """The demo's demand run and benchmark: a demand history that agrees with its cases (Sandwell's
+    published history scaled to the demo's open cases by stage, :func:`workforce.plan_demand.demo_history`,
+    written as ``inputs/demand_history.csv``), and Sandwell's statistical neighbours as the stated
+    comparator (the demo has no published figures of its own)."""
+    from workforce.plan_demand import DEMO_COMPARATOR, demo_history, starting_agreement
+    from workforce.published import read_published
+
+    pub = read_published()
+    dh = demo_history(cases, pub, la=DEMO_COMPARATOR, as_of=as_of)
+    _write_csv(dh.frame.reset_index(), od.path("inputs/demand_history.csv"))
+    evidence = read_evidence(pub, la=DEMO_COMPARATOR, demand=DemandSettings(scenario=scenario), workers=workers,
+                             cases=cases, plans=plans, history=dh.frame, source=dh.source, name="the demo authority",
+                             comparator=True)
+    evidence.demand.agreement = starting_agreement(evidence.demand.result, cases)
+    return evidence
 
 
 def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force: bool = False) -> str:
@@ -295,11 +463,11 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
     from workforce.outputs import OutputDir
 
     out = Path(out)
-    stages = Stages(total=7)
+    stages = Stages(total=8)
     run = Settings(allocation=AllocationConfig(time_limit=ALLOCATION_SECONDS), run=RunSettings(seed=settings.seed))
     with OutputDir(out, force=force) as od:
         with stages.stage("Generating the demo authority"):
-            authority = generate_authority(seed=settings.seed)
+            authority = generate_authority(seed=settings.seed, profile=settings.profile)
             folder = od.path("inputs/workers.csv").parent
             write_authority(authority, folder, xlsx=False)
         with stages.stage("Validating the inputs"):
@@ -310,11 +478,79 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
             od.path("inputs/validation.txt").write_text(
                 f"workers.csv: {len(workers)} rows, valid\ncases.csv: {len(cases)} rows, valid\n"
                 f"hr_history.csv: {len(history)} rows, valid\n", encoding="utf-8")
-        outputs = _analyse(od, stages, RunInputs(workers, cases, history), run, quick=settings.quick,
-                           produced_by="workforce demo")
-        outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history; truth.csv is the generator's truth)", **outputs.files}
-        _write_json(outputs.summary(seed=settings.seed), od.path("summary.json"))
+        with stages.stage("Calibrating the demand model and reading the benchmarks"):
+            evidence = demo_evidence(od, workers, cases, authority.as_of, run.plans, settings.demand_scenario)
+        funded = folder / "establishment.csv"
+        establishment = pd.read_csv(funded) if funded.is_file() else None  # the demo's funded posts
+        outputs = _analyse(od, stages, RunInputs(workers, cases, history, establishment=establishment), run,
+                           quick=settings.quick, produced_by="workforce demo", evidence=evidence)
+        outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history, demand_history; truth.csv is the "
+                                    "generator's truth)", **outputs.files}
+        _write_json(outputs.summary(seed=settings.seed, profile=settings.profile, **evidence.summary()), od.path("summary.json"))
     return outputs.report()
+
+
+@dataclass
+class CensusInputs:
+    """What a run takes from the census returns (:func:`census_inputs`): the tables it wrote into
+    the output folder (``census/workers.csv``, ``census/hr_history.csv``), to be read back and
+    validated as an authority's own files are, and the plan assumptions with the returns' values."""
+
+    workers: Path
+    hr_history: Path
+    assumptions: Assumptions
+    files: list[Path]
+
+
+def census_inputs(od, run: RunSettings, assumptions: Assumptions) -> CensusInputs:
+    """Planning inputs from a folder of yearly census returns (`[run.inputs] census_returns`).
+
+    `hr_history` from every year (linked by the salted SWE number), `workers` from the latest
+    (with the roster's worker IDs, teams and localities), the funded establishment (in post plus
+    `LALevelVacancies`) and the values the returns give the plans (pay from the 2025 fields, the
+    DfE turnover) through :func:`workforce.census.planning.plan_inputs`; the values that name a
+    plan assumption the settings leave at its default set it, with their basis. Writes
+    ``census/`` into the staging folder `od`: the two tables, ``establishment.csv``,
+    ``values.csv`` (with what became of each), ``problems.csv`` and ``cases_check.csv`` when the
+    cases name workers.
+
+    Raises
+    ------
+    InputError
+        No salt (``[run.census] salt`` or the environment variable ``WORKFORCE_CSWW_SALT``), or
+        unusable returns or roster.
+    """
+    from workforce.census.planning import plan_inputs, with_census_values
+    from workforce.contracts import to_csv_frame
+
+    salt = run.census_salt or os.environ.get(SALT_ENV)
+    if not salt:
+        raise InputError(f"census returns need a salt for the pseudonymous worker IDs (a secret kept between runs, "
+                         f"so the same worker keeps the same ID): set [run.census] salt, or the environment variable "
+                         f"{SALT_ENV}", file=run.config_path or "", column="[run.census] salt")
+    census = plan_inputs(run.census_returns, salt=salt, roster=run.roster)
+    summary = census.census_import.summary
+    warnings.warn(InputWarning(f"census returns: {'; '.join(summary.lines()[:2])}; problems: census/problems.csv"),
+                  stacklevel=2)
+    if run.roster is None:
+        warnings.warn(InputWarning("census returns without a roster: workers are known by pseudonym, in team and "
+                                   "locality 'unknown', so no case can name its worker ([run.inputs] roster links "
+                                   "them to the case system)"), stacklevel=2)
+    elif census.roster_unmatched:
+        warnings.warn(InputWarning(f"{census.roster_unmatched} census workers in post are not in the roster: they "
+                                   "keep a pseudonym and team 'unknown'"), stacklevel=2)
+    plans, values = with_census_values(assumptions, census.values)
+    workers, history = od.path("census/workers.csv"), od.path("census/hr_history.csv")
+    to_csv_frame(census.workers).to_csv(workers, index=False)
+    to_csv_frame(census.hr_history).to_csv(history, index=False, float_format="%.6g")
+    _write_csv(census.establishment, od.path("census/establishment.csv"))
+    _write_csv(values, od.path("census/values.csv"))
+    _write_csv(census.census_import.problems_table(), od.path("census/problems.csv"))
+    return CensusInputs(workers, history, plans, _files(run.census_returns) + ([run.roster] if run.roster else []))
+
+
+def _files(path: Path) -> list[Path]:
+    return sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
 
 
 def run_pipeline(settings: Settings, *, force: bool = False) -> str:
@@ -337,22 +573,47 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
     InputError
         The settings have no `[run]` section, or an input is bad (nothing is written).
     """
+    from workforce.census.planning import cases_check
     from workforce.contracts import load_cases, load_hr_history, load_risk, load_workers
     from workforce.outputs import OutputDir
+    from workforce.published import read_published
 
     run = settings.run
-    if run is None or run.out is None or run.workers is None or run.cases is None:
+    if run is None or run.out is None or (run.workers is None and run.census_returns is None) or run.cases is None:
         raise InputError("the settings have no [run] section naming the inputs and the output folder",
                          file=settings.source)
-    trains = run.hr_history is not None and run.model is None and run.risk is None
-    stages = Stages(total=6 + trains)
+    census = run.census_returns is not None
+    published = run.la is not None or run.demand is not None
+    trains = (run.hr_history is not None or census) and run.model is None and run.risk is None
+    stages = Stages(total=6 + trains + census + published)
+    files = list(run.inputs)
     with OutputDir(run.out, inputs=run.inputs, force=force) as od:
+        workers_file, history_file = run.workers, run.hr_history
+        if census:
+            with stages.stage("Reading the census returns"):
+                got = census_inputs(od, run, settings.plans)
+                workers_file, history_file = got.workers, got.hr_history
+                settings = replace(settings, plans=got.assumptions)
+                files = [f for f in files if f != run.census_returns] + got.files
         with stages.stage("Validating the inputs"):
-            workers = load_workers(run.workers)
+            workers = load_workers(workers_file)
             cases = load_cases(run.cases, workers)
-            history = load_hr_history(run.hr_history) if run.hr_history else None
+            history = load_hr_history(history_file) if history_file else None
             risk = load_risk(run.risk) if run.risk is not None else None
-        outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, run.inputs), settings, quick=False,
-                           produced_by="workforce run")
-        _write_json(outputs.summary(seed=run.seed), od.path("summary.json"))
+            if census:
+                counted = workers.assign(census_cases=pd.to_numeric(workers["census_cases"], errors="coerce"))
+                _write_csv(cases_check(counted, cases), od.path("census/cases_check.csv"))
+        evidence = None
+        if published:
+            with stages.stage("Calibrating the demand model and reading the benchmarks"):
+                pub = read_published(run.published_data)
+                evidence = read_evidence(pub, la=run.la, demand=run.demand, workers=workers, cases=cases,
+                                         plans=settings.plans)
+        outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, files), settings, quick=False,
+                           produced_by="workforce run", evidence=evidence)
+        if census:
+            outputs.files = {"census/": "what the census returns gave: workers, hr_history, establishment, the values "
+                             "the plan used (values.csv), problems and the case counts beside the case system's",
+                             **outputs.files}
+        _write_json(outputs.summary(seed=run.seed, **(evidence.summary() if evidence else {})), od.path("summary.json"))
     return outputs.report()

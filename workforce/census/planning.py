@@ -34,7 +34,9 @@ from workforce.census.problems import CensusProblem
 from workforce.census.records import pseudonym
 from workforce.census.schema import PAY_FROM
 from workforce.contracts import LEAVE_REASON_GROUPS
-from workforce.errors import InputError
+from workforce.errors import InputError, Problem
+from workforce.plans.assumptions import Assumptions, assumptions_frame
+from workforce.readers import check_file, read_table, source_label
 
 #: Fewest full-time salaries a median is taken over: fewer is not a reliable figure and could
 #: disclose one person's pay.
@@ -94,8 +96,8 @@ class CensusPlanInputs:
         return self.census_import.problems
 
 
-def plan_inputs(returns: str | Path | Sequence[str | Path], *, salt: str, roster: pd.DataFrame | None = None,
-                strict: bool = False) -> CensusPlanInputs:
+def plan_inputs(returns: str | Path | Sequence[str | Path], *, salt: str,
+                roster: pd.DataFrame | str | Path | None = None, strict: bool = False) -> CensusPlanInputs:
     """Everything planning needs from a folder (or list) of yearly census returns.
 
     Parameters
@@ -104,10 +106,11 @@ def plan_inputs(returns: str | Path | Sequence[str | Path], *, salt: str, roster
         A folder of return files, or the files (one per year, any year 2021-2025).
     salt : str
         Secret for the pseudonymous IDs; the same salt links the same worker across imports.
-    roster : DataFrame, optional
+    roster : DataFrame, str or Path, optional
         The authority's HR extract linking SWE numbers to the case system: columns `swe_no` and
-        `worker_id` (the ID the cases table uses), optional `team`, `locality`, `skills`. It is
-        read, never written; SWE numbers never leave this function.
+        `worker_id` (the ID the cases table uses), optional `team`, `locality`, `skills`; or the
+        file holding it (CSV, or an XLSX workbook's `roster` sheet: problems name the file). It
+        is read, never written; SWE numbers never leave this function.
     strict : bool
         Refuse on any schema problem (see :func:`workforce.census.importer.import_returns`).
 
@@ -128,7 +131,7 @@ def plan_inputs(returns: str | Path | Sequence[str | Path], *, salt: str, roster
     census_workers = workers = workers_from_census(result)
     unmatched = 0
     if roster is not None:
-        mapping = roster_mapping(roster, salt)
+        mapping = roster_mapping(roster, salt) if isinstance(roster, pd.DataFrame) else _roster_file(roster, salt)
         history = history.assign(worker_id=link_ids(history["worker_id"], mapping))
         workers = apply_roster(census_workers, mapping)
         unmatched = int((~census_workers["worker_id"].isin(mapping.index)).sum())
@@ -206,6 +209,65 @@ def roster_mapping(roster: pd.DataFrame, salt: str) -> pd.DataFrame:
     r["pseudonym"] = r["swe_no"].map(lambda s: pseudonym(s, salt))
     keep = ["pseudonym", "worker_id"] + [c for c in ("team", "locality", "skills") if c in r.columns]
     return r[keep].set_index("pseudonym")
+
+
+def read_roster(path: str | Path) -> pd.DataFrame:
+    """The roster table from a CSV file (or an XLSX workbook's `roster` sheet), as read."""
+    return read_table(check_file(path, "roster"), "roster")
+
+
+#: How each census value was used by :func:`with_census_values`.
+USED_SET, USED_KEPT, USED_SHOWN = ("sets the plan assumption", "not used: the settings set this assumption",
+                                   "shown only: not a plan assumption")
+
+
+def with_census_values(assumptions: Assumptions, values: pd.DataFrame) -> tuple[Assumptions, pd.DataFrame]:
+    """The plan assumptions with the census values that name one of them (pay from the 2025
+    fields, the default turnover), each tagged with its basis "from the census returns (file,
+    year)", so the Assumptions sheet shows which values came from the returns.
+
+    A value the planner set in the settings (its value or basis differs from the shipped one)
+    is kept: the planner's figure wins over the return's.
+
+    Parameters
+    ----------
+    assumptions : Assumptions
+        The plan assumptions from the settings.
+    values : DataFrame
+        :attr:`CensusPlanInputs.values`.
+
+    Returns
+    -------
+    (Assumptions, DataFrame)
+        The assumptions, and `values` with a column `used` saying what became of each.
+    """
+    def keyed(a: Assumptions) -> pd.DataFrame:
+        frame = assumptions_frame(a)
+        return frame.set_index(frame["section"] + "." + frame["key"])
+
+    shipped, current = keyed(Assumptions(caseload=assumptions.caseload)), keyed(assumptions)
+    used = []
+    for key, value, why in zip(values["key"], values["value"], values["basis"]):
+        if key not in current.index:
+            used.append(USED_SHOWN)
+        elif (str(current.at[key, "value"]) != str(shipped.at[key, "value"])
+              or current.at[key, "basis"] != shipped.at[key, "basis"]):
+            used.append(USED_KEPT)
+        else:
+            assumptions = assumptions.with_values({key: value}, basis=why)
+            used.append(USED_SET)
+    return assumptions, values.assign(used=used)
+
+
+def _roster_file(path: str | Path, salt: str) -> pd.DataFrame:
+    """:func:`roster_mapping` of a roster file, its problems naming the file."""
+    frame = read_roster(path)
+    try:
+        return roster_mapping(frame, salt)
+    except InputError as exc:
+        label = source_label(path, "roster")
+        raise InputError(problems=[Problem(label if p.file == "roster" else p.file, p.message, p.row, p.column,
+                                           p.allowed) for p in exc.problems]) from None
 
 
 def link_ids(ids: pd.Series, mapping: pd.DataFrame) -> pd.Series:

@@ -17,23 +17,6 @@ def register(app: typer.Typer) -> None:
     app.command("demand")(demand)
 
 
-def blended_cost_per_fte(mixes) -> tuple[float, str]:
-    """Salary plus on-costs of the social-work role mixes, from the plans' cost assumptions."""
-    from workforce.plans.assumptions import Assumptions
-    from workforce.plans.costs import permanent_cost_per_fte_year
-
-    a = Assumptions()
-    total = fte = 0.0
-    for mix in mixes:
-        for role, weight, asye in zip(mix["role"], mix["fte"].astype(float), mix["asye"].astype(bool)):
-            total += permanent_cost_per_fte_year(a, str(role), bool(asye)) * weight
-            fte += weight
-    cost = total / fte
-    return cost, ("[DERIVED] the role mix's salaries plus on-costs from the plans' cost assumptions "
-                  f"(case holder £{a.costs.salary_case_holder_gbp:,.0f} [S49], on-cost {a.costs.on_cost_rate:.0%} "
-                  "[DEFAULT]); set [budget] cost_per_fte_gbp to use your own")
-
-
 @guarded
 def demand(
     la: Optional[str] = typer.Option(None, "--la", help="local authority: old code (333), new code (E08000028) or name."),
@@ -56,18 +39,14 @@ def demand(
     """Model the child's journey (referral to closure) from an authority's own history: where
     children go, the caseload and social workers it needs, placement costs, the savings levers
     could bring against the whole budget, and Sandwell's turnaround as a scenario."""
-    from dataclasses import replace
-
+    from workforce.config import DemandSettings
     from workforce.contracts import load_cases, load_workers
     from workforce.demand.files import write_demand_files
-    from workforce.demand.history import read_history
-    from workforce.demand.parameters import calibrate, years_text
-    from workforce.demand.run import run_demand
-    from workforce.demand.settings import DemandAssumptions, Scenario, load_assumptions
-    from workforce.demand.turnaround import CLAIMS_SCENARIO, IMPOWER, SANDWELL, run_turnaround
-    from workforce.demand.workload import role_mixes
+    from workforce.demand.parameters import years_text
+    from workforce.demand.turnaround import SANDWELL, run_turnaround
     from workforce.errors import InputError
     from workforce.outputs import OutputDir
+    from workforce.plan_demand import demand_assumptions, england_calibration, plan_demand
     from workforce.published import read_published
 
     sandwell = scenario == SANDWELL_SCENARIO
@@ -83,42 +62,22 @@ def demand(
         pub = read_published(data or None)
         if sandwell and la is not None and pub.resolve(la) != SANDWELL:
             raise InputError(f"--scenario {SANDWELL_SCENARIO} is Sandwell's (333), not '{la}'", column="--la")
-        a = load_assumptions(assumptions) if assumptions is not None else DemandAssumptions()
-        if years is not None:
-            a = replace(a, years=years)
         worker_frame = load_workers(workers) if workers is not None else None
         case_frame = load_cases(cases, worker_frame) if cases is not None else None
-        if a.budget.cost_per_fte_gbp is None:
-            mixes, _ = role_mixes(a.structure, worker_frame, a.rules())
-            leaving = a.structure.teams["care_leaver"]
-            cost, basis = blended_cost_per_fte([m for t, m in mixes.items() if t != leaving])
-            a = replace(a, budget=replace(a.budget, cost_per_fte_gbp=cost, cost_per_fte_basis=basis))
-        try:
-            england = calibrate(pub.history("england"), a.years, name="England")
-        except ValueError:
-            england = calibrate(pub.history("england"), None, name="England")
-        try:
-            turnaround = run_turnaround(pub.history(SANDWELL), a, fallback=england, published=pub)
-            if sandwell:
-                result, table = turnaround.result, turnaround.comparison
-            else:
-                if la is not None:
-                    code = pub.resolve(la)
-                    frame, name = pub.history(code), f"{pub.name_of(code)} ({code})"
-                    for message in pub.messages:
-                        info(message)
-                else:
-                    read = read_history(history)
-                    frame, name = read.frame, history.stem
-                    for message in read.messages():
-                        info(message)
-                borrowed = Scenario(CLAIMS_SCENARIO, turnaround.claims_levers, IMPOWER,
-                                    "Sandwell's turnaround levers applied here, with a partner's fee like Sandwell's")
-                result = run_demand(frame, a, name=name, fallback=england, workers=worker_frame, cases=case_frame,
-                                    scenarios=[borrowed], chosen=scenario)
-                table = None
-        except ValueError as exc:
-            raise InputError(str(exc), file=history or "", column="--la" if la is not None else None) from None
+        settings = DemandSettings(la=la, history=history, assumptions=assumptions, scenario=scenario, years=years)
+        if sandwell:
+            a = demand_assumptions(settings, workers=worker_frame)
+            try:
+                turnaround = run_turnaround(pub.history(SANDWELL), a, fallback=england_calibration(pub, a.years),
+                                            published=pub)
+            except ValueError as exc:
+                raise InputError(str(exc), column="--scenario") from None
+            result, table = turnaround.result, turnaround.comparison
+        else:
+            run = plan_demand(settings, pub, workers=worker_frame, cases=case_frame)
+            for message in run.messages:
+                info(message)
+            result, table = run.result, None
         data = write_demand_files(od, result, turnaround=table, inputs=inputs)
     cal = result.calibration
     info(f"{result.name}: calibrated on {years_text(cal.years)}, projected {result.horizon} quarters from "

@@ -47,12 +47,24 @@ def demo(
     out: Path = typer.Option(..., "--out", help="Folder for the demo authority and every output."),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same authority and results."),
     quick: bool = typer.Option(False, "--quick", help="Shorter solver and model-selection budgets (for smoke tests)."),
+    demand_scenario: Optional[str] = typer.Option(None, "--demand-scenario", help="the demand scenario the plan "
+                                                  "follows: baseline (default) or turnaround (Sandwell's levers)."),
+    profile: str = typer.Option("default", "--profile", help="the demo authority: default (inside England's "
+                                "interquartile range, 2023) or sandwell (Sandwell's published 2018 figures: agency "
+                                "31%, vacancy 26%, caseload 18)."),
     force: bool = force_option(),
 ) -> None:
-    """Run the whole pipeline on the built-in demo authority."""
+    """Run the whole pipeline on the built-in demo authority.
+
+    Demand follows a history scaled from Sandwell's to the demo's cases; Benchmarks compare with Sandwell's neighbours."""
+    from workforce.demo.parameters import PROFILES
+    from workforce.errors import InputError
     from workforce.pipeline import DemoSettings, run_demo
 
-    report = run_demo(out, DemoSettings(seed=seed, quick=quick), force=force)
+    if profile not in PROFILES:
+        raise InputError(f"unknown demo profile '{profile}'", column="--profile", allowed=", ".join(PROFILES))
+    report = run_demo(out, DemoSettings(seed=seed, quick=quick, demand_scenario=demand_scenario, profile=profile),
+                      force=force)
     info(report)
 
 
@@ -66,6 +78,20 @@ CONFIG is a settings file (TOML). The least it needs:
     hr_history = "hr_history.csv"  # or: model = ..., risk = ...
     \\[run.outputs]
     folder = "out"
+
+\b
+Optional, in the same file:
+    \\[run]
+    la = "333"                      # Benchmarks sheet: your neighbours
+    \\[run.inputs]
+    census_returns = "returns/"     # DfE census returns in place of
+    roster = "roster.csv"           #   workers and hr_history
+    \\[run.census]
+    salt = "..."                    # or WORKFORCE_CSWW_SALT
+    \\[run.demand]
+    la = "333"                      # demand from the child's journey
+    assumptions = "demand.toml"     #   (or history = "history.csv")
+    scenario = "turnaround"
 
 \b
 Paths are relative to CONFIG. The same file may also set the

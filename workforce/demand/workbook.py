@@ -8,14 +8,16 @@ Placements, Budget, Parameters, Fit and, for the Sandwell scenario, Turnaround.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
 
 from workforce.demand.measures import PUBLISHED_STOCKS, STAGES
 from workforce.demand.parameters import years_text
-from workforce.demand.run import DemandResult, output_frames
+from workforce.demand.run import DemandResult, demand_sheet_tables, output_frames
+from workforce.excel.cells import header_names
+from workforce.excel.layout import GridSheet
 from workforce.excel.writer import SafeWorkbook, TableSpec
 
 CHART_ROWS = 18
@@ -103,7 +105,14 @@ def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.Data
     for label, rows, kind in _groups(frames["scenarios"]):
         grid.put(row, 1, label, "wf label")
         row = grid.put_table(row + 1, 1, rows, f"summary_{kind}_{row}", formats={k: kind for k in result.runs}) + 1
-    charts = chart_data(result, frames)
+    place_charts(grid, row, chart_data(result, frames), "chart_data", "float")
+    grid.close()
+
+
+def place_charts(grid: GridSheet, row: int, charts: list[tuple[str, pd.DataFrame, str, str]], prefix: str,
+                 number: str) -> int:
+    """Charts two abreast from `row`, the data each draws beneath them (`number` the format of the
+    data, pounds where the y axis is GBP); returns the next free row."""
     chart_top = row
     data_row = chart_top + ((len(charts) + 1) // 2) * (CHART_ROWS + 1) + 1
     grid.put(data_row, 1, "Chart data", "wf heading")
@@ -112,14 +121,104 @@ def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.Data
     for k, (title, frame, kind, ytitle) in enumerate(charts):
         grid.put(data_row, 1, title, "wf label")
         header = data_row + 1
-        number = "gbp" if ytitle == "GBP" else "float"
-        data_row = grid.put_table(header, 1, frame, f"chart_data_{k + 1}",
-                                  formats={c: number for c in frame.columns[1:]}) + 1
+        shown = "gbp" if ytitle == "GBP" else number
+        data_row = grid.put_table(header, 1, frame, f"{prefix}_{k + 1}",
+                                  formats={c: shown for c in frame.columns[1:]}) + 1
         made.append((header, lambda ws, h=header, t=title, f=frame, kd=kind, y=ytitle:
                      _chart(kd, t, y, ws, h, len(f), f.shape[1] - 1)))
     for k, (_, make) in enumerate(made):
         anchor = ("A" if k % 2 == 0 else "C") + str(chart_top + (k // 2) * (CHART_ROWS + 1))
         grid.add_chart(make(grid.ws), anchor)
+    return data_row
+
+
+#: Flows drawn on a plan's Demand sheet (the chosen scenario, per quarter).
+SHEET_FLOWS = ("referrals", "early_help", "assessed_in_need", "cp_start", "care_entry_from_cin", "care_entry_from_cp",
+               "cin_closure")
+
+
+def _table_notes(grid: GridSheet, row: int, frame: pd.DataFrame, notes: Mapping[str, str]) -> None:
+    """Header comments on a table placed at `row`, column 1: each column's note, where given."""
+    for j, (column, header) in enumerate(zip(frame.columns, header_names(list(frame.columns)))):
+        note = notes.get(str(column))
+        if note:
+            grid.put(row, j + 1, header, "wf header", comment=note)
+
+
+def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = "", name: str = "Demand",
+                     agreement: pd.DataFrame | None = None, notes: Mapping[str, str] | None = None) -> None:
+    """A plan workbook's Demand sheet: where the plan's demand comes from, the scenarios side by
+    side, native charts (children in need and required social-work FTE by scenario, children by
+    stage and the main flows of the scenario the plan follows, the budget), then the levers and
+    the chosen scenario's stocks and flows (:func:`workforce.demand.run.demand_sheet_tables`).
+
+    Parameters
+    ----------
+    book : SafeWorkbook
+        The workbook to add the sheet to.
+    result : DemandResult
+        The demand run the plan used.
+    source : str
+        Where its history came from, in words.
+    name : str
+        The sheet name.
+    agreement : DataFrame, optional
+        Open cases by stage beside the model's start (the demo's check), shown first.
+    notes : mapping, optional
+        Column name -> what it holds, as header comments on every table.
+    """
+    notes = dict(notes or {})
+    tables = demand_sheet_tables(result)
+    frames = output_frames(result)
+    grid = book.grid_sheet(name, f"the child's journey behind the plan's demand: the scenarios side by side, charts, "
+                                 f"the levers, and the stocks and flows of the scenario the plan follows "
+                                 f"({result.chosen})")
+    grid.widths({1: 52, 2: 24, **{3 + i: 16 for i in range(24)}})
+    cal = result.calibration
+    row = grid.put_title(1, f"Demand: the child's journey behind this plan ({result.name or 'your authority'})",
+                         f"{source or 'history'}; calibrated on {years_text(cal.years)}, projected "
+                         f"{result.horizon} quarters from 31 March {result.start_year}")
+    for line in (f"The plan follows the '{result.chosen}' scenario: each team's demand moves with its team type's "
+                 "caseload points and children against quarter 0 (workers' team_type column;",
+                 "the whole service's where a team's type is not in the model), so demand a lever avoids is hires "
+                 "and agency the plan does not need.",
+                 "The other scenarios are shown for comparison: plan with one of them (its name as the demand "
+                 "scenario) to see the workforce it needs."):
+        grid.put(row, 1, line, "wf subtitle")
+        row += 1
+    row += 1
+    if agreement is not None:
+        grid.put(row, 1, "Open cases today and the model's start, by stage", "wf heading")
+        end = grid.put_table(row + 1, 1, agreement, "demand_agreement",
+                             formats={"open_cases": "int", "model_start": "int", "difference": "float",
+                                      "difference_pct": "float"})
+        _table_notes(grid, row + 1, agreement, notes)
+        row = end + 1
+    grid.put(row, 1, "Scenarios side by side", "wf heading")
+    row += 1
+    for label, rows, kind in _groups(tables["Demand_scenarios"]):
+        grid.put(row, 1, label, "wf label")
+        end = grid.put_table(row + 1, 1, rows, f"demand_{kind}_{row}", formats={k: kind for k in result.runs})
+        _table_notes(grid, row + 1, rows, notes)
+        row = end + 1
+    flows = tables["Demand_flows"]
+    flow_chart = flows[["quarter", *[f for f in SHEET_FLOWS if f in flows.columns]]].copy()
+    flow_chart.insert(0, "label", [f"Q{int(q)}" for q in flow_chart["quarter"]])
+    flow_chart = flow_chart.drop(columns="quarter").rename(columns={"label": "quarter"})
+    charts = chart_data(result, frames) + [(f"Flows a quarter: {result.chosen}", flow_chart, "line", "children")]
+    row = place_charts(grid, row, charts, "demand_chart", "int") + 1
+    counts = {c: "int" for c in (*STAGES, "cin_at31", "children", *flows.columns) if c not in ("quarter", "year")}
+    for title, key, formats in (
+        ("Levers: each scenario's value and basis", "Demand_levers", {k: "mixed" for k in result.runs}),
+        (f"Children at each stage at the end of each quarter: {result.chosen} (quarter 0 = the start)",
+         "Demand_stocks", counts),
+        (f"Children moving between stages in each quarter: {result.chosen}", "Demand_flows", counts),
+    ):
+        frame = tables[key]
+        grid.put(row, 1, title, "wf heading")
+        end = grid.put_table(row + 1, 1, frame, key, formats={c: f for c, f in formats.items() if c in frame.columns})
+        _table_notes(grid, row + 1, frame, notes)
+        row = end + 1
     grid.close()
 
 

@@ -31,6 +31,7 @@ from workforce.excel.layout import GridSheet, assumptions_spec, key_value_frame,
 from workforce.excel.provenance import produced_at
 from workforce.excel.tables import SheetInfo, TableNames, TableSpec, add_conditional_formats, add_table
 from workforce.outputs import atomic_path
+from workforce.sources import sources_frame
 
 
 class SafeWorkbook:
@@ -52,9 +53,14 @@ class SafeWorkbook:
         Input files whose size and SHA-256 the README sheet lists.
     title : str
         The workbook's title (document properties and README).
+    notes : mapping, optional
+        Column name -> what the column holds: each table header with a note gets it as a header
+        comment (unless its TableSpec gives its own), and the README sheet lists the notes of
+        the columns used as a glossary.
     """
 
-    def __init__(self, *, produced_by: str, inputs: Iterable[str | Path] = (), title: str = "") -> None:
+    def __init__(self, *, produced_by: str, inputs: Iterable[str | Path] = (), title: str = "",
+                 notes: Mapping[str, str] | None = None) -> None:
         self.wb = Workbook(write_only=True)
         for style in named_styles():
             self.wb.add_named_style(style)
@@ -68,6 +74,8 @@ class SafeWorkbook:
         self._text = TextLog()
         self._grids: list[GridSheet] = []
         self._saved = False
+        self.notes = dict(notes or {})
+        self.columns: list[str] = []  # column headers of the data tables, in order, once each
         props = self.wb.properties
         props.creator = f"workforce {__version__}"
         props.title = title or None
@@ -140,8 +148,11 @@ class SafeWorkbook:
             header_row += [None] * (c0 - 1 - len(header_row))
             for h in headers:
                 cell = mk.text(h, HEADER_STYLE)  # explicit style: LibreOffice ignores table styles
-                if spec.comments.get(h):
-                    cell.comment = Comment(spec.comments[h], "workforce", width=300, height=120)
+                note = spec.comments.get(h) or self.notes.get(h)
+                if note:
+                    cell.comment = Comment(note, "workforce", width=300, height=120)
+                if h not in self.columns:
+                    self.columns.append(h)
                 header_row.append(cell)
         ws.append(header_row)
         # data rows: per-column cell builders keep the inner loop small
@@ -195,10 +206,15 @@ class SafeWorkbook:
         return grid
 
     def add_readme(self, *, notes: Sequence[str] = ()) -> SheetInfo:
-        """The README sheet: purpose of each sheet, provenance, versions and input checksums."""
+        """The README sheet: purpose of each sheet, provenance, versions and input checksums, a
+        glossary of the columns that have notes, and the full reference of every source tag the
+        workbook's cells cite."""
         grid = self.grid_sheet("README", "this sheet: what each sheet holds and how the workbook was produced")
+        glossary = pd.DataFrame([(c, self.notes[c]) for c in self.columns if c in self.notes],
+                                columns=["column", "what it holds"])
         write_readme(grid, title=self.title, produced_by=self.produced_by, when=self.when, version=self.version,
-                     sheets=self.sheets, inputs=self.inputs, notes=notes)
+                     sheets=self.sheets, inputs=self.inputs, notes=notes, glossary=glossary,
+                     sources=sources_frame(self._text.tags))
         return grid.info
 
     # --- save -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -21,6 +21,8 @@ import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+
+from workforce.sources import tags_in
 
 # --- number formats by column-name convention --------------------------------------------
 
@@ -184,9 +186,10 @@ def column_width(header: str, values: list[Any], kind: str) -> float:
 
 @dataclass
 class TextLog:
-    """What the cells of one workbook held that the save must know about."""
+    """What the cells of one workbook held that the save (and the README sheet) must know about."""
 
     carriage_return: bool = False  # a CR in text: the saved archive must escape it (see book.py)
+    tags: set[str] = field(default_factory=set)  # source tags ([S49], [D5]) cited: the README lists them
 
 
 class CellMaker:
@@ -202,6 +205,8 @@ class CellMaker:
             value = value[:EXCEL_MAX_TEXT]
         if "\r" in value:
             self.log.carriage_return = True
+        if "[" in value:
+            self.log.tags |= tags_in(value)
         if style is None and not needs_guard(value):
             return value
         cell = WriteOnlyCell(self.ws, value)

@@ -184,8 +184,11 @@ def assumptions_spec(assumptions: pd.DataFrame | Mapping[str, Any], name: str = 
 
 
 def write_readme(grid: GridSheet, *, title: str, produced_by: str, when: dt.datetime, version: str,
-                 sheets: Sequence[SheetInfo], inputs: Sequence[Path], notes: Sequence[str] = ()) -> None:
-    """The README sheet: purpose of each sheet, provenance, versions and input checksums."""
+                 sheets: Sequence[SheetInfo], inputs: Sequence[Path], notes: Sequence[str] = (),
+                 glossary: pd.DataFrame | None = None, sources: pd.DataFrame | None = None) -> None:
+    """The README sheet: purpose of each sheet, provenance, versions and input checksums; the
+    glossary of columns (`column, what it holds`) and the sources cited (`tag, brief,
+    reference`) when given and not empty."""
     grid.widths({1: 26, 2: 70, 3: 14, 4: 66})
     r = grid.put_title(1, title or "workforce workbook", f"Produced by {produced_by} on {when:%Y-%m-%d %H:%M} UTC")
     r += 1
@@ -211,6 +214,15 @@ def write_readme(grid: GridSheet, *, title: str, produced_by: str, when: dt.date
     for note in notes:
         grid.put(r, 1, note, "wf note")
         r += 1
+    if glossary is not None and len(glossary):
+        r = _heading(grid, r + 1, "Glossary: what each column holds")
+        r = grid.put_table(r, 1, glossary, "readme_glossary")
+    if sources is not None and len(sources):
+        r = _heading(grid, r + 1, "Sources: the tags in square brackets ([S49], [D5])")
+        grid.put(r, 1, "[S#] workforce brief, [D#] demand brief; [DEFAULT] a judgement shipped as a tunable default, "
+                       "[DERIVED] arithmetic on sourced figures, 'assumption' where no figure was found. All: "
+                       "docs/sources.md.", "wf note")
+        r = grid.put_table(r + 1, 1, sources, "readme_sources")
     grid.close()
 
 

@@ -273,10 +273,13 @@ def write_assumptions_template(path: str | Path) -> Path:
     notes = {
         "section": "the group the value belongs to; programme:<name> rows describe one L&D programme",
         "key": "the assumption's name; keep it as it is",
-        "value": "the value to plan with: edit this column only",
+        "value": "the value to plan with: edit this column (and low and high)",
+        "low": "for an uncertain value, the low end of its range: the Monte Carlo draws it from low to high",
+        "high": "the high end of that range (blank for a value with no range)",
         "unit": "the unit of the value",
-        "basis": "where the default comes from: [S#] a source in the domain brief, [DEFAULT] the brief's "
-                 "chosen default, or 'assumption' where no figure was found",
+        "basis": "where the default comes from: [S#] a source in the domain brief (README sheet), [DEFAULT] the "
+                 "brief's chosen default, or 'assumption' where no figure was found; a value you change without "
+                 "changing this reads 'edited by the user (was: ...)' in the plan",
         "description": "what the value changes",
     }
     book = SafeWorkbook(produced_by="workforce template", title="workforce planning assumptions")

@@ -17,7 +17,7 @@ a simulated figure shows its median with the 10th-90th percentile band.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
@@ -35,9 +35,13 @@ from workforce.excel.book import SafeWorkbook
 from workforce.excel.layout import GridSheet, key_value_frame
 from workforce.excel.tables import Highlight, Scale, TableSpec
 from workforce.indicators import (SHEET_ALLOCATION, SHEET_CARD, SHEET_LD, SHEET_PROJECTION, SHEET_RECRUIT,
-                                  SHEET_RISK, Indicator, allocation_indicators, caseload_per_case_holder,
-                                  changes_of_worker, has_columns, highest_utilisation, indicator_frame, mean_utilisation,
-                                  plan_indicators, risk_indicators, unallocated_children, workers_over_soft_cap)
+                                  SHEET_RISK, Indicator, allocation_indicators, caseload_per_case_holder, census_days,
+                                  changes_of_worker, has_columns, highest_utilisation, indicator_frame,
+                                  mean_utilisation, plan_indicators, risk_indicators, unallocated_children,
+                                  workers_over_soft_cap)
+from workforce.plans.census_measures import DEFINITIONS
+from workforce.plans.columns import formats as plan_formats
+from workforce.plans.columns import notes_for
 
 PathLike = str | Path
 
@@ -101,35 +105,34 @@ def team_points(worker_loads: pd.DataFrame) -> pd.DataFrame:
     return g.rename(columns={"points_after": "points held", "capacity_points": "capacity"})
 
 
-def fte_against_demand(projection: pd.DataFrame, montecarlo: pd.DataFrame | None) -> pd.DataFrame:
-    """Per quarter: demand and supply FTE summed over teams, with the Monte Carlo 10th-90th
-    percentile band of supply when given (`band_width_fte` = p90 - p10, stacked on p10)."""
-    g = projection.groupby("quarter", sort=True)[["demand_fte", "supply_fte"]].sum().reset_index()
-    if has_columns(montecarlo, "quarter", "supply_fte_p10", "supply_fte_p90"):
-        mc_cols = ["quarter", "supply_fte_p10", "supply_fte_p90"] + (["supply_fte_p50"] if "supply_fte_p50" in montecarlo else [])
-        mc = montecarlo[mc_cols]
-        g = g.merge(mc, on="quarter", how="left")
-        g["band_width_fte"] = g["supply_fte_p90"] - g["supply_fte_p10"]
+def capacity_against_demand(montecarlo: pd.DataFrame) -> pd.DataFrame:
+    """Per quarter, in case-holder FTE: what demand needs, what today's staff would hold with no
+    new hires, and what the plan holds (median, with the 10th-90th percentile band stacked on
+    p10 as `band_width_fte`)."""
+    cols = ["quarter", "need_case_holder_fte_p50", "capacity_no_hires_case_holder_fte", "capacity_case_holder_fte_p50",
+            "capacity_case_holder_fte_p10", "capacity_case_holder_fte_p90"]
+    g = montecarlo[[c for c in cols if c in montecarlo]].copy()
+    g["band_width_fte"] = g["capacity_case_holder_fte_p90"] - g["capacity_case_holder_fte_p10"]
     g.insert(0, "quarter_label", [quarter_label(q) for q in g["quarter"]])
     return g.drop(columns="quarter").rename(columns=FTE_SERIES)
 
 
-#: Chart-data column names (legend entries) for the FTE chart, from the frames' columns.
-# The projection's supply has no new hires; the Monte Carlo's is the chosen plan's (hires, intake,
-# agency), so both are shown and named, never mixed under one label.
-FTE_SERIES = {"quarter_label": "quarter", "demand_fte": "demand FTE", "supply_fte": "supply with no new hires",
-              "supply_fte_p50": "supply with the plan (median)",
-              "supply_fte_p10": "supply FTE p10", "supply_fte_p90": "supply FTE p90",
-              "band_width_fte": "supply 10th-90th percentile"}
+#: Chart-data column names (legend entries) for the capacity chart, from the Monte Carlo's columns.
+FTE_SERIES = {"quarter_label": "quarter", "need_case_holder_fte_p50": "demand",
+              "capacity_no_hires_case_holder_fte": "today's staff, no new hires",
+              "capacity_case_holder_fte_p50": "with the plan (median)",
+              "capacity_case_holder_fte_p10": "with the plan p10", "capacity_case_holder_fte_p90": "with the plan p90",
+              "band_width_fte": "with the plan, 10th-90th percentile"}
 
 
-def agency_share_series(totals: pd.DataFrame) -> pd.DataFrame:
-    cols = ["quarter", "agency_share"] + (["baseline_agency_share"] if "baseline_agency_share" in totals else [])
-    g = totals[cols].sort_values("quarter", kind="stable")
-    g.insert(0, "quarter_label", [quarter_label(q) for q in g["quarter"]])
-    g = g.drop(columns="quarter").reset_index(drop=True)
-    return g.rename(columns={"quarter_label": "quarter", "agency_share": "agency share (plan)",
-                             "baseline_agency_share": "agency share (no plan)"})
+def agency_rate_series(census: pd.DataFrame) -> pd.DataFrame:
+    """Per quarter: the agency rate with the plan, carrying on as now and holding today's
+    headcount (the census measures: medians of the simulated futures)."""
+    names = {"plan": "agency rate (plan)", "carry_on": "carrying on as now", "hold": "holding today's headcount"}
+    wide = census.pivot_table(index="quarter", columns="scenario", values="agency_rate").sort_index()
+    g = wide[[c for c in names if c in wide.columns]].rename(columns=names).reset_index()
+    g.insert(0, "quarter_label", [quarter_label(q) if q else "today" for q in g["quarter"]])
+    return g.drop(columns="quarter").rename(columns={"quarter_label": "quarter"})
 
 
 def workers_by_band(risk: pd.DataFrame) -> pd.DataFrame:
@@ -164,13 +167,14 @@ def chart_team_points(ws, data_row: int, n: int) -> BarChart:
 
 
 def chart_fte_demand(ws, data_row: int, n: int, columns: list[str]) -> Any:
-    """Lines for demand and supply FTE; a shaded 10th-90th percentile band of supply when the
-    Monte Carlo ran (a stacked area: the p10 layer is invisible, the band layer shaded)."""
+    """Lines for demand and capacity (case-holder FTE); a shaded 10th-90th percentile band of the
+    plan's capacity (a stacked area: the p10 layer is invisible, the band layer shaded)."""
     col = {c: i + 1 for i, c in enumerate(columns)}
     cats = Reference(ws, min_col=1, min_row=data_row + 1, max_row=data_row + n)
     line = LineChart()
-    lines = [(FTE_SERIES["demand_fte"], "C00000", "dash"), (FTE_SERIES["supply_fte"], "7F7F7F", "sysDot"),
-             (FTE_SERIES["supply_fte_p50"], "1F3864", None)]
+    lines = [(FTE_SERIES["need_case_holder_fte_p50"], "C00000", "dash"),
+             (FTE_SERIES["capacity_no_hires_case_holder_fte"], "7F7F7F", "sysDot"),
+             (FTE_SERIES["capacity_case_holder_fte_p50"], "1F3864", None)]
     for name, colour, dash in lines:
         if name not in col:
             continue
@@ -183,21 +187,18 @@ def chart_fte_demand(ws, data_row: int, n: int, columns: list[str]) -> Any:
         s.smooth = False
     line.set_categories(cats)
     band_name = FTE_SERIES["band_width_fte"]
-    if band_name in col:
-        area = AreaChart(grouping="stacked")
-        for name in (FTE_SERIES["supply_fte_p10"], band_name):
-            area.add_data(Reference(ws, min_col=col[name], min_row=data_row, max_row=data_row + n), titles_from_data=True)
-        low, band = area.series
-        low.graphicalProperties = GraphicalProperties(noFill=True, ln=LineProperties(noFill=True))
-        band.graphicalProperties = GraphicalProperties(solidFill="BDD7EE", ln=LineProperties(noFill=True))
-        area.set_categories(cats)
-        area += line
-        chart = area
-        chart.legend = Legend(legendEntry=[LegendEntry(idx=0, delete=True)])  # the invisible p10 layer
-    else:
-        chart = line
-    _title(chart, "Case-holding FTE against demand" + (" (band: 10th-90th percentile)" if band_name in col else ""))
-    chart.y_axis.title = "FTE"
+    area = AreaChart(grouping="stacked")
+    for name in (FTE_SERIES["capacity_case_holder_fte_p10"], band_name):
+        area.add_data(Reference(ws, min_col=col[name], min_row=data_row, max_row=data_row + n), titles_from_data=True)
+    low, band = area.series
+    low.graphicalProperties = GraphicalProperties(noFill=True, ln=LineProperties(noFill=True))
+    band.graphicalProperties = GraphicalProperties(solidFill="BDD7EE", ln=LineProperties(noFill=True))
+    area.set_categories(cats)
+    area += line
+    chart = area
+    chart.legend = Legend(legendEntry=[LegendEntry(idx=0, delete=True)])  # the invisible p10 layer
+    _title(chart, "Case-holding capacity against demand, case-holder FTE (band: 10th-90th percentile)")
+    chart.y_axis.title = "case-holder FTE"
     chart.y_axis.number_format = "#,##0"
     chart.legend.position = "b"
     _size(chart)
@@ -207,15 +208,15 @@ def chart_fte_demand(ws, data_row: int, n: int, columns: list[str]) -> Any:
 
 def chart_agency_share(ws, data_row: int, n: int, n_series: int) -> LineChart:
     ch = LineChart()
-    _title(ch, "Agency share of case-holding FTE")
+    _title(ch, "Agency rate: plan, carrying on, holding headcount")
     ch.add_data(Reference(ws, min_col=2, max_col=1 + n_series, min_row=data_row, max_row=data_row + n),
                 titles_from_data=True)
     ch.set_categories(Reference(ws, min_col=1, min_row=data_row + 1, max_row=data_row + n))
     ch.series[0].graphicalProperties.line.solidFill = "1F3864"
     ch.series[0].graphicalProperties.line.width = 28575
-    if n_series > 1:
-        ch.series[1].graphicalProperties.line.solidFill = "A5A5A5"
-        ch.series[1].graphicalProperties.line.dashStyle = "dash"
+    for series, colour, dash in zip(ch.series[1:], ("A5A5A5", "C55A11"), ("dash", "sysDot")):
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.dashStyle = dash
     for series in ch.series:
         series.smooth = False  # a smoothed line overshoots below 0% where the share bottoms out
     ch.y_axis.number_format = "0%"
@@ -271,8 +272,9 @@ SECOND_CHART_COLUMN = "E"
 
 def _dashboard(book: SafeWorkbook, *, title: str, subtitle: str, indicators: list[Indicator],
                charts: list[tuple[str, pd.DataFrame, Callable[[Any, int], Any]]], description: str,
-               sheets: set[str]) -> None:
-    """Title, indicator table, charts in two columns, then the data behind each chart."""
+               sheets: set[str], tables: list[tuple[str, pd.DataFrame, str, Mapping[str, str]]] = ()) -> None:
+    """Title, indicator table, further tables (title, frame, table name, formats), charts in two
+    columns, then the data behind each chart."""
     grid = book.grid_sheet(SHEET_SUMMARY, description)
     grid.widths(DASHBOARD_WIDTHS)
     row = grid.put_title(1, title, subtitle) + 1
@@ -282,6 +284,10 @@ def _dashboard(book: SafeWorkbook, *, title: str, subtitle: str, indicators: lis
     else:
         grid.put(row, 1, "No indicators: none of the inputs they need were given.", "wf note")
         row += 2
+    for heading, frame, name, formats in tables:
+        if frame is not None and len(frame):
+            grid.put(row, 1, heading, "wf heading")
+            row = grid.put_table(row + 1, 1, frame, name, formats=formats) + 1
     if charts:
         grid.page_break_before(row)
         chart_top = row
@@ -295,7 +301,8 @@ def _dashboard(book: SafeWorkbook, *, title: str, subtitle: str, indicators: lis
             grid.put(data_row, 1, title_text, "wf label")
             made.append(data_row + 1)
             table = "chart_" + title_text.split(" (")[0].lower().replace(" ", "_")
-            shares = {c: "pct" for c in frame.columns if "share" in str(c)}
+            shares = {c: "pct" for c in frame.columns if any(w in str(c) for w in ("share", "rate", "carrying on",
+                                                                                        "holding"))}
             data_row = grid.put_table(data_row + 1, 1, frame, table, formats=shares) + 1
         for k, ((_, frame, make), header_row) in enumerate(zip(charts, made)):
             chart = make(grid.ws, header_row)
@@ -479,16 +486,23 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                            gateway: pd.DataFrame | None = None, gateway_programmes: pd.DataFrame | None = None,
                            recruitment: pd.DataFrame | None = None, recruitment_totals: pd.DataFrame | None = None,
                            projection: pd.DataFrame | None = None, montecarlo: pd.DataFrame | None = None,
+                           census: pd.DataFrame | None = None, trajectories: pd.DataFrame | None = None,
+                           unit_costs: pd.DataFrame | None = None,
                            worker_loads: pd.DataFrame | None = None,
                            allocation_summary: Mapping[str, Any] | None = None,
                            plan_summary: Mapping[str, Any] | None = None,
                            fairness: pd.DataFrame | None = None, indicators: list[Indicator] | None = None,
-                           produced_by: str = "workforce plan", inputs: Iterable[PathLike] = ()) -> Path:
+                           produced_by: str = "workforce plan", inputs: Iterable[PathLike] = (),
+                           more_sheets: Sequence[Callable[[SafeWorkbook], Any]] = ()) -> Path:
     """The HR planner's workbook.
 
-    Summary (headline indicators traced to their sheets, native charts), Risk register, L&D
-    plan, Recruitment plan, Projection, Allocation, Fairness audit, Assumptions (editable; read
-    back by `workforce plan --assumptions`), README. A sheet whose frame is None is left out.
+    Summary (headline indicators traced to their sheets, the census measures at each 30
+    September, where the plan sits among real authorities, native charts), Risk register, L&D
+    plan, Recruitment plan (with the unit costs), Projection (census measures, Monte Carlo,
+    projection), then `more_sheets` (Demand, Benchmarks), Allocation, Fairness audit, Assumptions
+    (editable; read back by `workforce plan --assumptions`), README (with a glossary of every
+    column and the sources cited). A sheet whose frames are None is left out. Every plan table's
+    header carries a note (:mod:`workforce.plans.columns`).
 
     Parameters
     ----------
@@ -498,12 +512,14 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
         The assumptions frame (`workforce.plans.assumptions.assumptions_frame`).
     risk, gateway, gateway_programmes, recruitment, recruitment_totals, projection, montecarlo : DataFrame, optional
         The plan's frames (`PlanResult`) and the risk table.
+    census, trajectories, unit_costs : DataFrame, optional
+        The plan's census measures, trajectory positions and unit costs (`PlanResult`).
     worker_loads : DataFrame, optional
         Loads after allocation.
     allocation_summary, plan_summary : mapping, optional
         The allocation's and the plan's summaries.
     fairness : DataFrame, optional
-        The fairness audit.
+        The fairness audit (of the model's scores, its levers and the plan's decisions).
     indicators : list of Indicator, optional
         The headline figures; the pipeline passes the list it prints. Default: the indicators
         of :mod:`workforce.indicators` computed from the frames given.
@@ -511,75 +527,99 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
         The command named in the README.
     inputs : iterable of paths
         Input files listed with their checksums in the README.
+    more_sheets : sequence of callables
+        Each adds its sheet(s) to the workbook, after the Projection sheet (the plan's Demand
+        sheet, :func:`workforce.demand.workbook.add_demand_sheet`; its Benchmarks sheet,
+        :func:`workforce.plan_benchmark.add_benchmarks_sheet`).
 
     Returns
     -------
     Path
         The workbook written.
     """
-    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Workforce plan")
+    frames = [f for f in (risk, gateway, gateway_programmes, recruitment, recruitment_totals, projection, montecarlo,
+                          census, trajectories, unit_costs, worker_loads, fairness, assumptions) if f is not None]
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Workforce plan",
+                        notes=notes_for({c for f in frames for c in f.columns}))
     if indicators is None:
         indicators = [*risk_indicators(risk),
                       *allocation_indicators(allocation_summary, worker_loads),
                       *plan_indicators(plan_summary, totals=recruitment_totals, projection=projection,
-                                       gateway=gateway)]
+                                       gateway=gateway, census=census, trajectories=trajectories,
+                                       definitions=DEFINITIONS)]
     charts: list = []
     if has_columns(worker_loads, "team", "points_after", "capacity_points"):
         tp = team_points(worker_loads)
         charts.append(("Points by team (from Allocation)", tp, lambda ws, r, n=len(tp): chart_team_points(ws, r, n)))
-    if has_columns(projection, "quarter", "demand_fte", "supply_fte"):
-        fd = fte_against_demand(projection, montecarlo)
-        charts.append(("FTE against demand (from Projection)", fd,
+    if has_columns(montecarlo, "quarter", "capacity_case_holder_fte_p10", "capacity_case_holder_fte_p90"):
+        fd = capacity_against_demand(montecarlo)
+        charts.append(("Capacity against demand (from Projection)", fd,
                        lambda ws, r, n=len(fd), c=list(fd.columns): chart_fte_demand(ws, r, n, c)))
-    if has_columns(recruitment_totals, "quarter", "agency_share"):
-        ag = agency_share_series(recruitment_totals)
-        charts.append(("Agency share (from Recruitment plan)", ag,
+    if has_columns(census, "quarter", "scenario", "agency_rate"):
+        ag = agency_rate_series(census)
+        charts.append(("Agency rate (from Projection)", ag,
                        lambda ws, r, n=len(ag), k=ag.shape[1] - 1: chart_agency_share(ws, r, n, k)))
     if has_columns(risk, "band"):
         wb_ = workers_by_band(risk)
         charts.append(("Workers by risk band (from Risk register)", wb_,
                        lambda ws, r, b=list(wb_["band"]): chart_risk_bands(ws, r, b)))
-    present = {name for name, frames in (
+    present = {name for name, parts in (
         (SHEET_RISK, (risk,)), (SHEET_LD, (gateway, gateway_programmes)),
-        (SHEET_RECRUIT, (recruitment, recruitment_totals)), (SHEET_PROJECTION, (projection, montecarlo)),
+        (SHEET_RECRUIT, (recruitment, recruitment_totals, unit_costs)),
+        (SHEET_PROJECTION, (projection, montecarlo, census)),
         (SHEET_ALLOCATION, (worker_loads, allocation_summary)), (SHEET_FAIRNESS, (fairness,)),
-    ) if any(f is not None for f in frames)}
+    ) if any(f is not None for f in parts)}
+    days = census_days(census)
+    tables = [("Census measures today and at each 30 September (DfE definitions; plan, carrying on as now, holding "
+               "today's headcount)", days, "summary_census_days", plan_formats(days)),
+              ("Where the plan sits among English authorities that started at the same level (percentage points, "
+               "DfE workforce indicators 2017-2023)", trajectories, "summary_trajectories",
+               plan_formats(trajectories) if trajectories is not None else {})]
     _dashboard(book, title="Workforce plan", subtitle=f"produced {book.when:%Y-%m-%d %H:%M} UTC by workforce "
                f"{book.version}; every figure names the sheet it comes from and what it measures",
-               indicators=indicators, charts=charts,
-               description="headline indicators, each traced to its sheet and defined, and charts", sheets=present)
+               indicators=indicators, charts=charts, tables=tables,
+               description="headline indicators, each traced to its sheet and defined; the census measures at each "
+                           "30 September; the plan against real authorities' trajectories; charts", sheets=present)
     if risk is not None:
         _risk_sheets(book, risk, None, None)
     _side_by_side(book, SHEET_LD, [(gateway_programmes, "LD_programmes"), (gateway, "LD_plan")],
-                  "L&D offers: per programme (left) and per worker (right) with cost and expected saving")
-    _side_by_side(book, SHEET_RECRUIT, [(recruitment_totals, "Recruitment_totals"), (recruitment, "Recruitment_plan")],
-                  "recruitment per quarter for the whole service (left) and per unit (right)")
-    _side_by_side(book, SHEET_PROJECTION, [(montecarlo, "Monte_carlo"), (projection, "Projection")],
-                  "Monte Carlo percentiles per quarter (left; p_shortfall: the chance of a shortfall in that "
-                  "quarter) and the projection per quarter and team with no new hires (right; gap_fte: demand "
-                  "minus today's staff still in post)")
+                  "L&D offers: per programme (left) and per worker (right), with the place, the caseload it takes "
+                  "away and any career step's pay, against the voluntary leaving it is expected to avoid")
+    _side_by_side(book, SHEET_RECRUIT, [(recruitment_totals, "Recruitment_totals"), (recruitment, "Recruitment_plan"),
+                                        (unit_costs, "Unit_costs")],
+                  "recruitment per quarter for the whole service against carrying on as now and holding today's "
+                  "headcount (left), per unit (middle), and the unit costs by role and grade in the price year (right)")
+    _side_by_side(book, SHEET_PROJECTION, [(census, "Census_measures"), (montecarlo, "Monte_carlo"),
+                                           (projection, "Projection")],
+                  "the DfE census measures per quarter for the plan, carrying on as now and holding today's headcount "
+                  "(left); Monte Carlo percentiles per quarter (middle; p_shortfall: the chance of a shortfall in "
+                  "that quarter); the projection per quarter and team with no new hires (right; gap_fte: required "
+                  "FTE minus what today's staff still in post hold)")
+    for add in more_sheets:
+        add(book)
     if worker_loads is not None or allocation_summary is not None:
-        tables = []
+        parts = []
         if worker_loads is not None:
-            tables.append(TableSpec(worker_loads, "Allocation_loads", highlights=OVER_CAP_HIGHLIGHTS,
-                                    scales=(Scale("utilisation_after"),)))
+            parts.append(TableSpec(worker_loads, "Allocation_loads", highlights=OVER_CAP_HIGHLIGHTS,
+                                   scales=(Scale("utilisation_after"),)))
         if allocation_summary is not None:
-            tables.append(TableSpec(key_value_frame(allocation_summary), "Allocation_summary",
-                                    formats={"value": "mixed"}))
-        book.add_table_sheet(SHEET_ALLOCATION, tables, "worker loads after allocation (over-cap loads highlighted)"
+            parts.append(TableSpec(key_value_frame(allocation_summary), "Allocation_summary",
+                                   formats={"value": "mixed"}))
+        book.add_table_sheet(SHEET_ALLOCATION, parts, "worker loads after allocation (over-cap loads highlighted)"
                              " and the allocation's summary")
     if fairness is not None:
-        _table_sheet(book, SHEET_FAIRNESS, fairness, "model performance and predictions by protected group",
-                     name="Fairness_audit")
+        _table_sheet(book, SHEET_FAIRNESS, fairness, "the model's predictions, the levers it offers and the plan's "
+                     "decisions (L&D places, caseload relief) by protected group; groups under 10 people suppressed",
+                     name="Fairness_audit", formats=plan_formats(fairness))
     book.add_assumptions_sheet(assumptions, "every planning assumption, and the capacity model (caseload rows), "
-                               "with unit and basis; edit the value column and run `workforce plan --assumptions "
-                               "workforce_plan.xlsx` to re-plan")
+                               "with unit, range (low-high, sampled by the Monte Carlo) and basis; edit the value "
+                               "column and run `workforce plan --assumptions workforce_plan.xlsx` to re-plan")
     book.add_readme()
     return book.save(path)
 
 
 def _side_by_side(book: SafeWorkbook, sheet: str, frames: list[tuple[pd.DataFrame | None, str]],
                   description: str) -> None:
-    tables = [TableSpec(f, name) for f, name in frames if f is not None]
+    tables = [TableSpec(f, name, formats=plan_formats(f)) for f, name in frames if f is not None]
     if tables:
         book.add_table_sheet(sheet, tables, description)

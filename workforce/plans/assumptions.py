@@ -32,7 +32,9 @@ from workforce.caseload import ROLES, CaseloadRules, describe
 from workforce.errors import InputError, InputWarning, Problem
 from workforce.readers import DATE_ORDERS, current_date_order, parse_date, parse_number, written_date
 
-FRAME_COLUMNS = ("section", "key", "value", "unit", "basis", "description")
+FRAME_COLUMNS = ("section", "key", "value", "low", "high", "unit", "basis", "description")
+#: The default range of a value given relative to it (half to one and a half times).
+RELATIVE_RANGE = ("x", 0.5, 1.5)
 #: A plausible annual salary for any children's social work role, NQSW to team manager (brief
 #: [S49][S70] put them at about 27k-52k): a value outside it is a typo (a salary of 0 would show a
 #: saving of half the budget), so it is refused with this range stated.
@@ -45,9 +47,12 @@ ASSUMPTION = "assumption"
 
 
 def _v(default: Any, kind: str, unit: str, basis: str, description: str, *,
-       lo: float | None = None, hi: float | None = None, choices: tuple = ()) -> Any:
-    """A tagged value: default plus the metadata the Assumptions sheet shows."""
-    meta = dict(kind=kind, unit=unit, basis=basis, description=description, lo=lo, hi=hi, choices=choices)
+       lo: float | None = None, hi: float | None = None, choices: tuple = (),
+       rng: tuple[float, float] | None = None) -> Any:
+    """A tagged value: default plus the metadata the Assumptions sheet shows. `rng` is the default
+    range (low, high) of an uncertain value: the Monte Carlo samples it (triangular, the value the
+    most likely), and the sheet and settings file show and take it as `low` and `high`."""
+    meta = dict(kind=kind, unit=unit, basis=basis, description=description, lo=lo, hi=hi, choices=choices, rng=rng)
     return field(default=default, metadata=meta)
 
 
@@ -65,22 +70,50 @@ class ProjectionAssumptions:
 @dataclass(frozen=True)
 class DemandAssumptions:
     referral_trend_rate: float = _v(0.0, "float", "per year", ASSUMPTION,
-                                    "growth of weighted caseload per year (negative = falling)", lo=-0.5, hi=1.0)
+                                    "growth of caseload per year (negative = falling); with the demand model's "
+                                    "requirement the model sets the path and this range widens it in the Monte Carlo",
+                                    lo=-0.5, hi=1.0, rng=(-0.04, 0.04))
     absence_rate: float = _v(0.032, "float", "fraction", "[S1] sickness absence rate 2023",
-                             "gross-up of required FTE for absence", lo=0.0, hi=0.5)
+                             "working days lost to sickness / working days of FTE in post: required FTE is grossed "
+                             "up for it (the workers' sickness_days_12m give the authority's own rate when present)",
+                             lo=0.0, hi=0.5)
 
 
 @dataclass(frozen=True)
 class SupplyAssumptions:
     default_turnover_rate: float = _v(0.159, "float", "per year", "[S1] national turnover 2023",
-                                      "chance of leaving within a year for a worker with no risk score", lo=0.0, hi=0.99)
+                                      "chance of leaving within a year, any reason, for a worker with no risk score "
+                                      "and no history to learn the authority's own rates from", lo=0.0, hi=0.99)
+    default_retirement_share: float = _v(0.10, "float", "fraction", "assumption (the split of leavers by "
+                                         "ReasonLeave is NOT FOUND in the brief; retirement concentrates at 60+ [S13])",
+                                         "share of those default leavers who retire (no history)", lo=0.0, hi=1.0)
+    default_other_share: float = _v(0.15, "float", "fraction", "assumption (split by ReasonLeave NOT FOUND)",
+                                    "share of those default leavers who leave for another reason (redundancy, "
+                                    "dismissal, other, not known; no history)", lo=0.0, hi=1.0)
     new_hire_turnover_rate: float = _v(0.20, "float", "per year",
                                        "assumption; [S15] 35% of leavers had under 2 years' service",
-                                       "chance of leaving within a year for a new permanent hire", lo=0.0, hi=0.99)
+                                       "chance of leaving within a year for a new permanent hire", lo=0.0, hi=0.99,
+                                       rng=(0.14, 0.26))
     asye_months: int = _v(12, "int", "months", "[S33] ASYE is a 12-month programme",
                           "months after starting until an ASYE carries a full caseload", lo=0, hi=36)
-    agency_contract_quarters: int = _v(2, "int", "quarters", ASSUMPTION,
-                                       "contract length left for an agency worker with no contract_end_date", lo=0, hi=40)
+    agency_contract_quarters: int = _v(1, "int", "quarters",
+                                       "[S60] agency notice aligned with permanent staff (4 weeks at launch)",
+                                       "committed term left for an agency worker with no contract_end_date: after "
+                                       "it the plan chooses whether to keep them", lo=0, hi=40)
+    agency_end_rate: float = _v(0.45, "float", "per year", "assumption (agency tenure NOT FOUND in the brief); "
+                                "with hr_history the authority's own agency tenures replace it",
+                                "chance an agency assignment ends within a year (carrying on as now: the rest "
+                                "renew)", lo=0.0, hi=0.99)
+    agency_fill_rate: float = _v(1.0, "float", "fraction", "assumption: agency supply short in a tight market "
+                                 "(caps and rules [S51][S52][S60])",
+                                 "share of the extra agency cover a quarter needs that the market supplies (the rest "
+                                 "is a shortfall)", lo=0.0, hi=1.0, rng=(0.85, 1.0))
+    starter_rate: float = _v(0.182, "float", "per year", "[S1][DERIVED] England 2023: 6,027.5 starters FTE / "
+                             "33,119 FTE in post", "carrying on as now without hr_history: LA-employed starters "
+                             "FTE a year / FTE in post", lo=0.0, hi=2.0)
+    starter_nq_share: float = _v(0.25, "float", "fraction", "assumption (starters by StartOrigin NOT FOUND)",
+                                 "carrying on as now without hr_history: share of starters who are newly qualified",
+                                 lo=0.0, hi=1.0)
     absent_return_quarters: int = _v(1, "int", "quarters", ASSUMPTION,
                                      "quarters until a worker on long leave (available = no) takes cases again", lo=0, hi=40)
     start_turnover_rate: float = _v(0.0, "float", "per year", "scenario",
@@ -91,21 +124,34 @@ class SupplyAssumptions:
                                    lo=0.0, hi=0.95)
 
 
+_PAY = "GBP per FTE-year"
+_AGENCY_DAY = "[S53][DERIVED] Devon agency spend £40.2 an hour 2015/16 x 7.4 hours"
+
+
 @dataclass(frozen=True)
 class CostAssumptions:
-    salary_case_holder_gbp: float = _v(35444.0, "float", "GBP per FTE-year", "[S49] 2018 national average top of scale",
+    price_year: int = _v(2025, "int", "year", "[DEFAULT] the year every cost is shown in",
+                         "costs are indexed to this year's prices (pay awards to it, then held flat in real terms)",
+                         lo=2000, hi=2100)
+    pay_award_rate: float = _v(0.03, "float", "per year", "assumption: about the NJC local government pay awards "
+                               "2018/19-2025/26 on average (not in the brief)",
+                               "yearly pay award that indexes salaries and agency rates from their source year to "
+                               "the price year", lo=0.0, hi=0.2)
+    salary_year: int = _v(2018, "int", "year", "[S49] 2018 FOI (the other salaries are set beside it)",
+                          "the year the salaries below are in", lo=2000, hi=2100)
+    salary_case_holder_gbp: float = _v(35444.0, "float", _PAY, "[S49] 2018 national average top of scale",
                                        "salary of a case-holding social worker", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
-    salary_asye_gbp: float = _v(28200.0, "float", "GBP per FTE-year", "[S70][DERIVED] midpoint of NQSW band 26.8k-29.6k",
+    salary_asye_gbp: float = _v(28200.0, "float", _PAY, "[S70][DERIVED] midpoint of NQSW band 26.8k-29.6k",
                                 "salary of a newly qualified social worker (ASYE)", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
-    salary_senior_practitioner_gbp: float = _v(40000.0, "float", "GBP per FTE-year",
+    salary_senior_practitioner_gbp: float = _v(40000.0, "float", _PAY,
                                                "assumption between [S49] 35.4k and [S70] senior up to 44k",
                                                "salary of a senior practitioner", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
-    salary_advanced_practitioner_gbp: float = _v(41000.0, "float", "GBP per FTE-year",
+    salary_advanced_practitioner_gbp: float = _v(41000.0, "float", _PAY,
                                                  "[S49][DERIVED] midpoint of regional medians 38.2k-43.8k",
                                                  "salary of an advanced practitioner", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
-    salary_practice_supervisor_gbp: float = _v(43000.0, "float", "GBP per FTE-year", ASSUMPTION,
+    salary_practice_supervisor_gbp: float = _v(43000.0, "float", _PAY, ASSUMPTION,
                                                "salary of a practice supervisor", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
-    salary_team_manager_gbp: float = _v(47700.0, "float", "GBP per FTE-year",
+    salary_team_manager_gbp: float = _v(47700.0, "float", _PAY,
                                         "[S49][DERIVED] midpoint of regional medians 43.8k-51.6k",
                                         "salary of a team manager", lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
     salary_service_manager_gbp: float = _v(56000.0, "float", "GBP per FTE-year",
@@ -119,14 +165,43 @@ class CostAssumptions:
                                               "assumption as a senior practitioner (IROs, CP chairs, MASH, quality roles)",
                                               "salary of a qualified social worker without cases, census OrgRole 6",
                                               lo=SALARY_RANGE[0], hi=SALARY_RANGE[1])
+    market_supplement_gbp: float = _v(3000.0, "float", _PAY, "[S70] market premia of £2-4k are typical",
+                                      "market supplement on top of salary for permanent case-holding practitioners "
+                                      "(case holders past their ASYE, senior and advanced practitioners), in the "
+                                      "price year's money",
+                                      lo=0.0, hi=50000.0)
     on_cost_rate: float = _v(0.28, "float", "fraction of salary", "[DEFAULT] brief s5",
                              "employer on-costs (pension, NI) for permanent staff", lo=0.0, hi=2.0)
-    agency_hourly_rate_gbp: float = _v(40.2, "float", "GBP per hour", "[S53][DERIVED] Devon agency spend per hour 2015/16",
-                                       "what the authority pays per agency hour", lo=15.0, hi=200.0)
+    agency_year: int = _v(2016, "int", "year", "[S53] 2015/16 and [S51] January 2016",
+                          "the year the agency day rates below are in", lo=2000, hi=2100)
+    agency_day_rate_case_holder_gbp: float = _v(297.5, "float", "GBP per day", _AGENCY_DAY,
+                                                "what the authority pays per day for an agency social worker "
+                                                "(case holder, or qualified without cases)", lo=50.0, hi=2000.0)
+    agency_day_rate_senior_gbp: float = _v(371.9, "float", "GBP per day",
+                                           f"{_AGENCY_DAY}, x 35/28 (London caps: senior/advanced £35 an hour against "
+                                           "£28 for a social worker [S51])",
+                                           "per day for an agency senior or advanced practitioner", lo=50.0, hi=2000.0)
+    agency_day_rate_supervisor_gbp: float = _v(403.8, "float", "GBP per day",
+                                               f"{_AGENCY_DAY}, x 38/28 (London caps: assistant team manager £38 [S51])",
+                                               "per day for an agency practice supervisor", lo=50.0, hi=2000.0)
+    agency_day_rate_manager_gbp: float = _v(446.3, "float", "GBP per day",
+                                            f"{_AGENCY_DAY}, x 42/28 (London caps: team manager £42 [S51])",
+                                            "per day for an agency team, service or senior manager", lo=50.0, hi=3000.0)
+    hours_per_day: float = _v(7.4, "float", "hours", "[DERIVED] 37 hours a week [S49d] over 5 days",
+                              "paid hours in a working day (turns day rates into hourly and yearly costs)",
+                              lo=1.0, hi=24.0)
     hours_per_fte_year: float = _v(1739.0, "float", "hours", "[S49d] 37 hours x 47 weeks",
                                    "paid working hours in an FTE-year", lo=1.0, hi=3000.0)
+    recruitment_year: int = _v(2015, "int", "year", "[S59] CIPD and Oxford Economics (2014-15)",
+                               "the year the recruitment cost below is in", lo=2000, hi=2100)
     cost_per_hire_gbp: float = _v(2500.0, "float", "GBP", "[S59] CIPD average direct recruitment cost",
                                   "advertising and selection cost of one permanent hire", lo=0.0, hi=1e6)
+    golden_hello_gbp: float = _v(5000.0, "float", "GBP", "assumption within [S46] golden hellos of up to £8,000",
+                                 "golden hello paid to each experienced permanent starter, in the price year's money",
+                                 lo=0.0, hi=1e5)
+    golden_hello_clawback_years: float = _v(2.0, "float", "years", "[S46] Kent: clawback if staff leave within 2 years",
+                                            "a starter who leaves within this time repays the golden hello",
+                                            lo=0.0, hi=10.0)
     time_to_hire_weeks: float = _v(12.0, "float", "weeks", "[DEFAULT] brief s5",
                                    "from deciding to hire to an accepted offer", lo=0.0, hi=104.0)
     notice_weeks_permanent: float = _v(8.0, "float", "weeks", "[DEFAULT] brief s5 (NOT FOUND in sources)",
@@ -136,9 +211,9 @@ class CostAssumptions:
     productivity_loss_rate: float = _v(0.5, "float", "fraction", "[DEFAULT] brief s5",
                                        "average productivity lost by a new hire during those weeks", lo=0.0, hi=1.0)
     asye_support_cost_gbp: float = _v(3000.0, "float", "GBP", "assumption (NOT FOUND in sources)",
-                                      "cost of supporting one ASYE through the year", lo=0.0, hi=1e6)
+                                      "cost of supporting one ASYE through the year, in the price year's money", lo=0.0, hi=1e6)
     asye_grant_gbp: float = _v(2000.0, "float", "GBP", "[S34] employer grant per ASYE",
-                               "grant received per ASYE", lo=0.0, hi=1e6)
+                               "grant received per ASYE, in the price year's money", lo=0.0, hi=1e6)
     nq_replacement_share: float = _v(0.25, "float", "fraction", ASSUMPTION,
                                      "share of leavers replaced by a newly qualified worker (cost of a leaver)",
                                      lo=0.0, hi=1.0)
@@ -149,20 +224,44 @@ class RecruitmentAssumptions:
     unit: str = _v("team", "str", "team or locality", ASSUMPTION, "level at which hires and agency are planned",
                    choices=("team", "locality"))
     hiring_capacity_per_quarter: int = _v(10, "int", "hires per quarter", ASSUMPTION,
-                                          "most permanent hires the authority can make in a quarter", lo=0, hi=10000)
+                                          "most permanent hires the authority's recruitment team can make in a quarter",
+                                          lo=0, hi=10000)
+    hire_success_rate: float = _v(0.85, "float", "fraction", "assumption (offer acceptance and drop-out NOT FOUND)",
+                                  "share of planned hires who start (offers accepted, no withdrawal before the first "
+                                  "day); the plan recruits for the expected starters", lo=0.05, hi=1.0,
+                                  rng=(0.75, 0.95))
     nq_cohort_months: tuple = _v((9,), "ints", "months (1-12)", "assumption: September intake of new graduates",
                                  "months in which newly qualified cohorts start", lo=1, hi=12)
     nq_places_per_cohort: int = _v(10, "int", "people per cohort", ASSUMPTION,
                                    "most newly qualified workers the authority can take in one cohort", lo=0, hi=10000)
     agency_share_target: float = _v(0.15, "float", "fraction", "assumption; [S47][S48] councils cut agency to under 15%",
-                                    "agency FTE / (agency + permanent FTE) from the target quarter", lo=0.0, hi=1.0)
-    agency_target_quarter: int = _v(8, "int", "quarter", ASSUMPTION,
-                                    "quarter from which the agency share must be at or below target", lo=1, hi=40)
+                                    "agency rate (agency FTE / (agency + LA-employed FTE)) the plan aims for from the "
+                                    "target quarter", lo=0.0, hi=1.0)
+    agency_target_quarter: int = _v(12, "int", "quarter", "assumption: the end of a three-year plan",
+                                    "quarter from which the agency rate must be at or below target", lo=1, hi=40)
     budget_gbp: float = _v(0.0, "float", "GBP over the horizon", ASSUMPTION,
                            "most the workforce may cost over the horizon (0 = no budget)", lo=0.0, hi=1e12)
     cover_margin_rate: float = _v(0.03, "float", "fraction of demand", ASSUMPTION,
                                   "plan supply this much above expected demand to absorb chance leavers", lo=0.0, hi=1.0)
     time_limit_seconds: float = _v(8.0, "float", "seconds", ASSUMPTION, "solver time limit", lo=0.1, hi=3600.0)
+
+
+_PUBLISHED = "[DERIVED] DfE workforce indicators 2017-2023 (csww_indicators), English authorities"
+
+
+@dataclass(frozen=True)
+class FeasibilityAssumptions:
+    market_feasibility: bool = _v(True, "bool", "yes/no", "[DEFAULT] on: issue 11; see docs/architecture.md",
+                                  "bound the plan by what comparable authorities have achieved: experienced hires "
+                                  "per quarter and the pace of agency reduction")
+    best_share: float = _v(0.10, "float", "fraction", "[DEFAULT] the best decile",
+                           "the bounds are what this best share of comparable authorities achieved", lo=0.01, hi=0.5)
+    max_starter_rate: str = _v("auto", "auto", "per year or auto", _PUBLISHED,
+                               "most LA-employed starters a year as a share of FTE in post (auto: what the best "
+                               "decile of authority-years achieved)", lo=0.0, hi=2.0)
+    agency_fall_per_year: str = _v("auto", "auto", "percentage points per year or auto", _PUBLISHED,
+                                   "fastest fall in the agency rate a year (auto: the best decile of authorities that "
+                                   "started in the same band of agency rate, over 1, 2 and 3 years)", lo=0.0, hi=100.0)
 
 
 @dataclass(frozen=True)
@@ -196,8 +295,15 @@ class Programme:
     max_tenure_years: float = _v(60.0, "float", "years", ASSUMPTION, "most time in the authority", lo=0.0, hi=60.0)
     duration_quarters: int = _v(1, "int", "quarters", ASSUMPTION, "how long it runs (cost spread evenly)", lo=1, hi=40)
     leave_risk_reduction_rate: float = _v(0.0, "float", "fraction", _NO_EVIDENCE,
-                                          "relative cut in the chance of leaving", lo=0.0, hi=1.0)
-    career_step: str = _v("", "str", "role or blank", ASSUMPTION, "the career step it leads to, if any")
+                                          "relative cut in the chance of leaving voluntarily (retirement is never "
+                                          "targeted); low-high is the range the Monte Carlo samples (default half to "
+                                          "one and a half times the value)", lo=0.0, hi=1.0, rng=RELATIVE_RANGE)
+    capacity_removed_rate: float = _v(0.0, "float", "fraction", ASSUMPTION,
+                                      "share of the worker's caseload capacity taken away while it runs (caseload "
+                                      "relief, protected learning time, a student to supervise): the plan covers it",
+                                      lo=0.0, hi=1.0)
+    career_step: str = _v("", "str", "role or blank", ASSUMPTION,
+                          "the role the worker moves to when it ends (pay and caseload of that role), if any")
 
 
 PROGRAMME_REQUIRED = ("cost_per_place_gbp", "places", "roles", "leave_risk_reduction_rate")
@@ -208,18 +314,18 @@ def default_programmes() -> tuple[Programme, ...]:
     evaluation of retention interventions); the pathways follow [S35][S70]."""
     practitioners = ("case_holder", "senior_practitioner")
     return (
-        Programme("asye_support", 2500.0, 30, ("case_holder",), "only", 0.0, 60.0, 4, 0.30, "case_holder"),
-        Programme("mentoring", 600.0, 40, practitioners, "exclude", 0.0, 5.0, 2, 0.10, ""),
-        Programme("practice_educator", 1800.0, 12, practitioners, "exclude", 2.0, 60.0, 3, 0.15, ""),
-        Programme("senior_practitioner_pathway", 3000.0, 15, ("case_holder",), "exclude", 2.0, 60.0, 4, 0.25,
+        Programme("asye_support", 2500.0, 30, ("case_holder",), "only", 0.0, 60.0, 4, 0.30, 0.0, ""),
+        Programme("mentoring", 600.0, 40, practitioners, "exclude", 0.0, 5.0, 2, 0.10, 0.02, ""),
+        Programme("practice_educator", 1800.0, 12, practitioners, "exclude", 2.0, 60.0, 3, 0.15, 0.10, ""),
+        Programme("senior_practitioner_pathway", 3000.0, 15, ("case_holder",), "exclude", 2.0, 60.0, 4, 0.25, 0.05,
                   "senior_practitioner"),
         Programme("advanced_practitioner_pathway", 3500.0, 6, ("senior_practitioner",), "exclude", 3.0, 60.0, 4,
-                  0.20, "advanced_practitioner"),
+                  0.20, 0.05, "advanced_practitioner"),
         Programme("practice_supervisor_development", 2500.0, 8, ("senior_practitioner", "advanced_practitioner"),
-                  "exclude", 3.0, 60.0, 3, 0.20, "practice_supervisor"),
+                  "exclude", 3.0, 60.0, 3, 0.20, 0.05, "practice_supervisor"),
         Programme("team_manager_development", 4000.0, 5, ("practice_supervisor", "advanced_practitioner"),
-                  "exclude", 3.0, 60.0, 4, 0.20, "team_manager"),
-        Programme("caseload_relief", 5000.0, 20, practitioners, "exclude", 0.0, 60.0, 2, 0.30, ""),
+                  "exclude", 3.0, 60.0, 4, 0.20, 0.05, "team_manager"),
+        Programme("caseload_relief", 5000.0, 20, practitioners, "exclude", 0.0, 60.0, 2, 0.30, 0.25, ""),
     )
 
 
@@ -229,6 +335,7 @@ SECTIONS: dict[str, type] = {
     "supply": SupplyAssumptions,
     "costs": CostAssumptions,
     "recruitment": RecruitmentAssumptions,
+    "feasibility": FeasibilityAssumptions,
     "gateway": GatewayAssumptions,
     "montecarlo": MonteCarloAssumptions,
 }
@@ -253,32 +360,60 @@ MOVED_TO_CASELOAD: dict[str, MovedKey] = {
 }
 
 
+#: Old plan keys now held in another unit: (new key, conversion, the rule in words).
+RENAMED: dict[str, tuple[str, Callable[[float], float], str]] = {
+    "costs.agency_hourly_rate_gbp": ("agency_day_rate_case_holder_gbp", lambda v: v * 7.4,
+                                     "agency costs are day rates by role now: day rate = hourly rate x 7.4 hours"),
+}
+
+#: How a basis reads once a planner changed the value but not the basis (issue 18.10).
+EDITED = "edited by the user (was: {value}; {basis})"
+
+
 @dataclass(frozen=True)
 class Assumptions:
     """Everything a plan assumes. `basis` holds bases that differ from the shipped ones,
-    keyed `section.key` (e.g. a planner's note "our 2024 agency invoices"); `caseload` is the
-    capacity model the plan converts demand and supply with."""
+    keyed `section.key` (e.g. a planner's note "our 2024 agency invoices", or "edited by the user
+    (was: ...)" for a value changed without one); `ranges` the (low, high) ranges that differ from
+    the default ones; `caseload` is the capacity model the plan converts demand and supply with."""
 
     projection: ProjectionAssumptions = field(default_factory=ProjectionAssumptions)
     demand: DemandAssumptions = field(default_factory=DemandAssumptions)
     supply: SupplyAssumptions = field(default_factory=SupplyAssumptions)
     costs: CostAssumptions = field(default_factory=CostAssumptions)
     recruitment: RecruitmentAssumptions = field(default_factory=RecruitmentAssumptions)
+    feasibility: FeasibilityAssumptions = field(default_factory=FeasibilityAssumptions)
     gateway: GatewayAssumptions = field(default_factory=GatewayAssumptions)
     montecarlo: MonteCarloAssumptions = field(default_factory=MonteCarloAssumptions)
     programmes: tuple[Programme, ...] = field(default_factory=default_programmes)
     basis: Mapping[str, str] = field(default_factory=dict)
     caseload: CaseloadRules = field(default_factory=CaseloadRules)
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     def basis_of(self, section: str, key: str) -> str:
         """The basis shown for a value: the planner's note if any, else the shipped one."""
         note = self.basis.get(f"{section}.{key}")
         if note:
             return note
-        cls = Programme if section.startswith(PROGRAMME_PREFIX) else SECTIONS[section]
-        return _meta(cls, key)["basis"]
+        return _meta(_section_class(section), key)["basis"]
 
-    def with_values(self, values: Mapping[str, Any], basis: str | None = None) -> "Assumptions":
+    def value_of(self, section: str, key: str) -> Any:
+        """The value of ``section.key`` (a programme's as ``programme:<name>``)."""
+        if section.startswith(PROGRAMME_PREFIX):
+            name = section[len(PROGRAMME_PREFIX):]
+            return getattr(next(p for p in self.programmes if p.name == name), key)
+        return getattr(getattr(self, section), key)
+
+    def range_of(self, section: str, key: str) -> tuple[float, float] | None:
+        """The (low, high) range of an uncertain value, None for a value with no range: the
+        planner's range if given, else the default one (:func:`default_range`)."""
+        given = self.ranges.get(f"{section}.{key}")
+        if given is not None:
+            return given
+        return default_range(section, key, self.value_of(section, key))
+
+    def with_values(self, values: Mapping[str, Any], basis: str | None = None, *,
+                    ranges: Mapping[str, tuple[float, float]] | None = None) -> "Assumptions":
         """A copy with some values changed, checked as a file's would be (e.g. for scenarios).
 
         Parameters
@@ -287,7 +422,10 @@ class Assumptions:
             ``{"section.key": value}``; the capacity model's numbers as ``caseload.<name>``
             (``caseload.roles.case_holder.soft_children``).
         basis : str, optional
-            Tag the changed values with this basis.
+            Tag the changed values with this basis (else a changed value's basis reads "edited by
+            the user (was: ...)").
+        ranges : mapping, optional
+            ``{"section.key": (low, high)}`` for uncertain values.
 
         Returns
         -------
@@ -304,9 +442,51 @@ class Assumptions:
             if name not in frame.index:
                 raise InputError(f"unknown assumption '{name}'", column="key")
             frame.at[name, "value"] = _to_cell(value)
+            if name not in self.ranges:  # the default range follows the new value
+                frame.at[name, "low"] = frame.at[name, "high"] = None
             if basis:
                 frame.at[name, "basis"] = basis
+        for name, (low, high) in (ranges or {}).items():
+            if name not in frame.index:
+                raise InputError(f"unknown assumption '{name}'", column="key")
+            frame.at[name, "low"], frame.at[name, "high"] = low, high
         return assumptions_from_frame(frame.reset_index(drop=True), source="scenario", warn_missing=False)
+
+
+def _section_class(section: str) -> type:
+    return Programme if section.startswith(PROGRAMME_PREFIX) else SECTIONS[section]
+
+
+def _shipped_value(section: str, key: str) -> Any:
+    """The shipped default of a value (a default programme's own, else the field's)."""
+    if section.startswith(PROGRAMME_PREFIX):
+        name = section[len(PROGRAMME_PREFIX):]
+        for p in default_programmes():
+            if p.name == name:
+                return getattr(p, key)
+    for f in fields(_section_class(section)):
+        if f.name == key:
+            return f.default
+    raise KeyError(key)
+
+
+def default_range(section: str, key: str, value: Any) -> tuple[float, float] | None:
+    """The default (low, high) of an uncertain value: the field's range, or for a range relative
+    to the value (:data:`RELATIVE_RANGE`) half to one and a half times it, kept inside the
+    value's plausible limits; widened to hold the value when it lies outside. None when the
+    value carries no range."""
+    meta = _meta(_section_class(section), key)
+    rng = meta.get("rng")
+    if rng is None or not isinstance(value, (int, float)):
+        return None
+    if rng[0] == RELATIVE_RANGE[0]:
+        low, high = value * rng[1], value * rng[2]
+    else:
+        low, high = rng
+    lo, hi = meta.get("lo"), meta.get("hi")
+    low = max(low, lo) if lo is not None else low
+    high = min(high, hi) if hi is not None else high
+    return (round(float(min(low, value)), 6), round(float(max(high, value)), 6))
 
 
 def _meta(cls: type, key: str) -> dict:
@@ -401,6 +581,15 @@ def parse_value(value: Any, meta: dict) -> Any:
         if choices and text not in choices:
             raise ValueError(f"'{text}' is not one of {', '.join(choices)}")
         return text
+    if kind == "auto":
+        if str(value).strip().lower() == "auto":
+            return "auto"
+        try:
+            number = _parse_number(value, meta)
+        except ValueError as exc:
+            raise ValueError(f"{exc}, or 'auto'") from None
+        _check_range(number, meta)
+        return number
     if kind == "date":
         text = str(value).strip()
         if text.lower() == "auto":
@@ -437,25 +626,25 @@ def assumptions_frame(a: Assumptions) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns `section, key, value, unit, basis, description` (object dtype); read back
-        exactly by :func:`assumptions_from_frame`.
+        Columns :data:`FRAME_COLUMNS` (object dtype): `low` and `high` hold the range of an
+        uncertain value (blank for the rest); read back exactly by :func:`assumptions_from_frame`.
     """
     rows = []
-    for section, cls in SECTIONS.items():
-        values = getattr(a, section)
+
+    def add(section: str, obj: Any, cls: type) -> None:
         for f in value_fields(cls):
             m = f.metadata
-            rows.append((section, f.name, _to_cell(getattr(values, f.name)), m["unit"],
+            low, high = a.range_of(section, f.name) or (None, None)
+            rows.append((section, f.name, _to_cell(getattr(obj, f.name)), low, high, m["unit"],
                          a.basis_of(section, f.name), m["description"]))
+
+    for section, cls in SECTIONS.items():
+        add(section, getattr(a, section), cls)
     for name, value, basis in a.caseload.rows():
         unit, description = describe(name)
-        rows.append((CASELOAD_SECTION, name, value, unit, basis, description))
+        rows.append((CASELOAD_SECTION, name, value, None, None, unit, basis, description))
     for programme in a.programmes:
-        section = PROGRAMME_PREFIX + programme.name
-        for f in value_fields(Programme):
-            m = f.metadata
-            rows.append((section, f.name, _to_cell(getattr(programme, f.name)), m["unit"],
-                         a.basis_of(section, f.name), m["description"]))
+        add(PROGRAMME_PREFIX + programme.name, programme, Programme)
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
     return frame
 
@@ -546,7 +735,7 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
     Parameters
     ----------
     frame : DataFrame
-        Columns `section, key, value` (and optionally `basis`); `caseload` rows edit the
+        Columns `section, key, value` (and optionally `basis`, `low`, `high`); `caseload` rows edit the
         capacity model, `programme:<name>` rows the L&D catalogue. An index named `row` gives
         the row numbers used in messages.
     source : str
@@ -578,7 +767,7 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
     missing = [c for c in ("section", "key", "value") if c not in columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=source, row=1,
-                         allowed="section, key, value, unit, basis, description")
+                         allowed=", ".join(FRAME_COLUMNS))
     base_caseload = caseload or CaseloadRules()
     problems: list[Problem] = []
     sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
@@ -586,9 +775,11 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
     caseload_cells: dict[str, tuple[int, Any, str]] = {}
     moved: dict[str, tuple[int, Any]] = {}
     basis: dict[str, str] = {}
+    ranges: dict[str, tuple[float, float]] = {}
     seen: set[tuple[str, str]] = set()
     rows = _row_numbers(frame)
     basis_col = columns.get("basis")
+    low_col, high_col = columns.get("low"), columns.get("high")
 
     def add_problem(row: int, message: str, column: str, allowed: str | None) -> None:
         problems.append(Problem(source, message, row, column, allowed))
@@ -615,6 +806,23 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         if f"{section}.{key}" in MOVED_TO_CASELOAD:
             moved[f"{section}.{key}"] = (row, raw)
             continue
+        if f"{section}.{key}" in RENAMED:
+            new_key, convert, how = RENAMED[f"{section}.{key}"]
+            try:
+                value = convert(_parse_number(raw, {"unit": "GBP"}))
+            except ValueError as exc:
+                problem(str(exc))
+                continue
+            if (section, new_key) in seen:
+                problem(f"is also given as {new_key}: keep one")
+                continue
+            sections[section][new_key] = value
+            seen.add((section, new_key))
+            if note:
+                basis[f"{section}.{new_key}"] = f"{note} (read as a day rate from {key})"
+            warnings.warn(InputWarning(f"{source}: [{section}] {key} = {raw} read as {new_key} = {value:g} ({how})"),
+                          stacklevel=3)
+            continue
         if section.startswith(PROGRAMME_PREFIX):
             name = section[len(PROGRAMME_PREFIX):].strip()
             if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
@@ -640,8 +848,18 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         except ValueError as exc:
             problem(str(exc))
             continue
-        if note and note != meta["basis"]:
-            basis[f"{section}.{key}"] = note
+        cells = [None if col is None else record[col] for col in (low_col, high_col)]
+        try:
+            given = _parse_range(cells, target[key], meta)
+        except ValueError as exc:
+            problems.append(Problem(source, f"{where}: {exc}", row, "low", None))
+            continue
+        name = f"{section}.{key}"
+        if given is not None and given != default_range(section, key, target[key]):
+            ranges[name] = given
+        shown = edited_basis(section, key, target[key], note, meta["basis"])
+        if shown:
+            basis[name] = shown
     edits = _caseload_edits(caseload_cells, base_caseload, add_problem)
     _apply_moved(moved, edits, base_caseload, source, add_problem)
     rules = base_caseload
@@ -671,7 +889,42 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         raise InputError(problems=problems)
     if warn_missing:
         warn_defaults_used(seen, programmes, source)
-    return Assumptions(**built, programmes=tuple(catalogue), basis=basis, caseload=rules)
+    return Assumptions(**built, programmes=tuple(catalogue), basis=basis, caseload=rules, ranges=ranges)
+
+
+def edited_basis(section: str, key: str, value: Any, note: str, shipped_basis: str) -> str:
+    """The basis to keep for a value read from a file ("" = the shipped one).
+
+    A planner's own note is kept. A value changed from its default with the shipped basis (or
+    none) left beside it reads "edited by the user (was: <default>; <shipped basis>)", so an
+    edited salary never still cites the source of the old one (issue 18.10); a value put back
+    to its default drops that mark."""
+    own = note if note and note != shipped_basis and not note.startswith(EDITED.split("{")[0]) else ""
+    name = section[len(PROGRAMME_PREFIX):] if section.startswith(PROGRAMME_PREFIX) else None
+    if own or (name is not None and name not in {p.name for p in default_programmes()}):
+        return own  # a planner's note, or a programme of the planner's own (no default to differ from)
+    shipped = _shipped_value(section, key)
+    if value == shipped or (isinstance(value, tuple) and tuple(value) == tuple(shipped or ())):
+        return ""
+    if note.startswith(EDITED.split("{")[0]):
+        return note
+    return EDITED.format(value=_to_cell(shipped), basis=shipped_basis)
+
+
+def _parse_range(cells: list[Any], value: Any, meta: dict) -> tuple[float, float] | None:
+    """(low, high) from the sheet's `low` and `high` cells (None when both are blank)."""
+    if all(c is None or _blank(c) for c in cells):
+        return None
+    if meta.get("rng") is None:
+        raise ValueError("takes no range (leave low and high blank)")
+    if any(c is None or _blank(c) for c in cells):
+        raise ValueError("give both low and high, or neither")
+    low, high = (_parse_number(c, meta) for c in cells)
+    for number in (low, high):
+        _check_range(number, meta)
+    if not low <= value <= high:
+        raise ValueError(f"the range {low:g} to {high:g} must hold the value {value:g}")
+    return (float(low), float(high))
 
 
 def warn_defaults_used(seen: set[tuple[str, str]], programmes: Mapping[str, Any], source: str) -> None:
@@ -776,13 +1029,15 @@ def assumptions_from_sections(sections: Mapping[str, Any], *, source: str = "set
             line = lines.get((named, key), 0)
             note = None
             if isinstance(item, dict):
-                extra = set(item) - {"value", "basis", "unit", "description"}
+                extra = set(item) - {"value", "basis", "unit", "description", "low", "high"}
                 if "value" not in item or extra:
                     problems.append(Problem(source, f"[{named}] {key}: an inline table needs 'value' "
-                                                    "(and may have 'basis')", line or None, "value"))
+                                                    "(and may have 'basis', 'low' and 'high')", line or None, "value"))
                     continue
-                note, item = item.get("basis"), item["value"]
-            records.append((line, section, key, item, note))
+                note, low, high, item = item.get("basis"), item.get("low"), item.get("high"), item["value"]
+            else:
+                low = high = None
+            records.append((line, section, key, item, note, low, high))
 
     for name, table in sections.items():
         if name == CASELOAD_SECTION:
@@ -796,8 +1051,8 @@ def assumptions_from_sections(sections: Mapping[str, Any], *, source: str = "set
     if problems:
         raise InputError(problems=problems)
     frame = pd.DataFrame(
-        [(s, k, v if not isinstance(v, list) else tuple(v), b) for _, s, k, v, b in records],
-        columns=["section", "key", "value", "basis"], dtype=object,
+        [(s, k, v if not isinstance(v, list) else tuple(v), b, lo, hi) for _, s, k, v, b, lo, hi in records],
+        columns=["section", "key", "value", "basis", "low", "high"], dtype=object,
     )
     frame.index = pd.Index([r[0] or (i + 1) for i, r in enumerate(records)], name="row")
     return assumptions_from_frame(frame, source=source, caseload=caseload)

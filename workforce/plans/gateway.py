@@ -1,11 +1,23 @@
 """The learning and development gateway plan: who is offered which programme.
 
-An integer programme chooses at most one programme per worker to maximise the expected
-replacement cost avoided (chance of leaving over the plan horizon x the programme's relative
-cut in that chance x the cost of a leaver) minus the programme's cost, within the L&D budget
-and each programme's places. Only eligible pairs (role, ASYE status, tenure; never agency
-staff) are offered, and pairs whose expected saving does not exceed their cost are left out
-up front: no optimal plan would use them.
+An integer programme chooses at most one programme per worker to maximise the expected value of
+the offers, within the L&D budget and each programme's places. The value of a place is:
+
+* the replacement cost it is expected to avoid: the worker's chance of leaving **voluntarily**
+  over the plan (flight risk; retirement and the other reasons are never targeted) x the
+  programme's relative cut in it x the cost of a leaver;
+* less the place's cost;
+* less the capacity it takes away while it runs (caseload relief, protected learning time, a
+  student to supervise), valued at what agency cover for it costs;
+* less what the career step it leads to costs: the new role's pay over the old and the caseload
+  the new role no longer holds (a practice supervisor holds half a caseload, a team manager none),
+  for the rest of the plan while the worker stays.
+
+Only eligible pairs (role, ASYE status, tenure; never agency staff) are offered, and pairs whose
+value is not positive are left out up front: no optimal plan would use them. The chosen offers
+then change the plan's workforce (:func:`apply_gateway`): voluntary hazards cut, capacity removed
+while the programme runs, role and pay changed when a career step completes, so the recruitment
+plan covers the capacity and pays the pay.
 """
 
 from __future__ import annotations
@@ -17,16 +29,19 @@ import pandas as pd
 
 from workforce.mip import SolveReport, solve
 from workforce.plans.assumptions import Assumptions, Programme
-from workforce.plans.costs import worker_cost_of_leaver
+from workforce.plans.costs import agency_cost_per_fte_year, cost_per_fte_year, worker_cost_of_leaver
+from workforce.plans.projection import Workforce, copy_workforce, holding_units, set_role
+
+VOLUNTARY = 0  # index of the voluntary reason in the hazards (workforce.plans.leaving.REASONS)
 
 
 @dataclass
 class GatewayPlan:
-    workers: pd.DataFrame  # per worker (see `gateway_plan`)
+    workers: pd.DataFrame  # per worker (see `_gateway_outputs`)
     programmes: pd.DataFrame  # per programme
-    p_year_after: np.ndarray  # each worker's chance of leaving within a year after the plan
+    chosen: np.ndarray  # programme index per worker (-1: none)
     report: SolveReport
-    spend_by_quarter: np.ndarray  # L&D spend per quarter (cost spread over each programme's duration)
+    spend_by_quarter: np.ndarray  # place costs per quarter (spread over each programme's duration)
 
 
 # ---- eligibility: one rule each -----------------------------------------------------------
@@ -70,14 +85,50 @@ def eligibility(workers: pd.DataFrame, tenure_years: np.ndarray, programmes: tup
 # ---- value of a place ---------------------------------------------------------------------
 
 
-def horizon_risk(p_year: np.ndarray, horizon_quarters: int) -> np.ndarray:
-    """Chance of leaving at some point over the plan horizon, from the chance within a year."""
-    return 1.0 - (1.0 - np.clip(p_year, 0.0, 1.0 - 1e-12)) ** (horizon_quarters / 4.0)
+def reason_incidence(hazard: np.ndarray, quarters: int) -> np.ndarray:
+    """(workers x reasons) chance of leaving for each reason within `quarters`, competing risks."""
+    h = hazard[:, :quarters, :]
+    total = h.sum(axis=2)
+    before = np.concatenate([np.ones((len(h), 1)), np.cumprod(1.0 - total, axis=1)[:, :-1]], axis=1)
+    return (before[:, :, None] * h).sum(axis=1)
 
 
-def expected_saving(p_horizon: np.ndarray, reduction: np.ndarray, leaver_cost: np.ndarray) -> np.ndarray:
-    """Objective term: expected replacement cost avoided = risk x reduction x cost of a leaver."""
-    return p_horizon[:, None] * reduction[None, :] * leaver_cost[:, None]
+def flight_risk_saving(p_voluntary: np.ndarray, reduction: np.ndarray, leaver_cost: np.ndarray) -> np.ndarray:
+    """Objective term: replacement cost avoided = chance of leaving voluntarily x the programme's
+    cut x the cost of a leaver. Retirement is not flight risk: no programme is valued for it."""
+    return p_voluntary[:, None] * reduction[None, :] * leaver_cost[:, None]
+
+
+def capacity_cost(wf: Workforce, programmes: tuple[Programme, ...], a: Assumptions) -> np.ndarray:
+    """Objective term: (workers x programmes) cost of covering the caseload a programme takes away
+    while it runs, at the agency rate (the binding dimension of the worker's capacity)."""
+    agency_q = agency_cost_per_fte_year(a) / 4.0
+    held = wf.cap.max(axis=2)  # (workers, H)
+    out = np.zeros((len(held), len(programmes)))
+    for j, p in enumerate(programmes):
+        out[:, j] = p.capacity_removed_rate * held[:, :min(p.duration_quarters, wf.horizon)].sum(axis=1) * agency_q
+    return out
+
+
+def career_step_cost(wf: Workforce, programmes: tuple[Programme, ...], survival: np.ndarray,
+                     a: Assumptions) -> np.ndarray:
+    """Objective term: (workers x programmes) what a career step costs over the rest of the plan
+    while the worker stays: the new role's pay over the old, and the caseload it no longer holds
+    valued at the agency rate."""
+    agency_q = agency_cost_per_fte_year(a) / 4.0
+    out = np.zeros((len(wf.paid_fte), len(programmes)))
+    roles = wf.workers["role"].astype(str).to_numpy()
+    for j, p in enumerate(programmes):
+        k = p.duration_quarters
+        if not p.career_step or k >= wf.horizon:
+            continue
+        stay = survival[:, k + 1:].sum(axis=1)  # expected quarters in post after the step
+        new_pay = np.array([cost_per_fte_year(a, p.career_step, False, False)] * len(roles)) * wf.paid_fte / 4.0
+        old_pay = np.array([cost_per_fte_year(a, r, False, False) for r in roles]) * wf.paid_fte / 4.0
+        new_cap = holding_units(wf.workers.assign(role=p.career_step, asye=False), a.caseload).max(axis=1)
+        lost = np.clip(wf.cap[:, -1, :].max(axis=1) - new_cap, 0.0, None)
+        out[:, j] = stay * ((new_pay - old_pay) + lost * agency_q)
+    return out
 
 
 def tenure_years(workers: pd.DataFrame, start: pd.Timestamp) -> np.ndarray:
@@ -88,19 +139,23 @@ def tenure_years(workers: pd.DataFrame, start: pd.Timestamp) -> np.ndarray:
 # ---- the programme ------------------------------------------------------------------------
 
 
-def plan_gateway(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, start: pd.Timestamp) -> GatewayPlan:
-    """Choose programmes (see the module docstring). `p_year`: chance of leaving within a year."""
+def plan_gateway(wf: Workforce, a: Assumptions, start: pd.Timestamp) -> GatewayPlan:
+    """Choose programmes (see the module docstring) for today's workforce `wf` (its hazards by
+    reason, capacity and pay)."""
     import pulp
 
+    workers = wf.workers
     programmes = tuple(a.programmes)
-    horizon = a.projection.horizon_quarters
-    p_h = horizon_risk(p_year, horizon)
-    leaver_cost = worker_cost_of_leaver(workers, a)
+    horizon = wf.horizon
+    incidence = reason_incidence(wf.hazard, horizon)
+    year = reason_incidence(wf.hazard, min(4, horizon))
+    survival = wf.survival(renew=False)
     reduction = np.array([p.leave_risk_reduction_rate for p in programmes], dtype=float)
     cost = np.array([p.cost_per_place_gbp for p in programmes], dtype=float)
     ok = eligibility(workers, tenure_years(workers, start), programmes)
-    saving = expected_saving(p_h, reduction, leaver_cost)
-    net = saving - cost[None, :]
+    saving = flight_risk_saving(incidence[:, VOLUNTARY], reduction, worker_cost_of_leaver(workers, a))
+    hidden = capacity_cost(wf, programmes, a) + career_step_cost(wf, programmes, survival, a)
+    net = saving - cost[None, :] - hidden
     candidates = np.argwhere(ok & (net > 1e-9))
 
     prob = pulp.LpProblem("gateway", pulp.LpMaximize)
@@ -110,13 +165,13 @@ def plan_gateway(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, star
     by_prog: dict[int, list] = {}
     for v, (i, j) in zip(x, candidates):
         by_worker.setdefault(int(i), []).append(v)
-        by_prog.setdefault(int(j), []).append((v, j))
+        by_prog.setdefault(int(j), []).append(v)
     for i, vs in by_worker.items():
         if len(vs) > 1:
             prob += pulp.lpSum(vs) <= 1, f"one_programme_{i}"  # at most one programme per worker
     for j, vs in by_prog.items():
         if len(vs) > programmes[j].places:
-            prob += pulp.lpSum(v for v, _ in vs) <= programmes[j].places, f"places_{j}"
+            prob += pulp.lpSum(vs) <= programmes[j].places, f"places_{j}"
     if len(x):
         prob += pulp.lpSum(float(cost[j]) * v for v, (i, j) in zip(x, candidates)) <= a.gateway.budget_gbp, "budget"
     report = solve(prob, sense="max", time_limit=a.gateway.time_limit_seconds)
@@ -126,18 +181,20 @@ def plan_gateway(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, star
         for v, (i, j) in zip(x, candidates):
             if (v.varValue or 0.0) > 0.5:
                 chosen[i] = j
-    return _gateway_outputs(workers, programmes, chosen, ok, p_year, p_h, reduction, cost, saving, horizon, report)
+    values = {"saving": saving, "hidden": hidden, "capacity": capacity_cost(wf, programmes, a)}
+    return _gateway_outputs(wf, a, chosen, ok, incidence, year, reduction, cost, values, report)
 
 
-def _gateway_outputs(workers, programmes, chosen, ok, p_year, p_h, reduction, cost, saving, horizon, report) -> GatewayPlan:
+def _gateway_outputs(wf: Workforce, a: Assumptions, chosen, ok, incidence, year, reduction, cost, values,
+                     report) -> GatewayPlan:
+    workers, programmes, horizon = wf.workers, tuple(a.programmes), wf.horizon
     has = chosen >= 0
     idx = np.where(has, chosen, 0)
-    cut = np.where(has, reduction[idx], 0.0)
-    p_h_after = p_h * (1.0 - cut)
-    p_year_after = 1.0 - (1.0 - p_h_after) ** (4.0 / horizon)
-    p_year_after = np.where(has, p_year_after, p_year)
-    place_cost = np.where(has, cost[idx], 0.0)
-    worker_saving = np.where(has, saving[np.arange(len(workers)), idx], 0.0)
+    rows_i = np.arange(len(workers))
+    cut = np.where(has, reduction[idx] if len(reduction) else 0.0, 0.0)
+    pick = lambda m: np.where(has, m[rows_i, idx], 0.0) if m.shape[1] else np.zeros(len(workers))  # noqa: E731
+    place_cost = np.where(has, cost[idx] if len(cost) else 0.0, 0.0)
+    saving, capacity, hidden = pick(values["saving"]), pick(values["capacity"]), pick(values["hidden"])
     per_worker = pd.DataFrame({
         "worker_id": workers["worker_id"].astype(str).to_numpy(),
         "team": workers["team"].astype(str).to_numpy(),
@@ -145,12 +202,17 @@ def _gateway_outputs(workers, programmes, chosen, ok, p_year, p_h, reduction, co
         "programme": [programmes[j].name if j >= 0 else "" for j in chosen],
         "career_step": [programmes[j].career_step if j >= 0 else "" for j in chosen],
         "eligible_programmes": ok.sum(axis=1),
-        "p_leave": p_year,
-        "p_leave_after": p_year_after,
+        "p_voluntary": year[:, VOLUNTARY],
+        "p_retirement": year[:, 1],
+        "p_leave": year.sum(axis=1),
+        "p_voluntary_plan": incidence[:, VOLUNTARY],
+        "p_voluntary_plan_after": incidence[:, VOLUNTARY] * (1.0 - cut),
         "cost_gbp": place_cost,
-        "expected_leavers_avoided": p_h * cut,
-        "expected_saving_gbp": worker_saving,
-        "net_saving_gbp": worker_saving - place_cost,
+        "capacity_cost_gbp": capacity,
+        "career_step_cost_gbp": hidden - capacity,
+        "expected_leavers_avoided": incidence[:, VOLUNTARY] * cut,
+        "expected_saving_gbp": saving,
+        "net_saving_gbp": saving - place_cost - hidden,
     })
     rows = []
     spend = np.zeros(horizon)
@@ -158,31 +220,58 @@ def _gateway_outputs(workers, programmes, chosen, ok, p_year, p_h, reduction, co
         mine = chosen == j
         used = int(mine.sum())
         total = used * prog.cost_per_place_gbp
-        avoided = float(per_worker.loc[mine, "expected_leavers_avoided"].sum())
-        save = float(per_worker.loc[mine, "expected_saving_gbp"].sum())
+        part = per_worker.loc[mine]
+        save = float(part["expected_saving_gbp"].sum())
+        other = float(part["capacity_cost_gbp"].sum() + part["career_step_cost_gbp"].sum())
         quarters = min(prog.duration_quarters, horizon)
         spend[:quarters] += total / quarters
+        low, high = a.range_of(f"programme:{prog.name}", "leave_risk_reduction_rate") or (np.nan, np.nan)
         rows.append({
             "programme": prog.name, "career_step": prog.career_step, "places": prog.places, "places_used": used,
             "eligible_workers": int(ok[:, j].sum()), "cost_per_place_gbp": prog.cost_per_place_gbp,
-            "leave_risk_reduction_rate": prog.leave_risk_reduction_rate, "duration_quarters": prog.duration_quarters,
-            "cost_gbp": total, "expected_leavers_avoided": avoided, "expected_saving_gbp": save,
-            "net_saving_gbp": save - total, "roi_rate": (save - total) / total if total > 0 else np.nan,
+            "leave_risk_reduction_rate": prog.leave_risk_reduction_rate, "leave_risk_reduction_low": low,
+            "leave_risk_reduction_high": high, "capacity_removed_rate": prog.capacity_removed_rate,
+            "duration_quarters": prog.duration_quarters, "cost_gbp": total,
+            "capacity_cost_gbp": float(part["capacity_cost_gbp"].sum()),
+            "career_step_cost_gbp": float(part["career_step_cost_gbp"].sum()),
+            "expected_leavers_avoided": float(part["expected_leavers_avoided"].sum()), "expected_saving_gbp": save,
+            "net_saving_gbp": save - total - other,
+            "roi_rate": (save - total - other) / (total + other) if total + other > 0 else np.nan,
         })
-    return GatewayPlan(per_worker, pd.DataFrame(rows), p_year_after, report, spend)
+    return GatewayPlan(per_worker, pd.DataFrame(rows), chosen, report, spend)
+
+
+def apply_gateway(wf: Workforce, plan: GatewayPlan, a: Assumptions) -> Workforce:
+    """The plan's workforce: each offered worker's voluntary hazard cut by the programme, their
+    capacity reduced while it runs, and their role and pay changed when a career step ends."""
+    out = copy_workforce(wf)
+    programmes = tuple(a.programmes)
+    for i in np.flatnonzero(plan.chosen >= 0):
+        p = programmes[plan.chosen[i]]
+        out.hazard[i, :, VOLUNTARY] *= 1.0 - p.leave_risk_reduction_rate
+        k = min(p.duration_quarters, out.horizon)
+        out.cap[i, :k, :] *= 1.0 - p.capacity_removed_rate
+        if p.career_step and p.career_step != str(out.workers["role"].iloc[i]):
+            set_role(out, int(i), p.career_step, p.duration_quarters + 1, a)
+    return out
 
 
 def gateway_summary(plan: GatewayPlan, a: Assumptions) -> dict:
-    """Headline figures of the L&D plan for summary.json."""
+    """Headline figures of the L&D plan for the plan summary."""
     w = plan.workers
     cost = float(w["cost_gbp"].sum())
+    other = float(w["capacity_cost_gbp"].sum() + w["career_step_cost_gbp"].sum())
     save = float(w["expected_saving_gbp"].sum())
+    offered = w["programme"] != ""
     return {
         **plan.report.as_dict("gateway"),
         "gateway_budget_gbp": a.gateway.budget_gbp,
         "gateway_cost_gbp": cost,
-        "gateway_places_used": int((w["programme"] != "").sum()),
+        "gateway_capacity_cost_gbp": float(w["capacity_cost_gbp"].sum()),
+        "gateway_career_step_cost_gbp": float(w["career_step_cost_gbp"].sum()),
+        "gateway_places_used": int(offered.sum()),
         "gateway_expected_leavers_avoided": float(w["expected_leavers_avoided"].sum()),
         "gateway_expected_saving_gbp": save,
-        "gateway_roi_rate": (save - cost) / cost if cost > 0 else None,
+        "gateway_roi_rate": (save - cost - other) / (cost + other) if cost + other > 0 else None,
+        "gateway_mean_retirement_risk_offered": float(w.loc[offered, "p_retirement"].mean()) if offered.any() else None,
     }

@@ -1,108 +1,365 @@
-"""Monte Carlo over leavers for a chosen plan, and for carrying on as now: how wide the range of
-outcomes is.
+"""One quarter-by-quarter engine for the plan and for carrying on as now: expected values, and a
+Monte Carlo over everything that is uncertain.
 
-Each run draws who leaves in each quarter: today's workers one by one (each with their own
-quarterly hazard, agency contracts ending on their dates) and each cohort of new hires or newly
-qualified starters as a binomial count at the new-hire hazard. Planned agency FTE is fixed;
-when a unit's supply falls short of demand in a run, extra agency is bought at the agency rate
-(that is what happens in practice) and counted in that run's cost. Vectorised over runs with
-numpy; seeded, so the same seed gives the same numbers.
+A **policy** says how the workforce is renewed:
+
+* the plan: the recruitment plan's appointments (experienced and newly qualified) and contracted
+  agency cover per unit and quarter, and the L&D offers already in the workforce's hazards;
+* carrying on as now: starters at the rate and mix the authority's own `hr_history` shows
+  (experienced, newly qualified: :mod:`workforce.plans.leaving`), spread over units as today's
+  staff are, and agency covering the remaining gap as it does today (the same cover margin as
+  the plan, so both meet the same demand).
+
+Each run of the **Monte Carlo** draws, besides who leaves (each of today's workers by their own
+hazards, new starters as binomial counts at the new-hire rate):
+
+* demand: the caseload trend, from its range (`demand.referral_trend_rate` low-high);
+* hiring success: the share of appointments who start (`recruitment.hire_success_rate`);
+* agency availability: the share of extra cover a short quarter needs that the market supplies
+  (`supply.agency_fill_rate`); the rest is a shortfall;
+* effect sizes: each L&D programme's cut in voluntary leaving, from its range;
+* the new-hire turnover rate, from its range.
+
+Uncertain values are drawn from a triangular distribution over their range, the assumption's
+value the most likely. The plan and carrying on as now are simulated in the same futures (the
+same draws, and the same random numbers for today's workers), so the saving is paired run by
+run. Expected values are the same engine with every draw at its most likely value and every
+leaving at its expected fraction. Vectorised over runs with numpy; seeded.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
-from workforce.plans.costs import agency_cost_per_fte_year
-from workforce.plans.projection import Workforce, annual_to_quarterly_hazard
-from workforce.plans.recruitment import Decisions, RecruitmentInputs, nq_fee_gbp
+from workforce.plans.costs import advert_gbp, clawback_leave_chance, golden_hello_net_gbp
+from workforce.plans.leaving import annual_to_quarterly
+from workforce.plans.projection import Workforce, stock_frames
+from workforce.plans.recruitment import DIMS, Decisions, RecruitmentInputs, new_starter_curves, unit_index
 
 PERCENTILES = (10, 50, 90)
+SOURCES = {
+    "demand": "demand.referral_trend_rate", "success": "recruitment.hire_success_rate",
+    "fill": "supply.agency_fill_rate", "new_hire": "supply.new_hire_turnover_rate",
+}
 
 
-def _cohorts(inp: RecruitmentInputs, dec: Decisions) -> list[tuple[int, int, int, object, float]]:
-    """(unit, start quarter, heads, cohort curves, fee) for every planned hire and intake."""
-    out = []
-    for u in range(len(inp.units)):
-        for d in range(inp.horizon):
-            heads = int(round(dec.hires[u, d]))
-            if heads and d + inp.lead < inp.horizon:
-                out.append((u, d + 1 + inp.lead, heads, inp.hire[d + 1 + inp.lead], inp.a.costs.cost_per_hire_gbp, d + 1))
-        for c in inp.cohorts:
-            heads = int(round(dec.nq[u, c - 1]))
-            if heads:
-                out.append((u, c, heads, inp.nq[c], nq_fee_gbp(inp.a), c))
-    return out
+@dataclass
+class Draws:
+    """What each run assumes (runs = 1 with every value at its most likely for expected values)."""
+
+    demand: np.ndarray  # (runs, H) multiplier on expected demand
+    success: np.ndarray  # (runs,)
+    fill: np.ndarray  # (runs,)
+    new_hazard: np.ndarray  # (runs,) quarterly leaving chance of a new starter
+    effect: np.ndarray  # (runs, programmes) cut in voluntary leaving
+    expected: bool = False
+
+    @property
+    def runs(self) -> int:
+        return len(self.success)
 
 
-def simulate(wf: Workforce, inp: RecruitmentInputs, dec: Decisions, *, runs: int, seed: int) -> dict[str, np.ndarray]:
-    """Simulated (runs x quarters) permanent FTE, supply, cost and shortfall flags."""
+def _triangular(rng: np.random.Generator, span: tuple[float, float] | None, mode: float, runs: int) -> np.ndarray:
+    if span is None or span[1] - span[0] <= 1e-12:
+        return np.full(runs, float(mode))
+    return rng.triangular(span[0], float(np.clip(mode, span[0], span[1])), span[1], size=runs)
+
+
+def draws(inp: RecruitmentInputs, runs: int, rng: np.random.Generator | None) -> Draws:
+    """The runs' draws (`rng` None: one run at the most likely values)."""
+    a, H = inp.a, inp.horizon
+    q = np.arange(1, H + 1) / 4.0
+    trend0 = a.demand.referral_trend_rate
+    modes = np.array([p.leave_risk_reduction_rate for p in a.programmes])
+    if rng is None:
+        return Draws(np.ones((1, H)), np.array([a.recruitment.hire_success_rate]), np.array([a.supply.agency_fill_rate]),
+                     np.array([inp.hazard]), modes[None, :], expected=True)
+    trend = _triangular(rng, a.range_of("demand", "referral_trend_rate"), trend0, runs)
+    success = _triangular(rng, a.range_of("recruitment", "hire_success_rate"), a.recruitment.hire_success_rate, runs)
+    fill = _triangular(rng, a.range_of("supply", "agency_fill_rate"), a.supply.agency_fill_rate, runs)
+    turnover = _triangular(rng, a.range_of("supply", "new_hire_turnover_rate"), a.supply.new_hire_turnover_rate, runs)
+    effect = np.column_stack([_triangular(rng, a.range_of(f"programme:{p.name}", "leave_risk_reduction_rate"),
+                                          p.leave_risk_reduction_rate, runs) for p in a.programmes]) \
+        if a.programmes else np.zeros((runs, 0))
+    demand = ((1.0 + trend[:, None]) / (1.0 + trend0)) ** q[None, :]
+    return Draws(demand, success, fill, annual_to_quarterly(turnover), effect)
+
+
+@dataclass
+class Policy:
+    """How the workforce is renewed (module docstring). `programme` (workers) is the L&D
+    programme each worker was offered (-1: none), whose effect the runs draw."""
+
+    name: str
+    hires: np.ndarray | None = None  # (units, H) appointments decided
+    nq: np.ndarray | None = None  # (units, H) appointments starting
+    agency: np.ndarray | None = None  # (units, H) contracted agency cover; None: carrying on's own
+    starter_rates: dict[str, float] | None = None  # carrying on: annual, by kind
+    gateway_spend: np.ndarray | None = None
+    programme: np.ndarray | None = None
+
+
+@dataclass
+class Outcome:
+    """Per run and quarter (runs x H) unless stated."""
+
+    la_fte: np.ndarray  # LA-employed paid FTE at the quarter's end
+    la_start_fte: np.ndarray
+    leavers_fte: np.ndarray  # LA-employed leavers in the quarter
+    starters_fte: np.ndarray
+    agency_fte: np.ndarray  # paid agency FTE at the end (contracted, bought and non-case-holding)
+    case_holder_fte: np.ndarray  # paid FTE of case-holding staff (LA and agency)
+    capacity: np.ndarray  # (runs, units, H, 2) case-holder FTE held
+    need: np.ndarray  # (runs, units, H, 2) demand (no margin)
+    contracted: np.ndarray  # (runs, units, H) agency cover contracted
+    bought: np.ndarray  # (runs, units, H) extra agency bought when short
+    shortfall: np.ndarray  # (runs, units, H) case-holder FTE of demand left unmet
+    cost: np.ndarray
+    fees: np.ndarray  # recruitment costs (adverts, golden hellos, ASYE support)
+    agency_cost: np.ndarray
+    hires_starting: np.ndarray  # (runs, units, H) experienced starters
+    nq_starting: np.ndarray  # (runs, units, H)
+    la_unit_fte: np.ndarray  # (runs, units, H) LA-employed paid FTE at the quarter's end
+    extra: dict = field(default_factory=dict)
+
+
+def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed: int = 0) -> Outcome:
+    """Run a policy through the quarters for every draw.
+
+    Parameters
+    ----------
+    wf : Workforce
+        Today's staff (the plan's after the L&D offers).
+    inp : RecruitmentInputs
+        Units, demand, cohorts' curves, costs.
+    policy : Policy
+    d : Draws
+    seed : int
+        Seeds who leaves (the same seed gives the plan and carrying on the same random numbers
+        for today's workers).
+    """
+    a, H, nu, R = inp.a, inp.horizon, len(inp.units), d.runs
     rng = np.random.default_rng(seed)
-    H, nu = inp.horizon, len(inp.units)
-    unit_index = {u: i for i, u in enumerate(inp.units)}
-    onehot = np.zeros((len(wf.unit), nu))
-    onehot[np.arange(len(wf.unit)), [unit_index[u] for u in wf.unit]] = 1.0
-    perm = ~wf.agency
-    agency_q = agency_cost_per_fte_year(inp.a) / 4.0
-    new_hazard = float(annual_to_quarterly_hazard(np.array([inp.a.supply.new_hire_turnover_rate]))[0])
-    cohorts = _cohorts(inp, dec)
-    alive_cohort = np.zeros((runs, len(cohorts)), dtype=np.int64)
-    cohort_unit = np.zeros((len(cohorts), nu))
-    for k, (u, *_rest) in enumerate(cohorts):
-        cohort_unit[k, u] = 1.0
-    cap = np.array([c[3].capacity for c in cohorts]).reshape(len(cohorts), H)
-    pay = np.array([c[3].pay for c in cohorts]).reshape(len(cohorts), H)
-    need = inp.demand  # expected demand, no margin: the margin is what absorbs the draws
+    rows = unit_index(wf, inp.units)
+    la = ~wf.agency
+    tracked = ~(wf.agency & wf.holds[:, 0])  # case-holding agency staff are inside the agency cover
+    onehot = np.zeros((len(rows), nu))
+    onehot[np.arange(len(rows)), rows] = 1.0
+    onehot_la = onehot * la[:, None]
+    hire_cap, hire_pay, nq_cap, nq_pay = new_starter_curves(a)
+    full_pay = float(inp.hire[1].pay[-1]) if inp.hire else 0.0
+    hello = golden_hello_net_gbp(a, clawback_leave_chance(a))
+    agency_q = inp.agency_q
+    spend = policy.gateway_spend if policy.gateway_spend is not None else np.zeros(H)
 
-    alive = np.ones((runs, len(wf.unit)), dtype=bool)
-    perm_fte = np.zeros((runs, H))
-    supply = np.zeros((runs, H))
-    cost = np.zeros((runs, H))
-    short = np.zeros((runs, H), dtype=bool)
-    extra = np.zeros((runs, H))
-    spend = inp.gateway_spend if inp.gateway_spend is not None else np.zeros(H)
+    # today's workers: voluntary hazards scaled by each run's programme effect
+    effect_scale = np.ones((R, len(rows)))
+    if policy.programme is not None and d.effect.shape[1]:
+        offered = policy.programme >= 0
+        j = policy.programme[offered]
+        mode = np.array([p.leave_risk_reduction_rate for p in a.programmes])[j]
+        effect_scale[:, offered] = (1.0 - d.effect[:, j]) / np.maximum(1.0 - mode, 1e-9)[None, :]
+    voluntary = wf.hazard[:, :, 0]
+    other_hazard = wf.hazard[:, :, 1:].sum(axis=2)
+    # agency staff outside the cover (managers): renew after their committed term at the observed rate
+    agency_end = np.where(wf.agency[:, None] & (np.arange(1, H + 1)[None, :] >= wf.end_q[:, None]),
+                          wf.agency_hazard[:, None], 0.0)
+
+    # starters' unit shares for carrying on (as today's LA-employed staff are spread)
+    la_by_unit = onehot_la.T @ wf.paid_fte
+    unit_share = la_by_unit / la_by_unit.sum() if la_by_unit.sum() > 0 else np.full(nu, 1.0 / nu)
+
+    # cohorts: heads alive per run, unit, start quarter and kind (0 experienced, 1 newly qualified)
+    heads = np.zeros((R, nu, H, 2))
+    cohort_cap = np.zeros((H, H, 2, 2))  # [start, quarter, kind, dim]
+    cohort_pay = np.zeros((H, H, 2))
+    for s in range(H):
+        for kind, (cap_first, pay_first) in enumerate(((hire_cap, hire_pay), (nq_cap, nq_pay))):
+            for q in range(s, H):
+                k = q - s
+                cohort_cap[s, q, kind] = cap_first[k] if k < len(cap_first) else 1.0
+                cohort_pay[s, q, kind] = pay_first[k] if k < len(pay_first) else full_pay
+
+    alive = np.ones((R, len(rows)))
+    alive[:, ~tracked] = 0.0
+    out = {name: np.zeros((R, H)) for name in ("la_fte", "la_start_fte", "leavers_fte", "starters_fte", "agency_fte",
+                                               "case_holder_fte", "cost", "fees", "agency_cost")}
+    capacity = np.zeros((R, nu, H, 2))
+    need = np.zeros((R, nu, H, 2))
+    contracted = np.zeros((R, nu, H))
+    bought = np.zeros((R, nu, H))
+    shortfall = np.zeros((R, nu, H))
+    hires_starting = np.zeros((R, nu, H))
+    nq_starting = np.zeros((R, nu, H))
+    la_unit = np.zeros((R, nu, H))
+    paid_by_unit = onehot_la * wf.paid_fte[:, None]
+    margin = 1.0 + a.recruitment.cover_margin_rate
     for q in range(H):
+        la_start = (alive * la) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))
+        out["la_start_fte"][:, q] = la_start
+        # -- who leaves among today's workers
+        hazard = np.clip(voluntary[None, :, q] * effect_scale + other_hazard[None, :, q] + agency_end[None, :, q], 0, 1)
         before = alive
-        leave = rng.random(alive.shape) < wf.hazard[None, :]
-        alive = alive & ~leave & (q + 1 < wf.end_q)[None, :]
-        mid = (before.astype(float) + alive) / 2.0
-        cost[:, q] = mid @ (wf.cost_q * perm) + spend[q]  # agency is paid through dec.agency
-        eff_unit = (alive * (wf.share * wf.capacity[:, q] * perm)[None, :]) @ onehot
-        stock = alive @ (wf.share * perm)
-        # cohorts join at the start of their quarter, then lose binomial leavers each quarter
-        if cohorts:
-            for k, (_, s, heads, _, fee, fee_q) in enumerate(cohorts):
-                if q + 1 == s:
-                    alive_cohort[:, k] = heads
-                if q + 1 == fee_q:
-                    cost[:, q] += heads * fee
-            at_start = alive_cohort
-            alive_cohort = at_start - rng.binomial(at_start, new_hazard)
-            eff_unit = eff_unit + (alive_cohort * cap[:, q][None, :]) @ cohort_unit
-            stock = stock + alive_cohort.sum(axis=1)
-            cost[:, q] += ((at_start + alive_cohort) / 2.0) @ pay[:, q]
-        eff_unit = eff_unit + dec.agency[:, q][None, :]
-        gap = np.clip(need[:, q][None, :] - eff_unit, 0.0, None)
-        extra[:, q] = gap.sum(axis=1)
-        cost[:, q] += dec.agency[:, q].sum() * agency_q + extra[:, q] * agency_q
-        perm_fte[:, q] = stock
-        supply[:, q] = eff_unit.sum(axis=1)
-        short[:, q] = supply[:, q] < need[:, q].sum() - 1e-9
-    return {"permanent_fte": perm_fte, "supply_fte": supply, "cost_gbp": cost, "shortfall": short,
-            "extra_agency_fte": extra, "extra_agency_cost_gbp": extra * agency_q}
+        if d.expected:
+            alive = alive * (1.0 - hazard)
+        else:
+            alive = alive * (rng.random(alive.shape) >= hazard)
+        left = ((before - alive) * la) @ wf.paid_fte
+        mid = (before + alive) / 2.0
+        cost = mid[:, tracked] @ wf.cost_q[tracked, q]
+        # -- starters this quarter
+        fees = np.zeros(R)
+        new_exp = np.zeros((R, nu))
+        new_nq = np.zeros((R, nu))
+        if policy.starter_rates is not None:  # carrying on as now
+            scale = d.success / max(a.recruitment.hire_success_rate, 1e-9)
+            for kind, key in ((0, "experienced"), (1, "newly_qualified")):
+                mean = policy.starter_rates.get(key, 0.0) / 4.0 * la_start[:, None] * unit_share[None, :] * scale[:, None]
+                drawn = mean if d.expected else rng.poisson(mean).astype(float)
+                (new_exp if kind == 0 else new_nq)[:] = drawn
+            fees += new_exp.sum(axis=1) * (advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello)
+            fees += new_nq.sum(axis=1) * inp.nq_fee
+        else:
+            if policy.hires is not None:
+                fees += advert_gbp(a) * policy.hires[:, q].sum()  # adverts when decided
+                d_q = q - inp.lead
+                if d_q >= 0:
+                    appointed = policy.hires[:, d_q]
+                    new_exp = appointed[None, :] * d.success[:, None] if d.expected else \
+                        rng.binomial(appointed.astype(int)[None, :].repeat(R, 0), d.success[:, None]).astype(float)
+                    fees += new_exp.sum(axis=1) * hello
+            if policy.nq is not None and policy.nq[:, q].any():
+                appointed = policy.nq[:, q]
+                new_nq = appointed[None, :] * d.success[:, None] if d.expected else \
+                    rng.binomial(appointed.astype(int)[None, :].repeat(R, 0), d.success[:, None]).astype(float)
+                fees += policy.nq[:, q].sum() * inp.nq_fee
+        heads[:, :, q, 0] += new_exp
+        heads[:, :, q, 1] += new_nq
+        hires_starting[:, :, q] = new_exp
+        nq_starting[:, :, q] = new_nq
+        joined = heads.copy()
+        if d.expected:
+            heads = heads * (1.0 - d.new_hazard[:, None, None, None])
+        else:
+            heads = heads - rng.binomial(heads.astype(int), d.new_hazard[:, None, None, None])
+        gone = (joined - heads).sum(axis=(1, 2, 3))
+        cost += (((joined + heads) / 2.0) * cohort_pay[None, None, :, q, :]).sum(axis=(1, 2, 3))
+        # -- capacity against demand, agency cover
+        held = alive * la
+        cap = np.stack([(held * wf.cap[:, q, dim]) @ onehot for dim in DIMS], axis=2)
+        cap += (heads.reshape(R * nu, H * 2) @ cohort_cap[:, q, :, :].reshape(H * 2, 2)).reshape(R, nu, 2)
+        demand = inp.demand[None, :, q, :] * d.demand[:, q][:, None, None]
+        if policy.agency is not None:
+            cover = np.broadcast_to(policy.agency[None, :, q], (R, nu)).copy()
+        else:  # carrying on: agency covers the gap as it does today, at the plan's margin
+            cover = np.maximum(inp.base.agency_floor[None, :, q], (demand * margin - cap).max(axis=2))
+        short = np.clip(demand - cap - cover[:, :, None], 0.0, None).max(axis=2)
+        got = short * d.fill[:, None]
+        capacity[:, :, q, :] = cap + (cover + got)[:, :, None]
+        need[:, :, q, :] = demand
+        contracted[:, :, q] = cover
+        bought[:, :, q] = got
+        shortfall[:, :, q] = short - got
+        other_agency = (alive[:, wf.agency] @ wf.paid_fte[wf.agency]) if wf.agency.any() else np.zeros(R)
+        agency_paid = cover.sum(axis=1) + got.sum(axis=1) + other_agency
+        out["agency_cost"][:, q] = (cover.sum(axis=1) + got.sum(axis=1)) * agency_q
+        out["cost"][:, q] = cost + fees + out["agency_cost"][:, q] + spend[q]
+        out["fees"][:, q] = fees
+        la_end = (alive * la) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))
+        la_unit[:, :, q] = alive @ paid_by_unit + heads.sum(axis=(2, 3))
+        out["la_fte"][:, q] = la_end
+        out["leavers_fte"][:, q] = left + gone
+        out["starters_fte"][:, q] = new_exp.sum(axis=1) + new_nq.sum(axis=1)
+        out["agency_fte"][:, q] = agency_paid
+        out["case_holder_fte"][:, q] = ((alive * la * wf.holds[:, q]) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))
+                                        + cover.sum(axis=1) + got.sum(axis=1))
+    return Outcome(**out, capacity=capacity, need=need, contracted=contracted, bought=bought, shortfall=shortfall,
+                   hires_starting=hires_starting, nq_starting=nq_starting, la_unit_fte=la_unit)
 
 
-def montecarlo_frame(sim: dict[str, np.ndarray], starts: pd.DatetimeIndex) -> pd.DataFrame:
-    """Per quarter: 10th/50th/90th percentiles of supply, permanent FTE and cost, and the
-    chance that supply falls below demand."""
-    H = sim["supply_fte"].shape[1]
+# ---- expected values and the Monte Carlo ---------------------------------------------------
+
+#: Shortfall below this many case-holder FTE over the whole service is rounding, not a shortfall.
+SHORTFALL_TOLERANCE_FTE = 0.5
+
+
+def expected(wf: Workforce, inp: RecruitmentInputs, policy: Policy) -> Outcome:
+    """The policy with every draw at its most likely value and every leaving at its expected
+    fraction (runs = 1)."""
+    return run(wf, inp, policy, draws(inp, 1, None))
+
+
+def carry_on_policy(starter_rates: dict[str, float]) -> Policy:
+    """Carrying on as now: starters at the observed rates, agency covering the gap."""
+    return Policy("carry_on", starter_rates=dict(starter_rates))
+
+
+def plan_policy(dec: Decisions, gateway_spend: np.ndarray | None, programme: np.ndarray | None) -> Policy:
+    """The recruitment plan's decisions and the L&D plan's spend and offers."""
+    return Policy("plan", hires=dec.hires, nq=dec.nq, agency=dec.agency, gateway_spend=gateway_spend,
+                  programme=programme)
+
+
+def simulate_pair(wf_plan: Workforce, wf_now: Workforce, inp: RecruitmentInputs, plan: Policy, carry_on: Policy,
+                  *, runs: int, seed: int) -> tuple[Outcome, Outcome, Draws]:
+    """The plan and carrying on as now in the same `runs` futures. Carrying on contracts the agency
+    its expected run needs and buys more when a run falls short, as the plan does."""
+    d = draws(inp, runs, np.random.default_rng(seed))
+    contracted = expected(wf_now, inp, carry_on).contracted[0]
+    fixed = Policy(carry_on.name, starter_rates=carry_on.starter_rates, agency=contracted)
+    return (run(wf_plan, inp, plan, d, seed=seed + 1), run(wf_now, inp, fixed, d, seed=seed + 1), d)
+
+
+def agency_rate(o: Outcome) -> np.ndarray:
+    """(runs x H) agency rate at each quarter's end (census definition)."""
+    total = o.agency_fte + o.la_fte
+    return np.divide(o.agency_fte, total, out=np.zeros_like(total), where=total > 0)
+
+
+def service_shortfall(o: Outcome) -> np.ndarray:
+    """(runs x H) case-holder FTE of demand left without a worker over the whole service."""
+    return o.shortfall.sum(axis=1)
+
+
+def service_capacity(o: Outcome) -> np.ndarray:
+    """(runs x H) case-holder FTE held, the binding dimension of each unit, summed."""
+    return o.capacity.min(axis=3).sum(axis=1)
+
+
+def service_need(o: Outcome) -> np.ndarray:
+    """(runs x H) case-holder FTE demand needs, the binding dimension of each unit, summed."""
+    return o.need.max(axis=3).sum(axis=1)
+
+
+def no_hires_capacity(wf: Workforce, inp: RecruitmentInputs) -> np.ndarray:
+    """(H,) case-holder FTE today's staff still in post hold with no new hires (agency renewing as
+    today), the binding dimension of each unit, summed: the chart's "no new hires" line."""
+    s = stock_frames(wf, renew=True)
+    held = np.zeros((len(inp.units), inp.horizon, 2))
+    np.add.at(held, unit_index(wf, inp.units), s["cap"])
+    return held.min(axis=2).sum(axis=0)
+
+
+def montecarlo_frame(plan: Outcome, carry_on: Outcome, starts: pd.DatetimeIndex,
+                     no_hires: np.ndarray | None = None) -> pd.DataFrame:
+    """Per quarter: 10th/50th/90th percentiles of demand, capacity, LA-employed FTE, agency rate,
+    cost and shortfall with the plan, agency rate and cost carrying on as now, the chance the plan
+    falls short, and (`no_hires`) what today's staff would hold with no new hires."""
+    H = plan.la_fte.shape[1]
     out = pd.DataFrame({"quarter": np.arange(1, H + 1), "quarter_start_date": starts[:H]})
-    for name in ("supply_fte", "permanent_fte", "cost_gbp", "extra_agency_fte"):
-        values = np.percentile(sim[name], PERCENTILES, axis=0)
-        for p, row in zip(PERCENTILES, values):
+    if no_hires is not None:
+        out["capacity_no_hires_case_holder_fte"] = no_hires
+    series = {"need_case_holder_fte": service_need(plan), "capacity_case_holder_fte": service_capacity(plan),
+              "permanent_fte": plan.la_fte, "agency_rate": agency_rate(plan), "cost_gbp": plan.cost,
+              "shortfall_fte": service_shortfall(plan),
+              "carry_on_agency_rate": agency_rate(carry_on), "carry_on_cost_gbp": carry_on.cost}
+    for name, values in series.items():
+        for p, row in zip(PERCENTILES, np.percentile(values, PERCENTILES, axis=0)):
             out[f"{name}_p{p}"] = row
-    out["p_shortfall"] = sim["shortfall"].mean(axis=0)  # whole service below expected demand
+    out["p_shortfall"] = (service_shortfall(plan) > SHORTFALL_TOLERANCE_FTE).mean(axis=0)
     return out
 
 
@@ -110,38 +367,38 @@ def _percentiles(stem: str, values: np.ndarray) -> dict[str, float]:
     return {f"{stem}_p{p}": float(v) for p, v in zip(PERCENTILES, np.percentile(values, PERCENTILES))}
 
 
-def montecarlo_summary(sim: dict[str, np.ndarray], runs: int, seed: int,
-                       baseline: dict[str, np.ndarray] | None = None) -> dict:
-    """Chance of a shortfall in some quarter, and the 10th/50th/90th percentiles of the plan's
-    total cost; with `baseline` (carrying on as now, simulated with the same seed) also of its
-    cost and of the saving, paired run by run.
-
-    Parameters
-    ----------
-    sim : dict of ndarray
-        :func:`simulate` for the plan (`cost_gbp`, `shortfall`: runs x quarters).
-    runs, seed : int
-        Recorded in the summary.
-    baseline : dict of ndarray, optional
-        :func:`simulate` for carrying on as now.
+def montecarlo_summary(plan: Outcome, carry_on: Outcome, inp: RecruitmentInputs, runs: int, seed: int) -> dict:
+    """The runs' headline: percentiles of total cost (plan, carrying on, saving paired run by
+    run), of the agency rate at the end, of the shortfall, and the chance of meeting each target.
 
     Returns
     -------
     dict
-        `p_shortfall_any_quarter`, `total_cost_gbp_p10/p50/p90` and, with `baseline`,
-        `baseline_cost_gbp_*`, `saving_gbp_*` and `saving_share_*`.
+        `total_cost_gbp_*`, `baseline_cost_gbp_*`, `saving_gbp_*`, `saving_share_*`,
+        `agency_rate_end_*`, `carry_on_agency_rate_end_*`, `shortfall_fte_quarters_*` (p10, p50,
+        p90), `p_shortfall_any_quarter`, `p_meet_agency_target`, `p_within_budget` (when a
+        budget is set), `montecarlo_runs`, `montecarlo_seed`.
     """
-    total = sim["cost_gbp"].sum(axis=1)
+    a = inp.a
+    total = plan.cost.sum(axis=1)
+    base = carry_on.cost.sum(axis=1)
+    saving = base - total
+    rate, rate_now = agency_rate(plan), agency_rate(carry_on)
+    short = service_shortfall(plan)
+    first = a.recruitment.agency_target_quarter - 1
     out = {
         "montecarlo_runs": runs,
         "montecarlo_seed": seed,
-        "p_shortfall_any_quarter": float(sim["shortfall"].any(axis=1).mean()),
+        "p_shortfall_any_quarter": float((short > SHORTFALL_TOLERANCE_FTE).any(axis=1).mean()),
+        "p_meet_agency_target": float((rate[:, first:] <= a.recruitment.agency_share_target + 1e-9).all(axis=1).mean()),
         **_percentiles("total_cost_gbp", total),
+        **_percentiles("baseline_cost_gbp", base),
+        **_percentiles("saving_gbp", saving),
+        **_percentiles("saving_share", np.divide(saving, base, out=np.zeros_like(saving), where=base > 0)),
+        **_percentiles("agency_rate_end", rate[:, -1]),
+        **_percentiles("carry_on_agency_rate_end", rate_now[:, -1]),
+        **_percentiles("shortfall_fte_quarters", short.sum(axis=1)),
     }
-    if baseline is not None:
-        base = baseline["cost_gbp"].sum(axis=1)
-        saving = base - total
-        out.update(_percentiles("baseline_cost_gbp", base))
-        out.update(_percentiles("saving_gbp", saving))
-        out.update(_percentiles("saving_share", np.divide(saving, base, out=np.zeros_like(saving), where=base > 0)))
+    if a.recruitment.budget_gbp > 0:
+        out["p_within_budget"] = float((total <= a.recruitment.budget_gbp).mean())
     return out

@@ -1,30 +1,45 @@
 """Quarterly projection: demand from today's caseload, supply from today's staff.
 
-Demand: each child's weighted points (sibling discount as in allocation), summed by team,
-grown by the referral trend, divided by the points one case-holding FTE carries and grossed up
-for absence. Supply: each worker's case-holding FTE (FTE x the role's share of case work) decays
-with the quarterly hazard from their leaving risk; ASYEs carry the ASYE share of a caseload
-until they finish the ASYE year; agency workers leave when their contract ends; workers on long
-leave return after a set time. Case weights, points per FTE, role shares and the ASYE share all
-come from the plan's capacity model (`Assumptions.caseload`, :mod:`workforce.caseload`).
+**Capacity** comes from the one capacity model (:mod:`workforce.caseload`), the same rules the
+allocation uses: each worker holds, at the safe standard, their role's points capacity and soft
+cap on children, scaled by FTE (:func:`workforce.caseload.worker_caps`); an ASYE holds the ASYE
+caps until the ASYE year ends; a worker on long leave holds nothing until they return. The plan
+counts capacity in two dimensions, points and children, each in *case-holder FTE*: what one
+full-time experienced case holder holds (a worker holding 76.5 points and 10 children counts 0.9
+and 0.625). Demand in the same units is the caseload's points and children over a case holder's,
+grossed up for absence; hires and agency cover add a case holder each.
 
-All stock figures are at the END of each quarter, in case-holding FTE; per team and quarter
-`in_post_start_fte - leavers_fte - contracts_ended_fte = in_post_end_fte` holds exactly.
+**Required FTE** is stated as the census counts staff, in FTE of the team's real mix of roles
+(team managers and practice supervisors included): :func:`workforce.caseload.required_fte` of the
+team's demand and its workers, grossed up for absence. `capacity_fte` is what today's staff still
+in post hold, in the same FTE of the mix, so `gap_fte = required_fte - capacity_fte` (the gap if
+nobody were hired).
+
+**Leaving**: LA-employed staff leave by competing reasons (:mod:`workforce.plans.leaving`); agency
+assignments run to their committed end and then renew each quarter at the rate the authority's
+agency tenures show.
+
+All stock figures are at the END of each quarter, in paid FTE; per team and quarter
+`in_post_start_fte - leavers_fte = in_post_end_fte` (LA-employed) and
+`agency_start_fte - agency_ends_fte = agency_fte` hold exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from workforce.caseload import CaseloadRules, family_child_points
+from workforce.caseload import CaseloadRules, holding_per_fte, required_fte, worker_caps
 from workforce.errors import InputError
+from workforce.plans import demand as plan_demand
 from workforce.plans.assumptions import Assumptions
-from workforce.plans.costs import worker_cost_per_quarter
+from workforce.plans.costs import cost_per_fte_year
+from workforce.plans.leaving import REASONS, Leaving
 
 QUARTER_MONTHS = (1, 4, 7, 10)
+POINTS, CHILDREN = 0, 1
 
 
 def plan_start_date(a: Assumptions, workers: pd.DataFrame, cases: pd.DataFrame) -> pd.Timestamp:
@@ -53,149 +68,233 @@ def quarter_starts(start: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:
     return pd.DatetimeIndex([start + pd.DateOffset(months=3 * q) for q in range(horizon + 1)])
 
 
-def annual_to_quarterly_hazard(p_year: np.ndarray) -> np.ndarray:
-    """Chance of leaving in a quarter from the chance of leaving within a year (constant hazard)."""
-    p = np.clip(np.asarray(p_year, dtype=float), 0.0, 1.0 - 1e-12)
-    return 1.0 - (1.0 - p) ** 0.25
+def case_holder_holding(rules: CaseloadRules) -> np.ndarray:
+    """What one full-time experienced case holder holds at the safe standard: (points, children)."""
+    one = pd.DataFrame({"role": ["case_holder"], "fte": [1.0], "asye": [False]})
+    caps = worker_caps(one, rules, availability=False).iloc[0]
+    return np.array([float(caps["capacity_points"]), float(caps["soft_children"])])
 
 
-def annual_leave_probability(workers: pd.DataFrame, risk: pd.DataFrame | None, a: Assumptions) -> np.ndarray:
-    """Each worker's chance of leaving within a year: from the risk table (converted from its
-    horizon), or the default turnover rate for workers it does not score."""
-    p = pd.Series(a.supply.default_turnover_rate, index=workers.index, dtype=float)
-    if risk is not None and len(risk):
-        scored = pd.Series(risk["p_leave"].astype(float).to_numpy(), index=risk["worker_id"].astype(str))
-        scored = scored[~scored.index.duplicated()]
-        mapped = workers["worker_id"].astype(str).map(scored)
-        months = a.projection.risk_horizon_months
-        mapped = 1.0 - (1.0 - mapped.clip(0.0, 1.0 - 1e-12)) ** (12.0 / months)
-        p = mapped.where(mapped.notna(), p)
-    return p.to_numpy(dtype=float)
+def holding_units(workers: pd.DataFrame, rules: CaseloadRules, *, asye: bool | None = None) -> np.ndarray:
+    """Each worker's safe holding in case-holder FTE: (workers x 2) points, children. `asye`
+    overrides the workers' ASYE flag (None: as recorded)."""
+    frame = workers if asye is None else workers.assign(asye=asye)
+    caps = worker_caps(frame, rules, availability=False)
+    held = np.column_stack([caps["capacity_points"].to_numpy(float), caps["soft_children"].to_numpy(float)])
+    unit = case_holder_holding(rules)
+    return np.divide(held, unit, out=np.zeros_like(held), where=unit > 0)
 
 
 @dataclass
 class Workforce:
-    """Per-worker arrays the projection, recruitment plan and Monte Carlo share.
+    """Per-worker arrays the projection, the recruitment plan, carrying on and the Monte Carlo share.
 
-    `share`: case-holding FTE per person (FTE x role share of case work); `paid_fte`: FTE;
-    `hazard`: quarterly leaving chance; `end_q`: quarter in whose course the contract ends
-    (the worker is not in post at its end; horizon + 1 = beyond the plan); `capacity`:
-    (workers x quarters) fraction of `share` usable in each quarter (ASYE, long leave)."""
+    Attributes
+    ----------
+    workers : DataFrame
+        The workers (after any scenario start and career steps: `role` is today's).
+    unit, team : ndarray of str
+        Recruitment unit and team of each worker.
+    paid_fte : ndarray
+        FTE (census FTE).
+    agency : ndarray of bool
+    holds : ndarray of bool (workers x quarters)
+        Whether the worker's role holds cases in the quarter (a career step may change it).
+    cap : ndarray (workers x quarters x 2)
+        Safe holding in case-holder FTE (points, children) while in post; 0 on long leave.
+    hazard : ndarray (workers x quarters x reasons)
+        LA-employed staff's quarterly leaving hazards by reason (0 for agency).
+    agency_hazard : ndarray
+        Quarterly chance an agency assignment ends once past its committed term.
+    end_q : ndarray of int
+        Quarter in whose course an agency worker's committed term ends (horizon + 1: beyond the
+        plan, and for LA staff).
+    cost_q : ndarray (workers x quarters)
+        Cost per quarter while in post (pay by role and grade, or the agency day rate).
+    asye_q : ndarray of bool (workers x quarters)
+        Still in the ASYE year at the quarter's end.
+    """
 
     workers: pd.DataFrame
     unit: np.ndarray
     team: np.ndarray
-    share: np.ndarray
     paid_fte: np.ndarray
     agency: np.ndarray
-    asye_q: np.ndarray  # (n, H) True while still in the ASYE year at the quarter's end
+    holds: np.ndarray
+    cap: np.ndarray
     hazard: np.ndarray
+    agency_hazard: np.ndarray
     end_q: np.ndarray
-    capacity: np.ndarray
-    cost_q: np.ndarray  # cost per quarter while in post
+    cost_q: np.ndarray
+    asye_q: np.ndarray
     starts: pd.DatetimeIndex
     horizon: int
 
-    def survival(self) -> np.ndarray:
-        """(n, H+1) expected fraction still in post at the end of quarter q (q=0 is today)."""
+    @property
+    def total_hazard(self) -> np.ndarray:
+        """(workers x quarters) chance of leaving for any reason in the quarter."""
+        return self.hazard.sum(axis=2)
+
+    def survival(self, *, renew: bool = True) -> np.ndarray:
+        """(workers x horizon+1) expected fraction still in post at the end of quarter q (q = 0 is
+        today). LA staff by their hazards; agency staff to the end of their committed term, and
+        after it (with `renew`, carrying on as now) renewing at the observed rate, else gone."""
         q = np.arange(self.horizon + 1)
-        stay = (1.0 - self.hazard)[:, None] ** q[None, :]
-        in_contract = q[None, :] < self.end_q[:, None]
-        return stay * in_contract
+        stay = np.ones((len(self.paid_fte), self.horizon + 1))
+        stay[:, 1:] = np.cumprod(1.0 - self.total_hazard, axis=1)
+        committed = q[None, :] < self.end_q[:, None]
+        past = np.maximum(0, q[None, :] - (self.end_q[:, None] - 1))
+        renewed = (1.0 - self.agency_hazard)[:, None] ** past if renew else np.zeros_like(stay)
+        agency = np.where(committed, 1.0, renewed)
+        return np.where(self.agency[:, None], agency, stay)
 
 
-def build_workforce(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, start: pd.Timestamp) -> Workforce:
-    """Arrays for today's staff; `p_year` is each worker's chance of leaving within a year."""
+def build_workforce(workers: pd.DataFrame, leaving: Leaving, a: Assumptions, start: pd.Timestamp) -> Workforce:
+    """Arrays for today's staff.
+
+    Parameters
+    ----------
+    workers : DataFrame
+        Typed workers.
+    leaving : Leaving
+        Their hazards (:func:`workforce.plans.leaving.worker_leaving`), aligned to `workers`.
+    a : Assumptions
+    start : Timestamp
+        The plan's first day.
+    """
     rules = a.caseload
     horizon = a.projection.horizon_quarters
     starts = quarter_starts(start, horizon)
     ends = starts[1:] - pd.Timedelta(days=1)
     fte = workers["fte"].astype(float).to_numpy()
-    role_share = workers["role"].map(lambda r: rules.role(str(r)).points_share).astype(float).to_numpy()
     agency = workers["agency"].astype(bool).to_numpy()
     asye = workers["asye"].astype(bool).to_numpy()
     available = workers["available"].astype(bool).to_numpy()
 
-    # ASYE year: full capacity from `asye_months` after the start date (unknown start = today).
+    # ASYE year: the ASYE caps until `asye_months` after the start date (unknown start = today).
     started = pd.to_datetime(workers["start_date"], errors="coerce").fillna(start)
     full_from = (started + pd.DateOffset(months=a.supply.asye_months)).to_numpy()
     asye_q = asye[:, None] & (ends.to_numpy()[None, :] < full_from[:, None])
-    capacity = np.where(asye_q, rules.asye_points_share, 1.0)
+    as_asye, full = holding_units(workers, rules, asye=True), holding_units(workers, rules, asye=False)
+    cap = np.where(asye_q[:, :, None], as_asye[:, None, :], full[:, None, :])
     absent = (~available)[:, None] & (np.arange(1, horizon + 1)[None, :] <= a.supply.absent_return_quarters)
-    capacity = np.where(absent, 0.0, capacity)
+    cap = np.where(absent[:, :, None], 0.0, cap)
+    holds = np.repeat(workers["role"].map(lambda r: rules.role(str(r)).holds_cases).astype(bool).to_numpy()[:, None],
+                      horizon, axis=1)
 
-    # Agency contracts: in post at the end of quarter q while the contract runs past that day.
+    # Agency contracts: committed while the contract runs past the quarter's end.
     end_q = np.full(len(workers), horizon + 1, dtype=int)
     contract = pd.to_datetime(workers.get("contract_end_date", pd.Series(pd.NaT, index=workers.index)),
                               errors="coerce")
     default_end = starts[min(a.supply.agency_contract_quarters, horizon)] - pd.Timedelta(days=1)
     contract = contract.where(contract.notna(), default_end).to_numpy()
-    ends_np = ends.to_numpy()
-    first_after = np.searchsorted(ends_np, contract, side="right") + 1  # first quarter ending after d
+    first_after = np.searchsorted(ends.to_numpy(), contract, side="right") + 1  # first quarter ending after d
     end_q = np.where(agency, np.maximum(1, np.minimum(first_after, horizon + 1)), end_q)
 
-    unit_col = a.recruitment.unit
+    # Pay: the NQ grade while in the ASYE year, then the role's; agency at the role's day rate.
+    roles = workers["role"].astype(str).to_numpy()
+    yearly_asye = np.array([cost_per_fte_year(a, r, True, g) for r, g in zip(roles, agency)])
+    yearly_full = np.array([cost_per_fte_year(a, r, False, g) for r, g in zip(roles, agency)])
+    cost_q = np.where(asye_q, yearly_asye[:, None], yearly_full[:, None]) * fte[:, None] / 4.0
+
     return Workforce(
-        workers=workers,
-        unit=workers[unit_col].astype(str).to_numpy(),
-        team=workers["team"].astype(str).to_numpy(),
-        share=fte * role_share,
-        paid_fte=fte,
-        agency=agency,
-        asye_q=asye_q,
-        hazard=annual_to_quarterly_hazard(p_year),
-        end_q=end_q,
-        capacity=capacity,
-        cost_q=worker_cost_per_quarter(workers, a),
-        starts=starts,
-        horizon=horizon,
+        workers=workers, unit=workers[a.recruitment.unit].astype(str).to_numpy(),
+        team=workers["team"].astype(str).to_numpy(), paid_fte=fte, agency=agency, holds=holds, cap=cap,
+        hazard=leaving.hazard.copy(), agency_hazard=leaving.agency_hazard.copy(), end_q=end_q, cost_q=cost_q,
+        asye_q=asye_q, starts=starts, horizon=horizon,
     )
 
 
-def case_teams(cases: pd.DataFrame, workers: pd.DataFrame, rules: CaseloadRules) -> pd.DataFrame:
-    """Each child's points and team: its own team, else its worker's team, else shared across the
-    teams of its locality in proportion to their case-holding FTE. Columns: `team, points`."""
-    points = family_child_points(cases, rules).to_numpy()
-    team = cases["team"].astype(str).str.strip() if "team" in cases else pd.Series("", index=cases.index)
-    worker_team = workers.set_index(workers["worker_id"].astype(str))["team"].astype(str)
-    if "current_worker_id" in cases:
-        via_worker = cases["current_worker_id"].astype(str).map(worker_team).fillna("")
-        team = team.where(team != "", via_worker)
-    direct = pd.DataFrame({"team": team.to_numpy(), "points": points})
-    have = direct[direct["team"] != ""]
-    rest = cases.loc[(team == "").to_numpy()]
-    if rest.empty:
-        return have.reset_index(drop=True)
-    share = workers["fte"].astype(float) * workers["role"].map(lambda r: rules.role(str(r)).points_share)
-    weights = pd.DataFrame({"locality": workers["locality"].astype(str), "team": workers["team"].astype(str),
-                            "w": share.to_numpy()}).groupby(["locality", "team"], as_index=False)["w"].sum()
-    weights["w"] = weights["w"] / weights.groupby("locality")["w"].transform("sum")
-    spread = pd.DataFrame({"locality": rest["locality"].astype(str).to_numpy(),
-                           "points": points[(team == "").to_numpy()]})
-    spread = spread.merge(weights, on="locality", how="left")
-    orphan = spread["team"].isna()
-    spread.loc[orphan, "team"] = spread.loc[orphan, "locality"] + " (no team)"
-    spread["points"] = spread["points"] * spread["w"].fillna(1.0)
-    return pd.concat([have, spread[["team", "points"]]], ignore_index=True)
+def copy_workforce(wf: Workforce) -> Workforce:
+    """A copy whose per-worker arrays may be changed without touching `wf`."""
+    return replace(wf, holds=wf.holds.copy(), cap=wf.cap.copy(), hazard=wf.hazard.copy(), cost_q=wf.cost_q.copy())
 
 
-def team_demand(cases: pd.DataFrame, workers: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
-    """Demand per team and quarter: `quarter, team, demand_points, demand_fte`.
+def set_role(wf: Workforce, i: int, role: str, from_quarter: int, a: Assumptions) -> None:
+    """Put worker `i` in `role` from quarter `from_quarter` (1-based) on, in place: the new
+    role's pay and capacity (a practice supervisor holds half a caseload, a team manager none)."""
+    if from_quarter > wf.horizon:
+        return
+    k = from_quarter - 1
+    row = wf.workers.iloc[[i]].assign(role=role, asye=False)
+    wf.cap[i, k:, :] = holding_units(row, a.caseload)[0]
+    wf.cost_q[i, k:] = cost_per_fte_year(a, role, False, bool(wf.agency[i])) * wf.paid_fte[i] / 4.0
+    wf.holds[i, k:] = a.caseload.role(role).holds_cases
 
-    Quarter q carries today's points x (1 + trend)^(q/4); required case-holding FTE is that over
-    the points one case-holding FTE carries (:attr:`CaseloadRules.case_points_per_fte`: a share
-    1.0 of a caseload), grossed up for absence."""
-    rules = a.caseload
-    per_team = case_teams(cases, workers, rules).groupby("team")["points"].sum()
-    horizon = a.projection.horizon_quarters
-    growth = (1.0 + a.demand.referral_trend_rate) ** (np.arange(1, horizon + 1) / 4.0)
-    rows = []
-    for team, pts in per_team.items():
-        for q in range(1, horizon + 1):
-            demand = float(pts) * growth[q - 1]
-            rows.append((q, str(team), demand))
-    frame = pd.DataFrame(rows, columns=["quarter", "team", "demand_points"])
-    frame["demand_fte"] = frame["demand_points"] / rules.case_points_per_fte / (1.0 - a.demand.absence_rate)
+
+def stock_frames(wf: Workforce, *, renew: bool = True) -> dict[str, np.ndarray]:
+    """Today's staff's expected stocks and flows per worker and quarter (the projection's,
+    carrying on's and the recruitment plan's common arithmetic).
+
+    Parameters
+    ----------
+    wf : Workforce
+    renew : bool
+        Agency assignments renew after their committed term (carrying on as now), or end (the
+        plan decides its own agency cover).
+
+    Returns
+    -------
+    dict
+        Arrays (workers x quarters) in paid FTE: ``start``, ``end``, ``leavers`` (LA, any reason),
+        ``agency_ends``, ``paid`` (mid-quarter, for pay); (workers x quarters x reasons)
+        ``by_reason``; (workers x quarters x 2) ``cap`` (case-holder FTE held at each quarter's end).
+    """
+    surv = wf.survival(renew=renew)
+    start, end = surv[:, :-1], surv[:, 1:]
+    by_reason = start[:, :, None] * wf.hazard
+    ends = np.where(wf.agency[:, None], start - end, 0.0)
+    fte = wf.paid_fte[:, None]
+    return {
+        "start": start * fte,
+        "end": end * fte,
+        "leavers": by_reason.sum(axis=2) * fte,
+        "by_reason": by_reason * fte[:, :, None],
+        "agency_ends": ends * fte,
+        "paid": (start + end) / 2.0,
+        "cap": end[:, :, None] * wf.cap,
+    }
+
+
+def team_mix(workers: pd.DataFrame, rules: CaseloadRules) -> dict[str, tuple[float, float]]:
+    """Points and children one FTE of each team's real mix of roles holds at the safe standard
+    (:func:`workforce.caseload.holding_per_fte`); key "" is the whole authority's."""
+    out = {"": holding_per_fte(workers, rules)}
+    for team, group in workers.groupby(workers["team"].astype(str)):
+        held = holding_per_fte(group, rules)
+        out[str(team)] = held if held[0] > 0 and held[1] > 0 else out[""]
+    return out
+
+
+def team_required_fte(demand: pd.DataFrame, workers: pd.DataFrame, a: Assumptions) -> np.ndarray:
+    """FTE of each row's team's real mix of roles that its demand needs at the safe standard,
+    grossed up for absence (:func:`workforce.caseload.required_fte`)."""
+    out = np.zeros(len(demand))
+    groups = {str(t): g for t, g in workers.groupby(workers["team"].astype(str))}
+    for team, rows in demand.groupby("team").groups.items():
+        mix = groups.get(str(team))
+        if mix is None or holding_per_fte(mix, a.caseload)[0] <= 0:
+            mix = workers
+        part = demand.loc[rows]
+        out[demand.index.get_indexer(rows)] = required_fte(part["demand_points"].to_numpy(),
+                                                           part["demand_children"].to_numpy(), mix, a.caseload)
+    return out / (1.0 - a.demand.absence_rate)
+
+
+def demand_units(demand: pd.DataFrame, a: Assumptions) -> np.ndarray:
+    """(rows x 2) demand in case-holder FTE (points, children), grossed up for absence."""
+    unit = case_holder_holding(a.caseload)
+    raw = demand[["demand_points", "demand_children"]].to_numpy(dtype=float)
+    return raw / unit[None, :] / (1.0 - a.demand.absence_rate)
+
+
+def team_demand(cases: pd.DataFrame, workers: pd.DataFrame, a: Assumptions,
+                demand: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Demand per team and quarter: `quarter, team, team_type, demand_points, demand_children,
+    required_fte` (see the module docstring)."""
+    frame = plan_demand.team_demand(cases, workers, a.caseload, a.projection.horizon_quarters,
+                                    a.demand.referral_trend_rate, demand)
+    frame["required_fte"] = team_required_fte(frame, workers, a)
     return frame
 
 
@@ -211,82 +310,69 @@ def team_locality(workers: pd.DataFrame, cases: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def stock_frames(wf: Workforce) -> dict[str, np.ndarray]:
-    """Today's staff's expected stocks and flows per worker and quarter (the projection's and the
-    recruitment plan's common arithmetic).
-
-    Parameters
-    ----------
-    wf : Workforce
-
-    Returns
-    -------
-    dict
-        Arrays (workers x quarters): ``start``, ``leavers``, ``ended`` (contract ends), ``end``
-        in case-holding FTE; ``effective`` (usable FTE at each quarter's end);
-        ``headcount_leavers``; ``paid`` (paid FTE, mid-quarter).
-    """
-    surv = wf.survival()
-    start = surv[:, :-1]
-    end = surv[:, 1:]
-    q = np.arange(1, wf.horizon + 1)
-    running = q[None, :] <= wf.end_q[:, None]
-    leavers = start * wf.hazard[:, None] * running
-    ended = np.where(q[None, :] == wf.end_q[:, None], start - leavers, 0.0)
-    s = wf.share[:, None]
-    return {
-        "start": start * s,
-        "leavers": leavers * s,
-        "ended": ended * s,
-        "end": end * s,
-        "effective": end * s * wf.capacity,
-        "headcount_leavers": leavers,
-        "paid": (start + end) / 2.0 * wf.paid_fte[:, None],
-    }
+def mix_fte(cap_units: np.ndarray, mix: tuple[float, float], unit: np.ndarray) -> np.ndarray:
+    """Capacity in case-holder FTE (..., 2) as FTE of a mix holding `mix` (points, children) per
+    FTE: the dimension that runs out first. `unit` is what one case-holder FTE holds
+    (:func:`case_holder_holding`)."""
+    held = cap_units * unit
+    per = np.asarray(mix, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(per > 0, held / np.where(per > 0, per, 1.0), np.inf)
+    return np.min(ratio, axis=-1)
 
 
-def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assumptions) -> pd.DataFrame:
-    """The projection frame (per quarter x team), supply from today's staff only.
+PROJECTION_COLUMNS = [
+    "quarter", "quarter_start_date", "team", "team_type", "locality", "demand_points", "demand_children",
+    "required_fte", "capacity_fte", "gap_fte", "in_post_start_fte", "leavers_fte",
+    *[f"leavers_{r}_fte" for r in REASONS], "in_post_end_fte", "agency_start_fte", "agency_ends_fte", "agency_fte",
+    "asye_fte", "case_holder_fte", "staff_cost_gbp",
+]
 
-    Columns: quarter, quarter_start_date, team, locality, demand_points, demand_fte, supply_fte,
-    permanent_fte, agency_fte, asye_fte, in_post_start_fte, leavers_fte, contracts_ended_fte,
-    in_post_end_fte, expected_leavers, staff_cost_gbp, gap_fte."""
-    stocks = stock_frames(wf)
-    horizon = wf.horizon
-    teams = wf.team
-    perm = ~wf.agency
-    cols = {
-        "supply_fte": stocks["effective"],
-        "permanent_fte": stocks["end"] * perm[:, None],
-        "agency_fte": stocks["end"] * wf.agency[:, None],
-        "asye_fte": stocks["end"] * wf.asye_q,
-        "in_post_start_fte": stocks["start"],
-        "leavers_fte": stocks["leavers"],
-        "contracts_ended_fte": stocks["ended"],
-        "in_post_end_fte": stocks["end"],
-        "expected_leavers": stocks["headcount_leavers"],
-        "staff_cost_gbp": stocks["paid"] / wf.paid_fte[:, None] * wf.cost_q[:, None],
-    }
+
+def _by_team(teams: np.ndarray, matrices: dict[str, np.ndarray], horizon: int) -> pd.DataFrame:
     uniq, inverse = np.unique(teams, return_inverse=True)
-    blocks = {}
-    for name, matrix in cols.items():
-        summed = np.zeros((len(uniq), horizon))
+    cols = {}
+    for name, matrix in matrices.items():
+        summed = np.zeros((len(uniq), horizon) + matrix.shape[2:])
         np.add.at(summed, inverse, matrix)
-        blocks[name] = summed
+        cols[name] = summed
     rows = []
     for i, team in enumerate(uniq):
         for q in range(horizon):
-            rows.append((q + 1, team, *(blocks[name][i, q] for name in cols)))
-    supply = pd.DataFrame(rows, columns=["quarter", "team", *cols])
-    demand = team_demand(cases, workers, a)
-    frame = demand.merge(supply, on=["quarter", "team"], how="outer")
-    for name in ["demand_points", "demand_fte", *cols]:
-        frame[name] = frame[name].fillna(0.0).astype(float)
-    localities = team_locality(workers, cases)
-    frame["locality"] = frame["team"].map(localities).fillna("")
-    frame["quarter_start_date"] = wf.starts[frame["quarter"].to_numpy() - 1]
-    frame["gap_fte"] = frame["demand_fte"] - frame["supply_fte"]
-    order = ["quarter", "quarter_start_date", "team", "locality", "demand_points", "demand_fte", "supply_fte",
-             "permanent_fte", "agency_fte", "asye_fte", "in_post_start_fte", "leavers_fte",
-             "contracts_ended_fte", "in_post_end_fte", "expected_leavers", "staff_cost_gbp", "gap_fte"]
-    return frame[order].sort_values(["quarter", "team"], kind="stable").reset_index(drop=True)
+            rows.append({"quarter": q + 1, "team": str(team), **{k: v[i, q] for k, v in cols.items()}})
+    return pd.DataFrame(rows)
+
+
+def project(workers: pd.DataFrame, cases: pd.DataFrame, wf: Workforce, a: Assumptions,
+            demand: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The projection frame (per quarter x team), supply from today's staff only.
+
+    Columns :data:`PROJECTION_COLUMNS`: demand (`demand_points`, `demand_children`,
+    `required_fte` of the team's real mix), `capacity_fte` (what today's staff still in post hold,
+    as FTE of that mix), `gap_fte` (required less capacity), LA-employed stocks and leavers by
+    reason, agency stocks and assignment ends, ASYEs, case-holding FTE (LA and agency) and pay."""
+    s = stock_frames(wf, renew=True)
+    la = ~wf.agency
+    matrices = {
+        "in_post_start_fte": s["start"] * la[:, None], "leavers_fte": s["leavers"],
+        **{f"leavers_{r}_fte": s["by_reason"][:, :, k] for k, r in enumerate(REASONS)},
+        "in_post_end_fte": s["end"] * la[:, None],
+        "agency_start_fte": s["start"] * wf.agency[:, None], "agency_ends_fte": s["agency_ends"],
+        "agency_fte": s["end"] * wf.agency[:, None], "asye_fte": s["end"] * wf.asye_q,
+        "case_holder_fte": s["end"] * wf.holds, "staff_cost_gbp": s["paid"] * wf.cost_q,
+        "cap_points": s["cap"][:, :, POINTS], "cap_children": s["cap"][:, :, CHILDREN],
+    }
+    supply = _by_team(wf.team, matrices, wf.horizon)
+    need = team_demand(cases, workers, a, demand)
+    frame = need.merge(supply, on=["quarter", "team"], how="outer")
+    numeric = [c for c in frame.columns if c not in ("quarter", "team", "team_type")]
+    frame[numeric] = frame[numeric].fillna(0.0).astype(float)
+    frame["team_type"] = frame["team_type"].fillna("").astype(str)
+    mixes = team_mix(workers, a.caseload)
+    units = frame[["cap_points", "cap_children"]].to_numpy()
+    unit = case_holder_holding(a.caseload)
+    frame["capacity_fte"] = [float(mix_fte(u, mixes.get(t, mixes[""]), unit)) for u, t in zip(units, frame["team"])]
+    frame["locality"] = frame["team"].map(team_locality(workers, cases)).fillna("")
+    frame["quarter_start_date"] = wf.starts[frame["quarter"].to_numpy(dtype=int) - 1]
+    frame["gap_fte"] = frame["required_fte"] - frame["capacity_fte"]
+    return frame[PROJECTION_COLUMNS].sort_values(["quarter", "team"], kind="stable").reset_index(drop=True)

@@ -2,21 +2,25 @@
 
 A multi-period integer programme per unit (team or locality) and quarter, at least total cost:
 
-* permanent hires (integer heads, 1.0 FTE) decided in quarter d start in d + lead time, cost a
-  recruitment fee when decided, are below full productivity for their first quarters and leave
-  at the new-hire turnover rate;
-* newly qualified intake (integer heads) starts only in cohort quarters (e.g. September), up to
-  the places per cohort, at ASYE capacity in the first year;
-* agency FTE (continuous) is available at once at the agency rate, and never below the agency
-  contracts already signed.
+* permanent hires (integer appointments of experienced case holders, 1.0 FTE) decided in quarter
+  d start in d + lead time; a share `recruitment.hire_success_rate` of them start; each costs the
+  advert when decided and, for those who start, the golden hello net of expected clawback; they
+  are below full productivity for their first quarters and leave at the new-hire turnover rate;
+* newly qualified intake (integer) starts only in cohort quarters (e.g. September), up to the
+  places per cohort, holding the ASYE caps in the first year;
+* agency FTE (continuous, experienced case holders at the case holder's day rate) is available
+  at once, and never below the agency contracts already signed.
 
-Constraints (one function each): supply covers demand (plus a planning margin) in every unit
-and quarter; hires per quarter within the hiring capacity; the authority's agency share at or
-below target from the target quarter; total cost within the budget when one is set.
-
-Baseline ("carry on as now"): no new permanent or newly qualified hires; every gap is covered by
-agency. When the hard problem has no solution the status says `infeasible` and an elastic
-version (agency target and budget may be missed, at a heavy penalty) gives the closest plan.
+Capacity and demand are counted in two dimensions, points and children, in case-holder FTE
+(:mod:`workforce.plans.projection`). Constraints (one function each): capacity covers demand plus
+a planning margin in both dimensions in every unit and quarter; hires per quarter within the
+recruitment team's capacity and within what the market has supplied comparable authorities
+(:mod:`workforce.plans.feasibility`); newly qualified places; the agency rate never below the pace
+comparable authorities achieved, and at or below the target from the target quarter (the target
+is lifted to that pace where the two clash, and the summary says so); total cost within the
+budget when one is set. When the hard problem has no solution the status says `infeasible` and
+an elastic version (agency target and budget may be missed, at a heavy penalty) gives the
+closest plan.
 """
 
 from __future__ import annotations
@@ -26,74 +30,157 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.measures import agency_rate
-from workforce.plans.assumptions import Assumptions
-from workforce.plans.costs import (agency_cost_per_fte_year, lead_time_quarters, permanent_cost_per_fte_year,
-                                   ramp_quarters)
 from workforce.mip import SolveReport, solve
-from workforce.plans.projection import Workforce, annual_to_quarterly_hazard, stock_frames
+from workforce.plans.assumptions import Assumptions
+from workforce.plans.costs import (advert_gbp, agency_cost_per_fte_year, clawback_leave_chance, golden_hello_net_gbp,
+                                   lead_time_quarters, nq_fee_gbp, permanent_cost_per_fte_year, ramp_quarters)
+from workforce.plans.feasibility import Feasibility
+from workforce.plans.leaving import annual_to_quarterly
+from workforce.plans.projection import CHILDREN, POINTS, Workforce, demand_units, holding_units, stock_frames
 
 PENALTY_PER_FTE = 1e7  # elastic fallback only: missing the agency target by one FTE-quarter
 PENALTY_PER_GBP = 100.0  # elastic fallback only: each pound over budget
 # Stop once the plan's recruitment and agency spend is proven within 0.3% of the cheapest
 # possible (on a Sandwell-sized authority about £20k over three years, under 0.1% of total
-# workforce spend): the cost figures are estimates far looser than that, and closing the last
-# fraction took 25 s against 1.5 s on the demo authority. The status then says `feasible` with
-# the gap, never `optimal`.
+# workforce spend): the cost figures are estimates far looser than that. The status then says
+# `feasible` with the gap, never `optimal`.
 RECRUITMENT_GAP = 3e-3
+DIMS = (POINTS, CHILDREN)
 
 
 @dataclass
 class UnitBase:
-    """Existing staff per unit (rows) and quarter (columns), in case-holding FTE."""
+    """Today's staff per unit (rows) and quarter (columns): LA-employed stocks in paid FTE and
+    capacity in case-holder FTE; agency contracts already signed."""
 
     units: list[str]
     perm_start: np.ndarray
     perm_leavers: np.ndarray
     perm_end: np.ndarray
-    perm_effective: np.ndarray
-    agency_effective: np.ndarray  # agency contracts already signed, expected
-    agency_end: np.ndarray
-    perm_cost: np.ndarray  # payroll of existing permanent staff
-    agency_start_share: float
+    perm_cap: np.ndarray  # (units, H, 2)
+    perm_cost: np.ndarray
+    agency_floor: np.ndarray  # case-holding agency FTE under contract
+    agency_other: np.ndarray  # agency staff who hold no cases (managers), paid FTE
+    agency_other_cost: np.ndarray
+    agency_start_rate: float  # today's agency rate (census definition)
+    la_fte_today: float
+
+
+def unit_index(wf: Workforce, units: list[str]) -> np.ndarray:
+    index = {u: i for i, u in enumerate(units)}
+    return np.array([index[u] for u in wf.unit], dtype=int)
+
+
+def by_unit(matrix: np.ndarray, rows: np.ndarray, mask: np.ndarray, n_units: int) -> np.ndarray:
+    """Sum a (workers x quarters [x k]) matrix by unit over the workers in `mask`."""
+    out = np.zeros((n_units,) + matrix.shape[1:])
+    np.add.at(out, rows[mask], matrix[mask])
+    return out
 
 
 def unit_base(wf: Workforce, units: list[str]) -> UnitBase:
-    """Sum today's staff's expected stocks by unit."""
-    stocks = stock_frames(wf)
-    index = {u: i for i, u in enumerate(units)}
-    rows = np.array([index[u] for u in wf.unit], dtype=int)
-    perm = ~wf.agency
-
-    def by_unit(matrix: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(units), wf.horizon))
-        np.add.at(out, rows[mask], matrix[mask])
-        return out
-
-    cost = (stocks["paid"] / wf.paid_fte[:, None]) * wf.cost_q[:, None]
-    start_agency = float((wf.share * wf.agency).sum())
-    start_total = float(wf.share.sum())
+    """Sum today's staff's expected stocks by unit (agency: committed terms only)."""
+    s = stock_frames(wf, renew=False)
+    renewing = stock_frames(wf, renew=True)
+    rows, nu = unit_index(wf, units), len(units)
+    la = ~wf.agency
+    holds_now = wf.holds[:, 0]
+    chair = wf.agency & holds_now
+    other = wf.agency & ~holds_now
+    cost = s["paid"] * wf.cost_q
+    agency_now = float(wf.paid_fte[wf.agency].sum())
+    la_now = float(wf.paid_fte[la].sum())
     return UnitBase(
         units=units,
-        perm_start=by_unit(stocks["start"], perm),
-        perm_leavers=by_unit(stocks["leavers"], perm),
-        perm_end=by_unit(stocks["end"], perm),
-        perm_effective=by_unit(stocks["effective"], perm),
-        agency_effective=by_unit(stocks["effective"], wf.agency),
-        agency_end=by_unit(stocks["end"], wf.agency),
-        perm_cost=by_unit(cost, perm),
-        agency_start_share=start_agency / start_total if start_total > 0 else 0.0,
+        perm_start=by_unit(s["start"], rows, la, nu),
+        perm_leavers=by_unit(s["leavers"], rows, la, nu),
+        perm_end=by_unit(s["end"], rows, la, nu),
+        perm_cap=by_unit(s["cap"], rows, la, nu),
+        perm_cost=by_unit(cost, rows, la, nu),
+        agency_floor=by_unit(s["end"], rows, chair, nu),
+        agency_other=by_unit(renewing["end"], rows, other, nu),
+        agency_other_cost=by_unit(renewing["paid"] * wf.cost_q, rows, other, nu),
+        agency_start_rate=agency_now / (agency_now + la_now) if agency_now + la_now > 0 else 0.0,
+        la_fte_today=la_now,
     )
 
 
-def unit_demand(projection: pd.DataFrame, unit: str, units: list[str], horizon: int) -> np.ndarray:
-    """Required case-holding FTE per unit and quarter, from the projection."""
-    col = "team" if unit == "team" else "locality"
-    grouped = projection.groupby([col, "quarter"])["demand_fte"].sum()
-    out = np.zeros((len(units), horizon))
-    for (u, q), value in grouped.items():
-        if u in units:
-            out[units.index(u), int(q) - 1] = value
+@dataclass
+class Cohort:
+    """One appointment starting at the beginning of quarter `start`, expected: in post at the
+    end of each quarter, at its start, capacity held (H x 2, case-holder FTE) and pay."""
+
+    start: int
+    end: np.ndarray
+    start_stock: np.ndarray
+    cap: np.ndarray
+    payroll: np.ndarray
+    pay: np.ndarray  # cost per quarter of one in post
+
+
+def hire_cohort(start: int, horizon: int, hazard: float, cap_first: np.ndarray, cost_first: np.ndarray,
+                cost_after: float, success: float = 1.0) -> Cohort:
+    """One appointment starting at the beginning of quarter `start` (1-based), of whom `success`
+    start: expected stock, capacity (both dimensions) and payroll in each quarter;
+    `cap_first` (k x 2) / `cost_first` apply to their first k quarters."""
+    q = np.arange(1, horizon + 1)
+    k = q - start  # quarters completed before this one
+    on = k >= 0
+    end = np.where(on, (1.0 - hazard) ** (k + 1), 0.0) * success
+    begin = np.where(k > 0, (1.0 - hazard) ** np.maximum(k, 0), 0.0) * success
+    cap = np.ones((horizon, 2))
+    cost = np.full(horizon, cost_after)
+    for i, (c, pay) in enumerate(zip(cap_first, cost_first)):
+        cap = np.where((k == i)[:, None], c[None, :], cap)
+        cost = np.where(k == i, pay, cost)
+    mid = (np.where(on, np.where(k == 0, success, begin), 0.0) + end) / 2.0
+    return Cohort(start, end, begin, end[:, None] * cap, mid * cost, np.where(on, cost, 0.0))
+
+
+@dataclass
+class RecruitmentInputs:
+    """Everything the programme needs, in arrays."""
+
+    a: Assumptions
+    units: list[str]
+    horizon: int
+    lead: int
+    demand: np.ndarray  # (units, H, 2) case-holder FTE, grossed up for absence
+    base: UnitBase
+    cohorts: list[int]
+    feasibility: Feasibility
+    hire: dict[int, Cohort] = field(default_factory=dict)  # by start quarter
+    nq: dict[int, Cohort] = field(default_factory=dict)
+    gateway_spend: np.ndarray | None = None
+    agency_target: np.ndarray | None = None  # target agency rate per quarter (NaN: none)
+
+    @property
+    def hazard(self) -> float:
+        return float(annual_to_quarterly(self.a.supply.new_hire_turnover_rate))
+
+    @property
+    def hire_fee(self) -> float:
+        """Per appointment: the advert; per starter: the golden hello net of clawback."""
+        a = self.a
+        return advert_gbp(a) + a.recruitment.hire_success_rate * golden_hello_net_gbp(a, clawback_leave_chance(a))
+
+    @property
+    def nq_fee(self) -> float:
+        return nq_fee_gbp(self.a)
+
+    @property
+    def agency_q(self) -> float:
+        return agency_cost_per_fte_year(self.a) / 4.0
+
+
+def unit_demand(demand: pd.DataFrame, units_col: str, units: list[str], horizon: int, a: Assumptions) -> np.ndarray:
+    """Demand per unit, quarter and dimension in case-holder FTE, grossed up for absence."""
+    values = demand_units(demand, a)
+    out = np.zeros((len(units), horizon, 2))
+    index = {u: i for i, u in enumerate(units)}
+    for (u, q), v in zip(zip(demand[units_col].astype(str), demand["quarter"].astype(int)), values):
+        if u in index:
+            out[index[u], q - 1] += v
     return out
 
 
@@ -111,84 +198,51 @@ def cohort_quarters(starts: pd.DatetimeIndex, months: tuple[int, ...]) -> list[i
     return sorted(out)
 
 
-@dataclass
-class Cohort:
-    """Survival and capacity of one head who starts at the beginning of quarter `start`."""
-
-    start: int
-    end: np.ndarray  # in post at the end of each quarter (expected fraction)
-    start_stock: np.ndarray  # in post at the start of each quarter (before joining)
-    effective: np.ndarray
-    payroll: np.ndarray  # expected cost per quarter
-    capacity: np.ndarray  # usable share of the head's FTE in each quarter
-    pay: np.ndarray  # cost per quarter of the head while in post
-
-
-def hire_cohort(start: int, horizon: int, hazard: float, capacity_first: np.ndarray,
-                cost_first: np.ndarray, cost_after: float) -> Cohort:
-    """One head starting at the beginning of quarter `start` (1-based): expected stock, effective
-    FTE and payroll in each quarter; `capacity_first`/`cost_first` apply to their first quarters."""
-    q = np.arange(1, horizon + 1)
-    k = q - start  # quarters completed before this one
-    on = k >= 0
-    end = np.where(on, (1.0 - hazard) ** (k + 1), 0.0)
-    begin = np.where(k > 0, (1.0 - hazard) ** np.maximum(k, 0), 0.0)
-    cap = np.ones(horizon)
-    cost = np.full(horizon, cost_after)
-    for i, (c, pay) in enumerate(zip(capacity_first, cost_first)):
-        cap = np.where(k == i, c, cap)
-        cost = np.where(k == i, pay, cost)
-    mid = (np.where(on, np.where(k == 0, 1.0, begin), 0.0) + end) / 2.0
-    return Cohort(start, end, begin, end * cap, mid * cost, np.where(on, cap, 0.0), np.where(on, cost, 0.0))
-
-
-@dataclass
-class RecruitmentInputs:
-    """Everything the programme needs, in arrays."""
-
-    a: Assumptions
-    units: list[str]
-    horizon: int
-    lead: int
-    demand: np.ndarray
-    base: UnitBase
-    cohorts: list[int]
-    hire: dict[int, Cohort] = field(default_factory=dict)  # by start quarter
-    nq: dict[int, Cohort] = field(default_factory=dict)
-    gateway_spend: np.ndarray | None = None
-
-
-def recruitment_inputs(a: Assumptions, wf: Workforce, projection: pd.DataFrame,
-                       gateway_spend: np.ndarray | None = None) -> RecruitmentInputs:
-    horizon = wf.horizon
-    units = sorted(set(wf.unit) | set(_projection_units(projection, a.recruitment.unit)))
-    base = unit_base(wf, units)
-    demand = unit_demand(projection, a.recruitment.unit, units, horizon)
-    hazard = float(annual_to_quarterly_hazard(np.array([a.supply.new_hire_turnover_rate]))[0])
-    ch = permanent_cost_per_fte_year(a, "case_holder") / 4.0
-    nq_cost = permanent_cost_per_fte_year(a, "case_holder", asye=True) / 4.0
+def new_starter_curves(a: Assumptions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Capacity (k x 2) and pay per quarter of an experienced hire in their ramp quarters and of a
+    newly qualified starter in their ASYE quarters, from the capacity model and the costs."""
+    one = pd.DataFrame({"role": ["case_holder"], "fte": [1.0], "asye": [True]})
+    asye_cap = holding_units(one, a.caseload)[0]
     ramp = ramp_quarters(a)
-    asye_q = int(np.ceil(a.supply.asye_months / 3.0))
-    inputs = RecruitmentInputs(a, units, horizon, lead_time_quarters(a), demand, base,
-                               cohort_quarters(wf.starts, a.recruitment.nq_cohort_months),
-                               gateway_spend=gateway_spend)
+    asye_quarters = int(np.ceil(a.supply.asye_months / 3.0))
+    hire_cap = np.full((ramp, 2), 1.0 - a.costs.productivity_loss_rate)
+    nq_cap = np.tile(asye_cap, (asye_quarters, 1))
+    full = permanent_cost_per_fte_year(a, "case_holder") / 4.0
+    return hire_cap, np.full(ramp, full), nq_cap, np.full(asye_quarters, permanent_cost_per_fte_year(a, "case_holder", True) / 4.0)
+
+
+def recruitment_inputs(a: Assumptions, wf: Workforce, need: pd.DataFrame, feasibility: Feasibility,
+                       gateway_spend: np.ndarray | None = None) -> RecruitmentInputs:
+    """The programme's arrays from today's workforce (after the L&D plan) and the demand frame
+    (`quarter`, the unit column, `demand_points`, `demand_children`)."""
+    horizon = wf.horizon
+    col = a.recruitment.unit
+    units = sorted(set(wf.unit) | {str(u) for u in need[col].unique() if str(u)})
+    base = unit_base(wf, units)
+    inp = RecruitmentInputs(a, units, horizon, lead_time_quarters(a), unit_demand(need, col, units, horizon, a), base,
+                            cohort_quarters(wf.starts, a.recruitment.nq_cohort_months), feasibility,
+                            gateway_spend=gateway_spend)
+    hire_cap, hire_pay, nq_cap, nq_pay = new_starter_curves(a)
+    full = permanent_cost_per_fte_year(a, "case_holder") / 4.0
+    success = a.recruitment.hire_success_rate
     for s in range(1, horizon + 1):
-        inputs.hire[s] = hire_cohort(s, horizon, hazard, np.full(ramp, 1.0 - a.costs.productivity_loss_rate),
-                                     np.full(ramp, ch), ch)
-    for c in inputs.cohorts:
-        inputs.nq[c] = hire_cohort(c, horizon, hazard, np.full(asye_q, a.caseload.asye_points_share),
-                                   np.full(asye_q, nq_cost), ch)
-    return inputs
+        inp.hire[s] = hire_cohort(s, horizon, inp.hazard, hire_cap, hire_pay, full, success)
+    for c in inp.cohorts:
+        inp.nq[c] = hire_cohort(c, horizon, inp.hazard, nq_cap, nq_pay, full, success)
+    inp.agency_target = agency_targets(a, feasibility, horizon)
+    return inp
 
 
-def _projection_units(projection: pd.DataFrame, unit: str) -> list[str]:
-    col = "team" if unit == "team" else "locality"
-    return [str(u) for u in projection[col].unique() if str(u)]
-
-
-def nq_fee_gbp(a: Assumptions) -> float:
-    """Recruiting one newly qualified worker: the hire fee plus ASYE support, less the grant."""
-    return a.costs.cost_per_hire_gbp + a.costs.asye_support_cost_gbp - a.costs.asye_grant_gbp
+def agency_targets(a: Assumptions, feasibility: Feasibility, horizon: int) -> np.ndarray:
+    """The agency rate the plan must reach in each quarter (NaN before the target quarter): the
+    target, lifted to the feasibility floor where the floor is higher (no plan may fall faster
+    than comparable authorities did)."""
+    out = np.full(horizon, np.nan)
+    first = a.recruitment.agency_target_quarter - 1
+    out[first:] = a.recruitment.agency_share_target
+    if feasibility.agency_floor is not None:
+        out[first:] = np.maximum(out[first:], feasibility.agency_floor[first:])
+    return out
 
 
 # ---- the integer programme ----------------------------------------------------------------
@@ -196,28 +250,32 @@ def nq_fee_gbp(a: Assumptions) -> float:
 
 @dataclass
 class Decisions:
-    hires: np.ndarray  # (units, H) decided in each quarter
-    nq: np.ndarray  # (units, H) starting in each quarter (cohort quarters only)
-    agency: np.ndarray  # (units, H) agency FTE
+    hires: np.ndarray  # (units, H) appointments decided in each quarter
+    nq: np.ndarray  # (units, H) appointments starting in each quarter (cohort quarters only)
+    agency: np.ndarray  # (units, H) agency FTE (case holders)
 
 
-def cover_demand(inp: RecruitmentInputs, effective, agency) -> list:
-    """Every unit has enough case-holding capacity each quarter: children need a worker, and the
-    margin absorbs chance leavers between plan reviews."""
+def cover_demand(inp: RecruitmentInputs, capacity, agency) -> list:
+    """Every unit holds its children and their points at the safe standard each quarter: children
+    need a worker, and the margin absorbs chance leavers between plan reviews."""
     need = inp.demand * (1.0 + inp.a.recruitment.cover_margin_rate)
-    return [(effective[u][q] + agency[u][q] >= float(need[u, q]), f"cover_{u}_{q}")
-            for u in range(len(inp.units)) for q in range(inp.horizon)]
+    return [(capacity[u][q][d] + agency[u][q] >= float(need[u, q, d]), f"cover_{u}_{q}_{d}")
+            for u in range(len(inp.units)) for q in range(inp.horizon) for d in DIMS]
 
 
 def hiring_capacity(inp: RecruitmentInputs, hires) -> list:
-    """Recruitment teams can run only so many campaigns and interviews a quarter."""
+    """Recruitment teams can run only so many campaigns and interviews a quarter, and the market
+    has supplied comparable authorities only so many experienced social workers."""
     import pulp
 
+    bound = float(inp.a.recruitment.hiring_capacity_per_quarter)
+    if inp.feasibility.max_hires_per_quarter is not None:
+        bound = min(bound, float(np.floor(inp.feasibility.max_hires_per_quarter + 1e-9)))
     out = []
     for d in range(inp.horizon):
         vs = [hires[u][d] for u in range(len(inp.units)) if hires[u][d] is not None]
         if vs:
-            out.append((pulp.lpSum(vs) <= inp.a.recruitment.hiring_capacity_per_quarter, f"hiring_cap_{d}"))
+            out.append((pulp.lpSum(vs) <= bound, f"hiring_cap_{d}"))
     return out
 
 
@@ -229,20 +287,45 @@ def nq_places(inp: RecruitmentInputs, nq) -> list:
              f"nq_places_{c}") for c in inp.cohorts]
 
 
-def agency_share_target(inp: RecruitmentInputs, perm_stock, agency, slack=None) -> list:
-    """From the target quarter the authority's agency share is at or below target: agency staff
-    cost more and leave children with more changes of worker."""
+def _agency_paid(inp: RecruitmentInputs, agency, q: int):
     import pulp
 
-    t = inp.a.recruitment.agency_share_target
+    return pulp.lpSum(agency[u][q] for u in range(len(inp.units))) + float(inp.base.agency_other[:, q].sum())
+
+
+def agency_rate_target(inp: RecruitmentInputs, perm_stock, agency, slack=None) -> list:
+    """From the target quarter the agency rate (agency / (agency + LA-employed FTE)) is at or
+    below target: agency staff cost more and leave children with more changes of worker."""
+    import pulp
+
     out = []
-    for q in range(inp.a.recruitment.agency_target_quarter - 1, inp.horizon):
-        a_sum = pulp.lpSum(agency[u][q] for u in range(len(inp.units)))
+    for q in range(inp.horizon):
+        t = inp.agency_target[q] if inp.agency_target is not None else np.nan
+        if not np.isfinite(t):
+            continue
         p_sum = pulp.lpSum(perm_stock[u][q] for u in range(len(inp.units)))
-        lhs = (1.0 - t) * a_sum - t * p_sum
+        lhs = (1.0 - t) * _agency_paid(inp, agency, q) - t * p_sum
         if slack is not None:
             lhs = lhs - slack[q]
-        out.append((lhs <= 0, f"agency_share_{q}"))
+        out.append((lhs <= 0, f"agency_target_{q}"))
+    return out
+
+
+def agency_pace(inp: RecruitmentInputs, perm_stock, agency) -> list:
+    """The agency rate never falls faster than the best share of comparable authorities managed:
+    agency staff are replaced only as fast as the market has let others recruit permanent staff."""
+    import pulp
+
+    floor = inp.feasibility.agency_floor
+    if floor is None:
+        return []
+    out = []
+    for q in range(inp.horizon):
+        r = float(min(floor[q], inp.base.agency_start_rate))
+        if r <= 0:
+            continue
+        p_sum = pulp.lpSum(perm_stock[u][q] for u in range(len(inp.units)))
+        out.append(((1.0 - r) * _agency_paid(inp, agency, q) - r * p_sum >= 0, f"agency_pace_{q}"))
     return out
 
 
@@ -258,53 +341,39 @@ def within_budget(inp: RecruitmentInputs, total_cost, slack=None) -> list:
 def _build(inp: RecruitmentInputs, elastic: bool):
     import pulp
 
-    a = inp.a
     nu, H, L = len(inp.units), inp.horizon, inp.lead
     prob = pulp.LpProblem("recruitment", pulp.LpMinimize)
     hires = [[prob.add_variable(f"h_{u}_{d}", 0, None, cat=pulp.LpInteger) if d + L < H else None
               for d in range(H)] for u in range(nu)]
     nq = [[prob.add_variable(f"n_{u}_{q}", 0, None, cat=pulp.LpInteger) if (q + 1) in inp.cohorts else None
            for q in range(H)] for u in range(nu)]
-    agency = [[prob.add_variable(f"a_{u}_{q}", float(inp.base.agency_effective[u, q]))
-               for q in range(H)] for u in range(nu)]
-    effective, perm_stock = [], []
-    hire_fee, nq_fee = a.costs.cost_per_hire_gbp, nq_fee_gbp(a)
-    agency_q = agency_cost_per_fte_year(a) / 4.0
+    agency = [[prob.add_variable(f"a_{u}_{q}", float(inp.base.agency_floor[u, q])) for q in range(H)]
+              for u in range(nu)]
+    capacity, perm_stock = [], []
     cost_terms = []
     for u in range(nu):
-        eff_u, stock_u = [], []
+        cap_u, stock_u = [], []
         for q in range(H):
-            eff = {}
+            cap = [{}, {}]
             stock = {}
-            for d in range(H):
-                v = hires[u][d]
-                if v is None:
-                    continue
-                c = inp.hire[d + 1 + L]
-                if c.effective[q]:
-                    eff[v] = c.effective[q]
+            for v, c in _appointments(inp, hires, nq, u):
+                if c.end[q]:
                     stock[v] = c.end[q]
-            for cq in inp.cohorts:
-                v = nq[u][cq - 1]
-                c = inp.nq[cq]
-                if c.effective[q]:
-                    eff[v] = c.effective[q]
-                    stock[v] = c.end[q]
-            eff_u.append(pulp.LpAffineExpression(eff, constant=float(inp.base.perm_effective[u, q])))
+                    for d in DIMS:
+                        cap[d][v] = c.cap[q, d]
+            cap_u.append([pulp.LpAffineExpression(cap[d], constant=float(inp.base.perm_cap[u, q, d])) for d in DIMS])
             stock_u.append(pulp.LpAffineExpression(stock, constant=float(inp.base.perm_end[u, q])))
-        effective.append(eff_u)
+        capacity.append(cap_u)
         perm_stock.append(stock_u)
         for d in range(H):
-            v = hires[u][d]
-            if v is not None:
-                c = inp.hire[d + 1 + L]
-                cost_terms.append((v, hire_fee + float(c.payroll.sum())))
+            if hires[u][d] is not None:
+                cost_terms.append((hires[u][d], inp.hire_fee + float(inp.hire[d + 1 + L].payroll.sum())))
         for cq in inp.cohorts:
-            c = inp.nq[cq]
-            cost_terms.append((nq[u][cq - 1], nq_fee + float(c.payroll.sum())))
+            cost_terms.append((nq[u][cq - 1], inp.nq_fee + float(inp.nq[cq].payroll.sum())))
         for q in range(H):
-            cost_terms.append((agency[u][q], agency_q))
-    constant = float(inp.base.perm_cost.sum()) + float(0 if inp.gateway_spend is None else inp.gateway_spend.sum())
+            cost_terms.append((agency[u][q], inp.agency_q))
+    constant = float(inp.base.perm_cost.sum() + inp.base.agency_other_cost.sum())
+    constant += float(0 if inp.gateway_spend is None else inp.gateway_spend.sum())
     variable_cost = pulp.LpAffineExpression(cost_terms)
     total_cost = variable_cost + constant
     share_slack = [prob.add_variable(f"share_slack_{q}", 0) for q in range(H)] if elastic else None
@@ -313,12 +382,21 @@ def _build(inp: RecruitmentInputs, elastic: bool):
     if elastic:
         objective = objective + PENALTY_PER_FTE * pulp.lpSum(share_slack) + PENALTY_PER_GBP * budget_slack
     prob += objective, "total_cost"
-    for rule in (cover_demand(inp, effective, agency), hiring_capacity(inp, hires), nq_places(inp, nq),
-                 agency_share_target(inp, perm_stock, agency, share_slack),
+    for rule in (cover_demand(inp, capacity, agency), hiring_capacity(inp, hires), nq_places(inp, nq),
+                 agency_rate_target(inp, perm_stock, agency, share_slack), agency_pace(inp, perm_stock, agency),
                  within_budget(inp, total_cost, budget_slack)):
         for constraint, name in rule:
             prob += constraint, name
     return prob, hires, nq, agency
+
+
+def _appointments(inp: RecruitmentInputs, hires, nq, u: int):
+    """(variable, cohort) for every appointment variable of unit u."""
+    for d in range(inp.horizon):
+        if hires[u][d] is not None:
+            yield hires[u][d], inp.hire[d + 1 + inp.lead]
+    for cq in inp.cohorts:
+        yield nq[u][cq - 1], inp.nq[cq]
 
 
 def solve_recruitment(inp: RecruitmentInputs) -> tuple[Decisions, SolveReport, bool]:
@@ -346,137 +424,11 @@ def solve_recruitment(inp: RecruitmentInputs) -> tuple[Decisions, SolveReport, b
     dec = Decisions(
         hires=np.array([[round(val(hires[u][d])) for d in range(H)] for u in range(nu)], dtype=float),
         nq=np.array([[round(val(nq[u][q])) for q in range(H)] for u in range(nu)], dtype=float),
-        agency=np.array([[max(val(agency[u][q]), inp.base.agency_effective[u, q]) for q in range(H)]
-                         for u in range(nu)]),
+        agency=np.array([[max(val(agency[u][q]), inp.base.agency_floor[u, q]) for q in range(H)] for u in range(nu)]),
     )
     return dec, report, relaxed
 
 
 def _empty(inp: RecruitmentInputs) -> Decisions:
     z = np.zeros((len(inp.units), inp.horizon))
-    return Decisions(z.copy(), z.copy(), z.copy())
-
-
-def baseline_decisions(inp: RecruitmentInputs, base: UnitBase) -> Decisions:
-    """Carry on as now: no permanent or newly qualified hires; agency covers every gap."""
-    need = inp.demand * (1.0 + inp.a.recruitment.cover_margin_rate)
-    z = np.zeros_like(need)
-    return Decisions(z.copy(), z.copy(), np.maximum(base.agency_effective, need - base.perm_effective))
-
-
-# ---- evaluation: the same arithmetic for plan and baseline --------------------------------
-
-
-@dataclass
-class Evaluation:
-    perm_start: np.ndarray
-    starters: np.ndarray
-    leavers: np.ndarray
-    perm_end: np.ndarray
-    effective: np.ndarray
-    agency: np.ndarray
-    hires_starting: np.ndarray
-    cost: np.ndarray  # per unit and quarter, excluding L&D spend
-
-
-def evaluate(inp: RecruitmentInputs, base: UnitBase, dec: Decisions) -> Evaluation:
-    """Expected stocks, flows and cost per unit and quarter for a set of decisions."""
-    a = inp.a
-    nu, H, L = len(inp.units), inp.horizon, inp.lead
-    perm_start, starters = base.perm_start.copy(), np.zeros((nu, H))
-    leavers, perm_end, effective = base.perm_leavers.copy(), base.perm_end.copy(), base.perm_effective.copy()
-    cost = base.perm_cost + dec.agency * agency_cost_per_fte_year(a) / 4.0
-    hires_starting = np.zeros((nu, H))
-    hazard = float(annual_to_quarterly_hazard(np.array([a.supply.new_hire_turnover_rate]))[0])
-
-    def add(heads: np.ndarray, c: Cohort, fee: float, fee_q: int) -> None:
-        nonlocal perm_start, starters, leavers, perm_end, effective, cost
-        h = heads[:, None]
-        perm_start = perm_start + h * c.start_stock[None, :]
-        joined = np.zeros(H)
-        joined[c.start - 1] = 1.0
-        starters = starters + h * joined[None, :]
-        before = c.start_stock + joined
-        leavers = leavers + h * (before * hazard)[None, :]
-        perm_end = perm_end + h * c.end[None, :]
-        effective = effective + h * c.effective[None, :]
-        cost = cost + h * c.payroll[None, :]
-        cost[:, fee_q - 1] += heads * fee
-
-    for d in range(H):
-        if d + L < H:
-            add(dec.hires[:, d], inp.hire[d + 1 + L], a.costs.cost_per_hire_gbp, d + 1)
-            hires_starting[:, d + L] += dec.hires[:, d]
-    for c in inp.cohorts:
-        add(dec.nq[:, c - 1], inp.nq[c], nq_fee_gbp(a), c)
-    return Evaluation(perm_start, starters, leavers, perm_end, effective, dec.agency, hires_starting, cost)
-
-
-def recruitment_frames(inp: RecruitmentInputs, plan_base: UnitBase, dec: Decisions, baseline_base: UnitBase,
-                       starts: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The `recruitment` (per quarter x unit) and `recruitment_totals` (per quarter) frames."""
-    H = inp.horizon
-    ev = evaluate(inp, plan_base, dec)
-    bl = evaluate(inp, baseline_base, baseline_decisions(inp, baseline_base))
-    rows = []
-    for u, unit in enumerate(inp.units):
-        for q in range(H):
-            rows.append({
-                "quarter": q + 1, "quarter_start_date": starts[q], "unit": unit,
-                "permanent_hires": int(dec.hires[u, q]), "hires_starting": int(ev.hires_starting[u, q]),
-                "nq_intake": int(dec.nq[u, q]), "agency_fte": ev.agency[u, q],
-                "permanent_start_fte": ev.perm_start[u, q], "starters_fte": ev.starters[u, q],
-                "leavers_fte": ev.leavers[u, q], "permanent_fte": ev.perm_end[u, q],
-                "effective_fte": ev.effective[u, q], "demand_fte": inp.demand[u, q],
-                "vacancies_fte": max(0.0, inp.demand[u, q] - ev.perm_end[u, q]),
-                "cost_gbp": ev.cost[u, q], "baseline_agency_fte": bl.agency[u, q],
-                "baseline_cost_gbp": bl.cost[u, q],
-            })
-    per_unit = pd.DataFrame(rows)
-    spend = inp.gateway_spend if inp.gateway_spend is not None else np.zeros(H)
-    totals = per_unit.groupby("quarter", as_index=False).agg(
-        quarter_start_date=("quarter_start_date", "first"), demand_fte=("demand_fte", "sum"),
-        permanent_fte=("permanent_fte", "sum"), agency_fte=("agency_fte", "sum"),
-        vacancies_fte=("vacancies_fte", "sum"), permanent_hires=("permanent_hires", "sum"),
-        hires_starting=("hires_starting", "sum"), nq_intake=("nq_intake", "sum"),
-        recruitment_cost_gbp=("cost_gbp", "sum"), baseline_agency_fte=("baseline_agency_fte", "sum"),
-        baseline_cost_gbp=("baseline_cost_gbp", "sum"),
-    )
-    bl_perm = bl.perm_end.sum(axis=0)
-    totals["gateway_cost_gbp"] = spend
-    totals["cost_gbp"] = totals["recruitment_cost_gbp"] + totals["gateway_cost_gbp"]
-    totals["agency_share"] = agency_rate(totals["agency_fte"], totals["permanent_fte"])
-    totals["baseline_permanent_fte"] = bl_perm
-    totals["baseline_agency_share"] = agency_rate(totals["baseline_agency_fte"], bl_perm)
-    totals["saving_gbp"] = totals["baseline_cost_gbp"] - totals["cost_gbp"]
-    order = ["quarter", "quarter_start_date", "demand_fte", "permanent_fte", "agency_fte", "agency_share",
-             "vacancies_fte", "permanent_hires", "hires_starting", "nq_intake", "recruitment_cost_gbp",
-             "gateway_cost_gbp", "cost_gbp", "baseline_permanent_fte", "baseline_agency_fte",
-             "baseline_agency_share", "baseline_cost_gbp", "saving_gbp"]
-    return per_unit, totals[order]
-
-
-def recruitment_summary(totals: pd.DataFrame, report: SolveReport, relaxed: bool, inp: RecruitmentInputs) -> dict:
-    """Headline figures: total cost against the baseline (pounds and per cent), agency share."""
-    a = inp.a
-    cost, base = float(totals["cost_gbp"].sum()), float(totals["baseline_cost_gbp"].sum())
-    target_q = a.recruitment.agency_target_quarter
-    after = totals[totals["quarter"] >= target_q]
-    met = bool((after["agency_share"] <= a.recruitment.agency_share_target + 1e-6).all()) if len(after) else True
-    return {
-        **report.as_dict("recruitment"),
-        "recruitment_relaxed": relaxed,
-        "lead_time_quarters": inp.lead,
-        "plan_cost_gbp": cost,
-        "baseline_cost_gbp": base,
-        "saving_gbp": base - cost,
-        "saving_pct": 100.0 * (base - cost) / base if base > 0 else None,
-        "agency_share_start": inp.base.agency_start_share,
-        "agency_share_end": float(totals["agency_share"].iloc[-1]),
-        "baseline_agency_share_end": float(totals["baseline_agency_share"].iloc[-1]),
-        "agency_share_target": a.recruitment.agency_share_target,
-        "agency_target_quarter": target_q,
-        "agency_target_met": met,
-        "permanent_hires": int(totals["permanent_hires"].sum()),
-        "nq_intake": int(totals["nq_intake"].sum()),
-    }
+    return Decisions(z.copy(), z.copy(), inp.base.agency_floor.copy())

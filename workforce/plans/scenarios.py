@@ -1,9 +1,9 @@
 """Named assumption sets, compared side by side.
 
 * `baseline`: the authority as its data says, national rates for anyone the risk table misses.
-* `sandwell_like`: a high-turnover start like Sandwell's (brief s6): leaving risks rescaled to
-  22% turnover a year and permanent case holders moved to agency until a third of case-holding
-  FTE (30-35% [S5][S23]) is agency; the plan's levers at their defaults.
+* `sandwell_like`: a high-turnover start like Sandwell's (brief s6): leaving hazards rescaled to
+  22% turnover a year and permanent case holders moved to agency until a third of FTE
+  (30-35% [S5][S23]) is agency; the plan's levers at their defaults.
 * `sandwell_interventions`: the same start with stronger levers, as in the turnaround
   (Central Bedfordshire, Walsall [S47][S48]): a larger L&D budget, more hiring capacity, two
   newly qualified cohorts a year and an agency target of 10% by quarter 8.
@@ -41,6 +41,7 @@ def _sandwell_interventions(a: Assumptions) -> Assumptions:
         "recruitment.nq_cohort_months": (1, 9),
         "recruitment.nq_places_per_cohort": max(12, a.recruitment.nq_places_per_cohort),
         "recruitment.agency_share_target": min(0.10, a.recruitment.agency_share_target),
+        "recruitment.agency_target_quarter": min(8, a.recruitment.agency_target_quarter),
     }, INTERVENTION_BASIS)
 
 
@@ -64,11 +65,11 @@ def scenario_assumptions(name: str, base: Assumptions | None = None) -> Assumpti
 #: percentiles, the plan and carrying on as now simulated in the same futures), as in the
 #: headline figures (`workforce.indicators.plan_costs`).
 SCENARIO_COLUMNS = (
-    "scenario", "turnover_rate", "agency_share_start", "agency_share_end", "baseline_agency_share_end",
-    "agency_target_met", "total_cost_gbp_p50", "total_cost_gbp_p10", "total_cost_gbp_p90",
+    "scenario", "turnover_rate", "agency_rate_start", "agency_rate_end", "carry_on_agency_rate_end",
+    "agency_target_met", "p_meet_agency_target", "total_cost_gbp_p50", "total_cost_gbp_p10", "total_cost_gbp_p90",
     "baseline_cost_gbp_p50", "saving_gbp_p50", "saving_gbp_p10", "saving_gbp_p90", "saving_share_p50",
     "gateway_cost_gbp", "gateway_expected_leavers_avoided", "permanent_hires", "nq_intake",
-    "p_shortfall_any_quarter", "recruitment_status",
+    "p_shortfall_any_quarter", "trajectory_beyond_all", "recruitment_status",
 )
 
 
@@ -82,7 +83,7 @@ def scenario_row(name: str, summary: Mapping) -> dict:
 
 def compare_scenarios(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | None,
                       base: Assumptions | None = None, names: Iterable[str] = tuple(SCENARIOS), *,
-                      seed: int | None = None, runs: int | None = None) -> pd.DataFrame:
+                      seed: int | None = None, runs: int | None = None, **plan_inputs) -> pd.DataFrame:
     """Run the plan under each named scenario and return one row per scenario.
 
     Parameters
@@ -97,6 +98,9 @@ def compare_scenarios(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataF
         Monte Carlo seed.
     runs : int, optional
         Overrides the Monte Carlo runs (a comparison may use fewer for speed).
+    **plan_inputs
+        The other inputs of :func:`~workforce.plans.planner.build_plan` (`demand`, `history`,
+        `hazards`, `establishment`), the same for every scenario.
 
     Returns
     -------
@@ -113,6 +117,6 @@ def compare_scenarios(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataF
         a = scenario_assumptions(name, base)
         if runs is not None:
             a = a.with_values({"montecarlo.runs": runs})
-        result = build_plan(workers, cases, risk, a, seed=seed)
+        result = build_plan(workers, cases, risk, a, seed=seed, **plan_inputs)
         rows.append(scenario_row(name, result.summary))
     return pd.DataFrame(rows, columns=list(SCENARIO_COLUMNS))

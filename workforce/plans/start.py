@@ -1,5 +1,5 @@
-"""The start of a plan under a scenario: leaving risks rescaled to a target turnover and
-permanent case holders moved to agency until a target agency share.
+"""The start of a plan under a scenario: leaving hazards rescaled to a target turnover and
+permanent case holders moved to agency until a target agency rate.
 
 These sit below both the planner (which applies them) and the named scenarios (which set the
 targets), so neither imports the other to reach them.
@@ -10,88 +10,99 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workforce.caseload import CaseloadRules
 from workforce.plans.assumptions import Assumptions
+from workforce.plans.leaving import Leaving, annual_to_quarterly
 
 
-def rescale_turnover(p_year: np.ndarray, weights: np.ndarray, target: float) -> np.ndarray:
-    """Scale every worker's odds of leaving by one factor so the FTE-weighted mean chance of
-    leaving within a year equals `target`; the order of risk between workers is kept.
+def rescale_turnover(leaving: Leaving, weights: np.ndarray, target: float) -> Leaving:
+    """Scale every LA-employed worker's hazards (every reason, every quarter) by one factor so the
+    FTE-weighted mean chance of leaving within a year equals `target`; the order of risk between
+    workers and the mix of reasons are kept.
 
     Parameters
     ----------
-    p_year : ndarray
-        Each worker's chance of leaving within a year.
+    leaving : Leaving
+        The workers' hazards.
     weights : ndarray
-        Each worker's FTE.
+        Each worker's FTE (0 for agency staff, who are not census leavers).
     target : float
         The mean annual turnover wanted (0-1).
 
     Returns
     -------
-    ndarray
-        The rescaled chances.
+    Leaving
+        A copy with the rescaled hazards.
     """
-    p = np.clip(p_year, 1e-6, 1.0 - 1e-6)
-    odds = p / (1.0 - p)
+    h = leaving.hazard
 
-    def mean(log_k: float) -> float:
-        scaled = odds * np.exp(log_k)
-        return float(np.average(scaled / (1.0 + scaled), weights=weights))
+    def mean(k: float) -> float:
+        total = np.clip(h.sum(axis=2) * k, 0.0, 1.0 - 1e-9)
+        year = 1.0 - np.prod(1.0 - total[:, :4], axis=1)
+        return float(np.average(year, weights=weights)) if weights.sum() > 0 else 0.0
 
-    lo, hi = -20.0, 20.0
+    lo, hi = 0.0, 1.0
+    while mean(hi) < target and hi < 1e6:
+        hi *= 2.0
     for _ in range(100):
         mid = (lo + hi) / 2.0
         lo, hi = (mid, hi) if mean(mid) < target else (lo, mid)
-    scaled = odds * np.exp((lo + hi) / 2.0)
-    return scaled / (1.0 + scaled)
+    k = (lo + hi) / 2.0
+    scaled = h * k
+    total = scaled.sum(axis=2, keepdims=True)
+    scaled = np.where(total > 1.0 - 1e-9, scaled / np.maximum(total, 1e-12) * (1.0 - 1e-9), scaled)
+    return Leaving(scaled, leaving.agency_hazard.copy(), leaving.source.copy(), leaving.rates)
 
 
-def move_to_agency(workers: pd.DataFrame, target: float, seed: int, rules: CaseloadRules) -> pd.DataFrame:
+def move_to_agency(workers: pd.DataFrame, leaving: Leaving, target: float, seed: int) -> tuple[pd.DataFrame, Leaving]:
     """Mark permanent case holders (not ASYEs) as agency, in a seeded random order, until agency
-    holds `target` of case-holding FTE (each role's share from `rules`). Their contracts get the
-    default length."""
+    holds `target` of FTE (the census agency rate). Their contracts get the default committed
+    term, their assignments end at the agency rate and they stop being census leavers."""
     out = workers.copy()
-    share = (out["fte"].astype(float) * out["role"].map(lambda r: rules.role(str(r)).points_share)).to_numpy()
+    fte = out["fte"].astype(float).to_numpy()
     agency = out["agency"].astype(bool).to_numpy().copy()
-    total = share.sum()
-    if total <= 0 or share[agency].sum() / total >= target:
-        return out
+    total = fte.sum()
+    if total <= 0 or fte[agency].sum() / total >= target:
+        return out, leaving
     pool = np.flatnonzero(~agency & (out["role"] == "case_holder").to_numpy() & ~out["asye"].astype(bool).to_numpy())
-    order = np.random.default_rng(seed).permutation(pool)
-    for i in order:
-        if share[agency].sum() / total >= target:
+    for i in np.random.default_rng(seed).permutation(pool):
+        if fte[agency].sum() / total >= target:
             break
         agency[i] = True
+    moved = agency & ~workers["agency"].astype(bool).to_numpy()
     out["agency"] = agency
     if "contract_end_date" in out:
-        moved = agency & ~workers["agency"].astype(bool).to_numpy()
         out.loc[moved, "contract_end_date"] = pd.NaT
-    return out
+    hazard = leaving.hazard.copy()
+    hazard[moved] = 0.0
+    agency_hazard = leaving.agency_hazard.copy()
+    agency_hazard[moved] = float(annual_to_quarterly(leaving.rates.agency_end_rate))
+    source = leaving.source.copy()
+    source[moved] = "scenario: moved to agency"
+    return out, Leaving(hazard, agency_hazard, source, leaving.rates)
 
 
-def apply_start(workers: pd.DataFrame, p_year: np.ndarray, a: Assumptions, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """The scenario's start: rescaled turnover and agency share (0 = leave as the data).
+def apply_start(workers: pd.DataFrame, leaving: Leaving, a: Assumptions, seed: int) -> tuple[pd.DataFrame, Leaving]:
+    """The scenario's start: agency rate and turnover rescaled (0 = leave as the data).
 
     Parameters
     ----------
     workers : DataFrame
         Typed workers.
-    p_year : ndarray
-        Each worker's chance of leaving within a year.
+    leaving : Leaving
+        Their hazards.
     a : Assumptions
-        `supply.start_turnover_rate` and `supply.start_agency_share`; the capacity model for
-        each role's share of a caseload.
+        `supply.start_turnover_rate` and `supply.start_agency_share`.
     seed : int
         Seeds the order in which permanent case holders are moved to agency.
 
     Returns
     -------
-    tuple of (DataFrame, ndarray)
-        The workers and their chances of leaving at the start of the plan.
+    tuple of (DataFrame, Leaving)
+        The workers and their hazards at the start of the plan.
     """
     if a.supply.start_agency_share > 0:
-        workers = move_to_agency(workers, a.supply.start_agency_share, seed, a.caseload)
+        workers, leaving = move_to_agency(workers, leaving, a.supply.start_agency_share, seed)
     if a.supply.start_turnover_rate > 0:
-        p_year = rescale_turnover(p_year, workers["fte"].astype(float).to_numpy(), a.supply.start_turnover_rate)
-    return workers, p_year
+        weights = workers["fte"].astype(float).to_numpy() * ~workers["agency"].astype(bool).to_numpy()
+        leaving = rescale_turnover(leaving, weights, a.supply.start_turnover_rate)
+    return workers, leaving

@@ -1,0 +1,246 @@
+"""The plan against the published past: a plan workbook's Benchmarks sheet (issue 13.2).
+
+An HR lead believes a plan only beside what real authorities have done. :func:`plan_trajectory`
+gives the plan's own path at each 30 September it reaches, in the DfE workforce census's
+measures and units (agency, vacancy and turnover rates in per cent of FTE, caseload in children
+per case-holding FTE), with the plan and carrying on as now; :func:`benchmark_frames` sets it
+after the published years of the authority (or, for the demo, a stated comparator), the mean of
+its ten statistical neighbours, its region, England and England's interquartile range
+(:func:`workforce.published.benchmark`); :func:`add_benchmarks_sheet` writes the sheet with a
+native line chart per measure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.line import LineProperties
+
+from workforce.excel.book import SafeWorkbook
+from workforce.excel.cells import header_names
+from workforce.excel.tables import Highlight
+from workforce.published.benchmark import (AUTHORITY, ENGLAND_COL, ENGLAND_P25, ENGLAND_P75, NEIGHBOURS_MEAN,
+                                           REGION, Benchmark)
+from workforce.published.indicators import BENCHMARK_INDICATORS
+
+SHEET_BENCHMARKS = "Benchmarks"
+#: The census measures the plan projects, in the order the sheet draws them.
+TRAJECTORY_MEASURES = ("agency_rate_fte", "vacancy_rate_fte", "turnover_rate_fte", "caseload_fte")
+#: Short chart titles (the published indicator's title wraps and squeezes the plot).
+CHART_TITLES = {"agency_rate_fte": "Agency rate", "vacancy_rate_fte": "Vacancy rate",
+                "turnover_rate_fte": "Turnover rate", "caseload_fte": "Caseload per case-holder FTE"}
+PLAN = "plan"
+CARRY_ON = "carry_on"
+CHART_ROWS = 18  # rows a 9 cm chart covers at the default row height
+#: (colour, dash, width in EMU) of each series: the plan bold, carrying on dashed, the
+#: authority red, the comparators muted.
+STYLE = {
+    PLAN: ("00B050", None, 38100),
+    CARRY_ON: ("7F7F7F", "dash", 28575),
+    AUTHORITY: ("C00000", None, 28575),
+    NEIGHBOURS_MEAN: ("1F3864", None, 22225),
+    REGION: ("8064A2", "dash", 19050),
+    ENGLAND_COL: ("000000", "sysDot", 19050),
+    ENGLAND_P25: ("BFBFBF", "sysDash", 12700),
+    ENGLAND_P75: ("BFBFBF", "sysDash", 12700),
+}
+
+
+@dataclass
+class PlanBenchmark:
+    """What the Benchmarks sheet draws.
+
+    Attributes
+    ----------
+    bench : Benchmark
+        The published tables of the authority (or comparator).
+    trajectory : DataFrame
+        :func:`plan_trajectory`.
+    comparator : bool
+        True when `bench` is not the plan's own authority (the demo): the sheet says so.
+    notes : list of str
+        Lines for the sheet (how the plan's figures are counted).
+    """
+
+    bench: Benchmark
+    trajectory: pd.DataFrame
+    comparator: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- the plan's path
+
+
+#: The plan's census measures (:mod:`workforce.plans.census_measures`) as the published indicators name them.
+_PUBLISHED_NAME = {"agency_rate": "agency_rate_fte", "vacancy_rate": "vacancy_rate_fte",
+                   "turnover_rate": "turnover_rate_fte", "caseload": "caseload_fte"}
+
+
+def plan_trajectory(plan) -> pd.DataFrame:
+    """The plan's path at each census day (30 September) it reaches, today's figures included
+    when today is one: the plan's own census measures (``plan.census``, computed once by
+    :mod:`workforce.plans.census_measures` with the DfE definitions of :mod:`workforce.measures`),
+    for the plan and carrying on as now, in the published units.
+
+    Parameters
+    ----------
+    plan : PlanResult
+        From :func:`workforce.plans.planner.build_plan`.
+
+    Returns
+    -------
+    DataFrame
+        ``year, measure, plan, carry_on`` in the published units (per cent; children per FTE).
+        A measure with no figure on a day (turnover today when the history does not give it) is
+        left out for that day.
+    """
+    census = plan.census[plan.census["census_day"]]
+    rows = []
+    for scenario, column in (("plan", PLAN), ("carry_on", CARRY_ON)):
+        part = census[census["scenario"] == scenario]
+        long = part.melt(id_vars=["quarter_end_date"], value_vars=list(_PUBLISHED_NAME), var_name="measure",
+                         value_name=column)
+        long["year"] = pd.to_datetime(long["quarter_end_date"]).dt.year
+        long["measure"] = long["measure"].map(_PUBLISHED_NAME)
+        long.loc[long["measure"] != "caseload_fte", column] *= 100.0  # rates in per cent, as published
+        rows.append(long.set_index(["year", "measure"])[column])
+    out = pd.concat(rows, axis=1).reset_index().dropna(subset=[PLAN, CARRY_ON], how="all")
+    order = {m: i for i, m in enumerate(TRAJECTORY_MEASURES)}
+    out = out.sort_values(["year", "measure"], key=lambda s: s.map(order) if s.name == "measure" else s, kind="stable")
+    return out[["year", "measure", PLAN, CARRY_ON]].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- the tables
+
+
+def labels(bench: Benchmark, *, comparator: bool = False) -> dict[str, str]:
+    """Series names as the sheet and its charts show them."""
+    own = f"{bench.la_name} ({bench.la_code})" + (", the comparator" if comparator else "")
+    return {PLAN: "this plan", CARRY_ON: "carrying on as now", AUTHORITY: own,
+            NEIGHBOURS_MEAN: "statistical neighbours: mean", REGION: bench.region_name or "region",
+            ENGLAND_COL: "England", ENGLAND_P25: "England: lower quartile", ENGLAND_P75: "England: upper quartile"}
+
+
+def benchmark_frames(bench: Benchmark, trajectory: pd.DataFrame, *, comparator: bool = False) -> dict[str, pd.DataFrame]:
+    """Per measure of :data:`TRAJECTORY_MEASURES`, the published years then the plan's: ``year``,
+    the plan, carrying on as now, the authority, the neighbours' mean, the region, England and
+    its quartiles (columns named as :func:`labels` says). A cell is blank where the series has no
+    figure that year."""
+    names = labels(bench, comparator=comparator)
+    out = {}
+    for measure in TRAJECTORY_MEASURES:
+        table = bench.tables.get(measure)
+        past = (table[[c for c in STYLE if c in table.columns]] if table is not None
+                else pd.DataFrame(index=pd.Index([], name="year")))
+        own = trajectory[trajectory["measure"] == measure].set_index("year")[[PLAN, CARRY_ON]]
+        frame = past.join(own, how="outer").sort_index()
+        frame = frame.reindex(columns=[c for c in STYLE if c in frame.columns or c in (PLAN, CARRY_ON)])
+        frame = frame.astype(float).reset_index().rename(columns={"index": "year"})
+        frame["year"] = frame["year"].astype(int).astype(str)  # a category, not a number: no "2,024"
+        out[measure] = frame.rename(columns=names)
+    return out
+
+
+def column_notes(bench: Benchmark, *, comparator: bool = False) -> dict[str, str]:
+    """What each column of the Benchmarks sheet's tables holds (header notes)."""
+    names = labels(bench, comparator=comparator)
+    own = ("a published authority set beside the plan for comparison (the demo has no published figures of its "
+           "own)" if comparator else "the authority's own published figures")
+    return {
+        "year": "workforce census year: figures at 30 September of this year (leavers in the year to it)",
+        names[PLAN]: "the plan's figure at 30 September (agency, vacancy, caseload at the end of the quarter ending "
+                     "that day; turnover: expected share of FTE leaving within a year with the plan)",
+        names[CARRY_ON]: "the same figure carrying on as now (no new permanent or newly qualified hires, agency "
+                         "covering the gaps; turnover without the L&D offers)",
+        names[AUTHORITY]: own,
+        names[NEIGHBOURS_MEAN]: "mean of the DfE statistical neighbours that reported that year",
+        names[REGION]: "the region's published figure",
+        names[ENGLAND_COL]: "England's published figure",
+        names[ENGLAND_P25]: "lower quartile across English authorities that year",
+        names[ENGLAND_P75]: "upper quartile across English authorities that year",
+        "indicator": "published measure (DfE)", "unit": "unit of the measure",
+        "rank": "closeness rank among the statistical neighbours (1 = closest)", "code": "old LA code",
+        "name": "authority", "closeness": "the DfE model's closeness band",
+    }
+
+
+# ----------------------------------------------------------------------------- the sheet
+
+
+def _chart(ws, header_row: int, frame: pd.DataFrame, title: str, unit: str, styles: list) -> LineChart:
+    chart = LineChart()
+    chart.title = title
+    chart.y_axis.title = unit
+    chart.x_axis.title = "census year (30 September)"
+    n = len(frame)
+    for col, (colour, dash, width) in styles:
+        chart.add_data(Reference(ws, min_col=col, min_row=header_row, max_row=header_row + n), titles_from_data=True)
+        chart.series[-1].graphicalProperties = GraphicalProperties(ln=LineProperties(solidFill=colour, w=width,
+                                                                                     prstDash=dash))
+        chart.series[-1].smooth = False
+    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n))
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.number_format = "0"
+    chart.legend.position = "r"
+    chart.width, chart.height = 17.0, 9.0
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    return chart
+
+
+def add_benchmarks_sheet(book: SafeWorkbook, pb: PlanBenchmark, *, name: str = SHEET_BENCHMARKS) -> None:
+    """The Benchmarks sheet: where the authority stands (latest published year of every
+    benchmark indicator), then the plan's agency, vacancy, turnover and caseload drawn after the
+    published years of the authority, its statistical neighbours, region and England (a native
+    line chart each, the data beneath), and who the neighbours are."""
+    bench = pb.bench
+    names = labels(bench, comparator=pb.comparator)
+    notes = column_notes(bench, comparator=pb.comparator)
+    frames = benchmark_frames(bench, pb.trajectory, comparator=pb.comparator)
+    grid = book.grid_sheet(name, f"the plan's agency, vacancy, turnover and caseload against the published past of "
+                                 f"{bench.la_name}'s statistical neighbours, region and England (native charts)")
+    grid.widths({1: 44, 2: 20, 3: 8, 4: 30, 5: 28, **{j: 22 for j in range(6, 12)}})
+    who = (f"compared with {bench.la_name} ({bench.la_code}) and its statistical neighbours" if pb.comparator
+           else f"{bench.la_name} ({bench.la_code}) against its statistical neighbours")
+    row = grid.put_title(1, f"Benchmarks: this plan, {who}",
+                         f"DfE published statistics (workforce census, children in need, looked after); region: "
+                         f"{bench.region_name or 'not known'}")
+    for line in pb.notes:
+        grid.put(row, 1, line, "wf subtitle")
+        row += 1
+    row += 1
+
+    def table(at: int, frame: pd.DataFrame, tname: str, **kw) -> int:
+        end = grid.put_table(at, 1, frame, tname, **kw)
+        for j, (column, header) in enumerate(zip(frame.columns, header_names(list(frame.columns)))):
+            if notes.get(str(column)):
+                grid.put(at, j + 1, header, "wf header", comment=notes[str(column)])
+        return end
+
+    grid.put(row, 1, "Where the authority stands: the latest published year of each indicator", "wf heading")
+    summary = bench.summary()
+    summary["year"] = summary["year"].astype("string").fillna("")
+    summary = summary.rename(columns=names)
+    row = table(row + 1, summary, "bench_summary", highlights=[Highlight("TRUE", "warn", names[AUTHORITY])]) + 1
+    grid.put(row, 1, "The plan after the published years (chart data below)", "wf heading")
+    chart_top = row + 1
+    data_row = chart_top + ((len(frames) + 1) // 2) * (CHART_ROWS + 1) + 1
+    grid.put(data_row, 1, "Chart data", "wf heading")
+    data_row += 1
+    units = {ind.measure: (ind.title, ind.unit) for ind in BENCHMARK_INDICATORS}
+    for k, (measure, frame) in enumerate(frames.items()):
+        title, unit = units[measure]
+        grid.put(data_row, 1, f"{title} ({unit})", "wf label")
+        header = data_row + 1
+        data_row = table(header, frame, f"bench_plan_{measure}",
+                         formats={c: "float" for c in frame.columns if c != "year"}) + 1
+        keys = {names[key]: key for key in STYLE}
+        styles = [(j + 1, STYLE[keys[c]]) for j, c in enumerate(frame.columns) if c in keys and frame[c].notna().any()]
+        anchor = ("A" if k % 2 == 0 else "E") + str(chart_top + (k // 2) * (CHART_ROWS + 1))
+        grid.add_chart(_chart(grid.ws, header, frame, CHART_TITLES[measure], unit, styles), anchor)
+    grid.put(data_row + 1, 1, "Statistical neighbours (DfE model, closest first)", "wf heading")
+    table(data_row + 2, bench.neighbours.rename(columns={"la_code": "code", "la_name": "name"}), "bench_neighbours")
+    grid.close()
