@@ -191,6 +191,10 @@ class Simulation:
         The stocks at the start (quarter 0), by stage.
     opening_placements : Series
         The looked-after children at the start, by placement type.
+    stock_values, placement_values, flow_values, entry_values : array
+        The same figures as the frames above, quarters x columns (no ``quarter`` column).
+    start : array
+        Children per `STATE` at the start.
     """
 
     stock_values: np.ndarray
