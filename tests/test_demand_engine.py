@@ -37,6 +37,14 @@ def test_children_are_conserved_every_quarter():
         np.testing.assert_allclose(_stage_balance(sim, stage), 0.0, atol=1e-6)
 
 
+def test_totals_read_off_the_arrays_match_the_frames():
+    sim = simulate(initial_state(START, MIX), [true_rates()] * 6, [800.0] * 6, [900.0] * 4)
+    stages, flows = ("assessment", "cin", "cp", "cla"), ("care_entry_from_cin", "care_entry_from_cp")
+    np.testing.assert_array_equal(sim.stock_total(stages), sim.stocks[list(stages)].to_numpy().sum(axis=1))
+    np.testing.assert_array_equal(sim.flow_total(flows), sim.flows[list(flows)].to_numpy().sum(axis=1))
+    assert list(sim.stocks["quarter"]) == [1, 2, 3, 4, 5, 6] and sim.opening["cin"] == START["cin"]
+
+
 def test_placements_add_up_to_the_looked_after_stage():
     sim = simulate(initial_state(START, MIX), [true_rates()] * 8, [800.0] * 8, [900.0] * 4)
     np.testing.assert_allclose(sim.placements.drop(columns="quarter").sum(axis=1), sim.stocks["cla"], rtol=1e-12)

@@ -17,8 +17,9 @@ from workforce.demand.forecasting import (
     DEMAND_MODEL,
     ENGLAND_LOOKED_AFTER,
     MEAN_WITH_POOLED,
+    EnglandShares,
     clear_cache,
-    dated_history,
+    dated_journey,
     demand_carry_on,
     demand_model,
     demand_pooled_mean,
@@ -124,13 +125,13 @@ def test_imputed_stocks_use_figures_published_by_the_origin(full):
     journey = journey_of(full).upto(2019)
     eng = england_history(journey)
     history = journey.history("333")
-    dated = dated_history(history, eng)
+    dated = dated_journey(journey, EnglandShares.of(eng)).history("333")
     share = eng["cla_at31"].sum() / eng.loc[eng["cla_at31"].notna(), "cin_at31"].sum()
     assert dated["cla_at31"].to_numpy() == pytest.approx(history["cin_at31"].to_numpy() * share)
     # an authority's own figures are never replaced
     own = journey_of(full).upto(2022)
     h = own.history("333")
-    assert dated_history(h, england_history(own))["cla_at31"].equals(h["cla_at31"])
+    assert dated_journey(own, EnglandShares.of(england_history(own))).history("333")["cla_at31"].equals(h["cla_at31"])
 
 
 # --- the method on a synthetic authority with known rates ------------------------------------

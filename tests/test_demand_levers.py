@@ -7,7 +7,7 @@ import pytest
 
 from demand_frames import MIX, synthetic_history
 from workforce.demand.engine import _internal_flows, initial_state, simulate
-from workforce.demand.levers import LEVERS, LeverSet, check_lever, phase, rates_for
+from workforce.demand.levers import LEVERS, LeverSet, check_lever, phase, rates_for, rates_path
 from workforce.demand.measures import PLACEMENT_TYPES
 from workforce.demand.parameters import calibrate
 
@@ -92,6 +92,17 @@ def test_levers_phase_in(cal):
     shares = [rates_for(slow, levers, q, MIX).early_help for q in (1, 2, 4, 8)]
     assert shares == pytest.approx([0.05, 0.1, 0.2, 0.2])
     assert phase(3, 4) == pytest.approx(0.75)
+
+
+def test_rates_path_is_rates_for_each_quarter_computed_once_per_phase(cal):
+    slow = cal.with_values({"phase_in_quarters": 4.0}, "test")
+    levers = LeverSet({"early_help_diversion": 0.2, "care_exits": 0.2})
+    path = rates_path(slow, levers, 8, MIX)
+    assert path == [rates_for(slow, levers, q, MIX) for q in range(1, 9)]
+    assert len({id(r) for r in path}) == 4  # phasing in over quarters 1-4, then in full
+    plain = rates_path(slow, LeverSet(), 8, MIX)
+    assert plain == [rates_for(slow, LeverSet(), q, MIX) for q in range(1, 9)]
+    assert len({id(r) for r in plain}) == 1  # no lever: one Rates for the whole run
 
 
 def test_out_of_range_or_unknown_levers_are_refused():

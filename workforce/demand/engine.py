@@ -15,13 +15,13 @@ care leaver) is referred again, spread evenly over the following four quarters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.linalg import expm
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from workforce.demand.measures import CLOSURE_FLOWS, FLOWS, PLACEMENT_TYPES, STAGES
 
@@ -29,6 +29,8 @@ from workforce.demand.measures import CLOSURE_FLOWS, FLOWS, PLACEMENT_TYPES, STA
 STATE = ("assessment", "cin", "cp", *(f"cla:{p}" for p in PLACEMENT_TYPES), "care_leaver")
 _IDX = {name: i for i, name in enumerate(STATE)}
 _CLA = [_IDX[f"cla:{p}"] for p in PLACEMENT_TYPES]
+_FLOW = {name: i for i, name in enumerate(FLOWS)}
+_CLOSURES = [_FLOW[f] for f in CLOSURE_FLOWS]
 
 
 @dataclass(frozen=True)
@@ -112,14 +114,15 @@ def _internal_flows(r: Rates) -> list[tuple[str, int, int | None, float]]:
 
 
 @lru_cache(maxsize=256)
-def _propagator(rates: Rates) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+def _propagator(rates: Rates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The exact one-quarter map of the augmented system for these rates.
 
     State ``z = [children per STATE, cumulative flows, arrivals, arrival rate]``: the arrival rate
     is a constant state, so the matrix holds only hazards (a small norm keeps the exponential
     cheap and accurate) and the map is linear in the stocks and the arrivals alike.
-    Returns the map, the flow names of the cumulative block and the placement index of each
-    flow's destination (-1 when it is not a care entry).
+    Returns the map, the position in `FLOWS` of each flow of the cumulative block, and the care
+    entries among those flows with the placement type of each (positions in the block and in
+    `PLACEMENT_TYPES`).
     """
     flows = _internal_flows(rates)
     n, m = len(STATE), len(flows)
@@ -132,38 +135,47 @@ def _propagator(rates: Rates) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
         b[n + j, src] += rate
     b[_IDX["assessment"], size - 1] = 1.0
     b[n + m, size - 1] = 1.0
-    names = tuple(name for name, *_ in flows)
-    placement = np.array([_CLA.index(dst) if name.startswith("care_entry") and dst is not None else -1
-                          for name, _, dst, _ in flows])
-    return expm(b), names, placement
+    position = np.array([_FLOW[name] for name, *_ in flows])
+    entries = [(j, _CLA.index(dst)) for j, (name, _, dst, _) in enumerate(flows)
+               if name.startswith("care_entry") and dst is not None]
+    return expm(b), position, np.array(entries).T
 
 
-def advance_quarter(state: np.ndarray, into_assessment: float, rates: Rates) -> tuple[np.ndarray, dict[str, float],
+def advance_quarter(state: np.ndarray, into_assessment: float, rates: Rates) -> tuple[np.ndarray, np.ndarray,
                                                                                          np.ndarray]:
     """Move `state` (children per `STATE`) on by one quarter.
 
     `into_assessment` children arrive at the assessment stage at a constant rate over the quarter.
-    Returns the new state, the quarter's hazard-driven flows summed by flow name, and the
-    care-entry flows by placement type (entries per `PLACEMENT_TYPES`).
+    Returns the new state, the quarter's hazard-driven flows summed by flow (one value per flow
+    in `FLOWS`, zero for the flows no hazard drives), and the care-entry flows by placement type
+    (entries per `PLACEMENT_TYPES`).
     """
-    step, names, placement = _propagator(rates)
+    step, position, (entry_flow, entry_type) = _propagator(rates)
     n = len(STATE)
     z0 = np.zeros(step.shape[0])
     z0[:n] = state
     z0[-1] = into_assessment
     z1 = step @ z0
-    new_state = np.clip(z1[:n], 0.0, None)
-    moved = np.clip(z1[n:n + len(names)], 0.0, None)
-    totals: dict[str, float] = {}
-    for name, value in zip(names, moved):
-        totals[name] = totals.get(name, 0.0) + float(value)
-    entries = np.bincount(placement[placement >= 0], weights=moved[placement >= 0], minlength=len(PLACEMENT_TYPES))
+    new_state = np.maximum(z1[:n], 0.0)  # what np.clip(x, 0, None) computes, without its overhead
+    moved = np.maximum(z1[n:n + len(position)], 0.0)
+    totals = np.bincount(position, weights=moved, minlength=len(FLOWS))
+    entries = np.bincount(entry_type, weights=moved[entry_flow], minlength=len(PLACEMENT_TYPES))
     return new_state, totals, entries
+
+
+def _quarter_frame(values: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
+    out = pd.DataFrame(values, columns=list(columns))
+    out.insert(0, "quarter", np.arange(1, len(values) + 1))
+    return out
 
 
 @dataclass
 class Simulation:
     """What one run of the engine produced, one row per quarter.
+
+    The engine's arrays are held as it made them (``*_values``: quarters x columns); the frames
+    are built from them when first read (a published forecast runs the engine thousands of times
+    and reads a few columns of each run).
 
     Attributes
     ----------
@@ -177,14 +189,51 @@ class Simulation:
         ``quarter`` and one column per placement type (new placements made during the quarter).
     opening : Series
         The stocks at the start (quarter 0), by stage.
+    opening_placements : Series
+        The looked-after children at the start, by placement type.
+    stock_values, placement_values, flow_values, entry_values : array
+        The same figures as the frames above, quarters x columns (no ``quarter`` column).
+    start : array
+        Children per `STATE` at the start.
     """
 
-    stocks: pd.DataFrame
-    placements: pd.DataFrame
-    flows: pd.DataFrame
-    entries: pd.DataFrame
-    opening: pd.Series
-    opening_placements: pd.Series
+    stock_values: np.ndarray
+    placement_values: np.ndarray
+    flow_values: np.ndarray
+    entry_values: np.ndarray
+    start: np.ndarray
+
+    def stock_total(self, stages: Sequence[str]) -> np.ndarray:
+        """Children in `stages` at the end of each quarter."""
+        return self.stock_values[:, [STAGES.index(s) for s in stages]].sum(axis=1)
+
+    def flow_total(self, flows: Sequence[str]) -> np.ndarray:
+        """Children moved by `flows` during each quarter."""
+        return self.flow_values[:, [_FLOW[f] for f in flows]].sum(axis=1)
+
+    @cached_property
+    def stocks(self) -> pd.DataFrame:
+        return _quarter_frame(self.stock_values, STAGES)
+
+    @cached_property
+    def placements(self) -> pd.DataFrame:
+        return _quarter_frame(self.placement_values, PLACEMENT_TYPES)
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        return _quarter_frame(self.flow_values, tuple(FLOWS))
+
+    @cached_property
+    def entries(self) -> pd.DataFrame:
+        return _quarter_frame(self.entry_values, PLACEMENT_TYPES)
+
+    @cached_property
+    def opening(self) -> pd.Series:
+        return pd.Series(_stage_totals(self.start), index=list(STAGES))
+
+    @cached_property
+    def opening_placements(self) -> pd.Series:
+        return pd.Series(self.start[_CLA], index=list(PLACEMENT_TYPES))
 
 
 def initial_state(stocks: dict[str, float], placement_mix: Sequence[float]) -> np.ndarray:
@@ -195,6 +244,13 @@ def initial_state(stocks: dict[str, float], placement_mix: Sequence[float]) -> n
     mix = np.asarray(placement_mix, dtype=float)
     state[_CLA] = float(stocks.get("cla", 0.0)) * mix / mix.sum()
     return state
+
+
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    """One controller for the process: making one reads every loaded library's details, which
+    took longer than a whole run of the engine."""
+    return ThreadpoolController()
 
 
 def simulate(state: np.ndarray, rates: Sequence[Rates], new_referrals: Sequence[float],
@@ -222,40 +278,29 @@ def simulate(state: np.ndarray, rates: Sequence[Rates], new_referrals: Sequence[
     memory = list(closures_before)[-4:]
     memory = [0.0] * (4 - len(memory)) + memory
     x = np.asarray(state, dtype=float).copy()
-    opening = pd.Series(_stage_totals(x), index=list(STAGES))
-    opening_placements = pd.Series(x[_CLA], index=list(PLACEMENT_TYPES))
-    stock_rows, place_rows, flow_rows, entry_rows = [], [], [], []
-    with threadpool_limits(1, user_api="blas"):  # BLAS threads only slow small matrices down
-        for q, r in enumerate(rates, start=1):
+    start = x.copy()
+    stocks = np.empty((horizon, len(STAGES)))
+    places = np.empty((horizon, len(PLACEMENT_TYPES)))
+    flows = np.empty((horizon, len(FLOWS)))
+    entries = np.empty((horizon, len(PLACEMENT_TYPES)))
+    with _blas().limit(limits=1, user_api="blas"):  # BLAS threads only slow small matrices down
+        for q, r in enumerate(rates):
             rereferrals_gross = r.rereferral * sum(memory) / 4.0
-            gross = float(new_referrals[q - 1]) + rereferrals_gross
+            gross = float(new_referrals[q]) + rereferrals_gross
             diverted = r.early_help * gross
             referrals = gross - diverted
             nfa = r.nfa * referrals
-            x, moved, entries = advance_quarter(x, referrals - nfa, r)
-            flow = dict.fromkeys(FLOWS, 0.0)
-            flow.update(moved)
-            flow.update({
-                "new_referrals": float(new_referrals[q - 1]) * (1.0 - r.early_help),
-                "rereferrals": rereferrals_gross * (1.0 - r.early_help),
-                "early_help": diverted,
-                "referrals": referrals,
-                "nfa": nfa,
-            })
-            memory = memory[1:] + [sum(flow[f] for f in CLOSURE_FLOWS)]
-            stock_rows.append(_stage_totals(x))
-            place_rows.append(x[_CLA].copy())
-            flow_rows.append([flow[f] for f in FLOWS])
-            entry_rows.append(entries)
-    quarters = np.arange(1, horizon + 1)
-
-    def frame(rows: list, columns: tuple[str, ...]) -> pd.DataFrame:
-        out = pd.DataFrame(np.array(rows).reshape(horizon, len(columns)), columns=list(columns))
-        out.insert(0, "quarter", quarters)
-        return out
-
-    return Simulation(frame(stock_rows, STAGES), frame(place_rows, PLACEMENT_TYPES), frame(flow_rows, tuple(FLOWS)),
-                      frame(entry_rows, PLACEMENT_TYPES), opening, opening_placements)
+            x, flow, entries[q] = advance_quarter(x, referrals - nfa, r)
+            flow[_FLOW["new_referrals"]] = float(new_referrals[q]) * (1.0 - r.early_help)
+            flow[_FLOW["rereferrals"]] = rereferrals_gross * (1.0 - r.early_help)
+            flow[_FLOW["early_help"]] = diverted
+            flow[_FLOW["referrals"]] = referrals
+            flow[_FLOW["nfa"]] = nfa
+            memory = memory[1:] + [sum(float(flow[i]) for i in _CLOSURES)]
+            flows[q] = flow
+            stocks[q] = _stage_totals(x)
+            places[q] = x[_CLA]
+    return Simulation(stocks, places, flows, entries, start)
 
 
 def _stage_totals(x: np.ndarray) -> np.ndarray:

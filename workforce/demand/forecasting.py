@@ -121,26 +121,50 @@ def _share(num: pd.Series, den: pd.Series) -> float:
     return float(num[both].sum() / den[both].sum()) if both.any() else np.nan
 
 
-def dated_history(history: pd.DataFrame, england: pd.DataFrame) -> pd.DataFrame:
-    """An authority's history with the stocks the calibration would impute from England's 2023
-    shares imputed instead from England's figures published by the origin.
+@dataclass(frozen=True)
+class EnglandShares:
+    """England's shares of children in need in its history to the origin: what
+    :func:`dated_journey` imputes authorities' missing stocks from.
 
-    Looked-after children, when the authority has none published to the origin: England's
+    ``cla``: looked-after children over England's years with both (NaN: no such year); ``cp``: CP
+    plans at 31 March by year (NaN where either is missing); ``cp_pooled``: CP plans over its years
+    with both.
+    """
+
+    cla: float
+    cp: pd.Series
+    cp_pooled: float
+
+    @classmethod
+    def of(cls, england: pd.DataFrame) -> "EnglandShares":
+        """The shares in England's history `england` (:func:`england_history`)."""
+        cin = england["cin_at31"]
+        return cls(_share(england["cla_at31"], cin), england["cp_at31"] / cin, _share(england["cp_at31"], cin))
+
+
+def dated_journey(journey: Journey, england: EnglandShares) -> Journey:
+    """The journey with the stocks the calibration would impute from England's 2023 shares
+    imputed instead from England's figures published by the origin.
+
+    Looked-after children, for each authority with none published to the origin: England's
     looked-after share of children in need over its years with both. CP plans at 31 March, in a
-    year the authority has none: England's share that year (else over its years with both). The
+    year an authority has none: England's share that year (else over its years with both). An
     authority's own figures are never replaced.
     """
-    h = history.copy()
-    cin = h["cin_at31"]
-    if "cla_at31" not in h or h["cla_at31"].isna().all():
-        share = _share(england["cla_at31"], england["cin_at31"])
-        if np.isfinite(share):
-            h["cla_at31"] = cin * share
-    if "cp_at31" in h and h["cp_at31"].isna().any():
-        yearly = (england["cp_at31"] / england["cin_at31"]).reindex(h.index)
-        yearly = yearly.fillna(_share(england["cp_at31"], england["cin_at31"]))
-        h["cp_at31"] = h["cp_at31"].fillna(cin * yearly)
-    return h
+    frames = dict(journey.authorities)
+    cin = frames["cin_at31"]
+    cla = frames.get("cla_at31")
+    if np.isfinite(england.cla):
+        if cla is None:
+            frames["cla_at31"] = cin * england.cla
+        else:
+            own = np.broadcast_to(cla.notna().any().to_numpy(), cla.shape)  # anything published
+            frames["cla_at31"] = cla.where(own, cin * england.cla)
+    cp = frames.get("cp_at31")
+    if cp is not None:
+        yearly = england.cp.reindex(cp.index).fillna(england.cp_pooled)
+        frames["cp_at31"] = cp.fillna(cin.mul(yearly, axis=0))
+    return replace(journey, authorities=frames)
 
 
 def _england_calibration(journey: Journey) -> tuple[Calibration | None, str]:
@@ -171,25 +195,24 @@ def run_journey(journey: Journey, quarters: int) -> Projection:
     values = {name: np.full((len(codes), quarters), np.nan) for name in _OUTPUTS}
     failed: dict[str, str] = {}
     england, why = _england_calibration(journey)
-    eng_history = england_history(journey)
+    dated = dated_journey(journey, EnglandShares.of(england_history(journey)))
     a, scenario = _carry_on_assumptions(quarters)
-    for i, (code, history) in enumerate(journey.histories()):
+    for i, (code, history) in enumerate(dated.histories()):
         usable = usable_years(history)
         if journey.year not in usable or len(usable) < MIN_YEARS:
             failed[code] = (f"fewer than {MIN_YEARS} years of referrals and children in need to {journey.year}, "
                             "or none that year")
             continue
         try:
-            cal = calibrate(dated_history(history, eng_history), None, fallback=england, name=code)
+            cal = calibrate(history, None, fallback=england, name=code)
             _, sim, _ = project(cal, scenario, a, journey.year, a.structure)
         except (ValueError, KeyError) as exc:
             failed[code] = f"{exc}{'; ' + why if why else ''}"
             continue
-        stocks, flows = sim.stocks, sim.flows
         for name in ("cin_at31", "cp_at31", "cla_at31"):
-            values[name][i] = stocks[list(PUBLISHED_STOCKS[name])].to_numpy().sum(axis=1)
+            values[name][i] = sim.stock_total(PUBLISHED_STOCKS[name])
         for name in ("referrals", "rereferrals"):
-            values[name][i] = flows[list(PUBLISHED_FLOWS[name])].to_numpy().sum(axis=1)
+            values[name][i] = sim.flow_total(PUBLISHED_FLOWS[name])
     out = Projection(journey.year, codes, values, failed)
     _CACHE[key] = out
     while len(_CACHE) > _CACHE_SIZE:

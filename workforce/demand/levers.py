@@ -192,6 +192,23 @@ def rates_for(cal: Calibration, levers: LeverSet, quarter: int, entry_mix: np.nd
     )
 
 
+def rates_path(cal: Calibration, levers: LeverSet, quarters: int, entry_mix: np.ndarray) -> list[Rates]:
+    """`rates_for` each quarter from 1 to `quarters`.
+
+    The rates move only while the levers phase in (and not at all with none set), so the
+    quarters with the same share in force share one `Rates` (and one propagator in the engine).
+    """
+    active = bool(levers.active())
+    by_share: dict[float, Rates] = {}
+    out = []
+    for q in range(1, quarters + 1):
+        share = phase(q, cal.value("phase_in_quarters")) if active else 1.0
+        if share not in by_share:
+            by_share[share] = rates_for(cal, levers, q, entry_mix)
+        out.append(by_share[share])
+    return out
+
+
 def lever_table(scenarios: Mapping[str, LeverSet]) -> pd.DataFrame:
     """The levers with each scenario's value side by side.
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -212,16 +212,28 @@ class Calibration:
 # ----------------------------------------------------------------------------- history checks
 
 
-def _col(history: pd.DataFrame, name: str) -> pd.Series:
-    if name in history.columns:
-        return pd.to_numeric(history[name], errors="coerce").astype(float)
-    return pd.Series(np.nan, index=history.index, dtype=float)
+def _measures(history: pd.DataFrame, names: Sequence[str] = HISTORY_MEASURES) -> dict[str, np.ndarray]:
+    """The history's measures `names` as float64 arrays in its row order (NaN where missing or not
+    a number; all NaN when the history has no such column)."""
+    values = history.to_numpy()
+    if values.dtype.kind in "fiu" and history.columns.is_unique:  # the usual case: all numbers, read at once
+        values = values.astype("float64", copy=False)
+        position = {c: i for i, c in enumerate(history.columns.tolist())}
+        return {m: values[:, position[m]] if m in position else np.full(len(history), np.nan) for m in names}
+    return {m: pd.to_numeric(history[m], errors="coerce").astype(float).to_numpy() if m in history.columns
+            else np.full(len(history), np.nan) for m in names}
 
 
-def usable_years(history: pd.DataFrame) -> list[int]:
-    """Years with the two measures calibration cannot do without: referrals and CIN at 31 March."""
-    ok = _col(history, "referrals").notna() & _col(history, "cin_at31").notna()
-    return [int(y) for y in history.index[ok]]
+def _usable(col: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Rows with referrals and CIN at 31 March (see `usable_years`), of measures read by `_measures`."""
+    return ~np.isnan(col["referrals"]) & ~np.isnan(col["cin_at31"])
+
+
+def usable_years(history: pd.DataFrame, col: Mapping[str, np.ndarray] | None = None) -> list[int]:
+    """Years with the two measures calibration cannot do without: referrals and CIN at 31 March
+    (`col`: the history's measures when already read by `_measures`)."""
+    ok = _usable(col if col is not None else _measures(history, ("referrals", "cin_at31")))
+    return [int(y) for y, keep in zip(history.index.tolist(), ok.tolist()) if keep]
 
 
 # ----------------------------------------------------------------------------- pooled ratios
@@ -243,7 +255,7 @@ class _Ratio:
     den: dict[int, float] = field(default_factory=dict)
 
     def add(self, year: int, num: float, den: float) -> None:
-        if np.isfinite(num) and np.isfinite(den) and den > 0 and num >= 0:
+        if math.isfinite(num) and math.isfinite(den) and den > 0 and num >= 0:
             self.num[year] = num
             self.den[year] = den
 
@@ -283,47 +295,54 @@ def _judgement(name: str) -> Parameter:
 # ----------------------------------------------------------------------------- calibration
 
 
-def _stage_stocks(history: pd.DataFrame, assessment_years: float, notes: list[str], window: list[int]) -> pd.DataFrame:
+def _stage_stocks(history: pd.DataFrame, col: Mapping[str, np.ndarray], assessment_years: float, notes: list[str],
+                  window: list[int]) -> tuple[pd.Index, dict[str, np.ndarray]]:
     """The stages at 31 March of each usable year (looked-after children imputed where missing);
-    notes name what was imputed in the years the calibration uses (the window and the year before)."""
-    years = usable_years(history)
-    h = history.loc[years]
-    referrals = _col(h, "referrals")
-    nfa = _col(h, "referrals_nfa").fillna(0.0)
-    cin = _col(h, "cin_at31")
-    cp = _col(h, "cp_at31")
-    cla = _col(h, "cla_at31")
-    assessment = ((referrals - nfa).clip(lower=0.0) * assessment_years).clip(upper=0.5 * cin)
-    both = cla.notna() & cin.notna() & (cin > 0)
-    imputed = cla.isna()
-    used = (cla.index >= min(window) - 1) & (cla.index <= max(window))
+    notes name what was imputed in the years the calibration uses (the window and the year before).
+
+    `col` holds the history's measures as arrays in its row order (`_measures`). Returns the
+    usable years and the columns of `Calibration.stocks` for them.
+    """
+    ok = _usable(col)
+    index = history.index[ok]
+    years = np.asarray(index)
+    referrals, nfa = col["referrals"][ok], col["referrals_nfa"][ok]
+    cin, cp, cla = col["cin_at31"][ok], col["cp_at31"][ok], col["cla_at31"][ok]
+    nfa = np.where(np.isnan(nfa), 0.0, nfa)
+    # Series.clip's rules, element by element: NaN stays NaN, a NaN bound does not bind.
+    assessment = referrals - nfa
+    assessment = np.where(assessment < 0.0, 0.0, assessment) * assessment_years
+    assessment = np.where(assessment > 0.5 * cin, 0.5 * cin, assessment)
+    both = ~np.isnan(cla) & ~np.isnan(cin) & (cin > 0)
+    imputed = np.isnan(cla)
+    used = (years >= min(window) - 1) & (years <= max(window))
     if imputed.any():
         if both.any():
             ratio = float(cla[both].sum() / cin[both].sum())
-            source = f"the authority's own looked-after share of children in need ({years_text(list(cla.index[both]))})"
+            source = f"the authority's own looked-after share of children in need ({years_text(list(index[both]))})"
         else:
             ratio = _ENGLAND_CLA_SHARE
             source = "England's looked-after share of children in need (2023 [D1][D2])"
-        cla = cla.fillna(cin * ratio)
+        cla = np.where(imputed, cin * ratio, cla)
         if (imputed & used).any():
             notes.append(f"looked-after children at 31 March not published for "
-                         f"{years_text(list(cla.index[imputed & used]))}: imputed as {ratio:.1%} of children in need, "
+                         f"{years_text(list(index[imputed & used]))}: imputed as {ratio:.1%} of children in need, "
                          f"{source}")
-    if cp.isna().any():
-        missing = list(cp.index[cp.isna() & used])
-        cp = cp.fillna(cin * _ENGLAND_CP_SHARE)
+    if np.isnan(cp).any():
+        missing = list(index[np.isnan(cp) & used])
+        cp = np.where(np.isnan(cp), cin * _ENGLAND_CP_SHARE, cp)
         if missing:
             notes.append(f"CP plans at 31 March missing for {years_text(missing)}: imputed as England's share of "
                          f"children in need ({_ENGLAND_CP_SHARE:.1%}, 2023 [D1])")
     rest = cin - assessment - cp - cla
     floor = 0.05 * cin
     if (rest < floor).any():
-        bad = list(rest.index[(rest < floor) & used])
+        bad = list(index[(rest < floor) & used])
         if bad:
             notes.append(f"children in need at 31 March are fewer than those on CP plans and looked after in "
                          f"{years_text(bad)}: the CIN stage is held at 5% of children in need there")
-        rest = rest.clip(lower=floor)
-    return pd.DataFrame({"assessment": assessment, "cin": rest, "cp": cp, "cla": cla, "cla_imputed": imputed})
+        rest = np.where(rest < floor, floor, rest)
+    return index, {"assessment": assessment, "cin": rest, "cp": cp, "cla": cla, "cla_imputed": imputed}
 
 
 # England 2023 [D1][D2]: looked after 83,750 and CP plans 50,780 of 403,090 children in need at
@@ -364,7 +383,8 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
         No usable year in the window, or a rate with neither data nor fallback.
     """
     notes: list[str] = []
-    available = usable_years(history)
+    col = _measures(history)
+    available = usable_years(history, col)
     if isinstance(years, list):
         window = [y for y in years if y in available]
         if not window:
@@ -380,20 +400,24 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
     fb = fallback.parameters if fallback is not None else {}
 
     days = params["assessment_days"].value * (1.0 + params["duplicate_assessment_rate"].value)
-    stocks = _stage_stocks(history, days / 365.25, notes, window)
+    stock_years, stages = _stage_stocks(history, col, days / 365.25, notes, window)
     sigma = params["care_entry_share_from_cp"].value
     leaver_share = params["care_leaver_share"].value
-    col = {m: _col(history, m) for m in HISTORY_MEASURES}
+    # Plain floats by year: the loops below read single cells many times.
+    row = {y: i for i, y in enumerate(history.index.tolist())}
+    values = {m: col[m].tolist() for m in HISTORY_MEASURES}
+    staged = {stage: dict(zip(available, stages[stage].tolist())) for stage in ("cin", "cp", "cla")}
+    imputed = dict(zip(available, stages["cla_imputed"].tolist()))
 
     def get(measure: str, year: int) -> float:
-        return float(col[measure].get(year, math.nan))
+        return values[measure][row[year]] if year in row else math.nan
 
     def stock(stage: str, year: int) -> float:
-        return float(stocks.at[year, stage]) if year in stocks.index else math.nan
+        return staged[stage].get(year, math.nan)
 
     def avg(stage: str, year: int) -> float:
         now, before = stock(stage, year), stock(stage, year - 1)
-        return (now + before) / 2.0 if np.isfinite(before) else now
+        return (now + before) / 2.0 if math.isfinite(before) else now
 
     def ratio(key: str, measures: str | None = None) -> _Ratio:
         unit, description, source = RATIOS[key]
@@ -411,7 +435,7 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
     # Looked-after flows first: the years without them borrow the authority's own rates.
     exits, from_cin, from_cp = ratio("care_exit_hazard"), ratio("care_entry_hazard_cin"), ratio("care_entry_hazard_cp")
     for y in available:
-        if not bool(stocks.at[y, "cla_imputed"]):
+        if not imputed[y]:
             exits.add(y, get("cla_ceased", y), 4.0 * avg("cla", y))
         from_cin.add(y, get("cla_starts", y) * (1.0 - sigma), 4.0 * avg("cin", y))
         from_cp.add(y, get("cla_starts", y) * sigma, 4.0 * avg("cp", y))
@@ -421,7 +445,7 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
 
     def ceased(y: int) -> float:
         v = get("cla_ceased", y)
-        return v if np.isfinite(v) else params["care_exit_hazard"].value * 4.0 * avg("cla", y)
+        return v if math.isfinite(v) else params["care_exit_hazard"].value * 4.0 * avg("cla", y)
 
     rt = {key: ratio(key) for key in ("nfa_share", "not_in_need_share", "cin_closure_hazard", "cp_repeat_share",
                                       "cp_first_plan_hazard", "cp_exit_hazard", "rereferral_rate")}
@@ -432,16 +456,16 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
         referrals, rerefs = get("referrals", y), get("rereferrals", y)
         nfa, nin = get("referrals_nfa", y), get("assessed_not_in_need", y)
         starts = get("cin_starts", y)
-        if not np.isfinite(starts):
+        if not math.isfinite(starts):
             starts = referrals - nfa - nin
         in_need_now = stock("cin", y) + stock("cp", y) + stock("cla", y)
         in_need_before = stock("cin", y - 1) + stock("cp", y - 1) + stock("cla", y - 1)
-        leaving_need = starts - (in_need_now - in_need_before) if np.isfinite(in_need_before) else get("cin_ends", y)
+        leaving_need = starts - (in_need_now - in_need_before) if math.isfinite(in_need_before) else get("cin_ends", y)
         cin_closures = leaving_need - ceased(y)
         closed = nfa + nin + cin_closures + (1.0 - leaver_share) * ceased(y)
-        if np.isfinite(referrals) and np.isfinite(rerefs):
+        if math.isfinite(referrals) and math.isfinite(rerefs):
             new_refs[y] = referrals - rerefs
-        if np.isfinite(closed):
+        if math.isfinite(closed):
             closures[y] = closed
         cp_starts, repeat = get("cp_starts", y), get("cp_starts_repeat", y)
         rt["nfa_share"].add(y, nfa, referrals)
@@ -450,7 +474,7 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
         rt["cp_repeat_share"].add(y, repeat, cp_starts)
         share = repeat / cp_starts if cp_starts > 0 else math.nan
         rt["cp_first_plan_hazard"].add(y, cp_starts * (1.0 - share), 4.0 * avg("cin", y))
-        if np.isfinite(stock("cp", y - 1)):
+        if math.isfinite(stock("cp", y - 1)):
             rt["cp_exit_hazard"].add(y, cp_starts - (stock("cp", y) - stock("cp", y - 1)), 4.0 * avg("cp", y))
         short, plans = get("cp_at31_le3m", y), get("cp_at31", y)
         if plans > 0 and short < plans:
@@ -498,8 +522,14 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
              "care_entry_hazard_cp", "care_exit_hazard", "care_leaver_share", "care_leaver_years",
              "phase_in_quarters"]
     params = {k: params[k] for k in order}
-    return Calibration(params, history, window, stocks, pd.Series(closures, dtype=float),
-                       pd.Series(new_refs, dtype=float), notes, name)
+    return Calibration(params, history, window, pd.DataFrame(stages, index=stock_years), _by_year(closures),
+                       _by_year(new_refs), notes, name)
+
+
+def _by_year(values: Mapping[int, float]) -> pd.Series:
+    """A float Series indexed by year (built from arrays: much quicker than from a dict)."""
+    years = np.fromiter(values.keys(), dtype="int64", count=len(values))
+    return pd.Series(np.fromiter(values.values(), dtype="float64", count=len(values)), index=pd.Index(years))
 
 
 def _fill_first_time_referrals(new_refs: dict[int, float], referrals: dict[int, float],

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.demand.engine import Rates, Simulation, initial_state, simulate
-from workforce.demand.levers import LeverSet, lever_table, rates_for
+from workforce.demand.levers import LeverSet, lever_table, rates_for, rates_path
 from workforce.demand.measures import (
     FLOWS,
     INFLOW,
@@ -186,7 +186,7 @@ def project(cal: Calibration, scenario: Scenario, a: DemandAssumptions, start_ye
     """The engine run of one scenario from 31 March `start_year` over the assumptions' horizon."""
     mix = _entry_mix(a)
     horizon = a.horizon_quarters
-    rates = [rates_for(cal, scenario.levers, q, mix) for q in range(1, horizon + 1)]
+    rates = rates_path(cal, scenario.levers, horizon, mix)
     trend = cal.value("referral_trend")
     level = cal.value("new_referrals_per_quarter")
     new = [level * (1.0 + trend) ** (q / 4.0) for q in range(1, horizon + 1)]

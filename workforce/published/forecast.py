@@ -27,6 +27,7 @@ The framework around the methods is the same for all of them:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import hashlib
@@ -78,10 +79,17 @@ class Journey:
     year: int
     authorities: Mapping[str, pd.DataFrame]
     england: pd.DataFrame
+    # Cuts already made: every measure's panel cuts the same journey at the same origins.
+    _cuts: dict[int, "Journey"] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def upto(self, year: int) -> "Journey":
         year = min(int(year), self.year)
-        return Journey(year, {m: f.loc[:year] for m, f in self.authorities.items()}, self.england.loc[:year])
+        if year == self.year:
+            return self
+        if year not in self._cuts:
+            self._cuts[year] = Journey(year, {m: f.loc[:year] for m, f in self.authorities.items()},
+                                       self.england.loc[:year])
+        return self._cuts[year]
 
     @property
     def codes(self) -> list[str]:
@@ -109,6 +117,10 @@ class Journey:
 
     def digest(self) -> str:
         """A checksum of everything held (the key of cached model runs: other data, other key)."""
+        return self._checksum
+
+    @cached_property
+    def _checksum(self) -> str:
         h = hashlib.sha1(str(self.year).encode())
         for name, frame in [*sorted(self.authorities.items()), ("england", self.england)]:
             h.update(name.encode())
