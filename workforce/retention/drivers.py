@@ -248,8 +248,10 @@ def what_ifs(
 
 
 def _points(v: float) -> str:
+    """A change of the 12-month flight risk in percentage points, said in full (a manager reads
+    "+6 points" beside a risk of 20% as ambiguous)."""
     points = int(round(v))
-    return f"{points} point{'s' if points != 1 else ''}" if points >= 1 else "<1 point"
+    return f"{points} percentage point{'s' if points != 1 else ''}" if points >= 1 else "<1 percentage point"
 
 
 def _pct(p: float, digits: int = 0) -> str:
@@ -285,7 +287,7 @@ def top_levers(result: DriverResult, top: int = 3, horizon_months: int = 12) -> 
 
 def context_text(result: DriverResult) -> pd.Series:
     """The context factors that add at least MIN_POINTS to the flight risk, each with how
-    much ("0.8 years' service (against 5 years): +6 points"); never offered as levers."""
+    much ("0.8 years' service (against 5 years): +6 percentage points"); never offered as levers."""
     names = [d.name for d in DRIVERS if not d.lever]
     change = result.change_points[names]
     texts = []
