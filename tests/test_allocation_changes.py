@@ -138,3 +138,20 @@ def test_summary_counts_workers_over_each_hard_cap():
     wl = r.worker_loads.set_index("worker_id")
     assert bool(wl.at["W3", "over_complex_after"]) and wl.at["W3", "max_complex"] == 3
     assert "pinned" in wl.at["W1", "over_cap_reason"]
+
+
+def test_default_demo_rebalance_places_the_most_vulnerable_and_explains_every_overload():
+    """Issue 10.6 on the default demo authority (seed 0), with a limit long enough for the
+    rebalance to finish (so the answer is the same on every machine): no priority-1 child waits,
+    no practice supervisor is above a cap of their role, and every worker above a hard cap is
+    listed with the reason."""
+    demo = pytest.importorskip("workforce.demo")
+    a = demo.generate_authority(seed=0)
+    r = allocate(a.workers, a.cases, mode="rebalance", time_limit=900)
+    assert not r.summary["stopped_by_time_limit"]
+    assert r.summary["unallocated_priority_1"] == 0
+    assert not (r.unallocated["priority"] == 1).any()
+    loads = r.worker_loads
+    over = loads[["over_points_after", "over_children_after", "over_complex_after"]].any(axis=1)
+    assert not (over & loads["role"].eq("practice_supervisor")).any()
+    assert (loads.loc[over, "over_cap_reason"].astype(str).str.len() > 0).all()

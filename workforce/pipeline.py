@@ -38,7 +38,9 @@ if TYPE_CHECKING:  # the stages' own modules are imported when a stage runs (mod
     from workforce.published.benchmark import Benchmark
     from workforce.published.store import Published
 
-ALLOCATION_SECONDS = 20.0  # demo budget: the whole demo must finish in about a minute on 2 cores
+ALLOCATION_SECONDS = 120.0  # demo budget: enough for the rebalance to finish on one thread (40-60 s on the
+# 2-core development machine), so the demo shows an answer proven near its bound and the same on every
+# machine; the limit only stops a slow machine early, and the summary then says so
 QUICK_ALLOCATION_SECONDS = 8.0
 CARD_SOURCE = "Model card (risk.xlsx)"
 
