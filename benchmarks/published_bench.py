@@ -39,21 +39,29 @@ STOCKS = ("cin_at31", "cp_at31", "cla_at31")
 CLEARLY = 0.95  # "beat persistence clearly": at least 5% lower error [DEFAULT judgement]
 
 
+def reader(data: list[Path] | None = None):
+    """The published tables read to a given year, each year read once."""
+    @functools.lru_cache(maxsize=None)
+    def read(until: int | None):
+        return read_published(data, until=until)
+    return read
+
+
+def run_backtest(read, select_until: int = 2019, methods=None):
+    """The back-test of `ORIGINS`, 1-2 years ahead: (scores, cases, seconds)."""
+    started = time.perf_counter()
+    scores, cases = backtest(read, ORIGINS, 2, select_until=select_until, methods=methods or forecast_methods())
+    return scores, cases, time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, action="append", help="DfE files or folders (default: bundled copy)")
     parser.add_argument("--select-until", type=int, default=2019)
     args = parser.parse_args(argv)
-    data = args.data or None
-
-    @functools.lru_cache(maxsize=None)
-    def read(until: int | None):
-        return read_published(data, until=until)
-
+    read = reader(args.data or None)
     methods = forecast_methods()
-    started = time.perf_counter()
-    scores, cases = backtest(read, ORIGINS, 2, select_until=args.select_until, methods=methods)
-    seconds = time.perf_counter() - started
+    scores, cases, seconds = run_backtest(read, args.select_until, methods)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_colwidth", 70)
     print(f"Back-test: origins {', '.join(map(str, ORIGINS))}, 1-2 years ahead; methods chosen on targets "
@@ -119,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     print(forced.pivot(index="measure", columns="method", values="cell").reindex(scores["measure"]).fillna("")
           .to_string())
 
-    pub = read_published(data, until=2023)
+    pub = read(2023)
     timings = {}
     for label, las in (("one authority", ["333"]), ("all", None)):
         clear_cache()

@@ -12,7 +12,6 @@ and `workforce --help` start-up time. Each area's own script (`*_bench.py`) prin
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import platform
 import subprocess
@@ -168,14 +167,7 @@ def demand() -> None:
 def published() -> None:
     import published_bench
 
-    from workforce.published import read_published
-    from workforce.published.backtest import backtest
-
-    read = functools.lru_cache(maxsize=None)(lambda until: read_published(None, until=until))
-    started = time.perf_counter()
-    scores, _ = backtest(read, published_bench.ORIGINS, 2, select_until=2019,
-                         methods=published_bench.forecast_methods())
-    seconds = time.perf_counter() - started
+    scores, _, seconds = published_bench.run_backtest(published_bench.reader(), select_until=2019)
     scored = scores[scores["cases"] > 0]
     add("forecast back-test", "MAE ratio to persistence per measure (origins 2020, 2021; 1-2 years ahead)",
         ", ".join(f"{r.measure} {r.ratio_persistence:.3f}" for r in scored.itertuples()),

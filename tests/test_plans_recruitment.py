@@ -168,3 +168,16 @@ def test_an_appointment_is_charged_its_investment_only_for_the_service_inside_th
     expected = 1000.0 * share + late.payroll.sum() - 0.5 * late.payroll.sum() * (1 - share)
     assert appointment_cost(inp, late, 1000.0) == pytest.approx(expected)
     assert appointment_cost(inp, late, 1000.0) < 1000.0 + late.payroll.sum()
+
+
+def test_cost_note_claims_safe_caseloads_only_where_carrying_on_does_not_reach_them():
+    from workforce.plans.planner import cost_note
+
+    same = cost_note(79e6, 83e6, 0.94, 1.04, 1.03, 12, 12)  # both end at the safe level: the saving is agency
+    assert "less than" in same and "same safe level" in same and "permanent staff in place of agency" in same
+    better = cost_note(79e6, 80e6, 0.91, 1.04, 0.92, 12, 12)  # carrying on stays below it
+    assert "brings caseloads at the safe level" in better and "same safe level" not in better
+    dearer = cost_note(81e6, 80e6, 0.91, 1.04, 0.92, 12, 12)
+    assert "more than" in dearer and "it buys caseloads at the safe level" in dearer
+    late = cost_note(81e6, 80e6, 0.91, 0.97, 0.92, 13, 12)  # the market cannot get there within the plan
+    assert "nearer the safe level" in late and "97% by the end" in late

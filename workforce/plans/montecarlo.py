@@ -157,6 +157,8 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     hire_cap, hire_pay, nq_cap, nq_pay = new_starter_curves(a)
     full_pay = float(inp.hire[1].pay[-1]) if inp.hire else 0.0
     hello = golden_hello_net_gbp(a, clawback_leave_chance(a))
+    # one-off costs of an expected starter (adverts for the appointments that fall through too)
+    starter_fee = advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello
     agency_q = inp.agency_q
     spend = policy.gateway_spend if policy.gateway_spend is not None else np.zeros(H)
 
@@ -228,13 +230,13 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
                 mean = policy.starter_rates.get(key, 0.0) / 4.0 * la_start[:, None] * unit_share[None, :] * scale[:, None]
                 drawn = mean if d.expected else rng.poisson(mean).astype(float)
                 (new_exp if kind == 0 else new_nq)[:] = drawn
-            fees += new_exp.sum(axis=1) * (advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello)
+            fees += new_exp.sum(axis=1) * starter_fee
             fees += new_nq.sum(axis=1) * inp.nq_fee
         else:
             if policy.pipeline is not None and q < policy.pipeline.shape[1]:  # appointed before the plan
                 mean = policy.pipeline[None, :, q] * d.success[:, None]
                 new_exp = mean if d.expected else rng.poisson(mean).astype(float)
-                fees += new_exp.sum(axis=1) * (advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello)
+                fees += new_exp.sum(axis=1) * starter_fee
             if policy.hires is not None:
                 fees += advert_gbp(a) * policy.hires[:, q].sum()  # adverts when decided
                 d_q = q - inp.lead

@@ -385,13 +385,19 @@ def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bo
 
 def cost_note(cost: float, base: float, cover_now: float, cover_end: float, carry_end: float, safe_quarter: int,
               horizon: int) -> str:
-    """The plan's cost against carrying on as now, and what the difference buys, in words."""
-    when = f"by quarter {safe_quarter}" if safe_quarter <= horizon else f"{cover_end:.0%} by the end"
-    buys = (f"caseloads brought to the safe level (staff and agency cover {cover_now:.0%} of the safe-caseload "
-            f"need today, {when} with the plan; carrying on as now ends at {carry_end:.0%})")
+    """The plan's cost against carrying on as now, and where each leaves caseloads, in words. It
+    claims the plan buys safe caseloads only where carrying on does not reach them too."""
+    reached = safe_quarter <= horizon
+    when = f"100% by quarter {safe_quarter}" if reached else f"{cover_end:.0%} by the end"
+    cover = (f"staff and agency hold {cover_now:.0%} of the safe-caseload need today, {when} with the plan, "
+             f"{carry_end:.0%} at the end carrying on as now")
+    level = "caseloads at the safe level" if reached else "caseloads nearer the safe level"
     if cost > base:
-        return f"the plan costs GBP {cost - base:,.0f} more than carrying on as now (expected): it buys {buys}"
-    return f"the plan costs GBP {base - cost:,.0f} less than carrying on as now (expected), and delivers {buys}"
+        return f"the plan costs GBP {cost - base:,.0f} more than carrying on as now (expected): it buys {level} ({cover})"
+    if carry_end >= min(cover_end, 1.0) - 0.01:
+        return (f"the plan costs GBP {base - cost:,.0f} less than carrying on as now (expected) for caseloads at the "
+                f"same safe level ({cover}): permanent staff in place of agency")
+    return f"the plan costs GBP {base - cost:,.0f} less than carrying on as now (expected) and brings {level} ({cover})"
 
 
 def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway, inp, dec, report, relaxed,

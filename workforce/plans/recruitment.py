@@ -202,6 +202,20 @@ def pipeline_appointments(inp: RecruitmentInputs) -> np.ndarray:
     return np.repeat(per_quarter[:, None], lead, axis=1)
 
 
+def committed_stocks(inp: RecruitmentInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the plan starts with before it decides anything: today's LA-employed staff
+    (`inp.base`) plus the appointments already made (`inp.pipeline`), per unit and quarter: in
+    post at the quarter's end (units, H), capacity held (units, H, 2) and pay (units, H)."""
+    end, cap, cost = inp.base.perm_end.copy(), inp.base.perm_cap.copy(), inp.base.perm_cost.copy()
+    pipeline = inp.pipeline if inp.pipeline is not None else np.zeros((len(inp.units), 0))
+    for q in range(pipeline.shape[1]):
+        c = inp.hire[q + 1]
+        end += pipeline[:, q, None] * c.end[None, :]
+        cap += pipeline[:, q, None, None] * c.cap[None, :, :]
+        cost += pipeline[:, q, None] * c.payroll[None, :]
+    return end, cap, cost
+
+
 def unit_demand(demand: pd.DataFrame, units_col: str, units: list[str], horizon: int, a: Assumptions) -> np.ndarray:
     """Demand per unit, quarter and dimension in case-holder FTE, grossed up for absence."""
     values = demand_units(demand, a)
@@ -263,12 +277,6 @@ def recruitment_inputs(a: Assumptions, wf: Workforce, need: pd.DataFrame, feasib
     for c in inp.cohorts:
         inp.nq[c] = hire_cohort(c, horizon, inp.hazard, nq_cap, nq_pay, full, success)
     inp.pipeline = pipeline_appointments(inp)
-    for u in range(len(units)):
-        for q in range(inp.pipeline.shape[1]):
-            c = inp.hire[q + 1]
-            base.perm_end[u] += inp.pipeline[u, q] * c.end
-            base.perm_cap[u] += inp.pipeline[u, q] * c.cap
-            base.perm_cost[u] += inp.pipeline[u, q] * c.payroll
     inp.agency_target = agency_targets(a, feasibility, horizon)
     first = inp.demand[:, 0, :]
     inp.coverage_today = today_coverage(today_capacity(now or wf, units), first, a.recruitment.cover_margin_rate)
@@ -516,6 +524,7 @@ def _build(inp: RecruitmentInputs, elastic: bool):
               for u in range(nu)]
     capacity, perm_stock = [], []
     cost_terms = []
+    held_end, held_cap, held_cost = committed_stocks(inp)
     for u in range(nu):
         cap_u, stock_u = [], []
         for q in range(H):
@@ -526,8 +535,8 @@ def _build(inp: RecruitmentInputs, elastic: bool):
                     stock[v] = c.end[q]
                     for d in DIMS:
                         cap[d][v] = c.cap[q, d]
-            cap_u.append([pulp.LpAffineExpression(cap[d], constant=float(inp.base.perm_cap[u, q, d])) for d in DIMS])
-            stock_u.append(pulp.LpAffineExpression(stock, constant=float(inp.base.perm_end[u, q])))
+            cap_u.append([pulp.LpAffineExpression(cap[d], constant=float(held_cap[u, q, d])) for d in DIMS])
+            stock_u.append(pulp.LpAffineExpression(stock, constant=float(held_end[u, q])))
         capacity.append(cap_u)
         perm_stock.append(stock_u)
         for d in range(H):
@@ -537,7 +546,7 @@ def _build(inp: RecruitmentInputs, elastic: bool):
             cost_terms.append((nq[u][cq - 1], appointment_cost(inp, inp.nq[cq], inp.nq_fee)))
         for q in range(H):
             cost_terms.append((agency[u][q], inp.agency_q))
-    constant = float(inp.base.perm_cost.sum() + inp.base.agency_other_cost.sum())
+    constant = float(held_cost.sum() + inp.base.agency_other_cost.sum())
     constant += float(0 if inp.gateway_spend is None else inp.gateway_spend.sum())
     variable_cost = pulp.LpAffineExpression(cost_terms)
     total_cost = variable_cost + constant
