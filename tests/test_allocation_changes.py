@@ -155,3 +155,15 @@ def test_default_demo_rebalance_places_the_most_vulnerable_and_explains_every_ov
     over = loads[["over_points_after", "over_children_after", "over_complex_after"]].any(axis=1)
     assert not (over & loads["role"].eq("practice_supervisor")).any()
     assert (loads.loc[over, "over_cap_reason"].astype(str).str.len() > 0).all()
+
+
+def test_time_kept_back_for_the_caller_comes_off_the_solver():
+    """keep_back: the seconds a caller needs after the call (the CLI's writing) come off the
+    solver's time, so the whole run keeps to its limit. With all of it kept back the solver is
+    stopped at once and says so; with none kept back the same run finishes."""
+    workers = load_workers(EXAMPLES / "workers.csv")
+    cases = load_cases(EXAMPLES / "cases.csv", workers=workers)
+    stopped = allocate(workers, cases, mode="rebalance", time_limit=30, keep_back=30)
+    assert stopped.summary["stopped_by_time_limit"]
+    finished = allocate(workers, cases, mode="rebalance", time_limit=30)
+    assert not finished.summary["stopped_by_time_limit"]
