@@ -174,6 +174,26 @@ def _place_by_evicting(s: O.Loads, d: SearchData, u: int, by_worker: list[set], 
     return False
 
 
+def _state_keys(s: O.Loads, d: SearchData):
+    """A function of a unit giving a number that changes whenever anything its shift moves'
+    deltas and limits read may have changed: the loads of the workers among its options (and
+    its keeper) and the highest loads of their groups (`objective.Loads` counts changes to
+    both; the counts only grow, so their sum is unchanged only when none changed)."""
+    o = d.objective
+    workers = [np.unique(np.append(d.pair_worker[rows], o.fb_worker[u] if o.fb_worker[u] >= 0 else rows[:0]))
+               .astype(np.int64) for u, rows in enumerate(d.unit_pairs)]
+    groups = {name: [np.unique(codes[w][codes[w] >= 0]).astype(np.int64) for w in workers]
+              for name, (_, codes, _, _) in o.groups.items()}
+
+    def key(u: int) -> int:
+        k = int(s.worker_version[workers[u]].sum())
+        for name, by_unit in groups.items():
+            k += int(s.group_version[name][by_unit[u]].sum())
+        return k
+
+    return key
+
+
 def improve(d: SearchData, start: np.ndarray, *, max_passes: int = 30, chains: bool = True,
             deadline: float | None = None) -> tuple[np.ndarray, bool]:
     """Improve an assignment until a pass finds nothing better or after `max_passes` passes.
@@ -205,15 +225,21 @@ def improve(d: SearchData, start: np.ndarray, *, max_passes: int = 30, chains: b
         if r >= 0:
             by_worker[d.pair_worker[r]].add(u)
     active = [u for u in range(len(d.units)) if len(d.unit_pairs[u])]
+    state = _state_keys(s, d)
+    settled = np.full(len(d.units), -1, dtype=np.int64)  # the state key at which u had no better shift
     for _ in range(max_passes):
         improved = False
         for u in active:
+            if settled[u] == state(u):
+                continue  # nothing its shifts depend on has changed since none improved
             opts, delta, ok = _options(s, d, u)
             delta = np.where(ok, delta, np.inf)
             best = int(np.argmin(delta))
             if delta[best] < -_EPS:
                 _move(s, d, by_worker, u, int(opts[best]))
                 improved = True
+            else:
+                settled[u] = state(u)
             if deadline is not None and time.perf_counter() > deadline:
                 return s.choice, True
         if chains and not improved:

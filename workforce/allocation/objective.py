@@ -247,6 +247,10 @@ class Loads:
         np.add.at(self.load, worker[on], amount[on])
         self.members = {name: [np.flatnonzero(codes == g) for g in range(n)]
                         for name, (_, codes, n, _) in d.groups.items()}
+        # how often each worker's loads and each group's highest loads have changed (a move's
+        # deltas depend on nothing else, so a caller can tell when they cannot have changed)
+        self.worker_version = np.zeros(len(self.load), dtype=np.int64)
+        self.group_version = {name: np.zeros(n, dtype=np.int64) for name, (_, _, n, _) in d.groups.items()}
         self.top_val = {name: np.zeros((n, 3)) for name, (_, _, n, _) in d.groups.items()}
         self.top_w = {name: np.full((n, 3), -1) for name, (_, _, n, _) in d.groups.items()}
         for name, (_, _, n, _) in d.groups.items():
@@ -277,12 +281,14 @@ class Loads:
         for k, sign in ((0, -1.0), (1, 1.0)):
             if w[k] >= 0:
                 self.load[w[k]] += sign * amount[k]
+                self.worker_version[w[k]] += 1
                 touched.append(int(w[k]))
         self.choice[unit] = row
         for name, (_, codes, _, _) in d.groups.items():
             for g in {int(codes[x]) for x in touched}:
                 if g >= 0:
                     self._refresh(name, g)
+                    self.group_version[name][g] += 1
 
     def _top_excluding(self, name: str, g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The highest load of groups ``g`` leaving out workers ``a`` and ``b`` (-inf if none)."""
