@@ -395,7 +395,8 @@ def _solve_cbc(problem: pulp.LpProblem, *, time_limit: float | None, threads: in
 
 def solve(problem: pulp.LpProblem, *, sense: str, solver: str = "highs", time_limit: float | None = None,
           gap_rel: float = OPTIMAL_GAP, threads: int = 1, warm_start: dict | None = None,
-          progress: Callable | None = None, node_limit: int | None = None) -> SolveReport:
+          progress: Callable | None = None, node_limit: int | None = None,
+          options: dict[str, Any] | None = None) -> SolveReport:
     """Solve a PuLP model and report what was found honestly (see the module docstring).
 
     Parameters
@@ -422,6 +423,9 @@ def solve(problem: pulp.LpProblem, *, sense: str, solver: str = "highs", time_li
         HiGHS only: at most this many branch-and-bound nodes. A work limit, unlike the time
         limit: a solve it stops ends the same on any machine (with one thread and the fixed
         seed), so the answer can be repeated exactly. ``SolveReport.limit`` says which stopped it.
+    options : dict or None
+        HiGHS only: further HiGHS options by their HiGHS names (a caller that measured a setting
+        to suit its models, e.g. ``{"mip_allow_restart": False}``).
 
     Returns
     -------
@@ -449,7 +453,9 @@ def solve(problem: pulp.LpProblem, *, sense: str, solver: str = "highs", time_li
     if solver == "cbc":
         return _solve_cbc(problem, time_limit=time_limit, threads=threads, gap_rel=gap_rel,
                           warm_start=warm_start or {}, began=began)
-    extra = {} if node_limit is None else {"mip_max_nodes": int(node_limit)}
+    extra = dict(options or {})
+    if node_limit is not None:
+        extra["mip_max_nodes"] = int(node_limit)
     engine = HighsBulk(sense=sense, msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=threads,
                        warm_start=warm_start, progress=progress, random_seed=0, **extra)
     problem.solve(engine)

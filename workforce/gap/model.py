@@ -259,7 +259,8 @@ class AssignmentModel:
     # -- solving ---------------------------------------------------------------------------
     def solve(self, *, time_limit: float | None = None, solver: str = "highs", threads: int = 1,
               warm_start: pd.DataFrame | None = None, gap_rel: float = mip.OPTIMAL_GAP,
-              progress: Callable | None = None, node_limit: int | None = None) -> AssignmentResult:
+              progress: Callable | None = None, node_limit: int | None = None,
+              options: dict | None = None) -> AssignmentResult:
         """Minimise the sum of the terms and report status, objective, bound and gap honestly.
 
         Parameters
@@ -280,6 +281,8 @@ class AssignmentModel:
         node_limit : int or None
             At most this many branch-and-bound nodes (HiGHS only; a work limit: see
             `workforce.mip.solve`).
+        options : dict or None
+            Further HiGHS options by name (HiGHS only; see `workforce.mip.solve`).
 
         Returns
         -------
@@ -296,7 +299,8 @@ class AssignmentModel:
         self.problem.setObjective(self.objective())
         ws_values, skipped = self.warm_start_values(warm_start) if warm_start is not None else ({}, 0)
         report = mip.solve(self.problem, sense="min", solver=solver, time_limit=time_limit, gap_rel=gap_rel,
-                           threads=threads, warm_start=ws_values, progress=progress, node_limit=node_limit)
+                           threads=threads, warm_start=ws_values, progress=progress, node_limit=node_limit,
+                           options=options)
         if skipped:
             report = replace(report, message=f"{report.message}; {skipped} warm-start pairs were not eligible "
                                              "and were ignored")

@@ -1,0 +1,170 @@
+"""How the allocation solves its blocks: the bound without a solve, joining small blocks, the
+two passes and the gap shared by the whole (`workforce.allocation.model`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workforce.allocation import AllocationConfig, allocate
+from workforce.allocation import model as M
+from workforce.allocation.build import build_problem
+from workforce.gap.model import AssignmentResult
+
+INF = np.inf
+
+
+# ------------------------------------------------------------------ the room shortfall bound
+
+
+def test_room_shortfall_costs_nothing_when_the_units_fit():
+    cost = M._room_shortfall_cost(np.array([1.0, 2.0]), np.array([600.0, 600.0]), need=np.array([10.0, 10.0]),
+                                  kept=np.zeros(2), free=20.0, priced=0.0, price=50.0)
+    assert cost == 0.0
+
+
+def test_room_shortfall_makes_the_cheapest_unit_per_point_wait_in_part():
+    # 5 points too many: unit 1 frees 10 points at (1000-0)/10 = 100 a point, unit 0 at 60 a point
+    cost = M._room_shortfall_cost(np.array([0.0, 0.0]), np.array([600.0, 1000.0]), need=np.array([10.0, 10.0]),
+                                  kept=np.zeros(2), free=15.0, priced=0.0, price=50.0)
+    assert cost == pytest.approx(5 * 60.0)
+
+
+def test_room_shortfall_uses_priced_room_above_caps_when_cheaper_than_waiting():
+    cost = M._room_shortfall_cost(np.array([0.0, 0.0]), np.array([600.0, 1000.0]), need=np.array([10.0, 10.0]),
+                                  kept=np.zeros(2), free=15.0, priced=3.0, price=50.0)
+    assert cost == pytest.approx(3 * 50.0 + 2 * 60.0)
+
+
+def test_room_shortfall_counts_what_a_waiting_unit_leaves_on_its_keeper():
+    # unit 0 may wait but keeps 8 of its 10 points on its keeper: waiting frees only 2
+    cost = M._room_shortfall_cost(np.array([0.0]), np.array([600.0]), need=np.array([10.0]), kept=np.array([8.0]),
+                                  free=9.0, priced=0.0, price=50.0)
+    assert cost == pytest.approx(0.5 * 600.0)
+
+
+def test_units_that_may_not_wait_free_nothing():
+    cost = M._room_shortfall_cost(np.array([0.0]), np.array([INF]), need=np.array([10.0]), kept=np.zeros(1),
+                                  free=5.0, priced=0.0, price=50.0)
+    assert cost == 0.0
+
+
+def _small_demo(scale: float = 0.3):
+    demo = pytest.importorskip("workforce.demo")
+    return demo.generate_authority(seed=0, scale=scale)
+
+
+def test_the_bound_without_a_solve_never_exceeds_a_blocks_solved_optimum():
+    a = _small_demo()
+    cfg = AllocationConfig(time_limit=None, gap_rel=1e-6)
+    problem = build_problem(a.workers, a.cases, mode="rebalance", config=cfg)
+    from workforce.allocation import objective as O
+    from workforce.allocation.baseline import baseline_assignment
+
+    warm = baseline_assignment(problem)
+    _, floors = O.outside_constant(problem)
+    blocks = M._blocks(problem)
+    assert blocks
+    for units, workers in blocks:
+        res = M._solve_block(problem, units, workers, warm, floors, time_limit=None, solver="highs", progress=None)
+        assert res.bound is not None and res.objective is not None
+        assert M._simple_bound(problem, units) <= res.objective + 1e-6
+
+
+# ------------------------------------------------------------------ joining small blocks
+
+
+def test_small_blocks_are_joined_up_to_the_pair_limit_and_large_ones_stay_alone():
+    a = _small_demo()
+    problem = build_problem(a.workers, a.cases, mode="rebalance", config=AllocationConfig())
+    blocks = M._blocks(problem)
+    size = problem.pairs.groupby("unit").size()
+    pairs_of = [int(size.reindex(u).sum()) for u, _ in blocks]
+    assert M._batched(problem, blocks, 0) == blocks  # binds not: no joining
+    joined = M._batched(problem, blocks, sum(pairs_of))
+    assert len(joined) == 1 and sorted(joined[0][0]) == sorted(u for b in blocks for u in b[0])
+    smallest = min(pairs_of)
+    apart = M._batched(problem, blocks, smallest - 1)
+    assert len(apart) == len(blocks)  # every block is larger than the limit: none joined
+    assert sorted(u for b in apart for u in b[0]) == sorted(u for b in blocks for u in b[0])
+
+
+# ------------------------------------------------------------------ the two passes
+
+
+def _result(objective, bound, status="feasible", limit=None, item="U1"):
+    return AssignmentResult(assignment=pd.DataFrame({"item": [item], "agent": ["W1"]}), unassigned=[],
+                            objective=objective, bound=bound, gap=None, status=status, seconds=1.0, solver="highs",
+                            limit=limit, message="m")
+
+
+def test_better_keeps_the_better_answer_and_the_higher_bound():
+    first = _result(110.0, 100.0, limit="work", item="root")
+    second = _result(105.0, 98.0, item="search")
+    best = M._better(first, second)
+    assert best.objective == 105.0 and best.bound == 100.0
+    assert best.assignment["item"].tolist() == ["search"]
+    assert best.gap == pytest.approx(5.0 / 105.0) and best.seconds == 2.0
+    worse = M._better(first, _result(None, None, limit="time"))
+    assert worse.objective == 110.0 and worse.bound == 100.0 and worse.limit == "time"
+
+
+def test_second_pass_stops_once_the_whole_is_within_its_gap():
+    a = _small_demo(0.5)
+    r = allocate(a.workers, a.cases, mode="rebalance", config=AllocationConfig(time_limit=None))
+    s = r.summary
+    assert not s["stopped_by_time_limit"]
+    assert s["gap"] is not None and s["gap"] <= AllocationConfig().gap_rel + 1e-9
+
+
+def test_one_pass_when_the_node_limit_is_the_root():
+    a = _small_demo()
+    cfg = AllocationConfig(time_limit=None, node_limit=M.ROOT_NODES)
+    r = allocate(a.workers, a.cases, mode="rebalance", config=cfg)
+    two = allocate(a.workers, a.cases, mode="rebalance", config=AllocationConfig(time_limit=None))
+    assert r.summary["objective"] >= two.summary["objective"] - 1e-6  # more search is never worse
+
+
+# ------------------------------------------------------------------ the local search skips settled units
+
+
+def test_a_move_changes_the_versions_of_its_two_workers_and_their_groups_only():
+    from workforce.allocation import improve as I
+    from workforce.allocation import objective as O
+    from workforce.allocation.baseline import baseline_assignment
+
+    a = _small_demo()
+    problem = build_problem(a.workers, a.cases, mode="rebalance", config=AllocationConfig())
+    d = I.search_data(problem, problem.pairs)
+    s = O.Loads(d.objective, O.choice_of(problem, problem.pairs, baseline_assignment(problem)))
+    u = next(k for k, rows in enumerate(d.unit_pairs) if len(rows) > 1 and s.choice[k] >= 0)
+    frm = int(s.choice[u])
+    to = int(next(r for r in d.unit_pairs[u] if d.pair_worker[r] != d.pair_worker[frm]))
+    before = s.worker_version.copy()
+    groups_before = {k: v.copy() for k, v in s.group_version.items()}
+    s.apply(u, to)
+    changed = set(np.flatnonzero(s.worker_version != before))
+    assert changed == {int(d.pair_worker[frm]), int(d.pair_worker[to])}
+    for name, (_, codes, _, _) in d.objective.groups.items():
+        moved = {int(codes[w]) for w in changed if codes[w] >= 0}
+        assert set(np.flatnonzero(s.group_version[name] != groups_before[name])) == moved
+
+
+def test_skipping_settled_units_gives_the_same_answer(monkeypatch):
+    import itertools
+
+    from workforce.allocation import improve as I
+    from workforce.allocation import objective as O
+    from workforce.allocation.baseline import baseline_assignment
+
+    a = _small_demo(0.5)
+    problem = build_problem(a.workers, a.cases, mode="rebalance", config=AllocationConfig())
+    d = I.search_data(problem, problem.pairs)
+    start = O.choice_of(problem, problem.pairs, baseline_assignment(problem))
+    skipped, _ = I.improve(d, start, max_passes=3)
+    fresh = itertools.count(10**12)
+    monkeypatch.setattr(I, "_state_keys", lambda s, d: (lambda u: next(fresh)))  # never settled
+    every, _ = I.improve(d, start, max_passes=3)
+    assert (skipped == every).all()
+    assert (skipped != start).any()  # the search did move families
