@@ -113,8 +113,8 @@ def test_time_to_event_keeps_censored_rows_and_reports_concordance_and_auc():
     assert data["rows_used"] == len(frame)  # censored rows are kept: their follow-up counts
     assert data["censored"] == int((frame["left"] == "no").sum()) and data["events"] == int((frame["left"] == "yes").sum())
     assert data["development_rows"] + data["held_out_rows"] == len(frame) and data["held_out_rows"] > 80
-    assert set(report["candidates"]) == {"logistic_hazard_strong", "logistic_hazard", "boosted_hazard",
-                                         "forest_hazard", "ensemble_hazard"}
+    assert set(report["candidates"]) == {"logistic_hazard_strong", "logistic_hazard", "forest_hazard",
+                                         "survival_forest", "ensemble_hazard"}
     for metrics in report["candidates"].values():
         assert set(metrics) == {"c_index", "auc_horizon", "ibs"}
     selected = report["selected"]
