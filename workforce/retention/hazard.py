@@ -234,7 +234,7 @@ def hazard_candidates(
     strong = linear(LogisticRegression(C=0.05, max_iter=3000))
     forest = trees(RandomForestClassifier(n_estimators=100, min_samples_leaf=40, max_features=0.3, max_samples=0.5,
                                           random_state=seed, n_jobs=1))
-    survival = trees(SurvivalForest(n_estimators=100, min_samples_leaf=5, max_features="sqrt", random_state=seed))
+    survival = trees(SurvivalForest(n_estimators=100, min_samples_leaf=20, max_features=0.5, random_state=seed))
     return {
         "logistic_hazard_strong": strong,
         "logistic_hazard": linear(LogisticRegression(C=1.0, max_iter=3000)),
