@@ -204,6 +204,14 @@ def tree_preprocessor(numeric: Sequence[str], categorical: Sequence[str]) -> Col
     return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=False)
 
 
+FOREST_TREES = 60
+"""Trees in each forest candidate. 60 rather than 100 cut the demo's training by about a quarter
+(16.0 s to 11.6 s, under load) with the forests' cross-validated concordance and 12-month AUC
+within 0.001 and the same model selected; on the turnover table's development hold-outs (seeds
+200-204) the selected model's held-out figures did not fall (0.615 / 0.641 to 0.618 / 0.651).
+The trees are large-leaved, so the forests' averages settle early."""
+
+
 def hazard_candidates(
     numeric: Sequence[str], categorical: Sequence[str], *, spline: Sequence[str] = (), seed: int = 0,
 ) -> dict[str, object]:
@@ -232,9 +240,9 @@ def hazard_candidates(
         return Pipeline([("features", tree_preprocessor(numeric, categorical)), ("model", estimator)])
 
     strong = linear(LogisticRegression(C=0.05, max_iter=3000))
-    forest = trees(RandomForestClassifier(n_estimators=100, min_samples_leaf=40, max_features=0.3, max_samples=0.5,
+    forest = trees(RandomForestClassifier(n_estimators=FOREST_TREES, min_samples_leaf=40, max_features=0.3, max_samples=0.5,
                                           random_state=seed, n_jobs=1))
-    survival = trees(SurvivalForest(n_estimators=100, min_samples_leaf=20, max_features=0.5, random_state=seed))
+    survival = trees(SurvivalForest(n_estimators=FOREST_TREES, min_samples_leaf=20, max_features=0.5, random_state=seed))
     return {
         "logistic_hazard_strong": strong,
         "logistic_hazard": linear(LogisticRegression(C=1.0, max_iter=3000)),
