@@ -108,13 +108,14 @@ def _tenure_table(n: int = 400, seed: int = 1) -> pd.DataFrame:
 
 def test_time_to_event_keeps_censored_rows_and_reports_concordance_and_auc():
     frame = _tenure_table()
-    report = evaluate_table(frame, FlatOptions(duration="months", event="left", horizon=12, holdout=0.25, **FAST))
+    report = evaluate_table(frame, FlatOptions(duration="months", event="left", horizon=12, holdout=0.25,
+                                               also_held_out=["survival_forest"], **FAST))
     data = report["data"]
     assert data["rows_used"] == len(frame)  # censored rows are kept: their follow-up counts
     assert data["censored"] == int((frame["left"] == "no").sum()) and data["events"] == int((frame["left"] == "yes").sum())
     assert data["development_rows"] + data["held_out_rows"] == len(frame) and data["held_out_rows"] > 80
-    assert set(report["candidates"]) == {"logistic_hazard_strong", "logistic_hazard", "boosted_hazard",
-                                         "forest_hazard", "ensemble_hazard"}
+    assert set(report["candidates"]) == {"logistic_hazard_strong", "logistic_hazard", "forest_hazard",
+                                         "survival_forest", "ensemble_hazard"}
     for metrics in report["candidates"].values():
         assert set(metrics) == {"c_index", "auc_horizon", "ibs"}
     selected = report["selected"]
@@ -122,7 +123,15 @@ def test_time_to_event_keeps_censored_rows_and_reports_concordance_and_auc():
     assert selected["c_index"]["mean"] > 0.6 and selected["auc_horizon"]["mean"] > 0.6
     held = report["held_out"]
     assert held[selected["name"]]["c_index"] > 0.6 and held[report["plain_baseline"]]["c_index"] > 0.6
+    # a candidate asked for besides them is refitted and scored on the same held-out rows
+    assert held["survival_forest"]["c_index"] > 0.6 and set(held["survival_forest"]) == {"c_index", "auc_horizon", "ibs"}
     assert "months" not in data["numeric"] and "left" not in data["categorical"]
+
+
+def test_an_unknown_candidate_to_score_on_the_hold_out_is_refused():
+    with pytest.raises(InputError, match="no hazard candidate called cox_ph"):
+        evaluate_table(_tenure_table(200), FlatOptions(duration="months", event="left", horizon=12, holdout=0.25,
+                                                       also_held_out=["cox_ph"], **FAST))
 
 
 def test_tenure_periods_are_quarters_of_the_horizon():

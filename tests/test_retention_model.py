@@ -85,7 +85,7 @@ def trained(history):
     return train(history, seed=0, **FAST)
 
 
-CANDIDATES = {"logistic_hazard_strong", "logistic_hazard", "boosted_hazard", "forest_hazard", "ensemble_hazard"}
+CANDIDATES = {"logistic_hazard_strong", "logistic_hazard", "forest_hazard", "survival_forest", "ensemble_hazard"}
 
 
 def test_card_records_data_period_counts_selection_calibration_and_validation(history, trained):

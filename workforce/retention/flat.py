@@ -74,6 +74,9 @@ class FlatOptions:
     n_splits: int = 5
     n_repeats: int = 3
     leakage_auc: float = LEAKAGE_AUC
+    # tenure tables with a hold-out: candidates refitted and scored on it besides the selected one
+    # and the plain baseline (for comparison only: selection never sees the hold-out)
+    also_held_out: Sequence[str] = ()
 
 
 @dataclass
@@ -416,6 +419,9 @@ def evaluate_tenure(prep: Prepared, options: FlatOptions) -> dict[str, Any]:
     dev = data.subset(dev_rows)
     check_target(dev.left_by_horizon[dev.known_at_horizon].astype(int), where="the table (events by the horizon)")
     candidates = hazard_candidates([*prep.numeric, ELAPSED], prep.categorical, spline=[ELAPSED], seed=options.seed)
+    unknown = sorted(set(options.also_held_out) - set(candidates))
+    if unknown:
+        raise InputError(f"no hazard candidate called {', '.join(unknown)}; the candidates are {', '.join(candidates)}")
     result = select_hazard_model(dev, candidates, n_splits=options.n_splits, n_repeats=options.n_repeats, seed=options.seed)
     report: dict[str, Any] = {
         "data": {**prep.data, "horizon": horizon, "period": horizon / 4.0, "development_rows": int(len(dev_rows)),
@@ -435,7 +441,8 @@ def evaluate_tenure(prep: Prepared, options: FlatOptions) -> dict[str, Any]:
         "messages": prep.messages,
     }
     if len(held_rows):
-        report["held_out"] = _held_out_survival(candidates, [result.selected, PLAIN_BASELINE], dev, data.subset(held_rows))
+        report["held_out"] = _held_out_survival(candidates, [result.selected, PLAIN_BASELINE, *options.also_held_out],
+                                                dev, data.subset(held_rows))
     return report
 
 

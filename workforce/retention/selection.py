@@ -34,7 +34,15 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from workforce.errors import InputError
-from workforce.retention.hazard import cumulative_incidence, expand_periods, predict_period_hazards
+from workforce.retention.forest import survival_target
+from workforce.retention.hazard import (
+    AveragedHazards,
+    at_start,
+    cumulative_incidence,
+    expand_periods,
+    is_subject_level,
+    predict_period_hazards,
+)
 from workforce.retention.metrics import cumulative_dynamic_auc, harrell_c, integrated_brier_score
 
 METRICS = ("roc_auc", "pr_auc", "brier")
@@ -310,7 +318,18 @@ class SurvivalData:
 
 
 def fit_hazard_model(estimator, data: SurvivalData):
-    """Fit a clone of `estimator` on the person-period rows of `data`."""
+    """Fit a clone of `estimator` on the person-period rows of `data`, or, for a subject-level
+    model (:func:`workforce.retention.hazard.is_subject_level`), on the subjects at the start
+    with their whole follow-up (`time`, and the reason when they left); an
+    :class:`~workforce.retention.hazard.AveragedHazards` member by member."""
+    if isinstance(estimator, AveragedHazards):
+        return estimator.with_fitted([(name, fit_hazard_model(member, data)) for name, member in estimator.estimators],
+                                     data.X.columns)
+    if is_subject_level(estimator):
+        if not data.event.any():
+            raise InputError("no leaver among the training subjects: nothing to learn a hazard from")
+        target = survival_target(data.time, np.where(data.event, data.cause, 0))
+        return clone(estimator).fit(at_start(data.X, data.advance), target)
     rows, y = data.period_rows()
     if len(np.unique(y)) < 2:
         raise InputError("no leaver among the training periods: nothing to learn a hazard from")
