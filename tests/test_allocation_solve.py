@@ -1,5 +1,5 @@
-"""How the allocation solves its blocks: the bound without a solve, joining small blocks, the
-two passes and the gap shared by the whole (`workforce.allocation.model`)."""
+"""How the allocation solves its blocks: the bound without a solve, the two passes and the gap
+shared by the whole, and the local search's skipping of settled units."""
 
 from __future__ import annotations
 
@@ -70,24 +70,6 @@ def test_the_bound_without_a_solve_never_exceeds_a_blocks_solved_optimum():
         res = M._solve_block(problem, units, workers, warm, floors, time_limit=None, solver="highs", progress=None)
         assert res.bound is not None and res.objective is not None
         assert M._simple_bound(problem, units) <= res.objective + 1e-6
-
-
-# ------------------------------------------------------------------ joining small blocks
-
-
-def test_small_blocks_are_joined_up_to_the_pair_limit_and_large_ones_stay_alone():
-    a = _small_demo()
-    problem = build_problem(a.workers, a.cases, mode="rebalance", config=AllocationConfig())
-    blocks = M._blocks(problem)
-    size = problem.pairs.groupby("unit").size()
-    pairs_of = [int(size.reindex(u).sum()) for u, _ in blocks]
-    assert M._batched(problem, blocks, 0) == blocks  # binds not: no joining
-    joined = M._batched(problem, blocks, sum(pairs_of))
-    assert len(joined) == 1 and sorted(joined[0][0]) == sorted(u for b in blocks for u in b[0])
-    smallest = min(pairs_of)
-    apart = M._batched(problem, blocks, smallest - 1)
-    assert len(apart) == len(blocks)  # every block is larger than the limit: none joined
-    assert sorted(u for b in apart for u in b[0]) == sorted(u for b in blocks for u in b[0])
 
 
 # ------------------------------------------------------------------ the two passes

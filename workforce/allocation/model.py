@@ -137,29 +137,6 @@ def _blocks(problem: Problem) -> list[tuple[list[str], list[str]]]:
     return sorted([(sorted(u), sorted(w)) for u, w in groups.values() if u], key=lambda b: b[0][0])
 
 
-def _batched(problem: Problem, blocks: list[tuple[list[str], list[str]]],
-             most_pairs: int) -> list[tuple[list[str], list[str]]]:
-    """Consecutive small blocks joined into one model while the joined model has at most
-    ``most_pairs`` eligible pairs (a block larger than that stays alone). Joining independent
-    blocks keeps the answer exact (a model's bound is the sum of its blocks' bounds) and saves
-    building and starting a solver model per block, which costs more than solving a block of a
-    few dozen families (`new` mode: 24 blocks at 4x scale)."""
-    if most_pairs <= 0 or len(blocks) < 2:
-        return blocks
-    size = problem.pairs.groupby("unit").size()
-    out: list[tuple[list[str], list[str]]] = []
-    count = 0
-    for units, workers in blocks:
-        n = int(size.reindex(units).fillna(0).sum())
-        if out and count + n <= most_pairs and count > 0:
-            out[-1] = (sorted(out[-1][0] + units), sorted(out[-1][1] + workers))
-            count += n
-        else:
-            out.append((units, workers))
-            count = n if n <= most_pairs else 0
-    return out
-
-
 def _build_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series,
                  floors: dict[str, dict[str, float]]):
     """Build one AssignmentModel over `units` x `workers`: the limits on every load (with the
@@ -236,8 +213,6 @@ def _better(first: AssignmentResult, second: AssignmentResult) -> AssignmentResu
 #: block it doubled the time to 0.1% (25.9 s against 9.3 s, one thread) and cost time on every
 #: other block too.
 HIGHS_OPTIONS = {"mip_allow_restart": False}
-#: Blocks are joined into one model up to this many eligible pairs (`_batched`).
-BATCH_PAIRS = 1500
 #: Branch-and-bound nodes of the first pass over the blocks: the root node only.
 ROOT_NODES = 1
 #: Below this many seconds left, a block is not searched: the warm start stands.
@@ -429,8 +404,6 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
     blocks = _blocks(problem)
     if problem.config.decompose == "single" and len(blocks) > 1:
         blocks = [(sorted(u for b in blocks for u in b[0]), sorted(w for b in blocks for w in b[1]))]
-    elif problem.config.decompose == "auto":
-        blocks = _batched(problem, blocks, BATCH_PAIRS)
     const, floors = O.outside_constant(problem)
     t = time.perf_counter()
     warm, stopped = _local_search(problem, base, deadline) if blocks else (base, False)
