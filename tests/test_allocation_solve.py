@@ -150,3 +150,36 @@ def test_skipping_settled_units_gives_the_same_answer(monkeypatch):
     every, _ = I.improve(d, start, max_passes=3)
     assert (skipped == every).all()
     assert (skipped != start).any()  # the search did move families
+
+
+def _calls(monkeypatch):
+    seen = []
+    solve = M._solve_block
+
+    def record(problem, units, workers, warm, floors, **kw):
+        seen.append((units[0], kw.get("node_limit"), kw.get("options")))
+        return solve(problem, units, workers, warm, floors, **kw)
+
+    monkeypatch.setattr(M, "_solve_block", record)
+    return seen
+
+
+def test_small_blocks_are_solved_whole_in_the_first_pass_with_default_settings(monkeypatch):
+    a = _small_demo()
+    seen = _calls(monkeypatch)
+    monkeypatch.setattr(M, "WHOLE_IN_FIRST_PASS", 10**9)
+    allocate(a.workers, a.cases, mode="rebalance", config=AllocationConfig(time_limit=None))
+    assert seen and all(nodes is None and options is None for _, nodes, options in seen)
+    assert len({u for u, _, _ in seen}) == len(seen)  # each block solved once
+
+
+def test_large_blocks_get_their_root_first_without_restarts(monkeypatch):
+    a = _small_demo()
+    seen = _calls(monkeypatch)
+    monkeypatch.setattr(M, "WHOLE_IN_FIRST_PASS", 0)
+    allocate(a.workers, a.cases, mode="rebalance", config=AllocationConfig(time_limit=None))
+    firsts = {}
+    for u, nodes, options in seen:
+        firsts.setdefault(u, nodes)
+        assert options == M.LARGE_BLOCK_OPTIONS
+    assert set(firsts.values()) == {M.ROOT_NODES}

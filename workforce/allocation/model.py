@@ -164,10 +164,11 @@ def _build_block(problem: Problem, units: list[str], workers: list[str], warm: p
 def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series,
                  floors: dict[str, dict[str, float]], *, time_limit: float | None, solver: str,
                  progress: Callable | None, node_limit: int | None = None, last_pass: bool = True,
-                 abs_gap: float | None = None) -> AssignmentResult:
+                 abs_gap: float | None = None, options: dict | None = None) -> AssignmentResult:
     """Build one block's model and solve it from the warm start (one solver thread, at most
     ``node_limit`` nodes, default `config.node_limit`; `time_limit` only stops it early), until
-    within `config.gap_rel` of its bound or, when given, within ``abs_gap`` of it. On the
+    within `config.gap_rel` of its bound or, when given, within ``abs_gap`` of it; ``options`` are
+    further HiGHS settings. On the
     last pass a block stopped by its node limit with a weak bound gets the LP relaxation's bound
     when that is higher."""
     if time_limit is not None and time_limit < MIN_BLOCK_SECONDS:
@@ -180,7 +181,7 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
     res = model.solve(time_limit=time_limit, solver=solver, threads=1, warm_start=ws,
                       gap_rel=problem.config.gap_rel, progress=progress,
                       node_limit=problem.config.node_limit if node_limit is None else node_limit,
-                      options=HIGHS_OPTIONS if abs_gap is None else {**HIGHS_OPTIONS, "mip_abs_gap": float(abs_gap)})
+                      options={**(options or {}), **({} if abs_gap is None else {"mip_abs_gap": float(abs_gap)})})
     if res.bound is None:  # stopped before the solver proved any bound
         res = replace(res, bound=_simple_bound(problem, units), message=res.message + "; a simple bound")
     weak = res.bound is None or res.gap is None or res.gap > WEAK_BLOCK_GAP
@@ -208,13 +209,18 @@ def _better(first: AssignmentResult, second: AssignmentResult) -> AssignmentResu
     return replace(best, bound=bound, gap=gap, status=status)
 
 
-#: HiGHS settings measured on the allocation's blocks. A restart (HiGHS re-presolving the model
-#: with what its root search learnt) throws away the root's cuts; on the demo's over-demand team
-#: block it doubled the time to 0.1% (25.9 s against 9.3 s, one thread) and cost time on every
-#: other block too.
-HIGHS_OPTIONS = {"mip_allow_restart": False}
+#: HiGHS settings for the blocks too large to solve whole in the first pass, measured on the
+#: demo's. A restart (HiGHS re-presolving the model with what its root search learnt) throws away
+#: the root's cuts: on the over-demand team block it doubled the time to 0.1% (25.9 s against
+#: 9.3 s, one thread; the seed-1 demo's rebalance 92 s against 61 s). On small blocks restarts
+#: are cheap and help a little (`new` mode at 1x: 0.53-0.58 s against 0.69-0.78 s).
+LARGE_BLOCK_OPTIONS = {"mip_allow_restart": False}
 #: Branch-and-bound nodes of the first pass over the blocks: the root node only.
 ROOT_NODES = 1
+#: A block with at most this many eligible pairs is solved whole in the first pass: stopping it
+#: after its root and solving it again costs more than finishing it (`new` mode's blocks of a few
+#: dozen families: 2.1 s against 1.0 s at 1x), and it cannot hold the others up for long.
+WHOLE_IN_FIRST_PASS = 1000
 #: Below this many seconds left, a block is not searched: the warm start stands.
 MIN_BLOCK_SECONDS = 0.2
 #: A block stopped by its node limit with a gap above this gets the LP relaxation's bound when
@@ -314,7 +320,8 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
 
     1. Every block's root node (its cuts and heuristics; `ROOT_NODES`), in a fixed order: a
        proven bound and a good answer for every block before any one block's search can take
-       the rest of the time (on the demo most blocks are done here).
+       the rest of the time (on the demo most blocks are done here). A small block
+       (`WHOLE_IN_FIRST_PASS`) is solved whole here.
     2. The blocks the root did not close, the largest absolute gap first, each searched from its
        root answer up to `config.node_limit` nodes, until the whole (not each block) is within
        `config.gap_rel` of its bound: a block may stop at the gap the others leave room for,
@@ -323,11 +330,14 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
     Both passes are bounded by counts of work, so a run that ends within its time limit gives
     the same answer on any machine; the time limit only stops one early."""
     parallel = max(1, min(int(problem.config.threads), len(blocks)))
+    size = problem.pairs.groupby("unit").size()
+    small = [int(size.reindex(units).fillna(0).sum()) <= WHOLE_IN_FIRST_PASS for units, _ in blocks]
 
     def run(k: int, start: pd.Series, nodes: int | None, last: bool, abs_gap: float | None) -> AssignmentResult:
         limit = None if deadline is None else max(0.0, deadline - time.perf_counter())
         return _solve_block(problem, blocks[k][0], blocks[k][1], start, floors, time_limit=limit, solver=solver,
-                            progress=progress, node_limit=nodes, last_pass=last, abs_gap=abs_gap)
+                            progress=progress, node_limit=nodes, last_pass=last, abs_gap=abs_gap,
+                            options=None if small[k] else LARGE_BLOCK_OPTIONS)
 
     def each(jobs: list) -> list:
         if parallel == 1:
@@ -336,7 +346,8 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
             return list(pool.map(lambda job: run(*job), jobs))
 
     two = problem.config.node_limit > ROOT_NODES
-    results = each([(k, warm, ROOT_NODES if two else None, not two, None) for k in range(len(blocks))])
+    results = each([(k, warm, None if small[k] or not two else ROOT_NODES, small[k] or not two, None)
+                    for k in range(len(blocks))])
     if not two:
         return results
 
