@@ -66,10 +66,13 @@ def test_the_bound_without_a_solve_never_exceeds_a_blocks_solved_optimum():
     _, floors = O.outside_constant(problem)
     blocks = M._blocks(problem)
     assert blocks
+    quick = M.QuickBound.of_problem(problem)
     for units, workers in blocks:
-        res = M._solve_block(problem, units, workers, warm, floors, time_limit=None, solver="highs", progress=None)
+        bound = quick.of(units, workers)
+        res = M._solve_block(problem, units, workers, warm, floors, deadline=None, solver="highs", progress=None,
+                             quick_bound=lambda: bound)
         assert res.bound is not None and res.objective is not None
-        assert M._simple_bound(problem, units) <= res.objective + 1e-6
+        assert bound <= res.objective + 1e-6
 
 
 # ------------------------------------------------------------------ the two passes

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -162,28 +162,39 @@ def _build_block(problem: Problem, units: list[str], workers: list[str], warm: p
 
 
 def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: pd.Series,
-                 floors: dict[str, dict[str, float]], *, time_limit: float | None, solver: str,
-                 progress: Callable | None, node_limit: int | None = None, last_pass: bool = True,
-                 abs_gap: float | None = None, options: dict | None = None) -> AssignmentResult:
+                 floors: dict[str, dict[str, float]], *, deadline: float | None, solver: str,
+                 progress: Callable | None, quick_bound: Callable[[], float], node_limit: int | None = None,
+                 last_pass: bool = True, abs_gap: float | None = None,
+                 options: dict | None = None) -> AssignmentResult:
     """Build one block's model and solve it from the warm start (one solver thread, at most
-    ``node_limit`` nodes, default `config.node_limit`; `time_limit` only stops it early), until
-    within `config.gap_rel` of its bound or, when given, within ``abs_gap`` of it; ``options`` are
-    further HiGHS settings. On the
-    last pass a block stopped by its node limit with a weak bound gets the LP relaxation's bound
-    when that is higher."""
-    if time_limit is not None and time_limit < MIN_BLOCK_SECONDS:
+    ``node_limit`` nodes, default `config.node_limit`; the ``deadline``, a `time.perf_counter()`
+    instant, only stops it early), until within `config.gap_rel` of its bound or, when given,
+    within ``abs_gap`` of it; ``options`` are further HiGHS settings. A block with too little time
+    left keeps the warm start and ``quick_bound()``. On the last pass a block stopped by its node
+    limit with a weak bound gets the LP relaxation's bound when that is higher."""
+
+    def left() -> float | None:
+        return None if deadline is None else deadline - time.perf_counter()
+
+    def unsearched() -> AssignmentResult:
         ws = warm.reindex(units)
         return AssignmentResult(assignment=pd.DataFrame({"item": ws.index[ws != ""], "agent": ws[ws != ""].to_numpy()}),
-                                unassigned=[], objective=None, bound=_simple_bound(problem, units), gap=None,
+                                unassigned=[], objective=None, bound=quick_bound(), gap=None,
                                 status="feasible", seconds=0.0, solver=solver, limit="time",
                                 message="no time left for this block: warm start kept, a simple bound")
+
+    if left() is not None and left() < MIN_BLOCK_SECONDS:
+        return unsearched()
     model, ws = _build_block(problem, units, workers, warm, floors)
+    time_limit = left()  # measured after the build, which can take seconds on a large block
+    if time_limit is not None and time_limit < MIN_BLOCK_SECONDS:
+        return unsearched()
     res = model.solve(time_limit=time_limit, solver=solver, threads=1, warm_start=ws,
                       gap_rel=problem.config.gap_rel, progress=progress,
                       node_limit=problem.config.node_limit if node_limit is None else node_limit,
                       options={**(options or {}), **({} if abs_gap is None else {"mip_abs_gap": float(abs_gap)})})
     if res.bound is None:  # stopped before the solver proved any bound
-        res = replace(res, bound=_simple_bound(problem, units), message=res.message + "; a simple bound")
+        res = replace(res, bound=quick_bound(), message=res.message + "; a simple bound")
     weak = res.bound is None or res.gap is None or res.gap > WEAK_BLOCK_GAP
     if last_pass and res.status in ("feasible", "no_solution") and weak and res.limit != "time":
         # stopped (by its node limit) with a weak bound: the LP relaxation may prove a better one
@@ -228,39 +239,66 @@ MIN_BLOCK_SECONDS = 0.2
 WEAK_BLOCK_GAP = 0.05
 
 
-def _simple_bound(problem: Problem, units: list[str]) -> float:
-    """A lower bound on a block's objective that needs no solve (for a block the time limit left
-    unsearched): each unit at its cheapest option (its cheapest pair's pair terms, or its cost
-    when unplaced where it may wait); each worker's terms at the load fixed on them (the terms
-    only grow with load); and what the block's room forces on top (`_room_shortfall_cost`),
-    on points or on children, whichever is more. Group terms are at least zero."""
-    cfg = problem.config
-    pairs = problem.pairs[problem.pairs["unit"].isin(units)]
-    cost = sum(pairs[f"cost_{t.name}"] for t in O.terms_of("pair")) if len(pairs) else pd.Series(dtype=float)
-    cheapest = (cost.groupby(pairs["unit"]).min().reindex(units) if len(pairs) else pd.Series(np.nan, index=units))
-    u = problem.units.loc[units]
-    waits = problem.unallocated_cost.reindex(units).where(u["may_wait"].to_numpy(), np.inf).to_numpy(float)
-    placed_cost = cheapest.fillna(np.inf).to_numpy(float)
-    bound = float(np.fmin(placed_cost, waits).clip(min=0.0).sum())
-    workers = sorted(set(pairs["worker_id"]) | set(problem.fallback.reindex(units)["worker_id"].dropna()))
-    w = problem.workers.index.get_indexer(workers)
-    fixed = problem.fixed.reindex(workers).fillna(0.0)
-    for t in O.terms_of("worker"):
-        bound += float(O.hinge_cost(t.cost(problem.workers, cfg), fixed[list(LOADS)].to_numpy(float), w).sum())
-    hard = {h.resource: h for h in R.over_cap_cost(problem.workers, cfg) if not h.step}
-    extra = 0.0
-    for load in ("points", "children"):
-        need = (pairs[load].groupby(pairs["unit"]).min().reindex(units).fillna(0.0).to_numpy(float) if len(pairs)
-                else np.zeros(len(units)))
-        kept = problem.fallback[load].reindex(units).fillna(0.0).to_numpy(float)
-        limit = problem.limits[load].reindex(workers).to_numpy(float)
-        held = fixed[load].to_numpy(float)
-        cap = hard[load].threshold[w]
-        free = np.maximum(0.0, np.minimum(limit, cap) - held).sum()
-        priced = np.where(np.isfinite(cap), np.maximum(0.0, limit - np.maximum(cap, held)), 0.0).sum()
-        extra = max(extra, _room_shortfall_cost(placed_cost, waits, need, kept, float(free), float(priced),
-                                                hard[load].rate))
-    return bound + extra
+@dataclass(frozen=True)
+class QuickBound:
+    """What `QuickBound.of` needs, computed once per problem: per unit, the cheapest placed cost,
+    the cost when it waits (inf where it may not), the least load it brings to any worker and
+    the load it leaves on its keeper when it waits; per worker, its terms at the load fixed on
+    it, its room up to its hard caps and above them; the over-cap rate per load."""
+
+    placed_cost: pd.Series
+    wait_cost: pd.Series
+    need: pd.DataFrame  # unit x (points, children)
+    kept: pd.DataFrame  # unit x (points, children)
+    fixed_cost: pd.Series
+    free: pd.DataFrame  # worker x (points, children)
+    priced: pd.DataFrame  # worker x (points, children)
+    rate: dict[str, float]
+
+    @classmethod
+    def of_problem(cls, problem: Problem) -> "QuickBound":
+        cfg, w, pairs = problem.config, problem.workers, problem.pairs
+        units = problem.units.index
+        cost = sum(pairs[f"cost_{t.name}"] for t in O.terms_of("pair")) if len(pairs) else pd.Series(dtype=float)
+        placed = (cost.groupby(pairs["unit"]).min() if len(pairs) else pd.Series(dtype=float)).reindex(units)
+        wait = problem.unallocated_cost.reindex(units).where(problem.units["may_wait"].to_numpy(), np.inf)
+        loads = ["points", "children"]
+        need = (pairs.groupby("unit")[loads].min() if len(pairs) else pd.DataFrame(columns=loads)).reindex(units)
+        kept = problem.fallback[loads].reindex(units)
+        fixed = problem.fixed.reindex(w.index).fillna(0.0)
+        idx = np.arange(len(w))
+        fixed_cost = sum(O.hinge_cost(t.cost(w, cfg), fixed[list(LOADS)].to_numpy(float), idx)
+                         for t in O.terms_of("worker"))
+        hard = {h.resource: h for h in R.over_cap_cost(w, cfg) if not h.step}
+        free, priced = {}, {}
+        for load in loads:
+            limit = problem.limits[load].reindex(w.index).to_numpy(float)
+            held, cap = fixed[load].to_numpy(float), hard[load].threshold
+            free[load] = np.maximum(0.0, np.minimum(limit, cap) - held)
+            priced[load] = np.where(np.isfinite(cap), np.maximum(0.0, limit - np.maximum(cap, held)), 0.0)
+        return cls(placed_cost=placed.fillna(np.inf).astype(float), wait_cost=wait.astype(float),
+                   need=need.fillna(0.0).astype(float), kept=kept.fillna(0.0).astype(float),
+                   fixed_cost=pd.Series(np.asarray(fixed_cost, dtype=float) + np.zeros(len(w)), index=w.index),
+                   free=pd.DataFrame(free, index=w.index), priced=pd.DataFrame(priced, index=w.index),
+                   rate={load: float(hard[load].rate) for load in loads})
+
+    def of(self, units: list[str], workers: list[str]) -> float:
+        """A lower bound on the objective of the block of ``units`` and ``workers`` that needs no
+        solve (for a block the time limit left unsearched): each unit at its cheapest option (its
+        cheapest pair's pair terms, or its cost when unplaced where it may wait); each worker's
+        terms at the load fixed on them (the terms only grow with load); and what the block's
+        room forces on top (`_room_shortfall_cost`), on points or on children, whichever is more.
+        Group terms are at least zero."""
+        placed = self.placed_cost.reindex(units).to_numpy(float)
+        wait = self.wait_cost.reindex(units).to_numpy(float)
+        bound = float(np.fmin(placed, wait).clip(min=0.0).sum()) + float(self.fixed_cost.reindex(workers).sum())
+        extra = 0.0
+        for load in ("points", "children"):
+            extra = max(extra, _room_shortfall_cost(placed, wait, self.need[load].reindex(units).to_numpy(float),
+                                                    self.kept[load].reindex(units).to_numpy(float),
+                                                    float(self.free[load].reindex(workers).sum()),
+                                                    float(self.priced[load].reindex(workers).sum()), self.rate[load]))
+        return bound + extra
 
 
 def _room_shortfall_cost(placed_cost: np.ndarray, wait_cost: np.ndarray, need: np.ndarray, kept: np.ndarray,
@@ -333,11 +371,17 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
     size = problem.pairs.groupby("unit").size()
     small = [int(size.reindex(units).fillna(0).sum()) <= WHOLE_IN_FIRST_PASS for units, _ in blocks]
 
+    quick: list[QuickBound] = []  # computed once, when a block first needs it
+
+    def quick_bound(k: int) -> float:
+        if not quick:
+            quick.append(QuickBound.of_problem(problem))
+        return quick[0].of(*blocks[k])
+
     def run(k: int, start: pd.Series, nodes: int | None, last: bool, abs_gap: float | None) -> AssignmentResult:
-        limit = None if deadline is None else max(0.0, deadline - time.perf_counter())
-        return _solve_block(problem, blocks[k][0], blocks[k][1], start, floors, time_limit=limit, solver=solver,
-                            progress=progress, node_limit=nodes, last_pass=last, abs_gap=abs_gap,
-                            options=None if small[k] else LARGE_BLOCK_OPTIONS)
+        return _solve_block(problem, blocks[k][0], blocks[k][1], start, floors, deadline=deadline, solver=solver,
+                            progress=progress, quick_bound=lambda: quick_bound(k), node_limit=nodes, last_pass=last,
+                            abs_gap=abs_gap, options=None if small[k] else LARGE_BLOCK_OPTIONS)
 
     def each(jobs: list) -> list:
         if parallel == 1:
