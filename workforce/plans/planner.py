@@ -386,18 +386,21 @@ def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bo
 def cost_note(cost: float, base: float, cover_now: float, cover_end: float, carry_end: float, safe_quarter: int,
               horizon: int) -> str:
     """The plan's cost against carrying on as now, and where each leaves caseloads, in words. It
-    claims the plan buys safe caseloads only where carrying on does not reach them too."""
+    claims the plan buys safe caseloads only where carrying on does not reach them too. It names
+    no amount: the saving is reported as figures beside it (`saving_gbp` from the central
+    projection, the Monte Carlo's median and P10-P90 on the Summary sheet), and a second amount
+    in words would disagree with the median a reader sees next to it."""
     reached = safe_quarter <= horizon
     when = f"100% by quarter {safe_quarter}" if reached else f"{cover_end:.0%} by the end"
     cover = (f"staff and agency hold {cover_now:.0%} of the safe-caseload need today, {when} with the plan, "
              f"{carry_end:.0%} at the end carrying on as now")
     level = "caseloads at the safe level" if reached else "caseloads nearer the safe level"
     if cost > base:
-        return f"the plan costs GBP {cost - base:,.0f} more than carrying on as now (expected): it buys {level} ({cover})"
+        return f"the plan costs more than carrying on as now: it buys {level} ({cover})"
     if carry_end >= min(cover_end, 1.0) - 0.01:
-        return (f"the plan costs GBP {base - cost:,.0f} less than carrying on as now (expected) for caseloads at the "
-                f"same safe level ({cover}): permanent staff in place of agency")
-    return f"the plan costs GBP {base - cost:,.0f} less than carrying on as now (expected) and brings {level} ({cover})"
+        return (f"the plan costs less than carrying on as now for caseloads at the same safe level ({cover}): "
+                "permanent staff in place of agency")
+    return f"the plan costs less than carrying on as now and brings {level} ({cover})"
 
 
 def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway, inp, dec, report, relaxed,
