@@ -171,7 +171,7 @@ def duplicate_rows(frame: pd.DataFrame) -> dict[str, int]:
     duplicates; rows (exact duplicates dropped) that repeat another in everything but the
     personality scores (the person key `TENURE_PERSON`, by which hold-outs are grouped); and rows
     that repeat another in everything but `stag` and `event` (same person, firm, route and
-    personality scores, another tenure: perhaps a second job, not linked by the person key)."""
+    personality scores, another tenure; `person_ids` links them too)."""
     distinct = frame.drop_duplicates()
     apart_from_tenure = [c for c in distinct.columns if c not in ("stag", "event")]
     return {"rows": int(len(frame)), "exact_duplicates": int(frame.duplicated().sum()),
@@ -179,6 +179,23 @@ def duplicate_rows(frame: pd.DataFrame) -> dict[str, int]:
             "people": int(len(distinct.drop_duplicates(TENURE_PERSON))),
             "same_apart_from_tenure": int(distinct.duplicated(apart_from_tenure).sum()),
             "in_groups_apart_from_tenure": int(distinct.duplicated(apart_from_tenure, keep=False).sum())}
+
+
+def person_ids(frame: pd.DataFrame) -> pd.Series:
+    """One id per person: rows are linked when they share the person key `TENURE_PERSON` or
+    repeat each other in everything but `stag` and `event` (the same person's answers, another
+    tenure), and every row linked to another, directly or through others, gets its id. Hold-outs
+    grouped by it keep each person's rows on one side."""
+    apart_from_tenure = [c for c in frame.columns if c not in ("stag", "event")]
+    keys = [frame[cols].astype(str).agg("|".join, axis=1) for cols in (TENURE_PERSON, apart_from_tenure)]
+    ids = pd.Series(np.arange(len(frame)), index=frame.index)
+    while True:  # each row takes the least id of its groups until nothing changes
+        new = ids
+        for key in keys:
+            new = new.groupby(key).transform("min")
+        if new.equals(ids):
+            return ids.map("p{}".format)
+        ids = new
 
 
 TENURE_SHOWN = ("logistic_hazard", "survival_forest")  # beside the selected model, on every hold-out
@@ -207,9 +224,10 @@ def measure_tenure(path, holdouts: int = 5, n_splits: int = 5, n_repeats: int = 
     say(f"tenure table {path}: {dups['rows']} rows; {dups['exact_duplicates']} exact duplicates (dropped); of the "
         f"rest, {dups['same_person_key']} repeat another row in everything but the personality scores (one person: "
         f"{dups['people']} people), and {dups['same_apart_from_tenure']} repeat another in everything but "
-        f"stag/event ({dups['in_groups_apart_from_tenure']} rows in such groups; not linked by the person key)")
+        f"stag/event ({dups['in_groups_apart_from_tenure']} rows in such groups; linked too): "
+        f"{int(person_ids(frame).nunique())} people")
     say(f"  {SPLITS[split]}")
-    frame["person"] = frame[TENURE_PERSON].astype(str).agg("|".join, axis=1)
+    frame["person"] = person_ids(frame)
     models = ("selected", *TENURE_SHOWN)
     runs = []
     t0 = time.perf_counter()
