@@ -186,3 +186,25 @@ def test_large_blocks_get_their_root_first_without_restarts(monkeypatch):
         firsts.setdefault(u, nodes)
         assert options == M.LARGE_BLOCK_OPTIONS
     assert set(firsts.values()) == {M.ROOT_NODES}
+
+
+def test_teams_left_at_their_root_say_so_and_are_not_counted_as_stopped(monkeypatch):
+    from dataclasses import replace
+
+    a = _small_demo(0.5)
+    monkeypatch.setattr(M, "WHOLE_IN_FIRST_PASS", 0)
+    solve, calls = M._solve_block, []
+
+    def root_stops_at_its_node_limit(*args, **kw):  # as HiGHS reports a root stopped by mip_max_nodes
+        calls.append(kw.get("node_limit"))
+        res = solve(*args, **kw)
+        if kw.get("node_limit") == M.ROOT_NODES:
+            res = replace(res, limit="work", message="HiGHS: Solution limit reached")
+        return res
+
+    monkeypatch.setattr(M, "_solve_block", root_stops_at_its_node_limit)
+    r = allocate(a.workers, a.cases, mode="rebalance", config=AllocationConfig(time_limit=None, gap_rel=0.5))
+    s = r.summary
+    assert calls and set(calls) == {M.ROOT_NODES}  # the roots were enough: no second pass
+    assert not s["stopped_by_time_limit"] and s["gap"] <= 0.5
+    assert "Solution limit" not in s["message"] and M.ROOT_ENOUGH in s["message"]
