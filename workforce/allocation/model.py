@@ -228,6 +228,7 @@ def _better(first: AssignmentResult, second: AssignmentResult) -> AssignmentResu
 LARGE_BLOCK_OPTIONS = {"mip_allow_restart": False}
 #: Branch-and-bound nodes of the first pass over the blocks: the root node only.
 ROOT_NODES = 1
+#: What a block left at its root node reports when the whole was within its gap without it.
 ROOT_ENOUGH = "root node solved; the whole was within its gap without searching this team further"
 #: A block with at most this many eligible pairs is solved whole in the first pass: stopping it
 #: after its root and solving it again costs more than finishing it (`new` mode's blocks of a few
