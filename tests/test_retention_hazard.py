@@ -11,8 +11,9 @@ from scipy.stats import spearmanr
 
 from workforce.retention.features import advance, feature_columns, history_features
 from workforce.retention.flat import ELAPSED, FlatOptions, prepare, tenure_data
-from workforce.retention.forest import hazards_from_curves, period_counts
-from workforce.retention.hazard import cumulative_incidence, expand_periods, hazard_candidates, predict_period_hazards
+from workforce.retention.curves import cumulative_incidence, hazards_from_curves
+from workforce.retention.forest import period_counts
+from workforce.retention.hazard import expand_periods, hazard_candidates, predict_period_hazards
 from workforce.retention.labels import REASONS, snapshot_outcomes
 from workforce.retention.model import MODEL_FORMAT, ChurnModel, survival_data
 from workforce.retention.persistence import load_model, save_model

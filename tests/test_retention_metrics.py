@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workforce.retention.hazard import cumulative_incidence
+from workforce.retention.curves import cumulative_incidence
 from workforce.retention.metrics import (
     brier_scores,
     censoring_survival,

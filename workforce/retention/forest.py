@@ -6,7 +6,7 @@ reason it left then (0 when censored). Each tree is grown on a bootstrap sample 
 estimates the hazards of the subjects that fall in it, period by period and reason by reason;
 the forest averages the trees' survival and cumulative incidence curves (as Ishwaran et al.'s
 random survival forests for competing risks do) and turns the averages back into hazards, so
-:func:`workforce.retention.hazard.cumulative_incidence` of its hazards gives those curves again.
+:func:`workforce.retention.curves.cumulative_incidence` of its hazards gives those curves again.
 
 Splitting. Log-rank splitting is approximated as Therneau, Grambsch and Fleming (1990) and
 LeBlanc and Crowley (1992) propose: the trees are scikit-learn regression trees fitted to the
@@ -29,6 +29,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.utils.validation import check_is_fitted
+
+from workforce.retention.curves import cumulative_incidence, hazards_from_curves
 
 
 def survival_target(time: np.ndarray, cause: np.ndarray) -> np.ndarray:
@@ -59,22 +61,6 @@ def martingale_residuals(time: np.ndarray, cause: np.ndarray) -> np.ndarray:
     hazard = np.divide(d.sum(axis=1), at_risk, out=np.zeros(horizon), where=at_risk > 0)
     H = np.r_[0.0, np.cumsum(hazard)]
     return (cause > 0).astype(float) - H[np.clip(time, 0, horizon)]
-
-
-def curves(hazards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Survival after each period (..., P) and cumulative incidence (..., P, R) from hazards
-    (..., P, R); the last axis is the reason."""
-    total = np.clip(hazards.sum(axis=-1), 0.0, 1.0)
-    S = np.cumprod(1.0 - total, axis=-1)
-    before = np.concatenate([np.ones_like(S[..., :1]), S[..., :-1]], axis=-1)
-    return S, np.cumsum(before[..., None] * hazards, axis=-2)
-
-
-def hazards_from_curves(S: np.ndarray, F: np.ndarray) -> np.ndarray:
-    """The hazards whose survival and incidence curves are `S` (n, P) and `F` (n, P, R)."""
-    before = np.concatenate([np.ones_like(S[:, :1]), S[:, :-1]], axis=1)
-    step = np.diff(np.concatenate([np.zeros_like(F[:, :1]), F], axis=1), axis=1)
-    return np.divide(step, before[..., None], out=np.zeros_like(step), where=before[..., None] > 1e-12)
 
 
 class SurvivalForest(BaseEstimator):
@@ -199,7 +185,7 @@ class SurvivalForest(BaseEstimator):
         F_sum = np.zeros((len(X), P, self.n_reasons_))
         for tree, index, table in zip(self.forest_.estimators_, self.leaf_index_, self.leaf_hazards_):
             leaf = index[tree.tree_.apply(X)]
-            S, F = curves(table)
+            S, F = cumulative_incidence(table)
             S_sum += S[leaf]
             F_sum += F[leaf]
         h = hazards_from_curves(S_sum / len(self.leaf_index_), F_sum / len(self.leaf_index_))

@@ -8,7 +8,7 @@ of the reason it left for in that period (1..R). Any scikit-learn classifier wit
     h_r(k | x) = P(leave for reason r in period k | in post at the start of period k, x),
 
 a multinomial logistic regression being the plain discrete-time analogue of a Cox model. From
-the hazards (:func:`cumulative_incidence`):
+the hazards (:func:`workforce.retention.curves.cumulative_incidence`):
 
     S(k)   = prod_{j <= k} (1 - sum_r h_r(j))            (still in post after period k)
     F_r(k) = sum_{j <= k} S(j - 1) h_r(j)                 (left for reason r by period k)
@@ -131,23 +131,6 @@ def predict_period_hazards(
     stacked = stacked_periods(X, periods, advance)
     h = hazards_from_proba(estimator.predict_proba(stacked), estimator.classes_, n_reasons)
     return h.reshape(periods, len(X), n_reasons).transpose(1, 0, 2)
-
-
-def cumulative_incidence(hazards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Survival and cumulative incidence from hazards (n, P, R).
-
-    Returns
-    -------
-    (ndarray, ndarray)
-        S (n, P): in post after each period; F (n, P, R): left for each reason by each period.
-        ``1 - S[:, k] == F[:, k, :].sum(-1)`` up to rounding.
-    """
-    h = np.asarray(hazards, dtype=float)
-    total = np.clip(h.sum(axis=2), 0.0, 1.0)
-    S = np.cumprod(1.0 - total, axis=1)
-    before = np.concatenate([np.ones((h.shape[0], 1)), S[:, :-1]], axis=1)
-    F = np.cumsum(before[:, :, None] * h, axis=1)
-    return S, F
 
 
 class AveragedHazards(BaseEstimator):

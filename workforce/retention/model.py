@@ -39,9 +39,9 @@ from workforce.retention.features import (
     history_features,
     leavers_from_history,
 )
+from workforce.retention.curves import cumulative_incidence
 from workforce.retention.hazard import (
     PLAIN_BASELINE,
-    cumulative_incidence,
     hazard_candidates,
     predict_period_hazards,
 )

@@ -35,10 +35,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from workforce.errors import InputError
 from workforce.retention.forest import survival_target
+from workforce.retention.curves import cumulative_incidence
 from workforce.retention.hazard import (
     AveragedHazards,
     at_start,
-    cumulative_incidence,
     expand_periods,
     is_subject_level,
     predict_period_hazards,
