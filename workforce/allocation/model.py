@@ -268,9 +268,7 @@ class QuickBound:
         need = (pairs.groupby("unit")[loads].min() if len(pairs) else pd.DataFrame(columns=loads)).reindex(units)
         kept = problem.fallback[loads].reindex(units)
         fixed = problem.fixed.reindex(w.index).fillna(0.0)
-        idx = np.arange(len(w))
-        fixed_cost = sum(O.hinge_cost(t.cost(w, cfg), fixed[list(LOADS)].to_numpy(float), idx)
-                         for t in O.terms_of("worker"))
+        fixed_cost = O.worker_terms_at(w, cfg, fixed[list(LOADS)].to_numpy(float), np.arange(len(w)))
         hard = {h.resource: h for h in R.over_cap_cost(w, cfg) if not h.step}
         free, priced = {}, {}
         for load in loads:
@@ -280,7 +278,7 @@ class QuickBound:
             priced[load] = np.where(np.isfinite(cap), np.maximum(0.0, limit - np.maximum(cap, held)), 0.0)
         return cls(placed_cost=placed.fillna(np.inf).astype(float), wait_cost=wait.astype(float),
                    need=need.fillna(0.0).astype(float), kept=kept.fillna(0.0).astype(float),
-                   fixed_cost=pd.Series(np.asarray(fixed_cost, dtype=float) + np.zeros(len(w)), index=w.index),
+                   fixed_cost=pd.Series(fixed_cost, index=w.index),
                    free=pd.DataFrame(free, index=w.index), priced=pd.DataFrame(priced, index=w.index),
                    rate={load: float(hard[load].rate) for load in loads})
 
@@ -392,8 +390,8 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
             return list(pool.map(lambda job: run(*job), jobs))
 
     two = problem.config.node_limit > ROOT_NODES
-    results = each([(k, warm, None if small[k] or not two else ROOT_NODES, small[k] or not two, None)
-                    for k in range(len(blocks))])
+    whole = [small[k] or not two for k in range(len(blocks))]  # solved whole in the first pass
+    results = each([(k, warm, None if whole[k] else ROOT_NODES, whole[k], None) for k in range(len(blocks))])
     if not two:
         return results
 

@@ -160,6 +160,12 @@ def hinge_cost(hinges: list[R.Hinge], loads, w: np.ndarray) -> np.ndarray:
     return cost
 
 
+def worker_terms_at(workers: pd.DataFrame, config: AllocationConfig, loads: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Every worker term's cost, summed, for workers ``w`` (indices into ``workers``) at the given
+    loads (one row per worker of ``w``, one column per load of `LOADS`)."""
+    return sum((hinge_cost(t.cost(workers, config), loads, w) for t in terms_of("worker")), np.zeros(len(w)))
+
+
 @dataclass
 class ObjectiveData:
     """The objective of one problem over a set of pairs, in arrays: units 0..n-1 (the problem's
@@ -457,8 +463,7 @@ def outside_constant(problem: Problem) -> tuple[float, dict[str, dict[str, float
     const = float(sum(problem.units.loc[no_pair_units, f"cost_{t.name}"].sum() for t in terms_of("unit")))
     loads = problem.fixed.reindex(w.index).fillna(0.0)[list(LOADS)].to_numpy(float)
     idx = np.flatnonzero(outside)
-    for t in terms_of("worker"):
-        const += float(hinge_cost(t.cost(w, cfg), loads[idx], idx).sum())
+    const += float(worker_terms_at(w, cfg, loads[idx], idx).sum())
     floors: dict[str, dict[str, float]] = {}
     for t in terms_of("group"):
         gm = t.cost(w, cfg)
