@@ -3,6 +3,8 @@ shared by the whole, and the local search's skipping of settled units."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,6 +75,51 @@ def test_the_bound_without_a_solve_never_exceeds_a_blocks_solved_optimum():
                              quick_bound=lambda: bound)
         assert res.bound is not None and res.objective is not None
         assert bound <= res.objective + 1e-6
+
+
+def test_blocks_the_search_does_not_reach_get_the_lp_relaxations_bound(monkeypatch):
+    # all the time kept back for bounds: no block is searched, and each is bounded by its LP
+    # relaxation, which is above the simple bound and below what a solve proves
+    a = _small_demo()
+    cfg = AllocationConfig(time_limit=None, gap_rel=1e-6)
+    problem = build_problem(a.workers, a.cases, mode="rebalance", config=cfg)
+    from workforce.allocation import objective as O
+    from workforce.allocation.baseline import baseline_assignment
+
+    warm = baseline_assignment(problem)
+    _, floors = O.outside_constant(problem)
+    blocks = M._blocks(problem)
+    monkeypatch.setattr(M, "BOUND_SECONDS_PER_PAIR", 1e6)
+    monkeypatch.setattr(M, "BOUND_SHARE", 1.0)
+    results = M._run_blocks(problem, blocks, warm, floors, deadline=time.perf_counter() + 60.0, solver="highs",
+                            progress=None)
+    quick = M.QuickBound.of_problem(problem)
+    solved = M._run_blocks(problem, blocks, warm, floors, deadline=None, solver="highs", progress=None)
+    higher = 0
+    for (units, workers), res, best in zip(blocks, results, solved):
+        assert res.objective is None and "no time left for this block" in res.message
+        assert quick.of(units, workers) - 1e-6 <= res.bound <= best.objective + 1e-6
+        if res.bound > quick.of(units, workers) + 1e-6:
+            higher += 1
+            assert "the LP relaxation's bound" in res.message
+    assert higher > 0
+
+
+def test_without_time_kept_back_unreached_blocks_keep_the_simple_bound(monkeypatch):
+    a = _small_demo()
+    problem = build_problem(a.workers, a.cases, mode="rebalance", config=AllocationConfig(time_limit=None))
+    from workforce.allocation import objective as O
+    from workforce.allocation.baseline import baseline_assignment
+
+    warm = baseline_assignment(problem)
+    _, floors = O.outside_constant(problem)
+    blocks = M._blocks(problem)
+    results = M._run_blocks(problem, blocks, warm, floors, deadline=time.perf_counter() - 1.0, solver="highs",
+                            progress=None)
+    quick = M.QuickBound.of_problem(problem)
+    for (units, workers), res in zip(blocks, results):
+        assert res.bound == pytest.approx(quick.of(units, workers))
+        assert "a simple bound" in res.message
 
 
 # ------------------------------------------------------------------ the two passes
