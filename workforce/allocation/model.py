@@ -234,8 +234,9 @@ ROOT_ENOUGH = "root node solved; the whole was within its gap without searching 
 #: after its root and solving it again costs more than finishing it (`new` mode's blocks of a few
 #: dozen families: 2.1 s against 1.0 s at 1x), and it cannot hold the others up for long.
 WHOLE_IN_FIRST_PASS = 1000
-#: Under a time limit, seconds kept back per eligible pair (at most `BOUND_SHARE` of the time
-#: left) to bound, by their LP relaxations, the blocks the search may not reach: the simple bound
+#: Under a time limit, seconds kept back per eligible pair of the large blocks (small ones are
+#: solved whole at once; at most `BOUND_SHARE` of the time left) to bound, by their LP
+#: relaxations, the blocks the search may not reach: the simple bound
 #: (`QuickBound`) is far weaker (the demo's six blocks: 10,802 against 66,107, whose optimum is
 #: 70,014). Measured: building and solving the six relaxations of the demo's 23,900 pairs takes
 #: 0.9 s, one thread.
@@ -381,7 +382,8 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
     the same answer on any machine; the time limit only stops one early."""
     parallel = max(1, min(int(problem.config.threads), len(blocks)))
     size = problem.pairs.groupby("unit").size()
-    small = [int(size.reindex(units).fillna(0).sum()) <= WHOLE_IN_FIRST_PASS for units, _ in blocks]
+    pairs_in = [int(size.reindex(units).fillna(0).sum()) for units, _ in blocks]
+    small = [n <= WHOLE_IN_FIRST_PASS for n in pairs_in]
 
     quick: list[QuickBound] = []  # computed once, when a block first needs it
     simple: set[int] = set()  # blocks left with the simple bound
@@ -393,8 +395,9 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
         return quick[0].of(*blocks[k])
 
     final = deadline
-    if deadline is not None:  # time kept back to bound the blocks the search may not reach
-        deadline -= min(BOUND_SECONDS_PER_PAIR * len(problem.pairs), BOUND_SHARE * max(deadline - time.perf_counter(), 0))
+    if deadline is not None:  # time kept back to bound the large blocks the search may not reach
+        large = sum(n for n, whole in zip(pairs_in, small) if not whole)
+        deadline -= min(BOUND_SECONDS_PER_PAIR * large, BOUND_SHARE * max(deadline - time.perf_counter(), 0.0))
 
     def run(k: int, start: pd.Series, nodes: int | None, last: bool, abs_gap: float | None) -> AssignmentResult:
         return _solve_block(problem, blocks[k][0], blocks[k][1], start, floors, deadline=deadline, solver=solver,
