@@ -57,17 +57,21 @@ def _small_demo(scale: float = 0.3):
     return demo.generate_authority(seed=0, scale=scale)
 
 
-def test_the_bound_without_a_solve_never_exceeds_a_blocks_solved_optimum():
-    a = _small_demo()
-    cfg = AllocationConfig(time_limit=None, gap_rel=1e-6)
-    problem = build_problem(a.workers, a.cases, mode="rebalance", config=cfg)
+def _blocks_of_small_demo(cfg: AllocationConfig):
+    """The small demo's rebalance problem, the baseline as warm start, the floors and the blocks."""
     from workforce.allocation import objective as O
     from workforce.allocation.baseline import baseline_assignment
 
-    warm = baseline_assignment(problem)
+    a = _small_demo()
+    problem = build_problem(a.workers, a.cases, mode="rebalance", config=cfg)
     _, floors = O.outside_constant(problem)
     blocks = M._blocks(problem)
     assert blocks
+    return problem, baseline_assignment(problem), floors, blocks
+
+
+def test_the_bound_without_a_solve_never_exceeds_a_blocks_solved_optimum():
+    problem, warm, floors, blocks = _blocks_of_small_demo(AllocationConfig(time_limit=None, gap_rel=1e-6))
     quick = M.QuickBound.of_problem(problem)
     for units, workers in blocks:
         bound = quick.of(units, workers)
@@ -80,15 +84,7 @@ def test_the_bound_without_a_solve_never_exceeds_a_blocks_solved_optimum():
 def test_blocks_the_search_does_not_reach_get_the_lp_relaxations_bound(monkeypatch):
     # all the time kept back for bounds: no block is searched, and each is bounded by its LP
     # relaxation, which is above the simple bound and below what a solve proves
-    a = _small_demo()
-    cfg = AllocationConfig(time_limit=None, gap_rel=1e-6)
-    problem = build_problem(a.workers, a.cases, mode="rebalance", config=cfg)
-    from workforce.allocation import objective as O
-    from workforce.allocation.baseline import baseline_assignment
-
-    warm = baseline_assignment(problem)
-    _, floors = O.outside_constant(problem)
-    blocks = M._blocks(problem)
+    problem, warm, floors, blocks = _blocks_of_small_demo(AllocationConfig(time_limit=None, gap_rel=1e-6))
     monkeypatch.setattr(M, "BOUND_SECONDS_PER_PAIR", 1e6)
     monkeypatch.setattr(M, "BOUND_SHARE", 1.0)
     results = M._run_blocks(problem, blocks, warm, floors, deadline=time.perf_counter() + 60.0, solver="highs",
@@ -105,15 +101,8 @@ def test_blocks_the_search_does_not_reach_get_the_lp_relaxations_bound(monkeypat
     assert higher > 0
 
 
-def test_without_time_kept_back_unreached_blocks_keep_the_simple_bound(monkeypatch):
-    a = _small_demo()
-    problem = build_problem(a.workers, a.cases, mode="rebalance", config=AllocationConfig(time_limit=None))
-    from workforce.allocation import objective as O
-    from workforce.allocation.baseline import baseline_assignment
-
-    warm = baseline_assignment(problem)
-    _, floors = O.outside_constant(problem)
-    blocks = M._blocks(problem)
+def test_without_time_kept_back_unreached_blocks_keep_the_simple_bound():
+    problem, warm, floors, blocks = _blocks_of_small_demo(AllocationConfig(time_limit=None))
     results = M._run_blocks(problem, blocks, warm, floors, deadline=time.perf_counter() - 1.0, solver="highs",
                             progress=None)
     quick = M.QuickBound.of_problem(problem)
