@@ -154,10 +154,38 @@ class AveragedHazards(BaseEstimator):
         return out
 
 
-def preprocessor(numeric: Sequence[str], categorical: Sequence[str], spline: Sequence[str] = ()) -> ColumnTransformer:
+FEW_VALUES = 5
+"""A numeric column with at most this many distinct values is a scale, level or small count (a
+1-4 satisfaction score, a grade, a flag), not a continuous measure."""
+
+CURVE_KNOTS = 7
+"""Knots of the cubic spline each continuous feature gets in the regularised linear hazard, so
+that an effect may bend (leaving that falls with age, then rises again near retirement) instead
+of being forced straight. The strong regularisation keeps the extra columns in check. Chosen on
+the turnover table's development hold-outs (seeds 10-29), where 7 uniform knots beat 5 (held-out
+concordance +0.006) and the curves beat straight lines (+0.011 concordance, +0.024 12-month AUC
+against the same model without them)."""
+
+
+class ContinuousColumns:
+    """Column selector for a ColumnTransformer: the `numeric` columns with more than
+    :data:`FEW_VALUES` distinct values in the data it is fitted on (decided once, at fit time),
+    leaving out `exclude` (columns with a spline of their own, such as time)."""
+
+    def __init__(self, numeric: Sequence[str], exclude: Sequence[str] = ()):
+        self.numeric = list(numeric)
+        self.exclude = list(exclude)
+
+    def __call__(self, X: pd.DataFrame) -> list[str]:
+        return [c for c in self.numeric if c not in self.exclude and X[c].nunique(dropna=True) > FEW_VALUES]
+
+
+def preprocessor(numeric: Sequence[str], categorical: Sequence[str], spline: Sequence[str] = (),
+                 curves: bool = False) -> ColumnTransformer:
     """Numeric: median-impute (+ missing indicators) and standardise; categorical: one-hot
     (rare levels pooled); `spline` columns (time) also get a cubic spline basis so a linear
-    model can bend the baseline hazard."""
+    model can bend the baseline hazard; with `curves`, every continuous numeric column
+    (:class:`ContinuousColumns`) also gets one (:data:`CURVE_KNOTS`), beside its straight term."""
     parts = []
     if numeric:
         parts.append(("numeric", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()),
@@ -170,6 +198,10 @@ def preprocessor(numeric: Sequence[str], categorical: Sequence[str], spline: Seq
     for column in spline:
         parts.append((f"spline_{column}", make_pipeline(SimpleImputer(strategy="median"),
                                                         SplineTransformer(n_knots=5, degree=3)), [column]))
+    if curves and numeric:
+        parts.append(("curves", make_pipeline(SimpleImputer(strategy="median"),
+                                              SplineTransformer(n_knots=CURVE_KNOTS, degree=3)),
+                      ContinuousColumns(numeric, exclude=spline)))
     return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=False)
 
 
@@ -200,7 +232,8 @@ def hazard_candidates(
 ) -> dict[str, object]:
     """The hazard model candidates, simplest first (dict order is the tie-break order).
 
-    * `logistic_hazard_strong`: multinomial logistic hazard, heavily regularised (C=0.05);
+    * `logistic_hazard_strong`: multinomial logistic hazard, heavily regularised (C=0.05), each
+      continuous feature with a spline beside its straight term (:data:`CURVE_KNOTS`);
     * `logistic_hazard`: the plain multinomial logistic hazard (C=1), the discrete-time Cox
       baseline;
     * `forest_hazard`: a random forest of large-leaved classification trees on the person-period
@@ -216,13 +249,13 @@ def hazard_candidates(
     the training time (see docs/architecture.md).
     """
 
-    def linear(estimator: object) -> Pipeline:
-        return Pipeline([("features", preprocessor(numeric, categorical, spline)), ("model", estimator)])
+    def linear(estimator: object, curves: bool = False) -> Pipeline:
+        return Pipeline([("features", preprocessor(numeric, categorical, spline, curves)), ("model", estimator)])
 
     def trees(estimator: object) -> Pipeline:
         return Pipeline([("features", tree_preprocessor(numeric, categorical)), ("model", estimator)])
 
-    strong = linear(LogisticRegression(C=0.05, max_iter=3000))
+    strong = linear(LogisticRegression(C=0.05, max_iter=3000), curves=True)
     forest = trees(RandomForestClassifier(n_estimators=FOREST_TREES, min_samples_leaf=40, max_features=0.3, max_samples=0.5,
                                           random_state=seed, n_jobs=1))
     survival = trees(SurvivalForest(n_estimators=FOREST_TREES, min_samples_leaf=20, max_features=0.5, random_state=seed))

@@ -37,6 +37,7 @@ from workforce.errors import InputError
 from workforce.retention.forest import survival_target
 from workforce.retention.curves import cumulative_incidence
 from workforce.retention.hazard import (
+    FEW_VALUES,
     AveragedHazards,
     at_start,
     expand_periods,
@@ -46,9 +47,6 @@ from workforce.retention.hazard import (
 from workforce.retention.metrics import cumulative_dynamic_auc, harrell_c, integrated_brier_score
 
 METRICS = ("roc_auc", "pr_auc", "brier")
-
-
-FEW_VALUES = 5  # numeric columns with 3 to this many distinct values are also one-hot encoded
 
 
 def few_valued(X: pd.DataFrame, numeric: Sequence[str], most: int = FEW_VALUES) -> list[str]:
