@@ -278,7 +278,8 @@ class HighsBulk(pulp.HiGHS):
             return
         idx = np.array([v.index for v in self.warm_start], dtype=np.int32)
         val = np.array(list(self.warm_start.values()), dtype=float)
-        self.report["warm_start_status"] = str(lp.solverModel.setSolution(len(idx), idx, val))
+        status = lp.solverModel.setSolution(len(idx), idx, val)
+        self.report["warm_start_status"] = WARM_START_WORDS.get(status, str(status))
 
     def _start_progress(self, lp: pulp.LpProblem) -> None:
         if self.progress is None:
@@ -332,13 +333,18 @@ def _check_sense(sense: str) -> str:
     return sense
 
 
+#: What HiGHS said of a warm start, in words (the summary's message is read by service managers).
+WARM_START_WORDS = {highspy.HighsStatus.kOk: "accepted", highspy.HighsStatus.kWarning: "accepted with a warning",
+                    highspy.HighsStatus.kError: "not accepted"}
+
+
 def _highs_report(report: dict, is_mip: bool, seconds: float) -> SolveReport:
     """The honest status from HiGHS's model status, solution status, objective and bound."""
     S = highspy.HighsModelStatus
     ms, objective, bound = report["model_status"], report["objective"], report["bound"]
     message = f"HiGHS: {report['message']}"
     if "warm_start_status" in report:
-        message += f"; warm start given ({report['warm_start_status']})"
+        message += f"; warm start {report['warm_start_status']}"
     limit = "time" if ms == S.kTimeLimit else ("work" if ms in (S.kSolutionLimit, S.kIterationLimit) else None)
     if not report["has_solution"]:
         status = "infeasible" if ms in (S.kInfeasible, S.kUnboundedOrInfeasible) else "no_solution"

@@ -181,7 +181,7 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
         return AssignmentResult(assignment=pd.DataFrame({"item": ws.index[ws != ""], "agent": ws[ws != ""].to_numpy()}),
                                 unassigned=[], objective=None, bound=quick_bound(), gap=None,
                                 status="feasible", seconds=0.0, solver=solver, limit="time",
-                                message="no time left for this block: warm start kept, a simple bound")
+                                message="not searched for want of time: the local search's answer kept, a simple bound")
 
     if left() is not None and left() < MIN_BLOCK_SECONDS:
         return unsearched()
@@ -424,7 +424,7 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
         res = results[k]
         if bound is not None and (res.bound is None or bound > res.bound):
             results[k] = replace(res, bound=bound, gap=mip.relative_gap(res.objective, bound),
-                                 message=res.message.replace("a simple bound", "the LP relaxation's bound"))
+                                 message=res.message.replace("a simple bound", "a bound from its LP relaxation"))
     return results
 
 
