@@ -217,6 +217,11 @@ def has_primal_solution(h: highspy.Highs) -> bool:
 
 
 # ------------------------------------------------------------------------------ the engine
+#: What HiGHS said of a warm start, in words (the summary's message is read by service managers).
+WARM_START_WORDS = {highspy.HighsStatus.kOk: "accepted", highspy.HighsStatus.kWarning: "accepted with a warning",
+                    highspy.HighsStatus.kError: "not accepted"}
+
+
 class HighsBulk(pulp.HiGHS):
     """PuLP's HiGHS class with the model passed to highspy in bulk, an optional warm start and
     progress callback, the objective minimised in the sense given (a maximisation is passed
@@ -331,11 +336,6 @@ def _check_sense(sense: str) -> str:
     if sense not in SENSES:
         raise ValueError(f"unknown objective sense {sense!r}; allowed: {', '.join(SENSES)}")
     return sense
-
-
-#: What HiGHS said of a warm start, in words (the summary's message is read by service managers).
-WARM_START_WORDS = {highspy.HighsStatus.kOk: "accepted", highspy.HighsStatus.kWarning: "accepted with a warning",
-                    highspy.HighsStatus.kError: "not accepted"}
 
 
 def _highs_report(report: dict, is_mip: bool, seconds: float) -> SolveReport:

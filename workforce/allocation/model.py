@@ -181,7 +181,7 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
         return AssignmentResult(assignment=pd.DataFrame({"item": ws.index[ws != ""], "agent": ws[ws != ""].to_numpy()}),
                                 unassigned=[], objective=None, bound=quick_bound(), gap=None,
                                 status="feasible", seconds=0.0, solver=solver, limit="time",
-                                message="not searched for want of time: the local search's answer kept, a simple bound")
+                                message=f"not searched for want of time: the local search's answer kept, {SIMPLE_BOUND}")
 
     if left() is not None and left() < MIN_BLOCK_SECONDS:
         return unsearched()
@@ -194,7 +194,7 @@ def _solve_block(problem: Problem, units: list[str], workers: list[str], warm: p
                       node_limit=problem.config.node_limit if node_limit is None else node_limit,
                       options={**(options or {}), **({} if abs_gap is None else {"mip_abs_gap": float(abs_gap)})})
     if res.bound is None:  # stopped before the solver proved any bound
-        res = replace(res, bound=quick_bound(), message=res.message + "; a simple bound")
+        res = replace(res, bound=quick_bound(), message=f"{res.message}; {SIMPLE_BOUND}")
     weak = res.bound is None or res.gap is None or res.gap > WEAK_BLOCK_GAP
     if last_pass and res.status in ("feasible", "no_solution") and weak and res.limit != "time":
         # stopped (by its node limit) with a weak bound: the LP relaxation may prove a better one
@@ -242,6 +242,9 @@ WHOLE_IN_FIRST_PASS = 1000
 #: 0.9 s, one thread.
 BOUND_SECONDS_PER_PAIR = 4e-5
 BOUND_SHARE = 0.15
+#: How a block's message names the bound it reports when the solver proved none.
+SIMPLE_BOUND = "a simple bound"
+LP_BOUND = "a bound from its LP relaxation"
 #: Below this many seconds left, a block is not searched: the warm start stands.
 MIN_BLOCK_SECONDS = 0.2
 #: A block stopped by its node limit with a gap above this gets the LP relaxation's bound when
@@ -415,17 +418,25 @@ def _run_blocks(problem: Problem, blocks, warm: pd.Series, floors: dict[str, dic
     results = each([(k, warm, None if whole[k] else ROOT_NODES, whole[k], None) for k in range(len(blocks))])
     if two:
         _second_pass(problem, blocks, results, warm, parallel, run, each)
-    for k in sorted(simple):  # the LP relaxation's bound, in the time kept back, where it is higher
-        left = None if final is None else final - time.perf_counter()
-        if left is not None and left < MIN_BLOCK_SECONDS:
-            break
+    _bound_by_relaxation(problem, blocks, results, sorted(simple), warm, floors, deadline=final, solver=solver)
+    return results
+
+
+def _bound_by_relaxation(problem: Problem, blocks, results: list, which: list[int], warm: pd.Series,
+                         floors: dict[str, dict[str, float]], *, deadline: float | None, solver: str) -> None:
+    """Step 3 of `_run_blocks` over ``results`` (changed in place): each block of ``which`` (left
+    with the simple bound) gets its LP relaxation's bound where that is higher, while the time
+    kept back for it lasts."""
+    for k in which:
+        if deadline is not None and deadline - time.perf_counter() < MIN_BLOCK_SECONDS:
+            return
         model, _ = _build_block(problem, blocks[k][0], blocks[k][1], warm, floors)
-        bound = _relaxation_bound(model, solver=solver, time_limit=None if final is None else final - time.perf_counter())
+        bound = _relaxation_bound(model, solver=solver,
+                                  time_limit=None if deadline is None else deadline - time.perf_counter())
         res = results[k]
         if bound is not None and (res.bound is None or bound > res.bound):
             results[k] = replace(res, bound=bound, gap=mip.relative_gap(res.objective, bound),
-                                 message=res.message.replace("a simple bound", "a bound from its LP relaxation"))
-    return results
+                                 message=res.message.replace(SIMPLE_BOUND, LP_BOUND))
 
 
 def _second_pass(problem: Problem, blocks, results: list, warm: pd.Series, parallel: int, run: Callable,
