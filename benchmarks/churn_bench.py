@@ -224,13 +224,13 @@ def measure_tenure(path, holdouts: int = HOLDOUTS, n_splits: int = 5, n_repeats:
         say(f"warning: {path} has SHA-256 {digest}, not the documented {TENURE_SHA256}")
     frame = read_flat(path)
     dups = duplicate_rows(frame)
+    frame["person"] = person_ids(frame)
     say(f"tenure table {path}: {dups['rows']} rows; {dups['exact_duplicates']} exact duplicates (dropped); of the "
         f"rest, {dups['same_person_key']} repeat another row in everything but the personality scores (one person: "
         f"{dups['people']} people), and {dups['same_apart_from_tenure']} repeat another in everything but "
         f"stag/event ({dups['in_groups_apart_from_tenure']} rows in such groups; linked too): "
-        f"{int(person_ids(frame).nunique())} people")
+        f"{frame['person'].nunique()} people")
     say(f"  {SPLITS[split]}")
-    frame["person"] = person_ids(frame)
     models = ("selected", *TENURE_SHOWN)
     runs = []
     t0 = time.perf_counter()
