@@ -113,3 +113,17 @@ def test_time_limited_solve_reports_feasible_with_gap():
         assert s["gap"] is not None and s["gap"] > 0 and s["bound"] <= s["objective"]
     assert s["objective"] <= s["baseline_objective"] + 1e-6
     assert (r.allocations[r.allocations["decided"]].groupby("family_id")["worker_id"].nunique() == 1).all()
+
+
+def test_over_soft_cap_counts_children_only():
+    """`over_soft_cap` (the indicator "workers over the soft cap on children") is about children:
+    a worker over their points capacity with few children is over points, not over the soft cap."""
+    ws = workers_frame(worker("W1", capacity_points=5.0), worker("W2"))
+    cs = cases_frame(case("C1", case_type="cp", current="W1"), case("C2", case_type="cin"))
+    loads = allocate(ws, cs, mode="new", time_limit=20).worker_loads.set_index("worker_id")
+    assert bool(loads.at["W1", "over_points_after"]) and loads.at["W1", "children_after"] == 1
+    assert not bool(loads.at["W1", "over_soft_cap"])
+    many = cases_frame(*[case(f"C{k}", f"F{k}", case_type="cin", current="W2") for k in range(17)])
+    loads = allocate(ws, many, mode="new", time_limit=20).worker_loads.set_index("worker_id")
+    assert loads.at["W2", "children_after"] > loads.at["W2", "soft_max_children"]  # 17 children, soft cap 16
+    assert bool(loads.at["W2", "over_soft_cap"])
