@@ -45,6 +45,14 @@ def test_churn_model_quality_from_the_card():
     assert ind.churn_model_quality(None) == []
 
 
+def test_churn_model_definition_is_the_rule_the_selection_applied():
+    rule = "highest mean c_index is ensemble_hazard (0.640); forest_hazard (0.634) is the simplest candidate ..."
+    card = {"selection": {"selected": "forest_hazard", "rule": rule}, "cross_validated": {"c_index": {"mean": 0.634}}}
+    got = {i.key: i for i in ind.churn_model_quality(card)}
+    assert got["churn_model"].definition == rule
+    assert got["churn_cv_c_index"].unit == ind.SCORE and "ROC" not in got["churn_cv_c_index"].unit  # not an AUC
+
+
 @pytest.fixture
 def loads() -> pd.DataFrame:
     return pd.DataFrame({"worker_id": ["A", "B", "C", "M"], "fte": [1.0, 1.0, 0.5, 1.0],

@@ -37,7 +37,7 @@ GBP = "GBP"
 COUNT = "count"
 FTE = "FTE"
 CASELOAD = "children per FTE"
-SCORE = "ROC AUC"
+SCORE = "score (0.5 = chance, 1 = perfect)"  # concordance and ROC AUC alike
 TEXT = "text"
 
 #: The named definition of a shortfall, shared by the indicator, the Monte Carlo sheet and docs.
@@ -192,11 +192,12 @@ def churn_model_quality(card: Mapping[str, Any] | None, source: str = SHEET_CARD
     if not card:
         return []
     out = []
-    chosen = card.get("selection", {}).get("selected")
+    selection = card.get("selection", {})
+    chosen = selection.get("selected")
     if chosen:
-        out.append(Indicator("churn_model", "Churn model chosen", chosen, TEXT,
-                             "the candidate with the best cross-validated ROC AUC (ties to the simpler model)",
-                             source))
+        # the rule the selection applied, in its own words (one place: `selection.choose_within_noise`)
+        rule = selection.get("rule") or "the candidate with the best cross-validated score (ties to the simpler model)"
+        out.append(Indicator("churn_model", "Churn model chosen", chosen, TEXT, rule, source))
     cv = card.get("cross_validated", {})
     horizon = card.get("horizon_months", 12)
     concordance = cv.get("c_index", {}).get("mean")
