@@ -109,17 +109,21 @@ def test_the_risk_register_by_reason_and_agency_tenures():
 
 def test_carrying_on_hires_at_the_observed_rate_and_mix():
     """Carrying on as now: each quarter's starters are the observed starter rate (a quarter of it)
-    of the LA-employed FTE in post at the quarter's start, experienced and newly qualified as the
-    history shows."""
+    of the LA-employed case holders in post at the quarter's start, experienced and newly
+    qualified as the history shows, and the refills of the posts that hold no cases (whose FTE
+    therefore stays at today's)."""
     history = hand_built_history()
     workers, cases, risk = make_authority(60, 700, seed=4, agency_share=0.1)
     a = Assumptions().with_values({"montecarlo.runs": 20})
     res = build_plan(workers, cases, risk, a, history=history)
     rates = observed_flows(history).starter_rates()
     t = res.recruitment_totals
-    la_start = np.concatenate([[workers.loc[~workers["agency"], "fte"].sum()], t["carry_on_permanent_fte"].iloc[:-1]])
-    expected_starters = (rates["experienced"] + rates["newly_qualified"]) / 4.0 * la_start
-    np.testing.assert_allclose(t["carry_on_starters_fte"], expected_starters, rtol=1e-9)
+    la = ~workers["agency"].astype(bool)
+    holds = workers["role"].map(lambda r: a.caseload.role(str(r)).holds_cases).astype(bool)
+    managers = float(workers.loc[la & ~holds, "fte"].sum())
+    la_start = np.concatenate([[workers.loc[la, "fte"].sum()], t["carry_on_permanent_fte"].iloc[:-1]])
+    expected_starters = (rates["experienced"] + rates["newly_qualified"]) / 4.0 * (la_start - managers)
+    np.testing.assert_allclose(t["carry_on_starters_fte"] - t["carry_on_refilled_fte"], expected_starters, rtol=1e-9)
     assert res.summary["starter_rate_experienced"] == pytest.approx(6 / 51.5)
     assert res.summary["basis_starters"].startswith("[DERIVED]")
 

@@ -129,11 +129,12 @@ def test_cost_band_and_saving_paired_run_by_run():
     assert s["agency_rate_end_p50"] == pytest.approx(0.2)
 
 
-def test_carrying_on_replaces_leavers_role_for_role():
+def test_carrying_on_replaces_case_holders_role_for_role():
     """role_for_role_holding: carrying on's experienced starter brings what today's experienced
-    LA staff hold per paid FTE (a team manager holds nothing, so a service of one manager and one
-    case holder replaces its leavers at half a caseload each); agency staff and ASYEs do not count;
-    a service of case holders only gives full caseloads (the rule does not bind)."""
+    LA case holders hold per paid FTE (a practice supervisor holding half a caseload beside a case
+    holder: three quarters each); a team manager holds no cases, so their post is refilled like
+    for like (`Workforce.refilled`) and does not dilute the starters; agency staff and ASYEs do
+    not count; a service of full case holders gives full caseloads."""
     from types import SimpleNamespace
 
     from workforce.plans.montecarlo import role_for_role_holding
@@ -141,9 +142,11 @@ def test_carrying_on_replaces_leavers_role_for_role():
     def wf(caps, agency, asye):
         caps = np.asarray(caps, dtype=float)
         return SimpleNamespace(agency=np.array(agency), asye_q=np.array(asye)[:, None],
+                               holds=(caps > 0).any(axis=1)[:, None].repeat(3, axis=1),
                                paid_fte=np.ones(len(caps)), cap=np.repeat(caps[:, None, :], 3, axis=1))
 
-    mixed = wf([[0.0, 0.0], [1.0, 1.0], [1.0, 1.0], [0.6, 0.6]], [False, False, True, False], [False, False, False, True])
-    np.testing.assert_allclose(role_for_role_holding(mixed), [0.5, 0.5])
+    mixed = wf([[0.0, 0.0], [1.0, 1.0], [0.5, 0.5], [1.0, 1.0], [0.6, 0.6]],
+               [False, False, False, True, False], [False, False, False, False, True])
+    np.testing.assert_allclose(role_for_role_holding(mixed), [0.75, 0.75])
     holders = wf([[1.0, 1.0], [1.0, 1.0]], [False, False], [False, False])
     np.testing.assert_allclose(role_for_role_holding(holders), [1.0, 1.0])

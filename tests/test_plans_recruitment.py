@@ -26,6 +26,26 @@ def result(authority):
     return build_plan(*authority, Assumptions().with_values(FAST))
 
 
+def _la_case_holding_fte(workers: pd.DataFrame, a: Assumptions) -> float:
+    holds = workers["role"].map(lambda r: a.caseload.role(str(r)).holds_cases).astype(bool)
+    return float(workers.loc[holds & ~workers["agency"].astype(bool), "fte"].sum())
+
+
+def test_posts_that_hold_no_cases_are_refilled_in_the_plan_and_carrying_on(result, authority):
+    """A team manager who leaves counts in turnover, and the post is refilled like for like in
+    both the plan and carrying on as now: the service keeps its managers, and neither side saves
+    money by losing them."""
+    workers = authority[0]
+    a = result.assumptions
+    holds = workers["role"].map(lambda r: a.caseload.role(str(r)).holds_cases).astype(bool)
+    managers = float(workers.loc[~holds & ~workers["agency"].astype(bool), "fte"].sum())
+    assert managers > 0
+    t = result.recruitment_totals
+    assert (t["refilled_fte"] > 0).all() and (t["carry_on_refilled_fte"] > 0).all()
+    np.testing.assert_allclose(t["refilled_fte"], t["carry_on_refilled_fte"])  # the same posts, the same leavers
+    assert (t["refilled_fte"] < t["leavers_fte"]).all()  # case holders leave too, and are not refilled this way
+
+
 def test_capacity_covers_demand_every_unit_from_the_safe_caseload_quarter(result):
     r = result.recruitment
     margin = result.assumptions.recruitment.cover_margin_rate
@@ -42,18 +62,19 @@ def test_stock_and_flow_balance_with_hires(result):
                             t["permanent_fte"].iloc[:-1]])
     np.testing.assert_allclose(start + t["starters_fte"] - t["leavers_fte"], t["permanent_fte"], atol=1e-9)
     np.testing.assert_allclose(t["starters_fte"], t["hires_starting"] + t["nq_intake"]
-                               * result.assumptions.recruitment.hire_success_rate, atol=1e-9)
+                               * result.assumptions.recruitment.hire_success_rate + t["refilled_fte"], atol=1e-9)
 
 
-def test_lead_time_hires_start_later(result):
+def test_lead_time_hires_start_later(result, authority):
     lead = lead_time_quarters(result.assumptions)
     assert lead == 2  # 12 weeks to hire + 8 weeks' notice = 20 weeks
     totals = result.recruitment_totals.set_index("quarter")
     H = len(totals)
     success = result.assumptions.recruitment.hire_success_rate
     # before the plan's own hires can start, the appointments made before it began start: the
-    # authority's own experienced starter rate on today's LA-employed FTE (as carrying on has them)
-    today = result.census.set_index(["scenario", "quarter"]).at[("plan", 0), "in_post_fte"]
+    # authority's own experienced starter rate on today's LA-employed case holders (as carrying on
+    # has them; posts that hold no cases are refilled like for like)
+    today = _la_case_holding_fte(authority[0], result.assumptions)
     pipeline = result.summary["starter_rate_experienced"] / 4.0 * today
     assert pipeline > 0
     np.testing.assert_allclose(totals.loc[1:lead, "hires_starting"].to_numpy(), pipeline, rtol=1e-6)

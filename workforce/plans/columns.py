@@ -72,7 +72,9 @@ NOTES: dict[str, str] = {
     "turnover_rate": "LA-employed leavers FTE in the year / LA-employed FTE in post: the DfE turnover rate",
     "caseload": "children / FTE of staff in case-holding roles (agency included): the DfE caseload",
     "absence_rate": "working days lost to sickness / (FTE in post x 253): the DfE absence rate",
-    "starters_fte": "LA-employed starters in the quarter (experienced and newly qualified)",
+    "starters_fte": "LA-employed starters in the quarter (experienced and newly qualified, and the refills)",
+    "refilled_fte": ("LA-employed leavers from posts that hold no cases (managers, reviewing officers), refilled like "
+                     "for like in the plan and carrying on alike"),
     "pay_cost_gbp": f"pay of LA-employed staff and of agency staff outside the case-holding cover, {_PRICE}",
     "agency_cost_gbp": f"agency case-holding cover at the case holder's day rate, {_PRICE}",
     "recruitment_cost_gbp": f"adverts, golden hellos net of clawback and ASYE support less the grant, {_PRICE}",
@@ -83,7 +85,9 @@ NOTES: dict[str, str] = {
     "carry_on_agency_fte": "agency FTE carrying on as now (agency covering the rest of the gap, as today)",
     "carry_on_agency_rate": "the DfE agency rate carrying on as now",
     "carry_on_vacancy_rate": "the DfE vacancy rate carrying on as now",
-    "carry_on_starters_fte": "LA-employed starters carrying on as now, at the authority's own rate and mix",
+    "carry_on_starters_fte": ("LA-employed starters carrying on as now: case holders at the authority's own rate and "
+                              "mix, and the refills"),
+    "carry_on_refilled_fte": "carrying on as now: leavers from posts that hold no cases, refilled like for like",
     "carry_on_cost_gbp": f"the workforce cost carrying on as now, {_PRICE}",
     "hold_agency_rate": "the agency rate holding today's headcount (every leaver replaced like for like)",
     "hold_cost_gbp": f"the workforce cost holding today's headcount, {_PRICE}",

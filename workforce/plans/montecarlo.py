@@ -114,7 +114,8 @@ class Outcome:
     la_fte: np.ndarray  # LA-employed paid FTE at the quarter's end
     la_start_fte: np.ndarray
     leavers_fte: np.ndarray  # LA-employed leavers in the quarter
-    starters_fte: np.ndarray
+    starters_fte: np.ndarray  # LA-employed starters, the refills included
+    refilled_fte: np.ndarray  # LA-employed leavers from posts that hold no cases, refilled like for like
     agency_fte: np.ndarray  # paid agency FTE at the end (contracted, bought and non-case-holding)
     case_holder_fte: np.ndarray  # paid FTE of case-holding staff (LA and agency)
     capacity: np.ndarray  # (runs, units, H, 2) case-holder FTE held
@@ -159,6 +160,7 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     hello = golden_hello_net_gbp(a, clawback_leave_chance(a))
     # one-off costs of an expected starter (adverts for the appointments that fall through too)
     starter_fee = advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello
+    refill_fee = advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9)  # no golden hello
     agency_q = inp.agency_q
     spend = policy.gateway_spend if policy.gateway_spend is not None else np.zeros(H)
 
@@ -175,8 +177,9 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     agency_end = np.where(wf.agency[:, None] & (np.arange(1, H + 1)[None, :] >= wf.end_q[:, None]),
                           wf.agency_hazard[:, None], 0.0)
 
-    # starters' unit shares for carrying on (as today's LA-employed staff are spread)
-    la_by_unit = onehot_la.T @ wf.paid_fte
+    # starters' unit shares for carrying on (as today's LA-employed case holders are spread: the
+    # posts that hold no cases are refilled like for like, `Workforce.refilled`)
+    la_by_unit = onehot_la.T @ (wf.paid_fte * wf.holds[:, 0])
     unit_share = la_by_unit / la_by_unit.sum() if la_by_unit.sum() > 0 else np.full(nu, 1.0 / nu)
 
     # cohorts: heads alive per run, unit, start quarter and kind (0 experienced, 1 newly qualified)
@@ -195,7 +198,7 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
 
     alive = np.ones((R, len(rows)))
     alive[:, ~tracked] = 0.0
-    out = {name: np.zeros((R, H)) for name in ("la_fte", "la_start_fte", "leavers_fte", "starters_fte", "agency_fte",
+    out = {name: np.zeros((R, H)) for name in ("la_fte", "la_start_fte", "leavers_fte", "starters_fte", "refilled_fte", "agency_fte",
                                                "case_holder_fte", "cost", "fees", "agency_cost")}
     capacity = np.zeros((R, nu, H, 2))
     need = np.zeros((R, nu, H, 2))
@@ -218,16 +221,21 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         else:
             alive = alive * (rng.random(alive.shape) >= hazard)
         left = ((before - alive) * la) @ wf.paid_fte
+        # posts that hold no cases: the leaver counts, and the post is refilled like for like
+        refill = wf.refilled[:, q]
+        refilled = (before - alive)[:, refill] @ wf.paid_fte[refill]
+        alive[:, refill] = before[:, refill]
         mid = (before + alive) / 2.0
         cost = mid[:, tracked] @ wf.cost_q[tracked, q]
         # -- starters this quarter
-        fees = np.zeros(R)
+        fees = refilled * refill_fee
         new_exp = np.zeros((R, nu))
         new_nq = np.zeros((R, nu))
-        if policy.starter_rates is not None:  # carrying on as now
+        if policy.starter_rates is not None:  # carrying on as now: case holders at the observed rate
+            holders = (before * la * wf.holds[:, q]) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))
             scale = d.success / max(a.recruitment.hire_success_rate, 1e-9)
             for kind, key in ((0, "experienced"), (1, "newly_qualified")):
-                mean = policy.starter_rates.get(key, 0.0) / 4.0 * la_start[:, None] * unit_share[None, :] * scale[:, None]
+                mean = policy.starter_rates.get(key, 0.0) / 4.0 * holders[:, None] * unit_share[None, :] * scale[:, None]
                 drawn = mean if d.expected else rng.poisson(mean).astype(float)
                 (new_exp if kind == 0 else new_nq)[:] = drawn
             fees += new_exp.sum(axis=1) * starter_fee
@@ -287,7 +295,8 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         la_unit[:, :, q] = alive @ paid_by_unit + heads.sum(axis=(2, 3))
         out["la_fte"][:, q] = la_end
         out["leavers_fte"][:, q] = left + gone
-        out["starters_fte"][:, q] = new_exp.sum(axis=1) + new_nq.sum(axis=1)
+        out["starters_fte"][:, q] = new_exp.sum(axis=1) + new_nq.sum(axis=1) + refilled
+        out["refilled_fte"][:, q] = refilled
         out["agency_fte"][:, q] = agency_paid
         out["case_holder_fte"][:, q] = ((alive * la * wf.holds[:, q]) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))
                                         + cover.sum(axis=1) + got.sum(axis=1))
@@ -309,11 +318,13 @@ def expected(wf: Workforce, inp: RecruitmentInputs, policy: Policy) -> Outcome:
 
 def role_for_role_holding(wf: Workforce) -> np.ndarray:
     """(2,) what an experienced starter holds when carrying on as now, in case-holder FTE per FTE
-    (points, children): what today's experienced LA-employed staff hold per paid FTE. Carrying on
-    replaces leavers role for role, managers and supervisors included, so its starters bring the
-    caseload capacity of the staff they replace, not a full case holder's each (which would let
-    carrying on drift to safe caseloads it never paid for)."""
-    experienced = ~wf.agency & ~wf.asye_q[:, 0]
+    (points, children): what today's experienced LA-employed case holders hold per paid FTE.
+    Carrying on replaces case holders role for role (practice supervisors and seniors included),
+    so its starters bring the caseload capacity of the staff they replace, not a full case
+    holder's each (which would let carrying on drift to safe caseloads it never paid for). Posts
+    that hold no cases are refilled like for like in both the plan and carrying on
+    (`Workforce.refilled`), outside these starters."""
+    experienced = ~wf.agency & ~wf.asye_q[:, 0] & wf.holds[:, 0]
     paid = float(wf.paid_fte[experienced].sum())
     if paid <= 0:
         return np.ones(2)

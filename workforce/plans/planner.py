@@ -190,6 +190,7 @@ def _recruitment_frames(inp: RecruitmentInputs, dec, plan: Outcome, carry: Outco
         "vacancies_fte": vac_plan, "vacancy_rate": measures.vacancy_rate(vac_plan, plan.la_fte[0]),
         "permanent_hires": dec.hires.sum(axis=0).astype(int), "hires_starting": plan.hires_starting[0].sum(axis=0),
         "nq_intake": dec.nq.sum(axis=0).astype(int), "starters_fte": plan.starters_fte[0],
+        "refilled_fte": plan.refilled_fte[0],
         "leavers_fte": plan.leavers_fte[0],
         "pay_cost_gbp": plan.cost[0] - plan.fees[0] - plan.agency_cost[0] - gateway_spend,
         "agency_cost_gbp": plan.agency_cost[0], "recruitment_cost_gbp": plan.fees[0],
@@ -197,7 +198,8 @@ def _recruitment_frames(inp: RecruitmentInputs, dec, plan: Outcome, carry: Outco
         "carry_on_permanent_fte": carry.la_fte[0], "carry_on_agency_fte": carry.agency_fte[0],
         "carry_on_agency_rate": rate(carry.agency_fte[0], carry.la_fte[0]),
         "carry_on_vacancy_rate": measures.vacancy_rate(vac_carry, carry.la_fte[0]),
-        "carry_on_starters_fte": carry.starters_fte[0], "carry_on_cost_gbp": carry.cost[0],
+        "carry_on_starters_fte": carry.starters_fte[0], "carry_on_refilled_fte": carry.refilled_fte[0],
+        "carry_on_cost_gbp": carry.cost[0],
         "hold_agency_rate": rate(hold["agency_fte"], hold["in_post_fte"]), "hold_cost_gbp": hold["cost_gbp"],
         "coverage": service_coverage(plan)[0], "carry_on_coverage": service_coverage(carry)[0],
     })

@@ -135,13 +135,24 @@ class Workforce:
         """(workers x quarters) chance of leaving for any reason in the quarter."""
         return self.hazard.sum(axis=2)
 
-    def survival(self, *, renew: bool = True) -> np.ndarray:
+    @property
+    def refilled(self) -> np.ndarray:
+        """(workers x quarters) LA-employed posts that hold no cases in the quarter (team and
+        service managers, reviewing officers, quality staff): refilled like for like when their
+        holder leaves, in the plan and carrying on as now alike. The plan decides case-holding
+        capacity and agency cover; the service still has its managers. The leaver still counts
+        in turnover and the replacement as a starter [DEFAULT]."""
+        return ~self.agency[:, None] & ~self.holds
+
+    def survival(self, *, renew: bool = True, refill: bool = False) -> np.ndarray:
         """(workers x horizon+1) expected fraction still in post at the end of quarter q (q = 0 is
         today). LA staff by their hazards; agency staff to the end of their committed term, and
-        after it (with `renew`, carrying on as now) renewing at the observed rate, else gone."""
+        after it (with `renew`, carrying on as now) renewing at the observed rate, else gone. With
+        `refill`, the posts of `refilled` stay filled (the leaver replaced like for like)."""
         q = np.arange(self.horizon + 1)
         stay = np.ones((len(self.paid_fte), self.horizon + 1))
-        stay[:, 1:] = np.cumprod(1.0 - self.total_hazard, axis=1)
+        hazard = np.where(self.refilled, 0.0, self.total_hazard) if refill else self.total_hazard
+        stay[:, 1:] = np.cumprod(1.0 - hazard, axis=1)
         committed = q[None, :] < self.end_q[:, None]
         past = np.maximum(0, q[None, :] - (self.end_q[:, None] - 1))
         renewed = (1.0 - self.agency_hazard)[:, None] ** past if renew else np.zeros_like(stay)
@@ -222,7 +233,7 @@ def set_role(wf: Workforce, i: int, role: str, from_quarter: int, a: Assumptions
     wf.holds[i, k:] = a.caseload.role(role).holds_cases
 
 
-def stock_frames(wf: Workforce, *, renew: bool = True) -> dict[str, np.ndarray]:
+def stock_frames(wf: Workforce, *, renew: bool = True, refill: bool = False) -> dict[str, np.ndarray]:
     """Today's staff's expected stocks and flows per worker and quarter (the projection's,
     carrying on's and the recruitment plan's common arithmetic).
 
@@ -232,23 +243,29 @@ def stock_frames(wf: Workforce, *, renew: bool = True) -> dict[str, np.ndarray]:
     renew : bool
         Agency assignments renew after their committed term (carrying on as now), or end (the
         plan decides its own agency cover).
+    refill : bool
+        The posts that hold no cases are refilled like for like (`Workforce.refilled`): the plan
+        and carrying on; not the projection of what today's staff hold if nobody were hired.
 
     Returns
     -------
     dict
         Arrays (workers x quarters) in paid FTE: ``start``, ``end``, ``leavers`` (LA, any reason),
-        ``agency_ends``, ``paid`` (mid-quarter, for pay); (workers x quarters x reasons)
-        ``by_reason``; (workers x quarters x 2) ``cap`` (case-holder FTE held at each quarter's end).
+        ``refills`` (leavers replaced like for like), ``agency_ends``, ``paid`` (mid-quarter, for
+        pay); (workers x quarters x reasons) ``by_reason``; (workers x quarters x 2) ``cap``
+        (case-holder FTE held at each quarter's end).
     """
-    surv = wf.survival(renew=renew)
+    surv = wf.survival(renew=renew, refill=refill)
     start, end = surv[:, :-1], surv[:, 1:]
     by_reason = start[:, :, None] * wf.hazard
     ends = np.where(wf.agency[:, None], start - end, 0.0)
     fte = wf.paid_fte[:, None]
+    leavers = by_reason.sum(axis=2) * fte
     return {
         "start": start * fte,
         "end": end * fte,
-        "leavers": by_reason.sum(axis=2) * fte,
+        "leavers": leavers,
+        "refills": leavers * wf.refilled if refill else np.zeros_like(leavers),
         "by_reason": by_reason * fte[:, :, None],
         "agency_ends": ends * fte,
         "paid": (start + end) / 2.0,

@@ -70,6 +70,7 @@ class UnitBase:
     agency_other_cost: np.ndarray
     agency_start_rate: float  # today's agency rate (census definition)
     la_fte_today: float
+    la_case_holding: np.ndarray  # (units,) LA-employed FTE in case-holding roles today
 
 
 def unit_index(wf: Workforce, units: list[str]) -> np.ndarray:
@@ -85,8 +86,9 @@ def by_unit(matrix: np.ndarray, rows: np.ndarray, mask: np.ndarray, n_units: int
 
 
 def unit_base(wf: Workforce, units: list[str]) -> UnitBase:
-    """Sum today's staff's expected stocks by unit (agency: committed terms only)."""
-    s = stock_frames(wf, renew=False)
+    """Sum today's staff's expected stocks by unit (agency: committed terms only; posts that hold
+    no cases refilled like for like)."""
+    s = stock_frames(wf, renew=False, refill=True)
     renewing = stock_frames(wf, renew=True)
     rows, nu = unit_index(wf, units), len(units)
     la = ~wf.agency
@@ -108,6 +110,7 @@ def unit_base(wf: Workforce, units: list[str]) -> UnitBase:
         agency_other_cost=by_unit(renewing["paid"] * wf.cost_q, rows, other, nu),
         agency_start_rate=agency_now / (agency_now + la_now) if agency_now + la_now > 0 else 0.0,
         la_fte_today=la_now,
+        la_case_holding=by_unit(wf.paid_fte[:, None], rows, la & holds_now, nu)[:, 0],
     )
 
 
@@ -168,7 +171,7 @@ class RecruitmentInputs:
     @property
     def own(self) -> tuple[float, float]:
         """:func:`own_appointments` of this authority (experienced a quarter, newly qualified a cohort)."""
-        return own_appointments(self.a, self.observed, self.base.la_fte_today)
+        return own_appointments(self.a, self.observed, float(self.base.la_case_holding.sum()))
 
     @property
     def hazard(self) -> float:
@@ -192,12 +195,13 @@ class RecruitmentInputs:
 def pipeline_appointments(inp: RecruitmentInputs) -> np.ndarray:
     """(units, lead) experienced appointments already made when the plan starts, starting in the
     quarters before the plan's own first hires can (the lead time): the authority's own
-    experienced starter rate (`observed`), spread as today's LA-employed staff are. Carrying on
-    as now has these starters too, so neither side gets a head start from the lead time."""
+    experienced starter rate (`observed`) of today's LA-employed case holders, spread as they are
+    (posts that hold no cases are refilled like for like: `Workforce.refilled`). Carrying on as
+    now has these starters too, so neither side gets a head start from the lead time."""
     rate = float(inp.observed.get("experienced", 0.0))
-    la = inp.base.perm_start[:, 0]
+    la = inp.base.la_case_holding
     share = la / la.sum() if la.sum() > 0 else np.full(len(inp.units), 1.0 / max(len(inp.units), 1))
-    per_quarter = rate / 4.0 * inp.base.la_fte_today * share / max(inp.a.recruitment.hire_success_rate, 1e-9)
+    per_quarter = rate / 4.0 * la.sum() * share / max(inp.a.recruitment.hire_success_rate, 1e-9)
     lead = min(inp.lead, inp.horizon)
     return np.repeat(per_quarter[:, None], lead, axis=1)
 
