@@ -190,3 +190,10 @@ def test_indicator_text_json_and_frame():
 def test_fte_and_caseload_say_their_unit():
     assert ind.Indicator("g", "Gap", 64.29, ind.FTE, "d", "s").text == "64.3 FTE"
     assert ind.Indicator("c", "Caseload", 16.32, ind.CASELOAD, "d", "s").text == "16.3 children per FTE"
+
+
+def test_money_is_written_as_a_finance_officer_writes_it():
+    assert ind.gbp(2255406.2) == "£2,255,406"
+    assert ind.gbp(-2255406.2) == "-£2,255,406"  # a negative saving, not "£-2,255,406"
+    saving = ind.Indicator("saving", "Saving", -1500.0, ind.GBP, "d", "s", ind.Band(-2000.0, -1500.0, -900.0))
+    assert saving.text == "-£1,500 (P10-P90 -£2,000 to -£900)"

@@ -45,6 +45,7 @@ def demand(
     from workforce.demand.parameters import years_text
     from workforce.demand.turnaround import SANDWELL, run_turnaround
     from workforce.errors import InputError
+    from workforce.indicators import gbp
     from workforce.outputs import OutputDir
     from workforce.plan_demand import demand_assumptions, england_calibration, plan_demand
     from workforce.published import read_published
@@ -87,7 +88,7 @@ def demand(
     for key, s in data["scenarios"].items():
         info(f"{key}: children in need {s['children_in_need_change_pct']:+.1f}%, looked after "
              f"{s['children_looked_after_change_pct']:+.1f}%, social-work FTE {s['required_social_work_fte_start']:.0f} -> "
-             f"{s['required_social_work_fte_end']:.0f}, net saving £{s['net_saving_gbp']:,.0f} "
+             f"{s['required_social_work_fte_end']:.0f}, net saving {gbp(s['net_saving_gbp'])} "
              f"({100 * s['net_saving_share_of_budget']:.1f}% of the budget)")
     for note in result.notes:
         info(f"note: {note}")
