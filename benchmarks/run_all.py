@@ -119,13 +119,15 @@ def churn() -> None:
 def plan() -> None:
     import plan_bench
 
+    from workforce.indicators import gbp
+
     res = plan_bench.measure(verbose=False)
     s = res["summary"]
     add("plan", "full plan incl. 1,000 Monte Carlo runs", f"{res['seconds']:.2f} s", "<= 10 s", res["seconds"] <= 10)
     add("plan (demo, true risks)", "agency rate now -> 3 years, plan (carry on); saving against carry on, Monte Carlo median "
         "(P10-P90)", f"{s['agency_rate_start']:.1%} -> {s['agency_rate_end']:.1%} ({s['carry_on_agency_rate_end']:.1%}); "
-        f"£{s['saving_gbp_p50']:,.0f} ({s['saving_share_p50']:.1%}; £{s['saving_gbp_p10']:,.0f} to "
-        f"£{s['saving_gbp_p90']:,.0f})")
+        f"{gbp(s['saving_gbp_p50'])} ({s['saving_share_p50']:.1%}; {gbp(s['saving_gbp_p10'])} to "
+        f"{gbp(s['saving_gbp_p90'])})")
     add("plan (demo, true risks)", "the plan's 3-year agency change among authorities that started alike",
         plan_bench.agency_percentile(res["result"]))
 
