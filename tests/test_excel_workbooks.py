@@ -226,6 +226,23 @@ def test_risk_register_rag_bands(tmp_path):
     assert card["metrics.auc"] == 0.7
 
 
+def test_risk_register_puts_flight_risk_first(tmp_path):
+    """The register's order is flight risk (what the band measures), then leaving for any reason:
+    an agency worker whose assignment ends (p_leave 0.55, voluntary 0.01) is not the first row."""
+    risk = pd.DataFrame({"worker_id": ["AGENCY", "KEEN", "SETTLED", "TIE"], "team": ["T"] * 4, "locality": ["L"] * 4,
+                         "p_leave": [0.55, 0.35, 0.10, 0.40], "p_voluntary_12m": [0.01, 0.30, 0.05, 0.30],
+                         "band": ["Low", "High", "Low", "High"]})
+    path = tmp_path / "risk.xlsx"
+    write_risk_register(path, risk=risk)
+    ws = openpyxl.load_workbook(path)["Risk register"]
+    ids = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert ids == ["TIE", "KEEN", "SETTLED", "AGENCY"]  # ties on flight risk broken by p_leave
+    plain = risk.drop(columns="p_voluntary_12m")  # a register without reasons: leaving for any reason
+    write_risk_register(path, risk=plain)
+    ids = [r[0] for r in openpyxl.load_workbook(path)["Risk register"].iter_rows(min_row=2, values_only=True)]
+    assert ids == ["AGENCY", "TIE", "KEEN", "SETTLED"]
+
+
 @needs_soffice
 def test_libreoffice_converts_the_planner_workbook_to_pdf(planner, tmp_path):
     path, _ = planner

@@ -413,7 +413,7 @@ def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.Dat
                         workers: pd.DataFrame | None = None, indicators: list[Indicator] | None = None,
                         inputs: Iterable[PathLike] = (), produced_by: str = "workforce churn score") -> Path:
     """The churn risk register: Summary (headline figures, workers by band), Risk register (RAG
-    bands on `band`, highest risk first), Team risk, Fairness audit, Model card, README.
+    bands on `band`, highest flight risk first), Team risk, Fairness audit, Model card, README.
 
     Parameters
     ----------
@@ -466,16 +466,22 @@ def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.Dat
 
 
 def _sorted_risk(risk: pd.DataFrame) -> pd.DataFrame:
-    if "p_leave" in risk:
-        return risk.sort_values("p_leave", ascending=False, kind="stable").reset_index(drop=True)
+    """The register in the order a manager works through it: flight risk first (the chance of
+    leaving voluntarily, which the band measures and the levers act on), then the chance of
+    leaving for any reason. Sorted on `p_leave` alone, the top was agency staff whose assignments
+    end (55% and band Low), ahead of the people a conversation could keep."""
+    keys = [k for k in ("p_voluntary_12m", "p_leave") if k in risk]
+    if keys:
+        return risk.sort_values(keys, ascending=False, kind="stable").reset_index(drop=True)
     return risk
 
 
 def _risk_sheets(book: SafeWorkbook, risk: pd.DataFrame | None, team_risk: pd.DataFrame | None,
                  fairness: pd.DataFrame | None) -> None:
     if risk is not None:
-        _table_sheet(book, SHEET_RISK, _sorted_risk(risk), "one row per worker, highest leaving risk first; "
-                     "band in red/amber/green; driver_1-3 the main reasons", name="Risk_register",
+        _table_sheet(book, SHEET_RISK, _sorted_risk(risk), "one row per worker, highest flight risk first (the "
+                     "chance of leaving voluntarily, p_voluntary_12m); band in red/amber/green; driver_1-3 the "
+                     "main reasons", name="Risk_register",
                      highlights=RAG_HIGHLIGHTS, scales=(Scale("p_leave", "traffic"),))
     if team_risk is not None:
         _table_sheet(book, SHEET_TEAM_RISK, team_risk, "risk by team (small teams combined per locality)",
