@@ -139,8 +139,10 @@ def test_simplest_candidate_within_paired_noise_of_the_best_is_kept():
         return [{"c_index": v} for v in values]
 
     # B beats A by exactly 0.01 on every fold: no noise, B is kept
-    name, _ = choose_within_noise({"A": folds([0.60, 0.62, 0.58]), "B": folds([0.61, 0.63, 0.59])}, "c_index", 3)
+    name, rule = choose_within_noise({"A": folds([0.60, 0.62, 0.58]), "B": folds([0.61, 0.63, 0.59])}, "c_index", 3)
     assert name == "B"
+    assert rule == ("B has the highest mean c_index (0.610), and no simpler candidate is within one corrected "
+                    "standard error of it on paired folds")
     # differences 0.02, -0.01, 0.02: mean 0.01, sd 0.0173; corrected SE = 0.0173 * sqrt(1/3 + 1/2)
     # = 0.0158 >= 0.01, so the simpler A is within noise and kept
     name, rule = choose_within_noise({"A": folds([0.60, 0.64, 0.58]), "B": folds([0.62, 0.63, 0.60])}, "c_index", 3)
