@@ -480,9 +480,10 @@ def recruitment_volumes(totals: pd.DataFrame | None, source: str = SHEET_RECRUIT
                              COUNT, "newly qualified social workers appointed to the plan's ASYE cohorts", source))
     if has_columns(totals, "carry_on_starters_fte"):
         out.append(Indicator("carry_on_starters", "Starters carrying on as now", float(_num(totals, "carry_on_starters_fte").sum()),
-                             FTE, "LA-employed starters over the plan at the rate and mix the authority's own history "
-                             "shows (newly qualified and experienced), the counterfactual the saving is measured against",
-                             source))
+                             FTE, "LA-employed starters over the plan carrying on as now, the counterfactual the saving "
+                             "is measured against: case holders at the rate and mix the authority's own history shows "
+                             "(newly qualified and experienced), and the posts that hold no cases refilled like for "
+                             "like (as in the plan)", source))
     return out
 
 
