@@ -12,8 +12,8 @@ from workforce.allocation.families import prepare_workers
 from workforce.caseload import family_child_points, required_fte, worker_caps
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.leaving import leaving_rates, worker_leaving
-from workforce.plans.projection import (build_workforce, case_holder_holding, plan_start_date, project, set_role,
-                                        team_demand)
+from workforce.plans.projection import (Workforce, build_workforce, case_holder_holding, plan_start_date, project,
+                                        set_role, stock_frames, team_demand)
 
 START = pd.Timestamp("2024-10-01")
 
@@ -131,3 +131,27 @@ def test_start_date_auto_is_next_quarter_after_latest_input_date():
     assert plan_start_date(Assumptions(), workers, cases) == pd.Timestamp("2024-10-01")
     fixed = Assumptions().with_values({"projection.start_date": "2025-04-01"})
     assert plan_start_date(fixed, workers, cases) == pd.Timestamp("2025-04-01")
+
+
+def test_posts_that_hold_no_cases_stay_filled_when_refilled():
+    """`Workforce.refilled`: an LA manager who leaves is replaced like for like and an agency
+    manager's assignment is renewed, so both posts stay filled with `refill`; a case holder
+    leaves as the hazards say either way; without `refill` (what today's staff hold if nobody
+    were hired) every post empties by its hazards."""
+    H = 4
+    holds = np.array([[False] * H, [False] * H, [True] * H])
+    hazard = np.zeros((3, H, 3))
+    hazard[[0, 2], :, 0] = 0.1  # LA staff leave at 10% a quarter
+    wf = Workforce(workers=pd.DataFrame({"worker_id": ["TM", "AGM", "CH"]}), unit=np.array(["U"] * 3),
+                   team=np.array(["T"] * 3), paid_fte=np.ones(3), agency=np.array([False, True, False]), holds=holds,
+                   cap=np.zeros((3, H, 2)), hazard=hazard, agency_hazard=np.array([0.0, 0.5, 0.0]),
+                   end_q=np.array([H + 1, 1, H + 1]), cost_q=np.ones((3, H)), asye_q=np.zeros((3, H), dtype=bool),
+                   starts=pd.date_range("2025-01-01", periods=H + 1, freq="QS"), horizon=H)
+    kept = wf.survival(refill=True)
+    np.testing.assert_allclose(kept[:2], 1.0)  # the manager and the agency manager's posts stay filled
+    np.testing.assert_allclose(kept[2], 0.9 ** np.arange(H + 1))
+    empties = wf.survival(refill=False)
+    assert empties[0, -1] < 1.0 and empties[1, -1] < 1.0
+    s = stock_frames(wf, refill=True)
+    np.testing.assert_allclose(s["refills"][0], 0.1)  # the manager's leavers count, and are refilled
+    np.testing.assert_allclose(s["refills"][1:], 0.0)  # agency has no census leavers; case holders are not refilled

@@ -221,9 +221,10 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         else:
             alive = alive * (rng.random(alive.shape) >= hazard)
         left = ((before - alive) * la) @ wf.paid_fte
-        # posts that hold no cases: the leaver counts, and the post is refilled like for like
+        # posts that hold no cases stay filled: an LA leaver counts and is replaced like for like,
+        # an agency assignment that ends is renewed (`Workforce.refilled`)
         refill = wf.refilled[:, q]
-        refilled = (before - alive)[:, refill] @ wf.paid_fte[refill]
+        refilled = (before - alive)[:, refill & la] @ wf.paid_fte[refill & la]
         alive[:, refill] = before[:, refill]
         mid = (before + alive) / 2.0
         cost = mid[:, tracked] @ wf.cost_q[tracked, q]

@@ -137,18 +137,21 @@ class Workforce:
 
     @property
     def refilled(self) -> np.ndarray:
-        """(workers x quarters) LA-employed posts that hold no cases in the quarter (team and
-        service managers, reviewing officers, quality staff): refilled like for like when their
-        holder leaves, in the plan and carrying on as now alike. The plan decides case-holding
-        capacity and agency cover; the service still has its managers. The leaver still counts
-        in turnover and the replacement as a starter [DEFAULT]."""
-        return ~self.agency[:, None] & ~self.holds
+        """(workers x quarters) posts that hold no cases in the quarter (team and service
+        managers, reviewing officers, quality staff), kept filled as they are today, in the plan
+        and carrying on as now alike: an LA employee who leaves is replaced like for like (the
+        leaver still counts in turnover, the replacement as a starter), and an agency assignment
+        that ends is renewed by another [DEFAULT]. The plan decides case-holding capacity and
+        agency cover for it; the service still has its managers, and neither side may gain from
+        losing them (the agency rate would fall by itself as agency managers' assignments end)."""
+        return ~self.holds
 
     def survival(self, *, renew: bool = True, refill: bool = False) -> np.ndarray:
         """(workers x horizon+1) expected fraction still in post at the end of quarter q (q = 0 is
         today). LA staff by their hazards; agency staff to the end of their committed term, and
         after it (with `renew`, carrying on as now) renewing at the observed rate, else gone. With
-        `refill`, the posts of `refilled` stay filled (the leaver replaced like for like)."""
+        `refill`, the posts of `refilled` stay filled (the leaver replaced like for like, the
+        agency assignment renewed)."""
         q = np.arange(self.horizon + 1)
         stay = np.ones((len(self.paid_fte), self.horizon + 1))
         hazard = np.where(self.refilled, 0.0, self.total_hazard) if refill else self.total_hazard
@@ -157,6 +160,8 @@ class Workforce:
         past = np.maximum(0, q[None, :] - (self.end_q[:, None] - 1))
         renewed = (1.0 - self.agency_hazard)[:, None] ** past if renew else np.zeros_like(stay)
         agency = np.where(committed, 1.0, renewed)
+        if refill:
+            agency = np.where(self.refilled[:, :1], 1.0, agency)
         return np.where(self.agency[:, None], agency, stay)
 
 
@@ -265,7 +270,7 @@ def stock_frames(wf: Workforce, *, renew: bool = True, refill: bool = False) -> 
         "start": start * fte,
         "end": end * fte,
         "leavers": leavers,
-        "refills": leavers * wf.refilled if refill else np.zeros_like(leavers),
+        "refills": leavers * wf.refilled if refill else np.zeros_like(leavers),  # LA only: agency has no leavers
         "by_reason": by_reason * fte[:, :, None],
         "agency_ends": ends * fte,
         "paid": (start + end) / 2.0,

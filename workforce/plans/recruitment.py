@@ -89,7 +89,7 @@ def unit_base(wf: Workforce, units: list[str]) -> UnitBase:
     """Sum today's staff's expected stocks by unit (agency: committed terms only; posts that hold
     no cases refilled like for like)."""
     s = stock_frames(wf, renew=False, refill=True)
-    renewing = stock_frames(wf, renew=True)
+    renewing = stock_frames(wf, renew=True, refill=True)
     rows, nu = unit_index(wf, units), len(units)
     la = ~wf.agency
     holds_now = wf.holds[:, 0]
