@@ -203,3 +203,19 @@ def test_cost_note_claims_safe_caseloads_only_where_carrying_on_does_not_reach_t
     assert "more than" in dearer and "it buys caseloads at the safe level" in dearer
     late = cost_note(81e6, 80e6, 0.91, 0.97, 0.92, 13, 12)  # the market cannot get there within the plan
     assert "nearer the safe level" in late and "97% by the end" in late
+
+
+def test_recruitment_note_says_when_the_simulated_futures_seldom_meet_the_agency_target():
+    """'Every target met' is the central projection; when the simulated futures meet the agency
+    target less often than not, the note says so beside it (the Summary shows that chance)."""
+    from types import SimpleNamespace
+
+    from workforce.plans.planner import recruitment_note
+
+    report = SimpleNamespace(has_solution=True, status="optimal", message="")
+    a = Assumptions()
+    seldom = recruitment_note(a, None, report, False, True, True, p_meet_agency=0.055)
+    assert seldom.startswith("every target met in the central projection (optimal)")
+    assert "only 6% of the simulated futures" in seldom
+    usually = recruitment_note(a, None, report, False, True, True, p_meet_agency=0.8)
+    assert usually == "every target met in the central projection (optimal)"

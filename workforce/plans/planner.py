@@ -364,14 +364,25 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
                       census, trajectories, unit_costs(a), summary)
 
 
+#: Below this chance of meeting the agency target in the simulated futures, the note says so.
+LIKELY = 0.5
+
+
 def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
-                     budget_met: bool) -> str:
+                     budget_met: bool, p_meet_agency: float | None = None) -> str:
     """What the recruitment solver's status means for a reader: every target met, or which was out
-    of reach and that the closest (elastic) plan is shown."""
+    of reach and that the closest (elastic) plan is shown. The targets are met in the central
+    projection; where the simulated futures meet the agency target less often than not
+    (`p_meet_agency`, below `LIKELY`), the note says so, beside "every target met"."""
     if not report.has_solution:
         return f"no recruitment plan found ({report.status}): {report.message}"
     if not relaxed:
-        return f"every target met ({report.status})"
+        note = f"every target met in the central projection ({report.status})"
+        if p_meet_agency is not None and p_meet_agency < LIKELY:
+            note += (f"; the agency target holds in only {p_meet_agency:.0%} of the simulated futures, where teams "
+                     "that fall short by chance buy extra agency: more appointments or a later target would make "
+                     "it likelier")
+        return note
     missed = []
     if not target_met:
         missed.append(f"the agency target ({a.recruitment.agency_share_target:.0%} from quarter "
@@ -422,6 +433,7 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
         if inp.agency_target is not None and np.isfinite(inp.agency_target).any() else False
     beyond = trajectories[trajectories["beyond_all"]]
     cost, base = float(totals["cost_gbp"].sum()), float(totals["carry_on_cost_gbp"].sum())
+    simulated = montecarlo_summary(sim_plan, sim_carry, inp, a.montecarlo.runs, a.montecarlo.seed)
     cover_now = float(today_capacity(wf_now, inp.units).min(axis=1).sum() / inp.demand[:, 0, :].max(axis=1).sum()) \
         if inp.demand[:, 0, :].sum() > 0 else float("nan")
     cover_end, carry_end = float(totals["coverage"].iloc[-1]), float(totals["carry_on_coverage"].iloc[-1])
@@ -444,7 +456,8 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
         **gateway_summary(gateway, a),
         **report.as_dict("recruitment"),
         "recruitment_relaxed": relaxed,
-        "recruitment_note": recruitment_note(a, inp, report, relaxed, met, budget <= 0 or cost <= budget + 1e-6),
+        "recruitment_note": recruitment_note(a, inp, report, relaxed, met, budget <= 0 or cost <= budget + 1e-6,
+                                             simulated["p_meet_agency_target"]),
         "coverage_today": cover_now,
         "coverage_end": cover_end,
         "carry_on_coverage_end": carry_end,
@@ -473,7 +486,7 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
         "trajectory_flags": [f"{r.measure} over {r.years} year(s): {r.change:+.1f} points, beyond the best of "
                              f"{r.comparable} comparable spans ({r.best_change:+.1f})" for r in beyond.itertuples()],
         "agency_cost_per_fte_year_gbp": agency_cost_per_fte_year(a),
-        **montecarlo_summary(sim_plan, sim_carry, inp, a.montecarlo.runs, a.montecarlo.seed),
+        **simulated,
         "capacity_p50_end": float(np.median(service_capacity(sim_plan)[:, -1])),
         "need_end": float(service_need(sim_plan)[:, -1].mean()),
     }
