@@ -50,6 +50,7 @@ GAP_NO_HIRES = ("the FTE demand needs at the safe standard (each team's real mix
                 "assignments only renewed as they do today: the size of the recruitment task, not a shortfall of the "
                 "plan")
 
+
 def gbp(value: float) -> str:
     """An amount of money as a finance officer writes it: £1,234 and -£1,234 (not £-1,234)."""
     return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"

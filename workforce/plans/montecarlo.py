@@ -5,12 +5,16 @@ A **policy** says how the workforce is renewed:
 
 * the plan: the recruitment plan's appointments (experienced and newly qualified) and contracted
   agency cover per unit and quarter, and the L&D offers already in the workforce's hazards;
-* carrying on as now: starters at the rate and mix the authority's own `hr_history` shows
-  (experienced, newly qualified: :mod:`workforce.plans.leaving`), spread over units as today's
-  staff are, and agency covering the remaining gap as it does today: at today's coverage of the
-  safe-caseload need (:func:`workforce.plans.recruitment.today_coverage`), so caseloads stay as
-  they are, with the plan's cover margin. The plan's coverage rises from today's to 1 by the
-  safe-caseload quarter; a shortfall is need left without a worker at the policy's own coverage.
+* carrying on as now: case holders starting at the rate and mix the authority's own `hr_history`
+  shows (experienced, newly qualified: :mod:`workforce.plans.leaving`), spread over units as
+  today's case holders are, and agency covering the remaining gap as it does today: at today's
+  coverage of the safe-caseload need (:func:`workforce.plans.recruitment.today_coverage`), so
+  caseloads stay as they are, with the plan's cover margin. The plan's coverage rises from
+  today's to 1 by the safe-caseload quarter; a shortfall is need left without a worker at the
+  policy's own coverage.
+
+Under both, posts that hold no cases stay filled (`Workforce.refilled`): an LA leaver is replaced
+like for like and an agency assignment renewed.
 
 Each run of the **Monte Carlo** draws, besides who leaves (each of today's workers by their own
 hazards, new starters as binomial counts at the new-hire rate):
@@ -198,8 +202,8 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
 
     alive = np.ones((R, len(rows)))
     alive[:, ~tracked] = 0.0
-    out = {name: np.zeros((R, H)) for name in ("la_fte", "la_start_fte", "leavers_fte", "starters_fte", "refilled_fte", "agency_fte",
-                                               "case_holder_fte", "cost", "fees", "agency_cost")}
+    out = {name: np.zeros((R, H)) for name in ("la_fte", "la_start_fte", "leavers_fte", "starters_fte", "refilled_fte",
+                                               "agency_fte", "case_holder_fte", "cost", "fees", "agency_cost")}
     capacity = np.zeros((R, nu, H, 2))
     need = np.zeros((R, nu, H, 2))
     contracted = np.zeros((R, nu, H))

@@ -87,7 +87,7 @@ def by_unit(matrix: np.ndarray, rows: np.ndarray, mask: np.ndarray, n_units: int
 
 def unit_base(wf: Workforce, units: list[str]) -> UnitBase:
     """Sum today's staff's expected stocks by unit (agency: committed terms only; posts that hold
-    no cases refilled like for like)."""
+    no cases kept filled, `Workforce.refilled`)."""
     s = stock_frames(wf, renew=False, refill=True)
     renewing = stock_frames(wf, renew=True, refill=True)
     rows, nu = unit_index(wf, units), len(units)
