@@ -60,6 +60,19 @@ def test_allocate_writes_every_output(inputs, tmp_path):
     assert "handoffs" in res.output
 
 
+def test_summary_gives_the_reasons_workers_stay_over_a_cap_in_words(inputs, tmp_path):
+    """A worker left over a cap is counted under its reason in words a service manager reads
+    ("everything they hold is pinned by a manager"), not the code ("pinned")."""
+    w, c = inputs
+    over = tmp_path / "over.csv"
+    over.write_text(CASES + "".join(f"P{k},G{k},cp,no,North,A,N1,1,yes,\n" for k in range(14)), encoding="utf-8")
+    res = run("--workers", str(w), "--cases", str(over), "--mode", "rebalance", "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["workers_left_over_a_cap"].get("pinned", 0) >= 1
+    assert "everything" in res.output and "pinned 1" not in res.output
+
+
 def test_allocate_writes_workbook_when_excel_writer_present(inputs, tmp_path):
     pytest.importorskip("workforce.excel.workbooks")
     w, c = inputs

@@ -19,6 +19,7 @@ def _print_summary(result, out: Path, rules) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from workforce.allocation.explain import OVER_CAP_WORDS
     from workforce.excel.workbooks import allocation_workbook_indicators
 
     s = result.summary
@@ -30,7 +31,8 @@ def _print_summary(result, out: Path, rules) -> None:
     rows += [(i.name, i.text) for i in allocation_workbook_indicators(s, result.worker_loads, rules)]
     rows += [
         ("cross-team moves", str(s["cross_team_moves"])),
-        ("workers left over a cap, by reason", ", ".join(f"{k} {v}" for k, v in left.items()) or "none"),
+        ("workers left over a cap, by reason",
+         "; ".join(f"{OVER_CAP_WORDS.get(k, k)}: {v}" for k, v in left.items()) or "none"),
         ("objective (manager's baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
         ("gap to proven bound", "-" if s["gap"] is None else f"{s['gap']:.3%}"),
         ("stopped by the time limit", "yes" if s["stopped_by_time_limit"] else "no"),
