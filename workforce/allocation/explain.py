@@ -551,7 +551,8 @@ def _worker_loads(problem: Problem, loads: pd.DataFrame, relief: pd.DataFrame) -
         "over_points_before": ob["points"].to_numpy(), "over_points_after": oa["points"].to_numpy(),
         "over_children_before": ob["children"].to_numpy(), "over_children_after": oa["children"].to_numpy(),
         "over_complex_before": ob["complex"].to_numpy(), "over_complex_after": oa["complex"].to_numpy(),
-        "over_soft_cap": (loads["children"].round() > w["soft_max_children"]).to_numpy(),  # children only: points have their own columns
+        # children only: points over capacity have their own columns (over_points_*)
+        "over_soft_cap": (loads["children"].round() > w["soft_max_children"]).to_numpy(),
         "over_cap_reason": reason.map(lambda r: OVER_CAP_WORDS.get(r, "") if r else "").to_numpy(),
         "p_leave": w["p_leave"].to_numpy(),
     })

@@ -163,8 +163,8 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     full_pay = float(inp.hire[1].pay[-1]) if inp.hire else 0.0
     hello = golden_hello_net_gbp(a, clawback_leave_chance(a))
     # one-off costs of an expected starter (adverts for the appointments that fall through too)
-    starter_fee = advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9) + hello
-    refill_fee = advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9)  # no golden hello
+    refill_fee = advert_gbp(a) / max(a.recruitment.hire_success_rate, 1e-9)  # a post refilled: no golden hello
+    starter_fee = refill_fee + hello
     agency_q = inp.agency_q
     spend = policy.gateway_spend if policy.gateway_spend is not None else np.zeros(H)
 

@@ -382,16 +382,13 @@ def choose_within_noise(folds: dict[str, list[dict[str, float]]], metric: str, n
     for name in folds:  # dict order = simplest first
         if name not in means:
             continue
-        diff = table[best] - table[name]
-        diff = diff[np.isfinite(diff)]
-        J = len(diff)
-        if name == best or J < 2:
-            se = 0.0
-        else:
-            se = float(np.std(diff, ddof=1) * np.sqrt(1.0 / J + 1.0 / max(n_splits - 1, 1)))
         if name == best:
             return name, (f"{best} has the highest mean {metric} ({means[best]:.3f}), and no simpler candidate is "
                           "within one corrected standard error of it on paired folds")
+        diff = table[best] - table[name]
+        diff = diff[np.isfinite(diff)]
+        J = len(diff)
+        se = 0.0 if J < 2 else float(np.std(diff, ddof=1) * np.sqrt(1.0 / J + 1.0 / max(n_splits - 1, 1)))
         if float(np.mean(diff)) <= se:
             rule = (f"highest mean {metric} is {best} ({means[best]:.3f}); {name} ({means[name]:.3f}) is the simplest "
                     f"candidate within one corrected standard error ({se:.3f}) of it on paired folds")
