@@ -153,5 +153,7 @@ def test_posts_that_hold_no_cases_stay_filled_when_refilled():
     empties = wf.survival(refill=False)
     assert empties[0, -1] < 1.0 and empties[1, -1] < 1.0
     s = stock_frames(wf, refill=True)
-    np.testing.assert_allclose(s["refills"][0], 0.1)  # the manager's leavers count, and are refilled
-    np.testing.assert_allclose(s["refills"][1:], 0.0)  # agency has no census leavers; case holders are not refilled
+    np.testing.assert_allclose(s["leavers"][0], 0.1)  # the manager's leavers still count, each quarter
+    np.testing.assert_allclose(s["end"][0], 1.0)  # and the post is filled again
+    np.testing.assert_allclose(s["leavers"][1], 0.0)  # agency staff are not census leavers
+    np.testing.assert_allclose(s["end"][2], 0.9 ** np.arange(1, H + 1))  # the case holder is not refilled

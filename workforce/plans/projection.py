@@ -255,22 +255,20 @@ def stock_frames(wf: Workforce, *, renew: bool = True, refill: bool = False) -> 
     Returns
     -------
     dict
-        Arrays (workers x quarters) in paid FTE: ``start``, ``end``, ``leavers`` (LA, any reason),
-        ``refills`` (leavers replaced like for like), ``agency_ends``, ``paid`` (mid-quarter, for
-        pay); (workers x quarters x reasons) ``by_reason``; (workers x quarters x 2) ``cap``
-        (case-holder FTE held at each quarter's end).
+        Arrays (workers x quarters) in paid FTE: ``start``, ``end``, ``leavers`` (LA, any reason;
+        with `refill`, those of refilled posts are replaced at once), ``agency_ends``, ``paid``
+        (mid-quarter, for pay); (workers x quarters x reasons) ``by_reason``; (workers x quarters
+        x 2) ``cap`` (case-holder FTE held at each quarter's end).
     """
     surv = wf.survival(renew=renew, refill=refill)
     start, end = surv[:, :-1], surv[:, 1:]
     by_reason = start[:, :, None] * wf.hazard
     ends = np.where(wf.agency[:, None], start - end, 0.0)
     fte = wf.paid_fte[:, None]
-    leavers = by_reason.sum(axis=2) * fte
     return {
         "start": start * fte,
         "end": end * fte,
-        "leavers": leavers,
-        "refills": leavers * wf.refilled if refill else np.zeros_like(leavers),  # LA only: agency has no leavers
+        "leavers": by_reason.sum(axis=2) * fte,
         "by_reason": by_reason * fte[:, :, None],
         "agency_ends": ends * fte,
         "paid": (start + end) / 2.0,
