@@ -96,3 +96,18 @@ def test_report_as_dict():
     d = mip.solve(prob, sense="max").as_dict("plan")
     assert d["plan_status"] == "optimal" and d["plan_objective"] == pytest.approx(7.0)
     assert set(d) == {"plan_status", "plan_objective", "plan_bound", "plan_gap", "plan_seconds"}
+
+
+def test_an_objective_the_solution_does_not_reach_is_not_reported_and_proves_nothing():
+    from workforce import mip
+
+    assert mip.consistent(100.0, 100.0 + 1e-6)
+    assert not mip.consistent(12058.28, 14458.28)
+    import highspy
+
+    report = {"model_status": highspy.HighsModelStatus.kOptimal, "message": "Optimal", "has_solution": True,
+              "objective": 14458.28, "bound": None, "inconsistent": 12058.28}
+    out = mip._highs_report(report, True, 0.1)
+    assert out.status == "feasible" and out.objective == 14458.28
+    assert out.bound is None and out.gap is None
+    assert "not its solution's" in out.message
