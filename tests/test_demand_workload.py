@@ -90,16 +90,35 @@ def test_locality_model_has_no_transfer_points():
         Structure("one team", {s: "everyone" for s in ("assessment", "cin", "cp", "cla", "care_leaver")})
 
 
+FLOWS_2Q = pd.DataFrame({"quarter": [1, 2], "referrals": [350.0, 340.0], "assessed_in_need": [300.0, 300.0],
+                         "cp_start": [50.0, 50.0], "cp_step_down": [40.0, 40.0], "care_entry_from_cin": [10.0, 10.0],
+                         "care_entry_from_cp": [12.0, 12.0]})
+
+
 def test_fewer_transfer_points_mean_fewer_social_workers_per_child():
-    flows = pd.DataFrame({"quarter": [1, 2], "assessed_in_need": [300.0, 300.0], "cp_start": [50.0, 50.0],
-                          "cp_step_down": [40.0, 40.0], "care_entry_from_cin": [10.0, 10.0],
-                          "care_entry_from_cp": [12.0, 12.0]})
     exits = np.array([0.09, 0.09])
-    func = handoffs(flows, STOCKS, OPENING, STRUCTURES["functional"], 0.4, exits)
-    local = handoffs(flows, STOCKS, OPENING, STRUCTURES["locality"], 0.4, exits)
+    func = handoffs(FLOWS_2Q, STOCKS, OPENING, STRUCTURES["functional"], 0.4, exits)
+    local = handoffs(FLOWS_2Q, STOCKS, OPENING, STRUCTURES["locality"], 0.4, exits)
     assert (local["transfers"] == 0).all() and (func["transfers"] == 322.0).all()
     assert (local["sw_per_child_year"] < func["sw_per_child_year"]).all()
-    assert local["sw_per_child_year"].iloc[0] == pytest.approx(1.4)
+
+
+def test_social_workers_per_child_count_the_children_seen_not_the_child_years_held():
+    # quarter 1 stands for the year: 1,545 children held at the start and 350 x 4 referred are
+    # seen; they are held for 1,522.5 child-years (the mean of 1,545 and 1,500), at 0.4 changes
+    # each; in the functional structure 322 x 4 transfers between teams on top
+    exits = np.array([0.09, 0.09])
+    local = handoffs(FLOWS_2Q, STOCKS, OPENING, STRUCTURES["locality"], 0.4, exits)
+    func = handoffs(FLOWS_2Q, STOCKS, OPENING, STRUCTURES["functional"], 0.4, exits)
+    seen = 1545.0 + 4 * 350.0
+    assert local["sw_per_child_year"].iloc[0] == pytest.approx(1.0 + 0.4 * 1522.5 / seen)
+    assert func["sw_per_child_year"].iloc[0] == pytest.approx(1.0 + (4 * 322.0 + 0.4 * 1522.5) / seen)
+    # two quarters: each counts twice towards the year
+    seen2 = 1545.0 + 2 * (350.0 + 340.0)
+    held = np.mean([1545.0, 1500.0, 1455.0])
+    assert func["sw_per_child_year"].iloc[1] == pytest.approx(1.0 + (2 * 644.0 + 0.4 * held) / seen2)
+    # per child-year held it would be 1 + 4 x 322 / 1,522.5 + 0.4, about 2.25
+    assert func["sw_per_child_year"].iloc[0] < 1.0 + 4 * 322.0 / 1522.5 + 0.4 - 0.5
     assert (local["cla_3plus_share"] < func["cla_3plus_share"]).all()
 
 

@@ -526,7 +526,7 @@ def scenarios_frame(result: DemandResult) -> pd.DataFrame:
     add("required social-work FTE at the end", "FTE", lambda k, r: float(
         r.workforce[(r.workforce["quarter"] == end) & r.workforce["social_work"]]["required_fte"].sum()))
     add("transfer points in the journey", "points", lambda k, r: float(r.structure.transfer_points))
-    add("social workers per child per year at the end", "workers",
+    add("social workers per child in the final year", "workers",
         lambda k, r: float(r.handoffs["sw_per_child_year"].iloc[-1]))
     add("looked-after children with 3+ social workers in the final year", "% (cf. cla_3plus_sw_pct)",
         lambda k, r: 100.0 * float(r.handoffs["cla_3plus_share"].iloc[-1]))

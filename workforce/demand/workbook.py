@@ -255,8 +255,8 @@ def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround:
          "in - out - change in stock (zero up to rounding)"),
         ("Required FTE", ["required_fte"], {}, "caseload points, children and required FTE by team type and quarter, "
          "per scenario (through workforce.caseload; before absence)"),
-        ("Handoffs", ["handoffs"], {}, "transfers between teams, expected social workers per child per year and the "
-         "share of looked-after children with three or more (cf. cla_3plus_sw_pct)"),
+        ("Handoffs", ["handoffs"], {}, "transfers between teams, social workers per child who had one in the last "
+         "four quarters and the share of looked-after children with three or more (cf. cla_3plus_sw_pct)"),
         ("Placements", ["unit_costs", "placements"], {}, "weekly unit costs with their sources and uprating (left); "
          "looked-after children and cost by placement type and quarter, per scenario (right)"),
         ("Budget", ["budget"], {}, "the children's social care budget by part, per scenario, with savings against the "

@@ -30,6 +30,7 @@ from workforce.demand.measures import (
     STAGES,
     TRANSFER_FLOWS,
     FLOWS,
+    INFLOW,
     quarter_ends,
     quarter_years,
 )
@@ -320,35 +321,47 @@ def fit_worker_changes(share: float, new_share: float, from_cp: float, structure
 
 def handoffs(flows: pd.DataFrame, stocks: pd.DataFrame, opening: pd.Series, structure: Structure,
              changes_per_year: float, care_exit: np.ndarray) -> pd.DataFrame:
-    """Transfers and expected social workers per child, per quarter.
+    """Transfers and social workers per child, per quarter.
 
     Returns
     -------
     DataFrame
         ``quarter, transfers`` (children changing team in the quarter), ``transfer_points`` (of the
-        structure), ``sw_per_child_year`` (expected different social workers a child in a
-        social-work stage has over the last four quarters: 1 + transfers per child-year + other
-        changes) and ``cla_3plus_share`` (looked-after children at the quarter's end with three or
-        more social workers in the last four quarters, comparable with `cla_3plus_sw_pct`).
+        structure), ``sw_per_child_year`` (social workers per child who had one in the last four
+        quarters: the children held at the window's start and those referred in it, one worker
+        each, plus every transfer between teams and every other change of worker,
+        `changes_per_year` per child-year held, over those children) and ``cla_3plus_share``
+        (looked-after children at the quarter's end with three or more social workers in the
+        last four quarters, comparable with `cla_3plus_sw_pct`).
+
+    Notes
+    -----
+    Counted per child-year held instead, the children passing briefly through assessment would
+    each bring a transfer against a few weeks held: the demo's functional structure gave 3.2
+    "social workers per child per year", where the Stability Index finds 60% of looked-after
+    children with one change in a year and 25% with two or more [D16].
     """
     moves = structure.transfer_flows()
     transfers = flows[moves].sum(axis=1).to_numpy() if moves else np.zeros(len(flows))
-    held = stocks[list(SOCIAL_WORK_STAGES)].sum(axis=1).to_numpy()
-    before = float(opening[list(SOCIAL_WORK_STAGES)].sum())
+    referred = flows[INFLOW].to_numpy(dtype=float)
+    held = np.concatenate([[float(opening[list(SOCIAL_WORK_STAGES)].sum())],
+                           stocks[list(SOCIAL_WORK_STAGES)].sum(axis=1).to_numpy(dtype=float)])
     entries_cin = flows["care_entry_from_cin"].to_numpy()
     entries_cp = flows["care_entry_from_cp"].to_numpy()
     rows = []
     for i in range(len(flows)):
-        window = slice(max(0, i - 3), i + 1)
-        quarters = i + 1 - max(0, i - 3)
-        mean_held = (np.concatenate([[before], held])[max(0, i - 3):i + 2]).mean()
-        per_year = transfers[window].sum() * 4.0 / quarters
-        sw = 1.0 + changes_per_year + (per_year / mean_held if mean_held > 0 else 0.0)
+        first = max(0, i - 3)
+        window = slice(first, i + 1)
+        quarters = i + 1 - first
+        scale = 4.0 / quarters  # before the fourth quarter, the first quarters stand for the year
+        child_years = held[first:i + 2].mean()  # the mean stock over the window, for a year
+        seen = held[first] + referred[window].sum() * scale
+        changes = transfers[window].sum() * scale + changes_per_year * child_years
+        sw = 1.0 + (changes / seen if seen > 0 else 0.0)
         # children who entered care in the last four quarters and are still looked after
         ages = np.arange(quarters)[::-1] + 0.5
         hazard = care_exit[window]
         surviving = (entries_cin[window] + entries_cp[window]) * np.exp(-hazard * ages)
-        scale = 4.0 / quarters  # before the fourth quarter, the first quarters stand for the year
         cla = float(stocks["cla"].iloc[i])
         new_share = min(1.0, float(surviving.sum()) * scale / cla) if cla > 0 else 0.0
         total_entries = entries_cin[window].sum() + entries_cp[window].sum()
