@@ -89,6 +89,9 @@ def test_cli_writes_workbook_and_csvs(tmp_path):
     result = runner.invoke(app, ["benchmark", "--la", "333", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Sandwell" in result.output
+    # each printed figure with its unit: a rate per 10,000 children is not a count of children
+    cin = next(line for line in result.output.splitlines() if line.startswith("Children in need "))
+    assert "per 10,000 children" in cin
     for name in ("benchmark.xlsx", "benchmark.csv", "summary.csv", "neighbours.csv", "counts.csv", "notes.csv"):
         assert (out / name).is_file(), name
     wb = load_workbook(out / "benchmark.xlsx")

@@ -41,11 +41,13 @@ def benchmark(
          + ", ".join(bench.neighbours["la_name"]))
     summary = bench.summary()
     width = max(len(t) for t in summary["indicator"])
-    info(f"{'indicator':<{width}}  year  {'authority':>9}  {'neighbours':>10}  {'England':>8}")
+    units = max(len(str(u)) for u in summary["unit"])
+    info(f"{'indicator':<{width}}  {'unit':<{units}}  year  {'authority':>9}  {'neighbours':>10}  {'England':>8}")
     for row in summary.itertuples(index=False):
         if row.year is None or row.year != row.year:
-            info(f"{row.indicator:<{width}}  none published")
+            info(f"{row.indicator:<{width}}  {row.unit:<{units}}  none published")
             continue
-        info(f"{row.indicator:<{width}}  {int(row.year)}  {row.authority:>9.1f}  {row.neighbours_mean:>10.1f}  {row.england:>8.1f}")
+        info(f"{row.indicator:<{width}}  {row.unit:<{units}}  {int(row.year)}  {row.authority:>9.1f}  "
+             f"{row.neighbours_mean:>10.1f}  {row.england:>8.1f}")
     for name in names:
         info(f"wrote {out / name}")
