@@ -261,7 +261,8 @@ class HighsBulk(pulp.HiGHS):
         if self.is_mip:
             h.changeColsIntegrality(len(integer), integer,
                                     np.full(len(integer), highspy.HighsVarType.kInteger.value, dtype=np.uint8))
-        h.changeObjectiveOffset(mult * float(lp.objective.constant or 0.0))
+        self.cost, self.offset = cost, mult * float(lp.objective.constant or 0.0)  # to check HiGHS's objective
+        h.changeObjectiveOffset(self.offset)
 
         constraints = list(lp._constraints.values())
         starts, index, value, row_lo, row_up = [0], [], [], [], []
@@ -324,8 +325,7 @@ class HighsBulk(pulp.HiGHS):
             values = np.asarray(h.getSolution().col_value)
             for var, value in zip(self.variables_, values.tolist()):
                 var.varValue = value
-            lp_data = h.getLp()
-            reached = float(np.asarray(lp_data.col_cost_) @ values + lp_data.offset_)
+            reached = float(self.cost @ values + self.offset)
             if not consistent(info.objective_function_value, reached):
                 self.report.update(objective=self.mult * reached, bound=None,
                                    inconsistent=self.mult * info.objective_function_value)
