@@ -356,7 +356,8 @@ def consistent(reported: float, reached: float) -> bool:
 
 
 #: How a report says the solver's objective was not its solution's.
-INCONSISTENT = "its reported objective ({:.6g}) is not its solution's ({:.6g}): the solution's is kept and no bound is trusted"
+INCONSISTENT = ("its reported objective ({:.6g}) is not its solution's ({:.6g}): the solution's is kept and no bound "
+                "is trusted")
 
 
 def _highs_report(report: dict, is_mip: bool, seconds: float) -> SolveReport:

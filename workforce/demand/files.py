@@ -22,7 +22,8 @@ FILES = {
     "stocks.csv": "children at each stage at the end of each quarter, per scenario",
     "flows.csv": "children moving between stages in each quarter, per scenario",
     "required_fte.csv": "caseload points, children and required FTE by team type and quarter, per scenario",
-    "handoffs.csv": "transfers, social workers per child who had one in the last four quarters, looked-after children with 3+ social workers",
+    "handoffs.csv": "transfers, social workers per child who had one in the last four quarters, looked-after "
+                    "children with 3+ social workers",
     "placements.csv": "looked-after children and cost by placement type and quarter, per scenario",
     "unit_costs.csv": "weekly placement unit costs with source and uprating",
     "budget.csv": "the budget by part per scenario, savings as a share of the whole budget",
