@@ -48,3 +48,21 @@ def test_demand_sheet_tables_go_on_one_sheet(result, tmp_path):
     ws = openpyxl.load_workbook(path)["Demand"]
     assert set(ws.tables) == set(tables)
     assert pd.notna(ws["A2"].value)
+
+
+def test_the_plans_demand_sheet_shows_quarter_ends_as_dates(result, tmp_path):
+    # the stocks and flows tables were written with every column formatted as a count, so
+    # 31 March 2024 read "45,382"
+    import datetime
+
+    from workforce.demand.workbook import add_demand_sheet
+
+    book = SafeWorkbook(produced_by="test")
+    add_demand_sheet(book, result)
+    ws = openpyxl.load_workbook(book.save(tmp_path / "plan.xlsx"))["Demand"]
+    for name in ("Demand_stocks", "Demand_flows"):
+        cells = ws[ws.tables[name].ref]
+        col = [c.value for c in cells[0]].index("quarter_end")
+        ends = [row[col] for row in cells[1:]]
+        assert ends and all(isinstance(c.value, datetime.datetime) for c in ends), name
+        assert all("yy" in c.number_format.lower() for c in ends), name

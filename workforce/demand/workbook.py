@@ -216,7 +216,9 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
     ):
         frame = tables[key]
         grid.put(row, 1, title, "wf heading")
-        end = grid.put_table(row + 1, 1, frame, key, formats={c: f for c, f in formats.items() if c in frame.columns})
+        # counts on the numeric columns only: a quarter's end stays a date
+        numeric = {c: f for c, f in formats.items() if c in frame.columns and pd.api.types.is_numeric_dtype(frame[c])}
+        end = grid.put_table(row + 1, 1, frame, key, formats=numeric)
         _table_notes(grid, row + 1, frame, notes)
         row = end + 1
     grid.close()
