@@ -210,7 +210,8 @@ def test_allocation_workbook(tmp_path):
 def test_risk_register_rag_bands(tmp_path):
     path = tmp_path / "risk.xlsx"
     risk = fx.risk(hostile=True)
-    write_risk_register(path, risk=risk, team_risk=risk.groupby("team", as_index=False)["p_leave"].mean(),
+    team_risk = risk.groupby("team", as_index=False)["p_leave"].mean().rename(columns={"p_leave": "mean_p_leave"})
+    write_risk_register(path, risk=risk, team_risk=team_risk,
                         fairness=fx.fairness(), card={"model": "logistic", "metrics": {"auc": 0.7}})
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Risk register", "Team risk", "Fairness audit", "Model card", "README"]
@@ -224,6 +225,11 @@ def test_risk_register_rag_bands(tmp_path):
     assert p == sorted(p, reverse=True)  # highest risk first
     card = {r[0]: r[1] for r in wb["Model card"].iter_rows(min_row=2, values_only=True)}
     assert card["metrics.auc"] == 0.7
+    # a mean chance of leaving is a percentage on every sheet, as in the planner's workbook
+    for sheet in ("Team risk", "Fairness audit"):
+        head = [c.value for c in wb[sheet][1]]
+        cell = wb[sheet].cell(row=2, column=head.index("mean_p_leave") + 1)
+        assert cell.number_format == "0.0%", sheet
 
 
 def test_risk_register_puts_flight_risk_first(tmp_path):

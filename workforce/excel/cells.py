@@ -4,7 +4,7 @@
   return (or spells an Excel error such as `#N/A`) is written as an inline string with the
   quote-prefix style, never as a formula, so hostile text from an input cannot run.
 * Number formats follow the column-name convention shared by every module: `*_gbp` pounds;
-  `p_*`, `*_share`, `*_rate`, `*utilisation*` per cent; `*_date` dates; then the dtype.
+  `p_*`, `*_share`, `share_of_*`, `*_rate`, `*utilisation*` per cent; `*_date` dates; then the dtype.
 * Values of every pandas/numpy flavour become plain Python values openpyxl can write, with
   every kind of missing value written as an empty cell.
 """
@@ -75,7 +75,8 @@ def column_kind(name: str, series: pd.Series | None = None) -> str:
         return "bool"
     if low.endswith("_gbp") or "_gbp_" in low:
         return "gbp"
-    if low.startswith("p_") or low == "p" or low.endswith("_share") or low.endswith("_rate") or "utilisation" in low:
+    if (low.startswith("p_") or low == "p" or low.endswith("_share") or low.startswith("share_of_")
+            or low.endswith("_rate") or "utilisation" in low):
         if series is None or pd.api.types.is_numeric_dtype(series.dtype):
             return "pct"
     if low.endswith("_date") or (series is not None and pd.api.types.is_datetime64_any_dtype(series.dtype)):

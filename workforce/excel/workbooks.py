@@ -485,10 +485,10 @@ def _risk_sheets(book: SafeWorkbook, risk: pd.DataFrame | None, team_risk: pd.Da
                      highlights=RAG_HIGHLIGHTS, scales=(Scale("p_leave", "traffic"),))
     if team_risk is not None:
         _table_sheet(book, SHEET_TEAM_RISK, team_risk, "risk by team (small teams combined per locality)",
-                     name="Team_risk")
+                     name="Team_risk", formats=plan_formats(team_risk))
     if fairness is not None:
         _table_sheet(book, SHEET_FAIRNESS, fairness, "model performance and predictions by protected group",
-                     name="Fairness_audit")
+                     name="Fairness_audit", formats=plan_formats(fairness))
 
 
 def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: pd.DataFrame | None = None,

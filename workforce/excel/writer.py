@@ -7,8 +7,8 @@ What it guarantees, whatever the caller passes:
   the quote-prefix style, never as a formula, so hostile text from an input cannot run;
 * each frame becomes an Excel Table (ListObject) with a unique name, header in row 1, frozen
   header row, filter buttons, column widths from the content and number formats from the
-  column-name convention (`_gbp` pounds; `p_*`, `*_share`, `*_rate`, `*utilisation*` per cent;
-  `*_date` dates);
+  column-name convention (`_gbp` pounds; `p_*`, `*_share`, `share_of_*`, `*_rate`,
+  `*utilisation*` per cent; `*_date` dates);
 * the workbook carries a README sheet (what each sheet holds, what produced it and when, the
   software versions, the sha256 of every input file);
 * saving is atomic (temporary file beside the target, then rename).
