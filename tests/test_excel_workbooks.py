@@ -160,6 +160,9 @@ def test_planner_census_days_trajectories_notes_and_glossary(planner):
     assert {"gap_fte", "capacity_case_holder_fte", "hires_starting", "permanent_start_fte"} <= set(glossary)
     sources = [[c.value for c in row] for row in readme[readme.tables["readme_sources"].ref]][1:]
     assert {"S49", "S53", "S59"} <= {r[0] for r in sources}
+    # a sheet's data rows are a whole count ("423", not "423.00"), blank where a sheet has none
+    rows = [row[2] for row in readme[readme.tables["readme_sheets"].ref]][1:]
+    assert any(c.value is None for c in rows) and all(c.number_format == "#,##0" for c in rows if c.value is not None)
     # units are consistent within a table: each rate of the Monte Carlo is a percentage
     mc = wb["Projection"]
     header = [c.value for c in mc[1]]

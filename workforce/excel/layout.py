@@ -198,7 +198,7 @@ def write_readme(grid: GridSheet, *, title: str, produced_by: str, when: dt.date
     r = _heading(grid, r + 1, "Sheets")
     listed = pd.DataFrame([(s.name, s.description, s.rows) for s in sheets],
                           columns=["sheet", "what it holds", "data rows"])
-    r = grid.put_table(r, 1, listed, "readme_sheets")
+    r = grid.put_table(r, 1, listed, "readme_sheets", formats={"data rows": "int"})  # a count, though blank for some
     r = _heading(grid, r + 1, "Input files (sha256)")
     sums = input_checksums(inputs)
     if sums.empty:
