@@ -244,3 +244,15 @@ def test_demo_unknown_profile_is_refused_and_writes_nothing(tmp_path):
     assert result.exit_code == 2
     assert "--profile" in result.output and "sandwell" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_the_closing_summary_names_the_output_folder_without_dot_dots():
+    # settings files name the output relative to themselves ("../out/example"): the summary shows
+    # the folder a user would type, not "examples/../out/example"
+    from pathlib import Path
+
+    from workforce.pipeline import PipelineOutputs
+
+    text = PipelineOutputs(out=Path("run/examples/../out/example"), files={"risk.csv": "the register"}).report()
+    assert "outputs in run/out/example" in text
+    assert "run/out/example/risk.csv" in text and ".." not in text

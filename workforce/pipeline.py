@@ -113,11 +113,12 @@ class PipelineOutputs:
 
     def report(self) -> str:
         """The closing summary printed on the terminal."""
-        lines = [f"workforce: finished in {sum(self.timings.values()):.1f} s; outputs in {self.out}", ""]
+        out = Path(os.path.normpath(self.out))  # shown without "examples/../": the same folder, as read
+        lines = [f"workforce: finished in {sum(self.timings.values()):.1f} s; outputs in {out}", ""]
         lines += render(self.indicators)
         lines += ["", "  (each figure's definition: summary.json and the workbook's Summary sheet)", "", "files:"]
         for name, what in self.files.items():
-            lines.append(f"  {str(self.out / name):<44} {what}")
+            lines.append(f"  {str(out / name):<44} {what}")
         return "\n".join(lines)
 
 
