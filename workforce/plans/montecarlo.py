@@ -181,10 +181,7 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     agency_end = np.where(wf.agency[:, None] & (np.arange(1, H + 1)[None, :] >= wf.end_q[:, None]),
                           wf.agency_hazard[:, None], 0.0)
 
-    # starters' unit shares for carrying on (as today's LA-employed case holders are spread: the
-    # posts that hold no cases are refilled like for like, `Workforce.refilled`)
-    la_by_unit = onehot_la.T @ (wf.paid_fte * wf.holds[:, 0])
-    unit_share = la_by_unit / la_by_unit.sum() if la_by_unit.sum() > 0 else np.full(nu, 1.0 / nu)
+    unit_share = inp.base.case_holding_share  # carrying on's starters, spread as today's case holders
 
     # cohorts: heads alive per run, unit, start quarter and kind (0 experienced, 1 newly qualified)
     heads = np.zeros((R, nu, H, 2))

@@ -72,6 +72,15 @@ class UnitBase:
     la_fte_today: float
     la_case_holding: np.ndarray  # (units,) LA-employed FTE in case-holding roles today
 
+    @property
+    def case_holding_share(self) -> np.ndarray:
+        """(units,) each unit's share of today's LA-employed case holders: how new case holders
+        are spread (posts that hold no cases are refilled like for like, `Workforce.refilled`);
+        even shares where there are none."""
+        total = float(self.la_case_holding.sum())
+        n = len(self.la_case_holding)
+        return self.la_case_holding / total if total > 0 else np.full(n, 1.0 / max(n, 1))
+
 
 def unit_index(wf: Workforce, units: list[str]) -> np.ndarray:
     index = {u: i for i, u in enumerate(units)}
@@ -199,9 +208,8 @@ def pipeline_appointments(inp: RecruitmentInputs) -> np.ndarray:
     (posts that hold no cases are refilled like for like: `Workforce.refilled`). Carrying on as
     now has these starters too, so neither side gets a head start from the lead time."""
     rate = float(inp.observed.get("experienced", 0.0))
-    la = inp.base.la_case_holding
-    share = la / la.sum() if la.sum() > 0 else np.full(len(inp.units), 1.0 / max(len(inp.units), 1))
-    per_quarter = rate / 4.0 * la.sum() * share / max(inp.a.recruitment.hire_success_rate, 1e-9)
+    held = float(inp.base.la_case_holding.sum())
+    per_quarter = rate / 4.0 * held * inp.base.case_holding_share / max(inp.a.recruitment.hire_success_rate, 1e-9)
     lead = min(inp.lead, inp.horizon)
     return np.repeat(per_quarter[:, None], lead, axis=1)
 
