@@ -654,7 +654,8 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
         return []
     runs = plan_summary.get("montecarlo_runs")
     sim = (f"median of {runs or 'the'} simulated futures (leavers, demand, hiring success, agency supply and L&D "
-           "effects drawn from their ranges; extra agency bought whenever a team falls short), in the price year's "
+           "effects drawn from their ranges; a team buys extra agency when it falls short and releases agency its own "
+           "staff do not need), in the price year's "
            "money. The Recruitment plan sheet's cost columns are the expected values, with no chance shortfalls")
     out = []
     for key, name, stem, unit, what in (

@@ -3,8 +3,9 @@ Monte Carlo over everything that is uncertain.
 
 A **policy** says how the workforce is renewed:
 
-* the plan: the recruitment plan's appointments (experienced and newly qualified) and contracted
-  agency cover per unit and quarter, and the L&D offers already in the workforce's hazards;
+* the plan: the recruitment plan's appointments (experienced and newly qualified) and planned
+  agency cover per unit and quarter (released where a future's own staff cover the need,
+  :func:`agency_cover`), and the L&D offers already in the workforce's hazards;
 * carrying on as now: case holders starting at the rate and mix the authority's own `hr_history`
   shows (experienced, newly qualified: :mod:`workforce.plans.leaving`), spread over units as
   today's case holders are, and agency covering the remaining gap as it does today: at today's
@@ -277,10 +278,11 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         cap += (heads.reshape(R * nu, H * 2) @ cohort_cap[:, q, :, :].reshape(H * 2, 2)).reshape(R, nu, 2)
         demand = inp.demand[None, :, q, :] * d.demand[:, q][:, None, None]
         coverage = 1.0 if policy.coverage is None else policy.coverage[None, :, q, :]
-        if policy.agency is not None:
-            cover = np.broadcast_to(policy.agency[None, :, q], (R, nu)).copy()
-        else:  # carrying on: agency covers the gap as it does today (today's coverage, the plan's margin)
-            cover = np.maximum(inp.base.agency_floor[None, :, q], (covered_need(demand, coverage, margin) - cap).max(axis=2))
+        # agency covers the gap at the policy's coverage with the margin: up to the cover planned
+        # (carrying on's expected run: all of it), never below assignments already committed
+        planned = np.inf if policy.agency is None else policy.agency[None, :, q]
+        cover = agency_cover(planned, (covered_need(demand, coverage, margin) - cap).max(axis=2),
+                             inp.base.agency_floor[None, :, q])
         short = np.clip(covered_need(demand, coverage, 0.0) - cap - cover[:, :, None], 0.0, None).max(axis=2)
         got = short * d.fill[:, None]
         capacity[:, :, q, :] = cap + (cover + got)[:, :, None]
@@ -304,6 +306,20 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
                                         + cover.sum(axis=1) + got.sum(axis=1))
     return Outcome(**out, capacity=capacity, need=need, contracted=contracted, bought=bought, shortfall=shortfall,
                    hires_starting=hires_starting, nq_starting=nq_starting, la_unit_fte=la_unit)
+
+
+def agency_cover(planned: np.ndarray | float, needed: np.ndarray, committed: np.ndarray) -> np.ndarray:
+    """The agency cover a unit contracts in a quarter: what its need calls for (``needed``: the
+    safe-caseload need at the policy's coverage with the planning margin, less its own staff's
+    capacity), at most the cover ``planned`` for it, and never less than the assignments already
+    committed (``committed``: today's agency staff on their committed terms).
+
+    Agency assignments run on four weeks' notice [S60], inside a quarter, so a team whose own staff
+    already cover its need does not renew agency it planned for, as a team that falls short buys
+    more (`Outcome.bought`). Without this a simulated future kept every planned assignment while
+    buying more where it fell short, and the median future's agency rate sat well above the central
+    projection's, in the plan and in carrying on as now alike."""
+    return np.maximum(committed, np.minimum(planned, needed))
 
 
 # ---- expected values and the Monte Carlo ---------------------------------------------------
@@ -352,8 +368,9 @@ def plan_policy(dec: Decisions, gateway_spend: np.ndarray | None, programme: np.
 
 def simulate_pair(wf_plan: Workforce, wf_now: Workforce, inp: RecruitmentInputs, plan: Policy, carry_on: Policy,
                   *, runs: int, seed: int) -> tuple[Outcome, Outcome, Draws]:
-    """The plan and carrying on as now in the same `runs` futures. Carrying on contracts the agency
-    its expected run needs and buys more when a run falls short, as the plan does."""
+    """The plan and carrying on as now in the same `runs` futures. Carrying on plans the agency its
+    expected run needs, as the plan does; in each future both release planned agency their own
+    staff do not need and buy more where they fall short (`agency_cover`)."""
     d = draws(inp, runs, np.random.default_rng(seed))
     contracted = expected(wf_now, inp, carry_on).contracted[0]
     fixed = Policy(carry_on.name, starter_rates=carry_on.starter_rates, agency=contracted, coverage=carry_on.coverage)
