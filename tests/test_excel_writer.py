@@ -112,7 +112,8 @@ def test_tables_header_freeze_and_formats(tmp_path):
 
 @pytest.mark.parametrize("name,kind", [("cost_gbp", "gbp"), ("p_leave", "pct"), ("agency_share", "pct"),
                                        ("attrition_rate", "pct"), ("utilisation_after", "pct"),
-                                       ("share_of_budget", "pct"),
+                                       ("share_of_budget", "pct"), ("coverage", "pct"),
+                                       ("carry_on_coverage", "pct"),
                                        ("start_date", "date"), ("team", "text")])
 def test_column_kind_follows_the_naming_convention(name, kind):
     series = pd.Series(["2024-01-01"]) if kind in ("date", "text") else pd.Series([0.5])

@@ -149,6 +149,8 @@ def test_shortfall_chance_uses_the_one_named_definition():
                                       "shortfall_fte_quarters_p90": 6.0})
     assert i.value == 0.189 and ind.SHORTFALL in i.definition and "1000 simulated futures" in i.definition
     assert amount.value == 1.5 and amount.band == ind.Band(0.0, 1.5, 6.0)
+    # a sum over quarters is not a headcount of FTE: the unit says so
+    assert amount.text == "1.5 FTE-quarters (P10-P90 0.0 FTE-quarters to 6.0 FTE-quarters)"
 
 
 def test_simulated_costs_show_the_median_and_the_band():

@@ -36,6 +36,7 @@ SHARE = "share"  # a fraction, shown as a percentage
 GBP = "GBP"
 COUNT = "count"
 FTE = "FTE"
+FTE_QUARTERS = "FTE-quarters"  # FTE summed over quarters: 4 FTE-quarters is 1 FTE short for a year
 CASELOAD = "children per FTE"
 SCORE = "score (0.5 = chance, 1 = perfect)"  # concordance and ROC AUC alike
 TEXT = "text"
@@ -88,7 +89,7 @@ class Indicator:
         The figure (the median when `band` is given); None when it cannot be computed.
     unit : str
         One of :data:`SHARE` (a fraction, shown as %), :data:`GBP`, :data:`COUNT`, :data:`FTE`,
-        :data:`CASELOAD`, :data:`SCORE` or :data:`TEXT`.
+        :data:`FTE_QUARTERS`, :data:`CASELOAD`, :data:`SCORE` or :data:`TEXT`.
     definition : str
         What it measures, in plain English.
     source : str
@@ -129,7 +130,7 @@ class Indicator:
         if self.unit == TEXT:
             return str(value)
         number = f"{value:,}" if isinstance(value, (int, np.integer)) else f"{value:,.1f}"
-        return f"{number} {self.unit}" if self.unit in (FTE, CASELOAD) else number
+        return f"{number} {self.unit}" if self.unit in (FTE, FTE_QUARTERS, CASELOAD) else number
 
     @property
     def text(self) -> str:
@@ -640,9 +641,10 @@ def shortfall_chance(plan_summary: Mapping[str, Any] | None, source: str = SHEET
                      "(the Projection sheet's p_shortfall is the chance in each quarter)", source)]
     band = _band(plan_summary, "shortfall_fte_quarters")
     if band is not None:
-        out.append(Indicator("shortfall", "Demand left without a worker", band.p50, FTE,
-                             "case-holder FTE of demand not covered, summed over the quarters (FTE-quarters), in the "
-                             "simulated futures: when the market cannot supply the extra agency a short quarter needs",
+        out.append(Indicator("shortfall", "Demand left without a worker", band.p50, FTE_QUARTERS,
+                             "case-holder FTE of demand not covered, summed over the plan's quarters (4 FTE-quarters "
+                             "is one FTE short for a year), in the simulated futures: when the market cannot supply "
+                             "the extra agency a short quarter needs",
                              source, band))
     return out
 

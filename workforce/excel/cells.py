@@ -76,7 +76,7 @@ def column_kind(name: str, series: pd.Series | None = None) -> str:
     if low.endswith("_gbp") or "_gbp_" in low:
         return "gbp"
     if (low.startswith("p_") or low == "p" or low.endswith("_share") or low.startswith("share_of_")
-            or low.endswith("_rate") or "utilisation" in low):
+            or low.endswith("_rate") or "utilisation" in low or low == "coverage" or low.endswith("_coverage")):
         if series is None or pd.api.types.is_numeric_dtype(series.dtype):
             return "pct"
     if low.endswith("_date") or (series is not None and pd.api.types.is_datetime64_any_dtype(series.dtype)):

@@ -597,7 +597,10 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
     _side_by_side(book, SHEET_RECRUIT, [(recruitment_totals, "Recruitment_totals"), (recruitment, "Recruitment_plan"),
                                         (unit_costs, "Unit_costs")],
                   "recruitment per quarter for the whole service against carrying on as now and holding today's "
-                  "headcount (left), per unit (middle), and the unit costs by role and grade in the price year (right)")
+                  "headcount (left), per unit (middle), and the unit costs by role and grade in the price year "
+                  "(right). These are the central projection's expected values, with no chance shortfalls: the "
+                  "Summary's rates and costs at the end are the medians of the simulated futures (Projection sheet), "
+                  "so they differ a little")
     _side_by_side(book, SHEET_PROJECTION, [(census, "Census_measures"), (montecarlo, "Monte_carlo"),
                                            (projection, "Projection")],
                   "the DfE census measures per quarter for the plan, carrying on as now and holding today's headcount "

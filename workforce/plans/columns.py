@@ -1,8 +1,9 @@
 """What each column of the plan's outputs holds: one note per column name, shown as a header
 comment on every plan sheet and as the glossary of the workbook's README sheet (issue 18.11).
 
-Units are consistent within every table: rates and chances are fractions shown as percentages
-(columns named `*_rate`, `*_share`, `p_*`, and the percentiles of a rate, `*_rate_p10`); FTE are
+Units are consistent within every table: rates, chances and coverage are fractions shown as
+percentages (columns named `*_rate`, `*_share`, `share_of_*`, `p_*`, `coverage`, `*_coverage`, and
+the percentiles of a rate, `*_rate_p10`); FTE are
 census FTE unless the name says case-holder FTE; money is in the price year's pounds
 (`costs.price_year`); the trajectories table alone is in percentage points, as the DfE publishes.
 """
@@ -55,7 +56,10 @@ NOTES: dict[str, str] = {
     # recruitment
     "permanent_hires": "experienced social workers appointed in the quarter (they start after the lead time; a share "
                        "do not start: recruitment.hire_success_rate)",
-    "hires_starting": "experienced starters expected to start in the quarter (appointments x hire success rate)",
+    "hires_starting": ("experienced starters expected to start in the quarter: the plan's appointments once the lead "
+                       "time has passed, and in the first quarters the appointments already made before the plan began "
+                       "(at the authority's own starter rate, spread as today's case holders), each times the hire "
+                       "success rate; an expected value, so a fraction of a person"),
     "nq_intake": "newly qualified social workers appointed to start in the quarter (cohort quarters only)",
     "permanent_start_fte": "LA-employed FTE at the start of the quarter, with the plan",
     "permanent_fte": "LA-employed FTE at the end of the quarter, with the plan",
@@ -95,7 +99,8 @@ NOTES: dict[str, str] = {
     # L&D
     "programme": "the L&D programme offered (blank: none)",
     "career_step": "the role the programme leads to when it ends (pay and caseload of that role from then on)",
-    "eligible_programmes": "how many programmes the worker may take (role, ASYE status, tenure; never agency staff)",
+    "eligible_programmes": ("how many programmes the worker may take (role, ASYE status and the ASYE year left, "
+                            "tenure; never agency staff or anyone on long leave)"),
     "role": "role (census OrgRole: case_holder, senior_practitioner, ...)",
     "p_voluntary": "chance of leaving voluntarily within the plan's first year (flight risk: what L&D targets)",
     "p_retirement": "chance of retiring within the plan's first year (never targeted)",
