@@ -184,3 +184,18 @@ def test_carrying_on_replaces_case_holders_role_for_role():
     np.testing.assert_allclose(role_for_role_holding(mixed), [0.75, 0.75])
     holders = wf([[1.0, 1.0], [1.0, 1.0]], [False, False], [False, False])
     np.testing.assert_allclose(role_for_role_holding(holders), [1.0, 1.0])
+
+
+def test_team_rows_of_agency_add_up_to_the_service_total():
+    """Agency staff outside the case-holding cover (an agency team manager) are in their team's
+    row as in the total, so the Recruitment plan's team rows add up to the service's."""
+    workers, cases, risk = make_authority(60, 800, seed=5, teams=3, localities=1)
+    managers = workers.index[workers["role"] == "team_manager"]
+    workers.loc[managers[0], "agency"] = True
+    result = build_plan(workers, cases, risk, Assumptions().with_values(FAST))
+    per_team = result.recruitment.groupby("quarter")[["agency_fte", "carry_on_agency_fte"]].sum()
+    totals = result.recruitment_totals.set_index("quarter")
+    assert np.allclose(per_team["agency_fte"], totals["agency_fte"])
+    assert np.allclose(per_team["carry_on_agency_fte"], totals["carry_on_agency_fte"])
+    team = workers.at[managers[0], "team"]
+    assert (result.recruitment.loc[result.recruitment["unit"] == team, "agency_fte"] >= workers.at[managers[0], "fte"] - 1e-9).all()

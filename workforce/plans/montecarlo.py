@@ -134,6 +134,7 @@ class Outcome:
     hires_starting: np.ndarray  # (runs, units, H) experienced starters
     nq_starting: np.ndarray  # (runs, units, H)
     la_unit_fte: np.ndarray  # (runs, units, H) LA-employed paid FTE at the quarter's end
+    agency_unit_fte: np.ndarray  # (runs, units, H) paid agency FTE at the end (as agency_fte, by unit)
     extra: dict = field(default_factory=dict)
 
 
@@ -160,6 +161,7 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     onehot = np.zeros((len(rows), nu))
     onehot[np.arange(len(rows)), rows] = 1.0
     onehot_la = onehot * la[:, None]
+    onehot_other = onehot * (wf.agency & tracked)[:, None]  # agency staff outside the cover, by unit
     hire_cap, hire_pay, nq_cap, nq_pay = new_starter_curves(a)
     full_pay = float(inp.hire[1].pay[-1]) if inp.hire else 0.0
     hello = golden_hello_net_gbp(a, clawback_leave_chance(a))
@@ -210,7 +212,9 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     hires_starting = np.zeros((R, nu, H))
     nq_starting = np.zeros((R, nu, H))
     la_unit = np.zeros((R, nu, H))
+    agency_unit = np.zeros((R, nu, H))
     paid_by_unit = onehot_la * wf.paid_fte[:, None]
+    other_by_unit = onehot_other * wf.paid_fte[:, None]
     margin = a.recruitment.cover_margin_rate
     for q in range(H):
         la_start = (alive * la) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))
@@ -290,8 +294,8 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         contracted[:, :, q] = cover
         bought[:, :, q] = got
         shortfall[:, :, q] = short - got
-        other_agency = (alive[:, wf.agency] @ wf.paid_fte[wf.agency]) if wf.agency.any() else np.zeros(R)
-        agency_paid = cover.sum(axis=1) + got.sum(axis=1) + other_agency
+        agency_unit[:, :, q] = cover + got + alive @ other_by_unit
+        agency_paid = agency_unit[:, :, q].sum(axis=1)
         out["agency_cost"][:, q] = (cover.sum(axis=1) + got.sum(axis=1)) * agency_q
         out["cost"][:, q] = cost + fees + out["agency_cost"][:, q] + spend[q]
         out["fees"][:, q] = fees
@@ -305,7 +309,8 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         out["case_holder_fte"][:, q] = ((alive * la * wf.holds[:, q]) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))
                                         + cover.sum(axis=1) + got.sum(axis=1))
     return Outcome(**out, capacity=capacity, need=need, contracted=contracted, bought=bought, shortfall=shortfall,
-                   hires_starting=hires_starting, nq_starting=nq_starting, la_unit_fte=la_unit)
+                   hires_starting=hires_starting, nq_starting=nq_starting, la_unit_fte=la_unit,
+                   agency_unit_fte=agency_unit)
 
 
 def agency_cover(planned: np.ndarray | float, needed: np.ndarray, committed: np.ndarray) -> np.ndarray:

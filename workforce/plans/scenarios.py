@@ -61,12 +61,15 @@ def scenario_assumptions(name: str, base: Assumptions | None = None) -> Assumpti
 
 # ---- side by side -------------------------------------------------------------------------
 
-#: The comparison's columns: costs and saving are the Monte Carlo's (median and 10th-90th
-#: percentiles, the plan and carrying on as now simulated in the same futures), as in the
-#: headline figures (`workforce.indicators.plan_costs`).
+#: The comparison's columns: costs, saving and the agency rates at the end are the Monte Carlo's
+#: (median and 10th-90th percentiles, the plan and carrying on as now simulated in the same
+#: futures), as in the headline figures (`workforce.indicators.plan_costs`);
+#: `agency_rate_end_expected` and `agency_target_met` are the central projection's (every draw
+#: at its most likely value), which the recruitment plan is built to meet, and
+#: `p_meet_agency_target` the share of futures that meet the target.
 SCENARIO_COLUMNS = (
     "scenario", "turnover_rate", "agency_rate_start", "agency_rate_end", "carry_on_agency_rate_end",
-    "agency_target_met", "p_meet_agency_target", "total_cost_gbp_p50", "total_cost_gbp_p10", "total_cost_gbp_p90",
+    "agency_rate_end_expected", "agency_target_met", "p_meet_agency_target", "total_cost_gbp_p50", "total_cost_gbp_p10", "total_cost_gbp_p90",
     "baseline_cost_gbp_p50", "saving_gbp_p50", "saving_gbp_p10", "saving_gbp_p90", "saving_share_p50",
     "gateway_cost_gbp", "gateway_expected_leavers_avoided", "permanent_hires", "nq_intake",
     "p_shortfall_any_quarter", "trajectory_beyond_all", "recruitment_status",
