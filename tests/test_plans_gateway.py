@@ -13,7 +13,8 @@ import pytest
 from plans_frames import make_authority
 from workforce.plans.assumptions import Assumptions, Programme
 from workforce.plans.costs import agency_cost_per_fte_year, cost_of_leaver_gbp
-from workforce.plans.gateway import apply_gateway, eligibility, plan_gateway, reason_incidence, tenure_years
+from workforce.plans.gateway import (apply_gateway, eligibility, eligible_asye, eligible_available, plan_gateway,
+                                    reason_incidence, tenure_years)
 from workforce.plans.leaving import Leaving, leaving_rates, split_hazard, worker_leaving
 from workforce.plans.projection import build_workforce
 
@@ -173,3 +174,35 @@ def test_authority_plan_respects_budget_places_and_eligibility(budget):
     progs = plan.programmes.set_index("programme")
     assert progs["cost_gbp"].sum() == pytest.approx(w["cost_gbp"].sum())
     assert plan.spend_by_quarter.sum() == pytest.approx(w["cost_gbp"].sum())
+
+
+def test_no_offer_starts_while_a_worker_is_on_long_leave():
+    workers = tiny_workers().assign(available=[True, False, True, True])
+    relief = tiny_assumptions(0.0).programmes[0]
+    assert eligible_available(workers, relief).tolist() == [True, False, True, True]
+    ok = eligibility(workers, tenure_years(workers, START), (relief,))
+    assert ok[:, 0].tolist() == [True, False, True, False]  # W4 is agency
+    assert eligible_available(workers.drop(columns="available"), relief).all()  # nothing says otherwise
+
+
+def test_asye_support_needs_half_of_it_inside_the_asye_year():
+    workers = tiny_workers().assign(asye=[True, True, True, False])
+    support = Programme("asye_support", 2500.0, 30, ("case_holder", "senior_practitioner"), "only", 0.0, 60.0, 4, 0.3)
+    left = np.array([4, 2, 1, 0])  # quarters still in the ASYE year
+    # binds on W3 (one quarter left of a four-quarter programme); W2 has half of it inside the year
+    assert eligible_asye(workers, support, left).tolist() == [True, True, False, False]
+    assert eligible_asye(workers, support).tolist() == [True, True, True, False]  # no dates known
+    short = dataclasses.replace(support, duration_quarters=2)
+    assert eligible_asye(workers, short, left).tolist() == [True, True, True, False]
+
+
+def test_an_asye_finishing_within_the_quarter_is_not_offered_asye_support():
+    """The plan's own workforce decides the year left: an ASYE who started 11 months before the
+    plan is not offered the four-quarter ASYE support; one who started a month before is."""
+    workers = tiny_workers().iloc[:2].assign(asye=True, start_date=[START - pd.DateOffset(months=11),
+                                                                   START - pd.DateOffset(months=1)])
+    support = Programme("asye_support", 100.0, 5, ("case_holder",), "only", 0.0, 60.0, 4, 0.3)
+    a = dataclasses.replace(tiny_assumptions(10000.0), programmes=(support,))
+    plan = plan_gateway(workforce(workers, a, [0.5, 0.5]), a, START)
+    assert plan.workers["programme"].tolist() == ["", "asye_support"]
+    assert plan.workers["eligible_programmes"].tolist() == [0, 1]

@@ -13,7 +13,8 @@ the offers, within the L&D budget and each programme's places. The value of a pl
   the new role no longer holds (a practice supervisor holds half a caseload, a team manager none),
   for the rest of the plan while the worker stays.
 
-Only eligible pairs (role, ASYE status, tenure; never agency staff) are offered, and pairs whose
+Only eligible pairs (role, ASYE status and the ASYE year left, tenure; never agency staff or
+anyone on long leave) are offered, and pairs whose
 value is not positive are left out up front: no optimal plan would use them. The chosen offers
 then change the plan's workforce (:func:`apply_gateway`): voluntary hazards cut, capacity removed
 while the programme runs, role and pay changed when a career step completes, so the recruitment
@@ -57,11 +58,26 @@ def eligible_employment(workers: pd.DataFrame, programme: Programme) -> np.ndarr
     return ~workers["agency"].astype(bool).to_numpy()
 
 
-def eligible_asye(workers: pd.DataFrame, programme: Programme) -> np.ndarray:
-    """ASYE support is for ASYEs only; career steps are for workers past their ASYE year."""
+def eligible_available(workers: pd.DataFrame, programme: Programme) -> np.ndarray:
+    """A worker on long leave (`available` = no) is not at work to take a programme: no offer
+    starts while they are away, as the allocation takes their children for the same reason."""
+    if "available" not in workers.columns:
+        return np.ones(len(workers), dtype=bool)
+    return workers["available"].astype(bool).to_numpy()
+
+
+def eligible_asye(workers: pd.DataFrame, programme: Programme,
+                  asye_quarters_left: np.ndarray | None = None) -> np.ndarray:
+    """ASYE support is for ASYEs only, and only while at least half of it falls inside their
+    ASYE year (``asye_quarters_left``: quarters of the plan they are still in it; None: all of
+    it): support offered in the year's last months would run mostly after the year it supports,
+    and an ASYE then finishing is not the one it was built for. Career steps are for workers
+    past their ASYE year."""
     asye = workers["asye"].astype(bool).to_numpy()
     if programme.asye == "only":
-        return asye
+        if asye_quarters_left is None:
+            return asye
+        return asye & (np.asarray(asye_quarters_left, dtype=float) >= programme.duration_quarters / 2.0)
     if programme.asye == "exclude":
         return ~asye
     return np.ones(len(workers), dtype=bool)
@@ -73,12 +89,15 @@ def eligible_tenure(tenure_years: np.ndarray, programme: Programme) -> np.ndarra
     return (tenure_years >= programme.min_tenure_years) & (tenure_years <= programme.max_tenure_years)
 
 
-def eligibility(workers: pd.DataFrame, tenure_years: np.ndarray, programmes: tuple[Programme, ...]) -> np.ndarray:
-    """(workers x programmes) True where the worker may take the programme."""
+def eligibility(workers: pd.DataFrame, tenure_years: np.ndarray, programmes: tuple[Programme, ...],
+                asye_quarters_left: np.ndarray | None = None) -> np.ndarray:
+    """(workers x programmes) True where the worker may take the programme (every rule above;
+    ``asye_quarters_left`` as for :func:`eligible_asye`)."""
     out = np.zeros((len(workers), len(programmes)), dtype=bool)
     for j, prog in enumerate(programmes):
         out[:, j] = (eligible_role(workers, prog) & eligible_employment(workers, prog)
-                     & eligible_asye(workers, prog) & eligible_tenure(tenure_years, prog) & (prog.places > 0))
+                     & eligible_available(workers, prog) & eligible_asye(workers, prog, asye_quarters_left)
+                     & eligible_tenure(tenure_years, prog) & (prog.places > 0))
     return out
 
 
@@ -152,7 +171,7 @@ def plan_gateway(wf: Workforce, a: Assumptions, start: pd.Timestamp) -> GatewayP
     survival = wf.survival(renew=False)
     reduction = np.array([p.leave_risk_reduction_rate for p in programmes], dtype=float)
     cost = np.array([p.cost_per_place_gbp for p in programmes], dtype=float)
-    ok = eligibility(workers, tenure_years(workers, start), programmes)
+    ok = eligibility(workers, tenure_years(workers, start), programmes, wf.asye_q.sum(axis=1))
     saving = flight_risk_saving(incidence[:, VOLUNTARY], reduction, worker_cost_of_leaver(workers, a))
     hidden = capacity_cost(wf, programmes, a) + career_step_cost(wf, programmes, survival, a)
     net = saving - cost[None, :] - hidden
