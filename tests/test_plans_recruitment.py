@@ -11,6 +11,7 @@ from plans_frames import make_authority
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.costs import lead_time_quarters
 from workforce.plans.planner import build_plan
+from workforce.plans.recruitment import asye_room
 from workforce.plans.scenarios import scenario_assumptions
 
 FAST = {"montecarlo.runs": 100}
@@ -95,6 +96,34 @@ def test_caps_cohorts_and_the_market_bound(result):
                                                     for m in a.nq_cohort_months)]
     assert set(t.loc[t["nq_intake"] > 0, "quarter"]) <= set(cohort_q)
     assert (t["nq_intake"] <= a.nq_places_per_cohort).all()
+
+
+def test_asye_room_is_a_share_of_the_unit_less_those_already_in_their_year():
+    holders = np.array([12.0, 12.0, 3.0, 12.0, 40.0])
+    in_year = np.array([0.0, 2.0, 0.0, 4.0, 1.0])
+    # a quarter of 12 is 3 (binds); two already in their year leave 1; a unit of 3 may still take
+    # one; one already over the share takes none; a big unit with room does not bind
+    assert asye_room(holders, in_year, 0.25).tolist() == [3.0, 1.0, 1.0, 0.0, 9.0]
+    assert asye_room(holders, in_year, 1.0).tolist() == [12.0, 10.0, 3.0, 8.0, 39.0]
+
+
+def test_no_unit_takes_more_newly_qualified_than_its_asye_room(authority):
+    """With every cohort's places free (no service-wide limit that binds) the plan still spreads
+    its newly qualified intake: no unit takes more than a quarter of its case holders."""
+    a = Assumptions().with_values({**FAST, "recruitment.nq_places_per_cohort": 200, "recruitment.asye_share_max": 0.25})
+    result = build_plan(*authority, a)
+    plan = result.recruitment
+    workers = authority[0]
+    holds = workers["role"].map(lambda r: a.caseload.role(str(r)).holds_cases).astype(bool)
+    holders = workers[holds].groupby("team")["fte"].sum()
+    taken = plan.groupby("unit")["nq_intake"].sum()
+    assert taken.sum() > 0
+    # cohorts a year apart do not overlap: each cohort alone is within the room
+    by_cohort = plan[plan["nq_intake"] > 0].set_index("unit")["nq_intake"]
+    for unit, n in by_cohort.items():
+        assert n <= max(1.0, np.floor(0.25 * holders.get(unit, 0.0) + 1e-9)), (unit, n)
+    unlimited = build_plan(*authority, a.with_values({"recruitment.asye_share_max": 1.0}))
+    assert unlimited.recruitment["nq_intake"].max() > by_cohort.max()  # the rule binds here
 
 
 def test_agency_never_falls_faster_than_comparable_authorities(authority):

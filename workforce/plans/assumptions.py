@@ -234,6 +234,11 @@ class RecruitmentAssumptions:
                                  "months in which newly qualified cohorts start", lo=1, hi=12)
     nq_places_per_cohort: int = _v(10, "int", "people per cohort", ASSUMPTION,
                                    "most newly qualified workers the authority can take in one cohort", lo=0, hi=10000)
+    asye_share_max: float = _v(0.25, "float", "fraction of a unit's case holders",
+                               "[DEFAULT] ASYEs co-work child protection and court work (brief s3 [S29]) and are "
+                               "supervised weekly at first [S33]: a unit needs experienced colleagues for each",
+                               "most of a unit's case holders (FTE today, LA-employed and agency) in their ASYE year "
+                               "at once; a unit may always take one", lo=0.0, hi=1.0)
     agency_share_target: float = _v(0.15, "float", "fraction", "assumption; [S47][S48] councils cut agency to under 15%",
                                     "agency rate (agency FTE / (agency + LA-employed FTE)) the plan aims for from the "
                                     "target quarter", lo=0.0, hi=1.0)

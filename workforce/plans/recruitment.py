@@ -71,6 +71,8 @@ class UnitBase:
     agency_start_rate: float  # today's agency rate (census definition)
     la_fte_today: float
     la_case_holding: np.ndarray  # (units,) LA-employed FTE in case-holding roles today
+    holders_today: np.ndarray  # (units,) FTE in case-holding roles today, LA-employed and agency
+    asye_fte: np.ndarray  # (units, H) today's LA-employed ASYEs still in their ASYE year at each quarter's end
 
     @property
     def case_holding_share(self) -> np.ndarray:
@@ -120,6 +122,8 @@ def unit_base(wf: Workforce, units: list[str]) -> UnitBase:
         agency_start_rate=agency_now / (agency_now + la_now) if agency_now + la_now > 0 else 0.0,
         la_fte_today=la_now,
         la_case_holding=by_unit(wf.paid_fte[:, None], rows, la & holds_now, nu)[:, 0],
+        holders_today=by_unit(wf.paid_fte[:, None], rows, holds_now, nu)[:, 0],
+        asye_fte=by_unit(wf.asye_q * wf.paid_fte[:, None], rows, la, nu),
     )
 
 
@@ -446,6 +450,34 @@ def nq_places(inp: RecruitmentInputs, nq) -> list:
     return [(pulp.lpSum(nq[u][c - 1] for u in range(len(inp.units))) <= places, f"nq_places_{c}") for c in inp.cohorts]
 
 
+def asye_room(holders: np.ndarray, in_year: np.ndarray, share: float) -> np.ndarray:
+    """Newly qualified appointments a unit can still take: `share` of its case holders
+    (``holders``, FTE), at least one, less those already in their ASYE year (``in_year``), never
+    below none."""
+    cap = np.maximum(1.0, np.floor(share * np.asarray(holders, dtype=float) + 1e-9))
+    return np.clip(cap - np.asarray(in_year, dtype=float), 0.0, None)
+
+
+def asye_mix(inp: RecruitmentInputs, nq) -> list:
+    """A unit takes newly qualified social workers only while those in their ASYE year stay
+    within `recruitment.asye_share_max` of its case holders (`asye_room`): ASYEs co-work child
+    protection and court work and are supervised weekly at first, so each needs experienced
+    colleagues and a supervisor's time. Today's ASYEs still in their year count against it, and
+    so do earlier cohorts of the plan whose year has not ended."""
+    import pulp
+
+    span = int(np.ceil(inp.a.supply.asye_months / 3.0))
+    out = []
+    for c in inp.cohorts:
+        room = asye_room(inp.base.holders_today, inp.base.asye_fte[:, c - 1], inp.a.recruitment.asye_share_max)
+        overlapping = [k for k in inp.cohorts if k <= c < k + span]
+        for u in range(len(inp.units)):
+            vs = [nq[u][k - 1] for k in overlapping if nq[u][k - 1] is not None]
+            if vs:
+                out.append((pulp.lpSum(vs) <= float(room[u]), f"asye_mix_{u}_{c}"))
+    return out
+
+
 def _agency_paid(inp: RecruitmentInputs, agency, q: int):
     import pulp
 
@@ -568,7 +600,7 @@ def _build(inp: RecruitmentInputs, elastic: bool):
     if elastic:
         objective = objective + PENALTY_PER_FTE * pulp.lpSum(share_slack) + PENALTY_PER_GBP * budget_slack
     prob += objective, "total_cost"
-    for rule in (cover_demand(inp, capacity, agency), hiring_capacity(inp, hires), nq_places(inp, nq),
+    for rule in (cover_demand(inp, capacity, agency), hiring_capacity(inp, hires), nq_places(inp, nq), asye_mix(inp, nq),
                  agency_rate_target(inp, perm_stock, agency, share_slack), agency_pace(inp, perm_stock, agency),
                  within_budget(inp, total_cost, budget_slack)):
         for constraint, name in rule:
