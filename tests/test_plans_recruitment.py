@@ -11,7 +11,7 @@ from plans_frames import make_authority
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.costs import lead_time_quarters
 from workforce.plans.planner import build_plan
-from workforce.plans.recruitment import asye_room
+from workforce.plans.recruitment import RECRUITMENT_GAP, asye_room
 from workforce.plans.scenarios import scenario_assumptions
 
 FAST = {"montecarlo.runs": 100}
@@ -124,6 +124,33 @@ def test_no_unit_takes_more_newly_qualified_than_its_asye_room(authority):
         assert n <= max(1.0, np.floor(0.25 * holders.get(unit, 0.0) + 1e-9)), (unit, n)
     unlimited = build_plan(*authority, a.with_values({"recruitment.asye_share_max": 1.0}))
     assert unlimited.recruitment["nq_intake"].max() > by_cohort.max()  # the rule binds here
+
+
+def _end_team_agency_share(result) -> pd.Series:
+    end = result.recruitment[result.recruitment["quarter"] == result.recruitment["quarter"].max()].set_index("unit")
+    staff = end["agency_fte"] + end["permanent_fte"]
+    return (end["agency_fte"] / staff).where(staff > 0).dropna()
+
+
+def test_hires_go_where_agency_is_rather_than_anywhere_equally_cheap():
+    """The costs are the same whichever team a hire joins; the team agency term sends hires to
+    the teams most reliant on agency, so no team ends far above the target while another fills
+    up, for little more money."""
+    workers, cases, risk = make_authority(160, 2300, seed=3, teams=8, localities=3)
+    base = Assumptions().with_values({**FAST, "recruitment.team_agency_weight": 0.0})
+    anywhere = build_plan(workers, cases, risk, base)
+    spread = build_plan(workers, cases, risk, base.with_values({"recruitment.team_agency_weight": 0.1}))
+    assert _end_team_agency_share(spread).max() < _end_team_agency_share(anywhere).max()
+    cost = lambda r: r.recruitment_totals["cost_gbp"].sum()  # noqa: E731
+    assert cost(spread) <= cost(anywhere) * 1.01
+    # not binding: with a target every team already meets, the term adds nothing, and the plan
+    # costs what the unweighted one does (to the programme's stopping gap)
+    loose = {"recruitment.agency_share_target": 0.99, "recruitment.team_agency_weight": 0.1}
+    same = build_plan(workers, cases, risk, base.with_values(loose))
+    unweighted = build_plan(workers, cases, risk, base.with_values({**loose, "recruitment.team_agency_weight": 0.0}))
+    assert cost(same) == pytest.approx(cost(unweighted), rel=RECRUITMENT_GAP)
+    assert same.summary["recruitment_objective"] == pytest.approx(unweighted.summary["recruitment_objective"],
+                                                                  rel=RECRUITMENT_GAP)
 
 
 def test_agency_never_falls_faster_than_comparable_authorities(authority):

@@ -244,6 +244,13 @@ class RecruitmentAssumptions:
                                     "target quarter", lo=0.0, hi=1.0)
     agency_target_quarter: int = _v(12, "int", "quarter", "assumption: the end of a three-year plan",
                                     "quarter from which the agency rate must be at or below target", lo=1, hi=40)
+    team_agency_weight: float = _v(0.1, "float", "share of an agency FTE-quarter's cost",
+                                   "[DEFAULT] agency staff leave children with more changes of worker [S40]: a team "
+                                   "far above the target is worse than two near it",
+                                   "in the plan's choice only (never in the costs it reports): each agency FTE-quarter "
+                                   "a unit holds above the agency target's share of its own staff costs this much "
+                                   "more, so hires go where agency is and no team is left mostly agency while another "
+                                   "fills up (0 = hires wherever is cheapest)", lo=0.0, hi=10.0)
     safe_caseload_quarter: int = _v(12, "int", "quarter",
                                     "[DEFAULT] safe caseloads by the end of a three-year plan: councils that did it took "
                                     "about two to four years (Walsall 2018-2020 [S48], Central Bedfordshire 2014-2018 "

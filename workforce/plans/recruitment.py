@@ -478,6 +478,30 @@ def asye_mix(inp: RecruitmentInputs, nq) -> list:
     return out
 
 
+def team_agency_excess(inp: RecruitmentInputs, prob, perm_stock, agency) -> tuple[list, object]:
+    """Objective term: agency FTE each unit holds above the agency target's share of its own
+    staff (agency / (agency + LA-employed) at most the target), from the quarter the plan's first
+    hires start, at `recruitment.team_agency_weight` of an agency FTE-quarter's cost. The costs
+    alone are the same whichever team a hire joins, so without it the programme may fill one
+    team past its need for agency elsewhere while another is left mostly agency; agency-heavy
+    teams change children's workers more. Returns the rows defining the excess and the term."""
+    import pulp
+
+    weight = inp.a.recruitment.team_agency_weight * inp.agency_q
+    if weight <= 0:
+        return [], 0.0
+    r = min(max(inp.a.recruitment.agency_share_target, 0.0), 0.99)
+    k = r / (1.0 - r)  # agency <= r (agency + LA) <=> agency <= k LA
+    rows, excess = [], []
+    for u in range(len(inp.units)):
+        for q in range(min(inp.lead, inp.horizon), inp.horizon):
+            x = prob.add_variable(f"team_agency_excess_{u}_{q}", 0)
+            paid = agency[u][q] + float(inp.base.agency_other[u, q])
+            rows.append((x - paid + k * perm_stock[u][q] >= 0, f"team_agency_excess_{u}_{q}"))
+            excess.append(x)
+    return rows, weight * pulp.lpSum(excess)
+
+
 def _agency_paid(inp: RecruitmentInputs, agency, q: int):
     import pulp
 
@@ -596,13 +620,14 @@ def _build(inp: RecruitmentInputs, elastic: bool):
     total_cost = variable_cost + constant
     share_slack = [prob.add_variable(f"share_slack_{q}", 0) for q in range(H)] if elastic else None
     budget_slack = prob.add_variable("budget_slack", 0) if elastic else None
-    objective = variable_cost
+    spread_rows, spread = team_agency_excess(inp, prob, perm_stock, agency)
+    objective = variable_cost + spread
     if elastic:
         objective = objective + PENALTY_PER_FTE * pulp.lpSum(share_slack) + PENALTY_PER_GBP * budget_slack
     prob += objective, "total_cost"
     for rule in (cover_demand(inp, capacity, agency), hiring_capacity(inp, hires), nq_places(inp, nq), asye_mix(inp, nq),
                  agency_rate_target(inp, perm_stock, agency, share_slack), agency_pace(inp, perm_stock, agency),
-                 within_budget(inp, total_cost, budget_slack)):
+                 within_budget(inp, total_cost, budget_slack), spread_rows):
         for constraint, name in rule:
             prob += constraint, name
     return prob, hires, nq, agency
