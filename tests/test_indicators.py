@@ -110,6 +110,9 @@ def test_census_measures_today_and_at_the_last_30_september(census):
     assert "agency / (agency + LA)" in got["agency_rate_end"].definition and "DfE" in got["agency_rate_end"].definition
     assert "establishment_end" not in got and "absence_end" not in got  # held through the plan
     assert "caseload_now" not in got  # today's caseload is the allocation's
+    # a safe plan's census caseload below the 16-child soft cap is explained where it is shown
+    assert "smaller caseloads" in got["caseload_end"].definition
+    assert "smaller caseloads" not in got["agency_rate_end"].definition
     banded = ind.census_measures(census, None, {"agency_rate_end_p10": 0.1, "agency_rate_end_p50": 0.15,
                                                 "agency_rate_end_p90": 0.2})
     assert {i.key: i for i in banded}["agency_rate_end"].band is None  # quarter 2 is not the plan's last

@@ -506,6 +506,12 @@ def census_days(census: pd.DataFrame | None) -> pd.DataFrame:
     return days.reset_index(drop=True)
 
 
+#: Why a plan at the safe level shows a census caseload below the soft cap on children.
+SAFE_CASELOAD_ON_THE_CENSUS_COUNT = (
+    ". At the safe level this sits below the soft cap on children of a full-time experienced case holder: "
+    "ASYEs, practice supervisors and advanced practitioners hold smaller caseloads (the capacity model), and the "
+    "plan covers absence and its planning margin")
+
 #: The census measures shown as headline figures: column, name, unit.
 CENSUS_HEADLINES = (("establishment_fte", "Funded establishment", FTE), ("vacancy_rate", "Vacancy rate", SHARE),
                     ("agency_rate", "Agency rate", SHARE), ("turnover_rate", "Turnover rate", SHARE),
@@ -537,6 +543,8 @@ def census_measures(census: pd.DataFrame | None, definitions: Mapping[str, str] 
             what = f"{meaning} (DfE workforce census definition, every social-work role in FTE)"
             if key == "end":
                 what += "; the median of the simulated futures with the plan"
+                if column == "caseload":
+                    what += SAFE_CASELOAD_ON_THE_CENSUS_COUNT
             band = bands.get(column) if key == "end" else None
             out.append(Indicator(f"{column.removesuffix('_fte')}_{key}", f"{name}, {label}",
                                  band.p50 if band is not None else value, unit, what, source, band))
