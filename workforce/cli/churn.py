@@ -12,6 +12,7 @@ import typer
 
 from workforce.cli.census import run_import
 from workforce.cli.common import Dates, dates_option, err, force_option, guarded, info
+from workforce.errors import InputError
 
 churn_app = typer.Typer(
     name="churn",
@@ -186,6 +187,15 @@ def score(
     info(f"wrote {out}, {teams_path} (teams under 5 people combined per locality), {hazards_path} and {xlsx_path}")
 
 
+def naming_file(exc: InputError, path: Path) -> InputError:
+    """`exc` with `path` as the file of every problem that names none: a problem found in the
+    table (a target with one value, a column not found) is about that file, and a message
+    saying only 'the table' leaves the user to guess which one."""
+    from dataclasses import replace
+
+    return InputError(problems=[p if p.file else replace(p, file=str(path)) for p in exc.problems])
+
+
 @churn_app.command("evaluate")
 @guarded
 def evaluate(
@@ -220,7 +230,10 @@ def evaluate(
         keep=keep, duration=duration, event=event, horizon=horizon, holdout=holdout, seed=seed, n_splits=folds,
         n_repeats=repeats,
     )
-    result = evaluate_table(frame, options)
+    try:
+        result = evaluate_table(frame, options)
+    except InputError as exc:
+        raise naming_file(exc, data) from None
     d = result["data"]
     if duration is not None:
         info(f"{data}: {d['rows_used']} rows used of {d['rows_read']} ({d['development_rows']} for selection, "
