@@ -174,3 +174,46 @@ def test_as_of_defaults_to_the_inputs_latest_date_never_today():
     assert r.summary["as_of"] == "2021-03-04"
     with pytest.raises(Exception, match="as-of"):
         allocate(ws, cs, mode="new", time_limit=10, as_of="not a date")
+
+
+# ------------------------------------------------------------------ explanations.csv as found
+
+
+EXPLANATIONS = ("case_id,family_id,priority,outcome,worker_id,previous_worker_id,team,cross_team,family_children,"
+                "points_after,capacity_points,children_after,max_children,complex_after,max_complex,runner_up,reason\n"
+                "C00001,F1,2,stays,W0001,W0001,Nörth Team,False,1,73,85,17,20,0,4,,current worker\n")
+
+
+def _explain(run: Path):
+    from typer.testing import CliRunner
+
+    from workforce.cli import app
+
+    return CliRunner().invoke(app, ["explain", "--run", str(run), "C00001"])
+
+
+def test_explain_reads_a_windows_1252_explanations_file(tmp_path):
+    """Re-saved by Excel on Windows (or as Latin-1): read like every other CSV table."""
+    (tmp_path / "explanations.csv").write_bytes(EXPLANATIONS.encode("cp1252"))
+    result = _explain(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "W0001 (team Nörth Team)" in result.stdout
+
+
+@pytest.mark.parametrize("name, content, expect", [
+    ("utf16", EXPLANATIONS.encode("utf-16"), "UTF-16"),
+    ("empty", b"", "empty"),
+    ("blank", b"\n\n", "empty"),
+    ("binary", bytes(range(256)) * 4, "binary"),
+    ("no_case_id", EXPLANATIONS.replace("case_id,", "case,", 1).encode(), "no column case_id"),
+    ("ragged", (EXPLANATIONS + "C00002,F2,1,new,W1,\"unclosed\n").encode(), "not valid CSV"),
+])
+def test_explain_refuses_an_unreadable_explanations_file(tmp_path, name, content, expect):
+    """exit 2, one message naming the file, the run folder left as it was."""
+    path = tmp_path / "explanations.csv"
+    path.write_bytes(content)
+    result = _explain(tmp_path)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {path}") and result.stderr.count("error: ") == 1, result.stderr
+    assert expect in result.stderr and "Traceback" not in result.output, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["explanations.csv"] and path.read_bytes() == content

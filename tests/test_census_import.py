@@ -185,6 +185,45 @@ def test_cli_strict_refuses_and_writes_nothing(tmp_path):
     assert result.exit_code == 0 and out.exists() and "Ethnicity" in result.output
 
 
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(root)): f.read_bytes() for f in sorted(root.rglob("*")) if f.is_file()}
+
+
+@pytest.mark.parametrize("problems_at", ["folder", "someone's file", "the --out file", "a folder elsewhere"])
+def test_cli_problems_path_that_cannot_be_written_writes_nothing(tmp_path, problems_at):
+    """A --problems path that is refused (a folder, a file workforce did not write, the --out file
+    itself) fails the run before anything is published: no hr_history beside the refusal."""
+    from workforce.cli import app
+
+    returns = write(tmp_path, [worker("SW1"), worker("SW2")], year=2021)
+    out = tmp_path / "hr_history.csv"
+    problems = {"folder": tmp_path / "reports", "someone's file": tmp_path / "notes.csv",
+                "the --out file": out, "a folder elsewhere": tmp_path / "elsewhere" / "reports"}[problems_at]
+    if problems_at == "someone's file":
+        problems.write_text("my notes\n")
+    elif problems != out:
+        problems.mkdir(parents=True)
+    before = _tree(tmp_path)
+    result = CliRunner().invoke(app, ["census", "import", str(returns), "--out", str(out), "--salt", "k",
+                                      "--problems", str(problems)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("error: ") == 1 and "Traceback" not in result.output, result.stderr
+    assert (problems.name if problems_at != "someone's file" else "notes.csv") in result.stderr
+    assert _tree(tmp_path) == before and not out.exists()
+
+
+def test_cli_problems_in_another_folder_are_written_with_the_history(tmp_path):
+    from workforce.cli import app
+
+    returns = write(tmp_path, [worker("SW1"), worker("SW2")], year=2021)
+    out, problems = tmp_path / "hr_history.csv", tmp_path / "reports" / "problems.csv"
+    problems.parent.mkdir()
+    result = CliRunner().invoke(app, ["census", "import", str(returns), "--out", str(out), "--salt", "k",
+                                      "--problems", str(problems)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and problems.is_file()
+
+
 def test_malformed_xml_names_file_and_element(tmp_path):
     path = write(tmp_path, [worker("SW1")], name="broken.xml")
     path.write_text(path.read_text().replace("</FTE>", "</FT>", 1))

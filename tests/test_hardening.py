@@ -740,6 +740,17 @@ def test_churn_score_output_that_is_a_folder(authority, tmp_path):
     run_refused(_out_args("churn score", authority, target), tmp_path, expect=("results",))
 
 
+@pytest.mark.parametrize("given, suggested", [("results/", "results/risk.csv"), ("results", "results/risk.csv"),
+                                              ("risk.xlsx", "risk.csv")])
+def test_churn_score_output_that_is_not_a_csv_name(authority, tmp_path, given, suggested):
+    """`--out results/` (a folder not made yet), a name without .csv or with another suffix
+    used to write files called `results` and `results.xlsx`: refused before any work, naming the
+    CSV to give instead."""
+    args = _out_args("churn score", authority, tmp_path / "risk.csv")
+    args[args.index("--out") + 1] = f"{tmp_path}/{given}"
+    run_refused(args, tmp_path, expect=("must end in .csv", f"{tmp_path}/{suggested}"))
+
+
 def test_churn_score_stages_beside_its_output(authority, tmp_path, monkeypatch):
     """`churn score --out risk.csv` (the default, relative to the working folder) must stage in
     the working folder: its parent may belong to someone else (cd ~ puts the staging in /home)."""

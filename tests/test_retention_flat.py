@@ -195,3 +195,59 @@ def test_ibm_attrition_selected_model_reaches_auc_084(shared_dir):
     assert {"EmployeeCount", "Over18", "StandardHours", "EmployeeNumber"} <= set(report["data"]["dropped"])
     assert report["selected"]["roc_auc"]["mean"] >= 0.84
     assert {"JobLevel", "StockOptionLevel"} <= set(report["data"]["levels"])  # scales one-hot as well
+
+
+# ------------------------------------------------------------------------------- bad input
+
+
+def _evaluate_cli(args: list[str]):
+    from workforce.cli import app
+
+    return CliRunner().invoke(app, ["churn", "evaluate", *args, "--folds", "2", "--repeats", "1"])
+
+
+@pytest.mark.parametrize("value, why", [
+    ("inf", "not a finite number"), ("Infinity", "not a finite number"), ("-inf", "not a finite number"),
+    ("1e400", "not a finite number"), ("1e308", "out of range"), ("-1e300", "out of range"),
+])
+def test_cli_evaluate_refuses_numbers_no_model_can_use(tmp_path, value, why):
+    """inf, 1e400 (inf as a float) and finite values that overflow the models' scaling are
+    refused when the table is read: exit 2, the file, row and column named, no report."""
+    frame = _table().astype({"YearsAtCompany": object})
+    frame.loc[2, "YearsAtCompany"] = value  # spreadsheet row 4
+    path = tmp_path / "hr.csv"
+    frame.to_csv(path, index=False)
+    before = path.read_bytes()
+    out = tmp_path / "report.json"
+    result = _evaluate_cli(["--data", str(path), "--target", "Left", "--positive", "Yes", "--report", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("error: ") == 1 and "Traceback" not in result.output
+    for text in (str(path), "row 4", "column 'YearsAtCompany'", f"'{value}'", why):
+        assert text in result.stderr, result.stderr
+    assert not out.exists() and path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hr.csv"]
+
+
+def test_a_number_within_the_limit_is_used(tmp_path):
+    frame = _table().astype({"YearsAtCompany": object})
+    frame.loc[2, "YearsAtCompany"] = "1e14"
+    path = tmp_path / "hr.csv"
+    frame.to_csv(path, index=False)
+    assert read_flat(path)["YearsAtCompany"].max() == 1e14
+
+
+def test_cli_evaluate_names_the_file_of_a_header_only_table(tmp_path):
+    path = tmp_path / "header_only.csv"
+    path.write_text("worker_id,fte,left\n", encoding="utf-8")
+    result = _evaluate_cli(["--data", str(path), "--target", "left"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {path}: ") and "no data rows" in result.stderr, result.stderr
+
+
+def test_cli_evaluate_names_the_file_of_a_problem_found_in_the_table(tmp_path):
+    """A target with one value is a problem with that file: the message names it."""
+    path = tmp_path / "all_stayed.csv"
+    _table().assign(Left="No").to_csv(path, index=False)
+    result = _evaluate_cli(["--data", str(path), "--target", "Left"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {path}: ") and "0 leavers" in result.stderr, result.stderr

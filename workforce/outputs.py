@@ -338,10 +338,15 @@ class OutputDir:
         raise InputError(f"would replace {len(blocked)} existing file{'s' if len(blocked) > 1 else ''} ({names}): "
                          f"{why}; choose a new folder for --out, or pass --force to replace them", file=self.target)
 
-    def _publish(self, stage: Path) -> None:
-        files = sorted(p for p in stage.rglob("*") if p.is_file())
-        rels = [src.relative_to(stage) for src in files]
-        # Check every destination before moving the first file, so publishing is all or nothing.
+    def check_publishable(self) -> None:
+        """Raise the InputError publishing would raise, without publishing: lets several
+        OutputDirs (outputs in different folders) be checked before any of them is published."""
+        if self._stage is None:
+            raise RuntimeError("OutputDir.check_publishable() used outside its with-block")
+        self._check_destinations(sorted(p.relative_to(self._stage) for p in self._stage.rglob("*") if p.is_file()))
+
+    def _check_destinations(self, rels: list[Path]) -> None:
+        """Every destination can take its file and may be replaced (see the module docstring)."""
         for rel in rels:
             dest = self.target / rel
             if dest.is_dir():
@@ -352,6 +357,12 @@ class OutputDir:
                 if folder.exists() and not folder.is_dir():
                     raise InputError("output cannot be written: a file is where a folder should be", file=folder)
         self._check_replaceable(rels)
+
+    def _publish(self, stage: Path) -> None:
+        files = sorted(p for p in stage.rglob("*") if p.is_file())
+        rels = [src.relative_to(stage) for src in files]
+        # Check every destination before moving the first file, so publishing is all or nothing.
+        self._check_destinations(rels)
         digests = {rel.as_posix(): file_digest(src) for rel, src in zip(rels, files)} if self.replace_own else {}
         self.target.mkdir(parents=True, exist_ok=True)
         for src, rel in zip(files, rels):
@@ -373,3 +384,39 @@ def output_file(path: str | Path, *, inputs: Iterable[str | Path] = (), force: b
     with OutputDir(path.parent if str(path.parent) else Path("."), inputs=inputs, force=force,
                    beside_inputs=True) as od:
         yield od.path(path.name)
+
+
+def check_distinct_outputs(paths: list[Path], options: list[str]) -> None:
+    """Two outputs of one command on the same path would leave one of them lost (the second
+    overwrites the first): refused, naming both options."""
+    seen: dict[Path, str] = {}
+    for path, option in zip(paths, options):
+        key = _resolved(path)
+        if key in seen:
+            raise InputError(f"{option} is the same file as {seen[key]}: give each output its own name", file=path)
+        seen[key] = option
+
+
+@contextlib.contextmanager
+def output_files(paths: list[str | Path], options: list[str], *, inputs: Iterable[str | Path] = (),
+                 force: bool = False) -> Iterator[list[Path]]:
+    """Several output files, each with :func:`output_file`'s guarantees, published together:
+    all or none, even in different folders. Yields where to write each (in `paths` order).
+
+    Every destination is checked (a folder in the way, a file that is not this product's own
+    output) before the first is published, so a run that fails writes nothing. `options`
+    names each path for messages (``--out``, ``--problems``)."""
+    paths = [Path(p) for p in paths]
+    check_distinct_outputs(paths, options)
+    with contextlib.ExitStack() as stack:
+        folders: dict[Path, OutputDir] = {}
+        staged = []
+        for path in paths:
+            folder = path.parent if str(path.parent) else Path(".")
+            key = _resolved(folder)
+            if key not in folders:
+                folders[key] = stack.enter_context(OutputDir(folder, inputs=inputs, force=force, beside_inputs=True))
+            staged.append(folders[key].path(path.name))
+        yield staged
+        for od in folders.values():
+            od.check_publishable()

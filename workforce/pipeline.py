@@ -170,11 +170,35 @@ def read_explanations(run: Path) -> pd.DataFrame:
     InputError
         When the folder holds no allocation's explanations.
     """
+    import io
+
+    from workforce.readers import csv_text
+
     path = Path(run) / "explanations.csv"
     if not path.is_file():
         raise InputError("no explanations.csv here: not the output folder of an allocation run", file=str(run))
-    return pd.read_csv(path, dtype={"case_id": str, "family_id": str, "worker_id": str, "previous_worker_id": str,
-                                    "runner_up": str}, keep_default_na=False, na_values=[""])
+    try:
+        frame = pd.read_csv(io.StringIO(csv_text(path)), dtype={
+            "case_id": str, "family_id": str, "worker_id": str, "previous_worker_id": str, "runner_up": str},
+            keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first_line = (str(exc).splitlines() or [""])[0].rstrip(". ").split("C error: ")[-1]
+        raise InputError(f"is not valid CSV ({first_line})", file=path) from None
+    check_explanation_columns(frame, path)
+    return frame
+
+
+EXPLANATION_COLUMNS = ("case_id", "outcome", "worker_id", "children_after", "max_children", "complex_after",
+                       "max_complex", "points_after", "capacity_points")
+
+
+def check_explanation_columns(frame: pd.DataFrame, path: Path) -> None:
+    """The columns an explanation is built from must be there: a cut-down or edited
+    explanations.csv is named with what it lacks, not read as a child nobody allocated."""
+    missing = [c for c in EXPLANATION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(f"is not an allocation's explanations: no column {', '.join(missing)}", file=path,
+                         allowed="the explanations.csv an allocation wrote (allocate, demo or run)")
 
 
 def write_plan_files(od, plan, scenarios: pd.DataFrame, indicators: list[Indicator], *,

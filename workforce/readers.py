@@ -92,8 +92,16 @@ def file_kind(path: Path) -> str:
     )
 
 
+def check_not_utf16(data: bytes, path: Path) -> None:
+    """A file that starts with a UTF-16 byte order mark ('Unicode Text' from Excel, or a re-save
+    in Notepad) is text, not binary: say which encoding it is and how to save it as CSV."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError("is saved as UTF-16 text; save it as CSV UTF-8 (Excel: Save As, 'CSV UTF-8')", file=path)
+
+
 def decode_text(data: bytes, path: Path) -> str:
     """UTF-8 (with or without BOM) first; Windows-1252 for files saved by Excel on Windows."""
+    check_not_utf16(data, path)
     if b"\x00" in data[:65536]:
         raise InputError("looks like a binary file, not CSV text", file=path)
     try:
@@ -392,6 +400,12 @@ def _csv_text(path: Path) -> str:
     if not text.strip():
         raise InputError("file is empty", file=path)
     return text
+
+
+def csv_text(path: str | Path) -> str:
+    """The text of a CSV file under the rules every table is read with: a file (not a folder),
+    at most MAX_CSV_BYTES, UTF-8 (BOM or not) or Windows-1252, not binary, not empty."""
+    return _csv_text(Path(path))
 
 
 def read_csv(path: Path) -> pd.DataFrame:

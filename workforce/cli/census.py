@@ -75,17 +75,20 @@ def run_import(files: List[Path], out: Path, salt: Optional[str], *, strict: boo
     """Import returns into an hr_history CSV (shared by `census import` and `churn import-csww`)."""
     from workforce.census.importer import import_returns
     from workforce.contracts import to_csv_frame
-    from workforce.outputs import output_file
+    from workforce.outputs import output_files
 
     _salt_note(salt)
     result = import_returns(files, salt=salt, strict=strict)
-    inputs = list(files)
-    with output_file(out, inputs=inputs, force=force) as path:
-        to_csv_frame(result.hr_history).to_csv(path, index=False, float_format="%.6g")
     table = result.problems_table()
+    # hr_history and the problems CSV are published together: a --problems path that cannot be
+    # written (a folder, someone's file) leaves no hr_history behind either.
+    paths, options = [out], ["--out"]
     if problems is not None:
-        with output_file(problems, inputs=inputs, force=force) as path:
-            table.to_csv(path, index=False)
+        paths, options = [out, problems], ["--out", "--problems"]
+    with output_files(paths, options, inputs=list(files), force=force) as staged:
+        to_csv_frame(result.hr_history).to_csv(staged[0], index=False, float_format="%.6g")
+        if problems is not None:
+            table.to_csv(staged[1], index=False)
     for line in result.summary.lines():
         info(line)
     _show(table)

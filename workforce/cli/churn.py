@@ -12,6 +12,7 @@ import typer
 
 from workforce.cli.census import run_import
 from workforce.cli.common import Dates, dates_option, err, force_option, guarded, info
+from workforce.errors import InputError
 
 churn_app = typer.Typer(
     name="churn",
@@ -113,13 +114,31 @@ def train(
     info(f"wrote {out}/model.joblib, {out}/{CARD_FILE}, {out}/fairness.csv")
 
 
+def check_risk_table_path(out: Path) -> Path:
+    """`churn score --out` names the risk table's CSV file; the team, hazards and Excel files are
+    named after it. A folder (`--out results/`, or one that exists) or a name without .csv would
+    give files called `results`, `results.xlsx` and `results_teams.csv` beside the folder, so it
+    is refused before any work, with the name to give instead."""
+    from workforce.readers import CSV_SUFFIXES
+
+    out = Path(out)
+    example = out / "risk.csv" if out.suffix == "" or out.is_dir() else out.with_suffix(".csv")
+    if out.is_dir():
+        raise InputError(f"is a folder; --out names the risk table CSV, e.g. {example} (the team aggregates, "
+                         "hazards and Excel register go beside it)", file=out)
+    if out.suffix.lower() not in CSV_SUFFIXES:
+        raise InputError(f"--out names the risk table CSV and must end in .csv, e.g. {example} (the team "
+                         "aggregates, hazards and Excel register go beside it)", file=out)
+    return out
+
+
 @churn_app.command("score")
 @guarded
 def score(
     model_dir: Path = typer.Option(..., "--model", help="Model folder written by `workforce churn train`."),
     workers: Path = typer.Option(..., "--workers", help="workers table."),
     cases: Optional[Path] = typer.Option(None, "--cases", help="cases table (for caseload features)."),
-    out: Path = typer.Option(Path("risk.csv"), "--out", help="Risk table CSV; beside it go the team aggregates (…_teams.csv), the quarterly hazards (…_hazards.csv) and an Excel register (.xlsx)."),
+    out: Path = typer.Option(Path("risk.csv"), "--out", help="Risk table CSV file, e.g. results/risk.csv (not a folder); beside it go the team aggregates (…_teams.csv), the quarterly hazards (…_hazards.csv) and an Excel register (.xlsx)."),
     history: Optional[Path] = typer.Option(None, "--history", help="hr_history for up-to-date team turnover (default: the model's training history)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to score at, YYYY-MM-DD (default today, or the latest start date if later)."),
     low: Optional[float] = typer.Option(None, "--low", help="Override the model's Low/Medium threshold."),
@@ -133,7 +152,6 @@ def score(
     import pandas as pd
 
     from workforce.contracts import load_cases, load_hr_history, load_workers
-    from workforce.errors import InputError
     from workforce.excel.workbooks import write_risk_register
     from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
@@ -141,6 +159,7 @@ def score(
     from workforce.retention.persistence import load_model
     from workforce.readers import parse_date
 
+    out = check_risk_table_path(out)
     model = load_model(model_dir)
     w = load_workers(workers)
     c = load_cases(cases, w) if cases is not None else None
@@ -158,7 +177,6 @@ def score(
     risk = score_workers(model, w, c, as_of=date, history=h, bands=bands)
     hazards = predict_hazards(model, w, c, as_of=date, history=h)
     teams = team_risk(risk, hazards)
-    out = Path(out)
     teams_path = out.with_name(out.stem + "_teams.csv")
     hazards_path = out.with_name(out.stem + "_hazards.csv")
     xlsx_path = out.with_suffix(".xlsx")
@@ -184,6 +202,15 @@ def score(
     info("expected leavers by year of the next three (no replacements): "
          + ", ".join(f"year {int(r.year)} {r.expected_leavers:.1f}" for r in yearly.itertuples()))
     info(f"wrote {out}, {teams_path} (teams under 5 people combined per locality), {hazards_path} and {xlsx_path}")
+
+
+def naming_file(exc: InputError, path: Path) -> InputError:
+    """`exc` with `path` as the file of every problem that names none: a problem found in the
+    table (a target with one value, a column not found) is about that file, and a message
+    saying only 'the table' leaves the user to guess which one."""
+    from dataclasses import replace
+
+    return InputError(problems=[p if p.file else replace(p, file=str(path)) for p in exc.problems])
 
 
 @churn_app.command("evaluate")
@@ -220,7 +247,10 @@ def evaluate(
         keep=keep, duration=duration, event=event, horizon=horizon, holdout=holdout, seed=seed, n_splits=folds,
         n_repeats=repeats,
     )
-    result = evaluate_table(frame, options)
+    try:
+        result = evaluate_table(frame, options)
+    except InputError as exc:
+        raise naming_file(exc, data) from None
     d = result["data"]
     if duration is not None:
         info(f"{data}: {d['rows_used']} rows used of {d['rows_read']} ({d['development_rows']} for selection, "
@@ -279,7 +309,6 @@ def audit(
     import pandas as pd
 
     from workforce.contracts import load_hr_history, load_risk, load_workers
-    from workforce.errors import InputError
     from workforce.outputs import output_file
     from workforce.retention import fairness
     from workforce.retention.features import history_features

@@ -32,7 +32,7 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit, StratifiedKFold
 
-from workforce.errors import InputError
+from workforce.errors import InputError, Problem
 from workforce.retention import fairness
 from workforce.retention.hazard import PLAIN_BASELINE, hazard_candidates, predict_period_hazards
 from workforce.retention.selection import (
@@ -52,6 +52,10 @@ FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "0.0"})
 LEAKAGE_AUC = 0.97
 ELAPSED = "elapsed"  # time since the start, the hazard model's clock (in the duration's unit)
 DEFAULT_HORIZON = 12.0  # months, when durations are in months
+# The largest magnitude a number in a flat table may have. No person-level HR measure (pay in
+# pence, days, counts, points) comes near it; past 2**53 (about 9e15) a float no longer holds every
+# whole number, and the models' scaling squares values, which overflows long before 1e308.
+MAX_MAGNITUDE = 1e15
 ID_NAME = re.compile(r"(^|[_\s])(id|no|number|num|ref|reference|code|key)$|^(id|employee ?number|emp ?no)$|id$", re.I)
 
 
@@ -129,19 +133,63 @@ def infer_types(raw: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=raw.index)
 
 
+def check_has_rows(raw: pd.DataFrame, file: str) -> None:
+    """A table with a header and no data rows has nobody to learn from: say so, naming the file,
+    rather than count 0 leavers and 0 stayers later."""
+    if raw.empty:
+        raise InputError("has a header but no data rows", file=file)
+
+
+def non_finite_numbers(raw: pd.DataFrame, typed: pd.DataFrame, file: str) -> list[Problem]:
+    """Cells of a numeric column written as inf, Infinity or a number too large for a float
+    (1e400): they measure nobody, and no model can scale them (scikit-learn stops with an error),
+    so each is named where it is."""
+    problems = []
+    for name in typed.columns:
+        if pd.api.types.is_float_dtype(typed[name]):
+            for row in typed.index[np.isinf(typed[name].to_numpy())]:
+                problems.append(Problem(file, f"'{raw.at[row, name]}' is not a finite number", int(row), str(name)))
+    return problems
+
+
+def huge_numbers(raw: pd.DataFrame, typed: pd.DataFrame, file: str) -> list[Problem]:
+    """Finite numbers beyond +-MAX_MAGNITUDE (1e15): nothing about a person is that large, the
+    models' scaling overflows on values such as 1e308 or -1e300, and past 2**53 whole numbers
+    (identifiers) are no longer held exactly. Refused rather than clipped, so no model is
+    fitted on a value the user never meant."""
+    problems = []
+    for name in typed.columns:
+        if pd.api.types.is_float_dtype(typed[name]):
+            values = typed[name].to_numpy()
+            for row in typed.index[np.isfinite(values) & (np.abs(values) > MAX_MAGNITUDE)]:
+                problems.append(Problem(file, f"'{raw.at[row, name]}' is out of range", int(row), str(name),
+                                        allowed=f"numbers from -{MAX_MAGNITUDE:g} to {MAX_MAGNITUDE:g}; "
+                                                "write a code or identifier with a letter in it"))
+    return problems
+
+
 def read_flat(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     """Read a CSV (UTF-8 with or without BOM, or Windows-1252) or an XLSX sheet (first sheet by
-    default) through the safe readers, then infer column types."""
-    from workforce.readers import file_kind, read_csv, read_xlsx, xlsx_sheet_names
+    default) through the safe readers, then infer column types. A table without data rows, and
+    numbers that are not finite or beyond +-1e15, are refused naming the file, row and column."""
+    from workforce.readers import file_kind, read_csv, read_xlsx, source_label, xlsx_sheet_names
 
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", file=path)
     if file_kind(path) == "csv":
         raw = read_csv(path)
+        label = str(path)
     else:
-        raw = read_xlsx(path, sheet or xlsx_sheet_names(path)[0])
-    return infer_types(raw).reset_index(drop=True)
+        found = sheet or xlsx_sheet_names(path)[0]
+        raw = read_xlsx(path, found)
+        label = source_label(path, found)
+    check_has_rows(raw, label)
+    typed = infer_types(raw)
+    problems = non_finite_numbers(raw, typed, label) + huge_numbers(raw, typed, label)
+    if problems:
+        raise InputError(problems=problems)
+    return typed.reset_index(drop=True)
 
 
 # -- labels ----------------------------------------------------------------------------------
@@ -301,7 +349,7 @@ def prepare(frame: pd.DataFrame, options: FlatOptions) -> Prepared:
                         "(the hazard model learns from every period each person was followed)")
     else:
         y = target_labels(frame[options.target], options.positive, options.target)
-    check_target(y, where="the table")
+    check_target(y, where="rows with an outcome")
 
     reserved = {c for c in (options.target, options.duration, options.event, options.id_col, options.group_col) if c}
     if survival and ELAPSED in frame.columns:
@@ -417,7 +465,7 @@ def evaluate_tenure(prep: Prepared, options: FlatOptions) -> dict[str, Any]:
     dev_rows, held_rows = _holdout_split(prep, options)
     data = tenure_data(prep, horizon)
     dev = data.subset(dev_rows)
-    check_target(dev.left_by_horizon[dev.known_at_horizon].astype(int), where="the table (events by the horizon)")
+    check_target(dev.left_by_horizon[dev.known_at_horizon].astype(int), where="rows with an outcome (events by the horizon)")
     candidates = hazard_candidates([*prep.numeric, ELAPSED], prep.categorical, spline=[ELAPSED], seed=options.seed)
     unknown = sorted(set(options.also_held_out) - set(candidates))
     if unknown:
