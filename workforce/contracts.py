@@ -553,15 +553,18 @@ def risk_coverage(risk: pd.DataFrame, known: Iterable[str], needed: Iterable[str
 
 
 def validate_paths(paths: Iterable[str | Path], named: dict[str, str | Path] | None = None, *,
-                   dates: str | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, TableSource]]:
+                   dates: str | None = None, not_read: list[str] | None = None,
+                   ) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, TableSource]]:
     """Check every table found in `paths` (and the tables `named` explicitly, e.g.
     `{"workers": "Workers export 2024.csv"}`) and the references between them.
 
     Returns (typed tables that were valid, every problem, table -> source). Problems that stop a
-    file being read at all (not CSV/XLSX, empty, missing sheet) are reported as well.
+    file being read at all (not CSV/XLSX, empty, missing sheet) are reported as well. Each CSV or
+    sheet in a folder or workbook that is no table is appended to `not_read` (see
+    :func:`workforce.readers.find_tables`).
     """
     required = {t: [c.name for c in SCHEMAS[t] if c.required] for t in TABLES}
-    sources = find_tables(paths, named, required=required)
+    sources = find_tables(paths, named, required=required, not_read=not_read)
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
 
