@@ -157,3 +157,20 @@ def test_risk_file_is_used_and_bad_risk_exits_2(inputs, tmp_path):
     risk.write_text("worker_id,p_leave\nW1,1.7\n", encoding="utf-8")
     res = run("--workers", str(w), "--cases", str(c), "--risk", str(risk), "--out", str(tmp_path / "o2"))
     assert res.exit_code == 2 and "p_leave" in res.output
+
+
+def test_risk_rows_for_unknown_workers_are_counted_and_said(inputs, tmp_path):
+    """A risk table scored before a worker left still serves: the unused row and the worker it
+    misses are named on the console and counted in summary.json (as `plan --risk` does)."""
+    w, c = inputs
+    risk = tmp_path / "risk.csv"
+    risk.write_text("worker_id,p_leave\nW1,0.2\nGONE,0.9\nN1,0.1\nTM,0.1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--risk", str(risk), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert "1 row for a worker not in the workers table was not used (row 3: GONE" in res.output
+    assert "1 of the 4 workers it should score is not in it (W2)" in res.output and "p_leave taken as 0" in res.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["risk_rows_not_in_workers"] == 1 and summary["risk_rows_not_in_workers_ids"] == ["GONE"]
+    assert summary["workers_not_in_risk"] == 1 and summary["workers_not_in_risk_ids"] == ["W2"]
+    assert len(summary["risk_notes"]) == 2

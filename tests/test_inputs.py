@@ -209,6 +209,70 @@ def test_a_folder_is_accepted_for_a_table_by_every_command(data, tmp_path):
     refused(cli("validate", "--hr-history", data), "data", "no hr_history table")
 
 
+def _book(path: Path, sheets: dict[str, str]) -> Path:
+    """A workbook with one sheet per (name, CSV text)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, text in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in csv.reader(io.StringIO(text)):
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_a_table_file_named_in_capitals_is_read_by_every_command(data, tmp_path):
+    """Workers.CSV is the workers table (case-insensitive names): validate reads it, so the
+    cross-table checks run, and plan and allocate find it in the folder as well."""
+    folder = tmp_path / "caps"
+    folder.mkdir()
+    (folder / "Workers.CSV").write_text(WORKERS)
+    (folder / "CASES.csv").write_text(CASES.replace("C5,F4,cin,no,North,North A,W5", "C5,F4,cin,no,North,North A,W9"))
+    refused(cli("validate", folder), "CASES.csv", "row 6", "current_worker_id", "W9")
+    assert "Workers.CSV" in cli("validate", folder).stdout
+    (folder / "CASES.csv").write_text(CASES)
+    result = cli("validate", folder)
+    assert result.exit_code == 0, result.output
+    assert "Workers.CSV" in result.stdout and "all tables valid: workers, cases (not given: hr_history)" in result.stdout
+    result = cli("allocate", "--workers", folder, "--cases", folder, "--out", tmp_path / "alloc", "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_names_a_sheet_it_does_not_read_and_never_says_all_valid(data, tmp_path):
+    """A sheet called 'Workers 2024' is not the workers table: validate names it with the fix,
+    says workers was not checked nor the references to it, and does not print 'all tables valid'.
+    A sheet name in capitals is read (the same rule as file names)."""
+    book = _book(tmp_path / "authority.xlsx", {"Workers 2024": WORKERS, "CASES": CASES, "Instructions": "x\n"})
+    result = cli("validate", book)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert f"not read: {book} [Workers 2024] (name the sheet 'workers' to have it read)" in out
+    assert f"{book} [CASES]" in out and "Instructions" not in out
+    assert "all tables valid" not in out
+    assert "valid: cases; not given: workers, hr_history; the cases' references to workers were not checked" in out
+    assert "1 file or sheet not read" in out
+
+
+def test_validate_names_a_csv_it_does_not_read_in_a_folder(data, tmp_path):
+    """A folder's CSV not named after a table is listed as not read, with the name that would have
+    it read; a folder that yields no table at all is refused, naming what it holds."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Staff 2024.csv").write_text(WORKERS)
+    (folder / "cases.csv").write_text(CASES)
+    result = cli("validate", folder)
+    assert result.exit_code == 0, result.output
+    assert (f"not read: {folder / 'Staff 2024.csv'} (name it workers.csv, or pass it as --workers FILE)"
+            in result.stdout)
+    assert "all tables valid" not in result.stdout
+    (folder / "cases.csv").unlink()
+    refused(cli("validate", folder, data / "cases.csv"), "export", "none of the tables", "Staff 2024.csv",
+            "name it workers.csv")
+    refused(cli("plan", "--workers", folder, "--cases", data, "--risk", data, "--out", tmp_path / "p"),
+            "export", "no workers table", "not read there", "Staff 2024.csv")
+    assert not (tmp_path / "p").exists()
+
+
 def _runs(tmp_path: Path) -> Path:
     path = tmp_path / "few_runs.toml"
     path.write_text("[plans.montecarlo]\nruns = 50\n")

@@ -84,6 +84,48 @@ def test_cli_bad_risk_row_named(inputs, tmp_path):
     assert result.exit_code == 2 and "row 5" in result.output and "p_leave" in result.output
 
 
+def test_cli_risk_row_for_unknown_worker_counted_and_said(inputs, tmp_path):
+    """A risk table scored before a worker left: the row for the leaver is not used, and the
+    worker it misses is planned at the fallback rates; both on the console and in summary.json."""
+    risk = pd.read_csv(inputs / "risk.csv", dtype={"worker_id": str})
+    workers = pd.read_csv(inputs / "workers.csv", dtype={"worker_id": str})
+    missed = workers.loc[workers["agency"].eq("no"), "worker_id"].iloc[0]
+    risk.loc[risk["worker_id"] == missed, "worker_id"] = "LEFT-LAST-MONTH"
+    row = int(risk.index[risk["worker_id"] == "LEFT-LAST-MONTH"][0]) + 2
+    path = tmp_path / "risk.csv"
+    risk.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", "--workers", str(inputs / "workers.csv"), "--cases", str(inputs / "cases.csv"),
+                                 "--risk", str(path), "--assumptions", str(inputs / "a.toml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (f"risk table {path}: 1 row for a worker not in the workers table was not used "
+            f"(row {row}: LEFT-LAST-MONTH") in result.output
+    assert f"is not in it ({missed}); for them: the default leaving rates" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["risk_rows_not_in_workers"] == 1 and summary["risk_rows_not_in_workers_ids"] == ["LEFT-LAST-MONTH"]
+    assert summary["workers_not_in_risk"] == 1 and summary["workers_not_in_risk_ids"] == [missed]
+    assert summary["workers_not_in_risk_use"].startswith("the default leaving rates")
+
+
+def test_cli_partial_risk_table_says_how_many_at_default_rates(inputs, tmp_path):
+    """A risk table for some workers only: the console says how many LA-employed workers it
+    misses and the rates used for them (before, only summary.json's leaving_sources did)."""
+    risk = pd.read_csv(inputs / "risk.csv", dtype={"worker_id": str})
+    workers = pd.read_csv(inputs / "workers.csv", dtype={"worker_id": str})
+    path = tmp_path / "risk.csv"
+    risk.head(10).to_csv(path, index=False)
+    la = set(workers.loc[workers["agency"].eq("no"), "worker_id"])
+    missing = len(la - set(risk.head(10)["worker_id"]))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", "--workers", str(inputs / "workers.csv"), "--cases", str(inputs / "cases.csv"),
+                                 "--risk", str(path), "--assumptions", str(inputs / "a.toml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{missing} of the {len(la)} LA-employed workers it should score are not in it" in result.output
+    assert "the default leaving rates" in result.output and "supply.default_turnover_rate" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["workers_not_in_risk"] == missing and summary["risk_rows_not_in_workers"] == 0
+
+
 def edit(path, section: str, key: str, value) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb["Assumptions"]

@@ -479,21 +479,92 @@ def load_risk(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
 
     def typed_risk(raw: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[Problem]]:
         typed, problems = type_table(raw, RISK, label)
+        # Kept with the table so that a row later found unused can be named (risk_coverage).
+        typed.attrs.update(source=label, rows=[int(i) for i in typed.index])
         return typed, sorted(problems, key=_problem_sort_key)
 
     return _load(path, "risk", sheet, typed_risk, None)
 
 
+#: How many unused risk rows, or unscored workers, a message names before "and N more".
+SHOWN_IDS = 5
+
+
+@dataclass(frozen=True)
+class RiskCoverage:
+    """How a risk table meets the workers it is used with (see :func:`risk_coverage`).
+
+    `unknown`: (spreadsheet row or None, worker_id) of each row for a worker not in the workers
+    table; `unscored`: the workers needing a score that have no row; `fallback`: what is used for
+    them instead, in words."""
+
+    source: str
+    unknown: tuple[tuple[int | None, str], ...]
+    unscored: tuple[str, ...]
+    needed: int
+    fallback: str
+    who: str = "workers"
+
+    def lines(self) -> list[str]:
+        """The console's sentences: one per kind of gap, none when the table fits the workers."""
+        out = []
+        where = f"risk table {self.source}" if self.source else "the risk table"
+        if self.unknown:
+            n = len(self.unknown)
+            shown = "; ".join(f"row {row}: {wid}" if row is not None else wid for row, wid in self.unknown[:SHOWN_IDS])
+            more = f" and {n - SHOWN_IDS} more" if n > SHOWN_IDS else ""
+            out.append(f"{where}: {n} row{'s' if n != 1 else ''} for a worker not in the workers "
+                       f"table {'were' if n != 1 else 'was'} not used ({shown}{more}; a table scored before they "
+                       "left? score the current workers to use every row)")
+        if self.unscored:
+            n = len(self.unscored)
+            shown = ", ".join(self.unscored[:SHOWN_IDS]) + (f" and {n - SHOWN_IDS} more" if n > SHOWN_IDS else "")
+            out.append(f"{where}: {n} of the {self.needed} {self.who} it should score "
+                       f"{'are' if n != 1 else 'is'} not in it ({shown}); for them: {self.fallback}")
+        return out
+
+    def summary(self) -> dict[str, object]:
+        """What the outputs' summary says: the counts, the IDs and the sentences."""
+        return {"risk_rows_not_in_workers": len(self.unknown),
+                "risk_rows_not_in_workers_ids": [wid for _, wid in self.unknown],
+                "workers_not_in_risk": len(self.unscored),
+                "workers_not_in_risk_ids": list(self.unscored),
+                "workers_not_in_risk_use": self.fallback if self.unscored else None,
+                "risk_notes": self.lines()}
+
+
+def risk_coverage(risk: pd.DataFrame, known: Iterable[str], needed: Iterable[str], fallback: str,
+                  who: str = "workers") -> RiskCoverage:
+    """Which rows of `risk` name no worker in `known` (the workers table), and which of the
+    workers in `needed` (`who`, in words) it does not score; `fallback` says what they get instead.
+
+    Such rows are counted and reported, never refused: a risk table scored last month still
+    holds this month's workers, less those who left since, and re-scoring would change nothing
+    the unused rows could. The workers it misses are planned with the fallback, which the
+    planner must be told, since a fallback rate is not a prediction."""
+    ids = risk["worker_id"].astype(str).str.strip() if "worker_id" in risk else pd.Series([], dtype=str)
+    rows = risk.attrs.get("rows")
+    rows = list(rows) if rows is not None and len(rows) == len(risk) else [None] * len(risk)
+    known_set, scored = {str(w) for w in known}, set(ids)
+    unknown = tuple((row, wid) for row, wid in zip(rows, ids) if wid not in known_set)
+    needed = [str(w) for w in needed]
+    unscored = tuple(w for w in needed if w not in scored)
+    return RiskCoverage(str(risk.attrs.get("source", "")), unknown, unscored, len(needed), fallback, who)
+
+
 def validate_paths(paths: Iterable[str | Path], named: dict[str, str | Path] | None = None, *,
-                   dates: str | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, TableSource]]:
+                   dates: str | None = None, not_read: list[str] | None = None,
+                   ) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[str, TableSource]]:
     """Check every table found in `paths` (and the tables `named` explicitly, e.g.
     `{"workers": "Workers export 2024.csv"}`) and the references between them.
 
     Returns (typed tables that were valid, every problem, table -> source). Problems that stop a
-    file being read at all (not CSV/XLSX, empty, missing sheet) are reported as well.
+    file being read at all (not CSV/XLSX, empty, missing sheet) are reported as well. Each CSV or
+    sheet in a folder or workbook that is no table is appended to `not_read` (see
+    :func:`workforce.readers.find_tables`).
     """
     required = {t: [c.name for c in SCHEMAS[t] if c.required] for t in TABLES}
-    sources = find_tables(paths, named, required=required)
+    sources = find_tables(paths, named, required=required, not_read=not_read)
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
 

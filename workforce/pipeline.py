@@ -106,6 +106,7 @@ class PipelineOutputs:
     indicators: list[Indicator] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the console must say beside the figures
 
     def summary(self, **extra: Any) -> dict[str, Any]:
         """What `summary.json` holds: the indicators (with definitions and bands), timings, `extra`."""
@@ -115,6 +116,7 @@ class PipelineOutputs:
         """The closing summary printed on the terminal."""
         out = Path(os.path.normpath(self.out))  # shown without "examples/../": the same folder, as read
         lines = [f"workforce: finished in {sum(self.timings.values()):.1f} s; outputs in {out}", ""]
+        lines += [f"note: {note}" for note in self.notes]
         lines += render(self.indicators)
         lines += ["", "  (each figure's definition: summary.json and the workbook's Summary sheet)", "", "files:"]
         for name, what in self.files.items():
@@ -440,6 +442,9 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
         scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
         write_plan_files(od, plan, scenarios, plan_headline(plan), summary_name="plan_summary.json")
+        for note in [*alloc.summary.get("risk_notes", []), *plan.summary.get("risk_notes", [])]:
+            if note not in result.notes:
+                result.notes.append(note)
         decided = decision_audit(data.workers, plan.leaving["p_voluntary"], plan.gateway, alloc.worker_loads)
         if len(decided):
             fairness = decided if fairness is None else pd.concat([fairness, decided], ignore_index=True)

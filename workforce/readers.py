@@ -7,7 +7,8 @@ can point at the row. Bad files raise :class:`workforce.errors.InputError`.
 What every command shares, so that a file or a value means the same thing everywhere:
 
 * :func:`find_table` / :func:`find_tables`: where a table is, for a file of any name given for
-  that table, a folder holding it, or (for ``validate``) a CSV recognised by its name or columns;
+  that table, a folder holding it (file and sheet names matched ignoring case), or (for ``validate``) a CSV
+  recognised by its name or columns; what a folder or workbook holds that is no table is named (:func:`not_read_text`);
   :func:`check_file` for any other input file (a folder there is reported as a folder).
 * :func:`parse_dates` / :func:`parse_date`: UK day-first by default (``01/04/2025`` is 1 April),
   ``--dates us`` for month-first, unambiguous ISO ``2025-04-01`` and written dates
@@ -694,6 +695,26 @@ TABLE_WORDS = {"workers": {"workers", "worker", "staff"}, "cases": {"cases", "ca
                "hr_history": {"history"}}
 
 
+#: Sheets that explain a workbook rather than hold a table (the templates' Instructions sheet):
+#: never read as a table, and not listed as "not read".
+NOTE_SHEETS = frozenset({"instructions", "readme", "read me", "about", "notes"})
+
+
+def table_named(name: str, tables: Iterable[str] = TABLES) -> str | None:
+    """The table a file stem or sheet name is named after, ignoring case and surrounding spaces:
+    `Workers.CSV` and a sheet 'WORKERS' are the workers table, for every command (a name typed
+    in capitals on Windows, where the file system ignores case, must not hide a table)."""
+    key = str(name).strip().lower()
+    return next((t for t in tables if t.strip().lower() == key), None)
+
+
+def _table_in_words(name: str) -> str | None:
+    """The one table a name has a word for ('Workers export 2024' -> workers), else None."""
+    words = set(re.sub(r"[^a-z]+", " ", str(name).lower()).split())
+    hits = [t for t, names in TABLE_WORDS.items() if words & names]
+    return hits[0] if len(hits) == 1 else None
+
+
 def recognise_csv(path: Path, required: Mapping[str, Iterable[str]]) -> str | None:
     """Which table a CSV not named after one holds: by its columns (the table with the largest
     share of its `required` columns present, at least half), else by a word for one table in
@@ -703,24 +724,60 @@ def recognise_csv(path: Path, required: Mapping[str, Iterable[str]]) -> str | No
                     reverse=True)
     if shares and shares[0][0] >= 0.5 and (len(shares) == 1 or shares[0][0] > shares[1][0]):
         return shares[0][1]
-    words = set(re.sub(r"[^a-z]+", " ", path.stem.lower()).split())
-    hits = [t for t, names in TABLE_WORDS.items() if words & names]
-    return hits[0] if len(hits) == 1 else None
+    return _table_in_words(path.stem)
+
+
+def not_read_text(path: Path, sheet: str | None = None) -> str:
+    """How a file or sheet that was not read as a table is named, with what would have it read:
+    'fold1/Staff 2024.csv (name it workers.csv, or pass it as --workers FILE)'."""
+    guess = _table_in_words(sheet if sheet is not None else path.stem)
+    if sheet is not None:
+        fix = (f"name the sheet '{guess}' to have it read" if guess
+               else "not named after a table: " + ", ".join(TABLES))
+        return f"{path} [{sheet}] ({fix})"
+    fix = (f"name it {guess}.csv, or pass it as --{guess.replace('_', '-')} FILE" if guess
+           else "not named after a table: " + ", ".join(f"{t}.csv" for t in TABLES))
+    return f"{path} ({fix})"
+
+
+def _workbook_tables(path: Path, tables: Iterable[str]) -> tuple[list[TableSource], list[str]]:
+    """A workbook's sheets named after one of `tables` (any case), and the sheets named after no
+    table, as :func:`not_read_text` names them (explanatory sheets such as Instructions left out)."""
+    tables = tuple(tables)
+    found, skipped = [], []
+    for name in xlsx_sheet_names(path):
+        table = table_named(name, tables)
+        if table is not None:
+            found.append(TableSource(table, path, name))
+        elif name.strip().lower() not in NOTE_SHEETS and table_named(name) is None:  # another table's sheet
+            skipped.append(not_read_text(path, name))
+    return found, skipped
+
+
+def _folder_scan(folder: Path, tables: Iterable[str] = TABLES) -> tuple[list[TableSource], list[str]]:
+    """The `tables` a folder holds (CSVs named after their table, any case, and workbooks' sheets
+    named after one), and every CSV or sheet there named after no table, for the messages."""
+    tables = tuple(tables)
+    entries = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES)
+    found: list[TableSource] = []
+    skipped: list[str] = []
+    for entry in entries:
+        if entry.suffix.lower() in CSV_SUFFIXES:
+            table = table_named(entry.stem, tables)
+            if table is not None:
+                found.append(TableSource(table, entry))
+            elif table_named(entry.stem) is None:  # another table's CSV is no surprise
+                skipped.append(not_read_text(entry))
+        else:
+            hits, others = _workbook_tables(entry, tables)
+            found += hits
+            skipped += others
+    return found, skipped
 
 
 def _folder_tables(folder: Path, tables: Iterable[str] = TABLES) -> list[TableSource]:
     """The `tables` a folder holds: CSVs named after their table and workbooks' table sheets."""
-    tables = tuple(tables)
-    entries = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES)
-    out = []
-    for entry in entries:
-        if entry.suffix.lower() in CSV_SUFFIXES:
-            if entry.stem in tables:
-                out.append(TableSource(entry.stem, entry))
-        else:
-            names = xlsx_sheet_names(entry)
-            out.extend(TableSource(t, entry, find_sheet(names, t)) for t in tables if find_sheet(names, t))
-    return out
+    return _folder_scan(folder, tables)[0]
 
 
 def find_table(path: str | Path, table: str, *, sheet: str | None = None) -> TableSource:
@@ -734,10 +791,11 @@ def find_table(path: str | Path, table: str, *, sheet: str | None = None) -> Tab
     if not path.exists():
         raise InputError("not found", file=path)
     if path.is_dir():
-        hits = _folder_tables(path, (sheet or table,) if sheet else (table,))
+        hits, skipped = _folder_scan(path, (sheet or table,) if sheet else (table,))
         if not hits:
-            raise InputError(f"is a folder with no {table} table in it", file=path,
-                             allowed=f"{table}.csv, or an XLSX workbook with a sheet named '{table}'")
+            there = f"; not read there: {'; '.join(skipped)}" if skipped else ""
+            raise InputError(f"is a folder with no {table} table in it{there}", file=path,
+                             allowed=f"{table}.csv (any case), or an XLSX workbook with a sheet named '{table}'")
         if len(hits) > 1:
             raise InputError(f"is a folder with the {table} table twice: {hits[0].label} and {hits[1].label}",
                              file=path)
@@ -749,15 +807,21 @@ def find_table(path: str | Path, table: str, *, sheet: str | None = None) -> Tab
 
 
 def find_tables(paths: Iterable[str | Path], named: Mapping[str, str | Path] | None = None, *,
-                required: Mapping[str, Iterable[str]] | None = None) -> dict[str, TableSource]:
+                required: Mapping[str, Iterable[str]] | None = None,
+                not_read: list[str] | None = None) -> dict[str, TableSource]:
     """Map table name -> source for `workforce validate`.
 
     `named` gives a table explicitly (`--workers FILE`: any file name, or a folder). Each of
-    `paths` may be a CSV (named after its table, or recognised by its columns or by a table's
-    name in the file name; `required` gives each table's required columns), a workbook (every sheet named after a table) or a folder (its CSVs
-    named after their table and its workbooks). The same table from two sources is an error.
+    `paths` may be a CSV (named after its table in any case, or recognised by its columns or by
+    a table's name in the file name; `required` gives each table's required columns), a workbook
+    (every sheet named after a table) or a folder (its CSVs named after their table and its
+    workbooks), read as :func:`find_table` reads them. The same table from two sources is an
+    error, and so is a path that holds no table at all. Each CSV or sheet inside a folder or
+    workbook that is no table is appended to `not_read` (as :func:`not_read_text` names it), so
+    the command can say what it did not check.
     """
     found: dict[str, TableSource] = {}
+    skipped = not_read if not_read is not None else []
 
     def add(source: TableSource) -> None:
         seen = found.get(source.table)
@@ -774,12 +838,19 @@ def find_tables(paths: Iterable[str | Path], named: Mapping[str, str | Path] | N
         if not path.exists():
             raise InputError("not found", file=path)
         if path.is_dir():
-            for source in _folder_tables(path):
+            hits, others = _folder_scan(path)
+            if not hits:
+                there = f"; not read there: {'; '.join(others)}" if others else ""
+                raise InputError(f"is a folder with none of the tables in it{there}", file=path,
+                                 allowed=", ".join(f"{t}.csv" for t in TABLES) + " (any case), XLSX workbooks with "
+                                 "sheets named after them, or give a file as --workers/--cases/--hr-history FILE")
+            for source in hits:
                 add(source)
+            skipped += others
             continue
         check_file(path)
         if file_kind(path) == "csv":
-            table = path.stem if path.stem in TABLES else recognise_csv(path, required or {})
+            table = table_named(path.stem) or recognise_csv(path, required or {})
             header = csv_header(path) if table is None else []
             if len(header) == 1 and _guessed_separator(header[0]):
                 raise InputError(single_column_hint(header[0]), file=path, row=1)
@@ -791,16 +862,18 @@ def find_tables(paths: Iterable[str | Path], named: Mapping[str, str | Path] | N
                 )
             add(TableSource(table, path))
         else:
-            names = xlsx_sheet_names(path)
-            hits = [t for t in TABLES if find_sheet(names, t)]
+            hits, others = _workbook_tables(path, TABLES)
             if not hits:
+                there = f"; not read: {'; '.join(others)}" if others else ""
                 raise InputError(
-                    "has none of the needed sheets",
+                    f"has none of the needed sheets{there}",
                     file=path,
-                    allowed="sheets named " + ", ".join(TABLES) + "; sheets present: " + ", ".join(names),
+                    allowed="sheets named " + ", ".join(TABLES) + " (any case); sheets present: "
+                    + ", ".join(xlsx_sheet_names(path)),
                 )
-            for table in hits:
-                add(TableSource(table, path, find_sheet(names, table)))
+            for source in hits:
+                add(source)
+            skipped += others
     if not found:
         shown = ", ".join(map(str, paths + list((named or {}).values())))
         raise InputError("no input tables found (expected workers.csv, cases.csv, hr_history.csv or an XLSX "

@@ -54,6 +54,7 @@ from workforce.allocation.config import AllocationConfig
 from workforce.allocation.explain import build_result
 from workforce.allocation.objective import evaluate_objective
 from workforce.allocation.problem import LOADS, AllocationResult, Problem, pair_positions
+from workforce.contracts import RiskCoverage, risk_coverage
 from workforce.gap.model import AssignmentModel, AssignmentResult
 
 __all__ = ["allocate", "solve_problem", "build_problem", "evaluate_objective", "is_feasible", "Problem",
@@ -586,6 +587,14 @@ def solve_problem(problem: Problem, *, time_limit: float | None = None, solver: 
     return assignment, info
 
 
+def risk_gaps(workers: pd.DataFrame, risk: pd.DataFrame) -> RiskCoverage:
+    """Rows of the risk table for workers not in the workers table (unused: the same rule as the
+    plan's, a table scored before some left), and workers it does not score, who carry no
+    risk-aware load: both said, so a manager knows whose risk the allocation weighed."""
+    return risk_coverage(risk, workers["worker_id"], workers["worker_id"],
+                         "p_leave taken as 0 (no risk-aware load term for them)")
+
+
 def allocate(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalance",
              leavers: tuple[str, ...] | list[str] = (), risk: pd.DataFrame | None = None,
              config: AllocationConfig | None = None, time_limit: float | None = None,
@@ -646,6 +655,8 @@ def allocate(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "rebalan
     assignment, info = solve_problem(problem, solver=solver, progress=progress, deadline=deadline)
     t = time.perf_counter()
     result = build_result(problem, assignment, info)
+    if risk is not None:
+        result.summary.update(risk_gaps(workers, risk).summary())
     result.timings = {"build": round(build_seconds, 3), **{k: round(v, 3) for k, v in info["timings"].items()},
                       "report": round(time.perf_counter() - t, 3), "total": round(time.perf_counter() - started, 3)}
     return result

@@ -42,6 +42,8 @@ def _print_summary(result, out: Path, rules) -> None:
     for k, v in rows:
         table.add_row(k, v)
     Console().print(table)
+    for note in s.get("risk_notes", []):
+        print(f"note: {note}")
     print(f"outputs written to {out} (each figure's definition: the Summary sheet of allocation.xlsx)")
 
 

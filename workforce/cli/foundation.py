@@ -28,18 +28,41 @@ def validate(
     """Check workers, cases and hr_history tables and the references between them."""
     from workforce.contracts import validate_paths
     from workforce.errors import InputError
+    from workforce.readers import TABLES
 
     named = {t: p for t, p in (("workers", workers), ("cases", cases), ("hr_history", hr_history)) if p is not None}
     if not paths and not named:
         raise InputError("give the files or folders to check (or --workers, --cases, --hr-history)", column="PATHS")
-    tables, problems, sources = validate_paths(list(paths or []), named)
+    not_read: list[str] = []
+    tables, problems, sources = validate_paths(list(paths or []), named, not_read=not_read)
     for table, source in sorted(sources.items()):
         status = "ok" if table in tables else "problems"
         rows = f"{len(tables[table])} rows" if table in tables else ""
         info(f"{table:<11} {source.label:<50} {status} {rows}".rstrip())
+    for item in not_read:
+        info(f"not read: {item}")
     if problems:
         raise InputError(problems=problems)
-    info("all tables valid")
+    info(checked_line([t for t in TABLES if t in sources], not_read))
+
+
+def checked_line(checked: list[str], not_read: list[str]) -> str:
+    """The verdict of `validate`, saying what was checked: "all tables valid" only when nothing in
+    the paths given was passed over, since a file skipped for its name (Workers 2024.csv) is a
+    table that was never checked, nor the references to it; a table not given is named, and so are
+    the cross-table checks that could not run without it."""
+    from workforce.readers import TABLES
+
+    missing = [t for t in TABLES if t not in checked]
+    parts = [f"not given: {', '.join(missing)}"] if missing else []
+    if "cases" in checked and "workers" not in checked:
+        parts.append("the cases' references to workers were not checked")
+    if not_read:
+        n = len(not_read)
+        parts.append(f"{n} file{'s' if n != 1 else ''} or sheet{'s' if n != 1 else ''} not read (listed above): "
+                     "rename any that holds a table, or give it with its table's option")
+        return f"valid: {', '.join(checked)}; " + "; ".join(parts)
+    return f"all tables valid: {', '.join(checked)}" + (f" ({'; '.join(parts)})" if parts else "")
 
 
 @guarded

@@ -125,6 +125,8 @@ def plan(
          f"{s['workers']} workers, {s['cases']} children; solvers: L&D {s['gateway_status']}, recruitment "
          f"{s['recruitment_status']}: {s['recruitment_note']}")
     info(s["cost_note"])
+    for note in s.get("risk_notes", []):
+        info(f"note: {note}")
     if evidence is not None and evidence.demand is not None:
         d = evidence.demand
         info(f"demand: {d.source}; the plan follows the '{d.scenario}' scenario (Demand sheet)")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.contracts import LEAVE_REASON_GROUPS
+from workforce.contracts import LEAVE_REASON_GROUPS, RiskCoverage, risk_coverage
 from workforce.plans.assumptions import Assumptions
 
 REASONS: tuple[str, ...] = tuple(LEAVE_REASON_GROUPS)
@@ -281,6 +281,17 @@ def risk_reason_columns(risk: pd.DataFrame) -> tuple[dict[str, str], int] | None
         if all(n in risk.columns for n in names.values()):
             return names, months
     return None
+
+
+def risk_gaps(workers: pd.DataFrame, risk: pd.DataFrame, rates: LeavingRates) -> RiskCoverage:
+    """Rows of the risk table for workers not in the workers table (unused), and LA-employed
+    workers it does not score, who leave at the fallback rates instead: both are said, since a
+    plan that silently drops a row or puts a default rate in place of a prediction misleads.
+    Agency staff are not counted as unscored: their leaving is the agency end rate either way."""
+    la = workers.loc[~workers["agency"].astype(bool), "worker_id"]
+    kind = "observed" if rates.basis["reasons"].startswith("[DERIVED]") else "default"
+    fallback = f"the {kind} leaving rates, {rates.turnover:.1%} a year ({rates.basis['reasons']})"
+    return risk_coverage(risk, workers["worker_id"], la, fallback, who="LA-employed workers")
 
 
 def worker_leaving(workers: pd.DataFrame, risk: pd.DataFrame | None, hazards: pd.DataFrame | None,

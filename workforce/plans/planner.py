@@ -21,7 +21,7 @@ from workforce.plans.census_measures import absence_today, census_frame, vacanci
 from workforce.plans.costs import agency_cost_per_fte_year, hire_fee_gbp, unit_costs
 from workforce.plans.feasibility import Feasibility, feasibility_bounds, trajectory_report
 from workforce.plans.gateway import apply_gateway, gateway_summary, plan_gateway
-from workforce.plans.leaving import REASONS, leaving_rates, observed_flows, worker_leaving
+from workforce.plans.leaving import REASONS, leaving_rates, observed_flows, risk_gaps, worker_leaving
 from workforce.plans.montecarlo import (Outcome, carry_on_policy, expected, montecarlo_frame, montecarlo_summary,
                                         no_hires_capacity, plan_policy, service_capacity, service_coverage,
                                         service_need, simulate_pair)
@@ -300,6 +300,7 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
     flows = observed_flows(history)
     rates = leaving_rates(a, flows)
     leaving = worker_leaving(workers, risk, hazards, rates, a)
+    coverage = risk_gaps(workers, risk, rates) if risk is not None else None
     workers, leaving = apply_start(workers, leaving, a, a.montecarlo.seed)
     wf_now = build_workforce(workers, leaving, a, start)
 
@@ -356,6 +357,8 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
                        {"establishment": est_basis, "absence": absence_basis,
                         "turnover_today": "observed in hr_history, latest census year" if observed is not None
                         else "not known (no hr_history)"})
+    if coverage is not None:
+        summary.update(coverage.summary())
     summary.update({k: round(v, 3) for k, v in timings.items()})
     summary["seconds"] = round(time.perf_counter() - began, 3)
     return PlanResult(a, assumptions_frame(a), projection, gateway.workers, gateway.programmes, recruitment, totals,
