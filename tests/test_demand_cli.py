@@ -119,3 +119,67 @@ def test_newer_dfe_files_can_be_given(shared_dir, tmp_path):
     r = invoke("--la", "333", "--data", shared_dir / "data" / "dfe", "--out", out)
     assert r.exit_code == 0, r.output
     assert "read the bundled" not in r.output
+
+
+def _history_with(history_file, tmp_path, column, cell):
+    """The fixture's history with one cell of the last year (the row a run starts from) changed."""
+    raw = pd.read_csv(history_file / "history.csv").astype(object)
+    raw.loc[len(raw) - 1, column] = cell
+    path = tmp_path / "history.csv"
+    raw.to_csv(path, index=False)
+    return path, len(raw) + 1  # the header is row 1
+
+
+@pytest.mark.parametrize("column, cell, message", [
+    ("cin_at31", "1e400", "not a finite number"),
+    ("referrals", "-500", "below zero"),
+    ("cla_at31", "1e12", "more than all the children in England"),
+    ("rereferral_pct", "150", "above 100%"),
+])
+def test_impossible_history_values_exit_2_naming_them_and_write_nothing(history_file, tmp_path, column, cell, message):
+    path, row = _history_with(history_file, tmp_path, column, cell)
+    before = path.read_bytes()
+    out = tmp_path / "out"
+    r = invoke("--history", path, "--out", out)
+    assert r.exit_code == 2, r.output
+    assert f"error: {path}, row {row}, column '{column}'" in r.output and message in r.output
+    assert "internal error" not in r.output and "Traceback" not in r.output
+    assert not out.exists()
+    assert path.read_bytes() == before  # inputs are never modified
+
+
+def test_a_misspelt_calibration_column_exits_2_naming_it(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("year,referals,cin_at31\n2022,100,50\n2023,110,55\n", encoding="utf-8")
+    r = invoke("--history", path, "--out", tmp_path / "out")
+    assert r.exit_code == 2, r.output
+    assert f"{path}, row 1, column 'referrals': no 'referrals' column" in r.output and "referals" in r.output
+    assert "min()" not in r.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failure_after_the_files_are_staged_publishes_nothing(history_file, tmp_path, monkeypatch):
+    """The console summary is composed before the outputs are published: a failure there (once a
+    non-finite figure in the summary) leaves no output folder behind."""
+    import workforce.indicators
+
+    def broken(value):
+        raise TypeError("summary failed")
+
+    monkeypatch.setattr(workforce.indicators, "gbp", broken)
+    out = tmp_path / "out"
+    r = invoke("--history", history_file / "history.csv", "--out", out)
+    assert r.exit_code == 1
+    assert not out.exists()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # numpy's division warnings must not reach the console
+def test_no_looked_after_children_at_the_start_is_reported_not_a_crash(history_file, tmp_path):
+    """A change since the start is not measured when the start is zero (was a TypeError, exit 1)."""
+    raw = pd.read_csv(history_file / "history.csv")
+    raw["cla_at31"] = 0.0
+    path = tmp_path / "history.csv"
+    raw.to_csv(path, index=False)
+    r = invoke("--history", path, "--out", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    assert "looked after not measured (none at the start)" in r.output

@@ -76,6 +76,74 @@ def test_bad_cells_name_file_row_and_column(tmp_path, cell, column, message):
     assert str(path) in problem.file
 
 
+@pytest.mark.parametrize("column, cell, message", [
+    ("cin_at31", "1e400", "not a finite number"),       # too big for a float: was read as inf
+    ("referrals", "inf", "not a finite number"),
+    ("cla_at31", "-inf", "not a finite number"),
+    ("cin_at31", "nan", "neither a number nor a DfE status code"),
+    ("referrals", "-500", "below zero"),
+    ("rereferral_pct", "150", "above 100%"),
+    ("cla_at31", "1e12", "more than all the children in England"),
+])
+def test_impossible_values_name_file_row_and_column(tmp_path, column, cell, message):
+    """Values no measure can take are refused when the history is read, in either shape, naming
+    the row a user sees in the file (the last year's row here, where the run starts)."""
+    history, _ = synthetic_history()
+    raw = history.reset_index().astype(object)
+    last = len(raw) - 1
+    raw.loc[last, column] = cell
+    wide = tmp_path / "wide.csv"
+    raw.to_csv(wide, index=False)
+    tidy = tmp_path / "tidy.csv"
+    long = raw.melt(id_vars="year", var_name="measure", value_name="value").dropna()
+    long.reset_index(drop=True).to_csv(tidy, index=False)
+    tidy_row = int(long.reset_index(drop=True).index[(long["year"] == raw.loc[last, "year"]).to_numpy()
+                                                     & (long["measure"] == column).to_numpy()][0]) + 2
+    for path, row, where in ((wide, last + 2, column), (tidy, tidy_row, "value")):
+        with pytest.raises(InputError) as err:
+            read_history(path)
+        problem = err.value.problems[0]
+        assert message in problem.message and cell in problem.message
+        assert (problem.file, problem.row, problem.column) == (str(path), row, where)
+
+
+def test_a_count_as_large_as_englands_children_is_read():
+    """The count bound is all of England's children, so England's own history reads."""
+    from workforce.demand.history import MOST_COUNT, history_from_frame
+
+    raw = pd.DataFrame({"year": ["2023"], "referrals": ["657780"], "cin_at31": ["404710"],
+                        "child_population": ["11901267"], "rereferral_pct": ["100"]}, index=[2])
+    read = history_from_frame(raw, "england.csv")
+    assert read.frame.at[2023, "child_population"] == 11901267 < MOST_COUNT
+
+
+@pytest.mark.parametrize("text, message, row, column", [
+    ("year,referals,cin_at31\n2023,100,50\n", "no 'referrals' column", 1, "referrals"),
+    ("year,referrals,cin_at31\n", "no years of data", None, None),
+    ("year,referrals,cin_at31\n2022,100,\n2023,,50\n", "no year has both referrals and cin_at31", None, None),
+    ("year,referrals,cin_at31\n2023,0,0\n", "no year has both referrals and cin_at31 above zero", None, None),
+    ("year,measure,value\n2023,cin_at31,50\n", "no 'referrals' measure", None, "measure"),
+])
+def test_a_history_without_the_calibrations_measures_says_what_is_missing(tmp_path, text, message, row, column):
+    """Without referrals and children in need in some year nothing can be calibrated: say which
+    measure is missing (and the misspelt column left out), not 'min() arg is an empty sequence'."""
+    path = tmp_path / "history.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_history(path)
+    problem = err.value.problems[0]
+    assert message in problem.message and (problem.file, problem.row, problem.column) == (str(path), row, column)
+    if "referals" in text:
+        assert "left out as not published measures: referals" in problem.message
+
+
+def test_calibrating_a_history_without_usable_years_says_why():
+    """The library's own guard (a frame that did not come through the reader)."""
+    frame = pd.DataFrame({"referrals": [np.nan], "cin_at31": [50.0]}, index=pd.Index([2023], name="year"))
+    with pytest.raises(ValueError, match="no year of the history has both referrals and cin_at31"):
+        calibrate(frame)
+
+
 def test_a_year_given_twice_is_an_error(tmp_path):
     history, _ = synthetic_history()
     raw = history.reset_index()

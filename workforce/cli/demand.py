@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
 from workforce.cli.common import force_option, guarded, info
+
+if TYPE_CHECKING:
+    from workforce.demand.run import DemandResult
 
 SANDWELL_SCENARIO = "sandwell_2013"
 
@@ -42,10 +45,8 @@ def demand(
     from workforce.config import DemandSettings
     from workforce.contracts import load_cases, load_workers
     from workforce.demand.files import write_demand_files
-    from workforce.demand.parameters import years_text
     from workforce.demand.turnaround import SANDWELL, run_turnaround
     from workforce.errors import InputError
-    from workforce.indicators import gbp
     from workforce.outputs import OutputDir
     from workforce.plan_demand import demand_assumptions, england_calibration, plan_demand
     from workforce.published import read_published
@@ -80,16 +81,36 @@ def demand(
                 info(message)
             result, table = run.result, None
         data = write_demand_files(od, result, turnaround=table, inputs=inputs)
-    cal = result.calibration
-    info(f"{result.name}: calibrated on {years_text(cal.years)}, projected {result.horizon} quarters from "
-         f"31 March {result.start_year}")
-    mape = ", ".join(f"{r.measure} {r.mape:.1f}%" for r in result.fit_mape.itertuples(index=False) if r.mape == r.mape)
-    info(f"calibration years reproduced (MAPE): {mape or 'not measured (one calibration year)'}")
-    for key, s in data["scenarios"].items():
-        info(f"{key}: children in need {s['children_in_need_change_pct']:+.1f}%, looked after "
-             f"{s['children_looked_after_change_pct']:+.1f}%, social-work FTE {s['required_social_work_fte_start']:.0f} -> "
-             f"{s['required_social_work_fte_end']:.0f}, net saving {gbp(s['net_saving_gbp'])} "
-             f"({100 * s['net_saving_share_of_budget']:.1f}% of the budget)")
-    for note in result.notes:
-        info(f"note: {note}")
+        # Composed before the block ends: the outputs are published only if the summary can be told too.
+        summary = _summary_lines(result, data)
+    for line in summary:
+        info(line)
     info(f"wrote {out}")
+
+
+def _summary_lines(result: DemandResult, data: dict[str, Any]) -> list[str]:
+    """What the console says about a run: calibration years, fit, each scenario's end, notes.
+
+    Built inside the OutputDir block, so a failure here publishes nothing (it was once built
+    after the outputs were written, and a failure left a full output folder behind exit 1)."""
+    from workforce.demand.parameters import years_text
+    from workforce.indicators import gbp
+
+    cal = result.calibration
+    lines = [f"{result.name}: calibrated on {years_text(cal.years)}, projected {result.horizon} quarters from "
+             f"31 March {result.start_year}"]
+    mape = ", ".join(f"{r.measure} {r.mape:.1f}%" for r in result.fit_mape.itertuples(index=False) if r.mape == r.mape)
+    lines.append(f"calibration years reproduced (MAPE): {mape or 'not measured (one calibration year)'}")
+    for key, s in data["scenarios"].items():
+        lines.append(f"{key}: children in need {_change(s['children_in_need_change_pct'])}, looked after "
+                     f"{_change(s['children_looked_after_change_pct'])}, social-work FTE "
+                     f"{s['required_social_work_fte_start']:.0f} -> {s['required_social_work_fte_end']:.0f}, "
+                     f"net saving {gbp(s['net_saving_gbp'])} ({100 * s['net_saving_share_of_budget']:.1f}% of the budget)")
+    lines += [f"note: {note}" for note in result.notes]
+    return lines
+
+
+def _change(pct: float | None) -> str:
+    """A change since the start as the console shows it; the summary holds None (JSON null) where
+    there was nothing at the start to change from."""
+    return "not measured (none at the start)" if pct is None else f"{pct:+.1f}%"

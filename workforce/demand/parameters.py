@@ -236,6 +236,14 @@ def usable_years(history: pd.DataFrame, col: Mapping[str, np.ndarray] | None = N
     return [int(y) for y, keep in zip(history.index.tolist(), ok.tolist()) if keep]
 
 
+def _need_usable_years(available: list[int]) -> None:
+    """Every rate is calibrated from a year's referrals and children in need at 31 March: with no
+    such year there is nothing to start from (say so, rather than fail on an empty window)."""
+    if not available:
+        raise ValueError("no year of the history has both referrals and cin_at31, the measures the "
+                         "calibration needs")
+
+
 # ----------------------------------------------------------------------------- pooled ratios
 
 
@@ -385,6 +393,7 @@ def calibrate(history: pd.DataFrame, years: str | int | list[int] | None = None,
     notes: list[str] = []
     col = _measures(history)
     available = usable_years(history, col)
+    _need_usable_years(available)
     if isinstance(years, list):
         window = [y for y in years if y in available]
         if not window:

@@ -487,6 +487,12 @@ def _year_sum(flows: pd.DataFrame, column: str) -> float:
     return float(flows[column].tail(4).sum())
 
 
+def _change_pct(end: float, start: float) -> float:
+    """Percentage change since the start; NaN (not measured) when nothing was there at the start,
+    as for an authority whose history has no looked-after children (no division warning)."""
+    return 100.0 * (float(end) / float(start) - 1.0) if start > 0 else np.nan
+
+
 def scenarios_frame(result: DemandResult) -> pd.DataFrame:
     """One row per measure, one column per scenario: where each scenario ends up.
 
@@ -506,11 +512,11 @@ def scenarios_frame(result: DemandResult) -> pd.DataFrame:
         add(f"{label} at the end", "children", lambda k, r, s=stage: float(r.simulation.stocks[s].iloc[-1]))
     add("children in need at the end (published measure)", "children",
         lambda k, r: float(r.simulation.stocks[list(PUBLISHED_STOCKS["cin_at31"])].iloc[-1].sum()))
-    add("change in children in need", "% since the start", lambda k, r: 100.0 * (
-        r.simulation.stocks[list(PUBLISHED_STOCKS["cin_at31"])].iloc[-1].sum()
-        / start_stocks[list(PUBLISHED_STOCKS["cin_at31"])].sum() - 1.0))
+    add("change in children in need", "% since the start", lambda k, r: _change_pct(
+        r.simulation.stocks[list(PUBLISHED_STOCKS["cin_at31"])].iloc[-1].sum(),
+        start_stocks[list(PUBLISHED_STOCKS["cin_at31"])].sum()))
     add("change in children looked after", "% since the start",
-        lambda k, r: 100.0 * (r.simulation.stocks["cla"].iloc[-1] / start_stocks["cla"] - 1.0))
+        lambda k, r: _change_pct(r.simulation.stocks["cla"].iloc[-1], start_stocks["cla"]))
     add("referrals in the final year", "referrals", lambda k, r: _year_sum(r.simulation.flows, "referrals"))
     add("re-referral rate in the final year", "% of referrals", lambda k, r: 100.0 * _year_sum(
         r.simulation.flows, "rereferrals") / max(_year_sum(r.simulation.flows, "referrals"), 1e-9))

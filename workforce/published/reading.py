@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from workforce.errors import InputError
@@ -106,15 +107,25 @@ def parse_numbers(raw: pd.Series, file: Path, column: str) -> tuple[pd.Series, p
     Raises
     ------
     InputError
-        On a cell that is neither a number nor a DfE status code.
+        On a cell that is neither a finite number nor a DfE status code.
     """
     text = raw.astype(str).str.strip()
     code = text.str.lower()
     status = code.isin(list(STATUS_CODES))
     number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~status), errors="coerce")
+    allowed = "a number, or " + ", ".join(repr(c) for c in STATUS_CODES if c) + " or blank"
     reject_first(~status & number.isna(), text, file, column, "'{}' is neither a number nor a DfE status code",
-                 allowed="a number, or " + ", ".join(repr(c) for c in STATUS_CODES if c) + " or blank")
+                 allowed=allowed)
+    reject_infinite(number, text, file, column, allowed)
     return number.astype("float64"), code.where(status)
+
+
+def reject_infinite(number: pd.Series, text: pd.Series, file: Path, column: str, allowed: str) -> None:
+    """No published figure is infinite: 'inf' or a number too big for a float (1e400) is a typing
+    or export error, and once read it turns every total, rate and FTE computed from it into
+    infinity or NaN."""
+    infinite = pd.Series(np.isinf(number.to_numpy(dtype="float64")), index=number.index)
+    reject_first(infinite, text, file, column, "'{}' is not a finite number", allowed=allowed)
 
 
 def _column_map(frame: pd.DataFrame) -> dict[str, str]:
