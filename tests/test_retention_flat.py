@@ -251,3 +251,21 @@ def test_cli_evaluate_names_the_file_of_a_problem_found_in_the_table(tmp_path):
     result = _evaluate_cli(["--data", str(path), "--target", "Left"])
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"error: {path}: ") and "0 leavers" in result.stderr, result.stderr
+
+
+def test_na_and_nan_in_a_numeric_column_are_read_as_missing_and_said(tmp_path):
+    """An export that writes missing numbers as NA or nan keeps the column numeric (the years are
+    not turned into 20 categories), and the report counts the cells read as missing; a text
+    column whose values include 'none' stays text."""
+    frame = _table().astype({"YearsAtCompany": object})
+    frame.loc[[3, 10], "YearsAtCompany"] = ["nan", "NA"]
+    frame["Bonus"] = np.where(np.arange(len(frame)) % 3 == 0, "none", "annual")
+    path = tmp_path / "hr.csv"
+    frame.to_csv(path, index=False)
+    table = read_flat(path)
+    assert table["YearsAtCompany"].dtype == float and table["YearsAtCompany"].isna().sum() == 2
+    assert table.attrs["read_as_missing"] == {"YearsAtCompany": 2}
+    assert (table["Bonus"] == "none").sum() == 100  # a category, not missing
+    report = evaluate_table(table, FlatOptions(target="Left", positive="Yes", seed=0, **FAST))
+    assert "YearsAtCompany" in report["data"]["numeric"] and "Bonus" in report["data"]["categorical"]
+    assert "column 'YearsAtCompany': 2 cells written as NA, nan, null or the like read as missing" in report["messages"]

@@ -99,13 +99,26 @@ class Prepared:
 
 # -- reading ---------------------------------------------------------------------------------
 
+#: How exports write a missing number (pandas, R, Excel, SQL): in a column whose other values are
+#: all numbers they are read as missing and counted (`missing_markers`), not as a reason to read
+#: the whole column as text, which would turn ages or salaries into categories.
+MISSING_MARKERS = frozenset({"na", "n/a", "nan", "null", "none", "#n/a"})
+
+
+def missing_markers(values: pd.Series) -> pd.Series:
+    """True where a cell holds one of :data:`MISSING_MARKERS` (any case)."""
+    return values.astype(str).str.strip().str.lower().isin(MISSING_MARKERS) & values.notna()
+
+
 def _parse_numbers(values: pd.Series) -> pd.Series | None:
-    """Numbers when every non-blank value is one (thousands commas and % allowed)."""
-    text = values.dropna().astype(str).str.strip().str.replace(",", "", regex=False)
-    text = text.str.replace(r"^£|%$", "", regex=True)
-    parsed = pd.to_numeric(text, errors="coerce")
-    if len(text) and parsed.notna().all():
-        return pd.to_numeric(values.astype(str).str.strip().str.replace(",", "", regex=False).str.replace(r"^£|%$", "", regex=True), errors="coerce")
+    """Numbers when every non-blank value is one (thousands commas and % allowed), a missing
+    marker (:data:`MISSING_MARKERS`) read as missing; None when some value is text."""
+    marked = missing_markers(values)
+    cleaned = values.astype(str).str.strip().str.replace(",", "", regex=False).str.replace(r"^£|%$", "", regex=True)
+    present = values.notna() & ~marked
+    parsed = pd.to_numeric(cleaned[present], errors="coerce")
+    if len(parsed) and parsed.notna().all():
+        return pd.to_numeric(cleaned.where(present), errors="coerce")
     return None
 
 
@@ -120,17 +133,24 @@ def _parse_dates(values: pd.Series) -> pd.Series | None:
 
 
 def infer_types(raw: pd.DataFrame) -> pd.DataFrame:
-    """Columns of strings to numbers, dates or text (blank -> missing)."""
-    out = {}
+    """Columns of strings to numbers, dates or text (blank -> missing). Cells of a numeric column
+    read as missing because they held a missing marker are counted per column in
+    ``attrs["read_as_missing"]`` (column -> count), for the report to say."""
+    out, marked = {}, {}
     for name in raw.columns:
         column = raw[name].astype(object).where(raw[name].astype(str).str.strip() != "", None)
         numbers = _parse_numbers(column)
         if numbers is not None:
             out[name] = numbers.astype(float)
+            n = int(missing_markers(column).sum())
+            if n:
+                marked[str(name)] = n
             continue
         dates = _parse_dates(column)
         out[name] = dates if dates is not None else column.astype("string").str.strip()
-    return pd.DataFrame(out, index=raw.index)
+    frame = pd.DataFrame(out, index=raw.index)
+    frame.attrs["read_as_missing"] = marked
+    return frame
 
 
 def check_has_rows(raw: pd.DataFrame, file: str) -> None:
@@ -329,6 +349,9 @@ def prepare(frame: pd.DataFrame, options: FlatOptions) -> Prepared:
     for column in [*options.drop, *options.protected, *options.keep]:
         _require(frame, column, "named")
 
+    for column, n in frame.attrs.get("read_as_missing", {}).items():
+        messages.append(f"column '{column}': {n} cell{'s' if n != 1 else ''} written as NA, nan, null or the like "
+                        "read as missing")
     frame = frame.copy()
     outcome_cols = [c for c in (options.target, options.duration, options.event) if c]
     blank = frame[outcome_cols].isna().any(axis=1).to_numpy()
