@@ -704,8 +704,7 @@ def table_named(name: str, tables: Iterable[str] = TABLES) -> str | None:
     """The table a file stem or sheet name is named after, ignoring case and surrounding spaces:
     `Workers.CSV` and a sheet 'WORKERS' are the workers table, for every command (a name typed
     in capitals on Windows, where the file system ignores case, must not hide a table)."""
-    key = str(name).strip().lower()
-    return next((t for t in tables if t.strip().lower() == key), None)
+    return find_sheet(list(tables), str(name).strip())  # the one name-matching rule
 
 
 def _table_in_words(name: str) -> str | None:
