@@ -8,14 +8,19 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.common import Dates, dates_option, force_option, guarded, seconds_limit
+from workforce.cli.common import Dates, dates_option, force_option, guarded, info, seconds_limit
 
 #: The time limit covers writing the files too: kept back from the solver, per child written
 #: (measured 17 s for the CSVs and allocation.xlsx of a 50,000-child authority, with a margin).
 WRITE_SECONDS_PER_CHILD = 0.6e-3
 
 
-def _print_summary(result, out: Path, rules) -> None:
+def _summary_lines(result, out: Path, rules) -> list[str]:
+    """What the console says about an allocation: the summary table (rendered as it will be
+    printed, colours and width included), the risk notes and where the outputs are.
+
+    Composed inside the OutputDir block, so a failure here publishes nothing (it was once
+    printed after the outputs were published, and a failure left them behind exit 1)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -41,10 +46,13 @@ def _print_summary(result, out: Path, rules) -> None:
     ]
     for k, v in rows:
         table.add_row(k, v)
-    Console().print(table)
-    for note in s.get("risk_notes", []):
-        print(f"note: {note}")
-    print(f"outputs written to {out} (each figure's definition: the Summary sheet of allocation.xlsx)")
+    console = Console()  # the console it will be printed on: same width and colours
+    with console.capture() as captured:
+        console.print(table)
+    lines = [captured.get().removesuffix("\n")]
+    lines += [f"note: {note}" for note in s.get("risk_notes", [])]
+    lines.append(f"outputs written to {out} (each figure's definition: the Summary sheet of allocation.xlsx)")
+    return lines
 
 
 def register(app: typer.Typer) -> None:
@@ -126,7 +134,11 @@ def register(app: typer.Typer) -> None:
                               progress=progress if sys.stderr.isatty() else None)
         with OutputDir(out, inputs=inputs, force=force) as od:
             write_allocation_files(od, result, inputs=inputs, config=cfg)
-        _print_summary(result, out, cfg.rules)
-        if explain is not None:
-            print()
-            print(explain_row(read_explanations(out), explain, file=str(out / "explanations.csv")))
+            # Composed before the block ends: the outputs are published only if the summary can be
+            # told too. The explanation is read back from the staged file, as written.
+            lines = _summary_lines(result, out, cfg.rules)
+            if explain is not None:
+                staged = od.path("explanations.csv").parent
+                lines += ["", explain_row(read_explanations(staged), explain, file=str(out / "explanations.csv"))]
+        for line in lines:
+            info(line)
