@@ -35,19 +35,27 @@ def benchmark(
     bench = build(pub, la)
     with OutputDir(out, inputs=data or (), force=force) as od:
         names = write_benchmark_files(od, bench, pub)
-    for message in pub.messages:
-        info(message)
-    info(f"{bench.la_name} ({bench.la_code}); region {bench.region_name}; neighbours: "
-         + ", ".join(bench.neighbours["la_name"]))
+        # Composed before the block ends: the outputs are published only if the summary can be told too.
+        lines = _summary_lines(pub, bench, [out / name for name in names])
+    for line in lines:
+        info(line)
+
+
+def _summary_lines(pub, bench, paths: list[Path]) -> list[str]:
+    """What the console says: messages from reading, the authority and its neighbours, each
+    indicator's latest year beside the neighbours and England, and the files written."""
+    lines = list(pub.messages)
+    lines.append(f"{bench.la_name} ({bench.la_code}); region {bench.region_name}; neighbours: "
+                 + ", ".join(bench.neighbours["la_name"]))
     summary = bench.summary()
     width = max(len(t) for t in summary["indicator"])
     units = max(len(str(u)) for u in summary["unit"])
-    info(f"{'indicator':<{width}}  {'unit':<{units}}  year  {'authority':>9}  {'neighbours':>10}  {'England':>8}")
+    lines.append(f"{'indicator':<{width}}  {'unit':<{units}}  year  {'authority':>9}  {'neighbours':>10}  {'England':>8}")
     for row in summary.itertuples(index=False):
         if row.year is None or row.year != row.year:
-            info(f"{row.indicator:<{width}}  {row.unit:<{units}}  none published")
+            lines.append(f"{row.indicator:<{width}}  {row.unit:<{units}}  none published")
             continue
-        info(f"{row.indicator:<{width}}  {row.unit:<{units}}  {int(row.year)}  {row.authority:>9.1f}  "
-             f"{row.neighbours_mean:>10.1f}  {row.england:>8.1f}")
-    for name in names:
-        info(f"wrote {out / name}")
+        lines.append(f"{row.indicator:<{width}}  {row.unit:<{units}}  {int(row.year)}  {row.authority:>9.1f}  "
+                     f"{row.neighbours_mean:>10.1f}  {row.england:>8.1f}")
+    lines += [f"wrote {path}" for path in paths]
+    return lines

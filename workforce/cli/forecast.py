@@ -45,20 +45,29 @@ def forecast(
     methods = forecast_methods()
     result = run(pub, years, las=la, select_until=select_until, methods=methods)
     seconds = time.perf_counter() - started
+    names = ("forecast.csv", "not_forecast.csv", "methods.csv", "intervals.csv")
     with OutputDir(out, inputs=data or (), force=force) as od:
         result.forecast.round(3).to_csv(od.path("forecast.csv"), index=False)
         result.not_forecast.to_csv(od.path("not_forecast.csv"), index=False)
         method_table(result, methods).to_csv(od.path("methods.csv"), index=False)
         result.intervals.to_csv(od.path("intervals.csv"), index=False)
-    for message in pub.messages:
-        info(message)
+        # Composed before the block ends: the outputs are published only if the summary can be told too.
+        lines = _summary_lines(pub, result, years, until, seconds, [out / name for name in names])
+    for line in lines:
+        info(line)
+
+
+def _summary_lines(pub, result, years: int, until: int, seconds: float, paths: list[Path]) -> list[str]:
+    """What the console says: messages from reading, then per measure the method chosen and how
+    many authorities were forecast or not, and the files written."""
+    lines = list(pub.messages)
     chosen = result.selection[result.selection["chosen"]].set_index("measure")["method"]
     counts = result.forecast.groupby("measure")["la_code"].nunique()
     missing = result.not_forecast.groupby("measure")["la_code"].nunique()
-    info(f"forecast {years} year(s) after {until} from data to {until} ({seconds:.1f} s)")
+    lines.append(f"forecast {years} year(s) after {until} from data to {until} ({seconds:.1f} s)")
     width = max([14, *(len(m) for m in chosen)])
     for measure in sorted(set(counts.index) | set(missing.index)):
-        info(f"  {measure:<18} {chosen.get(measure, '-'):<{width}} {int(counts.get(measure, 0)):>4} authorities"
-             f"; not forecast: {int(missing.get(measure, 0))}")
-    for name in ("forecast.csv", "not_forecast.csv", "methods.csv", "intervals.csv"):
-        info(f"wrote {out / name}")
+        lines.append(f"  {measure:<18} {chosen.get(measure, '-'):<{width}} {int(counts.get(measure, 0)):>4} authorities"
+                     f"; not forecast: {int(missing.get(measure, 0))}")
+    lines += [f"wrote {path}" for path in paths]
+    return lines
