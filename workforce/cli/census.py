@@ -32,13 +32,16 @@ def _salt_note(salt: Optional[str]) -> None:
         err("note: no --salt (or WORKFORCE_CSWW_SALT): a random salt is used, so worker IDs match only within this run")
 
 
-def _show(table, limit: int = SHOWN) -> None:
+def _shown(table, limit: int = SHOWN) -> list[str]:
+    """The first `limit` problems as console lines (the rest are counted)."""
+    lines = []
     for row in table.head(limit).itertuples(index=False):
         on_record = row.position is not None and str(row.position) != "<NA>"
         where = f"record {row.position} ({row.worker})" if on_record else (row.element or "the file")
-        info(f"  {row.severity:<7} {row.file}, {where}: {row.message}. Fix: {row.fix}")
+        lines.append(f"  {row.severity:<7} {row.file}, {where}: {row.message}. Fix: {row.fix}")
     if len(table) > limit:
-        info(f"  ... and {len(table) - limit} more")
+        lines.append(f"  ... and {len(table) - limit} more")
+    return lines
 
 
 @census_app.command("check")
@@ -60,14 +63,25 @@ def check(
     result = check_returns(files, salt=salt)
     with OutputDir(out, inputs=files, force=force) as od:
         write_check_report(result, od.path(PROBLEMS_CSV), od.path(PROBLEMS_XLSX), inputs=files)
-    for row in result.summary().itertuples(index=False):
-        info(f"{row.file}: {row.year_from if row.records == 0 and row.errors else f'checked as {row.year} ({row.year_from})'}, "
-             f"{row.records} records, {row.errors} errors, {row.warnings} warnings")
-    _show(result.table())
-    info(f"wrote {out / PROBLEMS_CSV} and {out / PROBLEMS_XLSX}")
+        # Composed before the block ends: the report is published only if the summary can be told too.
+        lines = _check_lines(result, out / PROBLEMS_CSV, out / PROBLEMS_XLSX)
+    for line in lines:
+        info(line)
     if not result.clean:
         raise typer.Exit(EXIT_INPUT)
-    info("clean: ready to submit")
+
+
+def _check_lines(result, csv_path: Path, xlsx_path: Path) -> list[str]:
+    """What `census check` says: each return's counts, the first problems, the report's files
+    and, when nothing was found, that the returns are ready."""
+    lines = [f"{row.file}: {row.year_from if row.records == 0 and row.errors else f'checked as {row.year} ({row.year_from})'}, "
+             f"{row.records} records, {row.errors} errors, {row.warnings} warnings"
+             for row in result.summary().itertuples(index=False)]
+    lines += _shown(result.table())
+    lines.append(f"wrote {csv_path} and {xlsx_path}")
+    if result.clean:
+        lines.append("clean: ready to submit")
+    return lines
 
 
 def run_import(files: List[Path], out: Path, salt: Optional[str], *, strict: bool = False,
@@ -89,10 +103,11 @@ def run_import(files: List[Path], out: Path, salt: Optional[str], *, strict: boo
         to_csv_frame(result.hr_history).to_csv(staged[0], index=False, float_format="%.6g")
         if problems is not None:
             table.to_csv(staged[1], index=False)
-    for line in result.summary.lines():
+        # Composed before the block ends: the files are published only if the summary can be told too.
+        lines = [*result.summary.lines(), *_shown(table),
+                 f"wrote {out} ({len(result.hr_history)} rows)" + (f" and {problems}" if problems is not None else "")]
+    for line in lines:
         info(line)
-    _show(table)
-    info(f"wrote {out} ({len(result.hr_history)} rows)" + (f" and {problems}" if problems is not None else ""))
 
 
 @census_app.command("import")
