@@ -35,20 +35,22 @@ def _fmt(value) -> str:
     return "n/a" if value is None or value != value else f"{value:.3f}"
 
 
-def _print_candidates(candidates: dict, selected: str) -> None:
-    info(f"{'candidate':<18} {'ROC AUC':>15} {'PR AUC':>15} {'Brier':>15}")
+def _candidate_lines(candidates: dict, selected: str) -> list[str]:
+    lines = [f"{'candidate':<18} {'ROC AUC':>15} {'PR AUC':>15} {'Brier':>15}"]
     for name, m in candidates.items():
         mark = " <- selected" if name == selected else ""
         cols = " ".join(f"{m[k]['mean']:>7.3f} ± {m[k]['sd']:.3f}" for k in ("roc_auc", "pr_auc", "brier"))
-        info(f"{name:<18} {cols}{mark}")
+        lines.append(f"{name:<18} {cols}{mark}")
+    return lines
 
 
-def _print_hazard_candidates(candidates: dict, selected: str, horizon: str, baseline: str | None = None) -> None:
-    info(f"{'candidate':<24} {'concordance':>15} {'AUC at ' + horizon:>17} {'integrated Brier':>17}")
+def _hazard_candidate_lines(candidates: dict, selected: str, horizon: str, baseline: str | None = None) -> list[str]:
+    lines = [f"{'candidate':<24} {'concordance':>15} {'AUC at ' + horizon:>17} {'integrated Brier':>17}"]
     for name, m in candidates.items():
         mark = " <- selected" if name == selected else (" (plain baseline)" if name == baseline else "")
         cols = " ".join(f"{m[k]['mean']:>9.3f} ± {m[k]['sd']:.3f}" for k in ("c_index", "auc_horizon", "ibs"))
-        info(f"{name:<24} {cols}{mark}")
+        lines.append(f"{name:<24} {cols}{mark}")
+    return lines
 
 
 @churn_app.command("train")
@@ -88,30 +90,43 @@ def train(
     with OutputDir(out, inputs=[history], force=force) as od:
         save_model(model, od.path(CARD_FILE).parent)
         _write_csv(fairness_table, od.path("fairness.csv"))
+        # Composed before the block ends: the model is published only if the summary can be told too.
+        report = _train_report(card, horizon_months, out, CARD_FILE)
+    for say, line in report:
+        say(line)
+
+
+def _train_report(card: dict, horizon_months: int, out: Path, card_file: str) -> list[tuple]:
+    """What `churn train` says, as (info or err, line) pairs in the order they are shown: the
+    history, the candidates and the one selected, the out-of-time check, warnings (stderr),
+    fairness flags and the files written."""
     rows = card["rows"]
     left = ", ".join(f"{n} {r}" for r, n in rows["leavers_by_reason"].items())
-    info(f"history: {rows['history']} rows; {rows['snapshots_used']} snapshots with follow-up ({rows['without_follow_up']} "
-         f"without: the last snapshot date), {rows['person_quarters']} person-quarters, {rows['workers']} workers; "
-         f"leavers {left}; left within {horizon_months} months where known {card['base_rate']:.3f}")
-    info(f"features: {', '.join(card['features']['numeric'] + card['features']['categorical'])}")
-    _print_hazard_candidates(card["selection"]["candidates"], card["selection"]["selected"], f"{horizon_months} months",
-                             card["selection"]["plain_baseline"])
-    info(f"selected {card['selection']['selected']}: {card['selection']['rule']}")
+    lines = [
+        f"history: {rows['history']} rows; {rows['snapshots_used']} snapshots with follow-up ({rows['without_follow_up']} "
+        f"without: the last snapshot date), {rows['person_quarters']} person-quarters, {rows['workers']} workers; "
+        f"leavers {left}; left within {horizon_months} months where known {card['base_rate']:.3f}",
+        f"features: {', '.join(card['features']['numeric'] + card['features']['categorical'])}",
+        *_hazard_candidate_lines(card["selection"]["candidates"], card["selection"]["selected"],
+                                 f"{horizon_months} months", card["selection"]["plain_baseline"]),
+        f"selected {card['selection']['selected']}: {card['selection']['rule']}",
+    ]
     oot = card["out_of_time"]
     if oot.get("available"):
         by_reason = "; ".join(f"{r} AUC {_fmt(m['roc_auc'])} ({m['observed_leavers']} left, {m['expected_leavers']:.1f} expected)"
                               for r, m in oot["by_reason"].items())
-        info(f"out of time (train to {oot['train_until_date']}, test year to {oot['test_year_end_date']}, "
-             f"{oot['test_rows']} rows): any reason ROC AUC {oot['roc_auc']:.3f}, Brier {oot['brier']:.3f}, "
-             f"{oot['observed_leavers']} left against {oot['expected_leavers']:.1f} expected; {by_reason}")
+        lines.append(f"out of time (train to {oot['train_until_date']}, test year to {oot['test_year_end_date']}, "
+                     f"{oot['test_rows']} rows): any reason ROC AUC {oot['roc_auc']:.3f}, Brier {oot['brier']:.3f}, "
+                     f"{oot['observed_leavers']} left against {oot['expected_leavers']:.1f} expected; {by_reason}")
     else:
-        info(f"out of time: not available ({oot.get('reason', 'needs earlier years with leavers and a complete test year')})")
-    for warning in card.get("warnings", []):
-        err(f"warning: {warning}")
+        lines.append(f"out of time: not available ({oot.get('reason', 'needs earlier years with leavers and a complete test year')})")
+    report = [(info, line) for line in lines] + [(err, f"warning: {w}") for w in card.get("warnings", [])]
     flags = card["fairness"]["flags"]
-    info(f"fairness: {card['fairness']['groups_shown']} groups shown, {card['fairness']['groups_suppressed']} suppressed (<10 people); "
-         + (f"{len(flags)} flag(s): " + "; ".join(flags) if flags else "no flags"))
-    info(f"wrote {out}/model.joblib, {out}/{CARD_FILE}, {out}/fairness.csv")
+    report.append((info, f"fairness: {card['fairness']['groups_shown']} groups shown, "
+                         f"{card['fairness']['groups_suppressed']} suppressed (<10 people); "
+                         + (f"{len(flags)} flag(s): " + "; ".join(flags) if flags else "no flags")))
+    report.append((info, f"wrote {out}/model.joblib, {out}/{card_file}, {out}/fairness.csv"))
+    return report
 
 
 def check_risk_table_path(out: Path) -> Path:
@@ -191,17 +206,22 @@ def score(
         _write_csv(hazards, od.path(hazards_path.name))
         write_risk_register(od.path(xlsx_path.name), risk=risk, team_risk=teams, fairness=fairness_table,
                             card=model.card, indicators=indicators, inputs=inputs)
-    counts = risk["band"].value_counts()
-    m = model.horizon_months
-    info(f"scored {len(risk)} workers; flight-risk bands " + ", ".join(f"{b} {int(counts.get(b, 0))}" for b in ("High", "Medium", "Low")))
-    for line in render(indicators):
+        # Composed before the block ends: the files are published only if the summary can be told too.
+        counts = risk["band"].value_counts()
+        m = model.horizon_months
+        yearly = expected_leavers(hazards.assign(year=(hazards["quarter"] - 1) // 4 + 1), by=("year",))
+        lines = [
+            f"scored {len(risk)} workers; flight-risk bands "
+            + ", ".join(f"{b} {int(counts.get(b, 0))}" for b in ("High", "Medium", "Low")),
+            *render(indicators),
+            f"  of the expected leavers within {m} months: voluntary {risk[f'p_voluntary_{m}m'].sum():.1f}, "
+            f"retirement {risk[f'p_retire_{m}m'].sum():.1f}, other {risk[f'p_other_{m}m'].sum():.1f}",
+            "expected leavers by year of the next three (no replacements): "
+            + ", ".join(f"year {int(r.year)} {r.expected_leavers:.1f}" for r in yearly.itertuples()),
+            f"wrote {out}, {teams_path} (teams under 5 people combined per locality), {hazards_path} and {xlsx_path}",
+        ]
+    for line in lines:
         info(line)
-    info(f"  of the expected leavers within {m} months: voluntary {risk[f'p_voluntary_{m}m'].sum():.1f}, "
-         f"retirement {risk[f'p_retire_{m}m'].sum():.1f}, other {risk[f'p_other_{m}m'].sum():.1f}")
-    yearly = expected_leavers(hazards.assign(year=(hazards["quarter"] - 1) // 4 + 1), by=("year",))
-    info("expected leavers by year of the next three (no replacements): "
-         + ", ".join(f"year {int(r.year)} {r.expected_leavers:.1f}" for r in yearly.itertuples()))
-    info(f"wrote {out}, {teams_path} (teams under 5 people combined per locality), {hazards_path} and {xlsx_path}")
 
 
 def naming_file(exc: InputError, path: Path) -> InputError:
@@ -251,43 +271,50 @@ def evaluate(
         result = evaluate_table(frame, options)
     except InputError as exc:
         raise naming_file(exc, data) from None
-    d = result["data"]
-    if duration is not None:
-        info(f"{data}: {d['rows_used']} rows used of {d['rows_read']} ({d['development_rows']} for selection, "
-             f"{d['held_out_rows']} held out); {d['events']} events, {d['censored']} censored; "
-             f"{len(d['numeric'])} numeric and {len(d['categorical'])} categorical features; "
-             f"periods of {d['period']:g}, horizon {d['horizon']:g}")
-    else:
-        info(f"{data}: {d['rows_used']} rows used of {d['rows_read']}; {d['positives']} positive (base rate {d['base_rate']:.3f}); "
-             f"{len(d['numeric'])} numeric and {len(d['categorical'])} categorical features")
-    for message in result["messages"]:
-        info(f"  {message}")
-    info(f"{result['cv']['method']}, {folds} folds x {repeats} repeats, seed {seed}")
-    s = result["selected"]
-    if duration is not None:
-        _print_hazard_candidates(result["candidates"], s["name"], f"{d['horizon']:g}", result["plain_baseline"])
-        info(f"selected: {s['name']} ({result['cv']['selection']})")
-        held = result.get("held_out")
-        if held:
-            for name in dict.fromkeys([s["name"], result["plain_baseline"]]):
-                m = held[name]
-                info(f"held out ({held['rows']} rows, {held['events']} events), {name}: concordance {m['c_index']:.3f}, "
-                     f"AUC at {d['horizon']:g} {m['auc_horizon']:.3f}, integrated Brier {m['ibs']:.3f}")
-    else:
-        _print_candidates(result["candidates"], s["name"])
-        info(f"selected: {s['name']} (ROC AUC {s['roc_auc']['mean']:.3f} ± {s['roc_auc']['sd']:.3f})")
-        held = result.get("held_out")
-        if held:
-            m = held[s["name"]]
-            info(f"held out ({held['rows']} rows, {held['positives']} positive): ROC AUC {m['roc_auc']:.3f}, "
-                 f"PR AUC {m['pr_auc']:.3f}, Brier {m['brier']:.3f}")
-    for row in result.get("fairness", []):
-        if row.get("flag"):
-            info(f"  fairness flag: {row['characteristic']}={row['group']}: {row['flag']}")
+    # Composed before the report is written: it is published only if the summary can be told too.
+    lines = _evaluate_lines(result, data, duration is not None, folds, repeats, seed)
     if report is not None:
         with output_file(report, inputs=[data], force=force) as path:
             path.write_text(card_json(result), encoding="utf-8")
-        info(f"wrote {report}")
+            lines.append(f"wrote {report}")
+    for line in lines:
+        info(line)
+
+
+def _evaluate_lines(result: dict, data: Path, hazard: bool, folds: int, repeats: int, seed: int) -> list[str]:
+    """What `churn evaluate` says: the rows and features used, the screening messages, each
+    candidate's cross-validated scores, the one selected, the hold-out and fairness flags."""
+    d = result["data"]
+    if hazard:
+        lines = [f"{data}: {d['rows_used']} rows used of {d['rows_read']} ({d['development_rows']} for selection, "
+                 f"{d['held_out_rows']} held out); {d['events']} events, {d['censored']} censored; "
+                 f"{len(d['numeric'])} numeric and {len(d['categorical'])} categorical features; "
+                 f"periods of {d['period']:g}, horizon {d['horizon']:g}"]
+    else:
+        lines = [f"{data}: {d['rows_used']} rows used of {d['rows_read']}; {d['positives']} positive (base rate {d['base_rate']:.3f}); "
+                 f"{len(d['numeric'])} numeric and {len(d['categorical'])} categorical features"]
+    lines += [f"  {message}" for message in result["messages"]]
+    lines.append(f"{result['cv']['method']}, {folds} folds x {repeats} repeats, seed {seed}")
+    s = result["selected"]
+    held = result.get("held_out")
+    if hazard:
+        lines += _hazard_candidate_lines(result["candidates"], s["name"], f"{d['horizon']:g}", result["plain_baseline"])
+        lines.append(f"selected: {s['name']} ({result['cv']['selection']})")
+        if held:
+            for name in dict.fromkeys([s["name"], result["plain_baseline"]]):
+                m = held[name]
+                lines.append(f"held out ({held['rows']} rows, {held['events']} events), {name}: concordance {m['c_index']:.3f}, "
+                             f"AUC at {d['horizon']:g} {m['auc_horizon']:.3f}, integrated Brier {m['ibs']:.3f}")
+    else:
+        lines += _candidate_lines(result["candidates"], s["name"])
+        lines.append(f"selected: {s['name']} (ROC AUC {s['roc_auc']['mean']:.3f} ± {s['roc_auc']['sd']:.3f})")
+        if held:
+            m = held[s["name"]]
+            lines.append(f"held out ({held['rows']} rows, {held['positives']} positive): ROC AUC {m['roc_auc']:.3f}, "
+                         f"PR AUC {m['pr_auc']:.3f}, Brier {m['brier']:.3f}")
+    lines += [f"  fairness flag: {row['characteristic']}={row['group']}: {row['flag']}"
+              for row in result.get("fairness", []) if row.get("flag")]
+    return lines
 
 
 @churn_app.command("audit")
@@ -327,24 +354,27 @@ def audit(
         frame = rows.assign(p_leave=model.predict(features.loc[rows.index]))
         levers = lever_fairness(model, h, features, rows.index, min_group=min_group)
         table = pd.concat([fairness.audit(frame, p_col="p_leave", y_col=LABEL, **thresholds), levers], ignore_index=True)
-        info(f"audited {len(frame)} snapshots with outcomes, predictions and the levers offered "
-             "(note: in-sample if this is the training history)")
+        lines = [f"audited {len(frame)} snapshots with outcomes, predictions and the levers offered "
+                 "(note: in-sample if this is the training history)"]
     elif scored is not None and workers is not None:
         risk = load_risk(scored)
         w = load_workers(workers)
         frame = risk[["worker_id", "p_leave"]].merge(w.drop(columns=["team", "locality"], errors="ignore"), on="worker_id", how="left")
         table = fairness.audit(frame, p_col="p_leave", y_col=None, **thresholds)
-        info(f"audited {len(frame)} scored workers (no outcomes: risk gaps only)")
+        lines = [f"audited {len(frame)} scored workers (no outcomes: risk gaps only)"]
     else:
         raise InputError("give --history, or --scored together with --workers")
+    # Composed before the table is written: it is published only if the summary can be told too.
     if table.empty:
-        info("no protected columns (gender, age_band, ethnicity, disability) in the data: nothing to audit")
+        lines.append("no protected columns (gender, age_band, ethnicity, disability) in the data: nothing to audit")
     else:
-        info(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
+        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
     if out is not None:
         with output_file(out, inputs=[p for p in (history, scored, workers) if p is not None], force=force) as path:
             _write_csv(table, path)
-        info(f"wrote {out}")
+            lines.append(f"wrote {out}")
+    for line in lines:
+        info(line)
 
 
 @churn_app.command("import-csww")
