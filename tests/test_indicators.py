@@ -85,7 +85,7 @@ def test_allocation_figures_from_its_summary():
 @pytest.fixture
 def totals() -> pd.DataFrame:
     return pd.DataFrame({"quarter": [2, 1], "permanent_hires": [3, 2], "nq_intake": [0, 4],
-                         "carry_on_starters_fte": [1.5, 2.0]})
+                         "starters_fte": [4.0, 2.5], "carry_on_starters_fte": [1.5, 2.0]})
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_targets_and_the_feasibility_note():
 
 def test_recruitment_volumes(totals):
     assert {i.key: i.value for i in ind.recruitment_volumes(totals)} == {"permanent_hires": 5, "nq_intake": 4,
-                                                                        "carry_on_starters": 3.5}
+                                                                        "starters": 6.5, "carry_on_starters": 3.5}
 
 
 def test_gap_with_no_hires_is_named_for_what_it_is():

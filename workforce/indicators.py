@@ -480,6 +480,14 @@ def recruitment_volumes(totals: pd.DataFrame | None, source: str = SHEET_RECRUIT
     if has_columns(totals, "nq_intake"):
         out.append(Indicator("nq_intake", "Newly qualified intake over the plan", int(_num(totals, "nq_intake").sum()),
                              COUNT, "newly qualified social workers appointed to the plan's ASYE cohorts", source))
+    # Appointments count people in the plan's programme; the two lines below count every LA-employed
+    # starter in FTE, the posts that hold no cases refilled included, so plan and carrying on are read
+    # side by side in one measure.
+    if has_columns(totals, "starters_fte"):
+        out.append(Indicator("starters", "Starters with the plan", float(_num(totals, "starters_fte").sum()), FTE,
+                             "LA-employed starters over the plan with the plan: the experienced appointments who "
+                             "start, the newly qualified intake and the posts that hold no cases refilled like for "
+                             "like, in FTE (the measure of the line below)", source))
     if has_columns(totals, "carry_on_starters_fte"):
         out.append(Indicator("carry_on_starters", "Starters carrying on as now", float(_num(totals, "carry_on_starters_fte").sum()),
                              FTE, "LA-employed starters over the plan carrying on as now, the counterfactual the saving "
