@@ -275,3 +275,84 @@ def test_recruitment_note_says_when_the_simulated_futures_seldom_meet_the_agency
     assert "only 6% of the simulated futures" in seldom
     usually = recruitment_note(a, None, report, False, True, True, p_meet_agency=0.8)
     assert usually == "every target met in the central projection (optimal)"
+
+
+def _place_one_hire(step: float, agency: list[float], perm: list[float]):
+    """A one-quarter programme with one experienced hire to place among units with `agency` and
+    `perm` FTE (the hire replaces an agency FTE where it goes), at least its team agency term. Returns (the unit it joins, objective
+    when it joins each unit)."""
+    from types import SimpleNamespace
+
+    import pulp
+
+    from workforce.mip import solve
+    from workforce.plans.recruitment import team_agency_excess
+
+    a = Assumptions().with_values({"recruitment.team_agency_step": step})
+    n = len(agency)
+    inp = SimpleNamespace(a=a, agency_q=1.0, units=[f"U{u}" for u in range(n)], lead=0, horizon=1,
+                          base=SimpleNamespace(agency_other=np.zeros((n, 1))), demand=np.ones((n, 1, 2)))
+    costs = []
+    for forced in [None] + list(range(n)):
+        prob = pulp.LpProblem("one_hire", pulp.LpMinimize)
+        h = [prob.add_variable(f"h_{u}", 0, 1, cat=pulp.LpInteger) for u in range(n)]
+        stock = [[perm[u] + h[u]] for u in range(n)]
+        paid = [[agency[u] - h[u]] for u in range(n)]
+        rows, term = team_agency_excess(inp, prob, stock, paid)
+        prob += term + 0 * h[0]
+        prob += pulp.lpSum(h) == 1, "one_hire"
+        for row, name in rows:
+            prob += row, name
+        if forced is not None:
+            prob += h[forced] == 1, "forced"
+        solve(prob, sense="min")
+        if forced is None:
+            chosen = int(np.argmax([v.varValue for v in h]))
+        else:
+            costs.append(pulp.value(prob.objective))
+    return chosen, costs
+
+
+def test_team_agency_steps_start_at_the_target_and_stop_below_all_agency():
+    from workforce.plans.recruitment import team_agency_steps
+
+    assert team_agency_steps(0.15, 0.1) == pytest.approx([0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95])
+    assert team_agency_steps(0.15, 1.0) == [0.15]  # one step: the old linear charge above the target
+    assert team_agency_steps(0.99, 0.1) == [0.99]
+
+
+def test_a_hire_goes_to_the_team_most_reliant_on_agency_when_every_team_is_above_the_target():
+    """Both teams are above the 15% target: one at 60% agency, one at 30%. One charge above the
+    target saves the same whichever team the hire joins (the term cannot choose); the steps save
+    more in the team at 60%, so the hire goes there."""
+    agency, perm = [6.0, 3.0], [4.0, 7.0]
+    _, linear = _place_one_hire(1.0, agency, perm)
+    assert linear[0] == pytest.approx(linear[1])  # does not bind: indifferent
+    chosen, stepped = _place_one_hire(0.1, agency, perm)
+    assert chosen == 0 and stepped[0] < stepped[1] - 1e-6
+
+
+def _funded(workers: pd.DataFrame, posts: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame({"team": list(posts), "funded_fte": list(posts.values())})
+
+
+def test_appointments_fill_funded_posts(authority):
+    """An appointment fills a vacancy: the plan takes no team's LA-employed staff above its funded
+    establishment while other teams have posts free (it may replace its leavers). The team the
+    plan grows most without the rule is held at its posts with it. When every team is over its
+    establishment (the whole service full), the plan may still appoint above it."""
+    workers, cases, risk = authority
+    a = Assumptions().with_values(FAST)
+    free = build_plan(workers, cases, risk, a)
+    la = workers[~workers["agency"].astype(bool)].groupby("team")["fte"].sum()
+    grown = free.recruitment.groupby("unit")["permanent_fte"].max() - la
+    team = grown.idxmax()
+    assert grown[team] > 1.0  # without the rule the plan grows this team's permanent staff
+    posts = {t: (float(la[t]) if t == team else float(la[t]) + 20.0) for t in la.index}
+    funded = build_plan(workers, cases, risk, a, establishment=_funded(workers, posts))
+    r = funded.recruitment
+    assert (r["permanent_fte"] <= r["establishment_fte"] + 1e-6).all()
+    assert r.loc[r["unit"] == team, "permanent_fte"].max() <= la[team] + 1e-6
+    assert r["permanent_hires"].sum() > 0  # the others take them
+    full = build_plan(workers, cases, risk, a, establishment=_funded(workers, {t: 0.1 for t in la.index}))
+    assert full.recruitment["permanent_hires"].sum() > 0

@@ -251,6 +251,14 @@ class RecruitmentAssumptions:
                                    "a unit holds above the agency target's share of its own staff costs this much "
                                    "more, so hires go where agency is and no team is left mostly agency while another "
                                    "fills up (0 = hires wherever is cheapest)", lo=0.0, hi=10.0)
+    team_agency_step: float = _v(0.1, "float", "fraction",
+                                 "[DEFAULT] a team's agency share counts more the higher it is: a team at 60% agency "
+                                 "is worse for children than two at 35% [S40], so a hire goes first to the team most "
+                                 "reliant on agency",
+                                 "in the plan's choice only: each further this much of a unit's agency share above "
+                                 "the target costs `team_agency_weight` again per agency FTE-quarter (with a 15% "
+                                 "target and a 0.1 step, agency above 15%, 25%, 35%, ... of a unit's staff is charged "
+                                 "the weight once, twice, three times, ...)", lo=0.01, hi=1.0)
     safe_caseload_quarter: int = _v(12, "int", "quarter",
                                     "[DEFAULT] safe caseloads by the end of a three-year plan: councils that did it took "
                                     "about two to four years (Walsall 2018-2020 [S48], Central Bedfordshire 2014-2018 "

@@ -116,6 +116,15 @@ def establishment_by_unit(establishment: pd.DataFrame | None, workers: pd.DataFr
     return out, f"the funded establishment given ({values.sum():,.1f} FTE by team)"
 
 
+def posts_by_unit(establishment: pd.DataFrame | None, est: np.ndarray) -> np.ndarray | None:
+    """The funded posts per unit the recruitment plan appoints to (`RecruitmentInputs.establishment`),
+    or None when it does not know them: no establishment given (the default, today's staff in post,
+    is the vacancy measure's convention, not a list of funded posts) or one authority total."""
+    if establishment is None or est[:-1].sum() <= 0:
+        return None
+    return est[:-1].copy()
+
+
 def unit_vacancies(est: np.ndarray, la_unit: np.ndarray) -> np.ndarray:
     """Vacancies (..., quarters) from establishment per unit (+ the unplaced entry) and LA-employed
     FTE per unit (..., units, quarters): unit by unit when the establishment is by unit (posts in
@@ -317,6 +326,8 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
     t = time.perf_counter()
     inp = recruitment_inputs(a, wf_plan, need, feasibility, gateway.spend_by_quarter, now=wf_now,
                              observed=rates.starter_rates)
+    est, est_basis = establishment_by_unit(establishment, workers, inp.units, a.recruitment.unit)
+    inp.establishment = posts_by_unit(establishment, est)
     dec, report, relaxed = solve_recruitment(inp)
     timings["recruitment_seconds"] = time.perf_counter() - t
 
@@ -328,7 +339,6 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
                                            seed=a.montecarlo.seed)
     timings["montecarlo_seconds"] = time.perf_counter() - t
 
-    est, est_basis = establishment_by_unit(establishment, workers, inp.units, a.recruitment.unit)
     hold = _hold(wf_now, a, projection)
     recruitment, totals = _recruitment_frames(inp, dec, plan_exp, carry_exp, projection, est, wf_now.starts,
                                               gateway.spend_by_quarter, hold)

@@ -180,6 +180,9 @@ class RecruitmentInputs:
     safe_quarter: int = 0  # quarter the plan reaches coverage 1 (horizon + 1 and beyond: not within the plan)
     observed: dict[str, float] = field(default_factory=dict)  # the authority's own starter rates a year, by kind
     pipeline: np.ndarray | None = None  # (units, lead) experienced appointments made before quarter 1
+    # (units,) funded FTE per unit when the establishment is given by team; None when the plan does
+    # not know the posts (no establishment, or one authority total): `appointments_fill_vacancies`
+    establishment: np.ndarray | None = None
 
     @property
     def own(self) -> tuple[float, float]:
@@ -478,28 +481,80 @@ def asye_mix(inp: RecruitmentInputs, nq) -> list:
     return out
 
 
+def team_agency_steps(target: float, step: float) -> list[float]:
+    """The agency shares at which a unit's agency is charged once more: the target, then every
+    `step` above it, below 1 (a share of 1 has no permanent staff to weigh against)."""
+    out, r = [], min(max(float(target), 0.0), 0.99)
+    while r < 1.0 - 1e-9:
+        out.append(r)
+        r += max(float(step), 1e-3)
+    return out
+
+
 def team_agency_excess(inp: RecruitmentInputs, prob, perm_stock, agency) -> tuple[list, object]:
     """Objective term: agency FTE each unit holds above the agency target's share of its own
-    staff (agency / (agency + LA-employed) at most the target), from the quarter the plan's first
-    hires start, at `recruitment.team_agency_weight` of an agency FTE-quarter's cost. The costs
-    alone are the same whichever team a hire joins, so without it the programme may fill one
-    team past its need for agency elsewhere while another is left mostly agency; agency-heavy
-    teams change children's workers more. Returns the rows defining the excess and the term."""
+    staff (agency / (agency + LA-employed) at most the target), charged once more above each
+    further `recruitment.team_agency_step` of share (:func:`team_agency_steps`), from the quarter
+    the plan's first hires start, at `recruitment.team_agency_weight` of an agency FTE-quarter's
+    cost a step. The costs alone are the same whichever team a hire joins, so without it the
+    programme may fill one team past its need for agency elsewhere while another is left mostly
+    agency; agency-heavy teams change children's workers more. It is charged at each year's end
+    and the plan's last quarter (the census counts and the plan is reviewed then; charging every
+    quarter gave the same spread at several times the solve time). The steps make the charge convex
+    in the unit's share: a hire saves more the more agency-reliant its team, so hires go to the
+    teams most reliant on agency even when every team is above the target (one linear charge
+    above the target saves the same whichever team a hire joins then, and cannot choose).
+    Returns the rows defining the excess and the term."""
     import pulp
 
     weight = inp.a.recruitment.team_agency_weight * inp.agency_q
     if weight <= 0:
         return [], 0.0
-    r = min(max(inp.a.recruitment.agency_share_target, 0.0), 0.99)
-    k = r / (1.0 - r)  # agency <= r (agency + LA) <=> agency <= k LA
     rows, excess = [], []
-    for u in range(len(inp.units)):
-        for q in range(min(inp.lead, inp.horizon), inp.horizon):
-            x = prob.add_variable(f"team_agency_excess_{u}_{q}", 0)
-            paid = agency[u][q] + float(inp.base.agency_other[u, q])
-            rows.append((x - paid + k * perm_stock[u][q] >= 0, f"team_agency_excess_{u}_{q}"))
-            excess.append(x)
+    holding = holds_cases(inp)
+    charged = [q for q in range(min(inp.lead, inp.horizon), inp.horizon) if (q + 1) % 4 == 0 or q == inp.horizon - 1]
+    for j, r in enumerate(team_agency_steps(inp.a.recruitment.agency_share_target, inp.a.recruitment.team_agency_step)):
+        k = r / (1.0 - r)  # agency <= r (agency + LA) <=> agency <= k LA
+        for u in np.flatnonzero(holding):  # no appointment changes the agency of a unit that holds no cases
+            for q in charged:
+                x = prob.add_variable(f"team_agency_excess_{j}_{u}_{q}", 0)
+                paid = agency[u][q] + float(inp.base.agency_other[u, q])
+                rows.append((x - paid + k * perm_stock[u][q] >= 0, f"team_agency_excess_{j}_{u}_{q}"))
+                excess.append(x)
     return rows, weight * pulp.lpSum(excess)
+
+
+def holds_cases(inp: RecruitmentInputs) -> np.ndarray:
+    """(units,) whether a unit holds children in some quarter of the plan (MASH, independent
+    reviewing, edge of care and the like hold none: the plan recruits no case holders there)."""
+    return inp.demand.max(axis=(1, 2)) > 0
+
+
+def appointments_fill_vacancies(inp: RecruitmentInputs, prob, perm_stock, held: np.ndarray) -> list:
+    """An appointment fills a funded post: the plan never takes a unit's LA-employed staff above
+    its funded establishment (`inp.establishment`), or above the staff it already has where those
+    are more, unless in that quarter every case-holding unit is at its establishment (the whole
+    service is full and the rest of the need is over establishment wherever it goes). A hire into
+    a team already at establishment is an appointment to a post that does not exist, while
+    another team's vacancies stay covered by agency. Without an establishment by team the plan
+    does not know the posts and the rule is off. `held` is the committed stock (units, H)."""
+    import pulp
+
+    if inp.establishment is None:
+        return []
+    est = np.asarray(inp.establishment, dtype=float)
+    holding = holds_cases(inp)
+    most = float(market_hires_per_quarter(inp.a, inp.feasibility, inp.own[0])) * inp.horizon \
+        + float(max(inp.a.recruitment.nq_places_per_cohort, np.floor(inp.own[1] + 1e-9))) * len(inp.cohorts)
+    out = []
+    for q in range(min(inp.lead, inp.horizon), inp.horizon):
+        full = prob.add_variable(f"service_full_{q}", 0, 1, cat=pulp.LpInteger)  # 1: every case-holding unit at establishment
+        for u in range(len(inp.units)):
+            ceiling = max(float(est[u]), float(held[u, q]))
+            out.append((perm_stock[u][q] - (most + 1.0) * full <= ceiling, f"establishment_{u}_{q}"))
+            if holding[u]:
+                out.append((perm_stock[u][q] - float(est[u]) * full >= 0, f"service_full_{u}_{q}"))
+    return out
 
 
 def _agency_paid(inp: RecruitmentInputs, agency, q: int):
@@ -627,7 +682,8 @@ def _build(inp: RecruitmentInputs, elastic: bool):
     prob += objective, "total_cost"
     for rule in (cover_demand(inp, capacity, agency), hiring_capacity(inp, hires), nq_places(inp, nq), asye_mix(inp, nq),
                  agency_rate_target(inp, perm_stock, agency, share_slack), agency_pace(inp, perm_stock, agency),
-                 within_budget(inp, total_cost, budget_slack), spread_rows):
+                 within_budget(inp, total_cost, budget_slack), spread_rows,
+                 appointments_fill_vacancies(inp, prob, perm_stock, held_end)):
         for constraint, name in rule:
             prob += constraint, name
     return prob, hires, nq, agency
