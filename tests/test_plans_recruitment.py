@@ -332,6 +332,76 @@ def test_a_hire_goes_to_the_team_most_reliant_on_agency_when_every_team_is_above
     assert chosen == 0 and stepped[0] < stepped[1] - 1e-6
 
 
+def test_what_binds_is_read_from_the_solution():
+    """Each limit binds only where the solution reaches it: appointments at the cap, the agency
+    rate at the pace bound, the safe-caseload need held only with agency beyond contracts, funded
+    posts full while agency covers need."""
+    from workforce.plans.recruitment import (quarters_at_cap, quarters_at_pace, safe_caseloads_bind,
+                                             units_at_establishment)
+
+    assert quarters_at_cap(np.array([10, 10, 7, 10]), 10) == [1, 2, 4]
+    assert quarters_at_cap(np.array([9, 3, 0, 0]), 10) == []
+    assert quarters_at_cap(np.array([0, 0]), 0) == []
+    # pace: the floor (capped at today's 40%) against the rate agency / (agency + LA)
+    agency, perm = np.array([40.0, 30.0, 25.0]), np.array([60.0, 70.0, 75.0])  # 40%, 30%, 25%
+    assert quarters_at_pace(agency, perm, np.array([0.45, 0.30, 0.20]), 0.40) == [1, 2]
+    assert quarters_at_pace(agency, perm, np.array([0.35, 0.25, 0.20]), 0.40) == []
+    assert quarters_at_pace(agency, perm, None, 0.40) == []
+    # safe caseloads: one unit, one quarter, one dimension each way
+    need = np.full((1, 1, 2), 10.0)
+    today, rising = np.full((1, 2), 0.8), np.full((1, 1, 2), 0.9)
+    cap, floor = np.full((1, 1, 2), 7.0), np.zeros((1, 1))
+    assert safe_caseloads_bind(cap, np.full((1, 1), 3.0), need, rising, today, floor)
+    assert not safe_caseloads_bind(cap, np.full((1, 1), 3.0), need, np.full((1, 1, 2), 0.8), today, floor)  # not rising
+    assert not safe_caseloads_bind(cap, np.full((1, 1), 4.0), need, rising, today, floor)  # room to spare
+    assert not safe_caseloads_bind(cap, np.full((1, 1), 3.0), need, rising, today, np.full((1, 1), 3.0))  # contracts
+    # funded posts: unit 0 full with agency beyond contracts, unit 1 has room, unit 2 full without
+    perm = np.array([[9.5, 9.9], [6.0, 6.0], [5.0, 5.0]])
+    est = np.array([10.0, 8.0, 5.0])
+    agency, floor = np.array([[2.0, 2.0], [2.0, 2.0], [1.0, 1.0]]), np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    assert units_at_establishment(perm, est, agency, floor, room=0.85) == [0]
+    assert units_at_establishment(perm, est, agency, floor, room=0.85, first=2) == []
+    assert units_at_establishment(perm, None, agency, floor, room=0.85) == []
+
+
+def _binding(**kw):
+    from workforce.plans.recruitment import Binding
+
+    values = dict(hiring_cap=10.0, hiring_cap_quarters=[], pace_quarters=[], safe_caseloads=False, safe_quarter=12,
+                  full_units=[], case_holding_units=17, nq_places=10.0, nq_cohorts=[], agency_outside_fte=0.0, agency_outside_rate=0.0)
+    return Binding(**{**values, **kw})
+
+
+def test_recruitment_note_names_only_the_limits_that_bind():
+    """The note names the limits the solution reaches and no other, and the agency in posts the
+    plan does not recruit for when it is a point of the rate or more."""
+    from types import SimpleNamespace
+
+    from workforce.plans.planner import quarter_span, recruitment_note
+
+    assert quarter_span([1, 2, 3, 5, 7, 8]) == "quarters 1-3, 5 and 7-8"
+    assert quarter_span([4]) == "quarter 4"
+    report = SimpleNamespace(has_solution=True, status="feasible", message="")
+    a = Assumptions()
+    cap_safe = _binding(hiring_cap_quarters=list(range(1, 11)), safe_caseloads=True, agency_outside_fte=23.0,
+                        agency_outside_rate=0.07)
+    note = recruitment_note(a, None, report, True, False, True, 0.0, cap_safe)
+    assert note.startswith("the agency target (15% from quarter 12) out of reach: with at most 10 experienced "
+                           "appointments a quarter (reached in quarters 1-10) and safe caseloads by quarter 12, "
+                           "no plan meets it")
+    assert "comparable authorities" not in note  # the pace does not bind
+    assert "23 FTE of agency (7 points" in note and note.endswith("the closest plan (elastic model, feasible) is shown")
+    pace = recruitment_note(a, None, report, True, False, True, 0.0, _binding(pace_quarters=[12], agency_outside_fte=2.0,
+                                                                           agency_outside_rate=0.005))
+    assert "agency falling no faster than comparable authorities managed (reached in quarter 12)" in pace
+    assert "appointments a quarter" not in pace and "safe caseloads" not in pace
+    assert "posts that hold no cases" not in pace  # half a point: not material
+    posts = recruitment_note(a, None, report, True, False, True, 0.0, _binding(full_units=["West", "East"]))
+    assert "the funded posts of 2 of the 17 case-holding teams full while agency covers more of their need" in posts
+    none = recruitment_note(a, None, report, True, False, True, 0.0, _binding())
+    assert none == "the agency target (15% from quarter 12) out of reach; the closest plan (elastic model, feasible) is shown"
+
+
 def _funded(workers: pd.DataFrame, posts: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame({"team": list(posts), "funded_fte": list(posts.values())})
 

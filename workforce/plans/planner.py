@@ -26,7 +26,7 @@ from workforce.plans.montecarlo import (Outcome, carry_on_policy, expected, mont
                                         no_hires_capacity, plan_policy, service_capacity, service_coverage,
                                         service_need, simulate_pair)
 from workforce.plans.projection import Workforce, build_workforce, plan_start_date, project
-from workforce.plans.recruitment import (RecruitmentInputs, market_hires_per_quarter, recruitment_inputs,
+from workforce.plans.recruitment import (Binding, RecruitmentInputs, binding_limits, recruitment_inputs,
                                          solve_recruitment, today_capacity, unit_base)
 from workforce.plans.start import apply_start
 
@@ -379,14 +379,63 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
 
 #: Below this chance of meeting the agency target in the simulated futures, the note says so.
 LIKELY = 0.5
+#: Agency in posts the plan does not recruit for is named in the note when it is at least this
+#: much of the agency rate at the end: a point of the rate, the precision the rates are read at.
+MATERIAL_RATE = 0.01
+
+
+def quarter_span(quarters: list[int]) -> str:
+    """Quarters in words, runs joined: [1, 2, 3, 5] -> "quarters 1-3 and 5"."""
+    runs: list[list[int]] = []
+    for q in sorted(quarters):
+        if runs and q == runs[-1][1] + 1:
+            runs[-1][1] = q
+        else:
+            runs.append([q, q])
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
+    word = "quarter" if len(quarters) == 1 else "quarters"
+    return f"{word} {', '.join(parts[:-1]) + ' and ' + parts[-1] if len(parts) > 1 else parts[0]}"
+
+
+def binding_words(b: Binding) -> list[str]:
+    """The limits that bind in the plan shown (:func:`workforce.plans.recruitment.binding_limits`),
+    in words; none that does not bind."""
+    out = []
+    if b.hiring_cap_quarters:
+        out.append(f"at most {b.hiring_cap:g} experienced appointments a quarter (reached in "
+                   f"{quarter_span(b.hiring_cap_quarters)})")
+    if b.nq_cohorts:
+        out.append(f"at most {b.nq_places:g} newly qualified a cohort (all taken in {quarter_span(b.nq_cohorts)})")
+    if b.full_units:
+        n = len(b.full_units)
+        out.append(f"the funded posts of {n} of the {b.case_holding_units} case-holding teams full while agency "
+                   "covers more of their need")
+    if b.pace_quarters:
+        out.append(f"agency falling no faster than comparable authorities managed (reached in "
+                   f"{quarter_span(b.pace_quarters)})")
+    if b.safe_caseloads:
+        out.append(f"safe caseloads by quarter {b.safe_quarter}")
+    return out
+
+
+def outside_words(b: Binding | None) -> str:
+    """The agency the plan keeps in posts it does not recruit for, when it is material
+    (`MATERIAL_RATE`); else nothing."""
+    if b is None or b.agency_outside_rate < MATERIAL_RATE:
+        return ""
+    return (f"; {b.agency_outside_fte:.0f} FTE of agency ({100 * b.agency_outside_rate:.0f} points of the agency rate "
+            "at the end) is in posts that hold no cases (managers, front door, reviewing and the like), which the "
+            "plan does not recruit for and keeps as it is")
 
 
 def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
-                     budget_met: bool, p_meet_agency: float | None = None) -> str:
+                     budget_met: bool, p_meet_agency: float | None = None, binding: Binding | None = None) -> str:
     """What the recruitment solver's status means for a reader: every target met, or which was out
-    of reach and that the closest (elastic) plan is shown. The targets are met in the central
-    projection; where the simulated futures meet the agency target less often than not
-    (`p_meet_agency`, below `LIKELY`), the note says so, beside "every target met"."""
+    of reach, the limits that bind in the plan shown (`binding`: only those), how much agency is in
+    posts the plan does not recruit for when that is material, and that the closest (elastic) plan
+    is shown. The targets are met in the central projection; where the simulated futures meet the
+    agency target less often than not (`p_meet_agency`, below `LIKELY`), the note says so, beside
+    "every target met"."""
     if not report.has_solution:
         return f"no recruitment plan found ({report.status}): {report.message}"
     if not relaxed:
@@ -403,10 +452,11 @@ def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bo
     if not budget_met:
         missed.append(f"the budget (GBP {a.recruitment.budget_gbp:,.0f})")
     what = " and ".join(missed) or "the targets"
-    hires = market_hires_per_quarter(a, inp.feasibility, inp.own[0])
-    return (f"{what} out of reach: with at most {hires:g} experienced appointments a quarter, agency falling no "
-            "faster than comparable authorities managed, and safe caseloads by quarter "
-            f"{inp.safe_quarter}, no plan meets it; the closest plan (elastic model, {report.status}) is shown")
+    limits = binding_words(binding) if binding is not None else []
+    why = f": with {', '.join(limits[:-1]) + ' and ' + limits[-1] if len(limits) > 1 else limits[0]}, no plan meets it" \
+        if limits else ""
+    return (f"{what} out of reach{why}{outside_words(binding)}; the closest plan (elastic model, {report.status}) "
+            "is shown")
 
 
 def cost_note(cost: float, base: float, cover_now: float, cover_end: float, carry_end: float, safe_quarter: int,
@@ -470,7 +520,7 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
         **report.as_dict("recruitment"),
         "recruitment_relaxed": relaxed,
         "recruitment_note": recruitment_note(a, inp, report, relaxed, met, budget <= 0 or cost <= budget + 1e-6,
-                                             simulated["p_meet_agency_target"]),
+                                             simulated["p_meet_agency_target"], binding_limits(inp, dec)),
         "coverage_today": cover_now,
         "coverage_end": cover_end,
         "carry_on_coverage_end": carry_end,

@@ -731,6 +731,126 @@ def solve_recruitment(inp: RecruitmentInputs) -> tuple[Decisions, SolveReport, b
     return dec, report, relaxed
 
 
+# ---- what binds in the plan shown --------------------------------------------------------------
+
+#: A rate within this of its bound is at the bound (the programme stops within its gap, and a
+#: rate is reported to a tenth of a point).
+AT_BOUND_RATE = 5e-4
+
+
+def planned_stocks(inp: RecruitmentInputs, dec: Decisions) -> tuple[np.ndarray, np.ndarray]:
+    """(units, H) LA-employed FTE at each quarter's end and (units, H, 2) capacity held, as the
+    programme counts them for the decisions `dec` (today's staff, the pipeline, the plan's
+    appointments)."""
+    end, cap, _ = committed_stocks(inp)
+    for u in range(len(inp.units)):
+        for d in range(inp.horizon):
+            if dec.hires[u, d] and d + 1 + inp.lead <= inp.horizon:
+                c = inp.hire[d + 1 + inp.lead]
+                end[u] += dec.hires[u, d] * c.end
+                cap[u] += dec.hires[u, d] * c.cap
+        for cq in inp.cohorts:
+            if dec.nq[u, cq - 1]:
+                end[u] += dec.nq[u, cq - 1] * inp.nq[cq].end
+                cap[u] += dec.nq[u, cq - 1] * inp.nq[cq].cap
+    return end, cap
+
+
+def quarters_at_cap(per_quarter: np.ndarray, bound: float) -> list[int]:
+    """Quarters (1-based) whose appointments reach their cap `bound` (a cap of none binds nowhere:
+    it is a market with nobody in it, said elsewhere)."""
+    if bound <= 0:
+        return []
+    return [q + 1 for q, n in enumerate(np.asarray(per_quarter, dtype=float)) if n >= bound - 1e-6]
+
+
+def quarters_at_pace(agency: np.ndarray, permanent: np.ndarray, floor: np.ndarray | None, start_rate: float) -> list[int]:
+    """Quarters (1-based) in which the agency rate (agency / (agency + LA-employed), paid FTE) is at
+    the pace bound: the floor comparable authorities' best pace allows (`agency_pace`), at most
+    today's rate, within `AT_BOUND_RATE`."""
+    if floor is None:
+        return []
+    agency, permanent = np.asarray(agency, dtype=float), np.asarray(permanent, dtype=float)
+    staff = agency + permanent
+    rate = np.divide(agency, staff, out=np.zeros_like(staff), where=staff > 0)
+    bound = np.minimum(np.asarray(floor, dtype=float), start_rate)
+    return [q + 1 for q in range(len(rate)) if bound[q] > 0 and rate[q] <= bound[q] + AT_BOUND_RATE]
+
+
+def safe_caseloads_bind(capacity: np.ndarray, agency: np.ndarray, need: np.ndarray, coverage: np.ndarray,
+                        coverage_today: np.ndarray, agency_floor: np.ndarray) -> bool:
+    """Whether the safe-caseload requirement costs the plan agency: in some unit and quarter whose
+    coverage (units, H, 2) is above today's (units, 2), capacity (units, H, 2) and agency (units,
+    H) only just hold the covered need (units, H, 2: :func:`covered_need`) and the agency there is
+    more than its signed contracts (`agency_floor`), so the higher standard is bought with agency
+    the plan would otherwise not hold."""
+    rising = coverage > coverage_today[:, None, :] + 1e-9
+    tight = capacity + agency[:, :, None] <= need + 1e-6 * np.maximum(need, 1.0)
+    bought = (agency > agency_floor + 1e-6)[:, :, None]
+    return bool((rising & tight & bought).any())
+
+
+def units_at_establishment(permanent: np.ndarray, establishment: np.ndarray | None, agency: np.ndarray,
+                           agency_floor: np.ndarray, room: float, first: int = 0) -> list[int]:
+    """Units (indices) whose funded posts are full in some quarter from `first` (0-based) while
+    agency beyond its signed contracts covers part of their need: less than `room` FTE (what one
+    more appointment adds) left below the establishment (`appointments_fill_vacancies`)."""
+    if establishment is None:
+        return []
+    est = np.asarray(establishment, dtype=float)[:, None]
+    full = (est - permanent < room - 1e-9) & (agency > agency_floor + 1e-6)
+    return [int(u) for u in np.flatnonzero(full[:, first:].any(axis=1))]
+
+
+@dataclass
+class Binding:
+    """The limits that bind in the plan shown (:func:`binding_limits`)."""
+
+    hiring_cap: float  # experienced appointments a quarter allowed
+    hiring_cap_quarters: list[int]  # quarters whose appointments reach it
+    pace_quarters: list[int]  # quarters whose agency rate is at the pace bound
+    safe_caseloads: bool  # the safe-caseload requirement buys agency
+    safe_quarter: int
+    full_units: list[str]  # case-holding units whose funded posts are full while agency covers need
+    case_holding_units: int
+    nq_places: float
+    nq_cohorts: list[int]  # cohort quarters whose newly qualified places are all taken
+    agency_outside_fte: float  # agency at the end in posts the plan does not recruit for
+    agency_outside_rate: float  # the same as points of the agency rate at the end (fraction)
+
+
+def binding_limits(inp: RecruitmentInputs, dec: Decisions) -> Binding:
+    """Which of the plan's limits bind in its solution: appointments at their cap in some quarter,
+    the agency rate at the pace bound, the safe-caseload requirement buying agency, funded posts
+    full, newly qualified places all taken; and the agency the plan holds at the end in posts it
+    does not recruit for (posts that hold no cases, refilled like for like, and every agency post
+    of units that hold no children)."""
+    H, lead = inp.horizon, inp.lead
+    perm, cap = planned_stocks(inp, dec)
+    paid = dec.agency + inp.base.agency_other
+    bound = market_hires_per_quarter(inp.a, inp.feasibility, inp.own[0])
+    places = max(float(inp.a.recruitment.nq_places_per_cohort), float(np.floor(inp.own[1] + 1e-9)))
+    coverage = np.ones_like(inp.demand) if inp.coverage is None else inp.coverage
+    today = np.ones((len(inp.units), 2)) if inp.coverage_today is None else inp.coverage_today
+    need = covered_need(inp.demand, coverage, inp.a.recruitment.cover_margin_rate)
+    holding = holds_cases(inp)
+    full = units_at_establishment(perm, inp.establishment, dec.agency, inp.base.agency_floor,
+                                  inp.a.recruitment.hire_success_rate, min(lead, H))
+    outside = float(inp.base.agency_other[:, H - 1].sum() + dec.agency[~holding, H - 1].sum())
+    staff_end = float(paid[:, H - 1].sum() + perm[:, H - 1].sum())
+    nq_total = dec.nq.sum(axis=0)
+    return Binding(
+        hiring_cap=bound, hiring_cap_quarters=quarters_at_cap(dec.hires.sum(axis=0)[:max(H - lead, 0)], bound),
+        pace_quarters=quarters_at_pace(paid.sum(axis=0), perm.sum(axis=0), inp.feasibility.agency_floor,
+                                       inp.base.agency_start_rate),
+        safe_caseloads=safe_caseloads_bind(cap, dec.agency, need, coverage, today, inp.base.agency_floor),
+        safe_quarter=int(inp.safe_quarter),
+        full_units=[inp.units[u] for u in full if holding[u]], case_holding_units=int(holding.sum()),
+        nq_places=places, nq_cohorts=[c for c in inp.cohorts if places > 0 and nq_total[c - 1] >= places - 1e-6],
+        agency_outside_fte=outside, agency_outside_rate=outside / staff_end if staff_end > 0 else 0.0,
+    )
+
+
 def _empty(inp: RecruitmentInputs) -> Decisions:
     z = np.zeros((len(inp.units), inp.horizon))
     return Decisions(z.copy(), z.copy(), inp.base.agency_floor.copy())
