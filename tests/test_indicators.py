@@ -109,7 +109,9 @@ def test_census_measures_today_and_at_the_last_30_september(census):
     assert got["agency_rate_end"].name == "Agency rate, 30 Sep 2025, plan"
     assert "agency / (agency + LA)" in got["agency_rate_end"].definition and "DfE" in got["agency_rate_end"].definition
     assert "establishment_end" not in got and "absence_end" not in got  # held through the plan
-    assert "caseload_now" not in got  # today's caseload is the allocation's
+    # today's caseload on the plan's own basis, so today and the end are read side by side
+    assert got["caseload_now"].value == pytest.approx(16.0) and got["caseload_now"].name.endswith(", today")
+    assert "case-holding roles" in got["caseload_now"].definition and "allocation" in got["caseload_end"].definition
     # a safe plan's census caseload below the 16-child soft cap is explained where it is shown
     assert "smaller caseloads" in got["caseload_end"].definition
     assert "smaller caseloads" not in got["agency_rate_end"].definition
@@ -202,3 +204,12 @@ def test_money_is_written_as_a_finance_officer_writes_it():
     assert ind.gbp(-2255406.2) == "-£2,255,406"  # a negative saving, not "£-2,255,406"
     saving = ind.Indicator("saving", "Saving", -1500.0, ind.GBP, "d", "s", ind.Band(-2000.0, -1500.0, -900.0))
     assert saving.text == "-£1,500 (P10-P90 -£2,000 to -£900)"
+
+
+def test_expected_leavers_counts_agency_endings_and_the_employed_line_does_not():
+    risk = pd.DataFrame({"worker_id": ["A", "B", "C"], "p_leave": [0.1, 0.2, 0.6]})
+    workers = pd.DataFrame({"worker_id": ["A", "B", "C"], "agency": [False, False, True], "fte": [1.0, 1.0, 1.0]})
+    got = {i.key: i for i in ind.risk_indicators(risk, workers)}
+    assert got["expected_leavers"].value == pytest.approx(0.9) and "agency included" in got["expected_leavers"].name
+    assert got["expected_employed_leavers"].value == pytest.approx(0.3)
+    assert "expected_employed_leavers" not in {i.key for i in ind.risk_indicators(risk)}  # no workers: not guessed
