@@ -169,6 +169,10 @@ def test_simulated_costs_show_the_median_and_the_band():
     assert cost.text == "£10 (P10-P90 £9 to £12)"
     assert got["saving"].value == 1.0 and got["saving_share"].text == "9.0% (P10-P90 -5.0% to 15.0%)"
     assert ind.plan_costs({"total_cost_gbp_p50": 1.0}) == []  # no band, no figure
+    # the price year is named, in the definitions and on a line of its own, when the plan says it
+    assert "price_year" not in got and "in the price year's money" in cost.definition
+    dated = {i.key: i for i in ind.plan_costs({**summary, "price_year": 2025})}
+    assert dated["price_year"].value == "2025 prices" and "in 2025 prices" in dated["plan_cost"].definition
 
 
 def test_ld_gateway_from_the_per_worker_plan():

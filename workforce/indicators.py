@@ -692,11 +692,20 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
     if not plan_summary:
         return []
     runs = plan_summary.get("montecarlo_runs")
+    year = plan_summary.get("price_year")
+    # A plan dated in the past (the Sandwell profile starts in 2018) is still costed in the price
+    # year's pounds: the year is named so nobody sets it beside that year's budgets unadjusted.
+    money = (f"in {year} prices (costs.price_year: salaries and day rates indexed by the pay award)" if year
+             else "in the price year's money")
     sim = (f"median of {runs or 'the'} simulated futures (leavers, demand, hiring success, agency supply and L&D "
            "effects drawn from their ranges; a team buys extra agency when it falls short and releases agency its own "
-           "staff do not need), in the price year's "
-           "money. The Recruitment plan sheet's cost columns are the expected values, with no chance shortfalls")
+           f"staff do not need), {money}. The Recruitment plan sheet's cost columns are the expected values, with no "
+           "chance shortfalls")
     out = []
+    if year and _band(plan_summary, "total_cost_gbp") is not None:
+        out.append(Indicator("price_year", "Costs in", f"{year} prices", TEXT,
+                             "the year whose pounds every cost is shown in (costs.price_year): salaries and agency "
+                             "day rates indexed by the pay award, whatever years the plan covers", source))
     for key, name, stem, unit, what in (
         ("plan_cost", "Workforce cost over the plan", "total_cost_gbp", GBP,
          "pay and on-costs of LA-employed staff, agency at day rates by role, recruitment (adverts, golden hellos net "
