@@ -217,3 +217,12 @@ def test_expected_leavers_counts_agency_endings_and_the_employed_line_does_not()
     assert got["expected_leavers"].value == pytest.approx(0.9) and "agency included" in got["expected_leavers"].name
     assert got["expected_employed_leavers"].value == pytest.approx(0.3)
     assert "expected_employed_leavers" not in {i.key for i in ind.risk_indicators(risk)}  # no workers: not guessed
+
+
+def test_staff_beyond_the_establishment_today_and_at_the_end(census):
+    got = {i.key: i for i in ind.census_measures(census)}
+    assert got["beyond_establishment_now"].value == pytest.approx(80 + 20 - 100)
+    assert got["beyond_establishment_end"].value == pytest.approx(82 + 16 - 100)  # quarter 2: posts left uncovered
+    over = census.assign(agency_fte=census["agency_fte"] + 30.0)  # agency covering more than the vacancies
+    assert {i.key: i for i in ind.census_measures(over)}["beyond_establishment_now"].value == pytest.approx(30.0)
+    assert ind.beyond_establishment(census.drop(columns="agency_fte"), 2, "end") == []

@@ -577,6 +577,32 @@ def census_measures(census: pd.DataFrame | None, definitions: Mapping[str, str] 
             band = bands.get(column) if key == "end" else None
             out.append(Indicator(f"{column.removesuffix('_fte')}_{key}", f"{name}, {label}",
                                  band.p50 if band is not None else value, unit, what, source, band))
+        if column == "establishment_fte":
+            out += beyond_establishment(census, last, f"{when:%d %b %Y}, plan", source)
+    return out
+
+
+def beyond_establishment(census: pd.DataFrame, last: int, label: str, source: str = SHEET_PROJECTION) -> list[Indicator]:
+    """Staff the service has beyond its funded posts, today and at the plan's last census day.
+
+    A vacancy rate says posts are unfilled by employees; it does not say the pay bill is under the
+    establishment: agency staff may cover more than the vacancies, and a plan that brings caseloads
+    to the safe level may need more posts than are funded. A finance director needs both figures."""
+    if not has_columns(census, "in_post_fte", "agency_fte", "establishment_fte"):
+        return []
+    out = []
+    for key, when, quarter in (("now", "today", 0), ("end", label, last)):
+        values = [_census_value(census, "plan", quarter, c) for c in ("in_post_fte", "agency_fte", "establishment_fte")]
+        if any(v is None for v in values):
+            continue
+        in_post, agency, est = values
+        what = ("LA-employed FTE in post plus agency FTE, less the funded establishment: staff paid for beyond the "
+                "funded posts (negative: posts empty and not covered)")
+        if key == "end":
+            what += ("; at the plan's end, the posts its safe caseloads need beyond today's funding (from the "
+                     "medians of the simulated futures)")
+        out.append(Indicator(f"beyond_establishment_{key}", f"Staff beyond the funded establishment, {when}",
+                             in_post + agency - est, FTE, what, source))
     return out
 
 
