@@ -196,6 +196,9 @@ def test_indicator_text_json_and_frame():
     json = ind.indicators_json([shown, simulated])
     assert json["headline"] == {"Workers": "1,234", "Cost": "£2 (P10-P90 £1 to £3)"}
     assert ind.render([shown])[0].strip() == "Workers" + " " * 37 + " 1,234"
+    long = ind.Indicator("x", "A name longer than the usual column of forty-four", 1, ind.COUNT, "", "")
+    lines = ind.render([shown, long])  # the values stay in one column
+    assert lines[0].index("1,234") == lines[1].index(" 1") + 1
 
 
 def test_fte_and_caseload_say_their_unit():

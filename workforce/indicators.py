@@ -812,5 +812,8 @@ def indicators_json(indicators: Iterable[Indicator]) -> dict[str, Any]:
 
 
 def render(indicators: Iterable[Indicator], width: int = 44) -> list[str]:
-    """Terminal lines: one per indicator, name then value (and band)."""
+    """Terminal lines: one per indicator, name then value (and band), the values in one column
+    (at least `width` wide, wider when a name is longer)."""
+    indicators = list(indicators)
+    width = max([width, *(len(i.name) for i in indicators)])
     return [f"  {i.name:<{width}} {i.text}" for i in indicators]
