@@ -345,7 +345,7 @@ def start_adjustment(cal: Calibration, baseline: Simulation, history: pd.DataFra
         if last is not None:
             text += (f" ({rate} {cal.value(rate):.3f} a quarter pooled, {last.value(rate):.3f} in {last_year} "
                      f"alone); on {last_year}'s own rates the first quarter moves {own_step[s]:+.1%}. Calibrating "
-                     f"on {last_year} alone (years = \"{last_year}\") starts in balance, with noisier rates")
+                     f"on {last_year} alone (years = \"{last_year}\") starts nearer balance, with noisier rates")
         out.append(text)
     return out
 
