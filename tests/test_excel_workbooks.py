@@ -87,12 +87,12 @@ def test_planner_indicators_are_computed_from_the_frames_and_traced(planner):
     ind = _indicators(wb["Summary"])
     loads, risk, summary = kw["worker_loads"], kw["risk"], kw["plan_summary"]
     holding = loads["children_after"] > 0
-    value, sheet = ind["Caseload per case-holder FTE"]
+    value, sheet = ind["Caseload per case-holder FTE, after allocation"]
     assert value == pytest.approx(loads["children_after"].sum() / loads.loc[holding, "fte"].sum())
     assert sheet == "Allocation"
     assert ind["Workers over the soft cap on children"][0] == int(loads["over_soft_cap"].sum())
     assert ind["Children changing social worker (handoffs)"][0] == kw["allocation_summary"]["handoffs"]
-    assert ind["Expected leavers within 12 months"][0] == pytest.approx(risk["p_leave"].sum())
+    assert ind["Expected leavers within 12 months, agency included"][0] == pytest.approx(risk["p_leave"].sum())
     census = kw["census"]
     plan_rows = census[census["scenario"] == "plan"].set_index("quarter")
     today = plan_rows.loc[0]

@@ -109,7 +109,9 @@ def test_census_measures_today_and_at_the_last_30_september(census):
     assert got["agency_rate_end"].name == "Agency rate, 30 Sep 2025, plan"
     assert "agency / (agency + LA)" in got["agency_rate_end"].definition and "DfE" in got["agency_rate_end"].definition
     assert "establishment_end" not in got and "absence_end" not in got  # held through the plan
-    assert "caseload_now" not in got  # today's caseload is the allocation's
+    # today's caseload on the plan's own basis, so today and the end are read side by side
+    assert got["caseload_now"].value == pytest.approx(16.0) and got["caseload_now"].name.endswith(", today")
+    assert "case-holding roles" in got["caseload_now"].definition and "allocation" in got["caseload_end"].definition
     # a safe plan's census caseload below the 16-child soft cap is explained where it is shown
     assert "smaller caseloads" in got["caseload_end"].definition
     assert "smaller caseloads" not in got["agency_rate_end"].definition
@@ -167,6 +169,10 @@ def test_simulated_costs_show_the_median_and_the_band():
     assert cost.text == "£10 (P10-P90 £9 to £12)"
     assert got["saving"].value == 1.0 and got["saving_share"].text == "9.0% (P10-P90 -5.0% to 15.0%)"
     assert ind.plan_costs({"total_cost_gbp_p50": 1.0}) == []  # no band, no figure
+    # the price year is named, in the definitions and on a line of its own, when the plan says it
+    assert "price_year" not in got and "in the price year's money" in cost.definition
+    dated = {i.key: i for i in ind.plan_costs({**summary, "price_year": 2025})}
+    assert dated["price_year"].value == "2025 prices" and "in 2025 prices" in dated["plan_cost"].definition
 
 
 def test_ld_gateway_from_the_per_worker_plan():
@@ -190,6 +196,9 @@ def test_indicator_text_json_and_frame():
     json = ind.indicators_json([shown, simulated])
     assert json["headline"] == {"Workers": "1,234", "Cost": "£2 (P10-P90 £1 to £3)"}
     assert ind.render([shown])[0].strip() == "Workers" + " " * 37 + " 1,234"
+    long = ind.Indicator("x", "A name longer than the usual column of forty-four", 1, ind.COUNT, "", "")
+    lines = ind.render([shown, long])  # the values stay in one column
+    assert lines[0].index("1,234") == lines[1].index(" 1") + 1
 
 
 def test_fte_and_caseload_say_their_unit():
@@ -202,3 +211,21 @@ def test_money_is_written_as_a_finance_officer_writes_it():
     assert ind.gbp(-2255406.2) == "-£2,255,406"  # a negative saving, not "£-2,255,406"
     saving = ind.Indicator("saving", "Saving", -1500.0, ind.GBP, "d", "s", ind.Band(-2000.0, -1500.0, -900.0))
     assert saving.text == "-£1,500 (P10-P90 -£2,000 to -£900)"
+
+
+def test_expected_leavers_counts_agency_endings_and_the_employed_line_does_not():
+    risk = pd.DataFrame({"worker_id": ["A", "B", "C"], "p_leave": [0.1, 0.2, 0.6]})
+    workers = pd.DataFrame({"worker_id": ["A", "B", "C"], "agency": [False, False, True], "fte": [1.0, 1.0, 1.0]})
+    got = {i.key: i for i in ind.risk_indicators(risk, workers)}
+    assert got["expected_leavers"].value == pytest.approx(0.9) and "agency included" in got["expected_leavers"].name
+    assert got["expected_employed_leavers"].value == pytest.approx(0.3)
+    assert "expected_employed_leavers" not in {i.key for i in ind.risk_indicators(risk)}  # no workers: not guessed
+
+
+def test_staff_beyond_the_establishment_today_and_at_the_end(census):
+    got = {i.key: i for i in ind.census_measures(census)}
+    assert got["beyond_establishment_now"].value == pytest.approx(80 + 20 - 100)
+    assert got["beyond_establishment_end"].value == pytest.approx(82 + 16 - 100)  # quarter 2: posts left uncovered
+    over = census.assign(agency_fte=census["agency_fte"] + 30.0)  # agency covering more than the vacancies
+    assert {i.key: i for i in ind.census_measures(over)}["beyond_establishment_now"].value == pytest.approx(30.0)
+    assert ind.beyond_establishment(census.drop(columns="agency_fte"), 2, "end") == []

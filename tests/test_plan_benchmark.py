@@ -10,7 +10,7 @@ import pytest
 from plans_frames import make_authority
 from workforce.excel.book import SafeWorkbook
 from workforce.plan_benchmark import (CARRY_ON, PLAN, TRAJECTORY_MEASURES, PlanBenchmark, add_benchmarks_sheet,
-                                      benchmark_frames, labels, plan_trajectory)
+                                      benchmark_frames, labels, plan_trajectory, trajectory_notes)
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.planner import build_plan
 from workforce.published import benchmark, read_published
@@ -80,3 +80,14 @@ def test_the_benchmarks_sheet_has_a_chart_per_measure_and_notes(tmp_path, planne
     assert "this plan" in notes and "30 September" in notes["year"]
     years = [c.value for row in ws.iter_rows() for c in row if c.value in ("2017", "2027")]
     assert years and all(isinstance(v, str) for v in years)  # years as text: no "2,017" on the axis
+
+
+def test_the_sheet_says_how_the_plan_counts_in_the_census_words():
+    """The note under the Benchmarks title quotes the census definitions the trajectory is computed
+    with (once stale text said case-holding FTE was weighted by role and turnover was expected)."""
+    from workforce.plans.census_measures import DEFINITIONS
+
+    (note,) = trajectory_notes()
+    for measure in ("agency_rate", "vacancy_rate", "turnover_rate", "caseload"):
+        assert DEFINITIONS[measure] in note
+    assert "expected share" not in note and "share of a full caseload" not in note

@@ -250,9 +250,23 @@ def expected_leavers(risk: pd.DataFrame | None, *, horizon_months: int = 12,
     """Expected number of people leaving: the sum of individual leaving chances."""
     if not has_columns(risk, "p_leave"):
         return None
-    return Indicator("expected_leavers", f"Expected leavers within {horizon_months} months",
+    return Indicator("expected_leavers", f"Expected leavers within {horizon_months} months, agency included",
                      float(_num(risk, "p_leave").sum()), COUNT,
-                     "sum of each scored worker's chance of leaving (headcount, agency staff included)", source)
+                     "sum of each scored worker's chance of leaving (headcount): LA-employed staff and agency "
+                     "assignments ending alike (the next line counts LA-employed staff alone)", source)
+
+
+def expected_employed_leavers(risk: pd.DataFrame | None, workers: pd.DataFrame | None, *, horizon_months: int = 12,
+                              source: str = SHEET_RISK) -> Indicator | None:
+    """Expected LA-employed leavers: the people the predicted turnover counts. Agency assignments
+    end far more often than employees leave, so a count with them reads as a turnover it is not."""
+    if not has_columns(risk, "p_leave", "worker_id") or not has_columns(workers, "worker_id", "agency"):
+        return None
+    employed = set(workers.loc[~workers["agency"].astype(bool), "worker_id"].astype(str))
+    mine = risk["worker_id"].astype(str).isin(employed).to_numpy()
+    return Indicator("expected_employed_leavers", f"Expected LA-employed leavers within {horizon_months} months",
+                     float(_num(risk, "p_leave")[mine].sum()), COUNT,
+                     "sum of each LA-employed worker's chance of leaving (headcount, agency staff excluded)", source)
 
 
 def high_risk_workers(risk: pd.DataFrame | None, source: str = SHEET_RISK) -> Indicator | None:
@@ -290,6 +304,7 @@ def risk_indicators(risk: pd.DataFrame | None, workers: pd.DataFrame | None = No
     return _collect(churn_model_quality(card, card_source),
                     predicted_turnover(risk, workers, horizon_months=horizon_months, source=source),
                     expected_leavers(risk, horizon_months=horizon_months, source=source),
+                    expected_employed_leavers(risk, workers, horizon_months=horizon_months, source=source),
                     high_risk_workers(risk, source))
 
 
@@ -397,7 +412,7 @@ def caseload_per_case_holder(worker_loads: pd.DataFrame | None, source: str = SH
     holders = float(_num(worker_loads, "fte")[children > 0].sum())
     if holders <= 0:
         return None
-    return Indicator("caseload", "Caseload per case-holder FTE", measures.caseload_per_case_holder(
+    return Indicator("caseload", "Caseload per case-holder FTE, after allocation", measures.caseload_per_case_holder(
         float(children.sum()), holders), CASELOAD,
         "children held after allocation / FTE of workers holding at least one child (agency included), "
         "as the DfE census counts caseload", source)
@@ -520,6 +535,11 @@ SAFE_CASELOAD_ON_THE_CENSUS_COUNT = (
     "ASYEs, practice supervisors and advanced practitioners hold smaller caseloads (the capacity model), and the "
     "plan covers absence and its planning margin")
 
+#: Why the plan's caseload (today and at the end, one basis) differs from the allocation's.
+CASELOAD_BY_ROLE = (". A plan cannot know who will hold a case, so it counts the FTE of staff in case-holding roles; "
+                    "the allocation's caseload counts the workers actually holding one (the census's count), so it "
+                    "reads a little higher today")
+
 #: The census measures shown as headline figures: column, name, unit.
 CENSUS_HEADLINES = (("establishment_fte", "Funded establishment", FTE), ("vacancy_rate", "Vacancy rate", SHARE),
                     ("agency_rate", "Agency rate", SHARE), ("turnover_rate", "Turnover rate", SHARE),
@@ -545,10 +565,11 @@ def census_measures(census: pd.DataFrame | None, definitions: Mapping[str, str] 
         moves = column not in ("establishment_fte", "absence_rate")
         for key, label, quarter in (("now", "today", 0), ("end", f"{when:%d %b %Y}, plan", last)):
             value = _census_value(census, "plan", quarter, column)
-            # today's caseload is the allocation's (after the rebalance); the plan moves the rest
-            if value is None or (key == "end" and not moves) or (key == "now" and column == "caseload"):
+            if value is None or (key == "end" and not moves):
                 continue
             what = f"{meaning} (DfE workforce census definition, every social-work role in FTE)"
+            if column == "caseload":
+                what += CASELOAD_BY_ROLE
             if key == "end":
                 what += "; the median of the simulated futures with the plan"
                 if column == "caseload":
@@ -556,6 +577,32 @@ def census_measures(census: pd.DataFrame | None, definitions: Mapping[str, str] 
             band = bands.get(column) if key == "end" else None
             out.append(Indicator(f"{column.removesuffix('_fte')}_{key}", f"{name}, {label}",
                                  band.p50 if band is not None else value, unit, what, source, band))
+        if column == "establishment_fte":
+            out += beyond_establishment(census, last, f"{when:%d %b %Y}, plan", source)
+    return out
+
+
+def beyond_establishment(census: pd.DataFrame, last: int, label: str, source: str = SHEET_PROJECTION) -> list[Indicator]:
+    """Staff the service has beyond its funded posts, today and at the plan's last census day.
+
+    A vacancy rate says posts are unfilled by employees; it does not say the pay bill is under the
+    establishment: agency staff may cover more than the vacancies, and a plan that brings caseloads
+    to the safe level may need more posts than are funded. A finance director needs both figures."""
+    if not has_columns(census, "in_post_fte", "agency_fte", "establishment_fte"):
+        return []
+    out = []
+    for key, when, quarter in (("now", "today", 0), ("end", label, last)):
+        values = [_census_value(census, "plan", quarter, c) for c in ("in_post_fte", "agency_fte", "establishment_fte")]
+        if any(v is None for v in values):
+            continue
+        in_post, agency, est = values
+        what = ("LA-employed FTE in post plus agency FTE, less the funded establishment: staff paid for beyond the "
+                "funded posts (negative: posts empty and not covered)")
+        if key == "end":
+            what += ("; at the plan's end, the posts its safe caseloads need beyond today's funding (from the "
+                     "medians of the simulated futures)")
+        out.append(Indicator(f"beyond_establishment_{key}", f"Staff beyond the funded establishment, {when}",
+                             in_post + agency - est, FTE, what, source))
     return out
 
 
@@ -671,11 +718,20 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
     if not plan_summary:
         return []
     runs = plan_summary.get("montecarlo_runs")
+    year = plan_summary.get("price_year")
+    # A plan dated in the past (the Sandwell profile starts in 2018) is still costed in the price
+    # year's pounds: the year is named so nobody sets it beside that year's budgets unadjusted.
+    money = (f"in {year} prices (costs.price_year: salaries and day rates indexed by the pay award)" if year
+             else "in the price year's money")
     sim = (f"median of {runs or 'the'} simulated futures (leavers, demand, hiring success, agency supply and L&D "
            "effects drawn from their ranges; a team buys extra agency when it falls short and releases agency its own "
-           "staff do not need), in the price year's "
-           "money. The Recruitment plan sheet's cost columns are the expected values, with no chance shortfalls")
+           f"staff do not need), {money}. The Recruitment plan sheet's cost columns are the expected values, with no "
+           "chance shortfalls")
     out = []
+    if year and _band(plan_summary, "total_cost_gbp") is not None:
+        out.append(Indicator("price_year", "Costs in", f"{year} prices", TEXT,
+                             "the year whose pounds every cost is shown in (costs.price_year): salaries and agency "
+                             "day rates indexed by the pay award, whatever years the plan covers", source))
     for key, name, stem, unit, what in (
         ("plan_cost", "Workforce cost over the plan", "total_cost_gbp", GBP,
          "pay and on-costs of LA-employed staff, agency at day rates by role, recruitment (adverts, golden hellos net "
@@ -756,5 +812,8 @@ def indicators_json(indicators: Iterable[Indicator]) -> dict[str, Any]:
 
 
 def render(indicators: Iterable[Indicator], width: int = 44) -> list[str]:
-    """Terminal lines: one per indicator, name then value (and band)."""
+    """Terminal lines: one per indicator, name then value (and band), the values in one column
+    (at least `width` wide, wider when a name is longer)."""
+    indicators = list(indicators)
+    width = max([width, *(len(i.name) for i in indicators)])
     return [f"  {i.name:<{width}} {i.text}" for i in indicators]

@@ -348,7 +348,8 @@ def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases:
     from workforce.demand.run import scenarios_frame
     from workforce.demand.settings import assumptions_toml
     from workforce.demand.workbook import add_demand_sheet
-    from workforce.plan_benchmark import (PlanBenchmark, add_benchmarks_sheet, benchmark_frames, plan_trajectory)
+    from workforce.plan_benchmark import (PlanBenchmark, add_benchmarks_sheet, benchmark_frames, plan_trajectory,
+                                          trajectory_notes)
     from workforce.plan_demand import DEMAND_NOTES
 
     sheets: list[Callable] = []
@@ -364,11 +365,7 @@ def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases:
                                                     notes=DEMAND_NOTES))
     if evidence.bench is not None:
         trajectory = plan_trajectory(plan)
-        pb = PlanBenchmark(evidence.bench, trajectory, evidence.comparator, notes=[
-            "The plan's figures are counted as the plan counts: case-holding FTE (FTE x the role's share of a full "
-            "caseload), so its caseload reads a little above the census's children per FTE of case holders; a "
-            "vacant post is demand not met by permanent staff; turnover is the expected share of FTE leaving "
-            "within a year."])
+        pb = PlanBenchmark(evidence.bench, trajectory, evidence.comparator, notes=trajectory_notes())
         long = pd.concat([f.melt(id_vars="year", var_name="series").assign(measure=m)
                           for m, f in benchmark_frames(pb.bench, trajectory, comparator=pb.comparator).items()])
         _write_csv(long.dropna(subset=["value"])[["measure", "year", "series", "value"]], od.path("benchmarks.csv"))

@@ -20,6 +20,7 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
 
 from workforce.excel.book import SafeWorkbook
+from workforce.plans.census_measures import DEFINITIONS
 from workforce.excel.cells import header_names
 from workforce.excel.tables import Highlight
 from workforce.published.benchmark import (AUTHORITY, ENGLAND_COL, ENGLAND_P25, ENGLAND_P75, NEIGHBOURS_MEAN,
@@ -77,6 +78,15 @@ class PlanBenchmark:
 #: The plan's census measures (:mod:`workforce.plans.census_measures`) as the published indicators name them.
 _PUBLISHED_NAME = {"agency_rate": "agency_rate_fte", "vacancy_rate": "vacancy_rate_fte",
                    "turnover_rate": "turnover_rate_fte", "caseload": "caseload_fte"}
+
+
+def trajectory_notes() -> list[str]:
+    """How the plan's figures on the sheet are counted: the plan's census measures at each 30
+    September, in the words that define them (:data:`workforce.plans.census_measures.DEFINITIONS`,
+    the one place they are written)."""
+    return ["The plan's and carrying on's figures are the census measures at each 30 September (the median of the "
+            "simulated futures), by the DfE's definitions on every social-work role in FTE: "
+            + "; ".join(DEFINITIONS[m] for m in _PUBLISHED_NAME) + "."]
 
 
 def plan_trajectory(plan) -> pd.DataFrame:

@@ -5,9 +5,14 @@ functions of a problem and an assignment, used by the solve, the reports and the
   on complex children: `caseload.worker_caps`) with the reason. A worker is *relievable* when one
   of the families they hold (not pinned) could go, in a single move, to an eligible colleague in
   reach who has room for it within every cap; an allocation must leave nobody relievable.
-  Otherwise the reason is one of: everything they hold is pinned (or kept in `new` mode); no
-  eligible worker in reach; the sibling group is too large for anyone's room (a colleague has
-  room for some of the children, not all); no eligible worker in reach has room.
+  Otherwise the reason is the first of `OVER_CAP_RULES` that binds on `relief_facts`:
+  everything they hold is pinned (or kept in `new` mode); no eligible worker in reach; demand in
+  reach exceeds capacity (the workers in reach of their families hold more than their caps add
+  up to: how far short, and, with reach "team", which teams of the same locality have room and
+  the setting that would let families move there); a sibling group too large for anyone's room
+  (colleagues have room for its children between them, nobody for the whole group); else no
+  room (the room in reach is with workers who may not hold their families, or smaller than any
+  of them), with the numbers.
 * `relieve`: makes single relief moves, the cheapest under the objective first, until nobody is
   relievable (each move lowers how far workers are above their caps, so it ends).
 * `priority_check`: every priority-1 family left waiting with the reason. It must never be that
@@ -18,11 +23,14 @@ functions of a problem and an assignment, used by the solve, the reports and the
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import pandas as pd
 
 from workforce.allocation import objective as O
-from workforce.allocation.families import CAPS
+from workforce.allocation import rules as R
+from workforce.allocation.families import CAPS, _n
 from workforce.allocation.problem import LOADS, Problem, assignment_loads
 
 RELIEF_COLUMNS = ["worker_id", "over", "reason", "detail", "relievable", "unit", "to_worker"]
@@ -56,8 +64,300 @@ def _fits(pairs: pd.DataFrame, room: pd.DataFrame) -> np.ndarray:
     return (pairs[list(LOADS)].to_numpy(float) <= r + 1e-6).all(axis=1)
 
 
+# ------------------------------------------------------------------ why a worker stays above a cap
+#
+# `relief_facts` gathers, per worker above a hard cap, what the reasons read; each reason is one
+# predicate over that frame, tried in `OVER_CAP_RULES` order (the first that binds is the reason;
+# "no_room" when none does).
+
+
+def everything_pinned(facts: pd.DataFrame) -> pd.Series:
+    """They hold no family the run decides: every child they hold is pinned by a manager (or
+    existing work is kept, in 'new' mode), so nothing can be taken off them."""
+    return facts["families"].astype(int) == 0
+
+
+def no_eligible_colleague(facts: pd.DataFrame) -> pd.Series:
+    """No other worker in reach may hold any of their families (skills, ASYE rules, exclusions,
+    contracts, leave, or a colleague already above a cap), whatever the room."""
+    return facts["moves"].astype(int) == 0
+
+
+def colleague_has_room(facts: pd.DataFrame) -> pd.Series:
+    """A colleague who may hold one of their families has room for all of it within every cap:
+    a single move would relieve them. An allocation must leave nobody like this."""
+    return facts["fit_to"].astype(str) != ""
+
+
+def reach_over_capacity(facts: pd.DataFrame) -> pd.Series:
+    """On a cap they are above, the workers in reach of their families (their team, or the
+    locality's teams with reach "locality") hold more than all their caps together: however the
+    families were shared out, someone in reach would be above a cap. The shortfall is the
+    team's, not a matter of one worker or one family."""
+    return pd.concat([facts[f"over_{load}"].astype(bool) & (facts[f"short_{load}"].astype(float) > _EPS)
+                      for load in LOADS], axis=1).any(axis=1)
+
+
+def sibling_group_too_large(facts: pd.DataFrame) -> pd.Series:
+    """One of their families could go if its children were split: colleagues who may hold it
+    have room for all its children between them (at the family's load per child), but nobody
+    has room for the whole group, and siblings share one worker."""
+    return facts["split_unit"].astype(str) != ""
+
+
+#: The reasons a worker is left above a hard cap, in the order they are tried ("no_room" when
+#: none binds: the room in reach is with workers who may not hold their families, or in pieces
+#: smaller than any of them).
+OVER_CAP_RULES = (("pinned", everything_pinned), ("no_eligible_worker", no_eligible_colleague),
+                  ("relievable", colleague_has_room), ("reach_over_capacity", reach_over_capacity),
+                  ("sibling_group_too_large", sibling_group_too_large))
+
+
+def over_cap_reason(facts: pd.DataFrame) -> pd.Series:
+    """The reason code per worker of `relief_facts`: the first of `OVER_CAP_RULES` that binds,
+    else "no_room"."""
+    out = pd.Series("no_room", index=facts.index, dtype=object)
+    todo = pd.Series(True, index=facts.index)
+    for name, rule in OVER_CAP_RULES:
+        hit = todo & rule(facts).reindex(facts.index).fillna(False).astype(bool)
+        out[hit] = name
+        todo &= ~hit
+    return out
+
+
+FACT_COLUMNS = [
+    *[f"over_{load}" for load in LOADS], "families", "moves", "fit_unit", "fit_to",
+    *[f"reach_{load}" for load in LOADS], *[f"reach_cap_{load}" for load in LOADS],
+    *[f"short_{load}" for load in LOADS], "reach_teams", "outside_teams",
+    "split_unit", "split_children", "split_most", "near_unit", "near_to",
+    *[f"near_{load}" for load in LOADS], *[f"near_room_{load}" for load in LOADS],
+]
+
+
+def relief_facts(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
+    """Per worker above a hard cap after the assignment (index ``worker_id``), what the reasons
+    of `OVER_CAP_RULES` read (`FACT_COLUMNS`):
+
+    * ``over_<load>``: above that cap; ``families``: families the run decides that sit with
+      them; ``moves``: eligible moves of those families to someone else; ``fit_unit``,
+      ``fit_to``: one such move within every cap of the receiver ("" when none);
+    * ``reach_<load>``, ``reach_cap_<load>``, ``short_<load>``: what the workers in reach of
+      their families (the family's candidates, whatever the rules, and the worker; leavers
+      apart) hold, their caps added up, and the difference (> 0: demand in reach exceeds
+      capacity); ``reach_teams``: those workers' teams;
+    * ``outside_teams``: with reach "team", the other teams of the same locality (the ones
+      reach "locality" would add) with room, in all, on a cap the reach is short of;
+    * ``split_unit``: their largest family whose children colleagues could take between them
+      (``split_children`` children, at most ``split_most`` with any one colleague), "" when
+      none;
+    * ``near_unit``, ``near_to``: the move of one of their families nearest to fitting (the
+      least shortfall, each load's as a share of the receiver's cap), with the family's loads on
+      that colleague (``near_<load>``) and the colleague's room (``near_room_<load>``).
+    """
+    workers = problem.workers
+    loads = assignment_loads(problem, assignment)
+    caps = _caps(problem)
+    over = (loads > caps + 1e-6).reindex(workers.index)
+    ids = workers.index[over.any(axis=1).to_numpy()]
+    f = pd.DataFrame(index=pd.Index(ids, name="worker_id"), columns=FACT_COLUMNS)
+    if not len(ids):
+        return f
+    room = _room(problem, loads).reindex(workers.index)
+    for load in LOADS:
+        f[f"over_{load}"] = over.loc[ids, load].to_numpy(bool)
+    held_by = _held_units(problem, assignment)
+    mine = held_by[held_by.isin(ids)]
+    f["families"] = mine.value_counts().reindex(ids).fillna(0).astype(int)
+
+    # moves of their families to someone else, and the first that fits
+    e = problem.eligible[["unit", "worker_id", *LOADS]]
+    e = e.assign(src=e["unit"].map(mine)).dropna(subset=["src"])
+    e = e[e["worker_id"] != e["src"]].reset_index(drop=True)
+    f["moves"] = e["src"].value_counts().reindex(ids).fillna(0).astype(int)
+    first = e[_fits(e, room)].sort_values(["src", "unit", "worker_id"], kind="stable").drop_duplicates("src")
+    first = first.set_index("src")
+    f["fit_unit"] = first["unit"].reindex(ids).fillna("").astype(object)
+    f["fit_to"] = first["worker_id"].reindex(ids).fillna("").astype(object)
+
+    # demand against capacity in reach
+    cand = problem.candidates
+    pool = pd.concat([pd.DataFrame({"src": cand["unit"].map(mine), "member": cand["worker_id"]}).dropna(),
+                      pd.DataFrame({"src": ids, "member": ids})], ignore_index=True).drop_duplicates()
+    pool = pool[(pool["member"] == pool["src"]) | ~pool["member"].map(workers["leaving"]).astype(bool)]
+    held_caps = pd.concat([loads, caps.add_prefix("cap_")], axis=1)
+    sums = held_caps.reindex(pool["member"].to_numpy()).groupby(pool["src"].to_numpy()).sum().reindex(ids)
+    for load in LOADS:
+        f[f"reach_{load}"] = sums[load].to_numpy(float)
+        f[f"reach_cap_{load}"] = sums[f"cap_{load}"].to_numpy(float)
+        f[f"short_{load}"] = f[f"reach_{load}"] - f[f"reach_cap_{load}"]
+    pool_teams = pool.assign(team=pool["member"].map(workers["team"])).query("team != ''")
+    pool_teams = pool_teams.groupby("src")["team"].agg(lambda t: tuple(sorted(set(t))))
+    f["reach_teams"] = pd.Series([pool_teams.get(k, ()) for k in ids], index=f.index, dtype=object)
+    outside = _room_outside_reach(problem, team_loads(problem, loads), mine, f) if problem.config.reach == "team" \
+        else [()] * len(ids)
+    f["outside_teams"] = pd.Series(outside, index=f.index, dtype=object)
+
+    # a family that colleagues could take if its children were split
+    n = e["unit"].map(problem.units["n_children"]).to_numpy(float)
+    per_child = e[list(LOADS)].to_numpy(float) / np.maximum(n, 1.0)[:, None]
+    r = room.reindex(e["worker_id"]).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        takes = np.where(per_child > _EPS, np.floor((r + 1e-6) / per_child), np.inf).min(axis=1)
+    takes = np.clip(takes, 0.0, n) if len(e) else np.zeros(0)
+    parts = e.assign(takes=takes, n=n)[n > 1]
+    by = parts.groupby(["src", "unit"]).agg(total=("takes", "sum"), most=("takes", "max"), n=("n", "first"))
+    split = by[by["total"] >= by["n"]].reset_index().sort_values(["src", "n", "unit"], ascending=[True, False, True],
+                                                                    kind="stable").drop_duplicates("src")
+    split = split.set_index("src")
+    f["split_unit"] = split["unit"].reindex(ids).fillna("").astype(object)
+    f["split_children"] = split["n"].reindex(ids).to_numpy(float)
+    f["split_most"] = split["most"].reindex(ids).to_numpy(float)
+
+    # the move nearest to fitting
+    load = e[list(LOADS)].to_numpy(float)
+    short = np.maximum(0.0, load - r) / np.maximum(caps.reindex(e["worker_id"]).to_numpy(float), 1.0)
+    near = e.assign(near=short.sum(axis=1) if len(e) else np.zeros(0))
+    near = near.sort_values(["src", "near", "unit", "worker_id"], kind="stable").drop_duplicates("src").set_index("src")
+    f["near_unit"] = near["unit"].reindex(ids).fillna("").astype(object)
+    f["near_to"] = near["worker_id"].reindex(ids).fillna("").astype(object)
+    near_room = room.reindex(near["worker_id"]).set_axis(near.index)
+    for load in LOADS:
+        f[f"near_{load}"] = near[load].reindex(ids).to_numpy(float)
+        f[f"near_room_{load}"] = near_room[load].reindex(ids).to_numpy(float)
+    return f
+
+
+def _room_outside_reach(problem: Problem, teams: pd.DataFrame, mine: pd.Series, f: pd.DataFrame) -> list:
+    """Per worker of ``f``: the teams of their families' localities that are not in reach (with
+    reach "team") and have room, in all, on a cap the reach is short of and the worker is above
+    (none when the reach is not short). ``teams``: `team_loads`."""
+    team_loc = R.team_localities(problem.workers)
+    spare = pd.DataFrame({load: teams[f"cap_{load}"] - teams[load] for load in LOADS})
+    named = problem.units["teams"].reindex(mine.index).groupby(mine.to_numpy()).agg(
+        lambda s: frozenset().union(*s))
+    out = []
+    for k, row in f.iterrows():
+        short = [load for load in LOADS if row[f"over_{load}"] and row[f"short_{load}"] > _EPS]
+        locs = {team_loc.get(t) for t in named.get(k, frozenset())} - {None}
+        if not short or not locs:
+            out.append(())
+            continue
+        others = [t for t in team_loc.index[team_loc.isin(locs).to_numpy()]
+                  if t and t not in row["reach_teams"] and t in spare.index]
+        out.append(tuple(sorted(t for t in others if (spare.loc[t, short] > _EPS).any())))
+    return out
+
+
+#: How a load held in reach against its caps is said, per load.
+_HELD_WORDS = {
+    "points": "{held} points against {cap} points of capacity",
+    "children": "{held} children against hard caps adding up to {cap}",
+    "complex": "{held} complex children against complex caps adding up to {cap}",
+}
+_NOUNS = {"points": ("point", "points"), "children": ("child", "children"),
+          "complex": ("complex child", "complex children")}
+
+
+def _count(x: float, load: str) -> str:
+    one, many = _NOUNS[load]
+    return f"{_n(x)} {one if abs(x - 1) < 1e-9 else many}"
+
+
+def _held(f: Mapping, load: str) -> str:
+    """What the reach holds of one load against its caps, and how far short or how much spare."""
+    gap = f[f"short_{load}"]
+    how = f"{_n(gap)} short" if load == "points" else f"{_n(gap)} over"
+    if abs(gap) <= 1e-6:
+        how = "none to spare"
+    elif gap < 0:
+        how = f"{_count(-gap, load)} spare in all"
+    return _HELD_WORDS[load].format(held=_n(f[f"reach_{load}"]), cap=_n(f[f"reach_cap_{load}"])) + f" ({how})"
+
+
+def _reach_words(f: Mapping) -> str:
+    """The workers in reach, by their teams, with the verb."""
+    teams = f["reach_teams"]
+    if not len(teams):
+        return "the workers in reach hold"
+    return ("team " + teams[0] + " holds") if len(teams) == 1 else ("teams " + ", ".join(teams) + " hold")
+
+
+def _team_room(team: str, teams: pd.DataFrame, loads: list[str]) -> tuple[str, bool]:
+    """A team's room on some loads, in words, and whether it has room on all of them."""
+    parts, room_on_all = [], True
+    for load in loads:
+        spare = teams.at[team, f"cap_{load}"] - teams.at[team, load]
+        room_on_all &= bool(spare > _EPS)
+        parts.append(f"{_count(spare, load)} spare" if spare > _EPS else
+                     "full" if spare > -1e-6 else f"{_count(-spare, load)} above its caps")
+    cap = teams.at[team, "cap_points"]
+    util = f"at {teams.at[team, 'points'] / cap:.0%} of points capacity: " if cap > 0 else ""
+    return f"{team} ({util}{', '.join(parts)})", room_on_all
+
+
+def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame) -> str:
+    """The specifics behind a worker's reason, in words a service manager can act on (the words
+    for each reason code: `explain.OVER_CAP_WORDS`).
+
+    Parameters
+    ----------
+    problem : Problem
+    reason : str
+        The worker's reason code (`over_cap_reason`).
+    f : mapping
+        The worker's row of `relief_facts`.
+    teams : DataFrame
+        `team_loads` of the assignment.
+    """
+    units = problem.units
+    if reason == "pinned":
+        return "existing work is kept in 'new' mode" if problem.mode == "new" else "every child they hold is pinned"
+    if reason == "no_eligible_worker":
+        return f"the rules exclude every other worker in reach for their {_n(f['families'])} famil" + \
+            ("y" if f["families"] == 1 else "ies")
+    if reason == "relievable":
+        return f"{f['fit_to']} has room for family {units.at[f['fit_unit'], 'family_id']}"
+    if reason == "reach_over_capacity":
+        short = [load for load in LOADS if f[f"over_{load}"] and f[f"short_{load}"] > _EPS]
+        text = f"{_reach_words(f)} " + " and ".join(_held(f, load) for load in short)
+        if problem.config.reach != "team":
+            return text
+        outside = f["outside_teams"]
+        if not len(outside):
+            return text + "; no other team of the same locality has room either"
+        locality = R.team_localities(problem.workers)
+        shown = [_team_room(t, teams, short) for t in outside]
+        where = ", ".join(sorted({str(locality[t]) for t in outside}))
+        text += f"; other teams of locality {where}: {'; '.join(words for words, _ in shown)}"
+        if not any(all_room for _, all_room in shown):
+            return text
+        return (text + "; families may not move to another team while the allocation's reach is \"team\": "
+                "policy.reach = \"locality\" ([allocation.policy], or --reach locality) lets them, where the "
+                "teams do the same work")
+    if reason == "sibling_group_too_large":
+        u = f["split_unit"]
+        return (f"family {units.at[u, 'family_id']} ({_n(f['split_children'])} children): colleagues have room for "
+                f"all of them between them, at most {_count(f['split_most'], 'children')} with any one")
+    if not f["near_unit"]:
+        return ""
+    family = ", ".join(_count(f[f"near_{load}"], load) for load in LOADS if f[f"near_{load}"] > _EPS)
+    room = ", ".join(_count(max(0.0, f[f"near_room_{load}"]), load) for load in LOADS)
+    return (f"{_reach_words(f)} " + "; ".join(_held(f, load) for load in LOADS if f[f"over_{load}"])
+            + f"; the nearest move, family {units.at[f['near_unit'], 'family_id']} ({family}) to {f['near_to']}, "
+            f"does not fit: {f['near_to']} has room for {room}")
+
+
+def team_loads(problem: Problem, loads: pd.DataFrame) -> pd.DataFrame:
+    """Per team, what its workers (leavers apart) hold (`LOADS`) and their caps (``cap_<load>``)."""
+    workers = problem.workers
+    staying = workers.index[~workers["leaving"].astype(bool).to_numpy()]
+    held_caps = pd.concat([loads, _caps(problem).add_prefix("cap_")], axis=1).reindex(staying)
+    return held_caps.groupby(workers.loc[staying, "team"].to_numpy()).sum()
+
+
 def relief_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
-    """Every worker above a hard cap after the assignment, with the reason (module docstring).
+    """Every worker above a hard cap after the assignment, with the reason (`OVER_CAP_RULES` on
+    `relief_facts`) and its specifics (`relief_detail`).
 
     Parameters
     ----------
@@ -70,54 +370,23 @@ def relief_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     DataFrame
         `RELIEF_COLUMNS`: ``over`` names the caps ("points", "children", "complex" joined by
         ";"), ``reason`` is one of "relievable", "pinned", "no_eligible_worker",
-        "sibling_group_too_large", "no_room"; for a relievable worker, ``unit`` and
-        ``to_worker`` give one move that would relieve them.
+        "reach_over_capacity", "sibling_group_too_large", "no_room"; ``detail`` gives the
+        numbers behind it; for a relievable worker, ``unit`` and ``to_worker`` give one move
+        that would relieve them.
     """
-    workers = problem.workers.index
-    loads = assignment_loads(problem, assignment)
-    over = (loads > _caps(problem) + 1e-6).reindex(workers)
-    over_any = over.any(axis=1).to_numpy()
-    if not over_any.any():
+    assignment = assignment.reindex(problem.units.index).fillna("").astype(object)
+    facts = relief_facts(problem, assignment)
+    if not len(facts):
         return pd.DataFrame(columns=RELIEF_COLUMNS)
-    room = _room(problem, loads).reindex(workers).to_numpy(float)
-    held_by = _held_units(problem, assignment)
-    holder = workers.get_indexer(held_by.to_numpy())  # by unit (-1: none)
-    elig = problem.eligible
-    unit_idx = problem.units.index.get_indexer(elig["unit"])
-    pw = workers.get_indexer(elig["worker_id"])
-    src = holder[unit_idx]
-    # pairs that would move a family off a worker above a cap to someone else
-    off = (src >= 0) & (src != pw)
-    off &= over_any[np.maximum(src, 0)]
-    load = elig[list(LOADS)].to_numpy(float)
-    fits = off & (load <= room[pw] + 1e-6).all(axis=1)
-    one_child = off & (room[pw, 1] >= 1 - _EPS) & (room[pw, 0] > _EPS) & (load[:, 1] > 1)
-    holders = pd.Series(src[off]).value_counts()
-    first_fit = pd.DataFrame({"w": src[fits], "unit": elig["unit"].to_numpy()[fits],
-                              "to": elig["worker_id"].to_numpy()[fits]}).sort_values(["w", "unit", "to"], kind="stable")
-    first_fit = first_fit.drop_duplicates("w").set_index("w")
-    sibling = set(src[one_child].tolist())
-    has_units = set(holder[holder >= 0].tolist())
-    rows: list[dict] = []
-    for k in np.flatnonzero(over_any):
-        wid = workers[k]
-        caps_over = ";".join(load_ for load_ in LOADS if over.at[wid, load_])
-        base = dict(worker_id=wid, over=caps_over, relievable=False, unit="", to_worker="")
-        if k not in has_units:
-            what = "existing work is kept in 'new' mode" if problem.mode == "new" else "every child they hold is pinned"
-            rows.append({**base, "reason": "pinned", "detail": what})
-        elif holders.get(k, 0) == 0:
-            rows.append({**base, "reason": "no_eligible_worker",
-                         "detail": "no other worker in reach may hold any of their families"})
-        elif k in first_fit.index:
-            u, to = first_fit.at[k, "unit"], first_fit.at[k, "to"]
-            rows.append({**base, "reason": "relievable", "relievable": True, "unit": u, "to_worker": to,
-                         "detail": f"{to} has room for family {problem.units.at[u, 'family_id']}"})
-        elif k in sibling:
-            rows.append({**base, "reason": "sibling_group_too_large",
-                         "detail": "colleagues have room for some of a family's children, not the whole sibling group"})
-        else:
-            rows.append({**base, "reason": "no_room", "detail": "no eligible worker in reach has room"})
+    reason = over_cap_reason(facts)
+    teams = team_loads(problem, assignment_loads(problem, assignment))
+    rows = []
+    for wid, f in zip(facts.index, facts.to_dict("records")):
+        code = reason[wid]
+        relievable = code == "relievable"
+        rows.append(dict(worker_id=wid, over=";".join(load for load in LOADS if f[f"over_{load}"]), reason=code,
+                         detail=relief_detail(problem, code, f, teams), relievable=relievable,
+                         unit=f["fit_unit"] if relievable else "", to_worker=f["fit_to"] if relievable else ""))
     return pd.DataFrame(rows, columns=RELIEF_COLUMNS)
 
 

@@ -45,6 +45,8 @@ The policy (hard rules a manager chooses, not costs):
   whether they do: where teams differ by function (assessment, safeguarding, children in care,
   disabled children), locality reach would move a family to a team that does other work. So the
   default is ``"team"``, and an authority whose locality teams are alike should set ``"locality"``.
+  A worker left above a cap because their team holds more than its caps add up to is listed with
+  the teams of the locality that have room and this setting (``checks.relief_detail``).
 * ``contract_horizon_weeks`` (default 8): a worker whose contract ends within this many weeks of
   the run's "as of" date is not given new families of children who need continuity
   (looked-after, CP, court) while any other worker is eligible for them.

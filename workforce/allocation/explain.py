@@ -32,14 +32,27 @@ from workforce.errors import InputError
 MAX_LISTED = 12
 _EPS = 1e-6
 
-#: Words for the reason a worker is left above a cap (`checks.relief_check`).
+#: Words for the reason a worker is left above a cap (`checks.relief_check`): ``over_cap_reason``
+#: in ``worker_loads.csv`` gives them and, after a colon, the numbers behind them
+#: (`checks.relief_detail`); the summary counts workers by reason code.
 OVER_CAP_WORDS = {
     "pinned": "everything they hold is pinned by a manager (or kept in 'new' mode)",
     "no_eligible_worker": "no other eligible worker in reach for their families",
+    "reach_over_capacity": "demand in reach exceeds capacity",
     "sibling_group_too_large": "a sibling group too large for anyone's room",
-    "no_room": "no eligible worker in reach has room",
+    "no_room": "no colleague who may hold their families has room for any of them",
     "relievable": "a colleague has room for one of their families (the solve stopped first)",
 }
+
+
+def over_cap_text(reason: str, detail: str) -> str:
+    """A worker's ``over_cap_reason``: the reason's words, then its specifics ("" for a worker
+    within every cap)."""
+    if not reason:
+        return ""
+    words = OVER_CAP_WORDS.get(reason, reason)
+    return f"{words}: {detail}" if detail else words
+
 
 EXPLANATION_COLUMNS = [
     "case_id", "family_id", "priority", "outcome", "worker_id", "previous_worker_id", "team", "cross_team",
@@ -535,6 +548,7 @@ def _worker_loads(problem: Problem, loads: pd.DataFrame, relief: pd.DataFrame) -
     oa = over_caps(w, {load: loads[load] for load in LOADS})
     rel = relief.set_index("worker_id") if len(relief) else pd.DataFrame(columns=["reason", "detail"])
     reason = rel["reason"].reindex(w.index).fillna("")
+    detail = rel["detail"].reindex(w.index).fillna("")
     out = pd.DataFrame({
         "worker_id": w.index, "team": w["team"].to_numpy(), "locality": w["locality"].to_numpy(),
         "role": w["role"].to_numpy(), "fte": w["fte"].to_numpy(), "available": w["available"].to_numpy(),
@@ -553,7 +567,7 @@ def _worker_loads(problem: Problem, loads: pd.DataFrame, relief: pd.DataFrame) -
         "over_complex_before": ob["complex"].to_numpy(), "over_complex_after": oa["complex"].to_numpy(),
         # children only: points over capacity have their own columns (over_points_*)
         "over_soft_cap": (loads["children"].round() > w["soft_max_children"]).to_numpy(),
-        "over_cap_reason": reason.map(lambda r: OVER_CAP_WORDS.get(r, "") if r else "").to_numpy(),
+        "over_cap_reason": [over_cap_text(r, d) for r, d in zip(reason, detail)],
         "p_leave": w["p_leave"].to_numpy(),
     })
     return out

@@ -60,8 +60,7 @@ def same_team_or_locality(units: pd.DataFrame, workers: pd.DataFrame, reach: str
     parts = [by_team.merge(w[["worker_id", "team"]], on="team", how="inner").assign(scope="team"),
              by_loc.merge(w[["worker_id", "locality"]], on="locality", how="inner").assign(scope="locality")]
     if reach == "locality":
-        team_locality = w.drop_duplicates("team").set_index("team")["locality"]
-        other = by_team.assign(locality=by_team["team"].map(team_locality)).dropna(subset=["locality"])
+        other = by_team.assign(locality=by_team["team"].map(team_localities(workers))).dropna(subset=["locality"])
         other = other[["unit", "locality"]].drop_duplicates()
         parts.append(other.merge(w[["worker_id", "locality"]], on="locality", how="inner").assign(scope="other_team"))
     cand = pd.concat([p[["unit", "worker_id", "scope"]] for p in parts], ignore_index=True)
@@ -69,6 +68,13 @@ def same_team_or_locality(units: pd.DataFrame, workers: pd.DataFrame, reach: str
     cand["rank"] = cand["scope"].map({"team": 0, "locality": 1, "other_team": 2})
     cand = cand.sort_values(["unit", "worker_id", "rank"], kind="stable").drop_duplicates(["unit", "worker_id"])
     return pair_frame(cand.drop(columns="rank"), units, workers)
+
+
+def team_localities(workers: pd.DataFrame) -> pd.Series:
+    """Each team's locality (of its first worker): the teams ``reach="locality"`` puts in reach of
+    a family naming a team are the teams of that team's locality."""
+    w = workers.reset_index()
+    return w.drop_duplicates("team").set_index("team")["locality"]
 
 
 def pair_frame(pairs: pd.DataFrame, units: pd.DataFrame, workers: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from workforce.demand.measures import (
     quarter_ends,
     quarter_years,
 )
-from workforce.demand.parameters import Calibration, Parameter, calibrate
+from workforce.demand.parameters import Calibration, Parameter, calibrate, years_text
 from workforce.demand.placements import placement_costs, unit_cost_table
 from workforce.demand.settings import (
     EARLY_HELP_COST_BASIS,
@@ -108,6 +108,7 @@ class DemandResult:
     unit_costs: pd.DataFrame
     budget: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
+    start_adjustment: list[str] = field(default_factory=list)
 
     @property
     def horizon(self) -> int:
@@ -291,10 +292,62 @@ def run_demand(history: pd.DataFrame, assumptions: DemandAssumptions | None = No
     result = DemandResult(name, cal, a, start_year, runs, chosen, fit, mape, points, mix_basis, changes,
                           unit_cost_table(a.unit_costs, a.price_year, a.price_index), notes=notes)
     result.budget = budget_frame(result)
+    result.start_adjustment = start_adjustment(cal, runs[BASELINE].simulation, history, a, fallback)
+    notes.extend(result.start_adjustment)
     if not np.isfinite(runs[BASELINE].workforce.loc[
             ~runs[BASELINE].workforce["social_work"], "required_fte"]).any():
         notes.append("care leavers' personal advisers are not costed: no personal_adviser role in the caseload rules")
     return result
+
+
+#: A stage moving by more than this share in the baseline's first quarter is named as a
+#: first-year adjustment (the start's stocks out of balance with the calibrated rates).
+START_STEP = 0.03
+#: Each stage's main exit rate, quoted when its start is out of balance.
+_EXIT_RATE = {"cin": "cin_closure_hazard", "cp": "cp_exit_hazard", "cla": "care_exit_hazard"}
+_STAGE_WORDS = {"cin": "children in need without a plan (stage cin)", "cp": "children on CP plans (stage cp)",
+                "cla": "looked-after children (stage cla)"}
+
+
+def start_adjustment(cal: Calibration, baseline: Simulation, history: pd.DataFrame, a: DemandAssumptions,
+                     fallback: Calibration | None) -> list[str]:
+    """Notes naming each stage the baseline moves by more than `START_STEP` in its first quarter.
+
+    With no levers such a step is not a change in practice: the rates are pooled over the
+    calibration years and the stocks at 31 March of the last one are out of balance with them
+    (the stage's flows changed across the window). Each note gives the size of the step, the
+    stage's main exit rate pooled and in the last year alone, and the step on the last year's
+    own rates, so a reader can tell the model's first-year adjustment from a trend.
+    """
+    start, q1, q4 = baseline.opening, baseline.stocks.iloc[0], baseline.stocks.iloc[min(3, len(baseline.stocks) - 1)]
+    steps = {s: q1[s] / start[s] - 1.0 for s in _EXIT_RATE if start[s] > 0}
+    big = [s for s, v in steps.items() if abs(v) > START_STEP]
+    if not big or len(cal.years) < 2:
+        return []
+    last_year = cal.years[-1]
+    try:
+        last = calibrate(history, [last_year], fallback=fallback, judgements=a.judgements, basis=a.basis)
+        if a.overrides:
+            for key, value in a.overrides.items():
+                last = last.with_values({key: value}, "")
+        own = project(last, Scenario(BASELINE, LeverSet(), Investment(), ""), a, last_year, a.structure)[1]
+        own_step = {s: own.stocks.iloc[0][s] / own.opening[s] - 1.0 for s in big}
+    except ValueError:
+        last, own_step = None, {}
+    end = quarter_ends(last_year, 1)[0]
+    out = []
+    for s in big:
+        rate = _EXIT_RATE[s]
+        text = (f"first-year adjustment: with no levers {_STAGE_WORDS[s]} go from {start[s]:,.0f} at 31 March "
+                f"{last_year} to {q1[s]:,.0f} at {end:%d %B %Y} ({steps[s]:+.1%}) and {q4[s]:,.0f} a year on "
+                f"({q4[s] / start[s] - 1.0:+.1%}). This is not a change in practice: the rates are pooled over "
+                f"{years_text(cal.years)}, and the {last_year} stocks are out of balance with them")
+        if last is not None:
+            text += (f" ({rate} {cal.value(rate):.3f} a quarter pooled, {last.value(rate):.3f} in {last_year} "
+                     f"alone); on {last_year}'s own rates the first quarter moves {own_step[s]:+.1%}. Calibrating "
+                     f"on {last_year} alone (years = \"{last_year}\") starts nearer balance, with noisier rates")
+        out.append(text)
+    return out
 
 
 # ----------------------------------------------------------------------------- budget

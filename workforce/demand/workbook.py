@@ -186,6 +186,9 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
                  "scenario) to see the workforce it needs."):
         grid.put(row, 1, line, "wf subtitle")
         row += 1
+    for line in result.start_adjustment:  # a baseline that steps at the start says why
+        grid.put(row, 1, line, "wf subtitle")
+        row += 1
     row += 1
     if agreement is not None:
         grid.put(row, 1, "Open cases today and the model's start, by stage", "wf heading")

@@ -504,6 +504,7 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
     return {
         "start_date": start.date().isoformat(),
         "horizon_quarters": H,
+        "price_year": int(a.costs.price_year),
         "workers": int(len(workers)),
         "cases": int(len(cases)),
         "start_turnover_rate": float(np.average(year_now[la], weights=fte[la])) if la.any() else None,
