@@ -530,31 +530,35 @@ def holds_cases(inp: RecruitmentInputs) -> np.ndarray:
     return inp.demand.max(axis=(1, 2)) > 0
 
 
-def appointments_fill_vacancies(inp: RecruitmentInputs, prob, perm_stock, held: np.ndarray) -> list:
-    """An appointment fills a funded post: the plan never takes a unit's LA-employed staff above
-    its funded establishment (`inp.establishment`), or above the staff it already has where those
-    are more, unless in that quarter every case-holding unit is at its establishment (the whole
-    service is full and the rest of the need is over establishment wherever it goes). A hire into
-    a team already at establishment is an appointment to a post that does not exist, while
-    another team's vacancies stay covered by agency. Without an establishment by team the plan
-    does not know the posts and the rule is off. `held` is the committed stock (units, H)."""
+def appointments_fill_vacancies(inp: RecruitmentInputs, prob, perm_stock, held: np.ndarray) -> tuple[list, object]:
+    """An appointment fills a funded post: a unit's LA-employed staff above its funded
+    establishment (`inp.establishment`), or above the staff it has today (or appointed before
+    the plan) where those are more, so leavers are always replaced, costs an agency FTE-quarter
+    on top of its pay. A hire into a team already at establishment is an appointment to a post
+    that does not exist while another team's vacancies stay covered by agency; at that price the
+    plan never goes above the posts to save agency, only by the fraction of an FTE whole
+    appointments force (a post of 0.8 FTE free takes one appointment) or to reach a target it
+    must. Need beyond the funded posts is covered by agency, and the Summary says how many FTE
+    that is ('Staff beyond the funded establishment'): more posts are a funding decision, made by
+    raising the establishment the plan reads. A soft ceiling, not a hard one: the hard ceiling
+    made the programme a packing problem of whole appointments into fractional rooms, and the
+    Sandwell profile's stronger-levers scenario stopped at its time limit 5-6% from its bound.
+    Without an establishment by team the plan does not know the posts and the rule is off.
+    `held` is the committed stock (units, H). Returns the rows and the objective term."""
     import pulp
 
     if inp.establishment is None:
-        return []
+        return [], 0.0
     est = np.asarray(inp.establishment, dtype=float)
-    holding = holds_cases(inp)
-    most = float(market_hires_per_quarter(inp.a, inp.feasibility, inp.own[0])) * inp.horizon \
-        + float(max(inp.a.recruitment.nq_places_per_cohort, np.floor(inp.own[1] + 1e-9))) * len(inp.cohorts)
-    out = []
+    today = inp.base.perm_start[:, 0]
+    rows, above = [], []
     for q in range(min(inp.lead, inp.horizon), inp.horizon):
-        full = prob.add_variable(f"service_full_{q}", 0, 1, cat=pulp.LpInteger)  # 1: every case-holding unit at establishment
         for u in range(len(inp.units)):
-            ceiling = max(float(est[u]), float(held[u, q]))
-            out.append((perm_stock[u][q] - (most + 1.0) * full <= ceiling, f"establishment_{u}_{q}"))
-            if holding[u]:
-                out.append((perm_stock[u][q] - float(est[u]) * full >= 0, f"service_full_{u}_{q}"))
-    return out
+            x = prob.add_variable(f"above_establishment_{u}_{q}", 0)
+            ceiling = max(float(est[u]), float(today[u]), float(held[u, q]))
+            rows.append((perm_stock[u][q] - x <= ceiling, f"establishment_{u}_{q}"))
+            above.append(x)
+    return rows, inp.agency_q * pulp.lpSum(above)
 
 
 def _agency_paid(inp: RecruitmentInputs, agency, q: int):
@@ -676,14 +680,14 @@ def _build(inp: RecruitmentInputs, elastic: bool):
     share_slack = [prob.add_variable(f"share_slack_{q}", 0) for q in range(H)] if elastic else None
     budget_slack = prob.add_variable("budget_slack", 0) if elastic else None
     spread_rows, spread = team_agency_excess(inp, prob, perm_stock, agency)
-    objective = variable_cost + spread
+    post_rows, above_posts = appointments_fill_vacancies(inp, prob, perm_stock, held_end)
+    objective = variable_cost + spread + above_posts
     if elastic:
         objective = objective + PENALTY_PER_FTE * pulp.lpSum(share_slack) + PENALTY_PER_GBP * budget_slack
     prob += objective, "total_cost"
     for rule in (cover_demand(inp, capacity, agency), hiring_capacity(inp, hires), nq_places(inp, nq), asye_mix(inp, nq),
                  agency_rate_target(inp, perm_stock, agency, share_slack), agency_pace(inp, perm_stock, agency),
-                 within_budget(inp, total_cost, budget_slack), spread_rows,
-                 appointments_fill_vacancies(inp, prob, perm_stock, held_end)):
+                 within_budget(inp, total_cost, budget_slack), spread_rows, post_rows):
         for constraint, name in rule:
             prob += constraint, name
     return prob, hires, nq, agency

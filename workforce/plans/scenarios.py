@@ -72,7 +72,7 @@ SCENARIO_COLUMNS = (
     "agency_rate_end_expected", "agency_target_met", "p_meet_agency_target", "total_cost_gbp_p50", "total_cost_gbp_p10", "total_cost_gbp_p90",
     "baseline_cost_gbp_p50", "saving_gbp_p50", "saving_gbp_p10", "saving_gbp_p90", "saving_share_p50",
     "gateway_cost_gbp", "gateway_expected_leavers_avoided", "permanent_hires", "nq_intake",
-    "p_shortfall_any_quarter", "trajectory_beyond_all", "recruitment_status",
+    "p_shortfall_any_quarter", "trajectory_beyond_all", "recruitment_status", "recruitment_gap",
 )
 
 
