@@ -398,6 +398,8 @@ def test_recruitment_note_names_only_the_limits_that_bind():
     assert "posts that hold no cases" not in pace  # half a point: not material
     posts = recruitment_note(a, None, report, True, False, True, 0.0, _binding(full_units=["West", "East"]))
     assert "the funded posts of 2 of the 17 case-holding teams full while agency covers more of their need" in posts
+    close = recruitment_note(a, None, report, True, False, True, 0.52, _binding())
+    assert close.endswith("it misses the target in the central projection, yet 52% of the simulated futures meet it")
     none = recruitment_note(a, None, report, True, False, True, 0.0, _binding())
     assert none == "the agency target (15% from quarter 12) out of reach; the closest plan (elastic model, feasible) is shown"
 

@@ -838,8 +838,11 @@ def binding_limits(inp: RecruitmentInputs, dec: Decisions) -> Binding:
     today = np.ones((len(inp.units), 2)) if inp.coverage_today is None else inp.coverage_today
     need = covered_need(inp.demand, coverage, inp.a.recruitment.cover_margin_rate)
     holding = holds_cases(inp)
+    # full when the agency target is judged (from its quarter to the end): a team full early on that
+    # has vacancies again later did not stop the plan reaching the target
+    judged = min(max(int(inp.a.recruitment.agency_target_quarter) - 1, lead), H - 1)
     full = units_at_establishment(perm, inp.establishment, dec.agency, inp.base.agency_floor,
-                                  inp.a.recruitment.hire_success_rate, min(lead, H))
+                                  inp.a.recruitment.hire_success_rate, judged)
     outside = float(inp.base.agency_other[:, H - 1].sum() + dec.agency[~holding, H - 1].sum())
     staff_end = float(paid[:, H - 1].sum() + perm[:, H - 1].sum())
     nq_total = dec.nq.sum(axis=0)
