@@ -536,9 +536,10 @@ SAFE_CASELOAD_ON_THE_CENSUS_COUNT = (
     "plan covers absence and its planning margin")
 
 #: Why the plan's caseload (today and at the end, one basis) differs from the allocation's.
-CASELOAD_BY_ROLE = (". A plan cannot know who will hold a case, so it counts the FTE of staff in case-holding roles; "
-                    "the allocation's caseload counts the workers actually holding one (the census's count), so it "
-                    "reads a little higher today")
+CASELOAD_BY_ROLE = (". A plan cannot know who will hold a case, so it counts every open case over the FTE of staff "
+                    "in case-holding roles; the allocation's caseload counts the children held over the FTE of the "
+                    "workers holding them (the census's own count), after the allocation has placed children "
+                    "waiting today")
 
 #: The census measures shown as headline figures: column, name, unit.
 CENSUS_HEADLINES = (("establishment_fte", "Funded establishment", FTE), ("vacancy_rate", "Vacancy rate", SHARE),
@@ -596,11 +597,12 @@ def beyond_establishment(census: pd.DataFrame, last: int, label: str, source: st
         if any(v is None for v in values):
             continue
         in_post, agency, est = values
-        what = ("LA-employed FTE in post plus agency FTE, less the funded establishment: staff paid for beyond the "
-                "funded posts (negative: posts empty and not covered)")
+        what = ("LA-employed FTE in post plus agency FTE, less the funded establishment, over the whole service: "
+                "staff paid for beyond the funded posts, net of posts left empty and uncovered (a team over its "
+                "posts offsets another's empty posts, so the teams over their posts hold more than this; "
+                "negative: more posts empty than staff beyond them)")
         if key == "end":
-            what += ("; at the plan's end, the posts its safe caseloads need beyond today's funding (from the "
-                     "medians of the simulated futures)")
+            what += " (from the medians of the simulated futures)"
         out.append(Indicator(f"beyond_establishment_{key}", f"Staff beyond the funded establishment, {when}",
                              in_post + agency - est, FTE, what, source))
     return out
@@ -721,7 +723,8 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
     year = plan_summary.get("price_year")
     # A plan dated in the past (the Sandwell profile starts in 2018) is still costed in the price
     # year's pounds: the year is named so nobody sets it beside that year's budgets unadjusted.
-    money = (f"in {year} prices (costs.price_year: salaries and day rates indexed by the pay award)" if year
+    money = (f"in {year} prices (costs.price_year: salaries and day rates indexed by the pay award to {year}; "
+             "later pay awards are not added, so the cash cost of later years is higher)" if year
              else "in the price year's money")
     sim = (f"median of {runs or 'the'} simulated futures (leavers, demand, hiring success, agency supply and L&D "
            "effects drawn from their ranges; a team buys extra agency when it falls short and releases agency its own "
@@ -731,7 +734,8 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
     if year and _band(plan_summary, "total_cost_gbp") is not None:
         out.append(Indicator("price_year", "Costs in", f"{year} prices", TEXT,
                              "the year whose pounds every cost is shown in (costs.price_year): salaries and agency "
-                             "day rates indexed by the pay award, whatever years the plan covers", source))
+                             f"day rates indexed by the pay award to {year}, whatever years the plan covers (pay "
+                             "awards after it are not added)", source))
     for key, name, stem, unit, what in (
         ("plan_cost", "Workforce cost over the plan", "total_cost_gbp", GBP,
          "pay and on-costs of LA-employed staff, agency at day rates by role, recruitment (adverts, golden hellos net "
