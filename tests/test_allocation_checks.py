@@ -206,3 +206,21 @@ def test_relief_check_leaves_nobody_relievable_after_allocate(reach):
     assert not relief["relievable"].any()
     if reach == "locality":  # team B takes what team A has no room for
         assert not len(relief)
+
+
+def test_the_setting_is_named_only_for_a_team_that_does_the_same_work():
+    """Team B has room, but moving team A's families there helps only if B does A's work: with team
+    types given, the setting is named for a team of A's type, and advised against for another."""
+    def typed(kind_b):
+        ws = [{**worker("W1", max_children=3.0), "team_type": "safeguarding"},
+              {**worker("W2", max_children=3.0), "team_type": "safeguarding"},
+              {**worker("W3", team="B", max_children=3.0), "team_type": kind_b}]
+        cs = [case(f"A{i}", current="W1") for i in range(5)] + [case(f"B{i}", current="W2") for i in range(3)]
+        return check(ws, cs)
+
+    _, f, r = typed("safeguarding")
+    assert f.at["W1", "outside_teams"] == ("B",)
+    assert 'policy.reach = "locality"' in r.at["W1", "detail"] and "to the safeguarding teams" in r.at["W1", "detail"]
+    _, f, r = typed("assessment")
+    assert f.at["W1", "outside_teams"] == ("B",) and "B (" in r.at["W1", "detail"]  # still shown, with its room
+    assert "policy.reach" not in r.at["W1", "detail"] and "none of them is a safeguarding team" in r.at["W1", "detail"]

@@ -329,11 +329,18 @@ def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame
         shown = [_team_room(t, teams, short) for t in outside]
         where = ", ".join(sorted({str(locality[t]) for t in outside}))
         text += f"; other teams of locality {where}: {'; '.join(words for words, _ in shown)}"
-        if not any(all_room for _, all_room in shown):
+        kinds = R.team_kinds(problem.workers)
+        own = {kinds.get(t, "") for t in f["reach_teams"]} - {""}
+        # name the setting only where a team with room does the same work (or nobody says what work)
+        alike = [all_room and (not own or kinds.get(t, "") in own or kinds.get(t, "") == "")
+                 for t, (_, all_room) in zip(outside, shown)]
+        if not any(alike):
+            if any(all_room for _, all_room in shown) and own:
+                return text + f"; none of them is a {' or '.join(sorted(own))} team, so moving families there is not advised"
             return text
         return (text + "; families may not move to another team while the allocation's reach is \"team\": "
-                "policy.reach = \"locality\" ([allocation.policy], or --reach locality) lets them, where the "
-                "teams do the same work")
+                "policy.reach = \"locality\" ([allocation.policy], or --reach locality) lets them"
+                + (f", to the {' or '.join(sorted(own))} teams" if own else ", where the teams do the same work"))
     if reason == "sibling_group_too_large":
         u = f["split_unit"]
         return (f"family {units.at[u, 'family_id']} ({_n(f['split_children'])} children): colleagues have room for "

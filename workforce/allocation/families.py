@@ -70,7 +70,7 @@ def prepare_workers(
 
     Input columns (typed frame per the data contract): `worker_id, team, locality, role, asye,
     fte, skills, available`, optional `capacity_points, max_children, second_year,
-    contract_end_date`.
+    contract_end_date, team_type`.
     """
     w = workers.copy()
     w["worker_id"] = _text(w, "worker_id")
@@ -83,6 +83,7 @@ def prepare_workers(
     for col in ("team", "locality", "role", "asye", "available", "fte"):
         out[col] = w[col].to_numpy()
     out["agency"] = _bool(w, "agency", False).to_numpy()
+    out["team_type"] = _text(w, "team_type").to_numpy()  # optional: what work the team does ("" unknown)
     out["skill_set"] = [split_tags(s.lower()) for s in _text(w, "skills")]
     caps = worker_caps(w, rules)
     out["capacity"] = caps["capacity_points"].to_numpy(float)
