@@ -199,3 +199,16 @@ def test_team_rows_of_agency_add_up_to_the_service_total():
     assert np.allclose(per_team["carry_on_agency_fte"], totals["carry_on_agency_fte"])
     team = workers.at[managers[0], "team"]
     assert (result.recruitment.loc[result.recruitment["unit"] == team, "agency_fte"] >= workers.at[managers[0], "fte"] - 1e-9).all()
+
+
+def test_binding_dimension_takes_capacity_and_need_from_the_one_least_covered():
+    """A unit covered 103% in points and 103.5% in children is covered, not 98% (the smaller
+    capacity over the larger need mixed the two)."""
+    from workforce.plans.montecarlo import binding_dimension
+
+    cap = np.array([[15.7, 14.99], [10.0, 8.0], [3.0, 2.0]])
+    need = np.array([[15.24, 14.48], [9.0, 10.0], [0.0, 0.0]])
+    held, needed = binding_dimension(cap, need)
+    np.testing.assert_allclose(held, [15.7, 8.0, 2.0])  # points binds, then children; no need: the smaller
+    np.testing.assert_allclose(needed, [15.24, 10.0, 0.0])
+    assert held[0] / needed[0] > 1.0 > cap[0].min() / need[0].max()

@@ -22,9 +22,9 @@ from workforce.plans.costs import agency_cost_per_fte_year, hire_fee_gbp, unit_c
 from workforce.plans.feasibility import Feasibility, feasibility_bounds, trajectory_report
 from workforce.plans.gateway import apply_gateway, gateway_summary, plan_gateway
 from workforce.plans.leaving import REASONS, leaving_rates, observed_flows, risk_gaps, worker_leaving
-from workforce.plans.montecarlo import (Outcome, carry_on_policy, expected, montecarlo_frame, montecarlo_summary,
-                                        no_hires_capacity, plan_policy, service_capacity, service_coverage,
-                                        service_need, simulate_pair)
+from workforce.plans.montecarlo import (Outcome, binding_dimension, carry_on_policy, expected, montecarlo_frame,
+                                        montecarlo_summary, no_hires_capacity, plan_policy, service_capacity,
+                                        service_coverage, service_need, simulate_pair)
 from workforce.plans.projection import Workforce, build_workforce, plan_start_date, project
 from workforce.plans.recruitment import (Binding, RecruitmentInputs, binding_limits, recruitment_inputs,
                                          solve_recruitment, today_capacity, unit_base)
@@ -164,8 +164,7 @@ def _recruitment_frames(inp: RecruitmentInputs, dec, plan: Outcome, carry: Outco
     H, units = inp.horizon, inp.units
     col = inp.a.recruitment.unit
     required = projection.groupby([col, "quarter"])["required_fte"].sum()
-    cap = plan.capacity[0].min(axis=2)
-    need = plan.need[0].max(axis=2)
+    cap, need = binding_dimension(plan.capacity[0], plan.need[0])
     la_unit = plan.la_unit_fte[0]
     start_unit = np.concatenate([inp.base.perm_start[:, :1], la_unit[:, :-1]], axis=1)
     vac_unit = np.clip(est[:-1, None] - la_unit, 0.0, None) if est[:-1].sum() > 0 else np.full_like(la_unit, np.nan)
@@ -509,8 +508,8 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
     beyond = trajectories[trajectories["beyond_all"]]
     cost, base = float(totals["cost_gbp"].sum()), float(totals["carry_on_cost_gbp"].sum())
     simulated = montecarlo_summary(sim_plan, sim_carry, inp, a.montecarlo.runs, a.montecarlo.seed)
-    cover_now = float(today_capacity(wf_now, inp.units).min(axis=1).sum() / inp.demand[:, 0, :].max(axis=1).sum()) \
-        if inp.demand[:, 0, :].sum() > 0 else float("nan")
+    held_now, need_now = binding_dimension(today_capacity(wf_now, inp.units), inp.demand[:, 0, :])
+    cover_now = float(held_now.sum() / need_now.sum()) if need_now.sum() > 0 else float("nan")
     cover_end, carry_end = float(totals["coverage"].iloc[-1]), float(totals["carry_on_coverage"].iloc[-1])
     budget = a.recruitment.budget_gbp
     return {
