@@ -606,3 +606,15 @@ def to_csv_frame(typed: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(col.dtype, pd.Float64Dtype) or pd.api.types.is_integer_dtype(col):
             out[name] = col.astype("Int64").astype(str).replace("<NA>", "")
     return out
+
+
+def team_types(workers: pd.DataFrame) -> dict[str, str]:
+    """Each team's type (the one most of its workers carry in the optional `team_type` column);
+    empty when the workers table has no team types. Teams of one type do the same work: the plans
+    follow a team type's demand, and an allocation may suggest moving families only between them."""
+    if "team_type" not in workers:
+        return {}
+    pairs = workers.assign(team_type=workers["team_type"].astype(str).str.strip())
+    pairs = pairs[pairs["team_type"] != ""].groupby(["team", "team_type"]).size().reset_index(name="n")
+    pairs = pairs.sort_values(["team", "n", "team_type"], ascending=[True, False, True]).drop_duplicates("team")
+    return dict(zip(pairs["team"].astype(str), pairs["team_type"].astype(str)))

@@ -32,6 +32,7 @@ from workforce.allocation import objective as O
 from workforce.allocation import rules as R
 from workforce.allocation.families import CAPS, _n
 from workforce.allocation.problem import LOADS, Problem, assignment_loads
+from workforce.contracts import team_types
 
 RELIEF_COLUMNS = ["worker_id", "over", "reason", "detail", "relievable", "unit", "to_worker"]
 PRIORITY_COLUMNS = ["unit", "family_id", "status", "reason", "worker_id", "frees_unit", "frees_children"]
@@ -329,7 +330,7 @@ def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame
         shown = [_team_room(t, teams, short) for t in outside]
         where = ", ".join(sorted({str(locality[t]) for t in outside}))
         text += f"; other teams of locality {where}: {'; '.join(words for words, _ in shown)}"
-        kinds = R.team_kinds(problem.workers)
+        kinds = team_types(problem.workers)
         own = {kinds.get(t, "") for t in f["reach_teams"]} - {""}
         # name the setting only where a team with room does the same work (or nobody says what work)
         alike = [all_room and (not own or kinds.get(t, "") in own or kinds.get(t, "") == "")

@@ -77,16 +77,6 @@ def team_localities(workers: pd.DataFrame) -> pd.Series:
     return w.drop_duplicates("team").set_index("team")["locality"]
 
 
-def team_kinds(workers: pd.DataFrame) -> pd.Series:
-    """Each team's type (`team_type` of its first worker that has one; "" when none does): teams
-    of one type do the same work, so a family may move between them."""
-    w = workers.reset_index()
-    if "team_type" not in w:
-        return pd.Series("", index=pd.Index(w["team"].drop_duplicates()), dtype=object)
-    named = w[w["team_type"].astype(str) != ""].drop_duplicates("team").set_index("team")["team_type"]
-    return named.reindex(w["team"].drop_duplicates()).fillna("").astype(object)
-
-
 def pair_frame(pairs: pd.DataFrame, units: pd.DataFrame, workers: pd.DataFrame) -> pd.DataFrame:
     """The candidate frame for given (unit, worker) pairs: `pairs` (with columns ``unit,
     worker_id``) with the unit's columns and the worker's side by side, the shape every hard

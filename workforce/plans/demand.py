@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import CaseloadRules, family_child_points
+from workforce.contracts import team_types
 from workforce.errors import InputError
 
 #: Columns the plan reads from a `workforce_requirement` frame.
@@ -60,17 +61,6 @@ def case_teams(cases: pd.DataFrame, workers: pd.DataFrame, rules: CaseloadRules)
     spread["points"] = spread["points"] * w
     spread["children"] = spread["children"] * w
     return pd.concat([have, spread[["team", "points", "children"]]], ignore_index=True)
-
-
-def team_types(workers: pd.DataFrame) -> dict[str, str]:
-    """Each team's type (the one most of its workers carry in the optional `team_type` column);
-    empty when the workers table has no team types."""
-    if "team_type" not in workers:
-        return {}
-    pairs = workers.assign(team_type=workers["team_type"].astype(str).str.strip())
-    pairs = pairs[pairs["team_type"] != ""].groupby(["team", "team_type"]).size().reset_index(name="n")
-    pairs = pairs.sort_values(["team", "n", "team_type"], ascending=[True, False, True]).drop_duplicates("team")
-    return dict(zip(pairs["team"].astype(str), pairs["team_type"].astype(str)))
 
 
 def check_requirement(demand: pd.DataFrame) -> pd.DataFrame:
