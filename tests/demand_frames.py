@@ -67,3 +67,14 @@ def synthetic_history(rates: Rates | None = None, *, first_year: int = 2014, yea
     last = sim.flows.tail(12)
     from_cp = float(last["care_entry_from_cp"].sum() / (last["care_entry_from_cp"] + last["care_entry_from_cin"]).sum())
     return frame, from_cp
+
+
+def history_with(path, column: str, value: str):
+    """The synthetic history written to `path` as a CSV with one cell of its last year set to
+    `value` (text, as a user's file would hold it): a bad input for the readers' tests. Returns
+    the path and the file row of that cell (the header is row 1)."""
+    history, _ = synthetic_history()
+    raw = history.reset_index().astype(object)
+    raw.loc[len(raw) - 1, column] = value
+    raw.to_csv(path, index=False)
+    return path, len(raw) + 1

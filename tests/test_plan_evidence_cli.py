@@ -105,16 +105,12 @@ def test_bad_demand_and_benchmark_options_exit_2(inputs, tmp_path, extra, messag
 def test_a_non_finite_demand_history_names_the_history_file(inputs, tmp_path):
     """`plan --demand-history` reads the history as `demand --history` does: 1e400 is refused
     naming the user's file, row and column, not an internal table ('demand', 'demand_points')."""
-    from demand_frames import synthetic_history
+    from demand_frames import history_with
 
-    history, _ = synthetic_history()
-    raw = history.reset_index().astype(object)
-    raw.loc[len(raw) - 1, "cin_at31"] = "1e400"
-    path = tmp_path / "history.csv"
-    raw.to_csv(path, index=False)
+    path, row = history_with(tmp_path / "history.csv", "cin_at31", "1e400")
     out = tmp_path / "out"
     result = plan(inputs, out, "--demand-history", str(path))
     assert result.exit_code == 2, result.output
-    assert f"{path}, row {len(raw) + 1}, column 'cin_at31': '1e400' is not a finite number" in result.output
+    assert f"{path}, row {row}, column 'cin_at31': '1e400' is not a finite number" in result.output
     assert "demand_points" not in result.output
     assert not out.exists()

@@ -178,18 +178,14 @@ def test_bad_census_and_demand_settings_exit_2(authority_files, tmp_path, monkey
 def test_a_run_refuses_a_demand_history_with_impossible_values(authority_files, tmp_path, monkeypatch):
     """`[run.demand] history` is read by the same reader as `demand --history`: a negative count
     exits 2 naming the file, row and column, and nothing is written."""
-    from demand_frames import synthetic_history
+    from demand_frames import history_with
 
     folder, _, _ = authority_files
     monkeypatch.delenv(SALT_ENV, raising=False)
-    history, _ = synthetic_history()
-    raw = history.reset_index().astype(object)
-    raw.loc[len(raw) - 1, "referrals"] = "-500"
-    path = tmp_path / "history.csv"
-    raw.to_csv(path, index=False)
+    path, row = history_with(tmp_path / "history.csv", "referrals", "-500")
     config = tmp_path / "run.toml"
     config.write_text(_config_text(folder).replace('[run.demand]\nla = "333"', f'[run.demand]\nhistory = "{path}"'))
     result = runner.invoke(app, ["run", str(config)])
     assert result.exit_code == 2, result.output
-    assert f"{path}, row {len(raw) + 1}, column 'referrals': referrals '-500' is below zero" in result.output
+    assert f"{path}, row {row}, column 'referrals': referrals '-500' is below zero" in result.output
     assert not (tmp_path / "out").exists()
