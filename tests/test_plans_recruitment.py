@@ -436,3 +436,26 @@ def test_appointments_fill_funded_posts(authority):
     end = lambda plan: plan.recruitment.loc[plan.recruitment["quarter"] == plan.recruitment["quarter"].max(),
                                             "permanent_fte"].sum()
     assert end(full) <= end(free) + 1e-6
+
+
+def test_appointment_slots_are_the_appointments_that_start_within_the_plan():
+    """A hire decided in quarter d starts after the lead time, in quarter d + 1 + lead: only
+    decisions starting within the horizon are slots, each with the cohort of its start quarter;
+    a newly qualified intake is a slot in each cohort quarter. The model's variables, their costs
+    and a plan's stocks all come from these slots, so the numbers of a plan follow them."""
+    from types import SimpleNamespace
+
+    from workforce.plans.recruitment import _appointments, appointment_slots
+
+    hire = {q: f"start {q}" for q in range(1, 5)}
+    inp = SimpleNamespace(horizon=4, lead=1, hire=hire, nq={2: "intake 2", 4: "intake 4"}, cohorts=[2, 4])
+    slots = appointment_slots(inp)
+    assert slots == [("hire", 0, "start 2"), ("hire", 1, "start 3"), ("hire", 2, "start 4"),
+                     ("nq", 1, "intake 2"), ("nq", 3, "intake 4")]
+    no_lead = appointment_slots(SimpleNamespace(horizon=4, lead=0, hire=hire, nq={}, cohorts=[]))
+    assert [k for _, k, _ in no_lead] == [0, 1, 2, 3]  # binds only with a lead time
+    hires, nq = np.array([[5.0, 6.0, 7.0, 8.0]]), np.array([[0.0, 2.0, 0.0, 3.0]])
+    # numbers of appointments read through the same slots: the quarter-3 decision (it would start
+    # in quarter 5, after the plan) is no appointment
+    assert list(_appointments(slots, hires, nq, 0)) == [(5.0, "start 2"), (6.0, "start 3"), (7.0, "start 4"),
+                                                        (2.0, "intake 2"), (3.0, "intake 4")]

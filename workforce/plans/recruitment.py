@@ -641,12 +641,15 @@ def appointment_cost(inp: RecruitmentInputs, cohort: Cohort, fee: float) -> floa
 def _build(inp: RecruitmentInputs, elastic: bool):
     import pulp
 
-    nu, H, L = len(inp.units), inp.horizon, inp.lead
+    nu, H = len(inp.units), inp.horizon
     prob = pulp.LpProblem("recruitment", pulp.LpMinimize)
-    hires = [[prob.add_variable(f"h_{u}_{d}", 0, None, cat=pulp.LpInteger) if d + L < H else None
-              for d in range(H)] for u in range(nu)]
-    nq = [[prob.add_variable(f"n_{u}_{q}", 0, None, cat=pulp.LpInteger) if (q + 1) in inp.cohorts else None
-           for q in range(H)] for u in range(nu)]
+    slots = appointment_slots(inp)
+    hires: list[list] = [[None] * H for _ in range(nu)]
+    nq: list[list] = [[None] * H for _ in range(nu)]
+    for kind, table in (("hire", hires), ("nq", nq)):  # every unit's hires, then every unit's intakes
+        for u in range(nu):
+            for _, k, _ in (slot for slot in slots if slot[0] == kind):
+                table[u][k] = prob.add_variable(f"{kind[0]}_{u}_{k}", 0, None, cat=pulp.LpInteger)
     agency = [[prob.add_variable(f"a_{u}_{q}", float(inp.base.agency_floor[u, q])) for q in range(H)]
               for u in range(nu)]
     capacity, perm_stock = [], []
@@ -657,7 +660,7 @@ def _build(inp: RecruitmentInputs, elastic: bool):
         for q in range(H):
             cap = [{}, {}]
             stock = {}
-            for v, c in _appointments(inp, hires, nq, u):
+            for v, c in _appointments(slots, hires, nq, u):
                 if c.end[q]:
                     stock[v] = c.end[q]
                     for d in DIMS:
@@ -666,11 +669,9 @@ def _build(inp: RecruitmentInputs, elastic: bool):
             stock_u.append(pulp.LpAffineExpression(stock, constant=float(held_end[u, q])))
         capacity.append(cap_u)
         perm_stock.append(stock_u)
-        for d in range(H):
-            if hires[u][d] is not None:
-                cost_terms.append((hires[u][d], appointment_cost(inp, inp.hire[d + 1 + L], inp.hire_fee)))
-        for cq in inp.cohorts:
-            cost_terms.append((nq[u][cq - 1], appointment_cost(inp, inp.nq[cq], inp.nq_fee)))
+        for kind, k, c in slots:
+            fee = inp.hire_fee if kind == "hire" else inp.nq_fee
+            cost_terms.append(((hires if kind == "hire" else nq)[u][k], appointment_cost(inp, c, fee)))
         for q in range(H):
             cost_terms.append((agency[u][q], inp.agency_q))
     constant = float(held_cost.sum() + inp.base.agency_other_cost.sum())
@@ -693,13 +694,22 @@ def _build(inp: RecruitmentInputs, elastic: bool):
     return prob, hires, nq, agency
 
 
-def _appointments(inp: RecruitmentInputs, hires, nq, u: int):
-    """(variable, cohort) for every appointment variable of unit u."""
-    for d in range(inp.horizon):
-        if hires[u][d] is not None:
-            yield hires[u][d], inp.hire[d + 1 + inp.lead]
-    for cq in inp.cohorts:
-        yield nq[u][cq - 1], inp.nq[cq]
+def appointment_slots(inp: RecruitmentInputs) -> list[tuple[str, int, Cohort]]:
+    """Every appointment the programme may make, once for every unit, as (kind, quarter index,
+    cohort): an experienced hire decided in quarter d (0-based) starts after the lead time, in
+    quarter d + 1 + lead, so only decisions whose start falls within the horizon exist; a newly
+    qualified intake exists in each cohort quarter. The one place that says which appointments
+    there are and which cohort each follows: the model (`_build`), its costs and the stocks of a
+    plan (`planned_stocks`) all read it."""
+    hires = [("hire", d, inp.hire[d + 1 + inp.lead]) for d in range(inp.horizon) if d + inp.lead < inp.horizon]
+    return hires + [("nq", cq - 1, inp.nq[cq]) for cq in inp.cohorts]
+
+
+def _appointments(slots: list[tuple[str, int, Cohort]], hires, nq, u: int):
+    """(appointments, cohort) for every slot of unit u: `hires` and `nq` are indexed [u][k], by
+    model variables or by numbers of appointments."""
+    for kind, k, c in slots:
+        yield (hires if kind == "hire" else nq)[u][k], c
 
 
 def solve_recruitment(inp: RecruitmentInputs) -> tuple[Decisions, SolveReport, bool]:
@@ -747,16 +757,11 @@ def planned_stocks(inp: RecruitmentInputs, dec: Decisions) -> tuple[np.ndarray, 
     programme counts them for the decisions `dec` (today's staff, the pipeline, the plan's
     appointments)."""
     end, cap, _ = committed_stocks(inp)
+    slots = appointment_slots(inp)
     for u in range(len(inp.units)):
-        for d in range(inp.horizon):
-            if dec.hires[u, d] and d + 1 + inp.lead <= inp.horizon:
-                c = inp.hire[d + 1 + inp.lead]
-                end[u] += dec.hires[u, d] * c.end
-                cap[u] += dec.hires[u, d] * c.cap
-        for cq in inp.cohorts:
-            if dec.nq[u, cq - 1]:
-                end[u] += dec.nq[u, cq - 1] * inp.nq[cq].end
-                cap[u] += dec.nq[u, cq - 1] * inp.nq[cq].cap
+        for n, c in _appointments(slots, dec.hires, dec.nq, u):
+            end[u] += n * c.end
+            cap[u] += n * c.cap
     return end, cap
 
 
