@@ -4,7 +4,7 @@ An HR lead believes a plan only beside what real authorities have done. :func:`p
 gives the plan's own path at each 30 September it reaches, in the DfE workforce census's
 measures and units (agency, vacancy and turnover rates in per cent of FTE, caseload in children
 per case-holding FTE), with the plan and carrying on as now; :func:`benchmark_frames` sets it
-after the published years of the authority (or, for the demo, a stated comparator), the mean of
+beside the published years of the authority (or, for the demo, a stated comparator), the mean of
 its ten statistical neighbours, its region, England and England's interquartile range
 (:func:`workforce.published.benchmark`); :func:`add_benchmarks_sheet` writes the sheet with a
 native line chart per measure.
@@ -235,7 +235,7 @@ def add_benchmarks_sheet(book: SafeWorkbook, pb: PlanBenchmark, *, name: str = S
     summary["year"] = summary["year"].astype("string").fillna("")
     summary = summary.rename(columns=names)
     row = table(row + 1, summary, "bench_summary", highlights=[Highlight("TRUE", "warn", names[AUTHORITY])]) + 1
-    grid.put(row, 1, "The plan after the published years (chart data below)", "wf heading")
+    grid.put(row, 1, "The plan beside the published years (chart data below)", "wf heading")
     chart_top = row + 1
     data_row = chart_top + ((len(frames) + 1) // 2) * (CHART_ROWS + 1) + 1
     grid.put(data_row, 1, "Chart data", "wf heading")
