@@ -218,3 +218,22 @@ def test_cli_subprocess_no_traceback_and_exit_codes(tmp_path):
     assert usage.returncode == 2
     version = subprocess.run(cmd + ["--version"], capture_output=True, text=True)
     assert version.returncode == 0 and "workforce" in version.stdout
+
+
+def test_latest_input_date_is_the_last_date_the_inputs_record():
+    """One date for "as of": the latest worker start or case allocation, at midnight; None when
+    the inputs hold no date (the callers then choose: the plan asks for one, scoring uses today)."""
+    from workforce.allocation.build import default_as_of as allocation_as_of
+    from workforce.contracts import latest_input_date
+    from workforce.plans.assumptions import Assumptions
+    from workforce.plans.projection import plan_start_date
+
+    workers = pd.DataFrame({"start_date": [pd.Timestamp("2020-01-05"), pd.Timestamp("2024-09-01 15:30")]})
+    cases = pd.DataFrame({"allocated_since": [pd.Timestamp("2024-09-29 09:00"), pd.NaT]})
+    assert latest_input_date(workers, cases) == pd.Timestamp("2024-09-29")
+    assert latest_input_date(workers) == pd.Timestamp("2024-09-01")  # cases optional; time of day dropped
+    undated = pd.DataFrame({"start_date": pd.to_datetime([None, None])})
+    assert latest_input_date(undated, pd.DataFrame({"case_id": ["C1"]})) is None
+    # the allocation's "as of" and the plan's first day start from the same date
+    assert allocation_as_of(workers, cases) == pd.Timestamp("2024-09-29")
+    assert plan_start_date(Assumptions(), workers, cases) == pd.Timestamp("2024-10-01")

@@ -395,6 +395,21 @@ def _typed_cases(raw: pd.DataFrame, file: str, workers: pd.DataFrame | None,
     return typed, sorted(problems, key=_problem_sort_key)
 
 
+def latest_input_date(workers: pd.DataFrame, cases: pd.DataFrame | None = None) -> pd.Timestamp | None:
+    """The inputs' own date: the latest date they record (a worker's `start_date` or a child's
+    `allocated_since`), at midnight; None when they hold no such date. An extract is as recent as
+    the last thing it records, so the same files give the same "as of" date on any day: the
+    allocation's date, the churn model's scoring date and the plan's first quarter all start from
+    it."""
+    dates = []
+    for frame, col in ((workers, "start_date"), (cases, "allocated_since")):
+        if frame is not None and col in frame:
+            d = pd.to_datetime(frame[col], errors="coerce").max()
+            if pd.notna(d):
+                dates.append(pd.Timestamp(d))
+    return max(dates).normalize() if dates else None
+
+
 def default_priority(cases: pd.DataFrame) -> pd.Series:
     """A case's priority when the file gives none (the one definition: typing and the allocation
     use it): CP and court work first (1), looked-after and assessments next (2), the rest 3.

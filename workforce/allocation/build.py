@@ -18,6 +18,7 @@ from workforce.allocation.config import AllocationConfig
 from workforce.allocation.families import (Units, build_units, existing_issues, over_caps, prepare_cases,
                                            prepare_workers)
 from workforce.allocation.problem import LOADS, Problem, check_mode, lookup
+from workforce.contracts import latest_input_date
 from workforce.errors import InputError
 
 
@@ -47,16 +48,9 @@ def _unit_loads(children: pd.DataFrame, worker_col: pd.Series, workers: pd.DataF
 
 
 def default_as_of(workers: pd.DataFrame, cases: pd.DataFrame) -> pd.Timestamp | None:
-    """The run's "as of" date when none is given: the latest date the inputs record (a child's
-    `allocated_since` or a worker's `start_date`), so the same files give the same answer on any
-    day; None when the inputs hold no date."""
-    dates = []
-    for frame, col in ((cases, "allocated_since"), (workers, "start_date")):
-        if col in frame:
-            d = pd.to_datetime(frame[col], errors="coerce").max()
-            if pd.notna(d):
-                dates.append(pd.Timestamp(d))
-    return max(dates).normalize() if dates else None
+    """The run's "as of" date when none is given: `contracts.latest_input_date` (never today's
+    date, so the same files give the same answer on any day); None when the inputs hold no date."""
+    return latest_input_date(workers, cases)
 
 
 def _contract_ends_soon(workers: pd.DataFrame, as_of: pd.Timestamp | None, weeks: float) -> pd.Series:

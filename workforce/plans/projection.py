@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import CaseloadRules, holding_per_fte, required_fte, worker_caps
+from workforce.contracts import latest_input_date
 from workforce.errors import InputError
 from workforce.plans import demand as plan_demand
 from workforce.plans.assumptions import Assumptions
@@ -47,14 +48,11 @@ def plan_start_date(a: Assumptions, workers: pd.DataFrame, cases: pd.DataFrame) 
     after the latest date in the inputs (so the same inputs always give the same plan)."""
     if a.projection.start_date != "auto":
         return pd.Timestamp(a.projection.start_date)
-    dates = [pd.to_datetime(workers.get("start_date"), errors="coerce")]
-    if "allocated_since" in cases:
-        dates.append(pd.to_datetime(cases["allocated_since"], errors="coerce"))
-    latest = max((d.max() for d in dates if d is not None and d.notna().any()), default=pd.NaT)
-    if pd.isna(latest):
+    latest = latest_input_date(workers, cases)
+    if latest is None:
         raise InputError("cannot choose a plan start date: no dates in the inputs; set [projection] start_date",
                          column="start_date")
-    day = pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)
+    day = latest + pd.Timedelta(days=1)
     for year in (day.year, day.year + 1):
         for month in QUARTER_MONTHS:
             candidate = pd.Timestamp(year=year, month=month, day=1)

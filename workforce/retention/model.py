@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workforce.contracts import LEAVE_REASON_GROUPS
+from workforce.contracts import LEAVE_REASON_GROUPS, latest_input_date
 from workforce.errors import InputError
 from workforce.retention import drivers, fairness
 from workforce.retention.features import (
@@ -385,18 +385,12 @@ def few_leavers_warnings(leavers_by_reason: dict[str, int], minimum: int = MIN_L
 
 
 def default_as_of(workers: pd.DataFrame, cases: pd.DataFrame | None = None) -> pd.Timestamp:
-    """The data's own date: the latest worker start date or case allocation date (an extract
-    is as recent as the last thing it records); today when the data holds no such date.
+    """The data's own date (`contracts.latest_input_date`); today when the data holds no date.
 
     Not simply "today": an extract scored a year after it was taken (as the demo authority
     is) would otherwise age every worker's tenure by a year."""
-    dates = []
-    if "start_date" in workers:
-        dates.append(pd.to_datetime(workers["start_date"], errors="coerce").max())
-    if cases is not None and "allocated_since" in cases:
-        dates.append(pd.to_datetime(cases["allocated_since"], errors="coerce").max())
-    dates = [d for d in dates if pd.notna(d)]
-    return pd.Timestamp(max(dates)).normalize() if dates else pd.Timestamp.today().normalize()
+    latest = latest_input_date(workers, cases)
+    return latest if latest is not None else pd.Timestamp.today().normalize()
 
 
 def worker_states(
