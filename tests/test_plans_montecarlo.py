@@ -87,8 +87,6 @@ def test_percentiles_ordered_and_spread_grows(result):
 
 
 def test_draws_stay_in_their_ranges_around_the_value():
-    from workforce.plans.planner import build_plan as _  # noqa: F401  (the engine's inputs come from a plan)
-
     a = Assumptions()
     inp = SimpleNamespace(a=a, horizon=12, hazard=0.05)
     d = draws(inp, 4000, np.random.default_rng(0))
