@@ -237,3 +237,25 @@ def test_latest_input_date_is_the_last_date_the_inputs_record():
     # the allocation's "as of" and the plan's first day start from the same date
     assert allocation_as_of(workers, cases) == pd.Timestamp("2024-09-29")
     assert plan_start_date(Assumptions(), workers, cases) == pd.Timestamp("2024-10-01")
+
+
+def test_establishment_is_read_and_checked_with_file_row_and_column(tmp_path):
+    """The funded establishment: one row per team and role with funded FTE; a bad number or a
+    team and role given twice is refused naming file, row and column; a good one is typed."""
+    from workforce.contracts import load_establishment
+    from workforce.errors import InputError
+
+    good = tmp_path / "establishment.csv"
+    good.write_text("team,role,funded_fte\nNorth CIN,case_holder,12.5\nNorth CIN,team_manager,1\n")
+    frame = load_establishment(good)
+    assert frame["funded_fte"].tolist() == [12.5, 1.0] and frame["role"].tolist() == ["case_holder", "team_manager"]
+    for body, row, column in (("North CIN,case_holder,-2\n", 2, "funded_fte"),
+                              ("North CIN,case_holder,twelve\n", 2, "funded_fte"),
+                              ("North CIN,wizard,3\n", 2, "role"),
+                              ("North CIN,case_holder,3\nNorth CIN,case_holder,4\n", 3, "role")):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("team,role,funded_fte\n" + body)
+        with pytest.raises(InputError) as err:
+            load_establishment(bad)
+        message = str(err.value)
+        assert "bad.csv" in message and f"row {row}" in message and column in message, message

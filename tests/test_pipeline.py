@@ -194,8 +194,10 @@ def test_run_config_on_examples(tmp_path):
 
 
 def test_run_with_the_example_settings_file(tmp_path):
-    """examples/workforce.toml, moved beside copies of the example inputs, runs as it stands."""
-    for name in ("workers.csv", "cases.csv", "hr_history.csv"):
+    """examples/workforce.toml, moved beside copies of the example inputs, runs as it stands, with
+    the funded establishment it names. Its plan workbook fed back to `workforce plan` with the same
+    inputs re-plans the same figures: the HR planner's round trip changes nothing until they edit."""
+    for name in ("workers.csv", "cases.csv", "hr_history.csv", "establishment.csv"):
         (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
     text = (EXAMPLES / "workforce.toml").read_text().replace('folder = "../out/example"', 'folder = "out"')
     text = text.replace("time_limit = 30.0", "time_limit = 5.0")
@@ -203,7 +205,23 @@ def test_run_with_the_example_settings_file(tmp_path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "workforce.toml")])
     assert result.exit_code == 0, result.output
     assert "warning:" not in result.stderr
-    assert (tmp_path / "out" / "workforce_plan.xlsx").is_file()
+    out = tmp_path / "out"
+    assert (out / "workforce_plan.xlsx").is_file()
+    ran = json.loads((out / "plan_summary.json").read_text())
+    funded = pd.read_csv(EXAMPLES / "establishment.csv")["funded_fte"].sum()
+    assert ran["basis_establishment"].startswith("the funded establishment given")
+    assert f"{funded:,.1f} FTE" in ran["basis_establishment"] or "by team" in ran["basis_establishment"]
+    replan = CliRunner().invoke(app, ["plan", "--workers", str(tmp_path / "workers.csv"),
+                                      "--cases", str(tmp_path / "cases.csv"),
+                                      "--hr-history", str(tmp_path / "hr_history.csv"),
+                                      "--establishment", str(tmp_path / "establishment.csv"),
+                                      "--model", str(out / "model"), "--assumptions", str(out / "workforce_plan.xlsx"),
+                                      "--out", str(tmp_path / "replan")])
+    assert replan.exit_code == 0, replan.output
+    again = json.loads((tmp_path / "replan" / "summary.json").read_text())  # `plan` names it summary.json
+    for key in ("basis_establishment", "basis_starters", "basis_turnover_today", "agency_rate_start",
+                "agency_rate_end", "carry_on_agency_rate_end", "plan_cost_gbp", "baseline_cost_gbp", "saving_gbp"):
+        assert again[key] == ran[key], key
 
 
 def test_run_config_errors_exit_2(tmp_path):

@@ -32,7 +32,8 @@ def test_the_flag_stays_silent_on_a_fall_comparable_authorities_achieved():
     [flag] = [i for i in trajectory(report) if i.key == "trajectory_flag"]
     assert flag.value == "within what comparable authorities have achieved"
     [pct] = [i for i in trajectory(report) if i.key == "agency_change_percentile"]
-    assert pct.value == pytest.approx(report.query("measure == 'agency_rate' and years == 3")["percentile"].iloc[0] / 100)
+    assert pct.value == pytest.approx(report.query("measure == 'agency_rate' and years == 3")["percentile"].iloc[0])
+    assert pct.text == f"{pct.value:.0f}" and "%" not in pct.text  # a rank, not a share
 
 
 def test_the_best_decile_pace_and_the_floor_path():

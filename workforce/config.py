@@ -20,7 +20,8 @@ example and the reference for every key:
   value, sampled by the Monte Carlo).
 * ``[run]`` - what ``workforce run`` does: ``seed``, ``allocation_mode``, ``leavers``, ``la`` (the
   authority's code: the plan's Benchmarks sheet) and the tables ``[run.inputs]`` (``workers``,
-  ``cases``, ``hr_history``, ``model``, ``risk``, ``assumptions``; ``census_returns`` and
+  ``cases``, ``hr_history``, ``model``, ``risk``, ``assumptions``, ``establishment`` (the funded
+  posts by team and role); ``census_returns`` and
   ``roster`` in place of ``workers`` and ``hr_history``; ``published_data``), ``[run.outputs]``
   (``folder``), ``[run.churn]`` (``horizon_months``, ``use_protected``), ``[run.census]``
   (``salt``) and ``[run.demand]`` (``la`` or ``history``, ``assumptions``, ``scenario``,
@@ -66,8 +67,8 @@ ALLOCATION_TABLES = ("weights", "policy", "solver")
 REMOVED_ALLOCATION_TABLES = ("guards",)
 RUN_KEYS = ("seed", "allocation_mode", "leavers", "la", "inputs", "outputs", "churn", "census", "demand")
 RUN_TABLES: dict[str, tuple[str, ...]] = {
-    "inputs": ("workers", "cases", "hr_history", "model", "risk", "assumptions", "census_returns", "roster",
-               "published_data"),
+    "inputs": ("workers", "cases", "hr_history", "model", "risk", "assumptions", "establishment", "census_returns",
+               "roster", "published_data"),
     "outputs": ("folder",),
     "churn": ("horizon_months", "use_protected"),
     "census": ("salt",),
@@ -142,6 +143,7 @@ class RunSettings:
     model: Path | None = None
     risk: Path | None = None
     assumptions: Path | None = None
+    establishment: Path | None = None
     seed: int = 0
     allocation_mode: str = "rebalance"
     leavers: tuple[str, ...] = ()
@@ -158,8 +160,8 @@ class RunSettings:
     @property
     def inputs(self) -> list[Path]:
         """Every file the run reads (for checksums, and so no output may replace one)."""
-        files = [self.workers, self.cases, self.hr_history, self.risk, self.assumptions, self.config_path,
-                 self.census_returns, self.roster, self.published_data]
+        files = [self.workers, self.cases, self.hr_history, self.risk, self.assumptions, self.establishment,
+                 self.config_path, self.census_returns, self.roster, self.published_data]
         files += self.demand.inputs if self.demand is not None else []
         return [p for p in files if p is not None]
 
@@ -526,6 +528,7 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
         workers=path(inputs, "workers", "run.inputs"), cases=path(inputs, "cases", "run.inputs"),
         hr_history=path(inputs, "hr_history", "run.inputs"), model=path(inputs, "model", "run.inputs"),
         risk=path(inputs, "risk", "run.inputs"), assumptions=path(inputs, "assumptions", "run.inputs"),
+        establishment=path(inputs, "establishment", "run.inputs"),
         seed=number(run, "seed", 0, "run", 0), allocation_mode=mode, leavers=tuple(leavers),
         churn_horizon_months=number(churn, "horizon_months", 12, "run.churn", 1), use_protected=use_protected,
         la=text(run, "la", "run"), census_returns=path(inputs, "census_returns", "run.inputs"),

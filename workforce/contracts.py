@@ -167,6 +167,15 @@ RISK: tuple[Column, ...] = (
     Column("band", "text", required=False, description="Low / Medium / High"),
 )
 
+ESTABLISHMENT: tuple[Column, ...] = (
+    Column("team", "text", description="team name, as in workers"),
+    Column("role", "code", allowed=ROLES, description="role code, as in workers"),
+    Column("funded_fte", "number", minimum=0.0, maximum=100000.0,
+           description="funded FTE of this role in this team (vacancies: funded less LA-employed in post)"),
+    Column("team_type", "code", required=False, allowed=TEAM_TYPES, description="kind of team, as in workers"),
+    Column("locality", "text", required=False, description="locality, as in workers"),
+)
+
 SCHEMAS: dict[str, tuple[Column, ...]] = {"workers": WORKERS, "cases": CASES, "hr_history": HR_HISTORY, "risk": RISK}
 
 
@@ -499,6 +508,23 @@ def load_risk(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
         return typed, sorted(problems, key=_problem_sort_key)
 
     return _load(path, "risk", sheet, typed_risk, None)
+
+
+def load_establishment(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read and validate the funded establishment (`ESTABLISHMENT`: one row per team and role,
+    `funded_fte`) from a CSV, an XLSX sheet named `establishment` or a folder holding it. A team
+    and role given twice is refused (which of the two is funded?)."""
+
+    def typed_establishment(raw: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[Problem]]:
+        typed, problems = type_table(raw, ESTABLISHMENT, label)
+        if {"team", "role"} <= set(typed.columns):
+            twice = typed.duplicated(["team", "role"], keep="first") & typed["team"].ne("")
+            for row in twice[twice].index:
+                problems.append(Problem(label, f"team '{typed.loc[row, 'team']}' and role '{typed.loc[row, 'role']}' "
+                                        "appear twice", int(row), "role", "one row per team and role"))
+        return typed, sorted(problems, key=_problem_sort_key)
+
+    return _load(path, "establishment", sheet, typed_establishment, None)
 
 
 #: How many unused risk rows, or unscored workers, a message names before "and N more".

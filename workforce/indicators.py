@@ -39,6 +39,7 @@ FTE = "FTE"
 FTE_QUARTERS = "FTE-quarters"  # FTE summed over quarters: 4 FTE-quarters is 1 FTE short for a year
 CASELOAD = "children per FTE"
 SCORE = "score (0.5 = chance, 1 = perfect)"  # concordance and ROC AUC alike
+PERCENTILE = "percentile (0-100)"  # a rank among others, shown as a whole number, never as a share
 TEXT = "text"
 
 #: The named definition of a shortfall, shared by the indicator, the Monte Carlo sheet and docs.
@@ -127,6 +128,8 @@ class Indicator:
             return gbp(value)
         if self.unit == SCORE:
             return f"{value:.3f}"
+        if self.unit == PERCENTILE:
+            return f"{value:.0f}"
         if self.unit == TEXT:
             return str(value)
         number = f"{value:,}" if isinstance(value, (int, np.integer)) else f"{value:,.1f}"
@@ -666,8 +669,8 @@ def trajectory(trajectories: pd.DataFrame | None, plan_summary: Mapping[str, Any
     if len(agency):
         last = agency.sort_values("years").iloc[-1]
         out.append(Indicator("agency_change_percentile", f"Agency change, {int(last['years'])} years: percentile",
-                             float(last["percentile"]) / 100.0, SHARE,
-                             f"share of {int(last['comparable'])} published {int(last['years'])}-year changes of English "
+                             float(last["percentile"]), PERCENTILE,
+                             f"the percentage of {int(last['comparable'])} published {int(last['years'])}-year changes of English "
                              f"authorities that started in the same band of agency rate whose change was at or below the "
                              f"plan's ({last['change']:+.1f} points; the best decile {last['best_decile_change']:+.1f}); "
                              "a low percentile is an ambitious plan", source))

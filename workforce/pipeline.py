@@ -625,7 +625,7 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
         The settings have no `[run]` section, or an input is bad (nothing is written).
     """
     from workforce.census.planning import cases_check
-    from workforce.contracts import load_cases, load_hr_history, load_risk, load_workers
+    from workforce.contracts import load_cases, load_establishment, load_hr_history, load_risk, load_workers
     from workforce.outputs import OutputDir
     from workforce.published import read_published
 
@@ -651,6 +651,7 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
             cases = load_cases(run.cases, workers)
             history = load_hr_history(history_file) if history_file else None
             risk = load_risk(run.risk) if run.risk is not None else None
+            establishment = load_establishment(run.establishment) if run.establishment is not None else None
             if census:
                 counted = workers.assign(census_cases=pd.to_numeric(workers["census_cases"], errors="coerce"))
                 _write_csv(cases_check(counted, cases), od.path("census/cases_check.csv"))
@@ -660,8 +661,8 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
                 pub = read_published(run.published_data)
                 evidence = read_evidence(pub, la=run.la, demand=run.demand, workers=workers, cases=cases,
                                          plans=settings.plans)
-        outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, files), settings, quick=False,
-                           produced_by="workforce run", evidence=evidence)
+        outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, files, establishment), settings,
+                           quick=False, produced_by="workforce run", evidence=evidence)
         if census:
             outputs.files = {"census/": "what the census returns gave: workers, hr_history, establishment, the values "
                              "the plan used (values.csv), problems and the case counts beside the case system's",

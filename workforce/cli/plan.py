@@ -24,6 +24,12 @@ def plan(
     cases: Path = typer.Option(..., "--cases", help="cases table (CSV, or XLSX with a 'cases' sheet)."),
     risk: Optional[Path] = typer.Option(None, "--risk", help="risk table from `workforce churn score` (worker_id, p_leave)."),
     model: Optional[Path] = typer.Option(None, "--model", help="churn model folder from `workforce churn train`: score the workers with it."),
+    hr_history: Optional[Path] = typer.Option(None, "--hr-history", help="hr_history table: the authority's own "
+                                              "leaving and starter rates and turnover today (without it, the "
+                                              "assumptions' national defaults); as `workforce run` reads it."),
+    establishment: Optional[Path] = typer.Option(None, "--establishment", help="the funded establishment (team, "
+                                                 "role, funded_fte; CSV or XLSX sheet 'establishment'): vacancies "
+                                                 "and the posts the plan recruits into (default: today's staff in post)."),
     assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="settings file (its \\[caseload] and \\[plans] sections; example: examples/workforce.toml), or a plan workbook whose Assumptions sheet you edited."),
     scenario: Optional[str] = typer.Option(None, "--scenario", help="named scenario on top of the assumptions: baseline, sandwell_like, sandwell_interventions."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Monte Carlo seed (default: the assumptions' seed, 0)."),
@@ -52,18 +58,17 @@ def plan(
 
     With a --demand-* option, demand follows the child's journey and the workbook gets a Demand sheet; --la adds Benchmarks."""
     from workforce.config import DemandSettings, load_assumptions
-    from workforce.contracts import load_cases, load_risk, load_workers
+    from workforce.contracts import load_cases, load_establishment, load_hr_history, load_risk, load_workers
     from workforce.errors import InputError
     from workforce.excel.workbooks import write_planner_workbook
-    from workforce.indicators import render, risk_indicators
+    from workforce.indicators import risk_indicators
     from workforce.outputs import OutputDir
-    from workforce.pipeline import (evidence_outputs, plan_headline, read_evidence, risk_register_or_none,
-                                    with_model_horizon, write_plan_files)
+    from workforce.pipeline import (evidence_outputs, plan_hazards, plan_headline, read_evidence,
+                                    risk_register_or_none, with_model_horizon, write_plan_files)
     from workforce.published import read_published
-    from workforce.plans.assumptions import Assumptions, date_echo_lines
+    from workforce.plans.assumptions import Assumptions
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios, scenario_assumptions
-    from workforce.readers import parse_date, written_date
     from workforce.retention.model import score
     from workforce.retention.persistence import load_model
 
@@ -82,18 +87,20 @@ def plan(
                              "--demand-history FILE (or --la CODE)", column="--demand-la/--demand-history")
         demand = DemandSettings(la=source if demand_history is None else None, history=demand_history,
                                 assumptions=demand_assumptions, scenario=demand_scenario, years=demand_years)
-    inputs = [p for p in (workers, cases, risk, assumptions, demand_history, demand_assumptions, *(data or []))
-              if p is not None]
+    inputs = [p for p in (workers, cases, risk, hr_history, establishment, assumptions, demand_history,
+                          demand_assumptions, *(data or [])) if p is not None]
     with OutputDir(out, inputs=inputs, force=force) as od:
         worker_frame = load_workers(workers)
         case_frame = load_cases(cases, worker_frame)
+        history = load_hr_history(hr_history) if hr_history is not None else None
+        funded = load_establishment(establishment) if establishment is not None else None
         base = load_assumptions(assumptions) if assumptions is not None else Assumptions()
-        card = None
+        card = churn = None
         if risk is not None:
             risk_table = load_risk(risk)
         else:
             churn = load_model(model)
-            risk_table, card = score(churn, worker_frame, case_frame), churn.card
+            risk_table, card = score(churn, worker_frame, case_frame, history=history), churn.card
             base = with_model_horizon(base, churn.horizon_months)
         chosen = scenario_assumptions(scenario, base) if scenario else base
         evidence = None
@@ -102,9 +109,14 @@ def plan(
             evidence = read_evidence(pub, la=la, demand=demand, workers=worker_frame, cases=case_frame, plans=chosen)
             for message in evidence.demand.messages if evidence.demand is not None else []:
                 info(message)
-        result = build_plan(worker_frame, case_frame, risk_table, chosen, seed=seed,
-                            demand=evidence.requirement if evidence is not None else None)
-        scenarios = compare_scenarios(worker_frame, case_frame, risk_table, base, seed=seed)
+        # the same inputs as `workforce run` gives the plan, so that a workbook fed back with the
+        # same files re-plans what the run planned
+        plan_inputs = {"demand": evidence.requirement if evidence is not None else None, "history": history,
+                       "establishment": funded,
+                       "hazards": plan_hazards(churn, worker_frame, case_frame, history, chosen)
+                       if churn is not None else None}
+        result = build_plan(worker_frame, case_frame, risk_table, chosen, seed=seed, **plan_inputs)
+        scenarios = compare_scenarios(worker_frame, case_frame, risk_table, base, seed=seed, **plan_inputs)
         indicators = [*risk_indicators(risk_table, worker_frame, card=card,
                                        horizon_months=result.assumptions.projection.risk_horizon_months),
                       *plan_headline(result)]
@@ -118,21 +130,30 @@ def plan(
             unit_costs=result.unit_costs, plan_summary=result.summary, indicators=indicators, inputs=inputs,
             more_sheets=sheets,
         )
+        lines = _summary_lines(result, evidence, indicators, out)  # composed before anything is published
+    for line in lines:
+        info(line)
+
+
+def _summary_lines(result, evidence, indicators, out: Path) -> list[str]:
+    """The console summary of `plan`."""
+    from workforce.indicators import render
+    from workforce.plans.assumptions import date_echo_lines
+    from workforce.readers import parse_date, written_date
+
     s = result.summary
-    for line in date_echo_lines(result.assumptions):
-        info(f"assumption {line}")
-    info(f"plan from {written_date(parse_date(s['start_date']))} over {s['horizon_quarters']} quarters: "
-         f"{s['workers']} workers, {s['cases']} children; solvers: L&D {s['gateway_status']}, recruitment "
-         f"{s['recruitment_status']}: {s['recruitment_note']}")
-    info(s["cost_note"])
-    for note in s.get("risk_notes", []):
-        info(f"note: {note}")
+    lines = [f"assumption {line}" for line in date_echo_lines(result.assumptions)]
+    lines.append(f"plan from {written_date(parse_date(s['start_date']))} over {s['horizon_quarters']} quarters: "
+                 f"{s['workers']} workers, {s['cases']} children; solvers: L&D {s['gateway_status']}, recruitment "
+                 f"{s['recruitment_status']}: {s['recruitment_note']}")
+    lines.append(s["cost_note"])
+    lines += [f"note: {note}" for note in s.get("risk_notes", [])]
     if evidence is not None and evidence.demand is not None:
         d = evidence.demand
-        info(f"demand: {d.source}; the plan follows the '{d.scenario}' scenario (Demand sheet)")
+        lines.append(f"demand: {d.source}; the plan follows the '{d.scenario}' scenario (Demand sheet)")
     if evidence is not None and evidence.bench is not None:
-        info(f"benchmarks: {evidence.bench.la_name} ({evidence.bench.la_code}) and its statistical neighbours "
-             "(Benchmarks sheet)")
-    for line in render(indicators):
-        info(line)
-    info(f"wrote {out} (each figure's definition: summary.json and the Summary sheet of {PLAN_WORKBOOK})")
+        lines.append(f"benchmarks: {evidence.bench.la_name} ({evidence.bench.la_code}) and its statistical "
+                     "neighbours (Benchmarks sheet)")
+    lines += render(indicators)
+    lines.append(f"wrote {out} (each figure's definition: summary.json and the Summary sheet of {PLAN_WORKBOOK})")
+    return lines

@@ -625,7 +625,11 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                      name="Fairness_audit", formats=plan_formats(fairness))
     book.add_assumptions_sheet(assumptions, "every planning assumption, and the capacity model (caseload rows), "
                                "with unit, range (low-high, sampled by the Monte Carlo) and basis; edit the value "
-                               "column and run `workforce plan --assumptions workforce_plan.xlsx` to re-plan")
+                               "column and re-plan with the same inputs: `workforce run` with this workbook as "
+                               "[run.inputs] assumptions, or `workforce plan --assumptions workforce_plan.xlsx` with "
+                               "the run's workers, cases, --hr-history, --establishment and --model or --risk "
+                               "(without them the plan falls back on national defaults, and its figures move for "
+                               "that reason alone)")
     book.add_readme()
     return book.save(path)
 
