@@ -177,3 +177,30 @@ def test_the_old_agency_hourly_rate_is_read_as_a_day_rate():
     with pytest.warns(Warning, match="agency_day_rate_case_holder_gbp"):
         a = assumptions_from_toml("[plans.costs]\nagency_hourly_rate_gbp = 40\n")
     assert a.costs.agency_day_rate_case_holder_gbp == pytest.approx(40 * 7.4)
+
+
+def test_every_fraction_takes_a_typed_percentage_on_the_sheet():
+    """A planner types "20%" wherever the value is a fraction or share (a unit's ASYE share, the
+    team agency weight, the capacity model's points shares as much as the agency target); a unit
+    that is not a fraction (points a year, hires a quarter) refuses it."""
+    from workforce.plans.assumptions import is_fraction_unit
+
+    frame = assumptions_frame(Assumptions())
+    fractions = [u for u in frame["unit"].dropna().unique() if is_fraction_unit(str(u))]
+    assert {"fraction of a unit's case holders", "share of an agency FTE-quarter's cost", "per year or auto",
+            "fraction"} <= set(fractions)
+    for section, key in (("recruitment", "asye_share_max"), ("recruitment", "team_agency_weight"),
+                         ("feasibility", "max_starter_rate"), ("caseload", "asye_points_share"),
+                         ("recruitment", "agency_share_target")):
+        typed = frame.copy()
+        where = (typed["section"] == section) & (typed["key"] == key)
+        assert where.sum() == 1, (section, key)
+        typed.loc[where, "value"] = "20%"
+        back = assumptions_from_frame(typed)
+        value = back.caseload.asye_points_share if section == "caseload" else getattr(getattr(back, section), key)
+        assert value == pytest.approx(0.2), (section, key)
+    assert not is_fraction_unit("percentage points per year or auto") and not is_fraction_unit("hires per quarter")
+    typed = frame.copy()
+    typed.loc[(typed["section"] == "recruitment") & (typed["key"] == "hiring_capacity_per_quarter"), "value"] = "20%"
+    with pytest.raises(InputError, match="hiring_capacity_per_quarter"):
+        assumptions_from_frame(typed)

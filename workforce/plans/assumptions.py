@@ -40,7 +40,15 @@ RELATIVE_RANGE = ("x", 0.5, 1.5)
 #: saving of half the budget), so it is refused with this range stated.
 SALARY_RANGE = (15000.0, 150000.0)
 #: Units whose values are fractions, so "15%" reads as 0.15.
-FRACTION_UNITS = ("fraction", "fraction of salary", "fraction of demand", "per year")
+#: Units whose values are fractions, so that "15%" reads as 0.15: every unit that is a fraction or
+#: a share of something, and rates a year.
+FRACTION_UNIT_STARTS = ("fraction", "share")
+FRACTION_UNIT_RATES = ("per year", "per year or auto")
+
+
+def is_fraction_unit(unit: str) -> bool:
+    """Does a value in `unit` take a typed percentage ("15%" for 0.15)?"""
+    return unit.startswith(FRACTION_UNIT_STARTS) or unit in FRACTION_UNIT_RATES
 PROGRAMME_PREFIX = "programme:"
 CASELOAD_SECTION = "caseload"
 ASSUMPTION = "assumption"
@@ -549,7 +557,7 @@ def _blank(value: Any) -> bool:
 def _parse_number(value: Any, meta: dict | None = None) -> float:
     """The shared number parser: "£42,000" where the unit is money, "15%" where it is a fraction."""
     unit = (meta or {}).get("unit", "")
-    return parse_number(value, percent=unit in FRACTION_UNITS, currency=unit.startswith("GBP"))
+    return parse_number(value, percent=is_fraction_unit(unit), currency=unit.startswith("GBP"))
 
 
 def _parse_int(value: Any, meta: dict | None = None) -> int:
@@ -683,16 +691,16 @@ def _row_numbers(frame: pd.DataFrame) -> list[int]:
     return list(range(2, len(frame) + 2))
 
 
-def _caseload_value(raw: Any, default: Any) -> Any:
+def _caseload_value(raw: Any, default: Any, unit: str = "") -> Any:
     """A capacity-model cell typed like its default (yes/no, whole or decimal number, or blank
-    for "no separate cap")."""
+    for "no separate cap"); a fraction may be typed as a percentage, as on every other row."""
     if isinstance(default, bool):
         return parse_value(raw, {"kind": "bool"})
     if _blank(raw):
         if default is None:
             return None
         raise ValueError("value is blank")
-    number = _parse_number(raw)
+    number = _parse_number(raw, {"unit": unit})
     return int(number) if isinstance(default, int) and number.is_integer() else number
 
 
@@ -712,7 +720,7 @@ def _caseload_edits(cells: dict[str, tuple[int, Any, str]], base: CaseloadRules,
             continue
         default, basis = current[name]
         try:
-            value = _caseload_value(raw, default)
+            value = _caseload_value(raw, default, describe(name)[0])
         except ValueError as exc:
             problem(row, f"[{CASELOAD_SECTION}] {name}: {exc}", "value", None)
             continue
