@@ -277,6 +277,31 @@ def test_recruitment_note_says_when_the_simulated_futures_seldom_meet_the_agency
     assert usually == "every target met in the central projection (optimal)"
 
 
+def test_a_target_held_to_the_pace_allowed_is_never_called_met():
+    """When the agency target asks for a faster fall than the pace allowed, the programme aims for
+    the pace (the target is lifted, nothing relaxed): the note says the target is missed and why,
+    and the Summary names whose pace it is (the planner's own, or comparable authorities')."""
+    from types import SimpleNamespace
+
+    from workforce.indicators import targets
+    from workforce.plans.planner import recruitment_note
+
+    report = SimpleNamespace(has_solution=True, status="optimal", message="")
+    a = Assumptions()
+    held = recruitment_note(a, None, report, False, False, True, pace="set by the planner: 0.05 points a year")
+    assert "every target met in the central projection" not in held.split(":")[0]
+    assert held.startswith("the agency target (15% from quarter") and "0.05 points a year" in held
+    met = recruitment_note(a, None, report, False, True, True, pace=None)  # not lifted: as before
+    assert met == "every target met in the central projection (optimal)"
+    summary = {"agency_target_lifted_to_feasible": True, "feasibility_basis_agency": "set by the planner: 0.05 points a "
+               "year", "p_meet_agency_target": 0.0, "agency_share_target": 0.15, "agency_target_quarter": 8}
+    [target] = [i for i in targets(summary) if i.key == "agency_target_feasible"]
+    assert "pace set by the planner (0.05 points a year" in target.value and "comparable" not in target.value
+    summary["feasibility_basis_agency"] = "the best 10% of English authorities that started at 15-20% agency"
+    [target] = [i for i in targets(summary) if i.key == "agency_target_feasible"]
+    assert "comparable authorities achieved" in target.value
+
+
 def _place_one_hire(step: float, agency: list[float], perm: list[float]):
     """A one-quarter programme with one experienced hire to place among units with `agency` and
     `perm` FTE (the hire replaces an agency FTE where it goes), at least its team agency term. Returns (the unit it joins, objective

@@ -652,9 +652,13 @@ def targets(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJECTI
                              "the plan's expected cost against carrying on as now, and the coverage of the "
                              "safe-caseload need each gives", source))
     if plan_summary.get("agency_target_lifted_to_feasible"):
-        out.append(Indicator("agency_target_feasible", "Agency target", "not reachable at a pace comparable authorities "
-                             "achieved: the plan aims for the feasible pace instead", TEXT,
-                             "the agency target is below the floor the market-feasibility constraint sets", source))
+        pace = str(plan_summary.get("feasibility_basis_agency") or "")
+        words = (f"not reachable at the pace set by the planner ({pace.removeprefix('set by the planner: ')}, "
+                 "[plans.feasibility] agency_fall_per_year)" if pace.startswith("set by the planner")
+                 else "not reachable at a pace comparable authorities achieved")
+        out.append(Indicator("agency_target_feasible", "Agency target", f"{words}: the plan aims for that pace instead",
+                             TEXT, "the agency target is below the floor the market-feasibility constraint sets",
+                             source))
     return out
 
 

@@ -434,15 +434,23 @@ MISSED_BY_CHANCE = 0.05
 
 
 def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
-                     budget_met: bool, p_meet_agency: float | None = None, binding: Binding | None = None) -> str:
+                     budget_met: bool, p_meet_agency: float | None = None, binding: Binding | None = None,
+                     pace: str | None = None) -> str:
     """What the recruitment solver's status means for a reader: every target met, or which was out
     of reach, the limits that bind in the plan shown (`binding`: only those), how much agency is in
     posts the plan does not recruit for when that is material, and that the closest (elastic) plan
     is shown. The targets are met in the central projection; where the simulated futures meet the
     agency target less often than not (`p_meet_agency`, below `LIKELY`), the note says so, beside
-    "every target met"."""
+    "every target met". `pace` is the basis of the fastest fall in agency allowed when the agency
+    target was lifted to it (None when it was not): a target held to that pace is missed, never
+    "met"."""
     if not report.has_solution:
         return f"no recruitment plan found ({report.status}): {report.message}"
+    if not relaxed and pace is not None and not target_met:
+        return (f"the agency target ({a.recruitment.agency_share_target:.0%} from quarter "
+                f"{a.recruitment.agency_target_quarter}) needs agency to fall faster than the pace allowed ({pace}): "
+                f"the plan falls at that pace instead, every other target met in the central projection "
+                f"({report.status})")
     if not relaxed:
         note = f"every target met in the central projection ({report.status})"
         if p_meet_agency is not None and p_meet_agency < LIKELY:
@@ -532,7 +540,8 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
         **report.as_dict("recruitment"),
         "recruitment_relaxed": relaxed,
         "recruitment_note": recruitment_note(a, inp, report, relaxed, met, budget <= 0 or cost <= budget + 1e-6,
-                                             simulated["p_meet_agency_target"], binding_limits(inp, dec)),
+                                             simulated["p_meet_agency_target"], binding_limits(inp, dec),
+                                             feasibility.basis.get("agency", "the feasibility floor") if lifted else None),
         "coverage_today": cover_now,
         "coverage_end": cover_end,
         "carry_on_coverage_end": carry_end,
