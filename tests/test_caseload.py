@@ -118,7 +118,7 @@ def test_from_mapping_edits_a_role_and_names_bad_keys():
         CaseloadRules.from_mapping({"bogus": 1})
     with pytest.raises(KeyError, match="caseload.roles.case_holder"):
         CaseloadRules.from_mapping({"roles": {"case_holder": {"hard": 3}}})
-    with pytest.raises(ValueError, match="soft <= hard"):
+    with pytest.raises(ValueError, match=r"soft_children \(30\) must not exceed roles.case_holder.hard_children"):
         CaseloadRules.from_mapping({"roles": {"case_holder": {"soft_children": 30}}})
 
 

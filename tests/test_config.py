@@ -128,7 +128,8 @@ def test_the_line_of_a_bad_key_is_given():
 @pytest.mark.parametrize("text, says", [
     ("[caseload]\npoints_per_fte = 'many'\n", "[caseload] points_per_fte: must be a number"),
     ("[caseload]\nsecond_year_protection = 1\n", "[caseload] second_year_protection: must be true or false"),
-    ("[caseload.roles.case_holder]\nsoft_children = 30\n", "soft <= hard"),
+    ("[caseload.roles.case_holder]\nsoft_children = 30\n",
+     "roles.case_holder.soft_children (30) must not exceed roles.case_holder.hard_children (20)"),
     ("[caseload.case_points]\nwizardry = 3\n", "wizardry"),
     ("[plans.demand]\nabsence_rate = 1.5\n", "maximum"),
     ("[run]\nseed = -1\n" + RUN, "[run] seed: must be a whole number >= 0"),

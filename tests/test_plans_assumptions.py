@@ -204,3 +204,16 @@ def test_every_fraction_takes_a_typed_percentage_on_the_sheet():
     typed.loc[(typed["section"] == "recruitment") & (typed["key"] == "hiring_capacity_per_quarter"), "value"] = "20%"
     with pytest.raises(InputError, match="hiring_capacity_per_quarter"):
         assumptions_from_frame(typed)
+
+
+def test_a_capacity_model_clash_names_the_key_and_its_row():
+    """A soft cap typed above its hard cap is refused naming both keys, with the row of the first."""
+    frame = assumptions_frame(Assumptions())
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")  # spreadsheet rows, as the reader gives them
+    where = (frame["section"] == "caseload") & (frame["key"] == "roles.case_holder.soft_children")
+    frame.loc[where, "value"] = 25
+    with pytest.raises(InputError) as err:
+        assumptions_from_frame(frame)
+    message = str(err.value)
+    assert "roles.case_holder.soft_children (25) must not exceed roles.case_holder.hard_children (20)" in message
+    assert f"row {int(frame.index[where][0])}" in message, message

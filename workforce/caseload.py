@@ -200,8 +200,12 @@ class CaseloadRules:
         if not 0 <= self.reserved_points < self.points_per_fte:
             problems.append("reserved_points must be >= 0 and below points_per_fte")
         for name, role in self.roles.items():
-            if role.points_share < 0 or role.soft_children < 0 or role.hard_children < role.soft_children:
-                problems.append(f"roles.{name}: shares and caps must be >= 0 and soft <= hard")
+            for key in ("points_share", "soft_children"):
+                if getattr(role, key) < 0:
+                    problems.append(f"roles.{name}.{key} must be >= 0")
+            if role.hard_children < role.soft_children:
+                problems.append(f"roles.{name}.soft_children ({role.soft_children:g}) must not exceed "
+                                f"roles.{name}.hard_children ({role.hard_children:g})")
         for name in ("asye_points_share", "second_year_points_share"):
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name} must be between 0 and 1")

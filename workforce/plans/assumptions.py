@@ -704,6 +704,13 @@ def _caseload_value(raw: Any, default: Any, unit: str = "") -> Any:
     return int(number) if isinstance(default, int) and number.is_integer() else number
 
 
+def _caseload_row(message: str, cells: dict[str, tuple[int, Any, str]]) -> int | None:
+    """The sheet row of the first caseload key a capacity-model message names, so that the problem
+    points at the cell to change (None when it names none of the rows read)."""
+    named = sorted(((message.find(name), name) for name in cells if name in message), key=lambda t: (t[0], -len(t[1])))
+    return cells[named[0][1]][0] if named else None
+
+
 def _caseload_edits(cells: dict[str, tuple[int, Any, str]], base: CaseloadRules,
                     problem: Callable[[int, str, str, str | None], None]) -> dict[str, Any]:
     """The `[caseload]`-style mapping of the `caseload` rows that differ from `base`.
@@ -902,8 +909,9 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         try:
             rules = CaseloadRules.from_mapping(_merge_edits(_caseload_mapping(base_caseload), edits))
         except (KeyError, ValueError) as exc:
-            problems.append(Problem(source, f"[{CASELOAD_SECTION}] {str(exc).strip(chr(39) + chr(34))}",
-                                    None, "value"))
+            for part in str(exc).strip(chr(39) + chr(34)).split("; "):
+                problems.append(Problem(source, f"[{CASELOAD_SECTION}] {part}", _caseload_row(part, caseload_cells),
+                                        "value"))
     built: dict[str, Any] = {}
     for name, cls in SECTIONS.items():
         built[name] = cls(**sections[name])
