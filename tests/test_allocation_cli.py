@@ -174,3 +174,35 @@ def test_risk_rows_for_unknown_workers_are_counted_and_said(inputs, tmp_path):
     assert summary["risk_rows_not_in_workers"] == 1 and summary["risk_rows_not_in_workers_ids"] == ["GONE"]
     assert summary["workers_not_in_risk"] == 1 and summary["workers_not_in_risk_ids"] == ["W2"]
     assert len(summary["risk_notes"]) == 2
+
+
+def test_the_settings_used_are_written_to_edit_and_pass_back(inputs, tmp_path):
+    """The allocation writes the settings it used as a settings file that --config reads back to
+    the same settings (an edit there takes effect), and shows them on the workbook's Assumptions
+    sheet as plain cells; the workbook itself is a record, refused by --config with a pointer to
+    the file."""
+    import openpyxl
+
+    from workforce.allocation.config import AllocationConfig
+    from workforce.config import ALLOCATION_SETTINGS, load_settings
+
+    w, c = inputs
+    config = tmp_path / "mine.toml"
+    config.write_text("[allocation.weights]\ncontinuity_cost = 25\n[allocation.weights.unallocated_cost]\n2 = 1500\n"
+                      "[allocation.policy]\nreach = \"locality\"\n[caseload]\nsibling_factor = 0.6\n")
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--config", str(config), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    used, written = load_settings(config).allocation, load_settings(out / ALLOCATION_SETTINGS).allocation
+    assert written == used and written != AllocationConfig()
+    assert written.unallocated_cost == {1: 5000.0, 2: 1500.0, 3: 600.0} and written.rules.sibling_factor == 0.6
+    sheet = openpyxl.load_workbook(out / "allocation.xlsx")["Assumptions"]
+    cells = {(r[0], r[1]): r[2] for r in sheet.iter_rows(values_only=True) if r and r[0] and r[1]}
+    assert cells[("allocation.weights", "continuity_cost")] == 25
+    assert cells[("allocation.weights", "unallocated_cost.2")] == 1500
+    assert cells[("allocation.policy", "reach")] == "locality"
+    assert not any("RoleCapacity" in str(v) or "{" in str(v) for v in cells.values())  # no Python reprs
+    again = run("--workers", str(w), "--cases", str(c), "--config", str(out / "allocation.xlsx"),
+                "--out", str(tmp_path / "again"))
+    assert again.exit_code == 2 and ALLOCATION_SETTINGS in again.output
+    assert not (tmp_path / "again").exists()

@@ -47,7 +47,7 @@ import tomllib
 import warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from workforce.allocation.config import AllocationConfig
 from workforce.allocation.problem import MODES
@@ -56,6 +56,9 @@ from workforce.errors import InputError, Problem, InputWarning
 from workforce.plans.assumptions import (SECTIONS as PLAN_SECTIONS, Assumptions, Programme, assumptions_from_frame,
                                          assumptions_from_sections, value_fields)
 from workforce.readers import check_file, read_table, source_label
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SECTIONS = ("caseload", "allocation", "plans", "run")
 EXAMPLE = "examples/workforce.toml"
@@ -287,6 +290,10 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings", 
 
 def _settings_from_sheet(path: Path) -> Settings:
     raw = read_table(path, "assumptions", sheet="Assumptions")
+    sections = raw["section"].astype(str) if "section" in raw.columns else None
+    if sections is not None and sections.str.startswith("allocation.").any():
+        raise InputError(f"is an allocation's record of the settings it used: edit {ALLOCATION_SETTINGS}, written "
+                         "beside it with the same settings, and pass that file", file=source_label(path, "Assumptions"))
     plans = assumptions_from_frame(raw, source=source_label(path, "Assumptions"))
     return Settings(caseload=plans.caseload, allocation=AllocationConfig(rules=plans.caseload), plans=plans,
                     source=str(path))
@@ -637,6 +644,43 @@ def plan_settings_toml(a: Assumptions) -> str:
             "# comes from (basis). Re-plan with `workforce plan --assumptions THIS_FILE` or name it as",
             f"# [run.inputs] assumptions. Every key is explained in {EXAMPLE}.", ""]
     return "\n".join(head + _caseload_toml(a.caseload) + [""] + _plans_toml(a))
+
+
+#: The file an allocation writes beside its outputs: the settings it used, read back by --config.
+ALLOCATION_SETTINGS = "allocation_settings.toml"
+
+
+def allocation_settings_toml(config: AllocationConfig) -> str:
+    """The settings an allocation used, as a settings file: `[caseload]` (its capacity model) and
+    `[allocation.weights]`, `[allocation.policy]`, `[allocation.solver]` (`AllocationConfig.tables`).
+    :func:`load_settings` reads it back to the same settings."""
+    lines = ["# workforce settings used by this allocation: edit values, keep keys, and pass the file back with",
+             f"# `workforce allocate --config THIS_FILE`. Every key is explained in {EXAMPLE}.", ""]
+    lines += _caseload_toml(config.rules) + [""]
+    for table, values in config.tables().items():
+        lines.append(f"[allocation.{table}]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in values.items() if not isinstance(value, dict)]
+        for key, value in values.items():
+            if isinstance(value, dict):
+                lines += ["", f"[allocation.{table}.{key}]"]
+                lines += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def allocation_settings_frame(config: AllocationConfig) -> pd.DataFrame:
+    """The same settings as rows for a workbook: `section`, `key`, `value` (a priority's cost as
+    ``unallocated_cost.1``, the breakpoints as TOML text), the capacity model's rows first."""
+    import pandas as pd
+
+    rows = [("caseload", name, value) for name, value, _ in config.rules.rows()]
+    for table, values in config.tables().items():
+        for key, value in values.items():
+            if isinstance(value, dict):
+                rows += [(f"allocation.{table}", f"{key}.{k}", v) for k, v in value.items()]
+            else:
+                rows.append((f"allocation.{table}", key, _toml_value(value) if isinstance(value, list) else value))
+    return pd.DataFrame(rows, columns=["section", "key", "value"], dtype=object)
 
 
 def write_plan_settings(a: Assumptions, path: str | Path) -> Path:

@@ -151,15 +151,18 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
     produced_by : str
         The command named in the workbook's README.
     """
+    from workforce.config import ALLOCATION_SETTINGS, allocation_settings_frame, allocation_settings_toml
     from workforce.excel.workbooks import write_allocation_workbook
 
     for name, attr in ALLOCATION_CSVS.items():
         _write_csv(getattr(result, attr), od.path(name))
     _write_json({**result.summary, "timings": result.timings}, od.path(summary_name))
+    if config is not None:  # the settings used, to edit and pass back with --config
+        od.path(ALLOCATION_SETTINGS).write_text(allocation_settings_toml(config), encoding="utf-8")
     write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary, allocations=result.allocations,
                               worker_loads=result.worker_loads, unallocated=result.unallocated,
                               changes=result.changes,
-                              settings=dict(config.settings_rows()) if config is not None else None,
+                              settings=allocation_settings_frame(config) if config is not None else None,
                               rules=config.rules if config is not None else None, inputs=inputs,
                               produced_by=produced_by)
 

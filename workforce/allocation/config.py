@@ -258,8 +258,13 @@ class AllocationConfig:
     def unallocated_cost_for(self, priority: int) -> float:
         return float(self.unallocated_cost.get(int(priority), self.unallocated_cost[3]))
 
-    def settings_rows(self) -> list[tuple[str, str]]:
-        """(name, value) pairs for the workbook's settings block."""
-        rows = [(f.name, str(getattr(self, f.name))) for f in fields(self) if f.name != "rules"]
-        rows += [(f"caseload.{f.name}", str(getattr(self.rules, f.name))) for f in fields(self.rules)]
-        return rows
+    def tables(self) -> dict[str, dict[str, Any]]:
+        """The settings as the tables `from_mapping` reads (`weights`, `policy`, `solver`), the
+        capacity model aside: the one layout of the settings file, the workbook's Assumptions
+        sheet and `settings.toml` written beside an allocation. A time limit of none is left out."""
+        weights = {f.name: getattr(self, f.name) for f in fields(self)
+                   if f.name not in ("rules", *POLICY_KEYS, *SOLVER_KEYS)}
+        weights["load_breakpoints"] = [list(b) for b in self.load_breakpoints]
+        weights["unallocated_cost"] = {str(k): float(v) for k, v in sorted(self.unallocated_cost.items())}
+        solver = {k: getattr(self, k) for k in SOLVER_KEYS if getattr(self, k) is not None}
+        return {"weights": weights, "policy": {k: getattr(self, k) for k in POLICY_KEYS}, "solver": solver}

@@ -378,7 +378,9 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
         frame = settings if isinstance(settings, pd.DataFrame) else key_value_frame(settings)
         book.add_table_sheet(SHEET_ASSUMPTIONS, [TableSpec(frame.astype(object), "Assumptions",
                                                            formats={c: "mixed" for c in frame.columns})],
-                             "the settings this allocation used")
+                             "the settings this allocation used (allocation_settings.toml beside this workbook holds "
+                             "the same: edit it and pass it back with `workforce allocate --config "
+                             "allocation_settings.toml`)")
     book.add_readme()
     return book.save(path)
 
