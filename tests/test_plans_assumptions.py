@@ -217,3 +217,11 @@ def test_a_capacity_model_clash_names_the_key_and_its_row():
     message = str(err.value)
     assert "roles.case_holder.soft_children (25) must not exceed roles.case_holder.hard_children (20)" in message
     assert f"row {int(frame.index[where][0])}" in message, message
+
+
+def test_a_negative_amount_is_written_as_finance_writes_it():
+    frame = assumptions_frame(Assumptions())
+    frame.loc[(frame["section"] == "costs") & (frame["key"] == "salary_case_holder_gbp"), "value"] = "-40000"
+    with pytest.raises(InputError) as err:
+        assumptions_from_frame(frame)
+    assert "-£40,000 is below the minimum £15,000" in str(err.value) and "£-" not in str(err.value)

@@ -627,7 +627,8 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                      name="Fairness_audit", formats=plan_formats(fairness))
     book.add_assumptions_sheet(assumptions, "every planning assumption, and the capacity model (caseload rows), "
                                "with unit, range (low-high, sampled by the Monte Carlo) and basis; edit the value "
-                               "column and re-plan with the same inputs: `workforce run` with this workbook as "
+                               "column (a value with a range must lie within it: move the range with the value) and "
+                               "re-plan with the same inputs: `workforce run` with this workbook as "
                                "[run.inputs] assumptions, or `workforce plan --assumptions workforce_plan.xlsx` with "
                                "the run's workers, cases, --hr-history, --establishment and --model or --risk "
                                "(without them the plan falls back on national defaults, and its figures move for "

@@ -572,7 +572,9 @@ def _check_range(number: float, meta: dict) -> None:
     unit = meta.get("unit", "")
 
     def shown(x: float) -> str:
-        return f"£{x:,.2f}".removesuffix(".00") if unit.startswith("GBP") else f"{x:g}"
+        if not unit.startswith("GBP"):
+            return f"{x:g}"
+        return ("-" if x < 0 else "") + f"£{abs(x):,.2f}".removesuffix(".00")  # -£40,000, as finance writes it
 
     low, high = lo is not None and number < lo, hi is not None and number > hi
     if low or high:
