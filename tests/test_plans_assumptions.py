@@ -225,3 +225,13 @@ def test_a_negative_amount_is_written_as_finance_writes_it():
     with pytest.raises(InputError) as err:
         assumptions_from_frame(frame)
     assert "-£40,000 is below the minimum £15,000" in str(err.value) and "£-" not in str(err.value)
+
+
+def test_the_order_of_the_rows_does_not_change_the_assumptions():
+    """A planner who sorts the Assumptions sheet (by section and key, or any other way) has the
+    same assumptions, the L&D catalogue in the same order, so the same plan."""
+    a = edited()
+    frame = assumptions_frame(a)
+    shuffled = frame.sort_values(["section", "key"], ascending=False).reset_index(drop=True)
+    back = assumptions_from_frame(shuffled)
+    assert back == a and [p.name for p in back.programmes] == [p.name for p in a.programmes]

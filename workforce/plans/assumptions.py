@@ -930,6 +930,10 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
             catalogue.append(replace(base, **values))
     else:
         catalogue = list(defaults.values())
+    # one order whatever the order of the rows (a sorted sheet is the same plan): the shipped
+    # catalogue's, then the planner's own programmes by name
+    shipped = list(defaults)
+    catalogue.sort(key=lambda prog: (shipped.index(prog.name) if prog.name in shipped else len(shipped), prog.name))
     if problems:
         raise InputError(problems=problems)
     if warn_missing:
