@@ -259,3 +259,15 @@ def test_establishment_is_read_and_checked_with_file_row_and_column(tmp_path):
             load_establishment(bad)
         message = str(err.value)
         assert "bad.csv" in message and f"row {row}" in message and column in message, message
+
+
+def test_an_id_that_lost_its_leading_zeros_is_named_with_the_likely_cause():
+    """A case naming worker '0456' when the workers table has '456' (a spreadsheet read the IDs as
+    numbers) is refused with a hint; an ID unknown either way gets none."""
+    workers = pd.DataFrame({"worker_id": ["456", "W7"]})
+    raw = pd.DataFrame({"case_id": ["C1", "C2"], "family_id": ["F1", "F2"], "case_type": ["cin", "cin"],
+                        "court": ["no", "no"], "locality": ["North", "North"], "current_worker_id": ["0456", "W8"],
+                        "workers_12m": [1, 1], "pinned": ["no", "no"]})
+    messages = [p.message for p in validate_cases(raw, "cases.csv", workers=workers)]
+    assert any("worker '0456' does not exist in workers (workers has '456': leading zeros lost" in m for m in messages)
+    assert "worker 'W8' does not exist in workers" in messages

@@ -387,15 +387,25 @@ def _typed_cases(raw: pd.DataFrame, file: str, workers: pd.DataFrame | None,
         problems.extend(pinned_to_unavailable(typed, file, workers, leavers))
     if workers is not None and "worker_id" in workers:
         known = set(workers["worker_id"])
+        unzeroed = {str(k).lstrip("0"): str(k) for k in known}
+
+        def missing(wid: str) -> str:
+            # an ID that matches a worker once leading zeros are dropped lost them on one side,
+            # most often to a spreadsheet that read the IDs as numbers
+            near = unzeroed.get(str(wid).lstrip("0"))
+            hint = (f" (workers has '{near}': leading zeros lost on one side, as a spreadsheet does to IDs it reads "
+                    "as numbers; keep IDs as text)") if near is not None and near != wid else ""
+            return f"worker '{wid}' does not exist in workers{hint}"
+
         if "current_worker_id" in typed:
             cur = typed["current_worker_id"]
             unknown = cur.ne("") & ~cur.isin(known)
             for row in unknown[unknown].index:
-                problems.append(Problem(file, f"worker '{cur.loc[row]}' does not exist in workers", int(row), "current_worker_id", "a worker_id from workers"))
+                problems.append(Problem(file, missing(cur.loc[row]), int(row), "current_worker_id", "a worker_id from workers"))
         if "excluded_workers" in typed:
             for row, value in typed["excluded_workers"].items():
                 for wid in sorted(split_tags(value) - known):
-                    problems.append(Problem(file, f"worker '{wid}' does not exist in workers", int(row), "excluded_workers", "worker_ids from workers, ';'-separated"))
+                    problems.append(Problem(file, missing(wid), int(row), "excluded_workers", "worker_ids from workers, ';'-separated"))
     if "priority" in typed.columns:
         fallback = default_priority(typed)
         typed["priority"] = typed["priority"].fillna(fallback).astype("int64") if "case_type" in typed else typed["priority"]
