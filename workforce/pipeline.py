@@ -471,7 +471,8 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
             fairness=fairness, indicators=result.indicators, produced_by=produced_by, inputs=data.files,
             more_sheets=sheets,
         )
-        files["workforce_plan.xlsx"] = "the HR planner's workbook (edit Assumptions, re-run with --assumptions)"
+        files["workforce_plan.xlsx"] = ("the HR planner's workbook (edit Assumptions, then re-plan with the same "
+                                         "inputs: `workforce run` naming it as [run.inputs] assumptions)")
     result.timings = stages.timings
     return result
 
