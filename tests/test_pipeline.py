@@ -84,6 +84,23 @@ def _produced_by(path: Path) -> str:
 
 
 @needs_soffice
+def test_demo_demand_assumptions_pass_back_as_the_readme_says(demo_out, tmp_path):
+    """demand_assumptions.toml, written beside the plan, is read back by `workforce demand
+    --assumptions` and by `plan --demand-assumptions` (no [caseload] of its own to clash with the
+    plan's, no value written as the text 'None')."""
+    from workforce.demand.settings import load_assumptions
+
+    written = demo_out / "demand_assumptions.toml"
+    assert "[caseload]" not in written.read_text() and '"None"' not in written.read_text()
+    assert load_assumptions(written).caseload == {}  # reads back, with the plan's capacity model left to the plan
+    inputs = demo_out / "inputs"
+    res = CliRunner().invoke(app, ["plan", "--workers", str(inputs / "workers.csv"), "--cases", str(inputs / "cases.csv"),
+                                   "--risk", str(demo_out / "risk.csv"), "--demand-history",
+                                   str(inputs / "demand_history.csv"), "--demand-assumptions", str(written),
+                                   "--out", str(tmp_path / "plan")])
+    assert res.exit_code == 0, res.output
+
+
 def test_demo_workbook_converts_with_libreoffice(demo_out, tmp_path):
     """The real demo workbook, not a fixture, opens in LibreOffice and prints to PDF."""
     convert_to_pdf(demo_out / "workforce_plan.xlsx", tmp_path)

@@ -361,7 +361,10 @@ def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases:
         result = d.result
         _write_csv(scenarios_frame(result), od.path("demand_scenarios.csv"))
         _write_csv(d.requirement, od.path("demand_required_fte.csv"))
-        od.path("demand_assumptions.toml").write_text(assumptions_toml(result.assumptions), encoding="utf-8")
+        # without [caseload]: the plan's capacity model is its own settings' (assumptions.toml), and
+        # --demand-assumptions refuses a second one
+        used = replace(result.assumptions, caseload={})
+        od.path("demand_assumptions.toml").write_text(assumptions_toml(used), encoding="utf-8")
         files["demand_required_fte.csv"] = (f"caseload points, children and FTE by team type the plan's demand follows "
                                             f"(scenario {result.chosen}); demand_assumptions.toml: levers to edit")
         sheets.append(lambda book: add_demand_sheet(book, result, source=d.source, agreement=d.agreement,

@@ -475,11 +475,17 @@ def assumptions_toml(a: DemandAssumptions) -> str:
         out.append(_entry("total_gbp", b.total_gbp, b.total_basis))
     if a.caseload:
         out += ["", "# caseload rules (workforce.caseload.CaseloadRules fields)", "[caseload]"]
-        out += [_entry(k, v) for k, v in a.caseload.items() if not isinstance(v, Mapping)]
+        out += [_plain_entry(k, v) for k, v in a.caseload.items() if not isinstance(v, Mapping)]
         for k, v in a.caseload.items():
             if isinstance(v, Mapping):
                 out += _nested(f"caseload.{k}", v)
     return "\n".join(out) + "\n"
+
+
+def _plain_entry(key: str, value: Any) -> str:
+    """A caseload value; none (no separate cap) has no TOML form, so it is left out, which reads
+    back as none."""
+    return f"# {key}: none (no separate cap)" if value is None else _entry(key, value)
 
 
 def _nested(prefix: str, table: Mapping[str, Any]) -> list[str]:
@@ -489,7 +495,7 @@ def _nested(prefix: str, table: Mapping[str, Any]) -> list[str]:
         if isinstance(v, Mapping):
             nested.append((k, v))
         else:
-            lines.append(_entry(k, v))
+            lines.append(_plain_entry(k, v))
     for k, v in nested:
         lines += _nested(f"{prefix}.{k}", v)
     return lines
