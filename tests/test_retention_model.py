@@ -336,6 +336,8 @@ def test_cli_train_score_audit(tmp_path, history):
     result = runner.invoke(app, ["churn", "train", "--history", str(h_path), "--out", str(model_dir), "--folds", "3", "--repeats", "1"])
     assert result.exit_code == 0, result.output
     assert "selected" in result.output and "out of time" in result.output and "concordance" in result.output
+    # the out-of-time line says what was tested and for how long, never "test year to" its own start
+    assert "test year to" not in result.output and "each followed for 12 months" in result.output
     assert (model_dir / "model.joblib").is_file() and (model_dir / CARD_FILE).is_file()
 
     out = tmp_path / "risk.csv"

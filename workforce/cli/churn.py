@@ -115,8 +115,10 @@ def _train_report(card: dict, horizon_months: int, out: Path, card_file: str) ->
     if oot.get("available"):
         by_reason = "; ".join(f"{r} AUC {_fmt(m['roc_auc'])} ({m['observed_leavers']} left, {m['expected_leavers']:.1f} expected)"
                               for r, m in oot["by_reason"].items())
-        lines.append(f"out of time (train to {oot['train_until_date']}, test year to {oot['test_year_end_date']}, "
-                     f"{oot['test_rows']} rows): any reason ROC AUC {oot['roc_auc']:.3f}, Brier {oot['brier']:.3f}, "
+        start, end = oot["train_until_date"], oot["test_year_end_date"]
+        tested = f"the {start} snapshot" if start == end else f"the snapshots of {start} to {end}"
+        lines.append(f"out of time (trained on what was known by {start}; tested on {tested}, each followed for "
+                     f"{horizon_months} months: {oot['test_rows']} rows): any reason ROC AUC {oot['roc_auc']:.3f}, Brier {oot['brier']:.3f}, "
                      f"{oot['observed_leavers']} left against {oot['expected_leavers']:.1f} expected; {by_reason}")
     else:
         lines.append(f"out of time: not available ({oot.get('reason', 'needs earlier years with leavers and a complete test year')})")

@@ -31,7 +31,7 @@ def demand(
     assumptions: Optional[Path] = typer.Option(None, "--assumptions", help="demand assumptions (TOML): levers, "
                                                "scenarios, costs, structure; see demand_assumptions.toml in an output."),
     scenario: Optional[str] = typer.Option(None, "--scenario", help="headline scenario: baseline, levers, turnaround, "
-                                           f"a [scenarios.NAME] of your file, or {SANDWELL_SCENARIO} (Sandwell's "
+                                           f"a \\[scenarios.NAME] of your file, or {SANDWELL_SCENARIO} (Sandwell's "
                                            "turnaround against the case study's claims)."),
     workers: Optional[Path] = typer.Option(None, "--workers", help="workers table: its role mix (by team_type when it "
                                            "has that column) sets the FTE each team type needs."),

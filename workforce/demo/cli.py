@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workforce.demo", description="Generate the synthetic demo authority.")
     parser.add_argument("--out", type=Path, required=True, help="folder to write the CSV files (and workbook/authority.xlsx)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = Sandwell scale (~3,500 children, ~220 case holders)")
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = Sandwell scale (~3,600 children, ~240 case holders, ~420 staff)")
     parser.add_argument("--profile", choices=PROFILES, default="default",
                         help="default: England's 2023 middle; sandwell: Sandwell's published 2018 figures")
     parser.add_argument("--no-xlsx", action="store_true", help="CSV files only")

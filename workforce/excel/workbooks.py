@@ -630,7 +630,7 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                                "column (a value with a range must lie within it: move the range with the value) and "
                                "re-plan with the same inputs: `workforce run` with this workbook as "
                                "[run.inputs] assumptions, or `workforce plan --assumptions workforce_plan.xlsx` with "
-                               "the run's workers, cases, --hr-history, --establishment and --model or --risk "
+                               "the run's workers, cases, --hr-history, --establishment and --model "
                                "(without them the plan falls back on national defaults, and its figures move for "
                                "that reason alone)")
     book.add_readme()
