@@ -992,3 +992,31 @@ def test_churn_evaluate_failing_summary_writes_no_report(tmp_path, monkeypatch):
     assert result.exit_code == 1, result.output
     assert "internal error: ValueError" in result.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_every_command_that_reads_tables_takes_the_dates_option():
+    """The README promises --dates on every command that reads tables: any command with a table
+    option (--workers, --cases, --history, --hr-history, --establishment) has it, and so does
+    `churn evaluate` (its --data is the user's own table; elsewhere --data is the DfE's published
+    files, which hold years, not typed dates)."""
+    import typer.main
+
+    from workforce.cli import app
+
+    group = typer.main.get_command(app)
+    tables = {"--workers", "--cases", "--history", "--hr-history", "--establishment"}
+    lacking = []
+
+    def walk(command, path):
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, f"{path} {name}")
+            return
+        options = {opt for p in command.params for opt in getattr(p, "opts", [])}
+        reads = options & tables or path.strip() == "churn evaluate"
+        if reads and "--dates" not in options:
+            lacking.append(path.strip())
+
+    walk(group, "")
+    assert not lacking, f"commands reading tables without --dates: {lacking}"

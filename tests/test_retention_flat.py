@@ -269,3 +269,17 @@ def test_na_and_nan_in_a_numeric_column_are_read_as_missing_and_said(tmp_path):
     report = evaluate_table(table, FlatOptions(target="Left", positive="Yes", seed=0, **FAST))
     assert "YearsAtCompany" in report["data"]["numeric"] and "Bonus" in report["data"]["categorical"]
     assert "column 'YearsAtCompany': 2 cells written as NA, nan, null or the like read as missing" in report["messages"]
+
+
+def test_dates_in_a_flat_table_follow_the_dates_option():
+    """A flat table's date column is read by the one date reader: day first by default, month
+    first under --dates us (01/04/2023 is 1 April, or 4 January)."""
+    from workforce.readers import date_order
+    from workforce.retention.flat import _parse_dates
+
+    values = pd.Series(["01/04/2023", "15/05/2022", None])
+    assert _parse_dates(values).iloc[0] == pd.Timestamp("2023-04-01")
+    with date_order("us"):
+        us = _parse_dates(pd.Series(["01/04/2023", "05/15/2022"]))
+    assert us.iloc[0] == pd.Timestamp("2023-01-04") and us.iloc[1] == pd.Timestamp("2022-05-15")
+    assert _parse_dates(pd.Series(["2023-04-01", "2022-05-15 00:00:00"])).notna().all()

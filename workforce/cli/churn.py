@@ -254,6 +254,7 @@ def evaluate(
     folds: int = typer.Option(5, "--folds", min=2),
     repeats: int = typer.Option(3, "--repeats", min=1),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the report as JSON here."),
+    dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
     """Run the churn model selection on any table: a yes/no target (ROC AUC, PR AUC, Brier score)

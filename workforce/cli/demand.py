@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
-from workforce.cli.common import force_option, guarded, info
+from workforce.cli.common import Dates, dates_option, force_option, guarded, info
 
 if TYPE_CHECKING:
     from workforce.demand.run import DemandResult
@@ -37,6 +37,7 @@ def demand(
                                            "has that column) sets the FTE each team type needs."),
     cases: Optional[Path] = typer.Option(None, "--cases", help="cases table: caseload points per child by case type."),
     out: Path = typer.Option(..., "--out", help="output folder (written all at once, only on success)."),
+    dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
     """Model the child's journey (referral to closure) from an authority's own history: where

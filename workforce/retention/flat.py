@@ -33,6 +33,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit, StratifiedKFold
 
 from workforce.errors import InputError, Problem
+from workforce.readers import parse_dates
 from workforce.retention import fairness
 from workforce.retention.hazard import PLAIN_BASELINE, hazard_candidates, predict_period_hazards
 from workforce.retention.selection import (
@@ -123,12 +124,12 @@ def _parse_numbers(values: pd.Series) -> pd.Series | None:
 
 
 def _parse_dates(values: pd.Series) -> pd.Series | None:
-    """Dates when nearly every non-blank value looks like one (ISO or day-first)."""
+    """Dates when nearly every non-blank value looks like one (ISO, or day and month in the order
+    `--dates` gives)."""
     text = values.dropna().astype(str).str.strip()
     if not len(text) or not text.str.contains(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", regex=True).mean() >= 0.95:
         return None
-    iso = text.str.match(r"^\d{4}-")
-    parsed = pd.to_datetime(values.astype(str), errors="coerce", format="ISO8601" if iso.mean() > 0.5 else "%d/%m/%Y")
+    parsed = parse_dates(values.where(values.notna(), ""))  # the one date reader: --dates decides day or month first
     return parsed if parsed.notna().sum() >= 0.95 * len(text) else None
 
 
