@@ -107,7 +107,7 @@ def test_sections_are_optional_and_default():
     ("[allocation.weights]\nbogus = 1\n", "allocation.weights.bogus", "travel_cost"),
     ("[allocation.policy]\nspeed = true\n", "allocation.policy.speed", "make_room"),
     ("[allocation.guards]\nhandoffs = true\n", "[allocation.guards] table was removed", "allocation.policy"),
-    ("[plans.costs]\n\nbogus = 1\n", "[costs] bogus: unknown key", "on_cost_rate"),
+    ("[plans.costs]\n\nbogus = 1\n", "[plans.costs] bogus: unknown key", "on_cost_rate"),
     ("[plans]\nbogus = 1\n", "'bogus' must be a table", None),
     ("[run]\nbogus = 1\n" + RUN, "[run] bogus: unknown key", "allocation_mode"),
     ("[run.inputs]\nwrkers = 'w.csv'\n", "[run.inputs] wrkers: unknown key", "workers"),
@@ -121,8 +121,8 @@ def test_unknown_key_is_named_with_the_file_and_what_is_allowed(text, named, all
 
 
 def test_the_line_of_a_bad_key_is_given():
-    assert "row 4" in refused("[caseload]\nsibling_factor = 0.5\n\nbogus = 1\n")
-    assert "row 3" in refused("# plans\n[plans.costs]\nbogus = 1\n")
+    assert "line 4" in refused("[caseload]\nsibling_factor = 0.5\n\nbogus = 1\n")
+    assert "line 3" in refused("# plans\n[plans.costs]\nbogus = 1\n")
 
 
 @pytest.mark.parametrize("text, says", [
@@ -304,3 +304,22 @@ def test_the_example_settings_file_documents_every_key():
     expected |= {f"run.{t}.{k}" for t, keys in RUN_TABLES.items() for k in keys}
     assert expected - listed == set()
     assert any(k.startswith("plans.programme.") for k in listed)
+
+
+@pytest.mark.parametrize("text, says, line", [
+    ("[allocation.solver]\nnode_limit = 10\ntime_limit = -5\n",
+     "[allocation.solver] time_limit must be a positive number of seconds", 3),
+    ("[caseload]\nsibling_factor = 0.5\npoints_per_fte = -3\n", "points_per_fte (-3) must be above reserved_points", 3),
+    ("# plans\n[plans.recruitment]\nasye_share_max = 7\n", "[plans.recruitment] asye_share_max", 3),
+])
+def test_a_settings_file_problem_is_said_by_line_and_as_the_file_names_it(text, says, line):
+    """A settings file's problems name the line (never 'row') of the key at fault, and the plan
+    groups as the file writes them ([plans.recruitment], not the sheet's [recruitment])."""
+    message = refused(text)
+    assert says in message and f"line {line}" in message and "row " not in message, message
+
+
+def test_a_removed_table_is_refused_without_saying_it_still_works(recwarn):
+    with pytest.raises(InputError, match="guards"):
+        settings_from_toml("[guards]\nmax_handoffs = 3\n", source="old.toml")
+    assert not [w for w in recwarn.list if "still works" in str(w.message)]

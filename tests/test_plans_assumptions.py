@@ -96,7 +96,7 @@ def test_out_of_range_and_unknown_key_reported_together():
 def test_toml_unknown_key_names_line_and_bad_syntax(tmp_path):
     with pytest.raises(InputError) as err:
         assumptions_from_toml("[plans.costs]\n\nagency_rate = 3\n", source="x.toml")
-    assert "agency_rate" in str(err.value) and "row 3" in str(err.value)
+    assert "agency_rate" in str(err.value) and "line 3" in str(err.value)
     path = tmp_path / "broken.toml"
     path.write_text("[costs\n", encoding="utf-8")
     with pytest.raises(InputError, match="not valid TOML"):

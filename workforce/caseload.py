@@ -198,7 +198,8 @@ class CaseloadRules:
         if not 0 <= self.sibling_factor <= 1:
             problems.append("sibling_factor must be between 0 and 1")
         if not 0 <= self.reserved_points < self.points_per_fte:
-            problems.append("reserved_points must be >= 0 and below points_per_fte")
+            problems.append(f"points_per_fte ({self.points_per_fte:g}) must be above reserved_points "
+                            f"({self.reserved_points:g}), which must be >= 0")
         for name, role in self.roles.items():
             for key in ("points_share", "soft_children"):
                 if getattr(role, key) < 0:

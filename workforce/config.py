@@ -244,7 +244,35 @@ def settings_from_toml(text: str, *, source: str = "settings.toml", base_dir: Pa
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"is not valid TOML ({exc})", file=source) from None
-    return settings_from_mapping(data, source=source, base_dir=base_dir, lines=toml_lines(text))
+    lines = toml_lines(text)
+    try:
+        return settings_from_mapping(data, source=source, base_dir=base_dir, lines=lines)
+    except InputError as exc:
+        raise InputError(problems=[_as_in_file(p, source, lines) for p in exc.problems]) from None
+
+
+#: A plan group or programme as the plan's sheet names it ("[recruitment] key", "[programme:x] key").
+_SHEET_SECTION = re.compile(r"^\[(?!plans\.|caseload|allocation|run)([a-z_]+)(?::([A-Za-z0-9_\-]+))?\] ")
+
+
+def _as_in_file(problem: Problem, source: str, lines: Mapping[tuple[str, str], int]) -> Problem:
+    """A problem found in a settings file, said as the file says it: `line N`, a plan group as
+    ``[plans.recruitment]`` (its sheet calls it ``[recruitment]``), and, where the message names
+    a key but gives no line, the line of that key."""
+    if problem.file != source:
+        return problem  # from another file the settings name (an assumptions workbook, say)
+    message = _SHEET_SECTION.sub(lambda m: f"[plans.{m.group(1)}{'.' + m.group(2) if m.group(2) else ''}] ",
+                                 problem.message)
+    row = problem.row
+    headers = {n for (_, key), n in lines.items() if not key}
+    if row is None or row in headers:  # no line, or only its table's: the first key the message names
+        named = sorted((message.find(key), n, table, key) for (table, key), n in lines.items()
+                       if key and re.search(rf"\b{re.escape(key)}\b", message))
+        if named:
+            _, row, table, key = named[0]
+            if message.startswith(key):  # "time_limit must be ...": say whose
+                message = f"[{table}] {message}"
+    return replace(problem, message=message, row=row, column=None, unit="line")  # a file has lines, not columns
 
 
 def settings_from_mapping(data: Mapping[str, Any], *, source: str = "settings", base_dir: Path | None = None,
@@ -390,7 +418,8 @@ def _current_layout(data: Mapping[str, Any], source: str, lines) -> dict[str, An
                     raise _clash(source, lines, clash, f"[allocation] {key}", f"[{'.'.join(place[:-1])}]")
         elif name in MOVED_TABLES:
             place = MOVED_TABLES[name]
-            moved.append(f"[{name}] -> [{'.'.join(place)}]")
+            if name not in REMOVED_ALLOCATION_TABLES:  # a removed table is refused below, not "still works"
+                moved.append(f"[{name}] -> [{'.'.join(place)}]")
             if not isinstance(value, dict):
                 raise _key_error(source, lines, "", name, f"must be a table ([{name}])")
             clash = _put(doc, place, value)

@@ -15,11 +15,12 @@ class Problem:
     row: int | None = None
     column: str | None = None
     allowed: str | None = None
+    unit: str = "row"  # what `row` counts: a table's row, or a settings file's "line"
 
     def __str__(self) -> str:
         where = [self.file] if self.file else []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{self.unit} {self.row}")
         if self.column:
             where.append(f"column '{self.column}'")
         text = ", ".join(where) + ": " + self.message if where else self.message
