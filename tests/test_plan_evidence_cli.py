@@ -70,6 +70,11 @@ def test_the_plans_demand_follows_the_demand_model(baseline):
     # no team types in these workers: every team follows the whole service's points
     assert demand.loc[12] / demand.loc[1] == pytest.approx(points.loc[12] / points.loc[1], rel=1e-6)
     assert demand.loc[12] != pytest.approx(demand.loc[1], rel=1e-3)  # the model moves it (Sandwell's trend)
+    # beside the model's own calendar, the plan quarter each model quarter stands for
+    ends = req.groupby("quarter")["plan_quarter_end"].first()
+    census = pd.read_csv(out / "census_measures.csv")
+    plan_ends = census[census["scenario"] == "plan"].set_index("quarter")["quarter_end_date"]
+    assert ends.loc[0] == plan_ends.loc[0] and ends.loc[12] == plan_ends.loc[12]
 
 
 def test_levers_avoid_demand_hires_and_agency(inputs, baseline, tmp_path):

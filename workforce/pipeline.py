@@ -344,6 +344,20 @@ def read_evidence(pub: Published, *, la: str | None, demand: DemandSettings | No
     return found
 
 
+def with_plan_quarters(requirement: pd.DataFrame, start_date: str) -> pd.DataFrame:
+    """The demand model's requirement with the plan's calendar beside its own: the model counts
+    quarters from the last published year (`quarter_end`, 31 March), its quarter 0 scaled to
+    today's cases; the plan takes the model's change over k quarters as its own quarter k, counted
+    from its first day (`plan_quarter_end`: the day before the start for quarter 0)."""
+    start = pd.Timestamp(start_date)
+    ends = {q: (start + pd.DateOffset(months=3 * int(q)) - pd.Timedelta(days=1)).date().isoformat()
+            for q in requirement["quarter"].unique()}
+    out = requirement.copy()
+    out.insert(out.columns.get_loc("quarter_end") + 1 if "quarter_end" in out else 1, "plan_quarter_end",
+               out["quarter"].map(ends))
+    return out
+
+
 def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases: pd.DataFrame,
                      files: dict[str, str]) -> list[Callable]:
     """Write the demand and benchmark CSVs (and the demand assumptions used) into `od`, list
@@ -360,13 +374,14 @@ def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases:
     if d is not None:
         result = d.result
         _write_csv(scenarios_frame(result), od.path("demand_scenarios.csv"))
-        _write_csv(d.requirement, od.path("demand_required_fte.csv"))
+        _write_csv(with_plan_quarters(d.requirement, plan.summary["start_date"]), od.path("demand_required_fte.csv"))
         # without [caseload]: the plan's capacity model is its own settings' (assumptions.toml), and
         # --demand-assumptions refuses a second one
         used = replace(result.assumptions, caseload={})
         od.path("demand_assumptions.toml").write_text(assumptions_toml(used), encoding="utf-8")
         files["demand_required_fte.csv"] = (f"caseload points, children and FTE by team type the plan's demand follows "
-                                            f"(scenario {result.chosen}); demand_assumptions.toml: levers to edit")
+                                            f"(scenario {result.chosen}; plan_quarter_end: the plan quarter each model "
+                                            "quarter stands for); demand_assumptions.toml: levers to edit")
         sheets.append(lambda book: add_demand_sheet(book, result, source=d.source, agreement=d.agreement,
                                                     notes=DEMAND_NOTES))
     if evidence.bench is not None:
