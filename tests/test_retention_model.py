@@ -400,3 +400,17 @@ def test_reasons_with_too_few_leavers_are_warned_about(trained):
     assert warnings[1].startswith("only 4 other leavers")
     model, _ = trained
     assert model.card["warnings"] == few_leavers_warnings(model.card["rows"]["leavers_by_reason"])
+
+
+def test_the_reallocation_reference_is_the_median_of_case_holders():
+    """Managers and staff who hold no cases receive no reallocated cases; counting them would pull
+    the median down and tell a typical case holder to aim for none. The reference is the case
+    holders' median; sickness absence stays everyone's."""
+    from workforce.retention.drivers import references
+
+    states = pd.DataFrame({"role": ["case_holder"] * 3 + ["team_manager"] * 4, "fte": 1.0, "asye": False})
+    features = pd.DataFrame({"reallocations_12m": [4.0, 5.0, 6.0, 0.0, 0.0, 0.0, 0.0],
+                             "sickness_days_12m": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]})
+    refs = references(states, features)
+    assert refs["median_reallocations_12m"].iloc[0] == 5.0  # not 0.0, the median over everyone
+    assert refs["median_sickness_days_12m"].iloc[0] == 4.0

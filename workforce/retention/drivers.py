@@ -11,7 +11,7 @@ retirement can never be offered as something to act on.
   caseload against the safe standard of the capacity model (`workforce.caseload.worker_caps`:
   the soft cap on children and the points capacity, never a team median, which in an overloaded
   team is an overloaded norm); supervision to the 1.5 hours a month standard; cases received by
-  reallocation down to the authority's median; team turnover down to the national rate;
+  reallocation down to the median of the authority's case holders; team turnover down to the national rate;
   progression from case holder to senior practitioner. The data contracts hold no pay band, so
   pay is not a lever here.
 * **Context** (never a lever): tenure, age band (only when the model was trained with
@@ -58,10 +58,14 @@ def references(states: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
 
     `states` must carry `role`, `fte` and `asye` (an hr_history row or a workers row)."""
     caps = worker_caps(states.assign(fte=states["fte"].astype(float)), availability=False)
-    refs = pd.DataFrame({"soft_children": caps["soft_children"].astype(float).to_numpy()}, index=features.index)
-    for column in ("reallocations_12m", "sickness_days_12m"):
-        median = features[column].median() if column in features else np.nan
-        refs[f"median_{column}"] = median
+    soft = caps["soft_children"].astype(float).to_numpy()
+    refs = pd.DataFrame({"soft_children": soft}, index=features.index)
+    # reallocations reach case holders only: their median, not one pulled down by managers and
+    # staff who hold no cases; sickness absence is everyone's
+    holders = soft > 0
+    for column, among in (("reallocations_12m", holders), ("sickness_days_12m", np.ones(len(soft), dtype=bool))):
+        values = features[column][among] if column in features else pd.Series(dtype=float)
+        refs[f"median_{column}"] = values.median() if len(values) else np.nan
     return refs
 
 
@@ -119,10 +123,11 @@ def supervision_to_standard(features: pd.DataFrame, refs: pd.DataFrame):
 
 
 def reallocations_to_median(features: pd.DataFrame, refs: pd.DataFrame):
-    """Fewer cases handed over by reallocation: down to the authority's median (protect a
+    """Fewer cases handed over by reallocation: down to the median of the authority's case holders (protect a
     worker from absorbing colleagues' caseloads)."""
     return _towards(features, "reallocations_12m", refs["median_reallocations_12m"].to_numpy(dtype=float),
-                    lambda n, t: f"cases received by reallocation from {n:.0f} to {t:.0f} (the authority's median)")
+                    lambda n, t: f"cases received by reallocation from {n:.0f} to {t:g} (the median of the "
+                                 "authority's case holders)")
 
 
 def team_turnover_to_national(features: pd.DataFrame, refs: pd.DataFrame):
@@ -162,7 +167,7 @@ def tenure_context(features: pd.DataFrame, refs: pd.DataFrame):
 def absence_context(features: pd.DataFrame, refs: pd.DataFrame):
     """Context: how much sickness absence above the authority's median adds. Never a lever."""
     return _towards(features, "sickness_days_12m", refs["median_sickness_days_12m"].to_numpy(dtype=float),
-                    lambda n, t: f"{n:.0f} days' sickness absence in 12 months (median {t:.0f})")
+                    lambda n, t: f"{n:g} days' sickness absence in 12 months (median {t:g})")
 
 
 def age_context(features: pd.DataFrame, refs: pd.DataFrame):
