@@ -394,12 +394,17 @@ def test_cli_evaluate_tenure_table(tmp_path):
 
 
 def test_reasons_with_too_few_leavers_are_warned_about(trained):
+    from workforce.retention.model import model_warnings
+
     warnings = few_leavers_warnings({"voluntary": 120, "retirement": 0, "other": 4})
     assert len(warnings) == 2
     assert warnings[0].startswith("no retirement leavers") and "predicts none" in warnings[0]
     assert warnings[1].startswith("only 4 other leavers")
     model, _ = trained
-    assert model.card["warnings"] == few_leavers_warnings(model.card["rows"]["leavers_by_reason"])
+    card = model.card
+    assert card["warnings"] == [*few_leavers_warnings(card["rows"]["leavers_by_reason"]),
+                                *model_warnings(card["cross_validated"], card["rows"]["leavers_by_reason"],
+                                                card["use_protected"])]
 
 
 def test_the_reallocation_reference_is_the_median_of_case_holders():
@@ -414,3 +419,14 @@ def test_the_reallocation_reference_is_the_median_of_case_holders():
     refs = references(states, features)
     assert refs["median_reallocations_12m"].iloc[0] == 5.0  # not 0.0, the median over everyone
     assert refs["median_sickness_days_12m"].iloc[0] == 4.0
+
+
+def test_the_card_warns_of_a_model_near_chance_and_of_retirement_without_age():
+    from workforce.retention.model import WEAK_CONCORDANCE, model_warnings
+
+    weak = {"c_index": {"mean": WEAK_CONCORDANCE - 0.03}}
+    strong = {"c_index": {"mean": WEAK_CONCORDANCE + 0.05}}
+    said = model_warnings(weak, {"voluntary": 40, "retirement": 6}, use_protected=False)
+    assert any("little better than chance" in w for w in said) and any("near retirement" in w for w in said)
+    assert model_warnings(strong, {"voluntary": 40, "retirement": 6}, use_protected=True) == []
+    assert model_warnings(strong, {"voluntary": 40, "retirement": 0}, use_protected=False) == []

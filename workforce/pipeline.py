@@ -426,6 +426,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
                                         n_repeats=1 if quick else 3)
                 save_model(model, od.path("model/model_card.json").parent)
                 _write_csv(fairness, od.path("model/fairness.csv"))
+                result.notes.extend(f"churn model: {w}" for w in model.card.get("warnings", []))
                 files["model/"] = "churn model (model.joblib), its card (model_card.json) and fairness audit"
         assumptions = with_model_horizon(assumptions, model.horizon_months)
         with stages.stage("Scoring the workforce"):

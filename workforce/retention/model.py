@@ -363,7 +363,8 @@ def train(
                         for _, r in reliability.iterrows()},
         "out_of_time": oot,
         "fairness": fairness.summary(fairness_table),
-        "warnings": few_leavers_warnings(by_reason),
+        "warnings": [*few_leavers_warnings(by_reason),
+                     *model_warnings(selection.candidates[selection.selected], by_reason, use_protected)],
         "library_versions": library_versions(),
         "seed": int(seed),
     }
@@ -371,6 +372,29 @@ def train(
 
 
 MIN_LEAVERS_PER_REASON = 10  # [DEFAULT] fewer and a reason's hazard rests on too few events to trust
+
+
+#: Below this cross-validated concordance a model ranks people little better than chance [DEFAULT]
+#: (0.5 is chance; the published tenure models reach about 0.6).
+WEAK_CONCORDANCE = 0.6
+
+
+def model_warnings(cross_validated: dict, leavers_by_reason: dict[str, int], use_protected: bool) -> list[str]:
+    """What a reader of the register must know before using it on a person: a model that ranks
+    people little better than chance, and a retirement chance that cannot tell who is near
+    retirement because age is not used (protected characteristics are features only when the
+    user opts in)."""
+    out = []
+    c_index = (cross_validated.get("c_index") or {}).get("mean")
+    if c_index is not None and c_index < WEAK_CONCORDANCE:
+        out.append(f"the model ranks people little better than chance (cross-validated concordance {c_index:.2f}; "
+                   "0.5 is chance): read the register's chances as the authority's rates for people like these, "
+                   "not as predictions about a person")
+    if not use_protected and leavers_by_reason.get("retirement", 0) > 0:
+        out.append("age is not used (a protected characteristic, used only when you opt in), so the model cannot "
+                   "tell who is near retirement: p_retire_12m is close to the authority's retirement rate for "
+                   "everyone; plan retirements from ages in the HR system")
+    return out
 
 
 def few_leavers_warnings(leavers_by_reason: dict[str, int], minimum: int = MIN_LEAVERS_PER_REASON) -> list[str]:
