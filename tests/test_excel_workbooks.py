@@ -256,3 +256,19 @@ def test_risk_register_puts_flight_risk_first(tmp_path):
 def test_libreoffice_converts_the_planner_workbook_to_pdf(planner, tmp_path):
     path, _ = planner
     convert_to_pdf(path, tmp_path)
+
+
+def test_the_register_says_what_its_chances_are_for_and_what_the_band_is(tmp_path):
+    """Header notes carry the caveat (never decisions about a person alone) and say that the band
+    is flight risk only and a driver an association, not a promise; colour is on the band alone,
+    not on p_leave (an agency contract ending would show red beside a green band)."""
+    risk = pd.DataFrame({"worker_id": ["A", "B"], "team": ["T", "T"], "locality": ["L", "L"], "p_leave": [0.55, 0.2],
+                         "p_voluntary_12m": [0.01, 0.18], "band": ["Low", "Medium"], "driver_1": ["", "x"]})
+    path = tmp_path / "risk.xlsx"
+    write_risk_register(path, risk=risk)
+    ws = openpyxl.load_workbook(path)["Risk register"]
+    notes = {c.value: (c.comment.text if c.comment else "") for c in ws[1]}
+    assert "never for decisions about a person on their own" in notes["worker_id"]
+    assert "flight risk only" in notes["band"] and "not a promise" in notes["driver_1"]
+    p_col = openpyxl.utils.get_column_letter([c.value for c in ws[1]].index("p_leave") + 1)
+    assert not [cf for cf in ws.conditional_formatting if str(cf.sqref).startswith(p_col)]

@@ -442,7 +442,8 @@ def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.Dat
     Path
         The workbook written.
     """
-    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Retention risk register")
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Retention risk register",
+                        notes=notes_for(risk.columns if risk is not None else []))
     model_card = card if isinstance(card, Mapping) else None
     horizon = int((model_card or {}).get("horizon_months", 12))
     if indicators is None:
@@ -478,13 +479,20 @@ def _sorted_risk(risk: pd.DataFrame) -> pd.DataFrame:
     return risk
 
 
+#: Above every risk register: what the chances are and are not for.
+RISK_REGISTER_CAVEAT = ("For supportive conversations and planning, never for decisions about a person on their own: "
+                        "each chance is the model's, learnt from the authority's history (associations, not causes; "
+                        "the model card says how well it ranks people and what it cannot see).")
+
+
 def _risk_sheets(book: SafeWorkbook, risk: pd.DataFrame | None, team_risk: pd.DataFrame | None,
                  fairness: pd.DataFrame | None) -> None:
     if risk is not None:
-        _table_sheet(book, SHEET_RISK, _sorted_risk(risk), "one row per worker, highest flight risk first (the "
-                     "chance of leaving voluntarily, p_voluntary_12m); band in red/amber/green; driver_1-3 the "
-                     "main reasons", name="Risk_register",
-                     highlights=RAG_HIGHLIGHTS, scales=(Scale("p_leave", "traffic"),))
+        _table_sheet(book, SHEET_RISK, _sorted_risk(risk), RISK_REGISTER_CAVEAT + " One row per worker, highest "
+                     "flight risk first (the chance of leaving voluntarily, p_voluntary_12m); band (red/amber/green) "
+                     "is that flight risk only, while p_leave adds retirement and other reasons such as an agency "
+                     "contract ending; driver_1-3 are what-ifs on levers a manager can pull", name="Risk_register",
+                     highlights=RAG_HIGHLIGHTS, comments={"worker_id": RISK_REGISTER_CAVEAT})
     if team_risk is not None:
         _table_sheet(book, SHEET_TEAM_RISK, team_risk, "risk by team (small teams combined per locality)",
                      name="Team_risk", formats=plan_formats(team_risk))

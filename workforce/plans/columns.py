@@ -106,6 +106,20 @@ NOTES: dict[str, str] = {
     "p_retirement": "chance of retiring within the plan's first year (never targeted)",
     "p_other": "chance of leaving for another reason within the plan's first year",
     "p_leave": "chance of leaving for any reason within the plan's first year",
+    # the risk register
+    "p_voluntary_12m": "flight risk: chance of leaving voluntarily within 12 months (what the band and the levers act "
+                       "on)",
+    "p_retire_12m": "chance of retiring within 12 months (without age, which is used only on opt-in, close to the "
+                    "authority's rate for everyone)",
+    "p_other_12m": "chance of leaving for another reason within 12 months (an agency contract ending, dismissal, "
+                   "other)",
+    "band": "flight risk only (p_voluntary_12m): Low below 15%, Medium below 30%, High from 30%",
+    "driver_1": "what-if on a lever a manager can pull, with the change in flight risk the model gives: an "
+                "association learnt from the history, not a promise of the effect",
+    "driver_2": "a second lever (as driver_1)",
+    "driver_3": "a third lever (as driver_1)",
+    "context": "what else raises this worker's chance in the model (tenure, sickness absence): shown so a manager "
+               "understands the figure, never a lever and never a reason for a decision about the person",
     "p_voluntary_plan": "chance of leaving voluntarily over the whole plan",
     "p_voluntary_plan_after": "the same after the programme's assumed cut",
     "p_leave_after": "chance of leaving for any reason within the first year, after the L&D offer",
