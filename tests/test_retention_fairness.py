@@ -11,10 +11,10 @@ from workforce.retention.fairness import audit, lever_audit, summary
 
 def _frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    n_f, n_m, n_o = 60, 30, 4
-    gender = ["female"] * n_f + ["male"] * n_m + ["other"] * n_o
-    y = np.r_[rng.random(n_f) < 0.2, rng.random(n_m) < 0.2, [1, 0, 0, 0]].astype(int)
-    p = np.r_[np.full(n_f, 0.2), np.full(n_m, 0.45), np.full(n_o, 0.3)]
+    n_f, n_m, n_o, n_u = 60, 30, 4, 6  # two groups under ten, ten people between them: pooled and shown
+    gender = ["female"] * n_f + ["male"] * n_m + ["other"] * n_o + [""] * n_u
+    y = np.r_[rng.random(n_f) < 0.2, rng.random(n_m) < 0.2, [1, 0, 0, 0], np.zeros(n_u)].astype(int)
+    p = np.r_[np.full(n_f, 0.2), np.full(n_m, 0.45), np.full(n_o + n_u, 0.3)]
     p = p + np.where(y == 1, 0.05, 0.0)
     return pd.DataFrame({"worker_id": [f"W{i}" for i in range(len(y))], "gender": gender, "p_leave": p, "left": y})
 
@@ -25,8 +25,9 @@ def test_groups_under_ten_people_are_suppressed():
     assert bool(other["suppressed"])
     assert pd.isna(other["count"]) and pd.isna(other["mean_p_leave"]) and pd.isna(other["auc"])
     shown = table.loc[~table["suppressed"].astype(bool)]
-    assert set(shown["group"]) == {"female", "male"}
-    assert shown.set_index("group")["count"].to_dict() == {"female": 60, "male": 30}
+    pooled = "groups under 10 (combined)"
+    assert shown.set_index("group")["count"].to_dict() == {"female": 60, "male": 30, pooled: 10}
+    assert set(table.loc[table["suppressed"].astype(bool), "group"]) == {"other", "not_known"}
     assert "ethnicity" not in set(table["characteristic"])  # absent column: not audited
 
 
@@ -48,7 +49,7 @@ def test_figures_and_flags():
     assert table.loc["male", "risk_gap"] > 0.05
     assert "risk gap" in table.loc["male", "flag"] and "calibration error" in table.loc["male", "flag"]
     s = summary(table.reset_index())
-    assert s["groups_suppressed"] == 1 and any(f.startswith("gender=male") for f in s["flags"])
+    assert s["groups_suppressed"] == 2 and any(f.startswith("gender=male") for f in s["flags"])
 
 
 def test_scored_data_without_outcomes_reports_risk_gaps_only():
@@ -63,7 +64,8 @@ def test_lever_audit_compares_offers_at_the_same_risk():
     n = 200
     p = rng.uniform(0.05, 0.5, n)
     gender = np.where(np.arange(n) % 2 == 0, "female", "male")
-    gender[:6] = "other"  # 6 people: suppressed
+    gender[:6] = "other"  # 6 people: suppressed, pooled with the next 6
+    gender[6:12] = "not_known"
     high = p > 0.3
     # supervision is offered by risk alone; caseload also goes to men more than their risk explains
     offered = pd.DataFrame({
@@ -82,3 +84,40 @@ def test_lever_audit_compares_offers_at_the_same_risk():
     assert table.loc[table["group"] == "other", "suppressed"].all()
     s = summary(table)
     assert any("(lever: caseload)" in f for f in s["flags"]) and s["max_abs_lever_gap"] > 0.1
+
+
+def test_no_suppressed_group_can_be_worked_out_by_subtraction():
+    """The register gives everyone's chance, so the overall mean is known: were a suppressed group
+    simply left out, the overall less the groups shown would give its mean. Small groups are
+    pooled; a pool itself too small joins the smallest group shown; the rows shown then always
+    hold everyone, so subtraction reveals nothing."""
+    from workforce.retention.fairness import pooled_groups
+
+    assert pooled_groups({"female": 60, "male": 30, "other": 4}) == {
+        "female": "female", "male": "male, with groups under 10", "other": "male, with groups under 10"}
+    assert pooled_groups({"a": 50, "b": 6, "c": 7}) == {"a": "a", "b": "groups under 10 (combined)",
+                                                        "c": "groups under 10 (combined)"}
+    assert pooled_groups({"a": 50, "b": 40}) == {"a": "a", "b": "b"}  # binds only with a small group
+    frame = _frame()
+    frame = frame[frame["gender"] != ""]  # one small group of 4 left: it joins male
+    table = audit(frame, y_col="left", characteristics=["gender"])
+    shown = table.loc[~table["suppressed"].astype(bool)]
+    assert shown["count"].sum() == len(frame)  # everyone is in a row shown
+    assert set(shown["group"]) == {"female", "male, with groups under 10"}
+
+
+def test_a_lever_offered_to_very_few_of_a_group_is_not_audited_by_that_characteristic():
+    """Five places, one to a group of 27: '1 of 27' with the plan's list of who got a place points
+    at a person, so the lever is not audited by that characteristic at all (hiding that one group
+    would leave it to subtraction from the five)."""
+    n = 60
+    gender = np.array(["female"] * 30 + ["male"] * 30)
+    frame = pd.DataFrame({"worker_id": [f"W{i}" for i in range(n)], "gender": gender,
+                          "p_voluntary": np.linspace(0.05, 0.5, n)})
+    few = np.zeros(n, dtype=bool)
+    few[[0, 30, 31, 32, 33]] = True  # one woman, four men
+    many = np.zeros(n, dtype=bool)
+    many[[0, 1, 2, 30, 31, 32]] = True  # three of each
+    table = lever_audit(frame, pd.DataFrame({"few": few, "many": many}), characteristics=["gender"])
+    assert table.loc[table["check"] == "lever: few", "suppressed"].all()
+    assert not table.loc[table["check"] == "lever: many", "suppressed"].any()

@@ -10,7 +10,11 @@ Two checks, one table (column `check`):
   offer rates of people in the same flight-risk fifth (indirect standardisation).
 
 Groups with fewer than `min_group` people are suppressed (no figures shown: small numbers can
-identify people). A flag is raised where a figure exceeds its threshold.
+identify people); their people are counted in a pooled row (`pooled_groups`), joined to the
+smallest group shown when the pool itself is small, so that no suppressed figure can be worked out
+by subtracting the rows shown from the overall figure. A lever offered to very few people of a
+group is not audited for that characteristic (`few_offered_suppression`). A flag is raised where a
+figure exceeds its threshold.
 """
 
 from __future__ import annotations
@@ -58,15 +62,45 @@ def _people(part: pd.DataFrame) -> int:
     return int(part["worker_id"].nunique()) if "worker_id" in part else len(part)
 
 
-def _group_masks(frame: pd.DataFrame, characteristics: Iterable[str]):
-    """(characteristic, group, row mask, people) for each group of each characteristic present."""
+#: How the groups too small to show are named once pooled, and a shown group they join.
+POOLED = "groups under {n} (combined)"
+JOINED = "{group}, with groups under {n}"
+
+
+def pooled_groups(sizes: dict[str, int], min_group: int = MIN_GROUP) -> dict[str, str]:
+    """Which row each group's people are counted in, so that no group under `min_group` can be
+    worked out by subtracting the rows shown from the overall figure (the register gives that):
+    the small groups are pooled into one row; if the pool is itself under `min_group` it joins
+    the smallest group shown. Returns group -> row label (a group shown alone keeps its name)."""
+    small = sorted(g for g, n in sizes.items() if n < min_group)
+    large = sorted((g for g, n in sizes.items() if n >= min_group), key=lambda g: (sizes[g], g))
+    rows = {g: g for g in large}
+    if not small:
+        return rows
+    pool = POOLED.format(n=min_group)
+    if sum(sizes[g] for g in small) < min_group and large:
+        pool = JOINED.format(group=large[0], n=min_group)
+        rows[large[0]] = pool
+    rows.update({g: pool for g in small})
+    return rows
+
+
+def _group_masks(frame: pd.DataFrame, characteristics: Iterable[str], min_group: int = MIN_GROUP):
+    """(characteristic, group, row mask, people) for each row of each characteristic present:
+    groups of at least `min_group` people alone, the smaller ones pooled (`pooled_groups`); each
+    small group is also yielded alone, with no rows, so that the table lists it as suppressed."""
     for characteristic in characteristics:
         if characteristic not in frame:
             continue
         values = _groups(frame, characteristic)
-        for group in sorted(values.unique()):
-            mask = (values == group).to_numpy()
-            yield characteristic, group, mask, _people(frame.loc[mask])
+        sizes = {g: _people(frame.loc[(values == g).to_numpy()]) for g in sorted(values.unique())}
+        rows = pooled_groups(sizes, min_group)
+        labels = values.map(rows)
+        for row in sorted(set(rows.values()), key=lambda r: (r not in sizes, r)):
+            mask = (labels == row).to_numpy()
+            yield characteristic, row, mask, _people(frame.loc[mask])
+        for group in sorted(g for g, n in sizes.items() if n < min_group):
+            yield characteristic, group, np.zeros(len(frame), dtype=bool), sizes[group]
 
 
 def _finish(rows: list[dict]) -> pd.DataFrame:
@@ -95,7 +129,7 @@ def audit(
     p_all = frame[p_col].astype(float)
     overall = float(p_all.mean())
     rows = []
-    for characteristic, group, mask, people in _group_masks(frame, characteristics):
+    for characteristic, group, mask, people in _group_masks(frame, characteristics, min_group):
         part = frame.loc[mask]
         row: dict[str, object] = {"check": "prediction", "characteristic": characteristic, "group": group}
         if people < min_group:
@@ -157,18 +191,40 @@ def lever_audit(
         got = offered[lever].to_numpy(dtype=float)
         by_stratum = pd.Series(got).groupby(stratum).mean()
         expected = by_stratum.reindex(stratum).to_numpy()
-        for characteristic, group, mask, people in _group_masks(frame, characteristics):
+        lever_rows = []
+        for characteristic, group, mask, people in _group_masks(frame, characteristics, min_group):
             row: dict[str, object] = {"check": f"lever: {lever}", "characteristic": characteristic, "group": group}
             if people < min_group:
                 row.update(count=np.nan, suppressed=True, flag="")
-                rows.append(row)
+                lever_rows.append(row)
                 continue
             rate, exp = float(got[mask].mean()), float(expected[mask].mean())
-            row.update(count=people, suppressed=False, offered_rate=rate, expected_offered_rate=exp, lever_gap=rate - exp)
+            row.update(count=people, suppressed=False, offered_rate=rate, expected_offered_rate=exp, lever_gap=rate - exp,
+                       _offered=_people(frame.loc[mask & (got > 0)]))
             row["flag"] = (f"offered {rate - exp:+.2f} against the same risk beyond ±{gap_threshold}"
                            if abs(rate - exp) > gap_threshold else "")
-            rows.append(row)
+            lever_rows.append(row)
+        rows += few_offered_suppression(lever_rows)
     return _finish(rows)
+
+
+#: A lever offered to fewer than this many people of a group (but some) is not audited for that
+#: characteristic at all: with the plan naming who was offered it, "1 of 27" points at a person,
+#: and suppressing that group alone would leave it to subtraction from the total offered.
+MIN_OFFERED = 3
+
+
+def few_offered_suppression(rows: list[dict], minimum: int = MIN_OFFERED) -> list[dict]:
+    """Rows of one lever: every group of a characteristic suppressed where some group shown was
+    offered the lever by between 1 and `minimum` - 1 people."""
+    out = []
+    for characteristic in dict.fromkeys(r["characteristic"] for r in rows):
+        mine = [r for r in rows if r["characteristic"] == characteristic]
+        few = any(0 < int(r.get("_offered", 0)) < minimum for r in mine)
+        for r in mine:
+            keep = {k: r[k] for k in ("check", "characteristic", "group")}
+            out.append({**keep, "count": np.nan, "suppressed": True, "flag": ""} if few else r)
+    return out
 
 
 def summary(table: pd.DataFrame) -> dict[str, object]:
