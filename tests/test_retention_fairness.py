@@ -48,6 +48,11 @@ def test_figures_and_flags():
     assert table.loc["female", "auc"] == pytest.approx(1.0)  # leavers get +0.05 within a group
     assert table.loc["male", "risk_gap"] > 0.05
     assert "risk gap" in table.loc["male", "flag"] and "calibration error" in table.loc["male", "flag"]
+    # a flag says which way and what to look at, not only a number past a threshold
+    male = frame[frame["gender"] == "male"]
+    way = "under" if male["p_leave"].mean() < male["left"].mean() else "over"
+    assert f"the model {way}-predicts leaving for this group" in table.loc["male", "flag"]
+    assert "predicted chance is above the workforce's" in table.loc["male", "flag"]
     s = summary(table.reset_index())
     assert s["groups_suppressed"] == 2 and any(f.startswith("gender=male") for f in s["flags"])
 

@@ -144,9 +144,15 @@ def audit(
             y = part[y_col].to_numpy(dtype=float)
             row.update(observed_rate=float(y.mean()), auc=_auc(y, p), calibration_error=abs(mean_p - float(y.mean())))
             if row["calibration_error"] > calibration_threshold:
-                flags.append(f"calibration error {row['calibration_error']:.3f} > {calibration_threshold}")
+                under = mean_p < row["observed_rate"]
+                flags.append(f"calibration error {row['calibration_error']:.3f} > {calibration_threshold}: the model "
+                             f"{'under' if under else 'over'}-predicts leaving for this group ({mean_p:.0%} predicted, "
+                             f"{row['observed_rate']:.0%} left); check what it cannot see about them before acting on "
+                             "their chances")
         if abs(row["risk_gap"]) > gap_threshold:
-            flags.append(f"risk gap {row['risk_gap']:+.3f} beyond ±{gap_threshold}")
+            flags.append(f"risk gap {row['risk_gap']:+.3f} beyond ±{gap_threshold}: the group's predicted chance is "
+                         f"{'above' if row['risk_gap'] > 0 else 'below'} the workforce's; review whether its working "
+                         "conditions (caseload, supervision, team) explain it")
         row["flag"] = "; ".join(flags)
         rows.append(row)
     return _finish(rows)
