@@ -308,6 +308,26 @@ def test_team_risk_from_hazards_and_from_a_risk_table_alone(history, trained):
     assert q == sorted(q, reverse=True)  # fewer people left to leave each quarter
 
 
+def test_expected_leavers_by_team_quarter_and_reason_add_up_to_the_register(history, trained):
+    """Issue 16.1: expected leavers by team, quarter and reason. Over the first four quarters they
+    add up, team by team and reason by reason, to the register's 12-month chances; small teams
+    are combined as in the team view."""
+    from workforce.retention.model import team_leavers
+
+    model, _ = trained
+    workers = current_workers(history)
+    risk, hazards = score(model, workers), predict_hazards(model, workers)
+    long = team_leavers(hazards)
+    assert set(long["quarter"]) == set(range(1, hazards["quarter"].max() + 1))
+    assert "Tiny" not in set(long["team"])
+    first_year = long[long["quarter"] <= 4].pivot_table(index="team", columns="reason", values="expected_leavers",
+                                                       aggfunc="sum")
+    teams = team_risk(risk, hazards).set_index("team")
+    for reason, column in (("voluntary", "expected_voluntary_12m"), ("retirement", "expected_retire_12m"),
+                           ("other", "expected_other_12m")):
+        np.testing.assert_allclose(first_year[reason].reindex(teams.index).fillna(0.0), teams[column], atol=1e-9)
+
+
 def test_use_protected_adds_protected_features_as_context_only(history):
     model, _ = train(history, seed=0, use_protected=True, **FAST)
     assert {"gender", "age_band"} <= set(model.categorical)
@@ -350,6 +370,8 @@ def test_cli_train_score_audit(tmp_path, history):
     assert "Tiny" not in set(teams["team"])  # under 5 people: only in the locality aggregate
     hazards = pd.read_csv(tmp_path / "risk_hazards.csv")
     assert list(hazards.columns) == HAZARD_COLUMNS and len(hazards) == len(risk) * 36
+    leavers = pd.read_csv(tmp_path / "risk_team_leavers.csv")  # by team, quarter and reason
+    assert {"team", "quarter", "reason", "expected_leavers"} <= set(leavers.columns) and "Tiny" not in set(leavers["team"])
 
     result = runner.invoke(app, ["churn", "audit", "--model", str(model_dir), "--history", str(h_path), "--out", str(tmp_path / "audit.csv")])
     assert result.exit_code == 0, result.output

@@ -404,13 +404,13 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
     from workforce.excel.workbooks import write_planner_workbook, write_risk_register
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios
-    from workforce.retention.model import score, team_risk, train
+    from workforce.retention.model import score, team_leavers, team_risk, train
     from workforce.retention.persistence import load_model, save_model
 
     run = settings.run or RunSettings()
     result = PipelineOutputs(out=od.target)
     files = result.files
-    fairness = model = None
+    fairness = model = hazards = None
     risk_table = data.risk
     assumptions = settings.plans
     if risk_table is None:
@@ -431,9 +431,12 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         assumptions = with_model_horizon(assumptions, model.horizon_months)
         with stages.stage("Scoring the workforce"):
             risk_table = score(model, data.workers, data.cases, history=data.history)
-            teams = team_risk(risk_table)
+            hazards = plan_hazards(model, data.workers, data.cases, data.history, assumptions)
+            teams = team_risk(risk_table, hazards)
             _write_csv(risk_table, od.path("risk.csv"))
             _write_csv(teams, od.path("team_risk.csv"))
+            _write_csv(team_leavers(hazards), od.path("team_leavers.csv"))
+            files["team_leavers.csv"] = "expected leavers by team, quarter and reason over the 12 quarters (no replacements)"
             risk_indicators_now = risk_indicators(risk_table, data.workers, card=model.card,
                                                   horizon_months=model.horizon_months)
             write_risk_register(od.path("risk.xlsx"), risk=risk_table, team_risk=teams, fairness=fairness,
@@ -456,8 +459,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
         evidence = evidence or Evidence()
         inputs = {"demand": evidence.requirement, "history": data.history, "establishment": data.establishment,
-                  "hazards": plan_hazards(model, data.workers, data.cases, data.history, assumptions)
-                  if model is not None else None}
+                  "hazards": hazards}
         plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
         scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
         write_plan_files(od, plan, scenarios, plan_headline(plan), summary_name="plan_summary.json")

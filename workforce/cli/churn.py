@@ -172,7 +172,8 @@ def score(
     from workforce.excel.workbooks import write_risk_register
     from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
-    from workforce.retention.model import default_as_of, expected_leavers, predict_hazards, score as score_workers, team_risk
+    from workforce.retention.model import (default_as_of, expected_leavers, predict_hazards, score as score_workers,
+                                           team_leavers, team_risk)
     from workforce.retention.persistence import load_model
     from workforce.readers import parse_date
 
@@ -196,6 +197,7 @@ def score(
     teams = team_risk(risk, hazards)
     teams_path = out.with_name(out.stem + "_teams.csv")
     hazards_path = out.with_name(out.stem + "_hazards.csv")
+    leavers_path = out.with_name(out.stem + "_team_leavers.csv")
     xlsx_path = out.with_suffix(".xlsx")
     inputs = [p for p in (workers, cases, history) if p is not None]
     fairness_csv = Path(model_dir) / "fairness.csv"
@@ -206,6 +208,7 @@ def score(
         _write_csv(risk, od.path(out.name))
         _write_csv(teams, od.path(teams_path.name))
         _write_csv(hazards, od.path(hazards_path.name))
+        _write_csv(team_leavers(hazards), od.path(leavers_path.name))
         write_risk_register(od.path(xlsx_path.name), risk=risk, team_risk=teams, fairness=fairness_table,
                             card=model.card, indicators=indicators, inputs=inputs)
         # Composed before the block ends: the files are published only if the summary can be told too.
@@ -220,7 +223,8 @@ def score(
             f"retirement {risk[f'p_retire_{m}m'].sum():.1f}, other {risk[f'p_other_{m}m'].sum():.1f}",
             "expected leavers by year of the next three (no replacements): "
             + ", ".join(f"year {int(r.year)} {r.expected_leavers:.1f}" for r in yearly.itertuples()),
-            f"wrote {out}, {teams_path} (teams under 5 people combined per locality), {hazards_path} and {xlsx_path}",
+            f"wrote {out}, {teams_path} and {leavers_path} (expected leavers by team, quarter and reason; teams "
+            f"under 5 people combined per locality), {hazards_path} and {xlsx_path}",
         ]
     for line in lines:
         info(line)

@@ -573,6 +573,29 @@ def _constant_quarters(p: np.ndarray, quarters: int) -> np.ndarray:
     return np.stack([np.power(1.0 - q, k - 1) * q for k in range(1, quarters + 1)], axis=1)
 
 
+def _team_levels(frame: pd.DataFrame, min_team: int) -> pd.DataFrame:
+    """`frame` (one row per worker and whatever else, with `worker_id`, `team`, `locality`) with
+    `level`: teams under `min_team` people are combined into one row per locality, so that no
+    team figure is one or two people's."""
+    size = frame.groupby("team")["worker_id"].transform("nunique")
+    small = (size < min_team).to_numpy()
+    out = frame.copy()
+    out["level"] = np.where(small, "locality", "team")
+    out.loc[small, "team"] = f"(teams under {min_team} combined)"
+    return out
+
+
+def team_leavers(hazards: pd.DataFrame, *, min_team: int = MIN_TEAM_FOR_TEAM_RISK) -> pd.DataFrame:
+    """Expected leavers by team, quarter and reason over the hazards' quarters (no replacements):
+    `level, locality, team, quarter, quarter_start, reason, expected_leavers`, teams under
+    `min_team` people combined per locality as in :func:`team_risk`."""
+    frame = _team_levels(hazards.assign(expected_leavers=quarterly_leavers(hazards)), min_team)
+    keys = ["level", "locality", "team", "quarter", "quarter_start", "reason"]
+    out = frame.groupby(keys, sort=True)["expected_leavers"].sum().reset_index()
+    return out.sort_values(["locality", "level", "team", "quarter", "reason"],
+                           ascending=[True, False, True, True, True]).reset_index(drop=True)
+
+
 def team_risk(
     risk: pd.DataFrame,
     hazards: pd.DataFrame | None = None,
@@ -600,10 +623,7 @@ def team_risk(
         by_quarter = _constant_quarters(frame["p_leave"].to_numpy(dtype=float), quarters)
     for k in range(1, quarters + 1):
         frame[f"expected_leavers_q{k}"] = by_quarter[:, k - 1]
-    size = frame.groupby("team")["team"].transform("size")
-    small = size < min_team
-    frame["level"] = np.where(small, "locality", "team")
-    frame.loc[small, "team"] = f"(teams under {min_team} combined)"
+    frame = _team_levels(frame, min_team)
     agg = {"workers": ("p_leave", "size"), "mean_p_leave": ("p_leave", "mean"), "expected_leavers": ("p_leave", "sum")}
     agg.update({c: (c, "sum") for c in frame.columns if c.startswith("expected_")})
     out = frame.groupby(["level", "locality", "team"], sort=True).agg(**agg).reset_index()
