@@ -108,7 +108,7 @@ def test_sections_are_optional_and_default():
     ("[allocation.policy]\nspeed = true\n", "allocation.policy.speed", "make_room"),
     ("[allocation.guards]\nhandoffs = true\n", "[allocation.guards] table was removed", "allocation.policy"),
     ("[plans.costs]\n\nbogus = 1\n", "[plans.costs] bogus: unknown key", "on_cost_rate"),
-    ("[plans]\nbogus = 1\n", "'bogus' must be a table", None),
+    ("[plans]\nbogus = 1\n", "'plans.bogus' must be a table", None),
     ("[run]\nbogus = 1\n" + RUN, "[run] bogus: unknown key", "allocation_mode"),
     ("[run.inputs]\nwrkers = 'w.csv'\n", "[run.inputs] wrkers: unknown key", "workers"),
     ("[wheights]\nx = 1\n", "[wheights]: unknown section", "caseload, allocation, plans, run"),
@@ -323,3 +323,12 @@ def test_a_removed_table_is_refused_without_saying_it_still_works(recwarn):
     with pytest.raises(InputError, match="guards"):
         settings_from_toml("[guards]\nmax_handoffs = 3\n", source="old.toml")
     assert not [w for w in recwarn.list if "still works" in str(w.message)]
+
+
+def test_plan_groups_are_named_as_the_file_names_them():
+    """The plan parser names a group as the settings file does, whatever the message: an inline
+    table without a value and an unknown key alike say [plans.costs], a programme
+    [plans.programme.x]; the sheet keeps its own names ([costs])."""
+    assert "[plans.costs] salary_case_holder_gbp: an inline table needs 'value'" in refused(
+        "[plans.costs]\nsalary_case_holder_gbp = { basis = 'x' }\n")
+    assert "[plans.programme.coaching]: missing" in refused("[plans.programme.coaching]\nplaces = 3\n")

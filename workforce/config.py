@@ -251,19 +251,13 @@ def settings_from_toml(text: str, *, source: str = "settings.toml", base_dir: Pa
         raise InputError(problems=[_as_in_file(p, source, lines) for p in exc.problems]) from None
 
 
-#: A plan group or programme as the plan's sheet names it ("[recruitment] key", "[programme:x] key").
-_SHEET_SECTION = re.compile(r"^\[(?!plans\.|caseload|allocation|run)([a-z_]+)(?::([A-Za-z0-9_\-]+))?\] ")
-
-
 def _as_in_file(problem: Problem, source: str, lines: Mapping[tuple[str, str], int]) -> Problem:
-    """A problem found in a settings file, said as the file says it: `line N`, a plan group as
-    ``[plans.recruitment]`` (its sheet calls it ``[recruitment]``), and, where the message names
-    a key but gives no line, the line of that key."""
+    """A problem found in a settings file, said as the file says it: `line N` (the plan groups
+    are named as the file names them by the plan parser, `file_section`), and, where the message
+    names a key but gives no line, the line and table of that key."""
     if problem.file != source:
         return problem  # from another file the settings name (an assumptions workbook, say)
-    message = _SHEET_SECTION.sub(lambda m: f"[plans.{m.group(1)}{'.' + m.group(2) if m.group(2) else ''}] ",
-                                 problem.message)
-    row = problem.row
+    message, row = problem.message, problem.row
     headers = {n for (_, key), n in lines.items() if not key}
     if row is None or row in headers:  # no line, or only its table's: the first key the message names
         named = sorted((message.find(key), n, table, key) for (table, key), n in lines.items()

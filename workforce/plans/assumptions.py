@@ -772,8 +772,23 @@ def _apply_moved(moved: dict[str, tuple[int, Any]], edits: dict[str, Any], base:
             stacklevel=3)
 
 
+def sheet_section(section: str) -> str:
+    """How a sheet names a group in messages: as its `section` column does (``recruitment``,
+    ``programme:mentoring``)."""
+    return section
+
+
+def file_section(section: str) -> str:
+    """How a settings file names a group in messages: ``plans.recruitment``,
+    ``plans.programme.mentoring`` (the capacity model is its own top-level ``caseload``)."""
+    if section == CASELOAD_SECTION:
+        return section
+    return "plans." + section.replace(PROGRAMME_PREFIX, "programme.", 1)
+
+
 def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
-                           caseload: CaseloadRules | None = None, warn_missing: bool = True) -> Assumptions:
+                           caseload: CaseloadRules | None = None, warn_missing: bool = True,
+                           named: Callable[[str], str] = sheet_section) -> Assumptions:
     """Assumptions from an `assumptions` frame (typed values or the raw text of a sheet).
 
     Parameters
@@ -788,6 +803,8 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         The capacity model the `caseload` rows and moved keys edit (default: the shipped one).
     warn_missing : bool
         Warn about assumptions that have no row (their defaults are used).
+    named : callable
+        How messages name a section (`sheet_section`, or `file_section` for a settings file).
 
     Returns
     -------
@@ -833,7 +850,7 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         key = "" if _blank(record[columns["key"]]) else str(record[columns["key"]]).strip()
         if not section and not key:
             continue
-        where = f"[{section}] {key}"
+        where = f"[{named(section)}] {key}"
 
         def problem(message: str, allowed: str | None = None) -> None:
             problems.append(Problem(source, f"{where}: {message}", row, "value" if key else "key", allowed))
@@ -864,7 +881,7 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
             seen.add((section, new_key))
             if note:
                 basis[f"{section}.{new_key}"] = f"{note} (read as a day rate from {key})"
-            warnings.warn(InputWarning(f"{source}: [{section}] {key} = {raw} read as {new_key} = {value:g} ({how})"),
+            warnings.warn(InputWarning(f"{source}: [{named(section)}] {key} = {raw} read as {new_key} = {value:g} ({how})"),
                           stacklevel=3)
             continue
         if section.startswith(PROGRAMME_PREFIX):
@@ -923,7 +940,7 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         for name, values in programmes.items():
             absent = [k for k in PROGRAMME_REQUIRED if k not in values]
             if absent and name not in defaults:
-                problems.append(Problem(source, f"[{PROGRAMME_PREFIX}{name}]: missing {', '.join(absent)}",
+                problems.append(Problem(source, f"[{named(PROGRAMME_PREFIX + name)}]: missing {', '.join(absent)}",
                                         None, "key"))
                 continue
             base = defaults.get(name, Programme(name=name))
@@ -1072,7 +1089,8 @@ def assumptions_from_sections(sections: Mapping[str, Any], *, source: str = "set
 
     def add(section: str, named: str, table: Any) -> None:
         if not isinstance(table, dict):
-            problems.append(Problem(source, f"'{named}' must be a table ([{named}])", None, "key"))
+            problems.append(Problem(source, f"'{file_section(section)}' must be a table ([{file_section(section)}])",
+                                    lines.get((named, ""), None), "key"))
             return
         for key, item in table.items():
             line = lines.get((named, key), 0)
@@ -1080,7 +1098,7 @@ def assumptions_from_sections(sections: Mapping[str, Any], *, source: str = "set
             if isinstance(item, dict):
                 extra = set(item) - {"value", "basis", "unit", "description", "low", "high"}
                 if "value" not in item or extra:
-                    problems.append(Problem(source, f"[{named}] {key}: an inline table needs 'value' "
+                    problems.append(Problem(source, f"[{file_section(section)}] {key}: an inline table needs 'value' "
                                                     "(and may have 'basis', 'low' and 'high')", line or None, "value"))
                     continue
                 note, low, high, item = item.get("basis"), item.get("low"), item.get("high"), item["value"]
@@ -1104,7 +1122,7 @@ def assumptions_from_sections(sections: Mapping[str, Any], *, source: str = "set
         columns=["section", "key", "value", "basis", "low", "high"], dtype=object,
     )
     frame.index = pd.Index([r[0] or (i + 1) for i, r in enumerate(records)], name="row")
-    return assumptions_from_frame(frame, source=source, caseload=caseload)
+    return assumptions_from_frame(frame, source=source, caseload=caseload, named=file_section)
 
 
 def date_echo_lines(a: Assumptions) -> list[str]:
