@@ -460,12 +460,33 @@ def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.Dat
                sheets=sheets)
     _risk_sheets(book, risk, team_risk, fairness)
     if card is not None:
-        frame = card if isinstance(card, pd.DataFrame) else key_value_frame(card)
-        book.add_table_sheet(SHEET_CARD, [TableSpec(frame, "Model_card", formats={"value": "mixed"})],
-                             "the churn model's card: data, validation, calibration, features, limits")
+        _card_sheet(book, card)
     book.add_readme(notes=["p_leave is a probability of leaving within the model horizon, not a certainty;"
                            " use it to prioritise conversations, never for decisions about individuals alone."])
     return book.save(path)
+
+
+#: Reliability columns that are chances (shown as percentages).
+_CARD_PCT = {"Reliability": ("p_from", "p_to", "mean_predicted", "observed_rate")}
+
+
+def _card_sheet(book: SafeWorkbook, card: Mapping[str, Any] | pd.DataFrame) -> None:
+    """The Model card sheet: the card's tables (`retention.card.card_tables`) side by side, each
+    header noted with what the table holds; a card given as a frame is written as it is."""
+    if isinstance(card, pd.DataFrame):
+        specs = [TableSpec(card, "Model_card", formats={"value": "mixed"})]
+    else:
+        from workforce.retention.card import CARD_TABLES, card_tables
+
+        specs = []
+        for name, frame in card_tables(card).items():
+            first = frame.columns[0]
+            formats = {"value": "mixed"} if name == "About" else {c: "pct" for c in _CARD_PCT.get(name, ())}
+            specs.append(TableSpec(frame, f"Card_{name}", formats=formats,
+                                   comments={first: f"{name.replace('_', ' ')}: {CARD_TABLES[name]}"}))
+    book.add_table_sheet(SHEET_CARD, specs, "the churn model's card, table by table: what was chosen and how, its "
+                         "warnings, each candidate's cross-validated scores, the last complete year held back, "
+                         "reliability of the 12-month chance, the features")
 
 
 def _sorted_risk(risk: pd.DataFrame) -> pd.DataFrame:
