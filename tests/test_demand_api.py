@@ -66,3 +66,17 @@ def test_the_plans_demand_sheet_shows_quarter_ends_as_dates(result, tmp_path):
         ends = [row[col] for row in cells[1:]]
         assert ends and all(isinstance(c.value, datetime.datetime) for c in ends), name
         assert all("yy" in c.number_format.lower() for c in ends), name
+
+
+def test_the_plans_demand_sheet_names_the_price_year_of_its_money(result, tmp_path):
+    """The plan's Summary names the plan's price year; the Demand sheet's money (placements at
+    the CPI's latest year) says its own, on the sheet and on the money table's label."""
+    from workforce.demand.workbook import add_demand_sheet
+
+    book = SafeWorkbook(produced_by="test")
+    add_demand_sheet(book, result)
+    ws = openpyxl.load_workbook(book.save(tmp_path / "plan.xlsx"))["Demand"]
+    texts = [str(c.value) for row in ws.iter_rows(max_col=1) for c in row if c.value is not None]
+    year = result.assumptions.price_year
+    assert any(t.startswith(f"Money on this sheet is in {year} prices") for t in texts)
+    assert f"Money (GBP, {year} prices)" in texts

@@ -117,6 +117,20 @@ def test_the_cost_of_an_fte_follows_the_plans_salaries(demo):
     assert high.rules() == dear.caseload  # one capacity model for the plan and its demand
 
 
+def test_the_cost_of_an_fte_is_in_the_demand_models_price_year(demo):
+    """Placements are priced in the demand model's price year (CPI); the staff line of the same
+    budget is the plan's pay brought back to that year by the pay award, not the plan's year's
+    pounds beside older ones."""
+    plan = Assumptions()
+    a = demand_assumptions(DemandSettings(), plan=plan, workers=demo.workers)
+    assert a.price_year < plan.costs.price_year  # the demo's case: CPI to 2023, plan in 2025
+    same = demand_assumptions(DemandSettings(), plan=plan.with_values({"costs.price_year": a.price_year},
+                                                                      basis="test"), workers=demo.workers)
+    assert a.budget.cost_per_fte_gbp == pytest.approx(same.budget.cost_per_fte_gbp)
+    assert f"in {a.price_year} prices" in a.budget.cost_per_fte_basis
+    assert "pay award" in a.budget.cost_per_fte_basis and "pay award" not in same.budget.cost_per_fte_basis
+
+
 def test_demand_problems_are_input_errors(tmp_path, pub, demo):
     toml = tmp_path / "d.toml"
     toml.write_text("[caseload]\npoints_per_fte = 90\n")

@@ -740,9 +740,10 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
     out = []
     if year and _band(plan_summary, "total_cost_gbp") is not None:
         out.append(Indicator("price_year", "Costs in", f"{year} prices", TEXT,
-                             "the year whose pounds every cost is shown in (costs.price_year): salaries and agency "
-                             f"day rates indexed by the pay award to {year}, whatever years the plan covers (pay "
-                             "awards after it are not added)", source))
+                             "the year whose pounds the plan's costs are shown in (costs.price_year): salaries and "
+                             f"agency day rates indexed by the pay award to {year}, whatever years the plan covers "
+                             "(pay awards after it are not added); the Demand sheet's placement and budget figures "
+                             "are in the demand model's price year, which it names", source))
     for key, name, stem, unit, what in (
         ("plan_cost", "Workforce cost over the plan", "total_cost_gbp", GBP,
          "pay and on-costs of LA-employed staff, agency at day rates by role, recruitment (adverts, golden hellos net "

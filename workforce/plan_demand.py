@@ -149,7 +149,8 @@ class PlanDemand:
 # ----------------------------------------------------------------------------- assumptions
 
 
-def blended_cost_per_fte(mixes: Iterable[pd.DataFrame], assumptions: Assumptions | None = None) -> tuple[float, str]:
+def blended_cost_per_fte(mixes: Iterable[pd.DataFrame], assumptions: Assumptions | None = None, *,
+                         in_year: int | None = None) -> tuple[float, str]:
     """Salary plus on-costs of the social-work role mixes, from the plans' cost assumptions.
 
     Parameters
@@ -159,6 +160,10 @@ def blended_cost_per_fte(mixes: Iterable[pd.DataFrame], assumptions: Assumptions
         (:func:`workforce.demand.workload.role_mixes`).
     assumptions : Assumptions, optional
         The plan's assumptions (default: the shipped ones).
+    in_year : int, optional
+        The price year to give the cost in (the demand model's placements'), brought back from
+        the plan's price year by its pay award: one budget in one year's pounds. Default: the
+        plan's price year.
 
     Returns
     -------
@@ -166,15 +171,20 @@ def blended_cost_per_fte(mixes: Iterable[pd.DataFrame], assumptions: Assumptions
         The cost of one FTE a year and its basis.
     """
     a = assumptions or Assumptions()
+    year = a.costs.price_year if in_year is None else int(in_year)
+    moved = "" if year == a.costs.price_year else (
+        f", brought from {a.costs.price_year} to {year} prices by the pay award ({a.costs.pay_award_rate:.0%} a year)")
+    a = replace(a, costs=replace(a.costs, price_year=year))  # the plans' own costing, in that year's pounds
     total = fte = 0.0
     for mix in mixes:
         for role, weight, asye in zip(mix["role"], mix["fte"].astype(float), mix["asye"].astype(bool)):
             total += permanent_cost_per_fte_year(a, str(role), bool(asye)) * weight
             fte += weight
     cost = total / fte
-    return cost, ("[DERIVED] the role mix's salaries plus on-costs from the plans' cost assumptions "
-                  f"(case holder £{a.costs.salary_case_holder_gbp:,.0f}: {a.basis_of('costs', 'salary_case_holder_gbp')}; "
-                  f"on-cost {a.costs.on_cost_rate:.0%}); set [budget] cost_per_fte_gbp to use your own")
+    return cost, (
+        f"[DERIVED] the role mix's salaries plus on-costs from the plans' cost assumptions, in {year} prices "
+        f"(case holder £{a.costs.salary_case_holder_gbp:,.0f}: {a.basis_of('costs', 'salary_case_holder_gbp')}; "
+        f"on-cost {a.costs.on_cost_rate:.0%}{moved}); set [budget] cost_per_fte_gbp to use your own")
 
 
 def caseload_mapping(rules: CaseloadRules) -> dict[str, Any]:
@@ -229,7 +239,8 @@ def demand_assumptions(settings: DemandSettings, *, plan: Assumptions | None = N
     if a.budget.cost_per_fte_gbp is None:
         mixes, _ = role_mixes(a.structure, social_work_workers(workers, a.rules()), a.rules())
         leaving = a.structure.teams["care_leaver"]
-        cost, basis = blended_cost_per_fte([m for t, m in mixes.items() if t != leaving], plan)
+        cost, basis = blended_cost_per_fte([m for t, m in mixes.items() if t != leaving], plan,
+                                           in_year=a.price_year)
         a = replace(a, budget=replace(a.budget, cost_per_fte_gbp=cost, cost_per_fte_basis=basis))
     return a
 

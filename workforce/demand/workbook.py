@@ -79,15 +79,16 @@ def _chart(kind: str, title: str, ytitle: str, ws, header_row: int, n_rows: int,
     return chart
 
 
-def _groups(scenarios: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
-    """The scenarios table split by unit, so each part gets one number format."""
+def _groups(scenarios: pd.DataFrame, price_year: int) -> list[tuple[str, pd.DataFrame, str]]:
+    """The scenarios table split by unit, so each part gets one number format; money is labelled
+    with the price year it is in."""
     unit = scenarios["unit"].astype(str)
     money = unit == "GBP"
     rates = unit.str.startswith("%")
     staff = unit.isin(["FTE", "workers"])
     counts = ~(money | rates | staff)
     parts = [("Children, flows and caseload", counts, "int"), ("Workforce", staff, "float"),
-             ("Changes and rates (%)", rates, "float"), ("Money (GBP)", money, "gbp")]
+             ("Changes and rates (%)", rates, "float"), (f"Money (GBP, {price_year} prices)", money, "gbp")]
     return [(label, scenarios[mask].reset_index(drop=True), kind) for label, mask, kind in parts if mask.any()]
 
 
@@ -102,7 +103,7 @@ def _summary(book: SafeWorkbook, result: DemandResult, frames: dict[str, pd.Data
     grid.put(row, 1, "Scenarios side by side (the Scenarios sheet has them all; how each is computed: README)",
              "wf heading")
     row += 1
-    for label, rows, kind in _groups(frames["scenarios"]):
+    for label, rows, kind in _groups(frames["scenarios"], result.assumptions.price_year):
         grid.put(row, 1, label, "wf label")
         row = grid.put_table(row + 1, 1, rows, f"summary_{kind}_{row}", formats={k: kind for k in result.runs}) + 1
     place_charts(grid, row, chart_data(result, frames), "chart_data", "float")
@@ -186,6 +187,10 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
                  "scenario) to see the workforce it needs."):
         grid.put(row, 1, line, "wf subtitle")
         row += 1
+    grid.put(row, 1, f"Money on this sheet is in {result.assumptions.price_year} prices ([placements] price_year: "
+             "placements uprated by the CPI, staff at the plan's pay brought back by the pay award); the plan's own "
+             "costs are in its price year (Summary).", "wf subtitle")
+    row += 1
     for line in result.start_adjustment:  # a baseline that steps at the start says why
         grid.put(row, 1, line, "wf subtitle")
         row += 1
@@ -199,7 +204,7 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
         row = end + 1
     grid.put(row, 1, "Scenarios side by side", "wf heading")
     row += 1
-    for label, rows, kind in _groups(tables["Demand_scenarios"]):
+    for label, rows, kind in _groups(tables["Demand_scenarios"], result.assumptions.price_year):
         grid.put(row, 1, label, "wf label")
         end = grid.put_table(row + 1, 1, rows, f"demand_{kind}_{row}", formats={k: kind for k in result.runs})
         _table_notes(grid, row + 1, rows, notes)

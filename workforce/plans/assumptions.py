@@ -138,7 +138,7 @@ _AGENCY_DAY = "[S53][DERIVED] Devon agency spend £40.2 an hour 2015/16 x 7.4 ho
 
 @dataclass(frozen=True)
 class CostAssumptions:
-    price_year: int = _v(2025, "int", "year", "[DEFAULT] the year every cost is shown in",
+    price_year: int = _v(2025, "int", "year", "[DEFAULT] the year every cost of the plan is shown in",
                          "costs are indexed to this year's prices (pay awards to it, then held flat in real terms)",
                          lo=2000, hi=2100)
     pay_award_rate: float = _v(0.03, "float", "per year", "assumption: about the NJC local government pay awards "
