@@ -105,6 +105,8 @@ def check_every_reason(out: Path, workers: pd.DataFrame, cases: pd.DataFrame) ->
                     assert float(m.group(3)) == pytest.approx(float(rl["capacity_points"]), abs=0.06)
                 else:
                     assert f"would hold {_fmt(with_kids)} children, above the safe level" in reason
+                # never that the chosen worker is lighter: they may be above a safe level too
+                assert f"across {ru} and {wid}, more of the load would be above safe levels" in reason
             elif code == "cost:risk":
                 assert "chance of leaving" in reason
         elif code.startswith("rule:"):

@@ -141,12 +141,15 @@ def _term_words(term: str, wid: str, chosen: str, alt: Mapping, w: Mapping, unit
     if term == "risk":
         return f"{wid}'s predicted chance of leaving is {w['p_leave']:.0%}: the children might change worker again"
     if term == "load_balance":
+        # the term weighs both workers: the chosen one may be above a safe level too, so the words
+        # say the move adds load above safe levels overall, not that the chosen worker is below them
+        overall = f"; across {wid} and {chosen}, more of the load would be above safe levels"
         pct = alt["with_points"] / w["capacity"] if w["capacity"] > 0 else np.nan
         if alt["with_children"] > w["soft_max_children"]:
             return (f"{wid} would hold {_fmt(alt['with_children'])} children, above the safe level of "
-                    f"{_fmt(w['soft_max_children'])}")
+                    f"{_fmt(w['soft_max_children'])}{overall}")
         return (f"{wid} would be at {pct:.0%} of capacity ({_fmt(alt['with_points'])} of {_fmt(w['capacity'])} "
-                "points), a heavier load than the chosen worker's")
+                f"points){overall}")
     if term == "highest_utilisation":
         pct = alt["with_points"] / w["capacity"] if w["capacity"] > 0 else np.nan
         return f"{wid} would become the busiest worker of the team ({pct:.0%} of capacity)"
