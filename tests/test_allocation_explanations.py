@@ -168,6 +168,29 @@ def test_contract_ending_soon_is_not_given_looked_after_children_unless_nobody_e
     assert "nobody else is eligible" in explain_row(r.explanations, "C1")
 
 
+def test_children_given_or_left_to_a_worker_whose_contract_ends_soon_are_said(tmp_path):
+    """The contract rule keeps only looked-after, CP and court children from a worker leaving within
+    the horizon; a child in need it lets through, and a child who stays with such a worker, get a
+    note saying the contract ends and what follows (binding); a contract ending later gets none."""
+    ends = pd.Timestamp("2024-10-20")
+    ws = workers_frame(worker("A1"), worker("P1"))
+    ws["agency"] = [True, False]
+    ws["contract_end_date"] = [ends, pd.NaT]
+    cs = cases_frame(case("C1", case_type="cin"), case("C2", case_type="cin", current="P1"))
+    r = allocate(ws, cs, mode="new", time_limit=10, as_of="2024-09-30")
+    assert r.allocations.set_index("case_id")["worker_id"]["C1"] == "A1"  # the less loaded worker
+    given = explain_row(r.explanations, "C1")
+    assert "A1's contract ends on 2024-10-20" in given and "will change worker again" in given
+    later = allocate(ws, cs, mode="new", time_limit=10, as_of="2024-06-01")
+    assert "contract ends" not in explain_row(later.explanations, "C1")
+    stays = cases_frame(case("C3", case_type="cin", current="A1"), case("C2", case_type="cin", current="P1"))
+    r = allocate(ws, stays, mode="rebalance", time_limit=10, as_of="2024-09-30")
+    assert r.allocations.set_index("case_id")["worker_id"]["C3"] == "A1"
+    kept = explain_row(r.explanations, "C3")
+    assert "A1's contract ends on 2024-10-20" in kept and "plan who these children go to next" in kept
+    assert "contract ends" not in explain_row(r.explanations, "C2")
+
+
 def test_as_of_defaults_to_the_inputs_latest_date_never_today():
     ws = workers_frame(worker("A1"), worker("P1"))
     cs = cases_frame(case("C1", case_type="cla"))

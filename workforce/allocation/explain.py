@@ -207,8 +207,8 @@ def _unit_rows(problem: Problem, assignment: pd.Series, priority: pd.DataFrame) 
     for u, unit in units.to_dict("index").items():
         chosen = assignment.get(u, "")
         new_work = not chosen or unit["current"].get(chosen, 0) < unit["n_children"]
-        row = dict(unit=u, contract_note=_contract_note(problem, workers, unit, chosen, contract_of.get(u, []))
-                   if new_work else "")
+        row = dict(unit=u, contract_note=_contract_note(problem, workers, unit, chosen,
+                                                        contract_of.get(u, []) if new_work else []))
         mine = cand.iloc[cand_rows[u]] if u in cand_rows and u not in best and u not in nearest else None
         if chosen:
             _runner_up(row, unit, chosen, best.get(u), mine, problem, workers, keeper_alt.get(u))
@@ -225,10 +225,16 @@ def _contract_note(problem: Problem, workers: dict, unit: dict, chosen: str, exc
     weeks = _fmt(problem.config.contract_horizon_weeks)
     notes = [f"{x}'s contract ends on {pd.Timestamp(workers[x]['contract_end']).date()}, within {weeks} weeks of "
              f"{problem.as_of.date()}: not given these children, who need a worker who will stay" for x in excluded]
-    if chosen and workers[chosen]["contract_ends_soon"] and unit["needs_continuity"] \
-            and unit["current"].get(chosen, 0) < unit["n_children"]:
-        notes.append(f"{chosen}'s contract ends on {pd.Timestamp(workers[chosen]['contract_end']).date()}, but nobody "
-                     "else is eligible for this family")
+    if chosen and workers[chosen]["contract_ends_soon"]:
+        ends = pd.Timestamp(workers[chosen]["contract_end"]).date()
+        if unit["current"].get(chosen, 0) >= unit["n_children"]:
+            notes.append(f"{chosen}'s contract ends on {ends}, within {weeks} weeks: plan who these children go to next")
+        elif unit["needs_continuity"]:
+            notes.append(f"{chosen}'s contract ends on {ends}, but nobody else is eligible for this family")
+        else:  # the rule keeps only looked-after, CP and court children from them: say what it lets through
+            notes.append(f"{chosen}'s contract ends on {ends}, within {weeks} weeks: these children (not looked-after, "
+                         "CP or court, whom the contract rule keeps from them) will change worker again when it ends "
+                         "unless it is extended")
     return "; ".join(notes)
 
 
