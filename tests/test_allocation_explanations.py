@@ -242,3 +242,17 @@ def test_explain_refuses_an_unreadable_explanations_file(tmp_path, name, content
     assert result.stderr.startswith(f"error: {path}") and result.stderr.count("error: ") == 1, result.stderr
     assert expect in result.stderr and "Traceback" not in result.output, result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["explanations.csv"] and path.read_bytes() == content
+
+
+def test_a_waiting_familys_points_say_when_they_include_travel():
+    """unallocated.csv's `points` are the family's own; the reason gives them with the nearest
+    worker, who may add a travel point per child living elsewhere: said, so the two agree."""
+    ws = workers_frame(worker("P1"))
+    held = [case(f"H{k:02d}", current="P1") for k in range(20)]  # at the hard cap on children
+    far = cases_frame(case("C1", locality="South"), *held)
+    near = cases_frame(case("C1"), *held)
+    for cs, travel in ((far, True), (near, False)):
+        r = allocate(ws, cs, mode="new", time_limit=10)
+        text = explain_row(r.explanations, "C1")
+        assert "the nearest is P1" in text
+        assert ("with P1, travel included" in text) == travel

@@ -327,8 +327,12 @@ def _waiting(row: dict, unit: dict, b: dict | None, cand: pd.DataFrame | None, p
         short.append(_plural(b["short_points"], "point"))
     if b["short_complex"] > _EPS:
         short.append(f"{_fmt(b['short_complex'])} complex {'child' if abs(b['short_complex'] - 1) < 1e-9 else 'children'}")
+    # the family's points with the nearest worker: travel points where the children live elsewhere,
+    # which is why they can differ from the family's own `points`
+    travel = b["points"] - unit["base_points"]
+    pts = f"{_fmt(b['points'])} points" + (f" with {rid}, travel included" if travel > _EPS else "")
     text = (f"no eligible worker in {scope} has room for the family ({_plural(unit['n_children'], 'child')}, "
-            f"{_fmt(b['points'])} points): the nearest is {rid}, who {_holds(wr, b)}: {' and '.join(short)} short")
+            f"{pts}): the nearest is {rid}, who {_holds(wr, b)}: {' and '.join(short)} short")
     row["runner_up_code"] = "no_room"
     if p1 is not None and p1["status"] == "make_room":
         text += (f". Only leaving {p1['frees_children']} (held by {p1['worker_id']}, lower priority) without a worker "

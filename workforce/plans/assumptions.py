@@ -133,7 +133,9 @@ class SupplyAssumptions:
 
 
 _PAY = "GBP per FTE-year"
-_AGENCY_DAY = "[S53][DERIVED] Devon agency spend £40.2 an hour 2015/16 x 7.4 hours"
+_AGENCY_DAY = ("[S53][DERIVED] Devon agency spend £40.2 an hour 2015/16 x 7.4 hours; the top of the published "
+               "evidence (an agency social worker invoicing about £6k a year above top-of-scale pay, 2018 FOI [S49d]; "
+               "about £14.4k a year above a permanent NQSW, Sefton 2010 [S54]): set your own contract rates")
 
 
 @dataclass(frozen=True)
