@@ -10,7 +10,7 @@ from demand_frames import MIX, synthetic_history
 from workforce.demand.engine import initial_state, simulate
 from workforce.demand.levers import LeverSet, rates_for
 from workforce.demand.parameters import calibrate
-from workforce.demand.run import START_STEP, _closures_before, run_demand
+from workforce.demand.run import START_STEP, _closures_before, run_demand, start_adjustment_note
 from workforce.demand.settings import Budget, DemandAssumptions
 
 STAGES = ["assessment", "cin", "cp", "cla"]
@@ -38,6 +38,7 @@ def test_a_history_in_steady_state_projects_flat():
     result = _run(history, share)
     assert result.start_adjustment == []
     assert not any("first-year adjustment" in n for n in result.notes)
+    assert start_adjustment_note(result) is None
 
 
 def test_a_history_out_of_balance_moves_as_its_rates_would_move_it():
@@ -70,3 +71,7 @@ def test_a_first_quarter_step_is_named_with_its_size_and_cause():
     years = f"{last - 2}-{last}"
     assert "stage cin" in note and f"({step:+.1%})" in note and f"pooled over {years}" in note
     assert f"{last} alone" in note
+    # the plan's closing note: one line with the step, and that plan and carrying on both follow it
+    line = start_adjustment_note(result)
+    assert line.startswith("demand: ") and f"children in need without a plan {step:+.1%}" in line
+    assert "carrying on as now" in line

@@ -401,6 +401,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
     """Stages after the inputs are loaded; shared by the demo and `workforce run`."""
     from workforce.allocation.model import allocate
     from workforce.audit import decision_audit
+    from workforce.demand.run import start_adjustment_note
     from workforce.excel.workbooks import write_planner_workbook, write_risk_register
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios
@@ -467,7 +468,9 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         plan = build_plan(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
         scenarios = compare_scenarios(data.workers, data.cases, risk_table, assumptions, seed=run.seed, **inputs)
         write_plan_files(od, plan, scenarios, plan_headline(plan), summary_name="plan_summary.json")
-        for note in [*alloc.summary.get("risk_notes", []), *plan.summary.get("risk_notes", [])]:
+        adjusted = start_adjustment_note(evidence.demand.result) if evidence.demand is not None else None
+        for note in [*alloc.summary.get("risk_notes", []), *plan.summary.get("risk_notes", []),
+                     *([adjusted] if adjusted else [])]:
             if note not in result.notes:
                 result.notes.append(note)
         decided = decision_audit(data.workers, plan.leaving["p_voluntary"], plan.gateway, alloc.worker_loads)

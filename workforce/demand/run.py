@@ -309,6 +309,26 @@ _STAGE_WORDS = {"cin": "children in need without a plan (stage cin)", "cp": "chi
                 "cla": "looked-after children (stage cla)"}
 
 
+def start_steps(baseline: Simulation) -> dict[str, float]:
+    """Each stage's move in the baseline's first quarter, as a share of its opening stock (stages
+    with an exit rate and children at the start)."""
+    start, q1 = baseline.opening, baseline.stocks.iloc[0]
+    return {s: q1[s] / start[s] - 1.0 for s in _EXIT_RATE if start[s] > 0}
+
+
+def start_adjustment_note(result: "DemandResult") -> str | None:
+    """One line for a plan's closing notes when the baseline steps at the start
+    (`start_adjustment` has the detail): the plan and carrying on as now both follow the step, so
+    their costs and hires rest on it more than the saving between them does."""
+    if not result.start_adjustment:
+        return None
+    steps = start_steps(result.runs[BASELINE].simulation)
+    moves = ", ".join(f"{_STAGE_WORDS[s].split(' (')[0]} {v:+.1%}" for s, v in steps.items() if abs(v) > START_STEP)
+    return (f"demand: the demand model's first-year adjustment moves {moves} in its first quarter with no levers, "
+            "not a change in practice (Demand sheet); the plan and carrying on as now both follow it, so their "
+            "costs and hires rest on it more than the saving between them does")
+
+
 def start_adjustment(cal: Calibration, baseline: Simulation, history: pd.DataFrame, a: DemandAssumptions,
                      fallback: Calibration | None) -> list[str]:
     """Notes naming each stage the baseline moves by more than `START_STEP` in its first quarter.
@@ -320,7 +340,7 @@ def start_adjustment(cal: Calibration, baseline: Simulation, history: pd.DataFra
     own rates, so a reader can tell the model's first-year adjustment from a trend.
     """
     start, q1, q4 = baseline.opening, baseline.stocks.iloc[0], baseline.stocks.iloc[min(3, len(baseline.stocks) - 1)]
-    steps = {s: q1[s] / start[s] - 1.0 for s in _EXIT_RATE if start[s] > 0}
+    steps = start_steps(baseline)
     big = [s for s, v in steps.items() if abs(v) > START_STEP]
     if not big or len(cal.years) < 2:
         return []
