@@ -183,3 +183,66 @@ def test_no_looked_after_children_at_the_start_is_reported_not_a_crash(history_f
     r = invoke("--history", path, "--out", tmp_path / "out")
     assert r.exit_code == 0, r.output
     assert "looked after not measured (none at the start)" in r.output
+
+
+@pytest.fixture(scope="module")
+def sandwell_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sandwell") / "out"
+    r = invoke("--la", "333", "--years", "2021-2023", "--out", out)
+    assert r.exit_code == 0, r.output
+    return out, r.output
+
+
+def _score(frame):
+    """The ranking `largest_misses` documents: the miss in children over the root of the published count."""
+    frame = frame[frame["published"] > 0]
+    return ((frame["model"] - frame["published"]).abs() / frame["published"] ** 0.5)
+
+
+def test_flow_fit_is_reported_with_the_largest_misses_named(sandwell_run):
+    out, output = sandwell_run
+    summary = json.loads((out / "demand_summary.json").read_text(encoding="utf-8"))
+    fit = pd.read_csv(out / "fit.csv")
+    flows = fit[(fit["kind"] == "flow") & fit["published"].notna()]
+    misses = summary["fit_flows_largest_misses"]
+    assert misses
+    worst = flows.loc[_score(flows).idxmax()]
+    assert (misses[0]["measure"], misses[0]["year"]) == (worst["measure"], worst["year"])
+    assert misses[0]["pct_error"] == pytest.approx(worst["pct_error"], abs=0.01)
+    for m in summary["fit_flows_mape_pct"]:
+        part = flows[flows["measure"] == m]["pct_error"].dropna()
+        assert summary["fit_flows_mape_pct"][m] == pytest.approx(part.abs().mean(), abs=0.01)
+    line = next(x for x in output.splitlines() if x.startswith("flows reproduced"))
+    assert all(f"{m['measure']} {m['pct_error']:+.0f}% in {m['year']}" in line for m in misses)
+
+
+def test_baseline_first_year_is_set_beside_the_last_published_year(sandwell_run):
+    from workforce.demand.measures import PUBLISHED_FLOWS
+    from workforce.published import read_published
+
+    out, output = sandwell_run
+    summary = json.loads((out / "demand_summary.json").read_text(encoding="utf-8"))
+    history = read_published().history("333")
+    flows = pd.read_csv(out / "flows.csv")
+    first = flows[(flows["scenario"] == "baseline") & flows["quarter"].between(1, 4)]
+    rows = pd.DataFrame([{"measure": m, "published": history.at[2023, m], "model": first[list(f)].to_numpy().sum()}
+                         for m, f in PUBLISHED_FLOWS.items()]).dropna()
+    worst = rows.loc[_score(rows).idxmax()]
+    miss = summary["baseline_first_year_flows_largest_misses"][0]
+    assert (miss["measure"], miss["year"]) == (worst["measure"], 2023)
+    assert miss["model"] == pytest.approx(worst["model"], abs=0.01)
+    assert miss["published"] == worst["published"]
+    assert any(x.startswith("baseline's first year") and worst["measure"] in x for x in output.splitlines())
+
+
+def test_console_tells_published_in_post_fte_from_the_models_required_fte(sandwell_run):
+    from workforce.published import read_published
+
+    out, output = sandwell_run
+    inpost = read_published().history("333")["inpost_fte"].dropna()
+    summary = json.loads((out / "demand_summary.json").read_text(encoding="utf-8"))
+    assert summary["published_inpost_fte"] == {"date": f"{inpost.index.max()}-09-30", "fte": round(inpost.iloc[-1], 1)}
+    lines = output.splitlines()
+    assert any(x.startswith("published social workers in post") and f"{inpost.iloc[-1]:.1f} FTE" in x for x in lines)
+    scenario = next(x for x in lines if x.startswith("baseline:"))
+    assert "required social-work FTE (model)" in scenario

@@ -103,5 +103,96 @@ def test_cli_writes_workbook_and_csvs(tmp_path):
         assert len(charts) == len(BENCHMARK_INDICATORS)
         assert b"lineChart" in z.read(charts[0])
     long = pd.read_csv(out / "benchmark.csv", dtype={"la_code": str})
-    assert {"measure", "year", "series", "la_code", "la_name", "value"} == set(long.columns)
+    assert {"measure", "year", "date", "series", "la_code", "la_name", "value", "note"} == set(long.columns)
     assert set(long["series"]) >= {"authority", "neighbour", "neighbours_mean", "region", "england"}
+
+
+def _joint_returns(pub) -> dict[str, list[str]]:
+    """Every joint return the data publish, with its members (read from the data, not listed here)."""
+    from workforce.published.authorities import joint_members
+    codes = pub.values.loc[pub.values["level"] == "local_authority", "la_code"].unique()
+    return {c: joint_members(c) for c in codes if joint_members(c)}
+
+
+def test_a_neighbour_sharing_the_authoritys_joint_return_is_shown_but_not_in_the_mean(pub):
+    joints = _joint_returns(pub)
+    assert joints, "the published workforce data have joint returns"
+    checked = 0
+    for joint, members in joints.items():
+        for code in members:
+            bench = benchmark(pub, code)
+            partners = [m for m in members if m != code and m in set(bench.neighbours["la_code"])]
+            for measure, t in bench.tables.items():
+                published = pub.values[(pub.values["la_code"] == joint) & (pub.values["measure"] == measure)]
+                for year in published.dropna(subset=["value"])["year"]:
+                    if year not in t.index:
+                        continue
+                    others = [c for c in bench.neighbours["la_code"] if c not in partners and pd.notna(t.at[year, c])]
+                    assert t.at[year, "neighbours_mean"] == pytest.approx(np.mean([t.at[year, c] for c in others]))
+                    assert t.at[year, "neighbours_reporting"] == len(others)
+                    for partner in partners:
+                        assert t.at[year, partner] == t.at[year, "authority"]  # still shown
+                        checked += 1
+            for partner in partners:
+                assert any(partner in line and joint in line for line in bench.joint_notes())
+    assert checked > 0
+
+
+def test_a_joint_return_counts_once_among_the_neighbours(pub):
+    joints = _joint_returns(pub)
+    sn = pub.neighbour_table
+    both = [(la, joint) for joint, members in joints.items()
+            for la, group in sn.groupby("la_code") if set(members) <= set(group["neighbour"].head(10))
+            and la not in members]
+    assert both, "some authority has both members of a joint return among its neighbours"
+    for la, joint in both:
+        bench = benchmark(pub, la)
+        members = [m for m in joints[joint] if m in set(bench.neighbours["la_code"])]
+        t = bench.tables["turnover_rate_fte"]
+        year = int(pub.values.loc[(pub.values["la_code"] == joint) & (pub.values["measure"] == "turnover_rate_fte"),
+                                  "year"].max())
+        values = t.loc[year, list(bench.neighbours["la_code"])].dropna()
+        counted = values.drop(members[1:])  # the closer member counts it
+        assert t.at[year, "neighbours_mean"] == pytest.approx(counted.mean())
+        assert t.at[year, "neighbours_reporting"] == len(counted)
+
+
+def test_children_tables_of_joint_return_members_are_their_own(pub):
+    bench = benchmark(pub, "Kingston upon Thames")
+    assert not set(bench.shared["measure"]) & {"cin_rate_per_10k", "cla_rate_per_10k", "rereferral_pct"}
+
+
+def test_kingston_cli_says_richmond_is_left_out(tmp_path):
+    out = tmp_path / "k"
+    result = runner.invoke(app, ["benchmark", "--la", "Kingston upon Thames", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("note: Richmond upon Thames (318)") and "314 / 318" in line
+               for line in result.output.splitlines())
+    long = pd.read_csv(out / "benchmark.csv", dtype={"la_code": str}, keep_default_na=False)
+    richmond = long[(long["la_code"] == "318") & (long["measure"] == "turnover_rate_fte")]
+    assert len(richmond) and richmond["note"].str.contains("same joint workforce return").all()
+    wb = load_workbook(out / "benchmark.xlsx")
+    texts = [c.value for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("Richmond upon Thames (318)" in t and "left out" in t for t in texts)
+
+
+def test_each_figure_says_the_date_it_refers_to(pub, sandwell, tmp_path):
+    from workforce.published.layouts import CSWW_INDICATORS
+    summary = sandwell.summary().set_index("indicator")
+    titles = {i.measure: i.title for i in BENCHMARK_INDICATORS}
+    assert summary.at[titles["turnover_rate_fte"], "date"] == f"{summary.at[titles['turnover_rate_fte'], 'year']}-09-30"
+    assert summary.at[titles["cin_rate_per_10k"], "date"] == f"{summary.at[titles['cin_rate_per_10k'], 'year']}-03-31"
+    counts = sandwell.counts.reset_index()
+    census = [m for m in counts.columns if m in CSWW_INDICATORS.measures]
+    children = [m for m in counts.columns if m not in census and m not in ("year", "date")]
+    assert census and children
+    # no row mixes a census count with a children's count
+    assert not (counts[census].notna().any(axis=1) & counts[children].notna().any(axis=1)).any()
+    assert counts.loc[counts[census].notna().any(axis=1), "date"].str.endswith("-09-30").all()
+    assert counts.loc[counts[children].notna().any(axis=1), "date"].str.endswith("-03-31").all()
+    result = runner.invoke(app, ["benchmark", "--la", "333", "--out", str(tmp_path / "s")])
+    header = next(line for line in result.output.splitlines() if line.startswith("indicator"))
+    assert "date" in header.split()
+    turnover = next(line for line in result.output.splitlines() if line.startswith("Turnover rate"))
+    assert f"{summary.at[titles['turnover_rate_fte'], 'year']}-09-30" in turnover
+    assert "date" in pd.read_csv(tmp_path / "s" / "summary.csv").columns

@@ -172,6 +172,7 @@ def column_notes(bench: Benchmark, *, comparator: bool = False) -> dict[str, str
         names[ENGLAND_P25]: "lower quartile across English authorities that year",
         names[ENGLAND_P75]: "upper quartile across English authorities that year",
         "indicator": "published measure (DfE)", "unit": "unit of the measure",
+        "date": "the day the figure refers to: 30 September (workforce census), 31 March (children's tables)",
         "rank": "closeness rank among the statistical neighbours (1 = closest)", "code": "old LA code",
         "name": "authority", "closeness": "the DfE model's closeness band",
     }

@@ -50,12 +50,16 @@ def _summary_lines(pub, bench, paths: list[Path]) -> list[str]:
     summary = bench.summary()
     width = max(len(t) for t in summary["indicator"])
     units = max(len(str(u)) for u in summary["unit"])
-    lines.append(f"{'indicator':<{width}}  {'unit':<{units}}  year  {'authority':>9}  {'neighbours':>10}  {'England':>8}")
+    lines.append(f"{'indicator':<{width}}  {'unit':<{units}}  {'date':<10}  {'authority':>9}  {'neighbours':>10}  "
+                 f"{'England':>8}")
     for row in summary.itertuples(index=False):
         if row.year is None or row.year != row.year:
             lines.append(f"{row.indicator:<{width}}  {row.unit:<{units}}  none published")
             continue
-        lines.append(f"{row.indicator:<{width}}  {row.unit:<{units}}  {int(row.year)}  {row.authority:>9.1f}  "
+        lines.append(f"{row.indicator:<{width}}  {row.unit:<{units}}  {row.date:<10}  {row.authority:>9.1f}  "
                      f"{row.neighbours_mean:>10.1f}  {row.england:>8.1f}")
+    lines.append("date: the day each figure refers to (workforce census 30 September; children's tables 31 March, "
+                 "flows in the year to it)")
+    lines += [f"note: {line}" for line in bench.joint_notes()]
     lines += [f"wrote {path}" for path in paths]
     return lines

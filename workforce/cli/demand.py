@@ -102,13 +102,29 @@ def _summary_lines(result: DemandResult, data: dict[str, Any]) -> list[str]:
              f"31 March {result.start_year}"]
     mape = ", ".join(f"{r.measure} {r.mape:.1f}%" for r in result.fit_mape.itertuples(index=False) if r.mape == r.mape)
     lines.append(f"calibration years reproduced (MAPE): {mape or 'not measured (one calibration year)'}")
+    if data["fit_flows_largest_misses"]:
+        lines.append(f"flows reproduced, largest misses: {_misses(data['fit_flows_largest_misses'])} (all in fit.csv)")
+    if data["baseline_first_year_flows_largest_misses"]:
+        first = data["baseline_first_year_flows_largest_misses"]
+        lines.append(f"baseline's first year (to 31 March {result.start_year + 1}) against {first[0]['year']} "
+                     f"published: {_misses(first, year=False)}")
+    inpost = data["published_inpost_fte"]
+    if inpost is not None:
+        lines.append(f"published social workers in post: {inpost['fte']:.1f} FTE at {inpost['date']}; the "
+                     "required FTE below is the model's (demand at the safe standard), not a count of staff")
     for key, s in data["scenarios"].items():
         lines.append(f"{key}: children in need {_change(s['children_in_need_change_pct'])}, looked after "
-                     f"{_change(s['children_looked_after_change_pct'])}, social-work FTE "
+                     f"{_change(s['children_looked_after_change_pct'])}, required social-work FTE (model) "
                      f"{s['required_social_work_fte_start']:.0f} -> {s['required_social_work_fte_end']:.0f}, "
                      f"net saving {gbp(s['net_saving_gbp'])} ({100 * s['net_saving_share_of_budget']:.1f}% of the budget)")
     lines += [f"note: {note}" for note in result.notes]
     return lines
+
+
+def _misses(misses: list[dict[str, Any]], *, year: bool = True) -> str:
+    """``cp_starts +34% in 2023 (494 against 368)``, joined: model against published."""
+    return ", ".join(f"{m['measure']} {m['pct_error']:+.0f}%{' in ' + str(m['year']) if year else ''} "
+                     f"({m['model']:,.0f} against {m['published']:,.0f})" for m in misses)
 
 
 def _change(pct: float | None) -> str:

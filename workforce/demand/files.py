@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from workforce.demand.parameters import years_text
-from workforce.demand.run import BASELINE, DemandResult, output_frames, scenarios_frame
+from workforce.demand.run import (BASELINE, DemandResult, first_year_flows, flow_mape, largest_misses, output_frames,
+                                  published_in_post, scenarios_frame)
 from workforce.demand.settings import assumptions_toml
 from workforce.demand.workbook import write_demand_workbook
 
@@ -57,9 +58,16 @@ def summary(result: DemandResult) -> dict[str, Any]:
         "chosen_scenario": result.chosen,
         "fit_mape_pct": {r.measure: (round(r.mape, 2) if np.isfinite(r.mape) else None)
                          for r in result.fit_mape.itertuples(index=False)},
+        "fit_flows_mape_pct": {r.measure: round(r.mape, 2) for r in flow_mape(result.fit).itertuples(index=False)},
+        "fit_flows_largest_misses": _misses(largest_misses(result.fit)),
+        "baseline_first_year_flows_largest_misses": _misses(largest_misses(first_year_flows(result))),
+        "published_inpost_fte": None,
         "scenarios": {},
         "notes": result.notes,
     }
+    inpost = published_in_post(result)
+    if inpost is not None:
+        out["published_inpost_fte"] = {"date": inpost[0], "fte": round(inpost[1], 1)}
     for key in result.runs:
         out["scenarios"][key] = {
             "children_in_need_change_pct": fig("change in children in need", "% since the start", key),
@@ -75,6 +83,13 @@ def summary(result: DemandResult) -> dict[str, Any]:
         }
     out["baseline"] = BASELINE
     return out
+
+
+def _misses(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Largest misses as JSON: year, measure, published, model, pct_error."""
+    return [{"year": int(r.year), "measure": r.measure, "published": round(float(r.published), 2),
+             "model": round(float(r.model), 2), "pct_error": round(float(r.pct_error), 2)}
+            for r in frame.itertuples(index=False)]
 
 
 def write_demand_files(od: Any, result: DemandResult, *, turnaround: pd.DataFrame | None = None,

@@ -165,6 +165,61 @@ def calibration_fit(cal: Calibration, mix: np.ndarray) -> tuple[pd.DataFrame, pd
     return fit, pd.DataFrame(out)
 
 
+def flow_mape(fit: pd.DataFrame) -> pd.DataFrame:
+    """``measure, mape, years, n``: mean absolute percentage error of each published flow in
+    `fit` (the stocks' MAPE alone can look good while the year's flows, which set the workload
+    of the stages they feed, are far off)."""
+    flows = fit[(fit["kind"] == "flow") & fit["pct_error"].notna()]
+    out = [{"measure": m, "mape": float(part["pct_error"].abs().mean()),
+            "years": years_text(sorted(part["year"].unique())), "n": len(part)}
+           for m, part in flows.groupby("measure", sort=False)]
+    return pd.DataFrame(out, columns=["measure", "mape", "years", "n"])
+
+
+def largest_misses(comparison: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The `n` flows the model misses most: ``year, measure, published, model, pct_error``.
+
+    Ranked by the miss in children over the square root of the published count: a yearly count
+    of children varies by chance about its square root with practice unchanged, so a miss of 3
+    on 6 NFA referrals (-55%) is noise while 126 on 368 CP plans (+34%) is not. Percentages are
+    what is shown.
+    """
+    published, model = (pd.to_numeric(comparison[k], errors="coerce") for k in ("published", "model"))
+    c = comparison[published.gt(0) & np.isfinite(model)]  # an empty fit (one calibration year) has no dtype
+    score = (c["model"] - c["published"]).abs() / np.sqrt(c["published"])
+    return c.loc[score.sort_values(ascending=False).index[:n], ["year", "measure", "published", "model", "pct_error"]]
+
+
+def first_year_flows(result: DemandResult) -> pd.DataFrame:
+    """The baseline's first projected year against the last published year, flow by flow:
+    ``year`` (published), ``measure, published, model, pct_error``.
+
+    With no levers the baseline carries on as calibrated, so its first year should look like the
+    last published one; a large step says the pooled rates do not describe the latest year."""
+    sim = result.runs[BASELINE].simulation
+    h = result.calibration.history
+    y = result.start_year
+    rows = [(y, m, float(h.at[y, m]) if m in h.columns and y in h.index else np.nan,
+             float(sim.flows.iloc[:4][list(flows)].to_numpy().sum())) for m, flows in PUBLISHED_FLOWS.items()]
+    out = pd.DataFrame(rows, columns=["year", "measure", "published", "model"])
+    out["pct_error"] = (out["model"] - out["published"]) / out["published"] * 100.0
+    out.loc[~np.isfinite(out["pct_error"]), "pct_error"] = np.nan
+    return out
+
+
+def published_in_post(result: DemandResult) -> tuple[str, float] | None:
+    """``(date, FTE)``: the authority's latest published social workers in post (the census), or
+    None when its history has none. Shown beside the model's required FTE, which is the demand
+    at the safe standard, not a count of staff: the two can differ either way."""
+    from workforce.published.indicators import reference_date
+
+    h = result.calibration.history
+    if "inpost_fte" not in h.columns or h["inpost_fte"].dropna().empty:
+        return None
+    year = int(h["inpost_fte"].dropna().index.max())
+    return reference_date("inpost_fte", year), float(h.at[year, "inpost_fte"])
+
+
 def _closures_before(cal: Calibration, year: int) -> list[float]:
     """Closures in the four quarters before 31 March `year` (for the re-referral memory): the
     year's own figure, else what the calibrated rates close from that year's referrals and stocks."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workforce.published.authorities import joint_members
+from workforce.published.layouts import SEPTEMBER, TIME_SERIES_LAYOUTS
 
 POPULATION = "child_population"
 PER = 10_000
@@ -97,21 +98,56 @@ def derived_rates(values: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else values.iloc[0:0]
 
 
+def reference_date(measure: str, year: int) -> str:
+    """The date (ISO) a published figure of `measure` for `year` refers to.
+
+    The DfE's "2023" is two different days: the workforce census is taken at 30 September 2023
+    (leavers and absence in the year to it), the children's tables at 31 March 2023 (stocks on
+    that day, flows in the year to it), six months earlier. A figure shown without its date reads
+    as if both were the same day (``docs/published.md``, *Years*). Derived rates take the date of
+    the count they are made from.
+    """
+    measure = PER_10K.get(measure, measure)
+    september = any(measure in layout.measures and layout.year_basis == SEPTEMBER for layout in TIME_SERIES_LAYOUTS)
+    return f"{int(year)}-09-30" if september else f"{int(year)}-03-31"
+
+
+def published_return(raw: pd.DataFrame, code: str) -> pd.Series:
+    """Per year, the published return that holds `code`'s figure (missing where there is none).
+
+    Some councils file one workforce return between them (``314 / 318``: Kingston upon Thames and
+    Richmond upon Thames through Achieving for Children; ``940 / 941``: North and West
+    Northamptonshire through their children's trust). The DfE publishes that return once, under
+    the joint code, so a member's figure is its own row where it has one, else its joint return's.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        A measure as published, year x la_code (``wide(..., fill_joint=False)``).
+    code : str
+        The authority.
+    """
+    out = pd.Series(None, index=raw.index, dtype=object)
+    sources = [code] + [c for c in raw.columns if code in joint_members(c)]
+    for source in reversed(sources):  # the authority's own row wins
+        if source in raw.columns:
+            out[raw[source].notna()] = source
+    return out
+
+
 def wide(values: pd.DataFrame, measure: str, *, fill_joint: bool = True) -> pd.DataFrame:
     """One measure as a year x la_code frame (every authority, region and England).
 
     With ``fill_joint`` a member of a joint return (314, 318 of ``314 / 318``) takes the joint
-    return's value where it has none of its own.
+    return's value where it has none of its own (:func:`published_return`).
     """
     rows = values[values["measure"] == measure]
     frame = rows.set_index(["year", "la_code"])["value"].unstack("la_code")
     frame.columns.name = None
     frame.index.name = "year"
     if fill_joint:
-        for joint in [c for c in frame.columns if "/" in c]:
-            for member in joint_members(joint):
-                if member in frame.columns:
-                    frame[member] = frame[member].fillna(frame[joint])
-                else:
-                    frame[member] = frame[joint]
+        raw = frame.copy()
+        for member in dict.fromkeys(m for c in raw.columns for m in joint_members(c)):
+            source = published_return(raw, member)
+            frame[member] = [raw.at[y, s] if pd.notna(s) else float("nan") for y, s in source.items()]
     return frame.sort_index()

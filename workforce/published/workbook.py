@@ -94,8 +94,9 @@ def _chart(ws, header_row: int, n: int, columns: list[str], title: str, unit: st
 
 
 def indicator_sheet(book: SafeWorkbook, ind: Indicator, table: pd.DataFrame, labels: dict[str, str],
-                    used: set[str]) -> None:
-    """One indicator: title, basis, a native line chart and the table, the authority highlighted."""
+                    used: set[str], notes: Iterable[str] = ()) -> None:
+    """One indicator: title, basis, a native line chart and the table, the authority highlighted;
+    `notes` (neighbours left out of the mean) under the title."""
     frame = table.reset_index()
     columns = list(frame.columns)
     frame.columns = ["year"] + [labels.get(c, c) for c in columns[1:]]
@@ -105,6 +106,9 @@ def indicator_sheet(book: SafeWorkbook, ind: Indicator, table: pd.DataFrame, lab
     top = sheet.put_title(1, f"{ind.title} ({ind.unit})", ind.basis)
     sheet.put(top, 1, f"{labels[AUTHORITY]} is highlighted; blank where the DfE published no figure "
                       "(a status code) or the measure did not exist that year.", "wf note")
+    for line in notes:
+        top += 1
+        sheet.put(top, 1, line, "wf note")
     header_row = top + 2 + CHART_ROWS
     sheet.add_chart(_chart(sheet.ws, header_row, len(frame), columns, ind.title, ind.unit), f"A{top + 1}")
     sheet.put_table(header_row, 1, frame, f"bench_{ind.measure}",
@@ -146,17 +150,26 @@ def write_benchmark_workbook(bench: Benchmark, path: Path, *, inputs: Iterable[s
     summary["year"] = summary["year"].astype("Int64")
     row = grid.put_table(row, 1, summary, "summary",
                          highlights=[Highlight("TRUE", "warn", labels[AUTHORITY])]) + 1
+    for line in bench.joint_notes():
+        grid.put(row, 1, line, "wf note")
+        row += 1
+    row += 1 if bench.joint_notes() else 0
     grid.put(row, 1, "Statistical neighbours (DfE model, closest first)", "wf heading")
     grid.put_table(row + 1, 1, bench.neighbours.rename(columns={"la_code": "code", "la_name": "name"}), "neighbours")
     grid.close()
     for ind in bench.indicators:
         table = bench.tables.get(ind.measure)
         if table is not None and not table.empty:
-            indicator_sheet(book, ind, table, labels, used)
+            one = Benchmark(**{**bench.__dict__, "indicators": (ind,),
+                               "shared": bench.shared[bench.shared["measure"] == ind.measure],
+                               "own_returns": bench.own_returns[bench.own_returns["measure"] == ind.measure]})
+            indicator_sheet(book, ind, table, labels, used, one.joint_notes())
     if not bench.counts.empty:
         counts = bench.counts.reset_index()
         book.add_table_sheet("Counts", [TableSpec(counts, "own_counts", formats={"year": "int"})],
-                             f"{bench.la_name}'s own counts by year (not benchmarked: they scale with the authority's size)")
+                             f"{bench.la_name}'s own counts by year, one row per date they refer to (31 March: "
+                             "children's tables; 30 September: workforce census); not benchmarked: they scale "
+                             "with the authority's size")
     book.add_readme(notes=list(notes))
     return book.save(path)
 
@@ -181,7 +194,8 @@ def write_benchmark_files(od: OutputDir, bench: Benchmark, pub: Published) -> li
     inputs = [f for f in pub.files.get("file", []) if not str(f).startswith("bundled") and Path(f).is_file()]
     if len(pub.files) and str(pub.files["file"].iloc[0]).startswith("bundled"):
         inputs = bundle_files()
-    write_benchmark_workbook(bench, od.path("benchmark.xlsx"), inputs=inputs, notes=reading_notes(pub, codes))
+    write_benchmark_workbook(bench, od.path("benchmark.xlsx"), inputs=inputs,
+                             notes=bench.joint_notes() + reading_notes(pub, codes))
     bench.long().round(3).to_csv(od.path("benchmark.csv"), index=False)
     bench.summary().round(2).to_csv(od.path("summary.csv"), index=False)
     bench.neighbours.to_csv(od.path("neighbours.csv"), index=False)
