@@ -74,9 +74,12 @@ def test_the_plans_demand_sheet_names_the_price_year_of_its_money(result, tmp_pa
     from workforce.demand.workbook import add_demand_sheet
 
     book = SafeWorkbook(produced_by="test")
-    add_demand_sheet(book, result)
+    add_demand_sheet(book, result, plan_start="2024-10-01")
     ws = openpyxl.load_workbook(book.save(tmp_path / "plan.xlsx"))["Demand"]
     texts = [str(c.value) for row in ws.iter_rows(max_col=1) for c in row if c.value is not None]
     year = result.assumptions.price_year
     assert any(t.startswith(f"Money on this sheet is in {year} prices") for t in texts)
     assert f"Money (GBP, {year} prices)" in texts
+    # the model's calendar and the plan's, side by side in words
+    assert any(t.startswith(f"Dates: the model counts quarters from 31 March {result.start_year}")
+               and "counted from 01 October 2024" in t for t in texts)

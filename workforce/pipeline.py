@@ -383,7 +383,7 @@ def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases:
                                             f"(scenario {result.chosen}; plan_quarter_end: the plan quarter each model "
                                             "quarter stands for); demand_assumptions.toml: levers to edit")
         sheets.append(lambda book: add_demand_sheet(book, result, source=d.source, agreement=d.agreement,
-                                                    notes=DEMAND_NOTES))
+                                                    notes=DEMAND_NOTES, plan_start=plan.summary["start_date"]))
     if evidence.bench is not None:
         trajectory = plan_trajectory(plan)
         pb = PlanBenchmark(evidence.bench, trajectory, evidence.comparator, notes=trajectory_notes())

@@ -147,7 +147,8 @@ def _table_notes(grid: GridSheet, row: int, frame: pd.DataFrame, notes: Mapping[
 
 
 def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = "", name: str = "Demand",
-                     agreement: pd.DataFrame | None = None, notes: Mapping[str, str] | None = None) -> None:
+                     agreement: pd.DataFrame | None = None, notes: Mapping[str, str] | None = None,
+                     plan_start: str | None = None) -> None:
     """A plan workbook's Demand sheet: where the plan's demand comes from, the scenarios side by
     side, native charts (children in need and required social-work FTE by scenario, children by
     stage and the main flows of the scenario the plan follows, the budget), then the levers and
@@ -167,6 +168,8 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
         Open cases by stage beside the model's start (the demo's check), shown first.
     notes : mapping, optional
         Column name -> what it holds, as header comments on every table.
+    plan_start : str, optional
+        The plan's first day (ISO): the sheet says how the model's quarters map onto the plan's.
     """
     notes = dict(notes or {})
     tables = demand_sheet_tables(result)
@@ -186,6 +189,11 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
                  "The other scenarios are shown for comparison: plan with one of them (its name as the demand "
                  "scenario) to see the workforce it needs."):
         grid.put(row, 1, line, "wf subtitle")
+        row += 1
+    if plan_start:
+        grid.put(row, 1, f"Dates: the model counts quarters from 31 March {result.start_year}, the last published "
+                 f"year; the plan takes the model's change over k quarters as its own quarter k, counted from "
+                 f"{pd.Timestamp(plan_start):%d %B %Y} (demand_required_fte.csv: plan_quarter_end).", "wf subtitle")
         row += 1
     grid.put(row, 1, f"Money on this sheet is in {result.assumptions.price_year} prices ([placements] price_year: "
              "placements uprated by the CPI, staff at the plan's pay brought back by the pay award); the plan's own "
