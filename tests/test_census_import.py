@@ -297,3 +297,21 @@ def test_two_year_public_history_links_by_sweno_and_flags_the_la_codes():
 
 def test_old_module_is_gone():
     assert not Path("workforce/retention/csww.py").exists()
+
+
+def test_unusable_value_is_blanked_counted_listed_and_refused_by_strict(tmp_path):
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1"), worker("SW2", cases30=-3, days_lost=400.0)])
+    result = import_returns([path], salt="s")
+    s = result.summary
+    assert s.outcomes == {"in_post": 2} and s.adds_up()  # the record is kept ...
+    assert pd.isna(_row(result.hr_history, "SW2")["cases_held"].iloc[0])  # ... with the value blank
+    assert s.blanked == {"Cases30": 1, "WorkingDaysLost": 1}
+    assert any("Cases30 1" in line for line in s.lines())
+    listed = [(p.position, p.field, p.severity) for p in result.problems if p.check == "import"]
+    assert listed == [(2, "Cases30", "error"), (2, "WorkingDaysLost", "error")]
+    out = tmp_path / "h.csv"
+    strict = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "k", "--strict"])
+    assert strict.exit_code == 2 and not out.exists()
+    assert "Cases30" in strict.output and "record 2" in strict.output and "Traceback" not in strict.output

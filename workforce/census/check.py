@@ -17,6 +17,7 @@ import pandas as pd
 
 from workforce.census.load import LoadedReturns, load_returns
 from workforce.census.problems import ERROR, WARNING, CensusProblem, problems_frame
+from workforce.census.rules import NO_CASES_ORG_ROLE, PLAUSIBLE_MAX_CASES
 from workforce.excel.writer import SafeWorkbook, TableSpec
 
 PROBLEMS_CSV = "census_problems.csv"
@@ -93,7 +94,9 @@ def write_check_report(result: CensusCheck, csv_path: Path, xlsx_path: Path, *, 
         "Records are named by their position in the file (1 = the first CSWWWorker) and a salted pseudonym; "
         "SWE numbers and birth dates are never shown.",
         "Severity 'error': the return breaks its year's schema or a DfE data-quality rule. 'warning': the header "
-        "disagrees with itself, the file name or the other returns, or a leave date falls outside the census year.",
+        "disagrees with itself, the file name or the other returns, a leave date falls outside the census year, "
+        f"or a case count needs checking (above {PLAUSIBLE_MAX_CASES} [DEFAULT], or cases on an OrgRole "
+        f"{NO_CASES_ORG_ROLE} record, qualified without cases).",
         "The SWENo pattern of the published schemas ends with a literal '$' that no real SWE number matches; "
         "it is checked as two letters then one to ten digits (see workforce/data/csww/README.md).",
     ])

@@ -24,6 +24,10 @@ refused
     the record cannot be used (no SWE number, an impossible value in a field the import needs,
     or a return without a census day); each is listed as a problem.
 
+A kept or merged record whose value cannot be used in a field carried into `hr_history`
+(`Cases30` below 0, for example) keeps its row with that value blank; the summary counts these
+by field and each is listed as an import problem (so ``--strict`` refuses them).
+
 A leave after the last census day in the data is a *known future leave*: the worker is in
 post and `workforce.retention.labels` does not count it as leaving (its follow-up ends at the
 last snapshot).
@@ -36,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.census.records import DEFAULT_ORG_ROLE
+from workforce.census.records import BLANKED_FIELDS, DEFAULT_ORG_ROLE, unusable_values
 
 HISTORY_COLUMNS = [
     "snapshot_date", "worker_id", "team", "locality", "role", "asye", "agency", "fte", "start_date", "cases_held",
@@ -81,6 +85,7 @@ class ImportSummary:
     start_defaulted: int = 0
     role_defaulted: int = 0
     reason_defaulted: int = 0
+    blanked: dict[str, int] = field(default_factory=dict)  # field -> values given but unusable, left blank
     schema_errors: int = 0
     warnings: int = 0
 
@@ -118,6 +123,9 @@ class ImportSummary:
             (self.reason_defaulted, "leaves without a valid ReasonLeave recorded as 9 (not known)"),
         ]
         out += [f"{n} {text}" for n, text in notes if n]
+        if self.blanked:
+            out.append(f"{sum(self.blanked.values())} values given but unusable, left blank (listed below): "
+                       + ", ".join(f"{name} {n} (as {BLANKED_FIELDS[name][1]})" for name, n in self.blanked.items()))
         if self.schema_errors or self.warnings:
             out.append(f"{self.schema_errors} schema and data problems, {self.warnings} warnings (listed below)")
         return out
@@ -208,6 +216,7 @@ def build_history(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, Impor
     summary.future_leaves = int((leaves["leave_date"] > last).sum())
     summary.leaves = int(len(leaves)) - summary.future_leaves
     summary.role_defaulted = int(r.loc[usable, "org_role"].isna().sum())
+    summary.blanked = {k: int(v) for k, v in unusable_values(r)["field"].value_counts(sort=False).items()}
     return history, outcome, summary
 
 

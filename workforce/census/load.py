@@ -19,7 +19,7 @@ import pandas as pd
 from workforce.census import rules as dq
 from workforce.census.problems import ERROR, CensusProblem
 from workforce.census.reader import CensusReturn, read_return
-from workforce.census.records import records_frame, refusal_problems
+from workforce.census.records import blanked_problems, records_frame, refusal_problems
 from workforce.census.schema import YearChoice, detect_year, reference_date, validate_return
 from workforce.errors import InputError
 
@@ -103,6 +103,7 @@ def _load_one(ret: CensusReturn, salt: str, rules: bool) -> tuple[LoadedReturn, 
     if rules:
         problems += dq.check_records(records)
     problems += [p for p in refusal_problems(records) if ref is not None]
+    problems += blanked_problems(records)
     loaded = LoadedReturn(ret.path, choice, ref, ret.la, dict(ret.la_fields), records)
     return loaded, problems
 

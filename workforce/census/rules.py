@@ -17,6 +17,7 @@ import pandas as pd
 
 from workforce.census.problems import ERROR, WARNING, CensusProblem
 from workforce.census.reader import WORKER, CensusReturn
+from workforce.census.records import ORG_ROLE_BY_ROLE
 from workforce.census.schema import PAY_FROM, SEX_FROM, YearChoice, mandatory_fields, reference_date
 
 CENSUS_MONTH, CENSUS_DAY = 9, 30  # the census day is 30 September
@@ -25,6 +26,14 @@ CENSUS_MONTH, CENSUS_DAY = 9, 30  # the census day is 30 September
 #: the gender field and QualInst depend on the year.
 LA_EMPLOYED_FIELDS = ("PersonBirthDate", "GENDER", "Ethnicity", "QualInst", "StepUpGrad", "OrgRole", "RoleStartDate",
                       "StartOrigin", "FTE30", "WorkingDaysLost", "FrontlineGrad")
+#: [DEFAULT] The most cases (children) one worker can plausibly hold on the census day: above it
+#: a count is more likely a keying error (an extra digit, a team's total) than a caseload. Basis,
+#: brief s1 and s3: the highest individual caseloads reported are 16% of respondents above 35 in
+#: a 2024 poll [S11] and ASYE caseloads up to 38 [S34b]; 60 is the top of what a whole Hackney
+#: unit of five people shares [S37]. A warning, not an error: it asks for a check.
+PLAUSIBLE_MAX_CASES = 60
+#: OrgRole "qualified without cases": by its definition the worker holds no cases.
+NO_CASES_ORG_ROLE = ORG_ROLE_BY_ROLE["qualified_no_cases"]
 #: Personal details the DfE does not collect for agency workers.
 AGENCY_PERSONAL_FIELDS = ("PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity")
 
@@ -33,11 +42,18 @@ def _problem(row, rule: str, message: str, fix: str, field: str = "", severity: 
     return CensusProblem(row.file, severity, rule, message, fix, int(row.position), WORKER, field, int(row.year))
 
 
-def _rows(records: pd.DataFrame, mask: pd.Series):
+def _rows(records: pd.DataFrame, mask: pd.Series, *extra: str):
+    """The records where `mask` holds, as (file, position, year, *extra) tuples."""
     mask = mask.fillna(False).astype(bool)
     if not mask.any():
         return iter(())
-    return records.loc[mask, ["file", "position", "year"]].itertuples(index=False)
+    return records.loc[mask, ["file", "position", "year", *extra]].itertuples(index=False)
+
+
+def _cases(records: pd.DataFrame) -> pd.Series:
+    """Cases30 as written (a number, NaN when absent or not a number): the typed `cases30`
+    column has already dropped the impossible values these rules are about."""
+    return pd.to_numeric(records["Cases30"].where(records["Cases30"].ne("")), errors="coerce").astype(float)
 
 
 def _is_leaver(records: pd.DataFrame) -> pd.Series:
@@ -189,6 +205,36 @@ def start_origin_with_start_date(records: pd.DataFrame) -> list[CensusProblem]:
     return out
 
 
+def cases_not_negative(records: pd.DataFrame) -> list[CensusProblem]:
+    """Cases30 counts children: below zero it cannot be right (the schema types it as any
+    integer), and it would understate the DfE's caseload (cases per case-holding FTE)."""
+    return [_problem(row, "cases_not_negative", f"<Cases30> is {row.Cases30}: a number of cases cannot be negative",
+                     "Give the number of cases (children) the worker held on the census day, 0 or more.", "Cases30")
+            for row in _rows(records, _cases(records).lt(0), "Cases30")]
+
+
+def cases_plausible(records: pd.DataFrame) -> list[CensusProblem]:
+    """A case count above :data:`PLAUSIBLE_MAX_CASES` is more than any one worker is reported
+    to hold: most likely a keying error, and one such record moves the authority's caseload."""
+    return [_problem(row, "cases_plausible",
+                     f"<Cases30> is {row.Cases30}, more than the {PLAUSIBLE_MAX_CASES} cases one worker can "
+                     "plausibly hold",
+                     "Check the count: it may have an extra digit or be a team's total. Give the children this "
+                     "worker held on the census day.", "Cases30", WARNING)
+            for row in _rows(records, _cases(records).gt(PLAUSIBLE_MAX_CASES), "Cases30")]
+
+
+def cases_only_in_case_holding_role(records: pd.DataFrame) -> list[CensusProblem]:
+    """OrgRole 6 is a qualified social worker without cases: cases on such a record mean either
+    the role or the count is wrong, and the DfE's caseload counts only case holders' cases."""
+    no_cases_role = records["org_role"].eq(NO_CASES_ORG_ROLE)
+    return [_problem(row, "cases_only_in_case_holding_role",
+                     f"<Cases30> is {row.Cases30} on a record with <OrgRole> {NO_CASES_ORG_ROLE} (qualified without cases)",
+                     "Correct one of them: give the worker's actual <OrgRole> "
+                     f"({ORG_ROLE_BY_ROLE['case_holder']} case holder) if they hold cases, or set <Cases30> to 0.", "Cases30", WARNING)
+            for row in _rows(records, no_cases_role & _cases(records).gt(0), "Cases30")]
+
+
 RECORD_RULES: tuple[Callable[[pd.DataFrame], list[CensusProblem]], ...] = (
     mandatory_for_la_employed,
     fte_in_range,
@@ -198,6 +244,9 @@ RECORD_RULES: tuple[Callable[[pd.DataFrame], list[CensusProblem]], ...] = (
     agency_without_personal_details,
     duplicate_sweno,
     start_origin_with_start_date,
+    cases_not_negative,
+    cases_plausible,
+    cases_only_in_case_holding_role,
 )
 
 
