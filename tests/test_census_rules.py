@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from census_frames import agency_worker, leaver, records_of, worker, write
@@ -118,3 +120,13 @@ def test_case_counts(tmp_path):
     role = rules.cases_only_in_case_holding_role(records)
     assert _fields(role) == [(5, "Cases30")] and role[0].severity == "warning"
     assert {rules.cases_not_negative, rules.cases_plausible, rules.cases_only_in_case_holding_role} <= set(rules.RECORD_RULES)
+
+
+def test_reference_date_fix_is_the_census_day_of_the_year_and_following_it_is_clean(tmp_path):
+    odd = write(tmp_path, [worker("SW1", 2023)], year=2023, ref="2023-04-13", name="odd.xml")
+    found = _header_problems(odd)
+    assert [p.field for p in found] == ["ReferenceDate"]
+    suggested = re.search(r"Set <ReferenceDate> to (\d{4}-\d\d-\d\d)", found[0].fix).group(1)
+    assert suggested == str(rules.census_day(2023).date())
+    followed = write(tmp_path, [worker("SW1", 2023)], year=2023, ref=suggested, name="followed.xml")
+    assert _header_problems(followed) == []

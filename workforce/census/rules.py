@@ -11,6 +11,7 @@ problems table, by a salted pseudonym).
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 import pandas as pd
@@ -285,13 +286,22 @@ def year_matches_reference_date(ret: CensusReturn, choice: YearChoice) -> list[C
                     "Header/CollectionDetails/Year")]
 
 
+def census_day(year: int) -> pd.Timestamp:
+    """The census day of collection year `year`: 30 September of that year. The one mapping
+    from Year to census day: :func:`year_matches_reference_date` expects it, the fixes suggest it."""
+    return pd.Timestamp(int(year), CENSUS_MONTH, CENSUS_DAY)
+
+
 def reference_date_is_census_day(ret: CensusReturn, choice: YearChoice) -> list[CensusProblem]:
-    """The census counts the workforce on 30 September."""
+    """The census counts the workforce on 30 September. The fix suggests the census day of the
+    header's `Year` (else of the ReferenceDate's year), so following it leaves Year and
+    ReferenceDate in agreement."""
     ref = reference_date(ret)
     if ref is None or (ref.month, ref.day) == (CENSUS_MONTH, CENSUS_DAY):
         return []
+    year = int(ret.year_text) if re.fullmatch(r"\d{4}", ret.year_text) else ref.year
     return [_header(ret, choice, f"<ReferenceDate> {ref.date()} is not 30 September",
-                    f"Set <ReferenceDate> to {ref.year if ref.month >= CENSUS_MONTH else ref.year - 1}-09-30 (the census day), "
+                    f"Set <ReferenceDate> to {census_day(year).date()} (the census day of collection year {year}), "
                     "or check which return this is.", "Header/CollectionDetails/ReferenceDate")]
 
 
