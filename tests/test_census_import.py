@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from census_frames import MAIN_2022, SHARED, agency_worker, leaver, needs_shared, worker, write
+from census_frames import MAIN_2022, SHARED, agency_worker, leaver, needs_shared, records_of, worker, write
 from workforce.census.importer import import_returns
 from workforce.census.records import pseudonym
 from workforce.contracts import load_hr_history
@@ -315,3 +315,21 @@ def test_unusable_value_is_blanked_counted_listed_and_refused_by_strict(tmp_path
     strict = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "k", "--strict"])
     assert strict.exit_code == 2 and not out.exists()
     assert "Cases30" in strict.output and "record 2" in strict.output and "Traceback" not in strict.output
+
+
+def test_leave_before_the_census_year_is_not_a_leaver_of_that_year(tmp_path):
+    from workforce.census import rules
+
+    path = write(tmp_path, [worker("SW1", 2021),
+                            leaver("SW2", "2019-09-23", 2021, start_date=pd.Timestamp("2019-01-07")),
+                            leaver("SW3", "2020-09-30", 2021),  # on the previous census day: the 2020 return's
+                            leaver("SW4", "2020-10-01", 2021)], year=2021)  # the first day of the census year
+    result = import_returns([path], salt="s")
+    s, h = result.summary, result.hr_history
+    assert s.outcomes == {"in_post": 1, "leave_before_census_year": 2, "leaver_row": 1} and s.adds_up()
+    assert _row(h, "SW2").empty and _row(h, "SW3").empty
+    assert _row(h, "SW4")["leave_date"].tolist() == [pd.Timestamp("2020-10-01")]
+    assert s.leaves == 1
+    assert any(line.strip().startswith("2  leaves dated on or before the previous census day") for line in s.lines())
+    warned = rules.leave_in_census_year(records_of(path))  # census check warns about the same records
+    assert sorted(p.position for p in warned) == [2, 3]

@@ -139,6 +139,12 @@ def leaver_has_reason(records: pd.DataFrame) -> list[CensusProblem]:
     return out
 
 
+def previous_census_day(reference: pd.Series | pd.Timestamp) -> pd.Series | pd.Timestamp:
+    """The census day a year before `reference`: a return's census year runs from the day
+    after it to `reference`, and a leave on or before it belongs to an earlier return."""
+    return reference - pd.DateOffset(years=1)
+
+
 def leave_in_census_year(records: pd.DataFrame) -> list[CensusProblem]:
     """A return lists the leavers of its census year (the 12 months to the census day). A leave
     after the census day is not a leave yet: the worker is in post and the leave belongs in next
@@ -149,7 +155,7 @@ def leave_in_census_year(records: pd.DataFrame) -> list[CensusProblem]:
         out.append(_problem(row, "leave_in_census_year", "<RoleEndDate> is after the census day",
                             "Report the worker as in post (no RoleEndDate, ReasonLeave or LeaverDestination); "
                             "the leave goes in next year's return.", "RoleEndDate", WARNING))
-    year_start = ref - pd.DateOffset(years=1)
+    year_start = previous_census_day(ref)
     for row in _rows(records, end.notna() & ref.notna() & (end <= year_start)):
         out.append(_problem(row, "leave_in_census_year", "<RoleEndDate> is before this census year",
                             "A leave before the 12 months to the census day belongs to an earlier return: remove the "
