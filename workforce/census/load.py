@@ -18,7 +18,7 @@ import pandas as pd
 
 from workforce.census import rules as dq
 from workforce.census.problems import ERROR, CensusProblem
-from workforce.census.reader import CensusReturn, read_return
+from workforce.census.reader import FIX_UNSAFE, CensusReturn, read_return
 from workforce.census.records import blanked_problems, records_frame, refusal_problems
 from workforce.census.schema import YearChoice, detect_year, reference_date, validate_return
 from workforce.errors import InputError
@@ -146,10 +146,9 @@ def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules:
             if not keep_going:
                 raise
             unreadable.append(path.name)
+            fix = getattr(exc, "fix", FIX_UNSAFE)
             for p in exc.problems:
-                problems.append(CensusProblem(path.name, ERROR, "xml", p.message,
-                                              "Send the return as plain XML exported from the case management system "
-                                              "(no DTD or entities), then check it again.", None, p.column or "", "", None))
+                problems.append(CensusProblem(path.name, ERROR, "xml", p.message, fix, None, p.column or "", "", None))
             continue
         one, found = _load_one(ret, salt, rules)
         loaded.append(one)

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element, TreeBuilder
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
-from workforce.errors import InputError
+from workforce.errors import InputError, Problem
 
 WORKER = "CSWWWorker"
 VACANCIES = "LALevelVacancies"
@@ -104,10 +104,52 @@ def flatten(worker: Element) -> WorkerRecord:
     return WorkerRecord(tuple([(local(c.tag), c.text or "") for c in children]), False)
 
 
-def _refuse(path: Path, message: str, stack: list[str]) -> InputError:
+#: What to do about a file that is not read, by why.
+FIX_UNSAFE = "Send the return as plain XML exported from the case management system (no DTD or entities), then check it again."
+FIX_NOT_XML = ("Give the census return itself: the XML file the case management system exports for the DfE "
+               "(a CSV or spreadsheet is not a return).")
+FIX_MALFORMED = ("Export the return again from the case management system (the file is cut short or damaged), "
+                 "or correct the XML at that line.")
+FIX_TOO_BIG = "Check that this is a census return; split or trim the file if it really is one."
+
+
+class UnreadableReturn(InputError):
+    """A file that cannot be read as a census return; `fix` says what to do about it."""
+
+    def __init__(self, path: Path, message: str, fix: str, *, line: int | None = None, column: str | None = None) -> None:
+        self.fix = fix
+        super().__init__(problems=[Problem(str(path), message, line, column, None, unit="line")])
+
+
+def _refuse(path: Path, message: str, stack: list[str], fix: str = FIX_UNSAFE, line: int | None = None) -> UnreadableReturn:
     names = [local(tag) for tag in stack]
     where = "/".join(names)
-    return InputError(message + (f" (inside {where})" if where else ""), file=path, column=names[-1] if names else None)
+    return UnreadableReturn(path, message + (f" (inside {where})" if where else ""), fix, line=line,
+                            column=names[-1] if names else None)
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_POSITION = re.compile(r":? ?line \d+, column \d+$")
+
+
+def _not_parsed(path: Path, exc: ParseError, stack: list[str]) -> UnreadableReturn:
+    """Why the XML parser gave up, in words for the user: an empty file and a file that is not
+    XML at all (a CSV passed as a return) are told apart from XML that is cut short or damaged.
+    The file's content is never repeated (it may hold SWE numbers)."""
+    with path.open("rb") as f:
+        head = f.read(64)
+    for bom in _BOMS:
+        head = head.removeprefix(bom)
+    head = head.lstrip(b" \t\r\n")
+    if not head:
+        return UnreadableReturn(path, "the file is empty: a census return is XML with a <Message> root element", FIX_NOT_XML)
+    if not head.startswith(b"<") and not head.startswith(b"\x00<"):
+        return UnreadableReturn(path, "the file is not XML (it does not start with '<'): a census return is XML with a "
+                                      "<Message> root element", FIX_NOT_XML)
+    line, column = getattr(exc, "position", (None, None))
+    reason = _POSITION.sub("", str(exc))
+    return _refuse(path, f"malformed XML ({reason}) at line {line}, character {column + 1 if column is not None else '?'}",
+                   stack, FIX_MALFORMED, line)
 
 
 class _GuardedTreeBuilder(TreeBuilder):
@@ -161,7 +203,8 @@ def read_return(path: str | Path) -> CensusReturn:
         raise InputError("file not found", file=path)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(f"file is {size / 1e6:.0f} MB; a census return is a few MB (limit {MAX_FILE_BYTES // 2**20} MiB)", file=path)
+        raise UnreadableReturn(path, f"file is {size / 1e6:.0f} MB; a census return is a few MB "
+                                     f"(limit {MAX_FILE_BYTES // 2**20} MiB)", FIX_TOO_BIG)
     guard = _GuardedTreeBuilder(path)
     parser = DefusedXMLParser(target=guard, forbid_dtd=True)
     try:
@@ -170,11 +213,13 @@ def read_return(path: str | Path) -> CensusReturn:
                 parser.feed(chunk)
         root = parser.close()
     except ParseError as exc:
-        raise _refuse(path, f"malformed XML: {exc}", guard.stack) from None
+        raise _not_parsed(path, exc, guard.stack) from None
     except DefusedXmlException as exc:
-        raise InputError(f"refused unsafe XML ({type(exc).__name__}): DTDs, entities and external references are not allowed in a census return", file=path) from None
+        raise UnreadableReturn(path, f"refused unsafe XML ({type(exc).__name__}): DTDs, entities and external references "
+                                     "are not allowed in a census return", FIX_UNSAFE) from None
     if root is None or local(root.tag) != "Message":
-        raise InputError(f"the root element is <{local(root.tag) if root is not None else ''}>, not <Message>: is this a CSWW census return?", file=path)
+        raise UnreadableReturn(path, f"the root element is <{local(root.tag) if root is not None else ''}>, not <Message>: "
+                                     "is this a CSWW census return?", FIX_NOT_XML)
     return _summarise(path, root)
 
 
