@@ -9,7 +9,7 @@ verdict, not advice on fields it does not use.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 from xml.etree.ElementTree import Element
@@ -108,6 +108,14 @@ def _load_one(ret: CensusReturn, salt: str, rules: bool) -> tuple[LoadedReturn, 
     return loaded, problems
 
 
+def with_line(problem: CensusProblem, ret: CensusReturn) -> CensusProblem:
+    """The problem with the line of the file where its record (or header element) starts: the
+    position and the salted pseudonym cannot be looked up in the source, a line can."""
+    if problem.line is not None or problem.file != ret.name:
+        return problem
+    return replace(problem, line=ret.line_of(problem.position, problem.element))
+
+
 def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules: bool = False,
                  keep_going: bool = False) -> LoadedReturns:
     """Read, validate and type a set of returns.
@@ -148,14 +156,15 @@ def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules:
             unreadable.append(path.name)
             fix = getattr(exc, "fix", FIX_UNSAFE)
             for p in exc.problems:
-                problems.append(CensusProblem(path.name, ERROR, "xml", p.message, fix, None, p.column or "", "", None))
+                problems.append(CensusProblem(path.name, ERROR, "xml", p.message, fix, None, p.column or "", "", None, p.row))
             continue
         one, found = _load_one(ret, salt, rules)
         loaded.append(one)
-        problems += found
-        # keep the header only: the tree is not needed once the records are typed
-        pairs.append((CensusReturn(ret.path, Element("Message"), ret.collection, ret.year_text, ret.reference_text, ret.la),
-                      one.choice))
-    problems += dq.returns_belong_together(pairs)
+        problems += [with_line(p, ret) for p in found]
+        # keep the header and the lines only: the tree is not needed once the records are typed
+        pairs.append((CensusReturn(ret.path, Element("Message"), ret.collection, ret.year_text, ret.reference_text, ret.la,
+                                   worker_lines=ret.worker_lines, lines=ret.lines), one.choice))
+    by_name = {r.name: r for r, _ in pairs}
+    problems += [with_line(p, by_name[p.file]) for p in dq.returns_belong_together(pairs)]
     loaded.sort(key=lambda r: (r.reference_date if r.reference_date is not None else pd.Timestamp.max, r.name))
     return LoadedReturns(loaded, problems, salt, unreadable)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import Element, TreeBuilder
 
 from defusedxml import DefusedXmlException
@@ -46,7 +47,10 @@ class CensusReturn:
     """One return as read: the whole tree (for the schema) and the parts the census uses.
 
     Header values are the stripped text, "" when absent. `workers` are the `CSWWWorker`
-    elements in file order (position = index + 1) and `records` their fields.
+    elements in file order (position = index + 1), `records` their fields and `worker_lines`
+    the line each starts on; `lines` maps the path of each element outside the records
+    (``Message``, ``Header/CollectionDetails/Year``, ...) to the line it starts on, so that a
+    problem can be found in the file by its line.
     """
 
     path: Path
@@ -58,6 +62,22 @@ class CensusReturn:
     la_fields: dict[str, str] = field(default_factory=dict)
     workers: list[Element] = field(default_factory=list)
     records: list[WorkerRecord] = field(default_factory=list)
+    worker_lines: list[int] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, position: int | None, element: str = "") -> int | None:
+        """The file's line where record `position` starts (1 = the first `CSWWWorker`) or, for
+        the header (`position` None), where `element` (a path such as
+        ``Header/CollectionDetails/Year``) or its nearest present parent starts."""
+        if position is not None:
+            return self.worker_lines[position - 1] if 0 < position <= len(self.worker_lines) else None
+        parts = element.split("/") if element else []
+        while parts:
+            found = self.lines.get("/".join(parts))
+            if found is not None:
+                return found
+            parts.pop()
+        return self.lines.get("Message")
 
     @property
     def name(self) -> str:
@@ -160,22 +180,35 @@ class _GuardedTreeBuilder(TreeBuilder):
         self.path = path
         self.stack: list[str] = []  # raw tags of the open elements, for messages
         self.count = 0
+        self.expat: Any = None  # the parser feeding this builder, read only for its line number
+        self.worker_lines: list[int] = []
+        self.lines: dict[str, int] = {}
+
+    def line(self) -> int | None:
+        """The line of the file the parser is at (the start tag being built)."""
+        return self.expat.CurrentLineNumber if self.expat is not None else None
 
     def start(self, tag, attrs):  # noqa: ANN001, ANN201 - TreeBuilder's signature
         self.stack.append(tag)
         self.count += 1
         if len(self.stack) > MAX_DEPTH:
             raise _refuse(self.path, f"refused: elements nested more than {MAX_DEPTH} deep (a census return is 4 deep)",
-                          self.stack[:MAX_DEPTH])
+                          self.stack[:MAX_DEPTH], line=self.line())
         if self.count > MAX_ELEMENTS:
-            raise _refuse(self.path, f"refused: more than {MAX_ELEMENTS:,} elements", self.stack)
+            raise _refuse(self.path, f"refused: more than {MAX_ELEMENTS:,} elements", self.stack, line=self.line())
+        if len(self.stack) == 2 and local(tag) == WORKER:
+            self.worker_lines.append(self.line())
+        elif len(self.stack) == 1 or local(self.stack[1]) != WORKER:
+            names = [local(t) for t in self.stack[1:]] or ["Message"]
+            self.lines.setdefault("/".join(names), self.line())
         return super().start(tag, attrs)
 
     def end(self, tag):  # noqa: ANN001, ANN201
         elem = super().end(tag)
         text = elem.text
         if (text is not None and len(text) > MAX_TEXT) or any(c.tail is not None and len(c.tail) > MAX_TEXT for c in elem):
-            raise _refuse(self.path, f"refused: a text node longer than {MAX_TEXT:,} characters", self.stack)
+            raise _refuse(self.path, f"refused: a text node longer than {MAX_TEXT:,} characters", self.stack,
+                          line=self.line())
         self.stack.pop()
         return elem
 
@@ -207,6 +240,7 @@ def read_return(path: str | Path) -> CensusReturn:
                                      f"(limit {MAX_FILE_BYTES // 2**20} MiB)", FIX_TOO_BIG)
     guard = _GuardedTreeBuilder(path)
     parser = DefusedXMLParser(target=guard, forbid_dtd=True)
+    guard.expat = parser.parser  # for line numbers only: the DTD and entity refusals stay defusedxml's
     try:
         with path.open("rb") as f:
             while chunk := f.read(1 << 16):
@@ -220,7 +254,9 @@ def read_return(path: str | Path) -> CensusReturn:
     if root is None or local(root.tag) != "Message":
         raise UnreadableReturn(path, f"the root element is <{local(root.tag) if root is not None else ''}>, not <Message>: "
                                      "is this a CSWW census return?", FIX_NOT_XML)
-    return _summarise(path, root)
+    ret = _summarise(path, root)
+    ret.worker_lines, ret.lines = guard.worker_lines, guard.lines
+    return ret
 
 
 def _text(parent: Element | None, *names: str) -> str:

@@ -5,8 +5,8 @@ name (for the data-quality rules, which ask what is present) and typed columns i
 (for the import). The raw `SWENo` and `PersonBirthDate` columns and `birth_date` are personal
 data: they stay inside this package and are never written (outputs select named columns).
 
-Typed columns: `file, year, reference_date, la, position, worker_id` (salted pseudonym of the
-SWE number), `agency, fte, fte30, birth_date, gender, ethnicity, org_role, cfkss_asye,
+Typed columns: `file, year, reference_date, la, position, line` (where the record starts in the
+file), `worker_id` (salted pseudonym of the SWE number), `agency, fte, fte30, birth_date, gender, ethnicity, org_role, cfkss_asye,
 cfkss_supervisor, role, asye, start_date, start_origin, end_date, leave_reason,
 leaver_destination, cases30, days_lost, absent, absence_reason, base_salary, rr_payments,
 other_payments, refused` ("" when the record can be used, else why not).
@@ -126,6 +126,7 @@ def records_frame(ret: CensusReturn, *, year: int, reference: pd.Timestamp | Non
     t["reference_date"] = pd.Series(ref, index=raw.index).astype("datetime64[ns]")
     t["la"] = ret.la
     t["position"] = raw["position"]
+    t["line"] = pd.array([ret.line_of(int(i)) for i in raw["position"]], dtype="Int64")
     sweno = raw["SWENo"].str.strip().str.upper()
     t["worker_id"] = sweno.map(lambda s: pseudonym(s, salt) if s else "")
     t["agency"] = raw["AgencyWorker"].eq("1")

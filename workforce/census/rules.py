@@ -189,9 +189,10 @@ def duplicate_sweno(records: pd.DataFrame) -> list[CensusProblem]:
     for frame, key, what in groups:
         dup = frame.loc[frame.duplicated(key, keep=False)]
         for _, group in dup.groupby(key, sort=False):
-            positions = group["position"].tolist()
+            places = list(zip(group["position"], group["line"]))
             for row in group.itertuples(index=False):
-                others = ", ".join(str(p) for p in positions if p != row.position)
+                others = ", ".join(f"{p} at line {line}" if pd.notna(line) else str(p)
+                                   for p, line in places if p != row.position)
                 out.append(_problem(row, "duplicate_sweno", f"the same SWE number is {what} (also record {others})",
                                     "Keep one record per worker in post (the most senior post) and one per leaving; "
                                     "remove or merge the others.", "SWENo"))
