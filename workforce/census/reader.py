@@ -182,6 +182,7 @@ class _GuardedTreeBuilder(TreeBuilder):
         self.count = 0
         self.expat: Any = None  # the parser feeding this builder, read only for its line number
         self.worker_lines: list[int] = []
+        self.in_worker = False  # inside a CSWWWorker record
         self.lines: dict[str, int] = {}
 
     def line(self) -> int | None:
@@ -196,9 +197,12 @@ class _GuardedTreeBuilder(TreeBuilder):
                           self.stack[:MAX_DEPTH], line=self.line())
         if self.count > MAX_ELEMENTS:
             raise _refuse(self.path, f"refused: more than {MAX_ELEMENTS:,} elements", self.stack, line=self.line())
-        if len(self.stack) == 2 and local(tag) == WORKER:
-            self.worker_lines.append(self.line())
-        elif len(self.stack) == 1 or local(self.stack[1]) != WORKER:
+        depth = len(self.stack)
+        if depth == 2:
+            self.in_worker = local(tag) == WORKER
+            if self.in_worker:
+                self.worker_lines.append(self.line())
+        if depth < 2 or not self.in_worker:  # the header, vacancies and root: a few elements
             names = [local(t) for t in self.stack[1:]] or ["Message"]
             self.lines.setdefault("/".join(names), self.line())
         return super().start(tag, attrs)
