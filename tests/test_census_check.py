@@ -86,3 +86,26 @@ def test_missing_path_exits_2(tmp_path):
     result = _run(tmp_path / "nope.xml", "--out", tmp_path / "r")
     assert result.exit_code == 2 and "not found" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_every_problem_gives_the_line_where_its_record_or_header_element_starts(tmp_path):
+    path = write(tmp_path, [worker("SW1"), worker("SW2", cases30=-3), worker("SW3"), worker("SW2", org_role=4)],
+                 year=2023, ref="2023-04-13")
+    text = path.read_text().replace("><", ">\n<")  # one element per line, as most exports are laid out
+    path.write_text(text)
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines, start=1) if line == "<CSWWWorker>"]
+    reference = next(i for i, line in enumerate(lines, start=1) if line.startswith("<ReferenceDate>"))
+    out = tmp_path / "report"
+    result = _run(path, "--out", out, "--salt", "k")
+    assert result.exit_code == 2
+    table = pd.read_csv(out / PROBLEMS_CSV)
+    assert list(table.columns) == list(PROBLEM_COLUMNS) and table["line"].notna().all()
+    on_records = table.loc[table["position"].notna()]
+    assert set(zip(on_records["position"].astype(int), on_records["line"].astype(int))) == {
+        (2, starts[1]), (4, starts[3])}  # the negative count, the duplicate in post ...
+    header = table.loc[table["field"] == "ReferenceDate"]
+    assert header["line"].tolist() == [reference]  # ... and the header element
+    assert f"record 2 (line {starts[1]}, " in result.output
+    assert f"also record 4 at line {starts[3]}" in " ".join(table["message"])
+    assert "SW2" not in (out / PROBLEMS_CSV).read_text() and "SW2" not in result.output

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from census_frames import MAIN_2022, SHARED, agency_worker, leaver, needs_shared, worker, write
+from census_frames import MAIN_2022, SHARED, agency_worker, leaver, needs_shared, records_of, worker, write
+from workforce.census import rules
 from workforce.census.importer import import_returns
 from workforce.census.records import pseudonym
 from workforce.contracts import load_hr_history
@@ -254,7 +255,10 @@ def test_every_public_sample_imports_with_its_schema_problems_listed(name):
     result = import_returns([SHARED / name], salt="s")
     s = result.summary
     assert result.loaded.returns[0].year == year
-    assert s.records == n and s.refused == 0 and s.adds_up() and s.kept == n
+    # every record kept, except leaves from before the census year: census check warns about exactly those
+    earlier = [p for p in rules.leave_in_census_year(result.loaded.records) if "before this census year" in p.message]
+    assert s.records == n and s.refused == 0 and s.adds_up()
+    assert s.outcomes.get("leave_before_census_year", 0) == len(earlier) and s.kept == n - len(earlier)
     schema = [p for p in result.problems if p.check == "schema"]
     assert len(schema) == schema_problems
     assert sum(p.field == "QualInst" for p in schema) == qualinst
@@ -266,7 +270,8 @@ def test_main_sample_keeps_managers_and_staff_without_cases():
     needs_shared()
     h = import_returns([MAIN_2022], salt="s").hr_history
     roles = h["role"].value_counts()
-    assert roles.get("senior_manager", 0) == 4 and roles.get("service_manager", 0) == 3
+    # 3 middle managers in the file; one record is a leave from 2019, before the census year (not a 2022 leaver)
+    assert roles.get("senior_manager", 0) == 4 and roles.get("service_manager", 0) == 2
     assert roles.get("qualified_no_cases", 0) == 5
     # 11 leavers are dated after the census day: in post with a known future leave
     future = h.loc[h["leave_date"] > h["snapshot_date"]]
@@ -297,3 +302,37 @@ def test_two_year_public_history_links_by_sweno_and_flags_the_la_codes():
 
 def test_old_module_is_gone():
     assert not Path("workforce/retention/csww.py").exists()
+
+
+def test_unusable_value_is_blanked_counted_listed_and_refused_by_strict(tmp_path):
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1"), worker("SW2", cases30=-3, days_lost=400.0)])
+    result = import_returns([path], salt="s")
+    s = result.summary
+    assert s.outcomes == {"in_post": 2} and s.adds_up()  # the record is kept ...
+    assert pd.isna(_row(result.hr_history, "SW2")["cases_held"].iloc[0])  # ... with the value blank
+    assert s.blanked == {"Cases30": 1, "WorkingDaysLost": 1}
+    assert any("Cases30 1" in line for line in s.lines())
+    listed = [(p.position, p.field, p.severity) for p in result.problems if p.check == "import"]
+    assert listed == [(2, "Cases30", "error"), (2, "WorkingDaysLost", "error")]
+    out = tmp_path / "h.csv"
+    strict = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "k", "--strict"])
+    assert strict.exit_code == 2 and not out.exists()
+    assert "Cases30" in strict.output and "record 2" in strict.output and "Traceback" not in strict.output
+
+
+def test_leave_before_the_census_year_is_not_a_leaver_of_that_year(tmp_path):
+    path = write(tmp_path, [worker("SW1", 2021),
+                            leaver("SW2", "2019-09-23", 2021, start_date=pd.Timestamp("2019-01-07")),
+                            leaver("SW3", "2020-09-30", 2021),  # on the previous census day: the 2020 return's
+                            leaver("SW4", "2020-10-01", 2021)], year=2021)  # the first day of the census year
+    result = import_returns([path], salt="s")
+    s, h = result.summary, result.hr_history
+    assert s.outcomes == {"in_post": 1, "leave_before_census_year": 2, "leaver_row": 1} and s.adds_up()
+    assert _row(h, "SW2").empty and _row(h, "SW3").empty
+    assert _row(h, "SW4")["leave_date"].tolist() == [pd.Timestamp("2020-10-01")]
+    assert s.leaves == 1
+    assert any(line.strip().startswith("2  leaves dated on or before the previous census day") for line in s.lines())
+    warned = rules.leave_in_census_year(records_of(path))  # census check warns about the same records
+    assert sorted(p.position for p in warned) == [2, 3]

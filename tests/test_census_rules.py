@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from census_frames import agency_worker, leaver, records_of, worker, write
@@ -103,3 +105,28 @@ def test_returns_belong_together(tmp_path):
     twice = write(tmp_path, [worker("SW1")], year=2023, la="301", name="copy_2023.xml")
     same_day = [p for p in load_returns([c, twice], salt="s").problems if p.field == "ReferenceDate"]
     assert sorted(p.file for p in same_day) == sorted([c.name, twice.name])
+
+
+def test_case_counts(tmp_path):
+    path = write(tmp_path, [worker("SW1"), worker("SW2", cases30=-3), worker("SW3", cases30=rules.PLAUSIBLE_MAX_CASES),
+                            worker("SW4", cases30=300), worker("SW5", org_role=6, cases30=17),
+                            worker("SW6", org_role=6, cases30=0), agency_worker("SW7", org_role=6, cases30=None)])
+    records = records_of(path)
+    negative = rules.cases_not_negative(records)
+    assert _fields(negative) == [(2, "Cases30")] and negative[0].severity == "error"
+    assert "-3" in negative[0].message
+    high = rules.cases_plausible(records)
+    assert _fields(high) == [(4, "Cases30")] and high[0].severity == "warning"  # the threshold itself is plausible
+    role = rules.cases_only_in_case_holding_role(records)
+    assert _fields(role) == [(5, "Cases30")] and role[0].severity == "warning"
+    assert {rules.cases_not_negative, rules.cases_plausible, rules.cases_only_in_case_holding_role} <= set(rules.RECORD_RULES)
+
+
+def test_reference_date_fix_is_the_census_day_of_the_year_and_following_it_is_clean(tmp_path):
+    odd = write(tmp_path, [worker("SW1", 2023)], year=2023, ref="2023-04-13", name="odd.xml")
+    found = _header_problems(odd)
+    assert [p.field for p in found] == ["ReferenceDate"]
+    suggested = re.search(r"Set <ReferenceDate> to (\d{4}-\d\d-\d\d)", found[0].fix).group(1)
+    assert suggested == str(rules.census_day(2023).date())
+    followed = write(tmp_path, [worker("SW1", 2023)], year=2023, ref=suggested, name="followed.xml")
+    assert _header_problems(followed) == []

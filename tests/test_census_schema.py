@@ -184,3 +184,50 @@ def test_field_verdicts_equal_the_public_api():
                 child.text = text
                 public = [e.reason for e in declared[name].iter_errors(child)]
                 assert verdicts.reasons(name, text) == public, (year, name, text)
+
+
+# ---- plain messages -------------------------------------------------------------------------
+
+LIBRARY_WORDS = ("class", "Decimal(", "elementpath", "datatypes", "less than or equal than")
+
+
+def test_invalid_values_are_explained_in_plain_words(tmp_path):
+    path = write(tmp_path, [worker("SW1", start_date=None), worker("SW2", fte=1.5), worker("SW3", org_role=7),
+                            worker("SW4", fte=0.25, fte30=0.25)])
+    text = path.read_text().replace("<StartOrigin>", "<RoleStartDate>31/02/2020</RoleStartDate><StartOrigin>", 1)
+    text = text.replace("<FTE>0.250000</FTE>", "<FTE>0.1234567</FTE>").replace("<Cases30>17</Cases30>", "<Cases30>3.5</Cases30>", 1)
+    path.write_text(text.replace("<LEA>301</LEA>", "<LEA>31</LEA>"))
+    problems = validate_return(read_return(path), 2022)
+    said = {(p.position, p.field): p.message for p in problems}
+    assert said[(1, "RoleStartDate")] == "<RoleStartDate> '31/02/2020' is not valid: not a real date written YYYY-MM-DD"
+    assert said[(1, "Cases30")] == "<Cases30> '3.5' is not valid: not a whole number"
+    assert said[(2, "FTE")] == "<FTE> '1.500000' is not valid: more than 1"
+    assert said[(3, "OrgRole")] == "<OrgRole> '7' is not valid: not one of the codes allowed"
+    assert said[(4, "FTE")] == "<FTE> '0.1234567' is not valid: more than 6 decimal places"
+    assert said[(None, "LEA")] == "<LEA> '31' is not valid: not the authority's three-digit DfE code"
+    for p in problems:
+        assert not any(word in p.message for word in LIBRARY_WORDS), p.message
+
+
+@pytest.mark.parametrize("kind", ["empty", "csv", "cut short"])
+def test_a_file_that_is_not_a_return_says_why_and_exits_2(tmp_path, kind):
+    from workforce.cli import app
+
+    path = tmp_path / "return.xml"
+    if kind == "cut short":
+        whole = write(tmp_path, [worker("SW1")], name="whole.xml").read_text()
+        path.write_text(whole.replace("><", ">\n<")[: len(whole) // 2])
+    else:
+        path.write_text({"empty": "", "csv": "AgencyWorker,SWENo\n0,SW1\n"}[kind])
+    said = {"empty": "the file is empty", "csv": "the file is not XML", "cut short": r"malformed XML \(.*\) at line \d+"}[kind]
+    with pytest.raises(InputError, match=said):
+        read_return(path)
+    report = tmp_path / "report"
+    result = CliRunner().invoke(app, ["census", "check", str(path), "--out", str(report), "--salt", "k"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    row = (report / "census_problems.csv").read_text()
+    assert re.search(said, row) and "DTD" not in row and "SW1" not in row
+    out = tmp_path / "h.csv"
+    result = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "k"])
+    assert result.exit_code == 2 and not out.exists() and "Traceback" not in result.output
+    assert re.search(said, result.output)

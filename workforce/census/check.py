@@ -4,7 +4,7 @@ Each return is validated against its year's schema and the DfE data-quality rule
 (:mod:`workforce.census.rules`); the header is cross-checked against itself, the file name and
 the other returns. The report is one row per problem with a plain-English fix: a CSV file and
 a workbook (Summary, Problems, README) written through the project's safe Excel writer.
-Records are named by position and a salted pseudonym, never by SWE number or birth date.
+Records are named by position, line and a salted pseudonym, never by SWE number or birth date.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 
 from workforce.census.load import LoadedReturns, load_returns
 from workforce.census.problems import ERROR, WARNING, CensusProblem, problems_frame
+from workforce.census.rules import NO_CASES_ORG_ROLE, PLAUSIBLE_MAX_CASES
 from workforce.excel.writer import SafeWorkbook, TableSpec
 
 PROBLEMS_CSV = "census_problems.csv"
@@ -88,12 +89,15 @@ def write_check_report(result: CensusCheck, csv_path: Path, xlsx_path: Path, *, 
     book.add_table_sheet("Summary", [TableSpec(result.summary(), "Returns")],
                          "one row per return: the schema year checked, census day, LA, records, errors and warnings")
     book.add_table_sheet("Problems", [TableSpec(table, "Problems")],
-                         "one row per problem: file, record position and pseudonym, element, field, what is wrong and how to fix it")
+                         "one row per problem: file, record position, line and pseudonym, element, field, what is wrong and how to fix it")
     book.add_readme(notes=[
-        "Records are named by their position in the file (1 = the first CSWWWorker) and a salted pseudonym; "
-        "SWE numbers and birth dates are never shown.",
+        "Records are named by their position in the file (1 = the first CSWWWorker), the line of the file where "
+        "the record starts (for the header, the element's line) and a salted pseudonym; SWE numbers and birth "
+        "dates are never shown.",
         "Severity 'error': the return breaks its year's schema or a DfE data-quality rule. 'warning': the header "
-        "disagrees with itself, the file name or the other returns, or a leave date falls outside the census year.",
+        "disagrees with itself, the file name or the other returns, a leave date falls outside the census year, "
+        f"or a case count needs checking (above {PLAUSIBLE_MAX_CASES} [DEFAULT], or cases on an OrgRole "
+        f"{NO_CASES_ORG_ROLE} record, qualified without cases).",
         "The SWENo pattern of the published schemas ends with a literal '$' that no real SWE number matches; "
         "it is checked as two letters then one to ten digits (see workforce/data/csww/README.md).",
     ])

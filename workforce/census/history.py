@@ -8,8 +8,8 @@ kept
     known future leave, carried as `leave_date` on the row). ``leaver_row``: a leaver who was
     never in post on a census day in the data (joined and left between two census days, or
     left in the first year of the data): a row on the census day of its return carrying the
-    start and the leave (`leave_date` on or before `snapshot_date`, so the churn labels never
-    treat it as in post, while turnover counts it as the DfE does).
+    start and the leave (`leave_date` in the census year, on or before `snapshot_date`, so the
+    churn labels never treat it as in post, while turnover counts it as the DfE does).
 merged
     ``leave_attached``: the leave is put on the worker's earlier in-post rows (each in-post
     row carries the first leave after its census day). ``duplicate_post``: a second in-post
@@ -20,9 +20,16 @@ merged
     the leave is not kept. ``left_and_restarted``: left and in post again, in a new spell, at the
     same census, with no earlier row to carry the leave (one row per worker per census).
     ``left_twice_in_year``: a second leave of a worker in one census year with no row to carry it.
+    ``leave_before_census_year``: a leave dated on or before the previous census day (before
+    the census year of its return) with no earlier in-post row to carry it: it belongs to an
+    earlier return (`census check` warns), so it is not counted as a leaver of this one.
 refused
     the record cannot be used (no SWE number, an impossible value in a field the import needs,
     or a return without a census day); each is listed as a problem.
+
+A kept or merged record whose value cannot be used in a field carried into `hr_history`
+(`Cases30` below 0, for example) keeps its row with that value blank; the summary counts these
+by field and each is listed as an import problem (so ``--strict`` refuses them).
 
 A leave after the last census day in the data is a *known future leave*: the worker is in
 post and `workforce.retention.labels` does not count it as leaving (its follow-up ends at the
@@ -36,7 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.census.records import DEFAULT_ORG_ROLE
+from workforce.census.records import BLANKED_FIELDS, DEFAULT_ORG_ROLE, unusable_values
+from workforce.census.rules import previous_census_day
 
 HISTORY_COLUMNS = [
     "snapshot_date", "worker_id", "team", "locality", "role", "asye", "agency", "fte", "start_date", "cases_held",
@@ -45,7 +53,8 @@ HISTORY_COLUMNS = [
 UNKNOWN = "unknown"  # the census has no team or locality
 NOT_KNOWN_REASON = 9  # CSWW ReasonLeave 9: not known
 KEPT = ("in_post", "leaver_row")
-MERGED = ("leave_attached", "duplicate_post", "duplicate_leave", "leave_not_taken", "left_and_restarted", "left_twice_in_year")
+MERGED = ("leave_attached", "duplicate_post", "duplicate_leave", "leave_not_taken", "left_and_restarted", "left_twice_in_year",
+          "leave_before_census_year")
 REFUSED = "refused"
 OUTCOME_TEXT = {
     "in_post": "in post on their census day",
@@ -56,6 +65,8 @@ OUTCOME_TEXT = {
     "leave_not_taken": "leaves of workers in post again at a later census in the same spell (change of post, or the leave did not happen)",
     "left_and_restarted": "leaves of workers who left and were in post again in a new spell by the same census (no row to carry the leave)",
     "left_twice_in_year": "second leaves of a worker in one census year (no row to carry them)",
+    "leave_before_census_year": "leaves dated on or before the previous census day, with no earlier row to carry them: "
+                                "not counted as leavers of their return's year (census check: they belong to an earlier return)",
     "refused": "records that could not be used (listed as problems)",
 }
 _OLDER_SPELL_RANK = {6: 5.5}  # qualified without cases ranks below a case holder
@@ -81,6 +92,7 @@ class ImportSummary:
     start_defaulted: int = 0
     role_defaulted: int = 0
     reason_defaulted: int = 0
+    blanked: dict[str, int] = field(default_factory=dict)  # field -> values given but unusable, left blank
     schema_errors: int = 0
     warnings: int = 0
 
@@ -118,6 +130,9 @@ class ImportSummary:
             (self.reason_defaulted, "leaves without a valid ReasonLeave recorded as 9 (not known)"),
         ]
         out += [f"{n} {text}" for n, text in notes if n]
+        if self.blanked:
+            out.append(f"{sum(self.blanked.values())} values given but unusable, left blank (listed below): "
+                       + ", ".join(f"{name} {n} (as {BLANKED_FIELDS[name][1]})" for name, n in self.blanked.items()))
         if self.schema_errors or self.warnings:
             out.append(f"{self.schema_errors} schema and data problems, {self.warnings} warnings (listed below)")
         return out
@@ -184,9 +199,12 @@ def build_history(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, Impor
     lv = u.loc[leaver]
     key = pd.MultiIndex.from_frame(lv[["worker_id", "end_date"]])
     at_census = pd.MultiIndex.from_frame(lv[["worker_id", "snapshot_date"]])
+    # a leave from before this return's census year is not one of its leavers (census check warns)
+    before_year = lv["end_date"] <= previous_census_day(lv["snapshot_date"])
     kind = np.select(
-        [~lv.index.isin(events.index), lv.index.isin(list(not_taken)), key.isin(attached), at_census.isin(in_post_at)],
-        ["duplicate_leave", "leave_not_taken", "leave_attached", "left_and_restarted"],
+        [~lv.index.isin(events.index), lv.index.isin(list(not_taken)), key.isin(attached), at_census.isin(in_post_at),
+         before_year.to_numpy()],
+        ["duplicate_leave", "leave_not_taken", "leave_attached", "left_and_restarted", "leave_before_census_year"],
         default="leaver_row",
     )
     outcome[lv.index] = kind
@@ -208,6 +226,7 @@ def build_history(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, Impor
     summary.future_leaves = int((leaves["leave_date"] > last).sum())
     summary.leaves = int(len(leaves)) - summary.future_leaves
     summary.role_defaulted = int(r.loc[usable, "org_role"].isna().sum())
+    summary.blanked = {k: int(v) for k, v in unusable_values(r)["field"].value_counts(sort=False).items()}
     return history, outcome, summary
 
 

@@ -9,7 +9,7 @@ verdict, not advice on fields it does not use.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 from xml.etree.ElementTree import Element
@@ -18,8 +18,8 @@ import pandas as pd
 
 from workforce.census import rules as dq
 from workforce.census.problems import ERROR, CensusProblem
-from workforce.census.reader import CensusReturn, read_return
-from workforce.census.records import records_frame, refusal_problems
+from workforce.census.reader import FIX_UNSAFE, CensusReturn, read_return
+from workforce.census.records import blanked_problems, records_frame, refusal_problems
 from workforce.census.schema import YearChoice, detect_year, reference_date, validate_return
 from workforce.errors import InputError
 
@@ -103,8 +103,17 @@ def _load_one(ret: CensusReturn, salt: str, rules: bool) -> tuple[LoadedReturn, 
     if rules:
         problems += dq.check_records(records)
     problems += [p for p in refusal_problems(records) if ref is not None]
+    problems += blanked_problems(records)
     loaded = LoadedReturn(ret.path, choice, ref, ret.la, dict(ret.la_fields), records)
     return loaded, problems
+
+
+def with_line(problem: CensusProblem, ret: CensusReturn) -> CensusProblem:
+    """The problem with the line of the file where its record (or header element) starts: the
+    position and the salted pseudonym cannot be looked up in the source, a line can."""
+    if problem.line is not None or problem.file != ret.name:
+        return problem
+    return replace(problem, line=ret.line_of(problem.position, problem.element))
 
 
 def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules: bool = False,
@@ -145,17 +154,17 @@ def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules:
             if not keep_going:
                 raise
             unreadable.append(path.name)
+            fix = getattr(exc, "fix", FIX_UNSAFE)
             for p in exc.problems:
-                problems.append(CensusProblem(path.name, ERROR, "xml", p.message,
-                                              "Send the return as plain XML exported from the case management system "
-                                              "(no DTD or entities), then check it again.", None, p.column or "", "", None))
+                problems.append(CensusProblem(path.name, ERROR, "xml", p.message, fix, None, p.column or "", "", None, p.row))
             continue
         one, found = _load_one(ret, salt, rules)
         loaded.append(one)
-        problems += found
-        # keep the header only: the tree is not needed once the records are typed
-        pairs.append((CensusReturn(ret.path, Element("Message"), ret.collection, ret.year_text, ret.reference_text, ret.la),
-                      one.choice))
-    problems += dq.returns_belong_together(pairs)
+        problems += [with_line(p, ret) for p in found]
+        # keep the header and the lines only: the tree is not needed once the records are typed
+        pairs.append((CensusReturn(ret.path, Element("Message"), ret.collection, ret.year_text, ret.reference_text, ret.la,
+                                   worker_lines=ret.worker_lines, lines=ret.lines), one.choice))
+    by_name = {r.name: r for r, _ in pairs}
+    problems += [with_line(p, by_name[p.file]) for p in dq.returns_belong_together(pairs)]
     loaded.sort(key=lambda r: (r.reference_date if r.reference_date is not None else pd.Timestamp.max, r.name))
     return LoadedReturns(loaded, problems, salt, unreadable)

@@ -1,7 +1,8 @@
 """Problems found in census returns, and the table the user reads.
 
 One :class:`CensusProblem` per thing to fix: which file, which worker record (by position in
-the file and a salted pseudonym, never the SWE number or a birth date), which element and
+the file, the line it starts on and a salted pseudonym, never the SWE number or a birth date),
+which element and
 field, what is wrong and a plain-English fix. Severities: ``error`` (the return breaks its
 year's schema or a DfE data-quality rule, or the import could not use a record) and
 ``warning`` (the header disagrees with itself or with the file name, or the returns of one
@@ -21,7 +22,7 @@ ERROR = "error"
 WARNING = "warning"
 
 #: Columns of the problems table, in order.
-PROBLEM_COLUMNS = ("file", "year", "severity", "check", "position", "worker", "element", "field", "message", "fix")
+PROBLEM_COLUMNS = ("file", "year", "severity", "check", "position", "line", "worker", "element", "field", "message", "fix")
 
 #: Fields whose values are personal data and are never repeated in a message.
 PERSONAL_FIELDS = frozenset({"SWENo", "PersonBirthDate"})
@@ -51,6 +52,9 @@ class CensusProblem:
         The field (element name) concerned, "" when the whole record or file is.
     year : int or None
         The collection year whose schema and rules were applied.
+    line : int or None
+        The line of the file where the record (or the header element) starts, to find it in the
+        source; None when not known.
     """
 
     file: str
@@ -62,13 +66,14 @@ class CensusProblem:
     element: str = ""
     field: str = ""
     year: int | None = None
+    line: int | None = None
 
     def as_problem(self) -> Problem:
-        """The project's generic :class:`~workforce.errors.Problem` (for InputError)."""
+        """The project's generic :class:`~workforce.errors.Problem` (for InputError), its row the line."""
         where = f"record {self.position}" if self.position is not None else self.element
         column = self.field or (self.element if self.position is None else None)
-        return Problem(self.file, f"{where}: {self.message}" if where else self.message, None, column or None,
-                       self.fix or None)
+        return Problem(self.file, f"{where}: {self.message}" if where else self.message, self.line, column or None,
+                       self.fix or None, unit="line")
 
 
 def problems_frame(problems: Iterable[CensusProblem], workers: Mapping[tuple[str, int], str] | None = None) -> pd.DataFrame:
@@ -85,8 +90,9 @@ def problems_frame(problems: Iterable[CensusProblem], workers: Mapping[tuple[str
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
     if frame.empty:
-        return frame.astype({"position": "Int64", "year": "Int64"})
+        return frame.astype({"position": "Int64", "line": "Int64", "year": "Int64"})
     frame["position"] = frame["position"].astype("Int64")
+    frame["line"] = frame["line"].astype("Int64")
     frame["year"] = frame["year"].astype("Int64")
     order = frame.assign(_p=frame["position"].fillna(0)).sort_values(["file", "_p", "field", "check"], kind="stable")
     return order.drop(columns="_p").reset_index(drop=True)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import Element, TreeBuilder
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
-from workforce.errors import InputError
+from workforce.errors import InputError, Problem
 
 WORKER = "CSWWWorker"
 VACANCIES = "LALevelVacancies"
@@ -46,7 +47,10 @@ class CensusReturn:
     """One return as read: the whole tree (for the schema) and the parts the census uses.
 
     Header values are the stripped text, "" when absent. `workers` are the `CSWWWorker`
-    elements in file order (position = index + 1) and `records` their fields.
+    elements in file order (position = index + 1), `records` their fields and `worker_lines`
+    the line each starts on; `lines` maps the path of each element outside the records
+    (``Message``, ``Header/CollectionDetails/Year``, ...) to the line it starts on, so that a
+    problem can be found in the file by its line.
     """
 
     path: Path
@@ -58,6 +62,22 @@ class CensusReturn:
     la_fields: dict[str, str] = field(default_factory=dict)
     workers: list[Element] = field(default_factory=list)
     records: list[WorkerRecord] = field(default_factory=list)
+    worker_lines: list[int] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, position: int | None, element: str = "") -> int | None:
+        """The file's line where record `position` starts (1 = the first `CSWWWorker`) or, for
+        the header (`position` None), where `element` (a path such as
+        ``Header/CollectionDetails/Year``) or its nearest present parent starts."""
+        if position is not None:
+            return self.worker_lines[position - 1] if 0 < position <= len(self.worker_lines) else None
+        parts = element.split("/") if element else []
+        while parts:
+            found = self.lines.get("/".join(parts))
+            if found is not None:
+                return found
+            parts.pop()
+        return self.lines.get("Message")
 
     @property
     def name(self) -> str:
@@ -104,10 +124,52 @@ def flatten(worker: Element) -> WorkerRecord:
     return WorkerRecord(tuple([(local(c.tag), c.text or "") for c in children]), False)
 
 
-def _refuse(path: Path, message: str, stack: list[str]) -> InputError:
+#: What to do about a file that is not read, by why.
+FIX_UNSAFE = "Send the return as plain XML exported from the case management system (no DTD or entities), then check it again."
+FIX_NOT_XML = ("Give the census return itself: the XML file the case management system exports for the DfE "
+               "(a CSV or spreadsheet is not a return).")
+FIX_MALFORMED = ("Export the return again from the case management system (the file is cut short or damaged), "
+                 "or correct the XML at that line.")
+FIX_TOO_BIG = "Check that this is a census return; split or trim the file if it really is one."
+
+
+class UnreadableReturn(InputError):
+    """A file that cannot be read as a census return; `fix` says what to do about it."""
+
+    def __init__(self, path: Path, message: str, fix: str, *, line: int | None = None, column: str | None = None) -> None:
+        self.fix = fix
+        super().__init__(problems=[Problem(str(path), message, line, column, None, unit="line")])
+
+
+def _refuse(path: Path, message: str, stack: list[str], fix: str = FIX_UNSAFE, line: int | None = None) -> UnreadableReturn:
     names = [local(tag) for tag in stack]
     where = "/".join(names)
-    return InputError(message + (f" (inside {where})" if where else ""), file=path, column=names[-1] if names else None)
+    return UnreadableReturn(path, message + (f" (inside {where})" if where else ""), fix, line=line,
+                            column=names[-1] if names else None)
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_POSITION = re.compile(r":? ?line \d+, column \d+$")
+
+
+def _not_parsed(path: Path, exc: ParseError, stack: list[str]) -> UnreadableReturn:
+    """Why the XML parser gave up, in words for the user: an empty file and a file that is not
+    XML at all (a CSV passed as a return) are told apart from XML that is cut short or damaged.
+    The file's content is never repeated (it may hold SWE numbers)."""
+    with path.open("rb") as f:
+        head = f.read(64)
+    for bom in _BOMS:
+        head = head.removeprefix(bom)
+    head = head.lstrip(b" \t\r\n")
+    if not head:
+        return UnreadableReturn(path, "the file is empty: a census return is XML with a <Message> root element", FIX_NOT_XML)
+    if not head.startswith(b"<") and not head.startswith(b"\x00<"):
+        return UnreadableReturn(path, "the file is not XML (it does not start with '<'): a census return is XML with a "
+                                      "<Message> root element", FIX_NOT_XML)
+    line, column = getattr(exc, "position", (None, None))
+    reason = _POSITION.sub("", str(exc))
+    return _refuse(path, f"malformed XML ({reason}) at line {line}, character {column + 1 if column is not None else '?'}",
+                   stack, FIX_MALFORMED, line)
 
 
 class _GuardedTreeBuilder(TreeBuilder):
@@ -118,22 +180,39 @@ class _GuardedTreeBuilder(TreeBuilder):
         self.path = path
         self.stack: list[str] = []  # raw tags of the open elements, for messages
         self.count = 0
+        self.expat: Any = None  # the parser feeding this builder, read only for its line number
+        self.worker_lines: list[int] = []
+        self.in_worker = False  # inside a CSWWWorker record
+        self.lines: dict[str, int] = {}
+
+    def line(self) -> int | None:
+        """The line of the file the parser is at (the start tag being built)."""
+        return self.expat.CurrentLineNumber if self.expat is not None else None
 
     def start(self, tag, attrs):  # noqa: ANN001, ANN201 - TreeBuilder's signature
         self.stack.append(tag)
         self.count += 1
         if len(self.stack) > MAX_DEPTH:
             raise _refuse(self.path, f"refused: elements nested more than {MAX_DEPTH} deep (a census return is 4 deep)",
-                          self.stack[:MAX_DEPTH])
+                          self.stack[:MAX_DEPTH], line=self.line())
         if self.count > MAX_ELEMENTS:
-            raise _refuse(self.path, f"refused: more than {MAX_ELEMENTS:,} elements", self.stack)
+            raise _refuse(self.path, f"refused: more than {MAX_ELEMENTS:,} elements", self.stack, line=self.line())
+        depth = len(self.stack)
+        if depth == 2:
+            self.in_worker = local(tag) == WORKER
+            if self.in_worker:
+                self.worker_lines.append(self.line())
+        if depth < 2 or not self.in_worker:  # the header, vacancies and root: a few elements
+            names = [local(t) for t in self.stack[1:]] or ["Message"]
+            self.lines.setdefault("/".join(names), self.line())
         return super().start(tag, attrs)
 
     def end(self, tag):  # noqa: ANN001, ANN201
         elem = super().end(tag)
         text = elem.text
         if (text is not None and len(text) > MAX_TEXT) or any(c.tail is not None and len(c.tail) > MAX_TEXT for c in elem):
-            raise _refuse(self.path, f"refused: a text node longer than {MAX_TEXT:,} characters", self.stack)
+            raise _refuse(self.path, f"refused: a text node longer than {MAX_TEXT:,} characters", self.stack,
+                          line=self.line())
         self.stack.pop()
         return elem
 
@@ -161,21 +240,27 @@ def read_return(path: str | Path) -> CensusReturn:
         raise InputError("file not found", file=path)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(f"file is {size / 1e6:.0f} MB; a census return is a few MB (limit {MAX_FILE_BYTES // 2**20} MiB)", file=path)
+        raise UnreadableReturn(path, f"file is {size / 1e6:.0f} MB; a census return is a few MB "
+                                     f"(limit {MAX_FILE_BYTES // 2**20} MiB)", FIX_TOO_BIG)
     guard = _GuardedTreeBuilder(path)
     parser = DefusedXMLParser(target=guard, forbid_dtd=True)
+    guard.expat = parser.parser  # for line numbers only: the DTD and entity refusals stay defusedxml's
     try:
         with path.open("rb") as f:
             while chunk := f.read(1 << 16):
                 parser.feed(chunk)
         root = parser.close()
     except ParseError as exc:
-        raise _refuse(path, f"malformed XML: {exc}", guard.stack) from None
+        raise _not_parsed(path, exc, guard.stack) from None
     except DefusedXmlException as exc:
-        raise InputError(f"refused unsafe XML ({type(exc).__name__}): DTDs, entities and external references are not allowed in a census return", file=path) from None
+        raise UnreadableReturn(path, f"refused unsafe XML ({type(exc).__name__}): DTDs, entities and external references "
+                                     "are not allowed in a census return", FIX_UNSAFE) from None
     if root is None or local(root.tag) != "Message":
-        raise InputError(f"the root element is <{local(root.tag) if root is not None else ''}>, not <Message>: is this a CSWW census return?", file=path)
-    return _summarise(path, root)
+        raise UnreadableReturn(path, f"the root element is <{local(root.tag) if root is not None else ''}>, not <Message>: "
+                                     "is this a CSWW census return?", FIX_NOT_XML)
+    ret = _summarise(path, root)
+    ret.worker_lines, ret.lines = guard.worker_lines, guard.lines
+    return ret
 
 
 def _text(parent: Element | None, *names: str) -> str:

@@ -5,8 +5,8 @@ name (for the data-quality rules, which ask what is present) and typed columns i
 (for the import). The raw `SWENo` and `PersonBirthDate` columns and `birth_date` are personal
 data: they stay inside this package and are never written (outputs select named columns).
 
-Typed columns: `file, year, reference_date, la, position, worker_id` (salted pseudonym of the
-SWE number), `agency, fte, fte30, birth_date, gender, ethnicity, org_role, cfkss_asye,
+Typed columns: `file, year, reference_date, la, position, line` (where the record starts in the
+file), `worker_id` (salted pseudonym of the SWE number), `agency, fte, fte30, birth_date, gender, ethnicity, org_role, cfkss_asye,
 cfkss_supervisor, role, asye, start_date, start_origin, end_date, leave_reason,
 leaver_destination, cases30, days_lost, absent, absence_reason, base_salary, rr_payments,
 other_payments, refused` ("" when the record can be used, else why not).
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import ROLES, CaseloadRules
-from workforce.census.problems import ERROR, CensusProblem
+from workforce.census.problems import ERROR, PERSONAL_FIELDS, CensusProblem
 from workforce.census.reader import WORKER, CensusReturn
 
 #: Every field of any year's worker record, in schema order (2021-2025 combined).
@@ -126,6 +126,7 @@ def records_frame(ret: CensusReturn, *, year: int, reference: pd.Timestamp | Non
     t["reference_date"] = pd.Series(ref, index=raw.index).astype("datetime64[ns]")
     t["la"] = ret.la
     t["position"] = raw["position"]
+    t["line"] = pd.array([ret.line_of(int(i)) for i in raw["position"]], dtype="Int64")
     sweno = raw["SWENo"].str.strip().str.upper()
     t["worker_id"] = sweno.map(lambda s: pseudonym(s, salt) if s else "")
     t["agency"] = raw["AgencyWorker"].eq("1")
@@ -176,6 +177,44 @@ def asye_from_census(t: pd.DataFrame, has_cfkss: pd.Series, reference: pd.Timest
         recent = t["start_date"] > reference - pd.DateOffset(months=ASYE_MONTHS)
         derived = t["start_origin"].eq(NEWLY_QUALIFIED).fillna(False).astype(bool) & recent.fillna(False).astype(bool)
     return t["cfkss_asye"].where(has_cfkss, derived).astype(bool)
+
+
+#: Fields the import carries into `hr_history` whose unusable values are left blank, counted and
+#: listed (the record is still imported): field -> (typed column, hr_history column, a usable value).
+#: The birth date is only used for the age band and is never repeated.
+BLANKED_FIELDS = {
+    "Cases30": ("cases30", "cases_held", "a whole number of cases, 0 or more"),
+    "WorkingDaysLost": ("days_lost", "sickness_days_12m", "days from 0 to 366"),
+    "LeaverDestination": ("leaver_destination", "leaver_destination", "a code 1-9"),
+    "PersonBirthDate": ("birth_date", "age_band", "a real date written YYYY-MM-DD"),
+}
+
+
+def unusable_values(records: pd.DataFrame) -> pd.DataFrame:
+    """The values of usable records that are given but cannot be used: one row per (record,
+    field), columns `index` (of `records`) and `field`. The import leaves them blank; nothing
+    is blanked without being counted and listed."""
+    usable = records["refused"].eq("")
+    pairs = []
+    for name, (column, _, _) in BLANKED_FIELDS.items():
+        bad = usable & records[name].ne("") & records[column].isna()
+        pairs += [(i, name) for i in records.index[bad]]
+    return pd.DataFrame(pairs, columns=["index", "field"])
+
+
+def blanked_problems(records: pd.DataFrame) -> list[CensusProblem]:
+    """One import problem per value left blank (:func:`unusable_values`): an error, so that
+    ``--strict`` refuses the import."""
+    out = []
+    for i, name in unusable_values(records).itertuples(index=False):
+        row = records.loc[i]
+        _, target, usable = BLANKED_FIELDS[name]
+        shown = "" if name in PERSONAL_FIELDS else f" '{row[name][:60]}'"
+        out.append(CensusProblem(row["file"], ERROR, "import",
+                                 f"<{name}>{shown} cannot be used (it must be {usable}): {target} left blank in hr_history",
+                                 f"Correct <{name}> in the return; until then the worker's {target} is unknown.",
+                                 int(row["position"]), WORKER, name, int(row["year"])))
+    return out
 
 
 def refusal_problems(records: pd.DataFrame) -> list[CensusProblem]:

@@ -11,12 +11,14 @@ problems table, by a salted pseudonym).
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 import pandas as pd
 
 from workforce.census.problems import ERROR, WARNING, CensusProblem
 from workforce.census.reader import WORKER, CensusReturn
+from workforce.census.records import ORG_ROLE_BY_ROLE
 from workforce.census.schema import PAY_FROM, SEX_FROM, YearChoice, mandatory_fields, reference_date
 
 CENSUS_MONTH, CENSUS_DAY = 9, 30  # the census day is 30 September
@@ -25,6 +27,14 @@ CENSUS_MONTH, CENSUS_DAY = 9, 30  # the census day is 30 September
 #: the gender field and QualInst depend on the year.
 LA_EMPLOYED_FIELDS = ("PersonBirthDate", "GENDER", "Ethnicity", "QualInst", "StepUpGrad", "OrgRole", "RoleStartDate",
                       "StartOrigin", "FTE30", "WorkingDaysLost", "FrontlineGrad")
+#: [DEFAULT] The most cases (children) one worker can plausibly hold on the census day: above it
+#: a count is more likely a keying error (an extra digit, a team's total) than a caseload. Basis,
+#: brief s1 and s3: the highest individual caseloads reported are 16% of respondents above 35 in
+#: a 2024 poll [S11] and ASYE caseloads up to 38 [S34b]; 60 is the top of what a whole Hackney
+#: unit of five people shares [S37]. A warning, not an error: it asks for a check.
+PLAUSIBLE_MAX_CASES = 60
+#: OrgRole "qualified without cases": by its definition the worker holds no cases.
+NO_CASES_ORG_ROLE = ORG_ROLE_BY_ROLE["qualified_no_cases"]
 #: Personal details the DfE does not collect for agency workers.
 AGENCY_PERSONAL_FIELDS = ("PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity")
 
@@ -33,11 +43,18 @@ def _problem(row, rule: str, message: str, fix: str, field: str = "", severity: 
     return CensusProblem(row.file, severity, rule, message, fix, int(row.position), WORKER, field, int(row.year))
 
 
-def _rows(records: pd.DataFrame, mask: pd.Series):
+def _rows(records: pd.DataFrame, mask: pd.Series, *extra: str):
+    """The records where `mask` holds, as (file, position, year, *extra) tuples."""
     mask = mask.fillna(False).astype(bool)
     if not mask.any():
         return iter(())
-    return records.loc[mask, ["file", "position", "year"]].itertuples(index=False)
+    return records.loc[mask, ["file", "position", "year", *extra]].itertuples(index=False)
+
+
+def _cases(records: pd.DataFrame) -> pd.Series:
+    """Cases30 as written (a number, NaN when absent or not a number): the typed `cases30`
+    column has already dropped the impossible values these rules are about."""
+    return pd.to_numeric(records["Cases30"].where(records["Cases30"].ne("")), errors="coerce").astype(float)
 
 
 def _is_leaver(records: pd.DataFrame) -> pd.Series:
@@ -122,6 +139,12 @@ def leaver_has_reason(records: pd.DataFrame) -> list[CensusProblem]:
     return out
 
 
+def previous_census_day(reference: pd.Series | pd.Timestamp) -> pd.Series | pd.Timestamp:
+    """The census day a year before `reference`: a return's census year runs from the day
+    after it to `reference`, and a leave on or before it belongs to an earlier return."""
+    return reference - pd.DateOffset(years=1)
+
+
 def leave_in_census_year(records: pd.DataFrame) -> list[CensusProblem]:
     """A return lists the leavers of its census year (the 12 months to the census day). A leave
     after the census day is not a leave yet: the worker is in post and the leave belongs in next
@@ -132,7 +155,7 @@ def leave_in_census_year(records: pd.DataFrame) -> list[CensusProblem]:
         out.append(_problem(row, "leave_in_census_year", "<RoleEndDate> is after the census day",
                             "Report the worker as in post (no RoleEndDate, ReasonLeave or LeaverDestination); "
                             "the leave goes in next year's return.", "RoleEndDate", WARNING))
-    year_start = ref - pd.DateOffset(years=1)
+    year_start = previous_census_day(ref)
     for row in _rows(records, end.notna() & ref.notna() & (end <= year_start)):
         out.append(_problem(row, "leave_in_census_year", "<RoleEndDate> is before this census year",
                             "A leave before the 12 months to the census day belongs to an earlier return: remove the "
@@ -166,9 +189,10 @@ def duplicate_sweno(records: pd.DataFrame) -> list[CensusProblem]:
     for frame, key, what in groups:
         dup = frame.loc[frame.duplicated(key, keep=False)]
         for _, group in dup.groupby(key, sort=False):
-            positions = group["position"].tolist()
+            places = list(zip(group["position"], group["line"]))
             for row in group.itertuples(index=False):
-                others = ", ".join(str(p) for p in positions if p != row.position)
+                others = ", ".join(f"{p} at line {line}" if pd.notna(line) else str(p)
+                                   for p, line in places if p != row.position)
                 out.append(_problem(row, "duplicate_sweno", f"the same SWE number is {what} (also record {others})",
                                     "Keep one record per worker in post (the most senior post) and one per leaving; "
                                     "remove or merge the others.", "SWENo"))
@@ -189,6 +213,36 @@ def start_origin_with_start_date(records: pd.DataFrame) -> list[CensusProblem]:
     return out
 
 
+def cases_not_negative(records: pd.DataFrame) -> list[CensusProblem]:
+    """Cases30 counts children: below zero it cannot be right (the schema types it as any
+    integer), and it would understate the DfE's caseload (cases per case-holding FTE)."""
+    return [_problem(row, "cases_not_negative", f"<Cases30> is {row.Cases30}: a number of cases cannot be negative",
+                     "Give the number of cases (children) the worker held on the census day, 0 or more.", "Cases30")
+            for row in _rows(records, _cases(records).lt(0), "Cases30")]
+
+
+def cases_plausible(records: pd.DataFrame) -> list[CensusProblem]:
+    """A case count above :data:`PLAUSIBLE_MAX_CASES` is more than any one worker is reported
+    to hold: most likely a keying error, and one such record moves the authority's caseload."""
+    return [_problem(row, "cases_plausible",
+                     f"<Cases30> is {row.Cases30}, more than the {PLAUSIBLE_MAX_CASES} cases one worker can "
+                     "plausibly hold",
+                     "Check the count: it may have an extra digit or be a team's total. Give the children this "
+                     "worker held on the census day.", "Cases30", WARNING)
+            for row in _rows(records, _cases(records).gt(PLAUSIBLE_MAX_CASES), "Cases30")]
+
+
+def cases_only_in_case_holding_role(records: pd.DataFrame) -> list[CensusProblem]:
+    """OrgRole 6 is a qualified social worker without cases: cases on such a record mean either
+    the role or the count is wrong, and the DfE's caseload counts only case holders' cases."""
+    no_cases_role = records["org_role"].eq(NO_CASES_ORG_ROLE)
+    return [_problem(row, "cases_only_in_case_holding_role",
+                     f"<Cases30> is {row.Cases30} on a record with <OrgRole> {NO_CASES_ORG_ROLE} (qualified without cases)",
+                     "Correct one of them: give the worker's actual <OrgRole> "
+                     f"({ORG_ROLE_BY_ROLE['case_holder']} case holder) if they hold cases, or set <Cases30> to 0.", "Cases30", WARNING)
+            for row in _rows(records, no_cases_role & _cases(records).gt(0), "Cases30")]
+
+
 RECORD_RULES: tuple[Callable[[pd.DataFrame], list[CensusProblem]], ...] = (
     mandatory_for_la_employed,
     fte_in_range,
@@ -198,6 +252,9 @@ RECORD_RULES: tuple[Callable[[pd.DataFrame], list[CensusProblem]], ...] = (
     agency_without_personal_details,
     duplicate_sweno,
     start_origin_with_start_date,
+    cases_not_negative,
+    cases_plausible,
+    cases_only_in_case_holding_role,
 )
 
 
@@ -236,13 +293,22 @@ def year_matches_reference_date(ret: CensusReturn, choice: YearChoice) -> list[C
                     "Header/CollectionDetails/Year")]
 
 
+def census_day(year: int) -> pd.Timestamp:
+    """The census day of collection year `year`: 30 September of that year. The one mapping
+    from Year to census day: :func:`year_matches_reference_date` expects it, the fixes suggest it."""
+    return pd.Timestamp(int(year), CENSUS_MONTH, CENSUS_DAY)
+
+
 def reference_date_is_census_day(ret: CensusReturn, choice: YearChoice) -> list[CensusProblem]:
-    """The census counts the workforce on 30 September."""
+    """The census counts the workforce on 30 September. The fix suggests the census day of the
+    header's `Year` (else of the ReferenceDate's year), so following it leaves Year and
+    ReferenceDate in agreement."""
     ref = reference_date(ret)
     if ref is None or (ref.month, ref.day) == (CENSUS_MONTH, CENSUS_DAY):
         return []
+    year = int(ret.year_text) if re.fullmatch(r"\d{4}", ret.year_text) else ref.year
     return [_header(ret, choice, f"<ReferenceDate> {ref.date()} is not 30 September",
-                    f"Set <ReferenceDate> to {ref.year if ref.month >= CENSUS_MONTH else ref.year - 1}-09-30 (the census day), "
+                    f"Set <ReferenceDate> to {census_day(year).date()} (the census day of collection year {year}), "
                     "or check which return this is.", "Header/CollectionDetails/ReferenceDate")]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,40 @@ def _num(value: Decimal | float | int) -> str:
     return f"{float(value):g}"
 
 
+_DATE_WORDS = {"date": "a real date written YYYY-MM-DD", "gYear": "a year written YYYY",
+               "dateTime": "a date and time written YYYY-MM-DDThh:mm:ss"}
+
+
+def plain_reason(decl: Any, text: str) -> str:
+    """Why `text` is not a valid value of the field declared by `decl`, in plain words worked out
+    from the XSD's own facets and the text: the validator's wording names library classes
+    (``<class 'elementpath...Date10'>``, ``Decimal('1')``) that mean nothing to the user."""
+    t = decl.type
+    if hasattr(t, "get_facet") and t.get_facet(XS + "enumeration") is not None:
+        return "not one of the codes allowed"
+    primitive = getattr(getattr(t, "primitive_type", None), "local_name", "")
+    if primitive in _DATE_WORDS:
+        return f"not {_DATE_WORDS[primitive]}"
+    if primitive == "decimal":
+        try:
+            value = Decimal(text.strip())
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            return "not a number"
+        if _is_integer(t) and value != value.to_integral_value():
+            return "not a whole number"
+        lo, hi = getattr(t, "min_value", None), getattr(t, "max_value", None)
+        if hi is not None and value > hi:
+            return f"more than {_num(hi)}"
+        if lo is not None and value < lo:
+            return f"less than {_num(lo)}"
+        digits = t.get_facet(XS + "fractionDigits") if hasattr(t, "get_facet") else None
+        if digits is not None and -value.as_tuple().exponent > int(digits.value):
+            return f"more than {digits.value} decimal places"
+    return f"not {allowed_values(decl)}"
+
+
 def _value_problem(ret: CensusReturn, year: int, position: int | None, element: str, decl: Any, text: str,
                    reason: str) -> CensusProblem:
     name = decl.local_name
@@ -223,7 +257,7 @@ def _value_problem(ret: CensusReturn, year: int, position: int | None, element: 
     elif text == "":
         message = f"<{name}> is empty"
     else:
-        message = f"<{name}> '{text[:60]}' is not valid: {reason}"
+        message = f"<{name}> '{text[:60]}' is not valid: {plain_reason(decl, text)}"
     return CensusProblem(ret.name, ERROR, "schema", message, f"Give <{name}> {allowed_values(decl)}.",
                          position, element, name, year)
 
@@ -287,7 +321,10 @@ def _header_problem(ret: CensusReturn, year: int, error: Any) -> CensusProblem:
                                                            None, path, name, year)
     decl = header_declarations(year).get(name)
     allowed = HEADER_MEANING.get(name) or (allowed_values(decl) if decl is not None else "a value the schema allows")
-    return CensusProblem(ret.name, ERROR, "schema", f"<{name}> '{(elem.text or '').strip()[:60]}' is not valid: {reason}",
+    text = (elem.text or "").strip()
+    plain = decl is not None and decl.type.is_simple() and name not in HEADER_MEANING
+    why = plain_reason(decl, text) if plain else f"not {allowed}"
+    return CensusProblem(ret.name, ERROR, "schema", f"<{name}> '{text[:60]}' is not valid: {why}",
                          f"Give <{name}> {allowed}.", None, path, name, year)
 
 

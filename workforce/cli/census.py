@@ -37,7 +37,9 @@ def _shown(table, limit: int = SHOWN) -> list[str]:
     lines = []
     for row in table.head(limit).itertuples(index=False):
         on_record = row.position is not None and str(row.position) != "<NA>"
-        where = f"record {row.position} ({row.worker})" if on_record else (row.element or "the file")
+        at_line = f"line {row.line}" if row.line is not None and str(row.line) != "<NA>" else ""
+        where = (f"record {row.position} ({', '.join(filter(None, [at_line, row.worker]))})" if on_record
+                 else ", ".join(filter(None, [row.element or "the file", at_line])))
         lines.append(f"  {row.severity:<7} {row.file}, {where}: {row.message}. Fix: {row.fix}")
     if len(table) > limit:
         lines.append(f"  ... and {len(table) - limit} more")
