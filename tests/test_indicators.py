@@ -43,6 +43,10 @@ def test_churn_model_quality_from_the_card():
     older = {"cross_validated": {"roc_auc": {"mean": 0.64}}, "out_of_time": {"available": False}}
     assert {i.key: i.value for i in ind.churn_model_quality(older)} == {"churn_cv_roc_auc": 0.64}
     assert ind.churn_model_quality(None) == []
+    # protected characteristics used as features (opted in) are said among the headline figures
+    opted = {i.key: i.value for i in ind.churn_model_quality({**card, "use_protected": True})}
+    assert opted == {**got, "churn_protected": "yes (opted in)"}
+    assert "churn_protected" not in {i.key for i in ind.churn_model_quality({**card, "use_protected": False})}
 
 
 def test_churn_model_definition_is_the_rule_the_selection_applied():

@@ -450,5 +450,7 @@ def test_the_card_warns_of_a_model_near_chance_and_of_retirement_without_age():
     strong = {"c_index": {"mean": WEAK_CONCORDANCE + 0.05}}
     said = model_warnings(weak, {"voluntary": 40, "retirement": 6}, use_protected=False)
     assert any("little better than chance" in w for w in said) and any("near retirement" in w for w in said)
-    assert model_warnings(strong, {"voluntary": 40, "retirement": 6}, use_protected=True) == []
     assert model_warnings(strong, {"voluntary": 40, "retirement": 0}, use_protected=False) == []
+    # opted in: age is used (no retirement warning), and the use of protected characteristics is said
+    [opted] = model_warnings(strong, {"voluntary": 40, "retirement": 6}, use_protected=True)
+    assert opted.startswith("protected characteristics (gender, age_band, ethnicity, disability) are features")

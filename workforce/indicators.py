@@ -208,6 +208,11 @@ def churn_model_quality(card: Mapping[str, Any] | None, source: str = SHEET_CARD
         # the rule the selection applied, in its own words (one place: `selection.choose_within_noise`)
         rule = selection.get("rule") or "the candidate with the best cross-validated score (ties to the simpler model)"
         out.append(Indicator("churn_model", "Churn model chosen", chosen, TEXT, rule, source))
+    if card.get("use_protected"):
+        out.append(Indicator("churn_protected", "Protected characteristics as model features", "yes (opted in)", TEXT,
+                             "gender, age band, ethnicity and disability are features of the churn model: every "
+                             "chance of leaving, and the decisions that read them, depend partly on them (without "
+                             "the opt-in they are used for the fairness audit alone)", source))
     cv = card.get("cross_validated", {})
     horizon = card.get("horizon_months", 12)
     concordance = cv.get("c_index", {}).get("mean")

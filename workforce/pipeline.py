@@ -418,6 +418,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         if run.model is not None:
             with stages.stage("Loading the churn model"):
                 model = load_model(run.model)
+                result.notes.extend(f"churn model: {w}" for w in model.card.get("warnings", []))
         else:
             if data.history is None:
                 raise InputError("needs hr_history (to train a churn model), a model or a risk table", column="inputs")

@@ -109,7 +109,8 @@ NOTES: dict[str, str] = {
     # the risk register
     "p_voluntary_12m": "flight risk: chance of leaving voluntarily within 12 months (what the band and the levers act "
                        "on)",
-    "p_retire_12m": "chance of retiring within 12 months (without age, which is used only on opt-in, close to the "
+    "p_retire_12m": "chance of retiring within 12 months (age is a feature only when the user opts in to "
+                    "protected characteristics, and the model card says whether they did; without it, close to the "
                     "authority's rate for everyone)",
     "p_other_12m": "chance of leaving for another reason within 12 months (an agency contract ending, dismissal, "
                    "other)",

@@ -32,6 +32,7 @@ from workforce.contracts import LEAVE_REASON_GROUPS, latest_input_date
 from workforce.errors import InputError
 from workforce.retention import drivers, fairness
 from workforce.retention.features import (
+    PROTECTED,
     advance,
     current_states,
     derive_features,
@@ -380,11 +381,15 @@ WEAK_CONCORDANCE = 0.6
 
 
 def model_warnings(cross_validated: dict, leavers_by_reason: dict[str, int], use_protected: bool) -> list[str]:
-    """What a reader of the register must know before using it on a person: a model that ranks
-    people little better than chance, and a retirement chance that cannot tell who is near
-    retirement because age is not used (protected characteristics are features only when the
-    user opts in)."""
+    """What a reader of the register must know before using it on a person: protected
+    characteristics used as features (only when the user opts in: every output that shows the
+    model's warnings then says so), a model that ranks people little better than chance, and a
+    retirement chance that cannot tell who is near retirement because age is not used."""
     out = []
+    if use_protected:
+        out.append(f"protected characteristics ({', '.join(PROTECTED)}) are features of this model (opted in): every "
+                   "chance of leaving, and the caseload and L&D decisions that read them, depend partly on them; the "
+                   "fairness audit shows their effect, and without the opt-in they are used for the audit alone")
     c_index = (cross_validated.get("c_index") or {}).get("mean")
     if c_index is not None and c_index < WEAK_CONCORDANCE:
         out.append(f"the model ranks people little better than chance (cross-validated concordance {c_index:.2f}; "
