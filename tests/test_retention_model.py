@@ -377,6 +377,19 @@ def test_cli_train_score_audit(tmp_path, history):
     assert result.exit_code == 0, result.output
     audit = pd.read_csv(tmp_path / "audit.csv")
     assert len(audit) and ((audit["count"] >= 10) | audit["suppressed"]).all()
+    # suppression may be raised, never lowered below the rule (fairness.MIN_GROUP, the default)
+    from workforce.retention.fairness import MIN_GROUP
+
+    low = runner.invoke(app, ["churn", "audit", "--model", str(model_dir), "--history", str(h_path), "--min-group",
+                              str(MIN_GROUP - 1), "--out", str(tmp_path / "audit_low.csv")])
+    assert low.exit_code == 2 and not (tmp_path / "audit_low.csv").exists()
+    higher = int(audit.loc[~audit["suppressed"], "count"].min()) + 1  # the smallest group shown is then hidden
+    high = runner.invoke(app, ["churn", "audit", "--model", str(model_dir), "--history", str(h_path), "--min-group",
+                               str(higher), "--out", str(tmp_path / "audit_high.csv")])
+    assert high.exit_code == 0
+    high_audit = pd.read_csv(tmp_path / "audit_high.csv")
+    assert ((high_audit["count"] >= higher) | high_audit["suppressed"]).all()
+    assert high_audit["suppressed"].sum() > audit["suppressed"].sum()
 
     # refusing to overwrite an input, and a missing model folder, are input errors (exit 2)
     result = runner.invoke(app, ["churn", "score", "--model", str(model_dir), "--workers", str(w_path), "--out", str(w_path)])

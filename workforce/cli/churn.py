@@ -332,7 +332,10 @@ def audit(
     scored: Optional[Path] = typer.Option(None, "--scored", help="Or a risk table from `churn score` ..."),
     workers: Optional[Path] = typer.Option(None, "--workers", help="... with the workers table holding the protected columns."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the audit table as CSV here."),
-    min_group: int = typer.Option(10, "--min-group", min=1, metavar="N", help="Suppress groups with fewer people than this."),
+    # 10 is fairness.MIN_GROUP (not imported here: it would load scikit-learn for every command)
+    min_group: int = typer.Option(10, "--min-group", min=10, metavar="N",
+                                  help="Suppress groups with fewer people than this: at least 10 (small groups "
+                                       "would disclose facts about people), higher to suppress more."),
     calibration_threshold: float = typer.Option(0.05, "--calibration-threshold"),
     gap_threshold: float = typer.Option(0.05, "--gap-threshold"),
     dates: Dates = dates_option(),
