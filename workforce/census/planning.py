@@ -69,8 +69,9 @@ class CensusPlanInputs:
         Every year, typed as `workforce.contracts.load_hr_history` returns it.
     workers : DataFrame
         The latest year's workers in post, typed as `workforce.contracts.load_workers`
-        returns it, with extra columns `census_cases` (Cases30), `known_leave_date` (a leave
-        after the census day the return already records) and `absence_reason`.
+        returns it, with extra columns `census_cases` (Cases30) and `known_leave_date` (a leave
+        after the census day the return already records). The reason for an absence
+        (ReasonAbsence: sickness, maternity) is health data nothing here reads: it is left out.
     establishment : DataFrame
         One row for the latest census day: `reference_date, la, in_post_fte, in_post_headcount,
         agency_fte, vacancies_fte, establishment_fte, vacancy_rate, agency_rate, turnover_rate`
@@ -160,7 +161,7 @@ def workers_from_census(result: CensusImport) -> pd.DataFrame:
                        & (history["leave_date"].isna() | (history["leave_date"] > history["snapshot_date"]))]
     records = result.loaded.records
     current = records.loc[result.outcome.eq("in_post").to_numpy() & records["reference_date"].eq(last).to_numpy()]
-    extra = current.set_index("worker_id")[["absent", "absence_reason", "cases30"]]
+    extra = current.set_index("worker_id")[["absent", "cases30"]]
     extra = extra.loc[~extra.index.duplicated()]
     w = pd.DataFrame({
         "worker_id": rows["worker_id"].to_numpy(),
@@ -180,7 +181,6 @@ def workers_from_census(result: CensusImport) -> pd.DataFrame:
         w[column] = rows[column].to_numpy()
     w["census_cases"] = w["worker_id"].map(extra["cases30"]).astype("Float64")
     w["known_leave_date"] = rows["leave_date"].to_numpy()
-    w["absence_reason"] = w["worker_id"].map(extra["absence_reason"]).fillna("").astype(str)
     w["start_date"] = pd.to_datetime(w["start_date"]).astype("datetime64[ns]")
     w["known_leave_date"] = pd.to_datetime(w["known_leave_date"]).astype("datetime64[ns]")
     return w.sort_values("worker_id", kind="stable").reset_index(drop=True)
