@@ -115,6 +115,8 @@ def test_card_records_data_period_counts_selection_calibration_and_validation(hi
     assert "gender" not in card["features"]["categorical"] and "age_band" not in card["features"]["categorical"]
     assert card["library_versions"]["scikit-learn"]
     assert len(card["data_hash"]) == 64
+    # what personal data the model folder keeps is said, and it holds no worker IDs
+    assert list(model.leavers.columns) == ["team", "leave_date"] and "leave date" in card["stored_with_model"]
     assert set(fairness_table["characteristic"]) == {"gender", "age_band"}
     assert "prediction" in set(fairness_table["check"])
     assert {f"lever: {name}" for name in ("caseload", "supervision")} <= set(fairness_table["check"])

@@ -366,6 +366,9 @@ def train(
         "fairness": fairness.summary(fairness_table),
         "warnings": [*few_leavers_warnings(by_reason),
                      *model_warnings(selection.candidates[selection.selected], by_reason, use_protected)],
+        "stored_with_model": ("each leaver's team and leave date (no worker IDs), to count team turnover when "
+                              "scoring without hr_history: a team with one leaver points to a person, so share the "
+                              "model folder only as you would the HR history"),
         "library_versions": library_versions(),
         "seed": int(seed),
     }
