@@ -425,6 +425,9 @@ def test_recruitment_note_names_only_the_limits_that_bind():
     assert "the funded posts of 2 of the 17 case-holding teams full while agency covers more of their need" in posts
     close = recruitment_note(a, None, report, True, False, True, 0.52, _binding())
     assert close.endswith("it misses the target in the central projection, yet 52% of the simulated futures meet it")
+    # by how much, when the central rate is given: 15.08% reads "15.0%" beside the target elsewhere
+    by = recruitment_note(a, None, report, True, False, True, 0.52, _binding(), central_rate=0.1508)
+    assert "misses the target in the central projection (15.08% at its highest from quarter 12, against 15%)" in by
     none = recruitment_note(a, None, report, True, False, True, 0.0, _binding())
     assert none == "the agency target (15% from quarter 12) out of reach; the closest plan (elastic model, feasible) is shown"
 

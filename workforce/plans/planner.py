@@ -435,7 +435,7 @@ MISSED_BY_CHANCE = 0.05
 
 def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
                      budget_met: bool, p_meet_agency: float | None = None, binding: Binding | None = None,
-                     pace: str | None = None) -> str:
+                     pace: str | None = None, central_rate: float | None = None) -> str:
     """What the recruitment solver's status means for a reader: every target met, or which was out
     of reach, the limits that bind in the plan shown (`binding`: only those), how much agency is in
     posts the plan does not recruit for when that is material, and that the closest (elastic) plan
@@ -443,7 +443,8 @@ def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bo
     agency target less often than not (`p_meet_agency`, below `LIKELY`), the note says so, beside
     "every target met". `pace` is the basis of the fastest fall in agency allowed when the agency
     target was lifted to it (None when it was not): a target held to that pace is missed, never
-    "met"."""
+    "met". `central_rate` is the central projection's highest agency rate from the target quarter:
+    given, a missed target says by how much (a rate a hair above it reads 15.0% elsewhere)."""
     if not report.has_solution:
         return f"no recruitment plan found ({report.status}): {report.message}"
     if not relaxed and pace is not None and not target_met:
@@ -473,7 +474,9 @@ def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bo
     if not target_met and p_meet_agency is not None and p_meet_agency >= MISSED_BY_CHANCE:
         # out of reach in the central projection, yet the futures' median may sit at the target: say
         # both, or the note contradicts the agency rate and the chance printed beside it
-        note += (f"; it misses the target in the central projection, yet {p_meet_agency:.0%} of the simulated "
+        by = "" if central_rate is None else f" ({central_rate:.2%} at its highest from quarter " \
+            f"{a.recruitment.agency_target_quarter}, against {a.recruitment.agency_share_target:.0%})"
+        note += (f"; it misses the target in the central projection{by}, yet {p_meet_agency:.0%} of the simulated "
                  "futures meet it")
     return note
 
@@ -541,7 +544,8 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
         "recruitment_relaxed": relaxed,
         "recruitment_note": recruitment_note(a, inp, report, relaxed, met, budget <= 0 or cost <= budget + 1e-6,
                                              simulated["p_meet_agency_target"], binding_limits(inp, dec),
-                                             feasibility.basis.get("agency", "the feasibility floor") if lifted else None),
+                                             feasibility.basis.get("agency", "the feasibility floor") if lifted else None,
+                                             central_rate=float(after["agency_rate"].max()) if len(after) else None),
         "coverage_today": cover_now,
         "coverage_end": cover_end,
         "carry_on_coverage_end": carry_end,
