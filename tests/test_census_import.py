@@ -282,9 +282,9 @@ def test_mismatched_year_and_reference_date_is_flagged():
     needs_shared()
     result = import_returns([SHARED / "BAD_social_work_workforce_2021_year2020_refdate2023.xml"], salt="s")
     warnings = {p.message for p in result.problems if p.severity == "warning"}
-    assert "<Year> 2020 disagrees with <ReferenceDate> 2023-03-28" in warnings
-    assert "the file name says 2021 but the header says 2020" in warnings
-    assert "<ReferenceDate> 2023-03-28 is not 30 September" in warnings
+    assert "<Year> '2020' disagrees with the year of <ReferenceDate> (2023)" in warnings
+    assert "the file name says 2021 but the header says '2020'" in warnings
+    assert "<ReferenceDate> is not 30 September" in warnings  # the fix names the census day
     clean = import_returns([MAIN_2022], salt="s")
     assert not [p for p in clean.problems if p.severity == "warning"]
 

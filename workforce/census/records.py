@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import ROLES, CaseloadRules
-from workforce.census.problems import ERROR, PERSONAL_FIELDS, CensusProblem
+from workforce.census.problems import ERROR, CensusProblem, value_shown
 from workforce.census.reader import WORKER, CensusReturn
 
 #: Every field of any year's worker record, in schema order (2021-2025 combined).
@@ -209,9 +209,8 @@ def blanked_problems(records: pd.DataFrame) -> list[CensusProblem]:
     for i, name in unusable_values(records).itertuples(index=False):
         row = records.loc[i]
         _, target, usable = BLANKED_FIELDS[name]
-        shown = "" if name in PERSONAL_FIELDS else f" '{row[name][:60]}'"
         out.append(CensusProblem(row["file"], ERROR, "import",
-                                 f"<{name}>{shown} cannot be used (it must be {usable}): {target} left blank in hr_history",
+                                 f"<{name}>{value_shown(name, row[name])} cannot be used (it must be {usable}): {target} left blank in hr_history",
                                  f"Correct <{name}> in the return; until then the worker's {target} is unknown.",
                                  int(row["position"]), WORKER, name, int(row["year"])))
     return out
