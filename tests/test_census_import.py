@@ -336,3 +336,23 @@ def test_leave_before_the_census_year_is_not_a_leaver_of_that_year(tmp_path):
     assert any(line.strip().startswith("2  leaves dated on or before the previous census day") for line in s.lines())
     warned = rules.leave_in_census_year(records_of(path))  # census check warns about the same records
     assert sorted(p.position for p in warned) == [2, 3]
+
+
+def test_ethnicity_not_in_the_code_list_is_blanked_counted_and_listed(tmp_path):
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1"), worker("SW2")])
+    path.write_text(path.read_text().replace("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>John Smith</Ethnicity>", 1))
+    result = import_returns([path], salt="s")
+    s, h = result.summary, result.hr_history
+    assert s.outcomes == {"in_post": 2} and s.adds_up()  # the record is kept ...
+    assert _row(h, "SW1")["ethnicity"].tolist() == [""] and _row(h, "SW2")["ethnicity"].tolist() == ["WBRI"]
+    assert s.blanked == {"Ethnicity": 1}
+    assert any("Ethnicity 1 (as ethnicity)" in line for line in s.lines())
+    listed = [(p.position, p.field, p.severity) for p in result.problems if p.check == "import"]
+    assert listed == [(1, "Ethnicity", "error")]
+    out = tmp_path / "h.csv"
+    cli = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "k"])
+    assert cli.exit_code == 0 and "Ethnicity" in cli.output
+    assert "John" not in out.read_text() and "John" not in cli.output
+    assert set(load_hr_history(out)["ethnicity"].fillna("")) == {"", "WBRI"}

@@ -28,8 +28,8 @@ refused
     or a return without a census day); each is listed as a problem.
 
 A kept or merged record whose value cannot be used in a field carried into `hr_history`
-(`Cases30` below 0, for example) keeps its row with that value blank; the summary counts these
-by field and each is listed as an import problem (so ``--strict`` refuses them).
+(`Cases30` below 0, or an `Ethnicity` not in the code list, for example) keeps its row with that
+value blank; the summary counts these by field and each is listed as an import problem (so ``--strict`` refuses them).
 
 A leave after the last census day in the data is a *known future leave*: the worker is in
 post and `workforce.retention.labels` does not count it as leaving (its follow-up ends at the
@@ -267,7 +267,7 @@ def _finish(rows: pd.DataFrame, summary: ImportSummary) -> pd.DataFrame:
     out["asye"] = out["asye"].astype(bool)
     out["agency"] = out["agency"].astype(bool)
     for column in ("role", "age_band", "gender", "ethnicity", "worker_id"):
-        out[column] = out[column].astype(str)
+        out[column] = out[column].fillna("").astype(str)  # an unusable value is blank (counted)
     out = out.sort_values(["snapshot_date", "worker_id"], kind="stable").reset_index(drop=True)
     return out[HISTORY_COLUMNS]
 

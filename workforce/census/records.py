@@ -23,6 +23,7 @@ import pandas as pd
 from workforce.caseload import ROLES, CaseloadRules
 from workforce.census.problems import ERROR, CensusProblem, value_shown
 from workforce.census.reader import WORKER, CensusReturn
+from workforce.census.schema import code_list
 
 #: Every field of any year's worker record, in schema order (2021-2025 combined).
 FIELDS = (
@@ -87,6 +88,14 @@ def _codes(raw: pd.Series, allowed: Iterable[int]) -> pd.Series:
     return numbers.where(ok).astype("Int64")
 
 
+def ethnicity_code(raw: pd.Series, codes: frozenset[str]) -> pd.Series:
+    """The ethnicity of each record: its census code; "" when not given; missing (NaN) when the
+    text is not a code of the year's list. Free text there (a name typed into the wrong
+    column) must not become a special-category value in hr_history or a group of the fairness
+    audit; the import leaves it blank, counted and listed (:data:`BLANKED_FIELDS`)."""
+    return raw.where(raw.eq("") | raw.isin(codes), np.nan)
+
+
 def raw_frame(ret: CensusReturn) -> pd.DataFrame:
     """The text of every field of every record (columns :data:`FIELDS`, "" when absent;
     repeatable fields joined with ';'), with `position`."""
@@ -135,7 +144,7 @@ def records_frame(ret: CensusReturn, *, year: int, reference: pd.Timestamp | Non
     t["birth_date"] = _dates(raw["PersonBirthDate"])
     gender_code = raw["Sex"].where(raw["Sex"].ne(""), raw["GenderCurrent"])
     t["gender"] = gender_code.map(GENDER).fillna("not_known").astype(str)
-    t["ethnicity"] = raw["Ethnicity"]
+    t["ethnicity"] = ethnicity_code(raw["Ethnicity"], code_list(year, "Ethnicity"))
     t["org_role"] = _codes(raw["OrgRole"], range(1, 7))
     cfkss = raw["CFKSSstatus"].str.split(";")
     t["cfkss_asye"] = cfkss.map(lambda codes: CFKSS_ASYE in codes)
@@ -187,6 +196,7 @@ BLANKED_FIELDS = {
     "WorkingDaysLost": ("days_lost", "sickness_days_12m", "days from 0 to 366"),
     "LeaverDestination": ("leaver_destination", "leaver_destination", "a code 1-9"),
     "PersonBirthDate": ("birth_date", "age_band", "a real date written YYYY-MM-DD"),
+    "Ethnicity": ("ethnicity", "ethnicity", "a census ethnicity code such as WBRI"),
 }
 
 

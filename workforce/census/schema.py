@@ -119,6 +119,15 @@ def header_declarations(year: int) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=None)
+def code_list(year: int, name: str) -> frozenset[str]:
+    """The codes the `year` schema allows in worker field `name` (its enumeration; empty when
+    the field is not a code list)."""
+    t = worker_declarations(year)[name].type
+    enum = t.get_facet(XS + "enumeration") if hasattr(t, "get_facet") else None
+    return frozenset(str(v) for v in enum.enumeration) if enum is not None else frozenset()
+
+
 def mandatory_fields(year: int) -> tuple[str, ...]:
     """Worker fields the year's schema requires on every record (`minOccurs` >= 1)."""
     return tuple(name for name, decl in worker_declarations(year).items() if decl.min_occurs >= 1)
