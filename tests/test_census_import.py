@@ -356,3 +356,22 @@ def test_ethnicity_not_in_the_code_list_is_blanked_counted_and_listed(tmp_path):
     assert cli.exit_code == 0 and "Ethnicity" in cli.output
     assert "John" not in out.read_text() and "John" not in cli.output
     assert set(load_hr_history(out)["ethnicity"].fillna("")) == {"", "WBRI"}
+
+
+def test_agency_workers_protected_characteristics_are_not_kept(tmp_path):
+    path = write(tmp_path, [worker("SW1"),
+                            agency_worker("SW2", birth_date=pd.Timestamp("1980-01-01"), gender="male", ethnicity="BAFR"),
+                            agency_worker("SW3", ethnicity="WBRI"),
+                            agency_worker("SW4")])
+    path.write_text(path.read_text().replace("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>free text</Ethnicity>", 2))
+    result = import_returns([path], salt="s")
+    s, h = result.summary, result.hr_history
+    assert s.outcomes == {"in_post": 4} and s.adds_up()  # the records are kept ...
+    agency = h.loc[h["agency"], ["age_band", "gender", "ethnicity"]]
+    assert len(agency) == 3 and agency.eq("").all().all()  # ... without their protected characteristics
+    assert _row(h, "SW1")[["age_band", "gender", "ethnicity"]].values.tolist() == [["30-39", "female", ""]]
+    assert s.agency_details_dropped == 2 and s.blanked == {"Ethnicity": 1}  # SW1's free text; SW3's not counted twice
+    assert any(line.startswith("2 agency records giving a birth date, gender or ethnicity: not kept") for line in s.lines())
+    # consistent with census check, which reports each of these fields on an agency record
+    checked = rules.agency_without_personal_details(records_of(path))
+    assert sorted({p.position for p in checked}) == [2, 3]

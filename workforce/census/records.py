@@ -32,6 +32,10 @@ FIELDS = (
     "ReasonLeave", "FTE30", "Cases30", "WorkingDaysLost", "ContractWeeks", "FrontlineGrad", "Absat30Sept",
     "ReasonAbsence", "CFKSSstatus", "BaseSalary", "RRPayments", "OtherPayments",
 )
+#: Personal details the DfE does not collect for agency workers (`census check` reports each one
+#: given), and the columns the import would derive from them.
+AGENCY_PERSONAL_FIELDS = ("PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity")
+AGENCY_NOT_KEPT = ("age_band", "gender", "ethnicity")
 GENDER = {"2": "female", "1": "male", "9": "other", "0": "not_known", "F": "female", "M": "male"}
 AGE_BANDS = ((60, "60+"), (50, "50-59"), (40, "40-49"), (30, "30-39"), (0, "20-29"))
 ASYE_MONTHS = 12  # the Assessed and Supported Year in Employment
@@ -163,8 +167,19 @@ def records_frame(ret: CensusReturn, *, year: int, reference: pd.Timestamp | Non
     t["role"] = role_from_census(t["org_role"], t["cfkss_supervisor"])
     t["asye"] = asye_from_census(t, raw["CFKSSstatus"].ne(""), ref)
     t["age_band"] = age_band(t["birth_date"], t["reference_date"])
+    t.loc[t["agency"], list(AGENCY_NOT_KEPT)] = ""  # see agency_personal_details
     t["refused"] = _refusals(raw, t)
     return pd.concat([t, raw.drop(columns="position")], axis=1)
+
+
+def agency_personal_details(records: pd.DataFrame) -> pd.Series:
+    """Agency records that give a birth date, gender or ethnicity. The DfE does not collect
+    these for agency workers (`census check` reports each as an error), so the import has no
+    purpose for them: :func:`records_frame` leaves the age band, gender and ethnicity of every
+    agency record blank (data minimisation, UK GDPR Art 5(1)(c)), rather than carry
+    non-employees' special-category data into the churn model and the fairness audit; the
+    import summary counts the records."""
+    return records["agency"].astype(bool) & records[list(AGENCY_PERSONAL_FIELDS)].ne("").any(axis=1)
 
 
 def role_from_census(org_role: pd.Series, supervisor: pd.Series) -> pd.Series:
@@ -208,6 +223,8 @@ def unusable_values(records: pd.DataFrame) -> pd.DataFrame:
     pairs = []
     for name, (column, _, _) in BLANKED_FIELDS.items():
         bad = usable & records[name].ne("") & records[column].isna()
+        if name in AGENCY_PERSONAL_FIELDS:  # not kept for agency records at all (agency_personal_details)
+            bad &= ~records["agency"].astype(bool)
         pairs += [(i, name) for i in records.index[bad]]
     return pd.DataFrame(pairs, columns=["index", "field"])
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from workforce.census.problems import ERROR, WARNING, CensusProblem, value_shown
 from workforce.census.reader import WORKER, CensusReturn
-from workforce.census.records import ORG_ROLE_BY_ROLE
+from workforce.census.records import AGENCY_PERSONAL_FIELDS, ORG_ROLE_BY_ROLE
 from workforce.census.schema import PAY_FROM, SEX_FROM, YearChoice, mandatory_fields, reference_date
 
 CENSUS_MONTH, CENSUS_DAY = 9, 30  # the census day is 30 September
@@ -35,8 +35,6 @@ LA_EMPLOYED_FIELDS = ("PersonBirthDate", "GENDER", "Ethnicity", "QualInst", "Ste
 PLAUSIBLE_MAX_CASES = 60
 #: OrgRole "qualified without cases": by its definition the worker holds no cases.
 NO_CASES_ORG_ROLE = ORG_ROLE_BY_ROLE["qualified_no_cases"]
-#: Personal details the DfE does not collect for agency workers.
-AGENCY_PERSONAL_FIELDS = ("PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity")
 
 
 def _problem(row, rule: str, message: str, fix: str, field: str = "", severity: str = ERROR) -> CensusProblem:
