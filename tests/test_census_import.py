@@ -375,3 +375,37 @@ def test_agency_workers_protected_characteristics_are_not_kept(tmp_path):
     # consistent with census check, which reports each of these fields on an agency record
     checked = rules.agency_without_personal_details(records_of(path))
     assert sorted({p.position for p in checked}) == [2, 3]
+
+
+def test_a_short_salt_is_warned_about_without_being_repeated(tmp_path):
+    from workforce.census.load import load_returns
+    from workforce.errors import InputWarning
+
+    path = write(tmp_path, [worker("SW1")])
+    with pytest.warns(InputWarning) as caught:
+        load_returns([path], salt="shortsalt7")
+    said = " ".join(str(w.message) for w in caught)
+    assert "only 10 characters" in said and "secrets.token_hex(16)" in said and "WORKFORCE_CSWW_SALT" in said
+    assert "shortsalt7" not in said
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        load_returns([path], salt="0123456789abcdef")  # 16 characters: no warning
+        load_returns([path])  # a random salt: no warning
+
+
+def test_the_salt_can_come_from_the_environment_and_a_short_one_is_warned_about(tmp_path):
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1")])
+    out = tmp_path / "h.csv"
+    short = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "x"])
+    assert short.exit_code == 0 and "warning: the salt is only 1 characters" in short.output
+    salt = "9f86d081884c7d659a2feaa0c55ad015"
+    from_env = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--force"],
+                                  env={"WORKFORCE_CSWW_SALT": salt})
+    assert from_env.exit_code == 0 and "warning" not in from_env.output and "no --salt" not in from_env.output
+    assert pd.read_csv(out)["worker_id"].tolist() == [pseudonym("SW1", salt)]
+    check = CliRunner().invoke(app, ["census", "check", str(path), "--out", str(tmp_path / "c"), "--salt", "x"])
+    assert "warning: the salt is only 1 characters" in check.output

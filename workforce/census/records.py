@@ -50,6 +50,30 @@ def pseudonym(sweno: str, salt: str) -> str:
     return "S" + digest[:12]
 
 
+#: The shortest salt accepted without a warning: 16 characters of a random hex string carry 64
+#: bits, beyond trying every salt; a word or a short string can be guessed.
+MIN_SALT_LENGTH = 16
+#: How to make a salt, for the warning and the README.
+MAKE_SALT = 'python -c "import secrets; print(secrets.token_hex(16))"'
+
+
+def weak_salt(salt: str) -> str | None:
+    """Why `salt` is too weak to protect the pseudonyms, or None when it is long enough.
+
+    A SWE number is two letters and a few digits, so anyone who knows or guesses the salt can
+    hash every possible SWE number in seconds and turn a pseudonym back into the person's
+    number: the salt is the only secret of the pseudonymisation (UK GDPR Recital 26, Art 32).
+    A salt shorter than :data:`MIN_SALT_LENGTH` characters is warned about, not refused (an
+    authority may have used one for years and need its IDs to match). Never repeats the salt.
+    """
+    if len(salt) >= MIN_SALT_LENGTH:
+        return None
+    return (f"the salt is only {len(salt)} characters: with a short or guessable salt a pseudonym can be turned back "
+            f"into its SWE number by trying every SWE number, in seconds. Use at least {MIN_SALT_LENGTH} random "
+            f"characters (make one with: {MAKE_SALT}) and keep it secret: give it in the environment variable "
+            "WORKFORCE_CSWW_SALT rather than on the command line or in a shared settings file")
+
+
 def age_band(birth: pd.Series, on: pd.Series) -> pd.Series:
     """Age band at `on` from birth dates ("" when unknown); the dates themselves are not kept."""
     before_birthday = (on.dt.month < birth.dt.month) | ((on.dt.month == birth.dt.month) & (on.dt.day < birth.dt.day))
