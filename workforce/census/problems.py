@@ -6,7 +6,8 @@ which element and
 field, what is wrong and a plain-English fix. Severities: ``error`` (the return breaks its
 year's schema or a DfE data-quality rule, or the import could not use a record) and
 ``warning`` (the header disagrees with itself or with the file name, or the returns of one
-import do not belong together).
+import do not belong together). A value from the return appears in a message only as
+:func:`value_shown` allows (short codes and plain numbers; anything else is described).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ returns being checked together. The rules are those of the DfE guide and the lii
 validator (brief section 2 [S27][S28]); the schema itself is checked by
 :mod:`workforce.census.schema`, so a rule does not repeat what the schema already reports.
 No message repeats a SWE number or a birth date: records are named by position (and, in the
-problems table, by a salted pseudonym).
+problems table, by a salted pseudonym), and a value from the return is quoted only as
+:func:`workforce.census.problems.value_shown` allows.
 """
 
 from __future__ import annotations
