@@ -109,3 +109,43 @@ def test_every_problem_gives_the_line_where_its_record_or_header_element_starts(
     assert f"record 2 (line {starts[1]}, " in result.output
     assert f"also record 4 at line {starts[3]}" in " ".join(table["message"])
     assert "SW2" not in (out / PROBLEMS_CSV).read_text() and "SW2" not in result.output
+
+
+#: Personal data typed into the wrong fields, as a column shifted in an export leaves it.
+MISPLACED = {
+    "GenderCurrent": "Firstname Lastname born 1980-01-01 SW7654326",
+    "Cases30": "SW7654326 1980-01-01",
+    "Ethnicity": "John Smith",
+}
+
+
+def test_values_in_the_wrong_field_are_described_not_repeated(tmp_path):
+    path = write(tmp_path, [worker("SW1"), worker("SW2"), worker("SW3", cases30=1234567), worker("SW4", org_role=7)])
+    text = path.read_text()
+    for name, value in MISPLACED.items():  # on record 1
+        text = re.sub(f"<{name}>[^<]*</{name}>", f"<{name}>{value}</{name}>", text, count=1)
+    path.write_text(text.replace("<Year>2022</Year>", "<Year>19800101</Year>"))
+    out = tmp_path / "report"
+    result = _run(path, "--out", out, "--salt", "k")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    report = (out / PROBLEMS_CSV).read_text()
+    book = load_workbook(out / PROBLEMS_XLSX, read_only=True)
+    cells = " ".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    imported = tmp_path / "problems.csv"
+    CliRunner().invoke(app, ["census", "import", str(path), "--out", str(tmp_path / "h.csv"), "--salt", "k",
+                             "--problems", str(imported)])
+    for said in (result.output, report, cells, imported.read_text()):
+        for secret in ("SW7654326", "7654326", "1980-01-01", "19800101", "Firstname", "Lastname", "John", "Smith", "1234567"):
+            assert secret not in said
+    table = pd.read_csv(out / PROBLEMS_CSV)
+    messages: dict[tuple[int, str], list[str]] = {}
+    for position, name, message in zip(table["position"].fillna(0).astype(int), table["field"], table["message"]):
+        messages.setdefault((position, name), []).append(message)
+    # still useful: the field, the kind of value and what is wrong; short codes are still quoted
+    assert messages[(1, "GenderCurrent")] == ["<GenderCurrent> (something like a SWE number, not shown) is not valid: "
+                                              "not one of the codes allowed"]
+    assert messages[(1, "Ethnicity")] == ["<Ethnicity> (text of 10 characters, not shown) is not valid: not one of the codes allowed"]
+    assert messages[(1, "Cases30")] == ["<Cases30> (something like a SWE number, not shown) is not valid: not a number"]
+    assert messages[(3, "Cases30")][0].startswith("<Cases30> (a number of 7 digits, not shown) is more than")
+    assert messages[(4, "OrgRole")] == ["<OrgRole> '7' is not valid: not one of the codes allowed"]
+    assert "<Year> (a date, not shown) disagrees with the year of <ReferenceDate> (2022)" in messages[(0, "Year")]

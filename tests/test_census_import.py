@@ -282,9 +282,9 @@ def test_mismatched_year_and_reference_date_is_flagged():
     needs_shared()
     result = import_returns([SHARED / "BAD_social_work_workforce_2021_year2020_refdate2023.xml"], salt="s")
     warnings = {p.message for p in result.problems if p.severity == "warning"}
-    assert "<Year> 2020 disagrees with <ReferenceDate> 2023-03-28" in warnings
-    assert "the file name says 2021 but the header says 2020" in warnings
-    assert "<ReferenceDate> 2023-03-28 is not 30 September" in warnings
+    assert "<Year> '2020' disagrees with the year of <ReferenceDate> (2023)" in warnings
+    assert "the file name says 2021 but the header says '2020'" in warnings
+    assert "<ReferenceDate> is not 30 September" in warnings  # the fix names the census day
     clean = import_returns([MAIN_2022], salt="s")
     assert not [p for p in clean.problems if p.severity == "warning"]
 
@@ -336,3 +336,76 @@ def test_leave_before_the_census_year_is_not_a_leaver_of_that_year(tmp_path):
     assert any(line.strip().startswith("2  leaves dated on or before the previous census day") for line in s.lines())
     warned = rules.leave_in_census_year(records_of(path))  # census check warns about the same records
     assert sorted(p.position for p in warned) == [2, 3]
+
+
+def test_ethnicity_not_in_the_code_list_is_blanked_counted_and_listed(tmp_path):
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1"), worker("SW2")])
+    path.write_text(path.read_text().replace("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>John Smith</Ethnicity>", 1))
+    result = import_returns([path], salt="s")
+    s, h = result.summary, result.hr_history
+    assert s.outcomes == {"in_post": 2} and s.adds_up()  # the record is kept ...
+    assert _row(h, "SW1")["ethnicity"].tolist() == [""] and _row(h, "SW2")["ethnicity"].tolist() == ["WBRI"]
+    assert s.blanked == {"Ethnicity": 1}
+    assert any("Ethnicity 1 (as ethnicity)" in line for line in s.lines())
+    listed = [(p.position, p.field, p.severity) for p in result.problems if p.check == "import"]
+    assert listed == [(1, "Ethnicity", "error")]
+    out = tmp_path / "h.csv"
+    cli = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "k"])
+    assert cli.exit_code == 0 and "Ethnicity" in cli.output
+    assert "John" not in out.read_text() and "John" not in cli.output
+    assert set(load_hr_history(out)["ethnicity"].fillna("")) == {"", "WBRI"}
+
+
+def test_agency_workers_protected_characteristics_are_not_kept(tmp_path):
+    path = write(tmp_path, [worker("SW1"),
+                            agency_worker("SW2", birth_date=pd.Timestamp("1980-01-01"), gender="male", ethnicity="BAFR"),
+                            agency_worker("SW3", ethnicity="WBRI"),
+                            agency_worker("SW4")])
+    path.write_text(path.read_text().replace("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>free text</Ethnicity>", 2))
+    result = import_returns([path], salt="s")
+    s, h = result.summary, result.hr_history
+    assert s.outcomes == {"in_post": 4} and s.adds_up()  # the records are kept ...
+    agency = h.loc[h["agency"], ["age_band", "gender", "ethnicity"]]
+    assert len(agency) == 3 and agency.eq("").all().all()  # ... without their protected characteristics
+    assert _row(h, "SW1")[["age_band", "gender", "ethnicity"]].values.tolist() == [["30-39", "female", ""]]
+    assert s.agency_details_dropped == 2 and s.blanked == {"Ethnicity": 1}  # SW1's free text; SW3's not counted twice
+    assert any(line.startswith("2 agency records giving a birth date, gender or ethnicity: not kept") for line in s.lines())
+    # consistent with census check, which reports each of these fields on an agency record
+    checked = rules.agency_without_personal_details(records_of(path))
+    assert sorted({p.position for p in checked}) == [2, 3]
+
+
+def test_a_short_salt_is_warned_about_without_being_repeated(tmp_path):
+    from workforce.census.load import load_returns
+    from workforce.errors import InputWarning
+
+    path = write(tmp_path, [worker("SW1")])
+    with pytest.warns(InputWarning) as caught:
+        load_returns([path], salt="shortsalt7")
+    said = " ".join(str(w.message) for w in caught)
+    assert "only 10 characters" in said and "secrets.token_hex(16)" in said and "WORKFORCE_CSWW_SALT" in said
+    assert "shortsalt7" not in said
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        load_returns([path], salt="0123456789abcdef")  # 16 characters: no warning
+        load_returns([path])  # a random salt: no warning
+
+
+def test_the_salt_can_come_from_the_environment_and_a_short_one_is_warned_about(tmp_path):
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1")])
+    out = tmp_path / "h.csv"
+    short = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "x"])
+    assert short.exit_code == 0 and "warning: the salt is only 1 characters" in short.output
+    salt = "9f86d081884c7d659a2feaa0c55ad015"
+    from_env = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--force"],
+                                  env={"WORKFORCE_CSWW_SALT": salt})
+    assert from_env.exit_code == 0 and "warning" not in from_env.output and "no --salt" not in from_env.output
+    assert pd.read_csv(out)["worker_id"].tolist() == [pseudonym("SW1", salt)]
+    check = CliRunner().invoke(app, ["census", "check", str(path), "--out", str(tmp_path / "c"), "--salt", "x"])
+    assert "warning: the salt is only 1 characters" in check.output

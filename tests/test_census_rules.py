@@ -93,7 +93,7 @@ def test_header_rules(tmp_path):
     odd_day = write(tmp_path, [worker("SW1")], ref="2022-04-13", name="odd.xml")
     assert [p.field for p in _header_problems(odd_day)] == ["ReferenceDate"]
     renamed = write(tmp_path, [worker("SW1")], name="csww_2021.xml")
-    assert [p.message for p in _header_problems(renamed)] == ["the file name says 2021 but the header says 2022"]
+    assert [p.message for p in _header_problems(renamed)] == ["the file name says 2021 but the header says '2022'"]
 
 
 def test_returns_belong_together(tmp_path):

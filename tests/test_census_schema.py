@@ -199,7 +199,7 @@ def test_invalid_values_are_explained_in_plain_words(tmp_path):
     path.write_text(text.replace("<LEA>301</LEA>", "<LEA>31</LEA>"))
     problems = validate_return(read_return(path), 2022)
     said = {(p.position, p.field): p.message for p in problems}
-    assert said[(1, "RoleStartDate")] == "<RoleStartDate> '31/02/2020' is not valid: not a real date written YYYY-MM-DD"
+    assert said[(1, "RoleStartDate")] == "<RoleStartDate> (a date, not shown) is not valid: not a real date written YYYY-MM-DD"
     assert said[(1, "Cases30")] == "<Cases30> '3.5' is not valid: not a whole number"
     assert said[(2, "FTE")] == "<FTE> '1.500000' is not valid: more than 1"
     assert said[(3, "OrgRole")] == "<OrgRole> '7' is not valid: not one of the codes allowed"

@@ -28,8 +28,8 @@ refused
     or a return without a census day); each is listed as a problem.
 
 A kept or merged record whose value cannot be used in a field carried into `hr_history`
-(`Cases30` below 0, for example) keeps its row with that value blank; the summary counts these
-by field and each is listed as an import problem (so ``--strict`` refuses them).
+(`Cases30` below 0, or an `Ethnicity` not in the code list, for example) keeps its row with that
+value blank; the summary counts these by field and each is listed as an import problem (so ``--strict`` refuses them).
 
 A leave after the last census day in the data is a *known future leave*: the worker is in
 post and `workforce.retention.labels` does not count it as leaving (its follow-up ends at the
@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.census.records import BLANKED_FIELDS, DEFAULT_ORG_ROLE, unusable_values
+from workforce.census.records import BLANKED_FIELDS, DEFAULT_ORG_ROLE, agency_personal_details, unusable_values
 from workforce.census.rules import previous_census_day
 
 HISTORY_COLUMNS = [
@@ -93,6 +93,7 @@ class ImportSummary:
     role_defaulted: int = 0
     reason_defaulted: int = 0
     blanked: dict[str, int] = field(default_factory=dict)  # field -> values given but unusable, left blank
+    agency_details_dropped: int = 0  # agency records whose birth date, gender or ethnicity was not kept
     schema_errors: int = 0
     warnings: int = 0
 
@@ -128,6 +129,8 @@ class ImportSummary:
             (self.fte_defaulted, "rows without a usable FTE (or FTE30) set to 1.0"),
             (self.start_defaulted, "rows without a usable RoleStartDate given the first census they appear in (or the leave date)"),
             (self.reason_defaulted, "leaves without a valid ReasonLeave recorded as 9 (not known)"),
+            (self.agency_details_dropped, "agency records giving a birth date, gender or ethnicity: not kept (age band, "
+                                          "gender and ethnicity left blank; the DfE does not collect them for agency workers)"),
         ]
         out += [f"{n} {text}" for n, text in notes if n]
         if self.blanked:
@@ -226,6 +229,7 @@ def build_history(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, Impor
     summary.future_leaves = int((leaves["leave_date"] > last).sum())
     summary.leaves = int(len(leaves)) - summary.future_leaves
     summary.role_defaulted = int(r.loc[usable, "org_role"].isna().sum())
+    summary.agency_details_dropped = int((usable & agency_personal_details(r)).sum())
     summary.blanked = {k: int(v) for k, v in unusable_values(r)["field"].value_counts(sort=False).items()}
     return history, outcome, summary
 
@@ -267,7 +271,7 @@ def _finish(rows: pd.DataFrame, summary: ImportSummary) -> pd.DataFrame:
     out["asye"] = out["asye"].astype(bool)
     out["agency"] = out["agency"].astype(bool)
     for column in ("role", "age_band", "gender", "ethnicity", "worker_id"):
-        out[column] = out[column].astype(str)
+        out[column] = out[column].fillna("").astype(str)  # an unusable value is blank (counted)
     out = out.sort_values(["snapshot_date", "worker_id"], kind="stable").reset_index(drop=True)
     return out[HISTORY_COLUMNS]
 

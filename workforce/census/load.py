@@ -9,6 +9,7 @@ verdict, not advice on fields it does not use.
 from __future__ import annotations
 
 import secrets
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -19,9 +20,9 @@ import pandas as pd
 from workforce.census import rules as dq
 from workforce.census.problems import ERROR, CensusProblem
 from workforce.census.reader import FIX_UNSAFE, CensusReturn, read_return
-from workforce.census.records import blanked_problems, records_frame, refusal_problems
+from workforce.census.records import blanked_problems, records_frame, refusal_problems, weak_salt
 from workforce.census.schema import YearChoice, detect_year, reference_date, validate_return
-from workforce.errors import InputError
+from workforce.errors import InputError, InputWarning
 
 NO_REFERENCE = "no usable <ReferenceDate> in the header: the return cannot be placed in time"
 
@@ -126,7 +127,8 @@ def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules:
         Return files or folders of them.
     salt : str, optional
         Secret for the pseudonymous worker IDs; a random one when not given (IDs then match
-        only within this call).
+        only within this call). One shorter than 16 characters gives an `InputWarning`
+        (:func:`workforce.census.records.weak_salt`).
     rules : bool
         Also run the DfE data-quality rules (:mod:`workforce.census.rules`).
     keep_going : bool
@@ -143,6 +145,9 @@ def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules:
         A path is missing, or (without `keep_going`) a file cannot be read safely.
     """
     salt = salt or secrets.token_hex(16)
+    weakness = weak_salt(salt)
+    if weakness:
+        warnings.warn(InputWarning(weakness), stacklevel=2)
     loaded: list[LoadedReturn] = []
     problems: list[CensusProblem] = []
     unreadable: list[str] = []

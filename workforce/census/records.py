@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import ROLES, CaseloadRules
-from workforce.census.problems import ERROR, PERSONAL_FIELDS, CensusProblem
+from workforce.census.problems import ERROR, CensusProblem, value_shown
 from workforce.census.reader import WORKER, CensusReturn
+from workforce.census.schema import code_list
 
 #: Every field of any year's worker record, in schema order (2021-2025 combined).
 FIELDS = (
@@ -31,6 +32,10 @@ FIELDS = (
     "ReasonLeave", "FTE30", "Cases30", "WorkingDaysLost", "ContractWeeks", "FrontlineGrad", "Absat30Sept",
     "ReasonAbsence", "CFKSSstatus", "BaseSalary", "RRPayments", "OtherPayments",
 )
+#: Personal details the DfE does not collect for agency workers (`census check` reports each one
+#: given), and the columns the import would derive from them.
+AGENCY_PERSONAL_FIELDS = ("PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity")
+AGENCY_NOT_KEPT = ("age_band", "gender", "ethnicity")
 GENDER = {"2": "female", "1": "male", "9": "other", "0": "not_known", "F": "female", "M": "male"}
 AGE_BANDS = ((60, "60+"), (50, "50-59"), (40, "40-49"), (30, "30-39"), (0, "20-29"))
 ASYE_MONTHS = 12  # the Assessed and Supported Year in Employment
@@ -43,6 +48,30 @@ def pseudonym(sweno: str, salt: str) -> str:
     hex digits of SHA-256(salt | SWENo, upper-cased). Stable across years for one salt."""
     digest = hashlib.sha256((salt + "|" + sweno.strip().upper()).encode("utf-8")).hexdigest()
     return "S" + digest[:12]
+
+
+#: The shortest salt accepted without a warning: 16 characters of a random hex string carry 64
+#: bits, beyond trying every salt; a word or a short string can be guessed.
+MIN_SALT_LENGTH = 16
+#: How to make a salt, for the warning and the README.
+MAKE_SALT = 'python -c "import secrets; print(secrets.token_hex(16))"'
+
+
+def weak_salt(salt: str) -> str | None:
+    """Why `salt` is too weak to protect the pseudonyms, or None when it is long enough.
+
+    A SWE number is two letters and a few digits, so anyone who knows or guesses the salt can
+    hash every possible SWE number in seconds and turn a pseudonym back into the person's
+    number: the salt is the only secret of the pseudonymisation (UK GDPR Recital 26, Art 32).
+    A salt shorter than :data:`MIN_SALT_LENGTH` characters is warned about, not refused (an
+    authority may have used one for years and need its IDs to match). Never repeats the salt.
+    """
+    if len(salt) >= MIN_SALT_LENGTH:
+        return None
+    return (f"the salt is only {len(salt)} characters: with a short or guessable salt a pseudonym can be turned back "
+            f"into its SWE number by trying every SWE number, in seconds. Use at least {MIN_SALT_LENGTH} random "
+            f"characters (make one with: {MAKE_SALT}) and keep it secret: give it in the environment variable "
+            "WORKFORCE_CSWW_SALT rather than on the command line or in a shared settings file")
 
 
 def age_band(birth: pd.Series, on: pd.Series) -> pd.Series:
@@ -85,6 +114,14 @@ def _codes(raw: pd.Series, allowed: Iterable[int]) -> pd.Series:
     numbers = _numbers(raw)
     ok = numbers.isin([float(a) for a in allowed])
     return numbers.where(ok).astype("Int64")
+
+
+def ethnicity_code(raw: pd.Series, codes: frozenset[str]) -> pd.Series:
+    """The ethnicity of each record: its census code; "" when not given; missing (NaN) when the
+    text is not a code of the year's list. Free text there (a name typed into the wrong
+    column) must not become a special-category value in hr_history or a group of the fairness
+    audit; the import leaves it blank, counted and listed (:data:`BLANKED_FIELDS`)."""
+    return raw.where(raw.eq("") | raw.isin(codes), np.nan)
 
 
 def raw_frame(ret: CensusReturn) -> pd.DataFrame:
@@ -135,7 +172,7 @@ def records_frame(ret: CensusReturn, *, year: int, reference: pd.Timestamp | Non
     t["birth_date"] = _dates(raw["PersonBirthDate"])
     gender_code = raw["Sex"].where(raw["Sex"].ne(""), raw["GenderCurrent"])
     t["gender"] = gender_code.map(GENDER).fillna("not_known").astype(str)
-    t["ethnicity"] = raw["Ethnicity"]
+    t["ethnicity"] = ethnicity_code(raw["Ethnicity"], code_list(year, "Ethnicity"))
     t["org_role"] = _codes(raw["OrgRole"], range(1, 7))
     cfkss = raw["CFKSSstatus"].str.split(";")
     t["cfkss_asye"] = cfkss.map(lambda codes: CFKSS_ASYE in codes)
@@ -154,8 +191,19 @@ def records_frame(ret: CensusReturn, *, year: int, reference: pd.Timestamp | Non
     t["role"] = role_from_census(t["org_role"], t["cfkss_supervisor"])
     t["asye"] = asye_from_census(t, raw["CFKSSstatus"].ne(""), ref)
     t["age_band"] = age_band(t["birth_date"], t["reference_date"])
+    t.loc[t["agency"], list(AGENCY_NOT_KEPT)] = ""  # see agency_personal_details
     t["refused"] = _refusals(raw, t)
     return pd.concat([t, raw.drop(columns="position")], axis=1)
+
+
+def agency_personal_details(records: pd.DataFrame) -> pd.Series:
+    """Agency records that give a birth date, gender or ethnicity. The DfE does not collect
+    these for agency workers (`census check` reports each as an error), so the import has no
+    purpose for them: :func:`records_frame` leaves the age band, gender and ethnicity of every
+    agency record blank (data minimisation, UK GDPR Art 5(1)(c)), rather than carry
+    non-employees' special-category data into the churn model and the fairness audit; the
+    import summary counts the records."""
+    return records["agency"].astype(bool) & records[list(AGENCY_PERSONAL_FIELDS)].ne("").any(axis=1)
 
 
 def role_from_census(org_role: pd.Series, supervisor: pd.Series) -> pd.Series:
@@ -187,6 +235,7 @@ BLANKED_FIELDS = {
     "WorkingDaysLost": ("days_lost", "sickness_days_12m", "days from 0 to 366"),
     "LeaverDestination": ("leaver_destination", "leaver_destination", "a code 1-9"),
     "PersonBirthDate": ("birth_date", "age_band", "a real date written YYYY-MM-DD"),
+    "Ethnicity": ("ethnicity", "ethnicity", "a census ethnicity code such as WBRI"),
 }
 
 
@@ -198,6 +247,8 @@ def unusable_values(records: pd.DataFrame) -> pd.DataFrame:
     pairs = []
     for name, (column, _, _) in BLANKED_FIELDS.items():
         bad = usable & records[name].ne("") & records[column].isna()
+        if name in AGENCY_PERSONAL_FIELDS:  # not kept for agency records at all (agency_personal_details)
+            bad &= ~records["agency"].astype(bool)
         pairs += [(i, name) for i in records.index[bad]]
     return pd.DataFrame(pairs, columns=["index", "field"])
 
@@ -209,9 +260,8 @@ def blanked_problems(records: pd.DataFrame) -> list[CensusProblem]:
     for i, name in unusable_values(records).itertuples(index=False):
         row = records.loc[i]
         _, target, usable = BLANKED_FIELDS[name]
-        shown = "" if name in PERSONAL_FIELDS else f" '{row[name][:60]}'"
         out.append(CensusProblem(row["file"], ERROR, "import",
-                                 f"<{name}>{shown} cannot be used (it must be {usable}): {target} left blank in hr_history",
+                                 f"<{name}>{value_shown(name, row[name])} cannot be used (it must be {usable}): {target} left blank in hr_history",
                                  f"Correct <{name}> in the return; until then the worker's {target} is unknown.",
                                  int(row["position"]), WORKER, name, int(row["year"])))
     return out

@@ -6,7 +6,8 @@ returns being checked together. The rules are those of the DfE guide and the lii
 validator (brief section 2 [S27][S28]); the schema itself is checked by
 :mod:`workforce.census.schema`, so a rule does not repeat what the schema already reports.
 No message repeats a SWE number or a birth date: records are named by position (and, in the
-problems table, by a salted pseudonym).
+problems table, by a salted pseudonym), and a value from the return is quoted only as
+:func:`workforce.census.problems.value_shown` allows.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from workforce.census.problems import ERROR, WARNING, CensusProblem
+from workforce.census.problems import ERROR, WARNING, CensusProblem, value_shown
 from workforce.census.reader import WORKER, CensusReturn
-from workforce.census.records import ORG_ROLE_BY_ROLE
+from workforce.census.records import AGENCY_PERSONAL_FIELDS, ORG_ROLE_BY_ROLE
 from workforce.census.schema import PAY_FROM, SEX_FROM, YearChoice, mandatory_fields, reference_date
 
 CENSUS_MONTH, CENSUS_DAY = 9, 30  # the census day is 30 September
@@ -35,8 +36,6 @@ LA_EMPLOYED_FIELDS = ("PersonBirthDate", "GENDER", "Ethnicity", "QualInst", "Ste
 PLAUSIBLE_MAX_CASES = 60
 #: OrgRole "qualified without cases": by its definition the worker holds no cases.
 NO_CASES_ORG_ROLE = ORG_ROLE_BY_ROLE["qualified_no_cases"]
-#: Personal details the DfE does not collect for agency workers.
-AGENCY_PERSONAL_FIELDS = ("PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity")
 
 
 def _problem(row, rule: str, message: str, fix: str, field: str = "", severity: str = ERROR) -> CensusProblem:
@@ -216,7 +215,7 @@ def start_origin_with_start_date(records: pd.DataFrame) -> list[CensusProblem]:
 def cases_not_negative(records: pd.DataFrame) -> list[CensusProblem]:
     """Cases30 counts children: below zero it cannot be right (the schema types it as any
     integer), and it would understate the DfE's caseload (cases per case-holding FTE)."""
-    return [_problem(row, "cases_not_negative", f"<Cases30> is {row.Cases30}: a number of cases cannot be negative",
+    return [_problem(row, "cases_not_negative", f"<Cases30>{value_shown('Cases30', row.Cases30)} is below 0: a number of cases cannot be negative",
                      "Give the number of cases (children) the worker held on the census day, 0 or more.", "Cases30")
             for row in _rows(records, _cases(records).lt(0), "Cases30")]
 
@@ -225,7 +224,7 @@ def cases_plausible(records: pd.DataFrame) -> list[CensusProblem]:
     """A case count above :data:`PLAUSIBLE_MAX_CASES` is more than any one worker is reported
     to hold: most likely a keying error, and one such record moves the authority's caseload."""
     return [_problem(row, "cases_plausible",
-                     f"<Cases30> is {row.Cases30}, more than the {PLAUSIBLE_MAX_CASES} cases one worker can "
+                     f"<Cases30>{value_shown('Cases30', row.Cases30)} is more than the {PLAUSIBLE_MAX_CASES} cases one worker can "
                      "plausibly hold",
                      "Check the count: it may have an extra digit or be a team's total. Give the children this "
                      "worker held on the census day.", "Cases30", WARNING)
@@ -237,7 +236,7 @@ def cases_only_in_case_holding_role(records: pd.DataFrame) -> list[CensusProblem
     the role or the count is wrong, and the DfE's caseload counts only case holders' cases."""
     no_cases_role = records["org_role"].eq(NO_CASES_ORG_ROLE)
     return [_problem(row, "cases_only_in_case_holding_role",
-                     f"<Cases30> is {row.Cases30} on a record with <OrgRole> {NO_CASES_ORG_ROLE} (qualified without cases)",
+                     f"<Cases30>{value_shown('Cases30', row.Cases30)} is more than 0 on a record with <OrgRole> {NO_CASES_ORG_ROLE} (qualified without cases)",
                      "Correct one of them: give the worker's actual <OrgRole> "
                      f"({ORG_ROLE_BY_ROLE['case_holder']} case holder) if they hold cases, or set <Cases30> to 0.", "Cases30", WARNING)
             for row in _rows(records, no_cases_role & _cases(records).gt(0), "Cases30")]
@@ -288,7 +287,7 @@ def year_matches_reference_date(ret: CensusReturn, choice: YearChoice) -> list[C
     ref = reference_date(ret)
     if ref is None or not ret.year_text or ret.year_text == str(ref.year):
         return []
-    return [_header(ret, choice, f"<Year> {ret.year_text} disagrees with <ReferenceDate> {ref.date()}",
+    return [_header(ret, choice, f"<Year>{value_shown('Year', ret.year_text)} disagrees with the year of <ReferenceDate> ({ref.year})",
                     f"Make <Year> and <ReferenceDate> agree (checked against the {choice.year} schema: {choice.basis}).",
                     "Header/CollectionDetails/Year")]
 
@@ -307,7 +306,7 @@ def reference_date_is_census_day(ret: CensusReturn, choice: YearChoice) -> list[
     if ref is None or (ref.month, ref.day) == (CENSUS_MONTH, CENSUS_DAY):
         return []
     year = int(ret.year_text) if re.fullmatch(r"\d{4}", ret.year_text) else ref.year
-    return [_header(ret, choice, f"<ReferenceDate> {ref.date()} is not 30 September",
+    return [_header(ret, choice, "<ReferenceDate> is not 30 September",
                     f"Set <ReferenceDate> to {census_day(year).date()} (the census day of collection year {year}), "
                     "or check which return this is.", "Header/CollectionDetails/ReferenceDate")]
 
@@ -319,7 +318,7 @@ def file_name_matches_year(ret: CensusReturn, choice: YearChoice) -> list[Census
     declared = ret.year_text or (str(reference_date(ret).year) if reference_date(ret) is not None else "")
     if named is None or not declared or str(named) == declared:
         return []
-    return [_header(ret, choice, f"the file name says {named} but the header says {declared}",
+    return [_header(ret, choice, f"the file name says {named} but the header says{value_shown('Year', declared)}",
                     "Check that this is the right return, then rename the file or correct the header.",
                     "Header/CollectionDetails/Year")]
 
@@ -344,13 +343,13 @@ def returns_belong_together(returns: Sequence[tuple[CensusReturn, YearChoice]]) 
         usual = las.mode().iloc[0]
         for ret, choice in returns:
             if ret.la != usual:
-                out.append(_header(ret, choice, f"LA code {ret.la or '(none)'} differs from {usual} in the other returns",
+                out.append(_header(ret, choice, f"LA code{value_shown('LEA', ret.la)} differs from{value_shown('LEA', usual)} in the other returns",
                                    "Check that every return is this authority's; remove another authority's file.",
                                    "Header/Source/LEA"))
     days = pd.Series([r.reference_text for r, _ in returns])
     for ret, choice in returns:
         if ret.reference_text and (days == ret.reference_text).sum() > 1:
-            out.append(_header(ret, choice, f"another return has the same <ReferenceDate> {ret.reference_text}",
+            out.append(_header(ret, choice, "another return has the same <ReferenceDate>",
                                "Give one return per census day: remove the duplicate file.",
                                "Header/CollectionDetails/ReferenceDate"))
     return out

@@ -31,7 +31,7 @@ import xmlschema
 from xmlschema.namespaces import NamespaceMapper
 from xmlschema.validators import ValidationContext
 
-from workforce.census.problems import ERROR, PERSONAL_FIELDS, CensusProblem
+from workforce.census.problems import ERROR, PERSONAL_FIELDS, CensusProblem, value_shown
 from workforce.census.reader import WORKER, CensusReturn, local
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "csww"
@@ -117,6 +117,15 @@ def header_declarations(year: int) -> dict[str, Any]:
         for e in types[name].content.iter_elements():
             out[e.local_name] = e
     return out
+
+
+@lru_cache(maxsize=None)
+def code_list(year: int, name: str) -> frozenset[str]:
+    """The codes the `year` schema allows in worker field `name` (its enumeration; empty when
+    the field is not a code list)."""
+    t = worker_declarations(year)[name].type
+    enum = t.get_facet(XS + "enumeration") if hasattr(t, "get_facet") else None
+    return frozenset(str(v) for v in enum.enumeration) if enum is not None else frozenset()
 
 
 def mandatory_fields(year: int) -> tuple[str, ...]:
@@ -257,7 +266,7 @@ def _value_problem(ret: CensusReturn, year: int, position: int | None, element: 
     elif text == "":
         message = f"<{name}> is empty"
     else:
-        message = f"<{name}> '{text[:60]}' is not valid: {plain_reason(decl, text)}"
+        message = f"<{name}>{value_shown(name, text)} is not valid: {plain_reason(decl, text)}"
     return CensusProblem(ret.name, ERROR, "schema", message, f"Give <{name}> {allowed_values(decl)}.",
                          position, element, name, year)
 
@@ -324,7 +333,7 @@ def _header_problem(ret: CensusReturn, year: int, error: Any) -> CensusProblem:
     text = (elem.text or "").strip()
     plain = decl is not None and decl.type.is_simple() and name not in HEADER_MEANING
     why = plain_reason(decl, text) if plain else f"not {allowed}"
-    return CensusProblem(ret.name, ERROR, "schema", f"<{name}> '{text[:60]}' is not valid: {why}",
+    return CensusProblem(ret.name, ERROR, "schema", f"<{name}>{value_shown(name, text)} is not valid: {why}",
                          f"Give <{name}> {allowed}.", None, path, name, year)
 
 

@@ -19,7 +19,8 @@ census_app = typer.Typer(
 )
 
 SHOWN = 20  # problems printed; the rest are in the report
-SALT_HELP = "Secret salt for pseudonymous worker IDs (keep it to match IDs across imports and reports)."
+SALT_HELP = ("Secret salt for pseudonymous worker IDs (keep it to match IDs across imports and reports). Prefer the "
+             "environment variable WORKFORCE_CSWW_SALT: an option is kept in shell history. At least 16 random characters.")
 
 
 def register(app: typer.Typer) -> None:
