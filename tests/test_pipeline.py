@@ -83,7 +83,6 @@ def _produced_by(path: Path) -> str:
     raise AssertionError(f"no 'produced by' row in {path}")
 
 
-@needs_soffice
 def test_demo_demand_assumptions_pass_back_as_the_readme_says(demo_out, tmp_path):
     """demand_assumptions.toml, written beside the plan, is read back by `workforce demand
     --assumptions` and by `plan --demand-assumptions` (no [caseload] of its own to clash with the
@@ -101,6 +100,7 @@ def test_demo_demand_assumptions_pass_back_as_the_readme_says(demo_out, tmp_path
     assert res.exit_code == 0, res.output
 
 
+@needs_soffice
 def test_demo_workbook_converts_with_libreoffice(demo_out, tmp_path):
     """The real demo workbook, not a fixture, opens in LibreOffice and prints to PDF."""
     convert_to_pdf(demo_out / "workforce_plan.xlsx", tmp_path)
