@@ -80,6 +80,7 @@ def test_the_plans_demand_sheet_names_the_price_year_of_its_money(result, tmp_pa
     year = result.assumptions.price_year
     assert any(t.startswith(f"Money on this sheet is in {year} prices") for t in texts)
     assert f"Money (GBP, {year} prices)" in texts
+    assert any(t.startswith("Its budget's social-work staff are the FTE the model requires") for t in texts)
     # the model's calendar and the plan's, side by side in words
     assert any(t.startswith(f"Dates: the model counts quarters from 31 March {result.start_year}")
                and "counted from 01 October 2024" in t for t in texts)

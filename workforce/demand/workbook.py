@@ -199,6 +199,10 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
              "placements uprated by the CPI, staff at the plan's pay brought back by the pay award); the plan's own "
              "costs are in its price year (Summary).", "wf subtitle")
     row += 1
+    grid.put(row, 1, "Its budget's social-work staff are the FTE the model requires in case-holding teams at the role "
+             "mix's pay, before absence and agency premium; the plan's workforce cost is every post, agency at day "
+             "rates, recruitment and L&D: the two differ by design.", "wf subtitle")
+    row += 1
     for line in result.start_adjustment:  # a baseline that steps at the start says why
         grid.put(row, 1, line, "wf subtitle")
         row += 1
