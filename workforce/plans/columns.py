@@ -95,7 +95,9 @@ NOTES: dict[str, str] = {
     "carry_on_cost_gbp": f"the workforce cost carrying on as now, {_PRICE}",
     "hold_agency_rate": "the agency rate holding today's headcount (every leaver replaced like for like)",
     "hold_cost_gbp": f"the workforce cost holding today's headcount, {_PRICE}",
-    "saving_gbp": f"carry_on_cost_gbp minus cost_gbp (positive: the plan costs less), {_PRICE}",
+    "saving_gbp": (f"carry_on_cost_gbp minus cost_gbp (positive: the plan costs less), {_PRICE}; expected values "
+                   "with no chance shortfalls, so their sum differs from the Summary's saving, the median of the "
+                   "simulated futures' paired differences"),
     # L&D
     "programme": "the L&D programme offered (blank: none)",
     "career_step": "the role the programme leads to when it ends (pay and caseload of that role from then on)",
