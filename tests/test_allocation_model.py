@@ -68,6 +68,11 @@ def test_over_demand_gives_unallocated_with_reasons_not_infeasible():
     assert "nobody works in team Z" in reasons["X1"]
     ts = r.team_summary.set_index("team")
     assert ts.loc["A", "demand_points"] > ts.loc["A", "capacity_points"]
+    # children against the soft caps, from the workers' own loads
+    wl = r.worker_loads[~r.worker_loads["leaving"]].groupby("team")
+    assert (ts.loc["A", "soft_cap_children"], ts.loc["A", "workers_over_soft_cap"]) == (
+        wl["soft_max_children"].sum()["A"], wl["over_soft_cap"].sum()["A"])
+    assert ts.loc["A", "children_utilisation"] == round(ts.loc["A", "children"] / ts.loc["A", "soft_cap_children"], 4)
 
 
 def test_same_input_same_output():

@@ -587,13 +587,17 @@ def _worker_loads(problem: Problem, loads: pd.DataFrame, relief: pd.DataFrame) -
 
 
 def _team_summary(problem: Problem, worker_loads: pd.DataFrame, unal: pd.DataFrame) -> pd.DataFrame:
-    """Per team: capacity against demand (demand = what its workers hold + what waits there)."""
+    """Per team: capacity against demand (demand = what its workers hold + what waits there), in
+    points and in children against the workers' soft caps (a team can have points to spare while
+    every worker is at their headcount's safe level)."""
     team_of_unal = unal["team"].where(unal["team"] != "", "(locality " + unal["locality"] + ")")
     unal_pts = unal["points"].groupby(team_of_unal).sum()
     unal_kids = team_of_unal.value_counts()
     wl = worker_loads[~worker_loads["leaving"]]
     team = wl.groupby("team").agg(workers=("worker_id", "size"), capacity_points=("capacity_points", "sum"),
-                                  allocated_points=("points_after", "sum"), children=("children_after", "sum"))
+                                  allocated_points=("points_after", "sum"), children=("children_after", "sum"),
+                                  soft_cap_children=("soft_max_children", "sum"),
+                                  workers_over_soft_cap=("over_soft_cap", "sum"))
     team = team.reindex(team.index.union(unal_pts.index)).fillna(0)
     team["unallocated_points"] = unal_pts.reindex(team.index).fillna(0.0)
     team["unallocated_children"] = unal_kids.reindex(team.index).fillna(0).astype(int)
@@ -601,6 +605,9 @@ def _team_summary(problem: Problem, worker_loads: pd.DataFrame, unal: pd.DataFra
     with np.errstate(divide="ignore", invalid="ignore"):
         team["utilisation"] = (team["allocated_points"] / team["capacity_points"]).where(team["capacity_points"] > 0)
         team["demand_utilisation"] = (team["demand_points"] / team["capacity_points"]).where(team["capacity_points"] > 0)
+        # points can leave room while headcounts are full: children against the soft caps says so
+        team["children_utilisation"] = (team["children"] / team["soft_cap_children"]).where(team["soft_cap_children"] > 0)
+    team["workers_over_soft_cap"] = team["workers_over_soft_cap"].astype(int)
     return team.reset_index(names="team").round(4)
 
 
