@@ -86,20 +86,24 @@ class Benchmark:
             return f"same joint workforce return as {self.la_name} ({joint}): not in the neighbours' mean"
         return f"same joint workforce return as {self._name(same_as)} ({joint}), counted once there: not in the neighbours' mean"
 
-    def joint_notes(self) -> list[str]:
+    def joint_notes(self, measure: str | None = None) -> list[str]:
         """One sentence per neighbour left out of the neighbours' mean, and one where the
-        authority's own figures are a joint return: which measures, which years, why."""
+        authority's own figures are a joint return: which measures, which years, why; with
+        `measure`, for that measure alone (an indicator's own sheet)."""
         titles = {ind.measure: (ind.sheet or ind.title).lower() for ind in self.indicators}
+        own, shared = self.own_returns, self.shared
+        if measure is not None:
+            own, shared = own[own["measure"] == measure], shared[shared["measure"] == measure]
 
         def span(years: pd.Series) -> str:
             return f"{years.min()}-{years.max()}" if years.min() != years.max() else str(years.min())
 
         lines = []
-        for joint, part in self.own_returns.groupby("published_return", sort=False):
+        for joint, part in own.groupby("published_return", sort=False):
             measures = ", ".join(titles.get(m, m) for m in dict.fromkeys(part["measure"]))
             lines.append(f"{self.la_name}'s {measures} ({span(part['year'])}) are the joint workforce return {joint}, "
                          "published once for the councils that share it")
-        for (code, joint, same_as), part in self.shared.groupby(["la_code", "published_return", "same_as"], sort=False):
+        for (code, joint, same_as), part in shared.groupby(["la_code", "published_return", "same_as"], sort=False):
             measures = ", ".join(titles.get(m, m) for m in dict.fromkeys(part["measure"]))
             who = (f"{self.la_name}'s own" if same_as == self.la_code
                    else f"{self._name(same_as)}'s, already counted")

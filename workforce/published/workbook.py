@@ -160,10 +160,7 @@ def write_benchmark_workbook(bench: Benchmark, path: Path, *, inputs: Iterable[s
     for ind in bench.indicators:
         table = bench.tables.get(ind.measure)
         if table is not None and not table.empty:
-            one = Benchmark(**{**bench.__dict__, "indicators": (ind,),
-                               "shared": bench.shared[bench.shared["measure"] == ind.measure],
-                               "own_returns": bench.own_returns[bench.own_returns["measure"] == ind.measure]})
-            indicator_sheet(book, ind, table, labels, used, one.joint_notes())
+            indicator_sheet(book, ind, table, labels, used, bench.joint_notes(ind.measure))
     if not bench.counts.empty:
         counts = bench.counts.reset_index()
         book.add_table_sheet("Counts", [TableSpec(counts, "own_counts", formats={"year": "int"})],
