@@ -135,6 +135,10 @@ def test_a_neighbour_sharing_the_authoritys_joint_return_is_shown_but_not_in_the
                         checked += 1
             for partner in partners:
                 assert any(partner in line and joint in line for line in bench.joint_notes())
+                # an indicator sheet's notes: its own measure only (none on the children's tables)
+                left_out = set(bench.shared.loc[bench.shared["la_code"] == partner, "measure"])
+                for measure in bench.tables:
+                    assert any(partner in line for line in bench.joint_notes(measure)) == (measure in left_out)
     assert checked > 0
 
 
