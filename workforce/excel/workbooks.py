@@ -43,6 +43,7 @@ from workforce.indicators import (SHEET_ALLOCATION, SHEET_CARD, SHEET_LD, SHEET_
 from workforce.plans.census_measures import DEFINITIONS
 from workforce.plans.columns import formats as plan_formats
 from workforce.plans.columns import notes_for
+from workforce.retention.card import CARD_TABLES, card_tables
 
 PathLike = str | Path
 
@@ -476,8 +477,6 @@ def _card_sheet(book: SafeWorkbook, card: Mapping[str, Any] | pd.DataFrame) -> N
     if isinstance(card, pd.DataFrame):
         specs = [TableSpec(card, "Model_card", formats={"value": "mixed"})]
     else:
-        from workforce.retention.card import CARD_TABLES, card_tables
-
         specs = []
         for name, frame in card_tables(card).items():
             first = frame.columns[0]
