@@ -37,7 +37,7 @@ from workforce.demand.turnaround import CLAIMS_SCENARIO, IMPOWER, SANDWELL, run_
 from workforce.demand.workload import role_mixes
 from workforce.errors import InputError
 from workforce.plans.assumptions import Assumptions
-from workforce.plans.costs import permanent_cost_per_fte_year
+from workforce.plans.costs import permanent_cost_per_fte_year, price_index
 from workforce.published.store import Published
 
 #: The published authority whose history the demo's demand history is scaled from: Sandwell, the
@@ -174,13 +174,14 @@ def blended_cost_per_fte(mixes: Iterable[pd.DataFrame], assumptions: Assumptions
     year = a.costs.price_year if in_year is None else int(in_year)
     moved = "" if year == a.costs.price_year else (
         f", brought from {a.costs.price_year} to {year} prices by the pay award ({a.costs.pay_award_rate:.0%} a year)")
-    a = replace(a, costs=replace(a.costs, price_year=year))  # the plans' own costing, in that year's pounds
     total = fte = 0.0
     for mix in mixes:
         for role, weight, asye in zip(mix["role"], mix["fte"].astype(float), mix["asye"].astype(bool)):
             total += permanent_cost_per_fte_year(a, str(role), bool(asye)) * weight
             fte += weight
-    cost = total / fte
+    # the plan's cost as a whole, brought back: re-costing at another price year would move the
+    # salaries but leave the market supplement (given in the price year's money) at face value
+    cost = total / fte / price_index(a, year)
     return cost, (
         f"[DERIVED] the role mix's salaries plus on-costs from the plans' cost assumptions, in {year} prices "
         f"(case holder £{a.costs.salary_case_holder_gbp:,.0f}: {a.basis_of('costs', 'salary_case_holder_gbp')}; "
