@@ -217,10 +217,23 @@ def social_work_workers(workers: pd.DataFrame | None, rules: CaseloadRules) -> p
 
 
 def demand_assumptions(settings: DemandSettings, *, plan: Assumptions | None = None,
-                       workers: pd.DataFrame | None = None) -> DemandAssumptions:
+                       workers: pd.DataFrame | None = None, price_year: int | None = None) -> DemandAssumptions:
     """The demand assumptions of a run: the file the settings name (or the defaults), the
     calibration years they give, the plan's capacity model and, unless the file sets it, the cost
-    of an FTE of the social-work role mix at the plan's salaries.
+    of an FTE of the social-work role mix at the plan's salaries, in the run's price year.
+
+    Parameters
+    ----------
+    settings : DemandSettings
+        The run's demand settings.
+    plan : Assumptions, optional
+        The plan's assumptions: its capacity model and salaries.
+    workers : DataFrame, optional
+        The workers, whose role mix the cost of an FTE is of.
+    price_year : int, optional
+        The year the run's money is in when its scenario fixes one (Sandwell's turnaround: 2015
+        prices); the cost of an FTE is costed in it, so staff and placements share one year's
+        pounds. Default: the file's ``[placements] price_year``.
 
     Raises
     ------
@@ -237,6 +250,8 @@ def demand_assumptions(settings: DemandSettings, *, plan: Assumptions | None = N
                              "out of the demand assumptions so plan and demand use one model",
                              file=settings.assumptions or "", column="[caseload]")
         a = replace(a, caseload=caseload_mapping(plan.caseload))
+    if price_year is not None:
+        a = replace(a, price_year=int(price_year))
     if a.budget.cost_per_fte_gbp is None:
         mixes, _ = role_mixes(a.structure, social_work_workers(workers, a.rules()), a.rules())
         leaving = a.structure.teams["care_leaver"]
