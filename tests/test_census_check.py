@@ -149,3 +149,24 @@ def test_values_in_the_wrong_field_are_described_not_repeated(tmp_path):
     assert messages[(3, "Cases30")][0].startswith("<Cases30> (a number of 7 digits, not shown) is more than")
     assert messages[(4, "OrgRole")] == ["<OrgRole> '7' is not valid: not one of the codes allowed"]
     assert "<Year> (a date, not shown) disagrees with the year of <ReferenceDate> (2022)" in messages[(0, "Year")]
+
+
+def test_a_short_name_in_capitals_is_described_while_census_codes_are_quoted(tmp_path):
+    """A surname or first name of a few capital letters has the shape of a code: it is quoted only
+    when it is a code of a census code list (a code in the wrong field), never as free text."""
+    path = write(tmp_path, [worker("SW1", ethnicity="KHAN"), worker("SW2", ethnicity="LEE"), worker("SW3")])
+    text = path.read_text()
+    path.write_text(re.sub("<GenderCurrent>[^<]*</GenderCurrent>", "<GenderCurrent>WBRI</GenderCurrent>", text,
+                           count=1).replace("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>M</Ethnicity>"))
+    out = tmp_path / "report"
+    result = _run(path, "--out", out, "--salt", "k")
+    assert result.exit_code == 2
+    report = (out / PROBLEMS_CSV).read_text()
+    for said in (result.output, report):
+        assert "KHAN" not in said and "LEE" not in said
+    table = pd.read_csv(out / PROBLEMS_CSV)
+    messages = dict(zip(zip(table["position"].fillna(0).astype(int), table["field"]), table["message"]))
+    assert messages[(1, "Ethnicity")] == "<Ethnicity> (text of 4 characters, not shown) is not valid: not one of the codes allowed"
+    assert messages[(2, "Ethnicity")].startswith("<Ethnicity> (text of 3 characters, not shown)")
+    assert messages[(1, "GenderCurrent")].startswith("<GenderCurrent> 'WBRI' is not valid")  # a code, wrong field
+    assert messages[(3, "Ethnicity")].startswith("<Ethnicity> 'M' is not valid")

@@ -130,3 +130,15 @@ def test_reference_date_fix_is_the_census_day_of_the_year_and_following_it_is_cl
     assert suggested == str(rules.census_day(2023).date())
     followed = write(tmp_path, [worker("SW1", 2023)], year=2023, ref=suggested, name="followed.xml")
     assert _header_problems(followed) == []
+
+
+def test_a_year_far_from_the_reference_date_is_not_followed_by_the_fix(tmp_path):
+    """A header Year of 0000 (or 1500) beside an off-day ReferenceDate is itself the typo: the
+    fix suggests the census day of the ReferenceDate's year, never a day that cannot exist (Year
+    0000 was an internal error) or one centuries away; Year's disagreement has its own warning."""
+    for typo in ("0000", "1500"):
+        odd = write(tmp_path, [worker("SW1", 2022)], year=2022, ref="2022-04-13", name=f"y{typo}.xml")
+        odd.write_text(odd.read_text().replace("<Year>2022</Year>", f"<Year>{typo}</Year>"))
+        found = {p.field: p for p in _header_problems(odd)}
+        assert f"Set <ReferenceDate> to {rules.census_day(2022).date()}" in found["ReferenceDate"].fix
+        assert "disagrees with the year of <ReferenceDate>" in found["Year"].message

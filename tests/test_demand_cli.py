@@ -79,6 +79,30 @@ def test_sandwell_scenario_writes_the_comparison(tmp_path):
     assert "Turnaround" in wb.sheetnames
 
 
+def test_sandwell_scenario_costs_its_staff_in_its_own_price_year(tmp_path):
+    """The turnaround is shown in 2015 prices (placements by the CPI); its staff line must be in
+    2015 pounds too: the plans' cost of an FTE brought back by the pay award, not the default
+    run's 2023 cost beside 2015 placements."""
+    import tomllib
+
+    from workforce.config import DemandSettings
+    from workforce.demand.turnaround import PRICE_YEAR
+    from workforce.plan_demand import demand_assumptions
+    from workforce.plans.assumptions import Assumptions
+
+    out = tmp_path / "out"
+    r = invoke("--scenario", "sandwell_2013", "--out", out)
+    assert r.exit_code == 0, r.output
+    written = tomllib.loads((out / "demand_assumptions.toml").read_text(encoding="utf-8"))
+    assert written["placements"]["price_year"] == PRICE_YEAR
+    cost = written["budget"]["cost_per_fte_gbp"]
+    assert f"in {PRICE_YEAR} prices" in cost["basis"]
+    default = demand_assumptions(DemandSettings())  # the same role mix, in the default price year
+    award = Assumptions().costs.pay_award_rate
+    assert cost["value"] == pytest.approx(default.budget.cost_per_fte_gbp
+                                          / (1.0 + award) ** (default.price_year - PRICE_YEAR), abs=0.1)
+
+
 def test_la_run_from_the_published_tables(tmp_path):
     out = tmp_path / "out"
     r = invoke("--la", "E08000028", "--years", "2021-2023", "--out", out)

@@ -13,9 +13,10 @@ from workforce.demand.parameters import calibrate
 from workforce.demand.run import workforce_requirement
 from workforce.demo import generate_authority
 from workforce.errors import InputError
-from workforce.plan_demand import (DEMO_COMPARATOR, DEMO_TOLERANCE, SCALED_WITH, demand_assumptions, demo_history,
-                                   england_calibration, plan_demand, social_work_workers, stage_counts,
-                                   starting_agreement)
+from workforce.demand.workload import role_mixes
+from workforce.plan_demand import (DEMO_COMPARATOR, DEMO_TOLERANCE, SCALED_WITH, blended_cost_per_fte,
+                                   demand_assumptions, demo_history, england_calibration, plan_demand,
+                                   social_work_workers, stage_counts, starting_agreement)
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.planner import build_plan
 from workforce.published import read_published
@@ -126,9 +127,25 @@ def test_the_cost_of_an_fte_is_in_the_demand_models_price_year(demo):
     assert a.price_year < plan.costs.price_year  # the demo's case: CPI to 2023, plan in 2025
     same = demand_assumptions(DemandSettings(), plan=plan.with_values({"costs.price_year": a.price_year},
                                                                       basis="test"), workers=demo.workers)
-    assert a.budget.cost_per_fte_gbp == pytest.approx(same.budget.cost_per_fte_gbp)
+    # the plan's cost of an FTE in its own year, every part (the market supplement too, which is
+    # given in the price year's money) brought back by the pay award
+    mixes, _ = role_mixes(a.structure, social_work_workers(demo.workers, a.rules()), a.rules())
+    own, _ = blended_cost_per_fte([m for t, m in mixes.items() if t != a.structure.teams["care_leaver"]], plan)
+    back = (1.0 + plan.costs.pay_award_rate) ** (plan.costs.price_year - a.price_year)
+    assert a.budget.cost_per_fte_gbp == pytest.approx(own / back)
     assert f"in {a.price_year} prices" in a.budget.cost_per_fte_basis
     assert "pay award" in a.budget.cost_per_fte_basis and "pay award" not in same.budget.cost_per_fte_basis
+
+
+def test_the_cost_of_an_fte_moves_between_price_years_by_the_pay_award_alone():
+    """A case holder's cost (salary, market supplement, on-costs) in an earlier year's pounds is
+    the plan's year's cost over the pay awards between: the market supplement, stated in the
+    price year's money, is brought back with the salary, not kept at its face value."""
+    plan = Assumptions()
+    mix = pd.DataFrame({"role": ["case_holder", "senior_practitioner"], "fte": [3.0, 1.0], "asye": [False, False]})
+    now, _ = blended_cost_per_fte([mix], plan)
+    earlier, _ = blended_cost_per_fte([mix], plan, in_year=plan.costs.price_year - 2)
+    assert earlier == pytest.approx(now / (1.0 + plan.costs.pay_award_rate) ** 2, rel=1e-12)
 
 
 def test_demand_problems_are_input_errors(tmp_path, pub, demo):

@@ -37,7 +37,7 @@ from workforce.demand.turnaround import CLAIMS_SCENARIO, IMPOWER, SANDWELL, run_
 from workforce.demand.workload import role_mixes
 from workforce.errors import InputError
 from workforce.plans.assumptions import Assumptions
-from workforce.plans.costs import permanent_cost_per_fte_year
+from workforce.plans.costs import permanent_cost_per_fte_year, price_index
 from workforce.published.store import Published
 
 #: The published authority whose history the demo's demand history is scaled from: Sandwell, the
@@ -174,13 +174,14 @@ def blended_cost_per_fte(mixes: Iterable[pd.DataFrame], assumptions: Assumptions
     year = a.costs.price_year if in_year is None else int(in_year)
     moved = "" if year == a.costs.price_year else (
         f", brought from {a.costs.price_year} to {year} prices by the pay award ({a.costs.pay_award_rate:.0%} a year)")
-    a = replace(a, costs=replace(a.costs, price_year=year))  # the plans' own costing, in that year's pounds
     total = fte = 0.0
     for mix in mixes:
         for role, weight, asye in zip(mix["role"], mix["fte"].astype(float), mix["asye"].astype(bool)):
             total += permanent_cost_per_fte_year(a, str(role), bool(asye)) * weight
             fte += weight
-    cost = total / fte
+    # the plan's cost as a whole, brought back: re-costing at another price year would move the
+    # salaries but leave the market supplement (given in the price year's money) at face value
+    cost = total / fte / price_index(a, year)
     return cost, (
         f"[DERIVED] the role mix's salaries plus on-costs from the plans' cost assumptions, in {year} prices "
         f"(case holder £{a.costs.salary_case_holder_gbp:,.0f}: {a.basis_of('costs', 'salary_case_holder_gbp')}; "
@@ -216,10 +217,23 @@ def social_work_workers(workers: pd.DataFrame | None, rules: CaseloadRules) -> p
 
 
 def demand_assumptions(settings: DemandSettings, *, plan: Assumptions | None = None,
-                       workers: pd.DataFrame | None = None) -> DemandAssumptions:
+                       workers: pd.DataFrame | None = None, price_year: int | None = None) -> DemandAssumptions:
     """The demand assumptions of a run: the file the settings name (or the defaults), the
     calibration years they give, the plan's capacity model and, unless the file sets it, the cost
-    of an FTE of the social-work role mix at the plan's salaries.
+    of an FTE of the social-work role mix at the plan's salaries, in the run's price year.
+
+    Parameters
+    ----------
+    settings : DemandSettings
+        The run's demand settings.
+    plan : Assumptions, optional
+        The plan's assumptions: its capacity model and salaries.
+    workers : DataFrame, optional
+        The workers, whose role mix the cost of an FTE is of.
+    price_year : int, optional
+        The year the run's money is in when its scenario fixes one (Sandwell's turnaround: 2015
+        prices); the cost of an FTE is costed in it, so staff and placements share one year's
+        pounds. Default: the file's ``[placements] price_year``.
 
     Raises
     ------
@@ -236,6 +250,8 @@ def demand_assumptions(settings: DemandSettings, *, plan: Assumptions | None = N
                              "out of the demand assumptions so plan and demand use one model",
                              file=settings.assumptions or "", column="[caseload]")
         a = replace(a, caseload=caseload_mapping(plan.caseload))
+    if price_year is not None:
+        a = replace(a, price_year=int(price_year))
     if a.budget.cost_per_fte_gbp is None:
         mixes, _ = role_mixes(a.structure, social_work_workers(workers, a.rules()), a.rules())
         leaving = a.structure.teams["care_leaver"]

@@ -7,7 +7,7 @@ field, what is wrong and a plain-English fix. Severities: ``error`` (the return 
 year's schema or a DfE data-quality rule, or the import could not use a record) and
 ``warning`` (the header disagrees with itself or with the file name, or the returns of one
 import do not belong together). A value from the return appears in a message only as
-:func:`value_shown` allows (short codes and plain numbers; anything else is described).
+:func:`value_shown` allows (census codes and plain numbers; anything else is described).
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ PROBLEM_COLUMNS = ("file", "year", "severity", "check", "position", "line", "wor
 #: Fields whose values are personal data and are never repeated in a message.
 PERSONAL_FIELDS = frozenset({"SWENo", "PersonBirthDate"})
 
-#: A code of a census code list (``7``, ``M``, ``WBRI``, ``SIC``): upper-case letters and digits.
+#: The shape of a code of a census code list (``7``, ``M``, ``WBRI``, ``SIC``): upper-case letters
+#: and digits. A name in capitals (``KHAN``) has it too, so letters are quoted only when they are
+#: a census code (:func:`_is_code`).
 _CODE = re.compile(r"[A-Z0-9]{1,4}")
 #: A plain number: a whole number of at most five digits, or one with a decimal part.
 _NUMBER = re.compile(r"[-+]?(?:\d{1,5}|\d*\.\d{1,10})")
@@ -39,16 +41,25 @@ _SWE_LIKE = re.compile(r"[A-Za-z]{2}\s*\d{2,}")
 _DATE_LIKE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,4}|\d{8}")
 
 
+def _is_code(text: str) -> bool:
+    """`text` is a census code: digits of a code's shape, or letters that some code list of the
+    census schemas holds (``WBRI``, ``M``, ``SIC``), not merely a short word in capitals."""
+    from workforce.census.schema import census_codes  # the schema module imports this one
+
+    return bool(_CODE.fullmatch(text)) and (text.isdigit() or text in census_codes())
+
+
 def value_shown(field: str, text: str) -> str:
-    """How a field's value appears in a problem message: quoted (`` '7'``) when it is a short
+    """How a field's value appears in a problem message: quoted (`` '7'``) when it is a census
     code or a plain number, otherwise described without being repeated (`` (text of 34
     characters, not shown)``); "" for a SWE number or a birth date field.
 
     Problem reports are printed and passed to other teams, and a value in the wrong field (a
     column shifted in an export) can be a name, a SWE number or a birth date. A code or a
     number of a few digits cannot identify anyone and helps find the mistake; anything else is
-    only described. Nothing that looks like a SWE number or a date is ever quoted, and text
-    with a space (a name is two words) is never a code or a number.
+    only described. Nothing that looks like a SWE number or a date is ever quoted, text with a
+    space (a name is two words) is never a code or a number, and a short word in capitals
+    (``KHAN``, ``LEE``) is quoted only if it is a code of the census (:func:`_is_code`).
     """
     if field in PERSONAL_FIELDS:
         return ""
@@ -59,7 +70,7 @@ def value_shown(field: str, text: str) -> str:
         kind = "something like a SWE number"
     elif _DATE_LIKE.search(text):
         kind = "a date"
-    elif _CODE.fullmatch(text) or (_NUMBER.fullmatch(text) and len(text) <= 12):
+    elif _is_code(text) or (_NUMBER.fullmatch(text) and len(text) <= 12):
         return f" '{text}'"
     elif re.fullmatch(r"[-+]?\d+", text):
         kind = f"a number of {len(text.lstrip('+-'))} digits"

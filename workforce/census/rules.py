@@ -298,14 +298,25 @@ def census_day(year: int) -> pd.Timestamp:
     return pd.Timestamp(int(year), CENSUS_MONTH, CENSUS_DAY)
 
 
+def fix_year(ret: CensusReturn, ref: pd.Timestamp) -> int:
+    """The collection year whose census day the ReferenceDate fix suggests: the header's `Year`
+    when it is within a year of the ReferenceDate's (only the day is wrong, and following the fix
+    leaves Year and ReferenceDate in agreement), else the ReferenceDate's own year: a Year such as
+    0000 or 1500 is the typo itself (:func:`year_matches_reference_date` says so), and its
+    census day cannot exist or is centuries from the return."""
+    if re.fullmatch(r"\d{4}", ret.year_text) and abs(int(ret.year_text) - ref.year) <= 1:
+        return int(ret.year_text)
+    return ref.year
+
+
 def reference_date_is_census_day(ret: CensusReturn, choice: YearChoice) -> list[CensusProblem]:
     """The census counts the workforce on 30 September. The fix suggests the census day of the
-    header's `Year` (else of the ReferenceDate's year), so following it leaves Year and
-    ReferenceDate in agreement."""
+    header's `Year` when it is close to the ReferenceDate (:func:`fix_year`), so following it
+    leaves Year and ReferenceDate in agreement."""
     ref = reference_date(ret)
     if ref is None or (ref.month, ref.day) == (CENSUS_MONTH, CENSUS_DAY):
         return []
-    year = int(ret.year_text) if re.fullmatch(r"\d{4}", ret.year_text) else ref.year
+    year = fix_year(ret, ref)
     return [_header(ret, choice, "<ReferenceDate> is not 30 September",
                     f"Set <ReferenceDate> to {census_day(year).date()} (the census day of collection year {year}), "
                     "or check which return this is.", "Header/CollectionDetails/ReferenceDate")]

@@ -119,13 +119,28 @@ def header_declarations(year: int) -> dict[str, Any]:
     return out
 
 
+def _enumeration(decl: Any) -> frozenset[str]:
+    """The codes a declaration's type enumerates (empty when it is not a code list)."""
+    t = decl.type
+    enum = t.get_facet(XS + "enumeration") if hasattr(t, "get_facet") else None
+    return frozenset(str(v) for v in enum.enumeration) if enum is not None else frozenset()
+
+
 @lru_cache(maxsize=None)
 def code_list(year: int, name: str) -> frozenset[str]:
     """The codes the `year` schema allows in worker field `name` (its enumeration; empty when
     the field is not a code list)."""
-    t = worker_declarations(year)[name].type
-    enum = t.get_facet(XS + "enumeration") if hasattr(t, "get_facet") else None
-    return frozenset(str(v) for v in enum.enumeration) if enum is not None else frozenset()
+    return _enumeration(worker_declarations(year)[name])
+
+
+@lru_cache(maxsize=None)
+def census_codes() -> frozenset[str]:
+    """Every code of every code list of the bundled schemas (2021-2025, worker and header
+    fields): the only letter codes a problem message may quote (`problems.value_shown`), since
+    a name in capitals has the same shape as a code."""
+    return frozenset().union(*(_enumeration(decl) for year in range(FIRST_YEAR, LAST_YEAR + 1)
+                               for decls in (worker_declarations(year), header_declarations(year))
+                               for decl in decls.values()))
 
 
 def mandatory_fields(year: int) -> tuple[str, ...]:

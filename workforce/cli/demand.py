@@ -46,7 +46,7 @@ def demand(
     from workforce.config import DemandSettings
     from workforce.contracts import load_cases, load_workers
     from workforce.demand.files import write_demand_files
-    from workforce.demand.turnaround import SANDWELL, run_turnaround
+    from workforce.demand.turnaround import PRICE_YEAR, SANDWELL, run_turnaround
     from workforce.errors import InputError
     from workforce.outputs import OutputDir
     from workforce.plan_demand import demand_assumptions, england_calibration, plan_demand
@@ -69,7 +69,8 @@ def demand(
         case_frame = load_cases(cases, worker_frame) if cases is not None else None
         settings = DemandSettings(la=la, history=history, assumptions=assumptions, scenario=scenario, years=years)
         if sandwell:
-            a = demand_assumptions(settings, workers=worker_frame)
+            # the turnaround is in its own year's prices: the staff line too, not only the placements
+            a = demand_assumptions(settings, workers=worker_frame, price_year=PRICE_YEAR)
             try:
                 turnaround = run_turnaround(pub.history(SANDWELL), a, fallback=england_calibration(pub, a.years),
                                             published=pub)
