@@ -409,3 +409,27 @@ def test_the_salt_can_come_from_the_environment_and_a_short_one_is_warned_about(
     assert pd.read_csv(out)["worker_id"].tolist() == [pseudonym("SW1", salt)]
     check = CliRunner().invoke(app, ["census", "check", str(path), "--out", str(tmp_path / "c"), "--salt", "x"])
     assert "warning: the salt is only 1 characters" in check.output
+
+
+def test_unusable_values_on_merged_records_are_not_counted_as_blank_in_hr_history(tmp_path):
+    """A merged record writes no row, so its unusable values blank nothing in hr_history: the
+    summary says where they went instead of counting them among the blanks (each is still listed)."""
+    y1 = write(tmp_path, [worker("SW1", 2021), worker("SW3", 2021)], year=2021)
+    y2 = write(tmp_path, [worker("SW1", org_role=3), worker("SW1", cases30=-3),  # a second post: merged
+                          worker("SW2", cases30=-2),  # kept: its cases_held is blank
+                          # a leave put on SW3's 2021 row: its destination is carried there, its caseload is not
+                          leaver("SW3", "2022-03-01", destination=99, cases30=-4)], year=2022)
+    result = import_returns([y1, y2], salt="s")
+    s, h = result.summary, result.hr_history
+    assert s.outcomes["duplicate_post"] == 1 and s.outcomes["leave_attached"] == 1 and s.adds_up()
+    listed = [p for p in result.problems if p.check == "import"]
+    assert sum(s.blanked.values()) + s.unusable_merged == len(listed)  # every value counted once, somewhere
+    # what is counted as blank is what hr_history has blank
+    assert s.blanked.get("Cases30", 0) == int(h["cases_held"].isna().sum())
+    assert s.blanked.get("LeaverDestination", 0) == int((h["leave_date"].notna() & h["leaver_destination"].isna()).sum())
+    assert s.unusable_merged == len(listed) - int(h["cases_held"].isna().sum()) - s.blanked.get("LeaverDestination", 0)
+    assert s.unusable_merged > 0
+    lines = s.lines()
+    assert any("left blank in hr_history" in line and f"Cases30 {s.blanked['Cases30']}" in line for line in lines)
+    assert any(line.startswith(f"{s.unusable_merged} values given but unusable on records merged") for line in lines)
+    assert not any("hr_history" in p.message for p in listed)  # `census check` lists them too, with no hr_history

@@ -241,8 +241,9 @@ BLANKED_FIELDS = {
 
 def unusable_values(records: pd.DataFrame) -> pd.DataFrame:
     """The values of usable records that are given but cannot be used: one row per (record,
-    field), columns `index` (of `records`) and `field`. The import leaves them blank; nothing
-    is blanked without being counted and listed."""
+    field), columns `index` (of `records`) and `field`. The import reads them as blank; nothing
+    is blanked without being counted and listed (the import summary counts those left blank in
+    `hr_history` apart from those on merged records, :func:`workforce.census.history.reaches_history`)."""
     usable = records["refused"].eq("")
     pairs = []
     for name, (column, _, _) in BLANKED_FIELDS.items():
@@ -261,8 +262,8 @@ def blanked_problems(records: pd.DataFrame) -> list[CensusProblem]:
         row = records.loc[i]
         _, target, usable = BLANKED_FIELDS[name]
         out.append(CensusProblem(row["file"], ERROR, "import",
-                                 f"<{name}>{value_shown(name, row[name])} cannot be used (it must be {usable}): {target} left blank in hr_history",
-                                 f"Correct <{name}> in the return; until then the worker's {target} is unknown.",
+                                 f"<{name}>{value_shown(name, row[name])} cannot be used (it must be {usable}): the import reads it as blank ({target})",
+                                 f"Correct <{name}> in the return; until then this record's {target} is unknown.",
                                  int(row["position"]), WORKER, name, int(row["year"])))
     return out
 
