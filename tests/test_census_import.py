@@ -3,6 +3,7 @@ no personal data out, the public samples."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from census_frames import MAIN_2022, SHARED, agency_worker, leaver, needs_shared, records_of, worker, write
 from workforce.census import rules
 from workforce.census.importer import import_returns
-from workforce.census.records import pseudonym
+from workforce.census.records import BLANKED_FIELDS, blank_consequence, pseudonym
 from workforce.contracts import load_hr_history
 from workforce.errors import InputError
 from workforce.retention.labels import LABEL, label_snapshots
@@ -349,8 +350,10 @@ def test_ethnicity_not_in_the_code_list_is_blanked_counted_and_listed(tmp_path):
     assert _row(h, "SW1")["ethnicity"].tolist() == [""] and _row(h, "SW2")["ethnicity"].tolist() == ["WBRI"]
     assert s.blanked == {"Ethnicity": 1}
     assert any("Ethnicity 1 (as ethnicity)" in line for line in s.lines())
-    listed = [(p.position, p.field, p.severity) for p in result.problems if p.check == "import"]
-    assert listed == [(1, "Ethnicity", "error")]
+    # listed once: the schema's problem (the code list is its fix) says the import leaves it blank
+    listed = [(p.check, p.position, p.field, p.severity) for p in result.problems]
+    assert listed == [("schema", 1, "Ethnicity", "error")]
+    assert blank_consequence("Ethnicity") in result.problems[0].message
     out = tmp_path / "h.csv"
     cli = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(out), "--salt", "k"])
     assert cli.exit_code == 0 and "Ethnicity" in cli.output
@@ -409,3 +412,54 @@ def test_the_salt_can_come_from_the_environment_and_a_short_one_is_warned_about(
     assert pd.read_csv(out)["worker_id"].tolist() == [pseudonym("SW1", salt)]
     check = CliRunner().invoke(app, ["census", "check", str(path), "--out", str(tmp_path / "c"), "--salt", "x"])
     assert "warning: the salt is only 1 characters" in check.output
+
+
+def test_unusable_values_on_merged_records_are_not_counted_as_blank_in_hr_history(tmp_path):
+    """A merged record writes no row, so its unusable values blank nothing in hr_history: the
+    summary says where they went instead of counting them among the blanks (each is still listed)."""
+    y1 = write(tmp_path, [worker("SW1", 2021), worker("SW3", 2021)], year=2021)
+    y2 = write(tmp_path, [worker("SW1", org_role=3), worker("SW1", cases30=-3),  # a second post: merged
+                          worker("SW2", cases30=-2),  # kept: its cases_held is blank
+                          # a leave put on SW3's 2021 row: its destination is carried there, its caseload is not
+                          leaver("SW3", "2022-03-01", destination=99, cases30=-4)], year=2022)
+    result = import_returns([y1, y2], salt="s")
+    s, h = result.summary, result.hr_history
+    assert s.outcomes["duplicate_post"] == 1 and s.outcomes["leave_attached"] == 1 and s.adds_up()
+    listed = [p for p in result.problems if p.field in BLANKED_FIELDS and blank_consequence(p.field) in p.message]
+    assert sum(s.blanked.values()) + s.unusable_merged == len(listed)  # every value counted once, somewhere
+    # what is counted as blank is what hr_history has blank
+    assert s.blanked.get("Cases30", 0) == int(h["cases_held"].isna().sum())
+    assert s.blanked.get("LeaverDestination", 0) == int((h["leave_date"].notna() & h["leaver_destination"].isna()).sum())
+    assert s.unusable_merged == len(listed) - int(h["cases_held"].isna().sum()) - s.blanked.get("LeaverDestination", 0)
+    assert s.unusable_merged > 0
+    lines = s.lines()
+    assert any("left blank in hr_history" in line and f"Cases30 {s.blanked['Cases30']}" in line for line in lines)
+    assert any(line.startswith(f"{s.unusable_merged} values given but unusable on records merged") for line in lines)
+    assert not any("hr_history" in p.message for p in listed)  # `census check` lists them too, with no hr_history
+
+
+def test_a_value_the_schema_refuses_is_one_problem_not_two(tmp_path):
+    """An Ethnicity outside the code list, a birth date that is not a date and a Cases30 that is
+    not a number break the schema and are blanked by the import: one thing to fix each, so one
+    problem each (the schema's, with its line and allowed values, saying what the import does),
+    and "N schema and data problems" counts them once."""
+    path = write(tmp_path, [worker("SW1"), worker("SW2"), worker("SW3"), worker("SW4", cases30=-3)])
+    text = path.read_text().replace("<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>John Smith</Ethnicity>", 1)
+    born = re.findall(r"<PersonBirthDate>[^<]*</PersonBirthDate>", text)[1]
+    text = text.replace(born, "<PersonBirthDate>1985-02-30</PersonBirthDate>", 1)
+    cases = [m.start() for m in re.finditer("<Cases30>17</Cases30>", text)][2]
+    text = text[:cases] + "<Cases30>lots</Cases30>" + text[cases + len("<Cases30>17</Cases30>"):]
+    path.write_text(text)
+    result = import_returns([path], salt="s")
+    s = result.summary
+    things = [(p.position, p.field) for p in result.problems]
+    assert len(things) == len(set(things))  # one problem per value to fix
+    assert s.schema_errors == len(set(things))
+    assert sum(s.blanked.values()) == len(things)  # each blanked value is one of them ...
+    for p in result.problems:  # ... saying what the import does with it, with the line to find it
+        assert blank_consequence(p.field) in p.message and p.line is not None
+    schema = {(p.position, p.field) for p in result.problems if p.check == "schema"}
+    assert {"Ethnicity", "PersonBirthDate", "Cases30"} == {f for _, f in schema}
+    assert [(p.position, p.field) for p in result.problems if p.check == "import"] == [(4, "Cases30")]  # schema-valid
+    with pytest.raises(InputError):
+        import_returns([path], salt="s", strict=True)

@@ -91,3 +91,58 @@ def test_the_sheet_says_how_the_plan_counts_in_the_census_words():
     for measure in ("agency_rate", "vacancy_rate", "turnover_rate", "caseload"):
         assert DEFINITIONS[measure] in note
     assert "expected share" not in note and "share of a full caseload" not in note
+
+
+def _sheet_tables(path) -> dict[str, dict[str, str]]:
+    """Each table of the Benchmarks sheet: header -> its note ("" when it has none)."""
+    ws = openpyxl.load_workbook(path)["Benchmarks"]
+    out = {}
+    for name, ref in ws.tables.items():
+        header = ws[ref.split(":")[0]].row
+        first, last = openpyxl.utils.range_boundaries(ref)[0], openpyxl.utils.range_boundaries(ref)[2]
+        cells = [ws.cell(header, j) for j in range(first, last + 1)]
+        out[name] = {c.value: (c.comment.text if c.comment else "") for c in cells}
+    return out
+
+
+def test_every_column_has_a_note_and_every_note_a_column(tmp_path, planned, bench):
+    """A note for a column no table has misleads (once: `date`, which the chart data lacked though
+    every published figure carries its date); a column without one leaves the reader guessing."""
+    from workforce.plan_benchmark import column_notes
+
+    workers, cases, plan = planned
+    book = SafeWorkbook(produced_by="test")
+    add_benchmarks_sheet(book, PlanBenchmark(bench, plan_trajectory(plan)))
+    tables = _sheet_tables(book.save(tmp_path / "b.xlsx"))
+    for name, headers in tables.items():
+        assert all(headers.values()), (name, [h for h, n in headers.items() if not n])
+    shown = {h for headers in tables.values() for h in headers}
+    assert set(column_notes(bench)) <= shown, set(column_notes(bench)) - shown
+    for measure in TRAJECTORY_MEASURES:  # the chart data carry the day each row refers to
+        headers = tables[f"bench_plan_{measure}"]
+        assert "date" in headers
+
+
+def test_the_neighbours_mean_says_which_joint_returns_it_leaves_out(tmp_path, planned):
+    """Neighbours sharing a joint workforce return are left out of the mean (shared_returns): the
+    sheet says so where the mean is shown, in the words of Benchmark.joint_notes."""
+    from workforce.published.authorities import joint_members
+
+    pub = read_published()
+    codes = pub.values.loc[pub.values["level"] == "local_authority", "la_code"].unique()
+    members = [m for c in codes for m in joint_members(c)]
+    bench = next(b for b in (benchmark(pub, m) for m in members) if len(b.shared))
+    workers, cases, plan = planned
+    book = SafeWorkbook(produced_by="test")
+    add_benchmarks_sheet(book, PlanBenchmark(bench, plan_trajectory(plan)))
+    path = book.save(tmp_path / "b.xlsx")
+    mean = labels(bench)["neighbours_mean"]
+    tables = _sheet_tables(path)
+    assert all(line in tables["bench_summary"][mean] for line in bench.joint_notes())
+    for measure in TRAJECTORY_MEASURES:
+        note = tables[f"bench_plan_{measure}"][mean]
+        assert all(line in note for line in bench.joint_notes(measure))
+    assert any(bench.joint_notes(m) for m in TRAJECTORY_MEASURES), "a workforce measure has a neighbour left out"
+    ws = openpyxl.load_workbook(path)["Benchmarks"]
+    text = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert set(bench.joint_notes()) <= text  # and in plain sight, under the summary

@@ -57,6 +57,8 @@ def test_plan_with_demand_and_benchmarks_writes_both_sheets(baseline):
     assert "30 September" in _notes(wb["Benchmarks"])["year"]
     for name in ("demand_required_fte.csv", "demand_scenarios.csv", "demand_assumptions.toml", "benchmarks.csv"):
         assert (out / name).is_file(), name
+    bench = pd.read_csv(out / "benchmarks.csv")  # each figure with its day, the values all figures
+    assert bench["date"].notna().all() and pd.api.types.is_numeric_dtype(bench["value"])
     assert "the plan follows the 'baseline' scenario" in result.output
     assert "Sandwell (333)" in result.output
 

@@ -22,10 +22,39 @@ within rounding):
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import numpy as np
 
+#: The workforce census day, 30 September, as (month, day): defined here once. The census counts
+#: staff in post on it and its year (1 October to 30 September) ends on it; the census import's
+#: rules, the plans' census measures and the published figures' dates all read it from here.
+CENSUS_MONTH, CENSUS_DAY = 9, 30
 #: Working days in a census year, as implied by the published absence rates [DERIVED].
 WORKING_DAYS_PER_YEAR = 253.0
+
+
+def census_day(year: int) -> _dt.date:
+    """The census day of census year `year`: 30 September of that year.
+
+    Parameters
+    ----------
+    year : int
+        The DfE's census (collection) year.
+
+    Returns
+    -------
+    datetime.date
+        The day the census counts the workforce, and the last day of the year its leavers and
+        absence are counted over.
+    """
+    return _dt.date(int(year), CENSUS_MONTH, CENSUS_DAY)
+
+
+def is_census_day(day: _dt.date) -> bool:
+    """Whether `day` (a date or Timestamp) is a census day, 30 September of any year: the
+    census's figures exist only for that day, so only it can be set beside them."""
+    return (day.month, day.day) == (CENSUS_MONTH, CENSUS_DAY)
 
 
 def _ratio(numerator, denominator):

@@ -388,9 +388,10 @@ def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases:
     if evidence.bench is not None:
         trajectory = plan_trajectory(plan)
         pb = PlanBenchmark(evidence.bench, trajectory, evidence.comparator, notes=trajectory_notes())
-        long = pd.concat([f.melt(id_vars="year", var_name="series").assign(measure=m)
+        long = pd.concat([f.melt(id_vars=["year", "date"], var_name="series").assign(measure=m)
                           for m, f in benchmark_frames(pb.bench, trajectory, comparator=pb.comparator).items()])
-        _write_csv(long.dropna(subset=["value"])[["measure", "year", "series", "value"]], od.path("benchmarks.csv"))
+        _write_csv(long.dropna(subset=["value"])[["measure", "year", "date", "series", "value"]],
+                   od.path("benchmarks.csv"))
         files["benchmarks.csv"] = (f"the plan's agency, vacancy, turnover and caseload beside the published years of "
                                    f"{pb.bench.la_name} ({pb.bench.la_code}), its neighbours, region and England")
         sheets.append(lambda book: add_benchmarks_sheet(book, pb))

@@ -25,7 +25,7 @@ from workforce.excel.cells import header_names
 from workforce.excel.tables import Highlight
 from workforce.published.benchmark import (AUTHORITY, ENGLAND_COL, ENGLAND_P25, ENGLAND_P75, NEIGHBOURS_MEAN,
                                            REGION, Benchmark)
-from workforce.published.indicators import BENCHMARK_INDICATORS
+from workforce.published.indicators import BENCHMARK_INDICATORS, reference_date
 
 SHEET_BENCHMARKS = "Benchmarks"
 #: The census measures the plan projects, in the order the sheet draws them.
@@ -136,8 +136,9 @@ def labels(bench: Benchmark, *, comparator: bool = False) -> dict[str, str]:
 
 def benchmark_frames(bench: Benchmark, trajectory: pd.DataFrame, *, comparator: bool = False) -> dict[str, pd.DataFrame]:
     """Per measure of :data:`TRAJECTORY_MEASURES`, the published years then the plan's: ``year``,
-    the plan, carrying on as now, the authority, the neighbours' mean, the region, England and
-    its quartiles (columns named as :func:`labels` says). A cell is blank where the series has no
+    ``date`` (the day the row's figures refer to, as every published figure carries it), the
+    plan, carrying on as now, the authority, the neighbours' mean, the region, England and its
+    quartiles (columns named as :func:`labels` says). A cell is blank where the series has no
     figure that year."""
     names = labels(bench, comparator=comparator)
     out = {}
@@ -149,24 +150,39 @@ def benchmark_frames(bench: Benchmark, trajectory: pd.DataFrame, *, comparator: 
         frame = past.join(own, how="outer").sort_index()
         frame = frame.reindex(columns=[c for c in STYLE if c in frame.columns or c in (PLAN, CARRY_ON)])
         frame = frame.astype(float).reset_index().rename(columns={"index": "year"})
+        frame.insert(1, "date", [reference_date(measure, y) for y in frame["year"].astype(int)])
         frame["year"] = frame["year"].astype(int).astype(str)  # a category, not a number: no "2,024"
         out[measure] = frame.rename(columns=names)
     return out
 
 
-def column_notes(bench: Benchmark, *, comparator: bool = False) -> dict[str, str]:
-    """What each column of the Benchmarks sheet's tables holds (header notes)."""
+def mean_note(bench: Benchmark, measure: str | None = None) -> str:
+    """What the neighbours' mean is, and which neighbours it leaves out: a joint workforce return
+    counts once among the comparators and never as the authority's own neighbour
+    (:func:`workforce.published.benchmark.shared_returns`), so a mean shown without saying so
+    looks like it averages every neighbour listed. The exceptions are said in the words of
+    :meth:`Benchmark.joint_notes` (the one place they are written), for `measure` alone when given
+    (one measure's table) or every measure (the summary)."""
+    joint = bench.joint_notes(measure)
+    return "mean of the DfE statistical neighbours that reported that year" + (
+        ". " + "; ".join(joint) if joint else "")
+
+
+def column_notes(bench: Benchmark, *, comparator: bool = False, measure: str | None = None) -> dict[str, str]:
+    """What each column of the Benchmarks sheet's tables holds (header notes); the neighbours'
+    mean names the joint returns it leaves out (:func:`mean_note`, for `measure` when given)."""
     names = labels(bench, comparator=comparator)
     own = ("a published authority set beside the plan for comparison (the demo has no published figures of its "
            "own)" if comparator else "the authority's own published figures")
     return {
-        "year": "workforce census year: figures at 30 September of this year (leavers in the year to it)",
+        "year": "the DfE's year of the figure: for the workforce census figures at 30 September of this year "
+                "(leavers in the year to it); the date column gives the day",
         names[PLAN]: "the plan's figure at 30 September (agency, vacancy, caseload at the end of the quarter ending "
                      "that day; turnover: expected share of FTE leaving within a year with the plan)",
         names[CARRY_ON]: "the same figure carrying on as now (no new permanent or newly qualified hires, agency "
                          "covering the gaps; turnover without the L&D offers)",
         names[AUTHORITY]: own,
-        names[NEIGHBOURS_MEAN]: "mean of the DfE statistical neighbours that reported that year",
+        names[NEIGHBOURS_MEAN]: mean_note(bench, measure),
         names[REGION]: "the region's published figure",
         names[ENGLAND_COL]: "England's published figure",
         names[ENGLAND_P25]: "lower quartile across English authorities that year",
@@ -224,11 +240,12 @@ def add_benchmarks_sheet(book: SafeWorkbook, pb: PlanBenchmark, *, name: str = S
         row += 1
     row += 1
 
-    def table(at: int, frame: pd.DataFrame, tname: str, **kw) -> int:
+    def table(at: int, frame: pd.DataFrame, tname: str, measure: str | None = None, **kw) -> int:
         end = grid.put_table(at, 1, frame, tname, **kw)
+        own = column_notes(bench, comparator=pb.comparator, measure=measure) if measure else notes
         for j, (column, header) in enumerate(zip(frame.columns, header_names(list(frame.columns)))):
-            if notes.get(str(column)):
-                grid.put(at, j + 1, header, "wf header", comment=notes[str(column)])
+            if own.get(str(column)):
+                grid.put(at, j + 1, header, "wf header", comment=own[str(column)])
         return end
 
     grid.put(row, 1, "Where the authority stands: the latest published year of each indicator", "wf heading")
@@ -236,6 +253,9 @@ def add_benchmarks_sheet(book: SafeWorkbook, pb: PlanBenchmark, *, name: str = S
     summary["year"] = summary["year"].astype("string").fillna("")
     summary = summary.rename(columns=names)
     row = table(row + 1, summary, "bench_summary", highlights=[Highlight("TRUE", "warn", names[AUTHORITY])]) + 1
+    for line in bench.joint_notes():  # the neighbours left out of the mean, as the benchmark workbook says it
+        grid.put(row, 1, line, "wf note")
+        row += 1
     grid.put(row, 1, "The plan beside the published years (chart data below)", "wf heading")
     chart_top = row + 1
     data_row = chart_top + ((len(frames) + 1) // 2) * (CHART_ROWS + 1) + 1
@@ -246,8 +266,8 @@ def add_benchmarks_sheet(book: SafeWorkbook, pb: PlanBenchmark, *, name: str = S
         title, unit = units[measure]
         grid.put(data_row, 1, f"{title} ({unit})", "wf label")
         header = data_row + 1
-        data_row = table(header, frame, f"bench_plan_{measure}",
-                         formats={c: "float" for c in frame.columns if c != "year"}) + 1
+        data_row = table(header, frame, f"bench_plan_{measure}", measure,
+                         formats={c: "float" for c in frame.columns if c not in ("year", "date")}) + 1
         keys = {names[key]: key for key in STYLE}
         styles = [(j + 1, STYLE[keys[c]]) for j, c in enumerate(frame.columns) if c in keys and frame[c].notna().any()]
         anchor = ("A" if k % 2 == 0 else "E") + str(chart_top + (k // 2) * (CHART_ROWS + 1))

@@ -92,7 +92,8 @@ class ImportSummary:
     start_defaulted: int = 0
     role_defaulted: int = 0
     reason_defaulted: int = 0
-    blanked: dict[str, int] = field(default_factory=dict)  # field -> values given but unusable, left blank
+    blanked: dict[str, int] = field(default_factory=dict)  # field -> unusable values left blank in hr_history
+    unusable_merged: int = 0  # unusable values on merged records: no hr_history row of their own to blank
     agency_details_dropped: int = 0  # agency records whose birth date, gender or ethnicity was not kept
     schema_errors: int = 0
     warnings: int = 0
@@ -134,8 +135,11 @@ class ImportSummary:
         ]
         out += [f"{n} {text}" for n, text in notes if n]
         if self.blanked:
-            out.append(f"{sum(self.blanked.values())} values given but unusable, left blank (listed below): "
+            out.append(f"{sum(self.blanked.values())} values given but unusable, left blank in hr_history (listed below): "
                        + ", ".join(f"{name} {n} (as {BLANKED_FIELDS[name][1]})" for name, n in self.blanked.items()))
+        if self.unusable_merged:
+            out.append(f"{self.unusable_merged} values given but unusable on records merged into others (listed below): "
+                       "not in hr_history, as the rest of their record")
         if self.schema_errors or self.warnings:
             out.append(f"{self.schema_errors} schema and data problems, {self.warnings} warnings (listed below)")
         return out
@@ -230,8 +234,36 @@ def build_history(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, Impor
     summary.leaves = int(len(leaves)) - summary.future_leaves
     summary.role_defaulted = int(r.loc[usable, "org_role"].isna().sum())
     summary.agency_details_dropped = int((usable & agency_personal_details(r)).sum())
-    summary.blanked = {k: int(v) for k, v in unusable_values(r)["field"].value_counts(sort=False).items()}
+    values = unusable_values(r)
+    written = reaches_history(values, outcome)
+    summary.blanked = {k: int(v) for k, v in values.loc[written, "field"].value_counts(sort=False).items()}
+    summary.unusable_merged = int((~written).sum())
     return history, outcome, summary
+
+
+def reaches_history(values: pd.DataFrame, outcome: pd.Series) -> pd.Series:
+    """Whether each unusable value (:func:`workforce.census.records.unusable_values`) is one the
+    import leaves blank in `hr_history`: a value of a kept record (:data:`KEPT`), or the
+    LeaverDestination of a leaver record whose leave is put on the worker's in-post rows. The
+    other merged records (a second post, a repeated leave, ...) write no row, so their values
+    blank nothing: counting them as blanked would say `hr_history` has gaps it does not have.
+
+    Parameters
+    ----------
+    values : DataFrame
+        ``index, field``: the unusable values, `index` into the records `outcome` is aligned to.
+    outcome : Series
+        Each record's outcome (:func:`build_history`).
+
+    Returns
+    -------
+    Series of bool
+        Aligned to `values`.
+    """
+    got = outcome.reindex(values["index"]).to_numpy()
+    kept = np.isin(got, KEPT)
+    attached = (got == "leave_attached") & values["field"].eq("LeaverDestination").to_numpy()
+    return pd.Series(kept | attached, index=values.index)
 
 
 def _attach(inpost: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

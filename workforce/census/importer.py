@@ -12,6 +12,7 @@ import pandas as pd
 from workforce.census.history import ImportSummary, build_history
 from workforce.census.load import LoadedReturns, load_returns
 from workforce.census.problems import ERROR, WARNING, CensusProblem, count_by_severity, problems_frame
+from workforce.census.records import fold_blanked
 from workforce.errors import InputError, Problem
 
 
@@ -26,7 +27,8 @@ class CensusImport:
     summary : ImportSummary
         What happened to every record read.
     problems : list of CensusProblem
-        Schema problems, refused records and header warnings (the DfE rules are `check`'s).
+        Schema problems, refused records, values read as blank (one problem per value, :func:`fold_blanked`)
+        and header warnings (the DfE rules are `check`'s).
     loaded : LoadedReturns
         The returns as read (years, census days, authority-level fields, typed records).
     outcome : Series
@@ -69,7 +71,8 @@ def import_returns(paths: Sequence[str | Path], *, salt: str | None = None, stri
         error was found (all are listed).
     """
     loaded = load_returns(paths, salt=salt)
-    errors = [p for p in loaded.problems if p.severity == ERROR]
+    problems = fold_blanked(loaded.problems, loaded.blanked)  # one problem per value to fix
+    errors = [p for p in problems if p.severity == ERROR]
     if strict and errors:
         raise InputError(problems=[p.as_problem() for p in errors])
     records = loaded.records
@@ -79,6 +82,6 @@ def import_returns(paths: Sequence[str | Path], *, salt: str | None = None, stri
     history, outcome, summary = build_history(records)
     summary.files = [r.name for r in loaded.returns]
     summary.reference_dates = [str(r.reference_date.date()) if r.reference_date is not None else "no date" for r in loaded.returns]
-    counts = count_by_severity(loaded.problems)
+    counts = count_by_severity(problems)
     summary.schema_errors, summary.warnings = counts[ERROR], counts[WARNING]
-    return CensusImport(history, summary, loaded.problems, loaded, outcome)
+    return CensusImport(history, summary, problems, loaded, outcome)

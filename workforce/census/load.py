@@ -51,12 +51,16 @@ class LoadedReturn:
 @dataclass
 class LoadedReturns:
     """Every return read (sorted by census day, then file name), every problem found, and the
-    salt that made the pseudonyms."""
+    salt that made the pseudonyms. `blanked` holds the import's own problems with values it reads
+    as blank (:func:`workforce.census.records.blanked_problems`), apart from `problems`: they are
+    not submission issues, and the import folds those the schema already reports into the
+    schema's problem (:func:`workforce.census.records.fold_blanked`)."""
 
     returns: list[LoadedReturn]
     problems: list[CensusProblem]
     salt: str
     unreadable: list[str] = field(default_factory=list)
+    blanked: list[CensusProblem] = field(default_factory=list)
 
     @property
     def records(self) -> pd.DataFrame:
@@ -93,7 +97,7 @@ def return_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def _load_one(ret: CensusReturn, salt: str, rules: bool) -> tuple[LoadedReturn, list[CensusProblem]]:
+def _load_one(ret: CensusReturn, salt: str, rules: bool) -> tuple[LoadedReturn, list[CensusProblem], list[CensusProblem]]:
     choice = detect_year(ret)
     ref = reference_date(ret)
     problems = validate_return(ret, choice.year)
@@ -104,9 +108,8 @@ def _load_one(ret: CensusReturn, salt: str, rules: bool) -> tuple[LoadedReturn, 
     if rules:
         problems += dq.check_records(records)
     problems += [p for p in refusal_problems(records) if ref is not None]
-    problems += blanked_problems(records)
     loaded = LoadedReturn(ret.path, choice, ref, ret.la, dict(ret.la_fields), records)
-    return loaded, problems
+    return loaded, problems, blanked_problems(records)
 
 
 def with_line(problem: CensusProblem, ret: CensusReturn) -> CensusProblem:
@@ -150,6 +153,7 @@ def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules:
         warnings.warn(InputWarning(weakness), stacklevel=2)
     loaded: list[LoadedReturn] = []
     problems: list[CensusProblem] = []
+    blanked: list[CensusProblem] = []
     unreadable: list[str] = []
     pairs: list[tuple[CensusReturn, YearChoice]] = []
     for path in return_paths(paths):
@@ -163,13 +167,14 @@ def load_returns(paths: Sequence[str | Path], *, salt: str | None = None, rules:
             for p in exc.problems:
                 problems.append(CensusProblem(path.name, ERROR, "xml", p.message, fix, None, p.column or "", "", None, p.row))
             continue
-        one, found = _load_one(ret, salt, rules)
+        one, found, blanks = _load_one(ret, salt, rules)
         loaded.append(one)
         problems += [with_line(p, ret) for p in found]
+        blanked += [with_line(p, ret) for p in blanks]
         # keep the header and the lines only: the tree is not needed once the records are typed
         pairs.append((CensusReturn(ret.path, Element("Message"), ret.collection, ret.year_text, ret.reference_text, ret.la,
                                    worker_lines=ret.worker_lines, lines=ret.lines), one.choice))
     by_name = {r.name: r for r, _ in pairs}
     problems += [with_line(p, by_name[p.file]) for p in dq.returns_belong_together(pairs)]
     loaded.sort(key=lambda r: (r.reference_date if r.reference_date is not None else pd.Timestamp.max, r.name))
-    return LoadedReturns(loaded, problems, salt, unreadable)
+    return LoadedReturns(loaded, problems, salt, unreadable, blanked)

@@ -15,6 +15,7 @@ other_payments, refused` ("" when the record can be used, else why not).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Iterable
 
 import numpy as np
@@ -241,8 +242,9 @@ BLANKED_FIELDS = {
 
 def unusable_values(records: pd.DataFrame) -> pd.DataFrame:
     """The values of usable records that are given but cannot be used: one row per (record,
-    field), columns `index` (of `records`) and `field`. The import leaves them blank; nothing
-    is blanked without being counted and listed."""
+    field), columns `index` (of `records`) and `field`. The import reads them as blank; nothing
+    is blanked without being counted and listed (the import summary counts those left blank in
+    `hr_history` apart from those on merged records, :func:`workforce.census.history.reaches_history`)."""
     usable = records["refused"].eq("")
     pairs = []
     for name, (column, _, _) in BLANKED_FIELDS.items():
@@ -253,6 +255,12 @@ def unusable_values(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(pairs, columns=["index", "field"])
 
 
+def blank_consequence(name: str) -> str:
+    """What the import does with an unusable value of field `name` (one wording, whether the
+    problem is the import's own or the schema's, :func:`fold_blanked`)."""
+    return f"the import reads it as blank ({BLANKED_FIELDS[name][1]})"
+
+
 def blanked_problems(records: pd.DataFrame) -> list[CensusProblem]:
     """One import problem per value left blank (:func:`unusable_values`): an error, so that
     ``--strict`` refuses the import."""
@@ -261,10 +269,41 @@ def blanked_problems(records: pd.DataFrame) -> list[CensusProblem]:
         row = records.loc[i]
         _, target, usable = BLANKED_FIELDS[name]
         out.append(CensusProblem(row["file"], ERROR, "import",
-                                 f"<{name}>{value_shown(name, row[name])} cannot be used (it must be {usable}): {target} left blank in hr_history",
-                                 f"Correct <{name}> in the return; until then the worker's {target} is unknown.",
+                                 f"<{name}>{value_shown(name, row[name])} cannot be used (it must be {usable}): {blank_consequence(name)}",
+                                 f"Correct <{name}> in the return; until then this record's {target} is unknown.",
                                  int(row["position"]), WORKER, name, int(row["year"])))
     return out
+
+
+def fold_blanked(problems: list[CensusProblem], blanked: list[CensusProblem]) -> list[CensusProblem]:
+    """`problems` and the blanked values' problems, one problem per thing to fix: a value the
+    schema already reports (an Ethnicity not in the code list, a birth date that is not a date,
+    a Cases30 that is not a number) is one thing to fix, so it is listed once, by the schema's
+    problem, which names the allowed values and carries the line, with what the import does
+    with it added (:func:`blank_consequence`). Values the schema accepts but the import cannot
+    use (a negative Cases30, 400 days lost) keep their own import problem.
+
+    Parameters
+    ----------
+    problems : list of CensusProblem
+        The return's problems so far (schema, header, rules).
+    blanked : list of CensusProblem
+        :func:`blanked_problems` of the same return.
+
+    Returns
+    -------
+    list of CensusProblem
+    """
+    out = list(problems)
+    schema_at = {(p.file, p.position, p.field): i for i, p in enumerate(out) if p.check == "schema" and p.field}
+    rest = []
+    for b in blanked:
+        i = schema_at.get((b.file, b.position, b.field))
+        if i is None:
+            rest.append(b)
+        else:
+            out[i] = replace(out[i], message=f"{out[i].message}; {blank_consequence(b.field)}")
+    return out + rest
 
 
 def refusal_problems(records: pd.DataFrame) -> list[CensusProblem]:

@@ -21,8 +21,8 @@ from workforce.census.problems import ERROR, WARNING, CensusProblem, value_shown
 from workforce.census.reader import WORKER, CensusReturn
 from workforce.census.records import AGENCY_PERSONAL_FIELDS, ORG_ROLE_BY_ROLE
 from workforce.census.schema import PAY_FROM, SEX_FROM, YearChoice, mandatory_fields, reference_date
-
-CENSUS_MONTH, CENSUS_DAY = 9, 30  # the census day is 30 September
+from workforce.measures import census_day as _census_date
+from workforce.measures import is_census_day
 
 #: Fields the DfE requires on every record of an LA-employed worker (brief section 2 [S27]);
 #: the gender field and QualInst depend on the year.
@@ -294,8 +294,9 @@ def year_matches_reference_date(ret: CensusReturn, choice: YearChoice) -> list[C
 
 def census_day(year: int) -> pd.Timestamp:
     """The census day of collection year `year`: 30 September of that year. The one mapping
-    from Year to census day: :func:`year_matches_reference_date` expects it, the fixes suggest it."""
-    return pd.Timestamp(int(year), CENSUS_MONTH, CENSUS_DAY)
+    from Year to census day (:func:`workforce.measures.census_day`) as a Timestamp:
+    :func:`year_matches_reference_date` expects it, the fixes suggest it."""
+    return pd.Timestamp(_census_date(year))
 
 
 def fix_year(ret: CensusReturn, ref: pd.Timestamp) -> int:
@@ -314,7 +315,7 @@ def reference_date_is_census_day(ret: CensusReturn, choice: YearChoice) -> list[
     header's `Year` when it is close to the ReferenceDate (:func:`fix_year`), so following it
     leaves Year and ReferenceDate in agreement."""
     ref = reference_date(ret)
-    if ref is None or (ref.month, ref.day) == (CENSUS_MONTH, CENSUS_DAY):
+    if ref is None or is_census_day(ref):
         return []
     year = fix_year(ret, ref)
     return [_header(ret, choice, "<ReferenceDate> is not 30 September",

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workforce import measures
+from workforce.measures import is_census_day  # the one definition of the census day
 
 CENSUS_COLUMNS = ["scenario", "quarter", "quarter_end_date", "census_day", "establishment_fte", "in_post_fte",
                   "vacancies_fte", "vacancy_rate", "agency_fte", "agency_rate", "leavers_fte", "turnover_rate",
@@ -43,11 +44,6 @@ DEFINITIONS = {
     "caseload": "caseload: children / FTE of staff in case-holding roles (agency included)",
     "absence_rate": "absence rate: working days lost to sickness / (FTE in post x 253 working days)",
 }
-
-
-def is_census_day(day: pd.Timestamp) -> bool:
-    """30 September: the census's reference date."""
-    return day.month == 9 and day.day == 30
 
 
 def trailing_leavers(leavers: np.ndarray) -> np.ndarray:

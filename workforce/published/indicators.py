@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workforce.measures import census_day
 from workforce.published.authorities import joint_members
 from workforce.published.layouts import SEPTEMBER, TIME_SERIES_LAYOUTS
 
@@ -109,7 +110,7 @@ def reference_date(measure: str, year: int) -> str:
     """
     measure = PER_10K.get(measure, measure)
     september = any(measure in layout.measures and layout.year_basis == SEPTEMBER for layout in TIME_SERIES_LAYOUTS)
-    return f"{int(year)}-09-30" if september else f"{int(year)}-03-31"
+    return census_day(year).isoformat() if september else f"{int(year)}-03-31"
 
 
 def published_return(raw: pd.DataFrame, code: str) -> pd.Series:
