@@ -135,7 +135,8 @@ def test_every_new_assumption_round_trips_through_toml_and_the_workbook(tmp_path
             ranges[name] = (row.low, row.high)
         if row.low is not None and isinstance(value, float):
             new = changes[name]
-            ranges[name] = (min(row.low, new) * 0.5 if row.low > 0 else row.low, min(max(row.high, new), 1.0))
+            high = max(row.high, new)  # a fraction's range stays within 1; a day rate's is in pounds
+            ranges[name] = (min(row.low, new) * 0.5 if row.low > 0 else row.low, min(high, 1.0) if row.high <= 1 else high)
     edited_all = base.with_values(changes, ranges=ranges)
     assert edited_all != base
     assert assumptions_from_toml(plan_settings_toml(edited_all)) == edited_all
