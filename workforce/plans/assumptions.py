@@ -1005,9 +1005,23 @@ def _parse_range(cells: list[Any], value: Any, meta: dict) -> tuple[float, float
     low, high = (_parse_number(c, meta) for c in cells)
     for number in (low, high):
         _check_range(number, meta)
+    if not low <= value <= high and _relative_default(low, high, meta):
+        return None  # the default range of the old value, left as it was: it moves with the new one
     if not low <= value <= high:
         raise ValueError(f"the range {low:g} to {high:g} must hold the value {value:g}")
     return (float(low), float(high))
+
+
+def _relative_default(low: float, high: float, meta: dict) -> bool:
+    """Is (low, high) the default range of some value, for a value whose default range is relative
+    to it (:data:`RELATIVE_RANGE`, the agency day rates' x0.715-x1)? A sheet or file that changes
+    such a value and leaves the range it was written with takes the new value's default range,
+    as :meth:`Assumptions.with_values` does (a planner's own range must still hold the value)."""
+    rng = meta.get("rng")
+    if rng is None or rng[0] != RELATIVE_RANGE[0] or rng[2] <= 0 or high <= 0:
+        return False
+    base = high / rng[2]
+    return math.isclose(low, base * rng[1], rel_tol=1e-5, abs_tol=1e-6)
 
 
 def warn_defaults_used(seen: set[tuple[str, str]], programmes: Mapping[str, Any], source: str) -> None:
