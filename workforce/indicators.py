@@ -631,7 +631,8 @@ def agency_rate(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJ
     if plan_summary.get("hold_agency_rate_end") is not None:
         out.append(Indicator("agency_rate_end_hold", "Agency rate at the end, holding headcount",
                              float(plan_summary["hold_agency_rate_end"]), SHARE,
-                             f"{basis}, holding today's headcount: every leaver replaced like for like", source))
+                             f"{basis}, holding today's headcount: every leaver replaced like for like (one "
+                             "deterministic run, not a median of simulated futures)", source))
     return out
 
 
