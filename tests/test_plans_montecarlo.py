@@ -1,5 +1,5 @@
 """Monte Carlo: one engine for expected values and simulated futures; it varies demand, hiring
-success, agency supply and L&D effects as well as who leaves; seeded; paired with carrying on."""
+success, agency supply, L&D effects and agency day rates as well as who leaves; seeded; paired with carrying on."""
 
 from __future__ import annotations
 
