@@ -139,7 +139,8 @@ def test_planner_chart_data_matches_the_frames(planner):
     census = kw["census"]
     plan = census[census["scenario"] == "plan"].sort_values("quarter")
     assert [r[1] for r in rows[1:]] == pytest.approx(list(plan["agency_rate"]))
-    assert rows[0] == ["quarter", "agency rate (plan)", "carrying on as now", "holding today's headcount"]
+    assert rows[0] == ["quarter", "agency rate (plan)", "carrying on as now",
+                       "holding today's headcount (one deterministic run)"]
 
 
 def test_planner_census_days_trajectories_notes_and_glossary(planner):

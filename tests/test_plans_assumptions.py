@@ -135,7 +135,8 @@ def test_every_new_assumption_round_trips_through_toml_and_the_workbook(tmp_path
             ranges[name] = (row.low, row.high)
         if row.low is not None and isinstance(value, float):
             new = changes[name]
-            ranges[name] = (min(row.low, new) * 0.5 if row.low > 0 else row.low, min(max(row.high, new), 1.0))
+            high = max(row.high, new)  # a fraction's range stays within 1; a day rate's is in pounds
+            ranges[name] = (min(row.low, new) * 0.5 if row.low > 0 else row.low, min(high, 1.0) if row.high <= 1 else high)
     edited_all = base.with_values(changes, ranges=ranges)
     assert edited_all != base
     assert assumptions_from_toml(plan_settings_toml(edited_all)) == edited_all
@@ -235,3 +236,17 @@ def test_the_order_of_the_rows_does_not_change_the_assumptions():
     shuffled = frame.sort_values(["section", "key"], ascending=False).reset_index(drop=True)
     back = assumptions_from_frame(shuffled)
     assert back == a and [p.name for p in back.programmes] == [p.name for p in a.programmes]
+
+
+def test_a_relative_range_left_as_written_moves_with_an_edited_value():
+    """The agency day rate edited in the sheet, its range left as written (x0.715-x1 of the old
+    rate): the new rate's default range; a planner's own range must still hold the value."""
+    frame = assumptions_frame(Assumptions())
+    row = (frame["section"] == "costs") & (frame["key"] == "agency_day_rate_case_holder_gbp")
+    frame.loc[row, "value"] = 444.0
+    a = assumptions_from_frame(frame, warn_missing=False)
+    assert a.costs.agency_day_rate_case_holder_gbp == 444.0
+    assert a.range_of("costs", "agency_day_rate_case_holder_gbp") == pytest.approx((444.0 * 0.715, 444.0))
+    frame.loc[row, ["low", "high"]] = [250.0, 300.0]  # the planner's own: must hold the value
+    with pytest.raises(InputError, match="must hold the value"):
+        assumptions_from_frame(frame, warn_missing=False)

@@ -83,3 +83,15 @@ def test_absence_today_from_sickness_days():
     assert rate == pytest.approx(15 / (1.5 * 253))  # agency staff are not in post (LA-employed only)
     assert "sickness_days_12m" in basis
     assert absence_today(workers.drop(columns="sickness_days_12m"), 0.032)[0] == 0.032
+
+
+def test_each_row_says_whether_it_is_a_median_of_futures_or_one_deterministic_run():
+    """Holding today's headcount is one run at expected values beside the others' medians: its
+    rows say so (the `figures` column), so nobody reads it as a median."""
+    from workforce.plans.census_measures import DETERMINISTIC
+
+    runs = {k: np.vstack([v, v * 1.1, v * 0.9]) for k, v in series().items()}
+    simulated = census_frame("plan", runs, TODAY, STARTS)
+    once = census_frame("hold", series(), TODAY, STARTS)
+    assert (simulated["figures"] == "median of 3 simulated futures").all()
+    assert (once["figures"] == DETERMINISTIC).all() and "deterministic" in DETERMINISTIC

@@ -1,11 +1,12 @@
 """Monte Carlo: one engine for expected values and simulated futures; it varies demand, hiring
-success, agency supply and L&D effects as well as who leaves; seeded; paired with carrying on."""
+success, agency supply, L&D effects and agency day rates as well as who leaves; seeded; paired with carrying on."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from plans_frames import make_authority
@@ -16,6 +17,7 @@ from workforce.plans.planner import build_plan
 FAST = {"montecarlo.runs": 300}
 UNCERTAIN = ("demand.referral_trend_rate", "recruitment.hire_success_rate", "supply.agency_fill_rate",
              "supply.new_hire_turnover_rate")
+AGENCY_RATES = tuple(f"costs.agency_day_rate_{g}_gbp" for g in ("case_holder", "senior", "supervisor", "manager"))
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +38,21 @@ def fixed(a: Assumptions, names=UNCERTAIN) -> Assumptions:
     return a.with_values({}, ranges=ranges)
 
 
-def test_median_close_to_the_expected_plan(result):
+def test_median_close_to_the_expected_plan(result, authority):
     mc = result.montecarlo.set_index("quarter")
     det = result.recruitment_totals.set_index("quarter")
     assert result.summary["montecarlo_runs"] == 1000
     rel = np.abs(mc["permanent_fte_p50"] - det["permanent_fte"]) / det["permanent_fte"]
     assert (rel < 0.03).all(), rel
-    # futures short of staff buy agency and those with staff to spare release it: the median cost
-    # is near the expected one
-    cost = np.abs(mc["cost_gbp_p50"] - det["cost_gbp"]) / det["cost_gbp"]
+    # futures short of staff buy agency and those with staff to spare release it: at the assumed
+    # agency day rates the median cost is near the expected one
+    a = Assumptions()
+    at_rates = build_plan(*authority, a.with_values({}, ranges={n: (a.value_of(*n.split(".")),) * 2
+                                                                for n in AGENCY_RATES}))
+    cost = np.abs(at_rates.montecarlo.set_index("quarter")["cost_gbp_p50"] - det["cost_gbp"]) / det["cost_gbp"]
     assert (cost < 0.03).all(), cost
+    # the rates' draws are at or below the assumed ones (the top of the evidence): below it
+    assert (mc["cost_gbp_p50"] < det["cost_gbp"]).all()
 
 
 def test_agency_cover_is_what_the_need_calls_for_within_the_plan_and_the_committed_terms():
@@ -210,3 +217,44 @@ def test_binding_dimension_takes_capacity_and_need_from_the_one_least_covered():
     np.testing.assert_allclose(held, [15.7, 8.0, 2.0])  # points binds, then children; no need: the smaller
     np.testing.assert_allclose(needed, [15.24, 10.0, 0.0])
     assert held[0] / needed[0] > 1.0 > cap[0].min() / need[0].max()
+
+
+
+def test_agency_day_rates_drawn_in_their_range_one_multiplier_for_every_grade():
+    """The agency day rates are sampled: draws differ, lie in each grade's range, and one draw
+    moves every grade together (the default ranges are proportional, so one multiplier)."""
+    a = Assumptions()
+    inp = SimpleNamespace(a=a, horizon=12, hazard=0.05)
+    d = draws(inp, 2000, np.random.default_rng(0))
+    for g, name in enumerate(AGENCY_RATES):
+        value = a.value_of(*name.split("."))
+        lo, hi = a.range_of(*name.split("."))
+        assert lo < value and hi == value  # low from the cited lower evidence, high the value
+        drawn = d.agency_rate[:, g] * value
+        assert lo - 1e-9 <= drawn.min() and drawn.max() <= hi + 1e-9
+        assert drawn.std() > 0
+    assert np.allclose(d.agency_rate, d.agency_rate[:, :1])  # the same multiplier in a run
+    assert draws(inp, 1, None).agency_rate is None  # the central run keeps the rates
+    # a planner's own ranges that are not proportional still move together: the same quantile
+    own = a.with_values({}, ranges={AGENCY_RATES[0]: (200.0, 300.0), AGENCY_RATES[3]: (400.0, 446.3)})
+    o = draws(SimpleNamespace(a=own, horizon=12, hazard=0.05), 500, np.random.default_rng(1)).agency_rate
+    assert np.all(np.diff(o[np.argsort(o[:, 0]), 3]) >= -1e-12)
+
+
+def test_agency_rate_range_widens_the_cost_bands_and_leaves_the_central_plan(authority):
+    """The day rates' range widens the bands of what the plan and carrying on as now cost; the
+    central run keeps the assumed rates. Each run prices both at the same rates (paired), so the
+    saving moves with the difference in agency the two use, not with the rate's whole spread: its
+    band moves, and need not widen (all draws are at or below the assumed rates)."""
+    base = Assumptions().with_values(FAST)
+    collapsed = base.with_values({}, ranges={n: (base.value_of(*n.split(".")),) * 2 for n in AGENCY_RATES})
+    wide, narrow = build_plan(*authority, base), build_plan(*authority, collapsed)
+    pd.testing.assert_frame_equal(wide.recruitment_totals, narrow.recruitment_totals)  # the central run
+    width = lambda r, s: r.summary[f"{s}_p90"] - r.summary[f"{s}_p10"]  # noqa: E731
+    assert width(wide, "total_cost_gbp") > width(narrow, "total_cost_gbp")
+    assert width(wide, "baseline_cost_gbp") > width(narrow, "baseline_cost_gbp")
+    assert any(wide.summary[f"saving_gbp_p{p}"] != narrow.summary[f"saving_gbp_p{p}"] for p in (10, 50, 90))
+    # only the costs move: the same futures of staff and agency
+    assert wide.summary["agency_rate_end_p50"] == narrow.summary["agency_rate_end_p50"]
+    # every draw is at or below the assumed rates (the top of the evidence): the median cost falls
+    assert wide.summary["total_cost_gbp_p50"] < narrow.summary["total_cost_gbp_p50"]

@@ -631,7 +631,8 @@ def agency_rate(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJ
     if plan_summary.get("hold_agency_rate_end") is not None:
         out.append(Indicator("agency_rate_end_hold", "Agency rate at the end, holding headcount",
                              float(plan_summary["hold_agency_rate_end"]), SHARE,
-                             f"{basis}, holding today's headcount: every leaver replaced like for like", source))
+                             f"{basis}, holding today's headcount: every leaver replaced like for like (one "
+                             "deterministic run, not a median of simulated futures)", source))
     return out
 
 
@@ -738,8 +739,9 @@ def plan_costs(plan_summary: Mapping[str, Any] | None, source: str = SHEET_PROJE
     money = (f"in {year} prices (costs.price_year: salaries and day rates indexed by the pay award to {year}; "
              "later pay awards are not added, so the cash cost of later years is higher)" if year
              else "in the price year's money")
-    sim = (f"median of {runs or 'the'} simulated futures (leavers, demand, hiring success, agency supply and L&D "
-           "effects drawn from their ranges; a team buys extra agency when it falls short and releases agency its own "
+    sim = (f"median of {runs or 'the'} simulated futures (leavers, demand, hiring success, agency supply, L&D "
+           "effects and the agency day rates drawn from their ranges, the day rates at or below the assumed ones, "
+           "which are the top of the published evidence; a team buys extra agency when it falls short and releases agency its own "
            f"staff do not need), {money}. The Recruitment plan sheet's cost columns are the expected values, with no "
            "chance shortfalls")
     out = []

@@ -359,6 +359,34 @@ def with_plan_quarters(requirement: pd.DataFrame, start_date: str) -> pd.DataFra
     return out
 
 
+def demand_cost_reconciliation(d, plan, workers: pd.DataFrame) -> pd.DataFrame:
+    """The walk from the Demand sheet's social-work staff line to the plan's workforce cost
+    (:func:`workforce.plans.reconcile.cost_reconciliation`) for a plan that follows the demand
+    run `d` (:class:`workforce.plan_demand.PlanDemand`)."""
+    from workforce.plan_demand import staff_cost_in_plan_year
+    from workforce.plans.reconcile import cost_reconciliation
+
+    da = d.result.assumptions
+    return cost_reconciliation(d.requirement, plan.recruitment_totals, plan.projection, plan.assumptions,
+                               staff_cost_per_fte=float(da.budget.cost_per_fte_gbp), staff_year=int(da.price_year),
+                               staff_cost_per_fte_plan_year=staff_cost_in_plan_year(da, workers, plan.assumptions))
+
+
+def add_reconciliation_sheet(book, walk: pd.DataFrame) -> None:
+    """The Cost reconciliation sheet: the walk as one table, each column's note on its header. Its
+    own sheet, after Demand: its two ends are on different sheets (Demand, Recruitment plan) and a
+    finance officer ticks it as one working paper."""
+    from workforce.excel.tables import TableSpec
+    from workforce.plans.reconcile import RECONCILIATION_NOTES
+
+    book.add_table_sheet("Cost reconciliation", [TableSpec(walk, "Cost_reconciliation", comments=RECONCILIATION_NOTES,
+                                                           formats={"fte": "float"})],
+                         "the Demand sheet's social-work staff line (required FTE at the role mix's pay, the demand "
+                         "model's price year) walked to the plan's workforce cost (every post, agency at day rates, "
+                         "recruitment and L&D, the plan's price year), final year, in named steps that add up: the "
+                         "last row checks it (0)")
+
+
 def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases: pd.DataFrame,
                      files: dict[str, str]) -> list[Callable]:
     """Write the demand and benchmark CSVs (and the demand assumptions used) into `od`, list
@@ -385,6 +413,11 @@ def evidence_outputs(od, evidence: Evidence, plan, workers: pd.DataFrame, cases:
                                             "quarter stands for); demand_assumptions.toml: levers to edit")
         sheets.append(lambda book: add_demand_sheet(book, result, source=d.source, agreement=d.agreement,
                                                     notes=DEMAND_NOTES, plan_start=plan.summary["start_date"]))
+        walk = demand_cost_reconciliation(d, plan, workers)
+        _write_csv(walk, od.path("cost_reconciliation.csv"))
+        files["cost_reconciliation.csv"] = ("the Demand sheet's social-work staff line walked to the plan's workforce "
+                                            "cost, final year, step by step (Cost reconciliation sheet)")
+        sheets.append(lambda book: add_reconciliation_sheet(book, walk))
     if evidence.bench is not None:
         trajectory = plan_trajectory(plan)
         pb = PlanBenchmark(evidence.bench, trajectory, evidence.comparator, notes=trajectory_notes())

@@ -19,6 +19,7 @@ stage so that the demand model's starting stocks are the demo's open cases by ty
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -253,12 +254,29 @@ def demand_assumptions(settings: DemandSettings, *, plan: Assumptions | None = N
     if price_year is not None:
         a = replace(a, price_year=int(price_year))
     if a.budget.cost_per_fte_gbp is None:
-        mixes, _ = role_mixes(a.structure, social_work_workers(workers, a.rules()), a.rules())
-        leaving = a.structure.teams["care_leaver"]
-        cost, basis = blended_cost_per_fte([m for t, m in mixes.items() if t != leaving], plan,
-                                           in_year=a.price_year)
+        cost, basis = blended_cost_per_fte(social_work_mixes(a, workers), plan, in_year=a.price_year)
         a = replace(a, budget=replace(a.budget, cost_per_fte_gbp=cost, cost_per_fte_basis=basis))
     return a
+
+
+def social_work_mixes(a: DemandAssumptions, workers: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """The role mixes of the demand model's social-work team types (care leavers' personal
+    advisers left out), whose blended pay is the cost of an FTE (:func:`blended_cost_per_fte`)."""
+    mixes, _ = role_mixes(a.structure, social_work_workers(workers, a.rules()), a.rules())
+    leaving = a.structure.teams["care_leaver"]
+    return [m for t, m in mixes.items() if t != leaving]
+
+
+def staff_cost_in_plan_year(a: DemandAssumptions, workers: pd.DataFrame | None, plan: Assumptions) -> float:
+    """The demand model's cost of an FTE (`[budget] cost_per_fte_gbp`, in its price year) in the
+    plan's price year: the role mix's pay at the plan's salaries (:func:`blended_cost_per_fte`)
+    when the cost came from them, else the planner's own figure moved by the plan's pay award
+    (:func:`workforce.plans.costs.price_index`)."""
+    mixes = social_work_mixes(a, workers)
+    own_year = blended_cost_per_fte(mixes, plan, in_year=a.price_year)[0]
+    if math.isclose(own_year, float(a.budget.cost_per_fte_gbp), rel_tol=1e-9):  # the mix's pay: price it again
+        return blended_cost_per_fte(mixes, plan)[0]
+    return float(a.budget.cost_per_fte_gbp) * price_index(plan, a.price_year)
 
 
 def england_calibration(pub: Published, years: str | None) -> Calibration:

@@ -201,7 +201,8 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
     row += 1
     grid.put(row, 1, "Its budget's social-work staff are the FTE the model requires in case-holding teams at the role "
              "mix's pay, before absence and agency premium; the plan's workforce cost is every post, agency at day "
-             "rates, recruitment and L&D: the two differ by design.", "wf subtitle")
+             "rates, recruitment and L&D: the two differ by design (the Cost reconciliation sheet walks from the one "
+             "to the other).", "wf subtitle")
     row += 1
     for line in result.start_adjustment:  # a baseline that steps at the start says why
         grid.put(row, 1, line, "wf subtitle")

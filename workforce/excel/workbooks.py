@@ -130,9 +130,10 @@ FTE_SERIES = {"quarter_label": "quarter", "need_case_holder_fte_p50": "demand",
 
 
 def agency_rate_series(census: pd.DataFrame) -> pd.DataFrame:
-    """Per quarter: the agency rate with the plan, carrying on as now and holding today's
-    headcount (the census measures: medians of the simulated futures)."""
-    names = {"plan": "agency rate (plan)", "carry_on": "carrying on as now", "hold": "holding today's headcount"}
+    """Per quarter: the agency rate with the plan, carrying on as now (the census measures:
+    medians of the simulated futures) and holding today's headcount (one deterministic run)."""
+    names = {"plan": "agency rate (plan)", "carry_on": "carrying on as now",
+             "hold": "holding today's headcount (one deterministic run)"}
     wide = census.pivot_table(index="quarter", columns="scenario", values="agency_rate").sort_index()
     g = wide[[c for c in names if c in wide.columns]].rename(columns=names).reset_index()
     g.insert(0, "quarter_label", [quarter_label(q) if q else "today" for q in g["quarter"]])
@@ -609,8 +610,9 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
         (SHEET_ALLOCATION, (worker_loads, allocation_summary)), (SHEET_FAIRNESS, (fairness,)),
     ) if any(f is not None for f in parts)}
     days = census_days(census)
-    tables = [("Census measures today and at each 30 September (DfE definitions; plan, carrying on as now, holding "
-               "today's headcount)", days, "summary_census_days", plan_formats(days)),
+    tables = [("Census measures today and at each 30 September (DfE definitions; plan and carrying on as now: medians "
+               "of the simulated futures; holding today's headcount: one deterministic run)", days,
+               "summary_census_days", plan_formats(days)),
               ("Where the plan sits among English authorities that started at the same level (percentage points, "
                "DfE workforce indicators 2017-2023)", trajectories, "summary_trajectories",
                plan_formats(trajectories) if trajectories is not None else {})]
@@ -633,8 +635,8 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                   "so they differ a little")
     _side_by_side(book, SHEET_PROJECTION, [(census, "Census_measures"), (montecarlo, "Monte_carlo"),
                                            (projection, "Projection")],
-                  "the DfE census measures per quarter for the plan, carrying on as now and holding today's headcount "
-                  "(left); Monte Carlo percentiles per quarter (middle; p_shortfall: the chance of a shortfall in "
+                  "the DfE census measures per quarter for the plan and carrying on as now (medians of the simulated "
+                  "futures) and holding today's headcount (one deterministic run; column figures) (left); Monte Carlo percentiles per quarter (middle; p_shortfall: the chance of a shortfall in "
                   "that quarter); the projection per quarter and team with no new hires (right; gap_fte: required "
                   "FTE minus what today's staff still in post hold)")
     for add in more_sheets:
@@ -655,7 +657,9 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                      name="Fairness_audit", formats=plan_formats(fairness))
     book.add_assumptions_sheet(assumptions, "every planning assumption, and the capacity model (caseload rows), "
                                "with unit, range (low-high, sampled by the Monte Carlo) and basis; edit the value "
-                               "column (a value with a range must lie within it: move the range with the value) and "
+                               "column (a value with a range must lie within it: move the range with the value; a "
+                               "range relative to the value, as the agency day rates' and the L&D effects', left as "
+                               "written moves by itself) and "
                                "re-plan with the same inputs: `workforce run` with this workbook as "
                                "[run.inputs] assumptions, or `workforce plan --assumptions workforce_plan.xlsx` with "
                                "the run's workers, cases, --hr-history, --establishment and --model "

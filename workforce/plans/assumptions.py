@@ -136,6 +136,15 @@ _PAY = "GBP per FTE-year"
 _AGENCY_DAY = ("[S53][DERIVED] Devon agency spend £40.2 an hour 2015/16 x 7.4 hours; the top of the published "
                "evidence (an agency social worker invoicing about £6k a year above top-of-scale pay, 2018 FOI [S49d]; "
                "about £14.4k a year above a permanent NQSW, Sefton 2010 [S54]): set your own contract rates")
+_AGENCY_RANGE = ("range x0.715 to x1 of the rate [DERIVED]: low from [S49d], (£35,444 top of scale [S49] + £6,000) "
+                 "x 1.28 on-costs = £53,048 a year / 1,739 hours x 7.4 = £225.74 a day in 2018, / 1.03^2 pay award "
+                 "= £212.78 in 2016 = 0.715 x £297.5 (Sefton [S54] lands near it: (£28,200 NQSW [S70] / 1.03^8 x "
+                 "1.28 + £14,400) / 1,739 x 7.4 x 1.03^6 = £217.95, x0.733); high the rate itself, the top of the "
+                 "evidence; one draw moves every grade's rate together (contracts move together)")
+#: The agency day rates' default range relative to each grade's rate (x0.715 to x1, arithmetic in
+#: `_AGENCY_RANGE`): the Monte Carlo draws one quantile a run for every grade, so with these
+#: proportional ranges one multiplier moves them all.
+AGENCY_DAY_RANGE = ("x", 0.715, 1.0)
 
 
 @dataclass(frozen=True)
@@ -184,19 +193,25 @@ class CostAssumptions:
                              "employer on-costs (pension, NI) for permanent staff", lo=0.0, hi=2.0)
     agency_year: int = _v(2016, "int", "year", "[S53] 2015/16 and [S51] January 2016",
                           "the year the agency day rates below are in", lo=2000, hi=2100)
-    agency_day_rate_case_holder_gbp: float = _v(297.5, "float", "GBP per day", _AGENCY_DAY,
+    agency_day_rate_case_holder_gbp: float = _v(297.5, "float", "GBP per day", f"{_AGENCY_DAY}; {_AGENCY_RANGE}",
                                                 "what the authority pays per day for an agency social worker "
-                                                "(case holder, or qualified without cases)", lo=50.0, hi=2000.0)
+                                                "(case holder, or qualified without cases)", lo=50.0, hi=2000.0,
+                                                rng=AGENCY_DAY_RANGE)
     agency_day_rate_senior_gbp: float = _v(371.9, "float", "GBP per day",
                                            f"{_AGENCY_DAY}, x 35/28 (London caps: senior/advanced £35 an hour against "
-                                           "£28 for a social worker [S51])",
-                                           "per day for an agency senior or advanced practitioner", lo=50.0, hi=2000.0)
+                                           f"£28 for a social worker [S51]); {_AGENCY_RANGE}",
+                                           "per day for an agency senior or advanced practitioner", lo=50.0, hi=2000.0,
+                                           rng=AGENCY_DAY_RANGE)
     agency_day_rate_supervisor_gbp: float = _v(403.8, "float", "GBP per day",
-                                               f"{_AGENCY_DAY}, x 38/28 (London caps: assistant team manager £38 [S51])",
-                                               "per day for an agency practice supervisor", lo=50.0, hi=2000.0)
+                                               f"{_AGENCY_DAY}, x 38/28 (London caps: assistant team manager £38 "
+                                               f"[S51]); {_AGENCY_RANGE}",
+                                               "per day for an agency practice supervisor", lo=50.0, hi=2000.0,
+                                               rng=AGENCY_DAY_RANGE)
     agency_day_rate_manager_gbp: float = _v(446.3, "float", "GBP per day",
-                                            f"{_AGENCY_DAY}, x 42/28 (London caps: team manager £42 [S51])",
-                                            "per day for an agency team, service or senior manager", lo=50.0, hi=3000.0)
+                                            f"{_AGENCY_DAY}, x 42/28 (London caps: team manager £42 [S51]); "
+                                            f"{_AGENCY_RANGE}",
+                                            "per day for an agency team, service or senior manager", lo=50.0, hi=3000.0,
+                                            rng=AGENCY_DAY_RANGE)
     hours_per_day: float = _v(7.4, "float", "hours", "[DERIVED] 37 hours a week [S49d] over 5 days",
                               "paid hours in a working day (turns day rates into hourly and yearly costs)",
                               lo=1.0, hi=24.0)
@@ -990,9 +1005,23 @@ def _parse_range(cells: list[Any], value: Any, meta: dict) -> tuple[float, float
     low, high = (_parse_number(c, meta) for c in cells)
     for number in (low, high):
         _check_range(number, meta)
+    if not low <= value <= high and _relative_default(low, high, meta):
+        return None  # the default range of the old value, left as it was: it moves with the new one
     if not low <= value <= high:
         raise ValueError(f"the range {low:g} to {high:g} must hold the value {value:g}")
     return (float(low), float(high))
+
+
+def _relative_default(low: float, high: float, meta: dict) -> bool:
+    """Is (low, high) the default range of some value, for a value whose default range is relative
+    to it (:data:`RELATIVE_RANGE`, the agency day rates' x0.715-x1)? A sheet or file that changes
+    such a value and leaves the range it was written with takes the new value's default range,
+    as :meth:`Assumptions.with_values` does (a planner's own range must still hold the value)."""
+    rng = meta.get("rng")
+    if rng is None or rng[0] != RELATIVE_RANGE[0] or rng[2] <= 0 or high <= 0:
+        return False
+    base = high / rng[2]
+    return math.isclose(low, base * rng[1], rel_tol=1e-5, abs_tol=1e-6)
 
 
 def warn_defaults_used(seen: set[tuple[str, str]], programmes: Mapping[str, Any], source: str) -> None:

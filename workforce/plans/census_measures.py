@@ -16,7 +16,12 @@ social-work role, as the census counts staff:
   (from `sickness_days_12m`) or the assumption, held through the plan.
 
 Quarter 0 is today (the census measures of the inputs); quarters 1..H are the quarters' ends.
-`census_day` marks the quarter ends that fall on 30 September.
+`census_day` marks the quarter ends that fall on 30 September. `figures` says what each row is:
+the plan and carrying on as now are medians of the simulated futures; holding today's headcount
+is one deterministic run (expected leavers, central demand). It is labelled rather than
+simulated: holding replaces every leaver at once, so its FTE, vacancy and agency rates are
+constant by construction and only its turnover and caseload would vary, around the expected
+values it shows.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import pandas as pd
 from workforce import measures
 from workforce.measures import is_census_day  # the one definition of the census day
 
-CENSUS_COLUMNS = ["scenario", "quarter", "quarter_end_date", "census_day", "establishment_fte", "in_post_fte",
+CENSUS_COLUMNS = ["scenario", "figures", "quarter", "quarter_end_date", "census_day", "establishment_fte", "in_post_fte",
                   "vacancies_fte", "vacancy_rate", "agency_fte", "agency_rate", "leavers_fte", "turnover_rate",
                   "case_holder_fte", "children", "caseload", "absence_rate"]
 #: The census's own words for each measure (the Summary sheet and plan_summary.json quote them).
@@ -44,6 +49,10 @@ DEFINITIONS = {
     "caseload": "caseload: children / FTE of staff in case-holding roles (agency included)",
     "absence_rate": "absence rate: working days lost to sickness / (FTE in post x 253 working days)",
 }
+
+
+#: The `figures` of a scenario computed once at expected values (holding today's headcount).
+DETERMINISTIC = "one deterministic run (expected leavers, central demand)"
 
 
 def trailing_leavers(leavers: np.ndarray) -> np.ndarray:
@@ -87,7 +96,8 @@ def census_frame(scenario: str, series: Mapping[str, np.ndarray], today: Mapping
     -------
     DataFrame
         :data:`CENSUS_COLUMNS`, one row per quarter 0..H. With simulated futures each figure is
-        the median over the runs, each rate computed run by run first.
+        the median over the runs, each rate computed run by run first; `figures` says which
+        (:func:`figures_label`).
     """
     arrays = {k: np.atleast_2d(np.asarray(v, dtype=float)) for k, v in series.items()}
     runs, H = max(v.shape[0] for v in arrays.values()), arrays["in_post_fte"].shape[1]
@@ -110,7 +120,7 @@ def census_frame(scenario: str, series: Mapping[str, np.ndarray], today: Mapping
                 np.array([np.nanmedian(c) if np.isfinite(c).any() else np.nan for c in values.T])
 
     frame = pd.DataFrame({
-        "scenario": scenario, "quarter": np.arange(H + 1), "quarter_end_date": ends,
+        "scenario": scenario, "figures": figures_label(runs), "quarter": np.arange(H + 1), "quarter_end_date": ends,
         "census_day": [is_census_day(d) for d in ends],
         **{k: mid(col[k]) for k in ("establishment_fte", "in_post_fte", "vacancies_fte", "agency_fte")},
         "leavers_fte": mid(leavers), **{k: mid(v) for k, v in rates.items()},
@@ -118,6 +128,11 @@ def census_frame(scenario: str, series: Mapping[str, np.ndarray], today: Mapping
         "absence_rate": float(today["absence_rate"]),
     })
     return frame[CENSUS_COLUMNS]
+
+
+def figures_label(runs: int) -> str:
+    """What a census row is: the median of `runs` simulated futures, or one deterministic run."""
+    return f"median of {runs:,} simulated futures" if runs > 1 else DETERMINISTIC
 
 
 def absence_today(workers: pd.DataFrame, default: float) -> tuple[float, str]:

@@ -149,6 +149,9 @@ NOTES: dict[str, str] = {
                    "case-holder FTE of demand without a worker)",
     # census measures
     "scenario": "plan, carry_on (carrying on as now) or hold (holding today's headcount)",
+    "figures": ("what the row's figures are: the plan and carrying on as now, medians of the simulated futures; "
+                "holding today's headcount, one deterministic run (expected leavers, central demand: its FTE and "
+                "vacancy and agency rates are constant by construction)"),
     "census_day": "the quarter ends on 30 September, the census's reference date",
     "in_post_fte": "LA-employed FTE in post (every social-work role)",
     "children": "children held (each child counts)",

@@ -27,6 +27,8 @@ AGENCY_GRADE = {
     "practice_supervisor": "supervisor",
     "team_manager": "manager", "service_manager": "manager", "senior_manager": "manager",
 }
+#: The agency grades, each with its own day rate (`costs.agency_day_rate_<grade>_gbp`).
+AGENCY_GRADES = ("case_holder", "senior", "supervisor", "manager")
 #: Permanent roles that draw the market supplement (case-holding practitioners past the ASYE).
 SUPPLEMENT_ROLES = ("case_holder", "senior_practitioner", "advanced_practitioner")
 
@@ -54,9 +56,15 @@ def permanent_cost_per_fte_year(a: Assumptions, role: str = "case_holder", asye:
     return (salary_gbp(a, role, asye) + market_supplement_gbp(a, role, asye)) * (1.0 + a.costs.on_cost_rate)
 
 
+def agency_grade(role: str) -> str:
+    """The agency grade whose day rate a worker of `role` is paid at (a role not listed: a case
+    holder's)."""
+    return AGENCY_GRADE.get(role, "case_holder")
+
+
 def agency_day_rate_gbp(a: Assumptions, role: str = "case_holder") -> float:
     """What the authority pays a day for an agency worker of `role`, in the price year."""
-    grade = AGENCY_GRADE.get(role, "case_holder")
+    grade = agency_grade(role)
     return float(getattr(a.costs, f"agency_day_rate_{grade}_gbp")) * price_index(a, a.costs.agency_year)
 
 

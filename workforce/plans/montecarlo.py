@@ -25,7 +25,11 @@ hazards, new starters as binomial counts at the new-hire rate):
 * agency availability: the share of extra cover a short quarter needs that the market supplies
   (`supply.agency_fill_rate`); the rest is a shortfall;
 * effect sizes: each L&D programme's cut in voluntary leaving, from its range;
-* the new-hire turnover rate, from its range.
+* the new-hire turnover rate, from its range;
+* the agency day rates (`costs.agency_day_rate_*_gbp` low-high): one draw a run moves every grade
+  together (the same quantile of each grade's range; with the default ranges, x0.715 to x1 of
+  each rate, one multiplier), as agency contracts move together. It prices the agency cover and
+  today's agency staff outside it; the central run and the plan's choices keep the rates.
 
 Uncertain values are drawn from a triangular distribution over their range, the assumption's
 value the most likely. The plan and carrying on as now are simulated in the same futures (the
@@ -41,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.plans.costs import advert_gbp, clawback_leave_chance, golden_hello_net_gbp
+from workforce.plans.costs import AGENCY_GRADES, advert_gbp, agency_grade, clawback_leave_chance, golden_hello_net_gbp
 from workforce.plans.leaving import annual_to_quarterly
 from workforce.plans.projection import Workforce, stock_frames
 from workforce.plans.recruitment import (DIMS, Decisions, RecruitmentInputs, covered_need, new_starter_curves,
@@ -51,6 +55,7 @@ PERCENTILES = (10, 50, 90)
 SOURCES = {
     "demand": "demand.referral_trend_rate", "success": "recruitment.hire_success_rate",
     "fill": "supply.agency_fill_rate", "new_hire": "supply.new_hire_turnover_rate",
+    "agency_rate": "costs.agency_day_rate_<grade>_gbp",
 }
 
 
@@ -63,6 +68,7 @@ class Draws:
     fill: np.ndarray  # (runs,)
     new_hazard: np.ndarray  # (runs,) quarterly leaving chance of a new starter
     effect: np.ndarray  # (runs, programmes) cut in voluntary leaving
+    agency_rate: np.ndarray | None = None  # (runs, grades of AGENCY_GRADES) day rate drawn / assumed; None: 1
     expected: bool = False
 
     @property
@@ -74,6 +80,33 @@ def _triangular(rng: np.random.Generator, span: tuple[float, float] | None, mode
     if span is None or span[1] - span[0] <= 1e-12:
         return np.full(runs, float(mode))
     return rng.triangular(span[0], float(np.clip(mode, span[0], span[1])), span[1], size=runs)
+
+
+def triangular_quantile(u: np.ndarray, span: tuple[float, float] | None, mode: float) -> np.ndarray:
+    """The `u` quantiles of the triangular distribution over `span` peaking at `mode` (the inverse
+    of its distribution function), so several values can share one draw: the same `u` gives each
+    the same place in its own range. A missing or empty span gives the mode."""
+    u = np.asarray(u, dtype=float)
+    if span is None or span[1] - span[0] <= 1e-12:
+        return np.full(u.shape, float(mode))
+    low, high = float(span[0]), float(span[1])
+    mode = float(np.clip(mode, low, high))
+    width = high - low
+    cut = (mode - low) / width
+    left = low + np.sqrt(u * width * (mode - low))
+    right = high - np.sqrt((1.0 - u) * width * (high - mode))
+    return np.where(u < cut, left, right)
+
+
+def agency_rate_draws(a, u: np.ndarray) -> np.ndarray:
+    """(runs, grades) each grade's agency day rate in a run over its assumed rate: one quantile `u`
+    a run shared by every grade (agency contracts move together), from each grade's range."""
+    out = np.ones((len(u), len(AGENCY_GRADES)))
+    for g, grade in enumerate(AGENCY_GRADES):
+        key = f"agency_day_rate_{grade}_gbp"
+        value = float(getattr(a.costs, key))
+        out[:, g] = triangular_quantile(u, a.range_of("costs", key), value) / max(value, 1e-9)
+    return out
 
 
 def draws(inp: RecruitmentInputs, runs: int, rng: np.random.Generator | None) -> Draws:
@@ -93,7 +126,9 @@ def draws(inp: RecruitmentInputs, runs: int, rng: np.random.Generator | None) ->
                                           p.leave_risk_reduction_rate, runs) for p in a.programmes]) \
         if a.programmes else np.zeros((runs, 0))
     demand = ((1.0 + trend[:, None]) / (1.0 + trend0)) ** q[None, :]
-    return Draws(demand, success, fill, annual_to_quarterly(turnover), effect)
+    # drawn last, so the draws before it are those of a run without the agency range
+    agency_rate = agency_rate_draws(a, rng.random(runs))
+    return Draws(demand, success, fill, annual_to_quarterly(turnover), effect, agency_rate)
 
 
 @dataclass
@@ -162,6 +197,12 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     onehot[np.arange(len(rows)), rows] = 1.0
     onehot_la = onehot * la[:, None]
     onehot_other = onehot * (wf.agency & tracked)[:, None]  # agency staff outside the cover, by unit
+    # each run's agency day rates over the assumed ones: cover at a case holder's, today's agency
+    # staff at their own grade's (their grade as today: career steps are for LA staff)
+    rate_draw = d.agency_rate if d.agency_rate is not None else np.ones((R, len(AGENCY_GRADES)))
+    cover_rate = rate_draw[:, AGENCY_GRADES.index("case_holder")]
+    grade = np.array([AGENCY_GRADES.index(agency_grade(str(r))) for r in wf.workers["role"]], dtype=int)
+    pay_scale = np.where(wf.agency[None, :], rate_draw[:, grade], 1.0)[:, tracked]
     hire_cap, hire_pay, nq_cap, nq_pay = new_starter_curves(a)
     full_pay = float(inp.hire[1].pay[-1]) if inp.hire else 0.0
     hello = golden_hello_net_gbp(a, clawback_leave_chance(a))
@@ -233,7 +274,7 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         refilled = (before - alive)[:, refill & la] @ wf.paid_fte[refill & la]
         alive[:, refill] = before[:, refill]
         mid = (before + alive) / 2.0
-        cost = mid[:, tracked] @ wf.cost_q[tracked, q]
+        cost = (mid[:, tracked] * pay_scale) @ wf.cost_q[tracked, q]
         # -- starters this quarter
         fees = refilled * refill_fee
         new_exp = np.zeros((R, nu))
@@ -296,7 +337,7 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
         shortfall[:, :, q] = short - got
         agency_unit[:, :, q] = cover + got + alive @ other_by_unit
         agency_paid = agency_unit[:, :, q].sum(axis=1)
-        out["agency_cost"][:, q] = (cover.sum(axis=1) + got.sum(axis=1)) * agency_q
+        out["agency_cost"][:, q] = (cover.sum(axis=1) + got.sum(axis=1)) * agency_q * cover_rate
         out["cost"][:, q] = cost + fees + out["agency_cost"][:, q] + spend[q]
         out["fees"][:, q] = fees
         la_end = (alive * la) @ wf.paid_fte + heads.sum(axis=(1, 2, 3))

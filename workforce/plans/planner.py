@@ -194,6 +194,7 @@ def _recruitment_frames(inp: RecruitmentInputs, dec, plan: Outcome, carry: Outco
         "required_fte": [float(required.xs(q, level="quarter").sum()) for q in range(1, H + 1)],
         "establishment_fte": float(est.sum()),
         "permanent_fte": plan.la_fte[0], "agency_fte": plan.agency_fte[0],
+        "case_holder_fte": plan.case_holder_fte[0],
         "agency_rate": rate(plan.agency_fte[0], plan.la_fte[0]),
         "vacancies_fte": vac_plan, "vacancy_rate": measures.vacancy_rate(vac_plan, plan.la_fte[0]),
         "permanent_hires": dec.hires.sum(axis=0).astype(int), "hires_starting": plan.hires_starting[0].sum(axis=0),
