@@ -359,6 +359,28 @@ def test_formulas_without_a_saved_result_are_named_required_or_optional(tmp_path
     assert workers.loc[1, "fte"] == 1.0 and workers.loc[2, "sickness_days_12m"] == 2.0
 
 
+def test_spreadsheet_errors_are_named_never_read_as_text(tmp_path):
+    """A lookup that found nothing saves #N/A as the cell's value: read as text, a worker would
+    join a team called '#N/A'. Every error cell is named, in a text column and a number column,
+    and the workbook is left as it was."""
+    frame = pd.read_csv(io.StringIO(WORKERS), dtype=str, keep_default_na=False)
+    book = tmp_path / "workers.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "workers"
+    ws.append(list(frame.columns))
+    for values in frame.itertuples(index=False):
+        ws.append(list(values))
+    ws["B3"] = "#N/A"  # team: openpyxl stores it as an error cell, as Excel saves a failed lookup
+    ws["G4"] = "#DIV/0!"  # fte
+    wb.save(book)
+    before = book.read_bytes()
+    text = refused(cli("validate", book), "2 problems", "row 3, column 'team'", "#N/A",
+                   "row 4, column 'fte'", "#DIV/0!", "correct the formula or type the value")
+    assert "unknown" not in text and "not a number" not in text
+    assert book.read_bytes() == before
+
+
 # ------------------------------------------------------------------------ values, one parser
 
 
