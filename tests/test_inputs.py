@@ -253,6 +253,16 @@ def test_validate_names_a_sheet_it_does_not_read_and_never_says_all_valid(data, 
     assert "1 file or sheet not read" in out
 
 
+def test_a_sheet_name_with_a_stray_space_is_read_by_validate_as_by_every_command(tmp_path):
+    """'Workers ' (a space typed after the name when renaming the tab) is the workers table:
+    validate finds it and reads it, rather than refusing a sheet it lists as present."""
+    book = _book(tmp_path / "authority.xlsx", {"Workers ": WORKERS, " cases": CASES})
+    result = cli("validate", book)
+    assert result.exit_code == 0, result.output
+    assert "all tables valid: workers, cases (not given: hr_history)" in result.stdout
+    assert "has no sheet named" not in result.output
+
+
 def test_validate_names_a_csv_it_does_not_read_in_a_folder(data, tmp_path):
     """A folder's CSV not named after a table is listed as not read, with the name that would have
     it read; a folder that yields no table at all is refused, naming what it holds."""

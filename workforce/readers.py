@@ -544,9 +544,11 @@ def _open_workbook(path: Path):
 
 
 def find_sheet(names: list[str], wanted: str) -> str | None:
-    """The sheet called `wanted`, ignoring case and surrounding spaces."""
+    """The sheet called `wanted`, ignoring case and surrounding spaces (on both sides: `wanted`
+    may be a sheet's own name, 'Workers ', as a workbook scan found it)."""
+    wanted = wanted.strip().lower()
     for name in names:
-        if name.strip().lower() == wanted.lower():
+        if name.strip().lower() == wanted:
             return name
     return None
 
