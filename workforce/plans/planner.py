@@ -436,6 +436,30 @@ MISSED_BY_CHANCE = 0.05
 def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
                      budget_met: bool, p_meet_agency: float | None = None, binding: Binding | None = None,
                      pace: str | None = None, central_rate: float | None = None) -> str:
+    """What the recruitment solver's status means for a reader (:func:`targets_note`), and, when
+    the solver stopped at its time limit, that the plan may differ in another run
+    (:func:`time_limit_note`)."""
+    return targets_note(a, inp, report, relaxed, target_met, budget_met, p_meet_agency, binding, pace,
+                        central_rate) + time_limit_note(a, report)
+
+
+def time_limit_note(a: Assumptions, report) -> str:
+    """'' unless the recruitment solver stopped at its time limit: then how far its plan may be from
+    the best and that a rerun (or a busier machine, which gets less done in the same seconds) may
+    give another plan, with the setting that gives one that repeats. A plan stopped by the clock
+    is not the same answer twice, and a reader comparing two runs (say, before and after an edit
+    to the Assumptions sheet) must know the difference may be the clock's."""
+    if getattr(report, "limit", None) != "time" or not report.has_solution:
+        return ""
+    gap = f", {report.gap:.1%} from the best possible plan" if report.gap is not None else ""
+    return (f"; the solver stopped at its time limit (recruitment.time_limit_seconds = "
+            f"{a.recruitment.time_limit_seconds:g} s){gap}, so another run, or a busier machine, may give a "
+            "different plan: raise the limit for a plan that repeats")
+
+
+def targets_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
+                 budget_met: bool, p_meet_agency: float | None = None, binding: Binding | None = None,
+                 pace: str | None = None, central_rate: float | None = None) -> str:
     """What the recruitment solver's status means for a reader: every target met, or which was out
     of reach, the limits that bind in the plan shown (`binding`: only those), how much agency is in
     posts the plan does not recruit for when that is material, and that the closest (elastic) plan
