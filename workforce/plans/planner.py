@@ -25,7 +25,7 @@ from workforce.plans.leaving import REASONS, leaving_rates, observed_flows, risk
 from workforce.plans.montecarlo import (Outcome, binding_dimension, carry_on_policy, expected, montecarlo_frame,
                                         montecarlo_summary, no_hires_capacity, plan_policy, service_capacity,
                                         service_coverage, service_need, simulate_pair)
-from workforce.plans.projection import Workforce, build_workforce, plan_start_date, project
+from workforce.plans.projection import Workforce, build_workforce, plan_start_basis, plan_start_date, project
 from workforce.plans.recruitment import (Binding, RecruitmentInputs, binding_limits, recruitment_inputs,
                                          solve_recruitment, today_capacity, unit_base)
 from workforce.plans.start import apply_start
@@ -549,6 +549,7 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
     budget = a.recruitment.budget_gbp
     return {
         "start_date": start.date().isoformat(),
+        "start_date_basis": plan_start_basis(a, workers, cases),
         "horizon_quarters": H,
         "price_year": int(a.costs.price_year),
         "workers": int(len(workers)),
