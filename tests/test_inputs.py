@@ -263,6 +263,29 @@ def test_a_sheet_name_with_a_stray_space_is_read_by_validate_as_by_every_command
     assert "has no sheet named" not in result.output
 
 
+def test_a_workbook_saved_as_ods_or_xls_is_refused_with_how_to_save_it(data, tmp_path):
+    """LibreOffice saves in its own format unless told otherwise: an .ods (or an old .xls) given
+    as a table, as the plan's assumptions or in a folder is named with the way to save it as
+    .xlsx, never refused as text that will not decode or passed over without a word."""
+    book = _book(tmp_path / "book.xlsx", {"workers": WORKERS})
+    ods = tmp_path / "authority.ods"
+    ods.write_bytes(book.read_bytes())
+    save = "save it as an Excel workbook"
+    refused(cli("validate", "--workers", ods), "authority.ods", "OpenDocument spreadsheet", save)
+    xls = tmp_path / "plan.xls"
+    xls.write_bytes(book.read_bytes())
+    before = snapshot(tmp_path)
+    text = refused(cli("plan", "--workers", data / "workers.csv", "--cases", data / "cases.csv", "--risk",
+                       data / "risk.csv", "--assumptions", xls, "--out", tmp_path / "out"),
+                   "plan.xls", "Excel 97-2003 workbook", save)
+    assert "codec" not in text
+    assert snapshot(tmp_path) == before
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    ods.rename(folder / "workers.ods")
+    refused(cli("validate", folder), "not read there", "workers.ods (an OpenDocument spreadsheet", save)
+
+
 def test_validate_names_a_csv_it_does_not_read_in_a_folder(data, tmp_path):
     """A folder's CSV not named after a table is listed as not read, with the name that would have
     it read; a folder that yields no table at all is refused, naming what it holds."""

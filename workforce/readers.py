@@ -80,6 +80,26 @@ def check_file(path: str | Path, what: str = "file") -> Path:
     return path
 
 
+#: Spreadsheet formats people save in that workforce does not read, with what each is, so the
+#: refusal says how to save the file rather than how it failed to decode.
+OTHER_SPREADSHEETS = {
+    ".ods": "an OpenDocument spreadsheet",
+    ".xls": "an Excel 97-2003 workbook",
+    ".xlsb": "an Excel binary workbook",
+    ".numbers": "a Numbers spreadsheet",
+}
+
+
+def check_not_other_spreadsheet(path: Path) -> None:
+    """Refuse a spreadsheet saved in a format workforce does not read (.ods, .xls, ...), naming
+    the format and the fix: save it as an Excel workbook (.xlsx)."""
+    kind = OTHER_SPREADSHEETS.get(Path(path).suffix.lower())
+    if kind is not None:
+        raise InputError(f"is {kind}, which workforce does not read: save it as an Excel workbook (.xlsx: File > "
+                         "Save As, 'Excel Workbook' in Excel, 'Excel 2007-365' in LibreOffice)", file=path,
+                         allowed=".xlsx, .csv")
+
+
 def file_kind(path: Path) -> str:
     """'csv' or 'xlsx' from the suffix; anything else is an input error."""
     suffix = path.suffix.lower()
@@ -87,6 +107,7 @@ def file_kind(path: Path) -> str:
         return "csv"
     if suffix in XLSX_SUFFIXES:
         return "xlsx"
+    check_not_other_spreadsheet(path)
     raise InputError(
         f"not a CSV or XLSX file (suffix '{path.suffix or 'none'}')",
         file=path,
@@ -804,6 +825,9 @@ def _folder_scan(folder: Path, tables: Iterable[str] = TABLES) -> tuple[list[Tab
     entries = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES)
     found: list[TableSource] = []
     skipped: list[str] = []
+    for entry in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in OTHER_SPREADSHEETS):
+        skipped.append(f"{entry} ({OTHER_SPREADSHEETS[entry.suffix.lower()]}: save it as an Excel workbook, .xlsx, "
+                       "to have it read)")
     for entry in entries:
         if entry.suffix.lower() in CSV_SUFFIXES:
             table = table_named(entry.stem, tables)
