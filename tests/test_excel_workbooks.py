@@ -182,6 +182,31 @@ def test_planner_assumptions_read_back_by_plan(planner):
     assert [c.value for c in ws[1]] == ["section", "key", "value", "low", "high", "unit", "basis", "description"]
 
 
+def _shown_like_the_value(ws) -> list[tuple]:
+    """(row, column, value, format) of each low or high cell shown in another format than the
+    row's value (a range of 0.075 shown as 0.08 in '#,##0.00' beside a value in General)."""
+    header = [c.value for c in ws[1]]
+    value, low, high = (header.index(c) + 1 for c in ("value", "low", "high"))
+    return [(r, col, ws.cell(r, col).value, ws.cell(r, col).number_format)
+            for r in range(2, ws.max_row + 1) for col in (low, high)
+            if ws.cell(r, col).value is not None
+            and ws.cell(r, col).number_format != ws.cell(r, value).number_format]
+
+
+def test_assumption_ranges_are_shown_as_exactly_as_their_values(planner, tmp_path):
+    """A planner edits low and high beside value and the plan reads back what is stored: each is
+    shown as written (General, like the value), in the plan workbook and the template alike."""
+    from workforce.excel.templates import build_templates
+
+    path, _ = planner
+    ws = openpyxl.load_workbook(path)["Assumptions"]
+    ranged = [ws.cell(r, 4).value for r in range(2, ws.max_row + 1) if ws.cell(r, 4).value is not None]
+    assert any(round(v, 2) != v for v in ranged)  # a range two decimals would misshow is there
+    assert _shown_like_the_value(ws) == []
+    build_templates(tmp_path)
+    assert _shown_like_the_value(openpyxl.load_workbook(tmp_path / "assumptions.xlsx")["Assumptions"]) == []
+
+
 def test_planner_leaves_out_steps_not_run(tmp_path):
     path = tmp_path / "p.xlsx"
     kw = fx.planner_kwargs()

@@ -253,6 +253,39 @@ def test_validate_names_a_sheet_it_does_not_read_and_never_says_all_valid(data, 
     assert "1 file or sheet not read" in out
 
 
+def test_a_sheet_name_with_a_stray_space_is_read_by_validate_as_by_every_command(tmp_path):
+    """'Workers ' (a space typed after the name when renaming the tab) is the workers table:
+    validate finds it and reads it, rather than refusing a sheet it lists as present."""
+    book = _book(tmp_path / "authority.xlsx", {"Workers ": WORKERS, " cases": CASES})
+    result = cli("validate", book)
+    assert result.exit_code == 0, result.output
+    assert "all tables valid: workers, cases (not given: hr_history)" in result.stdout
+    assert "has no sheet named" not in result.output
+
+
+def test_a_workbook_saved_as_ods_or_xls_is_refused_with_how_to_save_it(data, tmp_path):
+    """LibreOffice saves in its own format unless told otherwise: an .ods (or an old .xls) given
+    as a table, as the plan's assumptions or in a folder is named with the way to save it as
+    .xlsx, never refused as text that will not decode or passed over without a word."""
+    book = _book(tmp_path / "book.xlsx", {"workers": WORKERS})
+    ods = tmp_path / "authority.ods"
+    ods.write_bytes(book.read_bytes())
+    save = "save it as an Excel workbook"
+    refused(cli("validate", "--workers", ods), "authority.ods", "OpenDocument spreadsheet", save)
+    xls = tmp_path / "plan.xls"
+    xls.write_bytes(book.read_bytes())
+    before = snapshot(tmp_path)
+    text = refused(cli("plan", "--workers", data / "workers.csv", "--cases", data / "cases.csv", "--risk",
+                       data / "risk.csv", "--assumptions", xls, "--out", tmp_path / "out"),
+                   "plan.xls", "Excel 97-2003 workbook", save)
+    assert "codec" not in text
+    assert snapshot(tmp_path) == before
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    ods.rename(folder / "workers.ods")
+    refused(cli("validate", folder), "not read there", "workers.ods (an OpenDocument spreadsheet", save)
+
+
 def test_validate_names_a_csv_it_does_not_read_in_a_folder(data, tmp_path):
     """A folder's CSV not named after a table is listed as not read, with the name that would have
     it read; a folder that yields no table at all is refused, naming what it holds."""
@@ -357,6 +390,28 @@ def test_formulas_without_a_saved_result_are_named_required_or_optional(tmp_path
     _workbook_with_formulas(book, cached=True)
     workers = load_workers(book)
     assert workers.loc[1, "fte"] == 1.0 and workers.loc[2, "sickness_days_12m"] == 2.0
+
+
+def test_spreadsheet_errors_are_named_never_read_as_text(tmp_path):
+    """A lookup that found nothing saves #N/A as the cell's value: read as text, a worker would
+    join a team called '#N/A'. Every error cell is named, in a text column and a number column,
+    and the workbook is left as it was."""
+    frame = pd.read_csv(io.StringIO(WORKERS), dtype=str, keep_default_na=False)
+    book = tmp_path / "workers.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "workers"
+    ws.append(list(frame.columns))
+    for values in frame.itertuples(index=False):
+        ws.append(list(values))
+    ws["B3"] = "#N/A"  # team: openpyxl stores it as an error cell, as Excel saves a failed lookup
+    ws["G4"] = "#DIV/0!"  # fte
+    wb.save(book)
+    before = book.read_bytes()
+    text = refused(cli("validate", book), "2 problems", "row 3, column 'team'", "#N/A",
+                   "row 4, column 'fte'", "#DIV/0!", "correct the formula or type the value")
+    assert "unknown" not in text and "not a number" not in text
+    assert book.read_bytes() == before
 
 
 # ------------------------------------------------------------------------ values, one parser

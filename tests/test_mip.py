@@ -95,7 +95,9 @@ def test_report_as_dict():
     prob, _ = _knapsack(pulp.LpMaximize)
     d = mip.solve(prob, sense="max").as_dict("plan")
     assert d["plan_status"] == "optimal" and d["plan_objective"] == pytest.approx(7.0)
-    assert set(d) == {"plan_status", "plan_objective", "plan_bound", "plan_gap", "plan_seconds"}
+    assert set(d) == {"plan_status", "plan_objective", "plan_bound", "plan_gap", "plan_seconds",
+                      "plan_stopped_by_time_limit"}
+    assert d["plan_stopped_by_time_limit"] is False
 
 
 def test_an_objective_the_solution_does_not_reach_is_not_reported_and_proves_nothing():

@@ -80,6 +80,21 @@ def test_bad_value_names_row_and_key(tmp_path):
     assert f"row {row + 2}" in text and "on_cost_rate" in text and "Assumptions" in text
 
 
+def test_a_new_programme_missing_keys_names_its_row(tmp_path):
+    """A planner adds a programme on the sheet with only some of its rows: the refusal points at
+    the programme's first row, as every other problem on the sheet names its row."""
+    frame = assumptions_frame(Assumptions())
+    added = pd.DataFrame([{"section": "programme:coaching", "key": "places", "value": 10}])
+    frame = pd.concat([frame, added], ignore_index=True).astype(object)
+    path = tmp_path / "plan.xlsx"
+    write_sheet(frame, path)
+    with pytest.raises(InputError) as err:
+        load_assumptions(path)
+    [problem] = err.value.problems
+    assert problem.row == len(frame) + 1  # the added row, below the header and the shipped rows
+    assert problem.message.startswith("[programme:coaching]: missing") and "roles" in problem.message
+
+
 def test_out_of_range_and_unknown_key_reported_together():
     frame = assumptions_frame(Assumptions())
     frame.loc[(frame["section"] == "demand") & (frame["key"] == "absence_rate"), "value"] = 1.5

@@ -133,6 +133,23 @@ def test_start_date_auto_is_next_quarter_after_latest_input_date():
     assert plan_start_date(fixed, workers, cases) == pd.Timestamp("2025-04-01")
 
 
+def test_a_start_date_typed_years_ahead_is_named_as_the_plan_s_start():
+    """One start_date typed 2031 for 2021 makes 2031 the inputs' date and moves the whole plan:
+    the plan says which record set its first day, so the planner can find the row to correct."""
+    from workforce.plans.planner import build_plan
+
+    workers, cases, risk = make_authority(30, 300)
+    typo = workers.index[3]
+    workers.loc[typo, "start_date"] = pd.Timestamp("2031-01-06")
+    who = workers.loc[typo, "worker_id"]
+    assert plan_start_date(Assumptions(), workers, cases) == pd.Timestamp("2031-04-01")
+    s = build_plan(workers, cases, risk, Assumptions().with_values({"montecarlo.runs": 50})).summary
+    assert s["start_date"] == "2031-04-01"
+    assert s["start_date_basis"] == f"the first quarter to start after 6 January 2031, the latest date in the inputs: worker {who}'s start_date"
+    fixed = Assumptions().with_values({"projection.start_date": "2025-04-01", "montecarlo.runs": 50})
+    assert build_plan(workers, cases, risk, fixed).summary["start_date_basis"] == "set by the assumption projection.start_date"
+
+
 def test_posts_that_hold_no_cases_stay_filled_when_refilled():
     """`Workforce.refilled`: an LA manager who leaves is replaced like for like and an agency
     manager's assignment is renewed, so both posts stay filled with `refill`; a case holder

@@ -487,3 +487,35 @@ def test_appointment_slots_are_the_appointments_that_start_within_the_plan():
     # in quarter 5, after the plan) is no appointment
     assert list(_appointments(slots, hires, nq, 0)) == [(5.0, "start 2"), (6.0, "start 3"), (7.0, "start 4"),
                                                         (2.0, "intake 2"), (3.0, "intake 4")]
+
+
+@pytest.mark.parametrize("impossible", [False, True], ids=["targets met", "elastic plan"])
+def test_a_recruitment_plan_the_time_limit_stopped_says_so(authority, monkeypatch, impossible):
+    """A solve stopped by the clock is not the same answer twice (on a busy machine the demo's
+    stopped 17% from the best, and its costs moved): the summary and the note say so, with the
+    setting to raise, for the plan shown and for the elastic plan alike. Here the solver is told it
+    was stopped, as a busy machine would have it."""
+    from dataclasses import replace
+
+    import workforce.plans.recruitment as recruitment
+
+    real = recruitment.solve
+    monkeypatch.setattr(recruitment, "solve", lambda *args, **kw: replace(real(*args, **kw), limit="time"))
+    values = dict(FAST)
+    if impossible:
+        values.update({"recruitment.hiring_capacity_per_quarter": 0, "recruitment.nq_places_per_cohort": 0,
+                       "recruitment.agency_share_target": 0.0, "recruitment.agency_target_quarter": 1,
+                       "feasibility.market_feasibility": False})
+    a = Assumptions().with_values(values)
+    s = build_plan(*authority, a).summary
+    assert s["recruitment_relaxed"] is impossible
+    assert s["recruitment_stopped_by_time_limit"] is True
+    limit = f"stopped at its time limit (recruitment.time_limit_seconds = {a.recruitment.time_limit_seconds:g} s)"
+    assert limit in s["recruitment_note"]
+    assert "may give a different plan" in s["recruitment_note"]
+
+
+def test_a_recruitment_plan_the_solver_finished_says_nothing_of_a_time_limit(result):
+    s = result.summary
+    assert s["recruitment_stopped_by_time_limit"] is False
+    assert "time limit" not in s["recruitment_note"]

@@ -55,7 +55,7 @@ from workforce.caseload import BASIS, CaseloadRules, describe
 from workforce.errors import InputError, Problem, InputWarning
 from workforce.plans.assumptions import (SECTIONS as PLAN_SECTIONS, Assumptions, Programme, assumptions_from_frame,
                                          assumptions_from_sections, value_fields)
-from workforce.readers import check_file, read_table, source_label
+from workforce.readers import check_file, check_not_other_spreadsheet, read_table, source_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,6 +215,7 @@ def load_settings(path: str | Path, *, need_run: bool = False) -> Settings:
         without workers, cases, an output folder and one of hr_history, model or risk.
     """
     path = check_file(path, "settings file")
+    check_not_other_spreadsheet(path)  # an .ods or .xls workbook is not TOML text to decode
     if path.suffix.lower() in SHEET_SUFFIXES:
         settings = _settings_from_sheet(path)
     else:

@@ -420,13 +420,32 @@ def latest_input_date(workers: pd.DataFrame, cases: pd.DataFrame | None = None) 
     the last thing it records, so the same files give the same "as of" date on any day: the
     allocation's date, the churn model's scoring date and the plan's first quarter all start from
     it."""
-    dates = []
-    for frame, col in ((workers, "start_date"), (cases, "allocated_since")):
-        if frame is not None and col in frame:
-            d = pd.to_datetime(frame[col], errors="coerce").max()
-            if pd.notna(d):
-                dates.append(pd.Timestamp(d))
-    return max(dates).normalize() if dates else None
+    latest = latest_input_record(workers, cases)
+    return latest[0] if latest is not None else None
+
+
+def latest_input_record(workers: pd.DataFrame, cases: pd.DataFrame | None = None) -> tuple[pd.Timestamp, str] | None:
+    """The inputs' own date (:func:`latest_input_date`) and the record that gives it ("worker
+    W0001's start_date"), so that a date typed years ahead (2031 for 2021), which would make
+    that year "today" for every command, can be said and found.
+
+    Returns
+    -------
+    tuple of (Timestamp, str) or None
+        The date at midnight and the record; None when the inputs hold no such date.
+    """
+    found: tuple[pd.Timestamp, str] | None = None
+    for frame, col, id_col, who in ((workers, "start_date", "worker_id", "worker"),
+                                    (cases, "allocated_since", "case_id", "child")):
+        if frame is None or col not in frame:
+            continue
+        dates = pd.to_datetime(frame[col], errors="coerce")
+        if dates.notna().any():
+            at = dates.idxmax()
+            day = pd.Timestamp(dates[at]).normalize()
+            if found is None or day > found[0]:
+                found = (day, f"{who} {frame.at[at, id_col]}'s {col}" if id_col in frame else f"{who}s' {col}")
+    return found
 
 
 def default_priority(cases: pd.DataFrame) -> pd.Series:

@@ -128,9 +128,11 @@ class SolveReport:
         return self.status in ("optimal", "feasible")
 
     def as_dict(self, prefix: str) -> dict:
-        """The figures as ``<prefix>_status``, ``_objective``, ``_bound``, ``_gap``, ``_seconds``."""
+        """The figures as ``<prefix>_status``, ``_objective``, ``_bound``, ``_gap``, ``_seconds`` and
+        ``_stopped_by_time_limit`` (a solve the clock stopped may end elsewhere in another run)."""
         return {f"{prefix}_status": self.status, f"{prefix}_objective": self.objective,
-                f"{prefix}_bound": self.bound, f"{prefix}_gap": self.gap, f"{prefix}_seconds": round(self.seconds, 3)}
+                f"{prefix}_bound": self.bound, f"{prefix}_gap": self.gap, f"{prefix}_seconds": round(self.seconds, 3),
+                f"{prefix}_stopped_by_time_limit": self.limit == "time"}
 
 
 # ------------------------------------------------------------------ process-wide HiGHS state

@@ -17,7 +17,8 @@ What every command shares, so that a file or a value means the same thing everyw
   money, ``%`` where it is a fraction, and the decimal comma of semicolon-separated CSVs.
 * CSV dialects: comma, semicolon or tab separators are detected (:func:`detect_separator`), and
   a decimal comma where the file leaves no doubt (:func:`detect_decimal`).
-* XLSX: formula cells without a saved result are named with the fix, never read as blank.
+* XLSX: formula cells without a saved result are named with the fix, never read as blank, and
+  cells holding a spreadsheet error (``#N/A``) are named, never read as text.
 """
 
 from __future__ import annotations
@@ -79,6 +80,26 @@ def check_file(path: str | Path, what: str = "file") -> Path:
     return path
 
 
+#: Spreadsheet formats people save in that workforce does not read, with what each is, so the
+#: refusal says how to save the file rather than how it failed to decode.
+OTHER_SPREADSHEETS = {
+    ".ods": "an OpenDocument spreadsheet",
+    ".xls": "an Excel 97-2003 workbook",
+    ".xlsb": "an Excel binary workbook",
+    ".numbers": "a Numbers spreadsheet",
+}
+
+
+def check_not_other_spreadsheet(path: Path) -> None:
+    """Refuse a spreadsheet saved in a format workforce does not read (.ods, .xls, ...), naming
+    the format and the fix: save it as an Excel workbook (.xlsx)."""
+    kind = OTHER_SPREADSHEETS.get(Path(path).suffix.lower())
+    if kind is not None:
+        raise InputError(f"is {kind}, which workforce does not read: save it as an Excel workbook (.xlsx: File > "
+                         "Save As, 'Excel Workbook' in Excel, 'Excel 2007-365' in LibreOffice)", file=path,
+                         allowed=".xlsx, .csv")
+
+
 def file_kind(path: Path) -> str:
     """'csv' or 'xlsx' from the suffix; anything else is an input error."""
     suffix = path.suffix.lower()
@@ -86,6 +107,7 @@ def file_kind(path: Path) -> str:
         return "csv"
     if suffix in XLSX_SUFFIXES:
         return "xlsx"
+    check_not_other_spreadsheet(path)
     raise InputError(
         f"not a CSV or XLSX file (suffix '{path.suffix or 'none'}')",
         file=path,
@@ -543,54 +565,85 @@ def _open_workbook(path: Path):
 
 
 def find_sheet(names: list[str], wanted: str) -> str | None:
-    """The sheet called `wanted`, ignoring case and surrounding spaces."""
+    """The sheet called `wanted`, ignoring case and surrounding spaces (on both sides: `wanted`
+    may be a sheet's own name, 'Workers ', as a workbook scan found it)."""
+    wanted = wanted.strip().lower()
     for name in names:
-        if name.strip().lower() == wanted.lower():
+        if name.strip().lower() == wanted:
             return name
     return None
 
 
 _FORMULA_TAGS = (b"<f>", b"<f ", b":f>", b":f ", b"<f/>")
+# A cell holding a spreadsheet error (#N/A, #DIV/0!, ...) is typed t="e" in the sheet's XML.
+_ERROR_TAGS = (b' t="e"', b" t='e'")
+_ERROR_CODE = re.compile(r"#[A-Z0-9/!?_]{1,14}")
 
 
-def _has_formulas(archive: zipfile.ZipFile, part: str) -> bool:
-    """Whether a sheet's XML holds any formula element (read in chunks, never whole)."""
+def _part_holds(archive: zipfile.ZipFile, part: str, tags: tuple[bytes, ...]) -> bool:
+    """Whether a sheet's XML holds any of `tags` (read in chunks, never whole)."""
+    keep = max(len(tag) for tag in tags) - 1
     tail = b""
     with archive.open(part) as stream:
         while chunk := stream.read(1 << 20):
-            if any(tag in tail + chunk for tag in _FORMULA_TAGS):
+            if any(tag in tail + chunk for tag in tags):
                 return True
-            tail = chunk[-4:]
+            tail = chunk[-keep:]
     return False
+
+
+def _sheet_cells(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[int, int, str | None, dict]]:
+    """(row, column, type attribute, child elements by tag) of every cell of sheet `part`,
+    streamed (a cell without a reference follows the one before it, as the format allows)."""
+    from defusedxml.ElementTree import iterparse  # entity expansion refused, as for the workbook
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    with archive.open(part) as stream:
+        row = col = 0
+        for event, element in iterparse(stream, events=("start", "end")):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "row" and event == "start":
+                row, col = int(element.get("r") or row + 1), 0
+            elif tag == "row":
+                element.clear()
+            elif tag == "c" and event == "end":
+                ref = element.get("r")
+                row, col = coordinate_to_tuple(ref) if ref else (row, col + 1)
+                yield row, col, element.get("t"), {k.tag.rsplit("}", 1)[-1]: k for k in element}
 
 
 def uncached_formulas(path: Path, part: str) -> list[tuple[int, int, str]]:
     """(row, column, formula) of each formula cell in sheet `part` of the workbook at `path`
     that has no saved result (no value, or an empty one), as written by scripts that never
     calculate (openpyxl, many exporters)."""
-    from defusedxml.ElementTree import iterparse  # entity expansion refused, as for the workbook
-    from openpyxl.utils.cell import coordinate_to_tuple
-
     with zipfile.ZipFile(path) as archive:
-        if not _has_formulas(archive, part):
+        if not _part_holds(archive, part, _FORMULA_TAGS):
             return []
-        found: list[tuple[int, int, str]] = []
-        with archive.open(part) as stream:
-            row = col = 0
-            for _, element in iterparse(stream, events=("end",)):
-                tag = element.tag.rsplit("}", 1)[-1]
-                if tag == "row":
-                    row = int(element.get("r") or row + 1)
-                    col = 0
-                    element.clear()
-                elif tag == "c":
-                    ref = element.get("r")
-                    row, col = coordinate_to_tuple(ref) if ref else (row, col + 1)
-                    kids = {k.tag.rsplit("}", 1)[-1]: k for k in element}
-                    # No saved result: no value, or an empty one that is not an empty text result.
-                    if "f" in kids and ("v" not in kids or (not kids["v"].text and element.get("t") != "str")):
-                        found.append((row, col, "=" + (kids["f"].text or "")))
-    return found
+        # No saved result: no value, or an empty one that is not an empty text result.
+        return [(row, col, "=" + (kids["f"].text or "")) for row, col, kind, kids in _sheet_cells(archive, part)
+                if "f" in kids and ("v" not in kids or (not kids["v"].text and kind != "str"))]
+
+
+def error_cells(path: Path, part: str) -> list[tuple[int, int, str]]:
+    """(row, column, error) of each cell in sheet `part` of the workbook at `path` that holds a
+    spreadsheet error such as ``#N/A`` or ``#DIV/0!``: the saved result of a formula that failed
+    (a lookup that found nothing), which a reader of values would take for text."""
+    with zipfile.ZipFile(path) as archive:
+        if not _part_holds(archive, part, _ERROR_TAGS):
+            return []
+        found = []
+        for row, col, kind, kids in _sheet_cells(archive, part):
+            if kind == "e":
+                text = (kids["v"].text or "").strip() if "v" in kids else ""
+                # only an error code is quoted: the file could hold any text there
+                found.append((row, col, text if _ERROR_CODE.fullmatch(text) else "#error"))
+        return found
+
+
+def _column_named(header: list[str], col: int) -> str:
+    """How a message names sheet column `col` (1-based): its header, else its number."""
+    name = header[col - 1].strip() if 0 < col <= len(header) else ""
+    return name or f"column {col}"
 
 
 def _formula_problems(path: Path, ws, header: list[str], label: str, last_row: int) -> list[Problem]:
@@ -601,20 +654,31 @@ def _formula_problems(path: Path, ws, header: list[str], label: str, last_row: i
     for row, col, formula in uncached_formulas(path, part):
         if row > last_row:
             continue
-        name = header[col - 1].strip() if 0 < col <= len(header) and header[col - 1].strip() else None
         shown = formula if len(formula) <= 40 else formula[:37] + "..."
         problems.append(Problem(
             label, f"holds the formula {shown} with no saved result (the workbook was written by a program "
                    "that does not calculate): open it in Excel or LibreOffice and save it, or type the value",
-            row, name or f"column {col}"))
+            row, _column_named(header, col)))
     return problems
+
+
+def _error_problems(path: Path, ws, header: list[str], label: str, last_row: int) -> list[Problem]:
+    """A cell holding a spreadsheet error is never read as the text of the error (a team called
+    '#N/A'): each is named, with the fix."""
+    part = getattr(ws, "_worksheet_path", None)
+    if part is None:  # pragma: no cover - openpyxl without the attribute
+        return []
+    return [Problem(label, f"holds the spreadsheet error {error} (a formula whose result failed, such as a lookup "
+                           "that found nothing): correct the formula or type the value", row, _column_named(header, col))
+            for row, col, error in error_cells(path, part) if row <= last_row]
 
 
 def read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
     """Read the sheet named `sheet` (header in row 1) as strings; index = row number.
 
-    A formula cell whose result was never saved is an error naming the cell and the fix (it is
-    never read as blank, in a required column or an optional one)."""
+    A formula cell whose result was never saved, or that holds a spreadsheet error such as
+    ``#N/A``, is an error naming the cell and the fix (never read as blank or as text, in a
+    required column or an optional one)."""
     path = Path(path)
     wb = _open_workbook(path)
     try:
@@ -639,7 +703,8 @@ def read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
                 if any(t.strip() for t in texts):
                     rows.append((number, texts))
                 last = number
-            formulas = _formula_problems(path, ws, header or [], label, max(last, 1))
+            formulas = (_formula_problems(path, ws, header or [], label, max(last, 1))
+                        + _error_problems(path, ws, header or [], label, max(last, 1)))
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -760,6 +825,9 @@ def _folder_scan(folder: Path, tables: Iterable[str] = TABLES) -> tuple[list[Tab
     entries = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + XLSX_SUFFIXES)
     found: list[TableSource] = []
     skipped: list[str] = []
+    for entry in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in OTHER_SPREADSHEETS):
+        skipped.append(f"{entry} ({OTHER_SPREADSHEETS[entry.suffix.lower()]}: save it as an Excel workbook, .xlsx, "
+                       "to have it read)")
     for entry in entries:
         if entry.suffix.lower() in CSV_SUFFIXES:
             table = table_named(entry.stem, tables)

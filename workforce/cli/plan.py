@@ -143,7 +143,8 @@ def _summary_lines(result, evidence, indicators, out: Path) -> list[str]:
 
     s = result.summary
     lines = [f"assumption {line}" for line in date_echo_lines(result.assumptions)]
-    lines.append(f"plan from {written_date(parse_date(s['start_date']))} over {s['horizon_quarters']} quarters: "
+    lines.append(f"plan from {written_date(parse_date(s['start_date']))} ({s['start_date_basis']}) over "
+                 f"{s['horizon_quarters']} quarters: "
                  f"{s['workers']} workers, {s['cases']} children; solvers: L&D {s['gateway_status']}, recruitment "
                  f"{s['recruitment_status']}: {s['recruitment_note']}")
     lines.append(s["cost_note"])

@@ -175,12 +175,34 @@ def key_value_frame(items: Mapping[str, Any], prefix: str = "") -> pd.DataFrame:
     return frame.astype({"value": object}) if len(frame) else frame
 
 
-def assumptions_spec(assumptions: pd.DataFrame | Mapping[str, Any], name: str = "Assumptions") -> TableSpec:
+#: The Assumptions table's columns a planner edits and feeds back: each cell is written as given,
+#: in the General format, so what the sheet shows is what is read back (a range of 0.075 to
+#: 0.225 would show as 0.08 to 0.23 in a two-decimal format).
+EDITABLE_COLUMNS = ("value", "low", "high")
+
+
+def assumptions_spec(assumptions: pd.DataFrame | Mapping[str, Any], name: str = "Assumptions", *,
+                     comments: Mapping[str, str] | None = None) -> TableSpec:
     """The Assumptions table: values of mixed kinds (numbers, text, lists) written as given,
-    one kind per cell, so a planner can edit them and feed the sheet back in."""
+    one kind per cell, so a planner can edit them and feed the sheet back in.
+
+    Parameters
+    ----------
+    assumptions : DataFrame or mapping
+        The table (`section, key, value, low, high, ...`), or a mapping shown as `item, value`.
+    name : str
+        The Excel Table's name.
+    comments : mapping, optional
+        Header notes by column (the template explains each column).
+
+    Returns
+    -------
+    TableSpec
+    """
     frame = assumptions if isinstance(assumptions, pd.DataFrame) else key_value_frame(assumptions)
-    frame = frame.astype({c: object for c in frame.columns if c == "value"})
-    return TableSpec(frame, name, formats={"value": "mixed"})
+    editable = [c for c in frame.columns if c in EDITABLE_COLUMNS]
+    frame = frame.astype({c: object for c in editable})
+    return TableSpec(frame, name, formats={c: "mixed" for c in editable}, comments=dict(comments or {}))
 
 
 def write_readme(grid: GridSheet, *, title: str, produced_by: str, when: dt.datetime, version: str,

@@ -21,7 +21,7 @@ import pandas as pd
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from workforce.contracts import EXAMPLE_PREFIX, PROTECTED, SCHEMAS, Column
-from workforce.excel.writer import SafeWorkbook, TableSpec
+from workforce.excel.writer import SafeWorkbook, TableSpec, assumptions_spec
 
 TEMPLATE_ROWS = 5000  # rows the drop-downs and checks cover
 TEMPLATE_FILES = ("workers.xlsx", "cases.xlsx", "hr_history.xlsx", "assumptions.xlsx")
@@ -283,7 +283,7 @@ def write_assumptions_template(path: str | Path) -> Path:
         "description": "what the value changes",
     }
     book = SafeWorkbook(produced_by="workforce template", title="workforce planning assumptions")
-    book.add_table_sheet("Assumptions", [TableSpec(frame, "Assumptions", formats={"value": "mixed"}, comments=notes)],
+    book.add_table_sheet("Assumptions", [assumptions_spec(frame, comments=notes)],
                          "every planning assumption with its unit and basis")
     grid = book.grid_sheet("Instructions", "how to use the assumptions template")
     grid.widths({1: 110})

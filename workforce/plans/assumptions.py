@@ -850,6 +850,7 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
     problems: list[Problem] = []
     sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
     programmes: dict[str, dict[str, Any]] = {}
+    programme_rows: dict[str, int] = {}  # each programme's first row, where a missing key is reported
     caseload_cells: dict[str, tuple[int, Any, str]] = {}
     moved: dict[str, tuple[int, Any]] = {}
     basis: dict[str, str] = {}
@@ -907,6 +908,7 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
                 problem("programme name must be letters, digits, _ or -")
                 continue
             cls, target = Programme, programmes.setdefault(name, {})
+            programme_rows.setdefault(name, row)
         elif section in SECTIONS:
             cls, target = SECTIONS[section], sections[section]
         else:
@@ -958,7 +960,7 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
             absent = [k for k in PROGRAMME_REQUIRED if k not in values]
             if absent and name not in defaults:
                 problems.append(Problem(source, f"[{named(PROGRAMME_PREFIX + name)}]: missing {', '.join(absent)}",
-                                        None, "key"))
+                                        programme_rows.get(name), "key"))
                 continue
             base = defaults.get(name, Programme(name=name))
             catalogue.append(replace(base, **values))

@@ -25,7 +25,7 @@ from workforce.plans.leaving import REASONS, leaving_rates, observed_flows, risk
 from workforce.plans.montecarlo import (Outcome, binding_dimension, carry_on_policy, expected, montecarlo_frame,
                                         montecarlo_summary, no_hires_capacity, plan_policy, service_capacity,
                                         service_coverage, service_need, simulate_pair)
-from workforce.plans.projection import Workforce, build_workforce, plan_start_date, project
+from workforce.plans.projection import Workforce, build_workforce, plan_start_basis, plan_start_date, project
 from workforce.plans.recruitment import (Binding, RecruitmentInputs, binding_limits, recruitment_inputs,
                                          solve_recruitment, today_capacity, unit_base)
 from workforce.plans.start import apply_start
@@ -437,6 +437,30 @@ MISSED_BY_CHANCE = 0.05
 def recruitment_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
                      budget_met: bool, p_meet_agency: float | None = None, binding: Binding | None = None,
                      pace: str | None = None, central_rate: float | None = None) -> str:
+    """What the recruitment solver's status means for a reader (:func:`targets_note`), and, when
+    the solver stopped at its time limit, that the plan may differ in another run
+    (:func:`time_limit_note`)."""
+    return targets_note(a, inp, report, relaxed, target_met, budget_met, p_meet_agency, binding, pace,
+                        central_rate) + time_limit_note(a, report)
+
+
+def time_limit_note(a: Assumptions, report) -> str:
+    """'' unless the recruitment solver stopped at its time limit: then how far its plan may be from
+    the best and that a rerun (or a busier machine, which gets less done in the same seconds) may
+    give another plan, with the setting that gives one that repeats. A plan stopped by the clock
+    is not the same answer twice, and a reader comparing two runs (say, before and after an edit
+    to the Assumptions sheet) must know the difference may be the clock's."""
+    if getattr(report, "limit", None) != "time" or not report.has_solution:
+        return ""
+    gap = f", {report.gap:.1%} from the best possible plan" if report.gap is not None else ""
+    return (f"; the solver stopped at its time limit (recruitment.time_limit_seconds = "
+            f"{a.recruitment.time_limit_seconds:g} s){gap}, so another run, or a busier machine, may give a "
+            "different plan: raise the limit for a plan that repeats")
+
+
+def targets_note(a: Assumptions, inp: RecruitmentInputs, report, relaxed: bool, target_met: bool,
+                 budget_met: bool, p_meet_agency: float | None = None, binding: Binding | None = None,
+                 pace: str | None = None, central_rate: float | None = None) -> str:
     """What the recruitment solver's status means for a reader: every target met, or which was out
     of reach, the limits that bind in the plan shown (`binding`: only those), how much agency is in
     posts the plan does not recruit for when that is material, and that the closest (elastic) plan
@@ -526,6 +550,7 @@ def _summary(a, workers, cases, start, wf_now, wf_plan, leaving, rates, gateway,
     budget = a.recruitment.budget_gbp
     return {
         "start_date": start.date().isoformat(),
+        "start_date_basis": plan_start_basis(a, workers, cases),
         "horizon_quarters": H,
         "price_year": int(a.costs.price_year),
         "workers": int(len(workers)),

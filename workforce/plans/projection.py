@@ -32,12 +32,13 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import CaseloadRules, holding_per_fte, required_fte, worker_caps
-from workforce.contracts import latest_input_date
+from workforce.contracts import latest_input_date, latest_input_record
 from workforce.errors import InputError
 from workforce.plans import demand as plan_demand
 from workforce.plans.assumptions import Assumptions
 from workforce.plans.costs import cost_per_fte_year
 from workforce.plans.leaving import REASONS, Leaving
+from workforce.readers import written_date
 
 QUARTER_MONTHS = (1, 4, 7, 10)
 POINTS, CHILDREN = 0, 1
@@ -59,6 +60,18 @@ def plan_start_date(a: Assumptions, workers: pd.DataFrame, cases: pd.DataFrame) 
             if candidate >= day:
                 return candidate
     raise AssertionError("unreachable")
+
+
+def plan_start_basis(a: Assumptions, workers: pd.DataFrame, cases: pd.DataFrame) -> str:
+    """Where :func:`plan_start_date` took the plan's first day from, in words: the assumption, or
+    the latest date in the inputs and the record holding it (a start date typed years ahead moves
+    the whole plan, and this names the row to correct)."""
+    if a.projection.start_date != "auto":
+        return "set by the assumption projection.start_date"
+    latest = latest_input_record(workers, cases)
+    if latest is None:
+        return "no dates in the inputs"
+    return f"the first quarter to start after {written_date(latest[0])}, the latest date in the inputs: {latest[1]}"
 
 
 def quarter_starts(start: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:

@@ -727,7 +727,8 @@ def solve_recruitment(inp: RecruitmentInputs) -> tuple[Decisions, SolveReport, b
         report = SolveReport(relaxed_report.status if relaxed else "infeasible", relaxed_report.objective,
                              relaxed_report.bound, relaxed_report.gap, report.seconds + relaxed_report.seconds,
                              "the agency target or budget cannot be met within the market-feasibility bounds; "
-                             f"elastic plan (misses them at a heavy penalty per FTE and pound): {relaxed_report.status}")
+                             f"elastic plan (misses them at a heavy penalty per FTE and pound): {relaxed_report.status}",
+                             limit=relaxed_report.limit)
         if not relaxed:
             return _empty(inp), report, False
     elif report.status not in ("optimal", "feasible"):
