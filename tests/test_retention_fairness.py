@@ -84,7 +84,11 @@ def test_lever_audit_compares_offers_at_the_same_risk():
     assert shown.loc[("lever: supervision", "female"), "flag"] == ""
     assert abs(shown.loc[("lever: supervision", "male"), "lever_gap"]) < 0.05
     male = shown.loc[("lever: caseload", "male")]
-    assert male["lever_gap"] > 0.1 and "against the same risk" in male["flag"]
+    assert male["lever_gap"] > 0.1
+    # the flag says of what, in shares a reader can check against the row, and what to do
+    assert f"offered to {male['offered_rate']:.0%} of the group" in male["flag"]
+    assert f"against {male['expected_offered_rate']:.0%} expected for the same flight risk" in male["flag"]
+    assert f"{male['lever_gap'] * 100:+.0f} percentage points" in male["flag"] and "more often than its risk explains" in male["flag"]
     assert male["offered_rate"] == pytest.approx(offered.loc[gender == "male", "caseload"].mean())
     assert table.loc[table["group"] == "other", "suppressed"].all()
     s = summary(table)
