@@ -474,6 +474,9 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
             _write_csv(teams, od.path("team_risk.csv"))
             _write_csv(team_leavers(hazards), od.path("team_leavers.csv"))
             files["team_leavers.csv"] = "expected leavers by team, quarter and reason over the 12 quarters (no replacements)"
+            _write_csv(hazards, od.path("hazards.csv"))
+            files["hazards.csv"] = ("each worker's chance of leaving in each of the 12 quarters, by reason (hazard: if "
+                                    "still in post at its start; cumulative_incidence: left for that reason by its end)")
             risk_indicators_now = risk_indicators(risk_table, data.workers, card=model.card,
                                                   horizon_months=model.horizon_months)
             write_risk_register(od.path("risk.xlsx"), risk=risk_table, team_risk=teams, fairness=fairness,
