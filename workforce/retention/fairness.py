@@ -239,7 +239,7 @@ def lever_gap_flag(rate: float, expected: float, threshold: float = LEVER_GAP_TH
     if abs(gap) <= threshold:
         return ""
     return (f"offered to {rate:.0%} of the group against {expected:.0%} expected for the same flight risk "
-            f"({gap * 100:+.0f} percentage points, beyond ±{threshold * 100:.0f}): check why the group is offered it "
+            f"({gap * 100:+.1f} percentage points, beyond ±{threshold * 100:.0f}): check why the group is offered it "
             f"{'more' if gap > 0 else 'less'} often than its risk explains")
 
 
