@@ -298,3 +298,28 @@ def test_the_register_says_what_its_chances_are_for_and_what_the_band_is(tmp_pat
     assert "flight risk only" in notes["band"] and "not a promise" in notes["driver_1"]
     p_col = openpyxl.utils.get_column_letter([c.value for c in ws[1]].index("p_leave") + 1)
     assert not [cf for cf in ws.conditional_formatting if str(cf.sqref).startswith(p_col)]
+
+
+def test_the_register_notes_every_column_of_team_risk_and_the_fairness_audit(tmp_path):
+    """A manager reading Team risk (expected_leavers_q3?) and an HR business partner reading the
+    Fairness audit (lever_gap?) find each column explained in its header note and in the README
+    glossary, as the Risk register's columns are."""
+    from workforce.retention.fairness import audit
+    from workforce.retention.model import team_risk
+
+    risk = fx.risk().assign(p_voluntary_12m=lambda f: f["p_leave"] * 0.7, p_retire_12m=lambda f: f["p_leave"] * 0.1,
+                            p_other_12m=lambda f: f["p_leave"] * 0.2)
+    people = pd.DataFrame({"p_leave": risk["p_leave"], "left_within_horizon": (risk["p_leave"] > 0.25).astype(int),
+                           "gender": ["female", "male"] * (len(risk) // 2)})
+    teams, fairness = team_risk(risk, min_team=1), audit(people, characteristics=["gender"])
+    path = tmp_path / "risk.xlsx"
+    write_risk_register(path, risk=risk, team_risk=teams, fairness=fairness)
+    wb = openpyxl.load_workbook(path)
+    glossary = {r[0] for r in wb["README"].iter_rows(values_only=True)}
+    for sheet, frame in (("Team risk", teams), ("Fairness audit", fairness)):
+        notes = {c.value: c.comment.text if c.comment else "" for c in wb[sheet][1]}
+        assert set(notes) == set(frame.columns)
+        assert not [c for c, note in notes.items() if not note], sheet
+        assert set(frame.columns) <= glossary, sheet
+    notes = {c.value: c.comment.text for c in wb["Team risk"][1]}
+    assert "quarter 3" in notes["expected_leavers_q3"] and "expected_leavers" in notes["expected_leavers_q3"]

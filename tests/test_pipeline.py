@@ -40,6 +40,23 @@ def test_demo_writes_every_output(demo_out):
     assert not list(demo_out.parent.glob(".*staging*"))
 
 
+def test_demo_gives_each_worker_quarterly_hazards_that_make_the_register(demo_out):
+    """Issue 16: per worker, the 12-month chance and the quarterly hazards by reason. hazards.csv
+    holds them, and its first four quarters give risk.csv's chances, worker by worker and reason by
+    reason, and team_risk.csv's quarters (all from the plan's first day)."""
+    risk = pd.read_csv(demo_out / "risk.csv").set_index("worker_id")
+    hazards = pd.read_csv(demo_out / "hazards.csv")
+    assert set(hazards["worker_id"]) == set(risk.index)
+    assert set(hazards["reason"]) == {"voluntary", "retirement", "other"}
+    year = hazards[hazards["quarter"] == 4].pivot_table(index="worker_id", columns="reason",
+                                                         values="cumulative_incidence", aggfunc="sum")
+    for reason, column in (("voluntary", "p_voluntary_12m"), ("retirement", "p_retire_12m"), ("other", "p_other_12m")):
+        assert (year[reason].reindex(risk.index) - risk[column]).abs().max() < 1e-9, reason
+    teams = pd.read_csv(demo_out / "team_risk.csv")
+    quarters = teams[[f"expected_leavers_q{k}" for k in range(1, 5)]].sum(axis=1)
+    assert (quarters - teams["expected_leavers"]).abs().max() < 1e-9
+
+
 def test_demo_planner_workbook_has_every_sheet(demo_out):
     wb = openpyxl.load_workbook(demo_out / "workforce_plan.xlsx")
     for sheet in ("Summary", "Risk register", "L&D plan", "Recruitment plan", "Projection", "Demand", "Benchmarks",

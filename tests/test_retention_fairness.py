@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workforce.retention.fairness import audit, lever_audit, summary
+from workforce.retention.fairness import audit, lever_audit, lever_gap_flag, summary
 
 
 def _frame() -> pd.DataFrame:
@@ -84,7 +84,13 @@ def test_lever_audit_compares_offers_at_the_same_risk():
     assert shown.loc[("lever: supervision", "female"), "flag"] == ""
     assert abs(shown.loc[("lever: supervision", "male"), "lever_gap"]) < 0.05
     male = shown.loc[("lever: caseload", "male")]
-    assert male["lever_gap"] > 0.1 and "against the same risk" in male["flag"]
+    assert male["lever_gap"] > 0.1
+    # the flag says of what, in shares a reader can check against the row, and what to do
+    assert f"offered to {male['offered_rate']:.0%} of the group" in male["flag"]
+    assert f"against {male['expected_offered_rate']:.0%} expected for the same flight risk" in male["flag"]
+    assert f"{male['lever_gap'] * 100:+.1f} percentage points" in male["flag"] and "more often than its risk explains" in male["flag"]
+    # a gap just beyond the threshold does not read as equal to it ("+10 percentage points, beyond ±10")
+    assert "+10.3 percentage points, beyond ±10" in lever_gap_flag(0.303, 0.2)
     assert male["offered_rate"] == pytest.approx(offered.loc[gender == "male", "caseload"].mean())
     assert table.loc[table["group"] == "other", "suppressed"].all()
     s = summary(table)

@@ -469,3 +469,28 @@ def test_the_card_warns_of_a_model_near_chance_and_of_retirement_without_age():
     # opted in: age is used (no retirement warning), and the use of protected characteristics is said
     [opted] = model_warnings(strong, {"voluntary": 40, "retirement": 6}, use_protected=True)
     assert opted.startswith("protected characteristics (gender, age_band, ethnicity, disability) are features")
+
+
+def test_the_register_and_the_plan_hazards_are_scored_from_the_same_day(history, trained):
+    """The pipeline's register (risk.csv, risk.xlsx) and the hazards behind team_risk.csv,
+    team_leavers.csv and the plan start on the plan's first day: each worker's 12-month chance is
+    the first four quarters of those hazards, even when the plan starts after the data's date."""
+    from workforce.pipeline import plan_scores
+    from workforce.plans.assumptions import Assumptions
+    from workforce.retention.model import default_as_of, quarterly_leavers
+
+    model, _ = trained
+    workers = current_workers(history)
+    start = default_as_of(workers) + pd.DateOffset(months=6)
+    assumptions = Assumptions().with_values({"projection.start_date": str(start.date())})
+    risk, hazards = plan_scores(model, workers, None, None, assumptions)
+    assert (hazards["quarter_start"].min()) == start
+    first_year = hazards.assign(left=quarterly_leavers(hazards)).query("quarter <= 4")
+    by_worker = first_year.groupby("worker_id")["left"].sum()
+    np.testing.assert_allclose(by_worker.reindex(risk["worker_id"]).to_numpy(), risk["p_leave"].to_numpy(), atol=1e-9)
+    by_reason = first_year.pivot_table(index="worker_id", columns="reason", values="left", aggfunc="sum")
+    np.testing.assert_allclose(by_reason["voluntary"].reindex(risk["worker_id"]).to_numpy(),
+                               risk["p_voluntary_12m"].to_numpy(), atol=1e-9)
+    teams = team_risk(risk, hazards)
+    np.testing.assert_allclose(teams[[f"expected_leavers_q{k}" for k in range(1, 5)]].sum(axis=1),
+                               teams["expected_leavers"], atol=1e-9)

@@ -274,6 +274,40 @@ def plan_hazards(model, workers: pd.DataFrame, cases: pd.DataFrame, history: pd.
     return hazards[hazards["reason"].map(lambda r: trained.get(r, 1) > 0)].reset_index(drop=True)
 
 
+def plan_scores(model, workers: pd.DataFrame, cases: pd.DataFrame, history: pd.DataFrame | None,
+                assumptions: Assumptions) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The risk register and the quarterly hazards (:func:`plan_hazards`), both from the plan's
+    first day.
+
+    One date for both, so that a worker's 12-month chance in the register is the first four
+    quarters of the hazards the team forecasts (`team_risk.csv`, `team_leavers.csv`) and the plan
+    read. Scored on the data's own date, a day or a quarter before the plan starts, the register's
+    tenure was younger and its chances disagreed with the team and plan figures.
+
+    Parameters
+    ----------
+    model : ChurnModel
+        The churn model.
+    workers, cases : DataFrame
+        The typed workers and cases tables.
+    history : DataFrame, optional
+        Recent `hr_history` for team turnover.
+    assumptions : Assumptions
+        The plan's assumptions (its start date and horizon).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The risk register (:func:`workforce.retention.model.score`) and the tidy hazards.
+    """
+    from workforce.plans.projection import plan_start_date
+    from workforce.retention.model import score
+
+    start = plan_start_date(assumptions, workers, cases)
+    risk = score(model, workers, cases, as_of=start, history=history)
+    return risk, plan_hazards(model, workers, cases, history, assumptions)
+
+
 def with_model_horizon(assumptions: Assumptions, horizon_months: int) -> Assumptions:
     """The plan reads each p_leave as the chance of leaving within the churn model's horizon."""
     if assumptions.projection.risk_horizon_months == horizon_months:
@@ -440,7 +474,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
     from workforce.excel.workbooks import write_planner_workbook, write_risk_register
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios
-    from workforce.retention.model import score, team_leavers, team_risk, train
+    from workforce.retention.model import team_leavers, team_risk, train
     from workforce.retention.persistence import load_model, save_model
 
     run = settings.run or RunSettings()
@@ -467,13 +501,15 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
                 files["model/"] = "churn model (model.joblib), its card (model_card.json) and fairness audit"
         assumptions = with_model_horizon(assumptions, model.horizon_months)
         with stages.stage("Scoring the workforce"):
-            risk_table = score(model, data.workers, data.cases, history=data.history)
-            hazards = plan_hazards(model, data.workers, data.cases, data.history, assumptions)
+            risk_table, hazards = plan_scores(model, data.workers, data.cases, data.history, assumptions)
             teams = team_risk(risk_table, hazards)
             _write_csv(risk_table, od.path("risk.csv"))
             _write_csv(teams, od.path("team_risk.csv"))
             _write_csv(team_leavers(hazards), od.path("team_leavers.csv"))
             files["team_leavers.csv"] = "expected leavers by team, quarter and reason over the 12 quarters (no replacements)"
+            _write_csv(hazards, od.path("hazards.csv"))
+            files["hazards.csv"] = ("each worker's chance of leaving in each of the 12 quarters, by reason (hazard: if "
+                                    "still in post at its start; cumulative_incidence: left for that reason by its end)")
             risk_indicators_now = risk_indicators(risk_table, data.workers, card=model.card,
                                                   horizon_months=model.horizon_months)
             write_risk_register(od.path("risk.xlsx"), risk=risk_table, team_risk=teams, fairness=fairness,

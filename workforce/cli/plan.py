@@ -63,13 +63,12 @@ def plan(
     from workforce.excel.workbooks import write_planner_workbook
     from workforce.indicators import risk_indicators
     from workforce.outputs import OutputDir
-    from workforce.pipeline import (evidence_outputs, plan_hazards, plan_headline, read_evidence,
+    from workforce.pipeline import (evidence_outputs, plan_headline, plan_scores, read_evidence,
                                     risk_register_or_none, with_model_horizon, write_plan_files)
     from workforce.published import read_published
     from workforce.plans.assumptions import Assumptions
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios, scenario_assumptions
-    from workforce.retention.model import score
     from workforce.retention.persistence import load_model
 
     if (risk is None) == (model is None):
@@ -95,14 +94,16 @@ def plan(
         history = load_hr_history(hr_history) if hr_history is not None else None
         funded = load_establishment(establishment) if establishment is not None else None
         base = load_assumptions(assumptions) if assumptions is not None else Assumptions()
-        card = churn = None
+        card = churn = hazards = None
         if risk is not None:
             risk_table = load_risk(risk)
         else:
             churn = load_model(model)
-            risk_table, card = score(churn, worker_frame, case_frame, history=history), churn.card
             base = with_model_horizon(base, churn.horizon_months)
         chosen = scenario_assumptions(scenario, base) if scenario else base
+        if churn is not None:
+            risk_table, hazards = plan_scores(churn, worker_frame, case_frame, history, chosen)
+            card = churn.card
         evidence = None
         if demand is not None or la is not None:
             pub = read_published(data or None)
@@ -113,8 +114,7 @@ def plan(
         # same files re-plans what the run planned
         plan_inputs = {"demand": evidence.requirement if evidence is not None else None, "history": history,
                        "establishment": funded,
-                       "hazards": plan_hazards(churn, worker_frame, case_frame, history, chosen)
-                       if churn is not None else None}
+                       "hazards": hazards}
         result = build_plan(worker_frame, case_frame, risk_table, chosen, seed=seed, **plan_inputs)
         scenarios = compare_scenarios(worker_frame, case_frame, risk_table, base, seed=seed, **plan_inputs)
         indicators = [*risk_indicators(risk_table, worker_frame, card=card,

@@ -444,8 +444,11 @@ def write_risk_register(path: PathLike, *, risk: pd.DataFrame, team_risk: pd.Dat
     Path
         The workbook written.
     """
+    # every sheet's columns noted, not the register's alone: a manager reads Team risk and an HR
+    # business partner the Fairness audit with no one to ask what lever_gap means
+    columns = [c for frame in (risk, team_risk, fairness) if frame is not None for c in frame.columns]
     book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Retention risk register",
-                        notes=notes_for(risk.columns if risk is not None else []))
+                        notes=notes_for(columns))
     model_card = card if isinstance(card, Mapping) else None
     horizon = int((model_card or {}).get("horizon_months", 12))
     if indicators is None:

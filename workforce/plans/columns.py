@@ -123,6 +123,17 @@ NOTES: dict[str, str] = {
     "driver_3": "a third lever (as driver_1)",
     "context": "what else raises this worker's chance in the model (tenure, sickness absence): shown so a manager "
                "understands the figure, never a lever and never a reason for a decision about the person",
+    # team risk (the risk register's Team risk sheet, team_risk.csv)
+    "level": "team, or locality: a locality's small teams combined in one row, so that no team figure is one or two "
+             "people's",
+    "workers": "people scored (headcount, agency staff included)",
+    "expected_leavers": "expected leavers within 12 months, any reason: the sum of the workers' p_leave (headcount, "
+                        "agency assignments ending included; 2.4 means about two or three people)",
+    "expected_voluntary_12m": "expected voluntary leavers within 12 months (the sum of p_voluntary_12m)",
+    "expected_retire_12m": "expected retirements within 12 months (the sum of p_retire_12m)",
+    "expected_other_12m": "expected leavers for other reasons within 12 months (the sum of p_other_12m)",
+    "expected_leavers_q": "expected leavers in one quarter of the next 12 months, any reason (quarter 1 starts on the "
+                          "plan's first day; the four quarters add up to expected_leavers)",
     "p_voluntary_plan": "chance of leaving voluntarily over the whole plan",
     "p_voluntary_plan_after": "the same after the programme's assumed cut",
     "p_leave_after": "chance of leaving for any reason within the first year, after the L&D offer",
@@ -212,8 +223,18 @@ def formats(frame: pd.DataFrame) -> dict[str, str]:
     return {str(c): "pct" for c in frame.columns if _PCT_NAMES.search(str(c))}
 
 
+def _quarter_note(column: str, table: Mapping[str, str]) -> str | None:
+    """The note of a quarter's column `x_q3`: that of `x_q`, with its quarter named (team risk's
+    expected leavers per quarter)."""
+    match = re.fullmatch(r"(.+_q)(\d+)", column)
+    if match is None or match.group(1) not in table:
+        return None
+    return f"{table[match.group(1)]}: quarter {match.group(2)}"
+
+
 def notes_for(columns, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The notes of `columns` (Monte Carlo percentiles `x_p10/_p50/_p90` take the note of `x`)."""
+    """The notes of `columns` (Monte Carlo percentiles `x_p10/_p50/_p90` take the note of `x`;
+    quarters `x_q1, x_q2, ...` that of `x_q`)."""
     out = {}
     table = {**NOTES, **(extra or {})}
     for c in map(str, columns):
@@ -221,6 +242,7 @@ def notes_for(columns, extra: Mapping[str, str] | None = None) -> dict[str, str]
         note = table.get(c) or table.get(stem)
         if note and c != stem and c not in table:
             note = f"{note} ({c[-3:]}: {c[-2:]}th percentile of the simulated futures)"
+        note = note or _quarter_note(c, table)
         if note:
             out[c] = note
     return out

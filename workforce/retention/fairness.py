@@ -207,11 +207,40 @@ def lever_audit(
             rate, exp = float(got[mask].mean()), float(expected[mask].mean())
             row.update(count=people, suppressed=False, offered_rate=rate, expected_offered_rate=exp, lever_gap=rate - exp,
                        _offered=_people(frame.loc[mask & (got > 0)]))
-            row["flag"] = (f"offered {rate - exp:+.2f} against the same risk beyond ±{gap_threshold}"
-                           if abs(rate - exp) > gap_threshold else "")
+            row["flag"] = lever_gap_flag(rate, exp, gap_threshold)
             lever_rows.append(row)
         rows += few_offered_suppression(lever_rows)
     return _finish(rows)
+
+
+def lever_gap_flag(rate: float, expected: float, threshold: float = LEVER_GAP_THRESHOLD) -> str:
+    """The flag of a group offered a lever (or given a decision, :mod:`workforce.audit`) more or
+    less often than its flight risk explains (blank within `threshold`).
+
+    Said in the shares an HR business partner can check against the register ("offered to 33%
+    of the group against 22% expected"), in percentage points as the threshold is set: a bare
+    "+0.12 beyond ±0.1" did not say of what, nor what to do.
+
+    Parameters
+    ----------
+    rate : float
+        Share of the group offered the lever.
+    expected : float
+        Share expected from the group's flight risk (the offer rates of people at the same risk).
+    threshold : float
+        Largest gap left unflagged, as a fraction.
+
+    Returns
+    -------
+    str
+        The flag, or "" when the gap is within the threshold.
+    """
+    gap = rate - expected
+    if abs(gap) <= threshold:
+        return ""
+    return (f"offered to {rate:.0%} of the group against {expected:.0%} expected for the same flight risk "
+            f"({gap * 100:+.1f} percentage points, beyond ±{threshold * 100:.0f}): check why the group is offered it "
+            f"{'more' if gap > 0 else 'less'} often than its risk explains")
 
 
 #: A lever offered to fewer than this many people of a group (but some) is not audited for that

@@ -250,6 +250,9 @@ def calibrated(
 # -- time-to-event selection -----------------------------------------------------------------
 
 TTE_METRICS = ("c_index", "auc_horizon", "ibs")
+#: The metrics as the headline figures name them: the selection rule is shown on the Summary
+#: sheet beside "Churn model concordance", where a manager reads it.
+METRIC_NAMES = {"c_index": "concordance", "auc_horizon": "12-month ROC AUC", "ibs": "integrated Brier score"}
 
 
 @dataclass
@@ -379,19 +382,20 @@ def choose_within_noise(folds: dict[str, list[dict[str, float]]], metric: str, n
     if not means:
         raise InputError(f"no candidate could be scored on {metric}")
     best = max(means, key=means.get)
+    label = METRIC_NAMES.get(metric, metric)
     for name in folds:  # dict order = simplest first
         if name not in means:
             continue
         if name == best:
-            return name, (f"{best} has the highest mean {metric} ({means[best]:.3f}), and no simpler candidate is "
-                          "within one corrected standard error of it on paired folds")
+            return name, (f"{best} has the highest mean {label} ({means[best]:.3f}), and no simpler candidate is "
+                          "within noise of it (one corrected standard error on paired folds)")
         diff = table[best] - table[name]
         diff = diff[np.isfinite(diff)]
         J = len(diff)
         se = 0.0 if J < 2 else float(np.std(diff, ddof=1) * np.sqrt(1.0 / J + 1.0 / max(n_splits - 1, 1)))
         if float(np.mean(diff)) <= se:
-            rule = (f"highest mean {metric} is {best} ({means[best]:.3f}); {name} ({means[name]:.3f}) is the simplest "
-                    f"candidate within one corrected standard error ({se:.3f}) of it on paired folds")
+            rule = (f"highest mean {label} is {best} ({means[best]:.3f}); {name} ({means[name]:.3f}) is the simplest "
+                    f"candidate within noise of it (one corrected standard error, {se:.3f}, on paired folds)")
             return name, rule
     raise AssertionError("unreachable")  # pragma: no cover
 
