@@ -323,3 +323,24 @@ def test_the_register_notes_every_column_of_team_risk_and_the_fairness_audit(tmp
         assert set(frame.columns) <= glossary, sheet
     notes = {c.value: c.comment.text for c in wb["Team risk"][1]}
     assert "quarter 3" in notes["expected_leavers_q3"] and "expected_leavers" in notes["expected_leavers_q3"]
+
+
+def test_the_risk_register_workbook_is_read_back_as_the_risk_table(tmp_path):
+    """A planner who checked the register in risk.xlsx gives that workbook to `plan --risk` as it
+    is: its Risk register sheet is the risk table, with each worker's chance as written; a
+    workbook with neither a risk sheet nor a register is refused, naming the sheets it has."""
+    from workforce.contracts import load_risk
+    from workforce.errors import InputError
+
+    risk = pd.DataFrame({"worker_id": ["A", "B"], "team": ["T", "T"], "locality": ["L", "L"], "p_leave": [0.55, 0.2],
+                         "p_voluntary_12m": [0.01, 0.18], "band": ["Low", "Medium"]})
+    path = tmp_path / "risk.xlsx"
+    write_risk_register(path, risk=risk)
+    back = load_risk(path).set_index("worker_id")
+    assert back["p_leave"].to_dict() == {"A": 0.55, "B": 0.2}
+    other = tmp_path / "other.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.save(other)
+    with pytest.raises(InputError, match="no sheet named 'risk'.*Notes"):
+        load_risk(other)

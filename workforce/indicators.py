@@ -30,6 +30,7 @@ import pandas as pd
 
 from workforce import measures
 from workforce.caseload import CaseloadRules
+from workforce.readers import RISK_REGISTER_SHEET
 
 # Units, and how each is shown.
 SHARE = "share"  # a fraction, shown as a percentage
@@ -58,7 +59,7 @@ def gbp(value: float) -> str:
     return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
 
 
-SHEET_RISK = "Risk register"
+SHEET_RISK = RISK_REGISTER_SHEET
 SHEET_CARD = "Model card"
 SHEET_ALLOCATION = "Allocation"
 SHEET_RECRUIT = "Recruitment plan"

@@ -564,6 +564,28 @@ def _open_workbook(path: Path):
         raise InputError(f"is not a readable XLSX workbook ({type(exc).__name__}: {first_line})", file=path) from None
 
 
+#: The sheet of workforce's own risk register workbook (``risk.xlsx``) that holds the risk table:
+#: the register a planner opened and checked is read back as ``--risk`` without copying it out.
+RISK_REGISTER_SHEET = "Risk register"
+
+#: Sheets of workforce's own output workbooks that hold a table under another name, by table.
+OWN_WORKBOOK_SHEETS: dict[str, tuple[str, ...]] = {"risk": (RISK_REGISTER_SHEET,)}
+
+
+def table_sheet(names: list[str], table: str) -> str:
+    """The sheet that holds `table` in a workbook with sheets `names`: the one named after the
+    table, else the sheet workforce's own output workbook keeps it in (`OWN_WORKBOOK_SHEETS`:
+    the risk register's ``Risk register``), else the table's name (which the reader then reports
+    as missing, listing the sheets present)."""
+    if find_sheet(names, table) is not None:
+        return table
+    for own in OWN_WORKBOOK_SHEETS.get(table, ()):
+        found = find_sheet(names, own)
+        if found is not None:
+            return found
+    return table
+
+
 def find_sheet(names: list[str], wanted: str) -> str | None:
     """The sheet called `wanted`, ignoring case and surrounding spaces (on both sides: `wanted`
     may be a sheet's own name, 'Workers ', as a workbook scan found it)."""
@@ -870,6 +892,8 @@ def find_table(path: str | Path, table: str, *, sheet: str | None = None) -> Tab
     check_file(path)
     if file_kind(path) == "csv":
         return TableSource(table, path)
+    if sheet is None and table in OWN_WORKBOOK_SHEETS:
+        sheet = table_sheet(xlsx_sheet_names(path), table)
     return TableSource(table, path, sheet or table)
 
 
