@@ -576,3 +576,32 @@ def test_a_deleted_programme_or_a_short_override_file_is_said_too():
     with warnings.catch_warnings():
         warnings.simplefilter("error", InputWarning)
         assumptions_from_frame(frame, source="complete.xlsx")  # nothing left out: no warning
+
+
+def test_a_title_row_above_the_column_names_is_named_as_such(tmp_path):
+    """A sheet headed by a title ('Workers, March 2025') above the column names: the message
+    says row 1 looks like a title and to delete it, without repeating the title; a header with
+    a column left unnamed among named ones gets no such hint."""
+    import openpyxl
+
+    from workforce.errors import InputError
+    from workforce.readers import read_table
+
+    path = tmp_path / "workers.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "workers"
+    ws.append(["Workers, March 2025"])
+    ws.append(["worker_id", "team"])
+    ws.append(["W1", "T1"])
+    wb.save(path)
+    with pytest.raises(InputError, match="looks like a title above the column names; delete that row") as err:
+        read_table(path, "workers")
+    assert "March 2025" not in str(err.value)
+    ws.delete_rows(1)
+    ws["D1"] = None
+    ws["D2"] = "stray"
+    wb.save(path)
+    with pytest.raises(InputError, match="column 4 has data but no header") as err:
+        read_table(path, "workers")
+    assert "looks like a title" not in str(err.value)

@@ -383,6 +383,17 @@ def detect_decimal(rows: Iterable[list[str]], separator: str) -> str:
     return "," if commas and not dots else "."
 
 
+def _title_row_hint(names: list[str]) -> str:
+    """When row 1 holds a single cell, it is most likely a title typed above the column names
+    (a sheet headed 'Workers, March 2025'): say so, with the fix, rather than only that some
+    column has no header."""
+    named = [n for n in names if n]
+    if len(named) != 1:
+        return ""
+    return (f": row 1 holds only one cell ({len(named[0])} characters), so it looks like a title above the "
+            "column names; delete that row so the column names are in row 1")
+
+
 def _frame_from_rows(header: list[str], rows: list[tuple[int, list[str]]], path: Path | str) -> pd.DataFrame:
     names = [str(h).strip() for h in header]
     seen: set[str] = set()
@@ -390,7 +401,7 @@ def _frame_from_rows(header: list[str], rows: list[tuple[int, list[str]]], path:
         if not name:
             # Trailing blank header cells with no data are common in spreadsheets; ignore them.
             if any(i < len(values) and values[i].strip() for _, values in rows):
-                raise InputError(f"column {i + 1} has data but no header", file=path, row=1)
+                raise InputError(f"column {i + 1} has data but no header{_title_row_hint(names)}", file=path, row=1)
             continue
         if name in seen:
             raise InputError("duplicate column name", file=path, row=1, column=name)
