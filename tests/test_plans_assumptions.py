@@ -38,7 +38,7 @@ def test_frame_round_trip_is_exact():
     assert back == a
     pd.testing.assert_frame_equal(assumptions_frame(back), frame)
     assert a.basis_of("costs", "agency_day_rate_case_holder_gbp") == "planner: 2024 invoices"
-    assert a.basis_of("costs", "golden_hello_gbp").startswith("edited by the user (was: 5000.0;")
+    assert a.basis_of("costs", "golden_hello_gbp").startswith("edited by the user (was: 5,000;")
     assert a.range_of("recruitment", "hire_success_rate") == (0.6, 0.9)
     assert "S53" in a.basis_of("costs", "hours_per_fte_year") or "S49" in a.basis_of("costs", "hours_per_fte_year")
 
@@ -167,7 +167,7 @@ def test_every_new_assumption_round_trips_through_toml_and_the_workbook(tmp_path
 def test_an_edited_value_says_so_and_a_restored_one_does_not():
     a = Assumptions().with_values({"costs.salary_case_holder_gbp": 42000.0})
     basis = a.basis_of("costs", "salary_case_holder_gbp")
-    assert basis == "edited by the user (was: 35444.0; [S49] 2018 national average top of scale)"
+    assert basis == "edited by the user (was: 35,444; [S49] 2018 national average top of scale)"
     back = a.with_values({"costs.salary_case_holder_gbp": 35444.0})
     assert back.basis_of("costs", "salary_case_holder_gbp") == "[S49] 2018 national average top of scale"
     noted = Assumptions().with_values({"costs.salary_case_holder_gbp": 42000.0}, basis="our 2025 pay scales")
@@ -265,3 +265,15 @@ def test_a_relative_range_left_as_written_moves_with_an_edited_value():
     frame.loc[row, ["low", "high"]] = [250.0, 300.0]  # the planner's own: must hold the value
     with pytest.raises(InputError, match="must hold the value"):
         assumptions_from_frame(frame, warn_missing=False)
+
+
+def test_an_edited_value_s_note_gives_the_old_value_as_a_planner_writes_it():
+    """The note beside an edited value names the shipped one as written on the sheet: pounds
+    with thousands separators and no '.0' (35,444, not 35444.0), fractions as they are."""
+    from workforce.plans.assumptions import edited_basis
+
+    a = Assumptions()
+    salary = edited_basis("costs", "salary_case_holder_gbp", 36000.0, "", a.basis_of("costs", "salary_case_holder_gbp"))
+    assert f"(was: {a.costs.salary_case_holder_gbp:,.0f};" in salary and ".0;" not in salary
+    on_cost = edited_basis("costs", "on_cost_rate", 0.3, "", a.basis_of("costs", "on_cost_rate"))
+    assert f"(was: {a.costs.on_cost_rate:g};" in on_cost

@@ -998,7 +998,14 @@ def edited_basis(section: str, key: str, value: Any, note: str, shipped_basis: s
         return ""
     if note.startswith(EDITED.split("{")[0]):
         return note
-    return EDITED.format(value=_to_cell(shipped), basis=shipped_basis)
+    return EDITED.format(value=_as_written(_to_cell(shipped)), basis=shipped_basis)
+
+
+def _as_written(value: Any) -> Any:
+    """A number as a planner writes it in a note (35,444 and 0.28, not 35444.0); the rest as is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.10g}"
 
 
 def _parse_range(cells: list[Any], value: Any, meta: dict) -> tuple[float, float] | None:
