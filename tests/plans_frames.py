@@ -77,12 +77,14 @@ def make_authority(n_workers: int = 60, n_cases: int = 900, *, seed: int = 0, **
     return workers, make_cases(workers, n_cases, seed=seed), make_risk(workers, seed=seed)
 
 
-def write_sheet(frame: pd.DataFrame, path) -> None:
-    """An Assumptions sheet as a planner's own Excel would save it (header in row 1 at A1)."""
+def write_sheet(frame: pd.DataFrame, path, sheet: str = "Assumptions"):
+    """A sheet (default the Assumptions sheet) as a planner's own Excel would save it (header in
+    row 1 at A1); returns the workbook and the sheet for a test to edit further."""
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "Assumptions"
+    ws.title = sheet
     ws.append(list(frame.columns))
     for row in frame.itertuples(index=False):
         ws.append(list(row))
     wb.save(path)
+    return wb, ws

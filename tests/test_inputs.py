@@ -398,12 +398,7 @@ def test_spreadsheet_errors_are_named_never_read_as_text(tmp_path):
     and the workbook is left as it was."""
     frame = pd.read_csv(io.StringIO(WORKERS), dtype=str, keep_default_na=False)
     book = tmp_path / "workers.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "workers"
-    ws.append(list(frame.columns))
-    for values in frame.itertuples(index=False):
-        ws.append(list(values))
+    wb, ws = write_sheet(frame, book, "workers")
     ws["B3"] = "#N/A"  # team: openpyxl stores it as an error cell, as Excel saves a failed lookup
     ws["G4"] = "#DIV/0!"  # fte
     wb.save(book)
