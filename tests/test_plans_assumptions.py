@@ -178,8 +178,9 @@ def test_ranges_are_checked():
     frame = assumptions_frame(Assumptions())
     where = (frame["section"] == "recruitment") & (frame["key"] == "hire_success_rate")
     frame.loc[where, ["low", "high"]] = [0.9, 0.95]  # does not hold the value 0.85
-    with pytest.raises(InputError, match="must hold the value"):
+    with pytest.raises(InputError, match="the value 0.85 is outside its range 0.9 to 0.95") as err:
         assumptions_from_frame(frame)
+    assert [p.column for p in err.value.problems] == ["value"]  # the value is what was edited
     frame.loc[where, ["low", "high"]] = [0.7, None]
     with pytest.raises(InputError, match="both low and high"):
         assumptions_from_frame(frame)
@@ -263,7 +264,7 @@ def test_a_relative_range_left_as_written_moves_with_an_edited_value():
     assert a.costs.agency_day_rate_case_holder_gbp == 444.0
     assert a.range_of("costs", "agency_day_rate_case_holder_gbp") == pytest.approx((444.0 * 0.715, 444.0))
     frame.loc[row, ["low", "high"]] = [250.0, 300.0]  # the planner's own: must hold the value
-    with pytest.raises(InputError, match="must hold the value"):
+    with pytest.raises(InputError, match="the value 444 is outside its range 250 to 300"):
         assumptions_from_frame(frame, warn_missing=False)
 
 

@@ -937,7 +937,9 @@ def assumptions_from_frame(frame: pd.DataFrame, *, source: str = "assumptions",
         try:
             given = _parse_range(cells, target[key], meta)
         except ValueError as exc:
-            problems.append(Problem(source, f"{where}: {exc}", row, "low", None))
+            # a value moved outside its range is the value's problem (what the planner edited)
+            problems.append(Problem(source, f"{where}: {exc}", row,
+                                    "value" if isinstance(exc, ValueOutsideRange) else "low", None))
             continue
         name = f"{section}.{key}"
         if given is not None and given != default_range(section, key, target[key]):
@@ -1008,6 +1010,10 @@ def _as_written(value: Any) -> Any:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.10g}"
 
 
+class ValueOutsideRange(ValueError):
+    """A value outside the low-high range given beside it on the sheet."""
+
+
 def _parse_range(cells: list[Any], value: Any, meta: dict) -> tuple[float, float] | None:
     """(low, high) from the sheet's `low` and `high` cells (None when both are blank)."""
     if all(c is None or _blank(c) for c in cells):
@@ -1022,7 +1028,8 @@ def _parse_range(cells: list[Any], value: Any, meta: dict) -> tuple[float, float
     if not low <= value <= high and _relative_default(low, high, meta):
         return None  # the default range of the old value, left as it was: it moves with the new one
     if not low <= value <= high:
-        raise ValueError(f"the range {low:g} to {high:g} must hold the value {value:g}")
+        raise ValueOutsideRange(f"the value {value:g} is outside its range {low:g} to {high:g}: change the value, "
+                                "or low and high to a range that holds it")
     return (float(low), float(high))
 
 
