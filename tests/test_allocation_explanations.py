@@ -256,3 +256,25 @@ def test_a_waiting_familys_points_say_when_they_include_travel():
         text = explain_row(r.explanations, "C1")
         assert "the nearest is P1" in text
         assert ("with P1, travel included" in text) == travel
+
+
+@pytest.mark.parametrize("manager_here", [dict(leaving=True), dict(available=False)])
+def test_a_waiting_child_is_never_said_to_be_held_by_a_manager_who_is_leaving_or_away(manager_here):
+    """A leaver's child nobody can take waits 'held meanwhile' by the team manager; a manager who
+    is leaving too, or on long leave, holds nobody: the next manager of the team, or duty, is named."""
+    first = dict(available=False) if "available" in manager_here else {}
+    ws = workers_frame(worker("P1"), worker("P2", max_children=1.0),
+                       worker("TM1", role="team_manager", **first), worker("TM2", role="team_manager", team="B"))
+    cs = cases_frame(case("C1", current="P1"), case("C2", current="P2"))
+    leavers = ("P1", "TM1") if "leaving" in manager_here else ("P1",)
+    r = allocate(ws, cs, mode="leaver", leavers=leavers, time_limit=10)
+    unal = r.unallocated.set_index("case_id")
+    assert "C1" in unal.index  # P2 is full: the leaver's child waits
+    held_by = unal.at["C1", "held_meanwhile_by"]
+    assert held_by not in {"P1", "TM1"}
+    assert held_by == "duty (team A)"  # team A has no other manager (TM2 manages team B)
+    assert held_by in explain_row(r.explanations, "C1")
+    # with a manager of team A who is here, that manager holds the child
+    here = pd.concat([ws, workers_frame(worker("TM3", role="team_manager"))], ignore_index=True)
+    r = allocate(here, cs, mode="leaver", leavers=leavers, time_limit=10)
+    assert r.unallocated.set_index("case_id").at["C1", "held_meanwhile_by"] == "TM3"

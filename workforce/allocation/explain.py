@@ -158,11 +158,19 @@ def _term_words(term: str, wid: str, chosen: str, alt: Mapping, w: Mapping, unit
     return TERM_WORDS.get(term, term)
 
 
+def can_hold_meanwhile(workers: pd.DataFrame) -> pd.Series:
+    """Per worker: may they be named as holding a waiting child meanwhile? A team manager who is
+    here to do it: not a named leaver and not on long leave. Naming a manager who is leaving or
+    away would leave a child nobody is actually holding, the silent loss of a worker this list
+    exists to prevent."""
+    return (workers["role"] == "team_manager") & workers["available"].astype(bool) & ~workers["leaving"].astype(bool)
+
+
 def _held_meanwhile(problem: Problem) -> pd.Series:
-    """Per child: who holds them while they wait: the team manager of their team (by ID), or
-    the duty system of their team or locality when the team has no manager in the workers table."""
+    """Per child: who holds them while they wait: the team manager of their team (by ID) who
+    `can_hold_meanwhile`, or the duty system of their team or locality when the team has none."""
     w = problem.workers
-    tm = w[w["role"] == "team_manager"].reset_index().sort_values("worker_id").drop_duplicates("team")
+    tm = w[can_hold_meanwhile(w)].reset_index().sort_values("worker_id").drop_duplicates("team")
     tm = tm.set_index("team")["worker_id"]
     c = problem.cases
     prev_team = c["current_worker_id"].map(w["team"]).fillna("")
