@@ -28,6 +28,7 @@ from workforce.allocation.families import CAPS, over_caps
 from workforce.allocation.objective import TERM_WORDS
 from workforce.allocation.problem import LOADS, AllocationResult, Problem, assignment_loads, final_workers, lookup
 from workforce.errors import InputError
+from workforce.indicators import capacity_after
 
 MAX_LISTED = 12
 _EPS = 1e-6
@@ -523,7 +524,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
                           "meaning": [TERM_WORDS[k] for k in names] + ["the objective (minimised)"]})
     counts = outcome_counts(problem, assignment)
     before = over_caps(w, {load: problem.before[load] for load in LOADS})
-    active = worker_loads[(worker_loads["capacity_points"] > 0) & ~worker_loads["leaving"]]
+    active = worker_loads[capacity_after(worker_loads) > 0]
     left = relief["reason"].value_counts().sort_index() if len(relief) else pd.Series(dtype=int)
     base_counts = outcome_counts(problem, info["baseline_assignment"]) if "baseline_assignment" in info else None
     summary = {

@@ -35,11 +35,11 @@ from workforce.excel.book import SafeWorkbook
 from workforce.excel.layout import GridSheet, key_value_frame
 from workforce.excel.tables import Highlight, Scale, TableSpec
 from workforce.indicators import (SHEET_ALLOCATION, SHEET_CARD, SHEET_LD, SHEET_PROJECTION, SHEET_RECRUIT,
-                                  SHEET_RISK, Indicator, allocation_indicators, caseload_per_case_holder, census_days,
-                                  changes_of_worker, children_losing_worker, has_columns, highest_utilisation,
-                                  indicator_frame, mean_utilisation, plan_indicators, priority_one_unallocated,
-                                  risk_indicators, unallocated_children, workers_over_hard_caps,
-                                  workers_over_soft_cap)
+                                  SHEET_RISK, Indicator, allocation_indicators, capacity_after, caseload_per_case_holder,
+                                  census_days, changes_of_worker, children_losing_worker, has_columns,
+                                  highest_utilisation, indicator_frame, mean_utilisation, plan_indicators,
+                                  priority_one_unallocated, risk_indicators, unallocated_children,
+                                  workers_over_hard_caps, workers_over_soft_cap)
 from workforce.plans.census_measures import DEFINITIONS
 from workforce.plans.columns import formats as plan_formats
 from workforce.plans.columns import notes_for
@@ -103,8 +103,10 @@ def quarter_label(q: Any) -> str:
 
 
 def team_points(worker_loads: pd.DataFrame) -> pd.DataFrame:
-    """`team, points_after, capacity_points` summed per team (chart: load against capacity)."""
-    g = worker_loads.groupby("team", sort=True)[["points_after", "capacity_points"]].sum().reset_index()
+    """`team, points_after, capacity_points` summed per team (chart: load against capacity), the
+    capacity as it is after the allocation (`capacity_after`: a leaver's is gone)."""
+    g = worker_loads.assign(capacity_points=capacity_after(worker_loads)).groupby(
+        "team", sort=True)[["points_after", "capacity_points"]].sum().reset_index()
     g = g.astype({"team": object})
     return g.rename(columns={"points_after": "points held", "capacity_points": "capacity"})
 
