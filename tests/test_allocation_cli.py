@@ -228,3 +228,21 @@ def test_a_leavers_capacity_is_gone_from_the_workbook_as_from_the_csvs(inputs, t
     by_team = {r[0]: dict(zip(header, r)) for r in rows[at + 2:] if r[0]}
     assert by_team["A"]["capacity"] == pytest.approx(team.at["A", "capacity_points"])
     assert by_team["A"]["points held"] == pytest.approx(team.at["A", "allocated_points"])
+
+
+def test_every_column_of_the_allocation_workbook_has_a_note_on_its_header(inputs, tmp_path):
+    """A manager reading allocation.xlsx finds what each column means (and its unit) on its header,
+    for every data sheet and every column the run wrote."""
+    openpyxl = pytest.importorskip("openpyxl")
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "leaver", "--leaver", "W1", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    book = openpyxl.load_workbook(out / "allocation.xlsx")
+    for sheet, csv in (("Allocations", "allocations.csv"), ("Worker loads", "worker_loads.csv"),
+                       ("Unallocated", "unallocated.csv"), ("Changes", "changes.csv")):
+        columns = list(pd.read_csv(out / csv, nrows=0).columns)
+        header = {cell.value: cell for cell in book[sheet][1] if cell.value is not None}
+        assert list(header) == columns, sheet  # the sheet shows the CSV's columns
+        missing = [name for name, cell in header.items() if cell.comment is None or not cell.comment.text.strip()]
+        assert not missing, (sheet, missing)

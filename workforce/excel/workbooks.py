@@ -30,6 +30,7 @@ from openpyxl.chart.title import Title
 from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 
+from workforce.allocation.columns import COLUMN_NOTES
 from workforce.caseload import CaseloadRules
 from workforce.excel.book import SafeWorkbook
 from workforce.excel.layout import GridSheet, key_value_frame
@@ -338,7 +339,8 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
 
     Summary (headline indicators from :func:`allocation_workbook_indicators`, solver figures,
     load by team chart), Allocations, Worker loads (over-cap loads highlighted), Unallocated,
-    Changes, Assumptions (the settings used) and README.
+    Changes, Assumptions (the settings used) and README (with a glossary). Every data column's
+    header carries its note (`workforce.allocation.columns`).
 
     Parameters
     ----------
@@ -362,7 +364,7 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
     Path
         The workbook written.
     """
-    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Case allocation")
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Case allocation", notes=COLUMN_NOTES)
     indicators = allocation_workbook_indicators(summary, worker_loads, rules)
     charts = []
     if has_columns(worker_loads, "team", "points_after", "capacity_points"):
