@@ -32,8 +32,8 @@ COLUMN_NOTES: dict[str, str] = {
     "changed": "True when the child's worker after differs from before (a new allocation or a handoff)",
     "handoff": "True when a child who had a worker moves to another (counted in 'Children changing social worker')",
     "cross_team": "True when the child moves to a worker of another team than their case record's",
-    "change": "handoff (moves to another worker), lost_worker (had a worker and has none now: see the Unallocated "
-              "sheet for who holds them meanwhile) or new_allocation (had none, has one now)",
+    "change": "lost_worker (had a worker and has none now: listed first, with who holds them meanwhile), handoff "
+              "(moves to another worker) or new_allocation (had none, has one now)",
     "previous_team": "the team of the worker before the allocation",
     "reason": "why, in words, with the numbers behind it (the runner-up, the cap that binds, the shortfall)",
     "cost_continuity": _COST.format("continuity: moving a child from their current worker"),
@@ -43,8 +43,9 @@ COLUMN_NOTES: dict[str, str] = {
     # waiting children
     "team": "the team (for a waiting child, the team their case record names)",
     "locality": "the locality (area) the team or child belongs to",
-    "held_meanwhile_by": "who holds the waiting child until a worker is found: their team's manager (one not "
-                         "leaving or on leave), else the duty system of the team or locality",
+    "held_meanwhile_by": "who holds a child without a worker until one is found: their team's manager (one not "
+                         "leaving or on leave), else the duty system of the team or locality (blank: the child has "
+                         "a worker)",
     "nearest_worker": "the eligible worker closest to having room for the family",
     "shortfall_points": "how many points the nearest worker lacks to take the whole family",
     "shortfall_children": "how many children over their hard cap the nearest worker would be with the family",

@@ -425,6 +425,22 @@ def _lost_reason(problem: Problem, child: Mapping, unit_row: Mapping | None, gai
     return why + (f"; {detail}" if isinstance(detail, str) and detail else "")
 
 
+#: The order of ``changes.csv``: a child left without a worker first, then handoffs, then new
+#: allocations; by priority within each.
+CHANGE_ORDER = ("lost_worker", "handoff", "new_allocation")
+
+
+def changes_order(changes: pd.DataFrame) -> np.ndarray:
+    """The row order of the changes: children who lost their worker first, the most urgent first.
+    A child left without a worker is a safeguarding matter a manager must act on today; listed
+    after every handoff (the alphabet's order), a priority-1 child who lost their worker sat
+    below dozens of routine moves."""
+    keys = pd.DataFrame({"kind": changes["change"].map({k: i for i, k in enumerate(CHANGE_ORDER)}).to_numpy(),
+                         "priority": changes["priority"].to_numpy(), "family_id": changes["family_id"].to_numpy(),
+                         "case_id": changes["case_id"].to_numpy()})
+    return keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
+
+
 def build_result(problem: Problem, assignment: pd.Series, info: dict) -> AllocationResult:
     """Assemble the output frames, explanations and summary for an assignment.
 
@@ -511,8 +527,10 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
         "previous_worker_id": ch["current_worker_id"], "worker_id": ch["worker_id"], "change": change_kind,
         "previous_team": ch["current_worker_id"].map(w["team"]).fillna(""),
         "team": ch["worker_id"].map(w["team"]).fillna(""), "cross_team": cross[ch.index].to_numpy(),
+        "held_meanwhile_by": meanwhile[ch.index].where(change_kind == "lost_worker", "").to_numpy(),
         "reason": ch_reason,
-    }).sort_values(["change", "priority", "family_id", "case_id"], kind="stable").reset_index(drop=True)
+    })
+    changes = changes.iloc[changes_order(changes)].reset_index(drop=True)
 
     worker_loads = _worker_loads(problem, loads, relief)
     explanations = _child_explanations(problem, c, assignment, units_expl, worker_loads, meanwhile, changes)

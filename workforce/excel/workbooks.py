@@ -379,7 +379,8 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
                  "highlighted (amber: over the soft cap on children; red: utilisation above 100%)",
                  name="Worker_loads", highlights=OVER_CAP_HIGHLIGHTS, scales=(Scale("utilisation_after"),))
     _table_sheet(book, "Unallocated", unallocated, "children that could not be allocated, with the reason")
-    _table_sheet(book, "Changes", changes, "the children whose worker changes")
+    _table_sheet(book, "Changes", changes, "the children whose worker changes: first those left without a "
+                 "worker (with who holds them meanwhile), then handoffs and new allocations, each by priority")
     if settings is not None:
         frame = settings if isinstance(settings, pd.DataFrame) else key_value_frame(settings)
         book.add_table_sheet(SHEET_ASSUMPTIONS, [TableSpec(frame.astype(object), "Assumptions",
