@@ -278,3 +278,21 @@ def test_a_waiting_child_is_never_said_to_be_held_by_a_manager_who_is_leaving_or
     here = pd.concat([ws, workers_frame(worker("TM3", role="team_manager"))], ignore_index=True)
     r = allocate(here, cs, mode="leaver", leavers=leavers, time_limit=10)
     assert r.unallocated.set_index("case_id").at["C1", "held_meanwhile_by"] == "TM3"
+
+
+def test_the_words_quote_quarter_points_as_the_files_hold_them():
+    """Points come in quarters: the reason a family waits quotes the nearest worker's capacity and
+    the shortfall as worker_loads.csv and unallocated.csv hold them, not rounded to a tenth."""
+    ws = workers_frame(worker("P1", fte=0.5, capacity_points=21.25))
+    cs = cases_frame(case("H1", case_type="cp", current="P1"), case("H2", case_type="cp", current="P1"),
+                     case("N1", "FN", case_type="cla"), case("N2", "FN", case_type="cla"))
+    r = allocate(ws, cs, mode="new", time_limit=10)
+    unal = r.unallocated.set_index("case_id")
+    assert "N1" in unal.index
+    reason = unal.at["N1", "reason"]
+    capacity = float(r.worker_loads.set_index("worker_id").at["P1", "capacity_points"])
+    held = re.search(r"([\d.]+) of ([\d.]+) points", reason)
+    assert held and float(held.group(2)) == capacity, reason
+    short = re.search(r"([\d.]+) points?( and [^:]*)? short", reason)
+    assert short and float(short.group(1)) == pytest.approx(float(unal.at["N1", "shortfall_points"]), abs=1e-9), reason
+    assert f"of {capacity:g} points" in explain_row(r.explanations, "N1")

@@ -24,7 +24,7 @@ import pandas as pd
 from workforce.allocation import checks as C
 from workforce.allocation import objective as O
 from workforce.allocation import rules as R
-from workforce.allocation.families import CAPS, over_caps
+from workforce.allocation.families import CAPS, figure, over_caps
 from workforce.allocation.objective import TERM_WORDS
 from workforce.allocation.problem import LOADS, AllocationResult, Problem, assignment_loads, final_workers, lookup
 from workforce.errors import InputError
@@ -67,8 +67,7 @@ EXPLANATION_COLUMNS = [
 ]
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
+_fmt = figure
 
 
 def _plural(n: float, word: str) -> str:
