@@ -246,3 +246,18 @@ def test_every_column_of_the_allocation_workbook_has_a_note_on_its_header(inputs
         assert list(header) == columns, sheet  # the sheet shows the CSV's columns
         missing = [name for name, cell in header.items() if cell.comment is None or not cell.comment.text.strip()]
         assert not missing, (sheet, missing)
+
+
+def test_the_solver_results_utilisations_are_all_shown_as_percentages(inputs, tmp_path):
+    """The Summary sheet shows the manager's baseline beside the optimiser's answer: its highest
+    utilisation in the same unit (a percentage), not 1.48 beside 147.6%."""
+    openpyxl = pytest.importorskip("openpyxl")
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "leaver", "--leaver", "W1", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Summary"]
+    shares = {row[0].value: row[1].number_format for row in ws.iter_rows(max_col=2)
+              if isinstance(row[0].value, str) and row[0].value.endswith("max_utilisation")}
+    assert {"max_utilisation", "baseline.max_utilisation"} <= set(shares)
+    assert all("%" in fmt for fmt in shares.values()), shares

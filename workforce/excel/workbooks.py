@@ -405,8 +405,9 @@ def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any]
     kinds = {"gap": "pct", "max_utilisation": "pct", "mean_utilisation": "pct", "objective": "float",
              "bound": "float", "seconds": "float"}
     frame = key_value_frame(summary)
+    # by the figure's own name, nested ones too: baseline.max_utilisation is a share like max_utilisation
     row = grid.put_table(row + 1, 1, frame, "solver_result",
-                         row_formats=[kinds.get(str(k)) for k in frame["item"]]) + 1
+                         row_formats=[kinds.get(str(k).rsplit(".", 1)[-1]) for k in frame["item"]]) + 1
     for k, (title_text, data, make) in enumerate(charts):
         chart_row = row
         data_row = row + CHART_ROWS + 1
