@@ -296,3 +296,17 @@ def test_the_words_quote_quarter_points_as_the_files_hold_them():
     short = re.search(r"([\d.]+) points?( and [^:]*)? short", reason)
     assert short and float(short.group(1)) == pytest.approx(float(unal.at["N1", "shortfall_points"]), abs=1e-9), reason
     assert f"of {capacity:g} points" in explain_row(r.explanations, "N1")
+
+
+@pytest.mark.parametrize("mode, pinned", [("new", False), ("rebalance", True)])
+def test_a_child_kept_with_a_worker_against_a_hard_rule_says_so_in_their_explanation(mode, pinned):
+    """An ASYE holding a CP case alone, kept there by 'new' mode or a manager's pin, is an existing
+    issue; the child's own explanation names it, rather than reading as an ordinary stay."""
+    ws = workers_frame(worker("N1", asye=True), worker("P1"))
+    cs = cases_frame(case("K1", case_type="cp", current="N1", pinned=pinned), case("K2", case_type="cin", current="N1"))
+    r = allocate(ws, cs, mode=mode, time_limit=10)
+    assert r.allocations.set_index("case_id").at["K1", "worker_id"] == "N1"  # kept by the mode or the pin
+    issue = r.issues.set_index("case_id").loc["K1"]
+    text = explain_row(r.explanations, "K1")
+    assert "Against a hard rule" in text and issue["detail"] in text and issue["worker_id"] in text
+    assert "Against a hard rule" not in explain_row(r.explanations, "K2")  # a CIN case breaks nothing

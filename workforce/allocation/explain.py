@@ -63,7 +63,7 @@ EXPLANATION_COLUMNS = [
     "runner_up_children_already", "runner_up_max_children", "runner_up_complex_after", "runner_up_family_complex",
     "runner_up_complex_already", "runner_up_max_complex", "runner_up_extra_cost", "runner_up_term",
     "shortfall_points", "shortfall_children", "shortfall_complex", "held_meanwhile_by", "contract_note", "reason",
-    "runner_up_reason",
+    "runner_up_reason", "kept_against_rule",
 ]
 
 
@@ -664,6 +664,19 @@ def _holds_now(worker: pd.Series, load: pd.Series) -> str:
     return text + f"; {_fmt(load['points'])} of {_fmt(worker['capacity'])} points"
 
 
+def kept_against_rule(problem: Problem, c: pd.DataFrame) -> pd.Series:
+    """Per child: the hard rule their worker breaks by holding them, where the allocation leaves
+    them with that worker ("" otherwise). A pin, 'new' mode or nobody else eligible can keep a
+    CP child with an ASYE alone; said only in existing_issues.csv, the child's own explanation
+    read as an ordinary "stays", and the breach went unseen by whoever looked the child up."""
+    iss = problem.issues[problem.issues["case_id"] != ""]
+    if not len(iss):
+        return pd.Series("", index=c.index, dtype=object)
+    detail = iss.groupby(["case_id", "worker_id"])["detail"].agg("; ".join)
+    kept = detail.reindex(pd.MultiIndex.from_arrays([c["case_id"], c["worker_id"]])).fillna("")
+    return pd.Series(kept.to_numpy(), index=c.index, dtype=object)
+
+
 def _child_explanations(problem: Problem, c: pd.DataFrame, assignment: pd.Series, units_expl: pd.DataFrame,
                         worker_loads: pd.DataFrame, meanwhile: pd.Series, changes: pd.DataFrame) -> pd.DataFrame:
     """One row per child (`EXPLANATION_COLUMNS`): the outcome, the worker's loads and caps, the
@@ -700,6 +713,7 @@ def _child_explanations(problem: Problem, c: pd.DataFrame, assignment: pd.Series
                                                             change_reason, out["reason"]))
     out.loc[fixed, "runner_up_code"] = "fixed"
     out["held_meanwhile_by"] = meanwhile.where(~has_w)
+    out["kept_against_rule"] = kept_against_rule(problem, c)
     return out.reset_index(drop=True)
 
 
@@ -754,6 +768,9 @@ def explanation_text(row: Mapping) -> str:
             lines.append(f"Next best was {ru}: {get('runner_up_reason')}.")
         elif outcome not in ("pinned", "kept_new_mode"):
             lines.append("No other worker was eligible for this family.")
+    if get("kept_against_rule"):
+        lines.append(f"Against a hard rule, {wid} keeps this child: {get('kept_against_rule')} (listed in "
+                     "existing_issues.csv for a manager's decision).")
     if get("contract_note"):
         lines.append(str(get("contract_note")).capitalize() + ".")
     return "\n".join(lines)
