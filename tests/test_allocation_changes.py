@@ -167,3 +167,26 @@ def test_time_kept_back_for_the_caller_comes_off_the_solver():
     assert stopped.summary["stopped_by_time_limit"]
     finished = allocate(workers, cases, mode="rebalance", time_limit=30)
     assert not finished.summary["stopped_by_time_limit"]
+
+
+def test_children_left_without_a_worker_lead_the_changes_with_who_holds_them():
+    """changes.csv opens with the children a leaver left without a worker, the most urgent first,
+    each naming who holds them meanwhile (as unallocated.csv does); handoffs follow."""
+    ws = [worker("L1"), worker("P1", max_children=3.0), worker("P2"), worker("TM", role="team_manager")]
+    cs = [case("K1", case_type="cp", current="L1"), case("K2", case_type="cin", current="L1"),
+          case("K3", case_type="cin", current="L1"), case("K4", case_type="cin", current="L1"),
+          case("A1", current="P2"), case("A2", current="P2"), case("A3", current="P2")]
+    for k in range(18):  # P2 holds 21 children, above the hard cap of 20: no room for the leaver's children
+        cs.append(case(f"B{k}", current="P2"))
+    w, c = workers_frame(*ws), cases_frame(*cs)
+    r = allocate(w, c, mode="leaver", leavers=("L1",), time_limit=10)
+    ch = r.changes
+    kinds = list(ch["change"])
+    assert "lost_worker" in kinds and "handoff" in kinds
+    first_other = next(i for i, k in enumerate(kinds) if k != "lost_worker")
+    assert all(k != "lost_worker" for k in kinds[first_other:])  # every lost_worker row comes first
+    lost = ch[ch["change"] == "lost_worker"]
+    assert list(lost["priority"]) == sorted(lost["priority"])
+    held = r.unallocated.set_index("case_id")["held_meanwhile_by"]
+    assert (lost["held_meanwhile_by"] == lost["case_id"].map(held)).all() and (lost["held_meanwhile_by"] != "").all()
+    assert (ch.loc[ch["change"] != "lost_worker", "held_meanwhile_by"] == "").all()

@@ -206,3 +206,58 @@ def test_the_settings_used_are_written_to_edit_and_pass_back(inputs, tmp_path):
                 "--out", str(tmp_path / "again"))
     assert again.exit_code == 2 and ALLOCATION_SETTINGS in again.output
     assert not (tmp_path / "again").exists()
+
+
+def test_a_leavers_capacity_is_gone_from_the_workbook_as_from_the_csvs(inputs, tmp_path):
+    """The workbook a manager reads agrees with team_summary.csv and summary.json: a leaver's
+    points capacity is not counted as room the team still has (their team's points against
+    capacity), nor as a 0% worker in the mean utilisation."""
+    openpyxl = pytest.importorskip("openpyxl")
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "leaver", "--leaver", "W1", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    team = pd.read_csv(out / "team_summary.csv").set_index("team")
+    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Summary"]
+    rows = [[cell.value for cell in row] for row in ws.iter_rows()]
+    mean = next(r[1] for r in rows if r[0] == "Mean utilisation after allocation")
+    assert mean == pytest.approx(summary["mean_utilisation"], abs=1e-4)
+    at = next(i for i, r in enumerate(rows) if r[0] == "Points by team (from Worker loads)")
+    header = rows[at + 1]
+    by_team = {r[0]: dict(zip(header, r)) for r in rows[at + 2:] if r[0]}
+    assert by_team["A"]["capacity"] == pytest.approx(team.at["A", "capacity_points"])
+    assert by_team["A"]["points held"] == pytest.approx(team.at["A", "allocated_points"])
+
+
+def test_every_column_of_the_allocation_workbook_has_a_note_on_its_header(inputs, tmp_path):
+    """A manager reading allocation.xlsx finds what each column means (and its unit) on its header,
+    for every data sheet and every column the run wrote."""
+    openpyxl = pytest.importorskip("openpyxl")
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "leaver", "--leaver", "W1", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    book = openpyxl.load_workbook(out / "allocation.xlsx")
+    for sheet, csv in (("Allocations", "allocations.csv"), ("Worker loads", "worker_loads.csv"),
+                       ("Unallocated", "unallocated.csv"), ("Changes", "changes.csv")):
+        columns = list(pd.read_csv(out / csv, nrows=0).columns)
+        header = {cell.value: cell for cell in book[sheet][1] if cell.value is not None}
+        assert list(header) == columns, sheet  # the sheet shows the CSV's columns
+        missing = [name for name, cell in header.items() if cell.comment is None or not cell.comment.text.strip()]
+        assert not missing, (sheet, missing)
+
+
+def test_the_solver_results_utilisations_are_all_shown_as_percentages(inputs, tmp_path):
+    """The Summary sheet shows the manager's baseline beside the optimiser's answer: its highest
+    utilisation in the same unit (a percentage), not 1.48 beside 147.6%."""
+    openpyxl = pytest.importorskip("openpyxl")
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "leaver", "--leaver", "W1", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Summary"]
+    shares = {row[0].value: row[1].number_format for row in ws.iter_rows(max_col=2)
+              if isinstance(row[0].value, str) and row[0].value.endswith("max_utilisation")}
+    assert {"max_utilisation", "baseline.max_utilisation"} <= set(shares)
+    assert all("%" in fmt for fmt in shares.values()), shares

@@ -256,3 +256,57 @@ def test_a_waiting_familys_points_say_when_they_include_travel():
         text = explain_row(r.explanations, "C1")
         assert "the nearest is P1" in text
         assert ("with P1, travel included" in text) == travel
+
+
+@pytest.mark.parametrize("manager_here", [dict(leaving=True), dict(available=False)])
+def test_a_waiting_child_is_never_said_to_be_held_by_a_manager_who_is_leaving_or_away(manager_here):
+    """A leaver's child nobody can take waits 'held meanwhile' by the team manager; a manager who
+    is leaving too, or on long leave, holds nobody: the next manager of the team, or duty, is named."""
+    first = dict(available=False) if "available" in manager_here else {}
+    ws = workers_frame(worker("P1"), worker("P2", max_children=1.0),
+                       worker("TM1", role="team_manager", **first), worker("TM2", role="team_manager", team="B"))
+    cs = cases_frame(case("C1", current="P1"), case("C2", current="P2"))
+    leavers = ("P1", "TM1") if "leaving" in manager_here else ("P1",)
+    r = allocate(ws, cs, mode="leaver", leavers=leavers, time_limit=10)
+    unal = r.unallocated.set_index("case_id")
+    assert "C1" in unal.index  # P2 is full: the leaver's child waits
+    held_by = unal.at["C1", "held_meanwhile_by"]
+    assert held_by not in {"P1", "TM1"}
+    assert held_by == "duty (team A)"  # team A has no other manager (TM2 manages team B)
+    assert held_by in explain_row(r.explanations, "C1")
+    # with a manager of team A who is here, that manager holds the child
+    here = pd.concat([ws, workers_frame(worker("TM3", role="team_manager"))], ignore_index=True)
+    r = allocate(here, cs, mode="leaver", leavers=leavers, time_limit=10)
+    assert r.unallocated.set_index("case_id").at["C1", "held_meanwhile_by"] == "TM3"
+
+
+def test_the_words_quote_quarter_points_as_the_files_hold_them():
+    """Points come in quarters: the reason a family waits quotes the nearest worker's capacity and
+    the shortfall as worker_loads.csv and unallocated.csv hold them, not rounded to a tenth."""
+    ws = workers_frame(worker("P1", fte=0.5, capacity_points=21.25))
+    cs = cases_frame(case("H1", case_type="cp", current="P1"), case("H2", case_type="cp", current="P1"),
+                     case("N1", "FN", case_type="cla"), case("N2", "FN", case_type="cla"))
+    r = allocate(ws, cs, mode="new", time_limit=10)
+    unal = r.unallocated.set_index("case_id")
+    assert "N1" in unal.index
+    reason = unal.at["N1", "reason"]
+    capacity = float(r.worker_loads.set_index("worker_id").at["P1", "capacity_points"])
+    held = re.search(r"([\d.]+) of ([\d.]+) points", reason)
+    assert held and float(held.group(2)) == capacity, reason
+    short = re.search(r"([\d.]+) points?( and [^:]*)? short", reason)
+    assert short and float(short.group(1)) == pytest.approx(float(unal.at["N1", "shortfall_points"]), abs=1e-9), reason
+    assert f"of {capacity:g} points" in explain_row(r.explanations, "N1")
+
+
+@pytest.mark.parametrize("mode, pinned", [("new", False), ("rebalance", True)])
+def test_a_child_kept_with_a_worker_against_a_hard_rule_says_so_in_their_explanation(mode, pinned):
+    """An ASYE holding a CP case alone, kept there by 'new' mode or a manager's pin, is an existing
+    issue; the child's own explanation names it, rather than reading as an ordinary stay."""
+    ws = workers_frame(worker("N1", asye=True), worker("P1"))
+    cs = cases_frame(case("K1", case_type="cp", current="N1", pinned=pinned), case("K2", case_type="cin", current="N1"))
+    r = allocate(ws, cs, mode=mode, time_limit=10)
+    assert r.allocations.set_index("case_id").at["K1", "worker_id"] == "N1"  # kept by the mode or the pin
+    issue = r.issues.set_index("case_id").loc["K1"]
+    text = explain_row(r.explanations, "K1")
+    assert "Against a hard rule" in text and issue["detail"] in text and issue["worker_id"] in text
+    assert "Against a hard rule" not in explain_row(r.explanations, "K2")  # a CIN case breaks nothing

@@ -427,14 +427,25 @@ def caseload_per_case_holder(worker_loads: pd.DataFrame | None, source: str = SH
         "as the DfE census counts caseload", source)
 
 
+def capacity_after(worker_loads: pd.DataFrame) -> pd.Series:
+    """Per worker (a ``worker_loads`` frame): their points capacity after the allocation, 0 for a
+    named leaver. A leaver's capacity goes with them: counted, it shows a team that lost a worker
+    as having room it no longer has, and their 0% pulls the mean utilisation down."""
+    leaving = (worker_loads["leaving"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+               if "leaving" in worker_loads.columns else pd.Series(False, index=worker_loads.index))
+    return _num(worker_loads, "capacity_points").fillna(0.0).where(~leaving, 0.0)
+
+
 def mean_utilisation(worker_loads: pd.DataFrame | None, source: str = SHEET_ALLOCATION) -> Indicator | None:
-    """Average load against capacity over the workers who can hold cases."""
+    """Average load against capacity over the workers who can hold cases after the allocation
+    (`capacity_after`: leavers are not counted)."""
     if not has_columns(worker_loads, "utilisation_after", "capacity_points"):
         return None
-    holding = _num(worker_loads, "capacity_points") > 0
+    holding = capacity_after(worker_loads) > 0
     return Indicator("mean_utilisation", "Mean utilisation after allocation",
                      float(_num(worker_loads, "utilisation_after")[holding].mean()), SHARE,
-                     "mean of points held / points capacity over workers with case capacity", source)
+                     "mean of points held / points capacity over workers with case capacity (leavers not "
+                     "counted)", source)
 
 
 def allocation_indicators(summary: Mapping[str, Any] | None, worker_loads: pd.DataFrame | None, *,

@@ -531,7 +531,8 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
                                     "(children waiting are on unallocated.csv)")
         files["worker_loads.csv"] = "each worker's children and points against their caps, and why anyone is left over"
         files["unallocated.csv"] = "children waiting, highest priority first, with who holds them meanwhile"
-        files["changes.csv"] = "every child whose worker changes, and why"
+        files["changes.csv"] = ("every child whose worker changes, and why: children left without one first, with who "
+                                "holds them meanwhile")
         files["explanations.csv"] = "one row per child: why they are where they are (workforce explain reads it)"
     with stages.stage("Planning L&D, recruitment and Monte Carlo bands"):
         evidence = evidence or Evidence()

@@ -24,10 +24,11 @@ import pandas as pd
 from workforce.allocation import checks as C
 from workforce.allocation import objective as O
 from workforce.allocation import rules as R
-from workforce.allocation.families import CAPS, over_caps
+from workforce.allocation.families import CAPS, figure, over_caps
 from workforce.allocation.objective import TERM_WORDS
 from workforce.allocation.problem import LOADS, AllocationResult, Problem, assignment_loads, final_workers, lookup
 from workforce.errors import InputError
+from workforce.indicators import capacity_after
 
 MAX_LISTED = 12
 _EPS = 1e-6
@@ -62,12 +63,11 @@ EXPLANATION_COLUMNS = [
     "runner_up_children_already", "runner_up_max_children", "runner_up_complex_after", "runner_up_family_complex",
     "runner_up_complex_already", "runner_up_max_complex", "runner_up_extra_cost", "runner_up_term",
     "shortfall_points", "shortfall_children", "shortfall_complex", "held_meanwhile_by", "contract_note", "reason",
-    "runner_up_reason",
+    "runner_up_reason", "kept_against_rule",
 ]
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
+_fmt = figure
 
 
 def _plural(n: float, word: str) -> str:
@@ -158,11 +158,19 @@ def _term_words(term: str, wid: str, chosen: str, alt: Mapping, w: Mapping, unit
     return TERM_WORDS.get(term, term)
 
 
+def can_hold_meanwhile(workers: pd.DataFrame) -> pd.Series:
+    """Per worker: may they be named as holding a waiting child meanwhile? A team manager who is
+    here to do it: not a named leaver and not on long leave. Naming a manager who is leaving or
+    away would leave a child nobody is actually holding, the silent loss of a worker this list
+    exists to prevent."""
+    return (workers["role"] == "team_manager") & workers["available"].astype(bool) & ~workers["leaving"].astype(bool)
+
+
 def _held_meanwhile(problem: Problem) -> pd.Series:
-    """Per child: who holds them while they wait: the team manager of their team (by ID), or
-    the duty system of their team or locality when the team has no manager in the workers table."""
+    """Per child: who holds them while they wait: the team manager of their team (by ID) who
+    `can_hold_meanwhile`, or the duty system of their team or locality when the team has none."""
     w = problem.workers
-    tm = w[w["role"] == "team_manager"].reset_index().sort_values("worker_id").drop_duplicates("team")
+    tm = w[can_hold_meanwhile(w)].reset_index().sort_values("worker_id").drop_duplicates("team")
     tm = tm.set_index("team")["worker_id"]
     c = problem.cases
     prev_team = c["current_worker_id"].map(w["team"]).fillna("")
@@ -416,6 +424,22 @@ def _lost_reason(problem: Problem, child: Mapping, unit_row: Mapping | None, gai
     return why + (f"; {detail}" if isinstance(detail, str) and detail else "")
 
 
+#: The order of ``changes.csv``: a child left without a worker first, then handoffs, then new
+#: allocations; by priority within each.
+CHANGE_ORDER = ("lost_worker", "handoff", "new_allocation")
+
+
+def changes_order(changes: pd.DataFrame) -> np.ndarray:
+    """The row order of the changes: children who lost their worker first, the most urgent first.
+    A child left without a worker is a safeguarding matter a manager must act on today; listed
+    after every handoff (the alphabet's order), a priority-1 child who lost their worker sat
+    below dozens of routine moves."""
+    keys = pd.DataFrame({"kind": changes["change"].map({k: i for i, k in enumerate(CHANGE_ORDER)}).to_numpy(),
+                         "priority": changes["priority"].to_numpy(), "family_id": changes["family_id"].to_numpy(),
+                         "case_id": changes["case_id"].to_numpy()})
+    return keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
+
+
 def build_result(problem: Problem, assignment: pd.Series, info: dict) -> AllocationResult:
     """Assemble the output frames, explanations and summary for an assignment.
 
@@ -502,8 +526,10 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
         "previous_worker_id": ch["current_worker_id"], "worker_id": ch["worker_id"], "change": change_kind,
         "previous_team": ch["current_worker_id"].map(w["team"]).fillna(""),
         "team": ch["worker_id"].map(w["team"]).fillna(""), "cross_team": cross[ch.index].to_numpy(),
+        "held_meanwhile_by": meanwhile[ch.index].where(change_kind == "lost_worker", "").to_numpy(),
         "reason": ch_reason,
-    }).sort_values(["change", "priority", "family_id", "case_id"], kind="stable").reset_index(drop=True)
+    })
+    changes = changes.iloc[changes_order(changes)].reset_index(drop=True)
 
     worker_loads = _worker_loads(problem, loads, relief)
     explanations = _child_explanations(problem, c, assignment, units_expl, worker_loads, meanwhile, changes)
@@ -515,7 +541,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
                           "meaning": [TERM_WORDS[k] for k in names] + ["the objective (minimised)"]})
     counts = outcome_counts(problem, assignment)
     before = over_caps(w, {load: problem.before[load] for load in LOADS})
-    active = worker_loads[(worker_loads["capacity_points"] > 0) & ~worker_loads["leaving"]]
+    active = worker_loads[capacity_after(worker_loads) > 0]
     left = relief["reason"].value_counts().sort_index() if len(relief) else pd.Series(dtype=int)
     base_counts = outcome_counts(problem, info["baseline_assignment"]) if "baseline_assignment" in info else None
     summary = {
@@ -638,6 +664,19 @@ def _holds_now(worker: pd.Series, load: pd.Series) -> str:
     return text + f"; {_fmt(load['points'])} of {_fmt(worker['capacity'])} points"
 
 
+def kept_against_rule(problem: Problem, c: pd.DataFrame) -> pd.Series:
+    """Per child: the hard rule their worker breaks by holding them, where the allocation leaves
+    them with that worker ("" otherwise). A pin, 'new' mode or nobody else eligible can keep a
+    CP child with an ASYE alone; said only in existing_issues.csv, the child's own explanation
+    read as an ordinary "stays", and the breach went unseen by whoever looked the child up."""
+    iss = problem.issues[problem.issues["case_id"] != ""]
+    if not len(iss):
+        return pd.Series("", index=c.index, dtype=object)
+    detail = iss.groupby(["case_id", "worker_id"])["detail"].agg("; ".join)
+    kept = detail.reindex(pd.MultiIndex.from_arrays([c["case_id"], c["worker_id"]])).fillna("")
+    return pd.Series(kept.to_numpy(), index=c.index, dtype=object)
+
+
 def _child_explanations(problem: Problem, c: pd.DataFrame, assignment: pd.Series, units_expl: pd.DataFrame,
                         worker_loads: pd.DataFrame, meanwhile: pd.Series, changes: pd.DataFrame) -> pd.DataFrame:
     """One row per child (`EXPLANATION_COLUMNS`): the outcome, the worker's loads and caps, the
@@ -674,6 +713,7 @@ def _child_explanations(problem: Problem, c: pd.DataFrame, assignment: pd.Series
                                                             change_reason, out["reason"]))
     out.loc[fixed, "runner_up_code"] = "fixed"
     out["held_meanwhile_by"] = meanwhile.where(~has_w)
+    out["kept_against_rule"] = kept_against_rule(problem, c)
     return out.reset_index(drop=True)
 
 
@@ -728,6 +768,9 @@ def explanation_text(row: Mapping) -> str:
             lines.append(f"Next best was {ru}: {get('runner_up_reason')}.")
         elif outcome not in ("pinned", "kept_new_mode"):
             lines.append("No other worker was eligible for this family.")
+    if get("kept_against_rule"):
+        lines.append(f"Against a hard rule, {wid} keeps this child: {get('kept_against_rule')} (listed in "
+                     "existing_issues.csv for a manager's decision).")
     if get("contract_note"):
         lines.append(str(get("contract_note")).capitalize() + ".")
     return "\n".join(lines)

@@ -385,8 +385,14 @@ def over_caps(workers: pd.DataFrame, loads: dict[str, pd.Series]) -> pd.DataFram
                          > workers[col].to_numpy(float) + 1e-9 for load, col in CAPS}, index=workers.index)
 
 
-def _n(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
+def figure(x: float) -> str:
+    """A load or cap as the words quote it: whole numbers bare, others to two decimals at most.
+    Points come in quarters (a half-time worker's sibling at 50%): one decimal said "6.2 points
+    short" and "of 21.2 points" where the files hold 6.25 and 21.25."""
+    return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x - round(x)) > 1e-9 else f"{int(round(x))}"
+
+
+_n = figure
 
 
 def load_words(worker: pd.Series, points: float, children: float, complex_: float) -> str:

@@ -30,16 +30,17 @@ from openpyxl.chart.title import Title
 from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
 
+from workforce.allocation.columns import COLUMN_NOTES
 from workforce.caseload import CaseloadRules
 from workforce.excel.book import SafeWorkbook
 from workforce.excel.layout import GridSheet, key_value_frame
 from workforce.excel.tables import Highlight, Scale, TableSpec
 from workforce.indicators import (SHEET_ALLOCATION, SHEET_CARD, SHEET_LD, SHEET_PROJECTION, SHEET_RECRUIT,
-                                  SHEET_RISK, Indicator, allocation_indicators, caseload_per_case_holder, census_days,
-                                  changes_of_worker, children_losing_worker, has_columns, highest_utilisation,
-                                  indicator_frame, mean_utilisation, plan_indicators, priority_one_unallocated,
-                                  risk_indicators, unallocated_children, workers_over_hard_caps,
-                                  workers_over_soft_cap)
+                                  SHEET_RISK, Indicator, allocation_indicators, capacity_after, caseload_per_case_holder,
+                                  census_days, changes_of_worker, children_losing_worker, has_columns,
+                                  highest_utilisation, indicator_frame, mean_utilisation, plan_indicators,
+                                  priority_one_unallocated, risk_indicators, unallocated_children,
+                                  workers_over_hard_caps, workers_over_soft_cap)
 from workforce.plans.census_measures import DEFINITIONS
 from workforce.plans.columns import formats as plan_formats
 from workforce.plans.columns import notes_for
@@ -103,8 +104,10 @@ def quarter_label(q: Any) -> str:
 
 
 def team_points(worker_loads: pd.DataFrame) -> pd.DataFrame:
-    """`team, points_after, capacity_points` summed per team (chart: load against capacity)."""
-    g = worker_loads.groupby("team", sort=True)[["points_after", "capacity_points"]].sum().reset_index()
+    """`team, points_after, capacity_points` summed per team (chart: load against capacity), the
+    capacity as it is after the allocation (`capacity_after`: a leaver's is gone)."""
+    g = worker_loads.assign(capacity_points=capacity_after(worker_loads)).groupby(
+        "team", sort=True)[["points_after", "capacity_points"]].sum().reset_index()
     g = g.astype({"team": object})
     return g.rename(columns={"points_after": "points held", "capacity_points": "capacity"})
 
@@ -336,7 +339,8 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
 
     Summary (headline indicators from :func:`allocation_workbook_indicators`, solver figures,
     load by team chart), Allocations, Worker loads (over-cap loads highlighted), Unallocated,
-    Changes, Assumptions (the settings used) and README.
+    Changes, Assumptions (the settings used) and README (with a glossary). Every data column's
+    header carries its note (`workforce.allocation.columns`).
 
     Parameters
     ----------
@@ -360,7 +364,7 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
     Path
         The workbook written.
     """
-    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Case allocation")
+    book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Case allocation", notes=COLUMN_NOTES)
     indicators = allocation_workbook_indicators(summary, worker_loads, rules)
     charts = []
     if has_columns(worker_loads, "team", "points_after", "capacity_points"):
@@ -375,7 +379,8 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
                  "highlighted (amber: over the soft cap on children; red: utilisation above 100%)",
                  name="Worker_loads", highlights=OVER_CAP_HIGHLIGHTS, scales=(Scale("utilisation_after"),))
     _table_sheet(book, "Unallocated", unallocated, "children that could not be allocated, with the reason")
-    _table_sheet(book, "Changes", changes, "the children whose worker changes")
+    _table_sheet(book, "Changes", changes, "the children whose worker changes: first those left without a "
+                 "worker (with who holds them meanwhile), then handoffs and new allocations, each by priority")
     if settings is not None:
         frame = settings if isinstance(settings, pd.DataFrame) else key_value_frame(settings)
         book.add_table_sheet(SHEET_ASSUMPTIONS, [TableSpec(frame.astype(object), "Assumptions",
@@ -400,8 +405,9 @@ def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any]
     kinds = {"gap": "pct", "max_utilisation": "pct", "mean_utilisation": "pct", "objective": "float",
              "bound": "float", "seconds": "float"}
     frame = key_value_frame(summary)
+    # by the figure's own name, nested ones too: baseline.max_utilisation is a share like max_utilisation
     row = grid.put_table(row + 1, 1, frame, "solver_result",
-                         row_formats=[kinds.get(str(k)) for k in frame["item"]]) + 1
+                         row_formats=[kinds.get(str(k).rsplit(".", 1)[-1]) for k in frame["item"]]) + 1
     for k, (title_text, data, make) in enumerate(charts):
         chart_row = row
         data_row = row + CHART_ROWS + 1
