@@ -206,3 +206,19 @@ def test_the_settings_used_are_written_to_edit_and_pass_back(inputs, tmp_path):
                 "--out", str(tmp_path / "again"))
     assert again.exit_code == 2 and ALLOCATION_SETTINGS in again.output
     assert not (tmp_path / "again").exists()
+
+
+@pytest.mark.parametrize("option,value,said", [
+    ("--reach", "county", "error: option --reach: unknown reach 'county' (allowed: team, locality)"),
+    ("--mode", "sideways", "error: option --mode: unknown mode 'sideways'"),
+    ("--as-of", "2024-13-01", "error: option --as-of: "),
+])
+def test_a_bad_option_is_named_as_an_option_not_a_column(inputs, tmp_path, option, value, said):
+    """A bad command-line value is named as the option it came from: a planner reading
+    "column '--reach'" looks for a column of that name in their tables."""
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), option, value, "--out", str(out))
+    assert res.exit_code == 2 and not out.exists()
+    assert said in res.output
+    assert "column '--" not in res.output
