@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.census import run_import
+from workforce.cli.census import PROBLEMS_HELP, SALT_HELP, STRICT_HELP, run_import
 from workforce.cli.common import Dates, dates_option, err, force_option, guarded, info
 from workforce.errors import InputError
 
@@ -390,10 +390,12 @@ def audit(
 @churn_app.command("import-csww")
 @guarded
 def import_csww(
-    files: List[Path] = typer.Argument(..., help="CSWW census return XML files (one per year)."),
+    files: List[Path] = typer.Argument(..., help="CSWW census return XML files, one per year (or folders of them)."),
     out: Path = typer.Option(..., "--out", help="hr_history CSV to write."),
-    salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help="Secret salt for pseudonymous IDs (keep it to match IDs across imports)."),
+    salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help=SALT_HELP),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    problems: Optional[Path] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
     force: bool = force_option(),
 ) -> None:
     """Stack DfE CSWW census returns into an hr_history table (same as `workforce census import`)."""
-    run_import(files, out, salt, force=force)
+    run_import(files, out, salt, strict=strict, problems=problems, force=force)
