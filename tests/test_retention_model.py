@@ -494,3 +494,16 @@ def test_the_register_and_the_plan_hazards_are_scored_from_the_same_day(history,
     teams = team_risk(risk, hazards)
     np.testing.assert_allclose(teams[[f"expected_leavers_q{k}" for k in range(1, 5)]].sum(axis=1),
                                teams["expected_leavers"], atol=1e-9)
+
+
+def test_score_help_gives_the_default_date_it_uses():
+    """`churn score --as-of` defaults to the data's own date (`default_as_of`: the latest start or
+    allocation date in the inputs), not today: the help says so, as the README and the console do."""
+    import typer.main
+
+    from workforce.cli import app
+
+    score = typer.main.get_command(app).commands["churn"].commands["score"]
+    help_text = next(p.help for p in score.params if "--as-of" in p.opts)
+    assert "latest start or allocation date" in help_text
+    assert "today" not in help_text.split("(")[1].split(";")[0]

@@ -157,7 +157,7 @@ def score(
     cases: Optional[Path] = typer.Option(None, "--cases", help="cases table (for caseload features)."),
     out: Path = typer.Option(Path("risk.csv"), "--out", help="Risk table CSV file, e.g. results/risk.csv (not a folder); beside it go the team aggregates (…_teams.csv), the quarterly hazards (…_hazards.csv) and an Excel register (.xlsx)."),
     history: Optional[Path] = typer.Option(None, "--history", help="hr_history for up-to-date team turnover (default: the model's training history)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to score at, YYYY-MM-DD (default today, or the latest start date if later)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to score at, YYYY-MM-DD (default: the latest start or allocation date in the inputs; today if they hold none)."),
     low: Optional[float] = typer.Option(None, "--low", help="Override the model's Low/Medium threshold."),
     high: Optional[float] = typer.Option(None, "--high", help="Override the model's Medium/High threshold."),
     dates: Dates = dates_option(),
