@@ -479,3 +479,16 @@ def test_the_old_command_takes_the_same_options_as_census_import(tmp_path):
                                       "--problems", str(problems)])
     assert result.exit_code == 0, result.output
     assert out.exists() and "Ethnicity" in problems.read_text()
+
+
+def test_strict_refusal_gives_each_problem_with_its_fix_not_as_what_is_allowed(tmp_path):
+    """A --strict refusal lists each problem as `census check` does, "... Fix: ...": the fix is
+    an instruction, and "(allowed: Add <QualInst> ...)" read as if it were a list of values."""
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1"), worker("SW2", ethnicity="XXXX")])
+    result = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(tmp_path / "h.csv"),
+                                      "--salt", "k", "--strict"])
+    assert result.exit_code == 2
+    line = next(text for text in result.output.splitlines() if "Ethnicity" in text)
+    assert "record 2" in line and "Fix: " in line and "(allowed:" not in line, line
