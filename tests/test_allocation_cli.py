@@ -222,3 +222,16 @@ def test_a_bad_option_is_named_as_an_option_not_a_column(inputs, tmp_path, optio
     assert res.exit_code == 2 and not out.exists()
     assert said in res.output
     assert "column '--" not in res.output
+
+
+def test_the_help_names_every_file_allocate_writes(inputs, tmp_path):
+    """`workforce allocate --help` lists the files it writes: all of them (it left out
+    team_summary.csv, existing_issues.csv and allocation_settings.toml, the settings to pass back)."""
+    import typer.main
+
+    w, c = inputs
+    out = tmp_path / "out"
+    assert run("--workers", str(w), "--cases", str(c), "--out", str(out)).exit_code == 0
+    doc = " ".join(typer.main.get_command(app).commands["allocate"].help.split())
+    written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert [name for name in written if name not in doc] == []
