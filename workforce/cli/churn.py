@@ -310,15 +310,15 @@ def _evaluate_lines(result: dict, data: Path, hazard: bool, folds: int, repeats:
         if held:
             for name in dict.fromkeys([s["name"], result["plain_baseline"]]):
                 m = held[name]
-                lines.append(f"held out ({held['rows']} rows, {held['events']} events), {name}: concordance {m['c_index']:.3f}, "
-                             f"AUC at {d['horizon']:g} {m['auc_horizon']:.3f}, integrated Brier {m['ibs']:.3f}")
+                lines.append(f"held out ({held['rows']} rows, {held['events']} events), {name}: concordance {_fmt(m['c_index'])}, "
+                             f"AUC at {d['horizon']:g} {_fmt(m['auc_horizon'])}, integrated Brier {_fmt(m['ibs'])}")
     else:
         lines += _candidate_lines(result["candidates"], s["name"])
         lines.append(f"selected: {s['name']} (ROC AUC {s['roc_auc']['mean']:.3f} ± {s['roc_auc']['sd']:.3f})")
         if held:
             m = held[s["name"]]
-            lines.append(f"held out ({held['rows']} rows, {held['positives']} positive): ROC AUC {m['roc_auc']:.3f}, "
-                         f"PR AUC {m['pr_auc']:.3f}, Brier {m['brier']:.3f}")
+            lines.append(f"held out ({held['rows']} rows, {held['positives']} positive): ROC AUC {_fmt(m['roc_auc'])}, "
+                         f"PR AUC {_fmt(m['pr_auc'])}, Brier {_fmt(m['brier'])}")
     lines += [f"  fairness flag: {row['characteristic']}={row['group']}: {row['flag']}"
               for row in result.get("fairness", []) if row.get("flag")]
     return lines
