@@ -694,6 +694,15 @@ def census_inputs(od, run: RunSettings, assumptions: Assumptions) -> CensusInput
     elif census.roster_unmatched:
         warnings.warn(InputWarning(f"{census.roster_unmatched} census workers in post are not in the roster: they "
                                    "keep a pseudonym and team 'unknown'"), stacklevel=2)
+    if census.roster_not_in_post:
+        # the workers table is the latest return's staff in post: a case naming anyone else is
+        # refused as naming an unknown worker, so say who and why before the cases are checked
+        ids = census.roster_not_in_post
+        named = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        warnings.warn(InputWarning(f"{len(ids)} roster worker{'s' if len(ids) != 1 else ''} not in post at the latest "
+                                   f"census ({named}): the workers table comes from that return, so a case naming "
+                                   "one of them is refused; give those children to a worker in post, or check the "
+                                   "worker's census record"), stacklevel=2)
     plans, values = with_census_values(assumptions, census.values)
     workers, history = od.path("census/workers.csv"), od.path("census/hr_history.csv")
     to_csv_frame(census.workers).to_csv(workers, index=False)
