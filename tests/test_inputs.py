@@ -153,6 +153,19 @@ def test_table_dates_are_day_first_by_default_and_month_first_with_dates_us(data
     assert cli("validate", data / "workers.csv", "--dates", "us").exit_code == 0
 
 
+def test_a_date_that_only_reads_month_first_says_so_and_how(data):
+    """'12/31/2019' is no date day first: the refusal says it reads month first as 31 December
+    2019 and names --dates us, rather than only "not a date in years 1900-2200", which a planner
+    with a 2019 date in front of them cannot act on. A date no convention reads says neither."""
+    edit(data / "workers.csv", 2, "start_date", "12/31/2019")
+    edit(data / "workers.csv", 3, "start_date", "31/02/2020")
+    text = refused(cli("validate", data / "workers.csv"), "row 2", "'start_date'")
+    line = next(t for t in text.splitlines() if "row 2," in t)
+    assert "31 December 2019" in line and "--dates us" in line, line
+    line = next(t for t in text.splitlines() if "row 3," in t)
+    assert "'31/02/2020'" in line and "--dates us" not in line.split("(allowed")[0], line
+
+
 def test_xlsx_text_dates_follow_the_same_convention(data, tmp_path):
     frame = pd.read_csv(data / "workers.csv", dtype=str, keep_default_na=False)
     book = tmp_path / "staff.xlsx"
