@@ -125,6 +125,24 @@ def test_rerun_replaces_own_outputs_but_never_edited_or_foreign_files(data, tmp_
     assert "someone's edit" not in (out / "changes.csv").read_text()
 
 
+def test_a_refusal_to_replace_says_of_each_file_why(data, tmp_path):
+    """Each file kept is named with its own reason (an output edited since, or a file workforce
+    never wrote), in the singular for one file: not "1 existing file (changes.csv): workforce did
+    not write them there, or they were changed since"."""
+    out = tmp_path / "out"
+    assert allocate(data, out).exit_code == 0
+    with (out / "changes.csv").open("a") as f:
+        f.write("someone's edit\n")
+    text = refused(allocate(data, out), "changes.csv")
+    assert "1 existing file (changes.csv: changed since workforce wrote it)" in text and "them" not in text, text
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "summary.json").write_text('{"mine": true}')
+    (other / "changes.csv").write_text("mine\n")
+    text = refused(allocate(data, other))
+    assert "2 existing files (changes.csv: workforce did not write it; summary.json: workforce did not write it)" in text, text
+
+
 def test_a_file_workforce_did_not_write_is_not_replaced(data, tmp_path, example_model):
     out = tmp_path / "out"
     out.mkdir()
