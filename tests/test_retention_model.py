@@ -507,3 +507,19 @@ def test_score_help_gives_the_default_date_it_uses():
     help_text = next(p.help for p in score.params if "--as-of" in p.opts)
     assert "latest start or allocation date" in help_text
     assert "today" not in help_text.split("(")[1].split(";")[0]
+
+
+def test_cli_train_names_the_history_file_a_problem_is_about(tmp_path, history):
+    """A history the model cannot be trained on (one snapshot date: no follow-up) is refused
+    naming the file given with --history, as the README's exit code 2 promises, not only
+    "hr_history: ..."."""
+    from workforce.cli import app
+    from workforce.contracts import to_csv_frame
+
+    last = history.loc[history["snapshot_date"] == history["snapshot_date"].max()]
+    h_path = tmp_path / "one snapshot.csv"
+    to_csv_frame(last).to_csv(h_path, index=False)
+    result = CliRunner().invoke(app, ["churn", "train", "--history", str(h_path), "--out", str(tmp_path / "m"),
+                                      "--folds", "3", "--repeats", "1"])
+    assert result.exit_code == 2 and not (tmp_path / "m").exists()
+    assert f"error: {h_path}: " in result.output and "follow-up" in result.output, result.output

@@ -82,10 +82,13 @@ def train(
             "Predictions may then differ by protected characteristic by design; check the fairness audit "
             "and your Equality Act duties before using them.")
     frame = load_hr_history(history)
-    model, fairness_table = fit(
-        frame, horizon_months=horizon_months, seed=seed,
-        use_protected=use_protected, n_splits=folds, n_repeats=repeats, bands=(low, high),
-    )
+    try:
+        model, fairness_table = fit(
+            frame, horizon_months=horizon_months, seed=seed,
+            use_protected=use_protected, n_splits=folds, n_repeats=repeats, bands=(low, high),
+        )
+    except InputError as exc:  # too little history to train on: it is about the file given
+        raise naming_file(exc, history) from None
     card = model.card
     with OutputDir(out, inputs=[history], force=force) as od:
         save_model(model, od.path(CARD_FILE).parent)
