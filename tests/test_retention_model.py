@@ -523,3 +523,24 @@ def test_cli_train_names_the_history_file_a_problem_is_about(tmp_path, history):
                                       "--folds", "3", "--repeats", "1"])
     assert result.exit_code == 2 and not (tmp_path / "m").exists()
     assert f"error: {h_path}: " in result.output and "follow-up" in result.output, result.output
+
+
+def test_run_names_the_history_file_it_cannot_train_on(tmp_path, history):
+    """`workforce run` trains the churn model on [run.inputs] hr_history: a history too short to
+    train on is refused naming that file, as `churn train` names its --history."""
+    import shutil
+    from pathlib import Path
+
+    from workforce.cli import app
+    from workforce.contracts import to_csv_frame
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for name in ("workers.csv", "cases.csv"):
+        shutil.copy(examples / name, tmp_path / name)
+    last = history.loc[history["snapshot_date"] == history["snapshot_date"].max()]
+    to_csv_frame(last).to_csv(tmp_path / "hr_history.csv", index=False)
+    (tmp_path / "run.toml").write_text('[run.inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\n'
+                                       'hr_history = "hr_history.csv"\n[run.outputs]\nfolder = "out"\n')
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "run.toml")])
+    assert result.exit_code == 2, result.output
+    assert f"error: {tmp_path / 'hr_history.csv'}: " in result.output and "follow-up" in result.output, result.output

@@ -492,9 +492,15 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
             if data.history is None:
                 raise InputError("needs hr_history (to train a churn model), a model or a risk table", column="inputs")
             with stages.stage("Training, calibrating and auditing the churn model"):
-                model, fairness = train(data.history, horizon_months=run.churn_horizon_months, seed=run.seed,
-                                        use_protected=run.use_protected, n_splits=3 if quick else 5,
-                                        n_repeats=1 if quick else 3)
+                try:
+                    model, fairness = train(data.history, horizon_months=run.churn_horizon_months, seed=run.seed,
+                                            use_protected=run.use_protected, n_splits=3 if quick else 5,
+                                            n_repeats=1 if quick else 3)
+                except InputError as exc:  # too little history to train on: name the file it came from
+                    if run.hr_history is None:
+                        raise
+                    raise InputError(problems=[p if p.file else replace(p, file=str(run.hr_history))
+                                               for p in exc.problems]) from None
                 save_model(model, od.path("model/model_card.json").parent)
                 _write_csv(fairness, od.path("model/fairness.csv"))
                 result.notes.extend(f"churn model: {w}" for w in model.card.get("warnings", []))
