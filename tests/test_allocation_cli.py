@@ -261,3 +261,32 @@ def test_the_solver_results_utilisations_are_all_shown_as_percentages(inputs, tm
               if isinstance(row[0].value, str) and row[0].value.endswith("max_utilisation")}
     assert {"max_utilisation", "baseline.max_utilisation"} <= set(shares)
     assert all("%" in fmt for fmt in shares.values()), shares
+
+
+@pytest.mark.parametrize("option,value,said", [
+    ("--reach", "county", "error: option --reach: unknown reach 'county' (allowed: team, locality)"),
+    ("--mode", "sideways", "error: option --mode: unknown mode 'sideways'"),
+    ("--as-of", "2024-13-01", "error: option --as-of: "),
+])
+def test_a_bad_option_is_named_as_an_option_not_a_column(inputs, tmp_path, option, value, said):
+    """A bad command-line value is named as the option it came from: a planner reading
+    "column '--reach'" looks for a column of that name in their tables."""
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), option, value, "--out", str(out))
+    assert res.exit_code == 2 and not out.exists()
+    assert said in res.output
+    assert "column '--" not in res.output
+
+
+def test_the_help_names_every_file_allocate_writes(inputs, tmp_path):
+    """`workforce allocate --help` lists the files it writes: all of them (it left out
+    team_summary.csv, existing_issues.csv and allocation_settings.toml, the settings to pass back)."""
+    import typer.main
+
+    w, c = inputs
+    out = tmp_path / "out"
+    assert run("--workers", str(w), "--cases", str(c), "--out", str(out)).exit_code == 0
+    doc = " ".join(typer.main.get_command(app).commands["allocate"].help.split())
+    written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert [name for name in written if name not in doc] == []

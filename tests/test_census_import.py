@@ -463,3 +463,32 @@ def test_a_value_the_schema_refuses_is_one_problem_not_two(tmp_path):
     assert [(p.position, p.field) for p in result.problems if p.check == "import"] == [(4, "Cases30")]  # schema-valid
     with pytest.raises(InputError):
         import_returns([path], salt="s", strict=True)
+
+
+def test_the_old_command_takes_the_same_options_as_census_import(tmp_path):
+    """The README gives `workforce churn import-csww` as another name for `workforce census
+    import`: --strict and --problems work on it too."""
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1"), worker("SW2", ethnicity="XXXX")])
+    out, problems = tmp_path / "h.csv", tmp_path / "problems.csv"
+    result = CliRunner().invoke(app, ["churn", "import-csww", str(path), "--out", str(out), "--salt", "k", "--strict"])
+    assert result.exit_code == 2 and not out.exists()
+    assert "Ethnicity" in result.output
+    result = CliRunner().invoke(app, ["churn", "import-csww", str(path), "--out", str(out), "--salt", "k",
+                                      "--problems", str(problems)])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and "Ethnicity" in problems.read_text()
+
+
+def test_strict_refusal_gives_each_problem_with_its_fix_not_as_what_is_allowed(tmp_path):
+    """A --strict refusal lists each problem as `census check` does, "... Fix: ...": the fix is
+    an instruction, and "(allowed: Add <QualInst> ...)" read as if it were a list of values."""
+    from workforce.cli import app
+
+    path = write(tmp_path, [worker("SW1"), worker("SW2", ethnicity="XXXX")])
+    result = CliRunner().invoke(app, ["census", "import", str(path), "--out", str(tmp_path / "h.csv"),
+                                      "--salt", "k", "--strict"])
+    assert result.exit_code == 2
+    line = next(text for text in result.output.splitlines() if "Ethnicity" in text)
+    assert "record 2" in line and "Fix: " in line and "(allowed:" not in line, line

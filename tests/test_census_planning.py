@@ -119,3 +119,31 @@ def test_no_pay_values_before_2025(returns):
     p = plan_inputs(returns[:1], salt="k")
     assert not p.values["key"].str.startswith("costs.").any()
     assert "census.establishment_fte" in set(p.values["key"])
+
+
+def test_roster_workers_not_in_post_are_named_before_their_cases_are_refused(returns, tmp_path):
+    """A roster row whose worker left before the latest census (W004 here) has no row in the
+    workers table the run takes from that return, so a case naming them is refused as naming an
+    unknown worker: the run says who and why first, instead of leaving the planner to wonder why
+    a worker on their roster 'does not exist in workers'."""
+    from typer.testing import CliRunner
+
+    from workforce.cli import app
+
+    roster = pd.DataFrame({"swe_no": ["SW1", "SW7"], "worker_id": ["W002", "W004"]})
+    assert plan_inputs(returns, salt="k", roster=roster).roster_not_in_post == ("W004",)
+    folder = tmp_path / "returns"  # a folder of its own: the output may not sit in an input folder
+    folder.mkdir()
+    for path in returns:
+        (folder / path.name).write_bytes(path.read_bytes())
+    roster.to_csv(tmp_path / "roster.csv", index=False)
+    pd.DataFrame({"case_id": ["C1"], "family_id": ["F1"], "case_type": ["cin"], "court": ["no"], "locality": ["North"],
+                  "current_worker_id": ["W004"], "workers_12m": [1], "pinned": ["no"]}).to_csv(tmp_path / "cases.csv", index=False)
+    config = tmp_path / "run.toml"
+    config.write_text(f'[run.inputs]\ncensus_returns = "{folder}"\nroster = "{tmp_path / "roster.csv"}"\n'
+                      f'cases = "{tmp_path / "cases.csv"}"\n[run.outputs]\nfolder = "{tmp_path / "out"}"\n'
+                      '[run.census]\nsalt = "k"\n')
+    result = CliRunner().invoke(app, ["run", str(config)])
+    assert result.exit_code == 2
+    assert "1 roster worker not in post at the latest census (W004)" in result.output
+    assert "worker 'W004' does not exist in workers" in result.output

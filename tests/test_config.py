@@ -104,8 +104,8 @@ def test_sections_are_optional_and_default():
 @pytest.mark.parametrize("text, named, allowed", [
     ("[caseload]\nbogus = 1\n", "[caseload] bogus: unknown key", "points_per_fte"),
     ("[allocation]\nbogus = 1\n", "[allocation] bogus: unknown key", "[allocation.weights]"),
-    ("[allocation.weights]\nbogus = 1\n", "allocation.weights.bogus", "travel_cost"),
-    ("[allocation.policy]\nspeed = true\n", "allocation.policy.speed", "make_room"),
+    ("[allocation.weights]\nbogus = 1\n", "[allocation.weights] bogus: unknown key", "travel_cost"),
+    ("[allocation.policy]\nspeed = true\n", "[allocation.policy] speed: unknown key", "make_room"),
     ("[allocation.guards]\nhandoffs = true\n", "[allocation.guards] table was removed", "allocation.policy"),
     ("[plans.costs]\n\nbogus = 1\n", "[plans.costs] bogus: unknown key", "on_cost_rate"),
     ("[plans]\nbogus = 1\n", "'plans.bogus' must be a table", None),
@@ -308,7 +308,7 @@ def test_the_example_settings_file_documents_every_key():
 
 @pytest.mark.parametrize("text, says, line", [
     ("[allocation.solver]\nnode_limit = 10\ntime_limit = -5\n",
-     "[allocation.solver] time_limit must be a positive number of seconds", 3),
+     "[allocation.solver] time_limit: must be a positive number of seconds", 3),
     ("[caseload]\nsibling_factor = 0.5\npoints_per_fte = -3\n", "points_per_fte (-3) must be above reserved_points", 3),
     ("# plans\n[plans.recruitment]\nasye_share_max = 7\n", "[plans.recruitment] asye_share_max", 3),
 ])
@@ -332,3 +332,23 @@ def test_plan_groups_are_named_as_the_file_names_them():
     assert "[plans.costs] salary_case_holder_gbp: an inline table needs 'value'" in refused(
         "[plans.costs]\nsalary_case_holder_gbp = { basis = 'x' }\n")
     assert "[plans.programme.coaching]: missing" in refused("[plans.programme.coaching]\nplaces = 3\n")
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[allocation.policy]\nreach = "county"\n', "w.toml, line 2: [allocation.policy] reach: must be one of team, locality"),
+    ('[allocation.policy]\nmake_room = "yes"\n', "w.toml, line 2: [allocation.policy] make_room: must be true or false"),
+    ("[allocation.weights]\n\ntravel_cost = -1\n",
+     "w.toml, line 3: [allocation.weights] travel_cost: must be a finite number >= 0"),
+    ("[allocation.weights]\nbogus = 1\n", "w.toml, line 2: [allocation.weights] bogus: unknown key"),
+    ("[allocation.solver]\nspeed = 1\n", "w.toml, line 2: [allocation.solver] speed: unknown key"),
+])
+def test_allocation_settings_name_the_key_as_every_section_does(text, says):
+    """The README: a bad key or value is refused naming the file, the line and the key as
+    `[section] key`, as [caseload], [plans] and [run] already did ("policy.reach must be ..." did not)."""
+    assert says in refused(text)
+
+
+def test_each_bad_allocation_setting_is_its_own_problem_at_its_own_line():
+    message = refused('[allocation.solver]\ntime_limit = -3\n[allocation.weights]\ntravel_cost = "x"\n')
+    assert "w.toml, line 2: [allocation.solver] time_limit: must be a positive number of seconds" in message
+    assert "w.toml, line 4: [allocation.weights] travel_cost: must be a finite number >= 0" in message

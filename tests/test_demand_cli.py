@@ -270,3 +270,15 @@ def test_console_tells_published_in_post_fte_from_the_models_required_fte(sandwe
     assert any(x.startswith("published social workers in post") and f"{inpost.iloc[-1]:.1f} FTE" in x for x in lines)
     scenario = next(x for x in lines if x.startswith("baseline:"))
     assert "required social-work FTE (model)" in scenario
+
+
+def test_the_levers_scenario_without_levers_says_how_to_set_one(tmp_path):
+    """`--scenario levers` is the README's "your file's" scenario: with no levers set (no
+    assumptions file, or the one a run writes, levers commented out) the refusal says why and how,
+    and names no table column (there is none: the scenario is an option)."""
+    out = tmp_path / "out"
+    r = invoke("--la", "333", "--scenario", "levers", "--out", out)
+    assert r.exit_code == 2 and not out.exists()
+    assert "unknown scenario 'levers'" in r.output and "set no lever" in r.output
+    assert "[levers]" in r.output and "demand_assumptions.toml" in r.output
+    assert "column 'scenario'" not in r.output

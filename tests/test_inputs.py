@@ -125,6 +125,24 @@ def test_rerun_replaces_own_outputs_but_never_edited_or_foreign_files(data, tmp_
     assert "someone's edit" not in (out / "changes.csv").read_text()
 
 
+def test_a_refusal_to_replace_says_of_each_file_why(data, tmp_path):
+    """Each file kept is named with its own reason (an output edited since, or a file workforce
+    never wrote), in the singular for one file: not "1 existing file (changes.csv): workforce did
+    not write them there, or they were changed since"."""
+    out = tmp_path / "out"
+    assert allocate(data, out).exit_code == 0
+    with (out / "changes.csv").open("a") as f:
+        f.write("someone's edit\n")
+    text = refused(allocate(data, out), "changes.csv")
+    assert "1 existing file (changes.csv: changed since workforce wrote it)" in text and "them" not in text, text
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "summary.json").write_text('{"mine": true}')
+    (other / "changes.csv").write_text("mine\n")
+    text = refused(allocate(data, other))
+    assert "2 existing files (changes.csv: workforce did not write it; summary.json: workforce did not write it)" in text, text
+
+
 def test_a_file_workforce_did_not_write_is_not_replaced(data, tmp_path, example_model):
     out = tmp_path / "out"
     out.mkdir()
@@ -151,6 +169,19 @@ def test_table_dates_are_day_first_by_default_and_month_first_with_dates_us(data
     edit(data / "workers.csv", 2, "start_date", "12/31/2019")
     refused(cli("validate", data / "workers.csv"), "row 2", "'start_date'", "DD/MM/YYYY")
     assert cli("validate", data / "workers.csv", "--dates", "us").exit_code == 0
+
+
+def test_a_date_that_only_reads_month_first_says_so_and_how(data):
+    """'12/31/2019' is no date day first: the refusal says it reads month first as 31 December
+    2019 and names --dates us, rather than only "not a date in years 1900-2200", which a planner
+    with a 2019 date in front of them cannot act on. A date no convention reads says neither."""
+    edit(data / "workers.csv", 2, "start_date", "12/31/2019")
+    edit(data / "workers.csv", 3, "start_date", "31/02/2020")
+    text = refused(cli("validate", data / "workers.csv"), "row 2", "'start_date'")
+    line = next(t for t in text.splitlines() if "row 2," in t)
+    assert "31 December 2019" in line and "--dates us" in line, line
+    line = next(t for t in text.splitlines() if "row 3," in t)
+    assert "'31/02/2020'" in line and "--dates us" not in line.split("(allowed")[0], line
 
 
 def test_xlsx_text_dates_follow_the_same_convention(data, tmp_path):

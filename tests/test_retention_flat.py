@@ -283,3 +283,19 @@ def test_dates_in_a_flat_table_follow_the_dates_option():
         us = _parse_dates(pd.Series(["01/04/2023", "05/15/2022"]))
     assert us.iloc[0] == pd.Timestamp("2023-01-04") and us.iloc[1] == pd.Timestamp("2022-05-15")
     assert _parse_dates(pd.Series(["2023-04-01", "2022-05-15 00:00:00"])).notna().all()
+
+
+def test_a_held_out_score_that_cannot_be_computed_is_said_n_a_not_nan():
+    """On a small hold-out with no leaver before the horizon the AUC at the horizon has no value:
+    `churn evaluate` says "n/a", as it does for the cross-validated scores, never "nan"."""
+    from pathlib import Path
+
+    from workforce.cli.churn import _evaluate_lines
+
+    report = evaluate_table(_tenure_table(200), FlatOptions(duration="months", event="left", horizon=12,
+                                                           holdout=0.25, **FAST))
+    for metrics in report["held_out"].values():
+        if isinstance(metrics, dict):
+            metrics["auc_horizon"] = float("nan")
+    lines = [line for line in _evaluate_lines(report, Path("t.csv"), True, 3, 1, 0) if line.startswith("held out")]
+    assert lines and all("AUC at 12 n/a" in line and "nan" not in line for line in lines), lines

@@ -494,3 +494,53 @@ def test_the_register_and_the_plan_hazards_are_scored_from_the_same_day(history,
     teams = team_risk(risk, hazards)
     np.testing.assert_allclose(teams[[f"expected_leavers_q{k}" for k in range(1, 5)]].sum(axis=1),
                                teams["expected_leavers"], atol=1e-9)
+
+
+def test_score_help_gives_the_default_date_it_uses():
+    """`churn score --as-of` defaults to the data's own date (`default_as_of`: the latest start or
+    allocation date in the inputs), not today: the help says so, as the README and the console do."""
+    import typer.main
+
+    from workforce.cli import app
+
+    score = typer.main.get_command(app).commands["churn"].commands["score"]
+    help_text = next(p.help for p in score.params if "--as-of" in p.opts)
+    assert "latest start or allocation date" in help_text
+    assert "today" not in help_text.split("(")[1].split(";")[0]
+
+
+def test_cli_train_names_the_history_file_a_problem_is_about(tmp_path, history):
+    """A history the model cannot be trained on (one snapshot date: no follow-up) is refused
+    naming the file given with --history, as the README's exit code 2 promises, not only
+    "hr_history: ..."."""
+    from workforce.cli import app
+    from workforce.contracts import to_csv_frame
+
+    last = history.loc[history["snapshot_date"] == history["snapshot_date"].max()]
+    h_path = tmp_path / "one snapshot.csv"
+    to_csv_frame(last).to_csv(h_path, index=False)
+    result = CliRunner().invoke(app, ["churn", "train", "--history", str(h_path), "--out", str(tmp_path / "m"),
+                                      "--folds", "3", "--repeats", "1"])
+    assert result.exit_code == 2 and not (tmp_path / "m").exists()
+    assert f"error: {h_path}: " in result.output and "follow-up" in result.output, result.output
+
+
+def test_run_names_the_history_file_it_cannot_train_on(tmp_path, history):
+    """`workforce run` trains the churn model on [run.inputs] hr_history: a history too short to
+    train on is refused naming that file, as `churn train` names its --history."""
+    import shutil
+    from pathlib import Path
+
+    from workforce.cli import app
+    from workforce.contracts import to_csv_frame
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for name in ("workers.csv", "cases.csv"):
+        shutil.copy(examples / name, tmp_path / name)
+    last = history.loc[history["snapshot_date"] == history["snapshot_date"].max()]
+    to_csv_frame(last).to_csv(tmp_path / "hr_history.csv", index=False)
+    (tmp_path / "run.toml").write_text('[run.inputs]\nworkers = "workers.csv"\ncases = "cases.csv"\n'
+                                       'hr_history = "hr_history.csv"\n[run.outputs]\nfolder = "out"\n')
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "run.toml")])
+    assert result.exit_code == 2, result.output
+    assert f"error: {tmp_path / 'hr_history.csv'}: " in result.output and "follow-up" in result.output, result.output

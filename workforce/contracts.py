@@ -28,8 +28,10 @@ from workforce.readers import (
     find_table,
     find_tables,
     one_column_hint,
+    current_date_order,
     parse_dates,
     parse_numbers,
+    written_date,
 )
 
 YES = frozenset({"yes", "y", "true", "1", "t"})
@@ -254,7 +256,18 @@ def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem]
         return numbers
     if col.kind == "date":
         dates = parse_dates(text)
-        bad(~blank & dates.isna(), f"not a date in years {FIRST_YEAR}-{LAST_YEAR}", date_formats())
+        unread = ~blank & dates.isna()
+        # a date that reads only in the other order ('12/31/2019' day first) was written the other
+        # way round: say what it would be and the option, not only that it is no date
+        order = current_date_order()
+        other = parse_dates(text.where(unread, ""), "us" if order == "uk" else "uk")
+        for row in unread[unread & other.notna()].index:
+            option = "--dates us" if order == "uk" else "--dates uk (the default)"
+            first = "month" if order == "uk" else "day"
+            problems.append(Problem(file, f"not a date read {'day' if order == 'uk' else 'month'} first: '{text.loc[row]}'; "
+                                    f"read {first} first it is {written_date(other.loc[row])}: if the file writes "
+                                    f"dates {first} first, pass {option}", int(row), col.name, date_formats()))
+        bad(unread & other.isna(), f"not a date in years {FIRST_YEAR}-{LAST_YEAR}", date_formats())
         return dates
     raise ValueError(f"unknown column kind {col.kind}")  # a programming error, not input
 

@@ -21,7 +21,12 @@ class Problem:
         where = [self.file] if self.file else []
         if self.row is not None:
             where.append(f"{self.unit} {self.row}")
-        if self.column:
+        if self.column and self.column.startswith("--"):
+            # a command-line option, not a table's column ("--reach", "--la/--history"); a message
+            # that starts with the option names it already
+            if not self.message.startswith(self.column):
+                where.append(f"option {self.column}")
+        elif self.column:
             where.append(f"column '{self.column}'")
         text = ", ".join(where) + ": " + self.message if where else self.message
         if self.allowed:

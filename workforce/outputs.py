@@ -332,11 +332,17 @@ class OutputDir:
         blocked = [rel for rel in existing if own.get(rel.as_posix()) != file_digest(self.target / rel)]
         if not blocked:
             return
-        names = ", ".join(rel.as_posix() for rel in blocked[:8]) + (f" and {len(blocked) - 8} more" if len(blocked) > 8 else "")
-        why = ("they may hold your work" if not self.replace_own else
-               "workforce did not write them there, or they were changed since")
-        raise InputError(f"would replace {len(blocked)} existing file{'s' if len(blocked) > 1 else ''} ({names}): "
-                         f"{why}; choose a new folder for --out, or pass --force to replace them", file=self.target)
+        one = len(blocked) == 1
+        if self.replace_own:  # each file with its own reason: an output edited since, or someone's file
+            shown = [f"{rel.as_posix()}: " + ("changed since workforce wrote it" if rel.as_posix() in own
+                                               else "workforce did not write it") for rel in blocked[:8]]
+            names, why = "; ".join(shown), ("it may hold your work" if one else "they may hold your work")
+        else:
+            names, why = ", ".join(rel.as_posix() for rel in blocked[:8]), ("it may hold your work" if one
+                                                                              else "they may hold your work")
+        names += f" and {len(blocked) - 8} more" if len(blocked) > 8 else ""
+        raise InputError(f"would replace {len(blocked)} existing file{'' if one else 's'} ({names}): {why}; choose a "
+                         f"new folder for --out, or pass --force to replace {'it' if one else 'them'}", file=self.target)
 
     def check_publishable(self) -> None:
         """Raise the InputError publishing would raise, without publishing: lets several

@@ -492,9 +492,15 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
             if data.history is None:
                 raise InputError("needs hr_history (to train a churn model), a model or a risk table", column="inputs")
             with stages.stage("Training, calibrating and auditing the churn model"):
-                model, fairness = train(data.history, horizon_months=run.churn_horizon_months, seed=run.seed,
-                                        use_protected=run.use_protected, n_splits=3 if quick else 5,
-                                        n_repeats=1 if quick else 3)
+                try:
+                    model, fairness = train(data.history, horizon_months=run.churn_horizon_months, seed=run.seed,
+                                            use_protected=run.use_protected, n_splits=3 if quick else 5,
+                                            n_repeats=1 if quick else 3)
+                except InputError as exc:  # too little history to train on: name the file it came from
+                    if run.hr_history is None:
+                        raise
+                    raise InputError(problems=[p if p.file else replace(p, file=str(run.hr_history))
+                                               for p in exc.problems]) from None
                 save_model(model, od.path("model/model_card.json").parent)
                 _write_csv(fairness, od.path("model/fairness.csv"))
                 result.notes.extend(f"churn model: {w}" for w in model.card.get("warnings", []))
@@ -695,6 +701,15 @@ def census_inputs(od, run: RunSettings, assumptions: Assumptions) -> CensusInput
     elif census.roster_unmatched:
         warnings.warn(InputWarning(f"{census.roster_unmatched} census workers in post are not in the roster: they "
                                    "keep a pseudonym and team 'unknown'"), stacklevel=2)
+    if census.roster_not_in_post:
+        # the workers table is the latest return's staff in post: a case naming anyone else is
+        # refused as naming an unknown worker, so say who and why before the cases are checked
+        ids = census.roster_not_in_post
+        named = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        warnings.warn(InputWarning(f"{len(ids)} roster worker{'s' if len(ids) != 1 else ''} not in post at the latest "
+                                   f"census ({named}): the workers table comes from that return, so a case naming "
+                                   "one of them is refused; give those children to a worker in post, or check the "
+                                   "worker's census record"), stacklevel=2)
     plans, values = with_census_values(assumptions, census.values)
     workers, history = od.path("census/workers.csv"), od.path("census/hr_history.csv")
     to_csv_frame(census.workers).to_csv(workers, index=False)

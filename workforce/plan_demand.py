@@ -357,7 +357,8 @@ def plan_demand(settings: DemandSettings, pub: Published, *, workers: pd.DataFra
                             workers=social_work_workers(workers, a.rules()), cases=cases, scenarios=[borrowed],
                             chosen=settings.scenario)
     except ValueError as exc:
-        raise InputError(str(exc), file=where, column="scenario" if "scenario" in str(exc) else None) from None
+        # the scenario is an option (or [run.demand] scenario), not a table's column: the message names it
+        raise InputError(str(exc), file=where) from None
     return PlanDemand(result, workforce_requirement(result), source or name or "", messages)
 
 

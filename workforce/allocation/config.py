@@ -91,7 +91,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
 from workforce.caseload import CaseloadRules
-from workforce.errors import InputError
+from workforce.errors import InputError, Problem
 
 REACHES = ("team", "locality")
 OVER_DEMAND = ("stay", "unallocate")
@@ -171,12 +171,12 @@ class AllocationConfig:
         if self.decompose not in ("auto", "teams", "single"):
             problems.append("decompose must be auto, teams or single")
         if self.reach not in REACHES:
-            problems.append(f"policy.reach must be one of {', '.join(REACHES)}")
+            problems.append(f"reach must be one of {', '.join(REACHES)}")
         if self.over_demand not in OVER_DEMAND:
-            problems.append(f"policy.over_demand must be one of {', '.join(OVER_DEMAND)}")
+            problems.append(f"over_demand must be one of {', '.join(OVER_DEMAND)}")
         for name in ("make_room", "over_capacity_gains"):
             if not isinstance(getattr(self, name), bool):
-                problems.append(f"policy.{name} must be true or false")
+                problems.append(f"{name} must be true or false")
         for name in ("threads", "node_limit", "search_passes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -185,7 +185,9 @@ class AllocationConfig:
                                                 math.isfinite(self.time_limit) and self.time_limit > 0):
             problems.append("time_limit must be a positive number of seconds")
         if problems:
-            raise InputError("; ".join(problems), column="allocation settings")
+            # one problem per key, each message starting with its key: `from_mapping` names the
+            # key's table, and a settings file gives each its own line
+            raise InputError(problems=[Problem("", p, column="allocation settings") for p in problems])
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, *, source: str = "",
@@ -232,7 +234,7 @@ class AllocationConfig:
         for table, keys in allowed.items():
             for key, value in dict(values.get(table) or {}).items():
                 if key not in keys:
-                    raise InputError(f"unknown setting '{prefix}{table}.{key}'", file=source,
+                    raise InputError(f"[{prefix}{table}] {key}: unknown key", file=source,
                                      allowed=", ".join(sorted(keys)))
                 flat[key] = value
         if "unallocated_cost" in flat:
@@ -253,7 +255,16 @@ class AllocationConfig:
         try:
             return replace(cls(rules=rules), **flat)
         except InputError as exc:
-            raise InputError(exc.problems[0].message, file=source) from None
+            table_of = {key: table for table, keys in allowed.items() for key in keys}
+
+            def in_table(problem: Problem) -> Problem:
+                # "reach must be one of ..." -> "[allocation.policy] reach: must be one of ...",
+                # as the other sections name a key
+                key, _, rest = problem.message.partition(" ")
+                message = f"[{prefix}{table_of[key]}] {key}: {rest}" if key in table_of else problem.message
+                return Problem(source, message, allowed=problem.allowed)
+
+            raise InputError(problems=[in_table(p) for p in exc.problems]) from None
 
     def unallocated_cost_for(self, priority: int) -> float:
         return float(self.unallocated_cost.get(int(priority), self.unallocated_cost[3]))

@@ -83,6 +83,9 @@ class CensusPlanInputs:
         The import (summary, problems, returns as read).
     roster_unmatched : int
         Census workers in post at the latest census with no row in the roster (0 without one).
+    roster_not_in_post : tuple of str
+        The roster's worker IDs with no record in post at the latest census (left, or not in
+        the returns): the workers table has no such worker, so a case naming one is refused.
     """
 
     hr_history: pd.DataFrame
@@ -91,6 +94,7 @@ class CensusPlanInputs:
     values: pd.DataFrame
     census_import: CensusImport
     roster_unmatched: int = 0
+    roster_not_in_post: tuple[str, ...] = ()
 
     @property
     def problems(self) -> list[CensusProblem]:
@@ -130,15 +134,16 @@ def plan_inputs(returns: str | Path | Sequence[str | Path], *, salt: str,
     latest = _latest(result)
     history = result.hr_history
     census_workers = workers = workers_from_census(result)
-    unmatched = 0
+    unmatched, not_in_post = 0, ()
     if roster is not None:
         mapping = roster_mapping(roster, salt) if isinstance(roster, pd.DataFrame) else _roster_file(roster, salt)
         history = history.assign(worker_id=link_ids(history["worker_id"], mapping))
         workers = apply_roster(census_workers, mapping)
         unmatched = int((~census_workers["worker_id"].isin(mapping.index)).sum())
+        not_in_post = tuple(sorted(set(mapping["worker_id"]) - set(workers["worker_id"])))
     est = establishment(latest, census_workers)
     values = pd.concat([establishment_values(est, latest), pay_values(latest)], ignore_index=True)
-    return CensusPlanInputs(history, workers, est, values, result, unmatched)
+    return CensusPlanInputs(history, workers, est, values, result, unmatched, not_in_post)
 
 
 def _latest(result: CensusImport) -> LoadedReturn:

@@ -123,8 +123,10 @@ class CensusProblem:
         """The project's generic :class:`~workforce.errors.Problem` (for InputError), its row the line."""
         where = f"record {self.position}" if self.position is not None else self.element
         column = self.field or (self.element if self.position is None else None)
-        return Problem(self.file, f"{where}: {self.message}" if where else self.message, self.line, column or None,
-                       self.fix or None, unit="line")
+        message = f"{where}: {self.message}" if where else self.message
+        if self.fix:  # an instruction, said as `census check` says it (not as the values "allowed")
+            message += f". Fix: {self.fix}"
+        return Problem(self.file, message, self.line, column or None, None, unit="line")
 
 
 def problems_frame(problems: Iterable[CensusProblem], workers: Mapping[tuple[str, int], str] | None = None) -> pd.DataFrame:

@@ -82,8 +82,9 @@ def register(app: typer.Typer) -> None:
         Siblings share a worker; pinned children stay; ASYEs hold no CP or court case alone;
         nobody is given work above their caps; no child loses their worker unless --make-room.
         Writes allocations.csv, changes.csv, unallocated.csv, worker_loads.csv,
-        explanations.csv, summary.json and allocation.xlsx to OUT (nothing is written unless
-        all succeed). The time limit counts from the start: reading the files included.
+        explanations.csv, team_summary.csv, existing_issues.csv, summary.json,
+        allocation_settings.toml (the settings used, to pass back with --config) and
+        allocation.xlsx to OUT (nothing is written unless all succeed). The time limit counts from the start: reading the files included.
         """
         started = time.perf_counter()
         import sys

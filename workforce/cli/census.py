@@ -21,6 +21,8 @@ census_app = typer.Typer(
 SHOWN = 20  # problems printed; the rest are in the report
 SALT_HELP = ("Secret salt for pseudonymous worker IDs (keep it to match IDs across imports and reports). Prefer the "
              "environment variable WORKFORCE_CSWW_SALT: an option is kept in shell history. At least 16 random characters.")
+STRICT_HELP = "Refuse (exit 2, nothing written) if any return has a schema problem or an unusable record."
+PROBLEMS_HELP = "Also write every problem found to this CSV."
 
 
 def register(app: typer.Typer) -> None:
@@ -119,8 +121,8 @@ def import_(
     files: List[Path] = typer.Argument(..., help="Census return XML files, one per year (or folders of them)."),
     out: Path = typer.Option(..., "--out", help="hr_history CSV to write."),
     salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help=SALT_HELP),
-    strict: bool = typer.Option(False, "--strict", help="Refuse (exit 2, nothing written) if any return has a schema problem or an unusable record."),
-    problems: Optional[Path] = typer.Option(None, "--problems", help="Also write every problem found to this CSV."),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    problems: Optional[Path] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
     force: bool = force_option(),
 ) -> None:
     """Stack census returns of any year 2021-2025 into an hr_history table (pseudonymised).

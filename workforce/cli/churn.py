@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from workforce.cli.census import run_import
+from workforce.cli.census import PROBLEMS_HELP, SALT_HELP, STRICT_HELP, run_import
 from workforce.cli.common import Dates, dates_option, err, force_option, guarded, info
 from workforce.errors import InputError
 
@@ -82,10 +82,13 @@ def train(
             "Predictions may then differ by protected characteristic by design; check the fairness audit "
             "and your Equality Act duties before using them.")
     frame = load_hr_history(history)
-    model, fairness_table = fit(
-        frame, horizon_months=horizon_months, seed=seed,
-        use_protected=use_protected, n_splits=folds, n_repeats=repeats, bands=(low, high),
-    )
+    try:
+        model, fairness_table = fit(
+            frame, horizon_months=horizon_months, seed=seed,
+            use_protected=use_protected, n_splits=folds, n_repeats=repeats, bands=(low, high),
+        )
+    except InputError as exc:  # too little history to train on: it is about the file given
+        raise naming_file(exc, history) from None
     card = model.card
     with OutputDir(out, inputs=[history], force=force) as od:
         save_model(model, od.path(CARD_FILE).parent)
@@ -157,7 +160,7 @@ def score(
     cases: Optional[Path] = typer.Option(None, "--cases", help="cases table (for caseload features)."),
     out: Path = typer.Option(Path("risk.csv"), "--out", help="Risk table CSV file, e.g. results/risk.csv (not a folder); beside it go the team aggregates (…_teams.csv), the quarterly hazards (…_hazards.csv) and an Excel register (.xlsx)."),
     history: Optional[Path] = typer.Option(None, "--history", help="hr_history for up-to-date team turnover (default: the model's training history)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to score at, YYYY-MM-DD (default today, or the latest start date if later)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Date to score at, YYYY-MM-DD (default: the latest start or allocation date in the inputs; today if they hold none)."),
     low: Optional[float] = typer.Option(None, "--low", help="Override the model's Low/Medium threshold."),
     high: Optional[float] = typer.Option(None, "--high", help="Override the model's Medium/High threshold."),
     dates: Dates = dates_option(),
@@ -310,15 +313,15 @@ def _evaluate_lines(result: dict, data: Path, hazard: bool, folds: int, repeats:
         if held:
             for name in dict.fromkeys([s["name"], result["plain_baseline"]]):
                 m = held[name]
-                lines.append(f"held out ({held['rows']} rows, {held['events']} events), {name}: concordance {m['c_index']:.3f}, "
-                             f"AUC at {d['horizon']:g} {m['auc_horizon']:.3f}, integrated Brier {m['ibs']:.3f}")
+                lines.append(f"held out ({held['rows']} rows, {held['events']} events), {name}: concordance {_fmt(m['c_index'])}, "
+                             f"AUC at {d['horizon']:g} {_fmt(m['auc_horizon'])}, integrated Brier {_fmt(m['ibs'])}")
     else:
         lines += _candidate_lines(result["candidates"], s["name"])
         lines.append(f"selected: {s['name']} (ROC AUC {s['roc_auc']['mean']:.3f} ± {s['roc_auc']['sd']:.3f})")
         if held:
             m = held[s["name"]]
-            lines.append(f"held out ({held['rows']} rows, {held['positives']} positive): ROC AUC {m['roc_auc']:.3f}, "
-                         f"PR AUC {m['pr_auc']:.3f}, Brier {m['brier']:.3f}")
+            lines.append(f"held out ({held['rows']} rows, {held['positives']} positive): ROC AUC {_fmt(m['roc_auc'])}, "
+                         f"PR AUC {_fmt(m['pr_auc'])}, Brier {_fmt(m['brier'])}")
     lines += [f"  fairness flag: {row['characteristic']}={row['group']}: {row['flag']}"
               for row in result.get("fairness", []) if row.get("flag")]
     return lines
@@ -390,10 +393,12 @@ def audit(
 @churn_app.command("import-csww")
 @guarded
 def import_csww(
-    files: List[Path] = typer.Argument(..., help="CSWW census return XML files (one per year)."),
+    files: List[Path] = typer.Argument(..., help="CSWW census return XML files, one per year (or folders of them)."),
     out: Path = typer.Option(..., "--out", help="hr_history CSV to write."),
-    salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help="Secret salt for pseudonymous IDs (keep it to match IDs across imports)."),
+    salt: Optional[str] = typer.Option(None, "--salt", envvar="WORKFORCE_CSWW_SALT", help=SALT_HELP),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
+    problems: Optional[Path] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
     force: bool = force_option(),
 ) -> None:
     """Stack DfE CSWW census returns into an hr_history table (same as `workforce census import`)."""
-    run_import(files, out, salt, force=force)
+    run_import(files, out, salt, strict=strict, problems=problems, force=force)

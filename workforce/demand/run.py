@@ -330,7 +330,9 @@ def run_demand(history: pd.DataFrame, assumptions: DemandAssumptions | None = No
     if chosen is None:
         chosen = "levers" if "levers" in all_scenarios else BASELINE
     if chosen not in all_scenarios:
-        raise ValueError(f"unknown scenario '{chosen}' (scenarios: {', '.join(all_scenarios)})")
+        why = ("; the demand assumptions set no lever, so there is no 'levers' scenario: uncomment [levers] in the "
+               "demand_assumptions.toml a run writes, set a lever and pass the file back" if chosen == "levers" else "")
+        raise ValueError(f"unknown scenario '{chosen}' (scenarios: {', '.join(all_scenarios)}){why}")
     changes = _worker_changes(cal, a.structure, start_year, fallback)
     runs: dict[str, ScenarioRun] = {}
     mix_basis: dict[str, str] = {}
