@@ -583,18 +583,16 @@ RISK_REGISTER_SHEET = "Risk register"
 OWN_WORKBOOK_SHEETS: dict[str, tuple[str, ...]] = {"risk": (RISK_REGISTER_SHEET,)}
 
 
-def table_sheet(names: list[str], table: str) -> str:
-    """The sheet that holds `table` in a workbook with sheets `names`: the one named after the
-    table, else the sheet workforce's own output workbook keeps it in (`OWN_WORKBOOK_SHEETS`:
-    the risk register's ``Risk register``), else the table's name (which the reader then reports
-    as missing, listing the sheets present)."""
-    if find_sheet(names, table) is not None:
-        return table
-    for own in OWN_WORKBOOK_SHEETS.get(table, ()):
+def table_sheet(names: list[str], sheet: str) -> str | None:
+    """The sheet of a workbook with sheets `names` that holds `sheet`: the one of that name, else
+    the sheet workforce's own output workbook keeps that table in (`OWN_WORKBOOK_SHEETS`: the
+    risk register's ``Risk register``); None when there is neither."""
+    found = find_sheet(names, sheet)
+    for own in () if found is not None else OWN_WORKBOOK_SHEETS.get(sheet.strip().lower(), ()):
         found = find_sheet(names, own)
         if found is not None:
-            return found
-    return table
+            break
+    return found
 
 
 def find_sheet(names: list[str], wanted: str) -> str | None:
@@ -715,7 +713,7 @@ def read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
     path = Path(path)
     wb = _open_workbook(path)
     try:
-        found = find_sheet(list(wb.sheetnames), sheet)
+        found = table_sheet(list(wb.sheetnames), sheet)
         if found is None:
             raise InputError(
                 f"has no sheet named '{sheet}'",
@@ -903,8 +901,6 @@ def find_table(path: str | Path, table: str, *, sheet: str | None = None) -> Tab
     check_file(path)
     if file_kind(path) == "csv":
         return TableSource(table, path)
-    if sheet is None and table in OWN_WORKBOOK_SHEETS:
-        sheet = table_sheet(xlsx_sheet_names(path), table)
     return TableSource(table, path, sheet or table)
 
 
