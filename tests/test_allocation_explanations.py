@@ -11,7 +11,8 @@ import pytest
 
 from allocation_frames import case, cases_frame, worker, workers_frame
 from workforce.allocation import allocate
-from workforce.allocation.explain import _fmt, explain_row
+from workforce.allocation.explain import explain_row
+from workforce.allocation.families import figure as _fmt
 from workforce.contracts import load_cases, load_workers
 from workforce.outputs import OutputDir
 from workforce.pipeline import read_explanations, write_allocation_files

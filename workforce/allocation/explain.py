@@ -67,11 +67,8 @@ EXPLANATION_COLUMNS = [
 ]
 
 
-_fmt = figure
-
-
 def _plural(n: float, word: str) -> str:
-    return f"{_fmt(n)} {word}{'' if abs(n - 1) < 1e-9 else ('ren' if word == 'child' else 's')}"
+    return f"{figure(n)} {word}{'' if abs(n - 1) < 1e-9 else ('ren' if word == 'child' else 's')}"
 
 
 # ------------------------------------------------------------------ the per-unit analysis
@@ -119,13 +116,13 @@ def _nearness(alt: pd.DataFrame, problem: Problem) -> np.ndarray:
 def _cap_words(wid: str, alt: Mapping, w: Mapping) -> tuple[str, str]:
     """The first cap a worker would break by taking the unit: (code, words)."""
     if alt["short_children"] > _EPS:
-        return "cap_children", (f"{wid} would hold {_fmt(alt['with_children'])} children, over the hard cap of "
-                                f"{_fmt(w['max_children'])}")
+        return "cap_children", (f"{wid} would hold {figure(alt['with_children'])} children, over the hard cap of "
+                                f"{figure(w['max_children'])}")
     if alt["short_points"] > _EPS:
-        return "cap_points", (f"{wid} would carry {_fmt(alt['with_points'])} of {_fmt(w['capacity'])} points, "
+        return "cap_points", (f"{wid} would carry {figure(alt['with_points'])} of {figure(w['capacity'])} points, "
                               "over capacity")
-    return "cap_complex", (f"{wid} would hold {_fmt(alt['with_complex'])} complex children (CP, complex "
-                           f"looked-after, court), over the cap of {_fmt(w['max_complex'])}")
+    return "cap_complex", (f"{wid} would hold {figure(alt['with_complex'])} complex children (CP, complex "
+                           f"looked-after, court), over the cap of {figure(w['max_complex'])}")
 
 
 def _term_words(term: str, wid: str, chosen: str, alt: Mapping, w: Mapping, unit: Mapping) -> str:
@@ -146,9 +143,9 @@ def _term_words(term: str, wid: str, chosen: str, alt: Mapping, w: Mapping, unit
         overall = f"; across {wid} and {chosen}, more of the load would be above safe levels"
         pct = alt["with_points"] / w["capacity"] if w["capacity"] > 0 else np.nan
         if alt["with_children"] > w["soft_max_children"]:
-            return (f"{wid} would hold {_fmt(alt['with_children'])} children, above the safe level of "
-                    f"{_fmt(w['soft_max_children'])}{overall}")
-        return (f"{wid} would be at {pct:.0%} of capacity ({_fmt(alt['with_points'])} of {_fmt(w['capacity'])} "
+            return (f"{wid} would hold {figure(alt['with_children'])} children, above the safe level of "
+                    f"{figure(w['soft_max_children'])}{overall}")
+        return (f"{wid} would be at {pct:.0%} of capacity ({figure(alt['with_points'])} of {figure(w['capacity'])} "
                 f"points){overall}")
     if term == "highest_utilisation":
         pct = alt["with_points"] / w["capacity"] if w["capacity"] > 0 else np.nan
@@ -230,7 +227,7 @@ def _contract_note(problem: Problem, workers: dict, unit: dict, chosen: str, exc
     """What the contract rule did for this family, in words ("" when nothing)."""
     if problem.as_of is None:
         return ""
-    weeks = _fmt(problem.config.contract_horizon_weeks)
+    weeks = figure(problem.config.contract_horizon_weeks)
     notes = [f"{x}'s contract ends on {pd.Timestamp(workers[x]['contract_end']).date()}, within {weeks} weeks of "
              f"{problem.as_of.date()}: not given these children, who need a worker who will stay" for x in excluded]
     if chosen and workers[chosen]["contract_ends_soon"]:
@@ -334,11 +331,11 @@ def _waiting(row: dict, unit: dict, b: dict | None, cand: pd.DataFrame | None, p
     if b["short_points"] > _EPS:
         short.append(_plural(b["short_points"], "point"))
     if b["short_complex"] > _EPS:
-        short.append(f"{_fmt(b['short_complex'])} complex {'child' if abs(b['short_complex'] - 1) < 1e-9 else 'children'}")
+        short.append(f"{figure(b['short_complex'])} complex {'child' if abs(b['short_complex'] - 1) < 1e-9 else 'children'}")
     # the family's points with the nearest worker: travel points where the children live elsewhere,
     # which is why they can differ from the family's own `points`
     travel = b["points"] - unit["base_points"]
-    pts = f"{_fmt(b['points'])} points" + (f" with {rid}, travel included" if travel > _EPS else "")
+    pts = f"{figure(b['points'])} points" + (f" with {rid}, travel included" if travel > _EPS else "")
     text = (f"no eligible worker in {scope} has room for the family ({_plural(unit['n_children'], 'child')}, "
             f"{pts}): the nearest is {rid}, who {_holds(wr, b)}: {' and '.join(short)} short")
     row["runner_up_code"] = "no_room"
@@ -356,10 +353,10 @@ def _holds(w: Mapping, b: Mapping) -> str:
     pts = b["with_points"] - b["points"] + b["already_points"]
     kids = b["with_children"] - b["children"] + b["already_children"]
     cx = b["with_complex"] - b["complex"] + b["already_complex"]
-    text = f"holds {_fmt(kids)} children, hard cap {_fmt(w['max_children'])}"
+    text = f"holds {figure(kids)} children, hard cap {figure(w['max_children'])}"
     if b["short_complex"] > _EPS:
-        text += f" ({_fmt(cx)} complex, cap {_fmt(w['max_complex'])})"
-    return text + f"; {_fmt(pts)} of {_fmt(w['capacity'])} points"
+        text += f" ({figure(cx)} complex, cap {figure(w['max_complex'])})"
+    return text + f"; {figure(pts)} of {figure(w['capacity'])} points"
 
 
 def _scope_name(unit: Mapping) -> str:
@@ -658,10 +655,10 @@ def _why_moved(problem: Problem, child: Mapping, failed: dict, unit_row: Mapping
 
 
 def _holds_now(worker: pd.Series, load: pd.Series) -> str:
-    text = f"held {_fmt(load['children'])} children, hard cap {_fmt(worker['max_children'])}"
+    text = f"held {figure(load['children'])} children, hard cap {figure(worker['max_children'])}"
     if load["complex"] > worker["max_complex"]:
-        text += f" ({_fmt(load['complex'])} complex, cap {_fmt(worker['max_complex'])})"
-    return text + f"; {_fmt(load['points'])} of {_fmt(worker['capacity'])} points"
+        text += f" ({figure(load['complex'])} complex, cap {figure(worker['max_complex'])})"
+    return text + f"; {figure(load['points'])} of {figure(worker['capacity'])} points"
 
 
 def kept_against_rule(problem: Problem, c: pd.DataFrame) -> pd.Series:
@@ -777,10 +774,10 @@ def explanation_text(row: Mapping) -> str:
 
 
 def _loads_text(row: Mapping) -> str:
-    text = (f"holds {_fmt(float(row['children_after']))} children, hard cap {_fmt(float(row['max_children']))}")
+    text = (f"holds {figure(float(row['children_after']))} children, hard cap {figure(float(row['max_children']))}")
     if float(row["max_complex"]) < float(row["max_children"]) or float(row["complex_after"]) > float(row["max_complex"]):
-        text += f" ({_fmt(float(row['complex_after']))} complex, cap {_fmt(float(row['max_complex']))})"
-    return text + f"; {_fmt(float(row['points_after']))} of {_fmt(float(row['capacity_points']))} points"
+        text += f" ({figure(float(row['complex_after']))} complex, cap {figure(float(row['max_complex']))})"
+    return text + f"; {figure(float(row['points_after']))} of {figure(float(row['capacity_points']))} points"
 
 
 def explain_case(result: AllocationResult, case_id: str) -> str:
