@@ -258,3 +258,69 @@ def test_agency_rate_range_widens_the_cost_bands_and_leaves_the_central_plan(aut
     assert wide.summary["agency_rate_end_p50"] == narrow.summary["agency_rate_end_p50"]
     # every draw is at or below the assumed rates (the top of the evidence): the median cost falls
     assert wide.summary["total_cost_gbp_p50"] < narrow.summary["total_cost_gbp_p50"]
+
+
+def _plan_pieces(authority, a: Assumptions, gateway=None, dec=None):
+    """Today's and the plan's workforce, the programme's inputs and the plan's and carrying on's
+    policies, as `build_plan` makes them; `gateway` and `dec` (the L&D offers and the recruitment
+    decisions of another run) keep a plan chosen once while `a` prices it."""
+    from workforce.plans.feasibility import feasibility_bounds
+    from workforce.plans.gateway import apply_gateway, plan_gateway
+    from workforce.plans.leaving import leaving_rates, worker_leaving
+    from workforce.plans.montecarlo import carry_on_policy, plan_policy
+    from workforce.plans.projection import build_workforce, plan_start_date, project
+    from workforce.plans.recruitment import recruitment_inputs, solve_recruitment, unit_base
+    from workforce.plans.start import apply_start
+
+    workers, cases, risk = authority
+    start = plan_start_date(a, workers, cases)
+    rates = leaving_rates(a, None)
+    workers, leaving = apply_start(workers, worker_leaving(workers, risk, None, rates, a), a, a.montecarlo.seed)
+    wf_now = build_workforce(workers, leaving, a, start)
+    gateway = gateway if gateway is not None else plan_gateway(wf_now, a, start)
+    wf_plan = apply_gateway(wf_now, gateway, a)
+    projection = project(workers, cases, wf_now, a, None)
+    base = unit_base(wf_now, sorted(set(wf_now.unit)))
+    inp = recruitment_inputs(a, wf_plan, projection.assign(locality=projection["locality"].astype(str)),
+                             feasibility_bounds(a, base.agency_start_rate, base.la_fte_today),
+                             gateway.spend_by_quarter, now=wf_now, observed=rates.starter_rates)
+    dec = dec if dec is not None else solve_recruitment(inp)[0]
+    plan = plan_policy(dec, gateway.spend_by_quarter, gateway.chosen, inp.coverage, inp.pipeline)
+    return wf_now, wf_plan, inp, plan, carry_on_policy(rates.starter_rates, inp), gateway, dec
+
+
+def test_a_run_prices_every_agency_pound_at_its_own_drawn_rate(authority):
+    """One idea, one number in a run: a run whose draw is the low end of the agency day rates costs
+    exactly what the same plan (its L&D offers and recruitment chosen once, at the assumed rates)
+    costs centrally when the assumed rates are the low ones, so nothing in a run (the cover that
+    backfills what L&D places take away and what leavers leave, today's agency staff) is still
+    priced at the assumed rate; a run at the top of the range is the central run."""
+    from dataclasses import replace
+
+    from workforce.plans.montecarlo import agency_rate_draws, expected, run
+
+    workers, cases, risk = authority
+    workers = workers.copy()
+    workers.loc[workers.index[workers["role"] == "team_manager"][0], "agency"] = True  # agency outside the cover
+    authority = (workers, cases, risk)
+    a = Assumptions().with_values({"montecarlo.runs": 10})
+    wf_now, wf_plan, inp, plan, carry, gateway, dec = _plan_pieces(authority, a)
+    assert (gateway.chosen >= 0).any()  # L&D places, and agency staff inside the cover and outside it
+    assert (wf_now.agency & wf_now.holds[:, 0]).any() and (wf_now.agency & ~wf_now.holds[:, 0]).any()
+    central = draws(inp, 1, None)
+    low = replace(central, agency_rate=agency_rate_draws(a, np.zeros(1)))
+    top = replace(central, agency_rate=agency_rate_draws(a, np.ones(1)))
+    lows = {n: a.range_of(*n.split("."))[0] for n in AGENCY_RATES}
+    assert all(lows[n] < a.value_of(*n.split(".")) for n in AGENCY_RATES)
+    # the same plan, priced centrally at the low rates
+    cheap_a = a.with_values(lows)
+    cheap_now, cheap_plan, cheap_inp, cheap_rule, cheap_carry, *_ = _plan_pieces(authority, cheap_a, gateway, dec)
+    for wf, cheap_wf, rule, cheap_rule_ in ((wf_plan, cheap_plan, plan, cheap_rule), (wf_now, cheap_now, carry,
+                                                                                      cheap_carry)):
+        at_low, repriced = run(wf, inp, rule, low), expected(cheap_wf, cheap_inp, cheap_rule_)
+        np.testing.assert_allclose(at_low.cost, repriced.cost, rtol=1e-12)
+        np.testing.assert_allclose(at_low.agency_cost, repriced.agency_cost, rtol=1e-12)
+        np.testing.assert_array_equal(at_low.agency_fte, repriced.agency_fte)  # only prices move
+        at_top, as_central = run(wf, inp, rule, top), expected(wf, inp, rule)
+        np.testing.assert_allclose(at_top.cost, as_central.cost, rtol=1e-12)
+        assert (at_low.cost < as_central.cost).all()

@@ -139,10 +139,12 @@ NOTES: dict[str, str] = {
     "p_leave_after": "chance of leaving for any reason within the first year, after the L&D offer",
     "p_agency_end": "chance an agency assignment ends within a year once past its committed term",
     "source": "where the worker's leaving hazards come from (churn model, risk table, observed rates, defaults)",
-    "capacity_cost_gbp": f"caseload the programme takes away while it runs, valued at agency cover, {_PRICE}",
+    "capacity_cost_gbp": f"caseload the programme takes away while it runs, valued at agency cover at the assumed day "
+                         f"rate (the simulated futures buy that cover at their own), {_PRICE}",
     "career_step_cost_gbp": f"the career step's extra pay and lost caseload over the rest of the plan, {_PRICE}",
     "expected_leavers_avoided": "expected voluntary leavers avoided (chance over the plan x the programme's cut)",
-    "expected_saving_gbp": f"expected leavers avoided x the cost of a leaver, {_PRICE}",
+    "expected_saving_gbp": f"expected leavers avoided x the cost of a leaver (at the assumed agency day rate), "
+                           f"{_PRICE}",
     "net_saving_gbp": f"expected saving less the place, capacity and career-step costs, {_PRICE}",
     "places": "places the programme has", "places_used": "places the plan fills",
     "eligible_workers": "workers who may take the programme",

@@ -19,6 +19,12 @@ value is not positive are left out up front: no optimal plan would use them. The
 then change the plan's workforce (:func:`apply_gateway`): voluntary hazards cut, capacity removed
 while the programme runs, role and pay changed when a career step completes, so the recruitment
 plan covers the capacity and pays the pay.
+
+The offers are chosen once, before the Monte Carlo, at the assumed agency day rates (the cost of
+a leaver's agency premium and the backfill of the caseload a place takes away): a plan is chosen
+once. The simulated futures keep the offers and re-price them at each run's drawn rate, through
+the workforce they change (:mod:`workforce.plans.montecarlo`, `agency_price_scale`); the values
+above are the choice's central figures.
 """
 
 from __future__ import annotations

@@ -28,8 +28,18 @@ hazards, new starters as binomial counts at the new-hire rate):
 * the new-hire turnover rate, from its range;
 * the agency day rates (`costs.agency_day_rate_*_gbp` low-high): one draw a run moves every grade
   together (the same quantile of each grade's range; with the default ranges, x0.715 to x1 of
-  each rate, one multiplier), as agency contracts move together. It prices the agency cover and
-  today's agency staff outside it; the central run and the plan's choices keep the rates.
+  each rate, one multiplier), as agency contracts move together. It prices every pound a run
+  pays at an agency rate, through one function (:func:`agency_price_scale`): the agency cover
+  and today's agency staff outside it. The central run keeps the rates.
+
+A plan is chosen once, before the simulation, at the assumed rates: the recruitment plan, and the
+L&D gateway's offers, which it values by the cost of a leaver (an agency premium while the post is
+vacant) and by agency cover for the caseload a programme takes away (its backfill,
+:mod:`workforce.plans.gateway`). The runs keep those choices and re-price what they cost at their
+own rate: the caseload a programme takes away and a leaver's vacancy are case-holding need the
+run's agency cover meets, at the run's rate; a leaver's replacement costs recruitment fees and a
+starter's ramp-up pay, which no agency rate enters. The gateway's valuations (`capacity_cost_gbp`,
+`expected_saving_gbp`, its return) are the choice's own central figures: no run's cost adds them.
 
 Uncertain values are drawn from a triangular distribution over their range, the assumption's
 value the most likely. The plan and carrying on as now are simulated in the same futures (the
@@ -107,6 +117,32 @@ def agency_rate_draws(a, u: np.ndarray) -> np.ndarray:
         value = float(getattr(a.costs, key))
         out[:, g] = triangular_quantile(u, a.range_of("costs", key), value) / max(value, 1e-9)
     return out
+
+
+def agency_price_scale(d: Draws, wf: Workforce) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's agency day rates over the assumed ones, where a run pays them: the one place the
+    drawn rate enters a run's cost, so a run prices every agency pound at its own rate.
+
+    Parameters
+    ----------
+    d : Draws
+        The runs' draws (`agency_rate` None: every run at the assumed rates).
+    wf : Workforce
+        Today's staff (the plan's after the L&D offers): who is agency, in which role.
+
+    Returns
+    -------
+    cover : ndarray (runs,)
+        For the agency case-holding cover, bought at a case holder's day rate (the cover that
+        backfills the caseload an L&D programme takes away and a leaver's vacancy included).
+    workers : ndarray (runs, workers)
+        For each of today's workers' pay: an agency worker's at their own grade's rate (their grade
+        as today: career steps are for LA staff), 1 for LA-employed staff, whose pay no agency
+        rate enters.
+    """
+    rate = d.agency_rate if d.agency_rate is not None else np.ones((d.runs, len(AGENCY_GRADES)))
+    grade = np.array([AGENCY_GRADES.index(agency_grade(str(r))) for r in wf.workers["role"]], dtype=int)
+    return rate[:, AGENCY_GRADES.index("case_holder")], np.where(wf.agency[None, :], rate[:, grade], 1.0)
 
 
 def draws(inp: RecruitmentInputs, runs: int, rng: np.random.Generator | None) -> Draws:
@@ -197,12 +233,8 @@ def run(wf: Workforce, inp: RecruitmentInputs, policy: Policy, d: Draws, *, seed
     onehot[np.arange(len(rows)), rows] = 1.0
     onehot_la = onehot * la[:, None]
     onehot_other = onehot * (wf.agency & tracked)[:, None]  # agency staff outside the cover, by unit
-    # each run's agency day rates over the assumed ones: cover at a case holder's, today's agency
-    # staff at their own grade's (their grade as today: career steps are for LA staff)
-    rate_draw = d.agency_rate if d.agency_rate is not None else np.ones((R, len(AGENCY_GRADES)))
-    cover_rate = rate_draw[:, AGENCY_GRADES.index("case_holder")]
-    grade = np.array([AGENCY_GRADES.index(agency_grade(str(r))) for r in wf.workers["role"]], dtype=int)
-    pay_scale = np.where(wf.agency[None, :], rate_draw[:, grade], 1.0)[:, tracked]
+    cover_rate, worker_rate = agency_price_scale(d, wf)
+    pay_scale = worker_rate[:, tracked]
     hire_cap, hire_pay, nq_cap, nq_pay = new_starter_curves(a)
     full_pay = float(inp.hire[1].pay[-1]) if inp.hire else 0.0
     hello = golden_hello_net_gbp(a, clawback_leave_chance(a))
