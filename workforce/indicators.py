@@ -489,7 +489,7 @@ def ld_gateway(gateway: pd.DataFrame | None, source: str = SHEET_LD) -> list[Ind
                      "workers offered a programme of the L&D gateway (never for retirement: offers target the chance of "
                      "leaving voluntarily)", source),
            Indicator("ld_cost", "L&D cost", float(_num(gateway, "cost_gbp").sum()), GBP,
-                     "cost of the places offered, backfill of protected time included (the caseload the programmes "
+                     "cost of the places offered, their fees and trainers' time (the caseload the programmes "
                      "take away and the pay of career steps are in the workforce cost)", source)]
     if "expected_leavers_avoided" in gateway:
         out.append(Indicator("ld_leavers_avoided", "Voluntary leavers avoided by L&D (expected)",

@@ -343,7 +343,8 @@ class Programme:
 
     name: str = field(default="", metadata=dict(kind="name"))
     cost_per_place_gbp: float = _v(0.0, "float", "GBP per place", ASSUMPTION,
-                                   "cost of one place, including backfill of protected time", lo=0.0, hi=1e6)
+                                   "cost of one place (fees, trainers' and mentors' time); the casework it takes the worker "
+                                   "away from is capacity_removed_rate, which the plan covers, not this", lo=0.0, hi=1e6)
     places: int = _v(0, "int", "places", ASSUMPTION, "places available in the plan", lo=0, hi=100000)
     roles: tuple = _v((), "strs", "roles", ASSUMPTION, "roles that may take it", choices=ROLES)
     asye: str = _v("any", "str", "only / exclude / any", ASSUMPTION, "whether ASYEs only, not ASYEs, or anyone",

@@ -148,7 +148,8 @@ NOTES: dict[str, str] = {
     "net_saving_gbp": f"expected saving less the place, capacity and career-step costs, {_PRICE}",
     "places": "places the programme has", "places_used": "places the plan fills",
     "eligible_workers": "workers who may take the programme",
-    "cost_per_place_gbp": f"cost of one place, backfill of protected time included, {_PRICE}",
+    "cost_per_place_gbp": f"cost of one place (fees, trainers' and mentors' time; the casework it takes away is "
+                          f"in capacity_cost_gbp), {_PRICE}",
     "leave_risk_reduction_rate": "assumed relative cut in the chance of leaving voluntarily (most likely value)",
     "leave_risk_reduction_low": "low end of that cut's range (sampled in the Monte Carlo)",
     "leave_risk_reduction_high": "high end of that cut's range",
