@@ -127,8 +127,8 @@ def _train_report(card: dict, horizon_months: int, out: Path, card_file: str) ->
         lines.append(f"out of time: not available ({oot.get('reason', 'needs earlier years with leavers and a complete test year')})")
     report = [(info, line) for line in lines] + [(err, f"warning: {w}") for w in card.get("warnings", [])]
     flags = card["fairness"]["flags"]
-    report.append((info, f"fairness: {card['fairness']['groups_shown']} groups shown, "
-                         f"{card['fairness']['groups_suppressed']} suppressed (<10 people); "
+    report.append((info, f"fairness: {card['fairness']['groups_shown']} groups shown (groups under 10 people "
+                         "pooled, never shown or named alone); "
                          + (f"{len(flags)} flag(s): " + "; ".join(flags) if flags else "no flags")))
     report.append((info, f"wrote {out}/model.joblib, {out}/{card_file}, {out}/fairness.csv"))
     return report
@@ -344,7 +344,7 @@ def audit(
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Fairness audit per protected characteristic (groups under 10 people suppressed): the
+    """Fairness audit per protected characteristic (groups under 10 people pooled, never shown or named alone): the
     predictions, and with --history whether the levers offered differ by group for the same risk."""
     import pandas as pd
 
