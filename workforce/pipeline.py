@@ -28,6 +28,7 @@ import pandas as pd
 
 from workforce.allocation.config import AllocationConfig
 from workforce.config import SALT_ENV, DemandSettings, RunSettings, Settings, write_plan_settings
+from workforce.csvcells import write_csv
 from workforce.errors import InputError, InputWarning
 from workforce.indicators import (Indicator, allocation_indicators, indicators_json, plan_indicators, render,
                                   risk_indicators, workforce_size)
@@ -92,7 +93,7 @@ class Stages:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+    write_csv(frame, path, index=False, date_format="%Y-%m-%d")
 
 
 def _write_json(data: dict[str, Any], path: Path) -> None:
@@ -178,6 +179,7 @@ def read_explanations(run: Path) -> pd.DataFrame:
     """
     import io
 
+    from workforce.csvcells import unmarked
     from workforce.readers import csv_text
 
     path = Path(run) / "explanations.csv"
@@ -191,7 +193,7 @@ def read_explanations(run: Path) -> pd.DataFrame:
         first_line = (str(exc).splitlines() or [""])[0].rstrip(". ").split("C error: ")[-1]
         raise InputError(f"is not valid CSV ({first_line})", file=path) from None
     check_explanation_columns(frame, path)
-    return frame
+    return unmarked(frame)
 
 
 EXPLANATION_COLUMNS = ("case_id", "outcome", "worker_id", "children_after", "max_children", "complex_after",
@@ -765,8 +767,8 @@ def census_inputs(od, run: RunSettings, assumptions: Assumptions) -> CensusInput
     workers, history = od.path("census/workers.csv"), od.path("census/hr_history.csv")
     workers_shared, workers_protected = split_protected(census.workers, WORKER_KEY)
     history_shared, history_protected = split_protected(census.hr_history, HISTORY_KEY)
-    to_csv_frame(workers_shared).to_csv(workers, index=False)
-    to_csv_frame(history_shared).to_csv(history, index=False, float_format="%.6g")
+    write_csv(to_csv_frame(workers_shared), workers, index=False)
+    write_csv(to_csv_frame(history_shared), history, index=False, float_format="%.6g")
     _write_csv(census.establishment, od.path("census/establishment.csv"))
     _write_csv(values, od.path("census/values.csv"))
     _write_csv(census.census_import.problems_table(), od.path("census/problems.csv"))

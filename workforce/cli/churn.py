@@ -27,7 +27,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _write_csv(frame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format="%.6g")
+    from workforce.csvcells import write_csv
+
+    write_csv(frame, path, index=False, float_format="%.6g")
 
 
 def _fmt(value) -> str:
@@ -172,6 +174,7 @@ def score(
     import pandas as pd
 
     from workforce.contracts import load_cases, load_hr_history, load_workers
+    from workforce.csvcells import unmarked
     from workforce.excel.workbooks import write_risk_register
     from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
@@ -204,7 +207,7 @@ def score(
     xlsx_path = out.with_suffix(".xlsx")
     inputs = [p for p in (workers, cases, history) if p is not None]
     fairness_csv = Path(model_dir) / "fairness.csv"
-    fairness_table = pd.read_csv(fairness_csv) if fairness_csv.is_file() else None
+    fairness_table = unmarked(pd.read_csv(fairness_csv)) if fairness_csv.is_file() else None
     indicators = risk_indicators(risk, w, card=model.card, horizon_months=model.horizon_months)
     # The four files appear together or not at all.
     with OutputDir(out.parent, inputs=inputs, force=force, beside_inputs=True) as od:
