@@ -19,23 +19,49 @@ def _frame() -> pd.DataFrame:
     return pd.DataFrame({"worker_id": [f"W{i}" for i in range(len(y))], "gender": gender, "p_leave": p, "left": y})
 
 
-def test_groups_under_ten_people_are_suppressed():
+def test_groups_under_ten_people_are_pooled_and_never_named():
     table = audit(_frame(), y_col="left", characteristics=["gender", "ethnicity"])
-    other = table.loc[table["group"] == "other"].iloc[0]
-    assert bool(other["suppressed"])
-    assert pd.isna(other["count"]) and pd.isna(other["mean_p_leave"]) and pd.isna(other["auc"])
-    shown = table.loc[~table["suppressed"].astype(bool)]
     pooled = "groups under 10 (combined)"
-    assert shown.set_index("group")["count"].to_dict() == {"female": 60, "male": 30, pooled: 10}
-    assert set(table.loc[table["suppressed"].astype(bool), "group"]) == {"other", "not_known"}
+    assert table.set_index("group")["count"].to_dict() == {"female": 60, "male": 30, pooled: 10}
+    assert not table["suppressed"].any()
+    assert not table["group"].isin(["other", "not_known"]).any()  # small groups: no row, no name
     assert "ethnicity" not in set(table["characteristic"])  # absent column: not audited
+
+
+def test_a_small_groups_count_cannot_be_bounded_from_the_pool():
+    """Ten ethnicity codes of one person each pool to a row of 10: were the ten codes listed as
+    suppressed, each would be exactly one person. A group of 10 joined by one of 1 shows 11: were
+    the small group named, both counts would be known. Neither small group may be named."""
+    eth = ["WBRI"] * 60 + [f"E{i}" for i in range(10)]
+    frame = pd.DataFrame({"worker_id": [f"W{i}" for i in range(70)], "ethnicity": eth,
+                          "p_leave": np.linspace(0.1, 0.4, 70), "left": np.arange(70) % 3 == 0})
+    table = audit(frame, y_col="left", characteristics=["ethnicity"])
+    assert set(table["group"]) == {"WBRI", "groups under 10 (combined)"}
+    gender = ["a"] * 10 + ["b"] + ["c"] * 40
+    frame = pd.DataFrame({"worker_id": [f"W{i}" for i in range(51)], "gender": gender,
+                          "p_leave": np.linspace(0.1, 0.4, 51), "left": np.arange(51) % 3 == 0})
+    table = audit(frame, y_col="left", characteristics=["gender"])
+    assert set(table["group"]) == {"c", "a, with groups under 10"} and "b" not in set(table["group"])
+    levers = lever_audit(frame.rename(columns={"p_leave": "p_voluntary"}),
+                         pd.DataFrame({"x": np.arange(51) % 2 == 0}), characteristics=["gender"])
+    assert "b" not in set(levers["group"])
+
+
+def test_a_pool_under_ten_with_no_group_to_join_shows_no_figures():
+    frame = pd.DataFrame({"worker_id": ["W1", "W2", "W3"], "gender": ["a", "b", "b"], "p_leave": [0.1, 0.2, 0.3],
+                          "left": [0, 1, 0]})
+    table = audit(frame, y_col="left", characteristics=["gender"])
+    assert table["group"].tolist() == ["groups under 10 (combined)"] and table["suppressed"].all()
+    assert table["count"].isna().all() and table["mean_p_leave"].isna().all()
+    assert summary(table)["rows_suppressed"] == 1
 
 
 def test_people_not_rows_are_counted():
     frame = _frame()
     repeated = pd.concat([frame.loc[frame["gender"] == "other"]] * 5)  # 4 people, 20 snapshots
     table = audit(pd.concat([frame, repeated]), y_col="left", characteristics=["gender"])
-    assert bool(table.loc[table["group"] == "other", "suppressed"].iloc[0])
+    assert "other" not in set(table["group"])  # 4 people, not 24 rows: pooled
+    assert table.set_index("group").at["groups under 10 (combined)", "count"] == 10
 
 
 def test_figures_and_flags():
@@ -54,7 +80,7 @@ def test_figures_and_flags():
     assert f"the model {way}-predicts leaving for this group" in table.loc["male", "flag"]
     assert "predicted chance is above the workforce's" in table.loc["male", "flag"]
     s = summary(table.reset_index())
-    assert s["groups_suppressed"] == 2 and any(f.startswith("gender=male") for f in s["flags"])
+    assert s["rows_suppressed"] == 0 and any(f.startswith("gender=male") for f in s["flags"])
 
 
 def test_scored_data_without_outcomes_reports_risk_gaps_only():
@@ -92,7 +118,7 @@ def test_lever_audit_compares_offers_at_the_same_risk():
     # a gap just beyond the threshold does not read as equal to it ("+10 percentage points, beyond ±10")
     assert "+10.3 percentage points, beyond ±10" in lever_gap_flag(0.303, 0.2)
     assert male["offered_rate"] == pytest.approx(offered.loc[gender == "male", "caseload"].mean())
-    assert table.loc[table["group"] == "other", "suppressed"].all()
+    assert "other" not in set(table["group"])
     s = summary(table)
     assert any("(lever: caseload)" in f for f in s["flags"]) and s["max_abs_lever_gap"] > 0.1
 

@@ -4,6 +4,7 @@ register, levers, CLI."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from workforce.retention.model import (
     team_risk,
     train,
 )
-from workforce.retention.persistence import CARD_FILE, ModelVersionWarning, load_model, save_model
+from workforce.retention.persistence import CARD_FILE, HASH_KEY, ModelVersionWarning, file_sha256, load_model, save_model
 
 FAST = dict(n_splits=3, n_repeats=1)
 
@@ -196,8 +197,61 @@ def test_model_file_that_does_not_unpickle_is_refused_saying_how_to_retrain(tmp_
     folder = save_model(model, tmp_path / "m")
     _claim_version(folder, "0.24.2")
     (folder / "model.joblib").write_bytes(b"not a pickle")
+    _card_hash(folder)  # the card vouches for these bytes: the refusal is the unpickling's
     with pytest.raises(InputError, match=r"cannot load the model file.*workforce churn train"):
         load_model(folder)
+
+
+def _card_hash(folder, value: str | None = None) -> None:
+    """Set the card's model hash (to the file's own SHA-256 when `value` is None); "" deletes it."""
+    card = json.loads((folder / CARD_FILE).read_text())
+    if value == "":
+        del card[HASH_KEY]
+    else:
+        card[HASH_KEY] = value or file_sha256(folder / "model.joblib")
+    (folder / CARD_FILE).write_text(json.dumps(card))
+
+
+class _RunsCode:
+    """A pickle that calls a function when loaded, as a hostile model file would."""
+
+    def __reduce__(self):
+        return (Path.touch, (Path(_RunsCode.marker),))
+
+
+def test_a_model_file_that_does_not_match_its_card_is_refused_before_it_is_unpickled(tmp_path, trained):
+    """joblib runs what a pickle says when it loads it: a model.joblib swapped in after training
+    must be refused on its hash, before anything in it runs."""
+    import joblib
+
+    model, _ = trained
+    folder = save_model(model, tmp_path / "m")
+    card = json.loads((folder / CARD_FILE).read_text())
+    assert card[HASH_KEY] == file_sha256(folder / "model.joblib")
+    _RunsCode.marker = str(tmp_path / "ran")
+    joblib.dump(_RunsCode(), folder / "model.joblib")
+    with pytest.raises(InputError, match=r"model\.joblib is not the file its card was written for") as exc:
+        load_model(folder)
+    assert exc.value.problems[0].file.endswith("model.joblib")
+    assert not (tmp_path / "ran").exists()  # nothing in the file ran
+    _card_hash(folder, "")  # a card without a hash (an earlier version's) cannot vouch for the file
+    with pytest.raises(InputError, match=r"no model_sha256.*workforce churn train"):
+        load_model(folder)
+    assert not (tmp_path / "ran").exists()
+
+
+def test_a_changed_model_file_is_refused_through_the_cli_with_exit_2(tmp_path, trained):
+    from typer.testing import CliRunner
+
+    from workforce.cli import app
+
+    model, _ = trained
+    folder = save_model(model, tmp_path / "m")
+    with open(folder / "model.joblib", "ab") as handle:
+        handle.write(b"\0")
+    result = CliRunner().invoke(app, ["churn", "audit", "--model", str(folder), "--history", str(tmp_path / "h.csv")])
+    assert result.exit_code == 2, result.output
+    assert "model.joblib" in result.output and "not the file its card was written for" in result.output
 
 
 def test_same_seed_same_model(history, trained):
@@ -391,7 +445,9 @@ def test_cli_train_score_audit(tmp_path, history):
     assert high.exit_code == 0
     high_audit = pd.read_csv(tmp_path / "audit_high.csv")
     assert ((high_audit["count"] >= higher) | high_audit["suppressed"]).all()
-    assert high_audit["suppressed"].sum() > audit["suppressed"].sum()
+    smallest = audit.loc[~audit["suppressed"]].sort_values("count").iloc[0]
+    again = high_audit[(high_audit["check"] == smallest["check"]) & (high_audit["characteristic"] == smallest["characteristic"])]
+    assert smallest["group"] not in set(again["group"])  # pooled, no longer shown or named alone
 
     # refusing to overwrite an input, and a missing model folder, are input errors (exit 2)
     result = runner.invoke(app, ["churn", "score", "--model", str(model_dir), "--workers", str(w_path), "--out", str(w_path)])

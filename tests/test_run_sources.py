@@ -107,6 +107,18 @@ def test_run_plans_from_census_returns_and_a_roster(authority_files, census_run)
     assert "census/" in result.output and "census returns: read" in result.stderr
 
 
+def test_protected_characteristics_reach_the_fairness_audit_but_not_the_census_files(census_run):
+    """The returns give age band (from the birth date), gender and ethnicity: the fairness audit
+    needs them, the census/ files a planner shares do not (they go to the audit in memory)."""
+    out, _ = census_run
+    for name in ("workers.csv", "hr_history.csv"):
+        columns = set(pd.read_csv(out / "census" / name, nrows=1).columns)
+        assert not columns & {"age_band", "gender", "ethnicity", "disability"}, name
+    audited = set(pd.read_csv(out / "model" / "fairness.csv")["characteristic"])
+    assert {"age_band", "gender", "ethnicity"} <= audited
+    assert {"gender", "ethnicity"} <= set(pd.read_csv(out / "decision_fairness.csv")["characteristic"])
+
+
 def test_pay_from_the_2025_return_reaches_the_assumptions_sheet(census_run):
     out, _ = census_run
     values = pd.read_csv(out / "census" / "values.csv").set_index("key")

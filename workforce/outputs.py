@@ -240,7 +240,7 @@ class OutputDir:
     Usage::
 
         with OutputDir(out, inputs=[workers_path]) as od:
-            frame.to_csv(od.path("allocations.csv"))
+            write_csv(frame, od.path("allocations.csv"), index=False)  # workforce.csvcells
 
     Files appear in `out` only when the block finishes without an exception. Refused before
     anything is written: `out` is an input, an input's folder or inside an input folder (unless

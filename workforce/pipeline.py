@@ -28,6 +28,7 @@ import pandas as pd
 
 from workforce.allocation.config import AllocationConfig
 from workforce.config import SALT_ENV, DemandSettings, RunSettings, Settings, write_plan_settings
+from workforce.csvcells import write_csv
 from workforce.errors import InputError, InputWarning
 from workforce.indicators import (Indicator, allocation_indicators, indicators_json, plan_indicators, render,
                                   risk_indicators, workforce_size)
@@ -92,7 +93,7 @@ class Stages:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+    write_csv(frame, path, index=False, date_format="%Y-%m-%d")
 
 
 def _write_json(data: dict[str, Any], path: Path) -> None:
@@ -178,6 +179,7 @@ def read_explanations(run: Path) -> pd.DataFrame:
     """
     import io
 
+    from workforce.csvcells import unmarked
     from workforce.readers import csv_text
 
     path = Path(run) / "explanations.csv"
@@ -191,7 +193,7 @@ def read_explanations(run: Path) -> pd.DataFrame:
         first_line = (str(exc).splitlines() or [""])[0].rstrip(". ").split("C error: ")[-1]
         raise InputError(f"is not valid CSV ({first_line})", file=path) from None
     check_explanation_columns(frame, path)
-    return frame
+    return unmarked(frame)
 
 
 EXPLANATION_COLUMNS = ("case_id", "outcome", "worker_id", "children_after", "max_children", "complex_after",
@@ -656,12 +658,62 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
 class CensusInputs:
     """What a run takes from the census returns (:func:`census_inputs`): the tables it wrote into
     the output folder (``census/workers.csv``, ``census/hr_history.csv``), to be read back and
-    validated as an authority's own files are, and the plan assumptions with the returns' values."""
+    validated as an authority's own files are, the plan assumptions with the returns' values, and
+    the protected characteristics the returns give (`workers_protected`, `history_protected`),
+    kept in memory for the fairness audit (:func:`with_protected`) and never written."""
 
     workers: Path
     hr_history: Path
     assumptions: Assumptions
     files: list[Path]
+    workers_protected: pd.DataFrame | None = None
+    history_protected: pd.DataFrame | None = None
+
+
+#: The keys that join a table's protected characteristics back to it.
+WORKER_KEY, HISTORY_KEY = ["worker_id"], ["snapshot_date", "worker_id"]
+
+
+def split_protected(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table without its protected characteristics, and `keys` with them.
+
+    The run's ``census/`` files record what the returns gave the plan; age band, gender and
+    ethnicity are there only for the fairness audit (and, on opt-in, the churn model's features),
+    which reads them in memory, so they are left out of files a planner shares.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A table holding any of `workforce.contracts.PROTECTED`.
+    keys : list of str
+        Columns that identify a row (:data:`WORKER_KEY`, :data:`HISTORY_KEY`).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        `frame` without the protected columns; `keys` and the protected columns.
+    """
+    from workforce.contracts import PROTECTED
+
+    present = [c for c in PROTECTED if c in frame.columns]
+    return frame.drop(columns=present), frame[[*keys, *present]].copy()
+
+
+def with_protected(typed: pd.DataFrame, protected: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
+    """`typed` (read back from the file :func:`split_protected` left them out of) with its
+    protected characteristics again, row for row, for the fairness audit.
+
+    Raises
+    ------
+    pandas.errors.MergeError
+        `keys` do not identify one row of each (a bug: the census tables are keyed so).
+    """
+    if protected is None or protected.shape[1] == len(keys):
+        return typed
+    joined = typed.merge(protected, on=keys, how="left", validate="one_to_one")
+    for column in protected.columns.difference(keys):
+        joined[column] = joined[column].fillna("").astype(str)
+    return joined
 
 
 def census_inputs(od, run: RunSettings, assumptions: Assumptions) -> CensusInputs:
@@ -672,7 +724,8 @@ def census_inputs(od, run: RunSettings, assumptions: Assumptions) -> CensusInput
     `LALevelVacancies`) and the values the returns give the plans (pay from the 2025 fields, the
     DfE turnover) through :func:`workforce.census.planning.plan_inputs`; the values that name a
     plan assumption the settings leave at its default set it, with their basis. Writes
-    ``census/`` into the staging folder `od`: the two tables, ``establishment.csv``,
+    ``census/`` into the staging folder `od`: the two tables (without the protected
+    characteristics, which the result carries in memory: :func:`split_protected`), ``establishment.csv``,
     ``values.csv`` (with what became of each), ``problems.csv`` and ``cases_check.csv`` when the
     cases name workers.
 
@@ -712,12 +765,15 @@ def census_inputs(od, run: RunSettings, assumptions: Assumptions) -> CensusInput
                                    "worker's census record"), stacklevel=2)
     plans, values = with_census_values(assumptions, census.values)
     workers, history = od.path("census/workers.csv"), od.path("census/hr_history.csv")
-    to_csv_frame(census.workers).to_csv(workers, index=False)
-    to_csv_frame(census.hr_history).to_csv(history, index=False, float_format="%.6g")
+    workers_shared, workers_protected = split_protected(census.workers, WORKER_KEY)
+    history_shared, history_protected = split_protected(census.hr_history, HISTORY_KEY)
+    write_csv(to_csv_frame(workers_shared), workers, index=False)
+    write_csv(to_csv_frame(history_shared), history, index=False, float_format="%.6g")
     _write_csv(census.establishment, od.path("census/establishment.csv"))
     _write_csv(values, od.path("census/values.csv"))
     _write_csv(census.census_import.problems_table(), od.path("census/problems.csv"))
-    return CensusInputs(workers, history, plans, _files(run.census_returns) + ([run.roster] if run.roster else []))
+    return CensusInputs(workers, history, plans, _files(run.census_returns) + ([run.roster] if run.roster else []),
+                        workers_protected, history_protected)
 
 
 def _files(path: Path) -> list[Path]:
@@ -760,6 +816,7 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
     files = list(run.inputs)
     with OutputDir(run.out, inputs=run.inputs, force=force) as od:
         workers_file, history_file = run.workers, run.hr_history
+        got = None
         if census:
             with stages.stage("Reading the census returns"):
                 got = census_inputs(od, run, settings.plans)
@@ -770,6 +827,9 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
             workers = load_workers(workers_file)
             cases = load_cases(run.cases, workers)
             history = load_hr_history(history_file) if history_file else None
+            if got is not None:  # the census's protected characteristics: in memory, for the fairness audit
+                workers = with_protected(workers, got.workers_protected, WORKER_KEY)
+                history = with_protected(history, got.history_protected, HISTORY_KEY)
             risk = load_risk(run.risk) if run.risk is not None else None
             establishment = load_establishment(run.establishment) if run.establishment is not None else None
             if census:
@@ -784,7 +844,7 @@ def run_pipeline(settings: Settings, *, force: bool = False) -> str:
         outputs = _analyse(od, stages, RunInputs(workers, cases, history, risk, files, establishment), settings,
                            quick=False, produced_by="workforce run", evidence=evidence)
         if census:
-            outputs.files = {"census/": "what the census returns gave: workers, hr_history, establishment, the values "
+            outputs.files = {"census/": "what the census returns gave (no protected characteristics): workers, hr_history, establishment, the values "
                              "the plan used (values.csv), problems and the case counts beside the case system's",
                              **outputs.files}
         _write_json(outputs.summary(seed=run.seed, **(evidence.summary() if evidence else {})), od.path("summary.json"))

@@ -39,6 +39,7 @@ from typing import Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from workforce.csvcells import unmark
 from workforce.errors import InputError, Problem
 
 TABLES = ("workers", "cases", "hr_history")
@@ -418,7 +419,7 @@ def _frame_from_rows(header: list[str], rows: list[tuple[int, list[str]]], path:
                 row=rownum,
             )
         padded = values + [""] * (width - len(values))
-        records.append([padded[i].strip() for i in keep])
+        records.append([unmark(padded[i].strip()) for i in keep])  # the mark write_csv put before formula-like text
         index.append(rownum)
     frame = pd.DataFrame(records, columns=[names[i] for i in keep], index=pd.Index(index, name="row"), dtype=object)
     frame.attrs.update(source=str(path), decimal=".", separator=None)

@@ -18,6 +18,7 @@ import pandas as pd
 from workforce.census.load import LoadedReturns, load_returns
 from workforce.census.problems import ERROR, WARNING, CensusProblem, problems_frame
 from workforce.census.rules import NO_CASES_ORG_ROLE, PLAUSIBLE_MAX_CASES
+from workforce.csvcells import write_csv
 from workforce.excel.writer import SafeWorkbook, TableSpec
 
 PROBLEMS_CSV = "census_problems.csv"
@@ -84,7 +85,7 @@ def check_returns(paths: Sequence[str | Path], *, salt: str | None = None) -> Ce
 def write_check_report(result: CensusCheck, csv_path: Path, xlsx_path: Path, *, inputs: Sequence[Path] = ()) -> None:
     """Write the problems table as CSV and as a workbook (Summary, Problems, README)."""
     table = result.table()
-    table.to_csv(csv_path, index=False)
+    write_csv(table, csv_path, index=False)
     book = SafeWorkbook(produced_by="workforce census check", inputs=inputs, title="Census return check")
     book.add_table_sheet("Summary", [TableSpec(result.summary(), "Returns")],
                          "one row per return: the schema year checked, census day, LA, records, errors and warnings")

@@ -94,6 +94,7 @@ def run_import(files: List[Path], out: Path, salt: Optional[str], *, strict: boo
     """Import returns into an hr_history CSV (shared by `census import` and `churn import-csww`)."""
     from workforce.census.importer import import_returns
     from workforce.contracts import to_csv_frame
+    from workforce.csvcells import write_csv
     from workforce.outputs import output_files
 
     _salt_note(salt)
@@ -105,9 +106,9 @@ def run_import(files: List[Path], out: Path, salt: Optional[str], *, strict: boo
     if problems is not None:
         paths, options = [out, problems], ["--out", "--problems"]
     with output_files(paths, options, inputs=list(files), force=force) as staged:
-        to_csv_frame(result.hr_history).to_csv(staged[0], index=False, float_format="%.6g")
+        write_csv(to_csv_frame(result.hr_history), staged[0], index=False, float_format="%.6g")
         if problems is not None:
-            table.to_csv(staged[1], index=False)
+            write_csv(table, staged[1], index=False)
         # Composed before the block ends: the files are published only if the summary can be told too.
         lines = [*result.summary.lines(), *_shown(table),
                  f"wrote {out} ({len(result.hr_history)} rows)" + (f" and {problems}" if problems is not None else "")]

@@ -27,7 +27,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _write_csv(frame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format="%.6g")
+    from workforce.csvcells import write_csv
+
+    write_csv(frame, path, index=False, float_format="%.6g")
 
 
 def _fmt(value) -> str:
@@ -127,8 +129,8 @@ def _train_report(card: dict, horizon_months: int, out: Path, card_file: str) ->
         lines.append(f"out of time: not available ({oot.get('reason', 'needs earlier years with leavers and a complete test year')})")
     report = [(info, line) for line in lines] + [(err, f"warning: {w}") for w in card.get("warnings", [])]
     flags = card["fairness"]["flags"]
-    report.append((info, f"fairness: {card['fairness']['groups_shown']} groups shown, "
-                         f"{card['fairness']['groups_suppressed']} suppressed (<10 people); "
+    report.append((info, f"fairness: {card['fairness']['groups_shown']} groups shown (groups under 10 people "
+                         "pooled, never shown or named alone); "
                          + (f"{len(flags)} flag(s): " + "; ".join(flags) if flags else "no flags")))
     report.append((info, f"wrote {out}/model.joblib, {out}/{card_file}, {out}/fairness.csv"))
     return report
@@ -172,6 +174,7 @@ def score(
     import pandas as pd
 
     from workforce.contracts import load_cases, load_hr_history, load_workers
+    from workforce.csvcells import unmarked
     from workforce.excel.workbooks import write_risk_register
     from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
@@ -204,7 +207,7 @@ def score(
     xlsx_path = out.with_suffix(".xlsx")
     inputs = [p for p in (workers, cases, history) if p is not None]
     fairness_csv = Path(model_dir) / "fairness.csv"
-    fairness_table = pd.read_csv(fairness_csv) if fairness_csv.is_file() else None
+    fairness_table = unmarked(pd.read_csv(fairness_csv)) if fairness_csv.is_file() else None
     indicators = risk_indicators(risk, w, card=model.card, horizon_months=model.horizon_months)
     # The four files appear together or not at all.
     with OutputDir(out.parent, inputs=inputs, force=force, beside_inputs=True) as od:
@@ -344,7 +347,7 @@ def audit(
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Fairness audit per protected characteristic (groups under 10 people suppressed): the
+    """Fairness audit per protected characteristic (groups under 10 people pooled, never shown or named alone): the
     predictions, and with --history whether the levers offered differ by group for the same risk."""
     import pandas as pd
 

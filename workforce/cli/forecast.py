@@ -32,6 +32,7 @@ def forecast(
     CP plans, children looked after, social workers in post, turnover, agency, vacancy rates and
     caseload) for the years after --until, with 10th-90th percentile intervals and the method
     that made each figure."""
+    from workforce.csvcells import write_csv
     from workforce.errors import InputError
     from workforce.outputs import OutputDir
     from workforce.published import read_published
@@ -47,10 +48,10 @@ def forecast(
     seconds = time.perf_counter() - started
     names = ("forecast.csv", "not_forecast.csv", "methods.csv", "intervals.csv")
     with OutputDir(out, inputs=data or (), force=force) as od:
-        result.forecast.round(3).to_csv(od.path("forecast.csv"), index=False)
-        result.not_forecast.to_csv(od.path("not_forecast.csv"), index=False)
-        method_table(result, methods).to_csv(od.path("methods.csv"), index=False)
-        result.intervals.to_csv(od.path("intervals.csv"), index=False)
+        write_csv(result.forecast.round(3), od.path("forecast.csv"), index=False)
+        write_csv(result.not_forecast, od.path("not_forecast.csv"), index=False)
+        write_csv(method_table(result, methods), od.path("methods.csv"), index=False)
+        write_csv(result.intervals, od.path("intervals.csv"), index=False)
         # Composed before the block ends: the outputs are published only if the summary can be told too.
         lines = _summary_lines(pub, result, years, until, seconds, [out / name for name in names])
     for line in lines:

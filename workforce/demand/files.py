@@ -9,6 +9,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from workforce.csvcells import write_csv
 from workforce.demand.parameters import years_text
 from workforce.demand.run import (BASELINE, DemandResult, first_year_flows, flow_mape, largest_misses, output_frames,
                                   published_in_post, scenarios_frame)
@@ -38,7 +39,7 @@ FILES = {
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+    write_csv(frame, path, index=False, date_format="%Y-%m-%d")
 
 
 def summary(result: DemandResult) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.contracts import to_csv_frame
+from workforce.csvcells import write_csv
 from workforce.demo.authority import DemoAuthority
 from workforce.excel.writer import SafeWorkbook, TableSpec
 from workforce.outputs import OutputDir
@@ -54,9 +55,9 @@ def write_authority(authority: DemoAuthority, folder: Path, *, xlsx: bool = True
     tables = {"workers": authority.workers, "cases": authority.cases, "hr_history": authority.hr_history}
     with OutputDir(folder, force=force) as od:
         for name, frame in tables.items():
-            to_csv_frame(frame).to_csv(od.path(f"{name}.csv"), index=False, lineterminator="\n")
-        authority.establishment.to_csv(od.path("establishment.csv"), index=False, lineterminator="\n")
-        to_csv_frame(authority.truth).to_csv(od.path("truth.csv"), index=False, lineterminator="\n", float_format="%.6f")
+            write_csv(to_csv_frame(frame), od.path(f"{name}.csv"), index=False, lineterminator="\n")
+        write_csv(authority.establishment, od.path("establishment.csv"), index=False, lineterminator="\n")
+        write_csv(to_csv_frame(authority.truth), od.path("truth.csv"), index=False, lineterminator="\n", float_format="%.6f")
         if xlsx:
             _write_workbook(od.path("workbook/authority.xlsx"), {**tables, "establishment": authority.establishment})
     return sorted(od.written)

@@ -662,7 +662,7 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                              " and the allocation's summary")
     if fairness is not None:
         _table_sheet(book, SHEET_FAIRNESS, fairness, "the model's predictions, the levers it offers and the plan's "
-                     "decisions (L&D places, caseload relief) by protected group; groups under 10 people suppressed",
+                     "decisions (L&D places, caseload relief) by protected group; groups under 10 people pooled, never shown or named alone",
                      name="Fairness_audit", formats=plan_formats(fairness))
     book.add_assumptions_sheet(assumptions, "every planning assumption, and the capacity model (caseload rows), "
                                "with unit, range (low-high, sampled by the Monte Carlo) and basis; edit the value "

@@ -206,8 +206,8 @@ NOTES: dict[str, str] = {
     # fairness
     "check": "prediction (the model's scores), lever: <name> (levers offered), decision: <name> (L&D places and "
              "caseload relief)",
-    "characteristic": "protected characteristic", "group": "group of it (groups under 10 people suppressed)",
-    "count": "people in the group", "suppressed": "too few people to show figures",
+    "characteristic": "protected characteristic", "group": "group of it (groups under 10 people pooled in one row, never shown or named alone)",
+    "count": "people in the group", "suppressed": "too few people to show figures (a pool still under 10, or a lever offered to one or two of a group)",
     "observed_rate": "share who left within the horizon", "mean_p_leave": "mean predicted chance of leaving",
     "risk_gap": "group mean predicted risk less everyone's", "calibration_error": "|mean predicted - observed|",
     "offered_rate": "share of the group given it", "expected_offered_rate": "share expected from the group's flight risk",

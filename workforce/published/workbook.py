@@ -12,6 +12,7 @@ from typing import Iterable
 import pandas as pd
 from openpyxl.chart import LineChart, Reference
 
+from workforce.csvcells import write_csv
 from workforce.excel.writer import Highlight, SafeWorkbook, TableSpec
 from workforce.outputs import OutputDir
 from workforce.published.benchmark import (
@@ -193,9 +194,9 @@ def write_benchmark_files(od: OutputDir, bench: Benchmark, pub: Published) -> li
         inputs = bundle_files()
     write_benchmark_workbook(bench, od.path("benchmark.xlsx"), inputs=inputs,
                              notes=bench.joint_notes() + reading_notes(pub, codes))
-    bench.long().round(3).to_csv(od.path("benchmark.csv"), index=False)
-    bench.summary().round(2).to_csv(od.path("summary.csv"), index=False)
-    bench.neighbours.to_csv(od.path("neighbours.csv"), index=False)
-    bench.counts.reset_index().to_csv(od.path("counts.csv"), index=False)
-    notes.to_csv(od.path("notes.csv"), index=False)
+    write_csv(bench.long().round(3), od.path("benchmark.csv"), index=False)
+    write_csv(bench.summary().round(2), od.path("summary.csv"), index=False)
+    write_csv(bench.neighbours, od.path("neighbours.csv"), index=False)
+    write_csv(bench.counts.reset_index(), od.path("counts.csv"), index=False)
+    write_csv(notes, od.path("notes.csv"), index=False)
     return ["benchmark.xlsx", "benchmark.csv", "summary.csv", "neighbours.csv", "counts.csv", "notes.csv"]

@@ -9,12 +9,15 @@ Two checks, one table (column `check`):
   *for the same risk*: each group's share offered the lever against the share expected from the
   offer rates of people in the same flight-risk fifth (indirect standardisation).
 
-Groups with fewer than `min_group` people are suppressed (no figures shown: small numbers can
-identify people); their people are counted in a pooled row (`pooled_groups`), joined to the
-smallest group shown when the pool itself is small, so that no suppressed figure can be worked out
-by subtracting the rows shown from the overall figure. A lever offered to very few people of a
-group is not audited for that characteristic (`few_offered_suppression`). A flag is raised where a
-figure exceeds its threshold.
+Statistical disclosure control: a group with fewer than `min_group` people (:data:`MIN_GROUP`)
+never has a row of its own and is not named. Its people are counted in one pooled row (`pooled_groups`),
+joined to the smallest group shown when the pool itself is small, so the rows shown hold everyone:
+no small group's figure can be worked out by subtracting the rows shown from the overall figure
+(the register gives that). A small group is not listed even as "suppressed": with the groups of
+the pool named, the pool's count bounds theirs (ten groups named and a pool of ten: one person
+each; a group shown of 10 or more joined by one named group, 11 in all: exactly 10 and 1). A
+lever offered to very few people of a group is not audited for that characteristic
+(`few_offered_suppression`). A flag is raised where a figure exceeds its threshold.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from sklearn.metrics import roc_auc_score
 
 from workforce.retention.features import PROTECTED
 
+#: Fewest people a row of the audit may show figures for. [ONS statistical disclosure control, the
+#: threshold rule for research outputs: no figure from fewer than 10 people (as quoted by CeLSIUS,
+#: celsius.lshtm.ac.uk/onscell.html)]. May be raised (`churn audit --min-group`), never lowered.
 MIN_GROUP = 10
 CALIBRATION_THRESHOLD = 0.05
 GAP_THRESHOLD = 0.05
@@ -87,8 +93,9 @@ def pooled_groups(sizes: dict[str, int], min_group: int = MIN_GROUP) -> dict[str
 
 def _group_masks(frame: pd.DataFrame, characteristics: Iterable[str], min_group: int = MIN_GROUP):
     """(characteristic, group, row mask, people) for each row of each characteristic present:
-    groups of at least `min_group` people alone, the smaller ones pooled (`pooled_groups`); each
-    small group is also yielded alone, with no rows, so that the table lists it as suppressed."""
+    groups of at least `min_group` people alone, the smaller ones pooled (`pooled_groups`) and
+    never yielded alone, named or not (module docstring: named, their count could be bounded from
+    the pool's)."""
     for characteristic in characteristics:
         if characteristic not in frame:
             continue
@@ -99,8 +106,6 @@ def _group_masks(frame: pd.DataFrame, characteristics: Iterable[str], min_group:
         for row in sorted(set(rows.values()), key=lambda r: (r not in sizes, r)):
             mask = (labels == row).to_numpy()
             yield characteristic, row, mask, _people(frame.loc[mask])
-        for group in sorted(g for g, n in sizes.items() if n < min_group):
-            yield characteristic, group, np.zeros(len(frame), dtype=bool), sizes[group]
 
 
 def _finish(rows: list[dict]) -> pd.DataFrame:
@@ -246,6 +251,7 @@ def lever_gap_flag(rate: float, expected: float, threshold: float = LEVER_GAP_TH
 #: A lever offered to fewer than this many people of a group (but some) is not audited for that
 #: characteristic at all: with the plan naming who was offered it, "1 of 27" points at a person,
 #: and suppressing that group alone would leave it to subtraction from the total offered.
+#: [DEFAULT] 3: one or two people offered is a count that points at a person.
 MIN_OFFERED = 3
 
 
@@ -263,9 +269,13 @@ def few_offered_suppression(rows: list[dict], minimum: int = MIN_OFFERED) -> lis
 
 
 def summary(table: pd.DataFrame) -> dict[str, object]:
-    """Short JSON-able summary for the model card (groups counted on the prediction check)."""
+    """Short JSON-able summary for the model card (rows counted on the prediction check).
+
+    `rows_suppressed` counts rows shown without figures (a pool of small groups still under
+    the threshold with no group to join), not the small groups: their number, with the pool's
+    count, would bound each one's size."""
     if not len(table):
-        return {"characteristics": [], "groups_shown": 0, "groups_suppressed": 0, "flags": [],
+        return {"characteristics": [], "groups_shown": 0, "rows_suppressed": 0, "flags": [],
                 "max_calibration_error": None, "max_abs_risk_gap": None, "max_abs_lever_gap": None}
     check = table["check"] if "check" in table else pd.Series("prediction", index=table.index)
     shown = table.loc[~table["suppressed"].astype(bool)]
@@ -275,7 +285,7 @@ def summary(table: pd.DataFrame) -> dict[str, object]:
     return {
         "characteristics": sorted(table["characteristic"].unique().tolist()),
         "groups_shown": int(len(shown_prediction)),
-        "groups_suppressed": int(prediction["suppressed"].astype(bool).sum()),
+        "rows_suppressed": int(prediction["suppressed"].astype(bool).sum()),
         "flags": [
             (f"{r.characteristic}={r.group}" + ("" if getattr(r, "check", "prediction") == "prediction" else f" ({r.check})")
              + f": {r.flag}")

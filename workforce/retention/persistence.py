@@ -5,12 +5,21 @@ promise that a pickled estimator works across versions, so the model is loaded, 
 prediction, and used with a :class:`ModelVersionWarning` saying to retrain when convenient. It
 is refused (InputError, saying how to retrain) only where that really fails: the file does not
 unpickle or the estimator cannot predict. Loading also refuses a missing or unreadable card and
-a card whose feature schema does not match the stored model. Only load model files you trust:
-joblib files can run code when loaded.
+a card whose feature schema does not match the stored model.
+
+Unpickling a joblib file can run any code it holds, so the card carries the SHA-256 of
+`model.joblib` (:data:`HASH_KEY`, written when saving) and a model file whose bytes do not match
+it is refused before it is unpickled: a file swapped in, corrupted or copied from another model
+folder is never loaded. A card without the hash (a model saved before the hash was kept) is
+refused too, saying to retrain: accepting it with a warning would let anyone who deletes the
+line from the card load any file. The hash binds the two files together; it is not a signature:
+whoever can rewrite both files can still make them agree, so keep model folders where only
+those who may train models can write.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -25,6 +34,8 @@ from workforce.retention.model import MODEL_FORMAT, ChurnModel
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 RETRAIN = "retrain it with `workforce churn train --history HR_HISTORY --out FOLDER`"
+#: The card's key for the SHA-256 of `model.joblib`.
+HASH_KEY = "model_sha256"
 
 
 class ModelVersionWarning(InputWarning):
@@ -45,11 +56,21 @@ def card_json(card: dict[str, Any]) -> str:
     return text.replace("NaN", "null")
 
 
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in chunks (a model file can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def save_model(model: ChurnModel, directory: str | Path) -> Path:
     """Write `model.joblib` and `model_card.json` into `directory`.
 
     Each file is written to a temporary name and renamed into place, so a crash leaves no half
-    file.
+    file. The card records the model file's SHA-256 (:data:`HASH_KEY`), which
+    :func:`load_model` checks before unpickling.
 
     Parameters
     ----------
@@ -69,8 +90,9 @@ def save_model(model: ChurnModel, directory: str | Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_path(directory / MODEL_FILE) as tmp:
         joblib.dump(model, tmp, compress=3)
+        digest = file_sha256(tmp)
     with atomic_path(directory / CARD_FILE) as tmp:
-        tmp.write_text(card_json(model.card), encoding="utf-8")
+        tmp.write_text(card_json({**model.card, HASH_KEY: digest}), encoding="utf-8")
     return directory
 
 
@@ -98,6 +120,27 @@ def _smoke_prediction(model: ChurnModel) -> None:
     model.predict(pd.DataFrame(row))
 
 
+def check_model_hash(path: Path, card: dict[str, Any], card_path: Path) -> None:
+    """Refuse a model file whose SHA-256 is not the one its card records (module docstring).
+
+    Raises
+    ------
+    InputError
+        The card records no hash, or the file's hash differs; nothing has been unpickled.
+    """
+    expected = card.get(HASH_KEY)
+    if not isinstance(expected, str) or not expected:
+        raise InputError(f"the model card has no {HASH_KEY} for {MODEL_FILE} (a model saved by an earlier version of "
+                         f"workforce): the file cannot be checked before it is loaded, and loading an unchecked "
+                         f"joblib file can run code; {RETRAIN}", file=card_path)
+    actual = file_sha256(path)
+    if actual != expected:
+        raise InputError(f"{MODEL_FILE} is not the file its card was written for (SHA-256 {actual[:12]}..., the card "
+                         f"records {expected[:12]}...): it was changed or replaced after training, and is not loaded "
+                         f"(loading a joblib file can run code); use the folder as `workforce churn train` wrote it, "
+                         f"or {RETRAIN}", file=path)
+
+
 def load_model(directory: str | Path) -> ChurnModel:
     """Load a model saved by :func:`save_model`.
 
@@ -120,7 +163,8 @@ def load_model(directory: str | Path) -> ChurnModel:
     Raises
     ------
     InputError
-        The card is missing or unreadable; the model file is missing, does not unpickle, is not
+        The card is missing or unreadable; the card has no model hash, or the model file's
+        SHA-256 does not match it (checked before unpickling); the model file is missing, does not unpickle, is not
         a churn model, or cannot predict under this scikit-learn (the message says how to
         retrain); the card's feature schema does not match the stored model.
     """
@@ -134,6 +178,7 @@ def load_model(directory: str | Path) -> ChurnModel:
     path = directory / MODEL_FILE
     if not path.is_file():
         raise InputError(f"no {MODEL_FILE} beside the model card", file=directory)
+    check_model_hash(path, card, directory / CARD_FILE)
     other = f"trained with scikit-learn {trained_with or 'unknown'}, this installation has {installed}"
     try:
         with warnings.catch_warnings():
