@@ -32,7 +32,7 @@ from workforce.demo import (
     vacancies,
     write_authority,
 )
-from workforce.demo.parameters import CASE_HOLDING_TEAM_TYPES, SERVICE_WIDE
+from workforce.demo.parameters import CASE_HOLDING_TEAM_TYPES, SANDWELL_MEASURES, SERVICE_WIDE
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -99,6 +99,28 @@ def test_sandwell_profile_near_sandwells_published_figures(sandwell, indicators)
     assert turnover.min() <= 100 * census["turnover_rate"] <= turnover.max()
     yearly = 100 * annual_turnover(sandwell.hr_history)["turnover_rate"]
     assert yearly.between(turnover.min() - 2, turnover.max() + 2).all(), yearly
+
+
+def test_sandwell_profile_levels_are_sandwells_published_figures_with_their_basis(indicators):
+    """The profile's levels are the file's figures, not a hand-typed copy (agency covering vacancies
+    was 0.54 against the published 54.2%), and the parameter table gives Sandwell's basis and range
+    for them, not the default profile's England basis (vacancy_rate said 'England 18.9% in 2023')."""
+    rows = indicators[indicators["old_la_code"] == "333"].set_index("time_period")
+    params = profile_parameters("sandwell")
+    table = parameter_table(params).set_index("parameter")
+    for name, column in SANDWELL_MEASURES.items():
+        published = float(rows.at["2018", column])
+        assert getattr(params, name) == pytest.approx(published / 100), name
+        basis = table.at[name, "basis"]
+        assert "Sandwell (old_la_code 333)" in basis and "2018" in basis and f"{published:.1f}%" in basis, basis
+        assert "England" not in basis, basis
+        low, high = (float(v) for v in table.at[name, "range"].split(" to "))
+        span = pd.to_numeric(rows.loc[["2017", "2018", "2019"], column]) / 100
+        assert (low, high) == pytest.approx((span.min(), span.max())), name
+    assert "22.0% (2017), 14.3% (2018), 22.4% (2019)" in table.at["turnover_range", "basis"]
+    for name in ("funding_level", "short_funding"):  # the profile's judgements sit inside their own ranges
+        low, high = (float(v) for v in table.at[name, "range"].split(" to "))
+        assert low <= getattr(params, name) <= high, name
 
 
 def test_census_measures_follow_the_census_definitions():
@@ -470,7 +492,8 @@ def test_bad_scale_and_profile_are_refused():
 
 def test_every_parameter_names_its_basis():
     table = parameter_table()
-    assert len(table) == len(DemoParameters.__dataclass_fields__)
+    # `bases` holds a profile's own bases, shown in the rows of the values it sets
+    assert set(table["parameter"]) == set(DemoParameters.__dataclass_fields__) - {"bases"}
     for _, row in table.iterrows():
         basis = row["basis"]
         assert any(tag in basis for tag in ("[S", "[DEFAULT]", "[DERIVED", "brief", "profile")), row["parameter"]

@@ -62,6 +62,8 @@ class DemoParameters:
     multiplies teams, posts and families. `parameter_table()` lists every value with its basis."""
 
     profile: str = _param("default", "the profile these values belong to (`default` or `sandwell`)")
+    bases: dict = _param({}, "the profile's own basis and range for each value it sets (parameter -> (basis, "
+                             "range or None)), shown by parameter_table in place of the default's")
     # --- calendar
     as_of: str = _param("2024-09-30", "[DEFAULT] 'today' is the last census day (brief s1: the census year ends 30 September)")
     history_years: int = _param(6, "[DEFAULT] six annual 30 September HR snapshots")
@@ -215,30 +217,82 @@ class DemoParameters:
     excluded_share: float = _param(0.012, "[DEFAULT] share of families with a worker who must not hold them")
 
 
-#: Published figures a profile is built to match (for `profile_targets` and the tests).
-SANDWELL = {
-    "old_la_code": "333",
-    "basis": "csww_indicators_2017_to_2023.csv, Sandwell (old_la_code 333), 30 September 2018: agency 31.0%, "
-             "vacancy 26.0%, caseload 18.0, absence 5.0%; turnover 22.0% (2017), 14.3% (2018), 22.4% (2019); "
-             "agency covering vacancies 54.2% (2018)",
+#: The published authority, census year and turnover years the `sandwell` profile is built to
+#: match (the DfE workforce indicators, `csww_indicators_2017_to_2023.csv`): Sandwell at 30
+#: September 2018, the year the trust began (brief s1 [S22, S24]), and its turnover over 2017-2019.
+SANDWELL = {"old_la_code": "333", "year": 2018, "turnover_years": (2017, 2019)}
+
+#: The `sandwell` profile's census levels: parameter -> the published measure it is set to (a
+#: percentage in the file, a share here).
+SANDWELL_MEASURES = {"vacancy_rate": "vacancy_rate_fte", "agency_rate": "agency_rate_fte",
+                     "agency_cover_share": "agency_cover_rate_fte", "absence_rate": "absence_rate_fte"}
+
+
+def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float]]]:
+    """Sandwell's published census figures the `sandwell` profile is set to, read from the bundled
+    DfE workforce indicators, each with its basis and Sandwell's own range over
+    `SANDWELL["turnover_years"]`: parameter -> (value, basis, range).
+
+    The levels are the census year's (`SANDWELL["year"]`); turnover is the range over those years
+    (Sandwell's turnover swung from 22.0% to 14.3% and back to 22.4%, so no single year stands for
+    it). Read from the file, so the profile can never drift from the figures it claims (no
+    hand-typed copy of them).
+
+    Raises
+    ------
+    ValueError
+        A figure missing from the published file (a status code or no row).
+    """
+    from workforce.published import read_published
+
+    code, year = SANDWELL["old_la_code"], SANDWELL["year"]
+    history = read_published().history(code)
+    source = f"csww_indicators_2017_to_2023.csv, Sandwell (old_la_code {code})"
+
+    def published(measure: str, y: int) -> float:
+        value = history[measure].get(y) if measure in history.columns else None
+        if value is None or value != value:
+            raise ValueError(f"{source}: no {measure} for {y}, which the sandwell profile is built on")
+        return float(value)
+
+    first, last = SANDWELL["turnover_years"]
+    years = range(first, last + 1)
+
+    def share(v: float) -> float:
+        return round(v / 100.0, 4)
+
+    out: dict[str, tuple[Any, str, tuple[float, float]]] = {}
+    for name, measure in SANDWELL_MEASURES.items():
+        value, span = published(measure, year), [published(measure, y) for y in years]
+        out[name] = (share(value), f"{source}, 30 September {year}: {measure} {value:.1f}% (range: {first}-{last})",
+                     (share(min(span)), share(max(span))))
+    turnover = {y: published("turnover_rate_fte", y) for y in years}
+    lo, hi = share(min(turnover.values())), share(max(turnover.values()))
+    out["turnover_range"] = ((lo, hi), f"{source}: turnover_rate_fte "
+                             + ", ".join(f"{v:.1f}% ({y})" for y, v in turnover.items())
+                             + "; the year to today at the middle of the range, earlier years drawn in it", (lo, hi))
+    return out
+
+
+#: The `sandwell` profile's judgements: parameter -> (value, basis, range). Chosen so the
+#: generated authority reaches Sandwell's published caseload (checked by the tests).
+SANDWELL_JUDGEMENTS = {
+    "asye_share": (0.16, "[DEFAULT] Sandwell: nearly 60% of the social work workforce agency staff or ASYEs "
+                         "(brief s1 [S22], Jan 2018), so more ASYEs than the default's 10%", (0.1, 0.3)),
+    "funding_level": (0.6, "[DEFAULT] Sandwell's posts funded far below its demand: chosen so the caseload is at "
+                           "Sandwell's published caseload_fte (2018) with its vacancy and agency levels", (0.5, 0.7)),
+    "short_funding": (0.55, "[DEFAULT] a short team, funded below the whole service's funding_level", (0.45, 0.6)),
 }
 
 
 def _sandwell() -> DemoParameters:
-    return replace(
-        DemoParameters(),
-        profile="sandwell",
-        as_of="2018-09-30",
-        vacancy_rate=0.26,
-        agency_rate=0.31,
-        agency_cover_share=0.54,
-        turnover_range=(0.143, 0.224),
-        absence_rate=0.05,
-        asye_share=0.16,
-        funding_level=0.6,
-        short_teams=2,
-        short_funding=0.55,
-    )
+    targets = sandwell_targets()
+    chosen = {**targets, **SANDWELL_JUDGEMENTS}
+    settings = {name: value for name, (value, _, _) in chosen.items()}
+    bases = {name: (basis, span) for name, (_, basis, span) in chosen.items()}
+    bases["as_of"] = (f"Sandwell's census day: 30 September {SANDWELL['year']} "
+                      f"(csww_indicators_2017_to_2023.csv, old_la_code {SANDWELL['old_la_code']})", None)
+    return replace(DemoParameters(), profile="sandwell", as_of=f"{SANDWELL['year']}-09-30", bases=bases, **settings)
 
 
 PROFILES = ("default", "sandwell")
@@ -277,8 +331,10 @@ def parameter_table(params: DemoParameters | None = None) -> pd.DataFrame:
     params = params or DemoParameters()
     rows = []
     for f in fields(params):
-        rng = f.metadata.get("range")
-        rows.append({"parameter": f.name, "value": repr(getattr(params, f.name)), "basis": f.metadata.get("basis", ""),
+        if f.name == "bases":
+            continue
+        basis, rng = params.bases.get(f.name) or (f.metadata.get("basis", ""), f.metadata.get("range"))
+        rows.append({"parameter": f.name, "value": repr(getattr(params, f.name)), "basis": basis,
                      "range": "" if rng is None else f"{rng[0]} to {rng[1]}"})
     return pd.DataFrame(rows)
 
