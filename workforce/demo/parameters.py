@@ -228,7 +228,7 @@ SANDWELL_MEASURES = {"vacancy_rate": "vacancy_rate_fte", "agency_rate": "agency_
                      "agency_cover_share": "agency_cover_rate_fte", "absence_rate": "absence_rate_fte"}
 
 
-def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float]]]:
+def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float] | None]]:
     """Sandwell's published census figures the `sandwell` profile is set to, read from the bundled
     DfE workforce indicators, each with its basis and Sandwell's own range over
     `SANDWELL["turnover_years"]`: parameter -> (value, basis, range).
@@ -261,17 +261,48 @@ def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float]]]:
     def share(v: float) -> float:
         return round(v / 100.0, 4)
 
-    out: dict[str, tuple[Any, str, tuple[float, float]]] = {}
+    out: dict[str, tuple[Any, str, tuple[float, float] | None]] = {}
     for name, measure in SANDWELL_MEASURES.items():
         value, span = published(measure, year), [published(measure, y) for y in years]
         out[name] = (share(value), f"{source}, 30 September {year}: {measure} {value:.1f}% (range: {first}-{last})",
                      (share(min(span)), share(max(span))))
+    out["case_mix"] = sandwell_case_mix(year)
     turnover = {y: published("turnover_rate_fte", y) for y in years}
     lo, hi = share(min(turnover.values())), share(max(turnover.values()))
     out["turnover_range"] = ((lo, hi), f"{source}: turnover_rate_fte "
                              + ", ".join(f"{v:.1f}% ({y})" for y, v in turnover.items())
                              + "; the year to today at the middle of the range, earlier years drawn in it", (lo, hi))
     return out
+
+
+def sandwell_case_mix(year: int) -> tuple[dict, str, None]:
+    """Sandwell's children at 31 March of `year` by stage, as the demo's demand model reads its
+    history to that year (:func:`workforce.plan_demand.demo_calibration`), as the profile's
+    `case_mix`: (mix, basis, None).
+
+    So the demo's children are Sandwell's mix (children on CP plans 22.5% of children in need in
+    2018, not England's 13%) and its demand history scales every stage alike. Looked-after
+    children at 31 March are not in the bundled tables before 2021: the calibration imputes them
+    from what was published by then (England's share of children in need), and the basis says so.
+    Looked-after children are split stable and complex as the default's 13:5 ([DEFAULT]).
+    """
+    from workforce.plan_demand import demo_calibration
+    from workforce.published import read_published
+
+    cal = demo_calibration(read_published(), SANDWELL["old_la_code"], as_of=pd.Timestamp(f"{year}-09-30"))
+    stocks = cal.stocks.loc[year, ["assessment", "cin", "cp", "cla"]].astype(float)
+    share = (stocks / stocks.sum()).round(4)
+    default = DemoParameters().case_mix
+    complex_share = default["cla_complex"] / (default["cla"] + default["cla_complex"])
+    mix = {"cin_assessment": float(share["assessment"]), "cin": float(share["cin"]), "cp": float(share["cp"]),
+           "cla": round(float(share["cla"]) * (1 - complex_share), 4),
+           "cla_complex": round(float(share["cla"]) * complex_share, 4)}
+    imputed = [n for n in cal.notes if "looked-after" in n]
+    basis = (f"b1/d5 children in need and CP plans, Sandwell (old_la_code {SANDWELL['old_la_code']}), 31 March {year}: "
+             + ", ".join(f"{k} {v:.0f}" for k, v in stocks.round(0).items())
+             + " children, as the demand model reads them (children under assessment from referrals x assessment "
+             "time)" + (f"; {imputed[0]}" if imputed else "") + "; looked-after split stable:complex 13:5 [DEFAULT]")
+    return mix, basis, None
 
 
 #: The `sandwell` profile's judgements: parameter -> (value, basis, range). Chosen so the
