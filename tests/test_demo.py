@@ -91,12 +91,13 @@ def test_sandwell_profile_near_sandwells_published_figures(sandwell, indicators)
     rows = indicators[indicators["old_la_code"] == "333"].set_index("time_period")
     assert sandwell.as_of == pd.Timestamp("2018-09-30")
     census = census_indicators(sandwell)
-    tolerance = {"agency_rate": 3.0, "vacancy_rate": 3.0, "caseload": 1.0, "absence_rate": 1.0}
+    # turnover today is 2018's 14.3% (it was the 2017-2019 middle, 18.0%, beside Sandwell's 14.3%
+    # for the same year on the plan's Benchmarks sheet)
+    tolerance = {"agency_rate": 3.0, "vacancy_rate": 3.0, "caseload": 1.0, "absence_rate": 1.0, "turnover_rate": 1.0}
     for measure, allowed in tolerance.items():
         published = rows.at["2018", PUBLISHED[measure]]
         assert abs(_as_published(measure, census[measure]) - published) <= allowed, (measure, census[measure], published)
     turnover = rows.loc[["2017", "2018", "2019"], "turnover_rate_fte"]  # 22.0, 14.3, 22.4
-    assert turnover.min() <= 100 * census["turnover_rate"] <= turnover.max()
     yearly = 100 * annual_turnover(sandwell.hr_history)["turnover_rate"]
     assert yearly.between(turnover.min() - 2, turnover.max() + 2).all(), yearly
 
@@ -118,6 +119,8 @@ def test_sandwell_profile_levels_are_sandwells_published_figures_with_their_basi
         span = pd.to_numeric(rows.loc[["2017", "2018", "2019"], column]) / 100
         assert (low, high) == pytest.approx((span.min(), span.max())), name
     assert "22.0% (2017), 14.3% (2018), 22.4% (2019)" in table.at["turnover_range", "basis"]
+    assert params.turnover_today == pytest.approx(float(rows.at["2018", "turnover_rate_fte"]) / 100)
+    assert "2018: turnover_rate_fte 14.3%" in table.at["turnover_today", "basis"]
     for name in ("funding_level", "short_funding"):  # the profile's judgements sit inside their own ranges
         low, high = (float(v) for v in table.at[name, "range"].split(" to "))
         assert low <= getattr(params, name) <= high, name

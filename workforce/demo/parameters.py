@@ -117,7 +117,8 @@ class DemoParameters:
     vacancy_rate: float = _param(0.17, "brief s1 [S1]: England 18.9% in 2023; the 2023 interquartile range across authorities is 11.6-27.2% (csww_indicators)", 0.116, 0.272)
     agency_rate: float = _param(0.165, "brief s1 [S1]: England 17.9% in 2023; interquartile range 10.2-26.3% (csww_indicators)", 0.102, 0.263)
     agency_cover_share: float = _param(0.8, "brief s1 [S1]: 80.1% of agency FTE covered vacancies in 2023; the rest is over establishment", 0.55, 0.95)
-    turnover_range: tuple = _param((0.14, 0.18), "brief s1 [S1]: England 15.9% in 2023; interquartile range 12.5-20.1% (csww_indicators); the year to today at its middle, earlier years drawn in it", 0.125, 0.201)
+    turnover_range: tuple = _param((0.14, 0.18), "brief s1 [S1]: England 15.9% in 2023; interquartile range 12.5-20.1% (csww_indicators); the year to today at its middle (unless turnover_today), earlier years drawn in it", 0.125, 0.201)
+    turnover_today: float | None = _param(None, "[DEFAULT] turnover of the year to today where a profile has a published figure for it; None: the middle of turnover_range")
     absence_rate: float = _param(0.032, "brief s1 [S1]: England sickness absence 3.2% in 2023; interquartile range 2.5-4.0% (csww_indicators)", 0.025, 0.04)
     level_noise: float = _param(0.06, "[DEFAULT] relative wobble of the vacancy, agency and absence levels in the years before today (today is at the profile's level)")
     asye_share: float = _param(0.10, "[DEFAULT] case-holder posts held by ASYEs at each census (brief s1 [S22]: Sandwell nearly 60% agency or ASYE in 2018)", 0.06, 0.2)
@@ -271,7 +272,9 @@ def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float] | None]]
     lo, hi = share(min(turnover.values())), share(max(turnover.values()))
     out["turnover_range"] = ((lo, hi), f"{source}: turnover_rate_fte "
                              + ", ".join(f"{v:.1f}% ({y})" for y, v in turnover.items())
-                             + "; the year to today at the middle of the range, earlier years drawn in it", (lo, hi))
+                             + "; the years before today drawn in it", (lo, hi))
+    out["turnover_today"] = (share(turnover[year]), f"{source}, the year to 30 September {year}: turnover_rate_fte "
+                             f"{turnover[year]:.1f}% (range: {first}-{last})", (lo, hi))
     return out
 
 
