@@ -234,10 +234,11 @@ def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float] | None]]
     DfE workforce indicators, each with its basis and Sandwell's own range over
     `SANDWELL["turnover_years"]`: parameter -> (value, basis, range).
 
-    The levels are the census year's (`SANDWELL["year"]`); turnover is the range over those years
-    (Sandwell's turnover swung from 22.0% to 14.3% and back to 22.4%, so no single year stands for
-    it). Read from the file, so the profile can never drift from the figures it claims (no
-    hand-typed copy of them).
+    The levels, and turnover in the year to today, are the census year's (`SANDWELL["year"]`); the
+    years before today draw their turnover in the range over those years (Sandwell's swung from
+    22.0% to 14.3% and back to 22.4%). The case mix is Sandwell's children at 31 March of that year
+    (:func:`sandwell_case_mix`). Read from the files, so the profile can never drift from the
+    figures it claims (no hand-typed copy of them).
 
     Raises
     ------
