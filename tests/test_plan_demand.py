@@ -182,3 +182,31 @@ def test_social_work_workers_leave_out_units_that_hold_no_cases():
     kept = social_work_workers(workers, rules)
     assert kept["team_type"].tolist() == ["safeguarding", "safeguarding"]  # the team's manager stays with it
     assert social_work_workers(workers.drop(columns="team_type"), rules).shape[0] == 4  # no team types: all
+
+
+@pytest.fixture(scope="module")
+def sandwell_demo():
+    return generate_authority(seed=0, profile="sandwell")  # full size: the mix is a share of many families
+
+
+def test_a_demo_dated_in_the_published_years_runs_on_its_own_history_to_that_day(pub, sandwell_demo):
+    """The Sandwell-like demo (30 September 2018) ran on Sandwell's 2021-2023 moved back onto
+    2016-2018 ('dated -5 year(s)'), with 432 children on CP plans where Sandwell had 825, and its
+    plan's looked-after children fell 12% where Sandwell's rose. Now its history is Sandwell's own
+    to 31 March 2018, unmoved, and its children are Sandwell's mix, so every stage scales alike."""
+    demo = sandwell_demo
+    dh = demo_history(demo.cases, pub, as_of=demo.as_of)
+    published = pub.history(DEMO_COMPARATOR)
+    assert "dated" not in dh.source and dh.frame.index.max() == 2018  # nothing from after its today
+    for measure, stage in (("referrals", "assessment"), ("cp_at31", "cp"), ("cp_starts", "cp")):
+        assert dh.frame.at[2018, measure] == pytest.approx(published.at[2018, measure] * dh.factors[stage])
+    # the demo's children are Sandwell's 2018 mix: one scale for every stage (it was 1.70 to 0.81)
+    assert dh.factors.max() / dh.factors.min() < 1.15, dh.factors
+    own = stage_counts(demo.cases)
+    assert own["cp"] / own.sum() == pytest.approx(published.at[2018, "cp_at31"] / published.at[2018, "cin_at31"],
+                                                  abs=0.02)
+    run = plan_demand(DemandSettings(), pub, workers=demo.workers, cases=demo.cases, plan=Assumptions(),
+                      history=dh.frame, source=dh.source, name="demo")
+    assert run.result.calibration.years == [2016, 2017, 2018]
+    table = starting_agreement(run.result, demo.cases).set_index("stage")
+    assert (table["difference_pct"].abs() <= 100 * DEMO_TOLERANCE).all(), table

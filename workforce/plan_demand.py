@@ -31,7 +31,7 @@ from workforce.caseload import CaseloadRules
 from workforce.config import DemandSettings
 from workforce.demand.history import read_history
 from workforce.demand.measures import HISTORY_MEASURES, PUBLISHED_STOCKS, SOCIAL_WORK_STAGES, STAGE_CASE_TYPES
-from workforce.demand.parameters import Calibration, calibrate
+from workforce.demand.parameters import Calibration, calibrate, usable_years
 from workforce.demand.run import DemandResult, run_demand, workforce_requirement
 from workforce.demand.settings import DemandAssumptions, Scenario, load_assumptions
 from workforce.demand.turnaround import CLAIMS_SCENARIO, IMPOWER, SANDWELL, run_turnaround
@@ -379,6 +379,39 @@ def _last_march(day: pd.Timestamp) -> int:
     return day.year if (day.month, day.day) >= (3, 31) else day.year - 1
 
 
+def history_to(published: pd.DataFrame, last_march: int) -> pd.DataFrame:
+    """A published history as it stood on `last_march`, when it reaches that year.
+
+    A demo dated within the published years (the `sandwell` profile, 30 September 2018) has the
+    published authority's own history to that day: its children move at the pace of those years,
+    and nothing it is calibrated on (nor any stock imputed) comes from its future. It had been
+    Sandwell's 2021-2023 moved back onto 2016-2018, with looked-after children falling where
+    Sandwell's rose. A history that ends before `last_march` is returned whole (its last years
+    are then moved forward to the demo's today).
+    """
+    usable = usable_years(published)
+    if not usable or last_march > max(usable):
+        return published
+    return published.loc[published.index <= last_march]
+
+
+def demo_calibration(pub: Published, la: str = DEMO_COMPARATOR, *, as_of: pd.Timestamp | None = None,
+                     years: str | None = None) -> Calibration:
+    """The published authority's calibration as the demo reads it: its history to the demo's
+    today (:func:`history_to`), England's calibration where a rate has no data.
+
+    The one reading behind the demo's demand history (:func:`demo_history`) and the `sandwell`
+    profile's case mix (:func:`workforce.demo.parameters.sandwell_case_mix`), so the demo's
+    children by stage and the demand model's starting stocks are the same figures.
+    """
+    code = pub.resolve(la)
+    published = pub.history(code)
+    if as_of is not None:
+        published = history_to(published, _last_march(as_of))
+    return calibrate(published[[m for m in HISTORY_MEASURES if m in published.columns]], years,
+                     fallback=england_calibration(pub, years), name=pub.name_of(code))
+
+
 @dataclass
 class DemoHistory:
     """A demand history for the demo authority (:func:`demo_history`).
@@ -408,8 +441,8 @@ def demo_history(cases: pd.DataFrame, pub: Published, *, la: str = DEMO_COMPARAT
     authority's stock at 31 March of the last calibration year. Children in need at 31 March are
     recomposed from the scaled stages of every year. Rates and shares are kept, so the demo's
     children move through the journey at the published authority's pace. With `as_of`, the
-    years are moved so the last calibration year ends on the last 31 March on or before it (the
-    demo's "today").
+    history stops at the last 31 March on or before it (the demo's "today") when published to
+    then; otherwise its years are moved so the last calibration year ends on that day.
 
     Parameters
     ----------
@@ -422,16 +455,15 @@ def demo_history(cases: pd.DataFrame, pub: Published, *, la: str = DEMO_COMPARAT
     as_of : Timestamp, optional
         The demo's today.
     years : str, optional
-        The calibration years of the published history (default the last three).
+        The calibration years of the published history (default the last three; with `as_of`
+        within the published years, the last three to it: :func:`history_to`).
 
     Returns
     -------
     DemoHistory
     """
     code = pub.resolve(la)
-    published = pub.history(code)
-    cal = calibrate(published[[m for m in HISTORY_MEASURES if m in published.columns]], years,
-                    fallback=england_calibration(pub, years), name=pub.name_of(code))
+    cal = demo_calibration(pub, la, as_of=as_of, years=years)
     last = cal.years[-1]
     own = stage_counts(cases)
     stocks = cal.stocks
@@ -443,13 +475,19 @@ def demo_history(cases: pd.DataFrame, pub: Published, *, la: str = DEMO_COMPARAT
                 out[m] = out[m] * factors[stage]
     recomposed = sum(stocks[s] * factors[s] for s in PUBLISHED_STOCKS["cin_at31"])
     out["cin_at31"] = recomposed.reindex(out.index).fillna(out["cin_at31"] * factors["cin"])
+    own_cla = ""
+    if "cla_at31" in out.columns and pd.isna(out.at[last, "cla_at31"]):
+        # not published that year (the looked-after table starts in 2021): the demo knows its own
+        # looked-after children today, so its model starts from them, not from an imputed share
+        out.at[last, "cla_at31"] = own["cla"]
+        own_cla = f"; looked-after children at 31 March {last}, not published, are the demo's own"
     shift = _last_march(as_of) - last if as_of is not None else 0
     out.index = out.index + shift
     out.index.name = "year"
     moved = f", dated {shift:+d} year(s) so {last} is the year to 31 March {last + shift}" if shift else ""
     source = (f"the demo authority's history: {pub.name_of(code)}'s published figures (LA {code}), each stage "
               f"scaled to the demo's open cases ({', '.join(f'{s} x{f:.2f}' for s, f in factors.items())}), rates "
-              f"kept{moved}")
+              f"kept{moved}{own_cla}")
     return DemoHistory(out, factors, source)
 
 

@@ -62,6 +62,8 @@ class DemoParameters:
     multiplies teams, posts and families. `parameter_table()` lists every value with its basis."""
 
     profile: str = _param("default", "the profile these values belong to (`default` or `sandwell`)")
+    bases: dict = _param({}, "the profile's own basis and range for each value it sets (parameter -> (basis, "
+                             "range or None)), shown by parameter_table in place of the default's")
     # --- calendar
     as_of: str = _param("2024-09-30", "[DEFAULT] 'today' is the last census day (brief s1: the census year ends 30 September)")
     history_years: int = _param(6, "[DEFAULT] six annual 30 September HR snapshots")
@@ -115,7 +117,8 @@ class DemoParameters:
     vacancy_rate: float = _param(0.17, "brief s1 [S1]: England 18.9% in 2023; the 2023 interquartile range across authorities is 11.6-27.2% (csww_indicators)", 0.116, 0.272)
     agency_rate: float = _param(0.165, "brief s1 [S1]: England 17.9% in 2023; interquartile range 10.2-26.3% (csww_indicators)", 0.102, 0.263)
     agency_cover_share: float = _param(0.8, "brief s1 [S1]: 80.1% of agency FTE covered vacancies in 2023; the rest is over establishment", 0.55, 0.95)
-    turnover_range: tuple = _param((0.14, 0.18), "brief s1 [S1]: England 15.9% in 2023; interquartile range 12.5-20.1% (csww_indicators); the year to today at its middle, earlier years drawn in it", 0.125, 0.201)
+    turnover_range: tuple = _param((0.14, 0.18), "brief s1 [S1]: England 15.9% in 2023; interquartile range 12.5-20.1% (csww_indicators); the year to today at its middle (unless turnover_today), earlier years drawn in it", 0.125, 0.201)
+    turnover_today: float | None = _param(None, "[DEFAULT] turnover of the year to today where a profile has a published figure for it; None: the middle of turnover_range")
     absence_rate: float = _param(0.032, "brief s1 [S1]: England sickness absence 3.2% in 2023; interquartile range 2.5-4.0% (csww_indicators)", 0.025, 0.04)
     level_noise: float = _param(0.06, "[DEFAULT] relative wobble of the vacancy, agency and absence levels in the years before today (today is at the profile's level)")
     asye_share: float = _param(0.10, "[DEFAULT] case-holder posts held by ASYEs at each census (brief s1 [S22]: Sandwell nearly 60% agency or ASYE in 2018)", 0.06, 0.2)
@@ -215,30 +218,116 @@ class DemoParameters:
     excluded_share: float = _param(0.012, "[DEFAULT] share of families with a worker who must not hold them")
 
 
-#: Published figures a profile is built to match (for `profile_targets` and the tests).
-SANDWELL = {
-    "old_la_code": "333",
-    "basis": "csww_indicators_2017_to_2023.csv, Sandwell (old_la_code 333), 30 September 2018: agency 31.0%, "
-             "vacancy 26.0%, caseload 18.0, absence 5.0%; turnover 22.0% (2017), 14.3% (2018), 22.4% (2019); "
-             "agency covering vacancies 54.2% (2018)",
+#: The published authority, census year and turnover years the `sandwell` profile is built to
+#: match (the DfE workforce indicators, `csww_indicators_2017_to_2023.csv`): Sandwell at 30
+#: September 2018, the year the trust began (brief s1 [S22, S24]), and its turnover over 2017-2019.
+SANDWELL = {"old_la_code": "333", "year": 2018, "turnover_years": (2017, 2019)}
+
+#: The `sandwell` profile's census levels: parameter -> the published measure it is set to (a
+#: percentage in the file, a share here).
+SANDWELL_MEASURES = {"vacancy_rate": "vacancy_rate_fte", "agency_rate": "agency_rate_fte",
+                     "agency_cover_share": "agency_cover_rate_fte", "absence_rate": "absence_rate_fte"}
+
+
+def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float] | None]]:
+    """Sandwell's published census figures the `sandwell` profile is set to, read from the bundled
+    DfE workforce indicators, each with its basis and Sandwell's own range over
+    `SANDWELL["turnover_years"]`: parameter -> (value, basis, range).
+
+    The levels, and turnover in the year to today, are the census year's (`SANDWELL["year"]`); the
+    years before today draw their turnover in the range over those years (Sandwell's swung from
+    22.0% to 14.3% and back to 22.4%). The case mix is Sandwell's children at 31 March of that year
+    (:func:`sandwell_case_mix`). Read from the files, so the profile can never drift from the
+    figures it claims (no hand-typed copy of them).
+
+    Raises
+    ------
+    ValueError
+        A figure missing from the published file (a status code or no row).
+    """
+    from workforce.published import read_published
+
+    code, year = SANDWELL["old_la_code"], SANDWELL["year"]
+    history = read_published().history(code)
+    source = f"csww_indicators_2017_to_2023.csv, Sandwell (old_la_code {code})"
+
+    def published(measure: str, y: int) -> float:
+        value = history[measure].get(y) if measure in history.columns else None
+        if value is None or value != value:
+            raise ValueError(f"{source}: no {measure} for {y}, which the sandwell profile is built on")
+        return float(value)
+
+    first, last = SANDWELL["turnover_years"]
+    years = range(first, last + 1)
+
+    def share(v: float) -> float:
+        return round(v / 100.0, 4)
+
+    out: dict[str, tuple[Any, str, tuple[float, float] | None]] = {}
+    for name, measure in SANDWELL_MEASURES.items():
+        value, span = published(measure, year), [published(measure, y) for y in years]
+        out[name] = (share(value), f"{source}, 30 September {year}: {measure} {value:.1f}% (range: {first}-{last})",
+                     (share(min(span)), share(max(span))))
+    out["case_mix"] = sandwell_case_mix(year)
+    turnover = {y: published("turnover_rate_fte", y) for y in years}
+    lo, hi = share(min(turnover.values())), share(max(turnover.values()))
+    out["turnover_range"] = ((lo, hi), f"{source}: turnover_rate_fte "
+                             + ", ".join(f"{v:.1f}% ({y})" for y, v in turnover.items())
+                             + "; the years before today drawn in it", (lo, hi))
+    out["turnover_today"] = (share(turnover[year]), f"{source}, the year to 30 September {year}: turnover_rate_fte "
+                             f"{turnover[year]:.1f}% (range: {first}-{last})", (lo, hi))
+    return out
+
+
+def sandwell_case_mix(year: int) -> tuple[dict, str, None]:
+    """Sandwell's children at 31 March of `year` by stage, as the demo's demand model reads its
+    history to that year (:func:`workforce.plan_demand.demo_calibration`), as the profile's
+    `case_mix`: (mix, basis, None).
+
+    So the demo's children are Sandwell's mix (children on CP plans 22.5% of children in need in
+    2018, not England's 13%) and its demand history scales every stage alike. Looked-after
+    children at 31 March are not in the bundled tables before 2021: the calibration imputes them
+    from what was published by then (England's share of children in need), and the basis says so.
+    Looked-after children are split stable and complex as the default's 13:5 ([DEFAULT]).
+    """
+    from workforce.plan_demand import demo_calibration
+    from workforce.published import read_published
+
+    cal = demo_calibration(read_published(), SANDWELL["old_la_code"], as_of=pd.Timestamp(f"{year}-09-30"))
+    stocks = cal.stocks.loc[year, ["assessment", "cin", "cp", "cla"]].astype(float)
+    share = (stocks / stocks.sum()).round(4)
+    default = DemoParameters().case_mix
+    complex_share = default["cla_complex"] / (default["cla"] + default["cla_complex"])
+    mix = {"cin_assessment": float(share["assessment"]), "cin": float(share["cin"]), "cp": float(share["cp"]),
+           "cla": round(float(share["cla"]) * (1 - complex_share), 4),
+           "cla_complex": round(float(share["cla"]) * complex_share, 4)}
+    imputed = [n for n in cal.notes if "looked-after" in n]
+    basis = (f"b1/d5 children in need and CP plans, Sandwell (old_la_code {SANDWELL['old_la_code']}), 31 March {year}: "
+             + ", ".join(f"{k} {v:.0f}" for k, v in stocks.round(0).items())
+             + " children, as the demand model reads them (children under assessment from referrals x assessment "
+             "time)" + (f"; {imputed[0]}" if imputed else "") + "; looked-after split stable:complex 13:5 [DEFAULT]")
+    return mix, basis, None
+
+
+#: The `sandwell` profile's judgements: parameter -> (value, basis, range). Chosen so the
+#: generated authority reaches Sandwell's published caseload (checked by the tests).
+SANDWELL_JUDGEMENTS = {
+    "asye_share": (0.16, "[DEFAULT] Sandwell: nearly 60% of the social work workforce agency staff or ASYEs "
+                         "(brief s1 [S22], Jan 2018), so more ASYEs than the default's 10%", (0.1, 0.3)),
+    "funding_level": (0.6, "[DEFAULT] Sandwell's posts funded far below its demand: chosen so the caseload is at "
+                           "Sandwell's published caseload_fte (2018) with its vacancy and agency levels", (0.5, 0.7)),
+    "short_funding": (0.55, "[DEFAULT] a short team, funded below the whole service's funding_level", (0.45, 0.6)),
 }
 
 
 def _sandwell() -> DemoParameters:
-    return replace(
-        DemoParameters(),
-        profile="sandwell",
-        as_of="2018-09-30",
-        vacancy_rate=0.26,
-        agency_rate=0.31,
-        agency_cover_share=0.54,
-        turnover_range=(0.143, 0.224),
-        absence_rate=0.05,
-        asye_share=0.16,
-        funding_level=0.6,
-        short_teams=2,
-        short_funding=0.55,
-    )
+    targets = sandwell_targets()
+    chosen = {**targets, **SANDWELL_JUDGEMENTS}
+    settings = {name: value for name, (value, _, _) in chosen.items()}
+    bases = {name: (basis, span) for name, (_, basis, span) in chosen.items()}
+    bases["as_of"] = (f"Sandwell's census day: 30 September {SANDWELL['year']} "
+                      f"(csww_indicators_2017_to_2023.csv, old_la_code {SANDWELL['old_la_code']})", None)
+    return replace(DemoParameters(), profile="sandwell", as_of=f"{SANDWELL['year']}-09-30", bases=bases, **settings)
 
 
 PROFILES = ("default", "sandwell")
@@ -277,8 +366,10 @@ def parameter_table(params: DemoParameters | None = None) -> pd.DataFrame:
     params = params or DemoParameters()
     rows = []
     for f in fields(params):
-        rng = f.metadata.get("range")
-        rows.append({"parameter": f.name, "value": repr(getattr(params, f.name)), "basis": f.metadata.get("basis", ""),
+        if f.name == "bases":
+            continue
+        basis, rng = params.bases.get(f.name) or (f.metadata.get("basis", ""), f.metadata.get("range"))
+        rows.append({"parameter": f.name, "value": repr(getattr(params, f.name)), "basis": basis,
                      "range": "" if rng is None else f"{rng[0]} to {rng[1]}"})
     return pd.DataFrame(rows)
 

@@ -201,9 +201,11 @@ class Simulation:
         self.vacancy = np.clip(params.vacancy_rate * noise(), 0.0, 0.8)
         self.agency = np.clip(params.agency_rate * noise(), 0.0, 0.8)
         self.absence = params.absence_rate * noise()
-        # [k]: the year ending at snapshot k, the one ending today mid-range; [n]: the year after today
+        # [k]: the year ending at snapshot k, the one ending today at the profile's published figure
+        # or mid-range; [n]: the year after today
         self.turnover = self.rng.uniform(*params.turnover_range, size=n + 1)
-        self.turnover[n - 1] = float(np.mean(params.turnover_range))
+        today = params.turnover_today
+        self.turnover[n - 1] = float(np.mean(params.turnover_range)) if today is None else float(today)
         # funded FTE by (team, role)
         self.groups: dict[tuple[str, str], float] = {}
         for t in self.teams:
