@@ -349,6 +349,35 @@ def _waiting(row: dict, unit: dict, b: dict | None, cand: pd.DataFrame | None, p
     row["reason"] = text
 
 
+def waiting_units(problem: Problem, assignment: pd.Series) -> list[str]:
+    """The families left unplaced with a child who waits (not only a keeper's children kept)."""
+    waits = problem.cases[problem.cases["waits_if_unplaced"].astype(bool)].groupby("unit").size()
+    held = assignment.reindex(problem.units.index).fillna("")
+    return [u for u in problem.units.index[(held == "").to_numpy()] if waits.get(u, 0) > 0]
+
+
+def _waiting_takers(problem: Problem, assignment: pd.Series, loads: pd.DataFrame,
+                    units_expl: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """With reach "team": the waiting families other teams of the same locality could take at
+    once (`checks.locality_takers`), and, in each waiting family's reason (``units_expl``, edited
+    in place), the teams with an eligible worker who has room for it and the setting that would
+    let it move there. Returns team -> the families it could take."""
+    waiting = waiting_units(problem, assignment)
+    room = C._room(problem, loads)
+    takers = C.locality_takers(problem, room, waiting)
+    if not takers:
+        return takers
+    pairs = C.locality_reach_room(problem, room, waiting)
+    teams_of = pairs.groupby("unit")["team"].agg(lambda t: sorted(set(t)))
+    for u, teams in teams_of.items():
+        mine = {t: takers[t] for t in teams if t in takers}
+        words = C.takers_words(problem, mine, problem.units.at[u, "teams"], "this family", "waiting families")
+        if words and u in units_expl.index:
+            before = units_expl.at[u, "reason"]
+            units_expl.at[u, "reason"] = (f"{before}; {words}" if isinstance(before, str) and before else words)
+    return takers
+
+
 def _holds(w: Mapping, b: Mapping) -> str:
     pts = b["with_points"] - b["points"] + b["already_points"]
     kids = b["with_children"] - b["children"] + b["already_children"]
@@ -466,6 +495,7 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     relief = C.relief_check(problem, assignment)
     priority = C.priority_check(problem, assignment)
     units_expl = _unit_rows(problem, assignment, priority).set_index("unit")
+    takers = _waiting_takers(problem, assignment, loads, units_expl)
     final = final_workers(problem, assignment)
     c = c.assign(worker_id=final)
     held = c["worker_id"] != ""
@@ -558,6 +588,10 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
         "workers_over_complex_children": {"before": int(before["complex"].sum()),
                                           "after": counts["workers_over_complex_children"]},
         "workers_left_over_a_cap": {str(k): int(v) for k, v in left.items()},
+        "waiting_families_other_teams_could_take": {t: len(us) for t, us in takers.items()},
+        "other_teams_doing_other_work": sorted(t for t, us in takers.items()
+                                               if not any(C.same_work(problem, problem.units.at[u, "teams"], t)
+                                                          for u in us)),
         "workers_over_soft_cap": int(worker_loads["over_soft_cap"].sum()),
         "relief_moves_after_solve": int(info.get("relief_moves", 0)),
         "max_utilisation": None if not len(active) else round(float(active["utilisation_after"].max()), 4),
