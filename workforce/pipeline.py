@@ -533,7 +533,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         write_allocation_files(od, alloc, inputs=data.files, config=allocation,
                                summary_name="allocation_summary.json", produced_by=produced_by)
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
-        files["allocations.csv"] = ("one row per child with a worker: worker, previous worker, points, cost terms "
+        files["allocations.csv"] = ("one row per child with a worker: priority, worker, previous worker, points, cost terms "
                                     "(children waiting are on unallocated.csv)")
         files["worker_loads.csv"] = "each worker's children and points against their caps, and why anyone is left over"
         files["unallocated.csv"] = "children waiting, highest priority first, with who holds them meanwhile"

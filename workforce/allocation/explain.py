@@ -508,8 +508,10 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     cross = changed & (c["team"] != "") & (team_after != c["team"])
     costs = O.child_costs(problem, c.assign(worker_id=c["worker_id"].where(decided, "")))
     alloc = pd.DataFrame({
-        "case_id": c["case_id"], "family_id": c["family_id"], "worker_id": c["worker_id"],
-        "previous_worker_id": c["current_worker_id"], "changed": changed, "handoff": handoff, "cross_team": cross,
+        # priority beside the IDs, as on Unallocated and Changes: a manager sorts the sheet by it to
+        # see the most vulnerable children's workers first
+        "case_id": c["case_id"], "family_id": c["family_id"], "priority": c["priority"].astype(int),
+        "worker_id": c["worker_id"], "previous_worker_id": c["current_worker_id"], "changed": changed, "handoff": handoff, "cross_team": cross,
         "pinned": c["pinned"], "decided": decided, "points": child_pts.round(3),
     })
     alloc = pd.concat([alloc, costs.astype(float).round(4)], axis=1)

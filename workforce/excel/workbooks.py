@@ -373,8 +373,9 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
     sheets = {"Allocations", "Worker loads", "Unallocated", "Changes"}
     _allocation_summary_dashboard(book, summary, indicators, charts,
                                   "solver result, headline indicators and load by team", sheets)
-    _table_sheet(book, "Allocations", allocations, "one row per child: the worker chosen, the previous worker, "
-                 "points and the cost of each objective term", highlights=(Highlight("{changed}=TRUE", "warn"),))
+    _table_sheet(book, "Allocations", allocations, "one row per child: priority (sort on it for the most "
+                 "vulnerable children first), the worker chosen, the previous worker, points and the cost of each "
+                 "objective term", highlights=(Highlight("{changed}=TRUE", "warn"),))
     _table_sheet(book, "Worker loads", worker_loads, "one row per worker: load before and after; over-cap loads "
                  "highlighted (amber: over the soft cap on children; red: utilisation above 100%)",
                  name="Worker_loads", highlights=OVER_CAP_HIGHLIGHTS, scales=(Scale("utilisation_after"),))
