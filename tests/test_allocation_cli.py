@@ -321,3 +321,29 @@ def test_the_allocations_sheet_gives_each_childs_priority(inputs, tmp_path):
     assert res.exit_code == 0, res.output
     second = json.loads((tmp_path / "out2" / "summary.json").read_text())
     assert second["handoffs"] == 0 and second["children_losing_worker"] == 0
+
+
+def test_every_objective_term_on_the_summary_sheet_has_a_note(inputs, tmp_path):
+    """The Summary sheet lists the objective by term (terms.continuity, ...): each item carries a
+    note saying what the term measures and its weights (the values used) and their basis, taken
+    from the objective's table, so a manager can read a figure without the code."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from workforce.allocation.config import AllocationConfig
+    from workforce.allocation.objective import TERMS
+
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "rebalance", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Summary"]
+    notes = {cell.value: (cell.comment.text if cell.comment else "") for cell in ws["A"]
+             if isinstance(cell.value, str) and cell.value.startswith("terms.")}
+    assert set(notes) == {f"terms.{t.name}" for t in TERMS}
+    config = AllocationConfig()
+    for t in TERMS:
+        note = notes[f"terms.{t.name}"]
+        assert note.startswith(f"the objective's cost of {t.words}"), t.name
+        for weight in t.weights:
+            assert f"{weight} = " in note, (t.name, weight)
+        assert "Basis: [DEFAULT]" in note and "Reads `" not in note
+    assert f"continuity_cost = {config.continuity_cost:g};" in notes["terms.continuity"]

@@ -153,6 +153,7 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
         The command named in the workbook's README.
     """
     from workforce.config import ALLOCATION_SETTINGS, allocation_settings_frame, allocation_settings_toml
+    from workforce.allocation.objective import summary_notes
     from workforce.excel.workbooks import write_allocation_workbook
 
     for name, attr in ALLOCATION_CSVS.items():
@@ -165,7 +166,7 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
                               changes=result.changes,
                               settings=allocation_settings_frame(config) if config is not None else None,
                               rules=config.rules if config is not None else None, inputs=inputs,
-                              produced_by=produced_by)
+                              produced_by=produced_by, notes=summary_notes(config))
 
 
 def read_explanations(run: Path) -> pd.DataFrame:
