@@ -248,7 +248,7 @@ def test_waiting_families_name_the_team_of_the_locality_that_could_take_them():
     for cid in ("N1", "N2"):
         assert "eligible workers of other teams of locality North have room" in reason[cid]
         # the ASYE has room for one child: B could take one of the two families at once, not both
-        assert "waiting families each team could take at once: B 1" in reason[cid]
+        assert "waiting families each team could take at once: B: 1" in reason[cid]
         assert "--reach locality" in reason[cid]
         assert "C " not in reason[cid]  # another locality is never offered
     assert r.summary["waiting_families_other_teams_could_take"] == {"B": 1}
@@ -269,7 +269,7 @@ def test_locality_takers_respect_eligibility_and_shrinking_room():
     cs = [case("H1", current="W1"), case("P1", case_type="cp"), case("N1"), case("N2"), case("N3")]
     p = build_problem(workers_frame(*ws), cases_frame(*cs), mode="new", config=AllocationConfig())
     assignment = pd.Series("", index=p.units.index, dtype=object)
-    room = C._room(p, C.assignment_loads(p, assignment))
+    room = C.room_left(p, C.assignment_loads(p, assignment))
     pairs = C.locality_reach_room(p, room, list(p.units.index))
     # W3 (ASYE) is never a taker of the CP family; W4 is
     assert set(pairs.loc[pairs["unit"] == "FP1", "worker_id"]) == {"W4"}
@@ -284,7 +284,19 @@ def test_no_eligible_worker_names_a_team_of_the_locality_with_an_eligible_worker
     _, f, r = check(ws, cs)
     assert r.at["W1", "reason"] == "no_eligible_worker"
     assert f.at["W1", "locality_takers"] == {"B": ("FS0", "FS1", "FS2")}
-    assert "their families each team could take at once: B 3" in r.at["W1", "detail"]
+    assert "their families each team could take at once: B: 3" in r.at["W1", "detail"]
     assert "--reach locality" in r.at["W1", "detail"]
     _, f, r = check([*ws[:2], worker("W3", team="B")], cs)  # B's worker lacks the skill: nothing to say
     assert f.at["W1", "locality_takers"] == {} and "--reach" not in r.at["W1", "detail"]
+
+
+def test_waiting_families_are_not_advised_to_a_team_that_does_other_work():
+    ws = [{**worker("W1", max_children=1.0), "team_type": "safeguarding"},
+          {**worker("W3", team="B", max_children=1.0), "team_type": "assessment"}]
+    cs = [case("H1", current="W1"), case("N1")]
+    r = allocate(workers_frame(*ws), cases_frame(*cs), mode="new", time_limit=10)
+    reason = r.unallocated.set_index("case_id").at["N1", "reason"]
+    assert "none of them is a safeguarding team, so moving families there is not advised" in reason
+    assert "--reach" not in reason
+    assert r.summary["waiting_families_other_teams_could_take"] == {"B": 1}
+    assert r.summary["other_teams_doing_other_work"] == ["B"]

@@ -45,8 +45,9 @@ def _caps(problem: Problem) -> pd.DataFrame:
     return pd.DataFrame({load: w[col].astype(float) for load, col in CAPS}, index=w.index)
 
 
-def _room(problem: Problem, loads: pd.DataFrame) -> pd.DataFrame:
-    """What each worker can still take within every cap (and their limit)."""
+def room_left(problem: Problem, loads: pd.DataFrame) -> pd.DataFrame:
+    """What each worker can still take within every cap of `caseload.worker_caps` (and the run's
+    limit on each load), holding ``loads``: the one test of room every check uses (with `_fits`)."""
     cap = np.minimum(_caps(problem), problem.limits)
     return cap - loads
 
@@ -165,7 +166,7 @@ def relief_facts(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     f = pd.DataFrame(index=pd.Index(ids, name="worker_id"), columns=FACT_COLUMNS)
     if not len(ids):
         return f
-    room = _room(problem, loads).reindex(workers.index)
+    room = room_left(problem, loads).reindex(workers.index)
     for load in LOADS:
         f[f"over_{load}"] = over.loc[ids, load].to_numpy(bool)
     held_by = _held_units(problem, assignment)
@@ -267,14 +268,14 @@ def locality_reach_room(problem: Problem, room: pd.DataFrame, units) -> pd.DataF
     Eligibility is judged as the allocation judges its own candidates (`rules.judge_candidates`:
     an ASYE never holds a CP or court case alone, required skills, exclusions, leave, leavers,
     contracts ending, a worker above a cap given nothing new), and room is the one capacity
-    model's (`_room`: the caps of `caseload.worker_caps` and the run's limits, less what the
+    model's (`room_left`: the caps of `caseload.worker_caps` and the run's limits, less what the
     worker holds; `_fits`), so a team is never said to have room for a family it may not take.
 
     Parameters
     ----------
     problem : Problem
     room : DataFrame
-        `_room` of the assignment's loads (index worker_id).
+        `room_left` of the assignment's loads (index worker_id).
     units : sequence of str
         The units (families) to look for room for.
 
@@ -353,7 +354,7 @@ def takers_words(problem: Problem, takers: dict[str, tuple[str, ...]], own_teams
     where = ", ".join(sorted({str(locality[t]) for t in takers}))
     alike = {t: same_work(problem, own_teams, t) for t in takers}
     mixed = len(set(alike.values())) > 1  # said per team only where some do the same work and some not
-    parts = [f"{t} {len(us)}" + (" (does other work)" if mixed and not alike[t] else "") for t, us in takers.items()]
+    parts = [f"{t}: {len(us)}" + (" (does other work)" if mixed and not alike[t] else "") for t, us in takers.items()]
     text = (f"eligible workers of other teams of locality {where} have room, within every cap, for {of} "
             f"({count_of} each team could take at once: {', '.join(parts)})")
     kinds = team_types(problem.workers)
@@ -582,7 +583,7 @@ def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
         return pd.DataFrame(columns=PRIORITY_COLUMNS)
     elig = problem.eligible
     workers = problem.workers.index
-    room = _room(problem, assignment_loads(problem, assignment)).reindex(workers).to_numpy(float)
+    room = room_left(problem, assignment_loads(problem, assignment)).reindex(workers).to_numpy(float)
     pw = workers.get_indexer(elig["worker_id"])
     load = elig[list(LOADS)].to_numpy(float)
     rows_of = elig.groupby("unit").indices

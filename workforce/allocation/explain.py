@@ -356,26 +356,22 @@ def waiting_units(problem: Problem, assignment: pd.Series) -> list[str]:
     return [u for u in problem.units.index[(held == "").to_numpy()] if waits.get(u, 0) > 0]
 
 
-def _waiting_takers(problem: Problem, assignment: pd.Series, loads: pd.DataFrame,
-                    units_expl: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+def _waiting_takers(problem: Problem, assignment: pd.Series,
+                    loads: pd.DataFrame) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """With reach "team": the waiting families other teams of the same locality could take at
-    once (`checks.locality_takers`), and, in each waiting family's reason (``units_expl``, edited
-    in place), the teams with an eligible worker who has room for it and the setting that would
-    let it move there. Returns team -> the families it could take."""
+    once (`checks.locality_takers`: team -> families), and per waiting family with an eligible
+    worker of such a team who has room for it, the words its reason adds: those teams, how many
+    waiting families each could take and the setting that would let it move there."""
     waiting = waiting_units(problem, assignment)
-    room = C._room(problem, loads)
+    room = C.room_left(problem, loads)
     takers = C.locality_takers(problem, room, waiting)
     if not takers:
-        return takers
+        return takers, {}
     pairs = C.locality_reach_room(problem, room, waiting)
     teams_of = pairs.groupby("unit")["team"].agg(lambda t: sorted(set(t)))
-    for u, teams in teams_of.items():
-        mine = {t: takers[t] for t in teams if t in takers}
-        words = C.takers_words(problem, mine, problem.units.at[u, "teams"], "this family", "waiting families")
-        if words and u in units_expl.index:
-            before = units_expl.at[u, "reason"]
-            units_expl.at[u, "reason"] = (f"{before}; {words}" if isinstance(before, str) and before else words)
-    return takers
+    words = {u: C.takers_words(problem, {t: takers[t] for t in teams if t in takers}, problem.units.at[u, "teams"],
+                               "this family", "waiting families") for u, teams in teams_of.items()}
+    return takers, {u: w for u, w in words.items() if w}
 
 
 def _holds(w: Mapping, b: Mapping) -> str:
@@ -495,7 +491,10 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     relief = C.relief_check(problem, assignment)
     priority = C.priority_check(problem, assignment)
     units_expl = _unit_rows(problem, assignment, priority).set_index("unit")
-    takers = _waiting_takers(problem, assignment, loads, units_expl)
+    takers, elsewhere = _waiting_takers(problem, assignment, loads)
+    if elsewhere:
+        said = units_expl["reason"].reindex(list(elsewhere)).fillna("").astype(str)
+        units_expl.loc[list(elsewhere), "reason"] = [f"{r}; {w}" if r else w for r, w in zip(said, elsewhere.values())]
     final = final_workers(problem, assignment)
     c = c.assign(worker_id=final)
     held = c["worker_id"] != ""

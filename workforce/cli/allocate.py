@@ -39,7 +39,7 @@ def _summary_lines(result, out: Path, rules) -> list[str]:
         ("workers left over a cap, by reason",
          "; ".join(f"{OVER_CAP_WORDS.get(k, k)}: {v}" for k, v in left.items()) or "none"),
         *([("waiting families other teams of the locality could take (--reach locality)",
-            ", ".join(f"{t} {n}" for t, n in s["waiting_families_other_teams_could_take"].items())
+            ", ".join(f"{t}: {n}" for t, n in s["waiting_families_other_teams_could_take"].items())
             + (f"; other work, not advised: {', '.join(s['other_teams_doing_other_work'])}"
                if s["other_teams_doing_other_work"] else "") or "none")] if s["reach"] == "team" else []),
         ("objective (manager's baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
