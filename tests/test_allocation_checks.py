@@ -224,3 +224,79 @@ def test_the_setting_is_named_only_for_a_team_that_does_the_same_work():
     _, f, r = typed("assessment")
     assert f.at["W1", "outside_teams"] == ("B",) and "B (" in r.at["W1", "detail"]  # still shown, with its room
     assert "policy.reach" not in r.at["W1", "detail"] and "none of them is a safeguarding team" in r.at["W1", "detail"]
+
+
+# ---- room in the teams reach "locality" would add (with reach "team") -------------------------------
+
+def _waiting_in_team_a(reach="team"):
+    """Team A's only case holder is full; three families wait there: a CP child and two children in
+    need. Team B (same locality) has an ASYE with room for one child, and team C (another
+    locality) has room for everyone."""
+    ws = [worker("W1", max_children=1.0), worker("W3", team="B", asye=True, max_children=1.0),
+          worker("W5", team="C", locality="South")]
+    cs = [case("H1", current="W1"), case("P1", case_type="cp"), case("N1"), case("N2")]
+    return allocate(workers_frame(*ws), cases_frame(*cs), mode="new", time_limit=10,
+                    config=AllocationConfig(reach=reach))
+
+
+def test_waiting_families_name_the_team_of_the_locality_that_could_take_them():
+    r = _waiting_in_team_a()
+    reason = r.unallocated.set_index("case_id")["reason"]
+    assert set(reason.index) == {"P1", "N1", "N2"}
+    # the ASYE may not hold a CP case alone: no room is claimed for the CP family
+    assert "other teams of locality" not in reason["P1"]
+    for cid in ("N1", "N2"):
+        assert "eligible workers of other teams of locality North have room" in reason[cid]
+        # the ASYE has room for one child: B could take one of the two families at once, not both
+        assert "waiting families each team could take at once: B: 1" in reason[cid]
+        assert "--reach locality" in reason[cid]
+        assert "C " not in reason[cid]  # another locality is never offered
+    assert r.summary["waiting_families_other_teams_could_take"] == {"B": 1}
+    assert r.summary["other_teams_doing_other_work"] == []
+    expl = r.explanations.set_index("case_id")
+    assert "--reach locality" in expl.at["N1", "reason"]
+
+
+def test_with_locality_reach_nothing_is_suggested():
+    r = _waiting_in_team_a(reach="locality")
+    assert r.summary["waiting_families_other_teams_could_take"] == {}
+    assert not r.unallocated["reason"].str.contains("--reach locality").any()
+
+
+def test_locality_takers_respect_eligibility_and_shrinking_room():
+    ws = [worker("W1", max_children=1.0), worker("W3", team="B", asye=True, max_children=2.0),
+          worker("W4", team="B", max_children=1.0)]
+    cs = [case("H1", current="W1"), case("P1", case_type="cp"), case("N1"), case("N2"), case("N3")]
+    p = build_problem(workers_frame(*ws), cases_frame(*cs), mode="new", config=AllocationConfig())
+    assignment = pd.Series("", index=p.units.index, dtype=object)
+    room = C.room_left(p, C.assignment_loads(p, assignment))
+    pairs = C.locality_reach_room(p, room, list(p.units.index))
+    # W3 (ASYE) is never a taker of the CP family; W4 is
+    assert set(pairs.loc[pairs["unit"] == "FP1", "worker_id"]) == {"W4"}
+    takers = C.locality_takers(p, room, list(p.units.index))
+    # 3 children of room in B: the CP family first (priority 1) to W4, then two of the three others to W3
+    assert takers == {"B": ("FP1", "FN1", "FN2")}
+
+
+def test_no_eligible_worker_names_a_team_of_the_locality_with_an_eligible_worker_with_room():
+    ws = [worker("W1", max_children=2.0, skills="cp"), worker("W2"), worker("W3", team="B", skills="cp")]
+    cs = [case(f"S{i}", current="W1", required="cp") for i in range(3)]  # only W1 in team A has the skill
+    _, f, r = check(ws, cs)
+    assert r.at["W1", "reason"] == "no_eligible_worker"
+    assert f.at["W1", "locality_takers"] == {"B": ("FS0", "FS1", "FS2")}
+    assert "their families each team could take at once: B: 3" in r.at["W1", "detail"]
+    assert "--reach locality" in r.at["W1", "detail"]
+    _, f, r = check([*ws[:2], worker("W3", team="B")], cs)  # B's worker lacks the skill: nothing to say
+    assert f.at["W1", "locality_takers"] == {} and "--reach" not in r.at["W1", "detail"]
+
+
+def test_waiting_families_are_not_advised_to_a_team_that_does_other_work():
+    ws = [{**worker("W1", max_children=1.0), "team_type": "safeguarding"},
+          {**worker("W3", team="B", max_children=1.0), "team_type": "assessment"}]
+    cs = [case("H1", current="W1"), case("N1")]
+    r = allocate(workers_frame(*ws), cases_frame(*cs), mode="new", time_limit=10)
+    reason = r.unallocated.set_index("case_id").at["N1", "reason"]
+    assert "none of them is a safeguarding team, so moving families there is not advised" in reason
+    assert "--reach" not in reason
+    assert r.summary["waiting_families_other_teams_could_take"] == {"B": 1}
+    assert r.summary["other_teams_doing_other_work"] == ["B"]

@@ -290,3 +290,60 @@ def test_the_help_names_every_file_allocate_writes(inputs, tmp_path):
     doc = " ".join(typer.main.get_command(app).commands["allocate"].help.split())
     written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert [name for name in written if name not in doc] == []
+
+
+def test_the_allocations_sheet_gives_each_childs_priority(inputs, tmp_path):
+    """A manager sorts the Allocations sheet by priority to see the most vulnerable children's
+    workers first: the column is there, noted, with the priority the allocation weighed (the
+    cases table's, or by case type where it gives none); allocations.csv carries it too and still
+    reads back as the next run's current state (priority included) with nothing changing."""
+    openpyxl = pytest.importorskip("openpyxl")
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "rebalance", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Allocations"]
+    header = [cell.value for cell in ws[1]]
+    col, key = header.index("priority") + 1, header.index("case_id") + 1
+    sheet = {ws.cell(r, key).value: ws.cell(r, col).value for r in range(2, ws.max_row + 1)}
+    expl = pd.read_csv(out / "explanations.csv", keep_default_na=False).set_index("case_id")["priority"]
+    assert sheet == {cid: int(expl[cid]) for cid in sheet}
+    assert sheet["C4"] == 1 and sheet["C5"] == 3  # court CP first; a care leaver last (no priority column given)
+    assert all(isinstance(v, int) for v in sheet.values())
+    assert "most vulnerable children first" in ws.cell(1, col).comment.text
+    alloc = pd.read_csv(out / "allocations.csv", keep_default_na=False, dtype=str)
+    assert list(alloc.columns[:3]) == ["case_id", "family_id", "priority"]
+    cases = pd.read_csv(c, keep_default_na=False, dtype=str).drop(columns="current_worker_id")
+    cases = cases.merge(alloc[["case_id", "worker_id", "priority"]], on="case_id", how="left").fillna("")
+    again = tmp_path / "again.csv"
+    cases.rename(columns={"worker_id": "current_worker_id"}).to_csv(again, index=False)
+    res = run("--workers", str(w), "--cases", str(again), "--mode", "rebalance", "--out", str(tmp_path / "out2"))
+    assert res.exit_code == 0, res.output
+    second = json.loads((tmp_path / "out2" / "summary.json").read_text())
+    assert second["handoffs"] == 0 and second["children_losing_worker"] == 0
+
+
+def test_every_objective_term_on_the_summary_sheet_has_a_note(inputs, tmp_path):
+    """The Summary sheet lists the objective by term (terms.continuity, ...): each item carries a
+    note saying what the term measures and its weights (the values used) and their basis, taken
+    from the objective's table, so a manager can read a figure without the code."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from workforce.allocation.config import AllocationConfig
+    from workforce.allocation.objective import TERMS
+
+    w, c = inputs
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--mode", "rebalance", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Summary"]
+    notes = {cell.value: (cell.comment.text if cell.comment else "") for cell in ws["A"]
+             if isinstance(cell.value, str) and cell.value.startswith("terms.")}
+    assert set(notes) == {f"terms.{t.name}" for t in TERMS}
+    config = AllocationConfig()
+    for t in TERMS:
+        note = notes[f"terms.{t.name}"]
+        assert note.startswith(f"the objective's cost of {t.words}"), t.name
+        for weight in t.weights:
+            assert f"{weight} = " in note, (t.name, weight)
+        assert "Basis: [DEFAULT]" in note and "Reads `" not in note
+    assert f"continuity_cost = {config.continuity_cost:g};" in notes["terms.continuity"]

@@ -167,3 +167,21 @@ def test_explanations_equal_full_re_evaluation(case):
         assert np.allclose(per_unit.reindex(own.index).fillna(0.0).to_numpy(), own.to_numpy(), atol=1e-3), t.name
     # and the totals reported are the evaluation's
     assert result.summary["objective"] == pytest.approx(terms["total"], abs=1e-3)
+
+
+def test_term_notes_give_each_weight_used_and_say_when_it_was_edited():
+    """The Summary sheet's note on each ``terms.<name>`` figure comes from the objective table:
+    one per term, each weight with the value used, and an edited weight named with its default."""
+    from workforce.allocation.config import AllocationConfig
+
+    notes = O.summary_notes()
+    assert list(notes) == [f"terms.{name}" for name in O.TERM_NAMES]
+    default = AllocationConfig()
+    by_priority = ", ".join(f"priority {k}: {v:g}" for k, v in sorted(default.unallocated_cost.items()))
+    assert f"unallocated_cost = {by_priority}" in notes["terms.unallocated"]
+    assert "edited" not in notes["terms.continuity"]
+    edited = O.summary_notes(AllocationConfig(continuity_cost=default.continuity_cost + 15))
+    assert (f"continuity_cost = {default.continuity_cost + 15:g} (default {default.continuity_cost:g})"
+            in edited["terms.continuity"])
+    assert "edited in the settings used" in edited["terms.continuity"]
+    assert "edited" not in edited["terms.travel"]

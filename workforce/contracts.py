@@ -461,9 +461,14 @@ def latest_input_record(workers: pd.DataFrame, cases: pd.DataFrame | None = None
     return found
 
 
+#: `default_priority` in words (the allocation workbook's note on ``priority`` quotes it).
+DEFAULT_PRIORITY_WORDS = "child protection and court work 1, looked-after children and assessments 2, the rest 3"
+
+
 def default_priority(cases: pd.DataFrame) -> pd.Series:
     """A case's priority when the file gives none (the one definition: typing and the allocation
-    use it): CP and court work first (1), looked-after and assessments next (2), the rest 3.
+    use it): CP and court work first (1), looked-after and assessments next (2), the rest 3
+    (`DEFAULT_PRIORITY_WORDS`).
 
     Parameters
     ----------

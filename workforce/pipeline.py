@@ -154,6 +154,7 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
         The command named in the workbook's README.
     """
     from workforce.config import ALLOCATION_SETTINGS, allocation_settings_frame, allocation_settings_toml
+    from workforce.allocation.objective import summary_notes
     from workforce.excel.workbooks import write_allocation_workbook
 
     for name, attr in ALLOCATION_CSVS.items():
@@ -166,7 +167,7 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
                               changes=result.changes,
                               settings=allocation_settings_frame(config) if config is not None else None,
                               rules=config.rules if config is not None else None, inputs=inputs,
-                              produced_by=produced_by)
+                              produced_by=produced_by, notes=summary_notes(config))
 
 
 def read_explanations(run: Path) -> pd.DataFrame:
@@ -535,7 +536,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         write_allocation_files(od, alloc, inputs=data.files, config=allocation,
                                summary_name="allocation_summary.json", produced_by=produced_by)
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
-        files["allocations.csv"] = ("one row per child with a worker: worker, previous worker, points, cost terms "
+        files["allocations.csv"] = ("one row per child with a worker: priority, worker, previous worker, points, cost terms "
                                     "(children waiting are on unallocated.csv)")
         files["worker_loads.csv"] = "each worker's children and points against their caps, and why anyone is left over"
         files["unallocated.csv"] = "children waiting, highest priority first, with who holds them meanwhile"

@@ -122,13 +122,7 @@ def build_problem(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "re
     w["over_cap_now"] = w["over_cap_now_any"] & (not config.over_capacity_gains)
     w["contract_ends_soon"] = _contract_ends_soon(w, as_of, config.contract_horizon_weeks)
 
-    cand = R.same_team_or_locality(units, w, config.reach)
-    cand["new_children"] = R.new_children(cand)
-    base_fail = R.first_failed_rule(cand, R.BASE_RULES)
-    ok = (base_fail == "").to_numpy()
-    per_unit = pd.Series(ok, index=cand.index).groupby(cand["unit"]).transform("sum")
-    cand["others_eligible"] = per_unit - ok
-    cand["failed_rule"] = base_fail.where(base_fail != "", R.first_failed_rule(cand))
+    cand = R.judge_candidates(R.same_team_or_locality(units, w, config.reach))
     elig = cand[cand["failed_rule"] == ""].copy()
     elig["points"] = R.pair_points(elig, config)
     elig["children"] = elig["n_children"].astype(float)

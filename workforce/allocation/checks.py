@@ -45,8 +45,9 @@ def _caps(problem: Problem) -> pd.DataFrame:
     return pd.DataFrame({load: w[col].astype(float) for load, col in CAPS}, index=w.index)
 
 
-def _room(problem: Problem, loads: pd.DataFrame) -> pd.DataFrame:
-    """What each worker can still take within every cap (and their limit)."""
+def room_left(problem: Problem, loads: pd.DataFrame) -> pd.DataFrame:
+    """What each worker can still take within every cap of `caseload.worker_caps` (and the run's
+    limit on each load), holding ``loads``: the one test of room every check uses (with `_fits`)."""
     cap = np.minimum(_caps(problem), problem.limits)
     return cap - loads
 
@@ -131,7 +132,7 @@ FACT_COLUMNS = [
     *[f"reach_{load}" for load in LOADS], *[f"reach_cap_{load}" for load in LOADS],
     *[f"short_{load}" for load in LOADS], "reach_teams", "outside_teams",
     "split_unit", "split_children", "split_most", "near_unit", "near_to",
-    *[f"near_{load}" for load in LOADS], *[f"near_room_{load}" for load in LOADS],
+    *[f"near_{load}" for load in LOADS], *[f"near_room_{load}" for load in LOADS], "locality_takers",
 ]
 
 
@@ -153,7 +154,9 @@ def relief_facts(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
       none;
     * ``near_unit``, ``near_to``: the move of one of their families nearest to fitting (the
       least shortfall, each load's as a share of the receiver's cap), with the family's loads on
-      that colleague (``near_<load>``) and the colleague's room (``near_room_<load>``).
+      that colleague (``near_<load>``) and the colleague's room (``near_room_<load>``);
+    * ``locality_takers``: with reach "team", `locality_takers` of their families (team -> the
+      families eligible workers of that team could take at once; {} otherwise).
     """
     workers = problem.workers
     loads = assignment_loads(problem, assignment)
@@ -163,7 +166,7 @@ def relief_facts(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     f = pd.DataFrame(index=pd.Index(ids, name="worker_id"), columns=FACT_COLUMNS)
     if not len(ids):
         return f
-    room = _room(problem, loads).reindex(workers.index)
+    room = room_left(problem, loads).reindex(workers.index)
     for load in LOADS:
         f[f"over_{load}"] = over.loc[ids, load].to_numpy(bool)
     held_by = _held_units(problem, assignment)
@@ -197,6 +200,9 @@ def relief_facts(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     outside = _room_outside_reach(problem, team_loads(problem, loads), mine, f) if problem.config.reach == "team" \
         else [()] * len(ids)
     f["outside_teams"] = pd.Series(outside, index=f.index, dtype=object)
+    takers = [locality_takers(problem, room, list(mine.index[(mine == k).to_numpy()])) for k in ids] \
+        if problem.config.reach == "team" else [{}] * len(ids)
+    f["locality_takers"] = pd.Series(takers, index=f.index, dtype=object)
 
     # a family that colleagues could take if its children were split
     n = e["unit"].map(problem.units["n_children"]).to_numpy(float)
@@ -247,6 +253,116 @@ def _room_outside_reach(problem: Problem, teams: pd.DataFrame, mine: pd.Series, 
                   if t and t not in row["reach_teams"] and t in spare.index]
         out.append(tuple(sorted(t for t in others if (spare.loc[t, short] > _EPS).any())))
     return out
+
+
+# ------------------------------------------------------- room in teams reach "locality" would add
+
+LOCALITY_ROOM_COLUMNS = ["unit", "team", "worker_id", *LOADS]
+
+
+def locality_reach_room(problem: Problem, room: pd.DataFrame, units) -> pd.DataFrame:
+    """With reach "team": for each of ``units``, every worker of another team of the same
+    locality (one that reach "locality" would put in reach) who may hold the family by every
+    hard rule and has room for all of it within every cap.
+
+    Eligibility is judged as the allocation judges its own candidates (`rules.judge_candidates`:
+    an ASYE never holds a CP or court case alone, required skills, exclusions, leave, leavers,
+    contracts ending, a worker above a cap given nothing new), and room is the one capacity
+    model's (`room_left`: the caps of `caseload.worker_caps` and the run's limits, less what the
+    worker holds; `_fits`), so a team is never said to have room for a family it may not take.
+
+    Parameters
+    ----------
+    problem : Problem
+    room : DataFrame
+        `room_left` of the assignment's loads (index worker_id).
+    units : sequence of str
+        The units (families) to look for room for.
+
+    Returns
+    -------
+    DataFrame
+        `LOCALITY_ROOM_COLUMNS`: the family's loads on that worker (travel points included).
+        Empty when the reach is not "team".
+    """
+    units = [u for u in units if u in problem.units.index]
+    if problem.config.reach != "team" or not len(units):
+        return pd.DataFrame(columns=LOCALITY_ROOM_COLUMNS)
+    cand = R.same_team_or_locality(problem.units.loc[units], problem.workers, "locality")
+    cand = R.judge_candidates(cand)
+    cand = cand[(cand["scope"] == "other_team") & (cand["failed_rule"] == "")].reset_index(drop=True)
+    if not len(cand):
+        return pd.DataFrame(columns=LOCALITY_ROOM_COLUMNS)
+    cand = cand.assign(points=R.pair_points(cand, problem.config), children=cand["n_children"].astype(float),
+                       complex=cand["n_complex"].astype(float))
+    out = cand[_fits(cand, room)][LOCALITY_ROOM_COLUMNS]
+    return out.sort_values(["unit", "team", "worker_id"], kind="stable").reset_index(drop=True)
+
+
+def locality_takers(problem: Problem, room: pd.DataFrame, units) -> dict[str, tuple[str, ...]]:
+    """Per team of `locality_reach_room`: the families of ``units`` it could take together, the
+    most urgent first (by priority, then family), each to the eligible worker of the team with
+    the most points of room left who has room for it, within every cap, the room shrinking as
+    families are placed. A count a team can actually take at once (a first fit, so at least that
+    many), not the sum of what each worker could take on their own."""
+    pairs = locality_reach_room(problem, room, units)
+    if not len(pairs):
+        return {}
+    units_t = problem.units
+    order = sorted(set(pairs["unit"]), key=lambda u: (units_t.at[u, "top_priority"], units_t.at[u, "family_id"], u))
+    out: dict[str, tuple[str, ...]] = {}
+    for team, g in pairs.groupby("team", sort=True):
+        left = {w: room.loc[w, list(LOADS)].to_numpy(float).copy() for w in sorted(set(g["worker_id"]))}
+        by_unit = {u: rows for u, rows in g.groupby("unit", sort=False)}
+        taken = []
+        for u in order:
+            if u not in by_unit:
+                continue
+            rows = by_unit[u]
+            need = rows[list(LOADS)].to_numpy(float)
+            fit = [(-left[w][0], w, k) for k, w in enumerate(rows["worker_id"]) if (need[k] <= left[w] + 1e-6).all()]
+            if fit:
+                _, w, k = min(fit)
+                left[w] = left[w] - need[k]
+                taken.append(u)
+        if taken:
+            out[str(team)] = tuple(taken)
+    return out
+
+
+def same_work(problem: Problem, own_teams, team: str) -> bool:
+    """Whether ``team`` does the work of ``own_teams`` (a family's teams): the same `team_type`,
+    or nobody says what work a team does. Moving a family to a team that does other work (a
+    safeguarding family to a children-in-care team) is not what locality reach is for."""
+    kinds = team_types(problem.workers)
+    own = {kinds.get(t, "") for t in own_teams} - {""}
+    return not own or kinds.get(team, "") in own or kinds.get(team, "") == ""
+
+
+#: How the setting that lets families move to another team of the locality is named.
+LOCALITY_SETTING = '--reach locality (policy.reach = "locality")'
+
+
+def takers_words(problem: Problem, takers: dict[str, tuple[str, ...]], own_teams, of: str, count_of: str) -> str:
+    """What `locality_takers` found, in words: that eligible workers of those teams have room for
+    ``of`` ("this family", "some of their 3 families"), how many families (``count_of``: "waiting
+    families") each team could take at once, and the setting where a team does the
+    same work, or why it is not advised ("" when no team has room)."""
+    if not takers:
+        return ""
+    locality = R.team_localities(problem.workers)
+    where = ", ".join(sorted({str(locality[t]) for t in takers}))
+    alike = {t: same_work(problem, own_teams, t) for t in takers}
+    mixed = len(set(alike.values())) > 1  # said per team only where some do the same work and some not
+    parts = [f"{t}: {len(us)}" + (" (does other work)" if mixed and not alike[t] else "") for t, us in takers.items()]
+    text = (f"eligible workers of other teams of locality {where} have room, within every cap, for {of} "
+            f"({count_of} each team could take at once: {', '.join(parts)})")
+    kinds = team_types(problem.workers)
+    own = sorted({kinds.get(t, "") for t in own_teams} - {""})
+    if any(alike.values()):
+        return (text + f"; families may not move to another team while the reach is \"team\": {LOCALITY_SETTING} "
+                "would let them" + (f", to the {' or '.join(own)} teams" if own else ""))
+    return text + f", but none of them is a {' or '.join(own)} team, so moving families there is not advised"
 
 
 #: How a load held in reach against its caps is said, per load.
@@ -313,9 +429,13 @@ def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame
     units = problem.units
     if reason == "pinned":
         return "existing work is kept in 'new' mode" if problem.mode == "new" else "every child they hold is pinned"
+    families = f"{_n(f['families'])} famil" + ("y" if f["families"] == 1 else "ies")
+    takers = f.get("locality_takers") or {}
     if reason == "no_eligible_worker":
-        return f"the rules exclude every other worker in reach for their {_n(f['families'])} famil" + \
-            ("y" if f["families"] == 1 else "ies")
+        text = f"the rules exclude every other worker in reach for their {families}"
+        moved = takers_words(problem, takers, f["reach_teams"], f"some of their {families}",
+                             "their families")
+        return text + (f"; {moved}" if moved else "")
     if reason == "relievable":
         return f"{f['fit_to']} has room for family {units.at[f['fit_unit'], 'family_id']}"
     if reason == "reach_over_capacity":
@@ -324,24 +444,18 @@ def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame
         if problem.config.reach != "team":
             return text
         outside = f["outside_teams"]
-        if not len(outside):
+        if not len(outside) and not takers:
             return text + "; no other team of the same locality has room either"
-        locality = R.team_localities(problem.workers)
-        shown = [_team_room(t, teams, short) for t in outside]
-        where = ", ".join(sorted({str(locality[t]) for t in outside}))
-        text += f"; other teams of locality {where}: {'; '.join(words for words, _ in shown)}"
-        kinds = team_types(problem.workers)
-        own = {kinds.get(t, "") for t in f["reach_teams"]} - {""}
-        # name the setting only where a team with room does the same work (or nobody says what work)
-        alike = [all_room and (not own or kinds.get(t, "") in own or kinds.get(t, "") == "")
-                 for t, (_, all_room) in zip(outside, shown)]
-        if not any(alike):
-            if any(all_room for _, all_room in shown) and own:
-                return text + f"; none of them is a {' or '.join(sorted(own))} team, so moving families there is not advised"
-            return text
-        return (text + "; families may not move to another team while the allocation's reach is \"team\": "
-                "policy.reach = \"locality\" ([allocation.policy], or --reach locality) lets them"
-                + (f", to the {' or '.join(sorted(own))} teams" if own else ", where the teams do the same work"))
+        if len(outside):
+            locality = R.team_localities(problem.workers)
+            shown = [_team_room(t, teams, short) for t in outside]
+            where = ", ".join(sorted({str(locality[t]) for t in outside}))
+            text += f"; other teams of locality {where}: {'; '.join(words for words, _ in shown)}"
+        # the setting is named only where an eligible worker of a team doing the same work has
+        # room for one of their families (a team's room in all may be with workers who may not
+        # hold them: an ASYE and a CP family)
+        moved = takers_words(problem, takers, f["reach_teams"], f"some of their {families}", "their families")
+        return text + (f"; {moved}" if moved else "; no eligible worker there has room for any of their families")
     if reason == "sibling_group_too_large":
         u = f["split_unit"]
         return (f"family {units.at[u, 'family_id']} ({_n(f['split_children'])} children): colleagues have room for "
@@ -469,7 +583,7 @@ def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
         return pd.DataFrame(columns=PRIORITY_COLUMNS)
     elig = problem.eligible
     workers = problem.workers.index
-    room = _room(problem, assignment_loads(problem, assignment)).reindex(workers).to_numpy(float)
+    room = room_left(problem, assignment_loads(problem, assignment)).reindex(workers).to_numpy(float)
     pw = workers.get_indexer(elig["worker_id"])
     load = elig[list(LOADS)].to_numpy(float)
     rows_of = elig.groupby("unit").indices

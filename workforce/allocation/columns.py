@@ -11,6 +11,8 @@ percentage. Kept free of the solver's imports: the workbook writer reads it.
 
 from __future__ import annotations
 
+from workforce.contracts import DEFAULT_PRIORITY_WORDS
+
 _BEFORE = "before the allocation (the cases table's current workers)"
 _AFTER = "after the allocation"
 _POINTS = "weighted caseload points (case-type weight, sibling discount, court and travel points)"
@@ -21,7 +23,9 @@ COLUMN_NOTES: dict[str, str] = {
     # the child
     "case_id": "the child's case ID (as in the cases table); each child is one row",
     "family_id": "the sibling group: siblings always share one worker",
-    "priority": "1 = most urgent (child protection, court and other priority-1 children), then 2, 3",
+    "priority": "the child's priority as the allocation weighed it, 1 = most urgent, then 2, 3: the cases table's "
+                f"priority, or where it gives none, by case type ({DEFAULT_PRIORITY_WORDS}). Sort on it to see the "
+                "most vulnerable children first",
     "points": f"the child's {_POINTS}",
     "pinned": "a manager pinned the child to their worker: the allocation does not move them",
     "decided": "True when this run chose the child's worker; False when the worker was kept by a rule (pinned, "

@@ -349,6 +349,31 @@ def _waiting(row: dict, unit: dict, b: dict | None, cand: pd.DataFrame | None, p
     row["reason"] = text
 
 
+def waiting_units(problem: Problem, assignment: pd.Series) -> list[str]:
+    """The families left unplaced with a child who waits (not only a keeper's children kept)."""
+    waits = problem.cases[problem.cases["waits_if_unplaced"].astype(bool)].groupby("unit").size()
+    held = assignment.reindex(problem.units.index).fillna("")
+    return [u for u in problem.units.index[(held == "").to_numpy()] if waits.get(u, 0) > 0]
+
+
+def _waiting_takers(problem: Problem, assignment: pd.Series,
+                    loads: pd.DataFrame) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """With reach "team": the waiting families other teams of the same locality could take at
+    once (`checks.locality_takers`: team -> families), and per waiting family with an eligible
+    worker of such a team who has room for it, the words its reason adds: those teams, how many
+    waiting families each could take and the setting that would let it move there."""
+    waiting = waiting_units(problem, assignment)
+    room = C.room_left(problem, loads)
+    takers = C.locality_takers(problem, room, waiting)
+    if not takers:
+        return takers, {}
+    pairs = C.locality_reach_room(problem, room, waiting)
+    teams_of = pairs.groupby("unit")["team"].agg(lambda t: sorted(set(t)))
+    words = {u: C.takers_words(problem, {t: takers[t] for t in teams if t in takers}, problem.units.at[u, "teams"],
+                               "this family", "waiting families") for u, teams in teams_of.items()}
+    return takers, {u: w for u, w in words.items() if w}
+
+
 def _holds(w: Mapping, b: Mapping) -> str:
     pts = b["with_points"] - b["points"] + b["already_points"]
     kids = b["with_children"] - b["children"] + b["already_children"]
@@ -466,6 +491,10 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     relief = C.relief_check(problem, assignment)
     priority = C.priority_check(problem, assignment)
     units_expl = _unit_rows(problem, assignment, priority).set_index("unit")
+    takers, elsewhere = _waiting_takers(problem, assignment, loads)
+    if elsewhere:
+        said = units_expl["reason"].reindex(list(elsewhere)).fillna("").astype(str)
+        units_expl.loc[list(elsewhere), "reason"] = [f"{r}; {w}" if r else w for r, w in zip(said, elsewhere.values())]
     final = final_workers(problem, assignment)
     c = c.assign(worker_id=final)
     held = c["worker_id"] != ""
@@ -478,8 +507,10 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
     cross = changed & (c["team"] != "") & (team_after != c["team"])
     costs = O.child_costs(problem, c.assign(worker_id=c["worker_id"].where(decided, "")))
     alloc = pd.DataFrame({
-        "case_id": c["case_id"], "family_id": c["family_id"], "worker_id": c["worker_id"],
-        "previous_worker_id": c["current_worker_id"], "changed": changed, "handoff": handoff, "cross_team": cross,
+        # priority beside the IDs, as on Unallocated and Changes: a manager sorts the sheet by it to
+        # see the most vulnerable children's workers first
+        "case_id": c["case_id"], "family_id": c["family_id"], "priority": c["priority"].astype(int),
+        "worker_id": c["worker_id"], "previous_worker_id": c["current_worker_id"], "changed": changed, "handoff": handoff, "cross_team": cross,
         "pinned": c["pinned"], "decided": decided, "points": child_pts.round(3),
     })
     alloc = pd.concat([alloc, costs.astype(float).round(4)], axis=1)
@@ -558,6 +589,10 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
         "workers_over_complex_children": {"before": int(before["complex"].sum()),
                                           "after": counts["workers_over_complex_children"]},
         "workers_left_over_a_cap": {str(k): int(v) for k, v in left.items()},
+        "waiting_families_other_teams_could_take": {t: len(us) for t, us in takers.items()},
+        "other_teams_doing_other_work": sorted(t for t, us in takers.items()
+                                               if not any(C.same_work(problem, problem.units.at[u, "teams"], t)
+                                                          for u in us)),
         "workers_over_soft_cap": int(worker_loads["over_soft_cap"].sum()),
         "relief_moves_after_solve": int(info.get("relief_moves", 0)),
         "max_utilisation": None if not len(active) else round(float(active["utilisation_after"].max()), 4),

@@ -28,6 +28,7 @@ that they agree on random instances.
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -81,6 +82,44 @@ TERMS: tuple[Term, ...] = (
 )
 TERM_NAMES: tuple[str, ...] = tuple(t.name for t in TERMS)
 TERM_WORDS: dict[str, str] = {t.name: t.words for t in TERMS}
+
+
+#: The basis of the default weights (`AllocationConfig`'s module docstring gives each one's reason).
+WEIGHT_BASIS = ("[DEFAULT] brief s3: judgements in cost points, chosen so that the order of priorities a service "
+                "manager would state holds (workforce.allocation.config)")
+
+
+def _weight_text(value) -> str:
+    if isinstance(value, dict):  # unallocated_cost: by priority
+        return ", ".join(f"priority {k}: {v:g}" for k, v in sorted(value.items()))
+    if isinstance(value, tuple):  # load_breakpoints: (share of capacity, cost per point)
+        return ", ".join(f"{b:.0%} of capacity: {c:g} per point" for b, c in value)
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def term_note(term: Term, config: AllocationConfig | None = None) -> str:
+    """What an objective term measures and the basis of its weights, for a reader of the
+    summary's ``terms.<name>`` figure: its words and domain reason (the cost function's
+    docstring), each weight it reads with the value used, and the weights' basis ([DEFAULT], or
+    edited in the settings used, with the default beside it)."""
+    config = config or AllocationConfig()
+    default = AllocationConfig()
+    parts, edited = [], False
+    for name in term.weights:
+        value, was = getattr(config, name), getattr(default, name)
+        parts.append(f"{name} = {_weight_text(value)}" + ("" if value == was else f" (default {_weight_text(was)})"))
+        edited |= value != was
+    basis = ("edited in the settings used (Assumptions sheet); the defaults' basis: " if edited else "") + WEIGHT_BASIS
+    # the reason without its "Reads `column`..." sentence: that is for developers, not managers
+    reason = re.sub(r"\s*Reads [^.]*\.", "", term.reason)
+    return (f"the objective's cost of {term.words} ({term.kind} term; cost points, not money; lower is better): "
+            f"{reason} Weights: {'; '.join(parts)}. Basis: {basis}.")
+
+
+def summary_notes(config: AllocationConfig | None = None) -> dict[str, str]:
+    """Notes on the summary's objective figures, by item as the Summary sheet names them
+    (``terms.<name>``, one per term of `TERMS`)."""
+    return {f"terms.{t.name}": term_note(t, config) for t in TERMS}
 
 
 def terms_of(kind: str) -> tuple[Term, ...]:

@@ -181,6 +181,22 @@ def first_failed_rule(cand: pd.DataFrame, rules: list | None = None) -> pd.Serie
     return out
 
 
+def judge_candidates(cand: pd.DataFrame) -> pd.DataFrame:
+    """The candidate frame with what the hard rules read and say: `new_children`,
+    `others_eligible` (the unit's other candidates no rule but the contract rule excludes) and
+    `failed_rule` (the first rule failed, "" when eligible). One place, so a candidate the
+    allocation judges and one an explanation judges (a team ``reach="locality"`` would add) are
+    judged alike."""
+    cand = cand.copy()
+    cand["new_children"] = new_children(cand)
+    base_fail = first_failed_rule(cand, BASE_RULES)
+    ok = (base_fail == "").to_numpy()
+    per_unit = pd.Series(ok, index=cand.index).groupby(cand["unit"]).transform("sum")
+    cand["others_eligible"] = per_unit - ok
+    cand["failed_rule"] = base_fail.where(base_fail != "", first_failed_rule(cand))
+    return cand
+
+
 def rule_reason(name: str) -> str:
     return {n: text for n, _, text in HARD_RULES}.get(name, name)
 

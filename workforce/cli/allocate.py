@@ -38,6 +38,10 @@ def _summary_lines(result, out: Path, rules) -> list[str]:
         ("cross-team moves", str(s["cross_team_moves"])),
         ("workers left over a cap, by reason",
          "; ".join(f"{OVER_CAP_WORDS.get(k, k)}: {v}" for k, v in left.items()) or "none"),
+        *([("waiting families other teams of the locality could take (--reach locality)",
+            ", ".join(f"{t}: {n}" for t, n in s["waiting_families_other_teams_could_take"].items())
+            + (f"; other work, not advised: {', '.join(s['other_teams_doing_other_work'])}"
+               if s["other_teams_doing_other_work"] else "") or "none")] if s["reach"] == "team" else []),
         ("objective (manager's baseline)", f"{s['objective']:.1f} ({s['baseline_objective']:.1f})"),
         ("gap to proven bound", "-" if s["gap"] is None else f"{s['gap']:.3%}"),
         ("stopped by the time limit", "yes" if s["stopped_by_time_limit"] else "no"),

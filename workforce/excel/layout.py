@@ -63,7 +63,8 @@ class GridSheet:
                                            display=str(value))
                 cell.font = Font(color="0563C1", underline="single")
             if comment:
-                cell.comment = Comment(comment, "workforce", width=320, height=110)
+                # tall enough to show the whole note when hovered (about 55 characters a line)
+                cell.comment = Comment(comment, "workforce", width=320, height=max(110, 16 * (len(comment) // 55 + 2)))
         self.cells[(row, col)] = cell
 
     def put_title(self, row: int, title: str, subtitle: str | None = None) -> int:
@@ -79,7 +80,8 @@ class GridSheet:
                   row_formats: Sequence[str | None] | None = None,
                   format_column: int | Sequence[int] = -1,
                   links: Mapping[int, str | set[str]] | None = None,
-                  highlights: Sequence[Highlight] = ()) -> int:
+                  highlights: Sequence[Highlight] = (),
+                  row_notes: Sequence[str | None] | None = None) -> int:
         """Place `frame` as an Excel Table with its header at (`row`, `col`).
 
         Parameters
@@ -100,6 +102,9 @@ class GridSheet:
             (``"sheet"``): a cell naming such a sheet becomes a link to it.
         highlights : sequence of Highlight
             Conditional formats over the data rows.
+        row_notes : sequence, optional
+            A note (or None) per data row, on its first cell: what an item of an item/value
+            table means.
 
         Returns
         -------
@@ -118,8 +123,9 @@ class GridSheet:
                 v = frame.iat[i, j]
                 target = (links or {}).get(j)
                 linked = bool(target) and bool(py_value(v)) and (not isinstance(target, set) or str(v) in target)
+                note = row_notes[i] if row_notes is not None and j == 0 else None
                 self.put(row + 1 + i, col + j, v, None, kind=kind if kind in KIND_FORMAT else None,
-                         link_sheet=str(v) if linked else None)
+                         link_sheet=str(v) if linked else None, comment=note or None)
         n = len(frame)
         ref = f"{get_column_letter(col)}{row}:{get_column_letter(col + len(headers) - 1)}{row + max(n, 1)}"
         tname = self.names.claim(name)

@@ -334,7 +334,8 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
                               worker_loads: pd.DataFrame, unallocated: pd.DataFrame, changes: pd.DataFrame,
                               settings: Mapping[str, Any] | pd.DataFrame | None = None,
                               rules: CaseloadRules | None = None, inputs: Iterable[PathLike] = (),
-                              produced_by: str = "workforce allocate") -> Path:
+                              produced_by: str = "workforce allocate",
+                              notes: Mapping[str, str] | None = None) -> Path:
     """The allocation workbook.
 
     Summary (headline indicators from :func:`allocation_workbook_indicators`, solver figures,
@@ -358,6 +359,10 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
         Input files listed with their checksums in the README.
     produced_by : str
         The command named in the README.
+    notes : mapping, optional
+        Notes on the Summary's solver figures by item (``terms.continuity``: what the objective
+        term measures and its weights' basis, `allocation.objective.summary_notes`), shown on
+        the item's cell.
 
     Returns
     -------
@@ -372,9 +377,10 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
         charts.append(("Points by team (from Worker loads)", tp, lambda ws, r, n=len(tp): chart_team_points(ws, r, n)))
     sheets = {"Allocations", "Worker loads", "Unallocated", "Changes"}
     _allocation_summary_dashboard(book, summary, indicators, charts,
-                                  "solver result, headline indicators and load by team", sheets)
-    _table_sheet(book, "Allocations", allocations, "one row per child: the worker chosen, the previous worker, "
-                 "points and the cost of each objective term", highlights=(Highlight("{changed}=TRUE", "warn"),))
+                                  "solver result, headline indicators and load by team", sheets, notes or {})
+    _table_sheet(book, "Allocations", allocations, "one row per child: priority (sort on it for the most "
+                 "vulnerable children first), the worker chosen, the previous worker, points and the cost of each "
+                 "objective term", highlights=(Highlight("{changed}=TRUE", "warn"),))
     _table_sheet(book, "Worker loads", worker_loads, "one row per worker: load before and after; over-cap loads "
                  "highlighted (amber: over the soft cap on children; red: utilisation above 100%)",
                  name="Worker_loads", highlights=OVER_CAP_HIGHLIGHTS, scales=(Scale("utilisation_after"),))
@@ -393,7 +399,8 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
 
 
 def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any], indicators: list[Indicator],
-                                  charts: list, description: str, sheets: set[str]) -> None:
+                                  charts: list, description: str, sheets: set[str],
+                                  notes: Mapping[str, str]) -> None:
     grid = book.grid_sheet(SHEET_SUMMARY, description)
     grid.widths(DASHBOARD_WIDTHS)
     status = str(summary.get("status", ""))
@@ -407,7 +414,8 @@ def _allocation_summary_dashboard(book: SafeWorkbook, summary: Mapping[str, Any]
     frame = key_value_frame(summary)
     # by the figure's own name, nested ones too: baseline.max_utilisation is a share like max_utilisation
     row = grid.put_table(row + 1, 1, frame, "solver_result",
-                         row_formats=[kinds.get(str(k).rsplit(".", 1)[-1]) for k in frame["item"]]) + 1
+                         row_formats=[kinds.get(str(k).rsplit(".", 1)[-1]) for k in frame["item"]],
+                         row_notes=[notes.get(str(k)) for k in frame["item"]]) + 1
     for k, (title_text, data, make) in enumerate(charts):
         chart_row = row
         data_row = row + CHART_ROWS + 1
