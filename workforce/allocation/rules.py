@@ -349,7 +349,8 @@ RESOURCES = ("points", "children", "complex")
 def load_balance_cost(workers: pd.DataFrame, config: AllocationConfig) -> list[Hinge]:
     """Per worker: points above each share of capacity cost that breakpoint's rate (the rates
     add up: piecewise increasing), plus `soft_children_cost` per child above the soft headcount
-    cap (16 x fte, ASYE 10). High caseloads drive stress and leaving [S41, S42]. Workers without
+    cap (the worker's role, FTE and ASYE year, from `caseload.worker_caps`). High caseloads drive
+    stress and leaving [S41, S42]. Workers without
     capacity have no points pieces. Reads `capacity` and `soft_max_children`."""
     cap = workers["capacity"].to_numpy(dtype=float)
     pieces = [Hinge(f"over{k}", float(rate), "points", np.where(cap > 0, share * cap, np.inf))
