@@ -293,7 +293,7 @@ def sandwell_case_mix(year: int) -> tuple[dict, str, None]:
     from workforce.plan_demand import demo_calibration
     from workforce.published import read_published
 
-    cal = demo_calibration(read_published(), SANDWELL["old_la_code"], as_of=pd.Timestamp(f"{year}-09-30"))
+    cal = demo_calibration(read_published(), SANDWELL["old_la_code"], as_of=pd.Timestamp(census_day(year)))
     stocks = cal.stocks.loc[year, ["assessment", "cin", "cp", "cla"]].astype(float)
     share = (stocks / stocks.sum()).round(4)
     default = DemoParameters().case_mix
@@ -327,7 +327,7 @@ def _sandwell() -> DemoParameters:
     bases = {name: (basis, span) for name, (_, basis, span) in chosen.items()}
     bases["as_of"] = (f"Sandwell's census day: 30 September {SANDWELL['year']} "
                       f"(csww_indicators_2017_to_2023.csv, old_la_code {SANDWELL['old_la_code']})", None)
-    return replace(DemoParameters(), profile="sandwell", as_of=f"{SANDWELL['year']}-09-30", bases=bases, **settings)
+    return replace(DemoParameters(), profile="sandwell", as_of=census_day(SANDWELL["year"]).isoformat(), bases=bases, **settings)
 
 
 PROFILES = ("default", "sandwell")
