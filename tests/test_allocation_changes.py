@@ -30,8 +30,8 @@ def lost_children(cases: pd.DataFrame, workers: pd.DataFrame, result, leavers=()
 
 def assert_every_loss_is_listed(cases: pd.DataFrame, result) -> None:
     """Every child who had a worker and has none after is in changes (with the previous worker and
-    why) and in unallocated (with previous_worker_id), and the summary counts them apart from
-    handoffs."""
+    why) and in unallocated (with previous_worker_id and the same why), and the summary counts
+    them apart from handoffs."""
     after = cases["case_id"].map(result.allocations.set_index("case_id")["worker_id"]).fillna("")
     lost = cases[(cases["current_worker_id"] != "") & (after == "")]
     ch = result.changes.set_index("case_id")
@@ -43,6 +43,7 @@ def assert_every_loss_is_listed(cases: pd.DataFrame, result) -> None:
         assert row["change"] == "lost_worker" and row["worker_id"] == ""
         assert len(str(row["reason"])) > 10
         assert un.at[child["case_id"], "previous_worker_id"] == child["current_worker_id"]
+        assert un.at[child["case_id"], "reason"] == row["reason"]  # why, told once, in the same words
     assert result.summary["children_losing_worker"] == len(lost)
     assert result.summary["handoffs"] == int(result.changes["change"].eq("handoff").sum())
 
@@ -190,3 +191,20 @@ def test_children_left_without_a_worker_lead_the_changes_with_who_holds_them():
     held = r.unallocated.set_index("case_id")["held_meanwhile_by"]
     assert (lost["held_meanwhile_by"] == lost["case_id"].map(held)).all() and (lost["held_meanwhile_by"] != "").all()
     assert (ch.loc[ch["change"] != "lost_worker", "held_meanwhile_by"] == "").all()
+
+
+def test_a_waiting_child_says_why_their_previous_worker_does_not_hold_them():
+    """unallocated.csv (the Unallocated sheet) says, as changes.csv does, that a waiting child's
+    previous worker is leaving or on long leave, before why nobody else could take them; a child
+    who never had a worker gets no such words."""
+    ws = [worker("L1"), worker("A1", available=False), worker("P1", max_children=2.0)]
+    cs = [case("K1", current="L1"), case("K2", current="A1"), case("N1"),
+          case("H1", current="P1"), case("H2", current="P1")]  # P1 is full: nobody has room
+    w, c = workers_frame(*ws), cases_frame(*cs)
+    r = allocate(w, c, mode="leaver", leavers=("L1",), time_limit=10)
+    un = r.unallocated.set_index("case_id")["reason"]
+    assert set(un.index) == {"K1", "K2", "N1"}
+    assert un["K1"].startswith("L1 is leaving; ") and un["K2"].startswith("A1 is not available (long leave); ")
+    assert "no eligible worker" in un["K1"]  # then why nobody else took them
+    assert not un["N1"].startswith(("L1", "A1"))
+    assert_every_loss_is_listed(c, r)

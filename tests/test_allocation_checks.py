@@ -171,6 +171,46 @@ def test_no_room_when_the_room_is_smaller_than_any_family_even_split():
     assert "family G (" in r.at["W1", "detail"] and "W2 has room for" in r.at["W1", "detail"]
 
 
+def _no_room_with_team_b(w4_children=4.0, locality="North", team_types=None):
+    """`_two_families(w3_children=4)` (W1 left over a cap with no room in team A) and W4 of team
+    B, empty, hard cap `w4_children`; with `team_types` (A's, B's), each team's type."""
+    ws = [worker(w, max_children=4.0) for w in ("W1", "W2", "W3")] + [
+        worker("W4", team="B", locality=locality, max_children=w4_children)]
+    if team_types:
+        ws = [{**w, "team_type": team_types[w["team"] == "B"]} for w in ws]
+    cs = [case(f"F{i}", "F", current="W1") for i in range(3)] + [case(f"G{i}", "G", current="W1") for i in range(2)]
+    cs += [case(f"B{i}", current="W2") for i in range(3)] + [case(f"C{i}", current="W3") for i in range(4)]
+    return check(ws, cs)
+
+
+def test_no_room_names_a_team_of_the_locality_with_an_eligible_worker_with_room():
+    """A worker left over a cap because nobody in their team has room for any of their families
+    is told, like the other reasons, of a team of the same locality doing the same work whose
+    eligible worker has room for one of them, and of the setting that would let it move."""
+    p, f, r = _no_room_with_team_b()
+    assert r.at["W1", "reason"] == "no_room"
+    # W4 (hard cap 4) takes the family of 3 first (F before G); the family of 2 no longer fits
+    assert f.at["W1", "locality_takers"] == {"B": (p.units.index[p.units["family_id"] == "F"][0],)}
+    detail = r.at["W1", "detail"]
+    assert "W2 has room for" in detail  # the numbers are still there
+    assert "their families each team could take at once: B: 1" in detail and "--reach locality" in detail
+    p, f, r = _no_room_with_team_b(team_types=("safeguarding", "safeguarding"))
+    assert "--reach locality" in r.at["W1", "detail"] and "to the safeguarding teams" in r.at["W1", "detail"]
+
+
+@pytest.mark.parametrize("setup", [dict(locality="South"), dict(w4_children=1.0),
+                                   dict(team_types=("safeguarding", "assessment"))])
+def test_no_room_names_no_setting_where_no_team_of_the_locality_doing_the_work_has_room(setup):
+    """Team B in another locality, or B's worker with room for neither family: nothing is said;
+    B doing other work: its room is said, but moving families there is not advised."""
+    _, f, r = _no_room_with_team_b(**setup)
+    assert r.at["W1", "reason"] == "no_room" and "--reach" not in r.at["W1", "detail"]
+    if "team_types" in setup:
+        assert "none of them is a safeguarding team, so moving families there is not advised" in r.at["W1", "detail"]
+    else:
+        assert f.at["W1", "locality_takers"] == {} and "other teams of locality" not in r.at["W1", "detail"]
+
+
 def test_pinned_and_no_eligible_worker():
     ws = [worker("W1", max_children=2.0, skills="cp"), worker("W2")]
     cs = [case(f"P{i}", current="W1", pinned=True) for i in range(3)]

@@ -347,3 +347,44 @@ def test_every_objective_term_on_the_summary_sheet_has_a_note(inputs, tmp_path):
             assert f"{weight} = " in note, (t.name, weight)
         assert "Basis: [DEFAULT]" in note and "Reads `" not in note
     assert f"continuity_cost = {config.continuity_cost:g};" in notes["terms.continuity"]
+
+
+def test_every_item_of_the_summary_sheet_has_a_note(tmp_path):
+    """Every figure of the Summary sheet's solver result (summary.json's keys, nested ones dotted)
+    carries a note saying what it counts, by which definition and where its rows are; a figure
+    the headline shows takes the headline's definition, so the two never drift apart. The run
+    leaves a worker over a cap (pinned), a family another team of the locality could take, and a
+    risk table that misses workers, so the items made per reason, per team and per risk gap are
+    there too. A new summary key without a definition fails here."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from workforce.allocation.explain import OVER_CAP_WORDS
+    from workforce.allocation.summary_items import item_notes
+    from workforce.indicators import changes_of_worker
+
+    workers = WORKERS.splitlines()[0] + "\n" + "\n".join([
+        "W1,A,North,case_holder,no,no,0.2,2015-01-01,,yes", "W3,B,North,case_holder,no,no,1,2016-01-01,,yes",
+        "TM,A,North,team_manager,no,no,1,2010-01-01,,yes"]) + "\n"
+    cases = "case_id,family_id,case_type,court,locality,team,current_worker_id,workers_12m,pinned\n" + "".join(
+        f"P{i},FP{i},cin,no,North,A,W1,1,yes\n" for i in range(6)) + "N1,FN1,cin,no,North,A,,1,no\n"
+    w, c, r = tmp_path / "workers.csv", tmp_path / "cases.csv", tmp_path / "risk.csv"
+    w.write_text(workers, encoding="utf-8")
+    c.write_text(cases, encoding="utf-8")
+    r.write_text("worker_id,p_leave\nW1,0.2\nWX,0.5\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = run("--workers", str(w), "--cases", str(c), "--risk", str(r), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Summary"]
+    rows = [(a.value, a.comment.text if a.comment else "") for a, in ws.iter_rows(min_col=1, max_col=1)]
+    first = next(k for k, (v, _) in enumerate(rows) if v == "item") + 1
+    last = next(k for k in range(first, len(rows)) if rows[k][0] is None)
+    notes = dict(rows[first:last])
+    summary = json.loads((out / "summary.json").read_text())
+    for made in ("workers_left_over_a_cap.pinned", "waiting_families_other_teams_could_take.B",
+                 "baseline.handoffs", "risk_rows_not_in_workers_ids", "workers_not_in_risk", "terms.continuity"):
+        assert made in notes, made
+    assert [item for item, note in notes.items() if not note.strip()] == []
+    # derived, not written twice: the headline's definition, the over-cap reason's words
+    assert changes_of_worker(summary, "Changes").definition in notes["handoffs"] and "changes.csv" in notes["handoffs"]
+    assert OVER_CAP_WORDS["pinned"] in notes["workers_left_over_a_cap.pinned"]
+    assert "Rows:" not in notes["baseline.handoffs"]  # the sheets hold the allocation returned, not the baseline's
+    assert item_notes({"a_figure_defined_nowhere": 1}, []) == {}

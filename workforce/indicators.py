@@ -320,6 +320,12 @@ def risk_indicators(risk: pd.DataFrame | None, workers: pd.DataFrame | None = No
 # ----------------------------------------------------------------------------- allocation
 
 
+#: The named definitions of the allocation figures that may be blank, shared by the indicators
+#: and the notes on the allocation workbook's Summary items (`allocation.summary_items`).
+ALLOCATION_GAP = "how far the allocation's cost may be above the best possible (0% = proven best)"
+HIGHEST_UTILISATION = "weighted caseload points held / points capacity, for the busiest case-holding worker"
+
+
 def allocation_status(summary: Mapping[str, Any] | None, source: str = SHEET_ALLOCATION) -> list[Indicator]:
     """The solver's honest status and, when not proven optimal, its gap to the best bound."""
     if not summary or summary.get("status") is None:
@@ -329,8 +335,7 @@ def allocation_status(summary: Mapping[str, Any] | None, source: str = SHEET_ALL
                      source)]
     if summary.get("gap") is not None:
         out.append(Indicator("allocation_gap", "Allocation gap to the proven bound", float(summary["gap"]), SHARE,
-                             "how far the allocation's cost may be above the best possible (0% = proven best)",
-                             source))
+                             ALLOCATION_GAP, source))
     return out
 
 
@@ -393,8 +398,7 @@ def highest_utilisation(summary: Mapping[str, Any] | None, source: str = SHEET_A
     if not summary or summary.get("max_utilisation") is None:
         return None
     return Indicator("highest_utilisation", "Highest utilisation after allocation", float(summary["max_utilisation"]),
-                     SHARE, "weighted caseload points held / points capacity, for the busiest case-holding worker",
-                     source)
+                     SHARE, HIGHEST_UTILISATION, source)
 
 
 def workers_over_soft_cap(worker_loads: pd.DataFrame | None, rules: CaseloadRules | None = None,

@@ -154,20 +154,25 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
         The command named in the workbook's README.
     """
     from workforce.config import ALLOCATION_SETTINGS, allocation_settings_frame, allocation_settings_toml
-    from workforce.allocation.objective import summary_notes
-    from workforce.excel.workbooks import write_allocation_workbook
+    from workforce.allocation.summary_items import item_notes
+    from workforce.excel.workbooks import allocation_workbook_indicators, write_allocation_workbook
+    from workforce.indicators import allocation_status
 
     for name, attr in ALLOCATION_CSVS.items():
         _write_csv(getattr(result, attr), od.path(name))
     _write_json({**result.summary, "timings": result.timings}, od.path(summary_name))
     if config is not None:  # the settings used, to edit and pass back with --config
         od.path(ALLOCATION_SETTINGS).write_text(allocation_settings_toml(config), encoding="utf-8")
+    rules = config.rules if config is not None else None
+    # the figures the workbook shows, traced to its sheets: the Summary items they read take their definitions
+    shown = [*allocation_status(result.summary),
+             *allocation_workbook_indicators(result.summary, result.worker_loads, rules)]
     write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary, allocations=result.allocations,
                               worker_loads=result.worker_loads, unallocated=result.unallocated,
                               changes=result.changes,
                               settings=allocation_settings_frame(config) if config is not None else None,
-                              rules=config.rules if config is not None else None, inputs=inputs,
-                              produced_by=produced_by, notes=summary_notes(config))
+                              rules=rules, inputs=inputs, produced_by=produced_by,
+                              notes=item_notes(result.summary, shown, config))
 
 
 def read_explanations(run: Path) -> pd.DataFrame:

@@ -12,7 +12,9 @@ functions of a problem and an assignment, used by the solve, the reports and the
   the setting that would let families move there); a sibling group too large for anyone's room
   (colleagues have room for its children between them, nobody for the whole group); else no
   room (the room in reach is with workers who may not hold their families, or smaller than any
-  of them), with the numbers.
+  of them), with the numbers. With reach "team", no eligible worker, demand in reach and no
+  room also name the teams of the same locality whose eligible workers have room for one of
+  their families (`locality_takers`), and the setting where such a team does the same work.
 * `relieve`: makes single relief moves, the cheapest under the objective first, until nobody is
   relievable (each move lowers how far workers are above their caps, so it ends).
 * `priority_check`: every priority-1 family left waiting with the reason. It must never be that
@@ -460,13 +462,16 @@ def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame
         u = f["split_unit"]
         return (f"family {units.at[u, 'family_id']} ({_n(f['split_children'])} children): colleagues have room for "
                 f"all of them between them, at most {_count(f['split_most'], 'children')} with any one")
+    # no_room: the room in reach is too small or with workers who may not hold their families; an
+    # eligible worker of a team of the same locality may still have room for one of them
+    moved = takers_words(problem, takers, f["reach_teams"], f"some of their {families}", "their families")
     if not f["near_unit"]:
-        return ""
+        return moved
     family = ", ".join(_count(f[f"near_{load}"], load) for load in LOADS if f[f"near_{load}"] > _EPS)
     room = ", ".join(_count(max(0.0, f[f"near_room_{load}"]), load) for load in LOADS)
     return (f"{_reach_words(f)} " + "; ".join(_held(f, load) for load in LOADS if f[f"over_{load}"])
             + f"; the nearest move, family {units.at[f['near_unit'], 'family_id']} ({family}) to {f['near_to']}, "
-            f"does not fit: {f['near_to']} has room for {room}")
+            f"does not fit: {f['near_to']} has room for {room}" + (f"; {moved}" if moved else ""))
 
 
 def team_loads(problem: Problem, loads: pd.DataFrame) -> pd.DataFrame:

@@ -518,21 +518,6 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
 
     meanwhile = _held_meanwhile(problem)
     expl_of = {u: r for u, r in units_expl.to_dict("index").items()}
-    # unallocated: by priority, with who holds the child meanwhile and the nearest worker
-    unal = c[~held]
-    ur = [expl_of.get(u, {}) for u in unal["unit"]]
-    reason = [r.get("reason") if isinstance(r.get("reason"), str) else "" for r in ur]
-    unallocated = pd.DataFrame({
-        "case_id": unal["case_id"], "family_id": unal["family_id"], "priority": unal["priority"],
-        "team": unal["team"], "locality": unal["locality"], "points": unal["points"].round(3),
-        "previous_worker_id": unal["current_worker_id"], "held_meanwhile_by": meanwhile[~held],
-        "nearest_worker": [r.get("runner_up", "") if isinstance(r.get("runner_up"), str) else "" for r in ur],
-        "shortfall_points": [round(float(r.get("shortfall_points", np.nan)), 3) for r in ur],
-        "shortfall_children": [r.get("shortfall_children", np.nan) for r in ur],
-        "shortfall_complex": [r.get("shortfall_complex", np.nan) for r in ur],
-        "reason": reason,
-    }).sort_values(["priority", "family_id", "case_id"], kind="stable").reset_index(drop=True)
-
     # changes: every child whose worker changed, including a child left without one
     lost = had & ~held
     ch = c[changed | lost]
@@ -558,6 +543,25 @@ def build_result(problem: Problem, assignment: pd.Series, info: dict) -> Allocat
         "reason": ch_reason,
     })
     changes = changes.iloc[changes_order(changes)].reset_index(drop=True)
+
+    # unallocated: by priority, with who holds the child meanwhile and the nearest worker
+    unal = c[~held]
+    ur = [expl_of.get(u, {}) for u in unal["unit"]]
+    reason = [r.get("reason") if isinstance(r.get("reason"), str) else "" for r in ur]
+    # a child who had a worker: why that worker no longer holds them first (leaving, long leave),
+    # in the changes' words (`_lost_reason`), so the two lists never tell it differently
+    lost_why = changes.set_index("case_id")["reason"]
+    reason = [lost_why[cid] if prev else why for cid, prev, why in zip(unal["case_id"], unal["current_worker_id"], reason)]
+    unallocated = pd.DataFrame({
+        "case_id": unal["case_id"], "family_id": unal["family_id"], "priority": unal["priority"],
+        "team": unal["team"], "locality": unal["locality"], "points": unal["points"].round(3),
+        "previous_worker_id": unal["current_worker_id"], "held_meanwhile_by": meanwhile[~held],
+        "nearest_worker": [r.get("runner_up", "") if isinstance(r.get("runner_up"), str) else "" for r in ur],
+        "shortfall_points": [round(float(r.get("shortfall_points", np.nan)), 3) for r in ur],
+        "shortfall_children": [r.get("shortfall_children", np.nan) for r in ur],
+        "shortfall_complex": [r.get("shortfall_complex", np.nan) for r in ur],
+        "reason": reason,
+    }).sort_values(["priority", "family_id", "case_id"], kind="stable").reset_index(drop=True)
 
     worker_loads = _worker_loads(problem, loads, relief)
     explanations = _child_explanations(problem, c, assignment, units_expl, worker_loads, meanwhile, changes)

@@ -360,9 +360,9 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
     produced_by : str
         The command named in the README.
     notes : mapping, optional
-        Notes on the Summary's solver figures by item (``terms.continuity``: what the objective
-        term measures and its weights' basis, `allocation.objective.summary_notes`), shown on
-        the item's cell.
+        Notes on the Summary's solver figures by item, shown on the item's cell: what each counts,
+        by which definition and where its rows are (`allocation.summary_items.item_notes`; for
+        ``terms.continuity``, what the objective term measures and its weights' basis).
 
     Returns
     -------
