@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from workforce import contracts
+from workforce.measures import census_day
 
 #: Team types (`workforce.contracts.TEAM_TYPES`); the demo leaves care leavers (held by personal
 #: advisers) out of the social-work caseload.
