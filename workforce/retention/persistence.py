@@ -36,6 +36,8 @@ CARD_FILE = "model_card.json"
 RETRAIN = "retrain it with `workforce churn train --history HR_HISTORY --out FOLDER`"
 #: The card's key for the SHA-256 of `model.joblib`.
 HASH_KEY = "model_sha256"
+#: The fairness audit `churn train` writes beside the model (``churn score`` shows it again).
+FAIRNESS_FILE = "fairness.csv"
 
 
 class ModelVersionWarning(InputWarning):
@@ -213,3 +215,20 @@ def load_model(directory: str | Path) -> ChurnModel:
             f"identical results across versions: {RETRAIN} when convenient"), stacklevel=2)
     model.card = card
     return model
+
+
+def read_fairness(path: str | Path) -> pd.DataFrame | None:
+    """The fairness audit a model folder holds (:data:`FAIRNESS_FILE`, written by `churn train`
+    with :func:`workforce.csvcells.write_csv`), with the text marks taken off, so a group's name
+    reads as the audit wrote it; None when there is no such file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model folder, or the file itself.
+    """
+    from workforce.csvcells import unmarked
+
+    path = Path(path)
+    path = path / FAIRNESS_FILE if path.is_dir() else path
+    return unmarked(pd.read_csv(path)) if path.is_file() else None
