@@ -155,3 +155,20 @@ def test_every_table_read_back_as_an_input_reads_as_the_file_without_marks(tmp_p
     fairness.to_csv(plain / "fairness.csv", index=False, float_format="%.6g")
     assert _formula_cells(tmp_path) == []
     pd.testing.assert_frame_equal(read_fairness(tmp_path / "fairness.csv"), read_fairness(plain / "fairness.csv"))
+
+
+def test_the_demos_establishment_is_read_as_an_authoritys(tmp_path):
+    """run_demo read its establishment.csv with plain pandas, the one table of its inputs not read
+    as an authority's: a team written '-North' (marked "'-North") came back with the mark and
+    matched none of the workers' teams."""
+    from workforce.contracts import load_establishment
+    from workforce.pipeline import demo_establishment
+
+    funded = pd.DataFrame({"team": ["-North", "=South"], "team_type": ["assessment", "safeguarding"],
+                           "locality": ["North", "South"], "role": ["case_holder", "case_holder"],
+                           "funded_fte": [4.5, 3.0]})
+    write_csv(funded, tmp_path / "establishment.csv", index=False)
+    read = demo_establishment(tmp_path)
+    assert read["team"].tolist() == ["-North", "=South"]
+    pd.testing.assert_frame_equal(read, load_establishment(tmp_path / "establishment.csv"))
+    assert demo_establishment(tmp_path / "none") is None
