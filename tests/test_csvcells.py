@@ -172,3 +172,12 @@ def test_the_demos_establishment_is_read_as_an_authoritys(tmp_path):
     assert read["team"].tolist() == ["-North", "=South"]
     pd.testing.assert_frame_equal(read, load_establishment(tmp_path / "establishment.csv"))
     assert demo_establishment(tmp_path / "none") is None
+
+
+def test_every_formula_start_is_marked_after_any_marks():
+    """What is marked is FORMULA_START itself (the pattern is built from it), so the characters a
+    spreadsheet runs are listed once."""
+    for start in FORMULA_START:
+        for marks in ("", "'", "''"):
+            assert needs_mark(f"{marks}{start}x"), repr(marks + start)
+    assert not any(needs_mark(v) for v in ("x=1", " =1", "'x", "North", "-3", "+0.5"))
