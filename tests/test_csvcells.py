@@ -181,3 +181,17 @@ def test_every_formula_start_is_marked_after_any_marks():
         for marks in ("", "'", "''"):
             assert needs_mark(f"{marks}{start}x"), repr(marks + start)
     assert not any(needs_mark(v) for v in ("x=1", " =1", "'x", "North", "-3", "+0.5"))
+
+
+def test_no_command_writes_a_csv_past_write_csv():
+    """Every CSV a command writes goes through write_csv: a pandas to_csv elsewhere in the package
+    would put input text back into a file as a formula. Only csvcells itself and the bundled
+    published data (package data, built by tools/build_dfe_bundle.py) call it."""
+    import re
+
+    package = Path(__file__).resolve().parents[1] / "workforce"
+    allowed = {package / "csvcells.py", package / "published" / "bundle.py"}
+    found = [f"{p.relative_to(package)}:{n}" for p in sorted(package.rglob("*.py")) if p not in allowed
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"\.to_csv\(|csv\.writer\(|csv\.DictWriter\(", line) and not line.lstrip().startswith("#")]
+    assert found == []
