@@ -388,3 +388,20 @@ def test_every_item_of_the_summary_sheet_has_a_note(tmp_path):
     assert OVER_CAP_WORDS["pinned"] in notes["workers_left_over_a_cap.pinned"]
     assert "Rows:" not in notes["baseline.handoffs"]  # the sheets hold the allocation returned, not the baseline's
     assert item_notes({"a_figure_defined_nowhere": 1}, []) == {}
+
+
+def test_team_names_in_the_console_summary_are_printed_as_written(tmp_path):
+    """The summary row of waiting families other teams could take names teams from the inputs; the
+    table read them as Rich markup, so a team called 'Duty [/] East' stopped the command with
+    'internal error: MarkupError' (exit 1, nothing written) and '[bold]' would have vanished."""
+    w, c = tmp_path / "workers.csv", tmp_path / "cases.csv"
+    w.write_text("worker_id,team,locality,role,asye,agency,fte,start_date,skills,available\n"
+                 "N1,A,North,case_holder,yes,no,1,2024-01-01,,yes\n"
+                 "W9,Duty [/] East [bold],North,case_holder,no,no,1,2015-01-01,,yes\n", encoding="utf-8")
+    c.write_text("case_id,family_id,case_type,court,locality,team,current_worker_id,workers_12m,pinned,excluded_workers\n"
+                 "C1,F1,cp,no,North,A,,0,no,\n", encoding="utf-8")
+    res = run("--workers", str(w), "--cases", str(c), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["waiting_families_other_teams_could_take"] == {"Duty [/] East [bold]": 1}
+    assert "Duty [/] East [bold]: 1" in " ".join(res.output.split())

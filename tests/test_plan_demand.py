@@ -210,3 +210,20 @@ def test_a_demo_dated_in_the_published_years_runs_on_its_own_history_to_that_day
     assert run.result.calibration.years == [2016, 2017, 2018]
     table = starting_agreement(run.result, demo.cases).set_index("stage")
     assert (table["difference_pct"].abs() <= 100 * DEMO_TOLERANCE).all(), table
+
+
+def test_a_demo_dated_before_the_published_years_has_their_last_years_moved_to_it(pub, demo):
+    """history_to cut the history at the demo's last 31 March even when that came before the first
+    published year, leaving nothing to calibrate on: demo_history raised 'no year of the history
+    has both referrals and cin_at31'. Such a demo has no history of its own to that day, so it
+    takes the published years moved back, as every demo did before history_to."""
+    from workforce.demand.parameters import usable_years
+    from workforce.plan_demand import history_to
+
+    published = pub.history(DEMO_COMPARATOR)
+    first = min(usable_years(published))
+    assert history_to(published, first - 1).equals(published)
+    assert history_to(published, first).index.max() == first  # within the published years: cut there
+    as_of = pd.Timestamp(f"{first - 2}-09-30")
+    dh = demo_history(demo.cases, pub, as_of=as_of)
+    assert dh.frame["referrals"].last_valid_index() == first - 2 and "dated" in dh.source

@@ -600,3 +600,17 @@ def test_run_names_the_history_file_it_cannot_train_on(tmp_path, history):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "run.toml")])
     assert result.exit_code == 2, result.output
     assert f"error: {tmp_path / 'hr_history.csv'}: " in result.output and "follow-up" in result.output, result.output
+
+
+@pytest.mark.parametrize("text", ['check,group\n"a,b\n', "", "a,b\n1,2\n"])
+def test_a_broken_fairness_file_in_the_model_folder_is_named_not_an_internal_error(tmp_path, text):
+    """churn score shows the model folder's fairness.csv again; the model's hash does not cover it.
+    Cut or edited (an open quote, empty, other columns) it stopped the command with 'internal
+    error: ParserError' (exit 1, a bug) or went into the register as it was: now exit 2 naming it."""
+    from workforce.retention.persistence import read_fairness
+
+    (tmp_path / "fairness.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_fairness(tmp_path)
+    assert str(tmp_path / "fairness.csv") in str(info.value)
+    assert read_fairness(tmp_path / "other") is None

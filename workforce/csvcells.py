@@ -30,7 +30,8 @@ import pandas as pd
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Excel's mark for "this cell is text".
 TEXT_MARK = "'"
-_MARKED = re.compile(r"^'*[=+\-@\t\r]")
+#: Text that starts, after any text marks, with a character of `FORMULA_START`.
+_MARKED = re.compile("^" + re.escape(TEXT_MARK) + "*[" + re.escape("".join(FORMULA_START)) + "]")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 

@@ -611,6 +611,16 @@ def demo_evidence(od, workers: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Time
     return evidence
 
 
+def demo_establishment(folder: Path) -> pd.DataFrame | None:
+    """The demo's funded posts (``establishment.csv`` beside its workers), read as `workforce run`
+    reads an authority's (`contracts.load_establishment`: validated, the text marks `write_csv`
+    put taken off), so a team's name matches the workers'; None when the folder has none."""
+    from workforce.contracts import load_establishment
+
+    funded = Path(folder) / "establishment.csv"
+    return load_establishment(funded) if funded.is_file() else None
+
+
 def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force: bool = False) -> str:
     """Generate the demo authority and run every stage.
 
@@ -650,8 +660,7 @@ def run_demo(out: str | Path, settings: DemoSettings = DemoSettings(), *, force:
                 f"hr_history.csv: {len(history)} rows, valid\n", encoding="utf-8")
         with stages.stage("Calibrating the demand model and reading the benchmarks"):
             evidence = demo_evidence(od, workers, cases, authority.as_of, run.plans, settings.demand_scenario)
-        funded = folder / "establishment.csv"
-        establishment = pd.read_csv(funded) if funded.is_file() else None  # the demo's funded posts
+        establishment = demo_establishment(folder)
         outputs = _analyse(od, stages, RunInputs(workers, cases, history, establishment=establishment), run,
                            quick=settings.quick, produced_by="workforce demo", evidence=evidence)
         outputs.files = {"inputs/": "the demo authority (workers, cases, hr_history, demand_history; truth.csv is the "

@@ -386,11 +386,12 @@ def history_to(published: pd.DataFrame, last_march: int) -> pd.DataFrame:
     published authority's own history to that day: its children move at the pace of those years,
     and nothing it is calibrated on (nor any stock imputed) comes from its future. It had been
     Sandwell's 2021-2023 moved back onto 2016-2018, with looked-after children falling where
-    Sandwell's rose. A history that ends before `last_march` is returned whole (its last years
-    are then moved forward to the demo's today).
+    Sandwell's rose. A history that ends before `last_march`, or starts after it (a demo dated
+    before the first published year, which has no history of its own to that day), is returned
+    whole: its last years are then moved to the demo's today, as before.
     """
     usable = usable_years(published)
-    if not usable or last_march > max(usable):
+    if not usable or not min(usable) <= last_march <= max(usable):
         return published
     return published.loc[published.index <= last_march]
 

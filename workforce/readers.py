@@ -419,7 +419,9 @@ def _frame_from_rows(header: list[str], rows: list[tuple[int, list[str]]], path:
                 row=rownum,
             )
         padded = values + [""] * (width - len(values))
-        records.append([unmark(padded[i].strip()) for i in keep])  # the mark write_csv put before formula-like text
+        # the mark write_csv put before formula-like text, judged before the trailing spaces every
+        # cell loses go ('-3 ' was marked: not a plain number)
+        records.append([unmark(padded[i].lstrip()).rstrip() for i in keep])
         index.append(rownum)
     frame = pd.DataFrame(records, columns=[names[i] for i in keep], index=pd.Index(index, name="row"), dtype=object)
     frame.attrs.update(source=str(path), decimal=".", separator=None)

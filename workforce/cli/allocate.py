@@ -23,6 +23,7 @@ def _summary_lines(result, out: Path, rules) -> list[str]:
     printed after the outputs were published, and a failure left them behind exit 1)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from workforce.allocation.explain import OVER_CAP_WORDS
     from workforce.excel.workbooks import allocation_workbook_indicators
@@ -49,7 +50,7 @@ def _summary_lines(result, out: Path, rules) -> list[str]:
         ("seconds", f"{result.timings.get('total', 0.0):.1f}"),
     ]
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(k, Text(v))  # plain text: a value may hold team names, never read as Rich markup
     console = Console()  # the console it will be printed on: same width and colours
     with console.capture() as captured:
         console.print(table)

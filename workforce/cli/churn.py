@@ -174,13 +174,12 @@ def score(
     import pandas as pd
 
     from workforce.contracts import load_cases, load_hr_history, load_workers
-    from workforce.csvcells import unmarked
     from workforce.excel.workbooks import write_risk_register
     from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
     from workforce.retention.model import (default_as_of, expected_leavers, predict_hazards, score as score_workers,
                                            team_leavers, team_risk)
-    from workforce.retention.persistence import load_model
+    from workforce.retention.persistence import load_model, read_fairness
     from workforce.readers import parse_date
 
     out = check_risk_table_path(out)
@@ -206,8 +205,7 @@ def score(
     leavers_path = out.with_name(out.stem + "_team_leavers.csv")
     xlsx_path = out.with_suffix(".xlsx")
     inputs = [p for p in (workers, cases, history) if p is not None]
-    fairness_csv = Path(model_dir) / "fairness.csv"
-    fairness_table = unmarked(pd.read_csv(fairness_csv)) if fairness_csv.is_file() else None
+    fairness_table = read_fairness(model_dir)
     indicators = risk_indicators(risk, w, card=model.card, horizon_months=model.horizon_months)
     # The four files appear together or not at all.
     with OutputDir(out.parent, inputs=inputs, force=force, beside_inputs=True) as od:

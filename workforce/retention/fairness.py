@@ -31,8 +31,10 @@ from sklearn.metrics import roc_auc_score
 from workforce.retention.features import PROTECTED
 
 #: Fewest people a row of the audit may show figures for. [ONS statistical disclosure control, the
-#: threshold rule for research outputs: no figure from fewer than 10 people (as quoted by CeLSIUS,
-#: celsius.lshtm.ac.uk/onscell.html)]. May be raised (`churn audit --min-group`), never lowered.
+#: threshold rule of 10 for research outputs (celsius.lshtm.ac.uk/onscell.html: one part of ONS's
+#: output checking, which judges each output in context)]. Applied to a group's people only: a
+#: rate shown for a group of 10 or more may rest on fewer (7 leavers of 27 snapshots); offers
+#: are held to `MIN_OFFERED`. May be raised (`churn audit --min-group`), never lowered.
 MIN_GROUP = 10
 CALIBRATION_THRESHOLD = 0.05
 GAP_THRESHOLD = 0.05

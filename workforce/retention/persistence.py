@@ -36,6 +36,8 @@ CARD_FILE = "model_card.json"
 RETRAIN = "retrain it with `workforce churn train --history HR_HISTORY --out FOLDER`"
 #: The card's key for the SHA-256 of `model.joblib`.
 HASH_KEY = "model_sha256"
+#: The fairness audit `churn train` writes beside the model (``churn score`` shows it again).
+FAIRNESS_FILE = "fairness.csv"
 
 
 class ModelVersionWarning(InputWarning):
@@ -213,3 +215,44 @@ def load_model(directory: str | Path) -> ChurnModel:
             f"identical results across versions: {RETRAIN} when convenient"), stacklevel=2)
     model.card = card
     return model
+
+
+#: The columns a fairness audit file must have to be shown again.
+FAIRNESS_COLUMNS = ("check", "characteristic", "group", "count", "suppressed")
+
+
+def read_fairness(path: str | Path) -> pd.DataFrame | None:
+    """The fairness audit a model folder holds (:data:`FAIRNESS_FILE`, written by `churn train`
+    with :func:`workforce.csvcells.write_csv`), with the text marks taken off, so a group's name
+    reads as the audit wrote it; None when there is no such file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model folder, or the file itself.
+
+    Raises
+    ------
+    InputError
+        The file is not a fairness audit (not CSV, empty, or without :data:`FAIRNESS_COLUMNS`):
+        it is not covered by the model's hash, so it may have been edited or cut.
+    """
+    import io
+
+    from workforce.csvcells import unmarked
+    from workforce.readers import csv_text
+
+    path = Path(path)
+    path = path / FAIRNESS_FILE if path.is_dir() else path
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(csv_text(path)))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first_line = (str(exc).splitlines() or [""])[0].rstrip(". ").split("C error: ")[-1]
+        raise InputError(f"is not valid CSV ({first_line})", file=path) from None
+    missing = [c for c in FAIRNESS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(f"is not a fairness audit: no column {', '.join(missing)}", file=path,
+                         allowed=f"the {FAIRNESS_FILE} `workforce churn train` wrote beside the model")
+    return unmarked(frame)
