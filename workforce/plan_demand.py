@@ -433,6 +433,25 @@ class DemoHistory:
     source: str
 
 
+def _fold_future(history: pd.DataFrame, today: int) -> tuple[pd.DataFrame, list[str]]:
+    """`history` (moved onto the demo's years) without years after `today`, the demo's last 31
+    March: a measure published after the calibration years (Sandwell's share of looked-after
+    children with three or more social workers, published to 2024 where the other measures stop
+    at 2023) would otherwise sit in the demo's future. Its latest figure fills `today`'s row where
+    that is blank, so the demand model still reads the authority's latest published figure;
+    returns the measures so kept."""
+    later = history.loc[history.index > today]
+    out = history.loc[history.index <= today].copy()
+    folded = []
+    if today in out.index:
+        for column in later.columns:
+            values = later[column].dropna()
+            if len(values) and pd.isna(out.at[today, column]):
+                out.at[today, column] = values.iloc[-1]
+                folded.append(column)
+    return out, folded
+
+
 def demo_history(cases: pd.DataFrame, pub: Published, *, la: str = DEMO_COMPARATOR,
                  as_of: pd.Timestamp | None = None, years: str | None = None) -> DemoHistory:
     """A demand history that agrees with the demo authority's cases.
@@ -486,6 +505,10 @@ def demo_history(cases: pd.DataFrame, pub: Published, *, la: str = DEMO_COMPARAT
     out.index = out.index + shift
     out.index.name = "year"
     moved = f", dated {shift:+d} year(s) so {last} is the year to 31 March {last + shift}" if shift else ""
+    if shift:
+        out, folded = _fold_future(out, last + shift)
+        moved += (f"; {', '.join(folded)} published after {last} kept as the latest figure, in the year to 31 March "
+                  f"{last + shift}" if folded else "")
     source = (f"the demo authority's history: {pub.name_of(code)}'s published figures (LA {code}), each stage "
               f"scaled to the demo's open cases ({', '.join(f'{s} x{f:.2f}' for s, f in factors.items())}), rates "
               f"kept{moved}{own_cla}")
