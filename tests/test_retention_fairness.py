@@ -158,3 +158,19 @@ def test_a_lever_offered_to_very_few_of_a_group_is_not_audited_by_that_character
     table = lever_audit(frame, pd.DataFrame({"few": few, "many": many}), characteristics=["gender"])
     assert table.loc[table["check"] == "lever: few", "suppressed"].all()
     assert not table.loc[table["check"] == "lever: many", "suppressed"].any()
+
+
+def test_the_disclosure_thresholds_are_quoted_from_one_place():
+    """The threshold the audit applies is the one its column notes and `churn audit --min-group`
+    state: a note written as '10' would go stale the day the threshold is raised."""
+    import inspect
+
+    from workforce.cli.churn import audit
+    from workforce.plans.columns import NOTES
+    from workforce.retention import fairness
+    from workforce.retention.disclosure import MIN_GROUP, MIN_OFFERED
+
+    assert fairness.MIN_GROUP is MIN_GROUP and fairness.MIN_OFFERED is MIN_OFFERED
+    assert f"under {MIN_GROUP} people" in NOTES["group"] and f"fewer than {MIN_OFFERED}" in NOTES["suppressed"]
+    option = inspect.signature(audit).parameters["min_group"].default
+    assert option.default == MIN_GROUP and option.min == MIN_GROUP

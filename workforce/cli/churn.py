@@ -13,6 +13,7 @@ import typer
 from workforce.cli.census import PROBLEMS_HELP, SALT_HELP, STRICT_HELP, run_import
 from workforce.cli.common import Dates, dates_option, err, force_option, guarded, info
 from workforce.errors import InputError
+from workforce.retention.disclosure import MIN_GROUP
 
 churn_app = typer.Typer(
     name="churn",
@@ -129,7 +130,7 @@ def _train_report(card: dict, horizon_months: int, out: Path, card_file: str) ->
         lines.append(f"out of time: not available ({oot.get('reason', 'needs earlier years with leavers and a complete test year')})")
     report = [(info, line) for line in lines] + [(err, f"warning: {w}") for w in card.get("warnings", [])]
     flags = card["fairness"]["flags"]
-    report.append((info, f"fairness: {card['fairness']['groups_shown']} groups shown (groups under 10 people "
+    report.append((info, f"fairness: {card['fairness']['groups_shown']} groups shown (groups under {MIN_GROUP} people "
                          "pooled, never shown or named alone); "
                          + (f"{len(flags)} flag(s): " + "; ".join(flags) if flags else "no flags")))
     report.append((info, f"wrote {out}/model.joblib, {out}/{card_file}, {out}/fairness.csv"))
@@ -336,16 +337,15 @@ def audit(
     scored: Optional[Path] = typer.Option(None, "--scored", help="Or a risk table from `churn score` ..."),
     workers: Optional[Path] = typer.Option(None, "--workers", help="... with the workers table holding the protected columns."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the audit table as CSV here."),
-    # 10 is fairness.MIN_GROUP (not imported here: it would load scikit-learn for every command)
-    min_group: int = typer.Option(10, "--min-group", min=10, metavar="N",
-                                  help="Suppress groups with fewer people than this: at least 10 (small groups "
-                                       "would disclose facts about people), higher to suppress more."),
+    min_group: int = typer.Option(MIN_GROUP, "--min-group", min=MIN_GROUP, metavar="N",
+                                  help=f"Suppress groups with fewer people than this: at least {MIN_GROUP} (small "
+                                       "groups would disclose facts about people), higher to suppress more."),
     calibration_threshold: float = typer.Option(0.05, "--calibration-threshold"),
     gap_threshold: float = typer.Option(0.05, "--gap-threshold"),
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Fairness audit per protected characteristic (groups under 10 people pooled, never shown or named alone): the
+    """Fairness audit per protected characteristic (groups under --min-group people pooled, never shown or named alone): the
     predictions, and with --history whether the levers offered differ by group for the same risk."""
     import pandas as pd
 

@@ -45,6 +45,7 @@ from workforce.plans.census_measures import DEFINITIONS
 from workforce.plans.columns import formats as plan_formats
 from workforce.plans.columns import notes_for
 from workforce.retention.card import CARD_TABLES, card_tables
+from workforce.retention.disclosure import MIN_GROUP
 
 PathLike = str | Path
 
@@ -670,7 +671,8 @@ def write_planner_workbook(path: PathLike, *, assumptions: pd.DataFrame, risk: p
                              " and the allocation's summary")
     if fairness is not None:
         _table_sheet(book, SHEET_FAIRNESS, fairness, "the model's predictions, the levers it offers and the plan's "
-                     "decisions (L&D places, caseload relief) by protected group; groups under 10 people pooled, never shown or named alone",
+                     f"decisions (L&D places, caseload relief) by protected group; groups under {MIN_GROUP} people pooled, never shown "
+                     "or named alone",
                      name="Fairness_audit", formats=plan_formats(fairness))
     book.add_assumptions_sheet(assumptions, "every planning assumption, and the capacity model (caseload rows), "
                                "with unit, range (low-high, sampled by the Monte Carlo) and basis; edit the value "

@@ -15,6 +15,8 @@ from typing import Mapping
 
 import pandas as pd
 
+from workforce.retention.disclosure import MIN_GROUP, MIN_OFFERED
+
 _CH = ("case-holder FTE: what one full-time experienced case holder holds at the safe standard (85 points, 16 "
        "children by default); an ASYE counts 0.9 in points and 0.625 in children")
 _PRICE = "pounds in the price year (costs.price_year)"
@@ -206,8 +208,9 @@ NOTES: dict[str, str] = {
     # fairness
     "check": "prediction (the model's scores), lever: <name> (levers offered), decision: <name> (L&D places and "
              "caseload relief)",
-    "characteristic": "protected characteristic", "group": "group of it (groups under 10 people pooled in one row, never shown or named alone)",
-    "count": "people in the group", "suppressed": "too few people to show figures (a pool still under 10, or a lever offered to one or two of a group)",
+    "characteristic": "protected characteristic", "group": f"group of it (groups under {MIN_GROUP} people pooled in one row, never shown or named alone)",
+    "count": "people in the group", "suppressed": f"too few people to show figures (a pool still under {MIN_GROUP}, or a lever offered to fewer than "
+                              f"{MIN_OFFERED} of a group)",
     "observed_rate": "share who left within the horizon", "mean_p_leave": "mean predicted chance of leaving",
     "risk_gap": "group mean predicted risk less everyone's", "calibration_error": "|mean predicted - observed|",
     "offered_rate": "share of the group given it", "expected_offered_rate": "share expected from the group's flight risk",

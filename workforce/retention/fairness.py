@@ -28,14 +28,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from workforce.retention.disclosure import MIN_GROUP, MIN_OFFERED
 from workforce.retention.features import PROTECTED
 
-#: Fewest people a row of the audit may show figures for. [ONS statistical disclosure control, the
-#: threshold rule of 10 for research outputs (celsius.lshtm.ac.uk/onscell.html: one part of ONS's
-#: output checking, which judges each output in context)]. Applied to a group's people only: a
-#: rate shown for a group of 10 or more may rest on fewer (7 leavers of 27 snapshots); offers
-#: are held to `MIN_OFFERED`. May be raised (`churn audit --min-group`), never lowered.
-MIN_GROUP = 10
 CALIBRATION_THRESHOLD = 0.05
 GAP_THRESHOLD = 0.05
 LEVER_GAP_THRESHOLD = 0.10  # [DEFAULT] 10 points more or less often offered than risk explains
@@ -250,11 +245,6 @@ def lever_gap_flag(rate: float, expected: float, threshold: float = LEVER_GAP_TH
             f"{'more' if gap > 0 else 'less'} often than its risk explains")
 
 
-#: A lever offered to fewer than this many people of a group (but some) is not audited for that
-#: characteristic at all: with the plan naming who was offered it, "1 of 27" points at a person,
-#: and suppressing that group alone would leave it to subtraction from the total offered.
-#: [DEFAULT] 3: one or two people offered is a count that points at a person.
-MIN_OFFERED = 3
 
 
 def few_offered_suppression(rows: list[dict], minimum: int = MIN_OFFERED) -> list[dict]:
