@@ -70,6 +70,9 @@ def test_comparison_sets_model_claim_and_published_side_by_side(turnaround):
     assert care["published_verdict"] == "cannot be tested" and np.isnan(care["published"])
     turnover = table[table["claim"].str.startswith(CLAIMS["turnover"][2])].iloc[0]
     assert turnover["model_verdict"] == "not modelled here" and "plans" in turnover["note"]
+    # its model columns would otherwise hold a change in required FTE under a turnover claim of 15%
+    assert turnover[["model_as_reported", "model_published_flows", "model_no_change"]].isna().all()
+    assert "required social-work FTE" in turnover["note"] and "% as reported" in turnover["note"]
     # every lever set pulls demand down against carrying on as before
     assert (cin_2015["model_as_reported"] < cin_2015["model_no_change"])
 

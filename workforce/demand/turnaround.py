@@ -284,10 +284,13 @@ def compare_with_claims(result: DemandResult, history: pd.DataFrame, published: 
         sw = wf[wf["social_work"]]
         fte.append(100.0 * (sw[sw["quarter"] == result.horizon]["required_fte"].sum()
                             / sw[sw["quarter"] == 0]["required_fte"].sum() - 1.0))
-    rows.append((f"{text}", claim, *fte, np.nan, "not modelled here", "cannot be tested",
-                 "turnover is a workforce measure left to the plans; the model columns show the change in required "
-                 "social-work FTE to 2016 (%): less work per worker at the same staffing, which the plans turn into "
-                 "turnover and agency. Sandwell's workforce figures are published from 2017 only"))
+    # the model columns hold changes in stocks; turnover is not one, so they stay blank here and
+    # the note gives what the model does say (a column of one row meaning another thing misleads)
+    rows.append((f"{text}", claim, np.nan, np.nan, np.nan, np.nan, "not modelled here", "cannot be tested",
+                 "turnover is a workforce measure left to the plans; what the model gives instead is the change in "
+                 f"required social-work FTE to {last}: {fte[0]:+.1f}% as reported, {fte[1]:+.1f}% with the published "
+                 f"flows, {fte[2]:+.1f}% with no change, less work per worker at the same staffing, which the plans "
+                 "turn into turnover and agency. Sandwell's workforce figures are published from 2017 only"))
     budget = result.budget.set_index(["scenario", "part"])
     claim, _, text = CLAIMS["saving_share"]
     share = [100.0 * float(budget.at[(s, "total"), "final_year_share"]) for s in scen]
