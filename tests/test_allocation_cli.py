@@ -292,17 +292,22 @@ def test_the_help_names_every_file_allocate_writes(inputs, tmp_path):
     assert [name for name in written if name not in doc] == []
 
 
+def _rebalanced_sheet(workers, cases, out, sheet: str):
+    """One sheet of the allocation.xlsx a rebalance of `workers` and `cases` writes into `out`."""
+    openpyxl = pytest.importorskip("openpyxl")
+    res = run("--workers", str(workers), "--cases", str(cases), "--mode", "rebalance", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    return openpyxl.load_workbook(out / "allocation.xlsx")[sheet]
+
+
 def test_the_allocations_sheet_gives_each_childs_priority(inputs, tmp_path):
     """A manager sorts the Allocations sheet by priority to see the most vulnerable children's
     workers first: the column is there, noted, with the priority the allocation weighed (the
     cases table's, or by case type where it gives none); allocations.csv carries it too and still
     reads back as the next run's current state (priority included) with nothing changing."""
-    openpyxl = pytest.importorskip("openpyxl")
     w, c = inputs
     out = tmp_path / "out"
-    res = run("--workers", str(w), "--cases", str(c), "--mode", "rebalance", "--out", str(out))
-    assert res.exit_code == 0, res.output
-    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Allocations"]
+    ws = _rebalanced_sheet(w, c, out, "Allocations")
     header = [cell.value for cell in ws[1]]
     col, key = header.index("priority") + 1, header.index("case_id") + 1
     sheet = {ws.cell(r, key).value: ws.cell(r, col).value for r in range(2, ws.max_row + 1)}
@@ -327,15 +332,10 @@ def test_every_objective_term_on_the_summary_sheet_has_a_note(inputs, tmp_path):
     """The Summary sheet lists the objective by term (terms.continuity, ...): each item carries a
     note saying what the term measures and its weights (the values used) and their basis, taken
     from the objective's table, so a manager can read a figure without the code."""
-    openpyxl = pytest.importorskip("openpyxl")
     from workforce.allocation.config import AllocationConfig
     from workforce.allocation.objective import TERMS
 
-    w, c = inputs
-    out = tmp_path / "out"
-    res = run("--workers", str(w), "--cases", str(c), "--mode", "rebalance", "--out", str(out))
-    assert res.exit_code == 0, res.output
-    ws = openpyxl.load_workbook(out / "allocation.xlsx")["Summary"]
+    ws = _rebalanced_sheet(*inputs, tmp_path / "out", "Summary")
     notes = {cell.value: (cell.comment.text if cell.comment else "") for cell in ws["A"]
              if isinstance(cell.value, str) and cell.value.startswith("terms.")}
     assert set(notes) == {f"terms.{t.name}" for t in TERMS}
