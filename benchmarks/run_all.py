@@ -149,7 +149,8 @@ def census() -> None:
         paths = census_bench.synthetic_returns(Path(tmp), 5000)
         imp = census_bench.run("import", paths, 10.0, 500.0)
         check = census_bench.run("check", paths, None, None)
-    add("census", "import 5 returns of 5,000 workers (25,000 records)", f"{imp['seconds']:.1f} s "
+    add("census", f"import 5 returns of 5,000 workers in post ({imp['records']:,} records with the years' leavers)",
+        f"{imp['seconds']:.1f} s "
         f"({imp['cpu_seconds']:.1f} s CPU), {imp['peak_mb']:.0f} MB peak", "<= 10 s, <= 500 MB",
         imp["seconds"] <= 10 and imp["peak_mb"] <= 500)
     add("census", "check the same returns (schema and DfE rules)", f"{check['seconds']:.1f} s, {check['peak_mb']:.0f} MB peak")
