@@ -183,23 +183,16 @@ def read_explanations(run: Path) -> pd.DataFrame:
     InputError
         When the folder holds no allocation's explanations.
     """
-    import io
-
-    from workforce.csvcells import unmarked
-    from workforce.readers import csv_text
+    from workforce.readers import read_written_csv
 
     path = Path(run) / "explanations.csv"
     if not path.is_file():
         raise InputError("no explanations.csv here: not the output folder of an allocation run", file=str(run))
-    try:
-        frame = pd.read_csv(io.StringIO(csv_text(path)), dtype={
-            "case_id": str, "family_id": str, "worker_id": str, "previous_worker_id": str, "runner_up": str},
-            keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        first_line = (str(exc).splitlines() or [""])[0].rstrip(". ").split("C error: ")[-1]
-        raise InputError(f"is not valid CSV ({first_line})", file=path) from None
+    frame = read_written_csv(path, dtype={"case_id": str, "family_id": str, "worker_id": str,
+                                          "previous_worker_id": str, "runner_up": str},
+                             keep_default_na=False, na_values=[""])
     check_explanation_columns(frame, path)
-    return unmarked(frame)
+    return frame
 
 
 EXPLANATION_COLUMNS = ("case_id", "outcome", "worker_id", "children_after", "max_children", "complex_after",

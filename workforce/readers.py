@@ -39,7 +39,7 @@ from typing import Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from workforce.csvcells import unmark
+from workforce.csvcells import unmark, unmarked
 from workforce.errors import InputError, Problem
 
 TABLES = ("workers", "cases", "hr_history")
@@ -472,6 +472,24 @@ def read_csv(path: Path) -> pd.DataFrame:
     frame = _frame_from_rows(header, rows, path)
     frame.attrs.update(separator=separator, decimal=detect_decimal((v for _, v in rows), separator))
     return frame
+
+
+def read_written_csv(path: Path, **options) -> pd.DataFrame:
+    """A CSV this project wrote (`csvcells.write_csv`: an allocation's explanations, a model's
+    fairness audit), read back with pandas' own typing (`options` go to `pandas.read_csv`) and the
+    text marks taken off, so text reads as it was written.
+
+    Raises
+    ------
+    InputError
+        The file is not CSV, or empty (named, with the parser's first line).
+    """
+    try:
+        frame = pd.read_csv(io.StringIO(csv_text(path)), **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        first_line = (str(exc).splitlines() or [""])[0].rstrip(". ").split("C error: ")[-1]
+        raise InputError(f"is not valid CSV ({first_line})", file=path) from None
+    return unmarked(frame)
 
 
 def csv_header(path: Path) -> list[str]:

@@ -237,22 +237,15 @@ def read_fairness(path: str | Path) -> pd.DataFrame | None:
         The file is not a fairness audit (not CSV, empty, or without :data:`FAIRNESS_COLUMNS`):
         it is not covered by the model's hash, so it may have been edited or cut.
     """
-    import io
-
-    from workforce.csvcells import unmarked
-    from workforce.readers import csv_text
+    from workforce.readers import read_written_csv
 
     path = Path(path)
     path = path / FAIRNESS_FILE if path.is_dir() else path
     if not path.is_file():
         return None
-    try:
-        frame = pd.read_csv(io.StringIO(csv_text(path)))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        first_line = (str(exc).splitlines() or [""])[0].rstrip(". ").split("C error: ")[-1]
-        raise InputError(f"is not valid CSV ({first_line})", file=path) from None
+    frame = read_written_csv(path)
     missing = [c for c in FAIRNESS_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(f"is not a fairness audit: no column {', '.join(missing)}", file=path,
                          allowed=f"the {FAIRNESS_FILE} `workforce churn train` wrote beside the model")
-    return unmarked(frame)
+    return frame
