@@ -301,13 +301,16 @@ def locality_reach_room(problem: Problem, room: pd.DataFrame, units) -> pd.DataF
     return out.sort_values(["unit", "team", "worker_id"], kind="stable").reset_index(drop=True)
 
 
-def locality_takers(problem: Problem, room: pd.DataFrame, units) -> dict[str, tuple[str, ...]]:
+def locality_takers(problem: Problem, room: pd.DataFrame, units,
+                    pairs: pd.DataFrame | None = None) -> dict[str, tuple[str, ...]]:
     """Per team of `locality_reach_room`: the families of ``units`` it could take together, the
     most urgent first (by priority, then family), each to the eligible worker of the team with
     the most points of room left who has room for it, within every cap, the room shrinking as
     families are placed. A count a team can actually take at once (a first fit, so at least that
-    many), not the sum of what each worker could take on their own."""
-    pairs = locality_reach_room(problem, room, units)
+    many), not the sum of what each worker could take on their own. ``pairs``: the
+    `locality_reach_room` of ``units`` when the caller has it already."""
+    if pairs is None:
+        pairs = locality_reach_room(problem, room, units)
     if not len(pairs):
         return {}
     units_t = problem.units

@@ -364,10 +364,10 @@ def _waiting_takers(problem: Problem, assignment: pd.Series,
     waiting families each could take and the setting that would let it move there."""
     waiting = waiting_units(problem, assignment)
     room = C.room_left(problem, loads)
-    takers = C.locality_takers(problem, room, waiting)
+    pairs = C.locality_reach_room(problem, room, waiting)
+    takers = C.locality_takers(problem, room, waiting, pairs)
     if not takers:
         return takers, {}
-    pairs = C.locality_reach_room(problem, room, waiting)
     teams_of = pairs.groupby("unit")["team"].agg(lambda t: sorted(set(t)))
     words = {u: C.takers_words(problem, {t: takers[t] for t in teams if t in takers}, problem.units.at[u, "teams"],
                                "this family", "waiting families") for u, teams in teams_of.items()}
