@@ -165,14 +165,14 @@ def write_allocation_files(od, result, *, inputs: list[Path], config: Allocation
         od.path(ALLOCATION_SETTINGS).write_text(allocation_settings_toml(config), encoding="utf-8")
     rules = config.rules if config is not None else None
     # the figures the workbook shows, traced to its sheets: the Summary items they read take their definitions
-    shown = [*allocation_status(result.summary),
-             *allocation_workbook_indicators(result.summary, result.worker_loads, rules)]
+    headline = allocation_workbook_indicators(result.summary, result.worker_loads, rules)
+    shown = [*allocation_status(result.summary), *headline]
     write_allocation_workbook(od.path("allocation.xlsx"), summary=result.summary, allocations=result.allocations,
                               worker_loads=result.worker_loads, unallocated=result.unallocated,
                               changes=result.changes,
                               settings=allocation_settings_frame(config) if config is not None else None,
                               rules=rules, inputs=inputs, produced_by=produced_by,
-                              notes=item_notes(result.summary, shown, config))
+                              notes=item_notes(result.summary, shown, config), indicators=headline)
 
 
 def read_explanations(run: Path) -> pd.DataFrame:

@@ -336,7 +336,8 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
                               settings: Mapping[str, Any] | pd.DataFrame | None = None,
                               rules: CaseloadRules | None = None, inputs: Iterable[PathLike] = (),
                               produced_by: str = "workforce allocate",
-                              notes: Mapping[str, str] | None = None) -> Path:
+                              notes: Mapping[str, str] | None = None,
+                              indicators: list[Indicator] | None = None) -> Path:
     """The allocation workbook.
 
     Summary (headline indicators from :func:`allocation_workbook_indicators`, solver figures,
@@ -364,6 +365,9 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
         Notes on the Summary's solver figures by item, shown on the item's cell: what each counts,
         by which definition and where its rows are (`allocation.summary_items.item_notes`; for
         ``terms.continuity``, what the objective term measures and its weights' basis).
+    indicators : list of Indicator, optional
+        The headline it shows, when the caller has built it to note the items
+        (default :func:`allocation_workbook_indicators` of `summary`, `worker_loads`, `rules`).
 
     Returns
     -------
@@ -371,7 +375,8 @@ def write_allocation_workbook(path: PathLike, *, summary: Mapping[str, Any], all
         The workbook written.
     """
     book = SafeWorkbook(produced_by=produced_by, inputs=inputs, title="Case allocation", notes=COLUMN_NOTES)
-    indicators = allocation_workbook_indicators(summary, worker_loads, rules)
+    if indicators is None:
+        indicators = allocation_workbook_indicators(summary, worker_loads, rules)
     charts = []
     if has_columns(worker_loads, "team", "points_after", "capacity_points"):
         tp = team_points(worker_loads)
