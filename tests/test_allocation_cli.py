@@ -390,6 +390,30 @@ def test_every_item_of_the_summary_sheet_has_a_note(tmp_path):
     assert item_notes({"a_figure_defined_nowhere": 1}, []) == {}
 
 
+def test_summary_notes_on_before_after_and_baseline_counts_say_when_they_count():
+    """The note on ``workers_over_capacity_points.before`` used to quote the headline's wording,
+    "...than their cap after the allocation (33 before)", so the count before the allocation was
+    defined as one after it, and the baseline's count carried the allocation's own before figure.
+    Each now says when it counts, in the headline's words for what it counts."""
+    from workforce.allocation.explain import OVER_CAP_WORDS
+    from workforce.allocation.summary_items import item_notes
+    from workforce.indicators import over_hard_cap_definition, workers_over_hard_caps
+
+    summary = {"workers_over_capacity_points": {"before": 33, "after": 10},
+               "baseline": {"workers_over_capacity_points": 13},
+               "workers_left_over_a_cap": {"no_room": 1}}
+    notes = item_notes(summary, workers_over_hard_caps(summary, "Worker loads"))
+    before, after = notes["workers_over_capacity_points.before"], notes["workers_over_capacity_points.after"]
+    assert "before the allocation" in before and "after the allocation" not in before and "33" not in before
+    assert "after the allocation" in after and "33" not in after
+    assert over_hard_cap_definition("workers_over_capacity_points", "after its allocation") in \
+        notes["baseline.workers_over_capacity_points"]
+    assert "33" not in notes["baseline.workers_over_capacity_points"]
+    reason = notes["workers_left_over_a_cap.no_room"]
+    assert reason.startswith("workers left above a hard cap") and f'"{OVER_CAP_WORDS["no_room"]}"' in reason
+    assert "; among" not in reason
+
+
 def test_team_names_in_the_console_summary_are_printed_as_written(tmp_path):
     """The summary row of waiting families other teams could take names teams from the inputs; the
     table read them as Rich markup, so a team called 'Duty [/] East' stopped the command with

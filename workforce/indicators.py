@@ -378,17 +378,30 @@ def priority_one_unallocated(summary: Mapping[str, Any] | None, source: str = SH
                      "take (each with the nearest worker and the shortfall)", source)
 
 
+#: The counts of workers above a hard cap of the capacity model: summary key -> (indicator name,
+#: what the cap counts).
+HARD_CAP_COUNTS = {
+    "workers_over_capacity_points": ("Workers over 100% of points capacity", "points"),
+    "workers_over_hard_children": ("Workers over the hard cap on children", "children"),
+    "workers_over_complex_children": ("Workers over the cap on complex children",
+                                      "complex children (CP, complex looked-after, court)"),
+}
+
+
+def over_hard_cap_definition(key: str, when: str) -> str:
+    """What a count of `HARD_CAP_COUNTS` counts, at ``when`` ("after the allocation", ...): one
+    wording for the headline, the summary's before and after, and the baseline's figure."""
+    return f"workers holding more {HARD_CAP_COUNTS[key][1]} than their cap {when}"
+
+
 def workers_over_hard_caps(summary: Mapping[str, Any] | None, source: str = SHEET_ALLOCATION) -> list[Indicator]:
     """Workers above each hard cap of the capacity model after the allocation (and before)."""
     out = []
-    for key, name, what in (("workers_over_capacity_points", "Workers over 100% of points capacity", "points"),
-                            ("workers_over_hard_children", "Workers over the hard cap on children", "children"),
-                            ("workers_over_complex_children", "Workers over the cap on complex children",
-                             "complex children (CP, complex looked-after, court)")):
+    for key, (name, _) in HARD_CAP_COUNTS.items():
         figure = (summary or {}).get(key)
         if isinstance(figure, Mapping) and figure.get("after") is not None:
             out.append(Indicator(key, name, int(figure["after"]), COUNT,
-                                 f"workers holding more {what} than their cap after the allocation ({figure.get('before')}"
+                                 f"{over_hard_cap_definition(key, 'after the allocation')} ({figure.get('before')}"
                                  " before); each one left over a cap is listed with the reason", source))
     return out
 

@@ -22,7 +22,7 @@ from workforce.allocation.config import AllocationConfig
 from workforce.allocation.explain import OVER_CAP_WORDS
 from workforce.allocation.families import existing_issues
 from workforce.excel.layout import key_value_frame
-from workforce.indicators import ALLOCATION_GAP, HIGHEST_UTILISATION, Indicator
+from workforce.indicators import ALLOCATION_GAP, HARD_CAP_COUNTS, HIGHEST_UTILISATION, Indicator, over_hard_cap_definition
 
 
 def _first_paragraph(fn) -> str:
@@ -64,6 +64,14 @@ WHEN_BLANK = {"gap": (ALLOCATION_GAP, "no bound was proven", None),
 #: Summary items that hold a figure per team (``<item>.<team>``).
 PER_TEAM = ("waiting_families_other_teams_could_take",)
 
+#: Who ``workers_left_over_a_cap`` counts, with or without a reason.
+LEFT_OVER = ("workers left above a hard cap after the allocation (points capacity, hard cap on children, cap on "
+             "complex children)")
+
+#: When ``<count>.before`` and ``<count>.after`` count the workers over a hard cap (`HARD_CAP_COUNTS`).
+WHEN = {"before": "before the allocation, with the workers the cases table names",
+        "after": "after the allocation; each one left over a cap is listed with the reason"}
+
 #: The items no indicator defines: what each counts, and the sheet (or file) with its rows
 #: (None: a figure of the run as a whole).
 DEFINITIONS: dict[str, tuple[str, str | None]] = {
@@ -93,13 +101,12 @@ DEFINITIONS: dict[str, tuple[str, str | None]] = {
     "cross_team_moves": ("children who move to a worker of another team than their case record names "
                          "(cross_team = True; only with reach locality)", "Allocations"),
     "unallocated_families": ("sibling groups with at least one child left without a worker", "Unallocated"),
-    "workers_left_over_a_cap": ("workers left above a hard cap after the allocation (points capacity, hard cap "
-                                "on children, cap on complex children), counted by the reason nobody could take "
-                                "the excess: the first that holds of the reasons in turn; over_cap_reason gives "
-                                "the reason and the numbers", "Worker loads"),
+    "workers_left_over_a_cap": (f"{LEFT_OVER}, counted by the reason nobody could take the excess: the "
+                                "first that holds of the reasons in turn; over_cap_reason gives the reason and the "
+                                "numbers", "Worker loads"),
     "waiting_families_other_teams_could_take": (
-        "with reach team: waiting families that eligible workers of this team, another team of the same locality, "
-        "could take at once within every cap (the hard rules applied as in the allocation, the most urgent "
+        "the waiting families the eligible workers of this team, another team of the same locality, could take "
+        "at once within every cap (the hard rules applied as in the allocation, the most urgent "
         "families first; a first fit, so at least that many). Families may not move there while the reach is "
         "team; each such child's reason names the team and the setting", "Unallocated"),
     "other_teams_doing_other_work": (
@@ -139,11 +146,11 @@ def _where(place: str | None) -> str:
 
 
 def over_cap_reason_notes() -> dict[str, str]:
-    """Per reason code of ``workers_left_over_a_cap``: its words and the rule's definition (the
-    rule's docstring), in the order they are tried."""
-    out = {name: f"{OVER_CAP_WORDS[name]}: {_first_paragraph(rule)}" for name, rule in C.OVER_CAP_RULES}
-    out["no_room"] = f"{OVER_CAP_WORDS['no_room']}: none of the reasons before it holds"
-    return out
+    """Per reason code of ``workers_left_over_a_cap``: who it counts, the reason's words and the
+    rule's definition (the rule's docstring), in the order they are tried."""
+    defined = {name: _first_paragraph(rule) for name, rule in C.OVER_CAP_RULES}
+    defined["no_room"] = "none of the reasons tried before it holds"
+    return {name: f'{LEFT_OVER}, for the reason "{OVER_CAP_WORDS[name]}": {text}' for name, text in defined.items()}
 
 
 def item_notes(summary: Mapping[str, Any], indicators: Iterable[Indicator],
@@ -175,16 +182,17 @@ def item_notes(summary: Mapping[str, Any], indicators: Iterable[Indicator],
         """The item's definition and the place of its rows (None: defined nowhere)."""
         head, _, tail = item.partition(".")
         inner = None
+        if head == "baseline" and tail in HARD_CAP_COUNTS:  # the headline's wording quotes the run's own figures
+            return f"for the manager's baseline: {over_hard_cap_definition(tail, 'after its allocation')}", None
         if head == "baseline" and tail:
             found = define(tail)  # the sheets' rows are the allocation returned's, not the baseline's
             return None if found is None else (f"for the manager's baseline (see baseline_objective): {found[0]}", None)
         elif item.endswith("_ids"):
             prefix, inner = "their IDs", define(item.removesuffix("_ids"))
         elif head == "workers_left_over_a_cap" and tail in reasons:
-            prefix, inner = f"for the reason {reasons[tail]}; among", define(head)
-        elif tail in ("before", "after") and head in INDICATOR_OF:
-            prefix = "after the allocation" if tail == "after" else "before the allocation, with the current workers"
-            inner = define(head)
+            return reasons[tail], define(head)[1]
+        elif tail in WHEN and head in HARD_CAP_COUNTS:
+            return f"{HARD_CAP_COUNTS[head][0]}, {tail}: {over_hard_cap_definition(head, WHEN[tail])}", "Worker loads"
         elif tail and head in PER_TEAM:
             prefix, inner = f"team {tail}", define(head)
         if inner is not None:
