@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workforce import contracts
@@ -42,6 +43,13 @@ def _param(default: Any, basis: str, low: Any = None, high: Any = None) -> Any:
     if isinstance(default, (dict, list)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def mean_family_size(sibling_group_p: dict) -> float:
+    """Expected children in a family when sibling groups of each size (key) are drawn with the
+    given weights (`DemoParameters.sibling_group_p`): what turns a count of children into one of
+    families."""
+    return float(np.dot(list(sibling_group_p), list(sibling_group_p.values())) / sum(sibling_group_p.values()))
 
 
 def _service_units() -> dict:
