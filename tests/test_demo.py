@@ -122,6 +122,18 @@ def test_sandwell_profile_is_sandwells_size(sandwell, indicators):
         assert abs(census[measure] / published[measure] - 1) <= share, (measure, census[measure], published[measure])
 
 
+def test_sandwell_asye_share_basis_says_what_bounds_it(sandwell):
+    """The profile asks for 16% of case holders in their ASYE year (brief s1 [S22]: nearly 60%
+    agency or ASYE), but an ASYE on the census day is a newly qualified starter of the year before
+    it, so the generator reaches no more than that year's starters into case-holder posts (8 of 186
+    case holders at seed 0); the basis said only '16%'."""
+    w, as_of = sandwell.workers, sandwell.as_of
+    starters = w[~w["agency"] & (w["role"] == "case_holder") & (w["start_date"] > as_of - pd.DateOffset(years=1))]
+    assert w["asye"].sum() <= len(starters)
+    basis = parameter_table(sandwell.params).set_index("parameter").at["asye_share", "basis"]
+    assert "newly qualified starters into case-holder posts" in basis, basis
+
+
 def test_sandwell_profile_levels_are_sandwells_published_figures_with_their_basis(indicators):
     """The profile's levels are the file's figures, not a hand-typed copy (agency covering vacancies
     was 0.54 against the published 54.2%), and the parameter table gives Sandwell's basis and range

@@ -375,7 +375,9 @@ def sandwell_case_mix(year: int) -> tuple[dict, str, None]:
 #: generated authority reaches Sandwell's published caseload (checked by the tests).
 SANDWELL_JUDGEMENTS = {
     "asye_share": (0.16, "[DEFAULT] Sandwell: nearly 60% of the social work workforce agency staff or ASYEs "
-                         "(brief s1 [S22], Jan 2018), so more ASYEs than the default's 10%", (0.1, 0.3)),
+                         "(brief s1 [S22], Jan 2018), so more ASYEs than the default's 10%; reached only as far as the "
+                         "year's newly qualified starters into case-holder posts allow (an ASYE's year is the one "
+                         "before the census, and the demo's starters replace its leavers)", (0.1, 0.3)),
     "funding_level": (0.6, "[DEFAULT] Sandwell's posts funded far below its demand: chosen so the caseload is at "
                            "Sandwell's published caseload_fte (2018) with its vacancy and agency levels", (0.5, 0.7)),
     "short_funding": (0.55, "[DEFAULT] a short team, funded below the whole service's funding_level", (0.45, 0.6)),
