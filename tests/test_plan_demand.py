@@ -214,8 +214,11 @@ def test_a_demo_dated_in_the_published_years_runs_on_its_own_history_to_that_day
     assert "dated" not in dh.source and dh.frame.index.max() == 2018  # nothing from after its today
     for measure, stage in (("referrals", "assessment"), ("cp_at31", "cp"), ("cp_starts", "cp")):
         assert dh.frame.at[2018, measure] == pytest.approx(published.at[2018, measure] * dh.factors[stage])
-    # the demo's children are Sandwell's 2018 mix: one scale for every stage (it was 1.70 to 0.81)
-    assert dh.factors.max() / dh.factors.min() < 1.15, dh.factors
+    # the demo's children are Sandwell's 2018 mix: one scale for every stage (it was 1.70 to 0.81);
+    # not exactly one: a sibling whose case type differs from the family's (sibling_type_change)
+    # moves children from CP to in need and from in need to assessment (about 1.15 between them),
+    # and each family's type is drawn (1.15 to 1.27 over seeds 0-5 at Sandwell's size)
+    assert dh.factors.max() / dh.factors.min() < 1.3, dh.factors
     own = stage_counts(demo.cases)
     assert own["cp"] / own.sum() == pytest.approx(published.at[2018, "cp_at31"] / published.at[2018, "cin_at31"],
                                                   abs=0.02)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import CaseloadRules, family_child_points, safe_holding
-from workforce.demo.parameters import LOCALITY_NAMES, SERVICE_WIDE, DemoParameters
+from workforce.demo.parameters import LOCALITY_NAMES, SERVICE_WIDE, DemoParameters, mean_family_size
 
 
 #: Case types of the families a disabled children's team holds.
@@ -128,7 +128,7 @@ def build_children(params: DemoParameters, scale: float, teams: list[Team], rng:
     sizes = np.array(choice(rng, params.sibling_group_p, size=n_fam), dtype=int)
     mix = params.case_mix
     types = list(mix)
-    mean_size = float(np.dot(list(params.sibling_group_p), list(params.sibling_group_p.values())) / sum(params.sibling_group_p.values()))
+    mean_size = mean_family_size(params.sibling_group_p)
     expected = {t: (0.2 * mean_size + 0.8) if t == "care_leaver" else mean_size for t in types}
     fam_p = np.array([mix[t] / expected[t] for t in types])
     fam_p /= fam_p.sum()
@@ -239,8 +239,7 @@ def typical_team_posts(params: DemoParameters | None = None, teams: int = 10) ->
     DataFrame with columns `role`, `fte` (1.0), `asye` (bool).
     """
     params = params or DemoParameters()
-    sizes = params.sibling_group_p
-    children = params.families * sum(k * p for k, p in sizes.items()) / sum(sizes.values())
+    children = params.families * mean_family_size(params.sibling_group_p)
     n_teams = (params.localities + max(params.localities, params.cin_cp_teams)
                + min(params.localities, params.children_in_care_teams) + params.disabled_children_teams)
     template = _case_roles(12, params, False)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workforce import contracts
@@ -42,6 +43,13 @@ def _param(default: Any, basis: str, low: Any = None, high: Any = None) -> Any:
     if isinstance(default, (dict, list)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def mean_family_size(sibling_group_p: dict) -> float:
+    """Expected children in a family when sibling groups of each size (key) are drawn with the
+    given weights (`DemoParameters.sibling_group_p`): what turns a count of children into one of
+    families."""
+    return float(np.dot(list(sibling_group_p), list(sibling_group_p.values())) / sum(sibling_group_p.values()))
 
 
 def _service_units() -> dict:
@@ -238,7 +246,8 @@ def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float] | None]]
     The levels, and turnover in the year to today, are the census year's (`SANDWELL["year"]`); the
     years before today draw their turnover in the range over those years (Sandwell's swung from
     22.0% to 14.3% and back to 22.4%). The case mix is Sandwell's children at 31 March of that year
-    (:func:`sandwell_case_mix`). Read from the files, so the profile can never drift from the
+    (:func:`sandwell_case_mix`); the size is Sandwell's census-day cases and FTE in post
+    (:func:`sandwell_families`, :func:`sandwell_service_units`). Read from the files, so the profile can never drift from the
     figures it claims (no hand-typed copy of them).
 
     Raises
@@ -270,6 +279,9 @@ def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float] | None]]
         out[name] = (share(value), f"{source}, 30 September {year}: {measure} {value:.1f}% (range: {first}-{last})",
                      (share(min(span)), share(max(span))))
     out["case_mix"] = sandwell_case_mix(year)
+    out["families"] = sandwell_families({y: published("cases", y) for y in years}, year, source)
+    out["service_units"] = sandwell_service_units(
+        {m: published(m, year) for m in ("inpost_fte", "agency_fte", "case_holders_fte")}, year, source)
     turnover = {y: published("turnover_rate_fte", y) for y in years}
     lo, hi = share(min(turnover.values())), share(max(turnover.values()))
     out["turnover_range"] = ((lo, hi), f"{source}: turnover_rate_fte "
@@ -278,6 +290,55 @@ def sandwell_targets() -> dict[str, tuple[Any, str, tuple[float, float] | None]]
     out["turnover_today"] = (share(turnover[year]), f"{source}, the year to 30 September {year}: turnover_rate_fte "
                              f"{turnover[year]:.1f}% (range: {first}-{last})", (lo, hi))
     return out
+
+
+#: The share of a service's open children its workers hold on the census day, (value, basis,
+#: range): the census counts only the cases case holders hold, while a service also has children
+#: waiting for allocation.
+SANDWELL_HELD_SHARE = (0.96, "[DEFAULT] share of the service's open children a worker holds on the census day; the "
+                             "rest wait (new referrals, a leaver's families, teams with no room) and the census does "
+                             "not count them (the demo holds 96-97% at seed 0)", (0.93, 0.98))
+
+#: The `sandwell` profile's service-wide units as a share of the default's counts, (value, basis,
+#: range): with Sandwell's case holders, the default's units would make a service larger than Sandwell's.
+SANDWELL_SERVICE_UNIT_SHARE = (0.76, "[DEFAULT] chosen so the FTE in post is near Sandwell's published inpost_fte "
+                                     "with its case holders (checked by the tests)", (0.65, 0.9))
+
+
+def sandwell_families(cases: dict[int, float], year: int, source: str) -> tuple[int, str, tuple[int, int]]:
+    """The `sandwell` profile's families, from Sandwell's published cases by census year: the
+    children its case holders held at 30 September of `year`, over the share of open children
+    held that day (:data:`SANDWELL_HELD_SHARE`) and the children in a family
+    (:func:`mean_family_size`), so the generated service is Sandwell's size by the census's own
+    count, not the default authority's; (families, basis, range over the years of `cases`)."""
+    size = mean_family_size(DemoParameters().sibling_group_p)
+    held, held_basis, _ = SANDWELL_HELD_SHARE
+
+    def families(n: float) -> int:
+        return int(round(n / held / size))
+
+    first, last = min(cases), max(cases)
+    basis = (f"[DERIVED] {source}, 30 September {year}: cases {cases[year]:.0f} (children held by case holders; "
+             f"{min(cases.values()):.0f}-{max(cases.values()):.0f} over {first}-{last}), over {held:.2f} of the "
+             f"service's children held that day ({held_basis}), over {size:.3f} children a family (sibling_group_p)")
+    return families(cases[year]), basis, (families(min(cases.values())), families(max(cases.values())))
+
+
+def sandwell_service_units(fte: dict[str, float], year: int, source: str) -> tuple[dict, str, None]:
+    """The `sandwell` profile's service-wide units of qualified staff without cases and managers:
+    the default's units at :data:`SANDWELL_SERVICE_UNIT_SHARE` of their counts, so that with
+    Sandwell's case holders the FTE in post is Sandwell's published figure (`fte`: its
+    `inpost_fte`, `agency_fte` and `case_holders_fte` at 30 September of `year`); (units, basis,
+    None: the range is the share's, in the basis)."""
+    share, basis, (low, high) = SANDWELL_SERVICE_UNIT_SHARE
+    units = {name: (kind, {role: int(round(n * share)) for role, n in roles.items()})
+             for name, (kind, roles) in DemoParameters().service_units.items()}
+    total = fte["inpost_fte"] + fte["agency_fte"]
+    text = (f"the default's service-wide units at {share:.0%} of their counts (range {low:.0%}-{high:.0%}) "
+            f"{basis}: {source}, 30 September {year}: inpost_fte {fte['inpost_fte']:.1f}, agency_fte "
+            f"{fte['agency_fte']:.0f}, case_holders_fte {fte['case_holders_fte']:.1f} ({fte['case_holders_fte'] / total:.1%} "
+            "of its FTE)")
+    return units, text, None
 
 
 def sandwell_case_mix(year: int) -> tuple[dict, str, None]:
@@ -314,7 +375,9 @@ def sandwell_case_mix(year: int) -> tuple[dict, str, None]:
 #: generated authority reaches Sandwell's published caseload (checked by the tests).
 SANDWELL_JUDGEMENTS = {
     "asye_share": (0.16, "[DEFAULT] Sandwell: nearly 60% of the social work workforce agency staff or ASYEs "
-                         "(brief s1 [S22], Jan 2018), so more ASYEs than the default's 10%", (0.1, 0.3)),
+                         "(brief s1 [S22], Jan 2018), so more ASYEs than the default's 10%; reached only as far as the "
+                         "year's newly qualified starters into case-holder posts allow (an ASYE's year is the one "
+                         "before the census, and the demo's starters replace its leavers)", (0.1, 0.3)),
     "funding_level": (0.6, "[DEFAULT] Sandwell's posts funded far below its demand: chosen so the caseload is at "
                            "Sandwell's published caseload_fte (2018) with its vacancy and agency levels", (0.5, 0.7)),
     "short_funding": (0.55, "[DEFAULT] a short team, funded below the whole service's funding_level", (0.45, 0.6)),
@@ -342,7 +405,8 @@ def profile_parameters(profile: str = "default") -> DemoParameters:
     profile : str
         ``default``: an authority at England's 2023 middle on every census measure (Sandwell-sized);
         ``sandwell``: a Sandwell-like authority at Sandwell's published 2018 figures (agency 31%,
-        vacancy 26%, caseload 18, turnover 14-22% over 2017-19, absence 5%), today 30 September 2018.
+        vacancy 26%, caseload 18, turnover 14-22% over 2017-19, absence 5%) and size (3,157 cases
+        held, 175 case-holding FTE, 214 FTE in post), today 30 September 2018.
 
     Raises
     ------
