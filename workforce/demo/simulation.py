@@ -215,6 +215,8 @@ class Simulation:
         total = sum(self.groups.values())
         mean_w = sum(fte * weight.get(r, 1.0) for (_, r), fte in self.groups.items()) / total
         self.role_weight = {r: weight.get(r, 1.0) / mean_w for (_, r) in self.groups}
+        if params.inpost_history:
+            self.vacancy = self.follow_inpost_history()
         # team demand in children today, walked back in time for the history
         final = self.children.groupby("team").size()
         self.points_per_child = self.children.groupby("team")["points"].mean()
@@ -230,7 +232,47 @@ class Simulation:
 
     def la_target(self, k: int) -> float:
         """LA-employed FTE the authority aims to have in post at snapshot k."""
-        return sum((1.0 - self._vacancy_of(role, k)) * fte for (_, role), fte in self.groups.items())
+        return self._la_fte_at(self.vacancy[k])
+
+    def _la_fte_at(self, level: float) -> float:
+        """LA-employed FTE in post when the vacancy level is `level` (each role's vacancy its
+        weighted share of it, as `_vacancy_of`)."""
+        return sum((1.0 - float(min(0.9, level * self.role_weight.get(role, 1.0)))) * fte
+                   for (_, role), fte in self.groups.items())
+
+    def follow_inpost_history(self) -> np.ndarray:
+        """The vacancy level of each year before today set so LA-employed FTE in post follows
+        the profile's published history (`inpost_history`, census year -> FTE in post) as a share
+        of today's: a real authority's starters of a year are its growth as well as its leavers'
+        replacements. A year without a figure keeps the share of the last year before it with one
+        (the first, before any) and its usual wobble; today keeps the profile's vacancy level.
+
+        Raises
+        ------
+        ValueError
+            A history without today's census year, which the shares are of.
+        """
+        history, today = self.p.inpost_history, self.as_of.year
+        if today not in history:
+            raise ValueError(f"inpost_history has no figure for {today}, the census year of today "
+                             f"({self.as_of.date()})")
+        levels = self.vacancy.copy()
+        now = self._la_fte_at(levels[-1])
+        for k, when in enumerate(self.snapshots[:-1]):
+            known = [y for y in history if y <= when.year]
+            year = max(known) if known else min(history)
+            wobble = 1.0 if year == when.year else self._la_fte_at(levels[k]) / now
+            levels[k] = self._level_for(history[year] / history[today] * now * wobble)
+        return levels
+
+    def _level_for(self, fte: float) -> float:
+        """The vacancy level (within the 0-0.8 the levels are held to) at which LA-employed FTE in
+        post is `fte`: bisection, as FTE in post falls as the level rises."""
+        low, high = 0.0, 0.8
+        for _ in range(60):
+            mid = (low + high) / 2
+            low, high = (mid, high) if self._la_fte_at(mid) > fte else (low, mid)
+        return (low + high) / 2
 
     def in_post(self, when: pd.Timestamp) -> list[Worker]:
         return [w for w in self.factory.workers if w.in_post(when)]
