@@ -111,13 +111,24 @@ class WorkerFactory:
                 tags.append(tag)
         return tuple(tags)
 
+    def _newly_qualified_age(self) -> float:
+        """Age on qualifying: from 22, most in their twenties, some much later."""
+        return 22.0 + min(28.0, float(self.rng.exponential(5.0)))
+
+    def qualify_newly(self, worker: Worker, start: pd.Timestamp) -> None:
+        """Make an experienced starter not yet in post a newly qualified one starting at `start`:
+        an NQ's age and skills (no cp or court, half the rest), as :meth:`make` gives them."""
+        worker.nq, worker.start = True, start
+        worker.age_at_start = self._newly_qualified_age()
+        worker.skills = self._skills(worker.role, True, worker.team_type)
+
     def make(self, team: Team, role: str, kind: str, start: pd.Timestamp, *, fte: float | None = None,
              age_at_start: float | None = None, extra: bool = False) -> Worker:
         """kind: 'agency', 'nq' (newly qualified, ASYE year) or 'permanent' (experienced)."""
         p, rng = self.params, self.rng
         if age_at_start is None:
             if kind == "nq":
-                age_at_start = 22.0 + min(28.0, float(rng.exponential(5.0)))
+                age_at_start = self._newly_qualified_age()
             else:
                 minimum = 25.0 if role in ("case_holder", "qualified_no_cases") else 28.0
                 age_at_start = _age_in_band(rng, choice(rng, p.starter_age_band_p), minimum=minimum)
@@ -146,7 +157,7 @@ class WorkerFactory:
             age = _age_in_band(rng, choice(rng, p.age_band_p), minimum=25.0)
         elif role == "case_holder" and rng.random() < p.asye_share:
             kind, tenure = "nq", float(rng.uniform(0.0, 1.0))
-            age = 22.0 + min(28.0, float(rng.exponential(5.0))) + tenure
+            age = self._newly_qualified_age() + tenure
         else:
             kind, tenure = "permanent", float(rng.exponential(p.permanent_tenure_mean_years))
             age = _age_in_band(rng, choice(rng, p.age_band_p), minimum=25.0 if role == "case_holder" else 28.0)
@@ -215,6 +226,8 @@ class Simulation:
         total = sum(self.groups.values())
         mean_w = sum(fte * weight.get(r, 1.0) for (_, r), fte in self.groups.items()) / total
         self.role_weight = {r: weight.get(r, 1.0) / mean_w for (_, r) in self.groups}
+        if params.inpost_history:
+            self.vacancy = self.follow_inpost_history()
         # team demand in children today, walked back in time for the history
         final = self.children.groupby("team").size()
         self.points_per_child = self.children.groupby("team")["points"].mean()
@@ -230,7 +243,47 @@ class Simulation:
 
     def la_target(self, k: int) -> float:
         """LA-employed FTE the authority aims to have in post at snapshot k."""
-        return sum((1.0 - self._vacancy_of(role, k)) * fte for (_, role), fte in self.groups.items())
+        return self._la_fte_at(self.vacancy[k])
+
+    def _la_fte_at(self, level: float) -> float:
+        """LA-employed FTE in post when the vacancy level is `level` (each role's vacancy its
+        weighted share of it, as `_vacancy_of`)."""
+        return sum((1.0 - float(min(0.9, level * self.role_weight.get(role, 1.0)))) * fte
+                   for (_, role), fte in self.groups.items())
+
+    def follow_inpost_history(self) -> np.ndarray:
+        """The vacancy level of each year before today set so LA-employed FTE in post follows
+        the profile's published history (`inpost_history`, census year -> FTE in post) as a share
+        of today's: a real authority's starters of a year are its growth as well as its leavers'
+        replacements. A year without a figure keeps the share of the last year before it with one
+        (the first, before any) and its usual wobble; today keeps the profile's vacancy level.
+
+        Raises
+        ------
+        ValueError
+            A history without today's census year, which the shares are of.
+        """
+        history, today = self.p.inpost_history, self.as_of.year
+        if today not in history:
+            raise ValueError(f"inpost_history has no figure for {today}, the census year of today "
+                             f"({self.as_of.date()})")
+        levels = self.vacancy.copy()
+        now = self._la_fte_at(levels[-1])
+        for k, when in enumerate(self.snapshots[:-1]):
+            known = [y for y in history if y <= when.year]
+            year = max(known) if known else min(history)
+            wobble = 1.0 if year == when.year else self._la_fte_at(levels[k]) / now
+            levels[k] = self._level_for(history[year] / history[today] * now * wobble)
+        return levels
+
+    def _level_for(self, fte: float) -> float:
+        """The vacancy level (within the 0-0.8 the levels are held to) at which LA-employed FTE in
+        post is `fte`: bisection, as FTE in post falls as the level rises."""
+        low, high = 0.0, 0.8
+        for _ in range(60):
+            mid = (low + high) / 2
+            low, high = (mid, high) if self._la_fte_at(mid) > fte else (low, mid)
+        return (low + high) / 2
 
     def in_post(self, when: pd.Timestamp) -> list[Worker]:
         return [w for w in self.factory.workers if w.in_post(when)]
@@ -247,10 +300,11 @@ class Simulation:
         offset = int(np.clip(self.rng.uniform(*lag), 1, days))
         return (when + pd.Timedelta(days=offset)).normalize()
 
-    def _hire(self, when: pd.Timestamp, nxt: pd.Timestamp, k: int, staying: list[Worker]) -> None:
+    def _hire(self, when: pd.Timestamp, nxt: pd.Timestamp, k: int, staying: list[Worker]) -> list[Worker]:
         """Permanent starters in the year up to snapshot k (at `nxt`) so LA FTE in post there
         meets the year's vacancy level; newly qualified starters into case-holder posts keep the
-        ASYE share."""
+        ASYE share of the case-holder posts filled so far (the year's agency starters come after).
+        Returns the starters."""
         p, rng = self.p, self.rng
         la = self._group_fte(staying, agency=False)
         # posts come whole, so some groups sit above their level: the year's hires make up the
@@ -277,10 +331,26 @@ class Simulation:
         asye_next = sum(1 for w in staying if w.is_asye(nxt))
         n_nq = int(np.clip(round(p.asye_share * ch_next) - asye_next, 0, len(holders)))
         nq = set(rng.choice(holders, size=n_nq, replace=False).tolist()) if n_nq else set()
+        made = []
         for i, (team, role, fte) in enumerate(hires):
             kind = "nq" if i in nq else "permanent"
             start = self._starts(when, nxt, p.nq_cohort_days if kind == "nq" else p.hire_lag_days)
-            self.factory.make(team, role, kind, start, fte=fte)
+            made.append(self.factory.make(team, role, kind, start, fte=fte))
+        return made
+
+    def _asye_share_with_agency(self, when: pd.Timestamp, nxt: pd.Timestamp, starters: list[Worker]) -> None:
+        """More of the year's experienced starters into case-holder posts made newly qualified, so
+        ASYEs hold `asye_share` of the case-holder posts in post at `nxt` with the year's agency
+        starters counted (`asye_share_counts_agency`): the brief's share of ASYEs is of the whole
+        workforce in those posts, agency staff included (brief s1 [S22]). At most every such
+        starter: an ASYE on the census day is one of the year's starters."""
+        holders = [w for w in self.factory.workers if w.role == "case_holder" and w.in_post(nxt)]
+        short = int(round(self.p.asye_share * len(holders))) - sum(w.is_asye(nxt) for w in holders)
+        experienced = [w for w in starters if w.role == "case_holder" and not w.nq]
+        n = min(max(0, short), len(experienced))
+        chosen = self.rng.choice(len(experienced), size=n, replace=False).tolist() if n else []
+        for i in sorted(chosen):
+            self.factory.qualify_newly(experienced[i], self._starts(when, nxt, self.p.nq_cohort_days))
 
     def _agency(self, when: pd.Timestamp, nxt: pd.Timestamp, k: int, staying: list[Worker], *, initial: bool = False) -> None:
         """Agency staff in post at snapshot k: covering vacancies in the posts agencies fill, and
@@ -481,8 +551,10 @@ class Simulation:
             for i in np.flatnonzero(gone):
                 self._leave(workers[i], probs.iloc[i], when, nxt)
             staying = [w for w, leaves in zip(workers, gone) if not leaves]
-            self._hire(when, nxt, k + 1, staying)
+            starters = self._hire(when, nxt, k + 1, staying)
             self._agency(when, nxt, k + 1, [w for w in self.factory.workers if w.in_post(nxt)])
+            if self.p.asye_share_counts_agency:
+                self._asye_share_with_agency(when, nxt, starters)
             counts = pd.Series([w.team for w in workers]).value_counts()
             left = pd.Series([w.team for w, g in zip(workers, gone) if g], dtype=object).value_counts()
             prev_rate = {team: float(left.get(team, 0) / n) for team, n in counts.items()}
