@@ -272,6 +272,23 @@ def test_console_tells_published_in_post_fte_from_the_models_required_fte(sandwe
     assert "required social-work FTE (model)" in scenario
 
 
+def test_in_post_fte_is_the_census_of_the_models_own_time_not_the_latest(tmp_path):
+    """The 2013 turnaround starts at 31 March 2013; the workforce census starts in 2017. Setting
+    the latest census (2023) beside its required FTE compared two services a decade apart; there
+    is no census of its time, so none is shown, and the console says why."""
+    from workforce.published import read_published
+
+    out = tmp_path / "out"
+    r = invoke("--scenario", "sandwell_2013", "--out", out)
+    assert r.exit_code == 0, r.output
+    first = int(read_published().history("333")["inpost_fte"].dropna().index.min())
+    assert first > 2013  # the premise: no census near 2013
+    summary = json.loads((out / "demand_summary.json").read_text(encoding="utf-8"))
+    assert summary["published_inpost_fte"] is None
+    line = next(x for x in r.output.splitlines() if x.startswith("published social workers in post"))
+    assert "no workforce census" in line and "31 March 2013" in line and f"{first}-09-30" in line
+
+
 def test_the_levers_scenario_without_levers_says_how_to_set_one(tmp_path):
     """`--scenario levers` is the README's "your file's" scenario: with no levers set (no
     assumptions file, or the one a run writes, levers commented out) the refusal says why and how,

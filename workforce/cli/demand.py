@@ -97,6 +97,7 @@ def _summary_lines(result: DemandResult, data: dict[str, Any]) -> list[str]:
     after the outputs were written, and a failure left a full output folder behind exit 1)."""
     from workforce.demand.parameters import years_text
     from workforce.indicators import gbp
+    from workforce.measures import census_day
 
     cal = result.calibration
     lines = [f"{result.name}: calibrated on {years_text(cal.years)}, projected {result.horizon} quarters from "
@@ -113,6 +114,11 @@ def _summary_lines(result: DemandResult, data: dict[str, Any]) -> list[str]:
     if inpost is not None:
         lines.append(f"published social workers in post: {inpost['fte']:.1f} FTE at {inpost['date']}; the "
                      "required FTE below is the model's (demand at the safe standard), not a count of staff")
+    elif "inpost_fte" in cal.history.columns and cal.history["inpost_fte"].notna().any():
+        census = cal.history["inpost_fte"].dropna().index
+        lines.append(f"published social workers in post: no workforce census six months either side "
+                     f"of 31 March {result.start_year} (published {census_day(census.min())} to {census_day(census.max())}), "
+                     "so none is set beside the model's required FTE below")
     for key, s in data["scenarios"].items():
         lines.append(f"{key}: children in need {_change(s['children_in_need_change_pct'])}, looked after "
                      f"{_change(s['children_looked_after_change_pct'])}, required social-work FTE (model) "
