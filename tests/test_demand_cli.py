@@ -289,6 +289,22 @@ def test_in_post_fte_is_the_census_of_the_models_own_time_not_the_latest(tmp_pat
     assert "no workforce census" in line and "31 March 2013" in line and f"{first}-09-30" in line
 
 
+def test_workbook_names_the_published_files_it_rests_on_and_their_licence(sandwell_run):
+    """A run on the DfE tables said "no input files: built from data in memory" on its README
+    sheet: a reader could not tell which release the calibration came from, and the Open
+    Government Licence's attribution was missing."""
+    from workforce.published.bundle import bundle_files
+    from workforce.published.workbook import LICENCE
+
+    out, _ = sandwell_run
+    ws = openpyxl.load_workbook(out / "demand.xlsx", read_only=True)["README"]
+    cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    assert not any(c.startswith("no input files") for c in cells)
+    for path in bundle_files():
+        assert str(path) in cells, path.name
+    assert LICENCE in cells
+
+
 def test_the_levers_scenario_without_levers_says_how_to_set_one(tmp_path):
     """`--scenario levers` is the README's "your file's" scenario: with no levers set (no
     assumptions file, or the one a run writes, levers commented out) the refusal says why and how,

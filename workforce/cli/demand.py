@@ -51,6 +51,7 @@ def demand(
     from workforce.outputs import OutputDir
     from workforce.plan_demand import demand_assumptions, england_calibration, plan_demand
     from workforce.published import read_published
+    from workforce.published.workbook import LICENCE, published_inputs
 
     sandwell = scenario == SANDWELL_SCENARIO
     if history is not None and la is not None:
@@ -82,7 +83,9 @@ def demand(
             for message in run.messages:
                 info(message)
             result, table = run.result, None
-        data = write_demand_files(od, result, turnaround=table, inputs=inputs)
+        # the published tables are inputs too: the calibration (or England's fallback rates) rests on them
+        data = write_demand_files(od, result, turnaround=table, inputs=[*inputs, *published_inputs(pub)],
+                                  notes=[*pub.messages, LICENCE])
         # Composed before the block ends: the outputs are published only if the summary can be told too.
         summary = _summary_lines(result, data)
     for line in summary:

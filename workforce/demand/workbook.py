@@ -246,7 +246,7 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
 
 
 def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround: pd.DataFrame | None = None,
-                          inputs: Iterable[str | Path] = ()) -> Path:
+                          inputs: Iterable[str | Path] = (), notes: Iterable[str] = ()) -> Path:
     """Write `demand.xlsx` for one demand run.
 
     Parameters
@@ -257,6 +257,8 @@ def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround:
         The turnaround's comparison with the claims (:func:`workforce.demand.turnaround.compare_with_claims`).
     inputs : paths
         Input files (their checksums go on the README sheet).
+    notes : str
+        Lines for the README sheet after the run's own notes (what was read, licences).
     """
     book = SafeWorkbook(produced_by="workforce demand", inputs=inputs, title="Demand and the child's journey")
     frames = output_frames(result)
@@ -291,6 +293,5 @@ def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround:
     ):
         specs = [TableSpec(frames[name], name.capitalize(), formats=formats) for name in tables]
         book.add_table_sheet(sheet, specs, description)
-    notes = list(result.notes) or ["no data was imputed or taken from a fallback"]
-    book.add_readme(notes=notes)
+    book.add_readme(notes=(list(result.notes) or ["no data was imputed or taken from a fallback"]) + list(notes))
     return book.save(path)

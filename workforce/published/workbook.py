@@ -185,14 +185,22 @@ def reading_notes(pub: Published, codes: Iterable[str]) -> list[str]:
     return lines
 
 
+def published_inputs(pub: Published) -> list[Path]:
+    """The files `pub` was read from, for the checksums on a workbook's README sheet: the DfE
+    files given, or the bundled copy's own files (their README names the DfE originals).
+
+    Every workbook built on the published statistics lists them, so a reader can tell which
+    release a figure came from; a workbook saying "no input files" hides that it rests on them."""
+    if len(pub.files) and str(pub.files["file"].iloc[0]).startswith("bundled"):
+        return bundle_files()
+    return [Path(f) for f in pub.files.get("file", []) if not str(f).startswith("bundled") and Path(f).is_file()]
+
+
 def write_benchmark_files(od: OutputDir, bench: Benchmark, pub: Published) -> list[str]:
     """Write ``benchmark.xlsx`` and the CSVs into a staged output folder; returns the file names."""
     codes = [bench.la_code, *bench.neighbours["la_code"]]
     notes = pub.notes[pub.notes["la_code"].isin(codes) & (pub.notes["code"] != SUPERSEDED)]
-    inputs = [f for f in pub.files.get("file", []) if not str(f).startswith("bundled") and Path(f).is_file()]
-    if len(pub.files) and str(pub.files["file"].iloc[0]).startswith("bundled"):
-        inputs = bundle_files()
-    write_benchmark_workbook(bench, od.path("benchmark.xlsx"), inputs=inputs,
+    write_benchmark_workbook(bench, od.path("benchmark.xlsx"), inputs=published_inputs(pub),
                              notes=bench.joint_notes() + reading_notes(pub, codes))
     write_csv(bench.long().round(3), od.path("benchmark.csv"), index=False)
     write_csv(bench.summary().round(2), od.path("summary.csv"), index=False)
