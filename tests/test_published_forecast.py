@@ -58,6 +58,18 @@ def test_forecast_csv_columns_and_measures(to_2021):
     assert not fc.duplicated(["la_code", "year", "measure"]).any()
 
 
+def test_each_forecast_year_names_the_day_it_refers_to(to_2021):
+    """The DfE's "2022" is 30 September 2022 for the workforce census and 31 March 2022 for the
+    children's tables: forecast.csv gave only the year, so a forecast of social workers and one of
+    children in need for "2022" read as the same day, six months apart in fact."""
+    fc = to_2021.forecast
+    census = fc["measure"].isin(["inpost_fte", "turnover_rate_fte", "agency_rate_fte", "vacancy_rate_fte",
+                                 "caseload_fte"])
+    assert census.any() and (~census).any()
+    assert (fc.loc[census, "date"] == fc.loc[census, "year"].astype(str) + "-09-30").all()
+    assert (fc.loc[~census, "date"] == fc.loc[~census, "year"].astype(str) + "-03-31").all()
+
+
 def test_intervals_are_ordered(to_2021):
     fc = to_2021.forecast
     assert len(fc) > 1000

@@ -37,7 +37,7 @@ import pandas as pd
 
 from workforce.errors import InputError
 from workforce.published.authorities import SUCCESSORS
-from workforce.published.indicators import is_rate, wide
+from workforce.published.indicators import is_rate, reference_date, wide
 from workforce.published.layouts import measure_layouts
 from workforce.published.store import Published
 
@@ -46,7 +46,8 @@ FORECAST_MEASURES: tuple[str, ...] = (
     "inpost_fte", "turnover_rate_fte", "agency_rate_fte", "vacancy_rate_fte", "caseload_fte",
 )
 DEMAND_MEASURES = ("referrals", "rereferral_pct", "cin_at31", "cp_at31", "cla_at31")
-FORECAST_COLUMNS = ["la_code", "year", "measure", "value", "p10", "p90", "method"]
+# `date`: the day each year's figure refers to (30 September for the census, 31 March for the children's tables)
+FORECAST_COLUMNS = ["la_code", "year", "date", "measure", "value", "p10", "p90", "method"]
 NOT_FORECAST_COLUMNS = ["la_code", "measure", "reason"]
 
 SELECTION_HORIZONS = (1, 2)
@@ -711,7 +712,9 @@ def forecast_measure(panel: Panel, years: int, *, select_until: int | None = Non
         for h in range(1, years + 1):
             value = fc[h]
             parts.append(pd.DataFrame({
-                "la_code": fc.index, "year": origin + h, "measure": measure, "value": value.to_numpy(),
+                # "2024" is 31 March 2024 for children in need, 30 September 2024 for the census
+                "la_code": fc.index, "year": origin + h, "date": reference_date(measure, origin + h),
+                "measure": measure, "value": value.to_numpy(),
                 "p10": np.minimum(lo[h], value).to_numpy(), "p90": np.maximum(hi[h], value).to_numpy(),
                 "method": label,
             }))
