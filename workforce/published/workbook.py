@@ -113,7 +113,7 @@ def indicator_sheet(book: SafeWorkbook, ind: Indicator, table: pd.DataFrame, lab
     header_row = top + 2 + CHART_ROWS
     sheet.add_chart(_chart(sheet.ws, header_row, len(frame), columns, ind.title, ind.unit), f"A{top + 1}")
     sheet.put_table(header_row, 1, frame, f"bench_{ind.measure}",
-                    formats={"year": "int", labels[NEIGHBOURS_N]: "int"},
+                    formats={"year": "year", labels[NEIGHBOURS_N]: "int"},
                     highlights=[Highlight("TRUE", "warn", labels[AUTHORITY])])
     sheet.close()
 
@@ -164,7 +164,7 @@ def write_benchmark_workbook(bench: Benchmark, path: Path, *, inputs: Iterable[s
             indicator_sheet(book, ind, table, labels, used, bench.joint_notes(ind.measure))
     if not bench.counts.empty:
         counts = bench.counts.reset_index()
-        book.add_table_sheet("Counts", [TableSpec(counts, "own_counts", formats={"year": "int"})],
+        book.add_table_sheet("Counts", [TableSpec(counts, "own_counts", formats={"year": "year"})],
                              f"{bench.la_name}'s own counts by year, one row per date they refer to (31 March: "
                              "children's tables; 30 September: workforce census); not benchmarked: they scale "
                              "with the authority's size")
