@@ -138,6 +138,22 @@ def test_one_authority_and_side_files(tmp_path):
     assert (out / "not_forecast.csv").is_file() and (out / "intervals.csv").is_file()
 
 
+def test_methods_csv_says_its_errors_are_the_choice_score_and_in_what_unit(tmp_path):
+    """methods.csv gave an MAE per method with no unit and no word on what it scored: an analyst
+    read the chosen method's 4.9 as how far off the turnover forecast would be, in per cent. It is
+    percentage points, on the years the method was chosen on, the lowest of the candidates."""
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["forecast", "--until", "2022", "--years", "1", "--select-until", "2021",
+                                 "--la", "333", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    methods = pd.read_csv(out / "methods.csv").set_index(["measure", "method"])
+    assert (methods.xs("turnover_rate_fte")["mae_unit"] == "percentage points").all()
+    assert (methods.xs("caseload_fte")["mae_unit"] == "cases per FTE").all()
+    assert (methods.xs("cin_at31")["mae_unit"] == "children").all()
+    assert methods["scored_on"].str.contains("up to 2021").all()
+    assert methods["scored_on"].str.contains("not a test of the forecast written").all()
+
+
 def test_years_out_of_range_is_an_input_error():
     with pytest.raises(InputError, match="between 1 and 10"):
         forecast(read_published(until=2020), 0)

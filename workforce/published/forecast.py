@@ -806,10 +806,34 @@ def forecast(pub: Published, years: int, *, measures: Sequence[str] = FORECAST_M
     return ForecastResult(fc[FORECAST_COLUMNS], nf.reset_index(drop=True), selection, intervals)
 
 
-def method_table(result: ForecastResult, methods: Mapping[str, Method] | None = None) -> pd.DataFrame:
+def error_unit(measure: str) -> str:
+    """The unit of a measure's forecast errors: a percentage's errors are percentage points, not
+    per cent of the figure, and a count's are in what it counts."""
+    if measure.endswith(("_pct", "_rate_fte")):
+        return "percentage points"
+    if measure == "caseload_fte":
+        return "cases per FTE"
+    if measure.endswith("_fte"):
+        return "FTE"
+    return "referrals" if measure == "referrals" else "children"
+
+
+def method_table(result: ForecastResult, methods: Mapping[str, Method] | None = None,
+                 select_until: int | None = None) -> pd.DataFrame:
     """The side file saying what each method is and how it scored when it was chosen:
-    ``measure, method, description, mae, n, chosen`` (one row per candidate per measure)."""
+    ``measure, method, description, mae, mae_unit, n, chosen, scored_on`` (one row per candidate
+    per measure).
+
+    ``mae`` is the score the choice was made on, not a test of the forecast written: the errors of
+    1- and 2-year-ahead forecasts of the years up to `select_until`, which the chosen method won,
+    so its own is the most favourable of the candidates'. ``scored_on`` says so on every row;
+    the out-of-sample test is the back-test (``benchmarks/published_bench.py``)."""
     reg = methods if methods is not None else METHODS
     table = result.selection.copy()
     table.insert(2, "description", [reg[m].description if m in reg else "" for m in table["method"]])
+    table.insert(table.columns.get_loc("mae") + 1, "mae_unit", [error_unit(m) for m in table["measure"]])
+    upto = f"published years up to {select_until}" if select_until is not None else "the published years"
+    table["scored_on"] = (f"mean absolute error of {'- and '.join(map(str, SELECTION_HORIZONS))}-year-ahead "
+                          f"forecasts of {upto}, every authority: the score the method was chosen on (the chosen "
+                          "method's is the lowest by construction), not a test of the forecast written")
     return table
