@@ -105,6 +105,15 @@ def test_cli_writes_workbook_and_csvs(tmp_path):
     long = pd.read_csv(out / "benchmark.csv", dtype={"la_code": str})
     assert {"measure", "year", "date", "series", "la_code", "la_name", "value", "note"} == set(long.columns)
     assert set(long["series"]) >= {"authority", "neighbour", "neighbours_mean", "region", "england"}
+    # the Counts sheet: children and cases whole ("3,572", not "3,572.00"), FTE with decimals
+    counts = wb["Counts"]
+    header = [c.value for c in counts[1]]
+    body = list(counts.iter_rows(min_row=2))
+    for name in ("referrals", "cin_at31", "cases"):
+        cells = [row[header.index(name)] for row in body if row[header.index(name)].value is not None]
+        assert cells and all(c.number_format == "#,##0" for c in cells), name
+    fte = [row[header.index("inpost_fte")] for row in body if row[header.index("inpost_fte")].value is not None]
+    assert fte and all(c.number_format == "#,##0.00" for c in fte)
 
 
 def _joint_returns(pub) -> dict[str, list[str]]:

@@ -164,7 +164,9 @@ def write_benchmark_workbook(bench: Benchmark, path: Path, *, inputs: Iterable[s
             indicator_sheet(book, ind, table, labels, used, bench.joint_notes(ind.measure))
     if not bench.counts.empty:
         counts = bench.counts.reset_index()
-        book.add_table_sheet("Counts", [TableSpec(counts, "own_counts", formats={"year": "year"})],
+        # children, referrals, plans and cases are whole numbers ("3,572", not "3,572.00"); FTE are not
+        kinds = {c: ("float" if c.endswith("_fte") else "int") for c in bench.counts.columns}
+        book.add_table_sheet("Counts", [TableSpec(counts, "own_counts", formats={"year": "year", **kinds})],
                              f"{bench.la_name}'s own counts by year, one row per date they refer to (31 March: "
                              "children's tables; 30 September: workforce census); not benchmarked: they scale "
                              "with the authority's size")
