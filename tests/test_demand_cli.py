@@ -305,6 +305,19 @@ def test_workbook_names_the_published_files_it_rests_on_and_their_licence(sandwe
     assert LICENCE in cells
 
 
+def test_the_quarters_year_is_said_to_be_the_dfe_reporting_year(sandwell_run):
+    """Stocks put quarter_end 2023-06-30 beside year 2024: the DfE's year to 31 March, which a
+    reader takes for a typing error unless the sheet says which year it is."""
+    out, _ = sandwell_run
+    stocks = pd.read_csv(out / "stocks.csv", parse_dates=["quarter_end"])
+    june = stocks[stocks["quarter_end"].dt.month == 6].iloc[0]
+    assert june["year"] == june["quarter_end"].year + 1  # the premise
+    ws = openpyxl.load_workbook(out / "demand.xlsx", read_only=True)["README"]
+    described = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if len(row) > 1 and row[0]}
+    for sheet in ("Stocks", "Flows", "Required FTE", "Handoffs", "Placements"):
+        assert "reporting year" in described[sheet] and "31 March" in described[sheet], sheet
+
+
 def test_the_levers_scenario_without_levers_says_how_to_set_one(tmp_path):
     """`--scenario levers` is the README's "your file's" scenario: with no levers set (no
     assumptions file, or the one a run writes, levers commented out) the refusal says why and how,
