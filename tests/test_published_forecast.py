@@ -70,6 +70,29 @@ def test_each_forecast_year_names_the_day_it_refers_to(to_2021):
     assert (fc.loc[~census, "date"] == fc.loc[~census, "year"].astype(str) + "-03-31").all()
 
 
+def test_a_zero_turnover_of_leavers_not_reported_is_no_history_and_no_outcome():
+    """Oldham's 2022 return published 0 leavers with its in post down a fifth: the forecast took
+    the 0 into its three-year mean (12.7% for 2024 where its published years give 19.1%), and the
+    back-test scored forecasts against it as if it had happened."""
+    from workforce.published.backtest import backtest
+    from workforce.published.forecast import build_panel
+
+    pub = read_published()
+    raw = pub.values
+    assert raw.loc[(raw["la_code"] == "353") & (raw["year"] == 2022)
+                   & (raw["measure"] == "turnover_rate_fte"), "value"].item() == 0.0  # the premise
+    panel = build_panel(pub, "turnover_rate_fte")
+    assert pd.isna(panel.data.at[2022, "353"]) and pd.isna(panel.data.at[2022, "352"])
+    assert panel.data.at[2021, "353"] > 0 and panel.data.at[2023, "353"] > 0
+    fc = forecast(pub, 1, measures=["turnover_rate_fte"], las=["353"]).forecast
+    if fc["method"].iloc[0] == "recent_mean":
+        assert fc["value"].iloc[0] == pytest.approx(np.mean([panel.data.at[2021, "353"], panel.data.at[2023, "353"]]))
+    _, cases = backtest(lambda until: read_published(until=until), origins=(2021,), years=1,
+                        measures=("turnover_rate_fte",), select_until=2020)
+    assert len(cases) > 100
+    assert cases[(cases["la_code"].isin(["352", "353"])) & (cases["year"] == 2022)].empty
+
+
 def test_intervals_are_ordered(to_2021):
     fc = to_2021.forecast
     assert len(fc) > 1000

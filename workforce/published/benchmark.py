@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from workforce.published.indicators import (BENCHMARK_INDICATORS, OWN_COUNTS, UNREPORTED_COLUMNS, Indicator,
+from workforce.published.indicators import (BENCHMARK_INDICATORS, OWN_COUNTS, TURNOVER, UNREPORTED_COLUMNS, Indicator,
                                             derived_rates, published_return, reference_date, unreported_leavers,
-                                            wide)
+                                            wide, without_unreported_leavers)
 from workforce.published.store import ENGLAND, Published
 
 AUTHORITY = "authority"
@@ -31,7 +31,6 @@ ENGLAND_P25 = "england_p25"
 ENGLAND_P75 = "england_p75"
 LONG_COLUMNS = ["measure", "year", "date", "series", "la_code", "la_name", "value", "note"]
 SHARED_COLUMNS = ["measure", "year", "la_code", "published_return", "same_as"]
-TURNOVER = "turnover_rate_fte"
 
 
 @dataclass
@@ -249,13 +248,6 @@ def _neighbour_frame(pub: Published, code: str) -> pd.DataFrame:
     )
 
 
-def _is_unreported(values: pd.DataFrame, unreported: pd.DataFrame) -> pd.Series:
-    """The turnover rows of `values` that :func:`unreported_leavers` found contradicted."""
-    keys = set(zip(unreported["la_code"], unreported["year"]))
-    return (values["measure"] == TURNOVER) & pd.Series(
-        [(c, y) in keys for c, y in zip(values["la_code"], values["year"])], index=values.index)
-
-
 def benchmark(pub: Published, la: str | int) -> Benchmark:
     """Build the benchmark tables of one authority.
 
@@ -280,8 +272,7 @@ def benchmark(pub: Published, la: str | int) -> Benchmark:
     region = pub.region_of(code) or ""
     values = pd.concat([pub.values, derived_rates(pub.values)], ignore_index=True)
     unreported = unreported_leavers(pub.values)
-    values = values.copy()
-    values.loc[_is_unreported(values, unreported), "value"] = float("nan")
+    values = without_unreported_leavers(values)
     la_codes = set(values.loc[values["level"] == "local_authority", "la_code"])
     tables: dict[str, pd.DataFrame] = {}
     shared, own_returns = [], []

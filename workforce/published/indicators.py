@@ -103,6 +103,7 @@ def derived_rates(values: pd.DataFrame) -> pd.DataFrame:
 # before's is leavers, whatever the return says (changes in hours alone do not move a service 5%)
 UNREPORTED_LEAVERS_FALL = 0.05
 UNREPORTED_COLUMNS = ["la_code", "year", "inpost_fte", "reason"]
+TURNOVER = "turnover_rate_fte"
 
 
 def unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
@@ -129,11 +130,11 @@ def unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``la_code, year, inpost_fte, reason``: one row per authority-year, the reason in words.
     """
-    wanted = ["turnover_rate_fte", "leavers_fte", "leavers_headcount", "inpost_fte", "starters_fte"]
+    wanted = [TURNOVER, "leavers_fte", "leavers_headcount", "inpost_fte", "starters_fte"]
     rows = values[values["measure"].isin(wanted) & (values["level"] == "local_authority")]
     w = rows.pivot_table(index=["la_code", "year"], columns="measure", values="value", aggfunc="first")
     w = w.reindex(columns=wanted)
-    zero = w[(w["turnover_rate_fte"] == 0) & (w["leavers_fte"].fillna(0) == 0)]
+    zero = w[(w[TURNOVER] == 0) & (w["leavers_fte"].fillna(0) == 0)]
     out = []
     for (code, year), r in zero.iterrows():
         before = w["inpost_fte"].get((code, year - 1), float("nan"))
@@ -149,6 +150,21 @@ def unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
             continue
         out.append((code, int(year), float(r["inpost_fte"]), reason))
     return pd.DataFrame(out, columns=UNREPORTED_COLUMNS)
+
+
+def without_unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
+    """`values` with the published 0% turnover of :func:`unreported_leavers`'s authority-years
+    missing: leavers not reported are not a rate of nothing, for a comparison, a forecast or the
+    outcome a forecast is scored against."""
+    found = unreported_leavers(values)
+    keys = set(zip(found["la_code"], found["year"]))
+    hit = (values["measure"] == TURNOVER) & pd.Series(
+        [(c, y) in keys for c, y in zip(values["la_code"], values["year"])], index=values.index)
+    if not hit.any():
+        return values
+    out = values.copy()
+    out.loc[hit, "value"] = float("nan")
+    return out
 
 
 def reference_date(measure: str, year: int) -> str:
