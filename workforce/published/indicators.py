@@ -157,13 +157,14 @@ def without_unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
     missing: leavers not reported are not a rate of nothing, for a comparison, a forecast or the
     outcome a forecast is scored against."""
     found = unreported_leavers(values)
-    keys = set(zip(found["la_code"], found["year"]))
-    hit = (values["measure"] == TURNOVER) & pd.Series(
-        [(c, y) in keys for c, y in zip(values["la_code"], values["year"])], index=values.index)
-    if not hit.any():
+    if found.empty:
         return values
+    keys = set(zip(found["la_code"], found["year"]))
+    hit = (values["measure"] == TURNOVER).to_numpy().copy()
+    rows = hit.nonzero()[0]
+    hit[rows] = [(c, y) in keys for c, y in zip(values["la_code"].to_numpy()[rows], values["year"].to_numpy()[rows])]
     out = values.copy()
-    out.loc[hit, "value"] = float("nan")
+    out["value"] = out["value"].mask(hit)
     return out
 
 
