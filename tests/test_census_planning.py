@@ -121,6 +121,25 @@ def test_no_pay_values_before_2025(returns):
     assert "census.establishment_fte" in set(p.values["key"])
 
 
+def test_a_return_with_no_leaver_in_its_year_does_not_set_the_plans_turnover_to_nothing(returns):
+    """A return with no leaver dated in its year (the public samples date all 13 of theirs outside
+    it) gives 0% turnover; as the plans' default chance of leaving that planned for nobody to
+    leave. It is shown, not used, and the plan keeps its own default."""
+    from workforce.census.planning import with_census_values
+
+    p = plan_inputs(returns[:1], salt="k")  # 2024: nobody left in the year
+    assert p.establishment.iloc[0]["turnover_rate"] == 0.0  # the premise
+    values = p.values.set_index("key")
+    assert "supply.default_turnover_rate" not in values.index
+    assert values.loc["census.turnover_rate", "value"] == 0.0
+    assert "not used" in values.loc["census.turnover_rate", "description"]
+    planned, used = with_census_values(Assumptions(), p.values)
+    assert planned.supply.default_turnover_rate == Assumptions().supply.default_turnover_rate > 0
+    assert used.set_index("key").loc["census.turnover_rate", "used"].startswith("shown only")
+    # with a leaver in the year the rate is the plans' default, as before
+    assert "supply.default_turnover_rate" in set(plan_inputs(returns, salt="k").values["key"])
+
+
 def test_roster_workers_not_in_post_are_named_before_their_cases_are_refused(returns, tmp_path):
     """A roster row whose worker left before the latest census (W004 here) has no row in the
     workers table the run takes from that return, so a case naming them is refused as naming an

@@ -272,6 +272,52 @@ def test_console_tells_published_in_post_fte_from_the_models_required_fte(sandwe
     assert "required social-work FTE (model)" in scenario
 
 
+def test_in_post_fte_is_the_census_of_the_models_own_time_not_the_latest(tmp_path):
+    """The 2013 turnaround starts at 31 March 2013; the workforce census starts in 2017. Setting
+    the latest census (2023) beside its required FTE compared two services a decade apart; there
+    is no census of its time, so none is shown, and the console says why."""
+    from workforce.published import read_published
+
+    out = tmp_path / "out"
+    r = invoke("--scenario", "sandwell_2013", "--out", out)
+    assert r.exit_code == 0, r.output
+    first = int(read_published().history("333")["inpost_fte"].dropna().index.min())
+    assert first > 2013  # the premise: no census near 2013
+    summary = json.loads((out / "demand_summary.json").read_text(encoding="utf-8"))
+    assert summary["published_inpost_fte"] is None
+    line = next(x for x in r.output.splitlines() if x.startswith("published social workers in post"))
+    assert "no workforce census" in line and "31 March 2013" in line and f"{first}-09-30" in line
+
+
+def test_workbook_names_the_published_files_it_rests_on_and_their_licence(sandwell_run):
+    """A run on the DfE tables said "no input files: built from data in memory" on its README
+    sheet: a reader could not tell which release the calibration came from, and the Open
+    Government Licence's attribution was missing."""
+    from workforce.published.bundle import bundle_files
+    from workforce.published.workbook import LICENCE
+
+    out, _ = sandwell_run
+    ws = openpyxl.load_workbook(out / "demand.xlsx", read_only=True)["README"]
+    cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    assert not any(c.startswith("no input files") for c in cells)
+    for path in bundle_files():
+        assert str(path) in cells, path.name
+    assert LICENCE in cells
+
+
+def test_the_quarters_year_is_said_to_be_the_dfe_reporting_year(sandwell_run):
+    """Stocks put quarter_end 2023-06-30 beside year 2024: the DfE's year to 31 March, which a
+    reader takes for a typing error unless the sheet says which year it is."""
+    out, _ = sandwell_run
+    stocks = pd.read_csv(out / "stocks.csv", parse_dates=["quarter_end"])
+    june = stocks[stocks["quarter_end"].dt.month == 6].iloc[0]
+    assert june["year"] == june["quarter_end"].year + 1  # the premise
+    ws = openpyxl.load_workbook(out / "demand.xlsx", read_only=True)["README"]
+    described = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if len(row) > 1 and row[0]}
+    for sheet in ("Stocks", "Flows", "Required FTE", "Handoffs", "Placements"):
+        assert "reporting year" in described[sheet] and "31 March" in described[sheet], sheet
+
+
 def test_the_levers_scenario_without_levers_says_how_to_set_one(tmp_path):
     """`--scenario levers` is the README's "your file's" scenario: with no levers set (no
     assumptions file, or the one a run writes, levers commented out) the refusal says why and how,

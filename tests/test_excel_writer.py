@@ -120,6 +120,38 @@ def test_column_kind_follows_the_naming_convention(name, kind):
     assert column_kind(name, series) == kind
 
 
+@pytest.mark.parametrize("name,kind", [("year", "year"), ("price_year", "year"), ("start_year", "year"),
+                                       ("change_per_year", "int"), ("count", "int")])
+def test_a_year_column_shows_as_a_year_not_a_thousands_number(name, kind):
+    """A year under the integer format read "2,023" in every benchmark and demand sheet."""
+    assert column_kind(name, pd.Series([2023])) == kind
+
+
+def test_years_in_the_benchmark_and_demand_workbooks_read_2023_not_2_023(tmp_path):
+    from openpyxl.utils.cell import range_boundaries
+    from typer.testing import CliRunner
+
+    from workforce.cli import app
+    from workforce.excel.cells import YEAR_COLUMNS
+
+    for command, name in (("benchmark", "benchmark.xlsx"), ("demand", "demand.xlsx")):
+        out = tmp_path / command
+        r = CliRunner().invoke(app, [command, "--la", "333", "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        wb = openpyxl.load_workbook(out / name)
+        years = []
+        for ws in wb:
+            for table in ws.tables.values():
+                left, top, right, bottom = range_boundaries(table.ref)
+                for col in range(left, right + 1):
+                    if str(ws.cell(top, col).value).lower() in YEAR_COLUMNS:
+                        years += [ws.cell(row, col) for row in range(top + 1, bottom + 1)
+                                  if isinstance(ws.cell(row, col).value, int)]
+        assert len(years) > 10, name
+        assert all("," not in c.number_format for c in years), (name, [c.coordinate for c in years
+                                                                      if "," in c.number_format][:5])
+
+
 def test_readme_lists_sheets_versions_and_input_checksums(tmp_path):
     src = tmp_path / "workers.csv"
     src.write_bytes(b"worker_id\nW1\n")

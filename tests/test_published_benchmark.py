@@ -105,6 +105,15 @@ def test_cli_writes_workbook_and_csvs(tmp_path):
     long = pd.read_csv(out / "benchmark.csv", dtype={"la_code": str})
     assert {"measure", "year", "date", "series", "la_code", "la_name", "value", "note"} == set(long.columns)
     assert set(long["series"]) >= {"authority", "neighbour", "neighbours_mean", "region", "england"}
+    # the Counts sheet: children and cases whole ("3,572", not "3,572.00"), FTE with decimals
+    counts = wb["Counts"]
+    header = [c.value for c in counts[1]]
+    body = list(counts.iter_rows(min_row=2))
+    for name in ("referrals", "cin_at31", "cases"):
+        cells = [row[header.index(name)] for row in body if row[header.index(name)].value is not None]
+        assert cells and all(c.number_format == "#,##0" for c in cells), name
+    fte = [row[header.index("inpost_fte")] for row in body if row[header.index("inpost_fte")].value is not None]
+    assert fte and all(c.number_format == "#,##0.00" for c in fte)
 
 
 def _joint_returns(pub) -> dict[str, list[str]]:
@@ -200,3 +209,34 @@ def test_each_figure_says_the_date_it_refers_to(pub, sandwell, tmp_path):
     turnover = next(line for line in result.output.splitlines() if line.startswith("Turnover rate"))
     assert f"{summary.at[titles['turnover_rate_fte'], 'year']}-09-30" in turnover
     assert "date" in pd.read_csv(tmp_path / "s" / "summary.csv").columns
+
+
+def _published_turnover(pub, code, year):
+    v = pub.values
+    row = v[(v["la_code"] == code) & (v["year"] == year) & (v["measure"] == "turnover_rate_fte")]
+    return float(row["value"].iloc[0])
+
+
+def test_a_zero_turnover_its_own_return_contradicts_is_leavers_not_reported(pub):
+    """The DfE publishes 0 leavers for Manchester in 2022 with 415 FTE in post, fewer than its
+    443.8 the year before plus 48.8 starters: people left, their leaving was not reported. Read
+    as 0% it pulled Birmingham's neighbours' mean down by four points."""
+    from workforce.published.indicators import unreported_leavers
+
+    found = unreported_leavers(pub.values)
+    keys = set(zip(found["la_code"], found["year"]))
+    assert {("352", 2022), ("353", 2022), ("810", 2017)} <= keys
+    assert ("201", 2018) not in keys  # the City of London's 0% (8 FTE): nothing contradicts it
+    assert _published_turnover(pub, "201", 2018) == 0.0
+
+    bench = benchmark(pub, "Birmingham")
+    t = bench.tables["turnover_rate_fte"]
+    assert _published_turnover(pub, "352", 2022) == 0.0  # the premise: published as 0
+    assert pd.isna(t.at[2022, "352"])
+    others = [c for c in bench.neighbours["la_code"] if (c, 2022) not in keys]
+    assert t.at[2022, "neighbours_mean"] == pytest.approx(np.mean([_published_turnover(pub, c, 2022) for c in others]))
+    assert t.at[2022, "neighbours_reporting"] == len(others)
+    assert any("Manchester (352) 2022" in line and "not used" in line for line in bench.joint_notes("turnover_rate_fte"))
+    assert not any("Manchester" in line for line in bench.joint_notes("agency_rate_fte"))
+    row = bench.long().query("measure == 'turnover_rate_fte' and year == 2022 and la_code == '352'")
+    assert row["note"].str.contains("leavers not reported").all()

@@ -58,6 +58,41 @@ def test_forecast_csv_columns_and_measures(to_2021):
     assert not fc.duplicated(["la_code", "year", "measure"]).any()
 
 
+def test_each_forecast_year_names_the_day_it_refers_to(to_2021):
+    """The DfE's "2022" is 30 September 2022 for the workforce census and 31 March 2022 for the
+    children's tables: forecast.csv gave only the year, so a forecast of social workers and one of
+    children in need for "2022" read as the same day, six months apart in fact."""
+    fc = to_2021.forecast
+    census = fc["measure"].isin(["inpost_fte", "turnover_rate_fte", "agency_rate_fte", "vacancy_rate_fte",
+                                 "caseload_fte"])
+    assert census.any() and (~census).any()
+    assert (fc.loc[census, "date"] == fc.loc[census, "year"].astype(str) + "-09-30").all()
+    assert (fc.loc[~census, "date"] == fc.loc[~census, "year"].astype(str) + "-03-31").all()
+
+
+def test_a_zero_turnover_of_leavers_not_reported_is_no_history_and_no_outcome():
+    """Oldham's 2022 return published 0 leavers with its in post down a fifth: the forecast took
+    the 0 into its three-year mean (12.7% for 2024 where its published years give 19.1%), and the
+    back-test scored forecasts against it as if it had happened."""
+    from workforce.published.backtest import backtest
+    from workforce.published.forecast import build_panel
+
+    pub = read_published()
+    raw = pub.values
+    assert raw.loc[(raw["la_code"] == "353") & (raw["year"] == 2022)
+                   & (raw["measure"] == "turnover_rate_fte"), "value"].item() == 0.0  # the premise
+    panel = build_panel(pub, "turnover_rate_fte")
+    assert pd.isna(panel.data.at[2022, "353"]) and pd.isna(panel.data.at[2022, "352"])
+    assert panel.data.at[2021, "353"] > 0 and panel.data.at[2023, "353"] > 0
+    fc = forecast(pub, 1, measures=["turnover_rate_fte"], las=["353"]).forecast
+    if fc["method"].iloc[0] == "recent_mean":
+        assert fc["value"].iloc[0] == pytest.approx(np.mean([panel.data.at[2021, "353"], panel.data.at[2023, "353"]]))
+    _, cases = backtest(lambda until: read_published(until=until), origins=(2021,), years=1,
+                        measures=("turnover_rate_fte",), select_until=2020)
+    assert len(cases) > 100
+    assert cases[(cases["la_code"].isin(["352", "353"])) & (cases["year"] == 2022)].empty
+
+
 def test_intervals_are_ordered(to_2021):
     fc = to_2021.forecast
     assert len(fc) > 1000
@@ -124,6 +159,22 @@ def test_one_authority_and_side_files(tmp_path):
     methods = pd.read_csv(out / "methods.csv")
     assert {"measure", "method", "description", "mae", "n", "chosen"} <= set(methods.columns)
     assert (out / "not_forecast.csv").is_file() and (out / "intervals.csv").is_file()
+
+
+def test_methods_csv_says_its_errors_are_the_choice_score_and_in_what_unit(tmp_path):
+    """methods.csv gave an MAE per method with no unit and no word on what it scored: an analyst
+    read the chosen method's 4.9 as how far off the turnover forecast would be, in per cent. It is
+    percentage points, on the years the method was chosen on, the lowest of the candidates."""
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["forecast", "--until", "2022", "--years", "1", "--select-until", "2021",
+                                 "--la", "333", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    methods = pd.read_csv(out / "methods.csv").set_index(["measure", "method"])
+    assert (methods.xs("turnover_rate_fte")["mae_unit"] == "percentage points").all()
+    assert (methods.xs("caseload_fte")["mae_unit"] == "cases per FTE").all()
+    assert (methods.xs("cin_at31")["mae_unit"] == "children").all()
+    assert methods["scored_on"].str.contains("up to 2021").all()
+    assert methods["scored_on"].str.contains("not a test of the forecast written").all()
 
 
 def test_years_out_of_range_is_an_input_error():

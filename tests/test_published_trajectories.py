@@ -82,3 +82,15 @@ def test_real_three_year_agency_falls_are_rare():
     half, _ = share_reaching(t, "agency_rate_fte", 15, 30, 3, 1 / 2)
     assert n > 100
     assert 0 < sixth < half < 0.25
+
+
+def test_a_turnover_of_leavers_not_reported_makes_no_change():
+    """Manchester's 2022 return published 0 leavers (415 FTE in post, fewer than the year before
+    plus its starters): read as 0% it made a fall of 15.5 points and a rise of 22.5 among the
+    turnover changes plans are placed against, neither of which happened."""
+    changes = change_table(read_published())
+    turnover = changes[(changes["measure"] == "turnover_rate_fte") & (changes["la_code"] == "352")]
+    assert len(turnover) > 5  # its other years are there
+    touches = (turnover["start_year"] == 2022) | (turnover["start_year"] + turnover["span"] == 2022)
+    assert not touches.any()
+    assert (turnover["start"] > 0).all() and (turnover["end"] > 0).all()

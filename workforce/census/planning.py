@@ -343,6 +343,25 @@ def _value(key: str, value: object, unit: str, ret: LoadedReturn, description: s
     return {"key": key, "value": value, "unit": unit, "basis": basis(ret), "description": description}
 
 
+def _turnover_value(rate: float, ret: LoadedReturn) -> dict:
+    """The return's turnover as the plans' default chance of leaving, unless it is 0.
+
+    A return with no LA-employed leaver dated in the year to its census day gives 0%: its leavers
+    were not reported, or dated outside the year (``census check`` lists those), as the public
+    sample returns do (13 leavers, every date outside the year). Taken as the chance of leaving
+    for a worker with no risk score it would plan for nobody to leave; the DfE's published 0%
+    turnovers are the same failure (:func:`workforce.published.indicators.unreported_leavers`). So
+    a 0 is shown, not used, and the plan keeps its own default."""
+    if rate == 0:
+        return _value("census.turnover_rate", rate, "per year", ret,
+                      "FTE leavers in the year ÷ FTE in post (DfE definition): no LA-employed leaver is dated in the "
+                      "12 months to the census day, so 0% is not used as the plans' chance of leaving (leavers not "
+                      "reported, or dated outside the year: see census check)")
+    return _value("supply.default_turnover_rate", rate, "per year", ret,
+                  "FTE leavers in the year ÷ FTE in post (DfE definition): the chance of leaving for a worker with no "
+                  "risk score")
+
+
 def establishment_values(est: pd.DataFrame, ret: LoadedReturn) -> pd.DataFrame:
     """The establishment and the DfE rates as named values (turnover as the plans' default
     chance of leaving)."""
@@ -354,8 +373,7 @@ def establishment_values(est: pd.DataFrame, ret: LoadedReturn) -> pd.DataFrame:
         _value("census.agency_fte", e["agency_fte"], "FTE", ret, "agency social workers on the census day"),
         _value("census.vacancy_rate", e["vacancy_rate"], "fraction", ret, "vacancies ÷ establishment (DfE definition)"),
         _value("census.agency_rate", e["agency_rate"], "fraction", ret, "agency FTE ÷ (agency + LA-employed FTE) (DfE definition)"),
-        _value("supply.default_turnover_rate", e["turnover_rate"], "per year", ret,
-               "FTE leavers in the year ÷ FTE in post (DfE definition): the chance of leaving for a worker with no risk score"),
+        _turnover_value(e["turnover_rate"], ret),
         *(_value(f"census.turnover_rate_{group}", e[f"turnover_rate_{group}"], "per year", ret,
                  f"turnover for {group} reasons (ReasonLeave {', '.join(map(str, codes))})")
           for group, codes in LEAVE_REASON_GROUPS.items()),

@@ -51,6 +51,7 @@ def demand(
     from workforce.outputs import OutputDir
     from workforce.plan_demand import demand_assumptions, england_calibration, plan_demand
     from workforce.published import read_published
+    from workforce.published.workbook import LICENCE, published_inputs
 
     sandwell = scenario == SANDWELL_SCENARIO
     if history is not None and la is not None:
@@ -82,7 +83,9 @@ def demand(
             for message in run.messages:
                 info(message)
             result, table = run.result, None
-        data = write_demand_files(od, result, turnaround=table, inputs=inputs)
+        # the published tables are inputs too: the calibration (or England's fallback rates) rests on them
+        data = write_demand_files(od, result, turnaround=table, inputs=[*inputs, *published_inputs(pub)],
+                                  notes=[*pub.messages, LICENCE])
         # Composed before the block ends: the outputs are published only if the summary can be told too.
         summary = _summary_lines(result, data)
     for line in summary:
@@ -97,6 +100,7 @@ def _summary_lines(result: DemandResult, data: dict[str, Any]) -> list[str]:
     after the outputs were written, and a failure left a full output folder behind exit 1)."""
     from workforce.demand.parameters import years_text
     from workforce.indicators import gbp
+    from workforce.measures import census_day
 
     cal = result.calibration
     lines = [f"{result.name}: calibrated on {years_text(cal.years)}, projected {result.horizon} quarters from "
@@ -113,6 +117,11 @@ def _summary_lines(result: DemandResult, data: dict[str, Any]) -> list[str]:
     if inpost is not None:
         lines.append(f"published social workers in post: {inpost['fte']:.1f} FTE at {inpost['date']}; the "
                      "required FTE below is the model's (demand at the safe standard), not a count of staff")
+    elif "inpost_fte" in cal.history.columns and cal.history["inpost_fte"].notna().any():
+        census = cal.history["inpost_fte"].dropna().index
+        lines.append(f"published social workers in post: no workforce census six months either side "
+                     f"of 31 March {result.start_year} (published {census_day(census.min())} to {census_day(census.max())}), "
+                     "so none is set beside the model's required FTE below")
     for key, s in data["scenarios"].items():
         lines.append(f"{key}: children in need {_change(s['children_in_need_change_pct'])}, looked after "
                      f"{_change(s['children_looked_after_change_pct'])}, required social-work FTE (model) "

@@ -50,7 +50,8 @@ def forecast(
     with OutputDir(out, inputs=data or (), force=force) as od:
         write_csv(result.forecast.round(3), od.path("forecast.csv"), index=False)
         write_csv(result.not_forecast, od.path("not_forecast.csv"), index=False)
-        write_csv(method_table(result, methods), od.path("methods.csv"), index=False)
+        write_csv(method_table(result, methods, select_until if select_until is not None else until),
+                  od.path("methods.csv"), index=False)
         write_csv(result.intervals, od.path("intervals.csv"), index=False)
         # Composed before the block ends: the outputs are published only if the summary can be told too.
         lines = _summary_lines(pub, result, years, until, seconds, [out / name for name in names])

@@ -94,9 +94,11 @@ def _misses(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def write_demand_files(od: Any, result: DemandResult, *, turnaround: pd.DataFrame | None = None,
-                       inputs: Iterable[str | Path] = ()) -> dict[str, Any]:
+                       inputs: Iterable[str | Path] = (), notes: Iterable[str] = ()) -> dict[str, Any]:
     """Write every file of a demand run into the staged output folder `od`
-    (:class:`workforce.outputs.OutputDir`). Returns the summary."""
+    (:class:`workforce.outputs.OutputDir`). Returns the summary. `inputs` are the files read
+    (checksums on the workbook's README sheet), `notes` extra README lines (what was read, the
+    published data's licence)."""
     frames = {f"{name}.csv": frame for name, frame in output_frames(result).items()}
     if turnaround is not None:
         frames["turnaround.csv"] = turnaround
@@ -105,5 +107,5 @@ def write_demand_files(od: Any, result: DemandResult, *, turnaround: pd.DataFram
     od.path("demand_assumptions.toml").write_text(assumptions_toml(result.assumptions), encoding="utf-8")
     data = summary(result)
     od.path("demand_summary.json").write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    write_demand_workbook(od.path("demand.xlsx"), result, turnaround=turnaround, inputs=inputs)
+    write_demand_workbook(od.path("demand.xlsx"), result, turnaround=turnaround, inputs=inputs, notes=notes)
     return data

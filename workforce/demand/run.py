@@ -208,16 +208,24 @@ def first_year_flows(result: DemandResult) -> pd.DataFrame:
 
 
 def published_in_post(result: DemandResult) -> tuple[str, float] | None:
-    """``(date, FTE)``: the authority's latest published social workers in post (the census), or
-    None when its history has none. Shown beside the model's required FTE, which is the demand
-    at the safe standard, not a count of staff: the two can differ either way."""
-    from workforce.published.indicators import reference_date
+    """``(date, FTE)``: the authority's published social workers in post at the census of the
+    model's first year (the first 30 September after its 31 March start), else the census of the
+    year before the start; None when neither is published.
+
+    Shown beside the model's required FTE at the start, which is the demand at the safe standard,
+    not a count of staff: the two can differ either way. The census must be of the same time: the
+    latest census beside a model started years earlier (the 2013 turnaround against the census of
+    2023) compares two different services."""
+    from workforce.measures import census_day
 
     h = result.calibration.history
-    if "inpost_fte" not in h.columns or h["inpost_fte"].dropna().empty:
+    if "inpost_fte" not in h.columns:
         return None
-    year = int(h["inpost_fte"].dropna().index.max())
-    return reference_date("inpost_fte", year), float(h.at[year, "inpost_fte"])
+    published = h["inpost_fte"].dropna()
+    for year in (result.start_year, result.start_year - 1):  # census_day(start_year) is six months in
+        if year in published.index:
+            return census_day(year).isoformat(), float(published.at[year])
+    return None
 
 
 def _closures_before(cal: Calibration, year: int) -> list[float]:

@@ -245,8 +245,13 @@ def add_demand_sheet(book: SafeWorkbook, result: DemandResult, *, source: str = 
     grid.close()
 
 
+# The quarters' `year` is the DfE's: a quarter ending 30 June 2023 is in 2024, a reader's "2023".
+YEAR_NOTE = ("year = the DfE reporting year the quarter ends in (the year to 31 March: the quarter to "
+             "30 June 2023 is in 2024), as the published tables count it")
+
+
 def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround: pd.DataFrame | None = None,
-                          inputs: Iterable[str | Path] = ()) -> Path:
+                          inputs: Iterable[str | Path] = (), notes: Iterable[str] = ()) -> Path:
     """Write `demand.xlsx` for one demand run.
 
     Parameters
@@ -257,6 +262,8 @@ def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround:
         The turnaround's comparison with the claims (:func:`workforce.demand.turnaround.compare_with_claims`).
     inputs : paths
         Input files (their checksums go on the README sheet).
+    notes : str
+        Lines for the README sheet after the run's own notes (what was read, licences).
     """
     book = SafeWorkbook(produced_by="workforce demand", inputs=inputs, title="Demand and the child's journey")
     frames = output_frames(result)
@@ -273,15 +280,15 @@ def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround:
          "every lever: unit, range, the flows it moves, its evidence, and each scenario's value with its basis; set "
          "yours in the assumptions file ([levers], [scenarios.NAME])"),
         ("Stocks", ["stocks"], {}, "children at each stage at the end of each quarter, per scenario (quarter 0 = the "
-         f"start); cin_at31 = {' + '.join(PUBLISHED_STOCKS['cin_at31'])}, as published"),
+         f"start); cin_at31 = {' + '.join(PUBLISHED_STOCKS['cin_at31'])}, as published; {YEAR_NOTE}"),
         ("Flows", ["flows"], {}, "children moving between stages in each quarter, per scenario; conservation_gap = "
-         "in - out - change in stock (zero up to rounding)"),
+         f"in - out - change in stock (zero up to rounding); {YEAR_NOTE}"),
         ("Required FTE", ["required_fte"], {}, "caseload points, children and required FTE by team type and quarter, "
-         "per scenario (through workforce.caseload; before absence)"),
+         f"per scenario (through workforce.caseload; before absence); {YEAR_NOTE}"),
         ("Handoffs", ["handoffs"], {}, "transfers between teams, social workers per child who had one in the last "
-         "four quarters and the share of looked-after children with three or more (cf. cla_3plus_sw_pct)"),
+         f"four quarters and the share of looked-after children with three or more (cf. cla_3plus_sw_pct); {YEAR_NOTE}"),
         ("Placements", ["unit_costs", "placements"], {}, "weekly unit costs with their sources and uprating (left); "
-         "looked-after children and cost by placement type and quarter, per scenario (right)"),
+         f"looked-after children and cost by placement type and quarter, per scenario (right); {YEAR_NOTE}"),
         ("Budget", ["budget"], {}, "the children's social care budget by part, per scenario, with savings against the "
          "baseline as a share of the whole budget"),
         ("Parameters", ["parameters"], {"value": "mixed", "lo": "mixed", "hi": "mixed"},
@@ -291,6 +298,5 @@ def write_demand_workbook(path: str | Path, result: DemandResult, *, turnaround:
     ):
         specs = [TableSpec(frames[name], name.capitalize(), formats=formats) for name in tables]
         book.add_table_sheet(sheet, specs, description)
-    notes = list(result.notes) or ["no data was imputed or taken from a fallback"]
-    book.add_readme(notes=notes)
+    book.add_readme(notes=(list(result.notes) or ["no data was imputed or taken from a fallback"]) + list(notes))
     return book.save(path)

@@ -4,7 +4,8 @@
   return (or spells an Excel error such as `#N/A`) is written as an inline string with the
   quote-prefix style, never as a formula, so hostile text from an input cannot run.
 * Number formats follow the column-name convention shared by every module: `*_gbp` pounds;
-  `p_*`, `*_share`, `share_of_*`, `*_rate`, `*utilisation*` per cent; `*_date` dates; then the dtype.
+  `p_*`, `*_share`, `share_of_*`, `*_rate`, `*utilisation*` per cent; `*_date` dates;
+  `year`, `price_year` and the other :data:`YEAR_COLUMNS` years (2023, not 2,023); then the dtype.
 * Values of every pandas/numpy flavour become plain Python values openpyxl can write, with
   every kind of missing value written as an empty cell.
 """
@@ -31,6 +32,9 @@ FMT_PCT = "0.0%"
 FMT_DATE = "dd mmm yyyy"
 FMT_INT = "#,##0"
 FMT_FLOAT = "#,##0.00"
+FMT_YEAR = "0"  # a year is a label: 2023, never "2,023"
+#: Columns that hold a year (named one by one: `change_per_year` and the like hold rates).
+YEAR_COLUMNS = frozenset({"year", "price_year", "priced_in", "start_year", "first_year", "last_year"})
 FMT_TEXT = "@"
 
 #: Leading characters that make Excel or LibreOffice treat typed text as a formula.
@@ -49,9 +53,11 @@ GREEN_FONT = "006100"
 HEADER_STYLE = "wf header"
 EXCEL_MAX_TEXT = 32767
 
-KIND_FORMAT = {"gbp": FMT_GBP, "pct": FMT_PCT, "date": FMT_DATE, "int": FMT_INT, "float": FMT_FLOAT}
-KIND_STYLE = {"gbp": "wf pounds", "pct": "wf percent", "date": "wf date", "int": "wf integer", "float": "wf decimal"}
-KIND_WIDTH = {"gbp": 12, "pct": 9, "date": 12, "int": 8, "float": 10, "bool": 8}
+KIND_FORMAT = {"gbp": FMT_GBP, "pct": FMT_PCT, "date": FMT_DATE, "int": FMT_INT, "float": FMT_FLOAT,
+               "year": FMT_YEAR}
+KIND_STYLE = {"gbp": "wf pounds", "pct": "wf percent", "date": "wf date", "int": "wf integer", "float": "wf decimal",
+              "year": "wf year"}
+KIND_WIDTH = {"gbp": 12, "pct": 9, "date": 12, "int": 8, "float": 10, "bool": 8, "year": 6}
 
 
 def column_kind(name: str, series: pd.Series | None = None) -> str:
@@ -68,7 +74,7 @@ def column_kind(name: str, series: pd.Series | None = None) -> str:
     Returns
     -------
     str
-        One of `gbp`, `pct`, `date`, `bool`, `int`, `float` or `text`.
+        One of `gbp`, `pct`, `date`, `year`, `bool`, `int`, `float` or `text`.
     """
     low = str(name).lower()
     if series is not None and pd.api.types.is_bool_dtype(series.dtype):
@@ -81,6 +87,8 @@ def column_kind(name: str, series: pd.Series | None = None) -> str:
             return "pct"
     if low.endswith("_date") or (series is not None and pd.api.types.is_datetime64_any_dtype(series.dtype)):
         return "date"
+    if low in YEAR_COLUMNS and (series is None or pd.api.types.is_numeric_dtype(series.dtype)):
+        return "year"
     if series is not None:
         if pd.api.types.is_integer_dtype(series.dtype):
             return "int"
@@ -117,6 +125,7 @@ def named_styles() -> list[NamedStyle]:
         NamedStyle("wf date", number_format=FMT_DATE),
         NamedStyle("wf integer", number_format=FMT_INT),
         NamedStyle("wf decimal", number_format=FMT_FLOAT),
+        NamedStyle("wf year", number_format=FMT_YEAR),
     ]
 
 

@@ -236,7 +236,8 @@ def write_readme(grid: GridSheet, *, title: str, produced_by: str, when: dt.date
         r = grid.put_table(r, 1, sums, "readme_inputs", formats={"bytes": "int"}) + 1
     notes = list(notes) + [
         "Text from input files is stored as text, never as a formula.",
-        "Column formats: *_gbp pounds; p_*, *_share, share_of_*, *_rate, *utilisation* per cent; *_date dates.",
+        "Column formats: *_gbp pounds; p_*, *_share, share_of_*, *_rate, *utilisation* per cent; *_date dates; "
+        "year, price_year and the like years (2023, not 2,023).",
     ]
     r = _heading(grid, r, "Notes")
     for note in notes:

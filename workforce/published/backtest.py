@@ -26,6 +26,7 @@ from workforce.published.forecast import (
     forecast,
     journey_of,
 )
+from workforce.published.indicators import without_unreported_leavers
 from workforce.published.store import Published
 
 SCORE_COLUMNS = [
@@ -79,7 +80,7 @@ def backtest(read: Callable[[int | None], Published], origins: Sequence[int], ye
         Every scored case: ``origin, la_code, year, measure, actual, value, p10, p90, method,
         persistence, neighbours``.
     """
-    truth = read(None).values
+    truth = without_unreported_leavers(read(None).values)  # a 0% of leavers not reported is no outcome
     truth = truth[truth["level"] == "local_authority"][["la_code", "year", "measure", "value"]]
     truth = truth.rename(columns={"value": "actual"}).dropna(subset=["actual"])
     frames, missing = [], []

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from workforce.published.indicators import (BENCHMARK_INDICATORS, OWN_COUNTS, Indicator, derived_rates,
-                                            published_return, reference_date, wide)
+from workforce.published.indicators import (BENCHMARK_INDICATORS, OWN_COUNTS, TURNOVER, UNREPORTED_COLUMNS, Indicator,
+                                            derived_rates, published_return, reference_date, unreported_leavers,
+                                            wide, without_unreported_leavers)
 from workforce.published.store import ENGLAND, Published
 
 AUTHORITY = "authority"
@@ -59,6 +60,10 @@ class Benchmark:
         ``same_as`` is the authority's code, or the closer neighbour's that counts it.
     own_returns : DataFrame
         ``measure, year, published_return``: where the authority's own figure is a joint return.
+    unreported : DataFrame
+        ``measure, la_code, year, inpost_fte, reason``: published 0% turnover figures of the
+        authority or a neighbour that their own return contradicts (:func:`unreported_leavers`),
+        shown blank and left out of the neighbours' mean and England's quartiles.
     indicators : tuple of Indicator
         Titles, units and bases of the tables.
     """
@@ -73,6 +78,7 @@ class Benchmark:
     shared: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SHARED_COLUMNS))
     own_returns: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["measure", "year", "published_return"]))
+    unreported: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["measure", *UNREPORTED_COLUMNS]))
     indicators: tuple[Indicator, ...] = field(default=BENCHMARK_INDICATORS)
 
     def _name(self, code: str) -> str:
@@ -87,9 +93,10 @@ class Benchmark:
         return f"same joint workforce return as {self._name(same_as)} ({joint}), counted once there: not in the neighbours' mean"
 
     def joint_notes(self, measure: str | None = None) -> list[str]:
-        """One sentence per neighbour left out of the neighbours' mean, and one where the
-        authority's own figures are a joint return: which measures, which years, why; with
-        `measure`, for that measure alone (an indicator's own sheet)."""
+        """One sentence per neighbour left out of the neighbours' mean, one where the authority's
+        own figures are a joint return, and one per published 0% turnover not used
+        (:func:`unreported_leavers`): which measures, which years, why; with `measure`, for that
+        measure alone (an indicator's own sheet)."""
         titles = {ind.measure: (ind.sheet or ind.title).lower() for ind in self.indicators}
         own, shared = self.own_returns, self.shared
         if measure is not None:
@@ -109,6 +116,12 @@ class Benchmark:
                    else f"{self._name(same_as)}'s, already counted")
             lines.append(f"{self._name(code)} ({code}) is shown but left out of the neighbours' mean for {measures} "
                          f"({span(part['year'])}): it shares the joint workforce return {joint}, so its figures are {who}")
+        unreported = self.unreported if measure is None else self.unreported[self.unreported["measure"] == measure]
+        for r in unreported.itertuples(index=False):
+            where = "" if r.la_code == self.la_code else ", left out of the neighbours' mean"
+            lines.append(f"{self._name(r.la_code)} ({r.la_code}) {r.year}: the DfE's 0% turnover is not used ({r.reason}: "
+                         f"leavers not reported), so it is blank{where} and out of England's quartiles; England's and "
+                         "the region's rates are the DfE's own totals, with that return in them")
         return lines
 
     def long(self) -> pd.DataFrame:
@@ -142,6 +155,8 @@ class Benchmark:
                  for r in self.shared.itertuples(index=False)}
         notes |= {(r.measure, r.year, self.la_code): f"joint workforce return {r.published_return}"
                   for r in self.own_returns.itertuples(index=False)}
+        notes |= {(r.measure, r.year, r.la_code): f"published 0% not used: {r.reason} (leavers not reported)"
+                  for r in self.unreported.itertuples(index=False)}
         keys = zip(out["measure"], out["year"], out["la_code"], out["series"])
         out["note"] = [notes.get((m, y, c), "") if s in (AUTHORITY, "neighbour") else "" for m, y, c, s in keys]
         return out[LONG_COLUMNS]
@@ -256,6 +271,8 @@ def benchmark(pub: Published, la: str | int) -> Benchmark:
     neighbours = _neighbour_frame(pub, code)
     region = pub.region_of(code) or ""
     values = pd.concat([pub.values, derived_rates(pub.values)], ignore_index=True)
+    unreported = unreported_leavers(pub.values)
+    values = without_unreported_leavers(values)
     la_codes = set(values.loc[values["level"] == "local_authority", "la_code"])
     tables: dict[str, pd.DataFrame] = {}
     shared, own_returns = [], []
@@ -300,7 +317,10 @@ def benchmark(pub: Published, la: str | int) -> Benchmark:
     if shared_frame is not None:  # only the years the tables keep
         shown = lambda f: f.loc[[y in kept.get(m, ()) for m, y in zip(f["measure"], f["year"])]]  # noqa: E731
         shared_frame, own_frame = shown(shared_frame), shown(own_frame)
+    shown = unreported[unreported["la_code"].isin([code, *neighbours["la_code"]])
+                       & unreported["year"].isin(tables[TURNOVER].index if TURNOVER in tables else [])]
     return Benchmark(
+        unreported=shown.assign(measure=TURNOVER)[["measure", *UNREPORTED_COLUMNS]].reset_index(drop=True),
         la_code=code,
         la_name=pub.name_of(code),
         region_code=region,

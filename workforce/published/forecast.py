@@ -37,7 +37,7 @@ import pandas as pd
 
 from workforce.errors import InputError
 from workforce.published.authorities import SUCCESSORS
-from workforce.published.indicators import is_rate, wide
+from workforce.published.indicators import is_rate, reference_date, wide, without_unreported_leavers
 from workforce.published.layouts import measure_layouts
 from workforce.published.store import Published
 
@@ -46,7 +46,8 @@ FORECAST_MEASURES: tuple[str, ...] = (
     "inpost_fte", "turnover_rate_fte", "agency_rate_fte", "vacancy_rate_fte", "caseload_fte",
 )
 DEMAND_MEASURES = ("referrals", "rereferral_pct", "cin_at31", "cp_at31", "cla_at31")
-FORECAST_COLUMNS = ["la_code", "year", "measure", "value", "p10", "p90", "method"]
+# `date`: the day each year's figure refers to (30 September for the census, 31 March for the children's tables)
+FORECAST_COLUMNS = ["la_code", "year", "date", "measure", "value", "p10", "p90", "method"]
 NOT_FORECAST_COLUMNS = ["la_code", "measure", "reason"]
 
 SELECTION_HORIZONS = (1, 2)
@@ -468,7 +469,7 @@ def build_panel(pub: Published, measure: str, neighbours: Mapping[str, Sequence[
                 journey: Journey | None = None) -> Panel:
     """The panel of one measure: every local authority (and joint return) as published, with the
     journey history (`journey`, or read from `pub`) cut at the panel's origin."""
-    v = pub.values[pub.values["level"] == "local_authority"]
+    v = without_unreported_leavers(pub.values[pub.values["level"] == "local_authority"])
     data = wide(v, measure, fill_joint=False)
     if data.empty:
         return Panel(measure, data, neighbours or {}, log=not is_rate(measure) or measure == "caseload_fte")
@@ -711,7 +712,9 @@ def forecast_measure(panel: Panel, years: int, *, select_until: int | None = Non
         for h in range(1, years + 1):
             value = fc[h]
             parts.append(pd.DataFrame({
-                "la_code": fc.index, "year": origin + h, "measure": measure, "value": value.to_numpy(),
+                # "2024" is 31 March 2024 for children in need, 30 September 2024 for the census
+                "la_code": fc.index, "year": origin + h, "date": reference_date(measure, origin + h),
+                "measure": measure, "value": value.to_numpy(),
                 "p10": np.minimum(lo[h], value).to_numpy(), "p90": np.maximum(hi[h], value).to_numpy(),
                 "method": label,
             }))
@@ -803,10 +806,34 @@ def forecast(pub: Published, years: int, *, measures: Sequence[str] = FORECAST_M
     return ForecastResult(fc[FORECAST_COLUMNS], nf.reset_index(drop=True), selection, intervals)
 
 
-def method_table(result: ForecastResult, methods: Mapping[str, Method] | None = None) -> pd.DataFrame:
+def error_unit(measure: str) -> str:
+    """The unit of a measure's forecast errors: a percentage's errors are percentage points, not
+    per cent of the figure, and a count's are in what it counts."""
+    if measure.endswith(("_pct", "_rate_fte")):
+        return "percentage points"
+    if measure == "caseload_fte":
+        return "cases per FTE"
+    if measure.endswith("_fte"):
+        return "FTE"
+    return "referrals" if measure == "referrals" else "children"
+
+
+def method_table(result: ForecastResult, methods: Mapping[str, Method] | None = None,
+                 select_until: int | None = None) -> pd.DataFrame:
     """The side file saying what each method is and how it scored when it was chosen:
-    ``measure, method, description, mae, n, chosen`` (one row per candidate per measure)."""
+    ``measure, method, description, mae, mae_unit, n, chosen, scored_on`` (one row per candidate
+    per measure).
+
+    ``mae`` is the score the choice was made on, not a test of the forecast written: the errors of
+    1- and 2-year-ahead forecasts of the years up to `select_until`, which the chosen method won,
+    so its own is the most favourable of the candidates'. ``scored_on`` says so on every row;
+    the out-of-sample test is the back-test (``benchmarks/published_bench.py``)."""
     reg = methods if methods is not None else METHODS
     table = result.selection.copy()
     table.insert(2, "description", [reg[m].description if m in reg else "" for m in table["method"]])
+    table.insert(table.columns.get_loc("mae") + 1, "mae_unit", [error_unit(m) for m in table["measure"]])
+    upto = f"published years up to {select_until}" if select_until is not None else "the published years"
+    table["scored_on"] = (f"mean absolute error of {'- and '.join(map(str, SELECTION_HORIZONS))}-year-ahead "
+                          f"forecasts of {upto}, every authority: the score the method was chosen on (the chosen "
+                          "method's is the lowest by construction), not a test of the forecast written")
     return table

@@ -99,6 +99,75 @@ def derived_rates(values: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else values.iloc[0:0]
 
 
+# [DEFAULT] a fall in FTE in post, beyond the year's starters, of at least this share of the year
+# before's is leavers, whatever the return says (changes in hours alone do not move a service 5%)
+UNREPORTED_LEAVERS_FALL = 0.05
+UNREPORTED_COLUMNS = ["la_code", "year", "inpost_fte", "reason"]
+TURNOVER = "turnover_rate_fte"
+
+
+def unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
+    """Authority-years whose published turnover of 0% the same return contradicts: leavers not
+    reported, not nobody leaving.
+
+    The DfE publishes 0 leavers and 0% turnover for some large services: Manchester, Oldham and
+    Lewisham in 2022 (415, 147 and 140 FTE in post), Hull, Derby and East Sussex in 2017. No
+    service of that size goes a year without a leaver (the next lowest rate among services of 50
+    FTE or more is 0.9%), and each return says so itself: leavers counted by headcount but none by
+    FTE (2017), or fewer social workers in post than the year before plus the year's starters, by
+    at least :data:`UNREPORTED_LEAVERS_FALL` of the year before's (2022: Manchester 443.8 + 48.8
+    starters to 415.0). Read as 0, such a figure pulls the neighbours' mean and England's quartiles
+    down and tells a director a neighbour keeps every social worker. A 0% the return does not
+    contradict (the City of London's 8 FTE) stays.
+
+    Parameters
+    ----------
+    values : DataFrame
+        ``Published.values``.
+
+    Returns
+    -------
+    DataFrame
+        ``la_code, year, inpost_fte, reason``: one row per authority-year, the reason in words.
+    """
+    wanted = [TURNOVER, "leavers_fte", "leavers_headcount", "inpost_fte", "starters_fte"]
+    rows = values[values["measure"].isin(wanted) & (values["level"] == "local_authority")]
+    w = rows.pivot_table(index=["la_code", "year"], columns="measure", values="value", aggfunc="first")
+    w = w.reindex(columns=wanted)
+    zero = w[(w[TURNOVER] == 0) & (w["leavers_fte"].fillna(0) == 0)]
+    out = []
+    for (code, year), r in zero.iterrows():
+        before = w["inpost_fte"].get((code, year - 1), float("nan"))
+        starters = r["starters_fte"] if pd.notna(r["starters_fte"]) else 0.0
+        gone = before + starters - r["inpost_fte"]
+        if r["leavers_headcount"] > 0:
+            reason = (f"{r['leavers_headcount']:.0f} leavers by headcount but 0 by FTE, "
+                      f"{r['inpost_fte']:.1f} FTE in post")
+        elif pd.notna(gone) and gone >= UNREPORTED_LEAVERS_FALL * before:
+            reason = (f"0 leavers, yet {r['inpost_fte']:.1f} FTE in post against {before:.1f} the year before "
+                      f"plus {starters:.1f} starters")
+        else:
+            continue
+        out.append((code, int(year), float(r["inpost_fte"]), reason))
+    return pd.DataFrame(out, columns=UNREPORTED_COLUMNS)
+
+
+def without_unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
+    """`values` with the published 0% turnover of :func:`unreported_leavers`'s authority-years
+    missing: leavers not reported are not a rate of nothing, for a comparison, a forecast or the
+    outcome a forecast is scored against."""
+    found = unreported_leavers(values)
+    if found.empty:
+        return values
+    keys = set(zip(found["la_code"], found["year"]))
+    hit = (values["measure"] == TURNOVER).to_numpy().copy()
+    rows = hit.nonzero()[0]
+    hit[rows] = [(c, y) in keys for c, y in zip(values["la_code"].to_numpy()[rows], values["year"].to_numpy()[rows])]
+    out = values.copy()
+    out["value"] = out["value"].mask(hit)
+    return out
+
+
 def reference_date(measure: str, year: int) -> str:
     """The date (ISO) a published figure of `measure` for `year` refers to.
 

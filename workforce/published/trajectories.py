@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.errors import InputError
-from workforce.published.indicators import wide
+from workforce.published.indicators import wide, without_unreported_leavers
 from workforce.published.store import Published
 
 TRAJECTORY_MEASURES = ("agency_rate_fte", "vacancy_rate_fte", "turnover_rate_fte")
@@ -37,9 +37,11 @@ def change_table(pub: Published, measures: Sequence[str] = TRAJECTORY_MEASURES, 
     DataFrame
         ``la_code, measure, start_year, span, start, end, change`` (end - start, points),
         ``change_per_year`` and ``ratio`` (end / start; NaN when the start is 0). Authorities as
-        published (a joint return counts once); spans with a missing end or start are left out.
+        published (a joint return counts once); spans with a missing end or start are left out,
+        and so is a turnover the return contradicts (:func:`workforce.published.indicators.unreported_leavers`).
     """
-    v = pub.values[pub.values["level"] == "local_authority"]
+    # a 0% turnover of leavers not reported is no level to change from or to (Manchester 15.5 -> 0 -> 22.5)
+    v = without_unreported_leavers(pub.values[pub.values["level"] == "local_authority"])
     parts = []
     for measure in measures:
         frame = wide(v, measure, fill_joint=False)

@@ -113,7 +113,7 @@ def indicator_sheet(book: SafeWorkbook, ind: Indicator, table: pd.DataFrame, lab
     header_row = top + 2 + CHART_ROWS
     sheet.add_chart(_chart(sheet.ws, header_row, len(frame), columns, ind.title, ind.unit), f"A{top + 1}")
     sheet.put_table(header_row, 1, frame, f"bench_{ind.measure}",
-                    formats={"year": "int", labels[NEIGHBOURS_N]: "int"},
+                    formats={"year": "year", labels[NEIGHBOURS_N]: "int"},
                     highlights=[Highlight("TRUE", "warn", labels[AUTHORITY])])
     sheet.close()
 
@@ -164,7 +164,9 @@ def write_benchmark_workbook(bench: Benchmark, path: Path, *, inputs: Iterable[s
             indicator_sheet(book, ind, table, labels, used, bench.joint_notes(ind.measure))
     if not bench.counts.empty:
         counts = bench.counts.reset_index()
-        book.add_table_sheet("Counts", [TableSpec(counts, "own_counts", formats={"year": "int"})],
+        # children, referrals, plans and cases are whole numbers ("3,572", not "3,572.00"); FTE are not
+        kinds = {c: ("float" if c.endswith("_fte") else "int") for c in bench.counts.columns}
+        book.add_table_sheet("Counts", [TableSpec(counts, "own_counts", formats={"year": "year", **kinds})],
                              f"{bench.la_name}'s own counts by year, one row per date they refer to (31 March: "
                              "children's tables; 30 September: workforce census); not benchmarked: they scale "
                              "with the authority's size")
@@ -185,14 +187,22 @@ def reading_notes(pub: Published, codes: Iterable[str]) -> list[str]:
     return lines
 
 
+def published_inputs(pub: Published) -> list[Path]:
+    """The files `pub` was read from, for the checksums on a workbook's README sheet: the DfE
+    files given, or the bundled copy's own files (their README names the DfE originals).
+
+    Every workbook built on the published statistics lists them, so a reader can tell which
+    release a figure came from; a workbook saying "no input files" hides that it rests on them."""
+    if len(pub.files) and str(pub.files["file"].iloc[0]).startswith("bundled"):
+        return bundle_files()
+    return [Path(f) for f in pub.files.get("file", []) if not str(f).startswith("bundled") and Path(f).is_file()]
+
+
 def write_benchmark_files(od: OutputDir, bench: Benchmark, pub: Published) -> list[str]:
     """Write ``benchmark.xlsx`` and the CSVs into a staged output folder; returns the file names."""
     codes = [bench.la_code, *bench.neighbours["la_code"]]
     notes = pub.notes[pub.notes["la_code"].isin(codes) & (pub.notes["code"] != SUPERSEDED)]
-    inputs = [f for f in pub.files.get("file", []) if not str(f).startswith("bundled") and Path(f).is_file()]
-    if len(pub.files) and str(pub.files["file"].iloc[0]).startswith("bundled"):
-        inputs = bundle_files()
-    write_benchmark_workbook(bench, od.path("benchmark.xlsx"), inputs=inputs,
+    write_benchmark_workbook(bench, od.path("benchmark.xlsx"), inputs=published_inputs(pub),
                              notes=bench.joint_notes() + reading_notes(pub, codes))
     write_csv(bench.long().round(3), od.path("benchmark.csv"), index=False)
     write_csv(bench.summary().round(2), od.path("summary.csv"), index=False)
