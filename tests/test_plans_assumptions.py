@@ -236,6 +236,24 @@ def test_a_capacity_model_clash_names_the_key_and_its_row():
     assert f"row {int(frame.index[where][0])}" in message, message
 
 
+def test_a_points_share_typed_as_a_percentage_number_is_refused_with_its_row():
+    """80 typed for 80% in a role's points share would give the role 80 full caseloads: refused,
+    naming the row and the value column, while 80% and 0.8 read as the share they mean."""
+    frame = assumptions_frame(Assumptions())
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    where = (frame["section"] == "caseload") & (frame["key"] == "roles.advanced_practitioner.points_share")
+    frame.loc[where, "value"] = "80"
+    with pytest.raises(InputError) as err:
+        assumptions_from_frame(frame)
+    message = str(err.value)
+    assert "roles.advanced_practitioner.points_share must be between 0 and 1" in message
+    assert f"row {int(frame.index[where][0])}, column 'value'" in message, message
+    for typed in ("80%", "0.8", "70%"):
+        frame.loc[where, "value"] = typed
+        share = assumptions_from_frame(frame).caseload.role("advanced_practitioner").points_share
+        assert share == pytest.approx(float(typed.rstrip("%")) / (100 if "%" in typed else 1))
+
+
 def test_a_negative_amount_is_written_as_finance_writes_it():
     frame = assumptions_frame(Assumptions())
     frame.loc[(frame["section"] == "costs") & (frame["key"] == "salary_case_holder_gbp"), "value"] = "-40000"
