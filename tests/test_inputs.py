@@ -440,6 +440,31 @@ def test_spreadsheet_errors_are_named_never_read_as_text(tmp_path):
     assert book.read_bytes() == before
 
 
+def test_merged_cells_give_their_value_to_every_row_they_span(tmp_path):
+    """A planner who merges the section cells of a group on the Assumptions sheet reads the one
+    section on each row; the file keeps it only in the first, so the other rows came back as an
+    'unknown section' with no name. Each spanned row now reads the value, with a warning naming
+    the block; a block across columns (value over low and high) leaves those columns blank, as a
+    spreadsheet reads them; the workbook is left as it was."""
+    book = tmp_path / "plan.xlsx"
+    frame = assumptions_frame(Assumptions())
+    wb, ws = write_sheet(frame, book, "Assumptions")
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "costs"]
+    for r in rows[1:]:
+        ws.cell(r, 1).value = None
+    ws.merge_cells(f"A{rows[0]}:A{rows[-1]}")
+    salary = next(r for r in rows if ws.cell(r, 2).value == "salary_case_holder_gbp")
+    ws.cell(salary, 3).value = "£41,200"
+    absence = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == "absence_rate")
+    ws.merge_cells(f"C{absence}:E{absence}")
+    wb.save(book)
+    before = book.read_bytes()
+    with pytest.warns(InputWarning, match=rf"merged cells A{rows[0]}:A{rows[-1]} read as their value on each row"):
+        a = load_assumptions(book)
+    assert a.costs.salary_case_holder_gbp == 41200.0 and a.demand.absence_rate == Assumptions().demand.absence_rate
+    assert book.read_bytes() == before
+
+
 # ------------------------------------------------------------------------ values, one parser
 
 
