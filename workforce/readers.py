@@ -821,7 +821,9 @@ def read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
             warnings.warn(InputWarning(f"{label}: merged cells {', '.join(filled[:5])}"
                                        f"{' and more' if len(filled) > 5 else ''} read as their value on each "
                                        "row they span"), stacklevel=2)
-        return _frame_from_rows(header, rows, label)
+        frame = _frame_from_rows(header, rows, label)
+        frame.attrs["label"] = label  # the sheet as found ('Risk register' for the table risk)
+        return frame
     finally:
         wb.close()
 
