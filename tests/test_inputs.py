@@ -13,6 +13,7 @@ import subprocess
 import sys
 import warnings
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -466,6 +467,18 @@ def test_merged_cells_give_their_value_to_every_row_they_span(tmp_path):
 
 
 # ------------------------------------------------------------------------ values, one parser
+
+
+def test_a_percentage_typed_as_text_is_the_number_typed_as_a_fraction():
+    """'57%' typed in a cell is 0.57, exactly as typing 0.57 or saving a cell formatted as a
+    percentage gives it, so the two ways of typing one value plan alike and 0.5700000000000001
+    is never written back to a planner's Assumptions sheet."""
+    from workforce.readers import parse_number
+
+    assert parse_number("57%", percent=True) == 0.57 and parse_number("70%", percent=True) == 0.7
+    for text in ("57%", "70%", "33.3%", "0.5%", "-12.5%", "100%", "1,250%"):
+        as_fraction = str(Decimal(text.rstrip("%").replace(",", "")) / 100)  # '0.333' for '33.3%'
+        assert parse_number(text, percent=True) == float(as_fraction), text
 
 
 def test_percent_currency_and_thousands_in_tables_and_assumptions(data, tmp_path):

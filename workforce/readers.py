@@ -34,6 +34,7 @@ import zipfile
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -307,7 +308,10 @@ def parse_number(value: object, *, decimal: str = ".", percent: bool = False, cu
         raise ValueError(f"'{shown}' is not a number")
     if not math.isfinite(number):
         raise ValueError(f"'{shown}' is not a finite number")
-    return sign * number * scale
+    if scale != 1.0:
+        # '57%' is the number 0.57, as typing 0.57 gives it (57 * 0.01 is 0.5700000000000001)
+        number = float(Decimal(repr(number)) / 100)
+    return sign * number
 
 
 def parse_numbers(values: pd.Series, *, decimal: str = ".", percent: bool = False,
