@@ -125,6 +125,25 @@ def test_programme_roles_checked():
         assumptions_from_frame(frame)
 
 
+def test_a_career_step_must_be_a_role_or_blank():
+    """A career step typed 'senior practitioner' named no role: the worker was paid as a case
+    holder and held no cases after the programme. It is refused naming the row and the roles;
+    a role code and a blank (no step) are read as typed."""
+    frame = assumptions_frame(Assumptions())
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    where = (frame["section"] == "programme:caseload_relief") & (frame["key"] == "career_step")
+    frame.loc[where, "value"] = "senior practitioner"
+    with pytest.raises(InputError) as err:
+        assumptions_from_frame(frame)
+    message = str(err.value)
+    assert f"row {int(frame.index[where][0])}, column 'value'" in message
+    assert "'senior practitioner' is not one of blank, case_holder, senior_practitioner" in message
+    for typed, step in (("senior_practitioner", "senior_practitioner"), ("", ""), (None, "")):
+        frame.loc[where, "value"] = typed
+        relief = next(p for p in assumptions_from_frame(frame).programmes if p.name == "caseload_relief")
+        assert relief.career_step == step
+
+
 def test_every_new_assumption_round_trips_through_toml_and_the_workbook(tmp_path):
     """Each value of the sections and programmes, changed from its default (and each range),
     comes back from the settings file and from the workbook's Assumptions sheet exactly."""
