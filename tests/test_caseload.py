@@ -120,6 +120,8 @@ def test_from_mapping_edits_a_role_and_names_bad_keys():
         CaseloadRules.from_mapping({"roles": {"case_holder": {"hard": 3}}})
     with pytest.raises(ValueError, match=r"soft_children \(30\) must not exceed roles.case_holder.hard_children"):
         CaseloadRules.from_mapping({"roles": {"case_holder": {"soft_children": 30}}})
+    with pytest.raises(ValueError, match=r"roles.advanced_practitioner.points_share must be between 0 and 1"):
+        CaseloadRules.from_mapping({"roles": {"advanced_practitioner": {"points_share": 80}}})
 
 
 def test_every_number_has_a_basis():

@@ -341,6 +341,8 @@ def test_plan_groups_are_named_as_the_file_names_them():
      "w.toml, line 3: [allocation.weights] travel_cost: must be a finite number >= 0"),
     ("[allocation.weights]\nbogus = 1\n", "w.toml, line 2: [allocation.weights] bogus: unknown key"),
     ("[allocation.solver]\nspeed = 1\n", "w.toml, line 2: [allocation.solver] speed: unknown key"),
+    # 15 typed for 15%: a gap of 1500% would accept the first allocation found
+    ("[allocation.solver]\ngap_rel = 15\n", "w.toml, line 2: [allocation.solver] gap_rel: must be at most 1"),
 ])
 def test_allocation_settings_name_the_key_as_every_section_does(text, says):
     """The README: a bad key or value is refused naming the file, the line and the key as

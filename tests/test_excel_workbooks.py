@@ -6,6 +6,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -344,3 +345,61 @@ def test_the_risk_register_workbook_is_read_back_as_the_risk_table(tmp_path):
     wb.save(other)
     with pytest.raises(InputError, match="no sheet named 'risk'.*Notes"):
         load_risk(other)
+
+
+def test_a_risk_register_edited_in_a_spreadsheet_is_read_as_meant_or_refused_by_cell(tmp_path):
+    """A planner who edits a chance by reason in risk.xlsx and feeds it back as `--risk`: '12%'
+    is 0.12; a blank, or 12 typed for 12%, is refused naming the Risk register sheet, the row and
+    the column (the plan used to stop on an internal error, or plan the worker as sure to leave)."""
+    from workforce.contracts import load_risk
+    from workforce.errors import InputError
+
+    risk = pd.DataFrame({"worker_id": ["A", "B"], "team": ["T", "T"], "locality": ["L", "L"], "p_leave": [0.55, 0.2],
+                         "p_voluntary_12m": [0.5, 0.18], "p_retire_12m": [0.03, 0.01],
+                         "p_other_12m": [0.02, 0.01], "band": ["High", "Medium"]})
+    path = tmp_path / "risk.xlsx"
+    write_risk_register(path, risk=risk)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Risk register"]
+    header = [c.value for c in ws[1]]
+    column = header.index("p_voluntary_12m") + 1
+    row_b = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "B")
+    ws.cell(row_b, column).value = "12%"
+    wb.save(path)
+    assert load_risk(path).set_index("worker_id").loc["B", "p_voluntary_12m"] == pytest.approx(0.12)
+    for typed, why in ((None, "is blank but required"), (12, "out of range: '12'")):
+        ws.cell(row_b, column).value = typed
+        wb.save(path)
+        before = path.read_bytes()
+        with pytest.raises(InputError) as err:
+            load_risk(path)
+        assert f"[Risk register], row {row_b}, column 'p_voluntary_12m': {why}" in str(err.value)
+        assert path.read_bytes() == before
+
+
+def test_one_register_gives_one_risk_table_from_csv_workbook_or_a_spreadsheet_save(tmp_path):
+    """risk.csv holds the chances to CHANCE_DIGITS significant digits, risk.xlsx in full, and a
+    spreadsheet program saves them to 15: read back, the three are the same table, and the count
+    of expected leavers is the same whatever the order of the rows (the register is sorted by
+    flight risk, the CSV by worker), so one register gives one plan."""
+    from workforce.contracts import CHANCE_DIGITS, load_risk
+    from workforce.csvcells import write_csv
+    from workforce.indicators import expected_leavers
+
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0.01, 0.6, 200)
+    full = pd.DataFrame({"worker_id": [f"W{i:03d}" for i in range(200)], "p_leave": p,
+                         "p_voluntary_12m": p * 0.7, "p_retire_12m": p * 0.1, "p_other_12m": p * 0.2})
+    write_csv(full, tmp_path / "risk.csv", index=False, float_format=f"%.{CHANCE_DIGITS}g")
+    write_risk_register(tmp_path / "risk.xlsx", risk=full.sort_values("p_voluntary_12m", ascending=False))
+    saved = full.copy()
+    for column in ("p_leave", "p_voluntary_12m", "p_retire_12m", "p_other_12m"):
+        saved[column] = saved[column].map(lambda v: float(f"{v:.15g}"))
+    write_risk_register(tmp_path / "saved.xlsx", risk=saved)
+    tables = [load_risk(tmp_path / name) for name in ("risk.csv", "risk.xlsx", "saved.xlsx")]
+    columns = ["worker_id", "p_leave", "p_voluntary_12m", "p_retire_12m", "p_other_12m"]
+    first = tables[0][columns].sort_values("worker_id").reset_index(drop=True)
+    for table in tables[1:]:
+        pd.testing.assert_frame_equal(table[columns].sort_values("worker_id").reset_index(drop=True), first)
+    counts = {expected_leavers(t).value for t in tables}
+    assert len(counts) == 1, counts

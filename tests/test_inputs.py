@@ -13,6 +13,7 @@ import subprocess
 import sys
 import warnings
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -440,7 +441,44 @@ def test_spreadsheet_errors_are_named_never_read_as_text(tmp_path):
     assert book.read_bytes() == before
 
 
+def test_merged_cells_give_their_value_to_every_row_they_span(tmp_path):
+    """A planner who merges the section cells of a group on the Assumptions sheet reads the one
+    section on each row; the file keeps it only in the first, so the other rows came back as an
+    'unknown section' with no name. Each spanned row now reads the value, with a warning naming
+    the block; a block across columns (value over low and high) leaves those columns blank, as a
+    spreadsheet reads them; the workbook is left as it was."""
+    book = tmp_path / "plan.xlsx"
+    frame = assumptions_frame(Assumptions())
+    wb, ws = write_sheet(frame, book, "Assumptions")
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "costs"]
+    for r in rows[1:]:
+        ws.cell(r, 1).value = None
+    ws.merge_cells(f"A{rows[0]}:A{rows[-1]}")
+    salary = next(r for r in rows if ws.cell(r, 2).value == "salary_case_holder_gbp")
+    ws.cell(salary, 3).value = "£41,200"
+    absence = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == "absence_rate")
+    ws.merge_cells(f"C{absence}:E{absence}")
+    wb.save(book)
+    before = book.read_bytes()
+    with pytest.warns(InputWarning, match=rf"merged cells A{rows[0]}:A{rows[-1]} read as their value on each row"):
+        a = load_assumptions(book)
+    assert a.costs.salary_case_holder_gbp == 41200.0 and a.demand.absence_rate == Assumptions().demand.absence_rate
+    assert book.read_bytes() == before
+
+
 # ------------------------------------------------------------------------ values, one parser
+
+
+def test_a_percentage_typed_as_text_is_the_number_typed_as_a_fraction():
+    """'57%' typed in a cell is 0.57, exactly as typing 0.57 or saving a cell formatted as a
+    percentage gives it, so the two ways of typing one value plan alike and 0.5700000000000001
+    is never written back to a planner's Assumptions sheet."""
+    from workforce.readers import parse_number
+
+    assert parse_number("57%", percent=True) == 0.57 and parse_number("70%", percent=True) == 0.7
+    for text in ("57%", "70%", "33.3%", "0.5%", "-12.5%", "100%", "1,250%"):
+        as_fraction = str(Decimal(text.rstrip("%").replace(",", "")) / 100)  # '0.333' for '33.3%'
+        assert parse_number(text, percent=True) == float(as_fraction), text
 
 
 def test_percent_currency_and_thousands_in_tables_and_assumptions(data, tmp_path):

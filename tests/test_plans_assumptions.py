@@ -125,6 +125,25 @@ def test_programme_roles_checked():
         assumptions_from_frame(frame)
 
 
+def test_a_career_step_must_be_a_role_or_blank():
+    """A career step typed 'senior practitioner' named no role: the worker was paid as a case
+    holder and held no cases after the programme. It is refused naming the row and the roles;
+    a role code and a blank (no step) are read as typed."""
+    frame = assumptions_frame(Assumptions())
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    where = (frame["section"] == "programme:caseload_relief") & (frame["key"] == "career_step")
+    frame.loc[where, "value"] = "senior practitioner"
+    with pytest.raises(InputError) as err:
+        assumptions_from_frame(frame)
+    message = str(err.value)
+    assert f"row {int(frame.index[where][0])}, column 'value'" in message
+    assert "'senior practitioner' is not one of blank, case_holder, senior_practitioner" in message
+    for typed, step in (("senior_practitioner", "senior_practitioner"), ("", ""), (None, "")):
+        frame.loc[where, "value"] = typed
+        relief = next(p for p in assumptions_from_frame(frame).programmes if p.name == "caseload_relief")
+        assert relief.career_step == step
+
+
 def test_every_new_assumption_round_trips_through_toml_and_the_workbook(tmp_path):
     """Each value of the sections and programmes, changed from its default (and each range),
     comes back from the settings file and from the workbook's Assumptions sheet exactly."""
@@ -234,6 +253,24 @@ def test_a_capacity_model_clash_names_the_key_and_its_row():
     message = str(err.value)
     assert "roles.case_holder.soft_children (25) must not exceed roles.case_holder.hard_children (20)" in message
     assert f"row {int(frame.index[where][0])}" in message, message
+
+
+def test_a_points_share_typed_as_a_percentage_number_is_refused_with_its_row():
+    """80 typed for 80% in a role's points share would give the role 80 full caseloads: refused,
+    naming the row and the value column, while 80% and 0.8 read as the share they mean."""
+    frame = assumptions_frame(Assumptions())
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    where = (frame["section"] == "caseload") & (frame["key"] == "roles.advanced_practitioner.points_share")
+    frame.loc[where, "value"] = "80"
+    with pytest.raises(InputError) as err:
+        assumptions_from_frame(frame)
+    message = str(err.value)
+    assert "roles.advanced_practitioner.points_share must be between 0 and 1" in message
+    assert f"row {int(frame.index[where][0])}, column 'value'" in message, message
+    for typed in ("80%", "0.8", "70%"):
+        frame.loc[where, "value"] = typed
+        share = assumptions_from_frame(frame).caseload.role("advanced_practitioner").points_share
+        assert share == pytest.approx(float(typed.rstrip("%")) / (100 if "%" in typed else 1))
 
 
 def test_a_negative_amount_is_written_as_finance_writes_it():

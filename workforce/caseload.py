@@ -201,9 +201,12 @@ class CaseloadRules:
             problems.append(f"points_per_fte ({self.points_per_fte:g}) must be above reserved_points "
                             f"({self.reserved_points:g}), which must be >= 0")
         for name, role in self.roles.items():
-            for key in ("points_share", "soft_children"):
-                if getattr(role, key) < 0:
-                    problems.append(f"roles.{name}.{key} must be >= 0")
+            # a share of a full caseload: 80 typed for 80% would give the role 80 caseloads
+            if not 0 <= role.points_share <= 1:
+                problems.append(f"roles.{name}.points_share must be between 0 and 1 (a share of a full caseload: "
+                                "80% is 0.8)")
+            if role.soft_children < 0:
+                problems.append(f"roles.{name}.soft_children must be >= 0")
             if role.hard_children < role.soft_children:
                 problems.append(f"roles.{name}.soft_children ({role.soft_children:g}) must not exceed "
                                 f"roles.{name}.hard_children ({role.hard_children:g})")

@@ -9,6 +9,7 @@ shared parsers of :mod:`workforce.readers` (UK day-first dates unless `dates="us
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -168,6 +169,28 @@ RISK: tuple[Column, ...] = (
            description="probability of leaving within the horizon"),
     Column("band", "text", required=False, description="Low / Medium / High"),
 )
+
+#: The stems of a risk register's chances of leaving by reason within N months
+#: (``p_voluntary_12m``, ``p_retire_12m``, ``p_other_12m``), by reason.
+RISK_REASON_STEMS = {"voluntary": "p_voluntary_", "retirement": "p_retire_", "other": "p_other_"}
+
+#: Significant digits of the chances `workforce churn score` writes in risk.csv. Any risk table is
+#: read to this precision, so one register gives one plan whether it is read from risk.csv, from
+#: risk.xlsx (full precision) or after a spreadsheet program saved it (15 digits): the plan's
+#: discrete choices (L&D places, the Monte Carlo's draws) turn a last-digit difference into a
+#: different headline figure.
+CHANCE_DIGITS = 6
+
+
+def risk_reason_column(name: str) -> bool:
+    """Whether `name` is a chance of leaving for one reason within some months (`RISK_REASON_STEMS`)."""
+    return any(re.fullmatch(re.escape(stem) + r"\d+m", str(name)) for stem in RISK_REASON_STEMS.values())
+
+
+def to_chance_digits(values: pd.Series) -> pd.Series:
+    """Chances rounded to :data:`CHANCE_DIGITS` significant digits, as risk.csv writes them."""
+    return values.map(lambda v: v if pd.isna(v) else float(f"{v:.{CHANCE_DIGITS}g}")).astype(float)
+
 
 ESTABLISHMENT: tuple[Column, ...] = (
     Column("team", "text", description="team name, as in workers"),
@@ -521,7 +544,8 @@ def _load(path: str | Path, table: str, sheet: str | None, typer, dates: str | N
     order of day and month; None keeps the one in force (UK unless the command says otherwise)."""
     source = find_table(path, table, sheet=sheet)
     with date_order(dates):
-        typed, problems = typer(source.read(), source.label)
+        raw = source.read()
+        typed, problems = typer(raw, raw.attrs.get("label") or source.label)
     if problems:
         raise InputError(problems=problems)
     return _finish(typed)
@@ -545,11 +569,20 @@ def load_hr_history(path: str | Path, *, sheet: str | None = None, dates: str | 
 
 
 def load_risk(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
-    """Read and validate a risk table (`worker_id`, `p_leave` 0-1; other columns kept as text),
-    as written by `workforce churn score`."""
+    """Read and validate a risk table (`worker_id`, `p_leave` 0-1, and 0-1 chances by reason such
+    as `p_voluntary_12m` when present; other columns kept as text), as written by `workforce churn
+    score`; the chances are read to :data:`CHANCE_DIGITS` significant digits."""
 
     def typed_risk(raw: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[Problem]]:
-        typed, problems = type_table(raw, RISK, label)
+        # the chances by reason a plan reads are numbers like p_leave: a register edited in a
+        # spreadsheet ('12%', a blank, 12 for 12%) is read as meant or refused by row and column
+        reasons = tuple(Column(name, "number", minimum=0.0, maximum=1.0, percent=True,
+                               description="probability of leaving for this reason within the months named")
+                        for name in raw.columns if risk_reason_column(name))
+        typed, problems = type_table(raw, RISK + reasons, label)
+        for name in ("p_leave", *(c.name for c in reasons)):
+            if name in typed and pd.api.types.is_float_dtype(typed[name]):
+                typed[name] = to_chance_digits(typed[name])
         # Kept with the table so that a row later found unused can be named (risk_coverage).
         typed.attrs.update(source=label, rows=[int(i) for i in typed.index])
         return typed, sorted(problems, key=_problem_sort_key)

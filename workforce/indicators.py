@@ -254,13 +254,19 @@ def predicted_turnover(risk: pd.DataFrame | None, workers: pd.DataFrame | None, 
                      "times FTE) / FTE in post, LA-employed staff only, as the DfE census counts turnover", source)
 
 
+def _sum_any_order(values: pd.Series) -> float:
+    """The exact sum of the numbers given (blanks skipped), whatever their order: the register
+    sorted by flight risk (risk.xlsx) and by worker (risk.csv) give one figure."""
+    return math.fsum(values.dropna())
+
+
 def expected_leavers(risk: pd.DataFrame | None, *, horizon_months: int = 12,
                      source: str = SHEET_RISK) -> Indicator | None:
     """Expected number of people leaving: the sum of individual leaving chances."""
     if not has_columns(risk, "p_leave"):
         return None
     return Indicator("expected_leavers", f"Expected leavers within {horizon_months} months, agency included",
-                     float(_num(risk, "p_leave").sum()), COUNT,
+                     _sum_any_order(_num(risk, "p_leave")), COUNT,
                      "sum of each scored worker's chance of leaving (headcount): LA-employed staff and agency "
                      "assignments ending alike (the next line counts LA-employed staff alone)", source)
 
@@ -274,7 +280,7 @@ def expected_employed_leavers(risk: pd.DataFrame | None, workers: pd.DataFrame |
     employed = set(workers.loc[~workers["agency"].astype(bool), "worker_id"].astype(str))
     mine = risk["worker_id"].astype(str).isin(employed).to_numpy()
     return Indicator("expected_employed_leavers", f"Expected LA-employed leavers within {horizon_months} months",
-                     float(_num(risk, "p_leave")[mine].sum()), COUNT,
+                     _sum_any_order(_num(risk, "p_leave")[mine]), COUNT,
                      "sum of each LA-employed worker's chance of leaving (headcount, agency staff excluded)", source)
 
 

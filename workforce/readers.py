@@ -29,10 +29,12 @@ import csv
 import io
 import math
 import re
+import warnings
 import zipfile
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -40,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.csvcells import unmark, unmarked
-from workforce.errors import InputError, Problem
+from workforce.errors import InputError, InputWarning, Problem
 
 TABLES = ("workers", "cases", "hr_history")
 CSV_SUFFIXES = (".csv", ".txt")
@@ -306,7 +308,10 @@ def parse_number(value: object, *, decimal: str = ".", percent: bool = False, cu
         raise ValueError(f"'{shown}' is not a number")
     if not math.isfinite(number):
         raise ValueError(f"'{shown}' is not a finite number")
-    return sign * number * scale
+    if scale != 1.0:
+        # '57%' is the number 0.57, as typing 0.57 gives it (57 * 0.01 is 0.5700000000000001)
+        number = float(Decimal(repr(number)) / 100)
+    return sign * number
 
 
 def parse_numbers(values: pd.Series, *, decimal: str = ".", percent: bool = False,
@@ -692,6 +697,53 @@ def error_cells(path: Path, part: str) -> list[tuple[int, int, str]]:
         return found
 
 
+_MERGE_TAGS = (b"<mergeCell ", b":mergeCell ")
+
+
+def merged_ranges(path: Path, part: str) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column) of each block of merged cells in sheet
+    `part` of the workbook at `path` (a read-only openpyxl sheet does not list them)."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
+
+    with zipfile.ZipFile(path) as archive:
+        if not _part_holds(archive, part, _MERGE_TAGS):
+            return []
+        found = []
+        with archive.open(part) as stream:
+            for _, element in iterparse(stream, events=("end",)):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "mergeCell" and element.get("ref"):
+                    min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                    found.append((min_row, min_col, max_row, max_col))
+                elif tag in ("row", "c"):
+                    element.clear()
+        return found
+
+
+def fill_merged_down(rows: list[tuple[int, list[str]]], merged: Iterable[tuple[int, int, int, int]]) -> list[str]:
+    """Give every row a merged cell spans its value, in the block's first column, in place.
+
+    A planner merges a group's cells (the section of the rows it holds, one basis for several
+    values) and reads the one value on each row; a spreadsheet keeps it only in the block's first
+    row, and a reader of cells would see the other rows blank. Rows with nothing else in them stay
+    blank, and the header row is never copied into data. Returns the blocks filled, as 'A2:A4'."""
+    from openpyxl.utils.cell import get_column_letter
+
+    by_number = dict(rows)
+    filled = []
+    for first, col, last, last_col in merged:
+        top = by_number.get(first)
+        if first < 2 or last <= first or top is None or col > len(top) or not top[col - 1].strip():
+            continue
+        for number in range(first + 1, last + 1):
+            texts = by_number.get(number)
+            if texts is not None and col <= len(texts) and not texts[col - 1].strip():
+                texts[col - 1] = top[col - 1]
+        filled.append(f"{get_column_letter(col)}{first}:{get_column_letter(last_col)}{last}")
+    return filled
+
+
 def _column_named(header: list[str], col: int) -> str:
     """How a message names sheet column `col` (1-based): its header, else its number."""
     name = header[col - 1].strip() if 0 < col <= len(header) else ""
@@ -767,7 +819,15 @@ def read_xlsx(path: Path, sheet: str) -> pd.DataFrame:
             raise InputError("sheet is empty", file=label)
         if not any(t.strip() for t in header):
             raise InputError("header row 1 is empty", file=label, row=1)
-        return _frame_from_rows(header, rows, label)
+        part = getattr(ws, "_worksheet_path", None)
+        filled = fill_merged_down(rows, merged_ranges(path, part)) if part is not None else []
+        if filled:
+            warnings.warn(InputWarning(f"{label}: merged cells {', '.join(filled[:5])}"
+                                       f"{' and more' if len(filled) > 5 else ''} read as their value on each "
+                                       "row they span"), stacklevel=2)
+        frame = _frame_from_rows(header, rows, label)
+        frame.attrs["label"] = label  # the sheet as found ('Risk register' for the table risk)
+        return frame
     finally:
         wb.close()
 

@@ -161,6 +161,9 @@ class AllocationConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 problems.append(f"{name} must be a finite number >= 0")
+        if isinstance(self.gap_rel, (int, float)) and self.gap_rel > 1:
+            # a share of the proven bound: 15 typed for 15% would accept any allocation found
+            problems.append("gap_rel must be at most 1 (a share of the proven bound: 1% is 0.01)")
         shares = [b for b, _ in self.load_breakpoints]
         if shares != sorted(shares) or any(c < 0 for _, c in self.load_breakpoints):
             problems.append("load_breakpoints must be increasing shares with costs >= 0")

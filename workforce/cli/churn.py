@@ -28,9 +28,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _write_csv(frame, path: Path) -> None:
+    from workforce.contracts import CHANCE_DIGITS
     from workforce.csvcells import write_csv
 
-    write_csv(frame, path, index=False, float_format="%.6g")
+    write_csv(frame, path, index=False, float_format=f"%.{CHANCE_DIGITS}g")
 
 
 def _fmt(value) -> str:

@@ -361,7 +361,8 @@ class Programme:
                                       "relief, protected learning time, a student to supervise): the plan covers it",
                                       lo=0.0, hi=1.0)
     career_step: str = _v("", "str", "role or blank", ASSUMPTION,
-                          "the role the worker moves to when it ends (pay and caseload of that role), if any")
+                          "the role the worker moves to when it ends (pay and caseload of that role), if any",
+                          choices=("", *ROLES))
 
 
 PROGRAMME_REQUIRED = ("cost_per_place_gbp", "places", "roles", "leave_risk_reduction_rate")
@@ -639,7 +640,8 @@ def parse_value(value: Any, meta: dict) -> Any:
     if kind == "str":
         text = "" if _blank(value) else str(value).strip()
         if choices and text not in choices:
-            raise ValueError(f"'{text}' is not one of {', '.join(choices)}")
+            # a role typed 'senior practitioner' would be paid as a case holder and hold no cases
+            raise ValueError(f"'{text}' is not one of {', '.join(c or 'blank' for c in choices)}")
         return text
     if kind == "auto":
         if str(value).strip().lower() == "auto":

@@ -30,15 +30,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workforce.contracts import LEAVE_REASON_GROUPS, RiskCoverage, risk_coverage
+from workforce.contracts import LEAVE_REASON_GROUPS, RISK_REASON_STEMS, RiskCoverage, risk_coverage
 from workforce.plans.assumptions import Assumptions
 
 REASONS: tuple[str, ...] = tuple(LEAVE_REASON_GROUPS)
 REASON_OF_CODE = {code: name for name, codes in LEAVE_REASON_GROUPS.items() for code in codes}
 #: Starter kinds for carrying on as now.
 STARTER_KINDS = ("experienced", "newly_qualified", "agency")
-#: Risk-register columns holding a chance of leaving by reason, by horizon in months.
-RISK_REASON_STEMS = {"voluntary": "p_voluntary_", "retirement": "p_retire_", "other": "p_other_"}
 
 
 def annual_to_quarterly(p_year) -> np.ndarray:
