@@ -1,0 +1,213 @@
+"""The README, examples/README.md and docs/ as a newcomer follows them, literally.
+
+Every `workforce COMMAND --option` they show must be a command with that option (a newcomer
+copies it and gets "No such option" otherwise), every link must lead to a file, every "see
+*Section* below/above" to a section that exists on that side, every `workforce.module.name`
+they cite must import from there, and every `name.py` docs/architecture.md places in a package
+must be in it. Nothing is run: the commands are read from the typer app itself, so the test takes
+a second and fails as soon as an option is renamed without its documentation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from workforce.cli import app
+from workforce.demo.cli import main as demo_main
+
+REPO = Path(__file__).resolve().parents[1]
+DOCUMENTS = [REPO / "README.md", REPO / "examples" / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
+_OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
+
+
+def _name(path: Path) -> str:
+    return str(path.relative_to(REPO))
+
+
+def cli_options() -> dict[str, set[str]]:
+    """Each command's path (`allocate`, `churn train`) and the options its --help lists."""
+    commands: dict[str, set[str]] = {}
+
+    def walk(command, path: str) -> None:
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}".strip())
+        if not getattr(command, "commands", None):
+            commands[path] = {opt for p in command.params for opt in (*getattr(p, "opts", []),
+                                                                          *getattr(p, "secondary_opts", []))}
+
+    walk(typer.main.get_command(app), "")
+    return commands
+
+
+def demo_generator_options() -> set[str]:
+    """The options of `python -m workforce.demo`, read from its own --help."""
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text), pytest.raises(SystemExit):
+        demo_main(["--help"])
+    return set(_OPTION.findall(text.getvalue()))
+
+
+def shown_code(text: str) -> list[str]:
+    """The code a document shows: each line of a fenced block (continuations joined, comments
+    cut) and each inline code span (which may wrap a line)."""
+    snippets = []
+    for block in _FENCE.findall(text):
+        for line in block.replace("\\\n", " ").splitlines():
+            snippets.append(re.split(r"\s#\s", line)[0])
+    for span in re.findall(r"`([^`]+)`", _FENCE.sub("", text)):
+        snippets.append(" ".join(span.split()))
+    return snippets
+
+
+def shown_commands(text: str, commands: dict[str, set[str]]) -> list[tuple[str, str, list[str]]]:
+    """(snippet, command, options) for every `workforce COMMAND ...` the text shows."""
+    groups = {path.split()[0] for path in commands if " " in path}
+    found = []
+    for snippet in shown_code(text):
+        for match in re.finditer(r"(?<![\w./-])workforce ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?(.*)", snippet):
+            first, second, rest = match.groups()
+            if first in groups and second:
+                command = f"{first} {second}"
+            else:
+                command = first
+                rest = f" {second or ''}{rest}"
+            found.append((snippet, command, _OPTION.findall(rest)))
+    return found
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=_name)
+def test_every_command_shown_exists_with_the_options_it_names(document):
+    commands = cli_options()
+    demo = demo_generator_options()
+    wrong = []
+    text = document.read_text()
+    shown = shown_commands(text, commands)
+    for snippet, command, options in shown:
+        if command not in commands:
+            # a group alone (`workforce churn`, `workforce census`) names its commands in prose
+            if not any(path.startswith(f"{command} ") for path in commands):
+                wrong.append(f"{snippet!r}: no command 'workforce {command}'")
+            continue
+        wrong += [f"{snippet!r}: 'workforce {command}' has no option {option}"
+                  for option in options if option not in commands[command]]
+    for snippet in shown_code(text):
+        for match in re.finditer(r"python -m workforce\.demo\b(.*)", snippet):
+            wrong += [f"{snippet!r}: 'python -m workforce.demo' has no option {option}"
+                      for option in _OPTION.findall(match.group(1)) if option not in demo]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_readme_shows_every_command():
+    """The Commands table is the newcomer's map: every command of the app appears in it."""
+    text = (REPO / "README.md").read_text()
+    commands = cli_options()
+    shown = {command for _, command, _ in shown_commands(text, commands)}
+    for group, names in re.findall(r"`workforce ([a-z]+) ([a-z-]+(?: / [a-z-]+)+)`", text):  # `churn train / score`
+        shown |= {f"{group} {name}" for name in names.split(" / ")}
+    missing = sorted(path for path in commands if path not in shown)
+    assert not missing, f"commands the README never shows: {missing}"
+
+
+def test_the_checks_catch_a_renamed_option():
+    """The parser above finds options and commands in prose as written, wrapped spans included."""
+    commands = cli_options()
+    text = "Run `workforce allocate --workers W\n--no-such-option` or\n```\nworkforce churn train --history H  # --not-this\n```"
+    shown = shown_commands(text, commands)
+    assert [(c, o) for _, c, o in shown] == [("churn train", ["--history"]), ("allocate", ["--workers", "--no-such-option"])]
+    assert "--no-such-option" not in commands["allocate"]
+
+
+def _headings(lines: list[str]) -> list[tuple[int, str]]:
+    return [(i, re.sub(r"^#+\s*", "", line).strip()) for i, line in enumerate(lines) if line.startswith("#")]
+
+
+def _lead_ins(lines: list[str]) -> list[tuple[int, str]]:
+    """Bold lead-ins (`* **Allocation** (...)`), which the README refers to like sections."""
+    return [(i, bold.rstrip(".")) for i, line in enumerate(lines) for bold in re.findall(r"\*\*([^*]+)\*\*", line)]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=_name)
+def test_section_references_lead_to_a_section_on_the_side_they_say(document):
+    text = document.read_text()
+    lines = text.splitlines()
+    headings, lead_ins = _headings(lines), _lead_ins(lines)
+    wrong = []
+    for match in re.finditer(r"\b(?:see|See|under)\s+\*([^*]+)\*(\s+(?:below|above))?", text):
+        name, side = " ".join(match.group(1).split()), (match.group(2) or "").strip()
+        line = text.count("\n", 0, match.start())
+        targets = ([i for i, h in headings if h == name or h.startswith(f"{name}:") or h.startswith(f"{name} ")]
+                   or [i for i, b in lead_ins if b == name])
+        if not targets:
+            wrong.append(f"line {line + 1}: *{name}* is no section or lead-in")
+        elif side == "below" and not any(i > line for i in targets):
+            wrong.append(f"line {line + 1}: *{name}* is above, not below (line {targets[0] + 1})")
+        elif side == "above" and not any(i < line for i in targets):
+            wrong.append(f"line {line + 1}: *{name}* is below, not above (line {targets[0] + 1})")
+    assert not wrong, f"{_name(document)}:\n" + "\n".join(wrong)
+
+
+def _slug(heading: str) -> str:
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=_name)
+def test_links_lead_to_files_and_anchors_that_exist(document):
+    wrong = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", document.read_text()):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (document.parent / path).resolve() if path else document
+        if not file.exists():
+            wrong.append(f"{target}: no such file")
+        elif anchor and anchor not in {_slug(h) for _, h in _headings(file.read_text().splitlines())}:
+            wrong.append(f"{target}: no such heading")
+    assert not wrong, f"{_name(document)}:\n" + "\n".join(wrong)
+
+
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        try:
+            for part in parts[cut:]:
+                obj = getattr(obj, part)
+        except AttributeError:
+            return False
+        return True
+    return False
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=_name)
+def test_python_names_cited_import_from_where_they_say(document):
+    cited = set(re.findall(r"`(workforce(?:\.[A-Za-z_]\w*)+)", document.read_text()))
+    files = {name for name in cited if re.search(r"\.(toml|py|md|csv|json|xlsx)$", name)}
+    wrong = sorted(name for name in cited - files if not _resolves(name))
+    assert not wrong, f"{_name(document)} cites names that do not import: {wrong}"
+
+
+def test_architecture_places_each_file_in_its_package():
+    """docs/architecture.md's module table names a package's files (`model.py (train, ...)`):
+    each must be there, so a reader looking for the code finds it."""
+    text = (REPO / "docs" / "architecture.md").read_text()
+    wrong = []
+    for module, row in re.findall(r"^\| `(workforce\.[\w.]+)` \| (.*) \|$", text, re.M):
+        package = REPO / module.replace(".", "/")
+        if not package.is_dir():
+            continue
+        for file in set(re.findall(r"(?<![\w/])([a-z_]+\.py)\b", row)):
+            if not (package / file).is_file():
+                wrong.append(f"{module}: {file}")
+    assert not wrong, f"files docs/architecture.md places where they are not: {wrong}"
