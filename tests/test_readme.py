@@ -211,3 +211,21 @@ def test_architecture_places_each_file_in_its_package():
             if not (package / file).is_file():
                 wrong.append(f"{module}: {file}")
     assert not wrong, f"files docs/architecture.md places where they are not: {wrong}"
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=_name)
+def test_repository_paths_named_exist(document):
+    """A path a document names in code (`benchmarks/census_bench.py`, `workforce/data/dfe/`) is one a
+    reader can open."""
+    named = set(re.findall(r"`((?:workforce|benchmarks|tools|docs|examples|tests)/[\w./-]*)`", document.read_text()))
+    missing = sorted(path for path in named if not (REPO / path).exists())
+    assert not missing, f"{_name(document)} names paths that do not exist: {missing}"
+
+
+def test_every_command_that_writes_takes_force():
+    """The README: 'every command that writes takes --force'. A command writes when it has an
+    output option (--out, --report, --problems)."""
+    lacking = [path for path, options in cli_options().items()
+               if options & {"--out", "--report", "--problems"} and "--force" not in options]
+    assert not lacking, f"commands that write without --force: {lacking}"
+    assert "--force" in demo_generator_options()
