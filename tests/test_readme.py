@@ -229,3 +229,49 @@ def test_every_command_that_writes_takes_force():
                if options & {"--out", "--report", "--problems"} and "--force" not in options]
     assert not lacking, f"commands that write without --force: {lacking}"
     assert "--force" in demo_generator_options()
+
+
+def _settings_keys(text: str) -> dict[str, object]:
+    """Every key of a settings file, dotted (`plans.costs.on_cost_rate`); a `{ value = ... }` is one key."""
+    import tomllib
+
+    def flat(table: dict, prefix: str) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in table.items():
+            if isinstance(value, dict) and "value" not in value:
+                out.update(flat(value, f"{prefix}{key}."))
+            else:
+                out[f"{prefix}{key}"] = value
+        return out
+
+    return flat(tomllib.loads(text), "")
+
+
+def test_example_settings_list_every_key_with_its_default_and_range():
+    """The README (Settings file): examples/workforce.toml 'lists every key with its default'. Each
+    caseload, allocation and plan key the product writes is there with the default value; an
+    uncertain one gives its default range, as low and high or, for a range relative to the value
+    (the agency day rates), by its factor in the comments."""
+    from workforce.allocation.config import AllocationConfig
+    from workforce.config import allocation_settings_toml, plan_settings_toml
+    from workforce.plans.assumptions import Assumptions
+
+    text = (REPO / "examples" / "workforce.toml").read_text()
+    example = _settings_keys(text)
+    defaults = {**_settings_keys(plan_settings_toml(Assumptions())),
+                **_settings_keys(allocation_settings_toml(AllocationConfig()))}
+    value = lambda v: v.get("value") if isinstance(v, dict) else v  # noqa: E731
+    assert not sorted(set(defaults) - set(example)), "keys missing from examples/workforce.toml"
+    wrong = [f"{key}: {value(example[key])!r}, default {value(default)!r}"
+             for key, default in defaults.items() if value(example[key]) != value(default)]
+    for key, default in defaults.items():
+        if not (isinstance(default, dict) and "low" in default):
+            continue
+        given = example[key]
+        if isinstance(given, dict) and "low" in given:
+            if (given["low"], given["high"]) != (default["low"], default["high"]):
+                wrong.append(f"{key}: range {given['low']}-{given['high']}, default {default['low']}-{default['high']}")
+        elif f"x{default['low'] / default['value']:g}" not in text:
+            wrong.append(f"{key}: its range x{default['low'] / default['value']:g} to "
+                         f"x{default['high'] / default['value']:g} of the value is not said")
+    assert not wrong, "\n".join(wrong)
