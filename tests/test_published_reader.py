@@ -237,3 +237,5 @@ def test_an_unknown_name_offers_the_authorities_it_may_mean(pub):
     with pytest.raises(InputError) as refused:
         pub.resolve("Atlantis")
     assert "did you mean" not in str(refused.value)
+    # the code or name may come from --la, --demand-la or a settings file: no table column to name
+    assert str(refused.value).startswith("unknown local authority 'Atlantis'")

@@ -139,7 +139,7 @@ class Published:
         if found is None:
             close = self.close_names(la)
             hint = f": did you mean {' or '.join(close)}?" if close else ""
-            raise InputError(f"unknown local authority '{la}'{hint}", column="la", allowed=UNKNOWN_HINT)
+            raise InputError(f"unknown local authority '{la}'{hint}", allowed=UNKNOWN_HINT)
         return found
 
     def close_names(self, la: str | int, most: int = 3) -> list[str]:
