@@ -256,7 +256,6 @@ class Published:
             if not parts:
                 raise InputError(
                     f"{self.name_of(code)} ({code}) is not in the statistical-neighbour model",
-                    column="la",
                     allowed="an English local authority in the DfE statistical-neighbour model",
                 )
             raw = merge_neighbour_lists([lists[p] for p in parts], exclude={code, *related}, count=SN_COUNT)
