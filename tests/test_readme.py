@@ -275,3 +275,15 @@ def test_example_settings_list_every_key_with_its_default_and_range():
             wrong.append(f"{key}: its range x{default['low'] / default['value']:g} to "
                          f"x{default['high'] / default['value']:g} of the value is not said")
     assert not wrong, "\n".join(wrong)
+
+
+def test_python_examples_run_as_written(shared_dir):
+    """Each ```python block of the documents runs as shown, with only its example folder of
+    downloads ('downloads/') pointed at the public DfE files in ../shared, as a reader would point
+    it at theirs."""
+    blocks = [(document, block) for document in DOCUMENTS
+              for block in re.findall(r"^```python\n(.*?)^```", document.read_text(), re.S | re.M)]
+    assert blocks, "no Python examples found: has the fence changed?"
+    for document, block in blocks:
+        code = block.replace('"downloads/"', repr(str(shared_dir / "data" / "dfe")))
+        exec(compile(code, f"{_name(document)} example", "exec"), {})
