@@ -1,11 +1,13 @@
 """The README, examples/README.md and docs/ as a newcomer follows them, literally.
 
 Every `workforce COMMAND --option` they show must be a command with that option (a newcomer
-copies it and gets "No such option" otherwise), every link must lead to a file, every "see
-*Section* below/above" to a section that exists on that side, every `workforce.module.name`
-they cite must import from there, and every `name.py` docs/architecture.md places in a package
-must be in it. Nothing is run: the commands are read from the typer app itself, so the test takes
-a second and fails as soon as an option is renamed without its documentation.
+copies it and gets "No such option" otherwise), every link and repository path must lead to a
+file, every "see *Section* below/above" to a section that exists on that side, every
+`workforce.module.name` they cite must import from there, every `name.py` docs/architecture.md
+places in a package must be in it, examples/workforce.toml must hold every key with its default,
+and the Python examples must run. No command is run: the commands are read from the typer app
+itself, so the checks take seconds and fail as soon as an option is renamed without its
+documentation.
 """
 
 from __future__ import annotations
@@ -120,9 +122,10 @@ def test_the_readme_shows_every_command():
 def test_the_checks_catch_a_renamed_option():
     """The parser above finds options and commands in prose as written, wrapped spans included."""
     commands = cli_options()
-    text = "Run `workforce allocate --workers W\n--no-such-option` or\n```\nworkforce churn train --history H  # --not-this\n```"
-    shown = shown_commands(text, commands)
-    assert [(c, o) for _, c, o in shown] == [("churn train", ["--history"]), ("allocate", ["--workers", "--no-such-option"])]
+    text = ("Run `workforce allocate --workers W\n--no-such-option` or\n"
+            "```\nworkforce churn train --history H  # --not-this\n```")
+    shown = [(command, options) for _, command, options in shown_commands(text, commands)]
+    assert shown == [("churn train", ["--history"]), ("allocate", ["--workers", "--no-such-option"])]
     assert "--no-such-option" not in commands["allocate"]
 
 
