@@ -290,3 +290,21 @@ def test_python_examples_run_as_written(shared_dir):
     for document, block in blocks:
         code = block.replace('"downloads/"', repr(str(shared_dir / "data" / "dfe")))
         exec(compile(code, f"{_name(document)} example", "exec"), {})
+
+
+def test_every_command_is_listed_in_one_sentence():
+    """`workforce --help` is a newcomer's first command: each command's summary (the first
+    paragraph of its help) is one line, so the list does not break mid-sentence into lines of
+    the docstring's own wrapping (as churn train, score, evaluate and audit, explain, plan,
+    demand, benchmark and forecast did)."""
+    broken = []
+
+    def walk(command, path: str) -> None:
+        summary = (command.help or "").strip().split("\n\n")[0]
+        if "\n" in summary:
+            broken.append(path or "workforce")
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}".strip())
+
+    walk(typer.main.get_command(app), "")
+    assert not broken, f"commands whose --help summary runs over several lines: {broken}"
