@@ -149,6 +149,19 @@ class Published:
         use every day ("Kingston", "Richmond") or mistype one ("Sandwel"): each word given that
         begins a word of an authority's name, or a close spelling of the whole name, is offered
         rather than a bare "unknown".
+
+        Parameters
+        ----------
+        la : str or int
+            The code or name that matched no authority.
+        most : int
+            How many to offer at most.
+
+        Returns
+        -------
+        list of str
+            ``"Kingston upon Thames (314)"`` and the like: names beginning with the words given
+            first (the shorter the name, the earlier), then close spellings; empty when none.
         """
         key = _norm(la)
         if not key:
