@@ -267,6 +267,7 @@ def test_the_solver_results_utilisations_are_all_shown_as_percentages(inputs, tm
     ("--reach", "county", "error: option --reach: unknown reach 'county' (allowed: team, locality)"),
     ("--mode", "sideways", "error: option --mode: unknown mode 'sideways'"),
     ("--as-of", "2024-13-01", "error: option --as-of: "),
+    ("--mode", "leaver", "error: option --leaver: leaver mode needs at least one --leaver worker ID"),
 ])
 def test_a_bad_option_is_named_as_an_option_not_a_column(inputs, tmp_path, option, value, said):
     """A bad command-line value is named as the option it came from: a planner reading

@@ -166,3 +166,24 @@ def test_roster_workers_not_in_post_are_named_before_their_cases_are_refused(ret
     assert result.exit_code == 2
     assert "1 roster worker not in post at the latest census (W004)" in result.output
     assert "worker 'W004' does not exist in workers" in result.output
+
+
+def test_a_run_from_returns_without_a_salt_names_the_settings_key(returns, tmp_path, monkeypatch):
+    """README (Settings file): a refused setting is named as `[section] key`, not as a table's
+    column: the run says 'run.toml, [run.census] salt: ...' and exits 2."""
+    from typer.testing import CliRunner
+
+    from workforce.cli import app
+
+    monkeypatch.delenv("WORKFORCE_CSWW_SALT", raising=False)
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    for path in returns:
+        (folder / path.name).write_bytes(path.read_bytes())
+    config = tmp_path / "run.toml"
+    config.write_text(f'[run.inputs]\ncensus_returns = "{folder}"\ncases = "{tmp_path / "cases.csv"}"\n'
+                      f'[run.outputs]\nfolder = "{tmp_path / "out"}"\n')
+    result = CliRunner().invoke(app, ["run", str(config)])
+    assert result.exit_code == 2
+    assert f"{config}, [run.census] salt: census returns need a salt" in result.output
+    assert "column" not in result.output

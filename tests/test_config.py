@@ -134,6 +134,9 @@ def test_the_line_of_a_bad_key_is_given():
     ("[plans.demand]\nabsence_rate = 1.5\n", "maximum"),
     ("[run]\nseed = -1\n" + RUN, "[run] seed: must be a whole number >= 0"),
     ("[run]\nallocation_mode = 'random'\n" + RUN, "unknown mode 'random'"),
+    # the allocation refuses these too, but as options a `run` user never typed
+    ("[run]\nallocation_mode = 'leaver'\n" + RUN, "[run] leavers: allocation_mode 'leaver' needs the leaving workers' IDs"),
+    ("[run]\nleavers = ['W1']\n" + RUN, "[run] leavers: workers are named as leaving but allocation_mode is 'rebalance'"),
     ("[run.inputs]\nworkers = 'w.csv'\n[run.outputs]\nfolder = 'o'\n", "[run.inputs] cases: is required"),
     ("[run.inputs]\nworkers = 'w.csv'\ncases = 'c.csv'\n[run.outputs]\nfolder = 'o'\n", "hr_history"),
 ])

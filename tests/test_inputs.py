@@ -669,3 +669,12 @@ def test_a_title_row_above_the_column_names_is_named_as_such(tmp_path):
     with pytest.raises(InputError, match="column 4 has data but no header") as err:
         read_table(path, "workers")
     assert "looks like a title" not in str(err.value)
+
+
+def test_validate_with_nothing_to_check_says_what_to_give():
+    """`workforce validate` alone is a usage error: it says what to give, and names no
+    "column 'PATHS'" a planner would look for in their tables."""
+    result = cli("validate")
+    assert result.exit_code == 2
+    assert "error: give the files or folders to check (or --workers, --cases, --hr-history)" in result.output
+    assert "column" not in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -115,6 +116,40 @@ def test_demo_demand_assumptions_pass_back_as_the_readme_says(demo_out, tmp_path
                                    str(inputs / "demand_history.csv"), "--demand-assumptions", str(written),
                                    "--out", str(tmp_path / "plan")])
     assert res.exit_code == 0, res.output
+
+
+def test_readme_outputs_table_names_every_file_the_demo_writes(demo_out):
+    """README (Outputs): the table of what `workforce demo --out DIR` writes names every file
+    there (a file in a folder by its own name, or the folder's row names it), so nothing a planner
+    finds in the folder is unexplained."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## Outputs\n", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    named = set(re.findall(r"`([^`]+)`", "\n".join(table)))
+    unnamed = sorted(str(p.relative_to(demo_out)) for p in demo_out.rglob("*")
+                     if p.is_file() and not p.name.startswith(".") and p.name not in named)
+    assert not unnamed, f"files the demo writes that the README's Outputs table does not name: {unnamed}"
+
+
+def test_demo_workbook_fed_back_replans_the_same_figures(demo_out, tmp_path):
+    """The README (Outputs): `workforce plan --assumptions workforce_plan.xlsx` with the run's other
+    inputs (hr_history, establishment, model and the demo's demand history) re-plans the demo's
+    figures. Without `--demand-history` the plan's demand is today's caseload instead of the
+    child's journey, and its agency at three years was 18.9% against the demo's 14.9%."""
+    inputs = demo_out / "inputs"
+    res = CliRunner().invoke(app, ["plan", "--workers", str(inputs / "workers.csv"), "--cases", str(inputs / "cases.csv"),
+                                   "--hr-history", str(inputs / "hr_history.csv"),
+                                   "--establishment", str(inputs / "establishment.csv"),
+                                   "--model", str(demo_out / "model"),
+                                   "--demand-history", str(inputs / "demand_history.csv"),
+                                   "--assumptions", str(demo_out / "workforce_plan.xlsx"),
+                                   "--out", str(tmp_path / "replan")])
+    assert res.exit_code == 0, res.output
+    ran = json.loads((demo_out / "plan_summary.json").read_text())
+    again = json.loads((tmp_path / "replan" / "summary.json").read_text())
+    for key in ("agency_rate_start", "agency_rate_end", "carry_on_agency_rate_end", "plan_cost_gbp",
+                "baseline_cost_gbp", "saving_gbp", "saving_gbp_p50", "permanent_hires", "nq_intake", "need_end"):
+        assert again[key] == ran[key], key
 
 
 @needs_soffice

@@ -224,3 +224,18 @@ def test_bundle_is_what_the_reader_makes_of_the_shared_files():
     b = bundled.values.sort_values(["la_code", "measure", "year"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
     assert len(fresh.notes) == len(bundled.notes)
+
+
+def test_an_unknown_name_offers_the_authorities_it_may_mean(pub):
+    """A newcomer types the short name they use ("Kingston", as the README's prose does) or
+    mistypes one: the refusal names the authorities meant, with their codes, not a bare
+    "unknown"; a name like no authority's offers none."""
+    with pytest.raises(InputError, match=r"unknown local authority 'Kingston': did you mean Kingston upon Thames \(314\)"):
+        pub.resolve("Kingston")
+    with pytest.raises(InputError, match=r"did you mean Sandwell \(333\)\?"):
+        pub.resolve("Sandwel")
+    with pytest.raises(InputError) as refused:
+        pub.resolve("Atlantis")
+    assert "did you mean" not in str(refused.value)
+    # the code or name may come from --la, --demand-la or a settings file: no table column to name
+    assert str(refused.value).startswith("unknown local authority 'Atlantis'")

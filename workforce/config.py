@@ -525,6 +525,11 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
     leavers = run.get("leavers", [])
     if not isinstance(leavers, list) or not all(isinstance(x, str) for x in leavers):
         raise _key_error(source, lines, "run", "leavers", "must be a list of worker IDs")
+    if (mode == "leaver") != bool(leavers):
+        # the allocation refuses either mismatch; named here, it points at the setting, not at an option
+        raise _key_error(source, lines, "run", "leavers",
+                         "allocation_mode 'leaver' needs the leaving workers' IDs here" if mode == "leaver"
+                         else f"workers are named as leaving but allocation_mode is '{mode}': set it to 'leaver'")
     use_protected = churn.get("use_protected", False)
     if not isinstance(use_protected, bool):
         raise _key_error(source, lines, "run.churn", "use_protected", "must be true or false")

@@ -26,6 +26,8 @@ class Problem:
             # that starts with the option names it already
             if not self.message.startswith(self.column):
                 where.append(f"option {self.column}")
+        elif self.column and self.column.startswith("["):
+            where.append(self.column)  # a settings key, "[run.census] salt", as settings errors name one
         elif self.column:
             where.append(f"column '{self.column}'")
         text = ", ".join(where) + ": " + self.message if where else self.message

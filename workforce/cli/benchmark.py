@@ -23,9 +23,11 @@ def benchmark(
     out: Path = typer.Option(Path("benchmark_out"), "--out", help="output folder (written all at once, only on success)."),
     force: bool = force_option(),
 ) -> None:
-    """Show an authority beside its ten statistical neighbours, its region and England, every year:
-    turnover, agency, vacancy and absence rates, caseload, children in need, re-referrals, CP plans,
-    children looked after and looked-after children with three or more social workers."""
+    """Show an authority beside its ten statistical neighbours, its region and England.
+
+    Every published year of turnover, agency, vacancy and absence rates, caseload, children in
+    need, re-referrals, CP plans, children looked after and looked-after children with three or
+    more social workers."""
     from workforce.outputs import OutputDir
     from workforce.published import read_published
     from workforce.published.benchmark import benchmark as build

@@ -72,8 +72,9 @@ def train(
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Train, validate out of time and audit a time-to-event churn model on hr_history: quarterly
-    hazards of leaving voluntarily, retiring or leaving for another reason."""
+    """Train, validate out of time and audit a time-to-event churn model on hr_history.
+
+    Quarterly hazards of leaving voluntarily, retiring or leaving for another reason."""
     from workforce.contracts import load_hr_history
     from workforce.outputs import OutputDir
     from workforce.retention.model import band, check_horizon, train as fit
@@ -170,7 +171,9 @@ def score(
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Per worker: the chance of leaving within the horizon (any reason, voluntary, retirement,
+    """Score each worker: the chance of leaving, a flight-risk band, levers and quarterly hazards.
+
+    Per worker: the chance of leaving within the horizon (any reason, voluntary, retirement,
     other), a flight-risk band, the levers that lower it most and context; and the quarterly
     hazards by reason for the next 12 quarters."""
     import pandas as pd
@@ -267,9 +270,10 @@ def evaluate(
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Run the churn model selection on any table: a yes/no target (ROC AUC, PR AUC, Brier score)
-    or a tenure table with --duration and --event (time-to-event hazard models: concordance,
-    AUC at the horizon, integrated Brier score)."""
+    """Run the churn model selection on any table: a yes/no target or a tenure table.
+
+    A yes/no target (ROC AUC, PR AUC, Brier score) or a tenure table with --duration and --event
+    (time-to-event hazard models: concordance, AUC at the horizon, integrated Brier score)."""
     from workforce.outputs import output_file
     from workforce.retention.flat import FlatOptions, evaluate_table, read_flat
     from workforce.retention.persistence import card_json
@@ -346,8 +350,10 @@ def audit(
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Fairness audit per protected characteristic (groups under --min-group people pooled, never shown or named alone): the
-    predictions, and with --history whether the levers offered differ by group for the same risk."""
+    """Fairness audit per protected characteristic: the predictions and the levers offered.
+
+    Groups under --min-group people are pooled, never shown or named alone. With --history, also
+    whether the levers offered differ by group for the same risk."""
     import pandas as pd
 
     from workforce.contracts import load_hr_history, load_risk, load_workers

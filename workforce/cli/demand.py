@@ -40,9 +40,10 @@ def demand(
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Model the child's journey (referral to closure) from an authority's own history: where
-    children go, the caseload and social workers it needs, placement costs, the savings levers
-    could bring against the whole budget, and Sandwell's turnaround as a scenario."""
+    """Model the child's journey (referral to closure) from an authority's own history.
+
+    Where children go, the caseload and social workers it needs, placement costs, the savings
+    levers could bring against the whole budget, and Sandwell's turnaround as a scenario."""
     from workforce.config import DemandSettings
     from workforce.contracts import load_cases, load_workers
     from workforce.demand.files import write_demand_files

@@ -19,9 +19,10 @@ def register(app: typer.Typer) -> None:
         case_id: str = typer.Argument(..., help="the child's case_id"),
         run: Path = typer.Option(..., "--run", help="an allocation's output folder (from allocate, demo or run)"),
     ) -> None:
-        """Explain one child's allocation in plain English, from the files an allocation wrote
-        (explanations.csv): the worker, their load against the caps, the runner-up and why it
-        lost; for a child who waits, who holds them meanwhile, the nearest worker and the shortfall."""
+        """Explain one child's allocation in plain English, from an allocation's explanations.csv.
+
+        The worker, their load against the caps, the runner-up and why it lost; for a child who
+        waits, who holds them meanwhile, the nearest worker and the shortfall."""
         from workforce.allocation.explain import explain_row
         from workforce.pipeline import read_explanations
 

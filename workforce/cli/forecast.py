@@ -28,10 +28,11 @@ def forecast(
     out: Path = typer.Option(..., "--out", help="output folder (written all at once, only on success)."),
     force: bool = force_option(),
 ) -> None:
-    """Forecast every authority's published measures (referrals, re-referral rate, children in need,
-    CP plans, children looked after, social workers in post, turnover, agency, vacancy rates and
-    caseload) for the years after --until, with 10th-90th percentile intervals and the method
-    that made each figure."""
+    """Forecast every authority's published measures for the years after --until.
+
+    Referrals, re-referral rate, children in need, CP plans, children looked after, social
+    workers in post, turnover, agency, vacancy rates and caseload, with 10th-90th percentile
+    intervals and the method that made each figure."""
     from workforce.csvcells import write_csv
     from workforce.errors import InputError
     from workforce.outputs import OutputDir

@@ -32,7 +32,7 @@ def validate(
 
     named = {t: p for t, p in (("workers", workers), ("cases", cases), ("hr_history", hr_history)) if p is not None}
     if not paths and not named:
-        raise InputError("give the files or folders to check (or --workers, --cases, --hr-history)", column="PATHS")
+        raise InputError("give the files or folders to check (or --workers, --cases, --hr-history)")
     not_read: list[str] = []
     tables, problems, sources = validate_paths(list(paths or []), named, not_read=not_read)
     for table, source in sorted(sources.items()):

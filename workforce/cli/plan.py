@@ -53,8 +53,10 @@ def plan(
     dates: Dates = dates_option(),
     force: bool = force_option(),
 ) -> None:
-    """Plan the workforce quarter by quarter: demand and supply, whom to offer which support,
-    whom to hire when, what it costs against carrying on as now, and how sure that is.
+    """Plan the workforce quarter by quarter: support, hires, costs and how sure they are.
+
+    Demand and supply, whom to offer which support, whom to hire when, what it costs against
+    carrying on as now, and how sure that is.
 
     With a --demand-* option, demand follows the child's journey and the workbook gets a Demand sheet; --la adds Benchmarks."""
     from workforce.config import DemandSettings, load_assumptions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cached_property
 
@@ -136,8 +137,42 @@ class Published:
         key = _norm(la)
         found = self._lookup.get(key)
         if found is None:
-            raise InputError(f"unknown local authority '{la}'", column="la", allowed=UNKNOWN_HINT)
+            close = self.close_names(la)
+            hint = f": did you mean {' or '.join(close)}?" if close else ""
+            raise InputError(f"unknown local authority '{la}'{hint}", allowed=UNKNOWN_HINT)
         return found
+
+    def close_names(self, la: str | int, most: int = 3) -> list[str]:
+        """Authorities a name that matched none may have meant, as "name (code)", best first.
+
+        A name must be given whole ("Kingston upon Thames"), but people write the short form they
+        use every day ("Kingston", "Richmond") or mistype one ("Sandwel"): each word given that
+        begins a word of an authority's name, or a close spelling of the whole name, is offered
+        rather than a bare "unknown".
+
+        Parameters
+        ----------
+        la : str or int
+            The code or name that matched no authority.
+        most : int
+            How many to offer at most.
+
+        Returns
+        -------
+        list of str
+            ``"Kingston upon Thames (314)"`` and the like: names beginning with the words given
+            first (the shorter the name, the earlier), then close spellings; empty when none.
+        """
+        key = _norm(la)
+        if not key:
+            return []
+        names = self.authorities[self.authorities["level"] == "local_authority"]
+        by_name = {_norm(name): f"{name} ({code})" for code, name in zip(names["la_code"], names["la_name"])}
+        words = key.split()
+        starts = sorted((n for n in by_name if all(any(w.startswith(k) for w in n.split()) for k in words)),
+                        key=lambda n: (not n.startswith(key), len(n)))  # "Kingston": Kingston upon Thames first
+        spelt = difflib.get_close_matches(key, list(by_name), n=most, cutoff=0.8)
+        return [by_name[n] for n in dict.fromkeys(starts + spelt)][:most]
 
     def name_of(self, la: str | int) -> str:
         code = self.resolve(la)
@@ -234,7 +269,6 @@ class Published:
             if not parts:
                 raise InputError(
                     f"{self.name_of(code)} ({code}) is not in the statistical-neighbour model",
-                    column="la",
                     allowed="an English local authority in the DfE statistical-neighbour model",
                 )
             raw = merge_neighbour_lists([lists[p] for p in parts], exclude={code, *related}, count=SN_COUNT)
