@@ -405,6 +405,9 @@ def _current_layout(data: Mapping[str, Any], source: str, lines) -> dict[str, An
                 if key not in MOVED_ALLOCATION_KEYS and key not in ALLOCATION_TABLES + REMOVED_ALLOCATION_TABLES:
                     raise _key_error(source, lines, "allocation", key, "unknown key",
                                      ", ".join(f"[allocation.{t}]" for t in ALLOCATION_TABLES))
+                if key in ALLOCATION_TABLES and not isinstance(item, dict):
+                    # `weights = 5` under [allocation]: its keys could not be read one by one
+                    raise _key_error(source, lines, "allocation", key, f"must be a table ([allocation.{key}])")
                 place = MOVED_ALLOCATION_KEYS.get(key, ("allocation", key))
                 if key in MOVED_ALLOCATION_KEYS:
                     moved.append(f"[allocation] {key} -> [{'.'.join(place[:-1])}] {place[-1]}")
