@@ -77,6 +77,11 @@ def drop_column(text: str, column: str) -> str:
     return "\n".join(",".join(c for j, c in enumerate(line.split(",")) if j != i) for line in lines) + "\n"
 
 
+def add_column(text: str, column: str, value: str) -> str:
+    lines = text.strip("\n").split("\n")
+    return "\n".join([f"{lines[0]},{column}"] + [f"{line},{value}" for line in lines[1:]]) + "\n"
+
+
 # (table, new text builder, file, expected row, expected column, words in message)
 BAD_CASES = {
     "missing required column": ("workers", lambda: drop_column(WORKERS, "fte"), 1, "fte", "missing"),
@@ -90,6 +95,11 @@ BAD_CASES = {
     "unknown excluded worker": ("cases", lambda: mutate(CASES, 3, "excluded_workers", "W2;W77"), 3, "excluded_workers", "W77"),
     "unknown case type": ("cases", lambda: mutate(CASES, 4, "case_type", "adoption"), 4, "case_type", "unknown code"),
     "negative workers_12m": ("cases", lambda: mutate(CASES, 5, "workers_12m", "-2"), 5, "workers_12m", "out of range"),
+    # the default priority is read from case_type and court: a missing one is named, with a priority column too
+    "missing case_type beside priority": ("cases", lambda: drop_column(add_column(CASES, "priority", "2"), "case_type"),
+                                          1, "case_type", "missing"),
+    "missing court beside priority": ("cases", lambda: drop_column(add_column(CASES, "priority", ""), "court"),
+                                      1, "court", "missing"),
     "bad leave reason": ("hr_history", lambda: mutate(HISTORY, 3, "leave_reason", "42"), 3, "leave_reason", "unknown code"),
 }
 

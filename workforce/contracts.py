@@ -419,10 +419,12 @@ def _typed_cases(raw: pd.DataFrame, file: str, workers: pd.DataFrame | None,
             for row, value in typed["excluded_workers"].items():
                 for wid in sorted(split_tags(value) - known):
                     problems.append(Problem(file, missing(wid), int(row), "excluded_workers", "worker_ids from workers, ';'-separated"))
+    # the default needs case_type and court; either missing is reported above, not a KeyError here
+    can_default = {"case_type", "court"} <= set(typed.columns)
     if "priority" in typed.columns:
-        fallback = default_priority(typed)
-        typed["priority"] = typed["priority"].fillna(fallback).astype("int64") if "case_type" in typed else typed["priority"]
-    elif "case_type" in typed and "court" in typed:
+        if can_default:
+            typed["priority"] = typed["priority"].fillna(default_priority(typed)).astype("int64")
+    elif can_default:
         typed["priority"] = default_priority(typed).astype("int64")
     return typed, sorted(problems, key=_problem_sort_key)
 
