@@ -109,6 +109,8 @@ def test_what_is_written_reads_back_the_same(tmp_path):
     ("[budget]\nother_share = 0.95\n", "budget.other_share"),
     ("[caseload]\nsibling_factor = 2\n", "caseload"),
     ("[wishes]\nx = 1\n", "wishes"),
+    ("[placements.weekly_gbp]\nifa = { value = 820, lo = 900, hi = 700 }\n", "placements.weekly_gbp.ifa"),
+    ("[placements.weekly_gbp]\nifa = { value = 820, lo = 500, hi = 600 }\n", "placements.weekly_gbp.ifa"),
 ])
 def test_bad_values_are_named(text, key):
     with pytest.raises(InputError) as err:

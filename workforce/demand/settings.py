@@ -319,6 +319,10 @@ def assumptions_from_mapping(data: Mapping[str, Any], source: str = "assumptions
             continue  # the shipped cost, as written by assumptions_toml
         lo = rd.number(f"{key}.lo", extra.get("lo", v), 0.0, 1e5)
         hi = rd.number(f"{key}.hi", extra.get("hi", v), 0.0, 1e5)
+        if lo is not None and hi is not None and not lo <= v <= hi:
+            # the range is the cost's uncertainty shown beside it: one that leaves the value out says nothing
+            rd.fail(key, f"the range lo {lo:g} to hi {hi:g} does not hold the value {v:g}", "lo <= value <= hi")
+            continue
         costs[ptype] = UnitCost(ptype, v, priced_in, lo if lo is not None else v, hi if hi is not None else v,
                                 note or "set by the user")
     mix = dict(PLACEMENT_MIX)
