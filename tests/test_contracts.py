@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from workforce.cli import app
 from workforce.contracts import load_cases, load_hr_history, load_workers, validate_cases, validate_workers
+from workforce.errors import InputWarning
 from workforce.readers import read_table
 
 WORKERS = """worker_id,team,locality,role,asye,agency,fte,start_date,skills,available
@@ -201,6 +202,35 @@ def test_csv_and_xlsx_give_identical_tables(tmp_path):
     pd.testing.assert_frame_equal(load_hr_history(folder / "hr_history.csv"), load_hr_history(book))
     result = run_cli("validate", str(book))
     assert result.exit_code == 0, result.output
+
+
+def rename_heading(text: str, old: str, new: str) -> str:
+    head, _, rest = text.partition("\n")
+    return ",".join(new if h == old else h for h in head.split(",")) + "\n" + rest
+
+
+@pytest.mark.parametrize("table, text, heading, column", [
+    ("cases", rename_heading(add_column(CASES, "priority", "1"), "priority", "Prioirty"), "Prioirty", "priority"),
+    ("workers", rename_heading(add_column(WORKERS, "contract_end_date", "2025-01-31"), "contract_end_date",
+                               "contract_end"), "contract_end", "contract_end_date"),
+    ("workers", add_column(WORKERS, "Max Children", "12"), "Max Children", "max_children"),
+])
+def test_a_misspelt_optional_column_is_said_not_passed_over(tmp_path, table, text, heading, column):
+    # its values would be lost unsaid: the run must say which heading it did not read and why
+    path = _write(tmp_path / f"{table}.csv", text)
+    with pytest.warns(InputWarning, match=f"'{heading}' is not read: if it is meant as '{column}'"):
+        (load_workers if table == "workers" else load_cases)(path)
+
+
+def test_unknown_columns_far_from_any_are_kept_without_a_word(tmp_path, recwarn):
+    load_workers(_write(tmp_path / "workers.csv", add_column(WORKERS, "favourite_colour", "blue")))
+    assert not [w for w in recwarn if issubclass(w.category, InputWarning)]
+
+
+def test_a_required_column_written_differently_is_named(tmp_path):
+    result = run_cli("validate", str(_write(tmp_path / "workers.csv", rename_heading(WORKERS, "available", "Available"))))
+    assert result.exit_code == 2
+    assert "column 'available': required column is missing (the file has 'Available'" in result.output
 
 
 def test_bom_and_windows_1252_read(tmp_path):

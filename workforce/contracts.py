@@ -9,6 +9,9 @@ shared parsers of :mod:`workforce.readers` (UK day-first dates unless `dates="us
 
 from __future__ import annotations
 
+import difflib
+import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import CASE_TYPES, ROLES
-from workforce.errors import InputError, Problem
+from workforce.errors import InputError, InputWarning, Problem
 from workforce.readers import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -272,12 +275,42 @@ def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem]
     raise ValueError(f"unknown column kind {col.kind}")  # a programming error, not input
 
 
+#: How alike a heading must be to a column's name (difflib ratio, after :func:`heading_key`) to be
+#: taken for it written differently: 'contract_end' for 'contract_end_date' (0.83), 'Prioirty' for
+#: 'priority' (0.88); 'p_leave_true' beside 'p_leave' (0.74) is another column.
+NEAR_HEADING_RATIO = 0.8
+
+
+def heading_key(name: str) -> str:
+    """A heading as it compares with a column name: lower case, runs of anything but letters and
+    digits as one '_' ('Worker ID' -> 'worker_id')."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+def near_heading(name: str, headings: Iterable[str]) -> str | None:
+    """The file's heading (of those no column of the schema reads) most likely meant as column
+    `name`, written in other case or spelling; None when none is near (:data:`NEAR_HEADING_RATIO`).
+    Headings are read exactly, so without this a misspelt optional column would be passed over
+    unsaid and its values lost."""
+    best, score = None, NEAR_HEADING_RATIO
+    for heading in headings:
+        ratio = 1.0 if heading_key(heading) == name else difflib.SequenceMatcher(None, heading_key(heading), name).ratio()
+        if ratio >= score:
+            best, score = heading, ratio
+    return best
+
+
 def type_table(raw: pd.DataFrame, schema: Iterable[Column], file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check columns and types; return the typed frame (same index) and the problems found."""
+    """Check columns and types; return the typed frame (same index) and the problems found. A
+    heading that is a schema column written differently ('Available', 'contract_end') is named: in
+    the problem when the column is required, else in an :class:`InputWarning` (its values are not
+    read)."""
     problems: list[Problem] = []
     schema = tuple(schema)
     if raw.empty:
         problems.append(Problem(file, "has a header but no data rows", None, None))
+    known = {c.name for c in schema}
+    unknown = [str(h) for h in raw.columns if h not in known]
     missing = [c.name for c in schema if c.required and c.name not in raw.columns]
     hint = one_column_hint(raw) if len(missing) > 1 else None
     if hint:
@@ -285,9 +318,16 @@ def type_table(raw: pd.DataFrame, schema: Iterable[Column], file: str) -> tuple[
         problems.append(Problem(file, hint, 1, None))
     else:
         for name in missing:
-            problems.append(Problem(file, "required column is missing", 1, name))
+            near = near_heading(name, unknown)
+            said = f" (the file has '{near}': headings are read exactly as written here)" if near else ""
+            problems.append(Problem(file, f"required column is missing{said}", 1, name))
+    for col in schema:
+        near = near_heading(col.name, unknown) if not col.required and col.name not in raw.columns else None
+        if near is not None:
+            warnings.warn(InputWarning(
+                f"{file}: column '{near}' is not read: if it is meant as '{col.name}', name it so (headings are "
+                f"read exactly); until then {col.name} is left out"), stacklevel=2)
     typed = pd.DataFrame(index=raw.index)
-    known = {c.name for c in schema}
     decimal = raw.attrs.get("decimal", ".")
     for col in schema:
         if col.name in raw.columns:
