@@ -233,6 +233,18 @@ def test_a_required_column_written_differently_is_named(tmp_path):
     assert "column 'available': required column is missing (the file has 'Available'" in result.output
 
 
+@pytest.mark.parametrize("table, column", [("cases", "current_worker_id"), ("cases", "case_type"),
+                                           ("workers", "role"), ("workers", "fte")])
+def test_a_value_pasted_100k_characters_long_keeps_the_message_one_line(tmp_path, table, column):
+    folder = write_authority(tmp_path / "in")
+    text = WORKERS if table == "workers" else CASES
+    (folder / f"{table}.csv").write_text(mutate(text, 2, column, "A" * 100_000))
+    result = run_cli("validate", str(folder))
+    assert result.exit_code == 2
+    line = next(x for x in result.output.splitlines() if f"column '{column}'" in x)
+    assert "'AAAA" in line and "(100,000 characters)" in line and len(line) < 400, line[:500]
+
+
 def test_bom_and_windows_1252_read(tmp_path):
     text = mutate(WORKERS, 2, "team", "Nörth A")
     (tmp_path / "bom").mkdir()
