@@ -70,3 +70,9 @@ def test_benchmark_of_the_workforce_file_alone_says_what_is_not_published(tmp_pa
     assert result.exit_code == 0, result.output
     assert "Children looked after" in result.output and "none published" in result.output
 
+
+@pytest.mark.parametrize("data", [None, FIXTURES])
+def test_forecast_until_before_every_figure_is_refused_naming_until(tmp_path, data):
+    args = ["forecast", "--until", "1850"] + (["--data", str(data)] if data else [])
+    output = _run(args, tmp_path / "o")
+    assert "--until" in output and "no published figures up to 1850" in output
