@@ -132,6 +132,9 @@ def test_the_line_of_a_bad_key_is_given():
      "roles.case_holder.soft_children (30) must not exceed roles.case_holder.hard_children (20)"),
     ("[caseload.case_points]\nwizardry = 3\n", "wizardry"),
     ("[plans.demand]\nabsence_rate = 1.5\n", "maximum"),
+    # a number the run shares with the plan is refused under the key the user wrote, not the plan's row
+    ("[run.churn]\nhorizon_months = 1000\n" + RUN, "w.toml, line 2: [run.churn] horizon_months: 1000 is above the maximum 60"),
+    ("[run]\nseed = 9999999999\n" + RUN, "w.toml, line 2: [run] seed: 1e+10 is above the maximum"),
     ("[allocation]\nweights = 5\n", "[allocation] weights: must be a table ([allocation.weights])"),
     ("[allocation]\npolicy = 'team'\n", "[allocation] policy: must be a table ([allocation.policy])"),
     ("[allocation]\nsolver = [1]\n", "[allocation] solver: must be a table ([allocation.solver])"),

@@ -599,7 +599,13 @@ def _share_numbers(doc: Mapping[str, Any], run: RunSettings, plans: Assumptions,
         if given is not None and not in_run:
             run = replace(run, **{attr: getattr(getattr(plans, plan_table), plan_key)})
         elif in_run and getattr(getattr(plans, plan_table), plan_key) != value:
-            plans = plans.with_values({plan_name: value}, basis=f"[{run_table}] {run_key}")
+            try:
+                plans = plans.with_values({plan_name: value}, basis=f"[{run_table}] {run_key}")
+            except InputError as exc:
+                # the plan's check refused it: name the key the user wrote, not the plan's own row
+                why = "; ".join(p.message.split(": ", 1)[-1] for p in exc.problems)
+                raise _key_error(source, lines, run_table, run_key,
+                                 f"{why} (the plan uses it too, as [plans.{plan_table}] {plan_key})") from None
     return run, plans
 
 
