@@ -165,6 +165,12 @@ def test_holdout_on_a_yes_no_table_is_scored_once(tmp_path):
         evaluate_table(_table(), FlatOptions(target="Left", positive="Yes", holdout=1.5))
 
 
+def test_a_target_beside_duration_and_event_is_refused_not_set_aside():
+    with pytest.raises(InputError, match="not both"):
+        evaluate_table(_tenure_table(200), FlatOptions(target="left", duration="months", event="left", horizon=12,
+                                                       **FAST))
+
+
 def test_protected_columns_are_audited_not_used(tmp_path):
     frame = _table(400).assign(gender=lambda f: np.random.default_rng(0).choice(["female", "male"], len(f)))
     report = evaluate_table(frame, FlatOptions(target="Left", positive="Yes", protected=["gender"], **FAST))

@@ -342,6 +342,10 @@ def prepare(frame: pd.DataFrame, options: FlatOptions) -> Prepared:
         raise InputError("time-to-event evaluation needs --duration and --event together")
     if not survival and options.target is None:
         raise InputError("give --target COL (or --duration and --event)")
+    if survival and options.target is not None:
+        # one outcome or the other: evaluating the tenure silently set the yes/no target aside
+        raise InputError("give --target (a yes/no outcome) or --duration and --event (time to event), not both",
+                         column="--target")
     if not 0 <= options.holdout < 1:
         raise InputError(f"--holdout must be a share from 0 to below 1, got {options.holdout}")
     for column, what in ((options.target, "target"), (options.id_col, "--id"), (options.group_col, "--group"),
