@@ -101,6 +101,9 @@ BAD_CASES = {
                                           1, "case_type", "missing"),
     "missing court beside priority": ("cases", lambda: drop_column(add_column(CASES, "priority", ""), "court"),
                                       1, "court", "missing"),
+    # a snapshot lists workers in post: a typed snapshot year before the start (1900 for 2023) is named
+    "snapshot before start": ("hr_history", lambda: mutate(HISTORY, 2, "snapshot_date", "1900-01-01"), 2, "snapshot_date",
+                              "is after the snapshot_date"),
     "bad leave reason": ("hr_history", lambda: mutate(HISTORY, 3, "leave_reason", "42"), 3, "leave_reason", "unknown code"),
 }
 

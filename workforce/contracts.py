@@ -539,6 +539,14 @@ def _typed_hr_history(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[
         dup = key.duplicated(keep="first") & typed["worker_id"].ne("") & typed["snapshot_date"].notna()
         for row in dup[dup].index:
             problems.append(Problem(file, f"worker '{typed.loc[row, 'worker_id']}' appears twice on {typed.loc[row, 'snapshot_date'].date()}", int(row), "worker_id", "one row per worker per snapshot_date"))
+    if {"snapshot_date", "start_date"} <= set(typed.columns):
+        # a snapshot lists the workers in post that day: one who had not started is a typed date
+        # (1900 for 2019, 2099 for 2019) that would move the history's first or last snapshot
+        ahead = typed["start_date"].notna() & typed["snapshot_date"].notna() & (typed["start_date"] > typed["snapshot_date"])
+        for row in ahead[ahead].index:
+            problems.append(Problem(file, f"start_date {typed.loc[row, 'start_date'].date()} is after the snapshot_date "
+                                          f"{typed.loc[row, 'snapshot_date'].date()}: a worker in a snapshot had started by then",
+                                    int(row), "snapshot_date", "start_date on or before snapshot_date"))
     if "leave_date" in typed.columns or "leave_reason" in typed.columns:
         has_date = typed["leave_date"].notna() if "leave_date" in typed else pd.Series(False, index=typed.index)
         has_reason = typed["leave_reason"].notna() if "leave_reason" in typed else pd.Series(False, index=typed.index)
