@@ -358,3 +358,15 @@ def test_each_bad_allocation_setting_is_its_own_problem_at_its_own_line():
     message = refused('[allocation.solver]\ntime_limit = -3\n[allocation.weights]\ntravel_cost = "x"\n')
     assert "w.toml, line 2: [allocation.solver] time_limit: must be a positive number of seconds" in message
     assert "w.toml, line 4: [allocation.weights] travel_cost: must be a finite number >= 0" in message
+
+
+def test_a_settings_file_saved_as_windows_1252_names_the_line_and_the_fix(tmp_path):
+    from workforce.demand.settings import load_assumptions as load_demand
+
+    path = tmp_path / "w.toml"
+    path.write_bytes("[caseload]\n# costs in \u00a3\npoints_per_fte = 20\n".encode("cp1252"))
+    for load in (load_settings, load_demand):
+        with pytest.raises(InputError) as err:
+            load(path)
+        message = str(err.value)
+        assert "line 2" in message and "not UTF-8" in message and "codec" not in message, message

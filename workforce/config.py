@@ -55,7 +55,7 @@ from workforce.caseload import BASIS, CaseloadRules, describe
 from workforce.errors import InputError, Problem, InputWarning
 from workforce.plans.assumptions import (SECTIONS as PLAN_SECTIONS, Assumptions, Programme, assumptions_from_frame,
                                          assumptions_from_sections, value_fields)
-from workforce.readers import check_file, check_not_other_spreadsheet, read_table, source_label
+from workforce.readers import check_file, check_not_other_spreadsheet, read_table, read_toml_text, source_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -220,8 +220,8 @@ def load_settings(path: str | Path, *, need_run: bool = False) -> Settings:
         settings = _settings_from_sheet(path)
     else:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_toml_text(path)
+        except OSError as exc:
             raise InputError(f"cannot be read ({exc})", file=path) from None
         settings = settings_from_toml(text, source=str(path), base_dir=path.resolve().parent)
         if settings.run is not None:

@@ -31,6 +31,7 @@ from workforce.demand.placements import (
 )
 from workforce.demand.workload import STRUCTURES, Structure
 from workforce.errors import InputError, Problem
+from workforce.readers import read_toml_text
 
 #: Parameters a planner may override with their own figure (the calibrated rates).
 OVERRIDABLE = ("new_referrals_per_quarter", "rereferral_rate", "nfa_share", "not_in_need_share",
@@ -389,8 +390,8 @@ def load_assumptions(path: str | Path) -> DemandAssumptions:
     if path.suffix.lower() != ".toml":
         raise InputError("demand assumptions must be a TOML file", file=path, allowed=".toml")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(read_toml_text(path))
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"is not valid TOML ({exc})", file=path) from None
     return assumptions_from_mapping(data, source=str(path))
 
