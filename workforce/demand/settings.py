@@ -389,11 +389,36 @@ def load_assumptions(path: str | Path) -> DemandAssumptions:
         raise InputError("assumptions file not found", file=path)
     if path.suffix.lower() != ".toml":
         raise InputError("demand assumptions must be a TOML file", file=path, allowed=".toml")
+    text = read_toml_text(path)
     try:
-        data = tomllib.loads(read_toml_text(path))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"is not valid TOML ({exc})", file=path) from None
-    return assumptions_from_mapping(data, source=str(path))
+    try:
+        return assumptions_from_mapping(data, source=str(path))
+    except InputError as exc:
+        from workforce.config import toml_lines  # the settings files' own line finder
+
+        lines = toml_lines(text)
+        raise InputError(problems=[_at_line(p, lines) for p in exc.problems]) from None
+
+
+def _at_line(problem: Problem, lines: Mapping[tuple[str, str], int]) -> Problem:
+    """A problem with a dotted key (``judgements.assessment_days``) as the settings files say it:
+    the line and ``[judgements] assessment_days: ...``, so a demand assumptions file reads like
+    every other settings file."""
+    key = problem.column or ""
+    if problem.row is not None or not key:
+        return problem
+    parts = key.split(".")
+    # the key's own line, or the line of the table or inline table holding it
+    line = next((lines[k] for i in range(len(parts) - 1, 0, -1)
+                 for k in ((".".join(parts[:i]), parts[i]), (".".join(parts[:i + 1]), "")) if k in lines),
+                lines.get((key, "")) or lines.get(("", key)))
+    table, _, name = key.rpartition(".")
+    said = f"[{table}] {name}" if table else f"[{name}]"
+    message = problem.message.removeprefix(f"{key}: ")
+    return Problem(problem.file, f"{said}: {message}", line, None, problem.allowed, unit="line")
 
 
 # ----------------------------------------------------------------------------- writing
