@@ -110,6 +110,7 @@ def test_what_is_written_reads_back_the_same(tmp_path):
     ("[caseload]\nsibling_factor = 2\n", "caseload"),
     ("[wishes]\nx = 1\n", "wishes"),
     ("[placements.weekly_gbp]\nifa = { value = 820, lo = 900, hi = 700 }\n", "placements.weekly_gbp.ifa"),
+    ("[calibration]\nhorizon_quarters = 2.5\n", "calibration.horizon_quarters"),
     ("[placements.weekly_gbp]\nifa = { value = 820, lo = 500, hi = 600 }\n", "placements.weekly_gbp.ifa"),
 ])
 def test_bad_values_are_named(text, key):

@@ -184,7 +184,11 @@ def assumptions_from_mapping(data: Mapping[str, Any], source: str = "assumptions
     horizon = a.horizon_quarters
     if "horizon_quarters" in cal:
         h = rd.number("calibration.horizon_quarters", cal["horizon_quarters"], 1, 40)
-        horizon = int(h) if h is not None else horizon
+        if h is not None and h != int(h):
+            # the model steps a quarter at a time: 2.5 was cut to 2 without a word
+            rd.fail("calibration.horizon_quarters", f"{h:g} is not a whole number of quarters")
+        elif h is not None:
+            horizon = int(h)
 
     judgements: dict[str, float] = {}
     jt = rd.table("judgements", data.get("judgements"))
