@@ -157,6 +157,15 @@ def test_a_file_workforce_did_not_write_is_not_replaced(data, tmp_path, example_
     assert (score / "risk.csv").read_text() == "worker_id,p_leave\nX,0.5\n"
 
 
+@pytest.mark.parametrize("as_of", ["1900-01-01", "2015-01-01"])
+def test_scoring_before_a_workers_start_is_refused_not_scored_as_a_new_starter(tmp_path, example_model, as_of):
+    # their tenure would be clipped to 0 and scored as a new starter's without a word
+    out = tmp_path / "scores" / "risk.csv"
+    refused(cli("churn", "score", "--model", example_model, "--workers", REPO / "examples" / "workers.csv",
+                "--as-of", as_of, "--out", out), "option --as-of", "before the start_date of", "not in post")
+    assert not out.parent.exists()
+
+
 # ---------------------------------------------------------------------------- one date order
 
 

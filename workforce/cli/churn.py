@@ -178,7 +178,7 @@ def score(
     from workforce.excel.workbooks import write_risk_register
     from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
-    from workforce.retention.model import (default_as_of, expected_leavers, predict_hazards, score as score_workers,
+    from workforce.retention.model import (check_in_post, default_as_of, expected_leavers, predict_hazards, score as score_workers,
                                            team_leavers, team_risk)
     from workforce.retention.persistence import load_model, read_fairness
     from workforce.readers import parse_date
@@ -193,6 +193,7 @@ def score(
     except ValueError as exc:
         raise InputError(f"--as-of: {exc}", column="--as-of") from None
     date = date if date is not None else default_as_of(w, c)
+    check_in_post(w, date)
     info(f"scoring as of {date.date()}" + ("" if as_of else " (the latest start or allocation date in the data; --as-of to change)"))
     if model.known_to is not None and h is None and date > model.known_to + pd.DateOffset(months=15):
         info(f"note: the model's history ends {model.known_to.date()}; team turnover is unknown this long after it "
