@@ -166,6 +166,32 @@ def test_scoring_before_a_workers_start_is_refused_not_scored_as_a_new_starter(t
     assert not out.parent.exists()
 
 
+@pytest.mark.parametrize("command, name", [
+    (["churn", "audit", "--history", REPO / "examples" / "hr_history.csv"], "model_card.json"),
+    (["churn", "audit", "--history", REPO / "examples" / "hr_history.csv"], "fairness.csv"),
+    (["churn", "score", "--workers", REPO / "examples" / "workers.csv"], "fairness.csv"),
+])
+def test_an_output_named_as_a_file_of_the_model_read_is_refused(tmp_path, example_model, command, name):
+    # workforce wrote the model's files, so without naming them as inputs it would replace them
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(example_model, model)
+    before = {p.name: p.read_bytes() for p in model.iterdir()}
+    refused(cli(*command, "--model", model, "--out", model / name), "would overwrite an input file")
+    assert {p.name: p.read_bytes() for p in model.iterdir()} == before
+
+
+def test_a_plan_is_not_written_into_the_model_folder_it_reads(tmp_path, example_model, data):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(example_model, model)
+    refused(cli("plan", "--workers", data / "workers.csv", "--cases", data / "cases.csv", "--model", model,
+                "--out", model), "is the input folder")
+    assert sorted(p.name for p in model.iterdir()) == sorted(p.name for p in example_model.iterdir())
+
+
 # ---------------------------------------------------------------------------- one date order
 
 

@@ -180,7 +180,7 @@ def score(
     from workforce.outputs import OutputDir
     from workforce.retention.model import (check_in_post, default_as_of, expected_leavers, predict_hazards, score as score_workers,
                                            team_leavers, team_risk)
-    from workforce.retention.persistence import load_model, read_fairness
+    from workforce.retention.persistence import load_model, model_inputs, read_fairness
     from workforce.readers import parse_date
 
     out = check_risk_table_path(out)
@@ -206,7 +206,7 @@ def score(
     hazards_path = out.with_name(out.stem + "_hazards.csv")
     leavers_path = out.with_name(out.stem + "_team_leavers.csv")
     xlsx_path = out.with_suffix(".xlsx")
-    inputs = [p for p in (workers, cases, history) if p is not None]
+    inputs = [*model_inputs(model_dir), *(p for p in (workers, cases, history) if p is not None)]
     fairness_table = read_fairness(model_dir)
     indicators = risk_indicators(risk, w, card=model.card, horizon_months=model.horizon_months)
     # The four files appear together or not at all.
@@ -356,7 +356,7 @@ def audit(
     from workforce.retention.features import history_features
     from workforce.retention.labels import LABEL, label_snapshots, training_rows
     from workforce.retention.model import lever_fairness
-    from workforce.retention.persistence import load_model
+    from workforce.retention.persistence import load_model, model_inputs
 
     model = load_model(model_dir)
     thresholds = dict(min_group=min_group, calibration_threshold=calibration_threshold, gap_threshold=gap_threshold)
@@ -385,7 +385,8 @@ def audit(
     else:
         lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
     if out is not None:
-        with output_file(out, inputs=[p for p in (history, scored, workers) if p is not None], force=force) as path:
+        inputs = [*model_inputs(model_dir), *(p for p in (history, scored, workers) if p is not None)]
+        with output_file(out, inputs=inputs, force=force) as path:
             _write_csv(table, path)
             lines.append(f"wrote {out}")
     for line in lines:

@@ -86,7 +86,7 @@ def plan(
                              "--demand-history FILE (or --la CODE)", column="--demand-la/--demand-history")
         demand = DemandSettings(la=source if demand_history is None else None, history=demand_history,
                                 assumptions=demand_assumptions, scenario=demand_scenario, years=demand_years)
-    inputs = [p for p in (workers, cases, risk, hr_history, establishment, assumptions, demand_history,
+    inputs = [p for p in (workers, cases, risk, model, hr_history, establishment, assumptions, demand_history,
                           demand_assumptions, *(data or [])) if p is not None]
     with OutputDir(out, inputs=inputs, force=force) as od:
         worker_frame = load_workers(workers)
