@@ -192,6 +192,17 @@ def test_a_plan_is_not_written_into_the_model_folder_it_reads(tmp_path, example_
     assert sorted(p.name for p in model.iterdir()) == sorted(p.name for p in example_model.iterdir())
 
 
+def test_a_run_is_not_written_into_the_model_folder_it_reads(tmp_path, example_model, data):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(example_model, model)
+    (tmp_path / "w.toml").write_text(f'[run.inputs]\nworkers = "{data / "workers.csv"}"\ncases = "{data / "cases.csv"}"\n'
+                                     f'model = "{model}"\n[run.outputs]\nfolder = "{model}"\n')
+    refused(cli("run", tmp_path / "w.toml"), "is the input folder")
+    assert sorted(p.name for p in model.iterdir()) == sorted(p.name for p in example_model.iterdir())
+
+
 # ---------------------------------------------------------------------------- one date order
 
 

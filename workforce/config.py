@@ -163,7 +163,7 @@ class RunSettings:
     @property
     def inputs(self) -> list[Path]:
         """Every file the run reads (for checksums, and so no output may replace one)."""
-        files = [self.workers, self.cases, self.hr_history, self.risk, self.assumptions, self.establishment,
+        files = [self.workers, self.cases, self.hr_history, self.model, self.risk, self.assumptions, self.establishment,
                  self.config_path, self.census_returns, self.roster, self.published_data]
         files += self.demand.inputs if self.demand is not None else []
         return [p for p in files if p is not None]
