@@ -135,6 +135,8 @@ def test_the_line_of_a_bad_key_is_given():
     # a number the run shares with the plan is refused under the key the user wrote, not the plan's row
     ("[run.churn]\nhorizon_months = 1000\n" + RUN, "w.toml, line 2: [run.churn] horizon_months: 1000 is above the maximum 60"),
     ("[run]\nseed = 9999999999\n" + RUN, "w.toml, line 2: [run] seed: 1e+10 is above the maximum"),
+    ("[run.demand]\nla = '333'\nyears = '2023-2021'\n" + RUN,
+     "w.toml, line 3: [run.demand] years: '2023-2021': the last year is before the first"),
     ("[allocation]\nweights = 5\n", "[allocation] weights: must be a table ([allocation.weights])"),
     ("[allocation]\npolicy = 'team'\n", "[allocation] policy: must be a table ([allocation.policy])"),
     ("[allocation]\nsolver = [1]\n", "[allocation] solver: must be a table ([allocation.solver])"),

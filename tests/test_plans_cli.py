@@ -166,3 +166,10 @@ def test_a_seed_out_of_range_is_named_as_the_option(inputs, tmp_path, seed):
     assert result.exit_code == 2
     assert "option --seed:" in result.output and "scenario, row" not in result.output, result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_demand_window_of_the_wrong_form_is_named_as_the_option(inputs, tmp_path):
+    result = run(inputs, tmp_path / "out", "--demand-la", "333", "--demand-years", "2023-2021")
+    assert result.exit_code == 2
+    assert "option --demand-years: '2023-2021': the last year is before the first" in result.output, result.output
+    assert not (tmp_path / "out").exists()

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from workforce.allocation.config import AllocationConfig
 from workforce.allocation.problem import MODES
 from workforce.caseload import BASIS, CaseloadRules, describe
+from workforce.demand.measures import year_window_problem
 from workforce.errors import InputError, Problem, InputWarning
 from workforce.plans.assumptions import (SECTIONS as PLAN_SECTIONS, Assumptions, Programme, assumptions_from_frame,
                                          assumptions_from_sections, value_fields)
@@ -549,6 +550,9 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
         if "la" in d and "history" in d:
             raise _key_error(source, lines, "run.demand", "history", "is given with la: the demand model is "
                              "calibrated on one of them", "la (published tables) or history (your own figures)")
+        problem = year_window_problem(text(d, "years", "run.demand"))
+        if problem:
+            raise _key_error(source, lines, "run.demand", "years", problem)
         demand = DemandSettings(la=text(d, "la", "run.demand") or text(run, "la", "run"),
                                 history=path(d, "history", "run.demand"),
                                 assumptions=path(d, "assumptions", "run.demand"),
