@@ -104,6 +104,9 @@ BAD_CASES = {
     # a snapshot lists workers in post: a typed snapshot year before the start (1900 for 2023) is named
     "snapshot before start": ("hr_history", lambda: mutate(HISTORY, 2, "snapshot_date", "1900-01-01"), 2, "snapshot_date",
                               "is after the snapshot_date"),
+    # a leaver is listed at most in the snapshot after they left: a snapshot year typed ahead (2099) is named
+    "snapshot long after leaving": ("hr_history", lambda: mutate(HISTORY, 3, "snapshot_date", "2099-09-30"), 3,
+                                    "snapshot_date", "more than a year after the leave_date"),
     "bad leave reason": ("hr_history", lambda: mutate(HISTORY, 3, "leave_reason", "42"), 3, "leave_reason", "unknown code"),
 }
 

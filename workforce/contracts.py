@@ -527,6 +527,11 @@ def default_priority(cases: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(high, 1, np.where(mid, 2, 3)), index=cases.index)
 
 
+#: [DERIVED] The most days a leaver record's snapshot may follow its leave: the census lists a worker
+#: who left at most in the next return (census days a year apart, 366 days across a 29 February).
+LEAVER_RECORD_MAX_DAYS = 366
+
+
 def validate_hr_history(raw: pd.DataFrame, file: str = "hr_history") -> list[Problem]:
     """Every problem in a raw hr_history table."""
     return _typed_hr_history(raw, file)[1]
@@ -554,6 +559,15 @@ def _typed_hr_history(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[
             problems.append(Problem(file, "has a leave_date but no leave_reason", int(row), "leave_reason", "CSWW ReasonLeave code 1-10"))
         for row in (has_reason & ~has_date)[lambda s: s].index:
             problems.append(Problem(file, "has a leave_reason but no leave_date", int(row), "leave_date"))
+        if "snapshot_date" in typed and "leave_date" in typed:
+            late = has_date & typed["snapshot_date"].notna() & (
+                (typed["snapshot_date"] - typed["leave_date"]).dt.days > LEAVER_RECORD_MAX_DAYS)
+            for row in late[late].index:
+                problems.append(Problem(
+                    file, f"snapshot_date {typed.loc[row, 'snapshot_date'].date()} is more than a year after the "
+                          f"leave_date {typed.loc[row, 'leave_date'].date()}: a worker who has left is listed at most "
+                          "in the snapshot after they left (is either date's year mistyped?)", int(row), "snapshot_date",
+                    "snapshot_date at most a year after leave_date"))
         if "start_date" in typed and "leave_date" in typed:
             early = has_date & typed["start_date"].notna() & (typed["leave_date"] < typed["start_date"])
             for row in early[early].index:
