@@ -137,6 +137,9 @@ def test_the_line_of_a_bad_key_is_given():
     ("[run]\nseed = 9999999999\n" + RUN, "w.toml, line 2: [run] seed: 1e+10 is above the maximum"),
     ("[run.demand]\nla = '333'\nyears = '2023-2021'\n" + RUN,
      "w.toml, line 3: [run.demand] years: '2023-2021': the last year is before the first"),
+    # the run's leavers are named as the file's key, not as allocate's option --leaver
+    ("[run]\nallocation_mode = 'leaver'\n" + RUN, "[run] leavers: is empty: allocation_mode = \"leaver\""),
+    ("[run]\nleavers = ['W1']\n" + RUN, "w.toml, line 2: [run] leavers: names workers leaving, but allocation_mode"),
     ("[allocation]\nweights = 5\n", "[allocation] weights: must be a table ([allocation.weights])"),
     ("[allocation]\npolicy = 'team'\n", "[allocation] policy: must be a table ([allocation.policy])"),
     ("[allocation]\nsolver = [1]\n", "[allocation] solver: must be a table ([allocation.solver])"),

@@ -203,6 +203,18 @@ def test_a_run_is_not_written_into_the_model_folder_it_reads(tmp_path, example_m
     assert sorted(p.name for p in model.iterdir()) == sorted(p.name for p in example_model.iterdir())
 
 
+def test_a_runs_unknown_leaver_is_named_as_the_settings_key(tmp_path, data):
+    (tmp_path / "w.toml").write_text(f'[run]\nallocation_mode = "leaver"\nleavers = ["NOPE"]\n[run.inputs]\n'
+                                     f'workers = "{data / "workers.csv"}"\ncases = "{data / "cases.csv"}"\n'
+                                     f'risk = "{data / "risk.csv"}"\n[run.outputs]\nfolder = "{tmp_path / "out"}"\n')
+    result = cli("run", tmp_path / "w.toml")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    error = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(error) == 1 and "w.toml: [run] leavers: unknown leaver worker_id(s): NOPE" in error[0], result.stderr
+    assert "--leaver" not in error[0]
+    assert not (tmp_path / "out").exists()
+
+
 # ---------------------------------------------------------------------------- one date order
 
 

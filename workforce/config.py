@@ -529,6 +529,13 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
     leavers = run.get("leavers", [])
     if not isinstance(leavers, list) or not all(isinstance(x, str) for x in leavers):
         raise _key_error(source, lines, "run", "leavers", "must be a list of worker IDs")
+    # said here, in the file's words: the allocation would name its command-line option --leaver
+    if mode == "leaver" and not leavers:
+        raise _key_error(source, lines, "run", "leavers", 'is empty: allocation_mode = "leaver" reallocates the '
+                         "caseloads of the workers listed here", 'leavers = ["W0001"]')
+    if leavers and mode != "leaver":
+        raise _key_error(source, lines, "run", "leavers", f"names workers leaving, but allocation_mode is '{mode}': "
+                         'set allocation_mode = "leaver", or leave the list empty')
     use_protected = churn.get("use_protected", False)
     if not isinstance(use_protected, bool):
         raise _key_error(source, lines, "run.churn", "use_protected", "must be true or false")

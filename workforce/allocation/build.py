@@ -92,7 +92,7 @@ def build_problem(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "re
     leavers = tuple(dict.fromkeys(str(x).strip() for x in leavers))
     check_mode(mode)
     if mode == "leaver" and not leavers:
-        raise InputError("leaver mode needs at least one --leaver worker ID", column="leaver")
+        raise InputError("leaver mode needs at least one --leaver worker ID", column="--leaver")
     if mode != "leaver" and leavers:
         raise InputError(f"leavers were named but the mode is '{mode}'", column="mode", allowed="leaver")
     w = prepare_workers(workers, config.rules, leavers=leavers, risk=risk)
