@@ -209,7 +209,7 @@ def test_invalid_values_are_explained_in_plain_words(tmp_path):
         assert not any(word in p.message for word in LIBRARY_WORDS), p.message
 
 
-@pytest.mark.parametrize("kind", ["empty", "csv", "cut short"])
+@pytest.mark.parametrize("kind", ["empty", "csv", "cut short", "windows-1252"])
 def test_a_file_that_is_not_a_return_says_why_and_exits_2(tmp_path, kind):
     from workforce.cli import app
 
@@ -217,9 +217,13 @@ def test_a_file_that_is_not_a_return_says_why_and_exits_2(tmp_path, kind):
     if kind == "cut short":
         whole = write(tmp_path, [worker("SW1")], name="whole.xml").read_text()
         path.write_text(whole.replace("><", ">\n<")[: len(whole) // 2])
+    elif kind == "windows-1252":  # re-saved by Notepad: a '£' that is one byte, not UTF-8
+        whole = write(tmp_path, [worker("SW1")], name="whole.xml").read_text()
+        path.write_bytes(whole.replace("</Message>", "<!-- \u00a3 --></Message>").encode("cp1252"))
     else:
         path.write_text({"empty": "", "csv": "AgencyWorker,SWENo\n0,SW1\n"}[kind])
-    said = {"empty": "the file is empty", "csv": "the file is not XML", "cut short": r"malformed XML \(.*\) at line \d+"}[kind]
+    said = {"empty": "the file is empty", "csv": "the file is not XML", "cut short": r"malformed XML \(.*\) at line \d+",
+            "windows-1252": r"the file is not UTF-8 text \(byte \d+\)"}[kind]
     with pytest.raises(InputError, match=said):
         read_return(path)
     report = tmp_path / "report"

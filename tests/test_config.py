@@ -132,11 +132,19 @@ def test_the_line_of_a_bad_key_is_given():
      "roles.case_holder.soft_children (30) must not exceed roles.case_holder.hard_children (20)"),
     ("[caseload.case_points]\nwizardry = 3\n", "wizardry"),
     ("[plans.demand]\nabsence_rate = 1.5\n", "maximum"),
+    # a number the run shares with the plan is refused under the key the user wrote, not the plan's row
+    ("[run.churn]\nhorizon_months = 1000\n" + RUN, "w.toml, line 2: [run.churn] horizon_months: 1000 is above the maximum 60"),
+    ("[run]\nseed = 9999999999\n" + RUN, "w.toml, line 2: [run] seed: 1e+10 is above the maximum"),
+    ("[run.demand]\nla = '333'\nyears = '2023-2021'\n" + RUN,
+     "w.toml, line 3: [run.demand] years: '2023-2021': the last year is before the first"),
+    # the run's leavers are named as the file's key, not as allocate's option --leaver
+    ("[run]\nallocation_mode = 'leaver'\n" + RUN, "[run] leavers: is empty: allocation_mode = \"leaver\""),
+    ("[run]\nleavers = ['W1']\n" + RUN, "w.toml, line 2: [run] leavers: names workers leaving, but allocation_mode"),
+    ("[allocation]\nweights = 5\n", "[allocation] weights: must be a table ([allocation.weights])"),
+    ("[allocation]\npolicy = 'team'\n", "[allocation] policy: must be a table ([allocation.policy])"),
+    ("[allocation]\nsolver = [1]\n", "[allocation] solver: must be a table ([allocation.solver])"),
     ("[run]\nseed = -1\n" + RUN, "[run] seed: must be a whole number >= 0"),
     ("[run]\nallocation_mode = 'random'\n" + RUN, "unknown mode 'random'"),
-    # the allocation refuses these too, but as options a `run` user never typed
-    ("[run]\nallocation_mode = 'leaver'\n" + RUN, "[run] leavers: allocation_mode 'leaver' needs the leaving workers' IDs"),
-    ("[run]\nleavers = ['W1']\n" + RUN, "[run] leavers: workers are named as leaving but allocation_mode is 'rebalance'"),
     ("[run.inputs]\nworkers = 'w.csv'\n[run.outputs]\nfolder = 'o'\n", "[run.inputs] cases: is required"),
     ("[run.inputs]\nworkers = 'w.csv'\ncases = 'c.csv'\n[run.outputs]\nfolder = 'o'\n", "hr_history"),
 ])
@@ -357,3 +365,15 @@ def test_each_bad_allocation_setting_is_its_own_problem_at_its_own_line():
     message = refused('[allocation.solver]\ntime_limit = -3\n[allocation.weights]\ntravel_cost = "x"\n')
     assert "w.toml, line 2: [allocation.solver] time_limit: must be a positive number of seconds" in message
     assert "w.toml, line 4: [allocation.weights] travel_cost: must be a finite number >= 0" in message
+
+
+def test_a_settings_file_saved_as_windows_1252_names_the_line_and_the_fix(tmp_path):
+    from workforce.demand.settings import load_assumptions as load_demand
+
+    path = tmp_path / "w.toml"
+    path.write_bytes("[caseload]\n# costs in \u00a3\npoints_per_fte = 20\n".encode("cp1252"))
+    for load in (load_settings, load_demand):
+        with pytest.raises(InputError) as err:
+            load(path)
+        message = str(err.value)
+        assert "line 2" in message and "not UTF-8" in message and "codec" not in message, message

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from workforce.cli import app
 from workforce.contracts import load_cases, load_hr_history, load_workers, validate_cases, validate_workers
+from workforce.errors import InputWarning
 from workforce.readers import read_table
 
 WORKERS = """worker_id,team,locality,role,asye,agency,fte,start_date,skills,available
@@ -77,6 +78,11 @@ def drop_column(text: str, column: str) -> str:
     return "\n".join(",".join(c for j, c in enumerate(line.split(",")) if j != i) for line in lines) + "\n"
 
 
+def add_column(text: str, column: str, value: str) -> str:
+    lines = text.strip("\n").split("\n")
+    return "\n".join([f"{lines[0]},{column}"] + [f"{line},{value}" for line in lines[1:]]) + "\n"
+
+
 # (table, new text builder, file, expected row, expected column, words in message)
 BAD_CASES = {
     "missing required column": ("workers", lambda: drop_column(WORKERS, "fte"), 1, "fte", "missing"),
@@ -90,6 +96,17 @@ BAD_CASES = {
     "unknown excluded worker": ("cases", lambda: mutate(CASES, 3, "excluded_workers", "W2;W77"), 3, "excluded_workers", "W77"),
     "unknown case type": ("cases", lambda: mutate(CASES, 4, "case_type", "adoption"), 4, "case_type", "unknown code"),
     "negative workers_12m": ("cases", lambda: mutate(CASES, 5, "workers_12m", "-2"), 5, "workers_12m", "out of range"),
+    # the default priority is read from case_type and court: a missing one is named, with a priority column too
+    "missing case_type beside priority": ("cases", lambda: drop_column(add_column(CASES, "priority", "2"), "case_type"),
+                                          1, "case_type", "missing"),
+    "missing court beside priority": ("cases", lambda: drop_column(add_column(CASES, "priority", ""), "court"),
+                                      1, "court", "missing"),
+    # a snapshot lists workers in post: a typed snapshot year before the start (1900 for 2023) is named
+    "snapshot before start": ("hr_history", lambda: mutate(HISTORY, 2, "snapshot_date", "1900-01-01"), 2, "snapshot_date",
+                              "is after the snapshot_date"),
+    # a leaver is listed at most in the snapshot after they left: a snapshot year typed ahead (2099) is named
+    "snapshot long after leaving": ("hr_history", lambda: mutate(HISTORY, 3, "snapshot_date", "2099-09-30"), 3,
+                                    "snapshot_date", "more than a year after the leave_date"),
     "bad leave reason": ("hr_history", lambda: mutate(HISTORY, 3, "leave_reason", "42"), 3, "leave_reason", "unknown code"),
 }
 
@@ -191,6 +208,47 @@ def test_csv_and_xlsx_give_identical_tables(tmp_path):
     pd.testing.assert_frame_equal(load_hr_history(folder / "hr_history.csv"), load_hr_history(book))
     result = run_cli("validate", str(book))
     assert result.exit_code == 0, result.output
+
+
+def rename_heading(text: str, old: str, new: str) -> str:
+    head, _, rest = text.partition("\n")
+    return ",".join(new if h == old else h for h in head.split(",")) + "\n" + rest
+
+
+@pytest.mark.parametrize("table, text, heading, column", [
+    ("cases", rename_heading(add_column(CASES, "priority", "1"), "priority", "Prioirty"), "Prioirty", "priority"),
+    ("workers", rename_heading(add_column(WORKERS, "contract_end_date", "2025-01-31"), "contract_end_date",
+                               "contract_end"), "contract_end", "contract_end_date"),
+    ("workers", add_column(WORKERS, "Max Children", "12"), "Max Children", "max_children"),
+])
+def test_a_misspelt_optional_column_is_said_not_passed_over(tmp_path, table, text, heading, column):
+    # its values would be lost unsaid: the run must say which heading it did not read and why
+    path = _write(tmp_path / f"{table}.csv", text)
+    with pytest.warns(InputWarning, match=f"'{heading}' is not read: if it is meant as '{column}'"):
+        (load_workers if table == "workers" else load_cases)(path)
+
+
+def test_unknown_columns_far_from_any_are_kept_without_a_word(tmp_path, recwarn):
+    load_workers(_write(tmp_path / "workers.csv", add_column(WORKERS, "favourite_colour", "blue")))
+    assert not [w for w in recwarn if issubclass(w.category, InputWarning)]
+
+
+def test_a_required_column_written_differently_is_named(tmp_path):
+    result = run_cli("validate", str(_write(tmp_path / "workers.csv", rename_heading(WORKERS, "available", "Available"))))
+    assert result.exit_code == 2
+    assert "column 'available': required column is missing (the file has 'Available'" in result.output
+
+
+@pytest.mark.parametrize("table, column", [("cases", "current_worker_id"), ("cases", "case_type"),
+                                           ("workers", "role"), ("workers", "fte")])
+def test_a_value_pasted_100k_characters_long_keeps_the_message_one_line(tmp_path, table, column):
+    folder = write_authority(tmp_path / "in")
+    text = WORKERS if table == "workers" else CASES
+    (folder / f"{table}.csv").write_text(mutate(text, 2, column, "A" * 100_000))
+    result = run_cli("validate", str(folder))
+    assert result.exit_code == 2
+    line = next(x for x in result.output.splitlines() if f"column '{column}'" in x)
+    assert "'AAAA" in line and "(100,000 characters)" in line and len(line) < 400, line[:500]
 
 
 def test_bom_and_windows_1252_read(tmp_path):

@@ -118,6 +118,9 @@ def test_la_run_from_the_published_tables(tmp_path):
     ([], "give --la CODE"),
     (["--la", "333", "--scenario", "dreams"], "unknown scenario 'dreams'"),
     (["--la", "333", "--years", "2030"], "no calibration data in 2030"),
+    # a window of the wrong form is named with the option that held it
+    (["--la", "333", "--years", "abc"], "option --years: 'abc' is not a year"),
+    (["--la", "333", "--years", "2023-2021"], "option --years: '2023-2021': the last year is before the first"),
 ])
 def test_bad_input_exits_2_naming_it_and_writes_nothing(tmp_path, args, text):
     out = tmp_path / "out"

@@ -109,11 +109,28 @@ def test_what_is_written_reads_back_the_same(tmp_path):
     ("[budget]\nother_share = 0.95\n", "budget.other_share"),
     ("[caseload]\nsibling_factor = 2\n", "caseload"),
     ("[wishes]\nx = 1\n", "wishes"),
+    ("[placements.weekly_gbp]\nifa = { value = 820, lo = 900, hi = 700 }\n", "placements.weekly_gbp.ifa"),
+    ("[calibration]\nhorizon_quarters = 2.5\n", "calibration.horizon_quarters"),
+    ("[placements.weekly_gbp]\nifa = { value = 820, lo = 500, hi = 600 }\n", "placements.weekly_gbp.ifa"),
 ])
 def test_bad_values_are_named(text, key):
     with pytest.raises(InputError) as err:
         assumptions_from_mapping(tomllib.loads(text), source="mine.toml")
     assert any(p.column == key and p.file == "mine.toml" for p in err.value.problems), err.value.describe()
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[calibration]\n\n[judgements]\nassessment_days = 'x'\n", "mine.toml, line 4: [judgements] assessment_days: 'x' is not a number"),
+    ("[placements.weekly_gbp]\nifa = { value = 820, lo = 900, hi = 700 }\n", "mine.toml, line 2: [placements.weekly_gbp] ifa: "),
+    ("# levers\njudgements = 3\n", "mine.toml, line 2: [judgements]: must be a table"),
+])
+def test_a_bad_value_in_the_file_is_named_by_line_and_key(tmp_path, text, says):
+    # as every other settings file says it: the line and [table] key, the key said once
+    path = tmp_path / "mine.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_assumptions(path)
+    assert says in str(err.value).replace(str(tmp_path) + "/", ""), str(err.value)
 
 
 def test_not_toml_is_an_input_error(tmp_path):

@@ -158,6 +158,64 @@ def test_a_file_workforce_did_not_write_is_not_replaced(data, tmp_path, example_
     assert (score / "risk.csv").read_text() == "worker_id,p_leave\nX,0.5\n"
 
 
+@pytest.mark.parametrize("as_of", ["1900-01-01", "2015-01-01"])
+def test_scoring_before_a_workers_start_is_refused_not_scored_as_a_new_starter(tmp_path, example_model, as_of):
+    # their tenure would be clipped to 0 and scored as a new starter's without a word
+    out = tmp_path / "scores" / "risk.csv"
+    refused(cli("churn", "score", "--model", example_model, "--workers", REPO / "examples" / "workers.csv",
+                "--as-of", as_of, "--out", out), "option --as-of", "before the start_date of", "not in post")
+    assert not out.parent.exists()
+
+
+@pytest.mark.parametrize("command, name", [
+    (["churn", "audit", "--history", REPO / "examples" / "hr_history.csv"], "model_card.json"),
+    (["churn", "audit", "--history", REPO / "examples" / "hr_history.csv"], "fairness.csv"),
+    (["churn", "score", "--workers", REPO / "examples" / "workers.csv"], "fairness.csv"),
+])
+def test_an_output_named_as_a_file_of_the_model_read_is_refused(tmp_path, example_model, command, name):
+    # workforce wrote the model's files, so without naming them as inputs it would replace them
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(example_model, model)
+    before = {p.name: p.read_bytes() for p in model.iterdir()}
+    refused(cli(*command, "--model", model, "--out", model / name), "would overwrite an input file")
+    assert {p.name: p.read_bytes() for p in model.iterdir()} == before
+
+
+def test_a_plan_is_not_written_into_the_model_folder_it_reads(tmp_path, example_model, data):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(example_model, model)
+    refused(cli("plan", "--workers", data / "workers.csv", "--cases", data / "cases.csv", "--model", model,
+                "--out", model), "is the input folder")
+    assert sorted(p.name for p in model.iterdir()) == sorted(p.name for p in example_model.iterdir())
+
+
+def test_a_run_is_not_written_into_the_model_folder_it_reads(tmp_path, example_model, data):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(example_model, model)
+    (tmp_path / "w.toml").write_text(f'[run.inputs]\nworkers = "{data / "workers.csv"}"\ncases = "{data / "cases.csv"}"\n'
+                                     f'model = "{model}"\n[run.outputs]\nfolder = "{model}"\n')
+    refused(cli("run", tmp_path / "w.toml"), "is the input folder")
+    assert sorted(p.name for p in model.iterdir()) == sorted(p.name for p in example_model.iterdir())
+
+
+def test_a_runs_unknown_leaver_is_named_as_the_settings_key(tmp_path, data):
+    (tmp_path / "w.toml").write_text(f'[run]\nallocation_mode = "leaver"\nleavers = ["NOPE"]\n[run.inputs]\n'
+                                     f'workers = "{data / "workers.csv"}"\ncases = "{data / "cases.csv"}"\n'
+                                     f'risk = "{data / "risk.csv"}"\n[run.outputs]\nfolder = "{tmp_path / "out"}"\n')
+    result = cli("run", tmp_path / "w.toml")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    error = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(error) == 1 and "w.toml: [run] leavers: unknown leaver worker_id(s): NOPE" in error[0], result.stderr
+    assert "--leaver" not in error[0]
+    assert not (tmp_path / "out").exists()
+
+
 # ---------------------------------------------------------------------------- one date order
 
 

@@ -66,6 +66,14 @@ def test_output_folder_apart_from_the_inputs(tmp_path):
     assert (src.parent / "out" / "a.csv").read_text() == "a"
 
 
+@pytest.mark.parametrize("below", ["out", "out/deeper"])
+def test_an_output_under_a_file_says_it_is_a_file_not_an_unwritable_folder(tmp_path, below):
+    (tmp_path / "notes").write_text("x")
+    with pytest.raises(InputError, match="is a file, not a folder") as err:
+        OutputDir(tmp_path / "notes" / below)
+    assert "not writable" not in str(err.value) and str(tmp_path / "notes") in str(err.value)
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; permissions cannot be tested")
 def test_unwritable_folder(tmp_path):
     locked = tmp_path / "locked"

@@ -157,3 +157,19 @@ def test_edited_workbook_changes_the_plan_as_expected(tmp_path):
     assert lean.summary["gateway_cost_gbp"] <= half
     assert lean.summary["gateway_cost_gbp"] < before.summary["gateway_cost_gbp"]
     assert lean.summary["gateway_expected_leavers_avoided"] < before.summary["gateway_expected_leavers_avoided"]
+
+
+@pytest.mark.parametrize("seed", ["-1", "9999999999"])
+def test_a_seed_out_of_range_is_named_as_the_option(inputs, tmp_path, seed):
+    # the assumptions refuse it; the message must name --seed, not a row of a 'scenario' table
+    result = run(inputs, tmp_path / "out", "--seed", seed)
+    assert result.exit_code == 2
+    assert "option --seed:" in result.output and "scenario, row" not in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_demand_window_of_the_wrong_form_is_named_as_the_option(inputs, tmp_path):
+    result = run(inputs, tmp_path / "out", "--demand-la", "333", "--demand-years", "2023-2021")
+    assert result.exit_code == 2
+    assert "option --demand-years: '2023-2021': the last year is before the first" in result.output, result.output
+    assert not (tmp_path / "out").exists()

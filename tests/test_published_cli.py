@@ -59,3 +59,20 @@ def test_named_file_of_no_known_layout(command, tmp_path):
 
 def test_missing_data_folder(command, tmp_path):
     assert "not found" in _run([*command, "--data", str(tmp_path / "nowhere")], tmp_path / "o")
+
+
+def test_benchmark_of_the_workforce_file_alone_says_what_is_not_published(tmp_path):
+    # an indicator no file given holds has no year (pd.NA): the summary says "none published"
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "workforce.csv", folder / "workforce.csv")
+    result = runner.invoke(app, ["benchmark", "--la", "333", "--data", str(folder), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "Children looked after" in result.output and "none published" in result.output
+
+
+@pytest.mark.parametrize("data", [None, FIXTURES])
+def test_forecast_until_before_every_figure_is_refused_naming_until(tmp_path, data):
+    args = ["forecast", "--until", "1850"] + (["--data", str(data)] if data else [])
+    output = _run(args, tmp_path / "o")
+    assert "--until" in output and "no published figures up to 1850" in output

@@ -174,3 +174,12 @@ def test_the_disclosure_thresholds_are_quoted_from_one_place():
     assert f"under {MIN_GROUP} people" in NOTES["group"] and f"fewer than {MIN_OFFERED}" in NOTES["suppressed"]
     option = inspect.signature(audit).parameters["min_group"].default
     assert option.default == MIN_GROUP and option.min == MIN_GROUP
+
+
+@pytest.mark.parametrize("option, value", [("gap_threshold", float("nan")), ("gap_threshold", -1.0),
+                                           ("calibration_threshold", float("inf")), ("calibration_threshold", 0.0)])
+def test_a_threshold_that_would_flag_every_group_or_none_is_refused(option, value):
+    from workforce.errors import InputError
+
+    with pytest.raises(InputError, match=f"--{option.replace('_', '-')}"):
+        audit(_frame(), **{option: value})

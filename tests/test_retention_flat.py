@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from workforce.errors import InputError
+from workforce.errors import InputError, InputWarning
 from workforce.retention.flat import FlatOptions, evaluate_table, read_flat, tenure_periods
 from workforce.retention.metrics import harrell_c
 
@@ -165,6 +165,12 @@ def test_holdout_on_a_yes_no_table_is_scored_once(tmp_path):
         evaluate_table(_table(), FlatOptions(target="Left", positive="Yes", holdout=1.5))
 
 
+def test_a_target_beside_duration_and_event_is_refused_not_set_aside():
+    with pytest.raises(InputError, match="not both"):
+        evaluate_table(_tenure_table(200), FlatOptions(target="left", duration="months", event="left", horizon=12,
+                                                       **FAST))
+
+
 def test_protected_columns_are_audited_not_used(tmp_path):
     frame = _table(400).assign(gender=lambda f: np.random.default_rng(0).choice(["female", "male"], len(f)))
     report = evaluate_table(frame, FlatOptions(target="Left", positive="Yes", protected=["gender"], **FAST))
@@ -299,3 +305,20 @@ def test_a_held_out_score_that_cannot_be_computed_is_said_n_a_not_nan():
             metrics["auc_horizon"] = float("nan")
     lines = [line for line in _evaluate_lines(report, Path("t.csv"), True, 3, 1, 0) if line.startswith("held out")]
     assert lines and all("AUC at 12 n/a" in line and "nan" not in line for line in lines), lines
+
+
+@pytest.mark.parametrize("slip", ["ja", "n.k.", "A" * 100_000])
+def test_a_stray_word_in_a_numeric_column_is_said_not_read_silently_as_categories(tmp_path, slip):
+    table = _table().astype({"YearsAtCompany": object})
+    table.loc[4, "YearsAtCompany"] = slip
+    path = tmp_path / "hr.csv"
+    table.to_csv(path, index=False)
+    with pytest.warns(InputWarning, match=r"column 'YearsAtCompany': read as categories, not numbers, .*\(row 6: "):
+        read_flat(path)
+
+
+def test_a_column_of_words_is_read_as_categories_without_a_word(tmp_path, recwarn):
+    path = tmp_path / "hr.csv"
+    _table().to_csv(path, index=False)
+    read_flat(path)
+    assert not [w for w in recwarn if issubclass(w.category, InputWarning)]

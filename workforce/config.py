@@ -52,10 +52,11 @@ from typing import TYPE_CHECKING, Any, Mapping
 from workforce.allocation.config import AllocationConfig
 from workforce.allocation.problem import MODES
 from workforce.caseload import BASIS, CaseloadRules, describe
+from workforce.demand.measures import year_window_problem
 from workforce.errors import InputError, Problem, InputWarning
 from workforce.plans.assumptions import (SECTIONS as PLAN_SECTIONS, Assumptions, Programme, assumptions_from_frame,
                                          assumptions_from_sections, value_fields)
-from workforce.readers import check_file, check_not_other_spreadsheet, read_table, source_label
+from workforce.readers import check_file, check_not_other_spreadsheet, read_table, read_toml_text, source_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,7 +164,7 @@ class RunSettings:
     @property
     def inputs(self) -> list[Path]:
         """Every file the run reads (for checksums, and so no output may replace one)."""
-        files = [self.workers, self.cases, self.hr_history, self.risk, self.assumptions, self.establishment,
+        files = [self.workers, self.cases, self.hr_history, self.model, self.risk, self.assumptions, self.establishment,
                  self.config_path, self.census_returns, self.roster, self.published_data]
         files += self.demand.inputs if self.demand is not None else []
         return [p for p in files if p is not None]
@@ -220,8 +221,8 @@ def load_settings(path: str | Path, *, need_run: bool = False) -> Settings:
         settings = _settings_from_sheet(path)
     else:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_toml_text(path)
+        except OSError as exc:
             raise InputError(f"cannot be read ({exc})", file=path) from None
         settings = settings_from_toml(text, source=str(path), base_dir=path.resolve().parent)
         if settings.run is not None:
@@ -405,6 +406,9 @@ def _current_layout(data: Mapping[str, Any], source: str, lines) -> dict[str, An
                 if key not in MOVED_ALLOCATION_KEYS and key not in ALLOCATION_TABLES + REMOVED_ALLOCATION_TABLES:
                     raise _key_error(source, lines, "allocation", key, "unknown key",
                                      ", ".join(f"[allocation.{t}]" for t in ALLOCATION_TABLES))
+                if key in ALLOCATION_TABLES and not isinstance(item, dict):
+                    # `weights = 5` under [allocation]: its keys could not be read one by one
+                    raise _key_error(source, lines, "allocation", key, f"must be a table ([allocation.{key}])")
                 place = MOVED_ALLOCATION_KEYS.get(key, ("allocation", key))
                 if key in MOVED_ALLOCATION_KEYS:
                     moved.append(f"[allocation] {key} -> [{'.'.join(place[:-1])}] {place[-1]}")
@@ -525,11 +529,13 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
     leavers = run.get("leavers", [])
     if not isinstance(leavers, list) or not all(isinstance(x, str) for x in leavers):
         raise _key_error(source, lines, "run", "leavers", "must be a list of worker IDs")
-    if (mode == "leaver") != bool(leavers):
-        # the allocation refuses either mismatch; named here, it points at the setting, not at an option
-        raise _key_error(source, lines, "run", "leavers",
-                         "allocation_mode 'leaver' needs the leaving workers' IDs here" if mode == "leaver"
-                         else f"workers are named as leaving but allocation_mode is '{mode}': set it to 'leaver'")
+    # said here, in the file's words: the allocation would name its command-line option --leaver
+    if mode == "leaver" and not leavers:
+        raise _key_error(source, lines, "run", "leavers", 'is empty: allocation_mode = "leaver" reallocates the '
+                         "caseloads of the workers listed here", 'leavers = ["W0001"]')
+    if leavers and mode != "leaver":
+        raise _key_error(source, lines, "run", "leavers", f"names workers leaving, but allocation_mode is '{mode}': "
+                         'set allocation_mode = "leaver", or leave the list empty')
     use_protected = churn.get("use_protected", False)
     if not isinstance(use_protected, bool):
         raise _key_error(source, lines, "run.churn", "use_protected", "must be true or false")
@@ -551,6 +557,9 @@ def _run_settings(run: dict[str, Any], source: str, base: Path, lines) -> RunSet
         if "la" in d and "history" in d:
             raise _key_error(source, lines, "run.demand", "history", "is given with la: the demand model is "
                              "calibrated on one of them", "la (published tables) or history (your own figures)")
+        problem = year_window_problem(text(d, "years", "run.demand"))
+        if problem:
+            raise _key_error(source, lines, "run.demand", "years", problem)
         demand = DemandSettings(la=text(d, "la", "run.demand") or text(run, "la", "run"),
                                 history=path(d, "history", "run.demand"),
                                 assumptions=path(d, "assumptions", "run.demand"),
@@ -601,7 +610,13 @@ def _share_numbers(doc: Mapping[str, Any], run: RunSettings, plans: Assumptions,
         if given is not None and not in_run:
             run = replace(run, **{attr: getattr(getattr(plans, plan_table), plan_key)})
         elif in_run and getattr(getattr(plans, plan_table), plan_key) != value:
-            plans = plans.with_values({plan_name: value}, basis=f"[{run_table}] {run_key}")
+            try:
+                plans = plans.with_values({plan_name: value}, basis=f"[{run_table}] {run_key}")
+            except InputError as exc:
+                # the plan's check refused it: name the key the user wrote, not the plan's own row
+                why = "; ".join(p.message.split(": ", 1)[-1] for p in exc.problems)
+                raise _key_error(source, lines, run_table, run_key,
+                                 f"{why} (the plan uses it too, as [plans.{plan_table}] {plan_key})") from None
     return run, plans
 
 

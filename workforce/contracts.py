@@ -9,7 +9,9 @@ shared parsers of :mod:`workforce.readers` (UK day-first dates unless `dates="us
 
 from __future__ import annotations
 
+import difflib
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.caseload import CASE_TYPES, ROLES
-from workforce.errors import InputError, Problem
+from workforce.errors import InputError, InputWarning, Problem
 from workforce.readers import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -295,12 +297,42 @@ def _type_column(col: Column, raw: pd.Series, file: str, problems: list[Problem]
     raise ValueError(f"unknown column kind {col.kind}")  # a programming error, not input
 
 
+#: How alike a heading must be to a column's name (difflib ratio, after :func:`heading_key`) to be
+#: taken for it written differently: 'contract_end' for 'contract_end_date' (0.83), 'Prioirty' for
+#: 'priority' (0.88); 'p_leave_true' beside 'p_leave' (0.74) is another column.
+NEAR_HEADING_RATIO = 0.8
+
+
+def heading_key(name: str) -> str:
+    """A heading as it compares with a column name: lower case, runs of anything but letters and
+    digits as one '_' ('Worker ID' -> 'worker_id')."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+def near_heading(name: str, headings: Iterable[str]) -> str | None:
+    """The file's heading (of those no column of the schema reads) most likely meant as column
+    `name`, written in other case or spelling; None when none is near (:data:`NEAR_HEADING_RATIO`).
+    Headings are read exactly, so without this a misspelt optional column would be passed over
+    unsaid and its values lost."""
+    best, score = None, NEAR_HEADING_RATIO
+    for heading in headings:
+        ratio = 1.0 if heading_key(heading) == name else difflib.SequenceMatcher(None, heading_key(heading), name).ratio()
+        if ratio >= score:
+            best, score = heading, ratio
+    return best
+
+
 def type_table(raw: pd.DataFrame, schema: Iterable[Column], file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check columns and types; return the typed frame (same index) and the problems found."""
+    """Check columns and types; return the typed frame (same index) and the problems found. A
+    heading that is a schema column written differently ('Available', 'contract_end') is named: in
+    the problem when the column is required, else in an :class:`InputWarning` (its values are not
+    read)."""
     problems: list[Problem] = []
     schema = tuple(schema)
     if raw.empty:
         problems.append(Problem(file, "has a header but no data rows", None, None))
+    known = {c.name for c in schema}
+    unknown = [str(h) for h in raw.columns if h not in known]
     missing = [c.name for c in schema if c.required and c.name not in raw.columns]
     hint = one_column_hint(raw) if len(missing) > 1 else None
     if hint:
@@ -308,9 +340,16 @@ def type_table(raw: pd.DataFrame, schema: Iterable[Column], file: str) -> tuple[
         problems.append(Problem(file, hint, 1, None))
     else:
         for name in missing:
-            problems.append(Problem(file, "required column is missing", 1, name))
+            near = near_heading(name, unknown)
+            said = f" (the file has '{near}': headings are read exactly as written here)" if near else ""
+            problems.append(Problem(file, f"required column is missing{said}", 1, name))
+    for col in schema:
+        near = near_heading(col.name, unknown) if not col.required and col.name not in raw.columns else None
+        if near is not None:
+            warnings.warn(InputWarning(
+                f"{file}: column '{near}' is not read: if it is meant as '{col.name}', name it so (headings are "
+                f"read exactly); until then {col.name} is left out"), stacklevel=2)
     typed = pd.DataFrame(index=raw.index)
-    known = {c.name for c in schema}
     decimal = raw.attrs.get("decimal", ".")
     for col in schema:
         if col.name in raw.columns:
@@ -442,10 +481,12 @@ def _typed_cases(raw: pd.DataFrame, file: str, workers: pd.DataFrame | None,
             for row, value in typed["excluded_workers"].items():
                 for wid in sorted(split_tags(value) - known):
                     problems.append(Problem(file, missing(wid), int(row), "excluded_workers", "worker_ids from workers, ';'-separated"))
+    # the default needs case_type and court; either missing is reported above, not a KeyError here
+    can_default = {"case_type", "court"} <= set(typed.columns)
     if "priority" in typed.columns:
-        fallback = default_priority(typed)
-        typed["priority"] = typed["priority"].fillna(fallback).astype("int64") if "case_type" in typed else typed["priority"]
-    elif "case_type" in typed and "court" in typed:
+        if can_default:
+            typed["priority"] = typed["priority"].fillna(default_priority(typed)).astype("int64")
+    elif can_default:
         typed["priority"] = default_priority(typed).astype("int64")
     return typed, sorted(problems, key=_problem_sort_key)
 
@@ -508,6 +549,11 @@ def default_priority(cases: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(high, 1, np.where(mid, 2, 3)), index=cases.index)
 
 
+#: [DERIVED] The most days a leaver record's snapshot may follow its leave: the census lists a worker
+#: who left at most in the next return (census days a year apart, 366 days across a 29 February).
+LEAVER_RECORD_MAX_DAYS = 366
+
+
 def validate_hr_history(raw: pd.DataFrame, file: str = "hr_history") -> list[Problem]:
     """Every problem in a raw hr_history table."""
     return _typed_hr_history(raw, file)[1]
@@ -520,6 +566,14 @@ def _typed_hr_history(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[
         dup = key.duplicated(keep="first") & typed["worker_id"].ne("") & typed["snapshot_date"].notna()
         for row in dup[dup].index:
             problems.append(Problem(file, f"worker '{typed.loc[row, 'worker_id']}' appears twice on {typed.loc[row, 'snapshot_date'].date()}", int(row), "worker_id", "one row per worker per snapshot_date"))
+    if {"snapshot_date", "start_date"} <= set(typed.columns):
+        # a snapshot lists the workers in post that day: one who had not started is a typed date
+        # (1900 for 2019, 2099 for 2019) that would move the history's first or last snapshot
+        ahead = typed["start_date"].notna() & typed["snapshot_date"].notna() & (typed["start_date"] > typed["snapshot_date"])
+        for row in ahead[ahead].index:
+            problems.append(Problem(file, f"start_date {typed.loc[row, 'start_date'].date()} is after the snapshot_date "
+                                          f"{typed.loc[row, 'snapshot_date'].date()}: a worker in a snapshot had started by then",
+                                    int(row), "snapshot_date", "start_date on or before snapshot_date"))
     if "leave_date" in typed.columns or "leave_reason" in typed.columns:
         has_date = typed["leave_date"].notna() if "leave_date" in typed else pd.Series(False, index=typed.index)
         has_reason = typed["leave_reason"].notna() if "leave_reason" in typed else pd.Series(False, index=typed.index)
@@ -527,6 +581,15 @@ def _typed_hr_history(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[
             problems.append(Problem(file, "has a leave_date but no leave_reason", int(row), "leave_reason", "CSWW ReasonLeave code 1-10"))
         for row in (has_reason & ~has_date)[lambda s: s].index:
             problems.append(Problem(file, "has a leave_reason but no leave_date", int(row), "leave_date"))
+        if "snapshot_date" in typed and "leave_date" in typed:
+            late = has_date & typed["snapshot_date"].notna() & (
+                (typed["snapshot_date"] - typed["leave_date"]).dt.days > LEAVER_RECORD_MAX_DAYS)
+            for row in late[late].index:
+                problems.append(Problem(
+                    file, f"snapshot_date {typed.loc[row, 'snapshot_date'].date()} is more than a year after the "
+                          f"leave_date {typed.loc[row, 'leave_date'].date()}: a worker who has left is listed at most "
+                          "in the snapshot after they left (is either date's year mistyped?)", int(row), "snapshot_date",
+                    "snapshot_date at most a year after leave_date"))
         if "start_date" in typed and "leave_date" in typed:
             early = has_date & typed["start_date"].notna() & (typed["leave_date"] < typed["start_date"])
             for row in early[early].index:

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+#: A value quoted in a message ('...') longer than this is shown by its start and length: a cell
+#: pasted 100,000 characters long must not turn one clear line into a screenful.
+MAX_QUOTED = 200
+SHOWN_OF_LONG = 60
+_LONG_QUOTED = re.compile(r"'([^'\n]{%d,})'" % (MAX_QUOTED + 1))
+
+
+def clip_quoted(text: str) -> str:
+    """`text` with every quoted value over :data:`MAX_QUOTED` characters cut to its first
+    :data:`SHOWN_OF_LONG`, saying how long it was ('AAAA...' (100,000 characters))."""
+    return _LONG_QUOTED.sub(lambda m: f"'{m.group(1)[:SHOWN_OF_LONG]}...' ({len(m.group(1)):,} characters)", text)
 
 
 @dataclass(frozen=True)
@@ -30,7 +43,8 @@ class Problem:
             where.append(self.column)  # a settings key, "[run.census] salt", as settings errors name one
         elif self.column:
             where.append(f"column '{self.column}'")
-        text = ", ".join(where) + ": " + self.message if where else self.message
+        message = clip_quoted(self.message)
+        text = ", ".join(where) + ": " + message if where else message
         if self.allowed:
             text += f" (allowed: {self.allowed})"
         return text

@@ -86,6 +86,9 @@ def check_writable_folder(target: Path) -> None:
     probe = target if target.exists() else target.parent
     while not probe.exists():
         probe = probe.parent
+    if not probe.is_dir():
+        # out/x under a file 'out': it is not a folder that refuses writing, there is no folder
+        raise InputError(f"is a file, not a folder, so the output folder {target} cannot be made in it", file=probe)
     if not os.access(probe, os.W_OK | os.X_OK):
         raise InputError("output folder is not writable", file=probe)
 

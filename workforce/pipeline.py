@@ -29,7 +29,7 @@ import pandas as pd
 from workforce.allocation.config import AllocationConfig
 from workforce.config import SALT_ENV, DemandSettings, RunSettings, Settings, write_plan_settings
 from workforce.csvcells import write_csv
-from workforce.errors import InputError, InputWarning
+from workforce.errors import InputError, InputWarning, Problem
 from workforce.indicators import (Indicator, allocation_indicators, indicators_json, plan_indicators, render,
                                   risk_indicators, workforce_size)
 from workforce.plans.assumptions import Assumptions
@@ -529,8 +529,13 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         allocation = replace(allocation, time_limit=min(allocation.time_limit or QUICK_ALLOCATION_SECONDS,
                                                         QUICK_ALLOCATION_SECONDS))
     with stages.stage(f"Allocating caseloads ({run.allocation_mode}, risk-aware)"):
-        alloc = allocate(data.workers, data.cases, mode=run.allocation_mode, leavers=run.leavers, risk=risk_table,
-                         config=allocation)
+        try:
+            alloc = allocate(data.workers, data.cases, mode=run.allocation_mode, leavers=run.leavers,
+                             risk=risk_table, config=allocation)
+        except InputError as exc:
+            # a leaver not in the workers came from the settings' [run] leavers, not an option --leaver
+            raise InputError(problems=[Problem(settings.source, f"[run] leavers: {p.message}", None, None, p.allowed)
+                                       if p.column == "--leaver" else p for p in exc.problems]) from None
         write_allocation_files(od, alloc, inputs=data.files, config=allocation,
                                summary_name="allocation_summary.json", produced_by=produced_by)
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"

@@ -142,6 +142,20 @@ def decode_text(data: bytes, path: Path) -> str:
         ) from None
 
 
+def read_toml_text(path: Path) -> str:
+    """A settings file's text. TOML is UTF-8 by definition (a BOM is allowed): a file saved in
+    Windows-1252 (a '£' typed in Notepad) is named with its line and the fix, not the codec's
+    words."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(problems=[Problem(
+            str(path), "is not UTF-8 text (a TOML file must be): save it as UTF-8 (Notepad: Save As, Encoding UTF-8), "
+                       f"or retype the character at byte {exc.start + 1}", line, unit="line")]) from None
+
+
 # ------------------------------------------------------------------------------------ dates
 
 DATE_ORDERS = {"uk": "day first (01/04/2025 is 1 April 2025)", "us": "month first (04/01/2025 is 1 April 2025)"}

@@ -130,6 +130,8 @@ FIX_NOT_XML = ("Give the census return itself: the XML file the case management 
                "(a CSV or spreadsheet is not a return).")
 FIX_MALFORMED = ("Export the return again from the case management system (the file is cut short or damaged), "
                  "or correct the XML at that line.")
+FIX_ENCODING = ("Export the return again from the case management system, or save it as UTF-8 (Notepad: Save As, "
+                "Encoding UTF-8), then check it again.")
 FIX_TOO_BIG = "Check that this is a census return; split or trim the file if it really is one."
 
 
@@ -168,6 +170,16 @@ def _not_parsed(path: Path, exc: ParseError, stack: list[str]) -> UnreadableRetu
                                       "<Message> root element", FIX_NOT_XML)
     line, column = getattr(exc, "position", (None, None))
     reason = _POSITION.sub("", str(exc))
+    data = path.read_bytes()
+    try:
+        data.removeprefix(_BOMS[0]).decode("utf-8")
+    except UnicodeDecodeError as bad:
+        if not data.startswith(_BOMS[1:]):
+            # a return re-saved by Notepad or Excel in Windows-1252 (a '£' or an accented name):
+            # its bytes, not its XML, are wrong, and 'invalid token' would send the user looking for a tag
+            at = data[:bad.start].count(b"\n") + 1
+            return _refuse(path, f"the file is not UTF-8 text (byte {bad.start + 1}): it was saved in another "
+                                 "encoding, such as Windows-1252", stack, FIX_ENCODING, at)
     return _refuse(path, f"malformed XML ({reason}) at line {line}, character {column + 1 if column is not None else '?'}",
                    stack, FIX_MALFORMED, line)
 

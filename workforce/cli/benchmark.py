@@ -46,6 +46,8 @@ def benchmark(
 def _summary_lines(pub, bench, paths: list[Path]) -> list[str]:
     """What the console says: messages from reading, the authority and its neighbours, each
     indicator's latest year beside the neighbours and England, and the files written."""
+    import pandas as pd
+
     lines = list(pub.messages)
     lines.append(f"{bench.la_name} ({bench.la_code}); region {bench.region_name}; neighbours: "
                  + ", ".join(bench.neighbours["la_name"]))
@@ -55,7 +57,7 @@ def _summary_lines(pub, bench, paths: list[Path]) -> list[str]:
     lines.append(f"{'indicator':<{width}}  {'unit':<{units}}  {'date':<10}  {'authority':>9}  {'neighbours':>10}  "
                  f"{'England':>8}")
     for row in summary.itertuples(index=False):
-        if row.year is None or row.year != row.year:
+        if pd.isna(row.year):  # pd.NA (a nullable year) has no truth value: `!=` on it raised
             lines.append(f"{row.indicator:<{width}}  {row.unit:<{units}}  none published")
             continue
         lines.append(f"{row.indicator:<{width}}  {row.unit:<{units}}  {row.date:<10}  {row.authority:>9.1f}  "

@@ -182,9 +182,9 @@ def score(
     from workforce.excel.workbooks import write_risk_register
     from workforce.indicators import render, risk_indicators
     from workforce.outputs import OutputDir
-    from workforce.retention.model import (default_as_of, expected_leavers, predict_hazards, score as score_workers,
+    from workforce.retention.model import (check_in_post, default_as_of, expected_leavers, predict_hazards, score as score_workers,
                                            team_leavers, team_risk)
-    from workforce.retention.persistence import load_model, read_fairness
+    from workforce.retention.persistence import load_model, model_inputs, read_fairness
     from workforce.readers import parse_date
 
     out = check_risk_table_path(out)
@@ -197,6 +197,7 @@ def score(
     except ValueError as exc:
         raise InputError(f"--as-of: {exc}", column="--as-of") from None
     date = date if date is not None else default_as_of(w, c)
+    check_in_post(w, date)
     info(f"scoring as of {date.date()}" + ("" if as_of else " (the latest start or allocation date in the data; --as-of to change)"))
     if model.known_to is not None and h is None and date > model.known_to + pd.DateOffset(months=15):
         info(f"note: the model's history ends {model.known_to.date()}; team turnover is unknown this long after it "
@@ -209,7 +210,7 @@ def score(
     hazards_path = out.with_name(out.stem + "_hazards.csv")
     leavers_path = out.with_name(out.stem + "_team_leavers.csv")
     xlsx_path = out.with_suffix(".xlsx")
-    inputs = [p for p in (workers, cases, history) if p is not None]
+    inputs = [*model_inputs(model_dir), *(p for p in (workers, cases, history) if p is not None)]
     fairness_table = read_fairness(model_dir)
     indicators = risk_indicators(risk, w, card=model.card, horizon_months=model.horizon_months)
     # The four files appear together or not at all.
@@ -362,7 +363,7 @@ def audit(
     from workforce.retention.features import history_features
     from workforce.retention.labels import LABEL, label_snapshots, training_rows
     from workforce.retention.model import lever_fairness
-    from workforce.retention.persistence import load_model
+    from workforce.retention.persistence import load_model, model_inputs
 
     model = load_model(model_dir)
     thresholds = dict(min_group=min_group, calibration_threshold=calibration_threshold, gap_threshold=gap_threshold)
@@ -391,7 +392,8 @@ def audit(
     else:
         lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
     if out is not None:
-        with output_file(out, inputs=[p for p in (history, scored, workers) if p is not None], force=force) as path:
+        inputs = [*model_inputs(model_dir), *(p for p in (history, scored, workers) if p is not None)]
+        with output_file(out, inputs=inputs, force=force) as path:
             _write_csv(table, path)
             lines.append(f"wrote {out}")
     for line in lines:

@@ -47,6 +47,7 @@ def demand(
     from workforce.config import DemandSettings
     from workforce.contracts import load_cases, load_workers
     from workforce.demand.files import write_demand_files
+    from workforce.demand.measures import year_window_problem
     from workforce.demand.turnaround import PRICE_YEAR, SANDWELL, run_turnaround
     from workforce.errors import InputError
     from workforce.outputs import OutputDir
@@ -59,6 +60,9 @@ def demand(
         raise InputError("give one of --la or --history, not both", column="--la/--history")
     if not sandwell and history is None and la is None:
         raise InputError("give --la CODE (published tables) or --history FILE (your own)", column="--la/--history")
+    problem = year_window_problem(years)
+    if problem:
+        raise InputError(problem, column="--years")
     if sandwell and history is not None:
         raise InputError(f"--scenario {SANDWELL_SCENARIO} uses Sandwell's published figures: leave out --history",
                          column="--history")

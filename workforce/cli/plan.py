@@ -61,6 +61,7 @@ def plan(
     With a --demand-* option, demand follows the child's journey and the workbook gets a Demand sheet; --la adds Benchmarks."""
     from workforce.config import DemandSettings, load_assumptions
     from workforce.contracts import load_cases, load_establishment, load_hr_history, load_risk, load_workers
+    from workforce.demand.measures import year_window_problem
     from workforce.errors import InputError
     from workforce.excel.workbooks import write_planner_workbook
     from workforce.indicators import risk_indicators
@@ -76,6 +77,9 @@ def plan(
     if (risk is None) == (model is None):
         raise InputError("give exactly one of --risk (a risk table) or --model (a trained churn model)",
                          column="--risk/--model")
+    problem = year_window_problem(demand_years)
+    if problem:
+        raise InputError(problem, column="--demand-years")
     if demand_la is not None and demand_history is not None:
         raise InputError("give one of --demand-la or --demand-history, not both", column="--demand-la/--demand-history")
     wants_demand = any(v is not None for v in (demand_la, demand_history, demand_assumptions, demand_scenario,
@@ -88,7 +92,7 @@ def plan(
                              "--demand-history FILE (or --la CODE)", column="--demand-la/--demand-history")
         demand = DemandSettings(la=source if demand_history is None else None, history=demand_history,
                                 assumptions=demand_assumptions, scenario=demand_scenario, years=demand_years)
-    inputs = [p for p in (workers, cases, risk, hr_history, establishment, assumptions, demand_history,
+    inputs = [p for p in (workers, cases, risk, model, hr_history, establishment, assumptions, demand_history,
                           demand_assumptions, *(data or [])) if p is not None]
     with OutputDir(out, inputs=inputs, force=force) as od:
         worker_frame = load_workers(workers)

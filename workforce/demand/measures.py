@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from workforce.readers import FIRST_YEAR, LAST_YEAR
+
 #: Stages of the journey that hold children, in journey order.
 #: `assessment` (referred, being assessed), `cin` (child in need, not on a plan or in care),
 #: `cp` (child protection plan), `cla` (looked after), `care_leaver` (held by a personal adviser).
@@ -109,6 +111,22 @@ def quarter_years(start_year: int, horizon: int) -> np.ndarray:
     """The DfE year (ending 31 March) each quarter 1..horizon falls in."""
     q = np.arange(1, horizon + 1)
     return start_year + (q + 3) // 4
+
+
+#: Every year a window may name (the years any date may have): checking a window's form before
+#: the data are read, :func:`year_window_problem` finds no year missing from it.
+ANY_YEAR = list(range(FIRST_YEAR, LAST_YEAR + 1))
+
+
+def year_window_problem(text: str | int | None) -> str | None:
+    """What is wrong with a calibration window's form ('abc', '2023-2021'), or None: said before
+    any work, by the caller naming the option or key that held it (whether the data cover the
+    years is for the calibration to say)."""
+    try:
+        year_window(text, ANY_YEAR)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def year_window(text: str | int | None, available: list[int]) -> list[int]:

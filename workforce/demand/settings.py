@@ -31,6 +31,7 @@ from workforce.demand.placements import (
 )
 from workforce.demand.workload import STRUCTURES, Structure
 from workforce.errors import InputError, Problem
+from workforce.readers import read_toml_text
 
 #: Parameters a planner may override with their own figure (the calibrated rates).
 OVERRIDABLE = ("new_referrals_per_quarter", "rereferral_rate", "nfa_share", "not_in_need_share",
@@ -183,7 +184,11 @@ def assumptions_from_mapping(data: Mapping[str, Any], source: str = "assumptions
     horizon = a.horizon_quarters
     if "horizon_quarters" in cal:
         h = rd.number("calibration.horizon_quarters", cal["horizon_quarters"], 1, 40)
-        horizon = int(h) if h is not None else horizon
+        if h is not None and h != int(h):
+            # the model steps a quarter at a time: 2.5 was cut to 2 without a word
+            rd.fail("calibration.horizon_quarters", f"{h:g} is not a whole number of quarters")
+        elif h is not None:
+            horizon = int(h)
 
     judgements: dict[str, float] = {}
     jt = rd.table("judgements", data.get("judgements"))
@@ -319,6 +324,10 @@ def assumptions_from_mapping(data: Mapping[str, Any], source: str = "assumptions
             continue  # the shipped cost, as written by assumptions_toml
         lo = rd.number(f"{key}.lo", extra.get("lo", v), 0.0, 1e5)
         hi = rd.number(f"{key}.hi", extra.get("hi", v), 0.0, 1e5)
+        if lo is not None and hi is not None and not lo <= v <= hi:
+            # the range is the cost's uncertainty shown beside it: one that leaves the value out says nothing
+            rd.fail(key, f"the range lo {lo:g} to hi {hi:g} does not hold the value {v:g}", "lo <= value <= hi")
+            continue
         costs[ptype] = UnitCost(ptype, v, priced_in, lo if lo is not None else v, hi if hi is not None else v,
                                 note or "set by the user")
     mix = dict(PLACEMENT_MIX)
@@ -384,11 +393,36 @@ def load_assumptions(path: str | Path) -> DemandAssumptions:
         raise InputError("assumptions file not found", file=path)
     if path.suffix.lower() != ".toml":
         raise InputError("demand assumptions must be a TOML file", file=path, allowed=".toml")
+    text = read_toml_text(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"is not valid TOML ({exc})", file=path) from None
-    return assumptions_from_mapping(data, source=str(path))
+    try:
+        return assumptions_from_mapping(data, source=str(path))
+    except InputError as exc:
+        from workforce.config import toml_lines  # the settings files' own line finder
+
+        lines = toml_lines(text)
+        raise InputError(problems=[_at_line(p, lines) for p in exc.problems]) from None
+
+
+def _at_line(problem: Problem, lines: Mapping[tuple[str, str], int]) -> Problem:
+    """A problem with a dotted key (``judgements.assessment_days``) as the settings files say it:
+    the line and ``[judgements] assessment_days: ...``, so a demand assumptions file reads like
+    every other settings file."""
+    key = problem.column or ""
+    if problem.row is not None or not key:
+        return problem
+    parts = key.split(".")
+    # the key's own line, or the line of the table or inline table holding it
+    line = next((lines[k] for i in range(len(parts) - 1, 0, -1)
+                 for k in ((".".join(parts[:i]), parts[i]), (".".join(parts[:i + 1]), "")) if k in lines),
+                lines.get((key, "")) or lines.get(("", key)))
+    table, _, name = key.rpartition(".")
+    said = f"[{table}] {name}" if table else f"[{name}]"
+    message = problem.message.removeprefix(f"{key}: ")
+    return Problem(problem.file, f"{said}: {message}", line, None, problem.allowed, unit="line")
 
 
 # ----------------------------------------------------------------------------- writing

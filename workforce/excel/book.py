@@ -14,6 +14,7 @@ sheets, table names, open layout sheets) belongs to the workbook object: nothing
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -25,8 +26,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import MultiCellRange
 
 from workforce import __version__
-from workforce.excel.cells import HEADER_STYLE, CellMaker, TextLog, column_kind, column_values, column_width, \
-    header_names, named_styles
+from workforce.errors import InputWarning
+from workforce.excel.cells import EXCEL_MAX_TEXT, HEADER_STYLE, CellMaker, TextLog, column_kind, column_values, \
+    column_width, header_names, named_styles
 from workforce.excel.layout import GridSheet, assumptions_spec, key_value_frame, write_readme
 from workforce.excel.provenance import produced_at
 from workforce.excel.tables import SheetInfo, TableNames, TableSpec, add_conditional_formats, add_table
@@ -246,6 +248,11 @@ class SafeWorkbook:
             self._discard()
             raise
         self._saved = True
+        if self._text.cut:
+            # a value typed or pasted too long for Excel (a 100,000-character team name) must not be cut unsaid
+            warnings.warn(InputWarning(
+                f"{path.name}: {self._text.cut} cell{'s' if self._text.cut != 1 else ''} longer than Excel's "
+                f"{EXCEL_MAX_TEXT:,} characters cut to fit (the CSV files hold the whole text)"), stacklevel=2)
         return path
 
     def _discard(self) -> None:

@@ -199,6 +199,7 @@ class TextLog:
     """What the cells of one workbook held that the save (and the README sheet) must know about."""
 
     carriage_return: bool = False  # a CR in text: the saved archive must escape it (see book.py)
+    cut: int = 0  # text cells cut to Excel's limit: the save says how many (the CSVs hold them whole)
     tags: set[str] = field(default_factory=set)  # source tags ([S49], [D5]) cited: the README lists them
 
 
@@ -213,6 +214,7 @@ class CellMaker:
         """A cell holding `value` as text, never as a formula (cut to Excel's 32,767 characters)."""
         if len(value) > EXCEL_MAX_TEXT:
             value = value[:EXCEL_MAX_TEXT]
+            self.log.cut += 1
         if "\r" in value:
             self.log.carriage_return = True
         if "[" in value:

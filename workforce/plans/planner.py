@@ -301,7 +301,11 @@ def build_plan(workers: pd.DataFrame, cases: pd.DataFrame, risk: pd.DataFrame | 
     began = time.perf_counter()
     a = assumptions or Assumptions()
     if seed is not None and seed != a.montecarlo.seed:
-        a = a.with_values({"montecarlo.seed": int(seed)}, basis="the run's --seed")
+        try:
+            a = a.with_values({"montecarlo.seed": int(seed)}, basis="the run's --seed")
+        except InputError as exc:
+            # the assumptions' range check refused it: name the option typed, not an assumptions row
+            raise InputError("; ".join(p.message.split(": ", 1)[-1] for p in exc.problems), column="--seed") from None
     _check_inputs(workers, cases, risk, establishment)
     workers = workers.reset_index(drop=True)
     start = plan_start_date(a, workers, cases)

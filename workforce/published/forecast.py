@@ -786,7 +786,16 @@ def forecast(pub: Published, years: int, *, measures: Sequence[str] = FORECAST_M
             continue
         panel = build_panel(pub, measure, neighbours, journey)
         results.append(forecast_measure(panel, years, select_until=select_until, methods=methods))
-    fc = pd.concat([r.forecast for r in results], ignore_index=True) if results else pd.DataFrame(columns=FORECAST_COLUMNS)
+    if not results:
+        # nothing to choose a method for or forecast: say why rather than write empty files
+        if pub.values.empty and pub.until is not None:
+            later = int(pub.files["rows_after_until"].sum()) if "rows_after_until" in pub.files else 0
+            raise InputError(f"no published figures up to {pub.until}: "
+                             + (f"all {later:,} rows read are later" if later else "every row is later"),
+                             column="--until", allowed="a year the data covers")
+        raise InputError(f"none of the measures forecast is in the data read ({', '.join(measures)})",
+                         column="--data", allowed="the DfE files that hold them, or leave --data out for the bundled copy")
+    fc = pd.concat([r.forecast for r in results], ignore_index=True)
     nf = pd.concat([r.not_forecast for r in results], ignore_index=True) if results else pd.DataFrame(columns=NOT_FORECAST_COLUMNS)
     if missing:
         nf = pd.concat([nf, pd.DataFrame({"la_code": "all", "measure": missing,

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from workforce.errors import InputError
 from workforce.retention.disclosure import MIN_GROUP, MIN_OFFERED
 from workforce.retention.features import PROTECTED
 
@@ -112,6 +113,22 @@ def _finish(rows: list[dict]) -> pd.DataFrame:
     return table
 
 
+def check_thresholds(calibration_threshold: float, gap_threshold: float) -> None:
+    """Refuse a threshold that is not a share above 0 and below 1: both are differences of two
+    chances of leaving, and `nan` would flag no group and a negative one every group, each
+    without a word (`churn audit --calibration-threshold/--gap-threshold`).
+
+    Raises
+    ------
+    InputError
+        Naming the option.
+    """
+    for option, value in (("--calibration-threshold", calibration_threshold), ("--gap-threshold", gap_threshold)):
+        if not (np.isfinite(value) and 0 < value < 1):
+            raise InputError(f"must be a difference of chances above 0 and below 1 (0.05 = 5 percentage points), "
+                             f"got {value:g}", column=option)
+
+
 def audit(
     frame: pd.DataFrame,
     *,
@@ -127,6 +144,7 @@ def audit(
     `y_col` may be None (or absent) for scored data without outcomes: observed rate, AUC and
     calibration error are then NaN and only the risk gap can flag. Distinct people are counted
     through `worker_id` when present (a worker has several snapshots)."""
+    check_thresholds(calibration_threshold, gap_threshold)
     has_y = y_col is not None and y_col in frame
     p_all = frame[p_col].astype(float)
     overall = float(p_all.mean())

@@ -22,6 +22,7 @@ Preparation, each step one function and each decision reported as a message:
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -32,7 +33,7 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit, StratifiedKFold
 
-from workforce.errors import InputError, Problem
+from workforce.errors import InputError, InputWarning, Problem, clip_quoted
 from workforce.readers import parse_dates
 from workforce.retention import fairness
 from workforce.retention.hazard import PLAIN_BASELINE, hazard_candidates, predict_period_hazards
@@ -111,16 +112,46 @@ def missing_markers(values: pd.Series) -> pd.Series:
     return values.astype(str).str.strip().str.lower().isin(MISSING_MARKERS) & values.notna()
 
 
+def _numbers_read(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(the numbers, NaN where a cell is no number; the cells that hold something): thousands
+    commas, '£' and '%' allowed, blanks and missing markers (:data:`MISSING_MARKERS`) not held."""
+    cleaned = values.astype(str).str.strip().str.replace(",", "", regex=False).str.replace(r"^£|%$", "", regex=True)
+    present = values.notna() & ~missing_markers(values) & values.astype(str).str.strip().ne("")
+    return pd.to_numeric(cleaned.where(present), errors="coerce"), present
+
+
 def _parse_numbers(values: pd.Series) -> pd.Series | None:
     """Numbers when every non-blank value is one (thousands commas and % allowed), a missing
     marker (:data:`MISSING_MARKERS`) read as missing; None when some value is text."""
-    marked = missing_markers(values)
-    cleaned = values.astype(str).str.strip().str.replace(",", "", regex=False).str.replace(r"^£|%$", "", regex=True)
-    present = values.notna() & ~marked
-    parsed = pd.to_numeric(cleaned[present], errors="coerce")
-    if len(parsed) and parsed.notna().all():
-        return pd.to_numeric(cleaned.where(present), errors="coerce")
+    parsed, present = _numbers_read(values)
+    if present.any() and parsed[present].notna().all():
+        return parsed
     return None
+
+
+#: A column read as text because of at most this share of its filled cells (and at least 10
+#: numbers beside them) is numbers with a typing slip ('ja' in Age), not categories.
+STRAY_TEXT_SHARE = 0.01
+
+
+def stray_text_in_numbers(raw: pd.DataFrame, typed: pd.DataFrame, file: str) -> list[str]:
+    """A sentence per column read as categories because of a stray cell or two among numbers:
+    without it an age or a salary would silently become dozens of categories, the model learning
+    from them as labels (the rows are named so the cell can be corrected or blanked)."""
+    notes = []
+    for name in typed.columns:
+        if pd.api.types.is_numeric_dtype(typed[name]) or pd.api.types.is_datetime64_any_dtype(typed[name]):
+            continue
+        parsed, present = _numbers_read(raw[name])
+        stray = present & parsed.isna()
+        k, n = int(stray.sum()), int(present.sum())
+        if 0 < k <= max(1, STRAY_TEXT_SHARE * n) and n - k >= 10:
+            shown = "; ".join(f"row {row}: '{raw.at[row, name]}'" for row in stray[stray].index[:3])
+            notes.append(clip_quoted(
+                f"{file}, column '{name}': read as categories, not numbers, because of {k} value{'s' if k > 1 else ''} "
+                f"that {'are' if k > 1 else 'is'} not a number ({shown}) among {n - k} numbers: correct or blank "
+                f"{'them' if k > 1 else 'it'} to use {name} as a number"))
+    return notes
 
 
 def _parse_dates(values: pd.Series) -> pd.Series | None:
@@ -210,6 +241,8 @@ def read_flat(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     problems = non_finite_numbers(raw, typed, label) + huge_numbers(raw, typed, label)
     if problems:
         raise InputError(problems=problems)
+    for note in stray_text_in_numbers(raw, typed, label):
+        warnings.warn(InputWarning(note), stacklevel=2)
     return typed.reset_index(drop=True)
 
 
@@ -342,6 +375,10 @@ def prepare(frame: pd.DataFrame, options: FlatOptions) -> Prepared:
         raise InputError("time-to-event evaluation needs --duration and --event together")
     if not survival and options.target is None:
         raise InputError("give --target COL (or --duration and --event)")
+    if survival and options.target is not None:
+        # one outcome or the other: evaluating the tenure silently set the yes/no target aside
+        raise InputError("give --target (a yes/no outcome) or --duration and --event (time to event), not both",
+                         column="--target")
     if not 0 <= options.holdout < 1:
         raise InputError(f"--holdout must be a share from 0 to below 1, got {options.holdout}")
     for column, what in ((options.target, "target"), (options.id_col, "--id"), (options.group_col, "--group"),

@@ -425,6 +425,26 @@ def default_as_of(workers: pd.DataFrame, cases: pd.DataFrame | None = None) -> p
     return latest if latest is not None else pd.Timestamp.today().normalize()
 
 
+def check_in_post(workers: pd.DataFrame, as_of: pd.Timestamp, option: str = "--as-of") -> None:
+    """Refuse a scoring date before a worker's `start_date`: they were not in post then, and their
+    tenure (clipped at 0) would be scored as a new starter's without a word. The inputs' own date
+    (:func:`default_as_of`) is never before a start date.
+
+    Raises
+    ------
+    InputError
+        Naming the option, how many workers and the first of them.
+    """
+    if "start_date" not in workers:
+        return
+    early = workers[pd.to_datetime(workers["start_date"]) > as_of]
+    if len(early):
+        first = early.iloc[0]
+        raise InputError(f"{as_of.date()} is before the start_date of {len(early)} of {len(workers)} workers (first "
+                         f"{first['worker_id']}, {pd.Timestamp(first['start_date']).date()}): they were not in post then; "
+                         "score at a later date, or leave it out for the inputs' own date", column=option)
+
+
 def worker_states(
     model: ChurnModel,
     workers: pd.DataFrame,

@@ -40,6 +40,14 @@ HASH_KEY = "model_sha256"
 FAIRNESS_FILE = "fairness.csv"
 
 
+def model_inputs(model_dir: str | Path) -> list[Path]:
+    """The model folder and the files a command reads from it, to name among a command's inputs:
+    an output given as one of them (`churn audit --out MODEL/model_card.json`) is refused rather
+    than written over the model, which workforce wrote and so would otherwise replace."""
+    folder = Path(model_dir)
+    return [folder, *(folder / name for name in (MODEL_FILE, CARD_FILE, FAIRNESS_FILE))]
+
+
 class ModelVersionWarning(InputWarning):
     """The model was saved by another scikit-learn version; it loaded and predicts."""
 
