@@ -354,6 +354,9 @@ def test_plan_groups_are_named_as_the_file_names_them():
     ("[allocation.solver]\nspeed = 1\n", "w.toml, line 2: [allocation.solver] speed: unknown key"),
     # 15 typed for 15%: a gap of 1500% would accept the first allocation found
     ("[allocation.solver]\ngap_rel = 15\n", "w.toml, line 2: [allocation.solver] gap_rel: must be at most 1"),
+    # 85 typed for 85%: the first step of the load balance would start at 85 caseloads
+    ("[allocation.weights]\nload_breakpoints = [[85, 1.0], [95, 4.0]]\n",
+     "w.toml, line 2: [allocation.weights] load_breakpoints: shares must lie in (0, 1]"),
 ])
 def test_allocation_settings_name_the_key_as_every_section_does(text, says):
     """The README: a bad key or value is refused naming the file, the line and the key as

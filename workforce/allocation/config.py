@@ -167,6 +167,10 @@ class AllocationConfig:
         shares = [b for b, _ in self.load_breakpoints]
         if shares != sorted(shares) or any(c < 0 for _, c in self.load_breakpoints):
             problems.append("load_breakpoints must be increasing shares with costs >= 0")
+        elif any(not 0 < b <= 1 for b in shares):
+            # shares of points capacity: 85 typed for 85% would put the first step at 85 caseloads;
+            # above capacity the hard-cap terms (over_points_cost, over_cap_charge) take over
+            problems.append("load_breakpoints shares must lie in (0, 1] (a share of points capacity: 85% is 0.85)")
         if set(self.unallocated_cost) != {1, 2, 3}:
             problems.append("unallocated_cost needs a cost for priorities 1, 2 and 3")
         if self.highest_utilisation_scope not in ("team", "service"):
