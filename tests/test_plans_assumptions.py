@@ -125,18 +125,24 @@ def test_programme_roles_checked():
         assumptions_from_frame(frame)
 
 
+def _refused_at_row(section: str, key: str, value) -> tuple[pd.DataFrame, pd.Series, str, int]:
+    """The Assumptions frame (indexed by spreadsheet rows, as the reader gives them) with one
+    value typed in, and what refusing it says: (frame, the row's mask, message, row number)."""
+    frame = assumptions_frame(Assumptions())
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    where = (frame["section"] == section) & (frame["key"] == key)
+    frame.loc[where, "value"] = value
+    with pytest.raises(InputError) as err:
+        assumptions_from_frame(frame)
+    return frame, where, str(err.value), int(frame.index[where][0])
+
+
 def test_a_career_step_must_be_a_role_or_blank():
     """A career step typed 'senior practitioner' named no role: the worker was paid as a case
     holder and held no cases after the programme. It is refused naming the row and the roles;
     a role code and a blank (no step) are read as typed."""
-    frame = assumptions_frame(Assumptions())
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    where = (frame["section"] == "programme:caseload_relief") & (frame["key"] == "career_step")
-    frame.loc[where, "value"] = "senior practitioner"
-    with pytest.raises(InputError) as err:
-        assumptions_from_frame(frame)
-    message = str(err.value)
-    assert f"row {int(frame.index[where][0])}, column 'value'" in message
+    frame, where, message, row = _refused_at_row("programme:caseload_relief", "career_step", "senior practitioner")
+    assert f"row {row}, column 'value'" in message
     assert "'senior practitioner' is not one of blank, case_holder, senior_practitioner" in message
     for typed, step in (("senior_practitioner", "senior_practitioner"), ("", ""), (None, "")):
         frame.loc[where, "value"] = typed
@@ -244,29 +250,17 @@ def test_every_fraction_takes_a_typed_percentage_on_the_sheet():
 
 def test_a_capacity_model_clash_names_the_key_and_its_row():
     """A soft cap typed above its hard cap is refused naming both keys, with the row of the first."""
-    frame = assumptions_frame(Assumptions())
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")  # spreadsheet rows, as the reader gives them
-    where = (frame["section"] == "caseload") & (frame["key"] == "roles.case_holder.soft_children")
-    frame.loc[where, "value"] = 25
-    with pytest.raises(InputError) as err:
-        assumptions_from_frame(frame)
-    message = str(err.value)
+    _, _, message, row = _refused_at_row("caseload", "roles.case_holder.soft_children", 25)
     assert "roles.case_holder.soft_children (25) must not exceed roles.case_holder.hard_children (20)" in message
-    assert f"row {int(frame.index[where][0])}" in message, message
+    assert f"row {row}" in message, message
 
 
 def test_a_points_share_typed_as_a_percentage_number_is_refused_with_its_row():
     """80 typed for 80% in a role's points share would give the role 80 full caseloads: refused,
     naming the row and the value column, while 80% and 0.8 read as the share they mean."""
-    frame = assumptions_frame(Assumptions())
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    where = (frame["section"] == "caseload") & (frame["key"] == "roles.advanced_practitioner.points_share")
-    frame.loc[where, "value"] = "80"
-    with pytest.raises(InputError) as err:
-        assumptions_from_frame(frame)
-    message = str(err.value)
+    frame, where, message, row = _refused_at_row("caseload", "roles.advanced_practitioner.points_share", "80")
     assert "roles.advanced_practitioner.points_share must be between 0 and 1" in message
-    assert f"row {int(frame.index[where][0])}, column 'value'" in message, message
+    assert f"row {row}, column 'value'" in message, message
     for typed in ("80%", "0.8", "70%"):
         frame.loc[where, "value"] = typed
         share = assumptions_from_frame(frame).caseload.role("advanced_practitioner").points_share
