@@ -133,6 +133,18 @@ def test_a_bad_value_in_the_file_is_named_by_line_and_key(tmp_path, text, says):
     assert says in str(err.value).replace(str(tmp_path) + "/", ""), str(err.value)
 
 
+def test_a_bad_placement_share_is_one_problem_not_two():
+    """A share refused as it stands ('half', or 1.5) used to add a second problem, 'shares add up to
+    0.000, not 1', about a sum the user never typed; the refused share is the only problem said."""
+    for typed in ("'half'", "1.5"):
+        with pytest.raises(InputError) as err:
+            assumptions_from_mapping(tomllib.loads(f"[placements.mix]\nifa = {typed}\n"), source="mine.toml")
+        assert [p.column for p in err.value.problems] == ["placements.mix.ifa"], err.value.describe()
+    with pytest.raises(InputError) as err:  # shares each fine, their sum not
+        assumptions_from_mapping(tomllib.loads("[placements.mix]\nifa = 0.5\n"), source="mine.toml")
+    assert "shares add up to 0.500, not 1" in err.value.describe()
+
+
 def test_not_toml_is_an_input_error(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[levers\n", encoding="utf-8")

@@ -335,11 +335,11 @@ def assumptions_from_mapping(data: Mapping[str, Any], source: str = "assumptions
     mt = rd.table("placements.mix", pl.get("mix"))
     if mt:
         rd.known("placements.mix", mt, [*PLACEMENT_TYPES, "basis"])
-        given = {}
-        for ptype in PLACEMENT_TYPES:
-            v = rd.number(f"placements.mix.{ptype}", mt.get(ptype, 0.0), 0.0, 1.0)
-            given[ptype] = v or 0.0
-        if abs(sum(given.values()) - 1.0) > 0.005:
+        given = {ptype: rd.number(f"placements.mix.{ptype}", mt.get(ptype, 0.0), 0.0, 1.0)
+                 for ptype in PLACEMENT_TYPES}
+        if any(v is None for v in given.values()):
+            pass  # a share already refused: its sum would be a second, misleading problem
+        elif abs(sum(given.values()) - 1.0) > 0.005:
             rd.fail("placements.mix", f"shares add up to {sum(given.values()):.3f}, not 1")
         else:
             mix, mix_basis = given, str(mt.get("basis", "set by the user"))
