@@ -524,6 +524,17 @@ def test_merged_cells_give_their_value_to_every_row_they_span(tmp_path):
     assert book.read_bytes() == before
 
 
+def test_a_merged_block_over_rows_with_nothing_to_fill_is_not_reported():
+    """Only blocks that gave a value to some row are named in the warning: a block whose other rows
+    the sheet does not hold (or that already hold their own value) changed nothing and used to be
+    reported as read on each row all the same."""
+    from workforce.readers import fill_merged_down
+
+    rows = [(2, ["North", "x"]), (3, ["", "y"]), (5, ["South", "z"]), (6, ["East", "w"])]
+    assert fill_merged_down(rows, [(2, 1, 3, 1), (5, 1, 6, 1), (6, 1, 9, 1)]) == ["A2:A3"]
+    assert [t[0] for _, t in rows] == ["North", "North", "South", "East"]
+
+
 # ------------------------------------------------------------------------ values, one parser
 
 

@@ -750,11 +750,14 @@ def fill_merged_down(rows: list[tuple[int, list[str]]], merged: Iterable[tuple[i
         top = by_number.get(first)
         if first < 2 or last <= first or top is None or col > len(top) or not top[col - 1].strip():
             continue
+        wrote = False
         for number in range(first + 1, last + 1):
             texts = by_number.get(number)
             if texts is not None and col <= len(texts) and not texts[col - 1].strip():
                 texts[col - 1] = top[col - 1]
-        filled.append(f"{get_column_letter(col)}{first}:{get_column_letter(last_col)}{last}")
+                wrote = True
+        if wrote:  # a block over rows the sheet does not hold changes nothing: no warning
+            filled.append(f"{get_column_letter(col)}{first}:{get_column_letter(last_col)}{last}")
     return filled
 
 
