@@ -23,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 
+from workforce.csvcells import FORMULA_START
 from workforce.sources import tags_in
 
 # --- number formats by column-name convention --------------------------------------------
@@ -37,8 +38,9 @@ FMT_YEAR = "0"  # a year is a label: 2023, never "2,023"
 YEAR_COLUMNS = frozenset({"year", "price_year", "priced_in", "start_year", "first_year", "last_year"})
 FMT_TEXT = "@"
 
-#: Leading characters that make Excel or LibreOffice treat typed text as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Leading characters that make Excel or LibreOffice treat typed text as a formula (one list for
+#: workbooks and CSVs: `workforce.csvcells`, which needs no openpyxl).
+FORMULA_TRIGGERS = FORMULA_START
 
 # Palette (muted, print-friendly, readable for common colour-vision deficiencies).
 NAVY = "1F3864"
