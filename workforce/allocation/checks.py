@@ -34,7 +34,6 @@ from workforce.allocation import objective as O
 from workforce.allocation import rules as R
 from workforce.allocation.families import CAPS, _n
 from workforce.allocation.problem import LOADS, Problem, assignment_loads
-from workforce.contracts import team_types
 
 RELIEF_COLUMNS = ["worker_id", "over", "reason", "detail", "relievable", "unit", "to_worker"]
 PRIORITY_COLUMNS = ["unit", "family_id", "status", "reason", "worker_id", "frees_unit", "frees_children"]
@@ -202,8 +201,12 @@ def relief_facts(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     outside = _room_outside_reach(problem, team_loads(problem, loads), mine, f) if problem.config.reach == "team" \
         else [()] * len(ids)
     f["outside_teams"] = pd.Series(outside, index=f.index, dtype=object)
-    takers = [locality_takers(problem, room, list(mine.index[(mine == k).to_numpy()])) for k in ids] \
-        if problem.config.reach == "team" else [{}] * len(ids)
+    if problem.config.reach == "team":  # the other teams' eligible room judged once, for every family here
+        pairs = locality_reach_room(problem, room, list(mine.index))
+        takers = [locality_takers(problem, room, units_k, pairs[pairs["unit"].isin(units_k)])
+                  for units_k in (list(mine.index[(mine == k).to_numpy()]) for k in ids)]
+    else:
+        takers = [{}] * len(ids)
     f["locality_takers"] = pd.Series(takers, index=f.index, dtype=object)
 
     # a family that colleagues could take if its children were split
@@ -339,7 +342,7 @@ def same_work(problem: Problem, own_teams, team: str) -> bool:
     """Whether ``team`` does the work of ``own_teams`` (a family's teams): the same `team_type`,
     or nobody says what work a team does. Moving a family to a team that does other work (a
     safeguarding family to a children-in-care team) is not what locality reach is for."""
-    kinds = team_types(problem.workers)
+    kinds = problem.team_kinds
     own = {kinds.get(t, "") for t in own_teams} - {""}
     return not own or kinds.get(team, "") in own or kinds.get(team, "") == ""
 
@@ -362,7 +365,7 @@ def takers_words(problem: Problem, takers: dict[str, tuple[str, ...]], own_teams
     parts = [f"{t}: {len(us)}" + (" (does other work)" if mixed and not alike[t] else "") for t, us in takers.items()]
     text = (f"eligible workers of other teams of locality {where} have room, within every cap, for {of} "
             f"({count_of} each team could take at once: {', '.join(parts)})")
-    kinds = team_types(problem.workers)
+    kinds = problem.team_kinds
     own = sorted({kinds.get(t, "") for t in own_teams} - {""})
     if any(alike.values()):
         return (text + f"; families may not move to another team while the reach is \"team\": {LOCALITY_SETTING} "
@@ -404,17 +407,16 @@ def _reach_words(f: Mapping) -> str:
     return ("team " + teams[0] + " holds") if len(teams) == 1 else ("teams " + ", ".join(teams) + " hold")
 
 
-def _team_room(team: str, teams: pd.DataFrame, loads: list[str]) -> tuple[str, bool]:
-    """A team's room on some loads, in words, and whether it has room on all of them."""
-    parts, room_on_all = [], True
+def _team_room(team: str, teams: pd.DataFrame, loads: list[str]) -> str:
+    """A team's room on some loads, in words."""
+    parts = []
     for load in loads:
         spare = teams.at[team, f"cap_{load}"] - teams.at[team, load]
-        room_on_all &= bool(spare > _EPS)
         parts.append(f"{_count(spare, load)} spare" if spare > _EPS else
                      "full" if spare > -1e-6 else f"{_count(-spare, load)} above its caps")
     cap = teams.at[team, "cap_points"]
     util = f"at {teams.at[team, 'points'] / cap:.0%} of points capacity: " if cap > 0 else ""
-    return f"{team} ({util}{', '.join(parts)})", room_on_all
+    return f"{team} ({util}{', '.join(parts)})"
 
 
 def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame) -> str:
@@ -435,11 +437,11 @@ def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame
     if reason == "pinned":
         return "existing work is kept in 'new' mode" if problem.mode == "new" else "every child they hold is pinned"
     families = f"{_n(f['families'])} famil" + ("y" if f["families"] == 1 else "ies")
-    takers = f.get("locality_takers") or {}
+    # what eligible workers of other teams of the locality have room for, in words ("" when none)
+    moved = takers_words(problem, f.get("locality_takers") or {}, f["reach_teams"], f"some of their {families}",
+                         "their families")
     if reason == "no_eligible_worker":
         text = f"the rules exclude every other worker in reach for their {families}"
-        moved = takers_words(problem, takers, f["reach_teams"], f"some of their {families}",
-                             "their families")
         return text + (f"; {moved}" if moved else "")
     if reason == "relievable":
         return f"{f['fit_to']} has room for family {units.at[f['fit_unit'], 'family_id']}"
@@ -449,17 +451,15 @@ def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame
         if problem.config.reach != "team":
             return text
         outside = f["outside_teams"]
-        if not len(outside) and not takers:
+        if not len(outside) and not moved:
             return text + "; no other team of the same locality has room either"
         if len(outside):
             locality = R.team_localities(problem.workers)
-            shown = [_team_room(t, teams, short) for t in outside]
             where = ", ".join(sorted({str(locality[t]) for t in outside}))
-            text += f"; other teams of locality {where}: {'; '.join(words for words, _ in shown)}"
+            text += f"; other teams of locality {where}: {'; '.join(_team_room(t, teams, short) for t in outside)}"
         # the setting is named only where an eligible worker of a team doing the same work has
         # room for one of their families (a team's room in all may be with workers who may not
         # hold them: an ASYE and a CP family)
-        moved = takers_words(problem, takers, f["reach_teams"], f"some of their {families}", "their families")
         return text + (f"; {moved}" if moved else "; no eligible worker there has room for any of their families")
     if reason == "sibling_group_too_large":
         u = f["split_unit"]
@@ -467,7 +467,6 @@ def relief_detail(problem: Problem, reason: str, f: Mapping, teams: pd.DataFrame
                 f"all of them between them, at most {_count(f['split_most'], 'children')} with any one")
     # no_room: the room in reach is too small or with workers who may not hold their families; an
     # eligible worker of a team of the same locality may still have room for one of them
-    moved = takers_words(problem, takers, f["reach_teams"], f"some of their {families}", "their families")
     if not f["near_unit"]:
         return moved
     family = ", ".join(_count(f[f"near_{load}"], load) for load in LOADS if f[f"near_{load}"] > _EPS)

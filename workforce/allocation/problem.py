@@ -9,11 +9,13 @@ explanations, solving), so they can all use these types without importing each o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from workforce.allocation.config import AllocationConfig
+from workforce.contracts import team_types
 from workforce.errors import InputError
 
 MODES = ("new", "rebalance", "leaver")
@@ -76,6 +78,12 @@ class Problem:
     issues: pd.DataFrame
     current_unit_worker: pd.Series  # unit -> single current worker ("" when none or split)
     as_of: pd.Timestamp | None = None  # the date contract ends are measured from
+
+    @cached_property
+    def team_kinds(self) -> dict[str, str]:
+        """Each team's type (`contracts.team_types` of the workers), worked out once: the words
+        about other teams' room ask it per waiting family and per team."""
+        return team_types(self.workers)
 
 
 @dataclass
