@@ -172,6 +172,19 @@ def test_readme_lists_sheets_versions_and_input_checksums(tmp_path):
     assert __version__ in values
 
 
+def test_input_checksums_list_a_file_once_when_its_folder_is_given_too(tmp_path):
+    """`churn score` gives the model folder and its files as inputs (so no output may overwrite
+    them): risk.xlsx listed each model file twice. Each file is listed once, in the order met."""
+    from workforce.excel.provenance import input_checksums
+
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("model.joblib", "model_card.json"):
+        (model / name).write_bytes(name.encode())
+    table = input_checksums([model, model / "model.joblib", model / "model_card.json"])
+    assert table["file"].tolist() == [str(model / "model.joblib"), str(model / "model_card.json")]
+
+
 def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "a.xlsx"
     path.write_bytes(b"old")

@@ -26,11 +26,14 @@ def input_checksums(inputs: Iterable[str | Path]) -> pd.DataFrame:
     """`file, bytes, sha256` for each input file (folders: each file inside, sorted).
 
     A path that does not exist is listed with a note instead of a checksum."""
-    rows = []
+    rows, seen = [], set()
     for item in inputs:
         p = Path(item)
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
         for f in files:
+            if f in seen:  # a file given on its own and within a folder given too: listed once
+                continue
+            seen.add(f)
             if f.is_file():
                 rows.append({"file": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f)})
             else:
