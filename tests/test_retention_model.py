@@ -26,7 +26,8 @@ from workforce.retention.model import (
     team_risk,
     train,
 )
-from workforce.retention.persistence import CARD_FILE, HASH_KEY, ModelVersionWarning, file_sha256, load_model, save_model
+from workforce.outputs import file_digest
+from workforce.retention.persistence import CARD_FILE, HASH_KEY, ModelVersionWarning, load_model, save_model
 
 FAST = dict(n_splits=3, n_repeats=1)
 
@@ -208,7 +209,7 @@ def _card_hash(folder, value: str | None = None) -> None:
     if value == "":
         del card[HASH_KEY]
     else:
-        card[HASH_KEY] = value or file_sha256(folder / "model.joblib")
+        card[HASH_KEY] = value or file_digest(folder / "model.joblib")
     (folder / CARD_FILE).write_text(json.dumps(card))
 
 
@@ -227,7 +228,7 @@ def test_a_model_file_that_does_not_match_its_card_is_refused_before_it_is_unpic
     model, _ = trained
     folder = save_model(model, tmp_path / "m")
     card = json.loads((folder / CARD_FILE).read_text())
-    assert card[HASH_KEY] == file_sha256(folder / "model.joblib")
+    assert card[HASH_KEY] == file_digest(folder / "model.joblib")
     _RunsCode.marker = str(tmp_path / "ran")
     joblib.dump(_RunsCode(), folder / "model.joblib")
     with pytest.raises(InputError, match=r"model\.joblib is not the file its card was written for") as exc:

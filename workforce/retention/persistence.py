@@ -19,7 +19,6 @@ those who may train models can write.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from workforce.errors import InputError, InputWarning
-from workforce.outputs import atomic_path
+from workforce.outputs import atomic_path, file_digest
 from workforce.retention.model import MODEL_FORMAT, ChurnModel
 
 MODEL_FILE = "model.joblib"
@@ -66,15 +65,6 @@ def card_json(card: dict[str, Any]) -> str:
     return text.replace("NaN", "null")
 
 
-def file_sha256(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, read in chunks (a model file can be large)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def save_model(model: ChurnModel, directory: str | Path) -> Path:
     """Write `model.joblib` and `model_card.json` into `directory`.
 
@@ -100,7 +90,7 @@ def save_model(model: ChurnModel, directory: str | Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_path(directory / MODEL_FILE) as tmp:
         joblib.dump(model, tmp, compress=3)
-        digest = file_sha256(tmp)
+        digest = file_digest(Path(tmp))
     with atomic_path(directory / CARD_FILE) as tmp:
         tmp.write_text(card_json({**model.card, HASH_KEY: digest}), encoding="utf-8")
     return directory
@@ -143,7 +133,7 @@ def check_model_hash(path: Path, card: dict[str, Any], card_path: Path) -> None:
         raise InputError(f"the model card has no {HASH_KEY} for {MODEL_FILE} (a model saved by an earlier version of "
                          f"workforce): the file cannot be checked before it is loaded, and loading an unchecked "
                          f"joblib file can run code; {RETRAIN}", file=card_path)
-    actual = file_sha256(path)
+    actual = file_digest(Path(path))
     if actual != expected:
         raise InputError(f"{MODEL_FILE} is not the file its card was written for (SHA-256 {actual[:12]}..., the card "
                          f"records {expected[:12]}...): it was changed or replaced after training, and is not loaded "
