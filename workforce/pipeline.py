@@ -476,7 +476,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
     from workforce.plans.planner import build_plan
     from workforce.plans.scenarios import compare_scenarios
     from workforce.retention.model import team_leavers, team_risk, train
-    from workforce.retention.persistence import load_model, save_model
+    from workforce.retention.persistence import FAIRNESS_FILE, load_model, save_model
 
     run = settings.run or RunSettings()
     result = PipelineOutputs(out=od.target)
@@ -503,7 +503,7 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
                     raise InputError(problems=[p if p.file else replace(p, file=str(run.hr_history))
                                                for p in exc.problems]) from None
                 save_model(model, od.path("model/model_card.json").parent)
-                _write_csv(fairness, od.path("model/fairness.csv"))
+                _write_csv(fairness, od.path(f"model/{FAIRNESS_FILE}"))
                 result.notes.extend(f"churn model: {w}" for w in model.card.get("warnings", []))
                 files["model/"] = "churn model (model.joblib), its card (model_card.json) and fairness audit"
         assumptions = with_model_horizon(assumptions, model.horizon_months)

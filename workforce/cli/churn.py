@@ -78,7 +78,7 @@ def train(
     from workforce.contracts import load_hr_history
     from workforce.outputs import OutputDir
     from workforce.retention.model import band, check_horizon, train as fit
-    from workforce.retention.persistence import CARD_FILE, save_model
+    from workforce.retention.persistence import CARD_FILE, FAIRNESS_FILE, save_model
 
     band([0.5], (low, high))  # validates the thresholds before any work
     check_horizon(horizon_months)
@@ -97,17 +97,19 @@ def train(
     card = model.card
     with OutputDir(out, inputs=[history], force=force) as od:
         save_model(model, od.path(CARD_FILE).parent)
-        _write_csv(fairness_table, od.path("fairness.csv"))
+        _write_csv(fairness_table, od.path(FAIRNESS_FILE))
         # Composed before the block ends: the model is published only if the summary can be told too.
-        report = _train_report(card, horizon_months, out, CARD_FILE)
+        report = _train_report(card, horizon_months, out)
     for say, line in report:
         say(line)
 
 
-def _train_report(card: dict, horizon_months: int, out: Path, card_file: str) -> list[tuple]:
+def _train_report(card: dict, horizon_months: int, out: Path) -> list[tuple]:
     """What `churn train` says, as (info or err, line) pairs in the order they are shown: the
     history, the candidates and the one selected, the out-of-time check, warnings (stderr),
     fairness flags and the files written."""
+    from workforce.retention.persistence import CARD_FILE, FAIRNESS_FILE, MODEL_FILE
+
     rows = card["rows"]
     left = ", ".join(f"{n} {r}" for r, n in rows["leavers_by_reason"].items())
     lines = [
@@ -135,7 +137,7 @@ def _train_report(card: dict, horizon_months: int, out: Path, card_file: str) ->
     report.append((info, f"fairness: {card['fairness']['groups_shown']} groups shown (groups under {MIN_GROUP} people "
                          "pooled, never shown or named alone); "
                          + (f"{len(flags)} flag(s): " + "; ".join(flags) if flags else "no flags")))
-    report.append((info, f"wrote {out}/model.joblib, {out}/{card_file}, {out}/fairness.csv"))
+    report.append((info, f"wrote {out}/{MODEL_FILE}, {out}/{CARD_FILE}, {out}/{FAIRNESS_FILE}"))
     return report
 
 
