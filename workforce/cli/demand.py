@@ -53,7 +53,7 @@ def demand(
     from workforce.outputs import OutputDir
     from workforce.plan_demand import demand_assumptions, england_calibration, plan_demand
     from workforce.published import read_published
-    from workforce.published.workbook import LICENCE, published_inputs
+    from workforce.published.workbook import published_inputs, reading_notes
 
     sandwell = scenario == SANDWELL_SCENARIO
     if history is not None and la is not None:
@@ -90,7 +90,7 @@ def demand(
             result, table = run.result, None
         # the published tables are inputs too: the calibration (or England's fallback rates) rests on them
         data = write_demand_files(od, result, turnaround=table, inputs=[*inputs, *published_inputs(pub)],
-                                  notes=[*pub.messages, LICENCE])
+                                  notes=reading_notes(pub, ()))
         # Composed before the block ends: the outputs are published only if the summary can be told too.
         summary = _summary_lines(result, data)
     for line in summary:
