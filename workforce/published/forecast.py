@@ -789,14 +789,14 @@ def forecast(pub: Published, years: int, *, measures: Sequence[str] = FORECAST_M
     if not results:
         # nothing to choose a method for or forecast: say why rather than write empty files
         if pub.values.empty and pub.until is not None:
-            later = int(pub.files["rows_after_until"].sum()) if "rows_after_until" in pub.files else 0
+            later = int(pub.files["rows_after_until"].sum())
             raise InputError(f"no published figures up to {pub.until}: "
                              + (f"all {later:,} rows read are later" if later else "every row is later"),
                              column="--until", allowed="a year the data covers")
         raise InputError(f"none of the measures forecast is in the data read ({', '.join(measures)})",
                          column="--data", allowed="the DfE files that hold them, or leave --data out for the bundled copy")
     fc = pd.concat([r.forecast for r in results], ignore_index=True)
-    nf = pd.concat([r.not_forecast for r in results], ignore_index=True) if results else pd.DataFrame(columns=NOT_FORECAST_COLUMNS)
+    nf = pd.concat([r.not_forecast for r in results], ignore_index=True)
     if missing:
         nf = pd.concat([nf, pd.DataFrame({"la_code": "all", "measure": missing,
                                           "reason": "not in the data read (no file holds it)"})], ignore_index=True)
@@ -808,8 +808,8 @@ def forecast(pub: Published, years: int, *, measures: Sequence[str] = FORECAST_M
             nf = pd.concat([nf, pd.DataFrame({"la_code": absent, "measure": "all",
                                               "reason": "no published rows for this authority up to the origin"})],
                            ignore_index=True)
-    selection = pd.concat([r.selection for r in results], ignore_index=True) if results else pd.DataFrame()
-    intervals = pd.concat([r.intervals for r in results], ignore_index=True) if results else pd.DataFrame()
+    selection = pd.concat([r.selection for r in results], ignore_index=True)
+    intervals = pd.concat([r.intervals for r in results], ignore_index=True)
     fc = fc.sort_values(["la_code", "measure", "year"], kind="stable").reset_index(drop=True)
     fc["year"] = fc["year"].astype("int64")
     return ForecastResult(fc[FORECAST_COLUMNS], nf.reset_index(drop=True), selection, intervals)
