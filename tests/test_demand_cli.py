@@ -121,6 +121,8 @@ def test_la_run_from_the_published_tables(tmp_path):
     # a window of the wrong form is named with the option that held it
     (["--la", "333", "--years", "abc"], "option --years: 'abc' is not a year"),
     (["--la", "333", "--years", "2023-2021"], "option --years: '2023-2021': the last year is before the first"),
+    # a typo is said as one, not as a window outside data 'in 1900-2200' that nothing read
+    (["--la", "333", "--years", "20232"], "option --years: '20232': years run from 1900 to 2200"),
 ])
 def test_bad_input_exits_2_naming_it_and_writes_nothing(tmp_path, args, text):
     out = tmp_path / "out"

@@ -113,29 +113,10 @@ def quarter_years(start_year: int, horizon: int) -> np.ndarray:
     return start_year + (q + 3) // 4
 
 
-#: Every year a window may name (the years any date may have): checking a window's form before
-#: the data are read, :func:`year_window_problem` finds no year missing from it.
-ANY_YEAR = list(range(FIRST_YEAR, LAST_YEAR + 1))
-
-
-def year_window_problem(text: str | int | None) -> str | None:
-    """What is wrong with a calibration window's form ('abc', '2023-2021'), or None: said before
-    any work, by the caller naming the option or key that held it (whether the data cover the
-    years is for the calibration to say)."""
-    try:
-        year_window(text, ANY_YEAR)
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
-def year_window(text: str | int | None, available: list[int]) -> list[int]:
-    """Years from ``"2021-2023"``, ``"2013"`` or an int; None = the last three of `available`.
-
-    Raises ValueError naming what is wrong (the caller says which option or key held it).
-    """
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return sorted(available)[-3:]
+def parse_year_window(text: str | int) -> tuple[int, int]:
+    """(first, last) of ``"2021-2023"``, ``"2013"`` or an int, a year a date may have
+    (`FIRST_YEAR` to `LAST_YEAR`). Raises ValueError naming what is wrong with the form (the
+    caller says which option or key held it)."""
     if isinstance(text, int):
         first = last = text
     else:
@@ -149,6 +130,32 @@ def year_window(text: str | int | None, available: list[int]) -> list[int]:
         first, last = numbers[0], numbers[-1]
     if last < first:
         raise ValueError(f"'{text}': the last year is before the first")
+    if first < FIRST_YEAR or last > LAST_YEAR:
+        raise ValueError(f"'{text}': years run from {FIRST_YEAR} to {LAST_YEAR}")
+    return first, last
+
+
+def year_window_problem(text: str | int | None) -> str | None:
+    """What is wrong with a calibration window's form ('abc', '2023-2021', '20232'), or None: said
+    before any work, by the caller naming the option or key that held it (whether the data cover
+    the years is for the calibration to say)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        parse_year_window(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def year_window(text: str | int | None, available: list[int]) -> list[int]:
+    """Years from ``"2021-2023"``, ``"2013"`` or an int; None = the last three of `available`.
+
+    Raises ValueError naming what is wrong (the caller says which option or key held it).
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return sorted(available)[-3:]
+    first, last = parse_year_window(text)
     years = [y for y in available if first <= y <= last]
     if not years:
         span = f"{min(available)}-{max(available)}" if available else "none"
