@@ -529,13 +529,15 @@ def _analyse(od, stages: Stages, data: RunInputs, settings: Settings, *, quick: 
         allocation = replace(allocation, time_limit=min(allocation.time_limit or QUICK_ALLOCATION_SECONDS,
                                                         QUICK_ALLOCATION_SECONDS))
     with stages.stage(f"Allocating caseloads ({run.allocation_mode}, risk-aware)"):
-        try:
-            alloc = allocate(data.workers, data.cases, mode=run.allocation_mode, leavers=run.leavers,
-                             risk=risk_table, config=allocation)
-        except InputError as exc:
-            # a leaver not in the workers came from the settings' [run] leavers, not an option --leaver
-            raise InputError(problems=[Problem(settings.source, f"[run] leavers: {p.message}", None, None, p.allowed)
-                                       if p.column == "--leaver" else p for p in exc.problems]) from None
+        # a leaver not in the workers is the settings' [run] leavers', said as such (the allocation
+        # would name its command-line option --leaver, which a run has not got)
+        known = set(data.workers["worker_id"].astype(str))
+        unknown = [x for x in run.leavers if x.strip() not in known]
+        if unknown:
+            raise InputError(problems=[Problem(settings.source, f"[run] leavers: unknown leaver worker_id(s): "
+                                               f"{', '.join(unknown)}", None, None, "worker IDs from the workers table")])
+        alloc = allocate(data.workers, data.cases, mode=run.allocation_mode, leavers=run.leavers,
+                         risk=risk_table, config=allocation)
         write_allocation_files(od, alloc, inputs=data.files, config=allocation,
                                summary_name="allocation_summary.json", produced_by=produced_by)
         files["allocation.xlsx"] = "allocation: summary, allocations, worker loads, unallocated, changes"
