@@ -238,8 +238,13 @@ class Simulation:
 
     # ------------------------------------------------------------------ staffing levels
 
+    def _role_vacancy(self, role: str, level: float) -> float:
+        """A role's vacancy when the authority's level is `level`: its weighted share of it, at
+        most 0.9 (one rule for the posts filled, the hiring and the level sought)."""
+        return float(min(0.9, level * self.role_weight.get(role, 1.0)))
+
     def _vacancy_of(self, role: str, k: int) -> float:
-        return float(min(0.9, self.vacancy[k] * self.role_weight.get(role, 1.0)))
+        return self._role_vacancy(role, self.vacancy[k])
 
     def la_target(self, k: int) -> float:
         """LA-employed FTE the authority aims to have in post at snapshot k."""
@@ -247,9 +252,8 @@ class Simulation:
 
     def _la_fte_at(self, level: float) -> float:
         """LA-employed FTE in post when the vacancy level is `level` (each role's vacancy its
-        weighted share of it, as `_vacancy_of`)."""
-        return sum((1.0 - float(min(0.9, level * self.role_weight.get(role, 1.0)))) * fte
-                   for (_, role), fte in self.groups.items())
+        `_role_vacancy`)."""
+        return sum((1.0 - self._role_vacancy(role, level)) * fte for (_, role), fte in self.groups.items())
 
     def follow_inpost_history(self) -> np.ndarray:
         """The vacancy level of each year before today set so LA-employed FTE in post follows
