@@ -142,18 +142,28 @@ def decode_text(data: bytes, path: Path) -> str:
         ) from None
 
 
-def read_toml_text(path: Path) -> str:
-    """A settings file's text. TOML is UTF-8 by definition (a BOM is allowed): a file saved in
-    Windows-1252 (a '£' typed in Notepad) is named with its line and the fix, not the codec's
-    words."""
-    data = Path(path).read_bytes()
+def not_utf8(data: bytes) -> tuple[int, int] | None:
+    """Where bytes stop being UTF-8 text (a UTF-8 BOM allowed): (byte, line), both from 1, or None
+    when they are UTF-8. A file re-saved in Windows-1252 (a '£' typed in Notepad) is named by
+    this, with the fix, rather than by the codec's or a parser's words."""
     try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        return exc.start + 1, data[:exc.start].count(b"\n") + 1
+    return None
+
+
+def read_toml_text(path: Path) -> str:
+    """A settings file's text. TOML is UTF-8 by definition (a BOM is allowed): a file in another
+    encoding is named with its line and the fix (`not_utf8`)."""
+    data = Path(path).read_bytes()
+    bad = not_utf8(data)
+    if bad is not None:
+        byte, line = bad
         raise InputError(problems=[Problem(
             str(path), "is not UTF-8 text (a TOML file must be): save it as UTF-8 (Notepad: Save As, Encoding UTF-8), "
-                       f"or retype the character at byte {exc.start + 1}", line, unit="line")]) from None
+                       f"or retype the character at byte {byte}", line, unit="line")])
+    return data.decode("utf-8-sig")
 
 
 # ------------------------------------------------------------------------------------ dates

@@ -158,8 +158,8 @@ def _not_parsed(path: Path, exc: ParseError, stack: list[str]) -> UnreadableRetu
     """Why the XML parser gave up, in words for the user: an empty file and a file that is not
     XML at all (a CSV passed as a return) are told apart from XML that is cut short or damaged.
     The file's content is never repeated (it may hold SWE numbers)."""
-    with path.open("rb") as f:
-        head = f.read(64)
+    data = path.read_bytes()
+    head = data[:64]
     for bom in _BOMS:
         head = head.removeprefix(bom)
     head = head.lstrip(b" \t\r\n")
@@ -170,16 +170,15 @@ def _not_parsed(path: Path, exc: ParseError, stack: list[str]) -> UnreadableRetu
                                       "<Message> root element", FIX_NOT_XML)
     line, column = getattr(exc, "position", (None, None))
     reason = _POSITION.sub("", str(exc))
-    data = path.read_bytes()
-    try:
-        data.removeprefix(_BOMS[0]).decode("utf-8")
-    except UnicodeDecodeError as bad:
-        if not data.startswith(_BOMS[1:]):
-            # a return re-saved by Notepad or Excel in Windows-1252 (a '£' or an accented name):
-            # its bytes, not its XML, are wrong, and 'invalid token' would send the user looking for a tag
-            at = data[:bad.start].count(b"\n") + 1
-            return _refuse(path, f"the file is not UTF-8 text (byte {bad.start + 1}): it was saved in another "
-                                 "encoding, such as Windows-1252", stack, FIX_ENCODING, at)
+    from workforce.readers import not_utf8
+
+    bad = None if data.startswith(_BOMS[1:]) else not_utf8(data)  # UTF-16 returns are the parser's to read
+    if bad is not None:
+        # a return re-saved by Notepad or Excel in Windows-1252 (a '£' or an accented name): its
+        # bytes, not its XML, are wrong, and 'invalid token' would send the user looking for a tag
+        byte, at = bad
+        return _refuse(path, f"the file is not UTF-8 text (byte {byte}): it was saved in another "
+                             "encoding, such as Windows-1252", stack, FIX_ENCODING, at)
     return _refuse(path, f"malformed XML ({reason}) at line {line}, character {column + 1 if column is not None else '?'}",
                    stack, FIX_MALFORMED, line)
 
