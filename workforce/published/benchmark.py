@@ -272,7 +272,7 @@ def benchmark(pub: Published, la: str | int) -> Benchmark:
     region = pub.region_of(code) or ""
     values = pd.concat([pub.values, derived_rates(pub.values)], ignore_index=True)
     unreported = unreported_leavers(pub.values)
-    values = without_unreported_leavers(values)
+    values = without_unreported_leavers(values, unreported)
     la_codes = set(values.loc[values["level"] == "local_authority", "la_code"])
     tables: dict[str, pd.DataFrame] = {}
     shared, own_returns = [], []

@@ -37,7 +37,7 @@ import pandas as pd
 
 from workforce.errors import InputError
 from workforce.published.authorities import SUCCESSORS
-from workforce.published.indicators import is_rate, reference_date, wide, without_unreported_leavers
+from workforce.published.indicators import TURNOVER, is_rate, reference_date, wide, without_unreported_leavers
 from workforce.published.layouts import measure_layouts
 from workforce.published.store import Published
 
@@ -469,7 +469,9 @@ def build_panel(pub: Published, measure: str, neighbours: Mapping[str, Sequence[
                 journey: Journey | None = None) -> Panel:
     """The panel of one measure: every local authority (and joint return) as published, with the
     journey history (`journey`, or read from `pub`) cut at the panel's origin."""
-    v = without_unreported_leavers(pub.values[pub.values["level"] == "local_authority"])
+    v = pub.values[pub.values["level"] == "local_authority"]
+    if measure == TURNOVER:  # the only measure a return's unreported leavers make wrong
+        v = without_unreported_leavers(v)
     data = wide(v, measure, fill_joint=False)
     if data.empty:
         return Panel(measure, data, neighbours or {}, log=not is_rate(measure) or measure == "caseload_fte")

@@ -152,17 +152,17 @@ def unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=UNREPORTED_COLUMNS)
 
 
-def without_unreported_leavers(values: pd.DataFrame) -> pd.DataFrame:
+def without_unreported_leavers(values: pd.DataFrame, found: pd.DataFrame | None = None) -> pd.DataFrame:
     """`values` with the published 0% turnover of :func:`unreported_leavers`'s authority-years
     missing: leavers not reported are not a rate of nothing, for a comparison, a forecast or the
-    outcome a forecast is scored against."""
-    found = unreported_leavers(values)
+    outcome a forecast is scored against. ``found``: `unreported_leavers` of them, when the caller
+    has it already."""
+    found = unreported_leavers(values) if found is None else found
     if found.empty:
         return values
-    keys = set(zip(found["la_code"], found["year"]))
-    hit = (values["measure"] == TURNOVER).to_numpy().copy()
-    rows = hit.nonzero()[0]
-    hit[rows] = [(c, y) in keys for c, y in zip(values["la_code"].to_numpy()[rows], values["year"].to_numpy()[rows])]
+    keys = pd.MultiIndex.from_arrays([found["la_code"], found["year"]])
+    hit = (values["measure"] == TURNOVER).to_numpy() & pd.MultiIndex.from_arrays(
+        [values["la_code"], values["year"]]).isin(keys)
     out = values.copy()
     out["value"] = out["value"].mask(hit)
     return out
