@@ -123,10 +123,7 @@ def build_problem(workers: pd.DataFrame, cases: pd.DataFrame, *, mode: str = "re
     w["contract_ends_soon"] = _contract_ends_soon(w, as_of, config.contract_horizon_weeks)
 
     cand = R.judge_candidates(R.same_team_or_locality(units, w, config.reach))
-    elig = cand[cand["failed_rule"] == ""].copy()
-    elig["points"] = R.pair_points(elig, config)
-    elig["children"] = elig["n_children"].astype(float)
-    elig["complex"] = elig["n_complex"].astype(float)
+    elig = R.with_pair_loads(cand[cand["failed_rule"] == ""], config)
     elig = pd.concat([elig, O.pair_costs(elig, config)], axis=1)
     elig["handoffs"] = R.handoff_children(elig)
     elig["cross_team"] = R.other_team_children(elig)

@@ -298,8 +298,7 @@ def locality_reach_room(problem: Problem, room: pd.DataFrame, units) -> pd.DataF
     cand = cand[(cand["scope"] == "other_team") & (cand["failed_rule"] == "")].reset_index(drop=True)
     if not len(cand):
         return pd.DataFrame(columns=LOCALITY_ROOM_COLUMNS)
-    cand = cand.assign(points=R.pair_points(cand, problem.config), children=cand["n_children"].astype(float),
-                       complex=cand["n_complex"].astype(float))
+    cand = R.with_pair_loads(cand, problem.config)
     out = cand[_fits(cand, room)][LOCALITY_ROOM_COLUMNS]
     return out.sort_values(["unit", "team", "worker_id"], kind="stable").reset_index(drop=True)
 

@@ -255,6 +255,14 @@ def pair_points(cand: pd.DataFrame, config: AllocationConfig) -> pd.Series:
     return cand["base_points"].astype(float) + config.rules.travel_points * travel_children(cand)
 
 
+def with_pair_loads(cand: pd.DataFrame, config: AllocationConfig) -> pd.DataFrame:
+    """The candidates with each pair's loads on the worker (`LOADS` of `allocation.problem`):
+    points (`pair_points`), children and complex children; one place for the allocation's pairs
+    and the room other teams are said to have."""
+    return cand.assign(points=pair_points(cand, config), children=cand["n_children"].astype(float),
+                       complex=cand["n_complex"].astype(float))
+
+
 def continuity_cost(cand: pd.DataFrame, config: AllocationConfig) -> pd.Series:
     """Cost of changing a child's social worker: `continuity_cost` per child moved from a
     current worker, plus `continuity_repeat_cost` per moved child who already had
