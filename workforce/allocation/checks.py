@@ -570,6 +570,16 @@ def relieve(problem: Problem, assignment: pd.Series, max_moves: int | None = Non
     return final, moves
 
 
+def waiting_units(problem: Problem, assignment: pd.Series, priority: int | None = None) -> list[str]:
+    """The families left unplaced with a child who waits (not only a keeper's children kept);
+    with ``priority``, only those with a waiting child of that priority."""
+    c = problem.cases
+    waits = c["waits_if_unplaced"].astype(bool) & ((c["priority"] == priority) if priority is not None else True)
+    counts = c[waits].groupby("unit").size()
+    held = assignment.reindex(problem.units.index).fillna("")
+    return [u for u in problem.units.index[(held == "").to_numpy()] if counts.get(u, 0) > 0]
+
+
 def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
     """Every priority-1 family left waiting (some of its children without a worker), with why.
 
@@ -582,9 +592,7 @@ def priority_check(problem: Problem, assignment: pd.Series) -> pd.DataFrame:
         worker would make room: ``frees_unit``, ``frees_children`` name it) or "no_room".
     """
     units, c = problem.units, problem.cases
-    held = assignment.reindex(units.index).fillna("")
-    p1_waits = c[(c["priority"] == 1) & c["waits_if_unplaced"].astype(bool)].groupby("unit").size()
-    waiting = [u for u in units.index[(held == "").to_numpy()] if p1_waits.get(u, 0) > 0]
+    waiting = waiting_units(problem, assignment, priority=1)
     if not waiting:
         return pd.DataFrame(columns=PRIORITY_COLUMNS)
     elig = problem.eligible

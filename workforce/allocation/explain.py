@@ -349,20 +349,13 @@ def _waiting(row: dict, unit: dict, b: dict | None, cand: pd.DataFrame | None, p
     row["reason"] = text
 
 
-def waiting_units(problem: Problem, assignment: pd.Series) -> list[str]:
-    """The families left unplaced with a child who waits (not only a keeper's children kept)."""
-    waits = problem.cases[problem.cases["waits_if_unplaced"].astype(bool)].groupby("unit").size()
-    held = assignment.reindex(problem.units.index).fillna("")
-    return [u for u in problem.units.index[(held == "").to_numpy()] if waits.get(u, 0) > 0]
-
-
 def _waiting_takers(problem: Problem, assignment: pd.Series,
                     loads: pd.DataFrame) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """With reach "team": the waiting families other teams of the same locality could take at
     once (`checks.locality_takers`: team -> families), and per waiting family with an eligible
     worker of such a team who has room for it, the words its reason adds: those teams, how many
     waiting families each could take and the setting that would let it move there."""
-    waiting = waiting_units(problem, assignment)
+    waiting = C.waiting_units(problem, assignment)
     room = C.room_left(problem, loads)
     pairs = C.locality_reach_room(problem, room, waiting)
     takers = C.locality_takers(problem, room, waiting, pairs)
